@@ -1,0 +1,170 @@
+// The merged Wessex record as every layer sees it: produced by the record engine (main), governed,
+// cached and rendered. Pure data: no Node, DOM or Electron here, so main, preload and renderer all share it.
+import type { Resource } from './fhir';
+
+/** How one source ended. "not-reached" means we never asked it (offline, dissent, identity not safe to use). */
+export type SourceState = 'pending' | 'complete' | 'partial' | 'failed' | 'not-reached';
+
+export type SourceKind = 'epr' | 'regional' | 'locator';
+
+export interface SourceStatus {
+  id: string;
+  name: string;
+  kind: SourceKind;
+  baseUrl: string;
+  state: SourceState;
+  /** Plain-words reason for anything other than complete (shown to the clinician). */
+  message?: string;
+  /** ISO instant the source last answered. */
+  fetchedAt?: string;
+  resourceCount: number;
+  /** Pages skipped because of the page cap, resource types that could not be read, etc. */
+  warnings: string[];
+}
+
+/** Where one contributing copy of an item came from. */
+export interface Provenance {
+  sourceId: string;
+  sourceName: string;
+  server: string;
+  resourceType: string;
+  resourceId: string;
+  lastUpdated?: string;
+}
+
+/** Sections in urgent-care order (ARCHITECTURE.md, "Clinical priority"). */
+export const SECTION_ORDER = [
+  'advanceCare',
+  'alerts',
+  'allergies',
+  'medications',
+  'problems',
+  'contacts',
+  'results',
+  'encounters',
+  'documents',
+  'immunisations',
+  'carePlans',
+  'procedures',
+  'appointments',
+  'other',
+] as const;
+export type SectionId = (typeof SECTION_ORDER)[number];
+
+/** The sections a paramedic needs before anything else; the engine fetches and emits these first. */
+export const CRITICAL_SECTIONS: readonly SectionId[] = [
+  'advanceCare',
+  'alerts',
+  'allergies',
+  'medications',
+  'problems',
+];
+
+export interface CodeRef {
+  system?: string;
+  code?: string;
+  display?: string;
+}
+
+/** One clinical entry after de-duplication: one representative resource plus every source that holds it. */
+export interface RecordItem {
+  /** Stable key for the merged item (fingerprint), unique within a record. */
+  key: string;
+  section: SectionId;
+  resourceType: string;
+  /** Display text with fallbacks (text → coding.display → code); never empty. */
+  display: string;
+  /** Clinically relevant date (onset, recorded, effective, authored, period start), ISO. */
+  date?: string;
+  /** Clinical/verification status in plain words (e.g. "active", "stopped", "entered in error"). */
+  status?: string;
+  code?: CodeRef;
+  /** The representative resource (from the most recently updated source). */
+  resource: Resource;
+  provenance: Provenance[];
+  /** Set when the sources disagree about this item; the text is shown to the clinician. */
+  conflict?: string;
+}
+
+export type ConflictKind = 'allergy-vs-no-known-allergies' | 'medication-status' | 'resuscitation-status';
+
+export interface RecordConflict {
+  kind: ConflictKind;
+  message: string;
+  itemKeys: string[];
+}
+
+export type IdentityWarningKind =
+  | 'multiple-matches'
+  | 'demographic-mismatch'
+  | 'unverified-nhs-number'
+  | 'invalid-nhs-number'
+  | 'not-found';
+
+export interface IdentityWarning {
+  kind: IdentityWarningKind;
+  message: string;
+  sourceId?: string;
+}
+
+/** A record-locator pointer (NRL-style DocumentReference) to a document held elsewhere. */
+export interface RecordPointer {
+  id: string;
+  type: CodeRef;
+  author?: string;
+  custodian?: string;
+  date?: string;
+  url?: string;
+  contentType?: string;
+  /** Whether the pointed-to document was fetched, and if not, why. */
+  retrieval: 'retrieved' | 'not-configured' | 'unreachable' | 'not-attempted';
+  retrievalMessage?: string;
+  /** The retrieved document when retrieval === 'retrieved' (text/HTML/PDF as a FHIR Binary or DocumentReference). */
+  document?: Resource;
+  sourceId: string;
+}
+
+export type NhsNumberVerification = 'verified' | 'unverified' | 'not-traced' | 'invalid' | 'unknown';
+
+export interface PatientSummary {
+  name: string;
+  nhsNumber?: string;
+  verification: NhsNumberVerification;
+  /** Display of the verification extension's coding when present (e.g. "Number present and verified"). */
+  verificationDisplay?: string;
+  birthDate?: string;
+  sex?: string;
+  address?: string;
+  registeredGp?: string;
+}
+
+/** What governance withheld (counts only: never what). */
+export interface WithheldSummary {
+  count: number;
+  reasons: string[];
+}
+
+export interface WessexRecord {
+  patient: PatientSummary;
+  sources: SourceStatus[];
+  items: RecordItem[];
+  conflicts: RecordConflict[];
+  identityWarnings: IdentityWarning[];
+  pointers: RecordPointer[];
+  withheld: WithheldSummary;
+  /** The patient has declined sharing: the shared record is withheld (governance issue). */
+  dissent: boolean;
+  /** ISO instant the record was assembled. */
+  assembledAt: string;
+  /** Scopes asked for but not granted, explained in the UI ("could not read …"). */
+  ungrantedScopes: string[];
+  /** Set when the record comes from the offline cache rather than live sources. */
+  offline?: { asOf: string };
+}
+
+/** Progress events the engine emits while assembling a record (progressive paint). */
+export type RecordEvent =
+  | { type: 'source'; requestId: string; source: SourceStatus }
+  | { type: 'section'; requestId: string; section: SectionId; items: RecordItem[] }
+  | { type: 'record'; requestId: string; record: WessexRecord }
+  | { type: 'error'; requestId: string; message: string };

@@ -1,0 +1,38 @@
+// The OS keystore behind a small interface: keytar (Windows Credential Manager, macOS Keychain, libsecret)
+// today; Electron safeStorage or a test double can stand behind the same interface.
+export interface SecretStore {
+  get(account: string): Promise<string | null>;
+  set(account: string, secret: string): Promise<void>;
+  /** Resolves true when something was deleted. */
+  delete(account: string): Promise<boolean>;
+}
+
+export class KeystoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(
+      'The operating system keystore is not available, so offline records and sign-in cannot be kept safely. ' +
+        'Sign in to the desktop session (or start the keyring) and try again.',
+      { cause },
+    );
+  }
+}
+
+/** One keytar "service" per product; accounts name the secret (e.g. "cache-key", "refresh-token:<iss>"). */
+export const KEYSTORE_SERVICE = 'uk.nhs.wessexcarerecords';
+
+export function createKeytarSecretStore(service: string = KEYSTORE_SERVICE): SecretStore {
+  // Loaded lazily so code paths that never touch the keystore do not need the native module.
+  const keytar = (): Promise<typeof import('keytar')> => import('keytar');
+  const guard = async <T>(fn: (k: typeof import('keytar')) => Promise<T>): Promise<T> => {
+    try {
+      return await fn(await keytar());
+    } catch (error) {
+      throw new KeystoreUnavailableError(error);
+    }
+  };
+  return {
+    get: (account) => guard((k) => k.getPassword(service, account)),
+    set: (account, secret) => guard((k) => k.setPassword(service, account, secret)),
+    delete: (account) => guard((k) => k.deletePassword(service, account)),
+  };
+}

@@ -1,0 +1,148 @@
+// The one bridge contract between the renderer and the main process.
+// - Requests: `invoke(channel, args)`; main validates every argument against the schema here before use.
+// - Events: `on(event, listener)`; main pushes them (record progress, prefetch progress, session changes).
+// The renderer imports this file for types only; main imports the schemas; preload only forwards channels.
+import { z } from 'zod';
+import type { RecordEvent, WessexRecord } from '../common/record';
+
+const nhsNumber = z
+  .string()
+  .trim()
+  .regex(/^[\d\s-]{10,14}$/, 'NHS number must be ten digits');
+const requestId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+export const bridgeRequestSchemas = {
+  /** Everything the first screen needs: policy state, who is signed in, the patient in context. */
+  'app:get-state': z.object({}).strict(),
+  /** Open (fetch live, or from cache when offline) a patient's Wessex record; progress arrives as `record:event`. */
+  'record:open': z.object({ nhsNumber, requestId, preferOffline: z.boolean().optional() }).strict(),
+  /** Offline search over cached records (NHS number, name, date of birth). */
+  'cache:search': z.object({ query: z.string().trim().min(1).max(100) }).strict(),
+  'cache:list': z.object({}).strict(),
+  'cache:delete': z.object({ nhsNumber }).strict(),
+  'cache:delete-all': z.object({}).strict(),
+  /** Caseload prefetch; progress arrives as `prefetch:progress`. */
+  'prefetch:start': z
+    .object({
+      requestId,
+      nhsNumbers: z.array(nhsNumber).max(500).optional(),
+      fromSource: z.enum(['appointments-today', 'caseload-list']).optional(),
+      pin: z.boolean().optional(),
+    })
+    .strict(),
+  /** Reason for access on a standalone launch, or break-glass with a mandatory free-text reason. */
+  'access:declare-reason': z
+    .object({
+      reasonCode: z.string().min(1).max(64),
+      breakGlass: z.boolean(),
+      freeText: z.string().trim().max(500).optional(),
+    })
+    .strict(),
+  /** The user re-authenticated after the inactivity lock. */
+  'session:unlock': z.object({}).strict(),
+  'session:sign-out': z.object({}).strict(),
+  /** Audit a print/export of the handover summary (the app prints; the harness uses Chromium's PDF). */
+  'audit:handover-exported': z.object({ nhsNumber, format: z.enum(['pdf', 'print']) }).strict(),
+  /** Fetch the document behind a locator pointer or DocumentReference attachment. */
+  'document:get': z.object({ nhsNumber, pointerId: z.string().min(1).max(200) }).strict(),
+} as const;
+
+export type BridgeChannel = keyof typeof bridgeRequestSchemas;
+export type BridgeArgs<C extends BridgeChannel> = z.input<(typeof bridgeRequestSchemas)[C]>;
+
+export interface SessionInfo {
+  user: { display: string; fhirUser?: string; role: string; organisation?: string };
+  /** How the session began: an EPR launch carries patient context; a standalone launch needs a reason. */
+  launch: 'ehr' | 'standalone' | 'sandbox';
+  patientNhsNumber?: string;
+  grantedScopes: string[];
+  ungrantedScopes: string[];
+  breakGlass?: { reason: string; at: string };
+  accessReason?: string;
+  locked: boolean;
+}
+
+export interface SandboxPatientInfo {
+  nhsNumber: string;
+  name: string;
+  demonstrates: string;
+}
+
+export interface CachedRecordSummary {
+  nhsNumber: string;
+  name: string;
+  birthDate?: string;
+  fetchedAt: string;
+  expiresAt: string;
+  pinned: boolean;
+  sources: { name: string; state: string }[];
+}
+
+export type PolicyState =
+  | { ok: true; sandbox: boolean; sourceNames: string[] }
+  | { ok: false; problems: { key: string; message: string }[] };
+
+export interface AppState {
+  policy: PolicyState;
+  session?: SessionInfo;
+  sandboxPatients: SandboxPatientInfo[];
+  /** Plain-words notices the user must see once (e.g. the offline store was reset after key loss). */
+  notices: string[];
+  defaultView: 'urgent-care' | 'full-summary';
+}
+
+export interface PrefetchProgress {
+  requestId: string;
+  total: number;
+  done: number;
+  results: { nhsNumber: string; ok: boolean; message?: string }[];
+  finished: boolean;
+}
+
+export interface DocumentContent {
+  contentType: string;
+  /** base64 for binary content (PDF), text for HTML/plain. */
+  data: string;
+  encoding: 'base64' | 'text';
+  title: string;
+}
+
+export interface BridgeResults {
+  'app:get-state': AppState;
+  'record:open': WessexRecord;
+  'cache:search': CachedRecordSummary[];
+  'cache:list': CachedRecordSummary[];
+  'cache:delete': { deleted: boolean };
+  'cache:delete-all': { deleted: number };
+  'prefetch:start': PrefetchProgress;
+  'access:declare-reason': SessionInfo;
+  'session:unlock': SessionInfo;
+  'session:sign-out': { signedOut: true };
+  'audit:handover-exported': { audited: true };
+  'document:get': DocumentContent;
+}
+
+export interface BridgeEvents {
+  'record:event': RecordEvent;
+  'prefetch:progress': PrefetchProgress;
+  'session:changed': SessionInfo | null;
+}
+export type BridgeEventName = keyof BridgeEvents;
+
+export const bridgeEventNames: readonly BridgeEventName[] = ['record:event', 'prefetch:progress', 'session:changed'];
+
+/** Errors cross the bridge as plain-words messages; `code` lets the UI choose a screen. */
+export interface BridgeErrorShape {
+  code: 'invalid-argument' | 'not-permitted' | 'locked' | 'unavailable' | 'configuration' | 'internal';
+  message: string;
+}
+
+/** What the renderer sees as `window.wessex` (Electron preload, or the e2e/desktop harness). */
+export interface WessexBridge {
+  invoke<C extends BridgeChannel>(channel: C, args: BridgeArgs<C>): Promise<BridgeResults[C]>;
+  on<E extends BridgeEventName>(event: E, listener: (payload: BridgeEvents[E]) => void): () => void;
+}
+
+/** IPC channel names as they appear on the wire (Electron ipcMain.handle / webContents.send). */
+export const IPC_INVOKE = 'wessex:invoke';
+export const IPC_EVENT = 'wessex:event';
