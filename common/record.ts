@@ -144,6 +144,19 @@ export interface WithheldSummary {
   reasons: string[];
 }
 
+/** What the governance step did, so the UI can explain it (issue 7). Set by governRecord. */
+export interface GovernanceSummary {
+  access: 'everything' | 'urgent-care-and-documents' | 'demographics-only';
+  /** Sections this user's role may not see: the UI says "not available for your role". */
+  hiddenSections: SectionId[];
+  /** Items and pointers hidden because of the role (not counted in `withheld`). */
+  hiddenForRoleCount: number;
+  /** Viewed under break-glass (banner for the rest of the session). */
+  breakGlass: boolean;
+  /** The patient declined sharing, and break-glass overrode it because policy allows that (audited). */
+  dissentOverridden: boolean;
+}
+
 export interface WessexRecord {
   patient: PatientSummary;
   sources: SourceStatus[];
@@ -160,11 +173,21 @@ export interface WessexRecord {
   ungrantedScopes: string[];
   /** Set when the record comes from the offline cache rather than live sources. */
   offline?: { asOf: string };
+  /** Set by the governance step (role access, break-glass, dissent override). */
+  governance?: GovernanceSummary;
 }
 
 /** Progress events the engine emits while assembling a record (progressive paint). */
 export type RecordEvent =
   | { type: 'source'; requestId: string; source: SourceStatus }
-  | { type: 'section'; requestId: string; section: SectionId; items: RecordItem[] }
+  | {
+      type: 'section';
+      requestId: string;
+      section: SectionId;
+      /** The section's merged items so far: replaces any earlier event for the same section. */
+      items: RecordItem[];
+      /** True once every source has answered (or failed) for this section: it will not change before 'record'. */
+      allSourcesAnswered?: boolean;
+    }
   | { type: 'record'; requestId: string; record: WessexRecord }
   | { type: 'error'; requestId: string; message: string };

@@ -1,3 +1,156 @@
+import { useState } from 'react';
+import type { AppState, SessionInfo } from '../../preload/contract';
+import { errorMessage, invoke } from './bridge';
+import { useAppState } from './state/useAppState';
+import { CacheScreen } from './screens/CacheScreen';
+import { ConfigurationProblem } from './screens/ConfigurationProblem';
+import { LockScreen } from './screens/LockScreen';
+import { PatientPicker } from './screens/PatientPicker';
+import { PrefetchScreen } from './screens/PrefetchScreen';
+import { ReasonForAccess } from './screens/ReasonForAccess';
+import { RecordScreen } from './screens/RecordScreen';
+
+type Screen =
+  | { kind: 'record'; nhsNumber: string; preferOffline: boolean }
+  | { kind: 'picker' }
+  | { kind: 'prefetch' }
+  | { kind: 'cache' };
+
+function Header({
+  session,
+  screen,
+  onNavigate,
+  onSignOut,
+}: {
+  session?: SessionInfo;
+  screen: Screen['kind'];
+  onNavigate: (s: Screen) => void;
+  onSignOut: () => void;
+}) {
+  const links: { kind: 'picker' | 'prefetch' | 'cache'; label: string }[] = [
+    { kind: 'picker', label: 'Find a patient' },
+    { kind: 'prefetch', label: 'Caseload prefetch' },
+    { kind: 'cache', label: 'Offline records' },
+  ];
+  return (
+    <header className="wx-header wx-screen-only">
+      <span className="wx-header__service">Wessex Care Record</span>
+      {session && (
+        <>
+          <nav aria-label="Main">
+            <ul className="wx-header__nav">
+              {links.map((l) => (
+                <li key={l.kind}>
+                  <button
+                    type="button"
+                    className="wx-header__link"
+                    aria-current={screen === l.kind ? 'page' : undefined}
+                    onClick={() => onNavigate({ kind: l.kind })}
+                  >
+                    {l.label}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <span className="wx-header__user" data-testid="signed-in-user">
+            {session.user.display} · {session.user.role}
+            {session.user.organisation ? ` · ${session.user.organisation}` : ''}
+          </span>
+          <button type="button" className="wx-header__link" onClick={onSignOut}>
+            Sign out
+          </button>
+        </>
+      )}
+    </header>
+  );
+}
+
+function needsReason(session: SessionInfo | undefined): boolean {
+  return !!session && session.launch === 'standalone' && !session.accessReason && !session.breakGlass;
+}
+
+function Shell({ state, setSession }: { state: AppState; setSession: (s: SessionInfo | undefined) => void }) {
+  const session = state.session;
+  const [screen, setScreen] = useState<Screen>(() =>
+    session?.patientNhsNumber
+      ? { kind: 'record', nhsNumber: session.patientNhsNumber, preferOffline: false }
+      : { kind: 'picker' },
+  );
+  const [signOutError, setSignOutError] = useState<string>();
+  const [signedOut, setSignedOut] = useState(false);
+
+  if (!state.policy.ok) return <ConfigurationProblem problems={state.policy.problems} />;
+  if (signedOut || !session) {
+    return (
+      <main className="wx-page" id="main" data-testid="signed-out">
+        <h1>You are signed out</h1>
+        <p>Open the viewer from your clinical system to see a patient’s record.</p>
+      </main>
+    );
+  }
+  if (session?.locked) return <LockScreen onUnlocked={setSession} />;
+  if (needsReason(session)) return <ReasonForAccess onDeclared={setSession} />;
+
+  const signOut = () =>
+    invoke('session:sign-out', {}).then(
+      () => {
+        setSignedOut(true);
+        setSession(undefined);
+      },
+      (e: unknown) => setSignOutError(errorMessage(e)),
+    );
+  const open = (nhsNumber: string, preferOffline = false) =>
+    setScreen({ kind: 'record', nhsNumber, preferOffline });
+
+  return (
+    <>
+      <a className="wx-skip" href="#main">
+        Skip to main content
+      </a>
+      <Header session={session} screen={screen.kind} onNavigate={setScreen} onSignOut={signOut} />
+      {state.notices.length > 0 && (
+        <div className="wx-notice wx-notice--warning wx-screen-only" role="alert" data-testid="app-notices">
+          {state.notices.map((n) => (
+            <p key={n}>{n}</p>
+          ))}
+        </div>
+      )}
+      {signOutError && (
+        <p className="wx-error" role="alert">
+          {signOutError}
+        </p>
+      )}
+      {screen.kind === 'record' && (
+        <RecordScreen
+          key={`${screen.nhsNumber}-${screen.preferOffline}`}
+          nhsNumber={screen.nhsNumber}
+          preferOffline={screen.preferOffline}
+          defaultView={state.defaultView}
+          session={session}
+        />
+      )}
+      {screen.kind === 'picker' && <PatientPicker sandboxPatients={state.sandboxPatients} onOpen={open} />}
+      {screen.kind === 'prefetch' && <PrefetchScreen />}
+      {screen.kind === 'cache' && <CacheScreen onOpen={(n) => open(n, true)} />}
+    </>
+  );
+}
+
 export function App() {
-  return <main>Wessex Care Record</main>;
+  const app = useAppState();
+  if (app.status === 'loading')
+    return (
+      <p className="wx-page" role="status">
+        Starting the Wessex Care Record viewer…
+      </p>
+    );
+  if (app.status === 'error')
+    return (
+      <main className="wx-page" id="main">
+        <h1>The viewer could not start</h1>
+        <p role="alert">{app.message}</p>
+      </main>
+    );
+  return <Shell state={app.state} setSession={app.setSession} />;
 }

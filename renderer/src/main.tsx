@@ -1,3 +1,5 @@
+import 'nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css';
+import './styles/app.css';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 

@@ -17,4 +17,10 @@ export interface SandboxPatient {
   chie: Resource[];
   /** Record-locator pointers (NRL-style DocumentReference). */
   locator: DocumentReference[];
+  /** UK Core NHS number verification status code as the EPR holds it ('01' verified, '02' not traced, ...). */
+  nhsVerification?: string;
+  /** True when the patient has dissented from sharing (Consent deny, scope patient-privacy, in the regional sources). */
+  dissent?: boolean;
+  /** ODS code of the registered GP practice. */
+  gpOds?: string;
 }

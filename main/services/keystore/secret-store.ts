@@ -1,5 +1,7 @@
 // The OS keystore behind a small interface: keytar (Windows Credential Manager, macOS Keychain, libsecret)
 // today; Electron safeStorage or a test double can stand behind the same interface.
+import type * as Keytar from 'keytar';
+
 export interface SecretStore {
   get(account: string): Promise<string | null>;
   set(account: string, secret: string): Promise<void>;
@@ -22,8 +24,14 @@ export const KEYSTORE_SERVICE = 'uk.nhs.wessexcarerecords';
 
 export function createKeytarSecretStore(service: string = KEYSTORE_SERVICE): SecretStore {
   // Loaded lazily so code paths that never touch the keystore do not need the native module.
-  const keytar = (): Promise<typeof import('keytar')> => import('keytar');
-  const guard = async <T>(fn: (k: typeof import('keytar')) => Promise<T>): Promise<T> => {
+  // Under tsx's CommonJS loader (the CLI) the CommonJS module arrives as `default` only.
+  const keytar = async (): Promise<typeof Keytar> => {
+    const loaded = (await import('keytar')) as typeof Keytar & {
+      default?: typeof Keytar;
+    };
+    return loaded.default ?? loaded;
+  };
+  const guard = async <T>(fn: (k: typeof Keytar) => Promise<T>): Promise<T> => {
     try {
       return await fn(await keytar());
     } catch (error) {

@@ -36,8 +36,18 @@ export const machinePolicySchema = z.object({
   sources: z.array(regionalSourceSchema).default([]),
   recordLocator: regionalSourceSchema.optional(),
   auditEndpoint: httpUrl.optional(),
-  retentionHours: z.number().int().min(1).max(24 * 31).default(72),
-  pinnedRetentionHours: z.number().int().min(1).max(24 * 31).default(168),
+  retentionHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 31)
+    .default(72),
+  pinnedRetentionHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 31)
+    .default(168),
   inactivityLockMinutes: z.number().int().min(1).max(240).default(15),
   /** Role code (PractitionerRole.code or RBAC role) → what that role may see. */
   roleMapping: z.record(z.string(), roleAccessSchema).default({

@@ -1,0 +1,74 @@
+// Shared benchmark output: one JSON file per benchmark under bench/results/ plus a table on the console.
+// Every benchmark measures its comparison side by side in one run and reports ratios against targets.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface BenchMetric {
+  value: number;
+  unit: string;
+}
+
+export interface BenchRatio {
+  value: number;
+  /** Human-readable target, e.g. "≥ 5" or "≤ 6". */
+  target: string;
+  met: boolean;
+}
+
+export interface BenchResult {
+  metrics: Record<string, BenchMetric>;
+  ratios: Record<string, BenchRatio>;
+  /** Setup facts worth recording with the figures (latency injected, resource counts, ...). */
+  notes?: string[];
+}
+
+export const RESULTS_DIR = path.resolve(__dirname, '..', 'results');
+
+/** A ratio with its target: `ratio(5.2, '>=', 5)` → { value: 5.2, target: '≥ 5', met: true }. */
+export function ratio(value: number, comparator: '>=' | '<=', target: number): BenchRatio {
+  const met = comparator === '>=' ? value >= target : value <= target;
+  return { value: round(value), target: `${comparator === '>=' ? '≥' : '≤'} ${target}`, met };
+}
+
+export function metric(value: number, unit: string): BenchMetric {
+  return { value: round(value), unit };
+}
+
+function round(value: number): number {
+  return Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 100) / 100;
+}
+
+export function writeBenchResult(name: string, result: BenchResult, dir = RESULTS_DIR): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  const body = {
+    name,
+    measuredAt: new Date().toISOString(),
+    machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length },
+    ...result,
+  };
+  writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
+  return file;
+}
+
+/** A markdown table (readable on the console and pasteable into an issue). */
+export function formatBenchTable(name: string, result: BenchResult): string {
+  const lines = [`### ${name}`, '', '| metric | value | unit |', '|---|---:|---|'];
+  for (const [key, m] of Object.entries(result.metrics)) lines.push(`| ${key} | ${m.value} | ${m.unit} |`);
+  if (Object.keys(result.ratios).length) {
+    lines.push('', '| ratio | value | target | met |', '|---|---:|---|---|');
+    for (const [key, r] of Object.entries(result.ratios)) {
+      lines.push(`| ${key} | ${r.value} | ${r.target} | ${r.met ? 'yes' : 'NO'} |`);
+    }
+  }
+  for (const note of result.notes ?? []) lines.push('', `- ${note}`);
+  return lines.join('\n');
+}
+
+export function reportBench(name: string, result: BenchResult): string {
+  const file = writeBenchResult(name, result);
+  console.log(formatBenchTable(name, result));
+  console.log(`\nwritten ${path.relative(process.cwd(), file)}`);
+  return file;
+}

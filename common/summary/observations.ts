@@ -1,0 +1,191 @@
+// Results and vitals: one row per observation with its reference range and abnormal flag, and the
+// repeated observations (blood pressure, HbA1c, eGFR, NEWS2, …) grouped into trend series for charts.
+import type { Observation, Quantity } from '@medplum/fhirtypes';
+import type { RecordItem } from '../record';
+import { dateKey } from './dates';
+import { sourceNames } from './provenance';
+
+export type AbnormalFlag = 'high' | 'low' | 'abnormal' | 'critical';
+
+export interface ResultRow {
+  key: string;
+  item: RecordItem;
+  date?: string;
+  name: string;
+  value: string;
+  /** Numeric values for charting (blood pressure has two). */
+  numbers: number[];
+  unit?: string;
+  range?: string;
+  flag?: AbnormalFlag;
+  sources: string[];
+}
+
+export interface TrendLine {
+  label: string;
+  points: { date: string; value: number }[];
+}
+
+export interface TrendSeries {
+  key: string;
+  label: string;
+  unit?: string;
+  low?: number;
+  high?: number;
+  lines: TrendLine[];
+  rows: ResultRow[];
+}
+
+const BP_PANEL = new Set(['85354-9', '55284-4', '75367002', '163020007']);
+const SYSTOLIC = new Set(['8480-6', '271649006', '72313002']);
+const DIASTOLIC = new Set(['8462-4', '271650006', '1091811000000102']);
+
+function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(2)));
+}
+
+function quantityText(q: Quantity | undefined): string | undefined {
+  if (q?.value === undefined) return undefined;
+  return `${q.comparator ?? ''}${formatNumber(q.value)}${q.unit ? ` ${q.unit}` : ''}`;
+}
+
+function codes(resource: Observation): string[] {
+  return (resource.code?.coding ?? []).map((c) => c.code ?? '').filter(Boolean);
+}
+
+function isBloodPressure(resource: Observation): boolean {
+  return codes(resource).some((c) => BP_PANEL.has(c)) || /blood pressure/i.test(resource.code?.text ?? '');
+}
+
+function componentValue(resource: Observation, wanted: Set<string>): number | undefined {
+  const component = resource.component?.find((c) => c.code?.coding?.some((x) => wanted.has(x.code ?? '')));
+  return component?.valueQuantity?.value;
+}
+
+function interpretationFlag(resource: Observation): AbnormalFlag | undefined {
+  const codesHere = (resource.interpretation ?? []).flatMap((i) => i.coding ?? []).map((c) => c.code ?? '');
+  if (codesHere.some((c) => c === 'HH' || c === 'LL' || c === 'AA')) return 'critical';
+  if (codesHere.includes('H') || codesHere.includes('HU')) return 'high';
+  if (codesHere.includes('L') || codesHere.includes('LU')) return 'low';
+  if (codesHere.includes('A')) return 'abnormal';
+  return undefined;
+}
+
+function rangeFlag(value: number | undefined, low?: number, high?: number): AbnormalFlag | undefined {
+  if (value === undefined) return undefined;
+  if (high !== undefined && value > high) return 'high';
+  if (low !== undefined && value < low) return 'low';
+  return undefined;
+}
+
+/** One row for the results table; works for any item in the results section (reports have no value). */
+export function resultRow(item: RecordItem): ResultRow {
+  const sources = sourceNames(item);
+  const base = { key: item.key, item, date: item.date, name: item.display, sources };
+  if (item.resource.resourceType !== 'Observation') {
+    return { ...base, value: item.status ?? '', numbers: [] };
+  }
+  const obs = item.resource;
+  if (isBloodPressure(obs)) {
+    const sys = componentValue(obs, SYSTOLIC);
+    const dia = componentValue(obs, DIASTOLIC);
+    if (sys !== undefined && dia !== undefined) {
+      const flag =
+        sys >= 180 || dia >= 120 ? 'critical' : sys > 140 || dia > 90 ? 'high' : sys < 90 ? 'low' : undefined;
+      return {
+        ...base,
+        value: `${formatNumber(sys)}/${formatNumber(dia)} mmHg`,
+        numbers: [sys, dia],
+        unit: 'mmHg',
+        flag: interpretationFlag(obs) ?? flag,
+      };
+    }
+  }
+  const range = obs.referenceRange?.[0];
+  const low = range?.low?.value;
+  const high = range?.high?.value;
+  const rangeText =
+    range?.text ??
+    (low !== undefined && high !== undefined
+      ? `${formatNumber(low)}–${formatNumber(high)}${range?.high?.unit ? ` ${range.high.unit}` : ''}`
+      : low !== undefined
+        ? `≥ ${quantityText(range?.low)}`
+        : high !== undefined
+          ? `≤ ${quantityText(range?.high)}`
+          : undefined);
+  const number = obs.valueQuantity?.value;
+  const value =
+    quantityText(obs.valueQuantity) ??
+    obs.valueString ??
+    obs.valueCodeableConcept?.text ??
+    obs.valueCodeableConcept?.coding?.[0]?.display ??
+    (obs.valueInteger !== undefined ? String(obs.valueInteger) : undefined) ??
+    (obs.valueBoolean !== undefined ? (obs.valueBoolean ? 'Yes' : 'No') : undefined) ??
+    (obs.component?.length
+      ? obs.component
+          .map((c) =>
+            `${c.code?.text ?? c.code?.coding?.[0]?.display ?? ''} ${quantityText(c.valueQuantity) ?? ''}`.trim(),
+          )
+          .join(', ')
+      : 'No value recorded');
+  const numeric = number ?? obs.valueInteger;
+  return {
+    ...base,
+    value,
+    numbers: numeric === undefined ? [] : [numeric],
+    unit: obs.valueQuantity?.unit,
+    range: rangeText,
+    flag: interpretationFlag(obs) ?? rangeFlag(numeric, low, high),
+  };
+}
+
+function seriesKey(item: RecordItem): string {
+  const obs = item.resource as Observation;
+  if (obs.resourceType === 'Observation' && isBloodPressure(obs)) return 'blood-pressure';
+  const coding = item.code ?? obs.code?.coding?.[0];
+  return coding?.code ? `${coding.system ?? ''}|${coding.code}` : `text|${item.display.toLowerCase()}`;
+}
+
+/** Result rows newest first. */
+export function resultRows(items: RecordItem[]): ResultRow[] {
+  return items
+    .map(resultRow)
+    .sort((a, b) => dateKey(b.date) - dateKey(a.date) || a.name.localeCompare(b.name));
+}
+
+/** Every observation recorded at least twice with numbers becomes a trend series (oldest → newest). */
+export function trendSeries(rows: ResultRow[]): TrendSeries[] {
+  const groups = new Map<string, ResultRow[]>();
+  for (const row of rows) {
+    if (row.item.resource.resourceType !== 'Observation' || !row.numbers.length || !row.date) continue;
+    const key = seriesKey(row.item);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  const series: TrendSeries[] = [];
+  for (const [key, group] of groups) {
+    if (group.length < 2) continue;
+    const sorted = [...group].sort((a, b) => dateKey(a.date) - dateKey(b.date));
+    const first = sorted[sorted.length - 1] as ResultRow;
+    const bp = key === 'blood-pressure';
+    const lineLabels = bp ? ['Systolic', 'Diastolic'] : [first.name];
+    const lines = lineLabels.map((label, index) => ({
+      label,
+      points: sorted
+        .filter((r) => r.numbers[index] !== undefined)
+        .map((r) => ({ date: r.date as string, value: r.numbers[index] as number })),
+    }));
+    const obs = first.item.resource as Observation;
+    series.push({
+      key,
+      label: bp ? 'Blood pressure' : first.name,
+      unit: first.unit,
+      low: bp ? undefined : obs.referenceRange?.[0]?.low?.value,
+      high: bp ? undefined : obs.referenceRange?.[0]?.high?.value,
+      lines,
+      rows: sorted,
+    });
+  }
+  return series.sort((a, b) => b.rows.length - a.rows.length || a.label.localeCompare(b.label));
+}

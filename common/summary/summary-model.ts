@@ -1,0 +1,222 @@
+// The view model the renderer (and the cache benchmark) builds from a WessexRecord: banner, sections in
+// urgent-care order, and the honesty notices that must accompany every screen.
+import { formatNhsNumber } from '../nhs-number';
+import {
+  CRITICAL_SECTIONS,
+  SECTION_ORDER,
+  type IdentityWarning,
+  type NhsNumberVerification,
+  type RecordItem,
+  type SectionId,
+  type SourceStatus,
+  type WessexRecord,
+} from '../record';
+import {
+  advanceCareEntries,
+  alertEntries,
+  allergySummary,
+  contactEntries,
+  splitProblems,
+  type AdvanceCareEntry,
+  type AlertEntry,
+  type AllergySummary,
+  type ContactEntry,
+} from './clinical-sections';
+import { ageFrom, ageOfRecord, formatDate } from './dates';
+import { splitMedications, type MedicationEntry } from './medications';
+import { resultRows, trendSeries, type ResultRow, type TrendSeries } from './observations';
+import { newestFirst } from './provenance';
+
+export const SECTION_TITLES: Record<SectionId, string> = {
+  advanceCare: 'Advance care decisions',
+  alerts: 'Alerts',
+  allergies: 'Allergies',
+  medications: 'Current medications',
+  problems: 'Active problems',
+  contacts: 'Contacts and care team',
+  results: 'Results and vitals',
+  encounters: 'Encounters',
+  documents: 'Documents and letters',
+  immunisations: 'Immunisations',
+  carePlans: 'Care plans',
+  procedures: 'Procedures',
+  appointments: 'Appointments',
+  other: 'Other information',
+};
+
+export interface BannerModel {
+  name: string;
+  nhsNumber?: string;
+  verification: NhsNumberVerification;
+  verificationLabel: string;
+  verified: boolean;
+  birthDate?: string;
+  age?: string;
+  sex?: string;
+  address?: string;
+  registeredGp?: string;
+  warnings: IdentityWarning[];
+}
+
+const VERIFICATION_LABELS: Record<NhsNumberVerification, string> = {
+  verified: 'Verified',
+  unverified: 'Not verified',
+  'not-traced': 'Not traced',
+  invalid: 'Invalid NHS number',
+  unknown: 'Verification status unknown',
+};
+
+export function bannerModel(
+  record: Pick<WessexRecord, 'patient' | 'identityWarnings'>,
+  now: Date,
+): BannerModel {
+  const p = record.patient;
+  const warnings = [...record.identityWarnings];
+  if (p.verification !== 'verified' && !warnings.some((w) => w.kind === 'unverified-nhs-number')) {
+    warnings.push({
+      kind: 'unverified-nhs-number',
+      message: `NHS number status: ${p.verificationDisplay ?? VERIFICATION_LABELS[p.verification]}. Confirm the patient's identity before relying on this record.`,
+    });
+  }
+  return {
+    name: p.name || 'Name not recorded',
+    nhsNumber: p.nhsNumber ? formatNhsNumber(p.nhsNumber) : undefined,
+    verification: p.verification,
+    verificationLabel: p.verificationDisplay ?? VERIFICATION_LABELS[p.verification],
+    verified: p.verification === 'verified',
+    birthDate: p.birthDate ? formatDate(p.birthDate) : undefined,
+    age: ageFrom(p.birthDate, now),
+    sex: p.sex ? p.sex.charAt(0).toUpperCase() + p.sex.slice(1) : undefined,
+    address: p.address,
+    registeredGp: p.registeredGp,
+    warnings,
+  };
+}
+
+export interface SourceLine {
+  id: string;
+  name: string;
+  state: SourceStatus['state'];
+  stateLabel: string;
+  message?: string;
+  fetchedAt?: string;
+  resourceCount: number;
+  warnings: string[];
+  problem: boolean;
+}
+
+const STATE_LABELS: Record<SourceStatus['state'], string> = {
+  pending: 'Loading',
+  complete: 'Answered',
+  partial: 'Partly answered',
+  failed: 'Failed',
+  'not-reached': 'Not contacted',
+};
+
+export function sourceLines(sources: SourceStatus[]): SourceLine[] {
+  return sources.map((s) => ({
+    id: s.id,
+    name: s.name,
+    state: s.state,
+    stateLabel: STATE_LABELS[s.state],
+    message: s.message,
+    fetchedAt: s.fetchedAt,
+    resourceCount: s.resourceCount,
+    warnings: s.warnings,
+    problem:
+      s.state === 'failed' || s.state === 'partial' || s.state === 'not-reached' || s.warnings.length > 0,
+  }));
+}
+
+export interface Notices {
+  offline?: { asOf: string; age: string };
+  withheld: boolean;
+  dissent: boolean;
+  ungrantedScopes: string[];
+  failedSources: SourceLine[];
+}
+
+export function notices(record: WessexRecord, now: Date): Notices {
+  return {
+    offline: record.offline
+      ? { asOf: record.offline.asOf, age: ageOfRecord(record.offline.asOf, now) }
+      : undefined,
+    withheld: record.withheld.count > 0,
+    dissent: record.dissent,
+    ungrantedScopes: record.ungrantedScopes,
+    failedSources: sourceLines(record.sources).filter((s) => s.problem),
+  };
+}
+
+/** "patient/Observation.rs" → "Observation (results and vitals)": why a section may be missing. */
+export function explainScope(scope: string): string {
+  const match = /^(?:patient|user|system)\/([A-Za-z*]+)\./.exec(scope);
+  const type = match?.[1] ?? scope;
+  const known: Record<string, string> = {
+    Observation: 'results and vitals',
+    MedicationRequest: 'medications',
+    MedicationStatement: 'medications',
+    AllergyIntolerance: 'allergies',
+    Condition: 'problems',
+    DocumentReference: 'documents and letters',
+    Immunization: 'immunisations',
+    Encounter: 'encounters',
+    CarePlan: 'care plans',
+    Flag: 'alerts',
+  };
+  return known[type] ? `${type} (${known[type]})` : type;
+}
+
+export interface SummaryModel {
+  banner: BannerModel;
+  /** Sections that hold anything, in urgent-care order, with counts (for navigation and "nothing recorded"). */
+  counts: Record<SectionId, number>;
+  advanceCare: AdvanceCareEntry[];
+  alerts: AlertEntry[];
+  allergies: AllergySummary;
+  medications: { current: MedicationEntry[]; past: MedicationEntry[] };
+  problems: { active: RecordItem[]; past: RecordItem[] };
+  contacts: { entries: ContactEntry[]; knownToSocialCare: string[] };
+  results: ResultRow[];
+  trends: TrendSeries[];
+  bySection: Record<SectionId, RecordItem[]>;
+}
+
+export function itemsBySection(items: RecordItem[]): Record<SectionId, RecordItem[]> {
+  const groups = Object.fromEntries(SECTION_ORDER.map((s) => [s, [] as RecordItem[]])) as Record<
+    SectionId,
+    RecordItem[]
+  >;
+  for (const item of items) (groups[item.section] ?? groups.other).push(item);
+  for (const id of SECTION_ORDER) if (id !== 'results') groups[id].sort(newestFirst);
+  return groups;
+}
+
+/** Everything but the results rows and trends: cheap, so it is what the first paint needs. */
+export function buildSummary(
+  record: WessexRecord,
+  now: Date,
+  options: { includeResults?: boolean } = {},
+): SummaryModel {
+  const bySection = itemsBySection(record.items);
+  const counts = Object.fromEntries(SECTION_ORDER.map((s) => [s, bySection[s].length])) as Record<
+    SectionId,
+    number
+  >;
+  const results = options.includeResults === false ? [] : resultRows(bySection.results);
+  return {
+    banner: bannerModel(record, now),
+    counts,
+    advanceCare: advanceCareEntries(bySection.advanceCare, record.pointers),
+    alerts: alertEntries(bySection.alerts),
+    allergies: allergySummary(bySection.allergies, record),
+    medications: splitMedications(bySection.medications),
+    problems: splitProblems(bySection.problems),
+    contacts: contactEntries(bySection.contacts),
+    results,
+    trends: trendSeries(results),
+    bySection,
+  };
+}
+
+export { CRITICAL_SECTIONS, SECTION_ORDER };

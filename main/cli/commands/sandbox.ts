@@ -1,0 +1,79 @@
+// `wessex sandbox`: runs the built-in Wessex sandbox servers until interrupted, printing their URLs and patients.
+import type { Command } from 'commander';
+import { formatNhsNumber } from '../../../common/nhs-number';
+import { startSandbox, type RunningSandbox } from '../../../sandbox';
+
+interface SandboxCommandOptions {
+  json?: boolean;
+  latency?: string;
+  large?: boolean;
+  host?: string;
+}
+
+function describe(sandbox: RunningSandbox): object {
+  return {
+    urls: sandbox.urls,
+    patients: sandbox.patients.map((p) => ({
+      key: p.key,
+      name: p.name,
+      nhsNumber: p.nhsNumber,
+      birthDate: p.birthDate,
+      demonstrates: p.demonstrates,
+    })),
+    notes: sandbox.notes,
+  };
+}
+
+function printText(sandbox: RunningSandbox): void {
+  const urls = sandbox.urls;
+  console.log('Wessex sandbox running');
+  for (const [label, url] of [
+    ['EPR (SMART)', urls.epr ?? 'not available'],
+    ['Dorset Care Record', urls.dcr],
+    ['CHIE', urls.chie],
+    ['Record locator', urls.locator],
+    ['Audit', urls.audit],
+  ] as const) {
+    console.log(`  ${label.padEnd(20)} ${url}`);
+  }
+  console.log('\nPatients');
+  for (const p of sandbox.patients) {
+    console.log(`  ${formatNhsNumber(p.nhsNumber)}  ${p.name.padEnd(26)} [${p.key}]`);
+    console.log(`      ${p.demonstrates}`);
+  }
+  for (const note of sandbox.notes) console.log(`\nNote: ${note}`);
+  console.log('\nPress Ctrl+C to stop.');
+}
+
+export function registerSandboxCommand(program: Command): void {
+  program
+    .command('sandbox')
+    .description('Start the built-in Wessex sandbox (EPR, DCR, CHIE, record locator, audit) on loopback')
+    .option('--json', 'print URLs and patients as JSON')
+    .option('--latency <ms>', 'add this much latency to every request', '0')
+    .option('--large', 'include the ≥ 20,000-resource benchmark patient')
+    .option('--host <address>', 'interface to listen on', '127.0.0.1')
+    .action(async (options: SandboxCommandOptions) => {
+      const latencyMs = Number(options.latency ?? 0);
+      if (!Number.isFinite(latencyMs) || latencyMs < 0)
+        throw new Error(`--latency must be a number of milliseconds, got "${options.latency}"`);
+      const sandbox = await startSandbox({
+        latencyMs,
+        includeLargePatient: Boolean(options.large),
+        host: options.host,
+      });
+      if (options.json) console.log(JSON.stringify(describe(sandbox), null, 2));
+      else printText(sandbox);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await sandbox.close();
+      if (!options.json) console.log('Sandbox stopped.');
+    });
+}

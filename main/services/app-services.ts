@@ -1,0 +1,457 @@
+// The composition root: builds every main-process service from machine policy and binds them to the bridge
+// contract. The Electron shell, the headless CLI, the Chromium harness and the tests all start here, so they
+// all run the same code.
+import { join } from 'node:path';
+import type { RunningSandbox, SandboxOptions } from '../../sandbox';
+import { normaliseNhsNumber } from '../../common/nhs-number';
+import type { RecordEvent } from '../../common/record';
+import type {
+  AppState,
+  BridgeEventName,
+  BridgeEvents,
+  PolicyState,
+  SessionInfo,
+} from '../../preload/contract';
+import { createAuditService, recoveryAuditAction, type AuditService } from './audit';
+import { BackendServicesTokenProvider, keystoreKeyLoader } from './auth/backend-services';
+import { noTokens, type TokenProvider } from './auth/token-provider';
+import { BridgeError, type BridgeHandlers } from './bridge/dispatch';
+import { OFFLINE_CACHE_RESET_NOTICE, type OfflineCache } from './cache/offline-cache';
+import { openOfflineCache } from './cache';
+import { createSecretStoreKeyVault } from './cache/key-vault';
+import { startRetentionTimer } from './cache/retention';
+import { ClinicalSession } from './composition/clinical-session';
+import { readDocument } from './composition/documents';
+import { RecordAccess } from './composition/record-access';
+import { policyForSandbox, sandboxKeyLoader, usesSandbox } from './composition/sandbox-policy';
+import { loadSensitiveCodes } from './governance';
+import { createKeytarSecretStore, KeystoreUnavailableError, type SecretStore } from './keystore/secret-store';
+import { isAuthorizationCallback, parseLaunchArgv, SmartLaunchService, type LaunchResult } from './launch';
+import { followAuthorizationRedirects } from './launch/headless-authorizer';
+import { loadPolicyForThisMachine, type EffectivePolicy, type PolicyLoadResult } from './policy';
+import { prefetchRecords } from './prefetch';
+import { sourcesFromPolicy } from './record';
+import type { WessexRecord } from '../../common/record';
+
+export interface AppServicesOptions {
+  /** Where the encrypted offline store and audit log live. */
+  dataDir: string;
+  /** Policy already loaded (tests, CLI flags); default: this machine's policy. */
+  policy?: PolicyLoadResult;
+  secretStore?: SecretStore;
+  /** Opens the SMART authorization URL in the system browser (Electron: shell.openExternal). */
+  openExternal?: (url: string) => Promise<void>;
+  sandbox?: SandboxOptions;
+  /**
+   * With the sandbox and no launch on the command line, sign in as this sandbox user with this patient in
+   * context, through the real EHR launch (the sandbox approves without a login page). Default: a GP with the
+   * cross-border patient. `false` starts with nobody signed in.
+   */
+  sandboxLaunch?: { userId: string; patientKey: string } | false;
+  clock?: () => Date;
+}
+
+export interface AppServices {
+  handlers: BridgeHandlers;
+  onEvent(listener: (name: BridgeEventName, payload: unknown) => void): () => void;
+  policy: PolicyLoadResult;
+  sandbox?: RunningSandbox;
+  /** A launch URI, `--iss/--launch` arguments or an authorization callback from argv (first or second instance). */
+  handleLaunchArgs(argv: readonly string[]): Promise<void>;
+  /** Signs a sandbox user in through the real EHR launch (tests, the harness, the demo start-up). */
+  openSandboxSession(options: { role: SandboxRole; patientNhsNumber?: string }): Promise<SessionInfo>;
+  close(): Promise<void>;
+}
+
+export type SandboxRole = 'paramedic' | 'general-practitioner' | 'nurse' | 'admin-staff';
+const SANDBOX_USER_FOR_ROLE: Record<SandboxRole, string> = {
+  paramedic: 'paramedic',
+  'general-practitioner': 'gp',
+  nurse: 'nurse',
+  'admin-staff': 'admin',
+};
+
+type Listener = (name: BridgeEventName, payload: unknown) => void;
+
+export async function createAppServices(options: AppServicesOptions): Promise<AppServices> {
+  const listeners = new Set<Listener>();
+  const emit = <E extends BridgeEventName>(name: E, payload: BridgeEvents[E]): void => {
+    for (const listener of listeners) listener(name, payload);
+  };
+  const onEvent = (listener: Listener) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  const loaded = options.policy ?? (await loadPolicyForThisMachine());
+  if (!loaded.ok) return configurationProblem(loaded, onEvent);
+
+  const notices: string[] = [];
+  const sandbox = usesSandbox(loaded.policy)
+    ? await (await import('../../sandbox')).startSandbox(options.sandbox)
+    : undefined;
+  const policy: EffectivePolicy = sandbox ? policyForSandbox(loaded.policy, sandbox) : loaded.policy;
+  const secretStore = options.secretStore ?? createKeytarSecretStore();
+  const keyVault = createSecretStoreKeyVault(secretStore);
+
+  const audit: AuditService = await createAuditService({
+    keyVault,
+    dbPath: join(options.dataDir, 'audit.db'),
+    ...(policy.auditEndpoint ? { endpoint: policy.auditEndpoint } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  if (audit.database.recovered)
+    notices.push('The local audit log could not be opened; it was set aside and a new one started.');
+
+  let cache: OfflineCache | undefined;
+  let stopRetention = (): void => undefined;
+  try {
+    cache = await openOfflineCache({
+      dataDir: options.dataDir,
+      keyVault,
+      retention: { retentionHours: policy.retentionHours, pinnedRetentionHours: policy.pinnedRetentionHours },
+      ...(options.clock ? { clock: options.clock } : {}),
+      onRecovery: (event) => {
+        notices.push(OFFLINE_CACHE_RESET_NOTICE);
+        audit.trail.record(recoveryAuditAction('offline cache', event));
+      },
+    });
+    stopRetention = startRetentionTimer(cache, {
+      onPurged: (count: number) => {
+        if (count > 0) audit.trail.record({ kind: 'cache-purge', trigger: 'retention', count });
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof KeystoreUnavailableError)) throw error;
+    notices.push(`Offline records are unavailable on this computer: ${error.message}`);
+  }
+
+  const { sources, locator } = sourcesFromPolicy(policy);
+  const backendSources = policy.sources.filter((s) => s.auth.type === 'backend-services');
+  const tokens: TokenProvider = backendSources.length
+    ? new BackendServicesTokenProvider({
+        sources: backendSources,
+        loadPrivateKey: sandbox ? sandboxKeyLoader(sandbox) : keystoreKeyLoader(secretStore),
+      })
+    : noTokens;
+  const sensitive = loadSensitiveCodes(policy.sensitiveCodeListPath);
+  const records = new RecordAccess({
+    sources,
+    ...(locator ? { locator } : {}),
+    tokens,
+    ...(cache ? { cache } : {}),
+    audit: audit.trail,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const launcher = new SmartLaunchService({
+    allowedIssuers: policy.allowedIssuers,
+    ...(sandbox?.epr ? { sandboxIssuers: [sandbox.epr.fhirBase] } : {}),
+    ...(policy.standaloneIssuer ? { standaloneIssuer: policy.standaloneIssuer } : {}),
+    clientId: policy.smartClientId,
+    secretStore,
+    openExternal: options.openExternal ?? (async () => undefined),
+  });
+
+  let session: ClinicalSession | undefined;
+  const lastRecords = new Map<string, WessexRecord>();
+
+  const startSession = (result: LaunchResult): SessionInfo => {
+    session?.dispose();
+    session = new ClinicalSession({
+      launch: result,
+      roleMapping: policy.roleMapping,
+      inactivityLockMinutes: policy.inactivityLockMinutes,
+      onLock: () => {
+        lastRecords.clear();
+        emit('session:changed', session?.info() ?? null);
+      },
+    });
+    audit.trail.setUser(session.auditUser());
+    audit.trail.record({ kind: 'sign-in' });
+    const info = session.info();
+    emit('session:changed', info);
+    return info;
+  };
+
+  const signedIn = (): ClinicalSession => {
+    if (!session) {
+      throw new BridgeError('not-permitted', 'Open the viewer from your clinical system, or sign in, first.');
+    }
+    session.lock.activity();
+    session.lock.assertUnlocked();
+    return session;
+  };
+
+  const governanceFor = (current: ClinicalSession) => ({
+    access: current.access,
+    sensitive,
+    breakGlass: current.reasons.breakGlass !== undefined,
+    breakGlassOverridesDissent: policy.breakGlassOverridesDissent,
+  });
+
+  const completeSandboxLaunch = async (launchUri: string): Promise<SessionInfo> => {
+    let authorizeUrl: string | undefined;
+    const headless = new SmartLaunchService({
+      allowedIssuers: policy.allowedIssuers,
+      ...(sandbox?.epr ? { sandboxIssuers: [sandbox.epr.fhirBase] } : {}),
+      clientId: policy.smartClientId,
+      secretStore,
+      openExternal: async (url) => {
+        authorizeUrl = url;
+      },
+    });
+    const request = parseLaunchArgv([launchUri]);
+    if (!request) throw new BridgeError('invalid-argument', 'That is not a launch link.');
+    await headless.beginEhrLaunch(request);
+    if (!authorizeUrl) throw new BridgeError('unavailable', 'The sandbox did not start a sign-in.');
+    const callback = await followAuthorizationRedirects(authorizeUrl, fetch);
+    return startSession(await headless.completeAuthorization(callback));
+  };
+
+  const openSandboxSession: AppServices['openSandboxSession'] = async ({ role, patientNhsNumber }) => {
+    if (!sandbox?.epr) throw new BridgeError('unavailable', 'The sandbox EPR is not running.');
+    const nhs = patientNhsNumber ? normaliseNhsNumber(patientNhsNumber) : undefined;
+    const patient = nhs ? sandbox.patients.find((p) => p.nhsNumber === nhs) : sandbox.patient('cross-border');
+    if (!patient) throw new BridgeError('invalid-argument', 'No sandbox patient has that NHS number.');
+    return completeSandboxLaunch(
+      sandbox.epr.createEhrLaunch({ patientKey: patient.key, userId: SANDBOX_USER_FOR_ROLE[role] }),
+    );
+  };
+
+  const handleLaunchArgs = async (argv: readonly string[]): Promise<void> => {
+    const callback = argv.find((arg) => isAuthorizationCallback(arg));
+    if (callback) {
+      startSession(await launcher.completeAuthorization(callback));
+      return;
+    }
+    const request = parseLaunchArgv(argv);
+    if (request) {
+      await launcher.beginEhrLaunch(request);
+      return;
+    }
+    if (sandbox?.epr && options.sandboxLaunch !== false && !session) {
+      const chosen = options.sandboxLaunch ?? { userId: 'gp', patientKey: 'cross-border' };
+      await completeSandboxLaunch(
+        sandbox.epr.createEhrLaunch({ patientKey: chosen.patientKey, userId: chosen.userId }),
+      );
+    }
+  };
+
+  const requireCache = (): OfflineCache => {
+    if (!cache) throw new BridgeError('unavailable', 'Offline records are unavailable on this computer.');
+    return cache;
+  };
+
+  const policyState: PolicyState = {
+    ok: true,
+    sandbox: sandbox !== undefined,
+    sourceNames: policy.sources.map((s) => s.name),
+  };
+
+  const handlers: BridgeHandlers = {
+    'app:get-state': async (): Promise<AppState> => ({
+      policy: policyState,
+      ...(session ? { session: session.info() } : {}),
+      sandboxPatients: (sandbox?.patients ?? []).map((p) => ({
+        nhsNumber: p.nhsNumber,
+        name: p.name,
+        demonstrates: p.demonstrates,
+      })),
+      notices: notices.splice(0),
+      defaultView: session?.access === 'urgent-care-and-documents' ? 'urgent-care' : 'full-summary',
+    }),
+
+    'record:open': async ({ nhsNumber, requestId, preferOffline }) => {
+      const current = signedIn();
+      current.reasons.requireAccess();
+      const emitRecord = (event: RecordEvent) => emit('record:event', event);
+      const opened = await records.open({
+        requestId,
+        identity: current.identityFor(nhsNumber),
+        governance: governanceFor(current),
+        ungrantedScopes: current.result.ungrantedScopes,
+        ...(preferOffline ? { preferOffline } : {}),
+        emit: emitRecord,
+      });
+      if (opened.record.governance?.dissentOverridden) {
+        audit.trail.record({
+          kind: 'dissent-override',
+          reason: current.reasons.breakGlass?.freeText ?? 'break-glass',
+          nhsNumber: normaliseNhsNumber(nhsNumber),
+        });
+      }
+      lastRecords.set(normaliseNhsNumber(nhsNumber), opened.record);
+      return opened.record;
+    },
+
+    'cache:search': async ({ query }) => {
+      signedIn().reasons.requireAccess();
+      const results = await requireCache().search(query);
+      audit.trail.record({ kind: 'patient-query', query: 'offline search', server: 'offline cache' });
+      return results;
+    },
+    'cache:list': async () => {
+      signedIn();
+      return requireCache().list();
+    },
+    'cache:delete': async ({ nhsNumber }) => {
+      signedIn();
+      const nhs = normaliseNhsNumber(nhsNumber);
+      const deleted = await requireCache().delete(nhs);
+      if (deleted) audit.trail.record({ kind: 'cache-purge', trigger: 'user', nhsNumber: nhs, count: 1 });
+      return { deleted };
+    },
+    'cache:delete-all': async () => {
+      signedIn();
+      const deleted = await requireCache().deleteAll();
+      audit.trail.record({ kind: 'cache-purge', trigger: 'all', count: deleted });
+      return { deleted };
+    },
+
+    'prefetch:start': async ({ requestId, nhsNumbers, pin }) => {
+      const current = signedIn();
+      current.reasons.requireAccess();
+      requireCache();
+      const report = await prefetchRecords({
+        nhsNumbers: nhsNumbers ?? [],
+        pin: pin ?? true,
+        opener: {
+          open: (nhs, opts) =>
+            records.open({
+              requestId: `${requestId}-${normaliseNhsNumber(nhs)}`,
+              identity: current.identityFor(nhs),
+              governance: governanceFor(current),
+              ungrantedScopes: current.result.ungrantedScopes,
+              purpose: 'prefetch',
+              ...(opts?.pin ? { pin: true } : {}),
+            }),
+        },
+        onProgress: (progress) => emit('prefetch:progress', { requestId, ...progress }),
+      });
+      return { requestId, ...report };
+    },
+
+    'access:declare-reason': async ({ reasonCode, breakGlass, freeText }) => {
+      if (!session) throw new BridgeError('not-permitted', 'Sign in first.');
+      const declared = session.reasons.declare({ reasonCode, breakGlass, ...(freeText ? { freeText } : {}) });
+      audit.trail.setUser(session.auditUser());
+      audit.trail.record(
+        declared.breakGlass
+          ? { kind: 'break-glass', reason: declared.freeText ?? '' }
+          : { kind: 'access-reason', reasonCode: declared.reasonCode },
+      );
+      const info = session.info();
+      emit('session:changed', info);
+      return info;
+    },
+
+    'session:unlock': async () => {
+      if (!session) throw new BridgeError('not-permitted', 'Sign in first.');
+      // Re-authentication: a fresh token from the issuer proves the user can still sign in there.
+      await session.result.session.refresh();
+      session.lock.unlock();
+      const info = session.info();
+      emit('session:changed', info);
+      return info;
+    },
+
+    'session:sign-out': async () => {
+      if (session) {
+        audit.trail.record({ kind: 'sign-out' });
+        await session.result.session.end();
+        session.dispose();
+        session = undefined;
+      }
+      lastRecords.clear();
+      if (cache) {
+        const purged = await cache.onSignOut();
+        if (purged > 0) audit.trail.record({ kind: 'cache-purge', trigger: 'sign-out', count: purged });
+      }
+      emit('session:changed', null);
+      return { signedOut: true };
+    },
+
+    'audit:handover-exported': async ({ nhsNumber, format }) => {
+      signedIn();
+      audit.trail.record({
+        kind: format === 'pdf' ? 'export' : 'print',
+        nhsNumber: normaliseNhsNumber(nhsNumber),
+        format,
+      });
+      return { audited: true };
+    },
+
+    'document:get': async ({ nhsNumber, pointerId }) => {
+      signedIn();
+      const record = lastRecords.get(normaliseNhsNumber(nhsNumber));
+      if (!record) throw new BridgeError('invalid-argument', 'Open the patient’s record first.');
+      return readDocument(record, pointerId, {
+        sources: [...sources, ...(locator ? [locator] : [])],
+        tokens,
+      });
+    },
+  };
+
+  return {
+    handlers,
+    onEvent,
+    policy: loaded,
+    ...(sandbox ? { sandbox } : {}),
+    handleLaunchArgs,
+    openSandboxSession,
+    async close() {
+      stopRetention();
+      session?.dispose();
+      cache?.close();
+      await audit.close();
+      await sandbox?.close();
+    },
+  };
+}
+
+/** Invalid policy: a clear screen naming the bad keys, and no connection to anything. */
+function configurationProblem(
+  loaded: Extract<PolicyLoadResult, { ok: false }>,
+  onEvent: AppServices['onEvent'],
+): AppServices {
+  const refuse = async (): Promise<never> => {
+    throw new BridgeError(
+      'configuration',
+      'The viewer is not configured correctly. Contact your IT service desk.',
+    );
+  };
+  const state: AppState = {
+    policy: { ok: false, problems: loaded.problems.map((p) => ({ key: p.key, message: p.message })) },
+    sandboxPatients: [],
+    notices: [],
+    defaultView: 'full-summary',
+  };
+  const handlers = Object.fromEntries(
+    Object.keys(handlerNames).map((channel) => [
+      channel,
+      channel === 'app:get-state' ? async () => state : refuse,
+    ]),
+  ) as unknown as BridgeHandlers;
+  return {
+    handlers,
+    onEvent,
+    policy: loaded,
+    handleLaunchArgs: async () => undefined,
+    openSandboxSession: refuse,
+    close: async () => undefined,
+  };
+}
+
+const handlerNames: Record<keyof BridgeHandlers, true> = {
+  'app:get-state': true,
+  'record:open': true,
+  'cache:search': true,
+  'cache:list': true,
+  'cache:delete': true,
+  'cache:delete-all': true,
+  'prefetch:start': true,
+  'access:declare-reason': true,
+  'session:unlock': true,
+  'session:sign-out': true,
+  'audit:handover-exported': true,
+  'document:get': true,
+};

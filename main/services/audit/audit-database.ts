@@ -1,0 +1,81 @@
+// Opens audit.db through the shared encrypted-database service (whole-file ChaCha20-Poly1305, random
+// 256-bit key in the OS keystore). An unreadable audit log is evidence: it is quarantined with its key,
+// never deleted, and the recovery becomes the first event of the new log.
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3-multiple-ciphers';
+import {
+  openEncryptedDatabase,
+  type EncryptedDatabase,
+  type RecoveryEvent,
+} from '../cache/encrypted-database';
+import { isRawKey, type KeyVault } from '../cache/key-vault';
+import { migrateAuditLog, type SqliteDatabase } from './audit-log';
+import type { AuditAction } from './balp';
+
+export const AUDIT_KEY_NAME = 'audit';
+
+export class AuditDatabaseUnavailableError extends Error {}
+
+export interface OpenAuditDatabaseOptions {
+  path: string;
+  keyVault: KeyVault;
+  clock?: () => Date;
+}
+
+export async function openAuditDatabase(options: OpenAuditDatabaseOptions): Promise<EncryptedDatabase> {
+  const database = await openEncryptedDatabase({
+    path: options.path,
+    keyVault: options.keyVault,
+    keyName: AUDIT_KEY_NAME,
+    migrations: [{ version: 1, description: 'hash-chained audit log', up: migrateAuditLog }],
+    unreadable: 'quarantine',
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  // An appended event must survive power loss, not only a crash (WAL's default NORMAL does not promise that).
+  database.db.pragma('synchronous = FULL');
+  return database;
+}
+
+/**
+ * For inspection tools (`audit verify`, `audit export`): opens an existing log and never recovers,
+ * quarantines or creates anything; every problem is a clear error instead.
+ */
+export async function openAuditDatabaseForInspection(
+  path: string,
+  keyVault: KeyVault,
+): Promise<SqliteDatabase> {
+  if (!existsSync(path)) throw new AuditDatabaseUnavailableError(`There is no audit log at ${path}.`);
+  const key = await keyVault.get(AUDIT_KEY_NAME);
+  if (!key || !isRawKey(key)) {
+    throw new AuditDatabaseUnavailableError(
+      'The audit log key is not in this user’s keystore on this machine, so the log cannot be read.',
+    );
+  }
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    db.pragma(`key = "raw:${key}"`);
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch {
+    db.close();
+    throw new AuditDatabaseUnavailableError(
+      `The audit log at ${path} cannot be read with the key in the keystore (wrong key or damaged file).`,
+    );
+  }
+}
+
+/** The audit event for an encrypted store that had to be recreated (audit log or offline cache). */
+export function recoveryAuditAction(store: string, event: RecoveryEvent): AuditAction {
+  const what =
+    event.reason === 'key-missing'
+      ? 'its key was missing from the keystore'
+      : event.reason === 'corrupt'
+        ? 'the file was damaged'
+        : 'it could not be decrypted with its key';
+  const done = event.action === 'deleted' ? 'deleted' : 'set aside';
+  return {
+    kind: event.reason === 'key-missing' ? 'key-loss' : 'database-recovery',
+    store,
+    detail: `The ${store} could not be read (${what}); it was ${done} and a new one started.`,
+  };
+}

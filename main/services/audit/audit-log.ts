@@ -1,0 +1,215 @@
+// The local audit log: an append-only, hash-chained table inside the encrypted audit database.
+// Each row stores the canonical JSON of one AuditEvent, the hash of the row before it, and
+// hash = sha256(prev_hash || canonical event). Editing, deleting or reordering rows breaks the chain,
+// and verifyChain names the first sequence number that no longer follows.
+import { createHash } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3-multiple-ciphers';
+import type { AuditEvent } from '../../../common/fhir';
+import { canonicalJson } from './canonical-json';
+
+export type SqliteDatabase = BetterSqlite3.Database;
+
+/** prev_hash of the first event. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface AuditRow {
+  seq: number;
+  id: string;
+  eventJson: string;
+  prevHash: string;
+  hash: string;
+  uploadedAt: string | null;
+  attempts: number;
+  lastError: string | null;
+}
+
+export type ChainVerification =
+  | { ok: true; count: number; head: string }
+  | { ok: false; count: number; firstBadSeq: number; problem: string };
+
+export function chainHash(prevHash: string, eventJson: string): string {
+  return createHash('sha256').update(prevHash).update(eventJson).digest('hex');
+}
+
+/** Idempotent: safe to run on every open. */
+export function migrateAuditLog(db: SqliteDatabase): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS audit_event (
+      seq INTEGER PRIMARY KEY,
+      id TEXT NOT NULL UNIQUE,
+      event_json TEXT NOT NULL,
+      prev_hash TEXT NOT NULL,
+      hash TEXT NOT NULL,
+      uploaded_at TEXT,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      last_error TEXT
+    );
+    CREATE INDEX IF NOT EXISTS audit_event_pending ON audit_event(seq) WHERE uploaded_at IS NULL;
+    CREATE TABLE IF NOT EXISTS audit_chain_head (
+      one INTEGER PRIMARY KEY CHECK (one = 1),
+      seq INTEGER NOT NULL,
+      hash TEXT NOT NULL
+    );
+    CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event
+      BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS audit_event_no_edit
+      BEFORE UPDATE OF seq, id, event_json, prev_hash, hash ON audit_event
+      BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+  `);
+}
+
+interface RawRow {
+  seq: number;
+  id: string;
+  event_json: string;
+  prev_hash: string;
+  hash: string;
+  uploaded_at: string | null;
+  attempts: number;
+  last_error: string | null;
+}
+
+const toRow = (r: RawRow): AuditRow => ({
+  seq: r.seq,
+  id: r.id,
+  eventJson: r.event_json,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+  uploadedAt: r.uploaded_at,
+  attempts: r.attempts,
+  lastError: r.last_error,
+});
+
+export class AuditLog {
+  constructor(private readonly db: SqliteDatabase) {
+    migrateAuditLog(db);
+  }
+
+  /** Appends in one transaction; an event whose id is already logged is not appended twice. */
+  append(event: AuditEvent & { id: string }): AuditRow {
+    const eventJson = canonicalJson(event);
+    const tx = this.db.transaction((): AuditRow => {
+      const existing = this.db.prepare('SELECT * FROM audit_event WHERE id = ?').get(event.id) as
+        RawRow | undefined;
+      if (existing) return toRow(existing);
+      const head = this.db.prepare('SELECT seq, hash FROM audit_chain_head WHERE one = 1').get() as
+        { seq: number; hash: string } | undefined;
+      const seq = (head?.seq ?? 0) + 1;
+      const prevHash = head?.hash ?? GENESIS_HASH;
+      const hash = chainHash(prevHash, eventJson);
+      this.db
+        .prepare('INSERT INTO audit_event (seq, id, event_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?)')
+        .run(seq, event.id, eventJson, prevHash, hash);
+      this.db
+        .prepare(
+          'INSERT INTO audit_chain_head (one, seq, hash) VALUES (1, ?, ?) ' +
+            'ON CONFLICT(one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash',
+        )
+        .run(seq, hash);
+      return { seq, id: event.id, eventJson, prevHash, hash, uploadedAt: null, attempts: 0, lastError: null };
+    });
+    return tx.immediate();
+  }
+
+  all(): AuditRow[] {
+    return (this.db.prepare('SELECT * FROM audit_event ORDER BY seq').all() as RawRow[]).map(toRow);
+  }
+
+  events(): (AuditEvent & { id: string })[] {
+    return this.all().map((r) => JSON.parse(r.eventJson) as AuditEvent & { id: string });
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM audit_event').get() as { n: number }).n;
+  }
+
+  /** Not yet accepted by the audit endpoint, oldest first. */
+  pending(limit = 100): AuditRow[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM audit_event WHERE uploaded_at IS NULL ORDER BY seq LIMIT ?')
+        .all(limit) as RawRow[]
+    ).map(toRow);
+  }
+
+  pendingCount(): number {
+    return (
+      this.db.prepare('SELECT count(*) AS n FROM audit_event WHERE uploaded_at IS NULL').get() as {
+        n: number;
+      }
+    ).n;
+  }
+
+  markUploaded(seq: number, at: Date): void {
+    this.db
+      .prepare('UPDATE audit_event SET uploaded_at = ?, last_error = NULL WHERE seq = ?')
+      .run(at.toISOString(), seq);
+  }
+
+  markFailed(seq: number, error: string): void {
+    this.db
+      .prepare('UPDATE audit_event SET attempts = attempts + 1, last_error = ? WHERE seq = ?')
+      .run(error.slice(0, 500), seq);
+  }
+
+  verify(): ChainVerification {
+    const head = this.db.prepare('SELECT seq, hash FROM audit_chain_head WHERE one = 1').get() as
+      { seq: number; hash: string } | undefined;
+    return verifyChain(this.all(), head);
+  }
+}
+
+/**
+ * Walks the rows in seq order. Detects: an edited event (hash no longer matches its content), a deleted
+ * event (a gap in seq, or prev_hash not the previous row's hash), reordered events (prev_hash mismatch),
+ * and events removed from the end (the recorded chain head is missing or differs).
+ */
+export function verifyChain(rows: AuditRow[], head?: { seq: number; hash: string }): ChainVerification {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  const fail = (seq: number, problem: string): ChainVerification => ({
+    ok: false,
+    count: rows.length,
+    firstBadSeq: seq,
+    problem,
+  });
+  for (const row of rows) {
+    if (row.seq !== expectedSeq) {
+      return fail(expectedSeq, `event ${expectedSeq} is missing (next event found is ${row.seq})`);
+    }
+    let event: unknown;
+    try {
+      event = JSON.parse(row.eventJson);
+    } catch {
+      return fail(row.seq, `event ${row.seq} is not readable JSON`);
+    }
+    if (canonicalJson(event) !== row.eventJson || (event as { id?: unknown }).id !== row.id) {
+      return fail(row.seq, `event ${row.seq} has been altered`);
+    }
+    if (row.prevHash !== prevHash) {
+      return fail(
+        row.seq,
+        `event ${row.seq} does not follow event ${row.seq - 1} (deleted, reordered or edited)`,
+      );
+    }
+    if (chainHash(row.prevHash, row.eventJson) !== row.hash) {
+      return fail(row.seq, `event ${row.seq} has been altered (its hash does not match its content)`);
+    }
+    prevHash = row.hash;
+    expectedSeq += 1;
+  }
+  const last = rows.length;
+  if (head && head.seq > last) {
+    return fail(
+      last + 1,
+      `the log should end at event ${head.seq} but ends at event ${last} (events removed)`,
+    );
+  }
+  if (head && head.seq < last) {
+    return fail(head.seq + 1, `events after ${head.seq} were not appended by the viewer`);
+  }
+  if (head && head.hash !== prevHash)
+    return fail(last, `event ${last} does not match the recorded chain head`);
+  if (!head && last > 0) return fail(1, 'the chain head record is missing');
+  return { ok: true, count: last, head: prevHash };
+}

@@ -1,0 +1,76 @@
+// Audit service entry point for the composition root and the CLI.
+import type { EncryptedDatabase } from '../cache/encrypted-database';
+import type { KeyVault } from '../cache/key-vault';
+import { auditDatabasePath, defaultDataDir } from '../paths';
+import { openAuditDatabase, recoveryAuditAction } from './audit-database';
+import { AuditLog } from './audit-log';
+import { AuditTrail, defaultAuditContext } from './audit-trail';
+import type { AuditContext } from './balp';
+import { AuditUploader, type AuditUploaderOptions } from './uploader';
+
+export { AuditLog, verifyChain, type AuditRow, type ChainVerification } from './audit-log';
+export { AuditTrail, defaultAuditContext } from './audit-trail';
+export { AuditUploader, type UploadRun } from './uploader';
+export {
+  buildAuditEvent,
+  type AuditAction,
+  type AuditContext,
+  type AuditUser,
+  type PurposeOfUse,
+} from './balp';
+export { auditBundle, auditCsv } from './audit-export';
+export {
+  openAuditDatabase,
+  openAuditDatabaseForInspection,
+  recoveryAuditAction,
+  AuditDatabaseUnavailableError,
+  AUDIT_KEY_NAME,
+} from './audit-database';
+
+export interface AuditService {
+  trail: AuditTrail;
+  log: AuditLog;
+  /** Present when policy names an audit endpoint. */
+  uploader?: AuditUploader;
+  database: EncryptedDatabase;
+  close(): Promise<void>;
+}
+
+export interface CreateAuditServiceOptions {
+  keyVault: KeyVault;
+  /** Defaults to paths.auditDatabasePath(defaultDataDir()). */
+  dbPath?: string;
+  /** policy.auditEndpoint */
+  endpoint?: string;
+  context?: AuditContext;
+  uploader?: Partial<Omit<AuditUploaderOptions, 'log' | 'endpoint'>>;
+  /** Start background upload immediately (default true when there is an endpoint). */
+  startUpload?: boolean;
+  clock?: () => Date;
+}
+
+/** Opens audit.db (recovering from key loss or damage, and auditing that) and starts uploading. */
+export async function createAuditService(options: CreateAuditServiceOptions): Promise<AuditService> {
+  const database = await openAuditDatabase({
+    path: options.dbPath ?? auditDatabasePath(defaultDataDir()),
+    keyVault: options.keyVault,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const log = new AuditLog(database.db);
+  const uploader = options.endpoint
+    ? new AuditUploader({ ...options.uploader, log, endpoint: options.endpoint })
+    : undefined;
+  const trail = new AuditTrail(log, options.context ?? defaultAuditContext(), uploader, options.clock);
+  if (database.recovered) trail.record(recoveryAuditAction('audit log', database.recovered));
+  if (uploader && options.startUpload !== false) uploader.start();
+  return {
+    trail,
+    log,
+    database,
+    ...(uploader ? { uploader } : {}),
+    async close() {
+      await uploader?.stop();
+      database.close();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// Opening the offline cache at start-up: the encrypted file, the key from the keystore, migrations, and the
+// start-up purge of expired records.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { cacheDatabasePath } from '../paths';
+import type { SecretStore } from '../keystore/secret-store';
+import { openEncryptedDatabase, type RecoveryEvent } from './encrypted-database';
+import { createSecretStoreKeyVault, type KeyVault } from './key-vault';
+import { cacheMigrations } from './migrations';
+import { OfflineCache, type RetentionPolicy } from './offline-cache';
+import { retentionFromPolicy } from './retention';
+
+/**
+ * The cache key's keystore name. It names the data directory (by hash) so that two data directories for the
+ * same OS user (the CLI's --data-dir, tests) never try each other's keys.
+ */
+export function cacheKeyName(dataDir: string): string {
+  return `offline-cache:${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16)}`;
+}
+
+export interface OpenOfflineCacheOptions {
+  dataDir: string;
+  /** The key vault, or the secret store to build one over (keytar in the app). */
+  keyVault?: KeyVault;
+  secretStore?: SecretStore;
+  retention?: Partial<RetentionPolicy>;
+  clock?: () => Date;
+  onRecovery?: (event: RecoveryEvent) => void;
+  /** Authenticate every page at open; default true. */
+  verifyOnOpen?: boolean;
+}
+
+export async function openOfflineCache(options: OpenOfflineCacheOptions): Promise<OfflineCache> {
+  const keyVault =
+    options.keyVault ?? (options.secretStore ? createSecretStoreKeyVault(options.secretStore) : undefined);
+  if (!keyVault) throw new Error('openOfflineCache needs a key vault or a secret store.');
+  const database = await openEncryptedDatabase({
+    path: cacheDatabasePath(options.dataDir),
+    keyVault,
+    keyName: cacheKeyName(options.dataDir),
+    migrations: cacheMigrations,
+    clock: options.clock,
+    onRecovery: options.onRecovery,
+    // Cached records can always be fetched again; a file nobody can read is just patient data at rest.
+    unreadable: 'delete',
+    verifyOnOpen: options.verifyOnOpen,
+  });
+  const cache = new OfflineCache(database, retentionFromPolicy(options.retention), options.clock);
+  await cache.purgeExpired();
+  return cache;
+}
+
+export { OfflineCache, OFFLINE_CACHE_RESET_NOTICE } from './offline-cache';
+export type { CachedRecordMeta, RetentionPolicy, SaveOptions } from './offline-cache';
+export { openEncryptedDatabase, EncryptedDatabase, unreadableReason } from './encrypted-database';
+export type {
+  Migration,
+  RecoveryEvent,
+  RecoveryReason,
+  OpenEncryptedDatabaseOptions,
+} from './encrypted-database';
+export { createSecretStoreKeyVault } from './key-vault';
+export type { KeyVault } from './key-vault';
+export { startRetentionTimer, retentionFromPolicy } from './retention';

@@ -1,0 +1,99 @@
+// The document behind a locator pointer or a DocumentReference in an opened record. Its bytes are read from
+// the record itself when they came with it, otherwise from the configured source whose origin holds them,
+// with that source's token only. Anything held elsewhere is named, never fetched.
+import type { Attachment } from '@medplum/fhirtypes';
+import type { Resource } from '../../../common/fhir';
+import type { WessexRecord } from '../../../common/record';
+import type { DocumentContent } from '../../../preload/contract';
+import type { TokenProvider } from '../auth/token-provider';
+import { BridgeError } from '../bridge/dispatch';
+import type { EngineSource } from '../record';
+
+const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
+const SHOWABLE = /^(application\/pdf|text\/html|text\/plain)\b/;
+
+export interface DocumentSources {
+  sources: readonly EngineSource[];
+  tokens: TokenProvider;
+  fetch?: typeof fetch;
+}
+
+export async function readDocument(
+  record: WessexRecord,
+  id: string,
+  deps: DocumentSources,
+): Promise<DocumentContent> {
+  const pointer = record.pointers.find((p) => p.id === id);
+  const item = pointer ? undefined : record.items.find((i) => i.key === id);
+  const resource: Resource | undefined = pointer?.document ?? item?.resource;
+  const title = pointer?.type.display ?? item?.display ?? 'Document';
+  if (resource?.resourceType === 'Binary' && resource.data) {
+    return inline(resource.contentType ?? 'application/octet-stream', resource.data, title);
+  }
+  const attachment =
+    attachmentOf(resource) ??
+    (pointer?.url ? { url: pointer.url, contentType: pointer.contentType } : undefined);
+  if (!attachment) throw new BridgeError('invalid-argument', 'There is no document to show for that entry.');
+  if (attachment.data)
+    return inline(attachment.contentType ?? 'application/octet-stream', attachment.data, title);
+  if (!attachment.url) throw new BridgeError('unavailable', 'The document has no content or address.');
+  return fetchFromSource(attachment.url, attachment.contentType, title, deps);
+}
+
+function attachmentOf(resource: Resource | undefined): Attachment | undefined {
+  if (!resource) return undefined;
+  if (resource.resourceType === 'DocumentReference') {
+    const contents = resource.content ?? [];
+    return (contents.find((c) => SHOWABLE.test(c.attachment?.contentType ?? '')) ?? contents[0])?.attachment;
+  }
+  if (resource.resourceType === 'DiagnosticReport') return resource.presentedForm?.[0];
+  return undefined;
+}
+
+function inline(contentType: string, base64: string, title: string): DocumentContent {
+  if (!SHOWABLE.test(contentType)) {
+    throw new BridgeError('unavailable', `Documents of type ${contentType} cannot be shown in the viewer.`);
+  }
+  if (contentType.startsWith('application/pdf'))
+    return { contentType, data: base64, encoding: 'base64', title };
+  return { contentType, data: Buffer.from(base64, 'base64').toString('utf8'), encoding: 'text', title };
+}
+
+async function fetchFromSource(
+  rawUrl: string,
+  contentType: string | undefined,
+  title: string,
+  deps: DocumentSources,
+): Promise<DocumentContent> {
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new BridgeError('invalid-argument', 'The document address is not valid.');
+  }
+  const source = deps.sources.find((s) => new URL(s.fhirBase).origin === url.origin);
+  if (!source) {
+    throw new BridgeError(
+      'unavailable',
+      `This document is held at ${url.host}, which this viewer is not set up to reach.`,
+    );
+  }
+  const token = await deps.tokens.getToken(source.id);
+  const response = await (deps.fetch ?? fetch)(url, {
+    headers: {
+      accept: contentType ?? 'application/pdf, text/html',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    redirect: 'error',
+    signal: AbortSignal.timeout(30_000),
+  }).catch(() => undefined);
+  if (!response?.ok) throw new BridgeError('unavailable', `${source.name} did not return the document.`);
+  const type = response.headers.get('content-type') ?? contentType ?? 'application/octet-stream';
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > MAX_DOCUMENT_BYTES)
+    throw new BridgeError('unavailable', 'The document is too large to show.');
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (bytes.length > MAX_DOCUMENT_BYTES)
+    throw new BridgeError('unavailable', 'The document is too large to show.');
+  return inline(type.split(';')[0]!.trim(), bytes.toString('base64'), title);
+}

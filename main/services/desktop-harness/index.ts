@@ -1,0 +1,168 @@
+// The renderer in Debian Chromium with the bridge bound to the real main-process services: used by the
+// e2e tests, the UI benchmark, and `npm start`'s browser fallback when the Electron binary is missing.
+// playwright-core is imported lazily so nothing else pays for it.
+import { resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { dispatchBridgeRequest, type BridgeHandlers, type BridgeOutcome } from '../bridge/dispatch';
+import type { BridgeEventName } from '../../../preload/contract';
+import { defaultRendererDir } from '../renderer-assets';
+import { HARNESS_BRIDGE_SCRIPT } from './bridge-script';
+import { startRendererServer, type RendererServer } from './static-server';
+
+/** The part of AppServices the harness needs. */
+export interface HarnessServices {
+  handlers: BridgeHandlers;
+  onEvent(listener: (name: BridgeEventName, payload: unknown) => void): () => void;
+}
+
+export const CHROMIUM_PATH = process.env.WESSEX_CHROMIUM ?? '/usr/bin/chromium';
+const HEADLESS_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+];
+
+export interface BridgeCall {
+  channel: string;
+  args: unknown;
+  outcome: BridgeOutcome;
+}
+
+/** Everything observable about one page, for assertions: bridge traffic and anything alarming. */
+export interface PageLog {
+  calls: BridgeCall[];
+  events: { name: BridgeEventName; payload: unknown }[];
+  consoleErrors: string[];
+  pageErrors: string[];
+  dialogs: string[];
+  /** Main-frame navigations after the first load (there should be none). */
+  navigations: string[];
+  /** Requests to any origin other than the renderer's, which are blocked. */
+  blockedRequests: string[];
+  /** New windows/popups the page tried to open. */
+  popups: string[];
+}
+
+export interface HarnessPage {
+  page: Page;
+  log: PageLog;
+}
+
+export interface Harness {
+  url: string;
+  browser: Browser;
+  context: BrowserContext;
+  /** Opens a page on the renderer (waits for the first load). */
+  newPage(path?: string): Promise<HarnessPage>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  services: HarnessServices;
+  headed?: boolean;
+  rendererDir?: string;
+  viewport?: { width: number; height: number };
+}
+
+function emptyLog(): PageLog {
+  return {
+    calls: [],
+    events: [],
+    consoleErrors: [],
+    pageErrors: [],
+    dialogs: [],
+    navigations: [],
+    blockedRequests: [],
+    popups: [],
+  };
+}
+
+export async function openHarness(options: HarnessOptions): Promise<Harness> {
+  const rendererDir = options.rendererDir ?? defaultRendererDir(resolve(__dirname, '../../..'));
+  const server: RendererServer = await startRendererServer(rendererDir);
+  let browser: Browser | undefined;
+  try {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: !options.headed,
+      args: options.headed ? HEADLESS_ARGS.filter((a) => a !== '--headless') : HEADLESS_ARGS,
+    });
+    const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 720 } });
+    const origin = new URL(server.url).origin;
+    const logs = new Map<Page, PageLog>();
+    const logFor = (page: Page): PageLog => {
+      let log = logs.get(page);
+      if (!log) logs.set(page, (log = emptyLog()));
+      return log;
+    };
+
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:'))
+        return route.continue();
+      const page = route.request().frame().page();
+      logFor(page).blockedRequests.push(url);
+      return route.abort('blockedbyclient');
+    });
+    await context.exposeBinding('__wessexInvoke', async (source, channel: unknown, args: unknown) => {
+      const outcome = await dispatchBridgeRequest(options.services.handlers, channel, args);
+      logFor(source.page).calls.push({ channel: String(channel), args, outcome });
+      // As one JSON string: Playwright's structured serialisation of a 20,000-resource record takes seconds.
+      return JSON.stringify(outcome);
+    });
+    await context.addInitScript({ content: HARNESS_BRIDGE_SCRIPT });
+
+    const stopEvents = options.services.onEvent((name, payload) => {
+      for (const page of context.pages()) {
+        logFor(page).events.push({ name, payload });
+        page
+          .evaluate(
+            ([n, p]) =>
+              (window as unknown as { __wessexEmit?: (n: unknown, p: unknown) => void }).__wessexEmit?.(n, p),
+            [name, payload] as [string, unknown],
+          )
+          .catch(() => undefined);
+      }
+    });
+
+    const harness: Harness = {
+      url: server.url,
+      browser,
+      context,
+      async newPage(path = '/') {
+        const page = await context.newPage();
+        const log = logFor(page);
+        page.on('console', (m) => {
+          if (m.type() === 'error') log.consoleErrors.push(m.text());
+        });
+        page.on('pageerror', (e) => log.pageErrors.push(e.message));
+        page.on('dialog', (d) => {
+          log.dialogs.push(`${d.type()}: ${d.message()}`);
+          void d.dismiss().catch(() => undefined);
+        });
+        page.on('popup', (p) => {
+          log.popups.push(p.url());
+          void p.close().catch(() => undefined);
+        });
+        await page.goto(new URL(path, server.url).toString());
+        page.on('framenavigated', (frame) => {
+          if (frame === page.mainFrame()) log.navigations.push(frame.url());
+        });
+        return { page, log };
+      },
+      async close() {
+        stopEvents();
+        await browser?.close().catch(() => undefined);
+        await server.close();
+      },
+    };
+    return harness;
+  } catch (error) {
+    await browser?.close().catch(() => undefined);
+    await server.close();
+    throw error;
+  }
+}

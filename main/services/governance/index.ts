@@ -1,0 +1,27 @@
+// Information governance entry point: the composition root needs only what is exported here.
+export { governRecord, governRecordEvent, type GovernOptions } from './govern-record';
+export {
+  applyRoleAccess,
+  resolveRoleAccess,
+  SECTIONS_FOR_ACCESS,
+  URGENT_CARE_AND_DOCUMENTS,
+  type RoleResolution,
+  type RoleSource,
+} from './role-access';
+export { loadSensitiveCodes, parseSensitiveCodeList, type SensitiveCodes } from './sensitive-codes';
+export { findDissent, type DissentFinding } from './dissent';
+export {
+  AccessReasonState,
+  ACCESS_REASONS,
+  BREAK_GLASS_CODE,
+  type AccessDeclaration,
+  type LaunchKind,
+} from './access-reason';
+export { InactivityLock, DEFAULT_INACTIVITY_MINUTES, type LockClock } from './inactivity-lock';
+export {
+  AccessReasonRequiredError,
+  InvalidAccessReasonError,
+  RoleNotPermittedError,
+  SensitiveCodeListError,
+  SessionLockedError,
+} from './errors';

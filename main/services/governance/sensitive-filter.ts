@@ -1,0 +1,77 @@
+// Decides whether a clinical item must be withheld: any coding anywhere in its resource (code, reasonCode,
+// valueCodeableConcept, contained resources, extensions …) in the sensitive value sets, or a confidentiality
+// label of R (restricted) or V (very restricted) on the resource or anything it contains.
+import type { CodeRef, RecordItem, RecordPointer } from '../../../common/record';
+import type { SensitiveCodes } from './sensitive-codes';
+
+export const CONFIDENTIALITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
+const RESTRICTED = new Set(['R', 'V']);
+
+export type WithholdCause = 'sensitive-code' | 'confidentiality-label';
+
+/** Generic reasons shown to the user: they say that something is hidden, never what. */
+export const WITHHELD_REASON: Record<WithholdCause | 'dissent' | 'consent-restriction', string> = {
+  'sensitive-code': 'Some information is not shown because of local policy on sensitive information.',
+  'confidentiality-label': 'Some information is marked confidential at its source and is not shown.',
+  'consent-restriction':
+    'Some information is not shown because the patient has asked for it not to be shared.',
+  dissent: 'The patient has declined to share their record.',
+};
+
+type Visitor = (node: Record<string, unknown>) => boolean;
+
+/** Depth-first over plain JSON; stops as soon as the visitor returns true. Guarded against cycles/depth. */
+function someNode(value: unknown, visit: Visitor, depth = 0, seen = new Set<object>()): boolean {
+  if (value === null || typeof value !== 'object' || depth > 64 || seen.has(value)) return false;
+  seen.add(value);
+  if (Array.isArray(value)) return value.some((v) => someNode(v, visit, depth + 1, seen));
+  const node = value as Record<string, unknown>;
+  if (visit(node)) return true;
+  return Object.values(node).some((v) => someNode(v, visit, depth + 1, seen));
+}
+
+export type CodeMatcher = (system: string | undefined, code: string | undefined) => boolean;
+
+export function hasCodingIn(value: unknown, matches: CodeMatcher): boolean {
+  return someNode(
+    value,
+    (n) => typeof n.code === 'string' && typeof n.system === 'string' && matches(n.system, n.code),
+  );
+}
+
+/** True when any Reference.reference string in the value satisfies the test. */
+export function someReference(value: unknown, test: (reference: string) => boolean): boolean {
+  return someNode(value, (n) => typeof n.reference === 'string' && test(n.reference));
+}
+
+export function hasRestrictedLabel(value: unknown): boolean {
+  return someNode(value, (n) => {
+    const security = (n.meta as { security?: unknown } | undefined)?.security;
+    return (
+      Array.isArray(security) &&
+      security.some(
+        (s: { system?: unknown; code?: unknown }) =>
+          s?.system === CONFIDENTIALITY_SYSTEM && typeof s.code === 'string' && RESTRICTED.has(s.code),
+      )
+    );
+  });
+}
+
+function causeFor(parts: unknown[], codeRefs: (CodeRef | undefined)[], sensitive: SensitiveCodes) {
+  const matcher: CodeMatcher = (system, code) => sensitive.match(system, code) !== undefined;
+  if (parts.some(hasRestrictedLabel)) return 'confidentiality-label' as const;
+  if (codeRefs.some((c) => c && matcher(c.system, c.code))) return 'sensitive-code' as const;
+  if (parts.some((p) => hasCodingIn(p, matcher))) return 'sensitive-code' as const;
+  return undefined;
+}
+
+export function itemWithholdCause(item: RecordItem, sensitive: SensitiveCodes): WithholdCause | undefined {
+  return causeFor([item.resource], [item.code], sensitive);
+}
+
+export function pointerWithholdCause(
+  pointer: RecordPointer,
+  sensitive: SensitiveCodes,
+): WithholdCause | undefined {
+  return causeFor([pointer.document], [pointer.type], sensitive);
+}

@@ -1,0 +1,80 @@
+// SMART discovery: {iss}/.well-known/smart-configuration, validated strictly. A server that does not
+// advertise PKCE S256 is refused (SMART App Launch 2.2 requires it; fhirclient would silently skip PKCE).
+import { LaunchError } from './errors';
+import { readJsonObject, REQUEST_TIMEOUT_MS, type FetchLike } from './http';
+
+export interface SmartConfiguration {
+  /** The OpenID issuer of id_tokens (the iss when the server does not say). */
+  issuer: string;
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  jwksUri?: string;
+  capabilities: string[];
+  codeChallengeMethods: string[];
+  permissionV2: boolean;
+}
+
+function httpUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.toString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+
+export async function discoverSmartConfiguration(
+  iss: string,
+  fetchImpl: FetchLike,
+): Promise<SmartConfiguration> {
+  const url = `${iss.replace(/\/+$/, '')}/.well-known/smart-configuration`;
+  let response: Response;
+  try {
+    response = await fetchImpl(url, {
+      headers: { accept: 'application/json' },
+      redirect: 'error',
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new LaunchError('discovery-failed', `Could not reach the EPR's sign-in server at ${iss}.`, {
+      cause: error,
+    });
+  }
+  const body = response.ok ? await readJsonObject(response) : undefined;
+  if (!body) {
+    throw new LaunchError(
+      'discovery-failed',
+      `The EPR server ${iss} did not publish a usable SMART configuration (HTTP ${response.status}).`,
+    );
+  }
+  const authorizationEndpoint = httpUrl(body.authorization_endpoint);
+  const tokenEndpoint = httpUrl(body.token_endpoint);
+  if (!authorizationEndpoint || !tokenEndpoint) {
+    throw new LaunchError(
+      'discovery-failed',
+      `The SMART configuration of ${iss} lacks valid authorization/token endpoints.`,
+    );
+  }
+  const codeChallengeMethods = strings(body.code_challenge_methods_supported);
+  if (!codeChallengeMethods.includes('S256')) {
+    throw new LaunchError(
+      'pkce-unsupported',
+      `The EPR server ${iss} does not support PKCE (S256), which this viewer requires to sign in safely. ` +
+        'Ask the EPR supplier or IT to enable it.',
+    );
+  }
+  const capabilities = strings(body.capabilities);
+  return {
+    issuer: typeof body.issuer === 'string' && body.issuer ? body.issuer : iss,
+    authorizationEndpoint,
+    tokenEndpoint,
+    jwksUri: httpUrl(body.jwks_uri),
+    capabilities,
+    codeChallengeMethods,
+    permissionV2: capabilities.includes('permission-v2'),
+  };
+}

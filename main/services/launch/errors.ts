@@ -1,0 +1,53 @@
+// Every way a launch can fail, as a typed error with a message a clinician can act on.
+export type LaunchErrorCode =
+  | 'bad-launch-input'
+  | 'issuer-not-allowed'
+  | 'discovery-failed'
+  | 'pkce-unsupported'
+  | 'callback-error'
+  | 'state-missing'
+  | 'state-unknown'
+  | 'state-expired'
+  | 'token-exchange-failed'
+  | 'id-token-invalid'
+  | 'context-incomplete'
+  | 'interactive-login-required'
+  | 'patient-not-found';
+
+export class LaunchError extends Error {
+  constructor(
+    readonly code: LaunchErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'LaunchError';
+  }
+}
+
+/** The refresh token was refused (expired, revoked, reused): only a fresh launch from the EPR can continue. */
+export class RelaunchRequiredError extends Error {
+  readonly code = 'relaunch-required';
+  constructor(detail?: string) {
+    super(
+      'Your sign-in has ended. Please relaunch the Wessex Care Record from your clinical system.' +
+        (detail ? ` (${detail})` : ''),
+    );
+    this.name = 'RelaunchRequiredError';
+  }
+}
+
+/** A token was about to be sent somewhere other than the server that issued it; nothing was sent. */
+export class TokenOriginError extends Error {
+  readonly code = 'token-origin';
+  constructor(
+    readonly tokenOrigin: string,
+    readonly requestOrigin: string,
+  ) {
+    super(
+      `Refused to send the sign-in token for ${tokenOrigin} to ${requestOrigin}: ` +
+        'a token is only ever sent to the server it was issued for.',
+    );
+    this.name = 'TokenOriginError';
+  }
+}

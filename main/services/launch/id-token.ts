@@ -1,0 +1,59 @@
+// The OpenID Connect id_token: signature checked against the server's JWKS, issuer, audience (our client
+// id) and expiry, before its fhirUser (who is signed in) is believed.
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { LaunchError } from './errors';
+import { readJsonObject, REQUEST_TIMEOUT_MS, type FetchLike } from './http';
+
+export interface NrbacRole {
+  role_code?: string;
+  role_name?: string;
+  org_code?: string;
+}
+
+export interface IdTokenClaims extends JWTPayload {
+  fhirUser?: string;
+  nhsid_nrbac_roles?: NrbacRole[];
+}
+
+export async function verifyIdToken(
+  idToken: string,
+  expected: { jwksUri?: string; issuer: string; clientId: string; now: number },
+  fetchImpl: FetchLike,
+): Promise<IdTokenClaims> {
+  if (!expected.jwksUri) {
+    throw new LaunchError(
+      'id-token-invalid',
+      'The EPR server publishes no keys, so who signed in cannot be checked.',
+    );
+  }
+  let jwks: Record<string, unknown> | undefined;
+  try {
+    const response = await fetchImpl(expected.jwksUri, {
+      headers: { accept: 'application/json' },
+      redirect: 'error',
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    jwks = response.ok ? await readJsonObject(response) : undefined;
+  } catch (error) {
+    throw new LaunchError('id-token-invalid', "Could not fetch the EPR server's signing keys.", {
+      cause: error,
+    });
+  }
+  if (!jwks || !Array.isArray(jwks.keys)) {
+    throw new LaunchError('id-token-invalid', "The EPR server's signing keys are not a valid key set.");
+  }
+  try {
+    const { payload } = await jwtVerify(idToken, createLocalJWKSet(jwks as unknown as JSONWebKeySet), {
+      issuer: expected.issuer,
+      audience: expected.clientId,
+      currentDate: new Date(expected.now),
+    });
+    return payload as IdTokenClaims;
+  } catch (error) {
+    throw new LaunchError(
+      'id-token-invalid',
+      `The sign-in identity from the EPR could not be verified (${error instanceof Error ? error.message : 'invalid'}).`,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,139 @@
+// One signed-in SMART session: the access token in memory only, the refresh token only in the OS keystore
+// (and only when offline_access was granted), refreshed shortly before expiry and after a 401, rotated on
+// every use and never reused. A refused refresh becomes RelaunchRequiredError.
+import type { SecretStore } from '../keystore/secret-store';
+import { createAuthorizedFetch, type AuthorizedFetch } from './authorized-fetch';
+import { RelaunchRequiredError } from './errors';
+import { readJsonObject, REQUEST_TIMEOUT_MS, type FetchLike } from './http';
+
+/** Refresh this long before the access token expires, so a request never goes out with a dying token. */
+export const REFRESH_MARGIN_MS = 60_000;
+
+export interface TokenSet {
+  accessToken: string;
+  /** Seconds. */
+  expiresIn: number;
+  refreshToken?: string;
+}
+
+export interface SmartSessionOptions {
+  iss: string;
+  clientId: string;
+  tokenEndpoint: string;
+  /** offline_access was granted: only then is a refresh token kept (in the keystore). */
+  offlineAccess: boolean;
+  secretStore: SecretStore;
+  fetch: FetchLike;
+  now: () => number;
+}
+
+export function refreshTokenAccount(iss: string): string {
+  return `refresh-token:${iss}`;
+}
+
+export class SmartSession {
+  private accessToken: string;
+  private expiresAt: number;
+  private refreshing: Promise<string> | undefined;
+  private ended = false;
+  readonly fetch: AuthorizedFetch;
+
+  private constructor(
+    private readonly options: SmartSessionOptions,
+    tokens: TokenSet,
+  ) {
+    this.accessToken = tokens.accessToken;
+    this.expiresAt = options.now() + tokens.expiresIn * 1000;
+    this.fetch = createAuthorizedFetch({
+      origin: options.iss,
+      getToken: () => this.getAccessToken(),
+      refreshToken: () => this.refresh(),
+      fetch: options.fetch,
+    });
+  }
+
+  static async start(options: SmartSessionOptions, tokens: TokenSet): Promise<SmartSession> {
+    const account = refreshTokenAccount(options.iss);
+    if (options.offlineAccess && tokens.refreshToken) {
+      await options.secretStore.set(account, tokens.refreshToken);
+    } else {
+      // A refresh token from a grant without offline_access is dropped, and an older one is not kept.
+      await options.secretStore.delete(account);
+    }
+    return new SmartSession(options, tokens);
+  }
+
+  get iss(): string {
+    return this.options.iss;
+  }
+
+  /** A current access token, refreshed first when it is within REFRESH_MARGIN_MS of expiry. */
+  async getAccessToken(): Promise<string> {
+    if (this.ended) throw new RelaunchRequiredError('signed out');
+    if (this.options.now() >= this.expiresAt - REFRESH_MARGIN_MS) return this.refresh();
+    return this.accessToken;
+  }
+
+  /** Uses (and so retires) the stored refresh token; concurrent callers share one refresh. */
+  refresh(): Promise<string> {
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<string> {
+    const { secretStore, iss } = this.options;
+    const account = refreshTokenAccount(iss);
+    const refreshToken = this.options.offlineAccess ? await secretStore.get(account) : null;
+    if (!refreshToken) {
+      this.accessToken = '';
+      throw new RelaunchRequiredError(
+        this.options.offlineAccess
+          ? 'no sign-in is stored'
+          : 'the EPR did not allow the sign-in to be renewed',
+      );
+    }
+    // Retired before use: whatever happens, this refresh token is never sent twice.
+    await secretStore.delete(account);
+    let response: Response;
+    try {
+      response = await this.options.fetch(this.options.tokenEndpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: refreshToken,
+          client_id: this.options.clientId,
+        }).toString(),
+        redirect: 'error',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      // Not refused, just unreachable: keep the (unused) refresh token for the next attempt.
+      await secretStore.set(account, refreshToken);
+      throw new Error('Could not renew the sign-in: the EPR sign-in server is unreachable.', {
+        cause: error,
+      });
+    }
+    const body = await readJsonObject(response);
+    if (!response.ok || typeof body?.access_token !== 'string') {
+      this.accessToken = '';
+      throw new RelaunchRequiredError(
+        typeof body?.error === 'string' ? body.error : `HTTP ${response.status}`,
+      );
+    }
+    this.accessToken = body.access_token;
+    this.expiresAt =
+      this.options.now() + (typeof body.expires_in === 'number' ? body.expires_in : 300) * 1000;
+    if (typeof body.refresh_token === 'string') await secretStore.set(account, body.refresh_token);
+    return this.accessToken;
+  }
+
+  /** Sign out: forget the access token and delete the stored refresh token. */
+  async end(): Promise<void> {
+    this.ended = true;
+    this.accessToken = '';
+    await this.options.secretStore.delete(refreshTokenAccount(this.options.iss));
+  }
+}

@@ -1,0 +1,102 @@
+// The user's non-sensitive preferences (view choices, the last caseload list used), kept in
+// <dataDir>/preferences.json. Stored with `conf`, the engine electron-store is built on: electron-store only adds
+// Electron's default directory, and importing it outside Electron pulls in the `electron` package, which tries to
+// download its binary. With an explicit directory both write the same file, the same way (atomically).
+import { readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import Conf from 'conf';
+import { z } from 'zod';
+
+const TEN_DIGITS = /(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)/;
+
+export const preferencesSchema = z.object({
+  density: z.enum(['comfortable', 'compact']).default('comfortable'),
+  theme: z.enum(['system', 'light', 'dark']).default('system'),
+  /** Record sections the user keeps collapsed (section ids from common/record.ts). */
+  collapsedSections: z.array(z.string().max(64)).max(32).default([]),
+  showProvenance: z.boolean().default(true),
+  /** The name of the caseload list last opened, e.g. "Tuesday rounds" — a label, never patient details. */
+  lastCaseloadListName: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .refine((name) => !TEN_DIGITS.test(name), 'must not contain an NHS number')
+    .optional(),
+});
+
+export type Preferences = z.output<typeof preferencesSchema>;
+export type PreferencesPatch = Partial<z.input<typeof preferencesSchema>>;
+
+export interface PreferencesStore {
+  get(): Preferences;
+  /** Validates the merged result; throws a clear error (and writes nothing) when it is invalid. */
+  update(patch: PreferencesPatch): Preferences;
+  reset(): Preferences;
+  readonly path: string;
+}
+
+export interface OpenedPreferences {
+  store: PreferencesStore;
+  /** Set when an unreadable file was moved aside (kept, not deleted) and defaults were used instead. */
+  recovered?: { movedTo: string; reason: string };
+}
+
+const CONFIG_NAME = 'preferences';
+
+export function preferencesPath(dir: string): string {
+  return path.join(dir, `${CONFIG_NAME}.json`);
+}
+
+/** A file that is not valid preferences is set aside whole, so nothing the user had is destroyed. */
+async function quarantineIfInvalid(file: string): Promise<OpenedPreferences['recovered']> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  let reason: string | undefined;
+  try {
+    const parsed = preferencesSchema.strict().safeParse(JSON.parse(text));
+    if (!parsed.success)
+      reason = `invalid value for ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`;
+  } catch {
+    reason = 'not valid JSON';
+  }
+  if (!reason) return undefined;
+  const movedTo = `${file}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  await rename(file, movedTo);
+  return { movedTo, reason };
+}
+
+export async function openPreferences(dir: string): Promise<OpenedPreferences> {
+  const recovered = await quarantineIfInvalid(preferencesPath(dir));
+  const conf = new Conf<Record<string, unknown>>({
+    cwd: dir,
+    configName: CONFIG_NAME,
+    configFileMode: 0o600,
+  });
+  const read = (): Preferences => preferencesSchema.parse(conf.store);
+  const store: PreferencesStore = {
+    get: read,
+    update(patch) {
+      const result = preferencesSchema.strict().safeParse({ ...read(), ...patch });
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        if (issue?.code === 'unrecognized_keys')
+          throw new Error(`Unknown preference ${issue.keys.join(', ')}`);
+        throw new Error(`Preference ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`);
+      }
+      conf.store = result.data;
+      return result.data;
+    },
+    reset() {
+      conf.clear();
+      return read();
+    },
+    path: conf.path,
+  };
+  return recovered ? { store, recovered } : { store };
+}

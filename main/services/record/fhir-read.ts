@@ -1,0 +1,220 @@
+// Tolerant readers for real-world FHIR: every field optional, wrong shapes ignored, display never empty.
+import type { CodeRef } from '../../../common/record';
+
+/** A loosely-typed resource: what a server actually sends, not what the spec promises. */
+export type Json = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function asArray(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  return value === undefined || value === null ? [] : [value];
+}
+
+export function str(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+const SNOMED = 'http://snomed.info/sct';
+
+function codings(concept: unknown): Json[] {
+  return isObject(concept) ? asArray(concept.coding).filter(isObject) : [];
+}
+
+/** Display of a CodeableConcept: text → coding.display → code. */
+export function conceptDisplay(concept: unknown): string | undefined {
+  if (!isObject(concept)) return str(concept);
+  const text = str(concept.text);
+  if (text) return text;
+  const all = codings(concept);
+  for (const c of all) {
+    const display = str(c.display);
+    if (display) return display;
+  }
+  for (const c of all) {
+    const code = str(c.code);
+    if (code) return code;
+  }
+  return undefined;
+}
+
+/** The most useful coding: SNOMED CT first, then the first coding with a code. */
+export function primaryCoding(concept: unknown): CodeRef | undefined {
+  const all = codings(concept).filter((c) => str(c.code));
+  const chosen = all.find((c) => str(c.system) === SNOMED) ?? all[0];
+  if (!chosen) return undefined;
+  return { system: str(chosen.system), code: str(chosen.code), display: str(chosen.display) };
+}
+
+/** All codes of a concept as "system|code" plus bare codes, for code-list matching. */
+export function conceptCodes(concept: unknown): string[] {
+  const out: string[] = [];
+  for (const c of codings(concept)) {
+    const code = str(c.code);
+    if (code) out.push(code);
+  }
+  return out;
+}
+
+export function conceptsCodes(concepts: unknown): string[] {
+  return asArray(concepts).flatMap(conceptCodes);
+}
+
+export function conceptsDisplay(concepts: unknown): string | undefined {
+  for (const c of asArray(concepts)) {
+    const d = conceptDisplay(c);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+/** The concept naming what the resource is about (the "code" of the item). */
+export function mainConcept(resource: Json): unknown {
+  switch (resource.resourceType) {
+    case 'MedicationStatement':
+    case 'MedicationRequest':
+    case 'MedicationAdministration':
+    case 'MedicationDispense':
+      return resource.medicationCodeableConcept;
+    case 'Immunization':
+      return resource.vaccineCode;
+    case 'DocumentReference':
+      return resource.type ?? asArray(resource.category)[0];
+    case 'Composition':
+      return resource.type;
+    case 'CarePlan':
+    case 'CareTeam':
+    case 'EpisodeOfCare':
+      return asArray(resource.category)[0] ?? asArray(resource.type)[0];
+    case 'Encounter':
+      return asArray(resource.type)[0] ?? resource.class;
+    case 'Consent':
+      return asArray(resource.category)[0] ?? resource.scope;
+    case 'RelatedPerson':
+      return asArray(resource.relationship)[0];
+    case 'Goal':
+      return resource.description;
+    case 'Appointment':
+      return asArray(resource.serviceType)[0] ?? asArray(resource.appointmentType)[0];
+    default:
+      return resource.code ?? resource.type;
+  }
+}
+
+function humanName(value: unknown): string | undefined {
+  const names = asArray(value).filter(isObject);
+  const name = names.find((n) => n.use === 'official') ?? names.find((n) => n.use === 'usual') ?? names[0];
+  if (!name) return undefined;
+  const text = str(name.text);
+  if (text) return text;
+  const parts = [...asArray(name.prefix).map(str), ...asArray(name.given).map(str), str(name.family)].filter(
+    Boolean,
+  );
+  return parts.length ? parts.join(' ') : undefined;
+}
+
+export function referenceDisplay(ref: unknown): string | undefined {
+  if (!isObject(ref)) return undefined;
+  return str(ref.display) ?? str(ref.reference) ?? identifierValue(ref.identifier);
+}
+
+function identifierValue(identifier: unknown): string | undefined {
+  return isObject(identifier) ? str(identifier.value) : undefined;
+}
+
+/** What a clinician reads for this entry; falls back all the way to the resource type so it is never empty. */
+export function resourceDisplay(resource: Json, medicationNames?: ReadonlyMap<string, string>): string {
+  if (resource.resourceType === 'Consent') {
+    const consent = consentDisplay(resource);
+    if (consent) return consent;
+  }
+  const fromCode = conceptDisplay(mainConcept(resource));
+  if (resource.resourceType === 'RelatedPerson') {
+    const who = humanName(resource.name);
+    if (who) return fromCode ? `${fromCode}: ${who}` : who;
+  }
+  if (fromCode) return fromCode;
+  const type = str(resource.resourceType) ?? 'Unknown resource';
+  const medicationRef = referenceDisplay(resource.medicationReference);
+  if (medicationRef) {
+    const ref = isObject(resource.medicationReference)
+      ? str(resource.medicationReference.reference)
+      : undefined;
+    return (ref && medicationNames?.get(ref)) ?? medicationRef;
+  }
+  const fallback =
+    str(resource.title) ??
+    str(resource.description) ??
+    str(resource.name) ??
+    humanName(resource.name) ??
+    str(resource.comment) ??
+    conceptDisplay(asArray(resource.reasonCode)[0]) ??
+    identifierValue(asArray(resource.identifier)[0]);
+  return fallback ?? `${type}${str(resource.id) ? ` ${str(resource.id)}` : ''}`;
+}
+
+/** "Refuses cardiopulmonary resuscitation" from a Consent's provision; its category when it has none. */
+function consentDisplay(resource: Json): string | undefined {
+  const provision = isObject(resource.provision) ? resource.provision : undefined;
+  const what = provision ? conceptsDisplay(provision.code) : undefined;
+  if (what) return `${provision?.type === 'deny' ? 'Refuses' : 'Consents to'} ${what.toLowerCase()}`;
+  const codes = conceptsCodes(resource.category);
+  if (codes.includes('dnr')) return 'Do not attempt resuscitation';
+  return undefined;
+}
+
+/** Clinically relevant date (ISO string as sent), falling back to when the server last changed it. */
+export function resourceDate(resource: Json): string | undefined {
+  return clinicalDate(resource) ?? lastUpdated(resource);
+}
+
+/** The date the entry itself carries (onset, effective, authored, ...), never server bookkeeping. */
+export function clinicalDate(resource: Json): string | undefined {
+  const period = (p: unknown) => (isObject(p) ? (str(p.start) ?? str(p.end)) : undefined);
+  const candidates: unknown[] = [
+    resource.onsetDateTime,
+    period(resource.onsetPeriod),
+    resource.recordedDate,
+    resource.effectiveDateTime,
+    period(resource.effectivePeriod),
+    resource.effectiveInstant,
+    resource.authoredOn,
+    resource.occurrenceDateTime,
+    resource.performedDateTime,
+    period(resource.performedPeriod),
+    resource.issued,
+    resource.dateAsserted,
+    resource.dateTime,
+    resource.date,
+    resource.created,
+    resource.start,
+    period(resource.period),
+  ];
+  for (const c of candidates) {
+    const s = str(c);
+    if (s) return s;
+  }
+  return undefined;
+}
+
+/** Clinical / verification status in plain words. Entered-in-error and refuted outrank everything. */
+export function resourceStatus(resource: Json): string | undefined {
+  const verification = conceptCodes(resource.verificationStatus)[0];
+  if (verification === 'entered-in-error' || verification === 'refuted')
+    return verification.replace(/-/g, ' ');
+  const clinical = conceptCodes(resource.clinicalStatus)[0] ?? str(resource.clinicalStatus);
+  if (clinical) return clinical;
+  const status = str(resource.status);
+  return status ? status.replace(/-/g, ' ') : undefined;
+}
+
+export function lastUpdated(resource: Json): string | undefined {
+  return isObject(resource.meta) ? str(resource.meta.lastUpdated) : undefined;
+}

@@ -1,0 +1,74 @@
+// The record locator: pointers to documents held elsewhere (ReSPECT, EoL and crisis plans, ...), and the
+// documents themselves when their server is one we are configured for (and so hold a token for).
+import type { RecordPointer } from '../../../common/record';
+import type { Resource } from '../../../common/fhir';
+import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
+import { isObject } from './fhir-read';
+import { readAllPages } from './http/pager';
+import type { SourceHttp } from './http/source-http';
+import { holderOf, toRecordPointer } from './pointers';
+import type { SourceProgress } from './source-progress';
+
+export interface LocatorContext {
+  http: SourceHttp;
+  progress: SourceProgress;
+  nhsNumber: string;
+  pageCap: number;
+  /** Clients of every configured source, to fetch a pointed-to document with that server's own token. */
+  configured: readonly SourceHttp[];
+}
+
+export async function fetchPointers(ctx: LocatorContext): Promise<RecordPointer[]> {
+  const docs: unknown[] = [];
+  const identifier = encodeURIComponent(`${NHS_NUMBER_SYSTEM}|${ctx.nhsNumber}`);
+  await ctx.progress.attempt(async () => {
+    const result = await readAllPages(
+      ctx.http,
+      ctx.http.url(`DocumentReference?subject:identifier=${identifier}`),
+      {
+        pageCap: ctx.pageCap,
+        priority: 0,
+        label: 'record locator pointers',
+        onPage: (resources) => docs.push(...resources.filter((r) => r.resourceType === 'DocumentReference')),
+      },
+    );
+    ctx.progress.warn(result.warnings);
+    if (result.incomplete) ctx.progress.incomplete = true;
+  });
+  ctx.progress.resourceCount = docs.length;
+  const pointers = docs.filter(isObject).map((d, i) => toRecordPointer(d, ctx.progress.source.id, i));
+  await Promise.all(pointers.map((p) => retrieve(p, ctx.configured)));
+  return pointers;
+}
+
+async function retrieve(pointer: RecordPointer, configured: readonly SourceHttp[]): Promise<void> {
+  const holder = pointer.url ? configured.find((c) => c.isSameOrigin(pointer.url!)) : undefined;
+  if (!pointer.url || !holder) {
+    pointer.retrieval = 'not-configured';
+    pointer.retrievalMessage = `document held at ${holderOf(pointer)}`;
+    return;
+  }
+  try {
+    const response = await holder.get(pointer.url, 0, pointer.contentType ?? '*/*');
+    const contentType =
+      response.contentType.split(';')[0]!.trim() || pointer.contentType || 'application/octet-stream';
+    let document: Resource;
+    if (/json/i.test(contentType)) {
+      const parsed: unknown = JSON.parse(response.body.toString('utf8'));
+      if (!isObject(parsed) || typeof parsed.resourceType !== 'string')
+        throw new Error('not a FHIR resource');
+      document = parsed as unknown as Resource;
+    } else {
+      document = { resourceType: 'Binary', contentType, data: response.body.toString('base64') };
+    }
+    pointer.retrieval = 'retrieved';
+    pointer.document = document;
+  } catch (error) {
+    pointer.retrieval = 'unreachable';
+    const reason =
+      error instanceof SyntaxError || !(error instanceof Error)
+        ? 'sent a document that could not be read'
+        : error.message;
+    pointer.retrievalMessage = `${holder.name} ${reason}`;
+  }
+}

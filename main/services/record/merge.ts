@@ -1,0 +1,160 @@
+// Incremental de-duplication across sources: every copy is kept with its provenance, one is shown.
+// Map-based (identifier and fingerprint keys), so adding n resources costs O(n).
+import type { Provenance, RecordItem, SectionId } from '../../../common/record';
+import type { Resource } from '../../../common/fhir';
+import { clinicalFingerprint, identifierKeys } from './fingerprint';
+import {
+  isObject,
+  type Json,
+  lastUpdated,
+  mainConcept,
+  primaryCoding,
+  resourceDate,
+  resourceDisplay,
+  resourceStatus,
+  str,
+} from './fhir-read';
+import { classifySection, SUPPORTING_TYPES } from './sections';
+
+export interface SourceRef {
+  id: string;
+  name: string;
+  /** The FHIR base the copy was read from. */
+  server: string;
+}
+
+export interface EntryCopy {
+  provenance: Provenance;
+  resource: Json;
+}
+
+export interface MergedEntry {
+  key: string;
+  section: SectionId;
+  resourceType: string;
+  copies: EntryCopy[];
+}
+
+function time(iso: string | undefined): number {
+  const t = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(t) ? -Infinity : t;
+}
+
+export class RecordMerger {
+  private readonly byKey = new Map<string, MergedEntry[]>();
+  private readonly list: MergedEntry[] = [];
+  private readonly seen = new Set<string>();
+  private readonly supporting = new Map<string, Json[]>();
+  private readonly medicationNames = new Map<string, Map<string, string>>();
+  private anonymous = 0;
+
+  /** Adds one source's resources; returns the sections that changed. Repeated copies (same id) are ignored. */
+  add(source: SourceRef, resources: readonly unknown[]): Set<SectionId> {
+    const touched = new Set<SectionId>();
+    for (const raw of resources) {
+      if (!isObject(raw) || typeof raw.resourceType !== 'string') continue;
+      const resource = raw;
+      const type = raw.resourceType;
+      const id = str(resource.id);
+      if (id) {
+        const seenKey = `${source.id}|${type}/${id}`;
+        if (this.seen.has(seenKey)) continue;
+        this.seen.add(seenKey);
+      }
+      if (SUPPORTING_TYPES.has(type)) {
+        this.addSupporting(source, type, id, resource);
+        continue;
+      }
+      touched.add(this.addEntry(source, type, id, resource).section);
+    }
+    return touched;
+  }
+
+  private addSupporting(source: SourceRef, type: string, id: string | undefined, resource: Json): void {
+    const list = this.supporting.get(type) ?? [];
+    list.push(resource);
+    this.supporting.set(type, list);
+    if (type === 'Medication' && id) {
+      const name = resourceDisplay(resource);
+      const names = this.medicationNames.get(source.id) ?? new Map<string, string>();
+      names.set(`Medication/${id}`, name);
+      this.medicationNames.set(source.id, names);
+    }
+  }
+
+  private addEntry(source: SourceRef, type: string, id: string | undefined, resource: Json): MergedEntry {
+    const copy: EntryCopy = {
+      resource,
+      provenance: {
+        sourceId: source.id,
+        sourceName: source.name,
+        server: source.server,
+        resourceType: type,
+        resourceId: id ?? '',
+        lastUpdated: lastUpdated(resource),
+      },
+    };
+    const fingerprint = clinicalFingerprint(resource);
+    const keys = [...identifierKeys(resource), ...(fingerprint ? [fingerprint] : [])];
+    // Two entries from the same source are two facts by that source, never merged with each other.
+    let target: MergedEntry | undefined;
+    for (const k of keys) {
+      target = this.byKey.get(k)?.find((e) => !e.copies.some((c) => c.provenance.sourceId === source.id));
+      if (target) break;
+    }
+    if (target) target.copies.push(copy);
+    else {
+      target = {
+        key: `${type}/${source.id}/${id ?? `anonymous-${++this.anonymous}`}`,
+        section: classifySection(resource),
+        resourceType: type,
+        copies: [copy],
+      };
+      this.list.push(target);
+    }
+    for (const k of keys) {
+      const list = this.byKey.get(k);
+      if (!list) this.byKey.set(k, [target]);
+      else if (!list.includes(target)) list.push(target);
+    }
+    return target;
+  }
+
+  entries(): readonly MergedEntry[] {
+    return this.list;
+  }
+
+  supportingResources(type: string): readonly Json[] {
+    return this.supporting.get(type) ?? [];
+  }
+
+  /** The merged item for one entry: representative = most recently updated copy. */
+  toItem(entry: MergedEntry, conflict?: string): RecordItem {
+    let representative = entry.copies[0]!;
+    for (const c of entry.copies) {
+      if (time(c.provenance.lastUpdated) > time(representative.provenance.lastUpdated)) representative = c;
+    }
+    const resource = representative.resource;
+    const names = this.medicationNames.get(representative.provenance.sourceId);
+    const item: RecordItem = {
+      key: entry.key,
+      section: entry.section,
+      resourceType: entry.resourceType,
+      display: resourceDisplay(resource, names),
+      resource: resource as unknown as Resource,
+      provenance: entry.copies.map((c) => c.provenance),
+    };
+    const date = resourceDate(resource);
+    if (date) item.date = date;
+    const status = resourceStatus(resource);
+    if (status) item.status = status;
+    const code = primaryCoding(mainConcept(resource));
+    if (code) item.code = code;
+    if (conflict) item.conflict = conflict;
+    return item;
+  }
+
+  sectionEntries(section: SectionId): MergedEntry[] {
+    return this.list.filter((e) => e.section === section);
+  }
+}

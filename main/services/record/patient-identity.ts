@@ -1,0 +1,138 @@
+// Reading who a Patient resource is: NHS number (UK Core and CareConnect STU3 shapes), verification status,
+// banner demographics, and whether a regional copy agrees with the launching EPR.
+import type { IdentityWarning, NhsNumberVerification, PatientSummary } from '../../../common/record';
+import { isValidNhsNumber, NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '../../../common/nhs-number';
+import { asArray, isObject, type Json, referenceDisplay, str } from './fhir-read';
+
+const NHS_SYSTEMS = new Set([
+  NHS_NUMBER_SYSTEM,
+  'http://fhir.nhs.net/Id/nhs-number',
+  'urn:oid:2.16.840.1.113883.2.1.4.1',
+]);
+
+/** NHS Data Dictionary "NHS number status indicator" codes → what the banner says. */
+const VERIFICATION_BY_CODE: Record<string, NhsNumberVerification> = {
+  '01': 'verified',
+  '02': 'unverified',
+  '03': 'unverified',
+  '04': 'not-traced',
+  '05': 'unverified',
+  '06': 'unverified',
+  '07': 'unverified',
+  '08': 'unverified',
+};
+
+function nhsIdentifier(patient: Json): Json | undefined {
+  return asArray(patient.identifier)
+    .filter(isObject)
+    .find((id) => NHS_SYSTEMS.has(str(id.system) ?? '') && str(id.value));
+}
+
+export function nhsNumberOf(patient: Json): string | undefined {
+  const value = str(nhsIdentifier(patient)?.value);
+  return value ? normaliseNhsNumber(value) : undefined;
+}
+
+export function verificationOf(patient: Json): { verification: NhsNumberVerification; display?: string } {
+  const id = nhsIdentifier(patient);
+  if (!id) return { verification: 'unknown' };
+  if (!isValidNhsNumber(str(id.value) ?? '')) return { verification: 'invalid' };
+  const ext = asArray(id.extension)
+    .filter(isObject)
+    .find((e) => /NHSNumberVerificationStatus/i.test(str(e.url) ?? ''));
+  const coding = isObject(ext?.valueCodeableConcept)
+    ? asArray(ext.valueCodeableConcept.coding).filter(isObject)[0]
+    : undefined;
+  const code = str(coding?.code);
+  if (!code) return { verification: 'unknown' };
+  return { verification: VERIFICATION_BY_CODE[code] ?? 'unknown', display: str(coding?.display) };
+}
+
+function currentName(patient: Json): Json | undefined {
+  const names = asArray(patient.name).filter(isObject);
+  return names.find((n) => n.use === 'official') ?? names.find((n) => n.use === 'usual') ?? names[0];
+}
+
+export function familyName(patient: Json): string | undefined {
+  return str(currentName(patient)?.family);
+}
+
+/** "SURNAME, Given Names (Title)" as NHS banners show it; the name text when it has no parts. */
+export function bannerName(patient: Json): string {
+  const name = currentName(patient);
+  if (!name) return 'Name not recorded';
+  const family = str(name.family);
+  const given = asArray(name.given).map(str).filter(Boolean).join(' ');
+  const prefix = asArray(name.prefix).map(str).filter(Boolean).join(' ');
+  if (!family && !given) return str(name.text) ?? 'Name not recorded';
+  const core = [family?.toUpperCase(), given].filter(Boolean).join(', ');
+  return prefix ? `${core} (${prefix})` : core;
+}
+
+function formatAddress(patient: Json): string | undefined {
+  const addresses = asArray(patient.address).filter(isObject);
+  const current =
+    addresses.find(
+      (a) => (a.use === 'home' || a.use === undefined) && !(isObject(a.period) && a.period.end),
+    ) ?? addresses[0];
+  if (!current) return undefined;
+  const parts = [
+    ...asArray(current.line).map(str),
+    str(current.city),
+    str(current.district),
+    str(current.postalCode),
+  ];
+  const text = parts.filter(Boolean).join(', ');
+  return text || str(current.text);
+}
+
+export function patientSummary(patient: Json): PatientSummary {
+  const { verification, display } = verificationOf(patient);
+  const summary: PatientSummary = { name: bannerName(patient), verification };
+  const nhs = nhsNumberOf(patient);
+  if (nhs) summary.nhsNumber = nhs;
+  if (display) summary.verificationDisplay = display;
+  const birthDate = str(patient.birthDate);
+  if (birthDate) summary.birthDate = birthDate;
+  const sex = str(patient.gender);
+  if (sex) summary.sex = sex;
+  const address = formatAddress(patient);
+  if (address) summary.address = address;
+  const gp = asArray(patient.generalPractitioner).map(referenceDisplay).find(Boolean);
+  if (gp) summary.registeredGp = gp;
+  return summary;
+}
+
+/** Demographics the launching EPR holds, to cross-check each regional match against. */
+export interface EprDemographics {
+  family?: string;
+  birthDate?: string;
+}
+
+const normaliseName = (s: string) => s.toLowerCase().replace(/[^a-z]/g, '');
+
+export function demographicWarnings(
+  epr: EprDemographics | undefined,
+  regional: Json,
+  source: { id: string; name: string },
+): IdentityWarning[] {
+  if (!epr) return [];
+  const warnings: IdentityWarning[] = [];
+  const birthDate = str(regional.birthDate);
+  if (epr.birthDate && birthDate && birthDate !== epr.birthDate) {
+    warnings.push({
+      kind: 'demographic-mismatch',
+      sourceId: source.id,
+      message: `${source.name} holds a different date of birth (${birthDate}) than the EPR (${epr.birthDate}) for this NHS number`,
+    });
+  }
+  const family = familyName(regional);
+  if (epr.family && family && normaliseName(family) !== normaliseName(epr.family)) {
+    warnings.push({
+      kind: 'demographic-mismatch',
+      sourceId: source.id,
+      message: `${source.name} holds a different surname (${family}) than the EPR (${epr.family}) for this NHS number`,
+    });
+  }
+  return warnings;
+}

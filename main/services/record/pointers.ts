@@ -1,0 +1,51 @@
+// Record-locator (NRL-style) DocumentReference → RecordPointer: what the document is, who holds it, where.
+import type { RecordPointer } from '../../../common/record';
+import { asArray, conceptDisplay, isObject, type Json, primaryCoding, str } from './fhir-read';
+
+function orgDisplay(ref: unknown): string | undefined {
+  if (!isObject(ref)) return undefined;
+  const display = str(ref.display);
+  const ods = isObject(ref.identifier) ? str(ref.identifier.value) : undefined;
+  if (display && ods) return `${display} (${ods})`;
+  return display ?? ods ?? str(ref.reference);
+}
+
+export function toRecordPointer(doc: Json, sourceId: string, index: number): RecordPointer {
+  const code = primaryCoding(doc.type) ?? {};
+  const type = { ...code, display: conceptDisplay(doc.type) ?? code.display ?? 'Document' };
+  const attachment = asArray(doc.content)
+    .filter(isObject)
+    .map((c) => c.attachment)
+    .find(isObject);
+  const pointer: RecordPointer = {
+    id: str(doc.id) ?? `pointer-${index + 1}`,
+    type,
+    retrieval: 'not-attempted',
+    sourceId,
+  };
+  const author = asArray(doc.author).map(orgDisplay).find(Boolean);
+  if (author) pointer.author = author;
+  const custodian = orgDisplay(doc.custodian);
+  if (custodian) pointer.custodian = custodian;
+  const date =
+    str(doc.date) ??
+    str(attachment?.creation) ??
+    (isObject(doc.meta) ? str(doc.meta.lastUpdated) : undefined);
+  if (date) pointer.date = date;
+  const url = str(attachment?.url);
+  if (url) pointer.url = url;
+  const contentType = str(attachment?.contentType);
+  if (contentType) pointer.contentType = contentType;
+  return pointer;
+}
+
+/** Where a document is held, in words, for "not configured" pointers. */
+export function holderOf(pointer: RecordPointer): string {
+  let host: string | undefined;
+  try {
+    host = pointer.url ? new URL(pointer.url).host : undefined;
+  } catch {
+    host = undefined;
+  }
+  return [host, pointer.custodian].filter(Boolean).join(' / ') || 'an unknown holder';
+}

@@ -1,0 +1,239 @@
+// One regional source: locate the patient by NHS number, then read the record — Patient/$everything when the
+// server advertises it, parallel per-type searches otherwise — critical types first.
+import type { IdentityWarning } from '../../../common/record';
+import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
+import { asArray, isObject, type Json, str } from './fhir-read';
+import { FetchFailure } from './http/fetch-failure';
+import { PartialReadFailure, readAllPages } from './http/pager';
+import type { Priority } from './http/limiter';
+import type { SourceHttp } from './http/source-http';
+import { demographicWarnings, type EprDemographics } from './patient-identity';
+import {
+  ADVANCE_CARE_DOCUMENT_TYPES,
+  allTypes,
+  CRITICAL_TYPES,
+  OTHER_TYPES,
+  SUPPORTING_TYPES,
+} from './sections';
+import type { SourceProgress } from './source-progress';
+
+export interface ReadOptions {
+  pageSize: number;
+  pageCap: number;
+  /** Only entries changed after this instant (incremental refresh). */
+  since?: string;
+}
+
+export interface RegionalFetchContext {
+  http: SourceHttp;
+  progress: SourceProgress;
+  nhsNumber: string;
+  epr?: EprDemographics;
+  read: ReadOptions;
+  onResources(resources: Json[]): void;
+  /** Called once, when every critical request of this source has ended (answered or failed). */
+  onCriticalDone(): void;
+}
+
+export interface RegionalFetchResult {
+  patient?: Json;
+  identityWarnings: IdentityWarning[];
+}
+
+interface Capabilities {
+  everything: boolean;
+  /** Resource types the server says it can search; undefined when it did not say. */
+  types?: Set<string>;
+}
+
+export function readCapabilities(statement: unknown): Capabilities {
+  if (!isObject(statement) || statement.resourceType !== 'CapabilityStatement') return { everything: false };
+  const rest = asArray(statement.rest).filter(isObject);
+  const resources = rest.flatMap((r) => asArray(r.resource).filter(isObject));
+  const isEverything = (op: unknown) =>
+    isObject(op) && (op.name === 'everything' || /patient-everything/.test(str(op.definition) ?? ''));
+  const patient = resources.find((r) => r.type === 'Patient');
+  const everything =
+    asArray(patient?.operation).some(isEverything) ||
+    rest.some((r) => asArray(r.operation).some(isEverything));
+  const types = new Set(resources.map((r) => str(r.type)).filter((t): t is string => t !== undefined));
+  return { everything, types: types.size ? types : undefined };
+}
+
+async function locate(ctx: RegionalFetchContext): Promise<Json[]> {
+  const matches: Json[] = [];
+  const identifier = encodeURIComponent(`${NHS_NUMBER_SYSTEM}|${ctx.nhsNumber}`);
+  await readAllPages(ctx.http, ctx.http.url(`Patient?identifier=${identifier}`), {
+    pageCap: 5,
+    priority: 0,
+    label: 'Patient',
+    onPage: (resources) => matches.push(...resources.filter((r) => r.resourceType === 'Patient')),
+  });
+  return matches;
+}
+
+export async function fetchRegionalSource(ctx: RegionalFetchContext): Promise<RegionalFetchResult> {
+  const { http, progress } = ctx;
+  const identityWarnings: IdentityWarning[] = [];
+  const [capability, located] = await Promise.allSettled([
+    http.getJson(http.url('metadata'), 0),
+    locate(ctx),
+  ]);
+  if (located.status === 'rejected') {
+    const failure = located.reason as FetchFailure;
+    progress.failures.push(failure);
+    progress.decided = { state: 'failed', message: `${http.name} ${failure.message}` };
+    ctx.onCriticalDone();
+    return { identityWarnings };
+  }
+  const matches = located.value;
+  const source = progress.source;
+  if (matches.length === 0) {
+    progress.decided = { state: 'complete', message: `patient not known to ${source.name}` };
+    ctx.onCriticalDone();
+    return { identityWarnings };
+  }
+  if (matches.length > 1) {
+    const message = `${matches.length} patient records on ${source.name} share this NHS number; none were shown until the identity is resolved`;
+    identityWarnings.push({ kind: 'multiple-matches', sourceId: source.id, message });
+    progress.decided = { state: 'failed', message };
+    ctx.onCriticalDone();
+    return { identityWarnings };
+  }
+  const patient = matches[0]!;
+  identityWarnings.push(...demographicWarnings(ctx.epr, patient, source));
+  const patientId = str(patient.id);
+  if (!patientId) {
+    progress.decided = { state: 'failed', message: `${source.name} returned a patient without an id` };
+    ctx.onCriticalDone();
+    return { patient, identityWarnings };
+  }
+  const caps = capability.status === 'fulfilled' ? readCapabilities(capability.value) : { everything: false };
+  if (caps.everything) await readEverything(ctx, patientId, caps);
+  else await readByType(ctx, patientId, caps);
+  return { patient, identityWarnings };
+}
+
+function deliver(ctx: RegionalFetchContext, resources: Json[]): void {
+  ctx.progress.resourceCount += resources.length;
+  ctx.onResources(resources);
+}
+
+function search(
+  ctx: RegionalFetchContext,
+  path: string,
+  label: string,
+  priority: Priority,
+): Promise<unknown> {
+  return ctx.progress.attempt(async () => {
+    const result = await readAllPages(ctx.http, ctx.http.url(path), {
+      pageCap: ctx.read.pageCap,
+      priority,
+      label,
+      onPage: (resources) => deliver(ctx, resources),
+    });
+    ctx.progress.warn(result.warnings);
+    if (result.incomplete) ctx.progress.incomplete = true;
+  });
+}
+
+/** Search parameters plus _count and, on an incremental refresh, `_lastUpdated=gt…` (search) or `_since` ($everything). */
+function query(
+  ctx: RegionalFetchContext,
+  params: Record<string, string>,
+  mode: 'search' | 'everything',
+): string {
+  const all = new URLSearchParams({ ...params, _count: String(ctx.read.pageSize) });
+  if (ctx.read.since) {
+    if (mode === 'search') all.set('_lastUpdated', `gt${ctx.read.since}`);
+    else all.set('_since', ctx.read.since);
+  }
+  return all.toString();
+}
+
+const supported = (caps: Capabilities, type: string) => !caps.types || caps.types.has(type);
+
+async function readByType(ctx: RegionalFetchContext, patientId: string, caps: Capabilities): Promise<void> {
+  const typeQuery = (type: string, extra: Record<string, string> = {}) =>
+    `${type}?${query(ctx, { patient: `Patient/${patientId}`, ...extra }, 'search')}`;
+  const critical = CRITICAL_TYPES.filter((t) => supported(caps, t)).map((t) =>
+    search(ctx, typeQuery(t), t, 0),
+  );
+  if (supported(caps, 'DocumentReference')) {
+    const types = ADVANCE_CARE_DOCUMENT_TYPES.map((c) => `http://snomed.info/sct|${c}`).join(',');
+    critical.push(search(ctx, typeQuery('DocumentReference', { type: types }), 'advance care documents', 0));
+  }
+  const criticalDone = Promise.all(critical).then(() => ctx.onCriticalDone());
+  const rest = OTHER_TYPES.filter((t) => supported(caps, t)).map((t) => search(ctx, typeQuery(t), t, 1));
+  await Promise.all([criticalDone, ...rest]);
+}
+
+/** The server refused the operation itself (not us, not a transient fault): searching by type may still work. */
+function isRejection(error: unknown): boolean {
+  if (!(error instanceof FetchFailure) || error instanceof PartialReadFailure || error.status === undefined)
+    return false;
+  return [400, 404, 405, 422, 501].includes(error.status);
+}
+
+async function readEverything(
+  ctx: RegionalFetchContext,
+  patientId: string,
+  caps: Capabilities,
+): Promise<void> {
+  const everything = (types: readonly string[]) =>
+    `Patient/${encodeURIComponent(patientId)}/$everything?${query(ctx, { _type: types.join(',') }, 'everything')}`;
+  const criticalTypes = new Set<string>([...CRITICAL_TYPES, 'Patient']);
+  const rest: Promise<unknown>[] = [];
+  let typeFilterHonoured: boolean | undefined;
+  const onFirstPage = (resources: Json[]) => {
+    typeFilterHonoured = resources.every((r) => {
+      const type = str(r.resourceType) ?? '';
+      return criticalTypes.has(type) || SUPPORTING_TYPES.has(type);
+    });
+    // A server that ignores _type has just started sending everything: that one read is the whole record.
+    if (!typeFilterHonoured) return;
+    const others = allTypes().filter((t) => !criticalTypes.has(t));
+    for (const type of others) rest.push(search(ctx, everything([type]), type, 1));
+  };
+  let rejected = false;
+  const critical: Promise<unknown>[] = [
+    readAllPages(ctx.http, ctx.http.url(everything([...CRITICAL_TYPES])), {
+      pageCap: ctx.read.pageCap,
+      priority: 0,
+      label: 'Patient/$everything',
+      onPage: (resources, page) => {
+        if (page === 1) onFirstPage(resources);
+        deliver(ctx, resources);
+      },
+    }).then(
+      (result) => {
+        ctx.progress.succeeded++;
+        ctx.progress.warn(result.warnings);
+        if (result.incomplete) ctx.progress.incomplete = true;
+      },
+      (error: unknown) => {
+        if (isRejection(error)) rejected = true;
+        else ctx.progress.fail(error);
+      },
+    ),
+  ];
+  if (supported(caps, 'DocumentReference')) {
+    const types = ADVANCE_CARE_DOCUMENT_TYPES.map((c) => `http://snomed.info/sct|${c}`).join(',');
+    const path = `DocumentReference?${query(ctx, { patient: `Patient/${patientId}`, type: types }, 'search')}`;
+    critical.push(search(ctx, path, 'advance care documents', 0));
+  }
+  await Promise.all(critical);
+  if (rejected) {
+    ctx.progress.warn([
+      `${ctx.http.name} advertises Patient/$everything but rejected it; its record was read type by type instead`,
+    ]);
+    return readByType(ctx, patientId, caps);
+  }
+  ctx.onCriticalDone();
+  await Promise.all(rest);
+  // The first page was empty or the read failed before it: nothing told us the filter works, so read the rest.
+  if (typeFilterHonoured === undefined) {
+    const others = allTypes().filter((t) => !criticalTypes.has(t));
+    await Promise.all(others.map((t) => search(ctx, everything([t]), t, 1)));
+  }
+}

@@ -1,0 +1,106 @@
+// Which section of the urgent-care view an entry belongs to.
+import type { SectionId } from '../../../common/record';
+import { ADVANCE_CARE_CODES, ADVANCE_CARE_TEXT } from './clinical-codes';
+import { conceptCodes, conceptDisplay, conceptsCodes, type Json, mainConcept, str } from './fhir-read';
+
+const BY_TYPE: Record<string, SectionId> = {
+  Flag: 'alerts',
+  AllergyIntolerance: 'allergies',
+  MedicationStatement: 'medications',
+  MedicationRequest: 'medications',
+  MedicationAdministration: 'medications',
+  MedicationDispense: 'medications',
+  Condition: 'problems',
+  RelatedPerson: 'contacts',
+  CareTeam: 'contacts',
+  EpisodeOfCare: 'contacts',
+  Observation: 'results',
+  DiagnosticReport: 'results',
+  Encounter: 'encounters',
+  DocumentReference: 'documents',
+  Composition: 'documents',
+  Immunization: 'immunisations',
+  CarePlan: 'carePlans',
+  Procedure: 'procedures',
+  Appointment: 'appointments',
+  Consent: 'advanceCare',
+};
+
+/** Resource types that support other entries (banner, medication names) and are not entries themselves. */
+export const SUPPORTING_TYPES = new Set([
+  'Patient',
+  'Practitioner',
+  'PractitionerRole',
+  'Organization',
+  'Location',
+  'Medication',
+  'Provenance',
+  'OperationOutcome',
+  'Bundle',
+]);
+
+/** Types whose entries can carry an advance care decision (a DNACPR flag, a ReSPECT document, an EoL plan). */
+const ADVANCE_CARE_CAPABLE = new Set([
+  'Flag',
+  'DocumentReference',
+  'Composition',
+  'CarePlan',
+  'Condition',
+  'Observation',
+]);
+
+export function isAdvanceCare(resource: Json): boolean {
+  const codes = [
+    ...conceptCodes(mainConcept(resource)),
+    ...conceptsCodes(resource.category),
+    ...conceptCodes(resource.code),
+  ];
+  if (codes.some((c) => ADVANCE_CARE_CODES.has(c))) return true;
+  const text = conceptDisplay(mainConcept(resource)) ?? str(resource.title) ?? str(resource.description);
+  return text !== undefined && ADVANCE_CARE_TEXT.test(text);
+}
+
+export function classifySection(resource: Json): SectionId {
+  const type = str(resource.resourceType) ?? '';
+  if (type === 'Consent') return 'advanceCare';
+  if (ADVANCE_CARE_CAPABLE.has(type) && isAdvanceCare(resource)) return 'advanceCare';
+  return BY_TYPE[type] ?? 'other';
+}
+
+/** Resource types asked for first: together they fill every critical section. */
+export const CRITICAL_TYPES = [
+  'Flag',
+  'Consent',
+  'AllergyIntolerance',
+  'MedicationStatement',
+  'MedicationRequest',
+  'Condition',
+  'CarePlan',
+] as const;
+
+export const OTHER_TYPES = [
+  'Observation',
+  'DiagnosticReport',
+  'Encounter',
+  'Procedure',
+  'Immunization',
+  'DocumentReference',
+  'CareTeam',
+  'RelatedPerson',
+  'EpisodeOfCare',
+  'Appointment',
+  'List',
+] as const;
+
+/** Advance care document types, searched for in the critical phase before the full document list. */
+export const ADVANCE_CARE_DOCUMENT_TYPES = [
+  '1382601000000107',
+  '736373009',
+  '861421000000109',
+  '736253002',
+  '887701000000100',
+];
+
+export function allTypes(): string[] {
+  return [...CRITICAL_TYPES, ...OTHER_TYPES];
+}

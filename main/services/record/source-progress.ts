@@ -1,0 +1,74 @@
+// What happened while reading one source, and how that ends up on its status line.
+import type { SourceKind, SourceState, SourceStatus } from '../../../common/record';
+import { asFetchFailure, type FetchFailure } from './http/fetch-failure';
+import { PartialReadFailure } from './http/pager';
+
+export interface EngineSource {
+  id: string;
+  name: string;
+  fhirBase: string;
+}
+
+export class SourceProgress {
+  resourceCount = 0;
+  succeeded = 0;
+  incomplete = false;
+  readonly warnings: string[] = [];
+  readonly failures: FetchFailure[] = [];
+  /** A decided outcome that overrides the tally (patient not known, ambiguous identity, locate failed). */
+  decided?: { state: SourceState; message?: string };
+
+  constructor(
+    readonly source: EngineSource,
+    readonly kind: SourceKind,
+  ) {}
+
+  /** Runs one read; a failure is recorded (with any pages already read counting as delivered). */
+  async attempt<T>(read: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const value = await read();
+      this.succeeded++;
+      return value;
+    } catch (error) {
+      this.fail(error);
+      return undefined;
+    }
+  }
+
+  fail(error: unknown): void {
+    const failure = asFetchFailure(error);
+    if (failure instanceof PartialReadFailure) this.incomplete = true;
+    this.failures.push(failure);
+  }
+
+  warn(texts: string[]): void {
+    for (const t of texts) if (!this.warnings.includes(t)) this.warnings.push(t);
+  }
+
+  status(state: SourceState, fetchedAt?: string, message?: string): SourceStatus {
+    const status: SourceStatus = {
+      id: this.source.id,
+      name: this.source.name,
+      kind: this.kind,
+      baseUrl: this.source.fhirBase,
+      state,
+      resourceCount: this.resourceCount,
+      warnings: [...this.warnings],
+    };
+    if (message) status.message = message;
+    if (fetchedAt) status.fetchedAt = fetchedAt;
+    return status;
+  }
+
+  /** complete / partial / failed from what succeeded and what did not. */
+  final(fetchedAt: string): SourceStatus {
+    if (this.decided) return this.status(this.decided.state, fetchedAt, this.decided.message);
+    const reasons = [...new Set(this.failures.map((f) => f.message))];
+    if (reasons.length === 0 && !this.incomplete) return this.status('complete', fetchedAt);
+    const delivered = this.succeeded > 0 || this.resourceCount > 0;
+    const message = reasons.length
+      ? `${this.source.name} ${reasons.join('; ')}`
+      : this.warnings.join('; ') || `${this.source.name} did not return everything`;
+    return this.status(delivered ? 'partial' : 'failed', fetchedAt, message);
+  }
+}

@@ -1,0 +1,77 @@
+import type { WessexRecord } from '../../../common/record';
+import { explainScope, formatDateTime, notices, SECTION_TITLES } from '../../../common/summary';
+import type { SessionInfo } from '../../../preload/contract';
+
+/** The honesty notices: offline age, failures, withheld, dissent, scopes not granted, break-glass. */
+export function RecordNotices({
+  record,
+  session,
+  now,
+}: {
+  record: WessexRecord;
+  session?: SessionInfo;
+  now: Date;
+}) {
+  const n = notices(record, now);
+  return (
+    <div className="wx-notices">
+      {session?.breakGlass && (
+        <div className="wx-notice wx-notice--danger" role="alert" data-testid="break-glass-banner">
+          <strong>Emergency access (break-glass) in use.</strong> Reason recorded: “
+          {session.breakGlass.reason}” at {formatDateTime(session.breakGlass.at)}. This access is audited and
+          will be reviewed.
+        </div>
+      )}
+      {n.offline && (
+        <div className="wx-notice wx-notice--warning" role="status" data-testid="offline-banner">
+          <strong>Offline copy.</strong> This record was saved {formatDateTime(n.offline.asOf)} and is{' '}
+          {n.offline.age}. It may not show recent changes.
+        </div>
+      )}
+      {n.failedSources.length > 0 && (
+        <div className="wx-notice wx-notice--warning" role="alert" data-testid="source-failure-banner">
+          <strong>Some of the record could not be fetched.</strong>
+          <ul>
+            {n.failedSources.map((s) => (
+              <li key={s.id}>
+                {s.name}: {s.stateLabel.toLowerCase()}
+                {s.message ? ` — ${s.message}` : ''}
+                {s.warnings.length ? ` — ${s.warnings.join('; ')}` : ''}
+              </li>
+            ))}
+          </ul>
+          Absence of information here does not mean it does not exist.
+        </div>
+      )}
+      {n.dissent && (
+        <div className="wx-notice wx-notice--info" role="status" data-testid="dissent-notice">
+          <strong>This patient has declined to share their record.</strong> Shared care record information is
+          not shown. Ask the patient or their GP practice directly.
+        </div>
+      )}
+      {record.governance?.dissentOverridden && (
+        <div className="wx-notice wx-notice--danger" role="alert" data-testid="dissent-overridden-notice">
+          <strong>This patient has declined to share their record.</strong> It is shown because you used
+          emergency access. This is audited.
+        </div>
+      )}
+      {record.governance && record.governance.hiddenSections.length > 0 && (
+        <div className="wx-notice wx-notice--info" role="status" data-testid="role-notice">
+          Some sections are not available for your role:{' '}
+          {record.governance.hiddenSections.map((s) => SECTION_TITLES[s]).join(', ')}.
+        </div>
+      )}
+      {n.withheld && (
+        <div className="wx-notice wx-notice--info" role="status" data-testid="withheld-notice">
+          Some information is not shown because of confidentiality policy.
+        </div>
+      )}
+      {n.ungrantedScopes.length > 0 && (
+        <div className="wx-notice wx-notice--info" role="status" data-testid="scopes-notice">
+          <strong>Your access does not include everything.</strong> The viewer could not read:{' '}
+          {n.ungrantedScopes.map(explainScope).join(', ')}. Those sections may be empty for that reason.
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,133 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { formatNhsNumber, isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
+import type { PrefetchProgress } from '../../../preload/contract';
+import { errorMessage, invoke, newRequestId, onBridgeEvent } from '../bridge';
+
+/** Caseload prefetch: save records for offline use before a shift or home visits. */
+export function PrefetchScreen() {
+  const [numbers, setNumbers] = useState('');
+  const [pin, setPin] = useState(false);
+  const [progress, setProgress] = useState<PrefetchProgress>();
+  const [error, setError] = useState<string>();
+  const requestRef = useRef<string | undefined>(undefined);
+
+  useEffect(
+    () =>
+      onBridgeEvent('prefetch:progress', (p) => {
+        if (p.requestId === requestRef.current) setProgress(p);
+      }),
+    [],
+  );
+
+  const start = (args: { nhsNumbers?: string[]; fromSource?: 'appointments-today' | 'caseload-list' }) => {
+    const requestId = newRequestId();
+    requestRef.current = requestId;
+    setError(undefined);
+    setProgress({ requestId, total: args.nhsNumbers?.length ?? 0, done: 0, results: [], finished: false });
+    invoke('prefetch:start', { requestId, pin, ...args }).then(
+      (p) => setProgress(p),
+      (e: unknown) => setError(errorMessage(e)),
+    );
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const list = numbers
+      .split(/[\n,;]+/)
+      .map((s) => normaliseNhsNumber(s.trim()))
+      .filter(Boolean);
+    const invalid = list.filter((n) => !isValidNhsNumber(n));
+    if (!list.length || invalid.length) {
+      setError(
+        invalid.length
+          ? `These are not valid NHS numbers: ${invalid.join(', ')}`
+          : 'Enter at least one NHS number, one per line.',
+      );
+      return;
+    }
+    start({ nhsNumbers: list });
+  };
+
+  const failures = progress?.results.filter((r) => !r.ok) ?? [];
+  const running = !!progress && !progress.finished;
+  return (
+    <main className="wx-page" id="main" data-testid="prefetch-screen">
+      <h1>Caseload prefetch</h1>
+      <p>Save records to this device, encrypted, so they are available without a connection.</p>
+      <form onSubmit={submit} noValidate>
+        <div className="nhsuk-form-group">
+          <label className="nhsuk-label" htmlFor="prefetch-numbers">
+            NHS numbers, one per line
+          </label>
+          <textarea
+            className="nhsuk-textarea"
+            id="prefetch-numbers"
+            rows={4}
+            value={numbers}
+            onChange={(e) => setNumbers(e.target.value)}
+          />
+        </div>
+        <div className="nhsuk-checkboxes__item nhsuk-form-group">
+          <input
+            className="nhsuk-checkboxes__input"
+            id="prefetch-pin"
+            type="checkbox"
+            checked={pin}
+            onChange={(e) => setPin(e.target.checked)}
+          />
+          <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor="prefetch-pin">
+            Keep these records until I remove them (pin)
+          </label>
+        </div>
+        <div className="wx-button-row">
+          <button type="submit" className="nhsuk-button" disabled={running}>
+            Prefetch these patients
+          </button>
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--secondary"
+            disabled={running}
+            onClick={() => start({ fromSource: 'appointments-today' })}
+          >
+            Prefetch today’s appointments
+          </button>
+        </div>
+      </form>
+      {error && (
+        <p className="wx-error" role="alert">
+          {error}
+        </p>
+      )}
+      {progress && (
+        <section aria-labelledby="h-prefetch-progress" data-testid="prefetch-progress">
+          <h2 id="h-prefetch-progress">{progress.finished ? 'Prefetch finished' : 'Prefetching…'}</h2>
+          <progress
+            className="wx-progress"
+            max={Math.max(progress.total, 1)}
+            value={progress.done}
+            aria-label="Records prefetched"
+          />
+          <p role="status">
+            {progress.done} of {progress.total} records done
+            {progress.finished
+              ? `: ${progress.results.filter((r) => r.ok).length} saved, ${failures.length} failed`
+              : ''}
+          </p>
+          <ul className="wx-list">
+            {progress.results.map((r) => (
+              <li key={r.nhsNumber} className="wx-list__item">
+                {formatNhsNumber(r.nhsNumber)}:{' '}
+                {r.ok ? (
+                  <strong className="wx-tag wx-tag--ok">Saved</strong>
+                ) : (
+                  <strong className="wx-tag wx-tag--warn">Failed</strong>
+                )}
+                {r.message ? ` — ${r.message}` : ''}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,161 @@
+import { useMemo, useState } from 'react';
+import { SECTION_ORDER, type SectionId } from '../../../common/record';
+import { bannerModel, buildSummary, formatDateTime, sourceLines } from '../../../common/summary';
+import type { SessionInfo } from '../../../preload/contract';
+import { invoke } from '../bridge';
+import { PatientBanner } from '../components/PatientBanner';
+import { RecordNotices } from '../components/RecordNotices';
+import { SourceStatusPanel } from '../components/SourceStatusPanel';
+import { useRecord } from '../state/useRecord';
+import { DocumentsView } from '../views/DocumentsView';
+import { CarePlansView, EncountersView, HistoryView, ImmunisationsView } from '../views/ListViews';
+import { ResultsView } from '../views/ResultsView';
+import { SummaryView } from '../views/SummaryView';
+import { HiddenSections } from '../views/SummarySections';
+
+const NONE: readonly SectionId[] = [];
+
+export type RecordTab =
+  | 'urgent-care'
+  | 'full-summary'
+  | 'results'
+  | 'encounters'
+  | 'documents'
+  | 'immunisations'
+  | 'care-plans'
+  | 'history';
+
+const TABS: { id: RecordTab; label: string }[] = [
+  { id: 'urgent-care', label: 'Urgent care summary' },
+  { id: 'full-summary', label: 'Full summary' },
+  { id: 'results', label: 'Results and vitals' },
+  { id: 'encounters', label: 'Encounters' },
+  { id: 'documents', label: 'Documents and letters' },
+  { id: 'immunisations', label: 'Immunisations' },
+  { id: 'care-plans', label: 'Care plans' },
+  { id: 'history', label: 'History' },
+];
+
+export function RecordScreen({
+  nhsNumber,
+  preferOffline,
+  defaultView,
+  session,
+}: {
+  nhsNumber: string;
+  preferOffline: boolean;
+  defaultView: 'urgent-care' | 'full-summary';
+  session?: SessionInfo;
+}) {
+  const { load, retry } = useRecord(nhsNumber, preferOffline);
+  const [tab, setTab] = useState<RecordTab>(defaultView);
+  const [now] = useState(() => new Date());
+  const record = load?.partial;
+  const complete = !!load?.record;
+  const needResults = tab === 'results' || tab === 'full-summary';
+
+  const core = useMemo(
+    () => (record ? buildSummary(record, now, { includeResults: false }) : undefined),
+    [record, now],
+  );
+  const withResults = useMemo(
+    () => (record && needResults ? buildSummary(record, now) : undefined),
+    [record, now, needResults],
+  );
+  const model = withResults ?? core;
+  const arrived = (section: SectionId) => complete || !!load?.arrivedSections.includes(section);
+
+  const printHandover = () => {
+    setTab('urgent-care');
+    invoke('audit:handover-exported', { nhsNumber, format: 'print' }).then(
+      () => requestAnimationFrame(() => window.print()),
+      () => requestAnimationFrame(() => window.print()),
+    );
+  };
+
+  if (!load || !record || !model) return <p role="status">Opening record…</p>;
+  const banner =
+    model.banner.name === 'Name not recorded' && !complete ? bannerModel(record, now) : model.banner;
+
+  return (
+    <div className="wx-record">
+      <div className="wx-sticky">
+        <PatientBanner banner={banner} loading={!complete} />
+        <nav className="wx-tabs wx-screen-only" aria-label="Record views">
+          <ul>
+            {TABS.map((t) => (
+              <li key={t.id}>
+                <button
+                  type="button"
+                  className="wx-tab"
+                  aria-current={tab === t.id ? 'page' : undefined}
+                  onClick={() => setTab(t.id)}
+                >
+                  {t.label}
+                </button>
+              </li>
+            ))}
+          </ul>
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--secondary wx-print-button"
+            onClick={printHandover}
+            disabled={!complete}
+          >
+            Print handover summary
+          </button>
+        </nav>
+      </div>
+      <main id="main" className="wx-record__body" tabIndex={-1}>
+        <div className="wx-print-only wx-stamp" data-testid="handover-stamp">
+          <p>
+            <strong>Handover summary</strong> for {banner.name}, NHS number {banner.nhsNumber ?? 'not known'}.
+          </p>
+          <p>
+            Printed by {session?.user.display ?? 'unknown user'} ({session?.user.role ?? 'role not known'}) on{' '}
+            {formatDateTime(new Date().toISOString())} UTC.
+          </p>
+          <p>
+            Sources:{' '}
+            {sourceLines(load.sources)
+              .map(
+                (s) =>
+                  `${s.name} — ${s.stateLabel.toLowerCase()}${s.fetchedAt ? ` ${formatDateTime(s.fetchedAt)}` : ''}`,
+              )
+              .join('; ')}
+            .
+          </p>
+        </div>
+        {load.error && (
+          <div className="wx-notice wx-notice--danger" role="alert" data-testid="record-error">
+            <strong>The record could not be opened.</strong> {load.error}{' '}
+            <button type="button" className="wx-linkbutton" onClick={retry}>
+              Try again
+            </button>
+          </div>
+        )}
+        <SourceStatusPanel sources={load.sources} loading={load.loading} />
+        {complete && <RecordNotices record={record} session={session} now={now} />}
+        {(tab === 'urgent-care' || tab === 'full-summary') && (
+          <HiddenSections.Provider value={record.governance?.hiddenSections ?? NONE}>
+            <SummaryView model={model} arrived={arrived} mode={tab} complete={complete} />
+          </HiddenSections.Provider>
+        )}
+        {tab === 'results' &&
+          (complete ? <ResultsView model={model} /> : <p role="status">Loading results…</p>)}
+        {tab === 'encounters' && <EncountersView model={model} />}
+        {tab === 'documents' && (
+          <DocumentsView model={model} pointers={record.pointers} nhsNumber={nhsNumber} />
+        )}
+        {tab === 'immunisations' && <ImmunisationsView model={model} />}
+        {tab === 'care-plans' && <CarePlansView model={model} />}
+        {tab === 'history' && <HistoryView model={model} />}
+        <p className="wx-muted wx-footnote">
+          Record assembled {record.assembledAt ? formatDateTime(record.assembledAt) : '…'} from{' '}
+          {load.sources.length} sources. {SECTION_ORDER.length} sections in urgent-care order. Absence of
+          information does not mean it does not exist.
+        </p>
+      </main>
+    </div>
+  );
+}

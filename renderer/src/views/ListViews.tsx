@@ -1,0 +1,67 @@
+// Detail views that are lists of record items: encounters, immunisations, care plans, full history.
+import type { SummaryModel } from '../../../common/summary';
+import { ItemTable } from './ItemTable';
+
+export function EncountersView({ model }: { model: SummaryModel }) {
+  return (
+    <div data-testid="view-encounters">
+      <h2>Encounters</h2>
+      <p className="wx-muted">Newest first, from every source that answered.</p>
+      <ItemTable items={model.bySection.encounters} label="Encounters timeline" testId="encounters-table" />
+    </div>
+  );
+}
+
+export function ImmunisationsView({ model }: { model: SummaryModel }) {
+  return (
+    <div data-testid="view-immunisations">
+      <h2>Immunisations</h2>
+      <ItemTable items={model.bySection.immunisations} label="Immunisations" testId="immunisations-table" />
+    </div>
+  );
+}
+
+export function CarePlansView({ model }: { model: SummaryModel }) {
+  return (
+    <div data-testid="view-care-plans">
+      <h2>Care plans</h2>
+      <ItemTable items={model.bySection.carePlans} label="Care plans" testId="care-plans-table" />
+    </div>
+  );
+}
+
+export function HistoryView({ model }: { model: SummaryModel }) {
+  const medications = [...model.medications.current, ...model.medications.past].map((m) => m.item);
+  const s = model.bySection;
+  return (
+    <div data-testid="view-history">
+      <h2>Full history</h2>
+      <section aria-labelledby="h-problem-history">
+        <h3 id="h-problem-history">Problems ({s.problems.length})</h3>
+        <ItemTable items={s.problems} label="Problem history" testId="problem-history" />
+      </section>
+      <section aria-labelledby="h-medication-history">
+        <h3 id="h-medication-history">Medications ({medications.length})</h3>
+        <ItemTable items={medications} label="Medication history" testId="medication-history" />
+      </section>
+      {s.procedures.length > 0 && (
+        <section aria-labelledby="h-procedures">
+          <h3 id="h-procedures">Procedures ({s.procedures.length})</h3>
+          <ItemTable items={s.procedures} label="Procedures" />
+        </section>
+      )}
+      {s.appointments.length > 0 && (
+        <section aria-labelledby="h-appointments">
+          <h3 id="h-appointments">Appointments ({s.appointments.length})</h3>
+          <ItemTable items={s.appointments} label="Appointments" />
+        </section>
+      )}
+      {s.other.length > 0 && (
+        <section aria-labelledby="h-other">
+          <h3 id="h-other">Other information ({s.other.length})</h3>
+          <ItemTable items={s.other} label="Other information" />
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+import { useEffect } from 'react';
+import { formatDate, type ResultRow, type SummaryModel } from '../../../common/summary';
+import { SourceTag } from '../components/SourceTag';
+import { TrendChart } from '../components/TrendChart';
+import { VirtualTable, type Column } from '../components/VirtualTable';
+
+const FLAG_LABEL = { high: 'High', low: 'Low', abnormal: 'Abnormal', critical: 'Critical' } as const;
+const MAX_CHARTS = 24;
+
+const columns: Column<ResultRow>[] = [
+  { header: 'Date', cell: (r) => (r.date ? formatDate(r.date) : 'Not recorded'), className: 'wx-col-date' },
+  { header: 'Test', cell: (r) => r.name, className: 'wx-col-main' },
+  { header: 'Result', cell: (r) => r.value, className: 'wx-col-value' },
+  { header: 'Reference range', cell: (r) => r.range ?? '—', className: 'wx-col-range' },
+  {
+    header: 'Flag',
+    cell: (r) => (r.flag ? <strong className="wx-tag wx-tag--warn">{FLAG_LABEL[r.flag]}</strong> : ''),
+    className: 'wx-col-flag',
+  },
+  { header: 'Source', cell: (r) => <SourceTag sources={r.sources} />, className: 'wx-col-source' },
+];
+
+export function ResultsView({ model }: { model: SummaryModel }) {
+  useEffect(() => {
+    requestAnimationFrame(() => {
+      window.__wessexResultsPaintedAt = performance.now();
+    });
+  }, [model]);
+  const charts = model.trends.slice(0, MAX_CHARTS);
+  return (
+    <div data-testid="view-results">
+      <h2>Results and vitals</h2>
+      {model.results.length === 0 ? (
+        <p className="wx-muted">No results or vitals in the sources that answered.</p>
+      ) : (
+        <>
+          <section aria-labelledby="h-trends">
+            <h3 id="h-trends">Trends</h3>
+            {charts.length === 0 ? (
+              <p className="wx-muted">No observation has been recorded more than once.</p>
+            ) : (
+              <div className="wx-trends">
+                {charts.map((s) => (
+                  <TrendChart key={s.key} series={s} />
+                ))}
+              </div>
+            )}
+            {model.trends.length > charts.length && (
+              <p className="wx-muted">
+                Showing the {charts.length} most frequently recorded of {model.trends.length} repeated
+                observations.
+              </p>
+            )}
+          </section>
+          <section aria-labelledby="h-all-results">
+            <h3 id="h-all-results">All results ({model.results.length})</h3>
+            <VirtualTable
+              rows={model.results}
+              columns={columns}
+              label="All results, newest first"
+              rowKey={(r) => r.key}
+              testId="results-table"
+            />
+          </section>
+        </>
+      )}
+    </div>
+  );
+}
+
+declare global {
+  interface Window {
+    __wessexResultsPaintedAt?: number;
+  }
+}

@@ -1,0 +1,220 @@
+// The urgent-care sections, in clinical priority order. Each item names its sources.
+import { createContext, useContext, type ReactNode } from 'react';
+import type { SectionId } from '../../../common/record';
+import { formatDate, type SummaryModel } from '../../../common/summary';
+import { SourceTag } from '../components/SourceTag';
+
+const LIMIT = 50;
+
+/** Sections governance hid for this user's role (record.governance.hiddenSections). */
+export const HiddenSections = createContext<readonly SectionId[]>([]);
+
+export function SectionShell({
+  id,
+  title,
+  arrived,
+  count,
+  children,
+}: {
+  id: SectionId | string;
+  title: string;
+  arrived: boolean;
+  count: number;
+  children: ReactNode;
+}) {
+  const hidden = useContext(HiddenSections).includes(id as SectionId);
+  return (
+    <section className="wx-section" aria-labelledby={`h-${id}`} data-section={id}>
+      <h2 id={`h-${id}`} className="wx-section__title">
+        {title}
+      </h2>
+      {hidden ? (
+        <p className="wx-muted">Not available for your role.</p>
+      ) : !arrived ? (
+        <p className="wx-muted" role="status">
+          Loading…
+        </p>
+      ) : count === 0 ? (
+        <p className="wx-muted">None recorded in the sources that answered.</p>
+      ) : (
+        children
+      )}
+    </section>
+  );
+}
+
+function More({ total, shown, where }: { total: number; shown: number; where: string }) {
+  return total > shown ? (
+    <p className="wx-muted">
+      Showing {shown} of {total}. See {where} for the rest.
+    </p>
+  ) : null;
+}
+
+export function AdvanceCareSection({ model, arrived }: { model: SummaryModel; arrived: boolean }) {
+  return (
+    <SectionShell
+      id="advanceCare"
+      title="Advance care decisions"
+      arrived={arrived}
+      count={model.advanceCare.length}
+    >
+      <ul className="wx-list" data-testid="advance-care">
+        {model.advanceCare.map((e) => (
+          <li key={e.key} className="wx-list__item wx-advance">
+            <strong className={`wx-tag ${e.kind === 'DNACPR' ? 'wx-tag--alert' : 'wx-tag--info'}`}>
+              {e.kind}
+            </strong>{' '}
+            <strong>{e.title}</strong>
+            <span className="wx-muted">
+              {' '}
+              · {e.date ? formatDate(e.date) : 'date not recorded'}
+              {e.status ? ` · ${e.status}` : ''}
+            </span>
+            {e.heldAt && (
+              <span className="wx-block">
+                Document held at <strong>{e.heldAt}</strong>
+                {e.pointer?.retrieval !== 'retrieved' && e.pointer?.retrievalMessage
+                  ? ` — ${e.pointer.retrievalMessage}`
+                  : ''}
+              </span>
+            )}
+            {e.conflict && <span className="wx-conflict wx-block">Sources disagree: {e.conflict}</span>}
+            <SourceTag sources={e.sources} />
+          </li>
+        ))}
+      </ul>
+    </SectionShell>
+  );
+}
+
+export function AlertsSection({ model, arrived }: { model: SummaryModel; arrived: boolean }) {
+  return (
+    <SectionShell id="alerts" title="Alerts" arrived={arrived} count={model.alerts.length}>
+      <ul className="wx-list" data-testid="alerts">
+        {model.alerts.map((a) => (
+          <li key={a.item.key} className="wx-list__item">
+            <strong className="wx-tag wx-tag--alert">{a.kind}</strong> {a.text}
+            <SourceTag sources={a.sources} />
+          </li>
+        ))}
+      </ul>
+    </SectionShell>
+  );
+}
+
+export function AllergiesSection({ model, arrived }: { model: SummaryModel; arrived: boolean }) {
+  const a = model.allergies;
+  return (
+    <SectionShell
+      id="allergies"
+      title="Allergies"
+      arrived={arrived}
+      count={a.allergies.length + a.noKnownAllergies.length}
+    >
+      {a.conflicts.map((c) => (
+        <p key={c} className="wx-conflict" role="alert">
+          Sources disagree: {c}
+        </p>
+      ))}
+      <ul className="wx-list" data-testid="allergies">
+        {a.allergies.map((e) => (
+          <li key={e.item.key} className="wx-list__item">
+            <strong>{e.substance}</strong>
+            {e.reaction ? ` — ${e.reaction}` : ''}
+            {e.severity ? ` (${e.severity})` : ''}
+            {e.conflict && <span className="wx-conflict"> Sources disagree: {e.conflict}</span>}
+            <SourceTag sources={e.sources} />
+          </li>
+        ))}
+        {a.noKnownAllergies.map((e) => (
+          <li key={e.item.key} className="wx-list__item">
+            {e.substance}
+            <SourceTag sources={e.sources} />
+          </li>
+        ))}
+      </ul>
+    </SectionShell>
+  );
+}
+
+export function MedicationsSection({ model, arrived }: { model: SummaryModel; arrived: boolean }) {
+  const current = model.medications.current;
+  return (
+    <SectionShell id="medications" title="Current medications" arrived={arrived} count={current.length}>
+      <table className="nhsuk-table wx-table" data-testid="medications">
+        <caption className="nhsuk-u-visually-hidden">Current medications</caption>
+        <thead>
+          <tr>
+            <th scope="col">Medication</th>
+            <th scope="col">Type</th>
+            <th scope="col">Last issued</th>
+            <th scope="col">Source</th>
+          </tr>
+        </thead>
+        <tbody>
+          {current.slice(0, LIMIT).map((m) => (
+            <tr key={m.item.key}>
+              <td>
+                <strong>{m.name}</strong>
+                {m.dosage && <span className="wx-muted wx-block">{m.dosage}</span>}
+                {m.item.conflict && (
+                  <span className="wx-conflict wx-block">Sources disagree: {m.item.conflict}</span>
+                )}
+              </td>
+              <td>
+                {m.kind === 'not stated' ? 'Not stated' : m.kind.charAt(0).toUpperCase() + m.kind.slice(1)}
+              </td>
+              <td>{m.lastIssued ? formatDate(m.lastIssued) : 'Not recorded'}</td>
+              <td>
+                <SourceTag sources={m.sources} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <More total={current.length} shown={Math.min(LIMIT, current.length)} where="History" />
+    </SectionShell>
+  );
+}
+
+export function ProblemsSection({ model, arrived }: { model: SummaryModel; arrived: boolean }) {
+  const active = model.problems.active;
+  return (
+    <SectionShell id="problems" title="Active problems" arrived={arrived} count={active.length}>
+      <ul className="wx-list" data-testid="problems">
+        {active.slice(0, LIMIT).map((p) => (
+          <li key={p.key} className="wx-list__item">
+            <strong>{p.display}</strong>
+            {p.date ? ` — since ${formatDate(p.date)}` : ''}
+            <SourceTag sources={[...new Set(p.provenance.map((x) => x.sourceName))]} />
+          </li>
+        ))}
+      </ul>
+      <More total={active.length} shown={Math.min(LIMIT, active.length)} where="History" />
+    </SectionShell>
+  );
+}
+
+export function ContactsSection({ model, arrived }: { model: SummaryModel; arrived: boolean }) {
+  const c = model.contacts;
+  return (
+    <SectionShell id="contacts" title="Contacts and care team" arrived={arrived} count={c.entries.length}>
+      {c.knownToSocialCare.length > 0 && (
+        <p className="wx-tag wx-tag--info" data-testid="social-care">
+          Known to social care (recorded by {c.knownToSocialCare.join(', ')})
+        </p>
+      )}
+      <ul className="wx-list" data-testid="contacts">
+        {c.entries.slice(0, LIMIT).map((e) => (
+          <li key={e.item.key} className="wx-list__item">
+            <span className="wx-muted">{e.role}: </span>
+            <strong>{e.name}</strong>
+            {e.detail ? ` — ${e.detail}` : ''}
+            <SourceTag sources={e.sources} />
+          </li>
+        ))}
+      </ul>
+    </SectionShell>
+  );
+}

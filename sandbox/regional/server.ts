@@ -1,0 +1,174 @@
+// A regional shared-care-record FHIR server (Dorset Care Record or CHIE) on loopback: medplum's engine for
+// search and read, `_count` paging with absolute next links, optional Patient/$everything and bearer auth.
+import '../fhir/websocket-shim';
+import { getStatus, isOperationOutcome } from '@medplum/core';
+import type { Binary, Bundle, Resource } from '../../common/fhir';
+import { FhirStore } from '../fhir/store';
+import { LoopbackServer, type SandboxRequest, type SandboxResponse } from '../http/loopback-server';
+import { operationOutcome } from '../http/outcome';
+import { capabilityStatement } from './capability';
+
+const DEFAULT_COUNT = 100;
+const MAX_COUNT = 1000;
+
+export interface RegionalServerOptions {
+  id: string;
+  name: string;
+  host: string;
+  port?: number;
+  everything: boolean;
+  latencyMs?: number;
+  /** When set, every request except /metadata needs a bearer token this accepts for this server's base URL. */
+  verifyToken?: (bearer: string, audience: string) => Promise<boolean>;
+  otherOrigin?: () => string | undefined;
+}
+
+export class RegionalServer extends LoopbackServer {
+  readonly store = new FhirStore();
+  private readonly regional: RegionalServerOptions;
+
+  constructor(options: RegionalServerOptions) {
+    super({ ...options, basePath: '/fhir' });
+    this.regional = { ...options };
+  }
+
+  /** Stores a new version of a resource now (its meta.lastUpdated moves on). */
+  updateResource(resource: Resource): Promise<Resource> {
+    return this.store.update(resource);
+  }
+
+  deleteResource(resourceType: string, id: string): Promise<void> {
+    return this.store.delete(resourceType, id);
+  }
+
+  readResource(resourceType: string, id: string): Promise<Resource> {
+    return this.store.read(resourceType, id);
+  }
+
+  /** Require bearer tokens this function accepts (audience = this server's base URL); undefined turns auth off. */
+  setTokenVerifier(verify: RegionalServerOptions['verifyToken']): void {
+    this.regional.verifyToken = verify;
+  }
+
+  protected override async route(req: SandboxRequest): Promise<SandboxResponse> {
+    const [type, id, operation, ...rest] = req.segments;
+    if (req.method !== 'GET') {
+      return {
+        status: 405,
+        body: operationOutcome('not-supported', `${req.method} is not supported here (read-only)`),
+      };
+    }
+    if (type === 'metadata' && !id) {
+      return {
+        status: 200,
+        body: capabilityStatement({
+          name: this.name,
+          baseUrl: this.baseUrl,
+          everything: this.regional.everything,
+          smart: Boolean(this.regional.verifyToken),
+        }),
+      };
+    }
+    const denied = await this.checkAuth(req);
+    if (denied) return denied;
+    try {
+      if (!type || rest.length) return notFound(req.url.pathname);
+      if (operation === '$everything' && type === 'Patient' && id) {
+        if (!this.regional.everything) {
+          return {
+            status: 404,
+            body: operationOutcome('not-supported', 'Patient/$everything is not supported by this server'),
+          };
+        }
+        return this.page(req, await this.store.everything(id, listParam(req, '_type')));
+      }
+      if (operation) return notFound(req.url.pathname);
+      if (id) return await this.read(req, type, id);
+      return this.page(req, await this.store.search(type, query(req)));
+    } catch (error) {
+      // medplum may be loaded twice (CJS + ESM), so recognise its OperationOutcomeError by shape, not class.
+      const outcome = (error as { outcome?: unknown } | undefined)?.outcome;
+      if (isOperationOutcome(outcome)) return { status: getStatus(outcome), body: outcome };
+      throw error;
+    }
+  }
+
+  private async checkAuth(req: SandboxRequest): Promise<SandboxResponse | undefined> {
+    const verify = this.regional.verifyToken;
+    if (!verify) return undefined;
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (match?.[1] && (await verify(match[1], this.baseUrl).catch(() => false))) return undefined;
+    return {
+      status: 401,
+      body: operationOutcome(
+        'login',
+        match ? 'Access token is invalid, expired or not for this server' : 'Bearer token required',
+      ),
+      headers: { 'WWW-Authenticate': 'Bearer realm="wessex-sandbox"' },
+    };
+  }
+
+  private async read(req: SandboxRequest, type: string, id: string): Promise<SandboxResponse> {
+    const resource = await this.store.read(type, id);
+    const accept = req.headers.accept ?? '';
+    if (resource.resourceType === 'Binary' && accept && !/json|\*\/\*/.test(accept)) {
+      const binary = resource as Binary;
+      return { status: 200, body: Buffer.from(binary.data ?? '', 'base64'), contentType: binary.contentType };
+    }
+    return { status: 200, body: resource };
+  }
+
+  private page(req: SandboxRequest, matches: Resource[]): SandboxResponse {
+    const countParam = req.url.searchParams.get('_count');
+    const offsetParam = req.url.searchParams.get('_offset');
+    const count = countParam === null ? DEFAULT_COUNT : Number(countParam);
+    const offset = offsetParam === null ? 0 : Number(offsetParam);
+    if (!Number.isInteger(count) || count < 0 || !Number.isInteger(offset) || offset < 0) {
+      return {
+        status: 400,
+        body: operationOutcome('invalid', '_count and _offset must be non-negative integers'),
+      };
+    }
+    const size = Math.min(count, MAX_COUNT);
+    const summaryCount = req.url.searchParams.get('_summary') === 'count';
+    const slice = summaryCount ? [] : matches.slice(offset, offset + size);
+    const self = new URL(req.url.pathname + req.url.search, this.origin);
+    const link: NonNullable<Bundle['link']> = [{ relation: 'self', url: self.toString() }];
+    if (!summaryCount && size > 0 && offset + size < matches.length) {
+      const next = new URL(self);
+      next.searchParams.set('_count', String(size));
+      next.searchParams.set('_offset', String(offset + size));
+      link.push({ relation: 'next', url: next.toString() });
+    }
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: matches.length,
+      link,
+      entry: slice.map((resource) => ({
+        fullUrl: `${this.baseUrl}/${resource.resourceType}/${resource.id}`,
+        resource,
+        search: { mode: 'match' },
+      })),
+    };
+    return { status: 200, body: bundle };
+  }
+}
+
+function notFound(path: string): SandboxResponse {
+  return { status: 404, body: operationOutcome('not-found', `Unknown path ${path}`) };
+}
+
+function query(req: SandboxRequest): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(req.url.searchParams.keys())) {
+    const values = req.url.searchParams.getAll(key);
+    out[key] = values.length === 1 ? (values[0] ?? '') : values;
+  }
+  return out;
+}
+
+function listParam(req: SandboxRequest, name: string): string[] | undefined {
+  const v = req.url.searchParams.get(name);
+  return v ? v.split(',').map((s) => s.trim()) : undefined;
+}

@@ -1,0 +1,111 @@
+// Shared setup for the Chromium e2e tests: real app services on the built-in sandbox, the built renderer
+// in Debian Chromium through the harness, screenshots under test-results/e2e, axe-core checks.
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { createAppServices, type AppServices } from '../../main/services/app-services';
+import type { SandboxPatient } from '../../sandbox';
+import {
+  openHarness,
+  type Harness,
+  type HarnessPage,
+  type PageLog,
+} from '../../main/services/desktop-harness';
+
+export const ROOT = resolve(__dirname, '../..');
+export const SCREENSHOTS = join(ROOT, 'test-results', 'e2e');
+
+export interface E2eContext {
+  services: AppServices;
+  harness: Harness;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startE2e(
+  options: Parameters<typeof createAppServices>[0]['sandbox'] = {},
+): Promise<E2eContext> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'wessex-e2e-'));
+  const services = await createAppServices({ dataDir, sandbox: options });
+  let harness: Harness;
+  try {
+    harness = await openHarness({ services });
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+  await mkdir(SCREENSHOTS, { recursive: true });
+  return {
+    services,
+    harness,
+    dataDir,
+    async close() {
+      await harness.close();
+      await services.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function sandboxPatient(services: AppServices, key: string): SandboxPatient {
+  const patient = services.sandbox?.patients.find((p) => p.key === key);
+  if (!patient) throw new Error(`sandbox patient ${key} missing`);
+  return patient;
+}
+
+export async function screenshot(page: Page, view: string): Promise<string> {
+  const path = join(SCREENSHOTS, `${view}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+let axeSource: string | undefined;
+
+/** Runs axe-core in the page; returns the serious and critical violations (there should be none). */
+export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  axeSource ??= await readFile(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  return page.evaluate<string[]>(AXE_SCRIPT);
+}
+
+const AXE_SCRIPT = `(async () => {
+  const result = await window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  });
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => v.id + ': ' + v.help + ' ' + v.nodes.map((n) => JSON.stringify(n.target)).join(', '));
+})()`;
+
+/** Nothing alarming happened on the page: no script errors, dialogs, navigations, popups or remote loads. */
+export function expectQuietPage(log: PageLog): void {
+  expect(log.pageErrors).toEqual([]);
+  expect(log.dialogs).toEqual([]);
+  expect(log.navigations).toEqual([]);
+  expect(log.popups).toEqual([]);
+  expect(log.blockedRequests).toEqual([]);
+  expect(log.consoleErrors).toEqual([]);
+}
+
+export async function openRecordPage(ctx: E2eContext): Promise<HarnessPage> {
+  const hp = await ctx.harness.newPage();
+  await hp.page.getByTestId('source-status').waitFor();
+  return hp;
+}
+
+/** Waits until the whole record has arrived (the banner stops saying it is loading). */
+export async function waitForRecord(page: Page): Promise<void> {
+  await page
+    .getByRole('button', { name: 'Print handover summary' })
+    .and(page.locator(':enabled'))
+    .waitFor({ timeout: 20_000 });
+}
+
+export async function showTab(page: Page, label: string): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Record views' })
+    .getByRole('button', { name: label, exact: true })
+    .click();
+}

@@ -1,0 +1,225 @@
+// One test per record view, against the real services on the built-in sandbox, in Debian Chromium.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatNhsNumber } from '../../common/nhs-number';
+import {
+  expectQuietPage,
+  sandboxPatient,
+  screenshot,
+  seriousA11yViolations,
+  showTab,
+  startE2e,
+  waitForRecord,
+  type E2eContext,
+} from './e2e-helpers';
+import { pdfText } from './pdf-text';
+import type { HarnessPage } from '../../main/services/desktop-harness';
+
+let ctx: E2eContext;
+
+beforeAll(async () => {
+  ctx = await startE2e();
+}, 120_000);
+afterAll(async () => {
+  await ctx?.close();
+});
+
+describe('paramedic on the frail patient', () => {
+  let hp: HarnessPage;
+  beforeAll(async () => {
+    const frail = sandboxPatient(ctx.services, 'frail');
+    await ctx.services.openSandboxSession({ role: 'paramedic', patientNhsNumber: frail.nhsNumber });
+    hp = await ctx.harness.newPage();
+    await waitForRecord(hp.page);
+  }, 60_000);
+
+  it('lands on the urgent-care summary with the banner and ReSPECT/DNACPR above the fold', async () => {
+    const { page, log } = hp;
+    const frail = sandboxPatient(ctx.services, 'frail');
+    await expect.poll(() => page.getByTestId('patient-name').textContent()).toMatch(/Eldridge/i);
+    expect(await page.getByTestId('nhs-number').textContent()).toContain(formatNhsNumber(frail.nhsNumber));
+    expect(await page.getByTestId('dob').textContent()).toMatch(/2 November 1936 \(\d+ years\)/);
+    expect(await page.getByTestId('view-urgent-care').isVisible()).toBe(true);
+
+    const advance = page.getByTestId('advance-care');
+    const text = await advance.textContent();
+    expect(text).toMatch(/ReSPECT/);
+    expect(text).toMatch(/DNACPR/);
+    for (const kind of ['ReSPECT', 'DNACPR']) {
+      const box = await advance.locator('li', { hasText: kind }).first().boundingBox();
+      expect(box, `${kind} card`).not.toBeNull();
+      expect(box!.y + box!.height, `${kind} bottom edge`).toBeLessThanOrEqual(720);
+    }
+    const alerts = await page.getByTestId('alerts').textContent();
+    expect(alerts).toMatch(/Scene safety.*large dog/i);
+    expect(alerts).toMatch(/Safeguarding.*financial abuse/i);
+    expect(await page.getByTestId('allergies').textContent()).toMatch(/latex/i);
+    expect(await page.getByTestId('medications').textContent()).toMatch(/Apixaban/i);
+    expect(await page.getByTestId('medications').textContent()).toMatch(/Dorset Care Record|DCR/);
+    expect(await page.getByTestId('problems').textContent()).toMatch(/dementia/i);
+    expect(await page.getByTestId('contacts').textContent()).toMatch(/Next of kin.*Helen/i);
+    expect(await page.getByTestId('source-status').textContent()).toMatch(/Answered/);
+    await screenshot(page, 'urgent-care-summary');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+
+  it('full summary adds recent results, encounters and documents', async () => {
+    const { page, log } = hp;
+    await showTab(page, 'Full summary');
+    const view = page.getByTestId('view-full-summary');
+    await view.waitFor();
+    expect(await view.textContent()).toMatch(/Recent results and vitals.*NEWS2/is);
+    await screenshot(page, 'full-summary');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+
+  it('documents view renders the ReSPECT PDF with pdf.js', async () => {
+    const { page, log } = hp;
+    await showTab(page, 'Documents and letters');
+    await page.getByTestId('view-documents').waitFor();
+    await page
+      .getByTestId('document-open')
+      .filter({ hasText: /ReSPECT/ })
+      .first()
+      .click();
+    const viewer = page.getByTestId('document-viewer');
+    const fetchButton = viewer.getByRole('button', { name: /Fetch document/ });
+    if (await fetchButton.isVisible()) await fetchButton.click();
+    await expect
+      .poll(
+        () =>
+          viewer
+            .getByTestId('pdf-pages')
+            .textContent()
+            .catch(() => ''),
+        { timeout: 15_000 },
+      )
+      .toMatch(/PDF, 1 page/);
+    expect(await viewer.locator('canvas').count()).toBeGreaterThan(0);
+    await screenshot(page, 'documents');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+
+  it('prints a handover summary stamped with patient, user, time and sources, and audits it', async () => {
+    const { page, log } = hp;
+    await page.getByRole('button', { name: 'Print handover summary' }).click();
+    await expect.poll(() => log.calls.filter((c) => c.channel === 'audit:handover-exported').length).toBe(1);
+    const audit = log.calls.find((c) => c.channel === 'audit:handover-exported');
+    expect(audit?.outcome.ok).toBe(true);
+    const pdf = await page.pdf({ format: 'A4' });
+    const text = await pdfText(pdf);
+    expect(text).toMatch(/Handover summary for .*Eldridge/i);
+    expect(text).toMatch(/Printed by .*paramedic/i);
+    expect(text).toMatch(/Sources:.*answered/i);
+    expect(text).toMatch(/DNACPR/);
+    expect(text).not.toMatch(/Caseload prefetch/);
+  });
+});
+
+describe('GP on the cross-border patient', () => {
+  let hp: HarnessPage;
+  beforeAll(async () => {
+    const patient = sandboxPatient(ctx.services, 'cross-border');
+    await ctx.services.openSandboxSession({
+      role: 'general-practitioner',
+      patientNhsNumber: patient.nhsNumber,
+    });
+    hp = await ctx.harness.newPage();
+    await waitForRecord(hp.page);
+  }, 60_000);
+
+  it('lands on the full summary with data from both DCR and CHIE and the conflicts flagged', async () => {
+    const { page, log } = hp;
+    await page.getByTestId('view-full-summary').waitFor();
+    const status = await page.getByTestId('source-status').textContent();
+    expect(status).toMatch(/Dorset Care Record|DCR/);
+    expect(status).toMatch(/CHIE/);
+    const allergies = await page.getByTestId('allergies').textContent();
+    expect(allergies).toMatch(/penicillin/i);
+    expect(await page.locator('[data-section="allergies"]').textContent()).toMatch(/Sources disagree/);
+    const sources = await page.locator('.wx-source').allTextContents();
+    expect(sources.some((s) => /CHIE/.test(s))).toBe(true);
+    expect(sources.some((s) => /Dorset|DCR/.test(s))).toBe(true);
+    await screenshot(page, 'gp-full-summary');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+
+  it('results view shows reference ranges, abnormal flags and a blood pressure trend chart', async () => {
+    const { page, log } = hp;
+    await showTab(page, 'Results and vitals');
+    await page.getByTestId('view-results').waitFor();
+    const chart = page.getByTestId('trend-chart').filter({ hasText: 'Blood pressure' });
+    expect(await chart.count()).toBe(1);
+    expect(await chart.textContent()).toMatch(/Latest 131\/72 mmHg/);
+    const table = await page.getByRole('table', { name: 'All results, newest first' }).textContent();
+    expect(table).toMatch(/eGFR.*28/s);
+    expect(table).toMatch(/HbA1c.*58/is);
+    await screenshot(page, 'results');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+
+  it('encounters view is a timeline from both sources, newest first', async () => {
+    const { page, log } = hp;
+    await showTab(page, 'Encounters');
+    const table = page.getByTestId('encounters-table');
+    await table.waitFor();
+    const rows = await table.locator('tbody tr').allTextContents();
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(rows[0]).toMatch(/2025/);
+    expect(rows.join(' ')).toMatch(/CHIE/);
+    await screenshot(page, 'encounters');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+
+  it('history view lists the stopped medication and every problem', async () => {
+    const { page, log } = hp;
+    await showTab(page, 'History');
+    const meds = await page.getByTestId('medication-history').textContent();
+    expect(meds).toMatch(/metformin/i);
+    expect(await page.getByTestId('problem-history').textContent()).toMatch(/osteoarthritis/i);
+    await screenshot(page, 'history');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+});
+
+describe('Synthea patient', () => {
+  let hp: HarnessPage;
+  beforeAll(async () => {
+    const patient = ctx.services.sandbox?.patients.find((p) => p.key.startsWith('synthea'));
+    if (!patient) throw new Error('no Synthea patient in the sandbox');
+    await ctx.services.openSandboxSession({
+      role: 'general-practitioner',
+      patientNhsNumber: patient.nhsNumber,
+    });
+    hp = await ctx.harness.newPage();
+    await waitForRecord(hp.page);
+  }, 90_000);
+
+  it('immunisations view lists vaccines with dates and sources', async () => {
+    const { page, log } = hp;
+    await showTab(page, 'Immunisations');
+    const view = page.getByTestId('view-immunisations');
+    await view.waitFor();
+    expect(await view.textContent()).toMatch(/vaccine|influenza|Td|immuni/i);
+    await screenshot(page, 'immunisations');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+
+  it('care plans view lists the care plans', async () => {
+    const { page, log } = hp;
+    await showTab(page, 'Care plans');
+    const view = page.getByTestId('view-care-plans');
+    await view.waitFor();
+    expect(await view.locator('tbody tr, [role="row"]').count()).toBeGreaterThan(0);
+    await screenshot(page, 'care-plans');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+});

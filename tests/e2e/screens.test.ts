@@ -1,0 +1,127 @@
+// The screens around the record: patient picker, caseload prefetch, offline records (cache management).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatNhsNumber, nhsCheckDigit } from '../../common/nhs-number';
+import type { HarnessPage } from '../../main/services/desktop-harness';
+import {
+  expectQuietPage,
+  sandboxPatient,
+  screenshot,
+  seriousA11yViolations,
+  startE2e,
+  waitForRecord,
+  type E2eContext,
+} from './e2e-helpers';
+
+let ctx: E2eContext;
+let hp: HarnessPage;
+
+beforeAll(async () => {
+  ctx = await startE2e();
+  await ctx.services.openSandboxSession({ role: 'general-practitioner' });
+  hp = await ctx.harness.newPage();
+}, 120_000);
+afterAll(async () => {
+  await ctx?.close();
+});
+
+describe('with no patient in context', () => {
+  it('offers the sandbox patients and NHS number entry, and rejects an invalid number', async () => {
+    const { page, log } = hp;
+    await page.getByTestId('patient-picker').waitFor();
+    const list = await page.getByTestId('sandbox-patients').textContent();
+    const frail = sandboxPatient(ctx.services, 'frail');
+    expect(list).toContain(formatNhsNumber(frail.nhsNumber));
+    expect(list).toMatch(/ReSPECT|end of life|frail/i);
+
+    await page.getByLabel('NHS number').fill('123 456 7890');
+    await page.getByRole('button', { name: 'Open record' }).click();
+    expect(await page.getByRole('alert').first().textContent()).toMatch(/valid 10-digit NHS number/);
+    expect(log.calls.filter((c) => c.channel === 'record:open')).toEqual([]);
+    await screenshot(page, 'patient-picker');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+
+  it('opens a record typed as an NHS number with spaces', async () => {
+    const { page, log } = hp;
+    const frail = sandboxPatient(ctx.services, 'frail');
+    await page.getByLabel('NHS number').fill(formatNhsNumber(frail.nhsNumber));
+    await page.getByRole('button', { name: 'Open record' }).click();
+    await waitForRecord(page);
+    expect(await page.getByTestId('patient-name').textContent()).toMatch(/Eldridge/i);
+    // A GP lands on the full summary.
+    expect(await page.getByTestId('view-full-summary').isVisible()).toBe(true);
+    const open = log.calls.find((c) => c.channel === 'record:open');
+    expect((open?.args as { nhsNumber: string }).nhsNumber).toBe(frail.nhsNumber);
+    expectQuietPage(log);
+  });
+});
+
+describe('caseload prefetch and offline records', () => {
+  it('prefetches a caseload with a progress bar and lists the failures', async () => {
+    const { page, log } = hp;
+    await page.getByRole('button', { name: 'Caseload prefetch' }).click();
+    await page.getByTestId('prefetch-screen').waitFor();
+    const frail = sandboxPatient(ctx.services, 'frail');
+    const crossBorder = sandboxPatient(ctx.services, 'cross-border');
+    // Valid modulus 11, but no such patient anywhere.
+    const unknownNumber = unusedNhsNumber(ctx.services.sandbox?.patients.map((p) => p.nhsNumber) ?? []);
+    await page
+      .getByLabel('NHS numbers, one per line')
+      .fill([frail.nhsNumber, formatNhsNumber(crossBorder.nhsNumber), unknownNumber].join('\n'));
+    await page.getByRole('button', { name: 'Prefetch these patients' }).click();
+    const progress = page.getByTestId('prefetch-progress');
+    await progress.getByRole('heading', { name: 'Prefetch finished' }).waitFor({ timeout: 60_000 });
+    const text = await progress.textContent();
+    expect(text).toMatch(/3 of 3 records done/);
+    expect(text).toContain(`${formatNhsNumber(frail.nhsNumber)}: Saved`);
+    expect(text).toContain(`${formatNhsNumber(crossBorder.nhsNumber)}: Saved`);
+    expect(text).toMatch(new RegExp(`${formatNhsNumber(unknownNumber)}: Failed`));
+    expect(await progress.locator('progress').getAttribute('value')).toBe('3');
+    await screenshot(page, 'prefetch');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+
+  it('lists offline records, deletes one, then deletes all after confirmation', async () => {
+    const { page, log } = hp;
+    await page.getByRole('button', { name: 'Offline records' }).click();
+    const table = page.getByTestId('cache-table');
+    await table.waitFor();
+    const frail = sandboxPatient(ctx.services, 'frail');
+    expect(await table.textContent()).toContain(formatNhsNumber(frail.nhsNumber));
+    const before = await table.locator('tbody tr').count();
+    expect(before).toBeGreaterThanOrEqual(2);
+    await screenshot(page, 'offline-records');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    await table
+      .locator('tbody tr', { hasText: formatNhsNumber(frail.nhsNumber) })
+      .getByRole('button')
+      .click();
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(before - 1);
+    expect(await table.textContent()).not.toContain(formatNhsNumber(frail.nhsNumber));
+
+    await page.getByRole('button', { name: 'Delete all offline records' }).click();
+    expect(log.calls.some((c) => c.channel === 'cache:delete-all')).toBe(false);
+    await page.getByRole('button', { name: 'Yes, delete all' }).click();
+    await page.getByText('No records are stored on this device.').waitFor();
+    expect(
+      await page
+        .getByRole('status')
+        .filter({ hasText: /Removed \d+ offline record/ })
+        .count(),
+    ).toBe(1);
+    expectQuietPage(log);
+  });
+});
+
+/** A valid (modulus 11) test-range number that no sandbox patient has. */
+function unusedNhsNumber(taken: string[]): string {
+  for (let n = 999_999_999; n > 999_000_000; n--) {
+    const check = nhsCheckDigit(String(n));
+    const candidate = `${n}${check}`;
+    if (check !== undefined && !taken.includes(candidate)) return candidate;
+  }
+  throw new Error('no unused NHS number');
+}

@@ -1,0 +1,125 @@
+// Hostile content from a source (narratives, display text, attachment titles, HTML letters) is shown as
+// text or sanitised: nothing executes, nothing navigates, nothing remote loads.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Resource } from '../../common/fhir';
+import {
+  expectQuietPage,
+  sandboxPatient,
+  screenshot,
+  seriousA11yViolations,
+  showTab,
+  startE2e,
+  waitForRecord,
+  type E2eContext,
+} from './e2e-helpers';
+
+const PAYLOADS = [
+  '<script>window.__xss=(window.__xss||0)+1</script>',
+  '<img src=x onerror="window.__xss=(window.__xss||0)+1">',
+  '<svg onload="window.__xss=(window.__xss||0)+1"></svg>',
+  '<a href="javascript:window.__xss=(window.__xss||0)+1" id="jslink">click me</a>',
+  '<img src="https://evil.example/pixel.png">',
+  '<iframe srcdoc="<script>parent.__xss=1</script>"></iframe>',
+  '<style>body{background:url(https://evil.example/bg.png)}</style>',
+  '<div style="background:url(https://evil.example/inline.png)">styled</div>',
+  '<form action="https://evil.example/steal"><button>Submit</button></form>',
+  '<math><mtext><table><mglyph><style><img src=x onerror="window.__xss=1">',
+  '<meta http-equiv="refresh" content="0;url=https://evil.example/">',
+];
+const HOSTILE_TEXT = '<img src=x onerror="window.__xss=1">Hostile display';
+const narrative = `<div xmlns="http://www.w3.org/1999/xhtml"><p>Discharge letter.</p>${PAYLOADS.join('')}</div>`;
+const htmlLetter = Buffer.from(
+  `<html><body><h1>Clinic letter</h1>${PAYLOADS.join('\n')}</body></html>`,
+).toString('base64');
+
+let ctx: E2eContext;
+
+beforeAll(async () => {
+  ctx = await startE2e();
+}, 120_000);
+afterAll(async () => {
+  await ctx?.close();
+});
+
+function hostileResources(patientRef: string): Resource[] {
+  const subject = { reference: patientRef };
+  return [
+    {
+      resourceType: 'DocumentReference',
+      id: 'xss-letter',
+      status: 'current',
+      subject,
+      date: '2025-09-01T10:00:00Z',
+      type: { text: `Letter ${HOSTILE_TEXT}` },
+      description: `Letter ${HOSTILE_TEXT}`,
+      text: { status: 'generated', div: narrative },
+      content: [
+        {
+          attachment: {
+            contentType: 'text/html',
+            data: htmlLetter,
+            title: `<script>window.__xss=1</script>Attachment title`,
+          },
+        },
+      ],
+    },
+    {
+      resourceType: 'Condition',
+      id: 'xss-condition',
+      subject,
+      clinicalStatus: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
+      },
+      code: { text: HOSTILE_TEXT },
+      onsetDateTime: '2025-01-01',
+      text: { status: 'generated', div: narrative },
+    },
+    {
+      resourceType: 'Flag',
+      id: 'xss-flag',
+      status: 'active',
+      subject,
+      code: { text: `Alert ${HOSTILE_TEXT} <a href="javascript:alert(1)">x</a>` },
+    },
+  ] as Resource[];
+}
+
+it('never executes, navigates or loads anything from hostile narratives, displays and attachment titles', async () => {
+  const dcr = ctx.services.sandbox?.servers.dcr;
+  if (!dcr) throw new Error('sandbox DCR server handle missing');
+  const patient = sandboxPatient(ctx.services, 'cross-border');
+  const dcrPatient = patient.dcr.find((r) => r.resourceType === 'Patient');
+  for (const r of hostileResources(`Patient/${dcrPatient?.id}`)) await dcr.updateResource(r);
+
+  await ctx.services.openSandboxSession({
+    role: 'general-practitioner',
+    patientNhsNumber: patient.nhsNumber,
+  });
+  const { page, log } = await ctx.harness.newPage();
+  await waitForRecord(page);
+
+  // Display text is shown as text, not markup.
+  expect(await page.getByTestId('problems').textContent()).toContain(HOSTILE_TEXT);
+  expect(await page.getByTestId('alerts').textContent()).toContain('Hostile display');
+
+  await showTab(page, 'Documents and letters');
+  const item = page.getByTestId('document-open').filter({ hasText: 'Hostile display' });
+  expect(await item.textContent()).toContain('Attachment title');
+  await item.click();
+  const viewer = page.getByTestId('document-viewer');
+  await viewer.getByTestId('narrative').first().waitFor();
+  expect(await viewer.textContent()).toContain('Clinic letter');
+  expect(await viewer.textContent()).toContain('Discharge letter.');
+  const link = viewer.locator('a', { hasText: 'click me' }).first();
+  if (await link.count()) await link.click();
+
+  const dangerous = await page.evaluate<number>(
+    `document.querySelectorAll('[data-testid="narrative"] :is(script,img,iframe,svg,style,form,meta,math,[style],[onerror],[onload],[href^="javascript"])').length`,
+  );
+  expect(dangerous).toBe(0);
+  expect(await page.evaluate('window.__xss')).toBeUndefined();
+  expect(await page.evaluate('location.href')).toBe(ctx.harness.url);
+  await screenshot(page, 'xss-documents');
+  expect(await seriousA11yViolations(page)).toEqual([]);
+  expectQuietPage(log);
+});

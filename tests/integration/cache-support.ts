@@ -1,0 +1,44 @@
+// Shared set-up for the offline-cache tests: a temp data dir and a real keytar keystore service of its own.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { createKeytarSecretStore, type SecretStore } from '../../main/services/keystore/secret-store';
+import { createSecretStoreKeyVault, type KeyVault } from '../../main/services/cache/key-vault';
+
+export interface CacheTestEnv {
+  dataDir: string;
+  service: string;
+  secrets: SecretStore;
+  vault: KeyVault;
+  cleanup(): Promise<void>;
+}
+
+export function cacheTestEnv(): CacheTestEnv {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wessex-cache-'));
+  const service = `uk.nhs.wessexcarerecords.test.${randomUUID()}`;
+  const secrets = createKeytarSecretStore(service);
+  return {
+    dataDir,
+    service,
+    secrets,
+    vault: createSecretStoreKeyVault(secrets),
+    async cleanup() {
+      const keytar = await import('keytar');
+      for (const { account } of await keytar.findCredentials(service))
+        await keytar.deletePassword(service, account);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** True when the bytes contain the text as UTF-8 (or as UTF-16LE, in case a page holds wide text). */
+export function bytesContain(bytes: Buffer, text: string): boolean {
+  return bytes.includes(Buffer.from(text, 'utf8')) || bytes.includes(Buffer.from(text, 'utf16le'));
+}
+
+export function flipBytes(file: string, at: number, count = 16): void {
+  const bytes = fs.readFileSync(file);
+  for (let i = at; i < Math.min(at + count, bytes.length); i++) bytes[i] = bytes[i]! ^ 0xff;
+  fs.writeFileSync(file, bytes);
+}

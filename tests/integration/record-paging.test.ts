@@ -1,0 +1,249 @@
+// Engine against hand-made loopback FHIR servers: paging, foreign next links, loops, the page cap,
+// 401 → one refresh, 429 Retry-After. Real HTTP, real sockets.
+import { afterEach, describe, expect, it } from 'vitest';
+import { assembleRecord, type EngineSource } from '../../main/services/record';
+import type { TokenProvider } from '../../main/services/auth/token-provider';
+import type { RecordEvent } from '../../common/record';
+import { startFakeFhir, type FakeFhir } from './record-fake-fhir';
+
+const NHS = '9434765919';
+const open: FakeFhir[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+function patient(id: string) {
+  return {
+    resourceType: 'Patient',
+    id,
+    identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: NHS }],
+    name: [{ family: 'Legg', given: ['David'] }],
+    birthDate: '1951-04-17',
+  };
+}
+
+function observations(n: number) {
+  return Array.from({ length: n }, (_, i) => ({
+    resourceType: 'Observation',
+    id: `o${i}`,
+    subject: { reference: 'Patient/p1' },
+    code: { coding: [{ system: 'http://snomed.info/sct', code: '364075005', display: 'Heart rate' }] },
+    effectiveDateTime: `2024-01-01T00:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`,
+    valueQuantity: { value: 60 + (i % 40), unit: '/min' },
+  }));
+}
+
+async function fake(options: Parameters<typeof startFakeFhir>[0]): Promise<FakeFhir> {
+  const server = await startFakeFhir(options);
+  open.push(server);
+  return server;
+}
+
+const source = (server: FakeFhir, id = 'dcr', name = 'DCR'): EngineSource => ({
+  id,
+  name,
+  fhirBase: server.base,
+});
+const identity = { nhsNumber: NHS, mayQueryRegionalSources: true };
+const tokens = (token = 'dcr-token'): TokenProvider & { refreshes: number } => {
+  const provider = {
+    refreshes: 0,
+    getToken: async () => token,
+    refresh: async () => {
+      provider.refreshes++;
+      return `${token}-refreshed`;
+    },
+  };
+  return provider;
+};
+
+describe('paging', () => {
+  it('follows every next link and reads all pages', async () => {
+    const server = await fake({ resources: [patient('p1'), ...observations(250)] });
+    const record = await assembleRecord({
+      requestId: 'r1',
+      identity,
+      sources: [source(server)],
+      tokens: tokens(),
+      options: { pageSize: 100 },
+    });
+    expect(record.sources[0]).toMatchObject({ state: 'complete', resourceCount: 250 });
+    expect(record.items.filter((i) => i.section === 'results')).toHaveLength(250);
+    const observationPages = server.requests.filter((r) => r.url.pathname.endsWith('/Observation'));
+    expect(observationPages).toHaveLength(3);
+  });
+
+  it('refuses a next link to another server and never sends the token there', async () => {
+    const elsewhere = await fake({ resources: [] });
+    const server = await fake({
+      resources: [patient('p1'), ...observations(20)],
+      rewrite: (bundle, req) => {
+        if (!req.url.pathname.endsWith('/Observation')) return bundle;
+        return { ...bundle, link: [{ relation: 'next', url: `${elsewhere.base}/Observation?page=2` }] };
+      },
+    });
+    const record = await assembleRecord({
+      requestId: 'r2',
+      identity,
+      sources: [source(server)],
+      tokens: tokens(),
+      options: { pageSize: 10 },
+    });
+    const status = record.sources[0]!;
+    expect(status.state).toBe('partial');
+    expect(status.message).toContain('points to another server');
+    expect(status.message).toContain(new URL(elsewhere.base).host);
+    expect(elsewhere.requests).toHaveLength(0);
+    // What arrived before the bad link is kept.
+    expect(record.items.filter((i) => i.section === 'results')).toHaveLength(10);
+    expect(server.requests.every((r) => r.authorization === 'Bearer dcr-token')).toBe(true);
+  });
+
+  it('detects a next-link loop and stops', async () => {
+    const server = await fake({
+      resources: [patient('p1'), ...observations(20)],
+      rewrite: (bundle, req) =>
+        req.url.pathname.endsWith('/Observation')
+          ? {
+              ...bundle,
+              link: [
+                {
+                  relation: 'next',
+                  url: `${req.url.origin}${req.url.pathname}?patient=p1&_count=10&_offset=10&again=1`,
+                },
+              ],
+            }
+          : bundle,
+    });
+    const record = await assembleRecord({
+      requestId: 'r3',
+      identity,
+      sources: [source(server)],
+      tokens: tokens(),
+      options: { pageSize: 10 },
+    });
+    expect(record.sources[0]!.state).toBe('partial');
+    expect(record.sources[0]!.message).toContain('stopped to avoid a loop');
+    expect(server.requests.filter((r) => r.url.pathname.endsWith('/Observation'))).toHaveLength(2);
+  });
+
+  it('reports the page cap instead of silently truncating', async () => {
+    const server = await fake({ resources: [patient('p1'), ...observations(50)] });
+    const record = await assembleRecord({
+      requestId: 'r4',
+      identity,
+      sources: [source(server)],
+      tokens: tokens(),
+      options: { pageSize: 10, pageCap: 2 },
+    });
+    const status = record.sources[0]!;
+    expect(status.state).toBe('partial');
+    expect(status.warnings.join(' ')).toContain('more Observation results than the page limit (2 pages)');
+    expect(record.items.filter((i) => i.section === 'results')).toHaveLength(20);
+  });
+});
+
+describe('authorisation and busy servers', () => {
+  it('refreshes the token once after a 401, then succeeds with the new token', async () => {
+    const server = await fake({
+      resources: [patient('p1'), ...observations(3)],
+      intercept: (req) =>
+        req.authorization === 'Bearer dcr-token'
+          ? { status: 401, body: '{"resourceType":"OperationOutcome"}' }
+          : undefined,
+    });
+    const provider = tokens();
+    const record = await assembleRecord({
+      requestId: 'r5',
+      identity,
+      sources: [source(server)],
+      tokens: provider,
+    });
+    expect(provider.refreshes).toBe(1);
+    expect(record.sources[0]!.state).toBe('complete');
+    expect(record.items).toHaveLength(3);
+  });
+
+  it('fails clearly when the refreshed token is refused too, after exactly one refresh', async () => {
+    const server = await fake({
+      resources: [patient('p1')],
+      intercept: () => ({ status: 401, body: '' }),
+    });
+    const provider = tokens();
+    const record = await assembleRecord({
+      requestId: 'r6',
+      identity,
+      sources: [source(server)],
+      tokens: provider,
+    });
+    expect(provider.refreshes).toBe(1);
+    expect(record.sources[0]).toMatchObject({
+      state: 'failed',
+      message: 'DCR refused our sign-in (HTTP 401), even after renewing it',
+    });
+  });
+
+  it('waits as Retry-After asks on 429 and then reads the page', async () => {
+    let refused = 0;
+    const server = await fake({
+      resources: [patient('p1'), ...observations(3)],
+      intercept: (req) => {
+        if (req.url.pathname.endsWith('/Observation') && refused < 2) {
+          refused++;
+          return { status: 429, headers: { 'retry-after': '0' }, body: '' };
+        }
+        return undefined;
+      },
+    });
+    const record = await assembleRecord({
+      requestId: 'r7',
+      identity,
+      sources: [source(server)],
+      tokens: tokens(),
+    });
+    expect(record.sources[0]!.state).toBe('complete');
+    expect(server.requests.filter((r) => r.url.pathname.endsWith('/Observation'))).toHaveLength(3);
+    expect(record.items).toHaveLength(3);
+  });
+});
+
+describe('fetch shapes and progressive emission', () => {
+  it('uses $everything where advertised, per-type searches elsewhere, and emits critical sections before the record', async () => {
+    const allergy = {
+      resourceType: 'AllergyIntolerance',
+      id: 'a1',
+      patient: { reference: 'Patient/p1' },
+      code: {
+        coding: [{ system: 'http://snomed.info/sct', code: '91936005', display: 'Allergy to penicillin' }],
+      },
+    };
+    const dcr = await fake({ resources: [patient('p1'), allergy, ...observations(5)] });
+    const chie = await fake({
+      resources: [patient('p9'), { ...allergy, id: 'a9' }, ...observations(5)],
+      everything: true,
+    });
+    const events: RecordEvent[] = [];
+    const record = await assembleRecord({
+      requestId: 'r8',
+      identity,
+      sources: [source(dcr), source(chie, 'chie', 'CHIE')],
+      tokens: tokens(),
+      onEvent: (e) => events.push(e),
+    });
+    expect(dcr.requests.some((r) => r.url.pathname.endsWith('/AllergyIntolerance'))).toBe(true);
+    expect(dcr.requests.some((r) => r.url.pathname.includes('$everything'))).toBe(false);
+    expect(chie.requests.some((r) => r.url.pathname.endsWith('/$everything'))).toBe(true);
+    expect(chie.requests.some((r) => r.url.pathname.endsWith('/AllergyIntolerance'))).toBe(false);
+
+    const allergies = record.items.filter((i) => i.section === 'allergies');
+    expect(allergies).toHaveLength(1);
+    expect(allergies[0]!.provenance.map((p) => p.sourceName).sort()).toEqual(['CHIE', 'DCR']);
+    const recordIndex = events.findIndex((e) => e.type === 'record');
+    const finalAllergies = events.findIndex(
+      (e) => e.type === 'section' && e.section === 'allergies' && e.allSourcesAnswered,
+    );
+    expect(finalAllergies).toBeGreaterThanOrEqual(0);
+    expect(finalAllergies).toBeLessThan(recordIndex);
+    expect(recordIndex).toBe(events.length - 1);
+  });
+});

@@ -1,0 +1,126 @@
+// The Electron binary is not available on build machines: the Electron API is the one edge we mock, so the
+// shell's hardening is still asserted on every run.
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const electron = vi.hoisted(() => {
+  const windows: {
+    options: Record<string, unknown>;
+    handlers: Map<string, (...a: unknown[]) => void>;
+    openHandler?: (d: { url: string }) => unknown;
+    loaded?: string;
+  }[] = [];
+  const ipcHandlers = new Map<string, (...a: unknown[]) => unknown>();
+  const permission = {
+    request: undefined as undefined | ((...a: unknown[]) => void),
+    check: undefined as undefined | ((...a: unknown[]) => boolean),
+  };
+  const opened: string[] = [];
+  class BrowserWindow {
+    webContents: Record<string, unknown>;
+    constructor(options: Record<string, unknown>) {
+      const record: (typeof windows)[number] = { options, handlers: new Map() };
+      windows.push(record);
+      this.webContents = {
+        on: (name: string, fn: (...a: unknown[]) => void) => record.handlers.set(name, fn),
+        setWindowOpenHandler: (fn: (d: { url: string }) => unknown) => (record.openHandler = fn),
+        send: vi.fn(),
+      };
+      Object.assign(this, { loadURL: async (url: string) => (record.loaded = url), once: () => undefined });
+    }
+  }
+  return {
+    windows,
+    ipcHandlers,
+    permission,
+    opened,
+    module: {
+      BrowserWindow,
+      shell: { openExternal: async (url: string) => void opened.push(url) },
+      session: {
+        defaultSession: {
+          setPermissionRequestHandler: (fn: (...a: unknown[]) => void) => (permission.request = fn),
+          setPermissionCheckHandler: (fn: (...a: unknown[]) => boolean) => (permission.check = fn),
+        },
+      },
+      ipcMain: {
+        handle: (channel: string, fn: (...a: unknown[]) => unknown) => ipcHandlers.set(channel, fn),
+      },
+    },
+  };
+});
+vi.mock('electron', () => electron.module);
+
+const { createMainWindow, denyAllPermissions } = await import('../../main/shell/window');
+const { registerBridge } = await import('../../main/shell/ipc');
+
+beforeEach(() => {
+  electron.windows.length = 0;
+  electron.opened.length = 0;
+});
+
+describe('main window hardening', () => {
+  it('runs the renderer sandboxed and isolated, without Node, from the app protocol', () => {
+    createMainWindow('/app/out/preload');
+    const win = electron.windows[0]!;
+    expect(win.options.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+      preload: '/app/out/preload/index.cjs',
+    });
+    expect(win.loaded).toBe('app://wessex/index.html');
+  });
+
+  it('blocks navigation away from the app and denies every new window', () => {
+    createMainWindow('/p');
+    const win = electron.windows[0]!;
+    const navigate = win.handlers.get('will-navigate')!;
+    const away = { preventDefault: vi.fn() };
+    navigate(away, 'https://evil.example/phish');
+    expect(away.preventDefault).toHaveBeenCalled();
+    const inApp = { preventDefault: vi.fn() };
+    navigate(inApp, 'app://wessex/index.html#/summary');
+    expect(inApp.preventDefault).not.toHaveBeenCalled();
+
+    expect(win.openHandler!({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' });
+    expect(win.openHandler!({ url: 'http://insecure.example/' })).toEqual({ action: 'deny' });
+    expect(win.openHandler!({ url: 'https://www.nhs.uk/conditions/' })).toEqual({ action: 'deny' });
+    expect(electron.opened).toEqual(['https://www.nhs.uk/conditions/']);
+  });
+
+  it('denies every permission request and check', () => {
+    denyAllPermissions();
+    const callback = vi.fn();
+    electron.permission.request!(undefined, 'media', callback);
+    expect(callback).toHaveBeenCalledWith(false);
+    expect(electron.permission.check!()).toBe(false);
+  });
+});
+
+describe('IPC bridge', () => {
+  it('answers only our own top-level frame, and validates arguments', async () => {
+    const calls: unknown[] = [];
+    const handlers = new Proxy(
+      {},
+      { get: () => async (args: unknown) => (calls.push(args), { deleted: true }) },
+    );
+    registerBridge(handlers as never);
+    const handle = electron.ipcHandlers.get('wessex:invoke')!;
+
+    const foreign = { senderFrame: { url: 'https://evil.example/', parent: null } };
+    expect(await handle(foreign, 'cache:delete', { nhsNumber: '9990000018' })).toMatchObject({ ok: false });
+    const subframe = { senderFrame: { url: 'app://wessex/index.html', parent: {} } };
+    expect(await handle(subframe, 'cache:delete', { nhsNumber: '9990000018' })).toMatchObject({ ok: false });
+    expect(calls).toHaveLength(0);
+
+    const ours = { senderFrame: { url: 'app://wessex/index.html', parent: null } };
+    expect(await handle(ours, 'cache:delete', { nhsNumber: 'DROP TABLE' })).toMatchObject({ ok: false });
+    expect(await handle(ours, 'cache:delete', { nhsNumber: '9990000018' })).toEqual({
+      ok: true,
+      value: { deleted: true },
+    });
+    expect(calls).toEqual([{ nhsNumber: '9990000018' }]);
+  });
+});

@@ -1,0 +1,320 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile, chmod, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  defaultPolicyFilePath,
+  describePolicyResult,
+  inMemoryRegistry,
+  loadMachinePolicy,
+  loadPolicyForThisMachine,
+  type PolicyLoadResult,
+  type PolicyRegistryReader,
+  type RegistryValue,
+} from '../../main/services/policy';
+import { fromRegExeItem } from '../../main/services/policy/winreg-reader';
+
+const dcrSource = {
+  id: 'dcr',
+  name: 'Dorset Care Record',
+  fhirBase: 'https://dcr.example.nhs.uk/fhir',
+  auth: { type: 'backend-services', clientId: 'wessex-viewer', keyReference: 'wessex/dcr' },
+};
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'wessex-policy-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function policyFile(contents: string): Promise<string> {
+  const file = path.join(dir, 'policy.json');
+  await writeFile(file, contents);
+  return file;
+}
+
+function expectOk(result: PolicyLoadResult) {
+  if (!result.ok) throw new Error(`expected a valid policy, got ${JSON.stringify(result.problems)}`);
+  return result;
+}
+
+function expectProblems(result: PolicyLoadResult) {
+  if (result.ok) throw new Error('expected configuration problems');
+  return result.problems;
+}
+
+describe('machine policy with nothing configured', () => {
+  it('uses the built-in defaults and allows the sandbox', async () => {
+    const result = expectOk(
+      await loadMachinePolicy({
+        registry: inMemoryRegistry({}),
+        policyFilePath: path.join(dir, 'absent.json'),
+      }),
+    );
+    expect(result.machineConfigured).toBe(false);
+    expect(result.policy.sandboxAllowed).toBe(true);
+    expect(result.policy.sources).toEqual([]);
+    expect(result.policy.retentionHours).toBe(72);
+    expect(result.origins.retentionHours).toBe('default');
+  });
+});
+
+describe('registry-shaped policy (HKLM\\Software\\Policies\\WessexCareRecords\\Viewer)', () => {
+  const hklm: RegistryValue[] = [
+    { name: 'allowedIssuers', type: 'REG_MULTI_SZ', data: ['https://emis.example.nhs.uk/fhir', ''] },
+    { name: 'Sources', type: 'REG_SZ', data: JSON.stringify([dcrSource]) },
+    { name: 'retentionHours', type: 'REG_DWORD', data: 24 },
+    { name: 'breakGlassOverridesDissent', type: 'REG_DWORD', data: 1 },
+    {
+      name: 'sensitiveCodeListPath',
+      type: 'REG_EXPAND_SZ',
+      data: '%ProgramData%\\WessexCareRecords\\codes.json',
+    },
+    { name: '', type: 'REG_SZ', data: 'default value is ignored' },
+  ];
+
+  it('decodes each value by its type and turns the sandbox off on a configured machine', async () => {
+    const result = expectOk(
+      await loadMachinePolicy({ registry: inMemoryRegistry({ HKLM: hklm }), env: { ProgramData: 'C:\\PD' } }),
+    );
+    expect(result.policy.allowedIssuers).toEqual(['https://emis.example.nhs.uk/fhir']);
+    expect(result.policy.sources[0]?.fhirBase).toBe('https://dcr.example.nhs.uk/fhir');
+    expect(result.policy.retentionHours).toBe(24);
+    expect(result.policy.breakGlassOverridesDissent).toBe(true);
+    expect(result.policy.sensitiveCodeListPath).toBe('C:\\PD\\WessexCareRecords\\codes.json');
+    expect(result.policy.sandboxAllowed).toBe(false);
+    expect(result.origins.sources).toBe('HKLM');
+    expect(result.machineConfigured).toBe(true);
+  });
+
+  it('keeps the sandbox when IT explicitly allows it', async () => {
+    const result = expectOk(
+      await loadMachinePolicy({
+        registry: inMemoryRegistry({
+          HKLM: [...hklm, { name: 'sandboxAllowed', type: 'REG_DWORD', data: 1 }],
+        }),
+      }),
+    );
+    expect(result.policy.sandboxAllowed).toBe(true);
+  });
+
+  it('names the bad key and the registry path when a source URL is invalid, and yields no policy', async () => {
+    const bad = [{ ...dcrSource }, { ...dcrSource, id: 'chie', fhirBase: 'javascript:alert(1)' }];
+    const problems = expectProblems(
+      await loadMachinePolicy({
+        registry: inMemoryRegistry({
+          HKLM: [{ name: 'sources', type: 'REG_SZ', data: JSON.stringify(bad) }],
+        }),
+      }),
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.key).toBe('sources[1].fhirBase');
+    expect(problems[0]?.message).toContain('HKLM\\Software\\Policies\\WessexCareRecords\\Viewer');
+  });
+
+  it('reports values of the wrong registry type, broken JSON and unknown names — all at once', async () => {
+    const problems = expectProblems(
+      await loadMachinePolicy({
+        registry: inMemoryRegistry({
+          HKLM: [
+            { name: 'sandboxAllowed', type: 'REG_DWORD', data: 2 },
+            { name: 'retentionHours', type: 'REG_SZ', data: '72' },
+            { name: 'roleMapping', type: 'REG_SZ', data: '{"paramedic": ' },
+            { name: 'allowedIssuer', type: 'REG_SZ', data: 'https://x.example' },
+          ],
+        }),
+      }),
+    );
+    const byKey = Object.fromEntries(problems.map((p) => [p.key, p.message]));
+    expect(byKey.sandboxAllowed).toMatch(/REG_DWORD of 0 \(off\) or 1 \(on\)/);
+    expect(byKey.retentionHours).toMatch(/REG_DWORD/);
+    expect(byKey.roleMapping).toMatch(/not valid JSON/);
+    expect(byKey.allowedIssuer).toMatch(/not a known policy setting/);
+  });
+
+  it('treats a registry that cannot be read as a problem, not as "no policy"', async () => {
+    const broken: PolicyRegistryReader = {
+      async readValues() {
+        throw new Error('ERROR: Access is denied.');
+      },
+    };
+    const problems = expectProblems(await loadMachinePolicy({ registry: broken }));
+    expect(problems.map((p) => p.key)).toEqual([
+      'HKLM\\Software\\Policies\\WessexCareRecords\\Viewer',
+      'HKCU\\Software\\Policies\\WessexCareRecords\\Viewer',
+    ]);
+    expect(problems[0]?.message).toContain('Access is denied');
+  });
+
+  it('converts reg.exe output as winreg reports it', () => {
+    expect(fromRegExeItem({ name: 'retentionHours', type: 'REG_DWORD', value: '0x48' })).toEqual({
+      name: 'retentionHours',
+      type: 'REG_DWORD',
+      data: 72,
+    });
+    expect(
+      fromRegExeItem({ name: 'allowedIssuers', type: 'REG_MULTI_SZ', value: 'https://a\\0https://b' }),
+    ).toEqual({ name: 'allowedIssuers', type: 'REG_MULTI_SZ', data: ['https://a', 'https://b'] });
+    expect(fromRegExeItem({ name: '(Default)', type: 'REG_SZ', value: 'x' }).name).toBe('');
+  });
+});
+
+describe('precedence HKLM > policy.json > HKCU > user settings', () => {
+  it('takes each key from the highest level that sets it', async () => {
+    const file = await policyFile(
+      JSON.stringify({
+        retentionHours: 48,
+        inactivityLockMinutes: 10,
+        auditEndpoint: 'https://audit.example/fhir',
+      }),
+    );
+    const result = expectOk(
+      await loadMachinePolicy({
+        registry: inMemoryRegistry({
+          HKLM: [{ name: 'retentionHours', type: 'REG_DWORD', data: 12 }],
+          HKCU: [
+            { name: 'retentionHours', type: 'REG_DWORD', data: 200 },
+            { name: 'inactivityLockMinutes', type: 'REG_DWORD', data: 30 },
+            { name: 'pinnedRetentionHours', type: 'REG_DWORD', data: 100 },
+          ],
+        }),
+        policyFilePath: file,
+        userSettings: { pinnedRetentionHours: 5, smartClientId: 'my-client' },
+      }),
+    );
+    expect(result.policy.retentionHours).toBe(12);
+    expect(result.origins.retentionHours).toBe('HKLM');
+    expect(result.policy.inactivityLockMinutes).toBe(10);
+    expect(result.origins.inactivityLockMinutes).toBe('policy-file');
+    expect(result.policy.pinnedRetentionHours).toBe(100);
+    expect(result.origins.pinnedRetentionHours).toBe('HKCU');
+    expect(result.policy.smartClientId).toBe('my-client');
+    expect(result.origins.smartClientId).toBe('user-settings');
+    expect(result.policy.auditEndpoint).toBe('https://audit.example/fhir');
+  });
+
+  it('does not let user settings alone switch the sandbox off', async () => {
+    const result = expectOk(await loadMachinePolicy({ userSettings: { inactivityLockMinutes: 5 } }));
+    expect(result.policy.sandboxAllowed).toBe(true);
+    expect(result.machineConfigured).toBe(false);
+  });
+});
+
+describe('file-shaped policy (policy.json)', () => {
+  it('loads a valid file as machine policy', async () => {
+    const file = await policyFile(
+      JSON.stringify({
+        sources: [dcrSource],
+        recordLocator: { ...dcrSource, id: 'locator', name: 'Locator' },
+      }),
+    );
+    const result = expectOk(await loadMachinePolicy({ policyFilePath: file }));
+    expect(result.policy.recordLocator?.id).toBe('locator');
+    expect(result.origins.sources).toBe('policy-file');
+    expect(result.policy.sandboxAllowed).toBe(false);
+  });
+
+  it('reports malformed JSON by file and leaves the file untouched', async () => {
+    const text = '{ "retentionHours": 48, }';
+    const file = await policyFile(text);
+    const problems = expectProblems(await loadMachinePolicy({ policyFilePath: file }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.key).toBe('policy.json');
+    expect(problems[0]?.message).toContain('not valid JSON');
+    expect(problems[0]?.message).toContain(file);
+    expect(await readFile(file, 'utf8')).toBe(text);
+  });
+
+  it('reports a file that is JSON but not an object', async () => {
+    const problems = expectProblems(await loadMachinePolicy({ policyFilePath: await policyFile('[1,2]') }));
+    expect(problems[0]?.message).toContain('must hold a JSON object');
+  });
+
+  it('reports a file it may not read', async () => {
+    if (process.getuid?.() === 0) {
+      // root reads anything: simulate an unreadable path with a directory instead.
+      const problems = expectProblems(await loadMachinePolicy({ policyFilePath: dir }));
+      expect(problems[0]?.message).toMatch(/cannot be read \(EISDIR\)/);
+      return;
+    }
+    const file = await policyFile('{}');
+    await chmod(file, 0o000);
+    const problems = expectProblems(await loadMachinePolicy({ policyFilePath: file }));
+    expect(problems[0]?.message).toMatch(/cannot be read \(EACCES\)/);
+  });
+
+  it('names typos and out-of-range values', async () => {
+    const file = await policyFile(
+      JSON.stringify({ RetentionHours: 5, inactivityLockMinutes: 9999, allowedIssuers: ['ftp://x'] }),
+    );
+    const problems = expectProblems(await loadMachinePolicy({ policyFilePath: file }));
+    const keys = problems.map((p) => p.key).sort();
+    expect(keys).toEqual(['RetentionHours', 'allowedIssuers[0]', 'inactivityLockMinutes']);
+    expect(problems.find((p) => p.key === 'RetentionHours')?.message).toContain('"retentionHours"');
+  });
+
+  it('tolerates a UTF-8 byte-order mark (Notepad writes one)', async () => {
+    const file = await policyFile('\uFEFF{"retentionHours": 24}');
+    expect(expectOk(await loadMachinePolicy({ policyFilePath: file })).policy.retentionHours).toBe(24);
+  });
+});
+
+describe('where the policy file lives', () => {
+  it('is in ProgramData on Windows and /etc elsewhere, with an env override for tests', () => {
+    expect(defaultPolicyFilePath({ ProgramData: 'D:\\PD' }, 'win32')).toBe(
+      'D:\\PD\\WessexCareRecords\\policy.json',
+    );
+    expect(defaultPolicyFilePath({}, 'linux')).toBe('/etc/wessex-care-record/policy.json');
+    expect(defaultPolicyFilePath({}, 'darwin')).toBe('/etc/wessex-care-record/policy.json');
+    expect(defaultPolicyFilePath({ WESSEX_POLICY_FILE: '/tmp/p.json' }, 'win32')).toBe('/tmp/p.json');
+  });
+
+  it('loads this machine’s policy from the overridden file, and doctor names the bad key', async () => {
+    const file = await policyFile(JSON.stringify({ auditEndpoint: 'not a url' }));
+    const result = await loadPolicyForThisMachine({ env: { WESSEX_POLICY_FILE: file }, platform: 'linux' });
+    const lines = describePolicyResult(result);
+    expect(lines[0]).toContain('Configuration problem');
+    expect(lines.join('\n')).toContain('auditEndpoint:');
+  });
+
+  it('doctor says where settings came from when the policy is valid', async () => {
+    const file = await policyFile(JSON.stringify({ sources: [dcrSource] }));
+    const result = await loadPolicyForThisMachine({ env: { WESSEX_POLICY_FILE: file }, platform: 'linux' });
+    expect(describePolicyResult(result)).toEqual([
+      'Machine policy: configured.',
+      '  sources: dcr (policy-file)',
+      '  allowed issuers: 0 (default)',
+      '  sandbox allowed: no (default)',
+    ]);
+  });
+});
+
+describe('wessex policy (CLI)', () => {
+  const cli = path.resolve(__dirname, '../../bin/wessex.cjs');
+  const run = (file: string) =>
+    promisify(execFile)(process.execPath, [cli, 'policy'], {
+      env: { ...process.env, WESSEX_POLICY_FILE: file },
+    });
+
+  it('names each bad key and exits 1', async () => {
+    const file = await policyFile(JSON.stringify({ auditEndpoint: 'ftp://audit', sourcez: [] }));
+    const failure = (await run(file).then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as { code: number; stdout: string } | undefined;
+    expect(failure?.code).toBe(1);
+    expect(failure?.stdout).toContain('Configuration problem');
+    expect(failure?.stdout).toContain('sourcez: is not a known policy setting');
+    expect(failure?.stdout).toContain('auditEndpoint: must be an http(s) URL');
+  });
+
+  it('reports no machine policy on an unconfigured machine', async () => {
+    const { stdout } = await run(path.join(dir, 'absent.json'));
+    expect(stdout).toContain('Machine policy: none (built-in defaults).');
+    expect(stdout).toContain('sandbox allowed: yes');
+  });
+});

@@ -1,0 +1,81 @@
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openPreferences, preferencesPath } from '../../main/services/preferences';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'wessex-prefs-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('user preferences', () => {
+  it('starts from defaults and keeps the user’s choices across restarts', async () => {
+    const first = await openPreferences(dir);
+    expect(first.recovered).toBeUndefined();
+    expect(first.store.get()).toEqual({
+      density: 'comfortable',
+      theme: 'system',
+      collapsedSections: [],
+      showProvenance: true,
+    });
+    first.store.update({
+      density: 'compact',
+      lastCaseloadListName: 'Tuesday rounds',
+      collapsedSections: ['history'],
+    });
+
+    const again = await openPreferences(dir);
+    expect(again.store.get()).toMatchObject({
+      density: 'compact',
+      lastCaseloadListName: 'Tuesday rounds',
+      collapsedSections: ['history'],
+    });
+    expect(again.store.path).toBe(preferencesPath(dir));
+    expect(JSON.parse(await readFile(preferencesPath(dir), 'utf8'))).toMatchObject({ density: 'compact' });
+    expect((await stat(preferencesPath(dir))).mode & 0o077).toBe(0);
+  });
+
+  it('refuses sensitive or unknown values with a clear message and writes nothing', async () => {
+    const { store } = await openPreferences(dir);
+    store.update({ theme: 'dark' });
+    const before = await readFile(preferencesPath(dir), 'utf8');
+    expect(() => store.update({ lastCaseloadListName: 'visits 999 000 0018' })).toThrow(
+      'Preference lastCaseloadListName must not contain an NHS number',
+    );
+    expect(() => store.update({ refreshToken: 'abc' } as never)).toThrow('Unknown preference refreshToken');
+    expect(() => store.update({ density: 'tiny' as never })).toThrow(/Preference density/);
+    expect(await readFile(preferencesPath(dir), 'utf8')).toBe(before);
+    expect(store.get().theme).toBe('dark');
+  });
+
+  it('sets a corrupt file aside (kept byte for byte) and starts from defaults', async () => {
+    const corrupt = '{"density": "compact", ';
+    await writeFile(preferencesPath(dir), corrupt);
+    const { store, recovered } = await openPreferences(dir);
+    expect(recovered?.reason).toBe('not valid JSON');
+    expect(await readFile(recovered?.movedTo ?? '', 'utf8')).toBe(corrupt);
+    expect(store.get().density).toBe('comfortable');
+    store.update({ density: 'compact' });
+    expect((await readdir(dir)).sort()).toEqual([
+      'preferences.json',
+      path.basename(recovered?.movedTo ?? ''),
+    ]);
+  });
+
+  it('sets aside a file holding values it must not (e.g. something written by another tool)', async () => {
+    await writeFile(preferencesPath(dir), JSON.stringify({ density: 'compact', accessToken: 'eyJ...' }));
+    const { store, recovered } = await openPreferences(dir);
+    expect(recovered?.reason).toMatch(/invalid value/);
+    expect(store.get()).not.toHaveProperty('accessToken');
+  });
+
+  it('reset returns to defaults', async () => {
+    const { store } = await openPreferences(dir);
+    store.update({ showProvenance: false });
+    expect(store.reset().showProvenance).toBe(true);
+  });
+});

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ageFrom,
+  ageOfRecord,
+  buildSummary,
+  explainScope,
+  formatDate,
+  formatDateTime,
+  notices,
+  sourceList,
+} from '../../common/summary';
+import { frailRecord, item } from './summary-fixture';
+
+const NOW = new Date('2024-06-10T12:00:00Z');
+
+describe('patient banner model', () => {
+  it('formats the NHS number 3 3 4, the date of birth the NHS way and the age in years', () => {
+    const { banner } = buildSummary(frailRecord(), NOW);
+    expect(banner.nhsNumber).toBe('999 000 0018');
+    expect(banner.birthDate).toBe('20 July 1936');
+    expect(banner.age).toBe('87 years');
+    expect(banner.sex).toBe('Female');
+    expect(banner.verified).toBe(true);
+    expect(banner.warnings).toEqual([]);
+  });
+
+  it('warns in the banner when the NHS number is not verified', () => {
+    const record = frailRecord();
+    record.patient.verification = 'not-traced';
+    const { banner } = buildSummary(record, NOW);
+    expect(banner.verificationLabel).toBe('Not traced');
+    expect(banner.warnings[0]?.message).toMatch(/Not traced.*Confirm the patient's identity/);
+  });
+
+  it('gives babies their age in weeks or months', () => {
+    expect(ageFrom('2024-05-20', NOW)).toBe('3 weeks');
+    expect(ageFrom('2023-01-15', NOW)).toBe('16 months');
+    expect(ageFrom('2020-06-11', NOW)).toBe('3 years');
+    expect(ageFrom('2020-06-10', NOW)).toBe('4 years');
+    expect(ageFrom('not a date', NOW)).toBeUndefined();
+    expect(ageFrom('2030-01-01', NOW)).toBeUndefined();
+  });
+});
+
+describe('dates', () => {
+  it('degrades partial and malformed dates rather than inventing a day', () => {
+    expect(formatDate('1941')).toBe('1941');
+    expect(formatDate('1941-03')).toBe('March 1941');
+    expect(formatDate('garbage')).toBe('garbage');
+    expect(formatDate('1941-13-01')).toBe('1941-13-01');
+    expect(formatDateTime('2024-03-12T14:05:00Z')).toBe('12 Mar 2024, 14:05');
+  });
+
+  it('says how old an offline copy is', () => {
+    expect(ageOfRecord('2024-06-10T09:00:00Z', NOW)).toBe('3 hours old');
+    expect(ageOfRecord('2024-06-07T12:00:00Z', NOW)).toBe('3 days old');
+    expect(ageOfRecord('nonsense', NOW)).toBe('of unknown age');
+  });
+});
+
+describe('urgent-care summary', () => {
+  it('puts ReSPECT before DNACPR before end-of-life pointers, with where each document is held', () => {
+    const { advanceCare } = buildSummary(frailRecord(), NOW);
+    expect(advanceCare.map((e) => e.kind)).toEqual(['ReSPECT', 'DNACPR', 'End of life care plan']);
+    expect(advanceCare[2]?.heldAt).toBe('Forest Holme Hospice');
+    expect(advanceCare[1]?.sources).toEqual(['Dorset Care Record', 'CHIE']);
+  });
+
+  it('orders alerts scene safety first and recognises safeguarding', () => {
+    const { alerts } = buildSummary(frailRecord(), NOW);
+    expect(alerts.map((a) => [a.kind, a.text])).toEqual([
+      ['Scene safety', 'Aggressive dog at property'],
+      ['Safeguarding', 'Adult safeguarding concern'],
+    ]);
+  });
+
+  it('keeps "no known allergies" apart and flags it when another source records an allergy', () => {
+    const { allergies } = buildSummary(frailRecord(), NOW);
+    expect(allergies.allergies.map((a) => [a.substance, a.reaction, a.severity])).toEqual([
+      ['Penicillin', 'Anaphylaxis', 'severe'],
+    ]);
+    expect(allergies.noKnownAllergies).toHaveLength(1);
+    expect(allergies.conflicts[0]).toMatch(/CHIE records "no known allergies"/);
+  });
+
+  it('uses the engine conflict message when there is one', () => {
+    const record = frailRecord();
+    record.conflicts.push({ kind: 'allergy-vs-no-known-allergies', message: 'Engine says so', itemKeys: [] });
+    expect(buildSummary(record, NOW).allergies.conflicts).toEqual(['Engine says so']);
+  });
+
+  it('splits current from past medication, repeat from acute, with last issued and sources', () => {
+    const { medications } = buildSummary(frailRecord(), NOW);
+    expect(medications.current.map((m) => [m.name, m.kind, m.lastIssued])).toEqual([
+      ['Trimethoprim 200mg tablets', 'acute', '2024-06-01'],
+      ['Ramipril 5mg capsules', 'repeat', '2024-05-01'],
+    ]);
+    expect(medications.current[1]?.dosage).toBe('One tablet each morning');
+    expect(medications.current[1]?.sources).toEqual(['Dorset Care Record', 'CHIE']);
+    expect(medications.past.map((m) => m.name)).toEqual(['Amoxicillin 500mg capsules']);
+  });
+
+  it('shows only active problems as active', () => {
+    const { problems } = buildSummary(frailRecord(), NOW);
+    expect(problems.active.map((p) => p.display)).toEqual(['Heart failure']);
+    expect(problems.past.map((p) => p.display)).toEqual(['Fractured wrist']);
+  });
+
+  it('finds next of kin and that the patient is known to social care', () => {
+    const { contacts } = buildSummary(frailRecord(), NOW);
+    expect(contacts.entries.map((c) => c.role)).toEqual(['Next of kin', 'Social care']);
+    expect(contacts.entries[0]?.detail).toBe('Next of kin: daughter · 01202 000000');
+    expect(contacts.knownToSocialCare).toEqual(['CHIE']);
+  });
+});
+
+describe('results and trends', () => {
+  it('flags abnormal results against the reference range and the interpretation', () => {
+    const { results } = buildSummary(frailRecord(), NOW);
+    const potassium = results.find((r) => r.name === 'Potassium');
+    expect(potassium).toMatchObject({ value: '6.1 mmol/L', range: '3.5–5.3 mmol/L', flag: 'high' });
+    const egfr = results.filter((r) => r.name === 'eGFR');
+    expect(egfr.map((r) => [r.value, r.flag])).toEqual([
+      ['52 mL/min/1.73m2', 'low'],
+      ['48 mL/min/1.73m2', 'low'],
+    ]);
+    expect(egfr[0]?.range).toBe('≥ 60 mL/min/1.73m2');
+  });
+
+  it('groups repeated observations into trend series, blood pressure as two lines', () => {
+    const { trends } = buildSummary(frailRecord(), NOW);
+    expect(trends.map((t) => t.label)).toEqual(['Blood pressure', 'eGFR']);
+    const bp = trends[0];
+    expect(bp?.lines.map((l) => [l.label, l.points.map((p) => p.value)])).toEqual([
+      ['Systolic', [150, 138, 128]],
+      ['Diastolic', [95, 85, 80]],
+    ]);
+    expect(trends[1]?.low).toBe(60);
+  });
+
+  it('survives observations with no value, no code and no date', () => {
+    const record = frailRecord();
+    record.items.push(
+      item('results', { resourceType: 'Observation', status: 'final', code: {} }, { display: '?' }),
+    );
+    const { results, trends } = buildSummary(record, NOW);
+    expect(results.find((r) => r.name === '?')?.value).toBe('No value recorded');
+    expect(trends).toHaveLength(2);
+  });
+});
+
+describe('honesty notices', () => {
+  it('lists failed sources, offline age, withheld and ungranted scopes', () => {
+    const record = frailRecord();
+    record.offline = { asOf: '2024-06-10T10:00:00Z' };
+    record.withheld = { count: 2, reasons: ['sensitive'] };
+    record.ungrantedScopes = ['patient/Observation.rs'];
+    const n = notices(record, NOW);
+    expect(n.failedSources.map((s) => [s.name, s.stateLabel, s.message])).toEqual([
+      ['CHIE', 'Failed', 'CHIE did not answer (server error 500).'],
+    ]);
+    expect(n.offline?.age).toBe('2 hours old');
+    expect(n.withheld).toBe(true);
+    expect(explainScope('patient/Observation.rs')).toBe('Observation (results and vitals)');
+  });
+
+  it('names every source holding an item', () => {
+    const record = frailRecord();
+    expect(sourceList(record.items[0]!)).toBe('Dorset Care Record and CHIE');
+  });
+});
