@@ -4,6 +4,7 @@ import { app, shell, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { createAppServices, type AppServices } from './services/app-services';
 import { LAUNCH_SCHEME } from './services/launch-scheme';
+import { defaultDataDir } from './services/paths';
 import { registerAppScheme, serveRenderer } from './shell/app-protocol';
 import { forwardEvents, registerBridge } from './shell/ipc';
 import { createMainWindow, denyAllPermissions } from './shell/window';
@@ -50,7 +51,8 @@ async function start(): Promise<void> {
   restrictSessionRequests();
   serveRenderer(join(__dirname, '../renderer'));
   services = await createAppServices({
-    dataDir: app.getPath('userData'),
+    // Local, not roaming: encrypted patient data stays on this computer.
+    dataDir: defaultDataDir(),
     openExternal: guardOpenExternal((url) => shell.openExternal(url)),
   });
   registerBridge(services.handlers);

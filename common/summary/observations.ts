@@ -37,8 +37,8 @@ export interface TrendSeries {
 }
 
 const BP_PANEL = new Set(['85354-9', '55284-4', '75367002', '163020007']);
-const SYSTOLIC = new Set(['8480-6', '271649006', '72313002']);
-const DIASTOLIC = new Set(['8462-4', '271650006', '1091811000000102']);
+const SYSTOLIC = new Set(['8480-6', '271649006', '72313002', '163030003']);
+const DIASTOLIC = new Set(['8462-4', '271650006', '1091811000000102', '163031004']);
 
 function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(2)));
@@ -57,8 +57,10 @@ function isBloodPressure(resource: Observation): boolean {
   return codes(resource).some((c) => BP_PANEL.has(c)) || /blood pressure/i.test(resource.code?.text ?? '');
 }
 
-function componentValue(resource: Observation, wanted: Set<string>): number | undefined {
-  const component = resource.component?.find((c) => c.code?.coding?.some((x) => wanted.has(x.code ?? '')));
+function componentValue(resource: Observation, wanted: Set<string>, text: RegExp): number | undefined {
+  const component =
+    resource.component?.find((c) => c.code?.coding?.some((x) => wanted.has(x.code ?? ''))) ??
+    resource.component?.find((c) => text.test(c.code?.text ?? c.code?.coding?.[0]?.display ?? ''));
   return component?.valueQuantity?.value;
 }
 
@@ -87,8 +89,8 @@ export function resultRow(item: RecordItem): ResultRow {
   }
   const obs = item.resource;
   if (isBloodPressure(obs)) {
-    const sys = componentValue(obs, SYSTOLIC);
-    const dia = componentValue(obs, DIASTOLIC);
+    const sys = componentValue(obs, SYSTOLIC, /systolic/i);
+    const dia = componentValue(obs, DIASTOLIC, /diastolic/i);
     if (sys !== undefined && dia !== undefined) {
       const flag =
         sys >= 180 || dia >= 120 ? 'critical' : sys > 140 || dia > 90 ? 'high' : sys < 90 ? 'low' : undefined;

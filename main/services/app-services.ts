@@ -1,8 +1,7 @@
 // The composition root: builds every main-process service from machine policy and binds them to the bridge
 // contract. The Electron shell, the headless CLI, the Chromium harness and the tests all start here, so they
 // all run the same code.
-import { join } from 'node:path';
-import type { RunningSandbox, SandboxOptions } from '../../sandbox';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sandbox';
 import { normaliseNhsNumber } from '../../common/nhs-number';
 import type { RecordEvent } from '../../common/record';
 import type {
@@ -14,6 +13,7 @@ import type {
 } from '../../preload/contract';
 import { createAuditService, recoveryAuditAction, type AuditService } from './audit';
 import { BackendServicesTokenProvider, keystoreKeyLoader } from './auth/backend-services';
+import { tokensBySource } from './auth/source-tokens';
 import { noTokens, type TokenProvider } from './auth/token-provider';
 import { BridgeError, type BridgeHandlers } from './bridge/dispatch';
 import { OFFLINE_CACHE_RESET_NOTICE, type OfflineCache } from './cache/offline-cache';
@@ -29,6 +29,7 @@ import { createKeytarSecretStore, KeystoreUnavailableError, type SecretStore } f
 import { isAuthorizationCallback, parseLaunchArgv, SmartLaunchService, type LaunchResult } from './launch';
 import { followAuthorizationRedirects } from './launch/headless-authorizer';
 import { loadPolicyForThisMachine, type EffectivePolicy, type PolicyLoadResult } from './policy';
+import { auditDatabasePath } from './paths';
 import { prefetchRecords } from './prefetch';
 import { sourcesFromPolicy } from './record';
 import type { WessexRecord } from '../../common/record';
@@ -87,7 +88,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
 
   const notices: string[] = [];
   const sandbox = usesSandbox(loaded.policy)
-    ? await (await import('../../sandbox')).startSandbox(options.sandbox)
+    ? await startSandbox(options.sandbox)
     : undefined;
   const policy: EffectivePolicy = sandbox ? policyForSandbox(loaded.policy, sandbox) : loaded.policy;
   const secretStore = options.secretStore ?? createKeytarSecretStore();
@@ -95,7 +96,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
 
   const audit: AuditService = await createAuditService({
     keyVault,
-    dbPath: join(options.dataDir, 'audit.db'),
+    dbPath: auditDatabasePath(options.dataDir),
     ...(policy.auditEndpoint ? { endpoint: policy.auditEndpoint } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
@@ -128,10 +129,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const { sources, locator } = sourcesFromPolicy(policy);
   const backendSources = policy.sources.filter((s) => s.auth.type === 'backend-services');
   const tokens: TokenProvider = backendSources.length
-    ? new BackendServicesTokenProvider({
-        sources: backendSources,
-        loadPrivateKey: sandbox ? sandboxKeyLoader(sandbox) : keystoreKeyLoader(secretStore),
-      })
+    ? tokensBySource(
+        new BackendServicesTokenProvider({
+          sources: backendSources,
+          loadPrivateKey: sandbox ? sandboxKeyLoader(sandbox) : keystoreKeyLoader(secretStore),
+        }),
+        backendSources.map((s) => s.id),
+      )
     : noTokens;
   const sensitive = loadSensitiveCodes(policy.sensitiveCodeListPath);
   const records = new RecordAccess({

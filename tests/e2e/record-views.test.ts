@@ -156,7 +156,7 @@ describe('GP on the cross-border patient', () => {
     expect(await chart.textContent()).toMatch(/Latest 131\/72 mmHg/);
     const table = await page.getByRole('table', { name: 'All results, newest first' }).textContent();
     expect(table).toMatch(/eGFR.*28/s);
-    expect(table).toMatch(/HbA1c.*58/is);
+    expect(table).toMatch(/Haemoglobin A1c.*58/is);
     await screenshot(page, 'results');
     expect(await seriousA11yViolations(page)).toEqual([]);
     expectQuietPage(log);

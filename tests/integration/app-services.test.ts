@@ -40,9 +40,10 @@ describe('app services on the built-in sandbox', () => {
     expect(state.defaultView).toBe('full-summary');
 
     const record = (await invoke('record:open', { nhsNumber: crossBorder.nhsNumber, requestId: 'r1' })) as WessexRecord;
-    expect(record.sources.filter((s) => s.kind === 'regional').map((s) => [s.id, s.state])).toEqual([
+    expect(record.sources.map((s) => [s.id, s.state])).toEqual([
       ['dcr', 'complete'],
       ['chie', 'complete'],
+      ['locator', 'complete'],
     ]);
     const fromBoth = record.items.filter((i) => new Set(i.provenance.map((p) => p.sourceId)).size === 2);
     expect(fromBoth.length).toBeGreaterThan(0);

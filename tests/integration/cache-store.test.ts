@@ -212,6 +212,24 @@ describe('recovery from an unreadable cache', () => {
     await expectFreshAfterRecovery('cannot-decrypt', oldKey);
   });
 
+  it('recovers when damage is only found by a later read, and says so', async () => {
+    const file = await cacheWithOneRecord();
+    flipBytes(file, Math.floor(fs.statSync(file).size / 2));
+    const events: RecoveryEvent[] = [];
+    cache = await openOfflineCache({
+      dataDir: env.dataDir,
+      keyVault: env.vault,
+      verifyOnOpen: false,
+      onRecovery: (e) => events.push(e),
+    });
+    expect(cache.notices).toEqual([]);
+    expect(await cache.loadRecord(NHS)).toBeUndefined();
+    expect(events).toEqual([expect.objectContaining({ reason: 'corrupt', action: 'deleted' })]);
+    expect(cache.notices).toEqual([OFFLINE_CACHE_RESET_NOTICE]);
+    await cache.saveRecord(syntheticRecord());
+    expect((await cache.list()).map((r) => r.nhsNumber)).toEqual([NHS]);
+  });
+
   it('quarantines rather than deletes when asked (the audit log), keeping the old key aside', async () => {
     const file = path.join(env.dataDir, 'audit.db');
     const migrations = [

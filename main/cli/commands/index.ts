@@ -6,6 +6,8 @@ import { registerFetchCommand } from './fetch';
 import { registerSandboxCommand } from './sandbox';
 import { registerLaunchCommand } from './launch';
 import { registerPolicyCommand } from './policy';
+import { registerDoctorCommand } from './doctor';
+import { registerStartCommand } from './start';
 
 /** Each command lives in its own module and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -17,4 +19,6 @@ export function registerCommands(program: Command): void {
   registerSandboxCommand(program);
   registerLaunchCommand(program);
   registerPolicyCommand(program);
+  registerDoctorCommand(program);
+  registerStartCommand(program);
 }

@@ -134,22 +134,22 @@ export function RecordScreen({
             </button>
           </div>
         )}
-        <SourceStatusPanel sources={load.sources} loading={load.loading} />
-        {complete && <RecordNotices record={record} session={session} now={now} />}
-        {(tab === 'urgent-care' || tab === 'full-summary') && (
-          <HiddenSections.Provider value={record.governance?.hiddenSections ?? NONE}>
+        <HiddenSections.Provider value={record.governance?.hiddenSections ?? NONE}>
+          <SourceStatusPanel sources={load.sources} loading={load.loading} />
+          {complete && <RecordNotices record={record} session={session} now={now} />}
+          {(tab === 'urgent-care' || tab === 'full-summary') && (
             <SummaryView model={model} arrived={arrived} mode={tab} complete={complete} />
-          </HiddenSections.Provider>
-        )}
-        {tab === 'results' &&
-          (complete ? <ResultsView model={model} /> : <p role="status">Loading results…</p>)}
-        {tab === 'encounters' && <EncountersView model={model} />}
-        {tab === 'documents' && (
-          <DocumentsView model={model} pointers={record.pointers} nhsNumber={nhsNumber} />
-        )}
-        {tab === 'immunisations' && <ImmunisationsView model={model} />}
-        {tab === 'care-plans' && <CarePlansView model={model} />}
-        {tab === 'history' && <HistoryView model={model} />}
+          )}
+          {tab === 'results' &&
+            (complete ? <ResultsView model={model} /> : <p role="status">Loading results…</p>)}
+          {tab === 'encounters' && <EncountersView model={model} />}
+          {tab === 'documents' && (
+            <DocumentsView model={model} pointers={record.pointers} nhsNumber={nhsNumber} />
+          )}
+          {tab === 'immunisations' && <ImmunisationsView model={model} />}
+          {tab === 'care-plans' && <CarePlansView model={model} />}
+          {tab === 'history' && <HistoryView model={model} />}
+        </HiddenSections.Provider>
         <p className="wx-muted wx-footnote">
           Record assembled {record.assembledAt ? formatDateTime(record.assembledAt) : '…'} from{' '}
           {load.sources.length} sources. {SECTION_ORDER.length} sections in urgent-care order. Absence of

@@ -50,7 +50,8 @@ function rowFromItem(item: RecordItem): DocumentRow {
     sources: sourceNames(item),
     narrative: r.text?.div,
     attachment,
-    pointerId: item.resource.id,
+    // document:get takes the merged item's key (or a locator pointer's id).
+    pointerId: item.key,
   };
 }
 

@@ -1,11 +1,20 @@
 // Detail views that are lists of record items: encounters, immunisations, care plans, full history.
+import { useContext } from 'react';
+import type { SectionId } from '../../../common/record';
 import type { SummaryModel } from '../../../common/summary';
 import { ItemTable } from './ItemTable';
+import { HiddenSections } from './SummarySections';
+
+function RoleHidden({ section }: { section: SectionId }) {
+  const hidden = useContext(HiddenSections).includes(section);
+  return hidden ? <p className="wx-muted">Not available for your role.</p> : null;
+}
 
 export function EncountersView({ model }: { model: SummaryModel }) {
   return (
     <div data-testid="view-encounters">
       <h2>Encounters</h2>
+      <RoleHidden section="encounters" />
       <p className="wx-muted">Newest first, from every source that answered.</p>
       <ItemTable items={model.bySection.encounters} label="Encounters timeline" testId="encounters-table" />
     </div>
@@ -16,6 +25,7 @@ export function ImmunisationsView({ model }: { model: SummaryModel }) {
   return (
     <div data-testid="view-immunisations">
       <h2>Immunisations</h2>
+      <RoleHidden section="immunisations" />
       <ItemTable items={model.bySection.immunisations} label="Immunisations" testId="immunisations-table" />
     </div>
   );
@@ -25,6 +35,7 @@ export function CarePlansView({ model }: { model: SummaryModel }) {
   return (
     <div data-testid="view-care-plans">
       <h2>Care plans</h2>
+      <RoleHidden section="carePlans" />
       <ItemTable items={model.bySection.carePlans} label="Care plans" testId="care-plans-table" />
     </div>
   );

@@ -1,0 +1,23 @@
+// `wessex doctor`: policy, sources, keystore and the encrypted stores, in plain words; exit 1 on any problem.
+import type { Command } from 'commander';
+import { runDoctor } from '../../services/doctor';
+import { resolveDataDir } from '../../services/paths';
+import { loadPolicyForThisMachine } from '../../services/policy';
+
+export function registerDoctorCommand(program: Command): void {
+  program
+    .command('doctor')
+    .description('check policy, record sources, the OS keystore and the offline store')
+    .option('--data-dir <dir>', 'where the offline store and audit log live')
+    .action(async (flags: { dataDir?: string }) => {
+      const checks = await runDoctor({
+        policy: await loadPolicyForThisMachine(),
+        dataDir: resolveDataDir(flags.dataDir),
+      });
+      for (const check of checks) {
+        console.log(`${check.ok ? '✓' : '✗'} ${check.name}`);
+        for (const line of check.lines) console.log(`    ${line}`);
+      }
+      if (checks.some((c) => !c.ok)) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,76 @@
+// `npm start`: the desktop app. Electron when its binary is available; otherwise the same services, bridge
+// and renderer in Debian Chromium (headed with a display, headless with a screenshot without one).
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { createAppServices } from '../../services/app-services';
+import { openHarness } from '../../services/desktop-harness';
+import { resolveDataDir } from '../../services/paths';
+import { findElectronBinary } from '../electron-binary';
+
+interface StartFlags {
+  browser?: boolean;
+  headless?: boolean;
+  dataDir?: string;
+  screenshot?: string;
+}
+
+const projectRoot = resolve(__dirname, '../../..');
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('run the viewer (Electron, or Chromium where the Electron binary is unavailable)')
+    .option('--browser', 'use the Chromium harness even when Electron is available')
+    .option('--headless', 'no window: save a screenshot of the record instead')
+    .option('--data-dir <dir>', 'where the offline store and audit log live')
+    .option('--screenshot <file>', 'where the headless screenshot goes', 'out/start/record.png')
+    .allowUnknownOption()
+    .argument('[launch...]', 'a launch URI or --iss/--launch arguments, passed to the app')
+    .action(async (launch: string[], flags: StartFlags) => {
+      const electron = flags.browser ? undefined : findElectronBinary();
+      if (electron) {
+        const child = spawn(electron, [projectRoot, ...launch], { stdio: 'inherit' });
+        child.on('exit', (code) => process.exit(code ?? 0));
+        return;
+      }
+      if (!flags.browser) {
+        console.log(
+          'The Electron binary is not available on this machine; opening the viewer in Chromium instead.',
+        );
+      }
+      await startInChromium(launch, flags);
+    });
+}
+
+async function startInChromium(launch: string[], flags: StartFlags): Promise<void> {
+  const services = await createAppServices({ dataDir: resolveDataDir(flags.dataDir) });
+  const headed = !flags.headless && Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+  const harness = await openHarness({ services, headed });
+  const stop = async () => {
+    await harness.close();
+    await services.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  await services.handleLaunchArgs(launch);
+  const { page } = await harness.newPage();
+  if (services.sandbox)
+    console.log('Running on the built-in Wessex sandbox (no machine policy is configured).');
+  if (!headed) {
+    await page
+      .getByRole('banner')
+      .filter({ hasText: /NHS number/i })
+      .first()
+      .waitFor({ timeout: 20_000 })
+      .catch(() => undefined);
+    await page.waitForLoadState('networkidle').catch(() => undefined);
+    const file = resolve(flags.screenshot ?? 'out/start/record.png');
+    await mkdir(join(file, '..'), { recursive: true });
+    await page.screenshot({ path: file, fullPage: false });
+    console.log(`No display: the viewer is running headless. Screenshot of the record: ${file}`);
+  }
+  console.log('Press Ctrl+C to stop.');
+}

@@ -1,0 +1,11 @@
+// Routes token requests by source: sources that authorise with SMART Backend Services get tokens from that
+// provider; open sources (auth "none") get none, so no token is ever offered to them.
+import type { TokenProvider } from './token-provider';
+
+export function tokensBySource(provider: TokenProvider, authorisedSourceIds: readonly string[]): TokenProvider {
+  const authorised = new Set(authorisedSourceIds);
+  return {
+    getToken: async (sourceId) => (authorised.has(sourceId) ? provider.getToken(sourceId) : undefined),
+    refresh: async (sourceId) => (authorised.has(sourceId) ? provider.refresh(sourceId) : undefined),
+  };
+}

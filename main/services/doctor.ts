@@ -1,0 +1,121 @@
+// `wessex doctor`: can this machine run the viewer? Policy, sources, keystore, the offline store and the audit log.
+import { randomBytes } from 'node:crypto';
+import { createAuditService } from './audit';
+import { openOfflineCache } from './cache';
+import { createSecretStoreKeyVault } from './cache/key-vault';
+import { createKeytarSecretStore, type SecretStore } from './keystore/secret-store';
+import { describePolicyResult, type PolicyLoadResult } from './policy';
+import { usesSandbox } from './composition/sandbox-policy';
+import { auditDatabasePath } from './paths';
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  lines: string[];
+}
+
+export interface DoctorOptions {
+  policy: PolicyLoadResult;
+  dataDir: string;
+  secretStore?: SecretStore;
+  fetch?: typeof fetch;
+}
+
+export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [
+    { name: 'Machine policy', ok: options.policy.ok, lines: describePolicyResult(options.policy) },
+  ];
+  if (!options.policy.ok) return checks;
+  checks.push(await checkSources(options.policy.policy, options.fetch ?? fetch));
+  const secretStore = options.secretStore ?? createKeytarSecretStore();
+  const keystore = await checkKeystore(secretStore);
+  checks.push(keystore);
+  if (keystore.ok) checks.push(await checkStores(options, secretStore));
+  return checks;
+}
+
+async function checkSources(
+  policy: Extract<PolicyLoadResult, { ok: true }>['policy'],
+  fetchImpl: typeof fetch,
+): Promise<DoctorCheck> {
+  if (usesSandbox(policy)) {
+    return {
+      name: 'Record sources',
+      ok: true,
+      lines: ['Built-in Wessex sandbox (started by the app on loopback).'],
+    };
+  }
+  const targets = [...policy.sources, ...(policy.recordLocator ? [policy.recordLocator] : [])];
+  const lines = await Promise.all(
+    targets.map(async (source) => {
+      try {
+        const response = await fetchImpl(new URL('metadata', `${source.fhirBase.replace(/\/$/, '')}/`), {
+          headers: { accept: 'application/fhir+json' },
+          signal: AbortSignal.timeout(5_000),
+        });
+        return {
+          ok: response.ok,
+          line: `${source.name}: ${response.ok ? 'reachable' : `answered ${response.status}`}`,
+        };
+      } catch {
+        return { ok: false, line: `${source.name}: not reachable (${new URL(source.fhirBase).host})` };
+      }
+    }),
+  );
+  return {
+    name: 'Record sources',
+    ok: lines.every((l) => l.ok),
+    lines: lines.length ? lines.map((l) => l.line) : ['No sources are configured.'],
+  };
+}
+
+async function checkKeystore(store: SecretStore): Promise<DoctorCheck> {
+  const account = `doctor-probe-${randomBytes(4).toString('hex')}`;
+  try {
+    await store.set(account, 'probe');
+    const back = await store.get(account);
+    await store.delete(account);
+    return {
+      name: 'OS keystore',
+      ok: back === 'probe',
+      lines: [back === 'probe' ? 'Available.' : 'Did not keep a secret.'],
+    };
+  } catch (error) {
+    return {
+      name: 'OS keystore',
+      ok: false,
+      lines: [error instanceof Error ? error.message : 'Not available.'],
+    };
+  }
+}
+
+async function checkStores(options: DoctorOptions, secretStore: SecretStore): Promise<DoctorCheck> {
+  const keyVault = createSecretStoreKeyVault(secretStore);
+  const lines: string[] = [];
+  try {
+    const cache = await openOfflineCache({
+      dataDir: options.dataDir,
+      keyVault,
+      onRecovery: () =>
+        lines.push('The offline store could not be opened and was reset (it is rebuilt when online).'),
+    });
+    lines.push(`Offline store: opens (${(await cache.list()).length} records).`);
+    cache.close();
+    const audit = await createAuditService({
+      keyVault,
+      dbPath: auditDatabasePath(options.dataDir),
+      startUpload: false,
+    });
+    const chain = audit.log.verify();
+    lines.push(
+      chain.ok
+        ? `Audit log: chain intact (${chain.count} events).`
+        : `Audit log: chain broken at event ${chain.firstBadSeq}.`,
+    );
+    await audit.close();
+    return { name: 'Encrypted stores', ok: chain.ok, lines };
+  } catch (error) {
+    lines.push(error instanceof Error ? error.message : 'Could not be opened.');
+    return { name: 'Encrypted stores', ok: false, lines };
+  }
+}
