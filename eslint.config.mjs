@@ -19,7 +19,10 @@ const nodeBuiltins = [
   'util',
   'stream',
 ];
-const noElectron = { group: ['electron', 'electron/*'], message: 'Only main/index.ts, main/shell/ and preload/ may import Electron.' };
+const noElectron = {
+  group: ['electron', 'electron/*'],
+  message: 'Only main/index.ts, main/shell/ and preload/ may import Electron.',
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'out/', 'dist/', 'test-results/', 'bench/results/', 'stubs/'] },
@@ -34,6 +37,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['bin/*.cjs', 'build/*.{cjs,js}'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['common/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -41,8 +49,14 @@ export default tseslint.config(
         {
           patterns: [
             noElectron,
-            { group: nodeBuiltins, message: 'common/ is pure: it runs in every process, including the renderer.' },
-            { group: ['**/main/**', '**/renderer/**', '**/sandbox/**', '**/preload/**'], message: 'common/ imports nothing of the layers above it.' },
+            {
+              group: nodeBuiltins,
+              message: 'common/ is pure: it runs in every process, including the renderer.',
+            },
+            {
+              group: ['**/main/**', '**/renderer/**', '**/sandbox/**', '**/preload/**'],
+              message: 'common/ imports nothing of the layers above it.',
+            },
           ],
         },
       ],
@@ -59,9 +73,18 @@ export default tseslint.config(
         {
           patterns: [
             noElectron,
-            { group: nodeBuiltins, message: 'The renderer has no Node: ask main through the bridge (preload/contract.ts).' },
-            { group: ['**/main/**', '**/sandbox/**'], message: 'The renderer knows only the bridge contract and common/.' },
-            { group: ['**/preload/index*'], message: 'Import the contract (preload/contract.ts), not the preload script.' },
+            {
+              group: nodeBuiltins,
+              message: 'The renderer has no Node: ask main through the bridge (preload/contract.ts).',
+            },
+            {
+              group: ['**/main/**', '**/sandbox/**'],
+              message: 'The renderer knows only the bridge contract and common/.',
+            },
+            {
+              group: ['**/preload/index*'],
+              message: 'Import the contract (preload/contract.ts), not the preload script.',
+            },
           ],
         },
       ],
@@ -75,7 +98,10 @@ export default tseslint.config(
         {
           patterns: [
             noElectron,
-            { group: ['**/renderer/**', '**/main/shell/**', '**/preload/index*'], message: 'Node services do not depend on the UI or the Electron shell.' },
+            {
+              group: ['**/renderer/**', '**/main/shell/**', '**/preload/index*'],
+              message: 'Node services do not depend on the UI or the Electron shell.',
+            },
           ],
         },
       ],
@@ -89,7 +115,10 @@ export default tseslint.config(
         {
           patterns: [
             noElectron,
-            { group: ['**/main/**', '**/renderer/**', '**/preload/**'], message: 'The sandbox stands alone: it is the servers, not the app.' },
+            {
+              group: ['**/main/**', '**/renderer/**', '**/preload/**'],
+              message: 'The sandbox stands alone: it is the servers, not the app.',
+            },
           ],
         },
       ],

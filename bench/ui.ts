@@ -62,9 +62,12 @@ async function main(): Promise<void> {
     await services.openSandboxSession({ role: 'paramedic', patientNhsNumber: large.nhsNumber });
     const startedAt = Date.now();
     const { page, log } = await harness.newPage();
-    await page.waitForFunction('window.__wessexSummaryPaintedAt !== undefined', undefined, {
-      timeout: 300_000,
-    });
+    // Polled with evaluate: waitForFunction needs 'unsafe-eval', which the CSP rightly refuses.
+    const deadline = Date.now() + 300_000;
+    while (!(await page.evaluate<boolean>('window.__wessexSummaryPaintedAt !== undefined'))) {
+      if (Date.now() > deadline) throw new Error('The summary did not paint within 5 minutes.');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const fetchSeconds = (Date.now() - startedAt) / 1000;
     const summary = await page.evaluate<number>(
       'window.__wessexSummaryPaintedAt - window.__wessexRecordReadyAt',

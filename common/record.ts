@@ -95,11 +95,7 @@ export interface RecordConflict {
 }
 
 export type IdentityWarningKind =
-  | 'multiple-matches'
-  | 'demographic-mismatch'
-  | 'unverified-nhs-number'
-  | 'invalid-nhs-number'
-  | 'not-found';
+  'multiple-matches' | 'demographic-mismatch' | 'unverified-nhs-number' | 'invalid-nhs-number' | 'not-found';
 
 export interface IdentityWarning {
   kind: IdentityWarningKind;

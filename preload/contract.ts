@@ -3,19 +3,27 @@
 // - Events: `on(event, listener)`; main pushes them (record progress, prefetch progress, session changes).
 // The renderer imports this file for types only; main imports the schemas; preload only forwards channels.
 import { z } from 'zod';
+import { isValidNhsNumber } from '../common/nhs-number';
 import type { RecordEvent, WessexRecord } from '../common/record';
 
 const nhsNumber = z
   .string()
   .trim()
   .regex(/^[\d\s-]{10,14}$/, 'NHS number must be ten digits');
+/** A number the clinician typed to open a record: its modulus-11 check digit must be right. */
+const validNhsNumber = nhsNumber.refine(
+  isValidNhsNumber,
+  'That is not a valid NHS number: please check the digits',
+);
 const requestId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 export const bridgeRequestSchemas = {
   /** Everything the first screen needs: policy state, who is signed in, the patient in context. */
   'app:get-state': z.object({}).strict(),
   /** Open (fetch live, or from cache when offline) a patient's Wessex record; progress arrives as `record:event`. */
-  'record:open': z.object({ nhsNumber, requestId, preferOffline: z.boolean().optional() }).strict(),
+  'record:open': z
+    .object({ nhsNumber: validNhsNumber, requestId, preferOffline: z.boolean().optional() })
+    .strict(),
   /** Offline search over cached records (NHS number, name, date of birth). */
   'cache:search': z.object({ query: z.string().trim().min(1).max(100) }).strict(),
   'cache:list': z.object({}).strict(),
@@ -38,6 +46,8 @@ export const bridgeRequestSchemas = {
       freeText: z.string().trim().max(500).optional(),
     })
     .strict(),
+  /** Direct sign-in (standalone launch) for a clinician not working in an EPR, e.g. a paramedic. */
+  'session:sign-in': z.object({}).strict(),
   /** The user re-authenticated after the inactivity lock. */
   'session:unlock': z.object({}).strict(),
   'session:sign-out': z.object({}).strict(),
@@ -116,6 +126,7 @@ export interface BridgeResults {
   'cache:delete-all': { deleted: number };
   'prefetch:start': PrefetchProgress;
   'access:declare-reason': SessionInfo;
+  'session:sign-in': SessionInfo | null;
   'session:unlock': SessionInfo;
   'session:sign-out': { signedOut: true };
   'audit:handover-exported': { audited: true };
@@ -129,7 +140,11 @@ export interface BridgeEvents {
 }
 export type BridgeEventName = keyof BridgeEvents;
 
-export const bridgeEventNames: readonly BridgeEventName[] = ['record:event', 'prefetch:progress', 'session:changed'];
+export const bridgeEventNames: readonly BridgeEventName[] = [
+  'record:event',
+  'prefetch:progress',
+  'session:changed',
+];
 
 /** Errors cross the bridge as plain-words messages; `code` lets the UI choose a screen. */
 export interface BridgeErrorShape {

@@ -19,8 +19,7 @@ ipcRenderer.on(IPC_EVENT, (_event: IpcRendererEvent, name: BridgeEventName, payl
 const bridge: WessexBridge = {
   async invoke(channel, args) {
     const outcome = (await ipcRenderer.invoke(IPC_INVOKE, channel, args)) as
-      | { ok: true; value: never }
-      | { ok: false; error: BridgeErrorShape };
+      { ok: true; value: never } | { ok: false; error: BridgeErrorShape };
     if (outcome.ok) return outcome.value;
     throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
   },

@@ -25,6 +25,7 @@ import { readDocument } from './composition/documents';
 import { RecordAccess } from './composition/record-access';
 import { policyForSandbox, sandboxKeyLoader, usesSandbox } from './composition/sandbox-policy';
 import { loadSensitiveCodes } from './governance';
+import { createAppLogger, logDirectory, type AppLogger } from './logging';
 import { createKeytarSecretStore, KeystoreUnavailableError, type SecretStore } from './keystore/secret-store';
 import { isAuthorizationCallback, parseLaunchArgv, SmartLaunchService, type LaunchResult } from './launch';
 import { followAuthorizationRedirects } from './launch/headless-authorizer';
@@ -50,6 +51,8 @@ export interface AppServicesOptions {
    */
   sandboxLaunch?: { userId: string; patientKey: string } | false;
   clock?: () => Date;
+  /** Default: the redacting file log in the data directory's logs folder. */
+  logger?: AppLogger;
 }
 
 export interface AppServices {
@@ -60,7 +63,12 @@ export interface AppServices {
   /** A launch URI, `--iss/--launch` arguments or an authorization callback from argv (first or second instance). */
   handleLaunchArgs(argv: readonly string[]): Promise<void>;
   /** Signs a sandbox user in through the real EHR launch (tests, the harness, the demo start-up). */
-  openSandboxSession(options: { role: SandboxRole; patientNhsNumber?: string }): Promise<SessionInfo>;
+  openSandboxSession(options: {
+    role: SandboxRole;
+    patientNhsNumber?: string;
+    /** A direct sign-in with no patient in context (reason for access needed), instead of an EHR launch. */
+    standalone?: boolean;
+  }): Promise<SessionInfo>;
   close(): Promise<void>;
 }
 
@@ -86,10 +94,9 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const loaded = options.policy ?? (await loadPolicyForThisMachine());
   if (!loaded.ok) return configurationProblem(loaded, onEvent);
 
+  const logger = options.logger ?? createAppLogger({ logDir: logDirectory(options.dataDir) });
   const notices: string[] = [];
-  const sandbox = usesSandbox(loaded.policy)
-    ? await startSandbox(options.sandbox)
-    : undefined;
+  const sandbox = usesSandbox(loaded.policy) ? await startSandbox(options.sandbox) : undefined;
   const policy: EffectivePolicy = sandbox ? policyForSandbox(loaded.policy, sandbox) : loaded.policy;
   const secretStore = options.secretStore ?? createKeytarSecretStore();
   const keyVault = createSecretStoreKeyVault(secretStore);
@@ -192,27 +199,44 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     breakGlassOverridesDissent: policy.breakGlassOverridesDissent,
   });
 
-  const completeSandboxLaunch = async (launchUri: string): Promise<SessionInfo> => {
+  /** The sandbox approves without a login page, so its redirects can be followed here (no browser). */
+  const signInHeadless = async (
+    begin: (service: SmartLaunchService) => Promise<unknown>,
+  ): Promise<SessionInfo> => {
     let authorizeUrl: string | undefined;
     const headless = new SmartLaunchService({
       allowedIssuers: policy.allowedIssuers,
       ...(sandbox?.epr ? { sandboxIssuers: [sandbox.epr.fhirBase] } : {}),
+      ...(policy.standaloneIssuer ? { standaloneIssuer: policy.standaloneIssuer } : {}),
       clientId: policy.smartClientId,
       secretStore,
       openExternal: async (url) => {
         authorizeUrl = url;
       },
     });
-    const request = parseLaunchArgv([launchUri]);
-    if (!request) throw new BridgeError('invalid-argument', 'That is not a launch link.');
-    await headless.beginEhrLaunch(request);
+    await begin(headless);
     if (!authorizeUrl) throw new BridgeError('unavailable', 'The sandbox did not start a sign-in.');
     const callback = await followAuthorizationRedirects(authorizeUrl, fetch);
     return startSession(await headless.completeAuthorization(callback));
   };
 
-  const openSandboxSession: AppServices['openSandboxSession'] = async ({ role, patientNhsNumber }) => {
+  const completeSandboxLaunch = (launchUri: string): Promise<SessionInfo> => {
+    const request = parseLaunchArgv([launchUri]);
+    if (!request) throw new BridgeError('invalid-argument', 'That is not a launch link.');
+    return signInHeadless((service) => service.beginEhrLaunch(request));
+  };
+
+  const openSandboxSession: AppServices['openSandboxSession'] = async ({
+    role,
+    patientNhsNumber,
+    standalone,
+  }) => {
     if (!sandbox?.epr) throw new BridgeError('unavailable', 'The sandbox EPR is not running.');
+    if (standalone) {
+      return signInHeadless((service) =>
+        service.beginStandaloneLaunch({ user: SANDBOX_USER_FOR_ROLE[role] }),
+      );
+    }
     const nhs = patientNhsNumber ? normaliseNhsNumber(patientNhsNumber) : undefined;
     const patient = nhs ? sandbox.patients.find((p) => p.nhsNumber === nhs) : sandbox.patient('cross-border');
     if (!patient) throw new BridgeError('invalid-argument', 'No sandbox patient has that NHS number.');
@@ -251,7 +275,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     sourceNames: policy.sources.map((s) => s.name),
   };
 
-  const handlers: BridgeHandlers = {
+  const handlers: BridgeHandlers = loggingFailures(logger, {
     'app:get-state': async (): Promise<AppState> => ({
       policy: policyState,
       ...(session ? { session: session.info() } : {}),
@@ -284,6 +308,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
         });
       }
       lastRecords.set(normaliseNhsNumber(nhsNumber), opened.record);
+      logger.rememberIdentifiers(patientIdentifiers(opened.record));
+      logger.info('Record opened', {
+        requestId,
+        from: opened.from,
+        items: opened.record.items.length,
+        sources: opened.record.sources.map((s) => `${s.id}: ${s.state}${s.message ? ` (${s.message})` : ''}`),
+      });
       return opened.record;
     },
 
@@ -348,6 +379,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return info;
     },
 
+    'session:sign-in': async () => {
+      if (sandbox?.epr) return openSandboxSession({ role: 'paramedic', standalone: true });
+      // The system browser takes over; the session starts when the callback comes back (handleLaunchArgs).
+      await launcher.beginStandaloneLaunch();
+      return null;
+    },
+
     'session:unlock': async () => {
       if (!session) throw new BridgeError('not-permitted', 'Sign in first.');
       // Re-authentication: a fresh token from the issuer proves the user can still sign in there.
@@ -393,7 +431,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
         tokens,
       });
     },
-  };
+  });
+  logger.info('Viewer started', { sandbox: sandbox !== undefined, sources: policy.sources.map((s) => s.id) });
 
   return {
     handlers,
@@ -410,6 +449,36 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       await sandbox?.close();
     },
   };
+}
+
+/** Unexpected failures go to the (redacting) log; the renderer gets only a plain-words message. */
+function loggingFailures(logger: AppLogger, handlers: BridgeHandlers): BridgeHandlers {
+  const wrapped: Record<string, (args: never) => Promise<unknown>> = {};
+  for (const [channel, handler] of Object.entries(handlers) as [
+    string,
+    (args: never) => Promise<unknown>,
+  ][]) {
+    wrapped[channel] = async (args) => {
+      try {
+        return await handler(args);
+      } catch (error) {
+        if (!(error instanceof BridgeError)) logger.error(`Bridge request ${channel} failed`, error);
+        throw error;
+      }
+    };
+  }
+  return wrapped as unknown as BridgeHandlers;
+}
+
+/** Names and local ids of an opened patient, so no later log line can carry them. */
+function patientIdentifiers(record: WessexRecord): string[] {
+  const ids = record.items.flatMap((item) => item.provenance.map((p) => p.resourceId));
+  const name = record.patient.name;
+  return [
+    name,
+    ...name.split(/[\s,()]+/).filter((part) => part.length > 3),
+    ...ids.filter((id) => id.length > 6),
+  ];
 }
 
 /** Invalid policy: a clear screen naming the bad keys, and no connection to anything. */
@@ -454,6 +523,7 @@ const handlerNames: Record<keyof BridgeHandlers, true> = {
   'cache:delete-all': true,
   'prefetch:start': true,
   'access:declare-reason': true,
+  'session:sign-in': true,
   'session:unlock': true,
   'session:sign-out': true,
   'audit:handover-exported': true,

@@ -84,11 +84,12 @@ describe('caseload prefetch and offline records', () => {
     expectQuietPage(log);
   });
 
-  it('lists the failures when the regional sources are down', async () => {
+  it('lists the failures when every source is down', async () => {
     const { page, log } = hp;
     const servers = ctx.services.sandbox?.servers;
     if (!servers) throw new Error('sandbox server handles missing');
-    await Promise.all([servers.dcr.setFault('down'), servers.chie.setFault('down')]);
+    const all = [servers.dcr, servers.chie, servers.locator];
+    await Promise.all(all.map((server) => server.setFault('down')));
     try {
       const notTraced = sandboxPatient(ctx.services, 'dissent');
       await page.getByLabel('NHS numbers, one per line').fill(notTraced.nhsNumber);
@@ -100,8 +101,27 @@ describe('caseload prefetch and offline records', () => {
       expect(text).toContain(`${formatNhsNumber(notTraced.nhsNumber)}: Failed`);
       await screenshot(page, 'prefetch-failures');
     } finally {
-      await Promise.all([servers.dcr.setFault(undefined), servers.chie.setFault(undefined)]);
+      await Promise.all(all.map((server) => server.setFault(undefined)));
     }
+    expectQuietPage(log);
+  });
+
+  it('finds a prefetched record by offline search and shows it as an offline copy with its age', async () => {
+    const { page, log } = hp;
+    await page.getByRole('button', { name: 'Find a patient' }).click();
+    await page.getByLabel('Name, NHS number or date of birth').fill('Eldridge');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const results = page.getByTestId('offline-results');
+    await results.getByRole('button', { name: /Eldridge/i }).click();
+    await waitForRecord(page);
+    const banner = page.getByTestId('offline-banner');
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(
+      /Offline copy\. This record was saved .* and is (less than a minute|\d+ minutes?) old/,
+    );
+    expect(await page.getByTestId('advance-care').textContent()).toMatch(/DNACPR/);
+    await screenshot(page, 'offline-record');
+    expect(await seriousA11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 

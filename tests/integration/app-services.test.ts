@@ -20,26 +20,37 @@ const invoke = async (channel: string, args: unknown) => {
 
 describe('app services on the built-in sandbox', () => {
   it('starts on the sandbox when no policy is configured and lists its patients', async () => {
-    const state = (await invoke('app:get-state', {})) as { policy: { ok: boolean; sandbox: boolean }; sandboxPatients: unknown[] };
+    const state = (await invoke('app:get-state', {})) as {
+      policy: { ok: boolean; sandbox: boolean };
+      sandboxPatients: unknown[];
+    };
     expect(state.policy).toMatchObject({ ok: true, sandbox: true });
     expect(state.sandboxPatients.length).toBeGreaterThanOrEqual(5);
   });
 
   it('refuses a record before anyone has signed in', async () => {
     const crossBorder = app.services.sandbox!.patient('cross-border');
-    await expect(invoke('record:open', { nhsNumber: crossBorder.nhsNumber, requestId: 'r0' })).rejects.toMatchObject({
+    await expect(
+      invoke('record:open', { nhsNumber: crossBorder.nhsNumber, requestId: 'r0' }),
+    ).rejects.toMatchObject({
       code: 'not-permitted',
     });
   });
 
   it('signs a GP in through the EHR launch and opens the cross-border record from DCR and CHIE', async () => {
     const crossBorder = app.services.sandbox!.patient('cross-border');
-    const session = await app.services.openSandboxSession({ role: 'general-practitioner', patientNhsNumber: crossBorder.nhsNumber });
+    const session = await app.services.openSandboxSession({
+      role: 'general-practitioner',
+      patientNhsNumber: crossBorder.nhsNumber,
+    });
     expect(session).toMatchObject({ launch: 'ehr', patientNhsNumber: crossBorder.nhsNumber, locked: false });
     const state = (await invoke('app:get-state', {})) as { defaultView: string };
     expect(state.defaultView).toBe('full-summary');
 
-    const record = (await invoke('record:open', { nhsNumber: crossBorder.nhsNumber, requestId: 'r1' })) as WessexRecord;
+    const record = (await invoke('record:open', {
+      nhsNumber: crossBorder.nhsNumber,
+      requestId: 'r1',
+    })) as WessexRecord;
     expect(record.sources.map((s) => [s.id, s.state])).toEqual([
       ['dcr', 'complete'],
       ['chie', 'complete'],

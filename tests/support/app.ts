@@ -4,7 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAppServices, type AppServices, type AppServicesOptions } from '../../main/services/app-services';
+import {
+  createAppServices,
+  type AppServices,
+  type AppServicesOptions,
+} from '../../main/services/app-services';
 import { createKeytarSecretStore, type SecretStore } from '../../main/services/keystore/secret-store';
 import { loadMachinePolicy } from '../../main/services/policy';
 
@@ -18,7 +22,8 @@ export interface TestApp {
 export async function startTestApp(overrides: Partial<AppServicesOptions> = {}): Promise<TestApp> {
   const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), 'wessex-app-')));
   const secretStore =
-    overrides.secretStore ?? createKeytarSecretStore(`uk.nhs.wessexcarerecords.test-${randomBytes(6).toString('hex')}`);
+    overrides.secretStore ??
+    createKeytarSecretStore(`uk.nhs.wessexcarerecords.test-${randomBytes(6).toString('hex')}`);
   const services = await createAppServices({
     dataDir,
     secretStore,

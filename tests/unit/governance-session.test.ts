@@ -27,7 +27,7 @@ describe('reason for access', () => {
       },
     } as unknown as BridgeHandlers;
     const outcome = await dispatchBridgeRequest(handlers, 'record:open', {
-      nhsNumber: '9990001234',
+      nhsNumber: '9990010005',
       requestId: 'r1',
     });
     expect(outcome).toMatchObject({

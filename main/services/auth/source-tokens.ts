@@ -2,7 +2,10 @@
 // provider; open sources (auth "none") get none, so no token is ever offered to them.
 import type { TokenProvider } from './token-provider';
 
-export function tokensBySource(provider: TokenProvider, authorisedSourceIds: readonly string[]): TokenProvider {
+export function tokensBySource(
+  provider: TokenProvider,
+  authorisedSourceIds: readonly string[],
+): TokenProvider {
   const authorised = new Set(authorisedSourceIds);
   return {
     getToken: async (sourceId) => (authorised.has(sourceId) ? provider.getToken(sourceId) : undefined),

@@ -49,10 +49,14 @@ export async function dispatchBridgeRequest(
     const handler = handlers[channel] as (args: unknown) => Promise<unknown>;
     return { ok: true, value: await handler(parsed.data) };
   } catch (error) {
-    if (error instanceof BridgeError) return { ok: false, error: { code: error.code, message: error.message } };
+    if (error instanceof BridgeError)
+      return { ok: false, error: { code: error.code, message: error.message } };
     return {
       ok: false,
-      error: { code: 'internal', message: 'Something went wrong in the viewer. Nothing was lost; please try again.' },
+      error: {
+        code: 'internal',
+        message: 'Something went wrong in the viewer. Nothing was lost; please try again.',
+      },
     };
   }
 }

@@ -60,7 +60,8 @@ export async function readRendererAsset(rootDir: string, urlPath: string): Promi
   } catch {
     return notFound();
   }
-  const relative = decoded === '/' || decoded === '' ? 'index.html' : normalize(decoded).replace(/^[/\\]+/, '');
+  const relative =
+    decoded === '/' || decoded === '' ? 'index.html' : normalize(decoded).replace(/^[/\\]+/, '');
   const filePath = resolve(join(root, relative));
   if (filePath !== root && !filePath.startsWith(root + sep)) return notFound();
   try {

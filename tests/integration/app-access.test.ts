@@ -1,0 +1,110 @@
+// Access through the bridge as each kind of user would meet it: direct sign-in needs a reason or break-glass,
+// roles see what policy maps them to, and the inactivity lock hides the record.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WessexRecord } from '../../common/record';
+import { dispatchBridgeRequest } from '../../main/services/bridge/dispatch';
+import type { AppState, SessionInfo } from '../../preload/contract';
+import { startTestApp, type TestApp } from '../support/app';
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+async function invoke<T>(channel: string, args: unknown): Promise<T> {
+  const outcome = await dispatchBridgeRequest(app!.services.handlers, channel, args);
+  if (!outcome.ok) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
+  return outcome.value as T;
+}
+
+describe('direct sign-in (standalone launch)', () => {
+  it('refuses the record until a reason is given, and marks break-glass for the rest of the session', async () => {
+    app = await startTestApp();
+    const frail = app.services.sandbox!.patient('frail');
+    const session = await invoke<SessionInfo>('session:sign-in', {});
+    expect(session).toMatchObject({ launch: 'standalone', user: { role: 'paramedic' } });
+    expect(session.patientNhsNumber).toBeUndefined();
+
+    await expect(
+      invoke('record:open', { nhsNumber: frail.nhsNumber, requestId: 's1' }),
+    ).rejects.toMatchObject({
+      code: 'not-permitted',
+    });
+    await expect(
+      invoke('access:declare-reason', { reasonCode: 'break-glass', breakGlass: true, freeText: 'urgent' }),
+    ).rejects.toMatchObject({ code: 'invalid-argument' });
+
+    const declared = await invoke<SessionInfo>('access:declare-reason', {
+      reasonCode: 'break-glass',
+      breakGlass: true,
+      freeText: 'Unconscious patient, no EPR access at scene',
+    });
+    expect(declared.breakGlass?.reason).toBe('Unconscious patient, no EPR access at scene');
+    const record = await invoke<WessexRecord>('record:open', { nhsNumber: frail.nhsNumber, requestId: 's2' });
+    expect(record.items.some((i) => i.section === 'advanceCare')).toBe(true);
+    expect(record.governance?.breakGlass).toBe(true);
+
+    const state = await invoke<AppState>('app:get-state', {});
+    expect(state.defaultView).toBe('urgent-care');
+    expect(state.session?.breakGlass).toBeDefined();
+
+    const audit = app.services.sandbox!.servers.audit;
+    await expect
+      .poll(() => JSON.stringify(audit.events), { timeout: 10_000 })
+      .toContain('Unconscious patient');
+  });
+});
+
+describe('role-based access', () => {
+  it('shows admin staff demographics only, and a paramedic the urgent-care sections and documents', async () => {
+    app = await startTestApp();
+    const crossBorder = app.services.sandbox!.patient('cross-border');
+    await app.services.openSandboxSession({ role: 'admin-staff', patientNhsNumber: crossBorder.nhsNumber });
+    const admin = await invoke<WessexRecord>('record:open', {
+      nhsNumber: crossBorder.nhsNumber,
+      requestId: 'a1',
+    });
+    expect(admin.patient.name).toMatch(/LEGG/i);
+    expect(admin.items).toEqual([]);
+    expect(admin.governance?.access).toBe('demographics-only');
+
+    await app.services.openSandboxSession({ role: 'paramedic', patientNhsNumber: crossBorder.nhsNumber });
+    const paramedic = await invoke<WessexRecord>('record:open', {
+      nhsNumber: crossBorder.nhsNumber,
+      requestId: 'p1',
+    });
+    expect(paramedic.items.some((i) => i.section === 'allergies')).toBe(true);
+    expect(paramedic.items.some((i) => i.section === 'encounters')).toBe(false);
+    expect(paramedic.governance?.hiddenSections).toContain('encounters');
+  });
+});
+
+describe('patient dissent and sensitive data', () => {
+  it('withholds a dissenting patient’s shared record and counts sensitive entries without naming them', async () => {
+    app = await startTestApp();
+    const sandbox = app.services.sandbox!;
+    await app.services.openSandboxSession({ role: 'general-practitioner' });
+    const dissent = await invoke<WessexRecord>('record:open', {
+      nhsNumber: sandbox.patient('dissent').nhsNumber,
+      requestId: 'd1',
+    });
+    expect(dissent.dissent).toBe(true);
+    expect(dissent.items).toEqual([]);
+
+    const events: unknown[] = [];
+    app.services.onEvent((name, payload) => events.push({ name, payload }));
+    const sensitive = await invoke<WessexRecord>('record:open', {
+      nhsNumber: sandbox.patient('sensitive').nhsNumber,
+      requestId: 'x1',
+    });
+    expect(sensitive.withheld.count).toBeGreaterThan(0);
+    const sensitiveCodes = sandbox
+      .patient('sensitive')
+      .dcr.concat(sandbox.patient('sensitive').chie)
+      .filter((r) => r.meta?.security?.some((s) => s.code === 'R' || s.code === 'V'))
+      .map((r) => r.id!);
+    const sent = JSON.stringify([sensitive, events]);
+    for (const id of sensitiveCodes) expect(sent).not.toContain(id);
+  });
+});

@@ -1,0 +1,46 @@
+// A whole clinical session through the real services, then the log files are searched for every sandbox
+// patient's identifiers (names, NHS numbers in any spacing): the log must tell IT what happened, never who.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatNhsNumber } from '../../common/nhs-number';
+import { dispatchBridgeRequest } from '../../main/services/bridge/dispatch';
+import { assertLogsFreeOf, logDirectory } from '../../main/services/logging';
+import { startTestApp, type TestApp } from '../support/app';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => app?.close());
+
+describe('logs of a full session', () => {
+  it('record what happened without any patient identifier', async () => {
+    const { services } = app;
+    const sandbox = services.sandbox!;
+    await services.openSandboxSession({ role: 'general-practitioner' });
+    await sandbox.servers.dcr.setFault('500', { resourceType: 'Condition' });
+    for (const key of ['cross-border', 'frail', 'sensitive', 'not-traced']) {
+      const outcome = await dispatchBridgeRequest(services.handlers, 'record:open', {
+        nhsNumber: sandbox.patient(key).nhsNumber,
+        requestId: `log-${key}`,
+      });
+      expect(outcome.ok).toBe(true);
+    }
+    await dispatchBridgeRequest(services.handlers, 'cache:search', { query: sandbox.patient('frail').name });
+    await dispatchBridgeRequest(services.handlers, 'record:open', {
+      nhsNumber: '9990000000',
+      requestId: 'bad',
+    });
+    await dispatchBridgeRequest(services.handlers, 'session:sign-out', {});
+
+    const logDir = logDirectory(app.dataDir);
+    const log = await readFile(join(logDir, 'main.log'), 'utf8');
+    expect(log).toMatch(/Viewer started/);
+    expect(log.match(/Record opened/g)).toHaveLength(4);
+    expect(log).toMatch(/dcr: partial/);
+
+    const identifiers = sandbox.patients.flatMap((p) => [p.nhsNumber, formatNhsNumber(p.nhsNumber), p.name]);
+    await assertLogsFreeOf(identifiers, logDir);
+  });
+});
