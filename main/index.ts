@@ -54,10 +54,12 @@ async function start(): Promise<void> {
     // Local, not roaming: encrypted patient data stays on this computer.
     dataDir: defaultDataDir(),
     openExternal: guardOpenExternal((url) => shell.openExternal(url)),
+    exportDir: app.getPath('documents'),
   });
   registerBridge(services.handlers);
   const win = createMainWindow(join(__dirname, '../preload'));
   mainWindow = win;
+  services.setPdfPrinter(() => win.webContents.printToPDF({ printBackground: true, pageSize: 'A4' }));
   services.onEvent((name, payload) => forwardEvents(win, name, payload));
   pendingLaunches.unshift(process.argv);
   for (const argv of pendingLaunches.splice(0)) await services.handleLaunchArgs(argv);

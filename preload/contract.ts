@@ -53,6 +53,8 @@ export const bridgeRequestSchemas = {
   'session:sign-out': z.object({}).strict(),
   /** Audit a print/export of the handover summary (the app prints; the harness uses Chromium's PDF). */
   'audit:handover-exported': z.object({ nhsNumber, format: z.enum(['pdf', 'print']) }).strict(),
+  /** Save the handover summary on screen as a PDF (Electron printToPDF; Chromium's page PDF in the harness). */
+  'handover:save-pdf': z.object({ nhsNumber: validNhsNumber }).strict(),
   /** Fetch the document behind a locator pointer or DocumentReference attachment. */
   'document:get': z.object({ nhsNumber, pointerId: z.string().min(1).max(200) }).strict(),
 } as const;
@@ -131,6 +133,7 @@ export interface BridgeResults {
   'session:sign-out': { signedOut: true };
   'audit:handover-exported': { audited: true };
   'document:get': DocumentContent;
+  'handover:save-pdf': { path: string };
 }
 
 export interface BridgeEvents {

@@ -17,6 +17,9 @@
  * - Regional servers require a bearer token accepted by the EPR's `verifyAccessToken(token, base)` when the EPR
  *   is running and `requireAuth` is not false.
  * - `describeSandbox()` → [{ key, name, nhsNumber, birthDate, demonstrates }] without starting servers.
+ * - `RunningSandbox.caseload`: DCR holds Appointments for today (Europe/London, at start-up) whose participant
+ *   actors are `Practitioner/sandbox-nurse` / `Practitioner/sandbox-paramedic` (the EPR users' Practitioner ids)
+ *   and the List `caseload.listId` (code "caseload", source the nurse); patient keys in `appointments`/`list`.
  */
 import type { Resource } from '../common/fhir';
 import { AuditServer } from './audit/server';
@@ -26,9 +29,12 @@ import type { LoopbackServer } from './http/loopback-server';
 import { LocatorServer } from './locator/server';
 import { BASE_PLACEHOLDER } from './patients/documents';
 import { generateSandboxPatients, type SandboxPatient } from './patients';
+import { sandboxCaseload, type SandboxCaseload } from './patients/caseload';
+import { londonDate } from '../common/london-date';
 import { RegionalServer } from './regional/server';
 
 export type { SandboxPatient } from './patients';
+export type { SandboxCaseload } from './patients/caseload';
 export { FAULT_MODES, type FaultMode, type FaultOptions } from './http/faults';
 export type { RequestLogEntry } from './http/loopback-server';
 
@@ -65,6 +71,8 @@ export interface RunningSandbox {
   urls: SandboxUrls;
   patients: SandboxPatient[];
   patient(key: string): SandboxPatient;
+  /** Today's (Europe/London, at start-up) DCR Appointments and the caseload List, by patient key. */
+  caseload: SandboxCaseload;
   servers: SandboxServers;
   epr?: SandboxEpr;
   /** What was skipped or degraded at start-up, in plain words. */
@@ -132,6 +140,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const generated = generateSandboxPatients(options);
   const notes = [...generated.notes];
   const patients = generated.patients;
+  const caseload = sandboxCaseload(patients, londonDate(new Date()));
 
   const elsewhere = await startElsewhere(host);
   const otherOrigin = (): string => elsewhere.origin;
@@ -165,7 +174,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     }
     const [epr] = await Promise.all([
       tryStartEpr(patients, host, notes),
-      dcr.store.seed(patients.flatMap((p) => p.dcr)),
+      dcr.store.seed([...patients.flatMap((p) => p.dcr), ...caseload.dcr]),
       chie.store.seed(patients.flatMap((p) => p.chie)),
     ]);
     locator.load(patients.flatMap((p) => p.locator));
@@ -190,6 +199,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
           throw new Error(`No sandbox patient "${key}" (have: ${patients.map((p) => p.key).join(', ')})`);
         return found;
       },
+      caseload,
       servers,
       ...(epr ? { epr } : {}),
       notes,

@@ -1,7 +1,10 @@
 // The composition root: builds every main-process service from machine policy and binds them to the bridge
 // contract. The Electron shell, the headless CLI, the Chromium harness and the tests all start here, so they
 // all run the same code.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sandbox';
+import { londonDate } from '../../common/london-date';
 import { normaliseNhsNumber } from '../../common/nhs-number';
 import type { RecordEvent } from '../../common/record';
 import type {
@@ -12,9 +15,6 @@ import type {
   SessionInfo,
 } from '../../preload/contract';
 import { createAuditService, recoveryAuditAction, type AuditService } from './audit';
-import { BackendServicesTokenProvider, keystoreKeyLoader } from './auth/backend-services';
-import { tokensBySource } from './auth/source-tokens';
-import { noTokens, type TokenProvider } from './auth/token-provider';
 import { BridgeError, type BridgeHandlers } from './bridge/dispatch';
 import { OFFLINE_CACHE_RESET_NOTICE, type OfflineCache } from './cache/offline-cache';
 import { openOfflineCache } from './cache';
@@ -23,16 +23,17 @@ import { startRetentionTimer } from './cache/retention';
 import { ClinicalSession } from './composition/clinical-session';
 import { readDocument } from './composition/documents';
 import { RecordAccess } from './composition/record-access';
-import { policyForSandbox, sandboxKeyLoader, usesSandbox } from './composition/sandbox-policy';
+import { lookUpCaseload, practitionerOf } from './composition/caseload-lookup';
+import { resolveRecordSources } from './composition/record-sources';
+import { usesSandbox } from './composition/sandbox-policy';
 import { loadSensitiveCodes } from './governance';
 import { createAppLogger, logDirectory, type AppLogger } from './logging';
 import { createKeytarSecretStore, KeystoreUnavailableError, type SecretStore } from './keystore/secret-store';
 import { isAuthorizationCallback, parseLaunchArgv, SmartLaunchService, type LaunchResult } from './launch';
 import { followAuthorizationRedirects } from './launch/headless-authorizer';
-import { loadPolicyForThisMachine, type EffectivePolicy, type PolicyLoadResult } from './policy';
+import { loadPolicyForThisMachine, type PolicyLoadResult } from './policy';
 import { auditDatabasePath } from './paths';
-import { prefetchRecords } from './prefetch';
-import { sourcesFromPolicy } from './record';
+import { prefetchRecords, type PrefetchReport } from './prefetch';
 import type { WessexRecord } from '../../common/record';
 
 export interface AppServicesOptions {
@@ -51,6 +52,8 @@ export interface AppServicesOptions {
    */
   sandboxLaunch?: { userId: string; patientKey: string } | false;
   clock?: () => Date;
+  /** Where saved handover PDFs go (the user's Documents folder in the app). */
+  exportDir?: string;
   /** Default: the redacting file log in the data directory's logs folder. */
   logger?: AppLogger;
 }
@@ -69,6 +72,8 @@ export interface AppServices {
     /** A direct sign-in with no patient in context (reason for access needed), instead of an EHR launch. */
     standalone?: boolean;
   }): Promise<SessionInfo>;
+  /** The host window's PDF printer (Electron printToPDF, or the harness page's PDF). */
+  setPdfPrinter(printer: () => Promise<Uint8Array>): void;
   close(): Promise<void>;
 }
 
@@ -97,8 +102,11 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const logger = options.logger ?? createAppLogger({ logDir: logDirectory(options.dataDir) });
   const notices: string[] = [];
   const sandbox = usesSandbox(loaded.policy) ? await startSandbox(options.sandbox) : undefined;
-  const policy: EffectivePolicy = sandbox ? policyForSandbox(loaded.policy, sandbox) : loaded.policy;
   const secretStore = options.secretStore ?? createKeytarSecretStore();
+  const { policy, sources, locator, tokens } = resolveRecordSources(loaded.policy, {
+    ...(sandbox ? { sandbox } : {}),
+    secretStore,
+  });
   const keyVault = createSecretStoreKeyVault(secretStore);
 
   const audit: AuditService = await createAuditService({
@@ -133,17 +141,6 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     notices.push(`Offline records are unavailable on this computer: ${error.message}`);
   }
 
-  const { sources, locator } = sourcesFromPolicy(policy);
-  const backendSources = policy.sources.filter((s) => s.auth.type === 'backend-services');
-  const tokens: TokenProvider = backendSources.length
-    ? tokensBySource(
-        new BackendServicesTokenProvider({
-          sources: backendSources,
-          loadPrivateKey: sandbox ? sandboxKeyLoader(sandbox) : keystoreKeyLoader(secretStore),
-        }),
-        backendSources.map((s) => s.id),
-      )
-    : noTokens;
   const sensitive = loadSensitiveCodes(policy.sensitiveCodeListPath);
   const records = new RecordAccess({
     sources,
@@ -163,6 +160,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   });
 
   let session: ClinicalSession | undefined;
+  let printPdf: (() => Promise<Uint8Array>) | undefined;
   const lastRecords = new Map<string, WessexRecord>();
 
   const startSession = (result: LaunchResult): SessionInfo => {
@@ -342,12 +340,31 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return { deleted };
     },
 
-    'prefetch:start': async ({ requestId, nhsNumbers, pin }) => {
+    'prefetch:start': async ({ requestId, nhsNumbers, fromSource, pin }) => {
       const current = signedIn();
       current.reasons.requireAccess();
       requireCache();
+      const caseload = fromSource
+        ? await lookUpCaseload({
+            source: sources[0],
+            tokens,
+            practitioner: practitionerOf(current.result.user),
+            from:
+              fromSource === 'appointments-today'
+                ? { kind: 'appointments', date: londonDate(options.clock?.() ?? new Date()) }
+                : { kind: 'list' },
+          })
+        : { nhsNumbers: [], problems: [] };
+      if (fromSource && sources[0]) {
+        audit.trail.record({
+          kind: 'patient-query',
+          query: fromSource === 'appointments-today' ? 'appointments today' : 'caseload list',
+          server: sources[0].name,
+        });
+      }
+      const withProblems = caseloadProblemsIn(caseload.problems);
       const report = await prefetchRecords({
-        nhsNumbers: nhsNumbers ?? [],
+        nhsNumbers: [...new Set([...(nhsNumbers ?? []).map(normaliseNhsNumber), ...caseload.nhsNumbers])],
         pin: pin ?? true,
         opener: {
           open: (nhs, opts) =>
@@ -360,9 +377,9 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
               ...(opts?.pin ? { pin: true } : {}),
             }),
         },
-        onProgress: (progress) => emit('prefetch:progress', { requestId, ...progress }),
+        onProgress: (progress) => emit('prefetch:progress', { requestId, ...withProblems(progress) }),
       });
-      return { requestId, ...report };
+      return { requestId, ...withProblems(report) };
     },
 
     'access:declare-reason': async ({ reasonCode, breakGlass, freeText }) => {
@@ -422,6 +439,19 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return { audited: true };
     },
 
+    'handover:save-pdf': async ({ nhsNumber }) => {
+      signedIn();
+      if (!printPdf)
+        throw new BridgeError('unavailable', 'Saving as PDF is not available here; use Print instead.');
+      const nhs = normaliseNhsNumber(nhsNumber);
+      const path = await saveHandoverPdf(
+        await printPdf(),
+        options.exportDir ?? join(options.dataDir, 'exports'),
+      );
+      audit.trail.record({ kind: 'export', nhsNumber: nhs, format: 'pdf' });
+      return { path };
+    },
+
     'document:get': async ({ nhsNumber, pointerId }) => {
       signedIn();
       const record = lastRecords.get(normaliseNhsNumber(nhsNumber));
@@ -441,6 +471,9 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     ...(sandbox ? { sandbox } : {}),
     handleLaunchArgs,
     openSandboxSession,
+    setPdfPrinter(printer) {
+      printPdf = printer;
+    },
     async close() {
       stopRetention();
       session?.dispose();
@@ -468,6 +501,17 @@ function loggingFailures(logger: AppLogger, handlers: BridgeHandlers): BridgeHan
     };
   }
   return wrapped as unknown as BridgeHandlers;
+}
+
+/** A caseload's problems (nothing booked, server down, unusable entries) listed as failures before the patients. */
+function caseloadProblemsIn(problems: string[]): (report: PrefetchReport) => PrefetchReport {
+  const listed = problems.map((message) => ({ nhsNumber: '', ok: false, message }));
+  return (report) => ({
+    ...report,
+    total: report.total + listed.length,
+    done: report.done + listed.length,
+    results: [...listed, ...report.results],
+  });
 }
 
 /** Names and local ids of an opened patient, so no later log line can carry them. */
@@ -510,6 +554,7 @@ function configurationProblem(
     policy: loaded,
     handleLaunchArgs: async () => undefined,
     openSandboxSession: refuse,
+    setPdfPrinter: () => undefined,
     close: async () => undefined,
   };
 }
@@ -528,4 +573,14 @@ const handlerNames: Record<keyof BridgeHandlers, true> = {
   'session:sign-out': true,
   'audit:handover-exported': true,
   'document:get': true,
+  'handover:save-pdf': true,
 };
+
+/** The file name carries no patient identifier: only the time it was made. */
+async function saveHandoverPdf(pdf: Uint8Array, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const path = join(dir, `Handover summary ${stamp}.pdf`);
+  await writeFile(path, pdf, { mode: 0o600 });
+  return path;
+}

@@ -3,12 +3,10 @@
 // diagnostics on stderr never carry it.
 import type { Command } from 'commander';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
-import type { NhsNumberVerification } from '../../../common/record';
-import { noTokens } from '../../services/auth/token-provider';
-import { loadPolicyForThisMachine } from '../../services/policy';
-import { assembleRecord, sourcesFromPolicy, type RecordRequest } from '../../services/record';
+import { loadMachinePolicy, loadPolicyForThisMachine, type EffectivePolicy } from '../../services/policy';
+import { assembleRecord } from '../../services/record';
 import { formatRecordSummary } from '../../services/record/text-summary';
-import { startSandbox } from '../../../sandbox';
+import { openCliRecordSources } from './cli-record-sources';
 
 interface FetchFlags {
   nhs: string;
@@ -18,55 +16,17 @@ interface FetchFlags {
   sandbox?: boolean;
 }
 
-type Target = Omit<RecordRequest, 'requestId' | 'onEvent'> & { close?: () => Promise<void>; origin: string };
-
-const VERIFICATION_BY_CODE: Record<string, NhsNumberVerification> = { '01': 'verified', '04': 'not-traced' };
-
-async function sandboxTarget(nhs: string, latencyMs: number): Promise<Target> {
-  const sandbox = await startSandbox({ latencyMs, requireAuth: false });
-  const patient = sandbox.patients.find((p) => p.nhsNumber === nhs);
-  const verification = patient?.nhsVerification
-    ? (VERIFICATION_BY_CODE[patient.nhsVerification] ?? 'unverified')
-    : undefined;
-  return {
-    origin: 'built-in sandbox',
-    identity: {
-      nhsNumber: nhs,
-      // As a launch would: only a verified number is used to search other organisations' records.
-      mayQueryRegionalSources: patient ? verification === 'verified' : true,
-      ...(patient ? { eprPatient: patient.epr } : {}),
-      ...(verification ? { verification } : {}),
-    },
-    sources: [
-      { id: 'dcr', name: 'Dorset Care Record', fhirBase: sandbox.urls.dcr },
-      { id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie },
-    ],
-    locator: { id: 'locator', name: 'Record locator', fhirBase: sandbox.urls.locator },
-    tokens: noTokens,
-    close: () => sandbox.close(),
-  };
-}
-
-async function policyTarget(nhs: string): Promise<Target | undefined> {
+/** This machine's policy; with --sandbox a broken policy does not matter (the defaults stand in). */
+async function policyFor(flags: FetchFlags): Promise<EffectivePolicy> {
   const loaded = await loadPolicyForThisMachine();
-  if (!loaded.ok) {
-    throw new Error(
-      `Configuration problem: ${loaded.problems.map((p) => `${p.key} ${p.message}`).join('; ')} — nothing was fetched`,
-    );
+  if (loaded.ok) return loaded.policy;
+  if (flags.sandbox) {
+    const defaults = await loadMachinePolicy({});
+    if (defaults.ok) return defaults.policy;
   }
-  if (loaded.policy.sources.length === 0) return undefined;
-  const needsSignIn = loaded.policy.sources.filter((s) => s.auth.type !== 'none').map((s) => s.name);
-  if (needsSignIn.length) {
-    throw new Error(
-      `${needsSignIn.join(', ')} need SMART Backend Services sign-in, which the fetch command does not perform yet`,
-    );
-  }
-  return {
-    origin: 'machine policy',
-    identity: { nhsNumber: nhs, mayQueryRegionalSources: true },
-    ...sourcesFromPolicy(loaded.policy),
-    tokens: noTokens,
-  };
+  throw new Error(
+    `Configuration problem: ${loaded.problems.map((p) => `${p.key} ${p.message}`).join('; ')} — nothing was fetched`,
+  );
 }
 
 export function registerFetchCommand(program: Command): void {
@@ -89,10 +49,20 @@ export function registerFetchCommand(program: Command): void {
         throw new Error('--latency must be a number of milliseconds');
       if (!Number.isFinite(deadlineMs) || deadlineMs <= 0)
         throw new Error('--deadline must be a number of milliseconds');
-      const target = (!flags.sandbox && (await policyTarget(nhs))) || (await sandboxTarget(nhs, latencyMs));
+      const target = await openCliRecordSources(await policyFor(flags), {
+        latencyMs,
+        ...(flags.sandbox ? { sandbox: true } : {}),
+      });
       try {
         const started = Date.now();
-        const record = await assembleRecord({ ...target, requestId: 'cli', options: { deadlineMs } });
+        const record = await assembleRecord({
+          requestId: 'cli',
+          identity: { nhsNumber: nhs, mayQueryRegionalSources: true, ...target.identity(nhs) },
+          sources: target.sources,
+          ...(target.locator ? { locator: target.locator } : {}),
+          tokens: target.tokens,
+          options: { deadlineMs },
+        });
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
         } else {
@@ -101,7 +71,7 @@ export function registerFetchCommand(program: Command): void {
         }
         if (record.sources.some((s) => s.state === 'failed')) process.exitCode = 2;
       } finally {
-        await target.close?.();
+        await target.close();
       }
     });
 }

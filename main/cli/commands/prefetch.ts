@@ -1,76 +1,79 @@
-// `wessex prefetch --file caseload.csv [--pin]`: fetch a caseload into the offline cache before going out of
-// signal. NHS numbers appear on the terminal for the user; they are never written to a log.
+// `wessex prefetch --file caseload.csv | --list <id> | --appointments-today --practitioner <id> [--pin]`: fetch a
+// caseload into the offline cache before going out of signal. Lists and appointments are read from the first
+// configured source with its Backend Services token, as the app does. NHS numbers appear on the terminal for
+// the user; they are never written to a log.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { noTokens } from '../../services/auth/token-provider';
-import { loadSensitiveCodes } from '../../services/governance';
-import { createGovernedLiveFetch, RecordOpener } from '../../services/offline';
+import { londonDate } from '../../../common/london-date';
 import {
-  caseloadFromList,
-  parseNhsNumberList,
-  prefetchRecords,
-  type ListProblem,
-  type ParsedNhsNumberList,
-} from '../../services/prefetch';
+  lookUpCaseload,
+  practitionerReference,
+  type CaseloadFrom,
+} from '../../services/composition/caseload-lookup';
+import { loadSensitiveCodes } from '../../services/governance';
+import { createKeytarSecretStore } from '../../services/keystore/secret-store';
+import { createGovernedLiveFetch, RecordOpener } from '../../services/offline';
+import { parseNhsNumberList, prefetchRecords, type ListProblem } from '../../services/prefetch';
 import type { EffectivePolicy, RoleAccess } from '../../services/policy';
-import { sourcesFromPolicy, type EngineSource, type RecordIdentity } from '../../services/record';
-import { startSandbox } from '../../../sandbox';
 import { loadPolicyOrExplain, nhsForTerminal, openCliCache, type DataDirOption } from './cache-cli-support';
+import { openCliRecordSources, type CliRecordSources } from './cli-record-sources';
 
 interface PrefetchCliOptions extends DataDirOption {
   sandbox?: boolean;
   file?: string;
   list?: string;
+  appointmentsToday?: boolean;
+  practitioner?: string;
   pin?: boolean;
   role: string;
   concurrency: string;
 }
 
-function readCaseloadFile(file: string) {
+/** NHS numbers to prefetch and the lines/entries that could not be used. */
+interface Caseload {
+  nhsNumbers: string[];
+  problems: ListProblem[];
+  /** Plain-words reasons the caseload source gave nothing (or not everything). */
+  sourceProblems: string[];
+}
+
+function readCaseloadFile(file: string): Caseload {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     throw new Error(`The caseload file ${file} could not be read.`);
   }
-  return parseNhsNumberList(text);
+  return { ...parseNhsNumberList(text), sourceProblems: [] };
 }
 
-interface Target {
-  sources: EngineSource[];
-  locator?: EngineSource;
-  identity?: (nhs: string) => Partial<Omit<RecordIdentity, 'nhsNumber'>>;
-  close?: () => Promise<void>;
-}
-
-function policyTarget(policy: EffectivePolicy): Target {
-  const needsSignIn = policy.sources.filter((s) => s.auth.type !== 'none').map((s) => s.name);
-  if (needsSignIn.length) {
-    throw new Error(
-      `${needsSignIn.join(', ')} need SMART Backend Services sign-in, which prefetch does not perform yet.`,
-    );
+/** Where the caseload comes from: a file, a FHIR List, or the practitioner's appointments today. */
+function chooseCaseload(options: PrefetchCliOptions): { file: string } | CaseloadFrom {
+  const chosen = [options.file, options.list, options.appointmentsToday].filter(Boolean).length;
+  if (chosen !== 1) {
+    throw new Error('Give exactly one of --file <caseload.csv>, --list <id> or --appointments-today.');
   }
-  return sourcesFromPolicy(policy);
+  if (options.practitioner !== undefined && !practitionerReference(options.practitioner)) {
+    throw new Error(`"${options.practitioner}" is not a Practitioner id or reference.`);
+  }
+  if (options.file) return { file: options.file };
+  if (options.list) return { kind: 'list', listId: options.list };
+  if (!options.practitioner) throw new Error('--appointments-today needs --practitioner <id>.');
+  return { kind: 'appointments', date: londonDate(new Date()) };
 }
 
-/** The built-in sandbox, as `wessex fetch` uses it when no sources are configured. */
-async function sandboxTarget(): Promise<Target> {
-  const sandbox = await startSandbox({ requireAuth: false });
-  console.error('Using the built-in Wessex sandbox (synthetic patients).');
-  return {
-    sources: [
-      { id: 'dcr', name: 'Dorset Care Record', fhirBase: sandbox.urls.dcr },
-      { id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie },
-    ],
-    locator: { id: 'locator', name: 'Record locator', fhirBase: sandbox.urls.locator },
-    identity: (nhs) => {
-      const patient = sandbox.patients.find((p) => p.nhsNumber === nhs);
-      return patient
-        ? { eprPatient: patient.epr, mayQueryRegionalSources: patient.nhsVerification === '01' }
-        : {};
-    },
-    close: () => sandbox.close(),
-  };
+async function caseloadFrom(
+  from: CaseloadFrom,
+  options: PrefetchCliOptions,
+  target: CliRecordSources,
+): Promise<Caseload> {
+  const found = await lookUpCaseload({
+    source: target.sources[0],
+    tokens: target.tokens,
+    practitioner: practitionerReference(options.practitioner),
+    from,
+  });
+  return { nhsNumbers: found.nhsNumbers, problems: [], sourceProblems: found.problems };
 }
 
 function printProblems(problems: ListProblem[]): void {
@@ -83,6 +86,8 @@ export function registerPrefetchCommand(program: Command): void {
     .description('Fetch a caseload of patients into the encrypted offline cache')
     .option('--file <file>', 'a CSV or text file with one NHS number a line')
     .option('--list <id>', 'a FHIR List (caseload) on the first configured source')
+    .option('--appointments-today', 'the patients with appointments today (with --practitioner)')
+    .option('--practitioner <id>', 'whose appointments: a Practitioner id on the first configured source')
     .option('--pin', 'keep for the caseload (pinned) retention period')
     .option('--role <code>', 'the role whose access rules apply (policy roleMapping)', 'paramedic')
     .option('--concurrency <n>', 'patients fetched at once', '4')
@@ -92,14 +97,19 @@ export function registerPrefetchCommand(program: Command): void {
       const policy = await loadPolicyOrExplain();
       const access = policy.roleMapping[options.role];
       if (!access) throw new Error(`The role "${options.role}" is not in the policy's roleMapping.`);
-      if (!options.file && !options.list) throw new Error('Give --file <caseload.csv> or --list <id>.');
-      const fromFile = options.file ? readCaseloadFile(options.file) : undefined;
-      const target =
-        options.sandbox || policy.sources.length === 0 ? await sandboxTarget() : policyTarget(policy);
+      const from = chooseCaseload(options);
+      const fromFile = 'file' in from ? readCaseloadFile(from.file) : undefined;
+      const secretStore = createKeytarSecretStore();
+      const target = await openCliRecordSources(policy, {
+        ...(options.sandbox ? { sandbox: true } : {}),
+        secretStore,
+      });
+      if (target.sandbox) console.error('Using the built-in Wessex sandbox (synthetic patients).');
       try {
-        await run(options, policy, access, target, fromFile);
+        const caseload = fromFile ?? (await caseloadFrom(from as CaseloadFrom, options, target));
+        await run(options, policy, access, target, caseload);
       } finally {
-        await target.close?.();
+        await target.close();
       }
     });
 }
@@ -108,11 +118,12 @@ async function run(
   options: PrefetchCliOptions,
   policy: EffectivePolicy,
   access: RoleAccess,
-  target: Target,
-  fromFile: ParsedNhsNumberList | undefined,
+  target: CliRecordSources,
+  list: Caseload,
 ): Promise<void> {
-  const first = target.sources[0];
-  const list = fromFile ?? (await caseloadFromList({ fhirBase: first?.fhirBase ?? '' }, options.list ?? ''));
+  if (list.nhsNumbers.length === 0 && list.sourceProblems.length)
+    throw new Error(list.sourceProblems.join('\n'));
+  for (const problem of list.sourceProblems) console.error(problem);
   if (list.problems.length) {
     console.error(`${list.problems.length} line(s) of the caseload could not be used:`);
     printProblems(list.problems);
@@ -125,8 +136,8 @@ async function run(
     const fetchLive = createGovernedLiveFetch({
       sources,
       ...(locator ? { locator } : {}),
-      tokens: noTokens,
-      ...(target.identity ? { identity: target.identity } : {}),
+      tokens: target.tokens,
+      identity: target.identity,
       governance: {
         access,
         sensitive: loadSensitiveCodes(policy.sensitiveCodeListPath),
@@ -158,7 +169,7 @@ async function run(
       console.log(`${failed.length} failed:`);
       for (const r of failed) console.log(`  ✗ ${nhsForTerminal(r.nhsNumber)} — ${r.message ?? 'failed'}`);
     }
-    if (failed.length || list.problems.length) process.exitCode = 2;
+    if (failed.length || list.problems.length || list.sourceProblems.length) process.exitCode = 2;
   } finally {
     cache.close();
   }

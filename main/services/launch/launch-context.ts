@@ -8,6 +8,8 @@ import { nhsIdentityOf, type NhsIdentity } from './nhs-identity';
 
 export interface LaunchUser {
   fhirUser?: string;
+  /** The signed-in Practitioner as a relative reference ("Practitioner/<id>" on the EPR), when known. */
+  practitioner?: string;
   display: string;
   /** Role code the machine policy's roleMapping is keyed by (e.g. "paramedic"); "unknown" when not found. */
   roleCode: string;
@@ -83,8 +85,10 @@ export async function resolveUser(
       const practitioner = ref
         ? await readResource<Practitioner>(fetch, new URL(ref, `${fhirBase}/`).toString(), 'Practitioner')
         : undefined;
+      const practitionerId = ref ? /(?:^|\/)Practitioner\/([^/]+)$/.exec(ref)?.[1] : undefined;
       return {
         ...fallback,
+        ...(practitionerId ? { practitioner: `Practitioner/${practitionerId}` } : {}),
         display: displayName(practitioner?.name) ?? role?.practitioner?.display ?? fallback.display,
         ...roleFrom(role),
         roleDisplay: roleFrom(role).roleDisplay ?? nrbac?.role_name,
@@ -98,7 +102,12 @@ export async function resolveUser(
         ? ((await search.json()) as { entry?: { resource?: PractitionerRole }[] })
         : undefined;
       const role = bundle?.entry?.find((e) => e.resource?.resourceType === 'PractitionerRole')?.resource;
-      return { ...fallback, display: displayName(practitioner?.name) ?? fallback.display, ...roleFrom(role) };
+      return {
+        ...fallback,
+        practitioner: `Practitioner/${id}`,
+        display: displayName(practitioner?.name) ?? fallback.display,
+        ...roleFrom(role),
+      };
     }
   } catch (error) {
     // A fhirUser on another server is not followed (the token would have to go there).

@@ -41,10 +41,10 @@ class CaseloadClient {
       },
       signal: this.server.signal,
     });
-    if (!res.ok)
-      throw new Error(
-        `The caseload server answered ${res.status} for ${url.pathname.split('/').slice(-2, -1)[0] ?? 'a request'}.`,
-      );
+    if (!res.ok) {
+      const type = url.pathname.split('/').find((segment) => /^[A-Z][A-Za-z]+$/.test(segment));
+      throw new Error(`The caseload server answered ${res.status} for ${type ?? 'a request'}.`);
+    }
     const body: unknown = await res.json();
     if (!isObject(body)) throw new Error('The caseload server sent something that is not FHIR JSON.');
     return body;
@@ -124,6 +124,25 @@ export async function caseloadFromList(server: CaseloadServer, listId: string): 
         String(item.reference ?? '').includes('Patient/'),
     );
   return resolvePatients(client, refs, new Map());
+}
+
+/**
+ * The id of the current caseload List the practitioner (e.g. "Practitioner/123") keeps on this server
+ * (List.code "caseload", List.source the practitioner), or undefined when there is none.
+ */
+export async function findCaseloadList(
+  server: CaseloadServer,
+  practitioner: string,
+): Promise<string | undefined> {
+  const client = new CaseloadClient(server);
+  const url = new URL('List', new URL(`${server.fhirBase.replace(/\/$/, '')}/`));
+  url.searchParams.set('code', 'caseload');
+  url.searchParams.set('source', practitioner);
+  url.searchParams.set('status', 'current');
+  const lists = (await client.search(url)).filter(
+    (r) => r.resourceType === 'List' && typeof r.id === 'string',
+  );
+  return lists[0]?.id as string | undefined;
 }
 
 /** Patients with appointments on `date` (YYYY-MM-DD) for the practitioner (e.g. "Practitioner/123"). */

@@ -2,5 +2,5 @@ export { prefetchRecords } from './prefetch';
 export type { PrefetchOptions, PrefetchReport, PrefetchResult } from './prefetch';
 export { parseNhsNumberList } from './nhs-number-list';
 export type { ListProblem, ParsedNhsNumberList } from './nhs-number-list';
-export { caseloadFromList, caseloadFromAppointments } from './caseload-source';
+export { caseloadFromList, caseloadFromAppointments, findCaseloadList } from './caseload-source';
 export type { CaseloadResult, CaseloadServer } from './caseload-source';

@@ -50,6 +50,9 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
 
     const finish = (record: WessexRecord) => {
       if (requestRef.current !== requestId) return;
+      // The progressive copies are superseded: let them go (a large record is hundreds of MB otherwise).
+      sections.clear();
+      sources.clear();
       window.__wessexRecordReadyAt = performance.now();
       setLoad({
         nhsNumber,
