@@ -101,6 +101,8 @@ export interface AppState {
   /** Plain-words notices the user must see once (e.g. the offline store was reset after key loss). */
   notices: string[];
   defaultView: 'urgent-care' | 'full-summary';
+  /** Legitimate-relationship reasons a direct sign-in must choose from (break-glass is separate). */
+  accessReasons: { code: string; label: string }[];
 }
 
 export interface PrefetchProgress {

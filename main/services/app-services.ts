@@ -26,7 +26,7 @@ import { RecordAccess } from './composition/record-access';
 import { lookUpCaseload, practitionerOf } from './composition/caseload-lookup';
 import { resolveRecordSources } from './composition/record-sources';
 import { usesSandbox } from './composition/sandbox-policy';
-import { loadSensitiveCodes } from './governance';
+import { ACCESS_REASONS, loadSensitiveCodes, type LockClock } from './governance';
 import { createAppLogger, logDirectory, type AppLogger } from './logging';
 import { createKeytarSecretStore, KeystoreUnavailableError, type SecretStore } from './keystore/secret-store';
 import { isAuthorizationCallback, parseLaunchArgv, SmartLaunchService, type LaunchResult } from './launch';
@@ -52,6 +52,8 @@ export interface AppServicesOptions {
    */
   sandboxLaunch?: { userId: string; patientKey: string } | false;
   clock?: () => Date;
+  /** The inactivity lock's clock (tests advance it instead of waiting 15 minutes). */
+  lockClock?: LockClock;
   /** Where saved handover PDFs go (the user's Documents folder in the app). */
   exportDir?: string;
   /** Default: the redacting file log in the data directory's logs folder. */
@@ -169,6 +171,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       launch: result,
       roleMapping: policy.roleMapping,
       inactivityLockMinutes: policy.inactivityLockMinutes,
+      ...(options.lockClock ? { lockClock: options.lockClock } : {}),
       onLock: () => {
         lastRecords.clear();
         emit('session:changed', session?.info() ?? null);
@@ -283,6 +286,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
         demonstrates: p.demonstrates,
       })),
       notices: notices.splice(0),
+      accessReasons: ACCESS_REASONS.map(({ code, label }) => ({ code, label })),
       defaultView: session?.access === 'urgent-care-and-documents' ? 'urgent-care' : 'full-summary',
     }),
 
@@ -540,6 +544,7 @@ function configurationProblem(
     policy: { ok: false, problems: loaded.problems.map((p) => ({ key: p.key, message: p.message })) },
     sandboxPatients: [],
     notices: [],
+    accessReasons: [],
     defaultView: 'full-summary',
   };
   const handlers = Object.fromEntries(

@@ -1,18 +1,21 @@
 import { useState, type FormEvent } from 'react';
-import type { SessionInfo } from '../../../preload/contract';
+import type { AppState, SessionInfo } from '../../../preload/contract';
 import { errorMessage, invoke } from '../bridge';
 
-// Codes as main/services/governance/access-reason.ts accepts them (main validates; this is the menu).
-const REASONS = [
-  { code: 'direct-care', label: 'I am providing direct care to this patient' },
-  { code: 'emergency-care', label: 'Emergency or urgent care (999, 111, out of hours)' },
-  { code: 'referral', label: 'Responding to a referral or handover of care' },
-  { code: 'care-coordination', label: 'Coordinating this patient’s care (discharge, care planning)' },
-];
+// Main checks the same minimum (main/services/governance/access-reason.ts); saying it here saves a round trip.
 const MIN_BREAK_GLASS_REASON = 10;
 
-/** A standalone session has no EPR context: say why you are looking, or break the glass with a reason. */
-export function ReasonForAccess({ onDeclared }: { onDeclared: (s: SessionInfo) => void }) {
+/**
+ * A standalone session has no EPR context: say why you are looking (from main's list, AppState.accessReasons),
+ * or break the glass with a reason in your own words.
+ */
+export function ReasonForAccess({
+  reasons,
+  onDeclared,
+}: {
+  reasons: AppState['accessReasons'];
+  onDeclared: (s: SessionInfo) => void;
+}) {
   const [reason, setReason] = useState('');
   const [breakGlass, setBreakGlass] = useState(false);
   const [freeText, setFreeText] = useState('');
@@ -57,7 +60,7 @@ export function ReasonForAccess({ onDeclared }: { onDeclared: (s: SessionInfo) =
         <fieldset className="nhsuk-fieldset" disabled={breakGlass}>
           <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Reason for access</legend>
           <div className="nhsuk-radios">
-            {REASONS.map((r) => (
+            {reasons.map((r) => (
               <div className="nhsuk-radios__item" key={r.code}>
                 <input
                   className="nhsuk-radios__input"
@@ -93,6 +96,11 @@ export function ReasonForAccess({ onDeclared }: { onDeclared: (s: SessionInfo) =
           <label className="nhsuk-label" htmlFor="reason-text">
             {breakGlass ? 'Reason for emergency access (required)' : 'More detail (optional)'}
           </label>
+          {breakGlass && (
+            <div className="nhsuk-hint" id="reason-text-hint">
+              In your own words, at least {MIN_BREAK_GLASS_REASON} characters. It is recorded and reviewed.
+            </div>
+          )}
           <textarea
             className="nhsuk-textarea"
             id="reason-text"
@@ -101,6 +109,7 @@ export function ReasonForAccess({ onDeclared }: { onDeclared: (s: SessionInfo) =
             value={freeText}
             onChange={(e) => setFreeText(e.target.value)}
             aria-required={breakGlass}
+            aria-describedby={breakGlass ? 'reason-text-hint' : undefined}
           />
         </div>
         <button type="submit" className={breakGlass ? 'nhsuk-button nhsuk-button--warning' : 'nhsuk-button'}>
