@@ -187,3 +187,19 @@ export type RecordEvent =
     }
   | { type: 'record'; requestId: string; record: WessexRecord }
   | { type: 'error'; requestId: string; message: string };
+
+/** A record with nothing in it yet: the start of progressive paint, or a container for a section's items. */
+export function emptyRecord(patient: PatientSummary = { name: '', verification: 'unknown' }): WessexRecord {
+  return {
+    patient,
+    sources: [],
+    items: [],
+    conflicts: [],
+    identityWarnings: [],
+    pointers: [],
+    withheld: { count: 0, reasons: [] },
+    dissent: false,
+    assembledAt: '',
+    ungrantedScopes: [],
+  };
+}

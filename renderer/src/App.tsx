@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { AppState, SessionInfo } from '../../preload/contract';
 import { errorMessage, invoke } from './bridge';
+import { BreakGlassBanner } from './components/BreakGlassBanner';
 import { useAppState } from './state/useAppState';
 import { CacheScreen } from './screens/CacheScreen';
 import { ConfigurationProblem } from './screens/ConfigurationProblem';
@@ -9,6 +10,7 @@ import { PatientPicker } from './screens/PatientPicker';
 import { PrefetchScreen } from './screens/PrefetchScreen';
 import { ReasonForAccess } from './screens/ReasonForAccess';
 import { RecordScreen } from './screens/RecordScreen';
+import { SignedOut } from './screens/SignedOut';
 
 type Screen =
   | { kind: 'record'; nhsNumber: string; preferOffline: boolean }
@@ -78,26 +80,36 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
       : { kind: 'picker' },
   );
   const [signOutError, setSignOutError] = useState<string>();
-  const [signedOut, setSignedOut] = useState(false);
+
+  // A launch from the EPR while the viewer is open (second instance, or the sign-in callback) brings a
+  // session with another patient in context: open that patient. Lock, unlock and reason changes keep the
+  // same context patient and leave the clinician where they are.
+  const contextPatient = session?.patientNhsNumber;
+  const seenContextPatient = useRef(contextPatient);
+  useEffect(() => {
+    if (contextPatient === seenContextPatient.current) return;
+    seenContextPatient.current = contextPatient;
+    if (!contextPatient) return;
+    setScreen((current) =>
+      current.kind === 'record' && current.nhsNumber === contextPatient && !current.preferOffline
+        ? current
+        : { kind: 'record', nhsNumber: contextPatient, preferOffline: false },
+    );
+  }, [contextPatient]);
+  // Signed out (here or by main): whoever signs in next starts from the patient search.
+  const signedIn = !!session;
+  useEffect(() => {
+    if (!signedIn) setScreen({ kind: 'picker' });
+  }, [signedIn]);
 
   if (!state.policy.ok) return <ConfigurationProblem problems={state.policy.problems} />;
-  if (signedOut || !session) {
-    return (
-      <main className="wx-page" id="main" data-testid="signed-out">
-        <h1>You are signed out</h1>
-        <p>Open the viewer from your clinical system to see a patient’s record.</p>
-      </main>
-    );
-  }
-  if (session?.locked) return <LockScreen onUnlocked={setSession} />;
-  if (needsReason(session)) return <ReasonForAccess onDeclared={setSession} />;
+  if (!session) return <SignedOut onSignedIn={setSession} />;
+  if (session.locked) return <LockScreen onUnlocked={setSession} />;
+  if (needsReason(session)) return <ReasonForAccess reasons={state.accessReasons} onDeclared={setSession} />;
 
   const signOut = () =>
     invoke('session:sign-out', {}).then(
-      () => {
-        setSignedOut(true);
-        setSession(undefined);
-      },
+      () => setSession(undefined),
       (e: unknown) => setSignOutError(errorMessage(e)),
     );
   const open = (nhsNumber: string, preferOffline = false) =>
@@ -109,6 +121,7 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
         Skip to main content
       </a>
       <Header session={session} screen={screen.kind} onNavigate={setScreen} onSignOut={signOut} />
+      {session.breakGlass && <BreakGlassBanner breakGlass={session.breakGlass} />}
       {state.notices.length > 0 && (
         <div className="wx-notice wx-notice--warning wx-screen-only" role="alert" data-testid="app-notices">
           {state.notices.map((n) => (

@@ -1,7 +1,7 @@
 // Caseload prefetch against the real sandbox, engine, governance and an encrypted cache in a temp dir.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Resource } from '../../common/fhir';
-import { NHS_NUMBER_SYSTEM } from '../../common/nhs-number';
+import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../../common/nhs-number';
 import { noTokens } from '../../main/services/auth/token-provider';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import { loadSensitiveCodes } from '../../main/services/governance';
@@ -10,6 +10,7 @@ import {
   caseloadFromAppointments,
   caseloadFromList,
   parseNhsNumberList,
+  NOT_KNOWN_MESSAGE,
   prefetchRecords,
   type PrefetchReport,
 } from '../../main/services/prefetch';
@@ -156,4 +157,28 @@ describe('prefetch', () => {
     });
     expect((await cache.list()).map((r) => r.nhsNumber)).toEqual([nhs('frail')]);
   });
+
+  it('reports an NHS number no Wessex source knows as a failure and keeps nothing offline for it', async () => {
+    const unknown = unusedNhsNumber();
+    const report = await prefetchRecords({ nhsNumbers: [nhs('frail'), unknown], opener: opener() });
+    const byNhs = Object.fromEntries(report.results.map((r) => [r.nhsNumber, r]));
+    expect(byNhs[unknown]).toEqual({ nhsNumber: unknown, ok: false, message: NOT_KNOWN_MESSAGE });
+    expect(NOT_KNOWN_MESSAGE).toBe('Not known to any Wessex source.');
+    expect(byNhs[nhs('frail')]?.ok).toBe(true);
+    expect((await cache.list()).map((r) => r.nhsNumber)).toEqual([nhs('frail')]);
+    expect(await cache.meta(unknown)).toBeUndefined();
+  });
 });
+
+/** A valid 999-range NHS number that none of the sandbox patients has. */
+function unusedNhsNumber(): string {
+  const taken = new Set(sandbox.patients.map((p) => p.nhsNumber));
+  for (let n = 999_000_000; n < 999_999_999; n++) {
+    const candidate = `${n}`.padStart(9, '0');
+    for (let check = 0; check <= 9; check++) {
+      const number = `${candidate}${check}`;
+      if (isValidNhsNumber(number) && !taken.has(number)) return number;
+    }
+  }
+  throw new Error('no unused NHS number');
+}

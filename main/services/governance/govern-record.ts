@@ -3,7 +3,13 @@
 // (incl. codes the patient asked not to share) → role access. Withheld items are only counted, with generic
 // reasons; nothing about what was withheld survives in the returned record.
 import type { Consent, Resource } from '../../../common/fhir';
-import type { RecordEvent, RecordItem, RecordPointer, WessexRecord } from '../../../common/record';
+import {
+  emptyRecord,
+  type RecordEvent,
+  type RecordItem,
+  type RecordPointer,
+  type WessexRecord,
+} from '../../../common/record';
 import type { RoleAccess } from '../policy/schema';
 import { findDissent, type DissentFinding } from './dissent';
 import { applyRoleAccess, SECTIONS_FOR_ACCESS } from './role-access';
@@ -174,17 +180,6 @@ export function governRecordEvent(event: RecordEvent, options: GovernOptions): R
   if (event.type === 'record') return { ...event, record: governRecord(event.record, options) };
   if (event.type !== 'section') return event;
   if (!SECTIONS_FOR_ACCESS[options.access].includes(event.section)) return { ...event, items: [] };
-  const shell: WessexRecord = {
-    patient: { name: '', verification: 'unknown' },
-    sources: [],
-    items: event.items,
-    conflicts: [],
-    identityWarnings: [],
-    pointers: [],
-    withheld: { count: 0, reasons: [] },
-    dissent: false,
-    assembledAt: '',
-    ungrantedScopes: [],
-  };
+  const shell: WessexRecord = { ...emptyRecord(), items: event.items };
   return { ...event, items: governRecord(shell, options).items };
 }

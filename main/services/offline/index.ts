@@ -1,4 +1,4 @@
-export { RecordOpener, OfflineUnavailableError } from './record-opener';
+export { RecordOpener, OfflineUnavailableError, notFoundAnywhere } from './record-opener';
 export type { LiveFetch, OpenedRecord, RecordOpenerOptions } from './record-opener';
 export { sourcesUnreachable, isNetworkError } from './reachability';
 export { mergeIncremental, mergeFull } from './refresh-merge';

@@ -101,8 +101,9 @@ export class RecordOpener {
       const offline = await this.openOffline(nhs);
       return offline ?? { record: live, from: 'live' };
     }
-    // Nothing answered (identity not safe to search, for example): nothing worth keeping offline.
-    if (!live.sources.some((s) => s.state === 'complete' || s.state === 'partial')) {
+    // Nothing answered (identity not safe to search, for example), or every source answered that it does
+    // not know this NHS number: nothing worth keeping offline.
+    if (!live.sources.some((s) => s.state === 'complete' || s.state === 'partial') || notFoundAnywhere(live)) {
       return { record: live, from: 'live' };
     }
     if (!cached || !meta) {
@@ -132,4 +133,9 @@ export class RecordOpener {
     if (!offline) throw new OfflineUnavailableError();
     return offline;
   }
+}
+
+/** The engine's verdict that no Wessex source holds this NHS number (all reached, none found it). */
+export function notFoundAnywhere(record: WessexRecord): boolean {
+  return record.identityWarnings.some((w) => w.kind === 'not-found');
 }

@@ -1,4 +1,4 @@
-export { prefetchRecords } from './prefetch';
+export { prefetchRecords, NOT_KNOWN_MESSAGE } from './prefetch';
 export type { PrefetchOptions, PrefetchReport, PrefetchResult } from './prefetch';
 export { parseNhsNumberList } from './nhs-number-list';
 export type { ListProblem, ParsedNhsNumberList } from './nhs-number-list';

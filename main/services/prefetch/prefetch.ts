@@ -1,7 +1,7 @@
 // Caseload prefetch: open each patient's record (live, saved pinned in the offline cache), a few at a time,
 // reporting every patient's outcome as it happens. A failure is listed, never hidden or retried silently.
 import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
-import type { RecordOpener } from '../offline/record-opener';
+import { notFoundAnywhere, type RecordOpener } from '../offline/record-opener';
 import { formatAsOf } from '../../../common/offline-banner';
 
 export interface PrefetchResult {
@@ -29,6 +29,9 @@ export interface PrefetchOptions {
   clock?: () => Date;
 }
 
+/** Every source answered and none holds this NHS number (nothing is saved for it). */
+export const NOT_KNOWN_MESSAGE = 'Not known to any Wessex source.';
+
 function failureMessage(error: unknown): string {
   return error instanceof Error && error.message ? error.message : 'The record could not be fetched.';
 }
@@ -51,6 +54,9 @@ export async function prefetchRecords(options: PrefetchOptions): Promise<Prefetc
           ok: false,
           message: `The record sources could not be reached; the offline copy from ${asOf} is kept.`,
         };
+      }
+      if (notFoundAnywhere(opened.record)) {
+        return { nhsNumber: nhs, ok: false, message: NOT_KNOWN_MESSAGE };
       }
       const answered = (s: { state: string }) => s.state === 'complete' || s.state === 'partial';
       const failed = opened.record.sources.filter((s) => !answered(s));

@@ -1,27 +1,11 @@
 import type { WessexRecord } from '../../../common/record';
 import { explainScope, formatDateTime, notices, SECTION_TITLES } from '../../../common/summary';
-import type { SessionInfo } from '../../../preload/contract';
 
-/** The honesty notices: offline age, failures, withheld, dissent, scopes not granted, break-glass. */
-export function RecordNotices({
-  record,
-  session,
-  now,
-}: {
-  record: WessexRecord;
-  session?: SessionInfo;
-  now: Date;
-}) {
+/** The honesty notices: offline age, failures, withheld, dissent, scopes not granted (break-glass: App). */
+export function RecordNotices({ record, now }: { record: WessexRecord; now: Date }) {
   const n = notices(record, now);
   return (
     <div className="wx-notices">
-      {session?.breakGlass && (
-        <div className="wx-notice wx-notice--danger" role="alert" data-testid="break-glass-banner">
-          <strong>Emergency access (break-glass) in use.</strong> Reason recorded: “
-          {session.breakGlass.reason}” at {formatDateTime(session.breakGlass.at)}. This access is audited and
-          will be reviewed.
-        </div>
-      )}
       {n.offline && (
         <div className="wx-notice wx-notice--warning" role="status" data-testid="offline-banner">
           <strong>Offline copy.</strong> This record was saved {formatDateTime(n.offline.asOf)} and is{' '}
@@ -43,7 +27,7 @@ export function RecordNotices({
           Absence of information here does not mean it does not exist.
         </div>
       )}
-      {n.dissent && (
+      {n.dissent && !record.governance?.dissentOverridden && (
         <div className="wx-notice wx-notice--info" role="status" data-testid="dissent-notice">
           <strong>This patient has declined to share their record.</strong> Shared care record information is
           not shown. Ask the patient or their GP practice directly.
@@ -61,7 +45,7 @@ export function RecordNotices({
           {record.governance.hiddenSections.map((s) => SECTION_TITLES[s]).join(', ')}.
         </div>
       )}
-      {n.withheld && (
+      {n.withheld && (!n.dissent || record.governance?.dissentOverridden) && (
         <div className="wx-notice wx-notice--info" role="status" data-testid="withheld-notice">
           Some information is not shown because of confidentiality policy.
         </div>

@@ -11,7 +11,7 @@ import { DocumentsView } from '../views/DocumentsView';
 import { CarePlansView, EncountersView, HistoryView, ImmunisationsView } from '../views/ListViews';
 import { ResultsView } from '../views/ResultsView';
 import { SummaryView } from '../views/SummaryView';
-import { HiddenSections } from '../views/SummarySections';
+import { HiddenSections, WithheldByDissent } from '../views/SummarySections';
 
 const NONE: readonly SectionId[] = [];
 
@@ -135,20 +135,24 @@ export function RecordScreen({
           </div>
         )}
         <HiddenSections.Provider value={record.governance?.hiddenSections ?? NONE}>
-          <SourceStatusPanel sources={load.sources} loading={load.loading} />
-          {complete && <RecordNotices record={record} session={session} now={now} />}
-          {(tab === 'urgent-care' || tab === 'full-summary') && (
-            <SummaryView model={model} arrived={arrived} mode={tab} complete={complete} />
-          )}
-          {tab === 'results' &&
-            (complete ? <ResultsView model={model} /> : <p role="status">Loading results…</p>)}
-          {tab === 'encounters' && <EncountersView model={model} />}
-          {tab === 'documents' && (
-            <DocumentsView model={model} pointers={record.pointers} nhsNumber={nhsNumber} />
-          )}
-          {tab === 'immunisations' && <ImmunisationsView model={model} />}
-          {tab === 'care-plans' && <CarePlansView model={model} />}
-          {tab === 'history' && <HistoryView model={model} />}
+          <WithheldByDissent.Provider
+            value={complete && record.dissent && !record.governance?.dissentOverridden}
+          >
+            <SourceStatusPanel sources={load.sources} loading={load.loading} />
+            {complete && <RecordNotices record={record} now={now} />}
+            {(tab === 'urgent-care' || tab === 'full-summary') && (
+              <SummaryView model={model} arrived={arrived} mode={tab} complete={complete} />
+            )}
+            {tab === 'results' &&
+              (complete ? <ResultsView model={model} /> : <p role="status">Loading results…</p>)}
+            {tab === 'encounters' && <EncountersView model={model} />}
+            {tab === 'documents' && (
+              <DocumentsView model={model} pointers={record.pointers} nhsNumber={nhsNumber} />
+            )}
+            {tab === 'immunisations' && <ImmunisationsView model={model} />}
+            {tab === 'care-plans' && <CarePlansView model={model} />}
+            {tab === 'history' && <HistoryView model={model} />}
+          </WithheldByDissent.Provider>
         </HiddenSections.Provider>
         <p className="wx-muted wx-footnote">
           Record assembled {record.assembledAt ? formatDateTime(record.assembledAt) : '…'} from{' '}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AppState, SessionInfo } from '../../../preload/contract';
 import { errorMessage, invoke, onBridgeEvent } from '../bridge';
 
@@ -16,21 +16,32 @@ export function useAppState(): AppStateResult {
   const [state, setState] = useState<AppState>();
   const [error, setError] = useState<string>();
 
+  // Read on start and again after every session change (the default view follows the role). Only the newest
+  // answer is applied; notices already on screen are kept (main hands each one out once).
+  const requestSeq = useRef(0);
+  const loaded = useRef(false);
   const load = useCallback(() => {
+    const seq = ++requestSeq.current;
     invoke('app:get-state', {}).then(
-      (s) => {
-        setState(s);
+      (fresh) => {
+        if (seq !== requestSeq.current) return;
+        loaded.current = true;
+        setState((s) => (s ? { ...fresh, notices: [...s.notices, ...fresh.notices] } : fresh));
         setError(undefined);
       },
-      (e: unknown) => setError(errorMessage(e)),
+      (e: unknown) => {
+        // A failed re-read after start keeps the screen as it is; only a failed start is an error screen.
+        if (seq === requestSeq.current && !loaded.current) setError(errorMessage(e));
+      },
     );
   }, []);
 
   useEffect(() => {
     load();
-    return onBridgeEvent('session:changed', (session) =>
-      setState((s) => (s ? { ...s, session: session ?? undefined } : s)),
-    );
+    return onBridgeEvent('session:changed', (session) => {
+      setState((s) => (s ? { ...s, session: session ?? undefined } : s));
+      load();
+    });
   }, [load]);
 
   const setSession = useCallback(

@@ -1,6 +1,12 @@
 // Opens a record and paints it progressively: source and section events arrive before the full record.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { RecordItem, SectionId, SourceStatus, WessexRecord } from '../../../common/record';
+import {
+  emptyRecord,
+  type RecordItem,
+  type SectionId,
+  type SourceStatus,
+  type WessexRecord,
+} from '../../../common/record';
 import { errorMessage, invoke, newRequestId, onBridgeEvent } from '../bridge';
 
 export interface RecordLoad {
@@ -16,23 +22,14 @@ export interface RecordLoad {
   readyAt?: number;
 }
 
-function emptyRecord(nhsNumber: string): WessexRecord {
-  return {
-    patient: { name: '', nhsNumber, verification: 'unknown' },
-    sources: [],
-    items: [],
-    conflicts: [],
-    identityWarnings: [],
-    pointers: [],
-    withheld: { count: 0, reasons: [] },
-    dissent: false,
-    assembledAt: '',
-    ungrantedScopes: [],
-  };
-}
-
 function initialLoad(nhsNumber: string): RecordLoad {
-  return { nhsNumber, partial: emptyRecord(nhsNumber), sources: [], arrivedSections: [], loading: true };
+  return {
+    nhsNumber,
+    partial: emptyRecord({ name: '', nhsNumber, verification: 'unknown' }),
+    sources: [],
+    arrivedSections: [],
+    loading: true,
+  };
 }
 
 /** One record per mount (the screen is keyed by NHS number); `retry` starts the request again. */
@@ -46,7 +43,7 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
     requestRef.current = requestId;
     const sections = new Map<SectionId, RecordItem[]>();
     const sources = new Map<string, SourceStatus>();
-    const base = emptyRecord(nhsNumber);
+    const base = emptyRecord({ name: '', nhsNumber, verification: 'unknown' });
 
     const finish = (record: WessexRecord) => {
       if (requestRef.current !== requestId) return;

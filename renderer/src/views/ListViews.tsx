@@ -3,11 +3,13 @@ import { useContext } from 'react';
 import type { SectionId } from '../../../common/record';
 import type { SummaryModel } from '../../../common/summary';
 import { ItemTable } from './ItemTable';
-import { HiddenSections } from './SummarySections';
+import { DISSENT_WITHHELD_TEXT, HiddenSections, WithheldByDissent } from './SummarySections';
 
 function RoleHidden({ section }: { section: SectionId }) {
   const hidden = useContext(HiddenSections).includes(section);
-  return hidden ? <p className="wx-muted">Not available for your role.</p> : null;
+  const dissent = useContext(WithheldByDissent);
+  if (hidden) return <p className="wx-muted">Not available for your role.</p>;
+  return dissent ? <p className="wx-muted">{DISSENT_WITHHELD_TEXT}</p> : null;
 }
 
 export function EncountersView({ model }: { model: SummaryModel }) {

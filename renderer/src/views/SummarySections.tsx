@@ -8,6 +8,9 @@ const LIMIT = 50;
 
 /** Sections governance hid for this user's role (record.governance.hiddenSections). */
 export const HiddenSections = createContext<readonly SectionId[]>([]);
+/** The patient declined sharing (not overridden): sections are withheld, never "none recorded". */
+export const WithheldByDissent = createContext(false);
+export const DISSENT_WITHHELD_TEXT = 'Not shown: the patient has declined to share their record.';
 
 export function SectionShell({
   id,
@@ -23,6 +26,7 @@ export function SectionShell({
   children: ReactNode;
 }) {
   const hidden = useContext(HiddenSections).includes(id as SectionId);
+  const dissent = useContext(WithheldByDissent);
   return (
     <section className="wx-section" aria-labelledby={`h-${id}`} data-section={id}>
       <h2 id={`h-${id}`} className="wx-section__title">
@@ -30,6 +34,8 @@ export function SectionShell({
       </h2>
       {hidden ? (
         <p className="wx-muted">Not available for your role.</p>
+      ) : dissent ? (
+        <p className="wx-muted">{DISSENT_WITHHELD_TEXT}</p>
       ) : !arrived ? (
         <p className="wx-muted" role="status">
           Loading…

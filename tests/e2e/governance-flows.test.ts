@@ -1,0 +1,289 @@
+// The information-governance flow as a clinician sees it, in Debian Chromium against the real services on the
+// built-in sandbox: direct sign-in with a reason (and break-glass), withheld sensitive entries, dissent, a
+// second launch from the EPR into the running viewer, the inactivity lock, and logs free of patient data.
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CodeableConcept, Resource } from '../../common/fhir';
+import { formatNhsNumber } from '../../common/nhs-number';
+import { openHarness, type Harness, type HarnessPage } from '../../main/services/desktop-harness';
+import { ACCESS_REASONS, loadSensitiveCodes } from '../../main/services/governance';
+import { hasCodingIn, hasRestrictedLabel } from '../../main/services/governance/sensitive-filter';
+import { followAuthorizationRedirects } from '../../main/services/launch/headless-authorizer';
+import { assertLogsFreeOf, logDirectory } from '../../main/services/logging';
+import type { SandboxPatient } from '../../sandbox';
+import { ManualLockClock } from '../support/manual-lock-clock';
+import { startTestApp, type TestApp } from '../support/app';
+import {
+  SCREENSHOTS,
+  expectQuietPage,
+  screenshot,
+  seriousA11yViolations,
+  showTab,
+  waitForRecord,
+} from './e2e-helpers';
+
+const lockClock = new ManualLockClock();
+/** Launches handed to the "system browser" (see openExternal below), so a test can wait for them. */
+const browserLaunches: Promise<void>[] = [];
+let app: TestApp;
+let harness: Harness;
+let hp: HarnessPage;
+
+beforeAll(async () => {
+  app = await startTestApp({
+    lockClock,
+    // What the OS does for a real EHR launch: the browser follows the authorization server's redirects (the
+    // sandbox approves without a login page) and the app's URI scheme hands the callback to the running app.
+    openExternal: async (url) => {
+      browserLaunches.push(
+        followAuthorizationRedirects(url, fetch).then((callback) => app.services.handleLaunchArgs([callback])),
+      );
+    },
+  });
+  harness = await openHarness({ services: app.services });
+  await mkdir(SCREENSHOTS, { recursive: true });
+  hp = await harness.newPage();
+}, 60_000);
+afterAll(async () => {
+  await harness?.close();
+  await app?.close();
+});
+
+const patient = (key: string): SandboxPatient => app.services.sandbox!.patient(key);
+const familyName = (p: SandboxPatient): string => p.name.split(' ').at(-1)!;
+
+async function expectAccessible(name: string): Promise<void> {
+  await screenshot(hp.page, name);
+  expect(await seriousA11yViolations(hp.page)).toEqual([]);
+  expectQuietPage(hp.log);
+}
+
+/** Waits until the named patient's whole record is on screen. */
+async function waitForPatient(p: SandboxPatient): Promise<void> {
+  await expect
+    .poll(() => hp.page.getByTestId('patient-name').textContent(), { timeout: 20_000 })
+    .toContain(familyName(p));
+  await waitForRecord(hp.page);
+}
+
+describe('direct sign-in (no EPR)', () => {
+  it('asks for a reason; break-glass needs a real reason, then its banner stays on every view', async () => {
+    const { page, log } = hp;
+    const signedOut = page.getByTestId('signed-out');
+    await signedOut.waitFor();
+    expect(await signedOut.textContent()).toMatch(/Open the viewer from your clinical system/);
+    await expectAccessible('governance-signed-out');
+
+    await page.getByRole('button', { name: 'Sign in directly' }).click();
+    const prompt = page.getByTestId('reason-for-access');
+    await prompt.waitFor();
+    expect(await prompt.getByRole('heading', { level: 1 }).textContent()).toBe(
+      'Why are you accessing this record?',
+    );
+    // The list is main's (governance ACCESS_REASONS), not a copy in the renderer.
+    const labels = await prompt.locator('.nhsuk-radios__label').allTextContents();
+    expect(labels).toEqual(ACCESS_REASONS.map((r) => r.label));
+    await expectAccessible('governance-reason-prompt');
+
+    await page.getByLabel(/Emergency access \(break-glass\)/).check();
+    expect(await prompt.textContent()).toMatch(/at least 10 characters/);
+    const reasonBox = page.getByLabel('Reason for emergency access (required)');
+    await reasonBox.fill('urgent');
+    await page.getByRole('button', { name: 'Break the glass and continue' }).click();
+    expect(await prompt.getByRole('alert').textContent()).toMatch(
+      /Enter the reason you need emergency access \(at least 10 characters\)/,
+    );
+    expect(log.calls.filter((c) => c.channel === 'access:declare-reason')).toEqual([]);
+    expect(await page.getByTestId('break-glass-banner').count()).toBe(0);
+    await expectAccessible('governance-break-glass-refused');
+
+    await reasonBox.fill('Cardiac arrest at home, GP surgery closed');
+    await page.getByRole('button', { name: 'Break the glass and continue' }).click();
+    const banner = page.getByTestId('break-glass-banner');
+    await page.getByTestId('patient-picker').waitFor();
+    expect(await banner.textContent()).toMatch(
+      /Emergency access \(break-glass\) in use\. Reason recorded: “Cardiac arrest at home, GP surgery closed”/,
+    );
+    for (const view of ['Caseload prefetch', 'Offline records', 'Find a patient']) {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: view }).click();
+      expect(await banner.isVisible(), `banner on ${view}`).toBe(true);
+    }
+
+    const frail = patient('frail');
+    await page.getByTestId('sandbox-patients').getByRole('button', { name: frail.name }).click();
+    await waitForPatient(frail);
+    expect(await page.getByTestId('nhs-number').textContent()).toContain(formatNhsNumber(frail.nhsNumber));
+    // A paramedic lands on the urgent-care summary, and sees which sections their role does not include.
+    expect(await page.getByTestId('advance-care').textContent()).toMatch(/DNACPR/);
+    expect(await page.getByTestId('role-notice').textContent()).toMatch(
+      /Some sections are not available for your role/,
+    );
+    for (const tab of ['Documents and letters', 'Full summary', 'Urgent care summary']) {
+      await showTab(page, tab);
+      expect(await banner.isVisible(), `banner on ${tab}`).toBe(true);
+    }
+    await expectAccessible('governance-break-glass-record');
+  });
+});
+
+describe('an EPR launch (GP)', () => {
+  it('withholds the sensitive patient’s sensitive entries and says only that something is withheld', async () => {
+    const { page, log } = hp;
+    const sensitive = patient('sensitive');
+    const withheld = withheldEntries(sensitive);
+    expect(withheld.texts.length).toBeGreaterThanOrEqual(8);
+    const [callsBefore, eventsBefore] = [log.calls.length, log.events.length];
+
+    await app.services.openSandboxSession({
+      role: 'general-practitioner',
+      patientNhsNumber: sensitive.nhsNumber,
+    });
+    await waitForPatient(sensitive);
+    expect(await page.getByTestId('break-glass-banner').count()).toBe(0);
+    expect(await page.getByTestId('withheld-notice').textContent()).toBe(
+      'Some information is not shown because of confidentiality policy.',
+    );
+    expect(await page.getByTestId('withheld-notice').isVisible()).toBe(true);
+    // Ordinary entries stay.
+    expect(await page.getByTestId('allergies').textContent()).toMatch(/latex/i);
+    expect(await page.getByTestId('problems').textContent()).toMatch(/asthma/i);
+
+    const pages: string[] = [];
+    for (const tab of ['Full summary', 'Results and vitals', 'Encounters', 'Documents and letters', 'History']) {
+      await showTab(page, tab);
+      pages.push(await page.content());
+    }
+    const html = pages.join('\n').toLowerCase();
+    for (const text of withheld.texts) expect(html, 'page shows a withheld entry').not.toContain(text);
+
+    const payloads = JSON.stringify([
+      log.calls.slice(callsBefore).map((c) => c.outcome),
+      log.events.slice(eventsBefore),
+    ]);
+    expect(log.calls.slice(callsBefore).some((c) => c.channel === 'record:open')).toBe(true);
+    expect(payloads).toContain(familyName(sensitive));
+    for (const text of withheld.texts) {
+      expect(payloads.toLowerCase(), 'bridge carried a withheld entry').not.toContain(text);
+    }
+    for (const id of withheld.ids) {
+      expect(payloads, 'bridge carried a withheld resource id').not.toContain(`"${id}"`);
+      expect(payloads, 'bridge carried a reference to a withheld resource').not.toContain(`/${id}"`);
+    }
+    await showTab(page, 'Full summary');
+    await expectAccessible('governance-withheld');
+  });
+
+  it('shows that the dissenting patient declined sharing and no clinical entries', async () => {
+    const { page, log } = hp;
+    const dissent = patient('dissent');
+    await app.services.openSandboxSession({
+      role: 'general-practitioner',
+      patientNhsNumber: dissent.nhsNumber,
+    });
+    await waitForPatient(dissent);
+    const notice = page.getByTestId('dissent-notice');
+    expect(await notice.isVisible()).toBe(true);
+    expect(await notice.textContent()).toMatch(/This patient has declined to share their record\./);
+    for (const section of ['allergies', 'medications', 'problems']) {
+      expect(await page.getByTestId(section).textContent()).toMatch(
+        /Not shown: the patient has declined to share their record\./,
+      );
+    }
+    const text = (await page.locator('body').innerText()).toLowerCase();
+    for (const entry of ['asthma', 'salbutamol', 'penicillin', 'anaphylaxis']) expect(text).not.toContain(entry);
+    const opened = log.calls.filter((c) => c.channel === 'record:open').at(-1)?.outcome;
+    expect(opened?.ok).toBe(true);
+    const record = opened?.ok ? (opened.value as { items: unknown[]; pointers: unknown[] }) : undefined;
+    expect(record?.items).toEqual([]);
+    expect(record?.pointers).toEqual([]);
+    await expectAccessible('governance-dissent');
+  });
+
+  it('a second launch from the EPR opens that patient in the running viewer', async () => {
+    const { page } = hp;
+    const crossBorder = patient('cross-border');
+    const frail = patient('frail');
+    await app.services.openSandboxSession({ role: 'general-practitioner' });
+    await waitForPatient(crossBorder);
+
+    const epr = app.services.sandbox!.epr!;
+    await app.services.handleLaunchArgs([epr.createEhrLaunch({ patientKey: 'frail', userId: 'gp' })]);
+    expect(browserLaunches).toHaveLength(1);
+    await Promise.all(browserLaunches);
+    await waitForPatient(frail);
+    expect(await page.getByTestId('nhs-number').textContent()).toContain(formatNhsNumber(frail.nhsNumber));
+    expect(await page.getByTestId('signed-in-user').textContent()).toMatch(/·/);
+    // A GP lands on the full summary of the new patient.
+    expect(await page.getByTestId('view-full-summary').isVisible()).toBe(true);
+    expect(await page.getByTestId('medications').textContent()).toMatch(/Apixaban/i);
+    await expectAccessible('governance-second-launch');
+  });
+
+  it('locks after the policy’s idle time, hiding the record until the user signs in again', async () => {
+    const { page } = hp;
+    const frail = patient('frail');
+    const loaded = app.services.policy;
+    if (!loaded.ok) throw new Error('policy did not load');
+    const idle = loaded.policy.inactivityLockMinutes * 60_000;
+
+    lockClock.advance(idle - 5_000);
+    expect(await page.getByTestId('patient-name').textContent()).toContain(familyName(frail));
+    expect(await page.getByTestId('lock-screen').count()).toBe(0);
+
+    lockClock.advance(10_000);
+    const lock = page.getByTestId('lock-screen');
+    await lock.waitFor();
+    expect(await lock.textContent()).toMatch(/The viewer is locked.*inactivity/s);
+    const html = await page.content();
+    for (const shown of [familyName(frail), formatNhsNumber(frail.nhsNumber), frail.nhsNumber, 'Apixaban'])
+      expect(html).not.toContain(shown);
+    await expectAccessible('governance-locked');
+
+    await page.getByRole('button', { name: 'Sign in again' }).click();
+    await waitForPatient(frail);
+    expect(await page.getByTestId('medications').textContent()).toMatch(/Apixaban/i);
+    expect(await page.getByTestId('lock-screen').count()).toBe(0);
+    expectQuietPage(hp.log);
+  });
+});
+
+describe('after the session', () => {
+  it('the log holds no sandbox patient’s name or NHS number', async () => {
+    const logDir = logDirectory(app.dataDir);
+    // The log is written (so the check below is not vacuous) …
+    await expect
+      .poll(() => readFile(join(logDir, 'main.log'), 'utf8').catch(() => ''))
+      .toMatch(/Record opened/);
+    // … and none of the patients this session saw (or could have seen) appears in it.
+    const identifiers = app.services.sandbox!.patients.flatMap((p) => [p.nhsNumber, p.name, familyName(p)]);
+    await expect(assertLogsFreeOf(identifiers, logDir)).resolves.toBeUndefined();
+  });
+});
+
+/** Words and ids of the sandbox patient's entries governance must withhold (sensitive codes, R/V labels). */
+function withheldEntries(p: SandboxPatient): { texts: string[]; ids: string[] } {
+  const codes = loadSensitiveCodes();
+  const sensitive = (system: string | undefined, code: string | undefined) =>
+    codes.match(system, code) !== undefined;
+  const resources = [...p.dcr, ...p.chie].filter(
+    (r) => r.resourceType !== 'Patient' && (hasRestrictedLabel(r) || hasCodingIn(r, sensitive)),
+  );
+  const texts = new Set<string>();
+  for (const resource of resources) {
+    const r = resource as Resource & {
+      code?: CodeableConcept;
+      medicationCodeableConcept?: CodeableConcept;
+      note?: { text?: string }[];
+    };
+    for (const concept of [r.code, r.medicationCodeableConcept]) {
+      if (concept?.text) texts.add(concept.text);
+      for (const coding of concept?.coding ?? []) if (coding.display) texts.add(coding.display);
+    }
+    for (const note of r.note ?? []) if (note.text) texts.add(note.text);
+  }
+  return {
+    texts: [...texts].map((t) => t.toLowerCase()),
+    ids: resources.map((r) => r.id!).filter(Boolean),
+  };
+}
