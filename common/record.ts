@@ -203,3 +203,19 @@ export function emptyRecord(patient: PatientSummary = { name: '', verification: 
     ungrantedScopes: [],
   };
 }
+
+/**
+ * Each source's count of what the record shows from it (items, or pointers for the locator). Counted after
+ * governance, so a count never reveals how much was withheld.
+ */
+export function recountSources(
+  sources: SourceStatus[],
+  items: RecordItem[],
+  pointers: RecordPointer[],
+): SourceStatus[] {
+  const counts = new Map<string, number>();
+  const add = (id: string) => counts.set(id, (counts.get(id) ?? 0) + 1);
+  for (const item of items) for (const id of new Set(item.provenance.map((p) => p.sourceId))) add(id);
+  for (const pointer of pointers) add(pointer.sourceId);
+  return sources.map((s) => ({ ...s, resourceCount: counts.get(s.id) ?? 0 }));
+}

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { AppState, SessionInfo } from '../../preload/contract';
 import { errorMessage, invoke } from './bridge';
 import { BreakGlassBanner } from './components/BreakGlassBanner';
@@ -83,24 +83,18 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
 
   // A launch from the EPR while the viewer is open (second instance, or the sign-in callback) brings a
   // session with another patient in context: open that patient. Lock, unlock and reason changes keep the
-  // same context patient and leave the clinician where they are.
+  // same context patient and leave the clinician where they are. After signing out, whoever signs in next
+  // starts from the patient search. (Adjusted while rendering, as React recommends, not in an effect.)
   const contextPatient = session?.patientNhsNumber;
-  const seenContextPatient = useRef(contextPatient);
-  useEffect(() => {
-    if (contextPatient === seenContextPatient.current) return;
-    seenContextPatient.current = contextPatient;
-    if (!contextPatient) return;
-    setScreen((current) =>
-      current.kind === 'record' && current.nhsNumber === contextPatient && !current.preferOffline
-        ? current
-        : { kind: 'record', nhsNumber: contextPatient, preferOffline: false },
-    );
-  }, [contextPatient]);
-  // Signed out (here or by main): whoever signs in next starts from the patient search.
   const signedIn = !!session;
-  useEffect(() => {
+  const [seen, setSeen] = useState({ contextPatient, signedIn });
+  if (seen.contextPatient !== contextPatient || seen.signedIn !== signedIn) {
+    setSeen({ contextPatient, signedIn });
+    const onScreen = screen.kind === 'record' && !screen.preferOffline ? screen.nhsNumber : undefined;
     if (!signedIn) setScreen({ kind: 'picker' });
-  }, [signedIn]);
+    else if (contextPatient && contextPatient !== seen.contextPatient && contextPatient !== onScreen)
+      setScreen({ kind: 'record', nhsNumber: contextPatient, preferOffline: false });
+  }
 
   if (!state.policy.ok) return <ConfigurationProblem problems={state.policy.problems} />;
   if (!session) return <SignedOut onSignedIn={setSession} />;

@@ -99,6 +99,11 @@ describe('patient dissent and sensitive data', () => {
       requestId: 'x1',
     });
     expect(sensitive.withheld.count).toBeGreaterThan(0);
+    // Per-source counts are of what is shown, so they cannot reveal how much was withheld, or where.
+    for (const source of sensitive.sources.filter((s) => s.kind === 'regional')) {
+      const shown = sensitive.items.filter((i) => i.provenance.some((p) => p.sourceId === source.id)).length;
+      expect(source.resourceCount, source.id).toBe(shown);
+    }
     const sensitiveCodes = sandbox
       .patient('sensitive')
       .dcr.concat(sandbox.patient('sensitive').chie)

@@ -7,7 +7,7 @@ import { loadPolicyForThisMachine } from '../../services/policy';
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description('check policy, record sources, the OS keystore and the offline store')
+    .description('Check policy, record sources, the OS keystore and the encrypted stores')
     .option('--data-dir <dir>', 'where the offline store and audit log live')
     .action(async (flags: { dataDir?: string }) => {
       const checks = await runDoctor({

@@ -1,24 +1,23 @@
 import type { Command } from 'commander';
-import { registerCacheCommand } from './cache';
-import { registerPrefetchCommand } from './prefetch';
 import { registerAuditCommand } from './audit';
+import { registerCacheCommand } from './cache';
+import { registerDoctorCommand } from './doctor';
 import { registerFetchCommand } from './fetch';
-import { registerSandboxCommand } from './sandbox';
 import { registerLaunchCommand } from './launch';
 import { registerPolicyCommand } from './policy';
-import { registerDoctorCommand } from './doctor';
+import { registerPrefetchCommand } from './prefetch';
+import { registerSandboxCommand } from './sandbox';
 import { registerStartCommand } from './start';
 
 /** Each command lives in its own module and registers itself here. */
 export function registerCommands(program: Command): void {
-  registerCacheCommand(program);
-  registerPrefetchCommand(program);
-  program.command('version').action(() => console.log('0.1.0'));
-  registerAuditCommand(program);
-  registerFetchCommand(program);
+  registerStartCommand(program);
   registerSandboxCommand(program);
   registerLaunchCommand(program);
+  registerFetchCommand(program);
+  registerPrefetchCommand(program);
+  registerCacheCommand(program);
+  registerAuditCommand(program);
   registerPolicyCommand(program);
   registerDoctorCommand(program);
-  registerStartCommand(program);
 }

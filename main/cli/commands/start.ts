@@ -21,7 +21,7 @@ const projectRoot = resolve(__dirname, '../../..');
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('run the viewer (Electron, or Chromium where the Electron binary is unavailable)')
+    .description('Run the viewer (Electron, or Chromium where the Electron binary is unavailable)')
     .option('--browser', 'use the Chromium harness even when Electron is available')
     .option('--headless', 'no window: save a screenshot of the record instead')
     .option('--data-dir <dir>', 'where the offline store and audit log live')

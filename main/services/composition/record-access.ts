@@ -114,7 +114,9 @@ function gatedEmitter(
 ): (event: RecordEvent) => void {
   let decided: 'show' | 'withhold' | undefined;
   return (event) => {
-    if (event.type === 'source' || event.type === 'error') return emit(event);
+    // Counts before governance could reveal how much is withheld: the final record carries governed counts.
+    if (event.type === 'source') return emit({ ...event, source: { ...event.source, resourceCount: 0 } });
+    if (event.type === 'error') return emit(event);
     if (event.type !== 'section' || !event.allSourcesAnswered) return;
     if (decided === undefined && event.section === 'advanceCare') {
       const dissent = governance.dissent || findDissent(event.items.map((item) => item.resource)).full;

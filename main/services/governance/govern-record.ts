@@ -5,6 +5,7 @@
 import type { Consent, Resource } from '../../../common/fhir';
 import {
   emptyRecord,
+  recountSources,
   type RecordEvent,
   type RecordItem,
   type RecordPointer,
@@ -161,6 +162,7 @@ export function governRecord(record: WessexRecord, options: GovernOptions): Wess
   const role = applyRoleAccess(governed, options.access);
   return {
     ...role.record,
+    sources: recountSources(role.record.sources, role.record.items, role.record.pointers),
     governance: {
       access: options.access,
       hiddenSections: role.hiddenSections,

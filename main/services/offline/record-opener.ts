@@ -3,10 +3,10 @@
 // banner when they cannot be reached.
 import { offlineBanner, type OfflineBannerModel } from '../../../common/offline-banner';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
-import type { WessexRecord } from '../../../common/record';
+import { recountSources, type WessexRecord } from '../../../common/record';
 import type { LoadOptions, OfflineCache } from '../cache/offline-cache';
 import { isNetworkError, sourcesUnreachable } from './reachability';
-import { mergeFull, mergeIncremental, nextSourcesAsOf, recount } from './refresh-merge';
+import { mergeFull, mergeIncremental, nextSourcesAsOf } from './refresh-merge';
 
 /** Fetches (and governs) the live record; with `since`, only entries changed after each source's instant. */
 export type LiveFetch = (
@@ -103,7 +103,10 @@ export class RecordOpener {
     }
     // Nothing answered (identity not safe to search, for example), or every source answered that it does
     // not know this NHS number: nothing worth keeping offline.
-    if (!live.sources.some((s) => s.state === 'complete' || s.state === 'partial') || notFoundAnywhere(live)) {
+    if (
+      !live.sources.some((s) => s.state === 'complete' || s.state === 'partial') ||
+      notFoundAnywhere(live)
+    ) {
       return { record: live, from: 'live' };
     }
     if (!cached || !meta) {
@@ -117,7 +120,9 @@ export class RecordOpener {
       sourcesAsOf: nextSourcesAsOf(meta.sourcesAsOf, live),
     });
     // What the clinician sees says which sources answered just now, even where the cache kept older data.
-    const shown = incremental ? { ...merged, sources: recount(live.sources, merged.items) } : live;
+    const shown = incremental
+      ? { ...merged, sources: recountSources(live.sources, merged.items, merged.pointers) }
+      : live;
     return { record: shown, from: incremental ? 'refreshed' : 'live' };
   }
 

@@ -2,7 +2,12 @@
 // what changed; items are matched on their source copies (source + type + id), not on the merged key, because
 // a changed resource can change its fingerprint. Deletions never show up incrementally: a full refresh
 // replaces every answering source's items.
-import type { RecordItem, SourceStatus, WessexRecord } from '../../../common/record';
+import {
+  recountSources,
+  type RecordItem,
+  type SourceStatus,
+  type WessexRecord,
+} from '../../../common/record';
 
 function copyIds(item: RecordItem): string[] {
   return item.provenance.map((p) => `${p.sourceId}|${p.resourceType}|${p.resourceId}`);
@@ -10,13 +15,6 @@ function copyIds(item: RecordItem): string[] {
 
 function answered(status: SourceStatus): boolean {
   return status.state === 'complete' || status.state === 'partial';
-}
-
-export function recount(sources: SourceStatus[], items: RecordItem[]): SourceStatus[] {
-  return sources.map((s) => ({
-    ...s,
-    resourceCount: items.filter((i) => i.provenance.some((p) => p.sourceId === s.id)).length,
-  }));
 }
 
 /** Sources from the refresh where they answered; the cached status (and data) where they did not. */
@@ -37,7 +35,7 @@ function combine(cached: WessexRecord, live: WessexRecord, kept: RecordItem[]): 
   return {
     ...live,
     patient: live.patient.name ? live.patient : cached.patient,
-    sources: recount(mergedSources(cached, live), items),
+    sources: recountSources(mergedSources(cached, live), items, live.pointers),
     items,
     conflicts: [
       ...keepConflicts(cached, items).filter((c) => !live.conflicts.some((l) => l.kind === c.kind)),

@@ -22,7 +22,9 @@ export function SourceStatusPanel({ sources, loading }: { sources: SourceStatus[
           >
             <strong>{line.name}</strong>: {line.stateLabel}
             {line.fetchedAt ? ` at ${formatDateTime(line.fetchedAt)}` : ''}
-            {line.state === 'complete' || line.state === 'partial' ? ` (${line.resourceCount} entries)` : ''}
+            {!loading && (line.state === 'complete' || line.state === 'partial')
+              ? ` (${line.resourceCount} entries)`
+              : ''}
             {line.message ? ` — ${line.message}` : ''}
             {line.warnings.length > 0 && ` — ${line.warnings.join('; ')}`}
           </li>
