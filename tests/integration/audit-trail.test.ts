@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createKeytarSecretStore } from '../../main/services/keystore/secret-store';
 import { createSecretStoreKeyVault, type KeyVault } from '../../main/services/cache/key-vault';
 import {
-  AUDIT_KEY_NAME,
+  auditKeyName,
   AuditLog,
   AuditUploader,
   createAuditService,
@@ -127,7 +127,7 @@ describe('audit completeness', () => {
       ]);
     } finally {
       await audit.close();
-      await vault.delete(AUDIT_KEY_NAME);
+      await vault.delete(auditKeyName(join(dir, 'audit.db')));
     }
   });
 
@@ -147,7 +147,7 @@ describe('audit completeness', () => {
       expect(server.puts).toEqual([first.id, second.id]);
     } finally {
       await audit.close();
-      await vault.delete(AUDIT_KEY_NAME);
+      await vault.delete(auditKeyName(join(dir, 'audit.db')));
     }
   });
 
@@ -192,7 +192,7 @@ describe('audit completeness', () => {
         expect(log.verify().ok).toBe(true);
       } finally {
         database.close();
-        await vault.delete(AUDIT_KEY_NAME);
+        await vault.delete(auditKeyName(join(dir, 'audit.db')));
       }
     });
   }
@@ -223,7 +223,7 @@ describe('wessex audit verify / export (CLI)', () => {
   }
 
   afterEach(async () => {
-    await vault.delete(AUDIT_KEY_NAME);
+    await vault.delete(auditKeyName(join(dir, 'audit.db')));
   });
 
   it('reports an intact chain with exit code 0', async () => {
@@ -274,7 +274,7 @@ describe('wessex audit verify / export (CLI)', () => {
 
   it('without the key: a clear error, non-zero exit, file untouched', async () => {
     await seed(1);
-    await vault.delete(AUDIT_KEY_NAME);
+    await vault.delete(auditKeyName(join(dir, 'audit.db')));
     const result = cli('verify');
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/key is not in/);

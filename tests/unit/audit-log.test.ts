@@ -10,7 +10,7 @@ import type { EncryptedDatabase } from '../../main/services/cache/encrypted-data
 import {
   AuditLog,
   AuditTrail,
-  AUDIT_KEY_NAME,
+  auditKeyName,
   createAuditService,
   openAuditDatabase,
   openAuditDatabaseForInspection,
@@ -52,7 +52,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   database.close();
-  await keyVault.delete(AUDIT_KEY_NAME);
+  await keyVault.delete(auditKeyName(join(dir, 'audit.db')));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -147,7 +147,7 @@ describe('audit log recovery', () => {
   it('after key loss: quarantines the old log (kept, not deleted) and starts a new one with a key-loss event', async () => {
     session(2);
     database.close();
-    await keyVault.delete(AUDIT_KEY_NAME);
+    await keyVault.delete(auditKeyName(join(dir, 'audit.db')));
     const service = await createAuditService({ keyVault, dbPath: join(dir, 'audit.db') });
     try {
       const events = service.log.events();
@@ -164,15 +164,15 @@ describe('audit log recovery', () => {
   it('inspection never recovers: a missing key is a clear error and the file is left alone', async () => {
     session(1);
     database.close();
-    const key = await keyVault.get(AUDIT_KEY_NAME);
-    await keyVault.delete(AUDIT_KEY_NAME);
+    const key = await keyVault.get(auditKeyName(join(dir, 'audit.db')));
+    await keyVault.delete(auditKeyName(join(dir, 'audit.db')));
     await expect(openAuditDatabaseForInspection(join(dir, 'audit.db'), keyVault)).rejects.toThrow(
       /key is not in/,
     );
     await expect(openAuditDatabaseForInspection(join(dir, 'missing.db'), keyVault)).rejects.toThrow(
       /no audit log/,
     );
-    await keyVault.put(AUDIT_KEY_NAME, key!);
+    await keyVault.put(auditKeyName(join(dir, 'audit.db')), key!);
     database = await openAuditDatabase({ path: join(dir, 'audit.db'), keyVault });
     expect(new AuditLog(database.db).count()).toBe(1);
   });

@@ -2,17 +2,21 @@
 // 256-bit key in the OS keystore). An unreadable audit log is evidence: it is quarantined with its key,
 // never deleted, and the recovery becomes the first event of the new log.
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import {
   openEncryptedDatabase,
   type EncryptedDatabase,
   type RecoveryEvent,
 } from '../cache/encrypted-database';
-import { isRawKey, type KeyVault } from '../cache/key-vault';
+import { databaseKeyName, isRawKey, type KeyVault } from '../cache/key-vault';
 import { migrateAuditLog, type SqliteDatabase } from './audit-log';
 import type { AuditAction } from './balp';
 
-export const AUDIT_KEY_NAME = 'audit';
+/** The audit log's key name in the keystore, tied to the log's folder (see databaseKeyName). */
+export function auditKeyName(dbPath: string): string {
+  return databaseKeyName('audit', path.dirname(dbPath));
+}
 
 export class AuditDatabaseUnavailableError extends Error {}
 
@@ -26,7 +30,7 @@ export async function openAuditDatabase(options: OpenAuditDatabaseOptions): Prom
   const database = await openEncryptedDatabase({
     path: options.path,
     keyVault: options.keyVault,
-    keyName: AUDIT_KEY_NAME,
+    keyName: auditKeyName(options.path),
     migrations: [{ version: 1, description: 'hash-chained audit log', up: migrateAuditLog }],
     unreadable: 'quarantine',
     ...(options.clock ? { clock: options.clock } : {}),
@@ -45,7 +49,7 @@ export async function openAuditDatabaseForInspection(
   keyVault: KeyVault,
 ): Promise<SqliteDatabase> {
   if (!existsSync(path)) throw new AuditDatabaseUnavailableError(`There is no audit log at ${path}.`);
-  const key = await keyVault.get(AUDIT_KEY_NAME);
+  const key = await keyVault.get(auditKeyName(path));
   if (!key || !isRawKey(key)) {
     throw new AuditDatabaseUnavailableError(
       'The audit log key is not in this user’s keystore on this machine, so the log cannot be read.',

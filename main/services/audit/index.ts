@@ -24,7 +24,7 @@ export {
   openAuditDatabaseForInspection,
   recoveryAuditAction,
   AuditDatabaseUnavailableError,
-  AUDIT_KEY_NAME,
+  auditKeyName,
 } from './audit-database';
 
 export interface AuditService {

@@ -1,11 +1,9 @@
 // Opening the offline cache at start-up: the encrypted file, the key from the keystore, migrations, and the
 // start-up purge of expired records.
-import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { cacheDatabasePath } from '../paths';
 import type { SecretStore } from '../keystore/secret-store';
 import { openEncryptedDatabase, type RecoveryEvent } from './encrypted-database';
-import { createSecretStoreKeyVault, type KeyVault } from './key-vault';
+import { createSecretStoreKeyVault, databaseKeyName, type KeyVault } from './key-vault';
 import { cacheMigrations } from './migrations';
 import { OfflineCache, type RetentionPolicy } from './offline-cache';
 import { retentionFromPolicy } from './retention';
@@ -15,7 +13,7 @@ import { retentionFromPolicy } from './retention';
  * same OS user (the CLI's --data-dir, tests) never try each other's keys.
  */
 export function cacheKeyName(dataDir: string): string {
-  return `offline-cache:${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16)}`;
+  return databaseKeyName('offline-cache', dataDir);
 }
 
 export interface OpenOfflineCacheOptions {

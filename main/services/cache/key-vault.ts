@@ -1,7 +1,16 @@
 // Database keys live only in the OS keystore. The vault is the small seam between "a named 256-bit key" and
 // where it is kept (keytar today; Electron safeStorage could stand behind the same interface later).
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { SecretStore } from '../keystore/secret-store';
+
+/**
+ * A database key's keystore name: the store's kind plus a hash of where it lives, so that two data folders
+ * for the same OS user (the CLI's --data-dir, tests, a moved profile) never use each other's keys.
+ */
+export function databaseKeyName(kind: string, location: string): string {
+  return `${kind}:${createHash('sha256').update(path.resolve(location)).digest('hex').slice(0, 16)}`;
+}
 
 export interface KeyVault {
   /** The key as 64 lowercase hex characters, or null when there is none (or what is stored is not a key). */
