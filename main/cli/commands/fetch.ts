@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
 import { loadMachinePolicy, loadPolicyForThisMachine, type EffectivePolicy } from '../../services/policy';
 import { assembleRecord } from '../../services/record';
+import { governRecord, loadSensitiveCodes } from '../../services/governance';
 import { formatRecordSummary } from '../../services/record/text-summary';
 import { openCliRecordSources } from './cli-record-sources';
 
@@ -49,20 +50,30 @@ export function registerFetchCommand(program: Command): void {
         throw new Error('--latency must be a number of milliseconds');
       if (!Number.isFinite(deadlineMs) || deadlineMs <= 0)
         throw new Error('--deadline must be a number of milliseconds');
-      const target = await openCliRecordSources(await policyFor(flags), {
+      const policy = await policyFor(flags);
+      const target = await openCliRecordSources(policy, {
         latencyMs,
         ...(flags.sandbox ? { sandbox: true } : {}),
       });
       try {
         const started = Date.now();
-        const record = await assembleRecord({
-          requestId: 'cli',
-          identity: { nhsNumber: nhs, mayQueryRegionalSources: true, ...target.identity(nhs) },
-          sources: target.sources,
-          ...(target.locator ? { locator: target.locator } : {}),
-          tokens: target.tokens,
-          options: { deadlineMs },
-        });
+        // Governed as the app governs a record (dissent, sensitive codes, confidentiality labels) before it is
+        // shown; a headless tool has no user role, so role-based hiding does not apply.
+        const record = governRecord(
+          await assembleRecord({
+            requestId: 'cli',
+            identity: { nhsNumber: nhs, mayQueryRegionalSources: true, ...target.identity(nhs) },
+            sources: target.sources,
+            ...(target.locator ? { locator: target.locator } : {}),
+            tokens: target.tokens,
+            options: { deadlineMs },
+          }),
+          {
+            access: 'everything',
+            sensitive: loadSensitiveCodes(policy.sensitiveCodeListPath),
+            breakGlassOverridesDissent: false,
+          },
+        );
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
         } else {
