@@ -26,7 +26,13 @@ import { RecordAccess } from './composition/record-access';
 import { lookUpCaseload, practitionerOf } from './composition/caseload-lookup';
 import { resolveRecordSources } from './composition/record-sources';
 import { usesSandbox } from './composition/sandbox-policy';
-import { ACCESS_REASONS, loadSensitiveCodes, type LockClock } from './governance';
+import {
+  ACCESS_REASONS,
+  loadSensitiveCodes,
+  SensitiveCodeListError,
+  type LockClock,
+  type SensitiveCodes,
+} from './governance';
 import { createAppLogger, logDirectory, type AppLogger } from './logging';
 import { createKeytarSecretStore, KeystoreUnavailableError, type SecretStore } from './keystore/secret-store';
 import { isAuthorizationCallback, parseLaunchArgv, SmartLaunchService, type LaunchResult } from './launch';
@@ -103,6 +109,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
 
   const logger = options.logger ?? createAppLogger({ logDir: logDirectory(options.dataDir) });
   const notices: string[] = [];
+  let sensitive: SensitiveCodes;
+  try {
+    sensitive = loadSensitiveCodes(loaded.policy.sensitiveCodeListPath);
+  } catch (error) {
+    if (!(error instanceof SensitiveCodeListError)) throw error;
+    return configurationProblem(startupProblem('sensitiveCodeListPath', error.message), onEvent);
+  }
   const sandbox = usesSandbox(loaded.policy) ? await startSandbox(options.sandbox) : undefined;
   const secretStore = options.secretStore ?? createKeytarSecretStore();
   const { policy, sources, locator, tokens } = resolveRecordSources(loaded.policy, {
@@ -111,12 +124,20 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   });
   const keyVault = createSecretStoreKeyVault(secretStore);
 
-  const audit: AuditService = await createAuditService({
-    keyVault,
-    dbPath: auditDatabasePath(options.dataDir),
-    ...(policy.auditEndpoint ? { endpoint: policy.auditEndpoint } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+  let audit: AuditService;
+  try {
+    audit = await createAuditService({
+      keyVault,
+      dbPath: auditDatabasePath(options.dataDir),
+      ...(policy.auditEndpoint ? { endpoint: policy.auditEndpoint } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+  } catch (error) {
+    // Without an audit log no record may be shown: say why instead of failing to start.
+    if (!(error instanceof KeystoreUnavailableError)) throw error;
+    await sandbox?.close();
+    return configurationProblem(startupProblem('OS keystore', error.message), onEvent);
+  }
   if (audit.database.recovered)
     notices.push('The local audit log could not be opened; it was set aside and a new one started.');
 
@@ -143,7 +164,6 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     notices.push(`Offline records are unavailable on this computer: ${error.message}`);
   }
 
-  const sensitive = loadSensitiveCodes(policy.sensitiveCodeListPath);
   const records = new RecordAccess({
     sources,
     ...(locator ? { locator } : {}),
@@ -527,6 +547,10 @@ function patientIdentifiers(record: WessexRecord): string[] {
     ...name.split(/[\s,()]+/).filter((part) => part.length > 3),
     ...ids.filter((id) => id.length > 6),
   ];
+}
+
+function startupProblem(key: string, message: string): Extract<PolicyLoadResult, { ok: false }> {
+  return { ok: false, problems: [{ key, message }] };
 }
 
 /** Invalid policy: a clear screen naming the bad keys, and no connection to anything. */
