@@ -4,6 +4,7 @@
 // The renderer imports this file for types only; main imports the schemas; preload only forwards channels.
 import { z } from 'zod';
 import { isValidNhsNumber } from '../common/nhs-number';
+import type { Preferences } from '../common/preferences';
 import type { RecordEvent, WessexRecord } from '../common/record';
 
 const nhsNumber = z
@@ -55,6 +56,9 @@ export const bridgeRequestSchemas = {
   'audit:handover-exported': z.object({ nhsNumber, format: z.enum(['pdf', 'print']) }).strict(),
   /** Save the handover summary on screen as a PDF (Electron printToPDF; Chromium's page PDF in the harness). */
   'handover:save-pdf': z.object({ nhsNumber: validNhsNumber }).strict(),
+  'preferences:get': z.object({}).strict(),
+  /** Merged into the saved preferences and validated there (unknown keys and bad values are refused). */
+  'preferences:update': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
   /** Fetch the document behind a locator pointer or DocumentReference attachment. */
   'document:get': z.object({ nhsNumber, pointerId: z.string().min(1).max(200) }).strict(),
 } as const;
@@ -136,6 +140,8 @@ export interface BridgeResults {
   'audit:handover-exported': { audited: true };
   'document:get': DocumentContent;
   'handover:save-pdf': { path: string };
+  'preferences:get': Preferences;
+  'preferences:update': Preferences;
 }
 
 export interface BridgeEvents {

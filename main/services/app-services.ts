@@ -39,6 +39,7 @@ import { isAuthorizationCallback, parseLaunchArgv, SmartLaunchService, type Laun
 import { followAuthorizationRedirects } from './launch/headless-authorizer';
 import { loadPolicyForThisMachine, type PolicyLoadResult } from './policy';
 import { auditDatabasePath } from './paths';
+import { openPreferences } from './preferences';
 import { prefetchRecords, type PrefetchReport } from './prefetch';
 import type { WessexRecord } from '../../common/record';
 
@@ -180,6 +181,9 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     secretStore,
     openExternal: options.openExternal ?? (async () => undefined),
   });
+
+  const preferences = await openPreferences(options.dataDir);
+  if (preferences.recovered) notices.push('Your display preferences could not be read and were reset.');
 
   let session: ClinicalSession | undefined;
   let printPdf: (() => Promise<Uint8Array>) | undefined;
@@ -476,6 +480,18 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return { path };
     },
 
+    'preferences:get': async () => preferences.store.get(),
+    'preferences:update': async ({ patch }) => {
+      try {
+        return preferences.store.update(patch);
+      } catch (error) {
+        throw new BridgeError(
+          'invalid-argument',
+          error instanceof Error ? error.message : 'Invalid preference.',
+        );
+      }
+    },
+
     'document:get': async ({ nhsNumber, pointerId }) => {
       signedIn();
       const record = lastRecords.get(normaliseNhsNumber(nhsNumber));
@@ -603,6 +619,8 @@ const handlerNames: Record<keyof BridgeHandlers, true> = {
   'audit:handover-exported': true,
   'document:get': true,
   'handover:save-pdf': true,
+  'preferences:get': true,
+  'preferences:update': true,
 };
 
 /** The file name carries no patient identifier: only the time it was made. */

@@ -61,10 +61,14 @@ describe('app services on the built-in sandbox', () => {
     expect(record.conflicts.map((c) => c.kind)).toContain('allergy-vs-no-known-allergies');
 
     const recordEvents = events.filter((e) => e.name === 'record:event').map((e) => e.payload as RecordEvent);
-    const firstSection = recordEvents.findIndex((e) => e.type === 'section');
-    const final = recordEvents.findIndex((e) => e.type === 'record');
-    expect(firstSection).toBeGreaterThanOrEqual(0);
-    expect(firstSection).toBeLessThan(final);
+    // Critical sections were painted from events before the record came back; the record is sent once.
+    const sections = recordEvents
+      .filter((e) => e.type === 'section')
+      .map((e) => e.type === 'section' && e.section);
+    expect(sections).toEqual(
+      expect.arrayContaining(['advanceCare', 'alerts', 'allergies', 'medications', 'problems']),
+    );
+    expect(recordEvents.some((e) => e.type === 'record')).toBe(false);
   });
 
   it('caches the governed record, lists it, and deletes it on request', async () => {
@@ -81,5 +85,24 @@ describe('app services on the built-in sandbox', () => {
     await expect.poll(() => audit.events.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(4);
     const kinds = JSON.stringify(audit.events);
     expect(kinds).toMatch(/PatientRead|110110/);
+  });
+
+  it('keeps view preferences, and refuses patient details in them', async () => {
+    const saved = (await invoke('preferences:update', {
+      patch: { density: 'compact', lastCaseloadListName: 'Tuesday rounds' },
+    })) as {
+      density: string;
+    };
+    expect(saved.density).toBe('compact');
+    expect(await invoke('preferences:get', {})).toMatchObject({
+      density: 'compact',
+      lastCaseloadListName: 'Tuesday rounds',
+    });
+    await expect(
+      invoke('preferences:update', { patch: { lastCaseloadListName: 'Rounds 999 462 5845' } }),
+    ).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(invoke('preferences:update', { patch: { nhsNumber: '9994625845' } })).rejects.toMatchObject({
+      code: 'invalid-argument',
+    });
   });
 });

@@ -57,7 +57,7 @@ export class RecordAccess {
     }
     const record: WessexRecord = { ...opened.record, ungrantedScopes: request.ungrantedScopes };
     this.auditOpen(request, record, opened.from);
-    request.emit?.({ type: 'record', requestId: request.requestId, record });
+    // The record itself is the request's answer: sent once, not also as an event (it can be tens of MB).
     return { ...opened, record };
   }
 

@@ -5,28 +5,9 @@
 import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import Conf from 'conf';
-import { z } from 'zod';
+import { preferencesSchema, type Preferences, type PreferencesPatch } from '../../../common/preferences';
 
-const TEN_DIGITS = /(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)/;
-
-export const preferencesSchema = z.object({
-  density: z.enum(['comfortable', 'compact']).default('comfortable'),
-  theme: z.enum(['system', 'light', 'dark']).default('system'),
-  /** Record sections the user keeps collapsed (section ids from common/record.ts). */
-  collapsedSections: z.array(z.string().max(64)).max(32).default([]),
-  showProvenance: z.boolean().default(true),
-  /** The name of the caseload list last opened, e.g. "Tuesday rounds" — a label, never patient details. */
-  lastCaseloadListName: z
-    .string()
-    .trim()
-    .min(1)
-    .max(64)
-    .refine((name) => !TEN_DIGITS.test(name), 'must not contain an NHS number')
-    .optional(),
-});
-
-export type Preferences = z.output<typeof preferencesSchema>;
-export type PreferencesPatch = Partial<z.input<typeof preferencesSchema>>;
+export { preferencesSchema, type Preferences, type PreferencesPatch };
 
 export interface PreferencesStore {
   get(): Preferences;
