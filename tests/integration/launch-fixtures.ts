@@ -66,7 +66,7 @@ export const testPatients = (): SandboxPatient[] => [
   patient('not-traced', eprPatient('epr-not-traced', '9990000026', 'Pike', 'Oliver', '1987-11-23', '04')),
 ];
 
-/** Real keytar under tests/with-keyring.sh, in a service private to this test run. */
+/** Real keytar under bin/with-keyring.sh, in a service private to this test run. */
 export function testSecretStore(): { store: SecretStore; service: string } {
   const service = `uk.nhs.wessexcarerecords.test-${randomBytes(6).toString('hex')}`;
   return { store: createKeytarSecretStore(service), service };

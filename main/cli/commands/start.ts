@@ -1,6 +1,6 @@
 // `npm start`: the desktop app. Electron when its binary is available; otherwise the same services, bridge
 // and renderer in Debian Chromium (headed with a display, headless with a screenshot without one).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -40,8 +40,29 @@ export function registerStartCommand(program: Command): void {
           'The Electron binary is not available on this machine; opening the viewer in Chromium instead.',
         );
       }
+      if (needsPrivateKeyring()) {
+        console.log('No desktop session keyring: running the viewer inside a private keyring session.');
+        const child = spawn(join(projectRoot, 'bin', 'with-keyring.sh'), process.argv, { stdio: 'inherit' });
+        child.on('exit', (code) => process.exit(code ?? 0));
+        return;
+      }
       await startInChromium(launch, flags);
     });
+}
+
+/** Linux with no session bus has no Secret Service for keytar; the project ships a private one for that case. */
+function needsPrivateKeyring(): boolean {
+  return (
+    process.platform === 'linux' &&
+    !process.env.DBUS_SESSION_BUS_ADDRESS &&
+    !process.env.WESSEX_KEYRING_READY &&
+    hasCommand('dbus-run-session') &&
+    hasCommand('gnome-keyring-daemon')
+  );
+}
+
+function hasCommand(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
 }
 
 async function startInChromium(launch: string[], flags: StartFlags): Promise<void> {
