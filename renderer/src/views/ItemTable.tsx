@@ -25,9 +25,7 @@ const columns: Column<RecordItem>[] = [
 export function ItemTable({ items, label, testId }: { items: RecordItem[]; label: string; testId?: string }) {
   if (!items.length) return <p className="wx-muted">None recorded in the sources that answered.</p>;
   if (items.length >= VIRTUALISE_FROM) {
-    return (
-      <VirtualTable rows={items} columns={columns} label={label} rowKey={(i) => i.key} testId={testId} />
-    );
+    return <VirtualTable rows={items} columns={columns} label={label} testId={testId} />;
   }
   return (
     <table className="nhsuk-table wx-table" data-testid={testId}>

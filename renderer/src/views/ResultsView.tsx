@@ -58,7 +58,6 @@ export function ResultsView({ model }: { model: SummaryModel }) {
               rows={model.results}
               columns={columns}
               label="All results, newest first"
-              rowKey={(r) => r.key}
               testId="results-table"
             />
           </section>
