@@ -1,4 +1,5 @@
 // One test per record view, against the real services on the built-in sandbox, in Debian Chromium.
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatNhsNumber } from '../../common/nhs-number';
 import {
@@ -115,6 +116,20 @@ describe('paramedic on the frail patient', () => {
     expect(text).toMatch(/Sources:.*answered/i);
     expect(text).toMatch(/DNACPR/);
     expect(text).not.toMatch(/Caseload prefetch/);
+  });
+
+  it('saves the handover summary as a PDF through the host window’s printer, named without patient details', async () => {
+    const { page, log } = hp;
+    ctx.services.setPdfPrinter(() => page.pdf({ format: 'A4' }));
+    await page.getByRole('button', { name: 'Save as PDF' }).click();
+    const status = page.getByTestId('handover-saved');
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/saved as PDF: .+\.pdf$/);
+    const path = ((await status.textContent()) ?? '').split('saved as PDF: ')[1] ?? '';
+    expect(path).not.toMatch(/eldridge|\d{3} ?\d{3} ?\d{4}/i);
+    const text = await pdfText(await readFile(path));
+    expect(text).toMatch(/Handover summary for .*Eldridge/i);
+    expect(text).toMatch(/DNACPR/);
+    expect(log.calls.find((c) => c.channel === 'handover:save-pdf')?.outcome.ok).toBe(true);
   });
 });
 

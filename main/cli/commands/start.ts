@@ -78,6 +78,8 @@ async function startInChromium(launch: string[], flags: StartFlags): Promise<voi
   process.once('SIGTERM', () => void stop());
   await services.handleLaunchArgs(launch);
   const { page } = await harness.newPage();
+  // Headless Chromium prints to PDF as Electron's printToPDF does (a headed browser cannot).
+  if (!headed) services.setPdfPrinter(() => page.pdf({ format: 'A4', printBackground: true }));
   if (services.sandbox)
     console.log('Running on the built-in Wessex sandbox (no machine policy is configured).');
   if (!headed) {

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { SECTION_ORDER, type SectionId } from '../../../common/record';
 import { bannerModel, buildSummary, formatDateTime, sourceLines } from '../../../common/summary';
 import type { SessionInfo } from '../../../preload/contract';
-import { invoke } from '../bridge';
+import { errorMessage, invoke } from '../bridge';
 import { PatientBanner } from '../components/PatientBanner';
 import { RecordNotices } from '../components/RecordNotices';
 import { SourceStatusPanel } from '../components/SourceStatusPanel';
@@ -49,6 +49,7 @@ export function RecordScreen({
 }) {
   const { load, retry } = useRecord(nhsNumber, preferOffline);
   const [tab, setTab] = useState<RecordTab>(defaultView);
+  const [saved, setSaved] = useState<string>();
   const [now] = useState(() => new Date());
   const record = load?.partial;
   const complete = !!load?.record;
@@ -70,6 +71,17 @@ export function RecordScreen({
     invoke('audit:handover-exported', { nhsNumber, format: 'print' }).then(
       () => requestAnimationFrame(() => window.print()),
       () => requestAnimationFrame(() => window.print()),
+    );
+  };
+
+  const saveHandoverPdf = () => {
+    setTab('urgent-care');
+    setSaved('Saving the handover summary…');
+    requestAnimationFrame(() =>
+      invoke('handover:save-pdf', { nhsNumber }).then(
+        ({ path }) => setSaved(`Handover summary saved as PDF: ${path}`),
+        (e: unknown) => setSaved(errorMessage(e)),
+      ),
     );
   };
 
@@ -104,7 +116,20 @@ export function RecordScreen({
           >
             Print handover summary
           </button>
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--secondary wx-print-button"
+            onClick={saveHandoverPdf}
+            disabled={!complete}
+          >
+            Save as PDF
+          </button>
         </nav>
+        {saved && (
+          <p className="wx-screen-only wx-saved" role="status" data-testid="handover-saved">
+            {saved}
+          </p>
+        )}
       </div>
       <main id="main" className="wx-record__body" tabIndex={-1}>
         <div className="wx-print-only wx-stamp" data-testid="handover-stamp">
