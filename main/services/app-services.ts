@@ -35,8 +35,13 @@ import {
 } from './governance';
 import { createAppLogger, logDirectory, type AppLogger } from './logging';
 import { createKeytarSecretStore, KeystoreUnavailableError, type SecretStore } from './keystore/secret-store';
-import { isAuthorizationCallback, parseLaunchArgv, SmartLaunchService, type LaunchResult } from './launch';
-import { followAuthorizationRedirects } from './launch/headless-authorizer';
+import {
+  isAuthorizationCallback,
+  launchHeadless,
+  parseLaunchArgv,
+  SmartLaunchService,
+  type LaunchResult,
+} from './launch';
 import { loadPolicyForThisMachine, type PolicyLoadResult } from './policy';
 import { auditDatabasePath } from './paths';
 import { openPreferences } from './preferences';
@@ -173,12 +178,15 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     audit: audit.trail,
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const launcher = new SmartLaunchService({
+  const launchOptions = {
     allowedIssuers: policy.allowedIssuers,
     ...(sandbox?.epr ? { sandboxIssuers: [sandbox.epr.fhirBase] } : {}),
     ...(policy.standaloneIssuer ? { standaloneIssuer: policy.standaloneIssuer } : {}),
     clientId: policy.smartClientId,
     secretStore,
+  };
+  const launcher = new SmartLaunchService({
+    ...launchOptions,
     openExternal: options.openExternal ?? (async () => undefined),
   });
 
@@ -225,25 +233,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   });
 
   /** The sandbox approves without a login page, so its redirects can be followed here (no browser). */
-  const signInHeadless = async (
-    begin: (service: SmartLaunchService) => Promise<unknown>,
-  ): Promise<SessionInfo> => {
-    let authorizeUrl: string | undefined;
-    const headless = new SmartLaunchService({
-      allowedIssuers: policy.allowedIssuers,
-      ...(sandbox?.epr ? { sandboxIssuers: [sandbox.epr.fhirBase] } : {}),
-      ...(policy.standaloneIssuer ? { standaloneIssuer: policy.standaloneIssuer } : {}),
-      clientId: policy.smartClientId,
-      secretStore,
-      openExternal: async (url) => {
-        authorizeUrl = url;
-      },
-    });
-    await begin(headless);
-    if (!authorizeUrl) throw new BridgeError('unavailable', 'The sandbox did not start a sign-in.');
-    const callback = await followAuthorizationRedirects(authorizeUrl, fetch);
-    return startSession(await headless.completeAuthorization(callback));
-  };
+  const signInHeadless = async (begin: (service: SmartLaunchService) => Promise<unknown>) =>
+    startSession(await launchHeadless(launchOptions, begin));
 
   const completeSandboxLaunch = (launchUri: string): Promise<SessionInfo> => {
     const request = parseLaunchArgv([launchUri]);
@@ -554,15 +545,19 @@ function caseloadProblemsIn(problems: string[]): (report: PrefetchReport) => Pre
   });
 }
 
-/** Names and local ids of an opened patient, so no later log line can carry them. */
+/**
+ * The opened patient's name and their local ids on each source (Patient/<id> appears in request URLs and so in
+ * failure messages), so no later log line can carry them. Only these few: the logger turns every remembered
+ * identifier into one pattern applied to each line, so entry ids (tens of thousands) do not belong here.
+ */
 function patientIdentifiers(record: WessexRecord): string[] {
-  const ids = record.items.flatMap((item) => item.provenance.map((p) => p.resourceId));
-  const name = record.patient.name;
-  return [
-    name,
-    ...name.split(/[\s,()]+/).filter((part) => part.length > 3),
-    ...ids.filter((id) => id.length > 6),
-  ];
+  const localIds = new Set<string>();
+  for (const item of record.items) {
+    const resource = item.resource as { subject?: { reference?: string }; patient?: { reference?: string } };
+    const reference = resource.subject?.reference ?? resource.patient?.reference;
+    if (reference?.startsWith('Patient/')) localIds.add(reference.slice('Patient/'.length));
+  }
+  return [record.patient.name, ...localIds];
 }
 
 function startupProblem(key: string, message: string): Extract<PolicyLoadResult, { ok: false }> {

@@ -5,9 +5,15 @@ import type { RecordEvent, WessexRecord } from '../../../common/record';
 import type { AuditTrail } from '../audit';
 import type { TokenProvider } from '../auth/token-provider';
 import type { OfflineCache } from '../cache/offline-cache';
-import { findDissent, governRecord, governRecordEvent, type GovernOptions } from '../governance';
-import { OfflineUnavailableError, RecordOpener, type LiveFetch, type OpenedRecord } from '../offline';
-import { assembleRecord, type EngineOptions, type EngineSource, type RecordIdentity } from '../record';
+import { findDissent, governRecordEvent, type GovernOptions } from '../governance';
+import {
+  createGovernedLiveFetch,
+  OfflineUnavailableError,
+  RecordOpener,
+  type LiveFetch,
+  type OpenedRecord,
+} from '../offline';
+import type { EngineOptions, EngineSource, RecordIdentity } from '../record';
 import { BridgeError } from '../bridge/dispatch';
 
 export interface RecordAccessOptions {
@@ -62,19 +68,16 @@ export class RecordAccess {
   }
 
   private liveFetch(request: OpenRecordRequest): LiveFetch {
-    return async (nhsNumber, { since }) => {
-      const raw = await assembleRecord({
-        requestId: request.requestId,
-        identity: { ...request.identity, nhsNumber },
-        sources: this.options.sources,
-        ...(this.options.locator ? { locator: this.options.locator } : {}),
-        tokens: this.options.tokens,
-        options: { ...this.options.engine, ...(since ? { since } : {}) },
-        // An incremental refresh carries only changed entries: its partial sections must not replace the screen.
-        ...(request.emit && !since ? { onEvent: gatedEmitter(request.emit, request.governance) } : {}),
-      });
-      return governRecord(raw, request.governance);
-    };
+    return createGovernedLiveFetch({
+      sources: this.options.sources,
+      ...(this.options.locator ? { locator: this.options.locator } : {}),
+      tokens: this.options.tokens,
+      governance: request.governance,
+      identity: () => request.identity,
+      ...(this.options.engine ? { engine: this.options.engine } : {}),
+      requestId: request.requestId,
+      ...(request.emit ? { onEvent: gatedEmitter(request.emit, request.governance) } : {}),
+    });
   }
 
   private auditOpen(request: OpenRecordRequest, record: WessexRecord, from: OpenedRecord['from']): void {

@@ -14,7 +14,12 @@ export interface GovernedFetchOptions {
   /** Identity details beyond the NHS number (EPR patient, verification); regional sources asked by default. */
   identity?: (nhsNumber: string) => Partial<Omit<RecordIdentity, 'nhsNumber'>>;
   engine?: Partial<EngineOptions>;
-  /** Ungoverned progress events; govern them (governRecordEvent) before they reach a screen. */
+  /** Ties the engine's progress events to the request that asked for them. */
+  requestId?: string;
+  /**
+   * Ungoverned progress events of full fetches; govern them (governRecordEvent) before they reach a screen.
+   * An incremental refresh sends none: its sections hold only what changed and must not replace a screen.
+   */
   onEvent?: (event: RecordEvent) => void;
 }
 
@@ -23,13 +28,13 @@ let requestCounter = 0;
 export function createGovernedLiveFetch(options: GovernedFetchOptions): LiveFetch {
   return async (nhsNumber, { since }): Promise<WessexRecord> => {
     const record = await assembleRecord({
-      requestId: `offline-${++requestCounter}`,
+      requestId: options.requestId ?? `offline-${++requestCounter}`,
       identity: { mayQueryRegionalSources: true, ...options.identity?.(nhsNumber), nhsNumber },
       sources: options.sources,
       ...(options.locator ? { locator: options.locator } : {}),
       tokens: options.tokens,
       options: { ...options.engine, ...(since ? { since } : {}) },
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.onEvent && !since ? { onEvent: options.onEvent } : {}),
     });
     return governRecord(record, options.governance);
   };
