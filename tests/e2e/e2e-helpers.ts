@@ -1,11 +1,11 @@
 // Shared setup for the Chromium e2e tests: real app services on the built-in sandbox, the built renderer
 // in Debian Chromium through the harness, screenshots under test-results/e2e, axe-core checks.
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { createAppServices, type AppServices } from '../../main/services/app-services';
+import type { AppServices, AppServicesOptions } from '../../main/services/app-services';
+import { startTestApp } from '../support/app';
 import type { SandboxPatient } from '../../sandbox';
 import {
   openHarness,
@@ -24,27 +24,24 @@ export interface E2eContext {
   close(): Promise<void>;
 }
 
-export async function startE2e(
-  options: Parameters<typeof createAppServices>[0]['sandbox'] = {},
-): Promise<E2eContext> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'wessex-e2e-'));
-  const services = await createAppServices({ dataDir, sandbox: options });
+/** The real services on the sandbox (private data folder and keystore service) in Debian Chromium. */
+export async function startE2e(sandbox: AppServicesOptions['sandbox'] = {}): Promise<E2eContext> {
+  const app = await startTestApp({ sandbox });
   let harness: Harness;
   try {
-    harness = await openHarness({ services });
+    harness = await openHarness({ services: app.services });
   } catch (error) {
-    await services.close();
+    await app.close();
     throw error;
   }
   await mkdir(SCREENSHOTS, { recursive: true });
   return {
-    services,
+    services: app.services,
     harness,
-    dataDir,
+    dataDir: app.dataDir,
     async close() {
       await harness.close();
-      await services.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await app.close();
     },
   };
 }
