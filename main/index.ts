@@ -59,7 +59,6 @@ async function start(): Promise<void> {
   registerBridge(services.handlers);
   const win = createMainWindow(join(__dirname, '../preload'));
   mainWindow = win;
-  services.setPdfPrinter(() => win.webContents.printToPDF({ printBackground: true, pageSize: 'A4' }));
   services.onEvent((name, payload) => forwardEvents(win, name, payload));
   pendingLaunches.unshift(process.argv);
   for (const argv of pendingLaunches.splice(0)) await services.handleLaunchArgs(argv);

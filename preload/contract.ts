@@ -52,8 +52,11 @@ export const bridgeRequestSchemas = {
   /** The user re-authenticated after the inactivity lock. */
   'session:unlock': z.object({}).strict(),
   'session:sign-out': z.object({}).strict(),
-  /** Audit a print/export of the handover summary (the app prints; the harness uses Chromium's PDF). */
-  'audit:handover-exported': z.object({ nhsNumber, format: z.enum(['pdf', 'print']) }).strict(),
+  /**
+   * Print the handover summary on screen. The host prints the window (Electron's print dialog; the harness's
+   * PDF printer) and main audits it; the renderer never calls window.print().
+   */
+  'handover:print': z.object({ nhsNumber: validNhsNumber }).strict(),
   /** Save the handover summary on screen as a PDF (Electron printToPDF; Chromium's page PDF in the harness). */
   'handover:save-pdf': z.object({ nhsNumber: validNhsNumber }).strict(),
   'preferences:get': z.object({}).strict(),
@@ -137,7 +140,8 @@ export interface BridgeResults {
   'session:sign-in': SessionInfo | null;
   'session:unlock': SessionInfo;
   'session:sign-out': { signedOut: true };
-  'audit:handover-exported': { audited: true };
+  /** `printed: false` when the user cancelled the print dialog. */
+  'handover:print': { printed: boolean };
   'document:get': DocumentContent;
   'handover:save-pdf': { path: string };
   'preferences:get': Preferences;

@@ -15,7 +15,7 @@ import type {
   SessionInfo,
 } from '../../preload/contract';
 import { createAuditService, recoveryAuditAction, type AuditService } from './audit';
-import { BridgeError, type BridgeHandlers } from './bridge/dispatch';
+import { BridgeError, type BridgeCaller, type BridgeHandlers, type HostPrinter } from './bridge/dispatch';
 import { OFFLINE_CACHE_RESET_NOTICE, type OfflineCache } from './cache/offline-cache';
 import { openOfflineCache } from './cache';
 import { createSecretStoreKeyVault } from './cache/key-vault';
@@ -86,8 +86,6 @@ export interface AppServices {
     /** A direct sign-in with no patient in context (reason for access needed), instead of an EHR launch. */
     standalone?: boolean;
   }): Promise<SessionInfo>;
-  /** The host window's PDF printer (Electron printToPDF, or the harness page's PDF). */
-  setPdfPrinter(printer: () => Promise<Uint8Array>): void;
   close(): Promise<void>;
 }
 
@@ -194,7 +192,6 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   if (preferences.recovered) notices.push('Your display preferences could not be read and were reset.');
 
   let session: ClinicalSession | undefined;
-  let printPdf: (() => Promise<Uint8Array>) | undefined;
   const lastRecords = new Map<string, WessexRecord>();
 
   const startSession = (result: LaunchResult): SessionInfo => {
@@ -448,26 +445,21 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return { signedOut: true };
     },
 
-    'audit:handover-exported': async ({ nhsNumber, format }) => {
+    'handover:print': async ({ nhsNumber }, caller) => {
       signedIn();
-      audit.trail.record({
-        kind: format === 'pdf' ? 'export' : 'print',
-        nhsNumber: normaliseNhsNumber(nhsNumber),
-        format,
-      });
-      return { audited: true };
+      const printer = hostPrinter(caller);
+      // Audited before the host prints: the summary leaves the app once the user confirms the dialog.
+      audit.trail.record({ kind: 'print', nhsNumber: normaliseNhsNumber(nhsNumber), format: 'print' });
+      return handoverStep(logger, 'could not be printed', () => printer.print());
     },
 
-    'handover:save-pdf': async ({ nhsNumber }) => {
+    'handover:save-pdf': async ({ nhsNumber }, caller) => {
       signedIn();
-      if (!printPdf)
-        throw new BridgeError('unavailable', 'Saving as PDF is not available here; use Print instead.');
-      const nhs = normaliseNhsNumber(nhsNumber);
-      const path = await saveHandoverPdf(
-        await printPdf(),
-        options.exportDir ?? join(options.dataDir, 'exports'),
+      const printer = hostPrinter(caller);
+      audit.trail.record({ kind: 'export', nhsNumber: normaliseNhsNumber(nhsNumber), format: 'pdf' });
+      const path = await handoverStep(logger, 'could not be saved as a PDF', async () =>
+        saveHandoverPdf(await printer.toPdf(), options.exportDir ?? join(options.dataDir, 'exports')),
       );
-      audit.trail.record({ kind: 'export', nhsNumber: nhs, format: 'pdf' });
       return { path };
     },
 
@@ -502,9 +494,6 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     ...(sandbox ? { sandbox } : {}),
     handleLaunchArgs,
     openSandboxSession,
-    setPdfPrinter(printer) {
-      printPdf = printer;
-    },
     async close() {
       stopRetention();
       session?.dispose();
@@ -517,14 +506,14 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
 
 /** Unexpected failures go to the (redacting) log; the renderer gets only a plain-words message. */
 function loggingFailures(logger: AppLogger, handlers: BridgeHandlers): BridgeHandlers {
-  const wrapped: Record<string, (args: never) => Promise<unknown>> = {};
+  const wrapped: Record<string, (args: never, caller: BridgeCaller) => Promise<unknown>> = {};
   for (const [channel, handler] of Object.entries(handlers) as [
     string,
-    (args: never) => Promise<unknown>,
+    (args: never, caller: BridgeCaller) => Promise<unknown>,
   ][]) {
-    wrapped[channel] = async (args) => {
+    wrapped[channel] = async (args, caller) => {
       try {
-        return await handler(args);
+        return await handler(args, caller);
       } catch (error) {
         if (!(error instanceof BridgeError)) logger.error(`Bridge request ${channel} failed`, error);
         throw error;
@@ -594,7 +583,6 @@ function configurationProblem(
     policy: loaded,
     handleLaunchArgs: async () => undefined,
     openSandboxSession: refuse,
-    setPdfPrinter: () => undefined,
     close: async () => undefined,
   };
 }
@@ -611,12 +599,32 @@ const handlerNames: Record<keyof BridgeHandlers, true> = {
   'session:sign-in': true,
   'session:unlock': true,
   'session:sign-out': true,
-  'audit:handover-exported': true,
   'document:get': true,
+  'handover:print': true,
   'handover:save-pdf': true,
   'preferences:get': true,
   'preferences:update': true,
 };
+
+/** A printer or disk failure is the user's to see in plain words (and the log's, without patient data). */
+async function handoverStep<T>(logger: AppLogger, failed: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof BridgeError) throw error;
+    logger.error(`Handover summary ${failed}`, error);
+    throw new BridgeError(
+      'unavailable',
+      `The handover summary ${failed}. Nothing was lost; please try again.`,
+    );
+  }
+}
+
+function hostPrinter(caller: BridgeCaller): HostPrinter {
+  if (!caller.printer)
+    throw new BridgeError('unavailable', 'Printing is not available in this window. Nothing was printed.');
+  return caller.printer;
+}
 
 /** The file name carries no patient identifier: only the time it was made. */
 async function saveHandoverPdf(pdf: Uint8Array, dir: string): Promise<string> {

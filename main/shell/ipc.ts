@@ -4,6 +4,7 @@ import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { IPC_EVENT, IPC_INVOKE, type BridgeEventName } from '../../preload/contract';
 import { dispatchBridgeRequest, type BridgeHandlers } from '../services/bridge/dispatch';
 import { APP_ORIGIN } from '../services/renderer-assets';
+import { webContentsPrinter } from './printing';
 
 function isOurFrame(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
@@ -15,7 +16,7 @@ export function registerBridge(handlers: BridgeHandlers): void {
     if (!isOurFrame(event)) {
       return { ok: false, error: { code: 'not-permitted', message: 'Request refused.' } };
     }
-    return dispatchBridgeRequest(handlers, channel, args);
+    return dispatchBridgeRequest(handlers, channel, args, { printer: webContentsPrinter(event.sender) });
   });
 }
 

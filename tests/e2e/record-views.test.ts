@@ -13,9 +13,16 @@ import {
   type E2eContext,
 } from './e2e-helpers';
 import { pdfText } from './pdf-text';
+import { WESSEX_AUDIT_SUBTYPE } from '../../main/services/audit/balp';
 import type { HarnessPage } from '../../main/services/desktop-harness';
 
 let ctx: E2eContext;
+
+/** Print/export events as the sandbox's audit server received them. */
+const auditedHandovers = (code: 'print' | 'export') =>
+  (ctx.services.sandbox?.servers.audit.events ?? []).filter((e) =>
+    e.subtype?.some((s) => s.system === WESSEX_AUDIT_SUBTYPE && s.code === code),
+  );
 
 beforeAll(async () => {
   ctx = await startE2e();
@@ -103,26 +110,36 @@ describe('paramedic on the frail patient', () => {
     expectQuietPage(log);
   });
 
-  it('prints a handover summary stamped with patient, user, time and sources, and audits it', async () => {
+  it('prints a handover summary stamped with patient, user, time and sources through the host, audited once', async () => {
     const { page, log } = hp;
+    await showTab(page, 'Documents and letters');
     await page.getByRole('button', { name: 'Print handover summary' }).click();
-    await expect.poll(() => log.calls.filter((c) => c.channel === 'audit:handover-exported').length).toBe(1);
-    const audit = log.calls.find((c) => c.channel === 'audit:handover-exported');
-    expect(audit?.outcome.ok).toBe(true);
-    const pdf = await page.pdf({ format: 'A4' });
-    const text = await pdfText(pdf);
+    await expect
+      .poll(() => page.getByTestId('handover-status').textContent(), { timeout: 15_000 })
+      .toBe('Handover summary sent to the printer.');
+    expect(log.printed).toHaveLength(1);
+    const text = await pdfText(log.printed[0]!);
     expect(text).toMatch(/Handover summary for .*Eldridge/i);
     expect(text).toMatch(/Printed by .*paramedic/i);
     expect(text).toMatch(/Sources:.*answered/i);
+    // The urgent-care view is what prints, whichever tab was on screen.
     expect(text).toMatch(/DNACPR/);
     expect(text).not.toMatch(/Caseload prefetch/);
+    await expect.poll(() => auditedHandovers('print')).toHaveLength(1);
+    expect(auditedHandovers('print')[0]?.entity?.[0]?.what?.identifier?.value).toBe(
+      sandboxPatient(ctx.services, 'frail').nhsNumber,
+    );
+    // Printing again is a second print: a second printout and a second audit event.
+    await page.getByRole('button', { name: 'Print handover summary' }).click();
+    await expect.poll(() => log.printed.length, { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => auditedHandovers('print')).toHaveLength(2);
+    expectQuietPage(log);
   });
 
   it('saves the handover summary as a PDF through the host window’s printer, named without patient details', async () => {
     const { page, log } = hp;
-    ctx.services.setPdfPrinter(() => page.pdf({ format: 'A4' }));
     await page.getByRole('button', { name: 'Save as PDF' }).click();
-    const status = page.getByTestId('handover-saved');
+    const status = page.getByTestId('handover-status');
     await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/saved as PDF: .+\.pdf$/);
     const path = ((await status.textContent()) ?? '').split('saved as PDF: ')[1] ?? '';
     expect(path).not.toMatch(/eldridge|\d{3} ?\d{3} ?\d{4}/i);
@@ -130,6 +147,10 @@ describe('paramedic on the frail patient', () => {
     expect(text).toMatch(/Handover summary for .*Eldridge/i);
     expect(text).toMatch(/DNACPR/);
     expect(log.calls.find((c) => c.channel === 'handover:save-pdf')?.outcome.ok).toBe(true);
+    await expect.poll(() => auditedHandovers('export')).toHaveLength(1);
+    // Uploads are in order: the export's arrival means no stray print event is still on its way.
+    expect(auditedHandovers('print')).toHaveLength(2);
+    expect(log.printed).toHaveLength(2);
   });
 });
 

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchBridgeRequest } from '../../main/services/bridge/dispatch';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { dispatchBridgeRequest, type BridgeCaller } from '../../main/services/bridge/dispatch';
 import type { RecordEvent, WessexRecord } from '../../common/record';
 import { startTestApp, type TestApp } from '../support/app';
 
@@ -12,8 +13,8 @@ beforeAll(async () => {
 });
 afterAll(async () => app?.close());
 
-const invoke = async (channel: string, args: unknown) => {
-  const outcome = await dispatchBridgeRequest(app.services.handlers, channel, args);
+const invoke = async (channel: string, args: unknown, caller: BridgeCaller = {}) => {
+  const outcome = await dispatchBridgeRequest(app.services.handlers, channel, args, caller);
   if (!outcome.ok) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
   return outcome.value;
 };
@@ -79,8 +80,47 @@ describe('app services on the built-in sandbox', () => {
     expect(await invoke('cache:list', {})).toEqual([]);
   });
 
+  it('prints and saves the handover through the calling window’s host printer, audited before it prints', async () => {
+    const nhsNumber = app.services.sandbox!.patient('cross-border').nhsNumber;
+    const audit = app.services.sandbox!.servers.audit;
+    const handovers = (code: string) =>
+      audit.events.filter((e) => e.subtype?.some((s) => s.code === code)).length;
+    const pdf = new TextEncoder().encode('%PDF-1.7 host rendering');
+    let prints = 0;
+    const printer = (outcome: 'printed' | 'cancelled' | 'broken') => ({
+      printer: {
+        print: async () => {
+          // The event is already on the audit server when the host gets the page to print.
+          const expected = ++prints;
+          await vi.waitFor(() => expect(handovers('print')).toBe(expected), { timeout: 10_000 });
+          if (outcome === 'broken') throw new Error('Print job failed');
+          return { printed: outcome === 'printed' };
+        },
+        toPdf: async () => pdf,
+      },
+    });
+
+    await expect(invoke('handover:print', { nhsNumber })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: 'Printing is not available in this window. Nothing was printed.',
+    });
+    expect(await invoke('handover:print', { nhsNumber }, printer('printed'))).toEqual({ printed: true });
+    expect(await invoke('handover:print', { nhsNumber }, printer('cancelled'))).toEqual({ printed: false });
+    await expect(invoke('handover:print', { nhsNumber }, printer('broken'))).rejects.toMatchObject({
+      code: 'unavailable',
+      message: 'The handover summary could not be printed. Nothing was lost; please try again.',
+    });
+    expect(prints).toBe(3);
+    expect(handovers('print')).toBe(3);
+
+    const saved = (await invoke('handover:save-pdf', { nhsNumber }, printer('printed'))) as { path: string };
+    expect(new Uint8Array(await readFile(saved.path))).toEqual(pdf);
+    expect(saved.path).not.toContain(nhsNumber);
+    await expect.poll(() => handovers('export'), { timeout: 10_000 }).toBe(1);
+  });
+
   it('audits the record view and the purge to the sandbox audit endpoint', async () => {
-    await app.services.handlers['session:sign-out']({});
+    await invoke('session:sign-out', {});
     const audit = app.services.sandbox!.servers.audit;
     await expect.poll(() => audit.events.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(4);
     const kinds = JSON.stringify(audit.events);

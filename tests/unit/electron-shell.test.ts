@@ -52,6 +52,7 @@ vi.mock('electron', () => electron.module);
 
 const { createMainWindow, denyAllPermissions } = await import('../../main/shell/window');
 const { registerBridge } = await import('../../main/shell/ipc');
+const { webContentsPrinter } = await import('../../main/shell/printing');
 
 beforeEach(() => {
   electron.windows.length = 0;
@@ -122,5 +123,67 @@ describe('IPC bridge', () => {
       value: { deleted: true },
     });
     expect(calls).toEqual([{ nhsNumber: '9990000018' }]);
+  });
+});
+
+describe('printing through the window that asked', () => {
+  /** A webContents whose print dialog ends as given. */
+  function contentsThatPrint(success: boolean, failureReason = '') {
+    const printed: unknown[] = [];
+    return {
+      printed,
+      print: (options: unknown, done: (success: boolean, failureReason: string) => void) => {
+        printed.push(options);
+        done(success, failureReason);
+      },
+      printToPDF: async (options: unknown) => (printed.push(options), new Uint8Array([37, 80, 68, 70])),
+    };
+  }
+
+  it('hands the handover request the sender’s print dialog and PDF printer', async () => {
+    const seen: string[] = [];
+    const handlers = new Proxy(
+      {},
+      {
+        get:
+          (_target, channel) =>
+          async (
+            _args: unknown,
+            caller: { printer?: { print(): Promise<unknown>; toPdf(): Promise<unknown> } },
+          ) => {
+            seen.push(String(channel));
+            return channel === 'handover:print'
+              ? caller.printer!.print()
+              : { bytes: await caller.printer!.toPdf() };
+          },
+      },
+    );
+    registerBridge(handlers as never);
+    const handle = electron.ipcHandlers.get('wessex:invoke')!;
+    const sender = contentsThatPrint(true);
+    const ours = { sender, senderFrame: { url: 'app://wessex/index.html', parent: null } };
+
+    expect(await handle(ours, 'handover:print', { nhsNumber: '9994625845' })).toEqual({
+      ok: true,
+      value: { printed: true },
+    });
+    expect(await handle(ours, 'handover:save-pdf', { nhsNumber: '9994625845' })).toEqual({
+      ok: true,
+      value: { bytes: new Uint8Array([37, 80, 68, 70]) },
+    });
+    expect(sender.printed).toEqual([
+      { silent: false, printBackground: true },
+      { printBackground: true, pageSize: 'A4' },
+    ]);
+    expect(seen).toEqual(['handover:print', 'handover:save-pdf']);
+  });
+
+  it('reports a dismissed dialog as not printed, and a printer failure as a failure', async () => {
+    await expect(
+      webContentsPrinter(contentsThatPrint(false, 'Print job canceled') as never).print(),
+    ).resolves.toEqual({ printed: false });
+    await expect(
+      webContentsPrinter(contentsThatPrint(false, 'Print job failed') as never).print(),
+    ).rejects.toThrow('Printing failed: Print job failed');
   });
 });

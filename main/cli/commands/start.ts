@@ -68,7 +68,14 @@ function hasCommand(name: string): boolean {
 async function startInChromium(launch: string[], flags: StartFlags): Promise<void> {
   const services = await createAppServices({ dataDir: resolveDataDir(flags.dataDir) });
   const headed = !flags.headless && Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
-  const harness = await openHarness({ services, headed });
+  const harness = await openHarness({
+    services,
+    headed,
+    onPrinted: () =>
+      console.log(
+        'Handover summary printed (a headless browser has no printer: the printout was discarded).',
+      ),
+  });
   const stop = async () => {
     await harness.close();
     await services.close();
@@ -78,8 +85,6 @@ async function startInChromium(launch: string[], flags: StartFlags): Promise<voi
   process.once('SIGTERM', () => void stop());
   await services.handleLaunchArgs(launch);
   const { page } = await harness.newPage();
-  // Headless Chromium prints to PDF as Electron's printToPDF does (a headed browser cannot).
-  if (!headed) services.setPdfPrinter(() => page.pdf({ format: 'A4', printBackground: true }));
   if (services.sandbox)
     console.log('Running on the built-in Wessex sandbox (no machine policy is configured).');
   if (!headed) {

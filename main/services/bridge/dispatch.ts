@@ -7,9 +7,15 @@ import {
   type BridgeErrorShape,
   type BridgeResults,
 } from '../../../preload/contract';
+import type { BridgeCaller } from './caller';
+
+export type { BridgeCaller, HostPrinter } from './caller';
 
 export type BridgeHandlers = {
-  [C in BridgeChannel]: (args: z.output<(typeof bridgeRequestSchemas)[C]>) => Promise<BridgeResults[C]>;
+  [C in BridgeChannel]: (
+    args: z.output<(typeof bridgeRequestSchemas)[C]>,
+    caller: BridgeCaller,
+  ) => Promise<BridgeResults[C]>;
 };
 
 export class BridgeError extends Error {
@@ -32,6 +38,7 @@ export async function dispatchBridgeRequest(
   handlers: BridgeHandlers,
   channel: unknown,
   rawArgs: unknown,
+  caller: BridgeCaller = {},
 ): Promise<BridgeOutcome> {
   if (!isBridgeChannel(channel)) {
     return { ok: false, error: { code: 'invalid-argument', message: 'Unknown request.' } };
@@ -46,8 +53,8 @@ export async function dispatchBridgeRequest(
     };
   }
   try {
-    const handler = handlers[channel] as (args: unknown) => Promise<unknown>;
-    return { ok: true, value: await handler(parsed.data) };
+    const handler = handlers[channel] as (args: unknown, caller: BridgeCaller) => Promise<unknown>;
+    return { ok: true, value: await handler(parsed.data, caller) };
   } catch (error) {
     if (error instanceof BridgeError)
       return { ok: false, error: { code: error.code, message: error.message } };

@@ -3,7 +3,13 @@
 // playwright-core is imported lazily so nothing else pays for it.
 import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { dispatchBridgeRequest, type BridgeHandlers, type BridgeOutcome } from '../bridge/dispatch';
+import {
+  BridgeError,
+  dispatchBridgeRequest,
+  type BridgeHandlers,
+  type BridgeOutcome,
+  type HostPrinter,
+} from '../bridge/dispatch';
 import type { BridgeEventName } from '../../../preload/contract';
 import { defaultRendererDir } from '../renderer-assets';
 import { HARNESS_BRIDGE_SCRIPT } from './bridge-script';
@@ -43,6 +49,8 @@ export interface PageLog {
   blockedRequests: string[];
   /** New windows/popups the page tried to open. */
   popups: string[];
+  /** What the host printed for the page (headless: the PDF its printer produced), in order. */
+  printed: Uint8Array[];
 }
 
 export interface HarnessPage {
@@ -64,6 +72,8 @@ export interface HarnessOptions {
   headed?: boolean;
   rendererDir?: string;
   viewport?: { width: number; height: number };
+  /** Called with each handover the host printed (headless Chromium prints to PDF; it has no printer). */
+  onPrinted?: (pdf: Uint8Array) => void;
 }
 
 function emptyLog(): PageLog {
@@ -76,6 +86,39 @@ function emptyLog(): PageLog {
     navigations: [],
     blockedRequests: [],
     popups: [],
+    printed: [],
+  };
+}
+
+const A4_PDF = { format: 'A4', printBackground: true } as const;
+
+/**
+ * The harness as the page's host printer. Headless Chromium has no print dialog: its PDF printer stands in for
+ * the printer, as Electron's printToPDF does for "Save as PDF". Headed, the browser's own print dialog opens.
+ */
+function harnessPrinter(page: Page, log: PageLog, options: HarnessOptions): HostPrinter {
+  if (options.headed) {
+    return {
+      async print() {
+        await page.evaluate(() => window.print());
+        return { printed: true };
+      },
+      toPdf: () => {
+        throw new BridgeError(
+          'unavailable',
+          'Saving as PDF is not available in this browser window: use Print and choose "Save as PDF".',
+        );
+      },
+    };
+  }
+  return {
+    async print() {
+      const pdf = await page.pdf(A4_PDF);
+      log.printed.push(pdf);
+      options.onPrinted?.(pdf);
+      return { printed: true };
+    },
+    toPdf: () => page.pdf(A4_PDF),
   };
 }
 
@@ -108,8 +151,11 @@ export async function openHarness(options: HarnessOptions): Promise<Harness> {
       return route.abort('blockedbyclient');
     });
     await context.exposeBinding('__wessexInvoke', async (source, channel: unknown, args: unknown) => {
-      const outcome = await dispatchBridgeRequest(options.services.handlers, channel, args);
-      logFor(source.page).calls.push({ channel: String(channel), args, outcome });
+      const log = logFor(source.page);
+      const outcome = await dispatchBridgeRequest(options.services.handlers, channel, args, {
+        printer: harnessPrinter(source.page, log, options),
+      });
+      log.calls.push({ channel: String(channel), args, outcome });
       // As one JSON string: Playwright's structured serialisation of a 20,000-resource record takes seconds.
       return JSON.stringify(outcome);
     });

@@ -49,7 +49,7 @@ export function RecordScreen({
 }) {
   const { load, retry } = useRecord(nhsNumber, preferOffline);
   const [tab, setTab] = useState<RecordTab>(defaultView);
-  const [saved, setSaved] = useState<string>();
+  const [handover, setHandover] = useState<{ busy: boolean; message: string }>();
   const [now] = useState(() => new Date());
   const record = load?.partial;
   const complete = !!load?.record;
@@ -66,24 +66,27 @@ export function RecordScreen({
   const model = withResults ?? core;
   const arrived = (section: SectionId) => complete || !!load?.arrivedSections.includes(section);
 
-  const printHandover = () => {
+  /** Shows the urgent-care view (what the handover prints), then asks the host to print or save it. */
+  const handOver = (pending: string, request: () => Promise<string>) => {
     setTab('urgent-care');
-    invoke('audit:handover-exported', { nhsNumber, format: 'print' }).then(
-      () => requestAnimationFrame(() => window.print()),
-      () => requestAnimationFrame(() => window.print()),
-    );
-  };
-
-  const saveHandoverPdf = () => {
-    setTab('urgent-care');
-    setSaved('Saving the handover summary…');
+    setHandover({ busy: true, message: pending });
     requestAnimationFrame(() =>
-      invoke('handover:save-pdf', { nhsNumber }).then(
-        ({ path }) => setSaved(`Handover summary saved as PDF: ${path}`),
-        (e: unknown) => setSaved(errorMessage(e)),
+      request().then(
+        (message) => setHandover({ busy: false, message }),
+        (e: unknown) => setHandover({ busy: false, message: errorMessage(e) }),
       ),
     );
   };
+  const printHandover = () =>
+    handOver('Printing the handover summary…', () =>
+      invoke('handover:print', { nhsNumber }).then(({ printed }) =>
+        printed ? 'Handover summary sent to the printer.' : 'Printing was cancelled.',
+      ),
+    );
+  const saveHandoverPdf = () =>
+    handOver('Saving the handover summary…', () =>
+      invoke('handover:save-pdf', { nhsNumber }).then(({ path }) => `Handover summary saved as PDF: ${path}`),
+    );
 
   if (!load || !record || !model) return <p role="status">Opening record…</p>;
   const banner =
@@ -112,7 +115,7 @@ export function RecordScreen({
             type="button"
             className="nhsuk-button nhsuk-button--secondary wx-print-button"
             onClick={printHandover}
-            disabled={!complete}
+            disabled={!complete || handover?.busy}
           >
             Print handover summary
           </button>
@@ -120,14 +123,14 @@ export function RecordScreen({
             type="button"
             className="nhsuk-button nhsuk-button--secondary wx-print-button"
             onClick={saveHandoverPdf}
-            disabled={!complete}
+            disabled={!complete || handover?.busy}
           >
             Save as PDF
           </button>
         </nav>
-        {saved && (
-          <p className="wx-screen-only wx-saved" role="status" data-testid="handover-saved">
-            {saved}
+        {handover && (
+          <p className="wx-screen-only wx-saved" role="status" data-testid="handover-status">
+            {handover.message}
           </p>
         )}
       </div>
