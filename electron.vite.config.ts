@@ -26,7 +26,15 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(__dirname, 'main/index.ts') } },
+      // The harness's browser driver is a development tool: loaded from node_modules when used, never bundled.
+      externalizeDeps: { include: ['playwright-core'] },
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'main/index.ts'),
+          // The headless CLI, built like the app so it starts without a TypeScript loader.
+          cli: resolve(__dirname, 'main/cli/index.ts'),
+        },
+      },
     },
   },
   preload: {

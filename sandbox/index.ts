@@ -31,7 +31,8 @@ import { BASE_PLACEHOLDER } from './patients/documents';
 import { generateSandboxPatients, type SandboxPatient } from './patients';
 import { sandboxCaseload, type SandboxCaseload } from './patients/caseload';
 import { londonDate } from '../common/london-date';
-import { RegionalServer } from './regional/server';
+import type * as RegionalServerModule from './regional/server';
+import type { RegionalServer } from './regional/server';
 
 export type { SandboxPatient } from './patients';
 export type { SandboxCaseload } from './patients/caseload';
@@ -134,6 +135,11 @@ async function tryStartEpr(
   }
 }
 
+async function loadRegionalServer(): Promise<typeof RegionalServerModule> {
+  await import('./fhir/websocket-shim');
+  return import('./regional/server');
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const host = options.host ?? '127.0.0.1';
   const latencyMs = options.latencyMs ?? 0;
@@ -142,6 +148,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const patients = generated.patients;
   const caseload = sandboxCaseload(patients, londonDate(new Date()));
 
+  // The FHIR engine (medplum) loads only when a sandbox starts, after the shim Node 20 needs is in place.
+  const { RegionalServer } = await loadRegionalServer();
   const elsewhere = await startElsewhere(host);
   const otherOrigin = (): string => elsewhere.origin;
   const dcr = new RegionalServer({

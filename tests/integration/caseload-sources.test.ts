@@ -17,6 +17,7 @@ import { loadMachinePolicy } from '../../main/services/policy';
 import { assembleRecord } from '../../main/services/record';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
 import { startTestApp, type TestApp } from '../support/app';
+import { WESSEX_CLI } from '../support/cli';
 
 let app: TestApp;
 let sandbox: RunningSandbox;
@@ -131,7 +132,6 @@ describe('prefetch from the configured source', () => {
 });
 
 describe('the CLI authorises to the regional servers as the app does', () => {
-  const BIN = path.resolve(import.meta.dirname, '../../bin/wessex.cjs');
   const run = promisify(execFile);
   const keyReference = `test-backend-${randomBytes(6).toString('hex')}`;
   const keystore = createKeytarSecretStore();
@@ -152,7 +152,7 @@ describe('the CLI authorises to the regional servers as the app does', () => {
   });
 
   const wessex = (policyFile: string, ...args: string[]) =>
-    run(process.execPath, [BIN, ...args], {
+    run(process.execPath, [WESSEX_CLI, ...args], {
       env: { ...process.env, WESSEX_POLICY_FILE: policyFile },
       timeout: 60_000,
     });

@@ -2,10 +2,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { WESSEX_CLI } from '../support/cli';
 
 const run = promisify(execFile);
 const cli = (...args: string[]) =>
-  run(process.execPath, ['bin/wessex.cjs', 'launch', ...args], { timeout: 60_000 });
+  run(process.execPath, [WESSEX_CLI, 'launch', ...args], { timeout: 60_000 });
 
 describe('wessex launch', () => {
   it('completes an EHR launch against the sandbox and prints user, patient (3 3 4) and scopes', async () => {

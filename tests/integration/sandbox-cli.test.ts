@@ -3,8 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isValidNhsNumber } from '../../common/nhs-number';
+import { ROOT, WESSEX_CLI } from '../support/cli';
+import { version } from '../../package.json';
 
-const CLI = resolve(__dirname, '../../bin/wessex.cjs');
 let child: ChildProcess | undefined;
 
 afterEach(() => {
@@ -12,12 +13,15 @@ afterEach(() => {
   child = undefined;
 });
 
-function run(args: string[]): {
+function run(
+  args: string[],
+  cli: string[] = [WESSEX_CLI],
+): {
   proc: ChildProcess;
   output: () => string;
   firstOutput: (marker: RegExp) => Promise<string>;
 } {
-  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   child = proc;
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -78,5 +82,13 @@ describe('wessex sandbox', () => {
     const { proc, output } = run(['sandbox', '--latency', 'soon']);
     expect(await exited(proc)).toBe(1);
     expect(output()).toContain('--latency must be a number of milliseconds');
+  });
+});
+
+describe('the checkout’s `npx wessex`', () => {
+  it('runs the same CLI from source (bin/wessex.cjs), with no build needed', async () => {
+    const { proc, output } = run(['--version'], [resolve(ROOT, 'bin/wessex.cjs')]);
+    expect(await exited(proc)).toBe(0);
+    expect(output().trim()).toBe(version);
   });
 });

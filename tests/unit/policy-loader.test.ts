@@ -15,6 +15,7 @@ import {
   type RegistryValue,
 } from '../../main/services/policy';
 import { fromRegExeItem } from '../../main/services/policy/winreg-reader';
+import { WESSEX_CLI } from '../support/cli';
 
 const dcrSource = {
   id: 'dcr',
@@ -294,9 +295,8 @@ describe('where the policy file lives', () => {
 });
 
 describe('wessex policy (CLI)', () => {
-  const cli = path.resolve(__dirname, '../../bin/wessex.cjs');
   const run = (file: string) =>
-    promisify(execFile)(process.execPath, [cli, 'policy'], {
+    promisify(execFile)(process.execPath, [WESSEX_CLI, 'policy'], {
       env: { ...process.env, WESSEX_POLICY_FILE: file },
     });
 

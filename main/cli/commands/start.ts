@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { createAppServices } from '../../services/app-services';
 import { openHarness } from '../../services/desktop-harness';
 import { resolveDataDir } from '../../services/paths';
+import { projectRoot } from '../../services/project-root';
 import { findElectronBinary } from '../electron-binary';
 
 interface StartFlags {
@@ -15,8 +16,6 @@ interface StartFlags {
   dataDir?: string;
   screenshot?: string;
 }
-
-const projectRoot = resolve(__dirname, '../../..');
 
 export function registerStartCommand(program: Command): void {
   program
@@ -31,7 +30,7 @@ export function registerStartCommand(program: Command): void {
     .action(async (launch: string[], flags: StartFlags) => {
       const electron = flags.browser ? undefined : findElectronBinary();
       if (electron) {
-        const child = spawn(electron, [projectRoot, ...launch], { stdio: 'inherit' });
+        const child = spawn(electron, [projectRoot(), ...launch], { stdio: 'inherit' });
         child.on('exit', (code) => process.exit(code ?? 0));
         return;
       }
@@ -42,7 +41,9 @@ export function registerStartCommand(program: Command): void {
       }
       if (needsPrivateKeyring()) {
         console.log('No desktop session keyring: running the viewer inside a private keyring session.');
-        const child = spawn(join(projectRoot, 'bin', 'with-keyring.sh'), process.argv, { stdio: 'inherit' });
+        const child = spawn(join(projectRoot(), 'bin', 'with-keyring.sh'), process.argv, {
+          stdio: 'inherit',
+        });
         child.on('exit', (code) => process.exit(code ?? 0));
         return;
       }

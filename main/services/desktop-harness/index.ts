@@ -1,7 +1,6 @@
 // The renderer in Debian Chromium with the bridge bound to the real main-process services: used by the
 // e2e tests, the UI benchmark, and `npm start`'s browser fallback when the Electron binary is missing.
 // playwright-core is imported lazily so nothing else pays for it.
-import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   BridgeError,
@@ -11,6 +10,7 @@ import {
   type HostPrinter,
 } from '../bridge/dispatch';
 import type { BridgeEventName } from '../../../preload/contract';
+import { projectRoot } from '../project-root';
 import { defaultRendererDir } from '../renderer-assets';
 import { HARNESS_BRIDGE_SCRIPT } from './bridge-script';
 import { startRendererServer, type RendererServer } from './static-server';
@@ -123,7 +123,7 @@ function harnessPrinter(page: Page, log: PageLog, options: HarnessOptions): Host
 }
 
 export async function openHarness(options: HarnessOptions): Promise<Harness> {
-  const rendererDir = options.rendererDir ?? defaultRendererDir(resolve(__dirname, '../../..'));
+  const rendererDir = options.rendererDir ?? defaultRendererDir(projectRoot());
   const server: RendererServer = await startRendererServer(rendererDir);
   let browser: Browser | undefined;
   try {

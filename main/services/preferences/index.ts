@@ -4,7 +4,6 @@
 // download its binary. With an explicit directory both write the same file, the same way (atomically).
 import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import Conf from 'conf';
 import { preferencesSchema, type Preferences, type PreferencesPatch } from '../../../common/preferences';
 
 export { preferencesSchema, type Preferences, type PreferencesPatch };
@@ -54,6 +53,8 @@ async function quarantineIfInvalid(file: string): Promise<OpenedPreferences['rec
 
 export async function openPreferences(dir: string): Promise<OpenedPreferences> {
   const recovered = await quarantineIfInvalid(preferencesPath(dir));
+  // Loaded here, not at start-up: CLI commands that never open preferences should not pay for it.
+  const { default: Conf } = await import('conf');
   const conf = new Conf<Record<string, unknown>>({
     cwd: dir,
     configName: CONFIG_NAME,
