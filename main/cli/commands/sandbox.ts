@@ -62,9 +62,8 @@ export function registerSandboxCommand(program: Command): void {
         includeLargePatient: Boolean(options.large),
         host: options.host,
       });
-      if (options.json) console.log(JSON.stringify(describe(sandbox), null, 2));
-      else printText(sandbox);
-      await new Promise<void>((resolve) => {
+      // Listening for Ctrl+C before saying it stops the sandbox: a signal must never find no handler.
+      const stopped = new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
@@ -73,6 +72,9 @@ export function registerSandboxCommand(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      if (options.json) console.log(JSON.stringify(describe(sandbox), null, 2));
+      else printText(sandbox);
+      await stopped;
       await sandbox.close();
       if (!options.json) console.log('Sandbox stopped.');
     });
