@@ -15,6 +15,8 @@ password="${WESSEX_KEYRING_PASSWORD:-wessex-test-keyring}"
 if [ "${WESSEX_KEYRING_HOME:-}" = "temporary" ]; then
   keyring_home=$(mktemp -d)
   trap 'rm -rf "$keyring_home"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   # Only the daemon looks here for keyrings; the command keeps the caller's XDG_DATA_HOME.
   printf '%s' "$password" | XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets >/dev/null
   "$@"

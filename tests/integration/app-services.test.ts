@@ -83,48 +83,74 @@ describe('app services on the built-in sandbox', () => {
   it('prints and saves the handover through the calling window’s host printer, audited before it prints', async () => {
     const nhsNumber = app.services.sandbox!.patient('cross-border').nhsNumber;
     const audit = app.services.sandbox!.servers.audit;
-    const handovers = (code: string) =>
-      audit.events.filter((e) => e.subtype?.some((s) => s.code === code)).length;
+    const handovers = (code: string) => audit.events.filter((e) => e.subtype?.some((s) => s.code === code));
     const pdf = new TextEncoder().encode('%PDF-1.7 host rendering');
     let prints = 0;
-    const printer = (outcome: 'printed' | 'cancelled' | 'broken') => ({
+    const host = (outcome: 'printed' | 'cancelled' | 'broken', pdfOutcome: 'pdf' | 'broken' = 'pdf') => ({
       printer: {
         print: async () => {
-          // The event is already on the audit server when the host gets the page to print.
+          // Write-ahead: the print event reaches the audit server while the host still holds the page.
           const expected = ++prints;
-          await vi.waitFor(() => expect(handovers('print')).toBe(expected), { timeout: 10_000 });
+          await vi.waitFor(
+            () => expect(handovers('print').filter((e) => e.outcome === '0')).toHaveLength(expected),
+            { timeout: 10_000 },
+          );
           if (outcome === 'broken') throw new Error('Print job failed');
-          return { printed: outcome === 'printed' };
+          return outcome;
         },
-        toPdf: async () => pdf,
+        toPdf: async () => {
+          if (pdfOutcome === 'broken') throw new Error('printToPDF failed');
+          return pdf;
+        },
       },
     });
 
     await expect(invoke('handover:print', { nhsNumber })).rejects.toMatchObject({
       code: 'unavailable',
-      message: 'Printing is not available in this window. Nothing was printed.',
+      message: 'Printing is not available in this window. Nothing was saved or printed.',
     });
-    expect(await invoke('handover:print', { nhsNumber }, printer('printed'))).toEqual({ printed: true });
-    expect(await invoke('handover:print', { nhsNumber }, printer('cancelled'))).toEqual({ printed: false });
-    await expect(invoke('handover:print', { nhsNumber }, printer('broken'))).rejects.toMatchObject({
+    expect(await invoke('handover:print', { nhsNumber }, host('printed'))).toEqual({ outcome: 'printed' });
+    await expect.poll(() => handovers('print'), { timeout: 10_000 }).toHaveLength(1);
+    expect(handovers('print')[0]).toMatchObject({ outcome: '0' });
+
+    // A cancelled or failed print keeps its event, followed by one saying nothing was printed.
+    expect(await invoke('handover:print', { nhsNumber }, host('cancelled'))).toEqual({
+      outcome: 'cancelled',
+    });
+    await expect(invoke('handover:print', { nhsNumber }, host('broken'))).rejects.toMatchObject({
       code: 'unavailable',
       message: 'The handover summary could not be printed. Nothing was lost; please try again.',
     });
-    expect(prints).toBe(3);
-    expect(handovers('print')).toBe(3);
+    await expect.poll(() => handovers('print'), { timeout: 10_000 }).toHaveLength(5);
+    expect(handovers('print').map((e) => [e.outcome, e.outcomeDesc ?? ''])).toEqual([
+      ['0', ''],
+      ['0', ''],
+      ['4', 'The user cancelled the print dialog; nothing was printed'],
+      ['0', ''],
+      ['8', 'The printer reported a failure; nothing was printed'],
+    ]);
 
-    const saved = (await invoke('handover:save-pdf', { nhsNumber }, printer('printed'))) as { path: string };
+    // Save as PDF: nothing is audited until the host has rendered the PDF; the file carries no identifier.
+    await expect(invoke('handover:save-pdf', { nhsNumber }, host('printed', 'broken'))).rejects.toMatchObject(
+      {
+        message: 'The handover summary could not be saved as a PDF. Nothing was lost; please try again.',
+      },
+    );
+    const saved = (await invoke('handover:save-pdf', { nhsNumber }, host('printed'))) as { path: string };
     expect(new Uint8Array(await readFile(saved.path))).toEqual(pdf);
     expect(saved.path).not.toContain(nhsNumber);
-    await expect.poll(() => handovers('export'), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => handovers('export'), { timeout: 10_000 }).toHaveLength(1);
+    expect(handovers('export')[0]).toMatchObject({ outcome: '0' });
   });
 
   it('audits the record view and the purge to the sandbox audit endpoint', async () => {
     await invoke('session:sign-out', {});
     const audit = app.services.sandbox!.servers.audit;
-    await expect.poll(() => audit.events.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(4);
-    const kinds = JSON.stringify(audit.events);
-    expect(kinds).toMatch(/PatientRead|110110/);
+    const codes = () => audit.events.flatMap((e) => (e.subtype ?? []).map((s) => s.code));
+    // Sign-out is the last event: once it has arrived, everything before it has too (uploads are in order).
+    await expect.poll(codes, { timeout: 10_000 }).toContain('110123');
+    expect(codes()).toEqual(expect.arrayContaining(['110122', 'read', 'cache-write', 'cache-purge']));
+    expect(JSON.stringify(audit.events)).toMatch(/PatientRead/);
   });
 
   it('keeps view preferences, and refuses patient details in them', async () => {

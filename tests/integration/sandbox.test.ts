@@ -168,6 +168,14 @@ describe('regional FHIR servers', () => {
     const unknownType = await getJson<OperationOutcome>(`${sandbox.urls.dcr}/NotAType?name=x`);
     expect(unknownType.status).toBeGreaterThanOrEqual(400);
     expect(unknownType.body.resourceType).toBe('OperationOutcome');
+    // Abstract base types are not searchable resource types either.
+    for (const abstract of ['Resource', 'DomainResource']) {
+      expect((await getJson(`${sandbox.urls.dcr}/${abstract}?_id=x`)).status).toBe(400);
+    }
+    // A real R4 type the server holds nothing of is an empty result, as on any FHIR server.
+    const none = await getJson<Bundle>(`${sandbox.urls.dcr}/Claim?_count=1`);
+    expect(none.status).toBe(200);
+    expect(none.body.entry ?? []).toEqual([]);
     const missing = await getJson<OperationOutcome>(`${sandbox.urls.chie}/Patient/does-not-exist`);
     expect(missing.status).toBe(404);
     const post = await fetch(`${sandbox.urls.dcr}/Patient`, {

@@ -165,7 +165,7 @@ describe('printing through the window that asked', () => {
 
     expect(await handle(ours, 'handover:print', { nhsNumber: '9994625845' })).toEqual({
       ok: true,
-      value: { printed: true },
+      value: 'printed',
     });
     expect(await handle(ours, 'handover:save-pdf', { nhsNumber: '9994625845' })).toEqual({
       ok: true,
@@ -178,10 +178,10 @@ describe('printing through the window that asked', () => {
     expect(seen).toEqual(['handover:print', 'handover:save-pdf']);
   });
 
-  it('reports a dismissed dialog as not printed, and a printer failure as a failure', async () => {
+  it('reports a dismissed dialog as cancelled, and a printer failure as a failure', async () => {
     await expect(
       webContentsPrinter(contentsThatPrint(false, 'Print job canceled') as never).print(),
-    ).resolves.toEqual({ printed: false });
+    ).resolves.toBe('cancelled');
     await expect(
       webContentsPrinter(contentsThatPrint(false, 'Print job failed') as never).print(),
     ).rejects.toThrow('Printing failed: Print job failed');

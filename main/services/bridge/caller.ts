@@ -1,10 +1,13 @@
 // What the window that sent a bridge request can do for it. Its host supplies this per request: Electron from
 // the sender's webContents, the Chromium harness from the calling page. Services never reach for a window.
 
+/** What the host knows after its print dialog closed ("unconfirmed": a browser does not say). */
+export type PrintOutcome = 'printed' | 'cancelled' | 'unconfirmed';
+
 /** Printing is the host's job: the renderer asks, the host prints what the window shows (print media). */
 export interface HostPrinter {
-  /** The system print dialog; `printed: false` when the user cancels it. */
-  print(): Promise<{ printed: boolean }>;
+  /** The system print dialog. */
+  print(): Promise<PrintOutcome>;
   /** The window's print rendering as an A4 PDF. */
   toPdf(): Promise<Uint8Array>;
 }

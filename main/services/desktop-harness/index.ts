@@ -100,8 +100,9 @@ function harnessPrinter(page: Page, log: PageLog, options: HarnessOptions): Host
   if (options.headed) {
     return {
       async print() {
+        // Returns when the browser's dialog closes, without saying whether the user printed.
         await page.evaluate(() => window.print());
-        return { printed: true };
+        return 'unconfirmed';
       },
       toPdf: () => {
         throw new BridgeError(
@@ -116,7 +117,7 @@ function harnessPrinter(page: Page, log: PageLog, options: HarnessOptions): Host
       const pdf = await page.pdf(A4_PDF);
       log.printed.push(pdf);
       options.onPrinted?.(pdf);
-      return { printed: true };
+      return 'printed';
     },
     toPdf: () => page.pdf(A4_PDF),
   };

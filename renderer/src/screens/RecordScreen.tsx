@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { SECTION_ORDER, type SectionId } from '../../../common/record';
 import { bannerModel, buildSummary, formatDateTime, sourceLines } from '../../../common/summary';
-import type { SessionInfo } from '../../../preload/contract';
+import type { BridgeResults, SessionInfo } from '../../../preload/contract';
 import { errorMessage, invoke } from '../bridge';
 import { PatientBanner } from '../components/PatientBanner';
 import { RecordNotices } from '../components/RecordNotices';
@@ -14,6 +14,12 @@ import { SummaryView } from '../views/SummaryView';
 import { HiddenSections, WithheldByDissent } from '../views/SummarySections';
 
 const NONE: readonly SectionId[] = [];
+
+const PRINT_OUTCOME_MESSAGES: Record<BridgeResults['handover:print']['outcome'], string> = {
+  printed: 'Handover summary sent to the printer.',
+  cancelled: 'Printing was cancelled; nothing was printed.',
+  unconfirmed: 'The print dialog has closed. Check the printer for the handover summary.',
+};
 
 export type RecordTab =
   | 'urgent-care'
@@ -79,9 +85,7 @@ export function RecordScreen({
   };
   const printHandover = () =>
     handOver('Printing the handover summary…', () =>
-      invoke('handover:print', { nhsNumber }).then(({ printed }) =>
-        printed ? 'Handover summary sent to the printer.' : 'Printing was cancelled.',
-      ),
+      invoke('handover:print', { nhsNumber }).then(({ outcome }) => PRINT_OUTCOME_MESSAGES[outcome]),
     );
   const saveHandoverPdf = () =>
     handOver('Saving the handover summary…', () =>
