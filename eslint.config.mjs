@@ -23,6 +23,13 @@ const noElectron = {
   group: ['electron', 'electron/*'],
   message: 'Only main/index.ts, main/shell/ and preload/ may import Electron.',
 };
+/** Headless Node code (services, CLI) never reaches into the UI, the Electron shell or the preload script. */
+const headless = (message) => ({
+  group: ['**/renderer/**', '**/main/shell/**', '**/preload/index*'],
+  message,
+});
+/** What only a development checkout has: never in the shipped services or CLI. */
+const developmentOnly = ['**/main/dev/**', '**/sandbox/**', '**/sandbox', 'playwright-core', 'tsx'];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'out/', 'dist/', 'test-results/', 'bench/results/', 'stubs/'] },
@@ -91,7 +98,109 @@ export default tseslint.config(
     },
   },
   {
-    files: ['main/services/**/*.ts', 'main/cli/**/*.ts', 'sandbox/**/*.ts', 'bench/**/*.ts'],
+    files: ['preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/main/**', '**/renderer/**', '**/sandbox/**'],
+              message: 'The preload is the bridge alone: Electron, the contract and common/.',
+            },
+            { group: nodeBuiltins, message: 'The preload runs sandboxed: no Node.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noElectron,
+            headless('Node services do not depend on the UI or the Electron shell.'),
+            {
+              group: ['**/main/cli/**', ...developmentOnly],
+              message: 'The shipped services know nothing of the CLI, the sandbox or development tools.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noElectron,
+            headless('The CLI is headless: services only.'),
+            {
+              group: developmentOnly,
+              message: 'The shipped CLI carries no sandbox or development tools (main/dev adds them).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/shell/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/renderer/**', '**/main/cli/**', '**/main/dev/**', '**/sandbox/**', '**/sandbox'],
+              message: 'The Electron shell wires Electron to the services, nothing else.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/main/dev/**', '**/dev/**', '**/sandbox/**', '**/sandbox', '**/renderer/**'],
+              message: 'The shipped app entry: product services, shell and CLI only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/dev/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/renderer/**'],
+              message: 'Development tools drive the renderer through the harness.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/dev/**/*.ts'],
+    ignores: ['main/dev/electron-main.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -99,12 +208,22 @@ export default tseslint.config(
           patterns: [
             noElectron,
             {
-              group: ['**/renderer/**', '**/main/shell/**', '**/preload/index*'],
-              message: 'Node services do not depend on the UI or the Electron shell.',
+              group: ['**/main/shell/**', '**/shell/**'],
+              message: 'Only the development Electron entry uses the shell.',
+            },
+            {
+              group: ['**/renderer/**'],
+              message: 'Development tools drive the renderer through the harness.',
             },
           ],
         },
       ],
+    },
+  },
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noElectron] }],
     },
   },
   {

@@ -4,8 +4,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { createAppServices } from '../main/services/app-services';
-import { openHarness } from '../main/services/desktop-harness';
+import { createSandboxViewer } from '../main/dev/sandbox-viewer';
+import { openHarness } from '../main/dev/harness';
 import { metric, ratio, reportBench } from './lib/results';
 
 // Page-side measurements, as source text: they run in Chromium, not under this Node program's types.
@@ -55,7 +55,11 @@ const SCREENSHOT = resolve(__dirname, '..', 'test-results', 'bench', 'ui-summary
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'wessex-bench-ui-'));
-  const services = await createAppServices({ dataDir, sandbox: { includeLargePatient: true } });
+  const services = await createSandboxViewer({
+    dataDir,
+    sandbox: { includeLargePatient: true },
+    sandboxLaunch: false,
+  });
   const harness = await openHarness({ services });
   try {
     const large = services.sandbox?.patients.find((p) => p.key === 'large');

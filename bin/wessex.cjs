@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Headless CLI entry in a checkout: runs the TypeScript main-process services under plain Node (no Electron, no
-// build), with tsx's hooks for both require() and import(), as `node --import tsx` installs them. The build's
-// own CLI (out/main/cli.js) needs neither.
+// `npx wessex` in a checkout: the development CLI (the shipped commands, plus the sandbox and `start`) run from
+// the TypeScript sources under plain Node, with tsx's hooks for both require() and import(), as
+// `node --import tsx` installs them. The build's CLIs (out/main/cli.js, out/main/dev-cli.js) need neither.
 import('tsx/esm/api').then(({ register }) => {
   register();
   require('tsx/cjs/api').register();
-  require('../main/cli/index.ts');
+  require('../main/dev/cli.ts');
 });

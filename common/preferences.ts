@@ -10,6 +10,18 @@ export const preferencesSchema = z.object({
   /** Record sections the user keeps collapsed (section ids from common/record.ts). */
   collapsedSections: z.array(z.string().max(64)).max(32).default([]),
   showProvenance: z.boolean().default(true),
+  /** The record view to open on; unset, the role decides (urgent care for paramedics, else full summary). */
+  defaultView: z.enum(['urgent-care', 'full-summary']).optional(),
+  /** The encounters timeline's order. */
+  encountersOrder: z.enum(['newest-first', 'oldest-first']).default('newest-first'),
+  /** The results table: every result, or only those flagged abnormal. */
+  resultsFilter: z.enum(['all', 'abnormal']).default('all'),
+  /** The caseload List last prefetched (a FHIR id on the first regional source). */
+  lastCaseloadListId: z
+    .string()
+    .regex(/^[A-Za-z0-9\-.]{1,64}$/, 'must be a FHIR id')
+    .refine((id) => !TEN_DIGITS.test(id), 'must not contain an NHS number')
+    .optional(),
   /** The name of the caseload list last opened, e.g. "Tuesday rounds" — a label, never patient details. */
   lastCaseloadListName: z
     .string()

@@ -36,6 +36,11 @@ export const bridgeRequestSchemas = {
       requestId,
       nhsNumbers: z.array(nhsNumber).max(500).optional(),
       fromSource: z.enum(['appointments-today', 'caseload-list']).optional(),
+      /** With caseload-list: this List (a FHIR id); without, the clinician's current caseload List. */
+      listId: z
+        .string()
+        .regex(/^[A-Za-z0-9\-.]{1,64}$/, 'a caseload list id is letters, digits, dashes and dots')
+        .optional(),
       pin: z.boolean().optional(),
     })
     .strict(),
@@ -67,12 +72,14 @@ export const bridgeRequestSchemas = {
 } as const;
 
 export type BridgeChannel = keyof typeof bridgeRequestSchemas;
+/** Every request channel, derived from the schemas (no second list to keep in step). */
+export const bridgeChannels = Object.keys(bridgeRequestSchemas) as BridgeChannel[];
 export type BridgeArgs<C extends BridgeChannel> = z.input<(typeof bridgeRequestSchemas)[C]>;
 
 export interface SessionInfo {
   user: { display: string; fhirUser?: string; role: string; organisation?: string };
   /** How the session began: an EPR launch carries patient context; a standalone launch needs a reason. */
-  launch: 'ehr' | 'standalone' | 'sandbox';
+  launch: 'ehr' | 'standalone' | 'os-user';
   patientNhsNumber?: string;
   grantedScopes: string[];
   ungrantedScopes: string[];

@@ -5,8 +5,8 @@ import { openOfflineCache } from './cache';
 import { createSecretStoreKeyVault } from './cache/key-vault';
 import { createKeytarSecretStore, type SecretStore } from './keystore/secret-store';
 import { describePolicyResult, type PolicyLoadResult } from './policy';
-import { usesSandbox } from './composition/sandbox-policy';
 import { auditDatabasePath } from './paths';
+import { FetchFailure, fetchTransport, SourceClient } from './http';
 
 export interface DoctorCheck {
   name: string;
@@ -26,7 +26,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     { name: 'Machine policy', ok: options.policy.ok, lines: describePolicyResult(options.policy) },
   ];
   if (!options.policy.ok) return checks;
-  checks.push(await checkSources(options.policy.policy, options.fetch ?? fetch));
+  checks.push(await checkSources(options.policy.policy, options.fetch));
   const secretStore = options.secretStore ?? createKeytarSecretStore();
   const keystore = await checkKeystore(secretStore);
   checks.push(keystore);
@@ -36,29 +36,36 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
 
 async function checkSources(
   policy: Extract<PolicyLoadResult, { ok: true }>['policy'],
-  fetchImpl: typeof fetch,
+  fetchImpl: typeof fetch | undefined,
 ): Promise<DoctorCheck> {
-  if (usesSandbox(policy)) {
+  if (policy.sources.length === 0) {
     return {
       name: 'Record sources',
-      ok: true,
-      lines: ['Built-in Wessex sandbox (started by the app on loopback).'],
+      ok: false,
+      lines: [
+        'No regional record sources are configured: the viewer shows a configuration problem.',
+        '(A development checkout runs the built-in sandbox instead.)',
+      ],
     };
   }
   const targets = [...policy.sources, ...(policy.recordLocator ? [policy.recordLocator] : [])];
   const lines = await Promise.all(
     targets.map(async (source) => {
+      // The same client the record fetch uses: same size limits, redirect rule and failure words.
+      const client = new SourceClient({
+        name: source.name,
+        baseUrl: source.fhirBase,
+        deadlineMs: 5_000,
+        ...(fetchImpl ? { transport: fetchTransport(fetchImpl) } : {}),
+      });
       try {
-        const response = await fetchImpl(new URL('metadata', `${source.fhirBase.replace(/\/$/, '')}/`), {
-          headers: { accept: 'application/fhir+json' },
-          signal: AbortSignal.timeout(5_000),
-        });
-        return {
-          ok: response.ok,
-          line: `${source.name}: ${response.ok ? 'reachable' : `answered ${response.status}`}`,
-        };
-      } catch {
-        return { ok: false, line: `${source.name}: not reachable (${new URL(source.fhirBase).host})` };
+        await client.getJson(client.url('metadata'));
+        return { ok: true, line: `${source.name}: reachable` };
+      } catch (error) {
+        const reason = error instanceof FetchFailure ? error.message : 'could not be reached';
+        return { ok: false, line: `${source.name} ${reason}` };
+      } finally {
+        await client.close();
       }
     }),
   );

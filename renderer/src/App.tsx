@@ -3,6 +3,7 @@ import type { AppState, SessionInfo } from '../../preload/contract';
 import { errorMessage, invoke } from './bridge';
 import { BreakGlassBanner } from './components/BreakGlassBanner';
 import { useAppState } from './state/useAppState';
+import { PreferencesContext, usePreferences, usePreferencesStore } from './state/usePreferences';
 import { CacheScreen } from './screens/CacheScreen';
 import { ConfigurationProblem } from './screens/ConfigurationProblem';
 import { LockScreen } from './screens/LockScreen';
@@ -80,6 +81,7 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
       : { kind: 'picker' },
   );
   const [signOutError, setSignOutError] = useState<string>();
+  const { preferences } = usePreferences();
 
   // A launch from the EPR while the viewer is open (second instance, or the sign-in callback) brings a
   // session with another patient in context: open that patient. Lock, unlock and reason changes keep the
@@ -133,7 +135,7 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
           key={`${screen.nhsNumber}-${screen.preferOffline}`}
           nhsNumber={screen.nhsNumber}
           preferOffline={screen.preferOffline}
-          defaultView={state.defaultView}
+          defaultView={preferences?.defaultView ?? state.defaultView}
           session={session}
         />
       )}
@@ -146,7 +148,8 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
 
 export function App() {
   const app = useAppState();
-  if (app.status === 'loading')
+  const preferences = usePreferencesStore(app.status === 'ready' && app.state.policy.ok);
+  if (app.status === 'loading' || (app.status === 'ready' && app.state.policy.ok && !preferences.settled))
     return (
       <p className="wx-page" role="status">
         Starting the Wessex Care Record viewer…
@@ -159,5 +162,9 @@ export function App() {
         <p role="alert">{app.message}</p>
       </main>
     );
-  return <Shell state={app.state} setSession={app.setSession} />;
+  return (
+    <PreferencesContext.Provider value={preferences}>
+      <Shell state={app.state} setSession={app.setSession} />
+    </PreferencesContext.Provider>
+  );
 }

@@ -3,17 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createAppServices, type AppServices } from '../../main/services/app-services';
-import { openHarness, type Harness } from '../../main/services/desktop-harness';
+import { createSandboxViewer, type SandboxViewer } from '../../main/dev/sandbox-viewer';
+import { openHarness, type Harness } from '../../main/dev/harness';
 import { expectQuietPage, screenshot, seriousA11yViolations } from './e2e-helpers';
 
-let services: AppServices;
+let services: SandboxViewer;
 let harness: Harness;
 let dataDir: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'wessex-e2e-policy-'));
-  services = await createAppServices({
+  services = await createSandboxViewer({
     dataDir,
     policy: {
       ok: false,

@@ -4,28 +4,23 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import type { AppServices, AppServicesOptions } from '../../main/services/app-services';
+import type { SandboxViewer, SandboxViewerOptions } from '../../main/dev/sandbox-viewer';
 import { startTestApp } from '../support/app';
 import type { SandboxPatient } from '../../sandbox';
-import {
-  openHarness,
-  type Harness,
-  type HarnessPage,
-  type PageLog,
-} from '../../main/services/desktop-harness';
+import { openHarness, type Harness, type HarnessPage, type PageLog } from '../../main/dev/harness';
 
 export const ROOT = resolve(__dirname, '../..');
 export const SCREENSHOTS = join(ROOT, 'test-results', 'e2e');
 
 export interface E2eContext {
-  services: AppServices;
+  services: SandboxViewer;
   harness: Harness;
   dataDir: string;
   close(): Promise<void>;
 }
 
 /** The real services on the sandbox (private data folder and keystore service) in Debian Chromium. */
-export async function startE2e(sandbox: AppServicesOptions['sandbox'] = {}): Promise<E2eContext> {
+export async function startE2e(sandbox: SandboxViewerOptions['sandbox'] = {}): Promise<E2eContext> {
   const app = await startTestApp({ sandbox });
   let harness: Harness;
   try {
@@ -46,7 +41,7 @@ export async function startE2e(sandbox: AppServicesOptions['sandbox'] = {}): Pro
   };
 }
 
-export function sandboxPatient(services: AppServices, key: string): SandboxPatient {
+export function sandboxPatient(services: SandboxViewer, key: string): SandboxPatient {
   const patient = services.sandbox?.patients.find((p) => p.key === key);
   if (!patient) throw new Error(`sandbox patient ${key} missing`);
   return patient;

@@ -14,7 +14,7 @@ import {
 } from './e2e-helpers';
 import { pdfText } from './pdf-text';
 import { WESSEX_AUDIT_SUBTYPE } from '../../main/services/audit/balp';
-import type { HarnessPage } from '../../main/services/desktop-harness';
+import type { HarnessPage } from '../../main/dev/harness';
 
 let ctx: E2eContext;
 
@@ -210,6 +210,54 @@ describe('GP on the cross-border patient', () => {
     await screenshot(page, 'encounters');
     expect(await seriousA11yViolations(page)).toEqual([]);
     expectQuietPage(log);
+  });
+
+  it('keeps each view’s order and filter, and the chosen default view, for the next time', async () => {
+    const { page, log } = hp;
+    await showTab(page, 'Encounters');
+    const newestFirst = await page.getByTestId('encounters-table').locator('tbody tr').allTextContents();
+    await page.getByTestId('encounters-order').getByLabel('Oldest first').check();
+    await expect
+      .poll(() => page.getByTestId('encounters-table').locator('tbody tr').allTextContents())
+      .toEqual([...newestFirst].reverse());
+
+    await showTab(page, 'Results and vitals');
+    await page
+      .getByTestId('results-filter')
+      .getByLabel(/Only results flagged/)
+      .check();
+    const flagged = page.getByRole('table', { name: 'Flagged results, newest first' });
+    await flagged.waitFor();
+    const flags = await flagged.getByRole('cell').and(page.locator('.wx-col-flag')).allTextContents();
+    expect(flags.length).toBeGreaterThan(0);
+    expect(flags.filter((f) => !/High|Low|Abnormal|Critical/.test(f))).toEqual([]);
+    expect(await page.getByRole('heading', { name: /Flagged results \(\d+ of \d+\)/ }).count()).toBe(1);
+
+    await showTab(page, 'Urgent care summary');
+    await page.getByTestId('make-default-view').click();
+    await expect.poll(() => page.getByTestId('make-default-view').count()).toBe(0);
+    expectQuietPage(log);
+
+    // Another window (or tomorrow's session): the same choices, without asking again.
+    const next = await ctx.harness.newPage();
+    await waitForRecord(next.page);
+    expect(await next.page.getByTestId('view-urgent-care').isVisible()).toBe(true);
+    await showTab(next.page, 'Encounters');
+    expect(await next.page.getByTestId('encounters-order').getByLabel('Oldest first').isChecked()).toBe(true);
+    await showTab(next.page, 'Results and vitals');
+    await next.page.getByRole('table', { name: 'Flagged results, newest first' }).waitFor();
+    expect(await seriousA11yViolations(next.page)).toEqual([]);
+    expectQuietPage(next.log);
+    await next.page.close();
+    expect(await ctx.services.handlers['preferences:get']({}, {})).toMatchObject({
+      defaultView: 'urgent-care',
+      encountersOrder: 'oldest-first',
+      resultsFilter: 'abnormal',
+    });
+    await ctx.services.handlers['preferences:update'](
+      { patch: { defaultView: undefined, encountersOrder: 'newest-first', resultsFilter: 'all' } },
+      {},
+    );
   });
 
   it('history view lists the stopped medication and every problem', async () => {

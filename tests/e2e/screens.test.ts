@@ -1,7 +1,7 @@
 // The screens around the record: patient picker, caseload prefetch, offline records (cache management).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatNhsNumber } from '../../common/nhs-number';
-import type { HarnessPage } from '../../main/services/desktop-harness';
+import type { HarnessPage } from '../../main/dev/harness';
 import {
   expectQuietPage,
   sandboxPatient,

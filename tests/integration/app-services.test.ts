@@ -130,7 +130,7 @@ describe('app services on the built-in sandbox', () => {
       ['8', 'The printer reported a failure; nothing was printed'],
     ]);
 
-    // Save as PDF: nothing is audited until the host has rendered the PDF; the file carries no identifier.
+    // Save as PDF: audited before the host renders it; a PDF that could not be made says so next.
     await expect(invoke('handover:save-pdf', { nhsNumber }, host('printed', 'broken'))).rejects.toMatchObject(
       {
         message: 'The handover summary could not be saved as a PDF. Nothing was lost; please try again.',
@@ -139,8 +139,12 @@ describe('app services on the built-in sandbox', () => {
     const saved = (await invoke('handover:save-pdf', { nhsNumber }, host('printed'))) as { path: string };
     expect(new Uint8Array(await readFile(saved.path))).toEqual(pdf);
     expect(saved.path).not.toContain(nhsNumber);
-    await expect.poll(() => handovers('export'), { timeout: 10_000 }).toHaveLength(1);
-    expect(handovers('export')[0]).toMatchObject({ outcome: '0' });
+    await expect.poll(() => handovers('export'), { timeout: 10_000 }).toHaveLength(3);
+    expect(handovers('export').map((e) => [e.outcome, e.outcomeDesc ?? ''])).toEqual([
+      ['0', ''],
+      ['8', 'The PDF could not be made or written; nothing was saved'],
+      ['0', ''],
+    ]);
   });
 
   it('audits the record view and the purge to the sandbox audit endpoint', async () => {

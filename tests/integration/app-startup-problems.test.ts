@@ -4,13 +4,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAppServices, type AppServices } from '../../main/services/app-services';
+import { createSandboxViewer, type SandboxViewer } from '../../main/dev/sandbox-viewer';
 import { dispatchBridgeRequest } from '../../main/services/bridge/dispatch';
 import { KeystoreUnavailableError, type SecretStore } from '../../main/services/keystore/secret-store';
 import { loadMachinePolicy } from '../../main/services/policy';
 import type { AppState } from '../../preload/contract';
 
-let services: AppServices | undefined;
+let services: SandboxViewer | undefined;
 let dataDir: string | undefined;
 afterEach(async () => {
   await services?.close();
@@ -39,7 +39,7 @@ async function state(): Promise<AppState> {
 describe('start-up problems', () => {
   it('with no OS keystore: a problem screen naming it, and no record can be opened', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wessex-nokeystore-'));
-    services = await createAppServices({
+    services = await createSandboxViewer({
       dataDir,
       secretStore: lockedKeystore,
       policy: await loadMachinePolicy({}),
@@ -61,7 +61,7 @@ describe('start-up problems', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'wessex-badcodes-'));
     const loaded = await loadMachinePolicy({});
     if (!loaded.ok) throw new Error('default policy should load');
-    services = await createAppServices({
+    services = await createSandboxViewer({
       dataDir,
       policy: {
         ...loaded,

@@ -11,10 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CachedRecordSummary, PrefetchProgress } from '../../preload/contract';
 import { dispatchBridgeRequest } from '../../main/services/bridge/dispatch';
 import { cacheKeyName } from '../../main/services/cache';
-import { openCliRecordSources } from '../../main/cli/commands/cli-record-sources';
 import { createKeytarSecretStore } from '../../main/services/keystore/secret-store';
 import { loadMachinePolicy } from '../../main/services/policy';
-import { assembleRecord } from '../../main/services/record';
+import type { WessexRecord } from '../../common/record';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
 import { startTestApp, type TestApp } from '../support/app';
 import { WESSEX_CLI } from '../support/cli';
@@ -151,9 +150,10 @@ describe('the CLI authorises to the regional servers as the app does', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  // A community nurse at the command line (the role is always explicit, and recorded with every access).
   const wessex = (policyFile: string, ...args: string[]) =>
-    run(process.execPath, [WESSEX_CLI, ...args], {
-      env: { ...process.env, WESSEX_POLICY_FILE: policyFile },
+    run(process.execPath, [WESSEX_CLI, ...args, '--role', 'nurse'], {
+      env: { ...process.env, WESSEX_POLICY_FILE: policyFile, WESSEX_DATA_DIR: dataDir },
       timeout: 60_000,
     });
 
@@ -216,21 +216,23 @@ describe('the CLI authorises to the regional servers as the app does', () => {
 
   it("the CLI's built-in sandbox keeps its regional servers locked and is read with tokens", async () => {
     const defaults = await loadMachinePolicy({});
-    if (!defaults.ok) throw new Error('default policy');
-    const target = await openCliRecordSources(defaults.policy, { sandbox: true });
+    const cliApp = await startTestApp({ policy: defaults });
     try {
-      const cli = target.sandbox!;
+      const cli = cliApp.services.sandbox!;
       expect((await fetch(`${cli.urls.dcr}/Patient?_count=1`)).status).toBe(401);
       cli.servers.dcr.clearRequests();
       cli.servers.chie.clearRequests();
-      const nhsNumber = cli.patient('cross-border').nhsNumber;
-      const record = await assembleRecord({
+      cliApp.services.signInOsUser('nurse');
+      const call = async (channel: string, args: unknown) => {
+        const outcome = await dispatchBridgeRequest(cliApp.services.handlers, channel, args);
+        if (!outcome.ok) throw new Error(outcome.error.message);
+        return outcome.value;
+      };
+      await call('access:declare-reason', { reasonCode: 'direct-care', breakGlass: false });
+      const record = (await call('record:open', {
+        nhsNumber: cli.patient('cross-border').nhsNumber,
         requestId: 'cli-sandbox',
-        identity: { nhsNumber, mayQueryRegionalSources: true, ...target.identity(nhsNumber) },
-        sources: target.sources,
-        ...(target.locator ? { locator: target.locator } : {}),
-        tokens: target.tokens,
-      });
+      })) as WessexRecord;
       expect(record.sources.map((s) => [s.id, s.state])).toEqual([
         ['dcr', 'complete'],
         ['chie', 'complete'],
@@ -242,7 +244,7 @@ describe('the CLI authorises to the regional servers as the app does', () => {
         expect(data.every((r) => r.authorization && r.status === 200)).toBe(true);
       }
     } finally {
-      await target.close();
+      await cliApp.close();
     }
   });
 

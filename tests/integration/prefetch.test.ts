@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Resource } from '../../common/fhir';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../../common/nhs-number';
 import { noTokens } from '../../main/services/auth/token-provider';
+import { SourceClient } from '../../main/services/http';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import { loadSensitiveCodes } from '../../main/services/governance';
 import { createGovernedLiveFetch, RecordOpener } from '../../main/services/offline';
@@ -89,7 +90,8 @@ describe('caseload lists', () => {
         { item: { reference: 'https://elsewhere.example/fhir/Patient/1' } },
       ],
     } as Resource);
-    const list = await caseloadFromList({ fhirBase: sandbox.urls.dcr }, 'caseload-team-a');
+    const dcr = new SourceClient({ name: 'DCR', baseUrl: sandbox.urls.dcr });
+    const list = await caseloadFromList(dcr, 'caseload-team-a');
     expect(list.nhsNumbers).toEqual([nhs('frail'), nhs('cross-border')]);
     expect(list.problems).toEqual([
       { line: 3, message: 'The patient is on another server, which is not followed.' },
@@ -106,12 +108,9 @@ describe('caseload lists', () => {
         { actor: { reference: 'Practitioner/nurse-1' }, status: 'accepted' },
       ],
     } as Resource);
-    const visits = await caseloadFromAppointments(
-      { fhirBase: sandbox.urls.dcr },
-      'Practitioner/nurse-1',
-      '2024-06-01',
-    );
-    expect(visits).toEqual({ nhsNumbers: [nhs('frail')], problems: [] });
+    const visits = await caseloadFromAppointments(dcr, 'Practitioner/nurse-1', '2024-06-01');
+    await dcr.close();
+    expect(visits).toEqual({ nhsNumbers: [nhs('frail')], problems: [], warnings: [] });
   });
 });
 

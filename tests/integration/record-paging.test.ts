@@ -4,23 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { assembleRecord, type EngineSource } from '../../main/services/record';
 import type { TokenProvider } from '../../main/services/auth/token-provider';
 import type { RecordEvent } from '../../common/record';
+import { NHS, patient } from './hostile-fhir';
 import { startFakeFhir, type FakeFhir } from './record-fake-fhir';
 
-const NHS = '9434765919';
 const open: FakeFhir[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
-
-function patient(id: string) {
-  return {
-    resourceType: 'Patient',
-    id,
-    identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: NHS }],
-    name: [{ family: 'Legg', given: ['David'] }],
-    birthDate: '1951-04-17',
-  };
-}
 
 function observations(n: number) {
   return Array.from({ length: n }, (_, i) => ({

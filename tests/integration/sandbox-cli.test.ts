@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isValidNhsNumber } from '../../common/nhs-number';
-import { ROOT, WESSEX_CLI } from '../support/cli';
+import { PRODUCT_CLI, ROOT, runWessex, WESSEX_CLI } from '../support/cli';
 
 let child: ChildProcess | undefined;
 
@@ -91,5 +91,21 @@ describe('the checkout’s `npx wessex`', () => {
     expect((await fetch(`${info.urls.chie}/metadata`)).status).toBe(200);
     proc.kill('SIGTERM');
     expect(await exited(proc)).toBe(0);
+  });
+});
+
+describe('the shipped CLI (out/main/cli.js)', () => {
+  it('runs with plain node, carries no development commands, and needs configured sources', async () => {
+    const help = await runWessex(['--help'], { cli: PRODUCT_CLI });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/fetch/);
+    expect(help.stdout).not.toMatch(/^\s+(sandbox|start)\b/m);
+    const fetched = await runWessex(['fetch', '--nhs', '9994625845', '--role', 'nurse'], {
+      cli: PRODUCT_CLI,
+      env: { ...process.env, WESSEX_POLICY_FILE: resolve(ROOT, 'out', 'no-such-policy.json') },
+    });
+    expect(fetched.code).toBe(1);
+    expect(fetched.stderr).toContain('sources: no regional record sources are configured on this computer');
+    expect(fetched.stdout).toBe('');
   });
 });

@@ -258,6 +258,31 @@ describe('file-shaped policy (policy.json)', () => {
     expect(problems.find((p) => p.key === 'RetentionHours')?.message).toContain('"retentionHours"');
   });
 
+  it('refuses passwords in URLs, plain http beyond this computer, and two sources under one id', async () => {
+    const file = await policyFile(
+      JSON.stringify({
+        sources: [
+          { ...dcrSource, fhirBase: 'https://wessex:s3cret@dcr.example.nhs.uk/fhir' },
+          { ...dcrSource, name: 'CHIE', fhirBase: 'http://chie.example.nhs.uk/fhir' },
+        ],
+        recordLocator: { ...dcrSource, name: 'Locator', fhirBase: 'https://nrl.example.nhs.uk/FHIR/R4' },
+        auditEndpoint: 'http://127.0.0.1:8080/audit',
+      }),
+    );
+    const problems = expectProblems(await loadMachinePolicy({ policyFilePath: file }));
+    expect(problems.map((p) => [p.key, p.message.replace(` (in ${file})`, '')])).toEqual([
+      [
+        'sources[0].fhirBase',
+        'must not contain a user name or password (credentials belong in the keystore)',
+      ],
+      ['sources[1].fhirBase', 'must use https (plain http only for this computer, 127.0.0.1)'],
+      ['sources[1].id', '"dcr" is already the id of Dorset Care Record; every source needs its own id'],
+      ['recordLocator.id', '"dcr" is already the id of Dorset Care Record; every source needs its own id'],
+    ]);
+    // The secret itself is never repeated back.
+    expect(JSON.stringify(problems)).not.toContain('s3cret');
+  });
+
   it('tolerates a UTF-8 byte-order mark (Notepad writes one)', async () => {
     const file = await policyFile('\uFEFF{"retentionHours": 24}');
     expect(expectOk(await loadMachinePolicy({ policyFilePath: file })).policy.retentionHours).toBe(24);

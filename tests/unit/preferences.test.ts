@@ -21,18 +21,28 @@ describe('user preferences', () => {
       theme: 'system',
       collapsedSections: [],
       showProvenance: true,
+      encountersOrder: 'newest-first',
+      resultsFilter: 'all',
     });
     first.store.update({
       density: 'compact',
       lastCaseloadListName: 'Tuesday rounds',
+      lastCaseloadListId: 'caseload-ringwood-1',
       collapsedSections: ['history'],
+      defaultView: 'urgent-care',
+      encountersOrder: 'oldest-first',
+      resultsFilter: 'abnormal',
     });
 
     const again = await openPreferences(dir);
     expect(again.store.get()).toMatchObject({
       density: 'compact',
       lastCaseloadListName: 'Tuesday rounds',
+      lastCaseloadListId: 'caseload-ringwood-1',
       collapsedSections: ['history'],
+      defaultView: 'urgent-care',
+      encountersOrder: 'oldest-first',
+      resultsFilter: 'abnormal',
     });
     expect(again.store.path).toBe(preferencesPath(dir));
     expect(JSON.parse(await readFile(preferencesPath(dir), 'utf8'))).toMatchObject({ density: 'compact' });
@@ -46,6 +56,10 @@ describe('user preferences', () => {
     expect(() => store.update({ lastCaseloadListName: 'visits 999 000 0018' })).toThrow(
       'Preference lastCaseloadListName must not contain an NHS number',
     );
+    expect(() => store.update({ lastCaseloadListId: '9990000018' })).toThrow(
+      'Preference lastCaseloadListId must not contain an NHS number',
+    );
+    expect(() => store.update({ lastCaseloadListId: 'list/../../x' })).toThrow(/must be a FHIR id/);
     expect(() => store.update({ refreshToken: 'abc' } as never)).toThrow('Unknown preference refreshToken');
     expect(() => store.update({ density: 'tiny' as never })).toThrow(/Preference density/);
     expect(await readFile(preferencesPath(dir), 'utf8')).toBe(before);

@@ -1,8 +1,13 @@
-// `wessex cache list | search | purge | rekey`: the offline records on this computer.
+// `wessex cache list | search | purge | rekey`: the offline records on this computer, listed, searched and
+// deleted through the app's own offline-records service (audited as the app audits them).
 import type { Command } from 'commander';
-import { loadPolicyOrExplain, nhsForTerminal, openCliCache, type DataDirOption } from './cache-cli-support';
-import { isValidNhsNumber } from '../../../common/nhs-number';
+import { formatNhsNumber, isValidNhsNumber } from '../../../common/nhs-number';
 import type { CachedRecordSummary } from '../../../preload/contract';
+import { openOfflineCache } from '../../services/cache';
+import { createKeytarSecretStore } from '../../services/keystore/secret-store';
+import { resolveDataDir } from '../../services/paths';
+import type { CliEnvironment } from '../environment';
+import { clinicianOptions, withCliSession, type ClinicianFlags } from '../viewer-session';
 
 function printRecords(records: CachedRecordSummary[]): void {
   if (records.length === 0) {
@@ -10,7 +15,7 @@ function printRecords(records: CachedRecordSummary[]): void {
     return;
   }
   const rows = records.map((r) => [
-    nhsForTerminal(r.nhsNumber),
+    formatNhsNumber(r.nhsNumber),
     r.name,
     r.birthDate ?? '',
     r.fetchedAt.slice(0, 16).replace('T', ' '),
@@ -29,68 +34,71 @@ function printRecords(records: CachedRecordSummary[]): void {
     );
 }
 
-async function withCache<T>(
-  options: DataDirOption,
-  use: (cache: Awaited<ReturnType<typeof openCliCache>>) => Promise<T>,
-) {
-  const policy = await loadPolicyOrExplain().catch(() => undefined);
-  const cache = await openCliCache(options, policy);
-  try {
-    return await use(cache);
-  } finally {
-    cache.close();
-  }
-}
+type PurgeFlags = ClinicianFlags & { nhs?: string; all?: boolean; expired?: boolean };
 
-export function registerCacheCommand(program: Command): void {
+export function registerCacheCommand(program: Command, env: CliEnvironment): void {
   const cache = program.command('cache').description('Offline records kept (encrypted) on this computer');
-  const dataDir = (c: Command): Command =>
-    c.option('--data-dir <dir>', 'the viewer data directory (default: this user’s; env WESSEX_DATA_DIR)');
 
-  dataDir(cache.command('list'))
-    .description('List the offline records')
-    .action((options: DataDirOption) => withCache(options, async (c) => printRecords(await c.list())));
+  clinicianOptions(cache.command('list').description('List the offline records')).action(
+    (flags: ClinicianFlags) =>
+      withCliSession(env, flags, {}, async (s) => printRecords(await s.invoke('cache:list', {}))),
+  );
 
-  dataDir(cache.command('search'))
-    .description('Search offline records by NHS number, name or date of birth')
+  clinicianOptions(
+    cache.command('search').description('Search offline records by NHS number, name or date of birth'),
+  )
     .argument('<query...>')
-    .action((query: string[], options: DataDirOption) =>
-      withCache(options, async (c) => printRecords(await c.search(query.join(' ')))),
+    .action((query: string[], flags: ClinicianFlags) =>
+      withCliSession(env, flags, {}, async (s) =>
+        printRecords(await s.invoke('cache:search', { query: query.join(' ') })),
+      ),
     );
 
-  dataDir(cache.command('purge'))
-    .description('Delete offline records: one patient, all of them, or those past their retention')
-    .option('--nhs <number>', "one patient's record")
-    .option('--all', 'every offline record on this computer')
-    .option('--expired', 'records past their retention period')
-    .action((options: DataDirOption & { nhs?: string; all?: boolean; expired?: boolean }) => {
-      const chosen = [options.nhs !== undefined, !!options.all, !!options.expired].filter(Boolean).length;
-      if (chosen !== 1) throw new Error('Choose exactly one of --nhs <number>, --all or --expired.');
-      if (options.nhs !== undefined && !isValidNhsNumber(options.nhs)) {
-        throw new Error(`"${options.nhs}" is not a valid NHS number.`);
+  clinicianOptions(
+    cache
+      .command('purge')
+      .description('Delete offline records: one patient, all of them, or those past their retention')
+      .option('--nhs <number>', "one patient's record")
+      .option('--all', 'every offline record on this computer')
+      .option('--expired', 'records past their retention period'),
+  ).action((flags: PurgeFlags) => {
+    const chosen = [flags.nhs !== undefined, !!flags.all, !!flags.expired].filter(Boolean).length;
+    if (chosen !== 1) throw new Error('Choose exactly one of --nhs <number>, --all or --expired.');
+    if (flags.nhs !== undefined && !isValidNhsNumber(flags.nhs)) {
+      throw new Error(`"${flags.nhs}" is not a valid NHS number.`);
+    }
+    // Opening the store purges what has expired (and audits it): --expired needs nothing more.
+    return withCliSession(env, flags, {}, async (s) => {
+      if (flags.nhs !== undefined) {
+        const { deleted } = await s.invoke('cache:delete', { nhsNumber: flags.nhs });
+        console.log(
+          deleted
+            ? `Deleted the offline record for ${formatNhsNumber(flags.nhs)}.`
+            : `There was no offline record for ${formatNhsNumber(flags.nhs)}.`,
+        );
+      } else if (flags.all) {
+        console.log(`Deleted ${(await s.invoke('cache:delete-all', {})).deleted} offline record(s).`);
+      } else {
+        console.log('No offline records past their retention period are left.');
       }
-      return withCache(options, async (c) => {
-        if (options.nhs !== undefined) {
-          const deleted = await c.delete(options.nhs);
-          console.log(
-            deleted
-              ? `Deleted the offline record for ${nhsForTerminal(options.nhs)}.`
-              : `There was no offline record for ${nhsForTerminal(options.nhs)}.`,
-          );
-        } else if (options.all) {
-          console.log(`Deleted ${await c.deleteAll()} offline record(s).`);
-        } else {
-          console.log(`Deleted ${await c.purgeExpired()} expired offline record(s).`);
-        }
-      });
     });
+  });
 
-  dataDir(cache.command('rekey'))
+  cache
+    .command('rekey')
     .description('Re-encrypt the offline records under a new key (kept in the OS keystore)')
-    .action((options: DataDirOption) =>
-      withCache(options, async (c) => {
-        await c.rekey();
+    .option('--data-dir <dir>', 'the viewer data directory (default: this user’s; env WESSEX_DATA_DIR)')
+    .action(async (flags: { dataDir?: string }) => {
+      const store = await openOfflineCache({
+        dataDir: resolveDataDir(flags.dataDir ?? process.env.WESSEX_DATA_DIR),
+        secretStore: createKeytarSecretStore(),
+      });
+      try {
+        for (const notice of store.notices) console.error(notice);
+        await store.rekey();
         console.log('The offline records are now encrypted under a new key.');
-      }),
-    );
+      } finally {
+        store.close();
+      }
+    });
 }

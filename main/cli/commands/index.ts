@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { CliEnvironment } from '../environment';
 import { registerAuditCommand } from './audit';
 import { registerCacheCommand } from './cache';
 import { registerDoctorCommand } from './doctor';
@@ -6,17 +7,13 @@ import { registerFetchCommand } from './fetch';
 import { registerLaunchCommand } from './launch';
 import { registerPolicyCommand } from './policy';
 import { registerPrefetchCommand } from './prefetch';
-import { registerSandboxCommand } from './sandbox';
-import { registerStartCommand } from './start';
 
 /** Each command lives in its own module and registers itself here. */
-export function registerCommands(program: Command): void {
-  registerStartCommand(program);
-  registerSandboxCommand(program);
+export function registerCommands(program: Command, env: CliEnvironment): void {
   registerLaunchCommand(program);
-  registerFetchCommand(program);
-  registerPrefetchCommand(program);
-  registerCacheCommand(program);
+  registerFetchCommand(program, env);
+  registerPrefetchCommand(program, env);
+  registerCacheCommand(program, env);
   registerAuditCommand(program);
   registerPolicyCommand(program);
   registerDoctorCommand(program);

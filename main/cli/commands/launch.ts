@@ -1,11 +1,9 @@
 // `wessex launch "<launch URI>" [--headless]`: the app's SMART launch code path, headless. With --headless
-// the CLI plays the system browser against an auto-approving authorization server (the sandbox, EPR test
-// launchers); without it, it prints the sign-in URL and waits for the fixed loopback redirect.
-// `wessex launch --sandbox` starts the built-in sandbox and launches the cross-border patient.
+// the CLI plays the system browser against an auto-approving authorization server (EPR test launchers, the
+// public SMART launcher); without it, it prints the sign-in URL and waits for the fixed loopback redirect.
 // Patient details go to stdout only, because the user asked for them.
 import type { Command } from 'commander';
 import { formatNhsNumber } from '../../../common/nhs-number';
-import { startSandbox } from '../../../sandbox';
 import { createKeytarSecretStore } from '../../services/keystore/secret-store';
 import {
   launchHeadless,
@@ -16,16 +14,7 @@ import {
   type SmartLaunchOptions,
 } from '../../services/launch';
 import { waitForLoopbackRedirect } from '../../services/launch/loopback-redirect';
-import { loadPolicyForThisMachine } from '../../services/policy';
-
-interface LaunchFlags {
-  headless?: boolean;
-  sandbox?: boolean;
-  sandboxIssuer?: string;
-  user?: string;
-  patient?: string;
-  json?: boolean;
-}
+import { loadPolicyOrExplain } from '../policy-or-explain';
 
 export function describeLaunch(result: LaunchResult): Record<string, unknown> {
   const nhs = result.patient?.nhs;
@@ -74,8 +63,54 @@ export function formatLaunch(result: LaunchResult): string[] {
   return lines;
 }
 
-export function registerLaunchCommand(program: Command): void {
-  program
+export interface LaunchFlags {
+  headless?: boolean;
+  json?: boolean;
+}
+
+/** The launch itself; `trustedIssuers` are allowed besides the policy's (a development sandbox's EPR). */
+export async function runLaunch(
+  launchUri: string | undefined,
+  flags: LaunchFlags,
+  trustedIssuers: string[] = [],
+): Promise<void> {
+  const policy = await loadPolicyOrExplain();
+  if (!launchUri) throw new Error('Give a launch URI (uk.nhs.wessexcarerecords://launch?iss=…&launch=…).');
+  const request = parseLaunchUri(launchUri);
+  const options: Omit<SmartLaunchOptions, 'openExternal'> = {
+    allowedIssuers: policy.allowedIssuers,
+    sandboxIssuers: policy.sandboxAllowed === false ? [] : trustedIssuers,
+    standaloneIssuer: policy.standaloneIssuer,
+    clientId: policy.smartClientId,
+    secretStore: createKeytarSecretStore(),
+  };
+  let result: LaunchResult;
+  if (flags.headless) {
+    result = await launchHeadless(options, (service) => service.beginEhrLaunch(request));
+  } else {
+    const waiting = waitForLoopbackRedirect();
+    const service = new SmartLaunchService({
+      ...options,
+      redirectUri: LOOPBACK_REDIRECT_URI,
+      openExternal: async (url) => {
+        console.log(`Open this address in your browser to sign in:\n  ${url}`);
+      },
+    });
+    try {
+      await service.beginEhrLaunch(request);
+    } catch (error) {
+      waiting.cancel();
+      throw error;
+    }
+    result = await service.completeAuthorization(await waiting.callback);
+  }
+  if (flags.json) console.log(JSON.stringify(describeLaunch(result), null, 2));
+  else for (const line of formatLaunch(result)) console.log(line);
+  await result.session.end();
+}
+
+export function registerLaunchCommand(program: Command): Command {
+  return program
     .command('launch')
     .argument('[launchUri]', 'uk.nhs.wessexcarerecords://launch?iss=…&launch=… as the EPR sends it')
     .description(
@@ -85,69 +120,6 @@ export function registerLaunchCommand(program: Command): void {
       '--headless',
       'follow the authorization redirects without a browser (auto-approving servers only)',
     )
-    .option(
-      '--sandbox',
-      'start the built-in sandbox and launch its cross-border patient (implies --headless)',
-    )
-    .option('--patient <key>', 'with --sandbox: the sandbox patient key', 'cross-border')
-    .option('--user <key>', 'with --sandbox: gp, paramedic, nurse or admin', 'paramedic')
-    .option('--sandbox-issuer <fhirBase>', 'trust this running sandbox EPR when policy lists no issuers')
     .option('--json', 'print the result as JSON')
-    .action(async (launchUri: string | undefined, flags: LaunchFlags) => {
-      const loaded = await loadPolicyForThisMachine();
-      if (!loaded.ok) {
-        throw new Error(
-          `Machine policy has problems; run \`wessex doctor\`. (${loaded.problems.length} problem(s))`,
-        );
-      }
-      const policy = loaded.policy;
-      const sandbox = flags.sandbox ? await startSandbox({ requireAuth: true }) : undefined;
-      try {
-        let uri = launchUri;
-        const sandboxIssuers: string[] = [];
-        if (sandbox) {
-          if (!sandbox.epr) throw new Error(`The sandbox EPR did not start: ${sandbox.notes.join('; ')}`);
-          sandboxIssuers.push(sandbox.epr.fhirBase);
-          uri ??= sandbox.epr.createEhrLaunch({ patientKey: flags.patient, userId: flags.user });
-        }
-        if (flags.sandboxIssuer) sandboxIssuers.push(flags.sandboxIssuer);
-        if (!uri)
-          throw new Error(
-            'Give a launch URI (uk.nhs.wessexcarerecords://launch?iss=…&launch=…) or --sandbox.',
-          );
-        const request = parseLaunchUri(uri);
-        const options: Omit<SmartLaunchOptions, 'openExternal'> = {
-          allowedIssuers: policy.allowedIssuers,
-          sandboxIssuers: policy.sandboxAllowed === false ? [] : sandboxIssuers,
-          standaloneIssuer: policy.standaloneIssuer,
-          clientId: policy.smartClientId,
-          secretStore: createKeytarSecretStore(),
-        };
-        let result: LaunchResult;
-        if (flags.headless || flags.sandbox) {
-          result = await launchHeadless(options, (service) => service.beginEhrLaunch(request));
-        } else {
-          const waiting = waitForLoopbackRedirect();
-          const service = new SmartLaunchService({
-            ...options,
-            redirectUri: LOOPBACK_REDIRECT_URI,
-            openExternal: async (url) => {
-              console.log(`Open this address in your browser to sign in:\n  ${url}`);
-            },
-          });
-          try {
-            await service.beginEhrLaunch(request);
-          } catch (error) {
-            waiting.cancel();
-            throw error;
-          }
-          result = await service.completeAuthorization(await waiting.callback);
-        }
-        if (flags.json) console.log(JSON.stringify(describeLaunch(result), null, 2));
-        else for (const line of formatLaunch(result)) console.log(line);
-        await result.session.end();
-      } finally {
-        await sandbox?.close();
-      }
-    });
+    .action((launchUri: string | undefined, flags: LaunchFlags) => runLaunch(launchUri, flags));
 }

@@ -2,17 +2,36 @@
 // TokenProvider interface the record engine uses. Client id, key reference and scope come from machine
 // policy (`backend-services` auth); the private key (a JWK) comes from the OS keystore. Tokens are cached per
 // source audience, renewed a minute before expiry and after a 401, and only ever sent to their own origin.
+// Discovery and the token request are bounded JSON exchanges (a size limit counted while the answer streams,
+// a time limit); a record fetch waiting for a token also gives up at its own source deadline.
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { randomBytes } from 'node:crypto';
+import {
+  exchangeJson,
+  FetchFailure,
+  fetchTransport,
+  isNetworkError,
+  type FetchLike,
+  type JsonReply,
+  type Transport,
+} from '../http';
 import type { SecretStore } from '../keystore/secret-store';
 import type { RegionalSource } from '../policy/schema';
 import { createAuthorizedFetch, type AuthorizedFetch } from '../launch/authorized-fetch';
-import { defaultFetch, readJsonObject, REQUEST_TIMEOUT_MS, type FetchLike } from '../launch/http';
 import type { TokenProvider } from './token-provider';
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const RENEW_MARGIN_MS = 60_000;
 const ASSERTION_LIFETIME_S = 300;
+const REQUEST_TIMEOUT_MS = 15_000;
+/** The most a SMART configuration or token response may be. */
+const MAX_SIGN_IN_DOCUMENT_BYTES = 1024 * 1024;
+
+/** "could not be reached" for a server that never answered; the failure's own words otherwise. */
+function reasonOf(error: unknown): string | undefined {
+  if (isNetworkError(error) && !(error instanceof FetchFailure && error.kind === 'timeout')) return undefined;
+  return error instanceof Error ? error.message : String(error);
+}
 
 export class BackendAuthError extends Error {
   constructor(
@@ -50,6 +69,7 @@ interface CachedToken {
 export interface BackendServicesOptions {
   sources: readonly RegionalSource[];
   loadPrivateKey: PrivateKeyLoader;
+  /** Tests only (to watch or tamper with requests); default: bounded undici connections per server. */
   fetch?: FetchLike;
   now?: () => number;
 }
@@ -57,12 +77,22 @@ export interface BackendServicesOptions {
 export class BackendServicesTokenProvider implements TokenProvider {
   private readonly cache = new Map<string, CachedToken>();
   private readonly inFlight = new Map<string, Promise<string>>();
-  private readonly fetch: FetchLike;
+  private readonly transport: Transport | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: BackendServicesOptions) {
-    this.fetch = options.fetch ?? defaultFetch;
+    this.transport = options.fetch ? fetchTransport(options.fetch) : undefined;
     this.now = options.now ?? Date.now;
+  }
+
+  private exchange(url: string, name: string, form?: string): Promise<JsonReply> {
+    return exchangeJson(url, {
+      name,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      maxBytes: MAX_SIGN_IN_DOCUMENT_BYTES,
+      ...(form !== undefined ? { form } : {}),
+      ...(this.transport ? { transport: this.transport } : {}),
+    });
   }
 
   private source(sourceId: string): RegionalSource {
@@ -91,9 +121,10 @@ export class BackendServicesTokenProvider implements TokenProvider {
     const source = this.source(sourceId);
     return createAuthorizedFetch({
       origin: source.fhirBase,
+      name: source.name,
       getToken: async () => (await this.getToken(sourceId)) ?? '',
       refreshToken: async () => (await this.refresh(sourceId)) ?? '',
-      fetch: this.fetch,
+      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
     });
   }
 
@@ -110,17 +141,17 @@ export class BackendServicesTokenProvider implements TokenProvider {
     if (source.auth.tokenUrl) return source.auth.tokenUrl;
     const url = `${source.fhirBase.replace(/\/+$/, '')}/.well-known/smart-configuration`;
     try {
-      const response = await this.fetch(url, {
-        redirect: 'error',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      const body = response.ok ? await readJsonObject(response) : undefined;
+      const response = await this.exchange(url, source.name);
+      const body = response.ok ? response.body : undefined;
       if (typeof body?.token_endpoint === 'string' && /^https?:\/\//.test(body.token_endpoint))
         return body.token_endpoint;
     } catch (error) {
-      throw new BackendAuthError(source.id, `${source.name}: its sign-in configuration could not be read.`, {
-        cause: error,
-      });
+      const reason = reasonOf(error);
+      throw new BackendAuthError(
+        source.id,
+        `${source.name}: its sign-in configuration could not be read${reason ? ` (it ${reason})` : ''}.`,
+        { cause: error },
+      );
     }
     throw new BackendAuthError(
       source.id,
@@ -151,12 +182,12 @@ export class BackendServicesTokenProvider implements TokenProvider {
       .setExpirationTime(nowS + ASSERTION_LIFETIME_S)
       .setJti(randomBytes(24).toString('base64url'))
       .sign(await importJWK(jwk, alg));
-    let response: Response;
+    let response: JsonReply;
     try {
-      response = await this.fetch(tokenUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: new URLSearchParams({
+      response = await this.exchange(
+        tokenUrl,
+        `${source.name}'s sign-in server`,
+        new URLSearchParams({
           grant_type: 'client_credentials',
           scope: source.auth.scope,
           client_assertion_type: CLIENT_ASSERTION_TYPE,
@@ -165,15 +196,16 @@ export class BackendServicesTokenProvider implements TokenProvider {
           resource: source.fhirBase,
           aud: source.fhirBase,
         }).toString(),
-        redirect: 'error',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
+      );
     } catch (error) {
-      throw new BackendAuthError(source.id, `${source.name}: the sign-in server could not be reached.`, {
-        cause: error,
-      });
+      const reason = reasonOf(error);
+      throw new BackendAuthError(
+        source.id,
+        `${source.name}: the sign-in server ${reason ?? 'could not be reached'}.`,
+        { cause: error },
+      );
     }
-    const body = await readJsonObject(response);
+    const body = response.body;
     if (!response.ok || typeof body?.access_token !== 'string') {
       const reason = typeof body?.error === 'string' ? body.error : `HTTP ${response.status}`;
       throw new BackendAuthError(source.id, `${source.name} refused the viewer's sign-in (${reason}).`);

@@ -5,7 +5,7 @@ import type { SecretStore } from '../keystore/secret-store';
 import { openEncryptedDatabase, type RecoveryEvent } from './encrypted-database';
 import { createSecretStoreKeyVault, databaseKeyName, type KeyVault } from './key-vault';
 import { cacheMigrations } from './migrations';
-import { OfflineCache, type RetentionPolicy } from './offline-cache';
+import { OfflineCache, type CachePurge, type RetentionPolicy } from './offline-cache';
 import { retentionFromPolicy } from './retention';
 
 /**
@@ -24,6 +24,8 @@ export interface OpenOfflineCacheOptions {
   retention?: Partial<RetentionPolicy>;
   clock?: () => Date;
   onRecovery?: (event: RecoveryEvent) => void;
+  /** Every purge, from the start-up one on (the composition audits them). */
+  onPurged?: (purge: CachePurge) => void;
   /** Authenticate every page at open; default true. */
   verifyOnOpen?: boolean;
 }
@@ -43,13 +45,18 @@ export async function openOfflineCache(options: OpenOfflineCacheOptions): Promis
     unreadable: 'delete',
     verifyOnOpen: options.verifyOnOpen,
   });
-  const cache = new OfflineCache(database, retentionFromPolicy(options.retention), options.clock);
+  const cache = new OfflineCache(
+    database,
+    retentionFromPolicy(options.retention),
+    options.clock,
+    options.onPurged,
+  );
   await cache.purgeExpired();
   return cache;
 }
 
 export { OfflineCache, OFFLINE_CACHE_RESET_NOTICE } from './offline-cache';
-export type { CachedRecordMeta, RetentionPolicy, SaveOptions } from './offline-cache';
+export type { CachedRecordMeta, CachePurge, RetentionPolicy, SaveOptions } from './offline-cache';
 export { openEncryptedDatabase, EncryptedDatabase, unreadableReason } from './encrypted-database';
 export type {
   Migration,

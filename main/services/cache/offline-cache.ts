@@ -138,6 +138,13 @@ function readItems(db: SqliteDatabase, nhs: string, options: LoadOptions): strin
   return rows.sort((x, y) => x[0] - y[0]).map((r) => r[1]);
 }
 
+/** Every removal of offline records, whoever asked: the audit log hears of each one (counts, never who). */
+export interface CachePurge {
+  trigger: 'user' | 'retention' | 'sign-out' | 'all';
+  count: number;
+  nhsNumber?: string;
+}
+
 export class OfflineCache {
   /** Plain-words notices for the user (shown once by the app, printed by the CLI). */
   readonly notices: string[] = [];
@@ -146,6 +153,7 @@ export class OfflineCache {
     private readonly database: EncryptedDatabase,
     private retention: RetentionPolicy,
     private readonly clock: () => Date = () => new Date(),
+    private readonly onPurged: (purge: CachePurge) => void = () => undefined,
   ) {
     if (database.recovered) this.notices.push(OFFLINE_CACHE_RESET_NOTICE);
   }
@@ -306,15 +314,18 @@ export class OfflineCache {
   }
 
   async delete(nhsNumber: string): Promise<boolean> {
-    return this.guard(
-      (db) => db.prepare('DELETE FROM records WHERE nhs_number = ?').run(nhsKey(nhsNumber)).changes > 0,
+    const nhs = nhsKey(nhsNumber);
+    const deleted = await this.guard(
+      (db) => db.prepare('DELETE FROM records WHERE nhs_number = ?').run(nhs).changes > 0,
       () => false,
     );
+    if (deleted) this.onPurged({ trigger: 'user', count: 1, nhsNumber: nhs });
+    return deleted;
   }
 
   /** "Delete all offline records". Returns how many records were removed. */
   async deleteAll(): Promise<number> {
-    return this.guard(
+    const count = await this.guard(
       (db) =>
         db.transaction(() => {
           db.prepare('DELETE FROM items').run();
@@ -322,19 +333,26 @@ export class OfflineCache {
         })(),
       () => 0,
     );
+    this.onPurged({ trigger: 'all', count });
+    return count;
   }
 
   /** Removes records past their expiry. Returns how many were removed. */
-  async purgeExpired(now: Date = this.clock()): Promise<number> {
-    return this.guard(
+  async purgeExpired(
+    now: Date = this.clock(),
+    trigger: CachePurge['trigger'] = 'retention',
+  ): Promise<number> {
+    const count = await this.guard(
       (db) => db.prepare('DELETE FROM records WHERE expires_at <= ?').run(now.toISOString()).changes,
       () => 0,
     );
+    if (count > 0) this.onPurged({ trigger, count });
+    return count;
   }
 
   /** Sign-out: expired records go now; the rest stay for offline use until expiry or "delete all". */
   async onSignOut(): Promise<number> {
-    return this.purgeExpired();
+    return this.purgeExpired(this.clock(), 'sign-out');
   }
 
   async rekey(): Promise<void> {

@@ -2,13 +2,12 @@
 // its own token. Whatever goes wrong (no practitioner, server down, nothing booked) comes back as plain words,
 // so a caseload is never silently empty.
 import type { TokenProvider } from '../auth/token-provider';
-import { isNetworkError } from '../offline';
+import { FetchFailure, isNetworkError, SourceClient, tokenFromProvider, type Transport } from '../http';
 import {
   caseloadFromAppointments,
   caseloadFromList,
   findCaseloadList,
   type CaseloadResult,
-  type CaseloadServer,
 } from '../prefetch';
 import type { EngineSource } from '../record';
 
@@ -26,7 +25,8 @@ export interface CaseloadLookupRequest {
   /** "Practitioner/<id>" of the clinician whose caseload it is. */
   practitioner: string | undefined;
   from: CaseloadFrom;
-  fetch?: typeof fetch;
+  /** Tests only; default: the client's own undici connections. */
+  transport?: Transport;
 }
 
 export interface CaseloadLookup {
@@ -56,33 +56,37 @@ export async function lookUpCaseload(request: CaseloadLookupRequest): Promise<Ca
   if (!request.practitioner && !(from.kind === 'list' && from.listId)) {
     return fail(`Your sign-in did not say which practitioner you are, so your ${what} could not be found.`);
   }
+  // The source's client: its token (obtained within the deadline), its origin only, bounded answers.
+  const server = new SourceClient({
+    name: source.name,
+    baseUrl: source.fhirBase,
+    token: tokenFromProvider(request.tokens, source.id),
+    deadlineMs: LOOKUP_TIMEOUT_MS,
+    ...(request.transport ? { transport: request.transport } : {}),
+  });
   try {
-    const token = await request.tokens.getToken(source.id);
-    const server: CaseloadServer = {
-      fhirBase: source.fhirBase,
-      ...(token ? { token } : {}),
-      ...(request.fetch ? { fetch: request.fetch } : {}),
-      signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
-    };
     let result: CaseloadResult;
     if (from.kind === 'appointments') {
       result = await caseloadFromAppointments(server, request.practitioner ?? '', from.date);
-      if (!result.nhsNumbers.length && !result.problems.length) {
+      if (!result.nhsNumbers.length && !result.problems.length && !result.warnings.length) {
         return fail(`You have no appointments on ${from.date} on ${source.name}.`);
       }
     } else {
       const listId = from.listId ?? (await findCaseloadList(server, request.practitioner ?? ''));
       if (!listId) return fail(`${source.name} holds no caseload list for you.`);
       result = await caseloadFromList(server, listId);
-      if (!result.nhsNumbers.length && !result.problems.length) {
+      if (!result.nhsNumbers.length && !result.problems.length && !result.warnings.length) {
         return fail(`Your caseload list on ${source.name} has no patients on it.`);
       }
     }
     return {
       nhsNumbers: result.nhsNumbers,
-      problems: result.problems.map(
-        (p) => `${what === 'appointments' ? 'Appointment' : 'List'} entry ${p.line}: ${p.message}`,
-      ),
+      problems: [
+        ...result.warnings,
+        ...result.problems.map(
+          (p) => `${what === 'appointments' ? 'Appointment' : 'List'} entry ${p.line}: ${p.message}`,
+        ),
+      ],
     };
   } catch (error) {
     if (isNetworkError(error)) {
@@ -90,7 +94,12 @@ export async function lookUpCaseload(request: CaseloadLookupRequest): Promise<Ca
         `${source.name} could not be reached, so your ${what} could not be fetched. Try again when connected.`,
       );
     }
+    if (error instanceof FetchFailure) {
+      return fail(`Your ${what} could not be fetched: ${source.name} ${error.message}.`);
+    }
     const reason = error instanceof Error && error.message ? error.message : 'an unexpected error';
     return fail(`Your ${what} could not be fetched from ${source.name}: ${reason}`);
+  } finally {
+    await server.close();
   }
 }

@@ -1,5 +1,7 @@
-// One signed-in clinician: who they are (from the SMART launch), what their role may see, why they are
-// looking (EPR context, a declared reason or break-glass) and whether the inactivity lock has hidden the record.
+// One signed-in clinician: who they are (a SMART launch, or the operating-system user of the CLI with the role
+// they declared), what their role may see, why they are looking (EPR context, a declared reason or
+// break-glass) and whether the inactivity lock has hidden the record.
+import { hostname, userInfo } from 'node:os';
 import type { SessionInfo } from '../../../preload/contract';
 import type { AuditUser } from '../audit';
 import {
@@ -10,13 +12,56 @@ import {
   type AccessDeclaration,
   type LockClock,
 } from '../governance';
-import type { LaunchResult } from '../launch';
+import type { LaunchPatient, LaunchResult, LaunchUser, SmartSession } from '../launch';
 import type { RecordIdentity } from '../record';
 import type { RoleAccess } from '../policy';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
 
+/** How the clinician came to be signed in. */
+export interface SessionOrigin {
+  kind: 'ehr' | 'standalone' | 'os-user';
+  user: LaunchUser;
+  idTokenClaims?: Record<string, unknown>;
+  /** The patient the EPR launched with. */
+  patient?: LaunchPatient;
+  grantedScopes: string[];
+  ungrantedScopes: string[];
+  /** The SMART session (tokens at the issuer); the CLI's operating-system user has none. */
+  smart?: SmartSession;
+}
+
+export function launchOrigin(result: LaunchResult): SessionOrigin {
+  return {
+    kind: result.kind === 'ehr' ? 'ehr' : 'standalone',
+    user: result.user,
+    ...(result.idToken ? { idTokenClaims: result.idToken as Record<string, unknown> } : {}),
+    ...(result.patient ? { patient: result.patient } : {}),
+    grantedScopes: result.grantedScopes,
+    ungrantedScopes: result.ungrantedScopes,
+    smart: result.session,
+  };
+}
+
+/**
+ * The person running the CLI: the operating-system account (recorded as such in every audit event) with the
+ * role they declared on the command line, and optionally the Practitioner they are on the record sources.
+ */
+export function osUserOrigin(roleCode: string, practitioner?: string): SessionOrigin {
+  const account = userInfo().username;
+  return {
+    kind: 'os-user',
+    user: {
+      display: `${account} on ${hostname()} (command line)`,
+      roleCode,
+      ...(practitioner ? { practitioner } : {}),
+    },
+    grantedScopes: [],
+    ungrantedScopes: [],
+  };
+}
+
 export interface ClinicalSessionOptions {
-  launch: LaunchResult;
+  origin: SessionOrigin;
   roleMapping: Record<string, RoleAccess>;
   inactivityLockMinutes: number;
   lockClock?: LockClock;
@@ -29,23 +74,21 @@ export class ClinicalSession {
   readonly roleCode: string;
   readonly reasons: AccessReasonState;
   readonly lock: InactivityLock;
-  private readonly launch: LaunchResult;
+  readonly origin: SessionOrigin;
 
   constructor(options: ClinicalSessionOptions) {
-    this.launch = options.launch;
+    this.origin = options.origin;
     const role = resolveRoleAccess(
       {
-        practitionerRoleCodes: [options.launch.user.roleCode],
-        ...(options.launch.idToken
-          ? { idTokenClaims: options.launch.idToken as Record<string, unknown> }
-          : {}),
+        practitionerRoleCodes: [options.origin.user.roleCode],
+        ...(options.origin.idTokenClaims ? { idTokenClaims: options.origin.idTokenClaims } : {}),
       },
       options.roleMapping,
     );
     if (!role.ok) throw new RoleNotPermittedError(role.roles);
     this.access = role.access;
     this.roleCode = role.roleCode;
-    this.reasons = new AccessReasonState(options.launch.kind === 'ehr' ? 'ehr' : 'standalone', options.now);
+    this.reasons = new AccessReasonState(options.origin.kind === 'ehr' ? 'ehr' : 'standalone', options.now);
     this.lock = new InactivityLock({
       minutes: options.inactivityLockMinutes,
       ...(options.lockClock ? { clock: options.lockClock } : {}),
@@ -53,29 +96,30 @@ export class ClinicalSession {
     });
   }
 
-  get result(): LaunchResult {
-    return this.launch;
+  get user(): LaunchUser {
+    return this.origin.user;
   }
 
   /** The patient the EPR launched with, when there is one. */
   get contextNhsNumber(): string | undefined {
-    return this.launch.patient?.nhs.nhsNumber;
+    return this.origin.patient?.nhs.nhsNumber;
   }
 
   info(): SessionInfo {
     const declaration: AccessDeclaration | undefined = this.reasons.current();
     const breakGlass = this.reasons.breakGlass;
+    const user = this.origin.user;
     return {
       user: {
-        display: this.launch.user.display,
-        ...(this.launch.user.fhirUser ? { fhirUser: this.launch.user.fhirUser } : {}),
+        display: user.display,
+        ...(user.fhirUser ? { fhirUser: user.fhirUser } : {}),
         role: this.roleCode,
-        ...(this.launch.user.organisation ? { organisation: this.launch.user.organisation } : {}),
+        ...(user.organisation ? { organisation: user.organisation } : {}),
       },
-      launch: this.launch.kind === 'ehr' ? 'ehr' : 'standalone',
+      launch: this.origin.kind,
       ...(this.contextNhsNumber ? { patientNhsNumber: this.contextNhsNumber } : {}),
-      grantedScopes: this.launch.grantedScopes,
-      ungrantedScopes: this.launch.ungrantedScopes,
+      grantedScopes: this.origin.grantedScopes,
+      ungrantedScopes: this.origin.ungrantedScopes,
       ...(breakGlass ? { breakGlass: { reason: breakGlass.freeText ?? '', at: breakGlass.at } } : {}),
       ...(declaration ? { accessReason: declaration.label } : {}),
       locked: this.lock.isLocked(),
@@ -83,7 +127,7 @@ export class ClinicalSession {
   }
 
   auditUser(): AuditUser {
-    const user = this.launch.user;
+    const user = this.origin.user;
     return {
       ...(user.fhirUser ? { fhirUser: user.fhirUser } : {}),
       display: user.display,
@@ -100,7 +144,7 @@ export class ClinicalSession {
    */
   identityFor(nhsNumber: string): RecordIdentity {
     const nhs = normaliseNhsNumber(nhsNumber);
-    const patient = this.launch.patient;
+    const patient = this.origin.patient;
     if (patient && patient.nhs.nhsNumber === nhs) {
       return {
         nhsNumber: nhs,

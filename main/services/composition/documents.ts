@@ -7,15 +7,18 @@ import type { WessexRecord } from '../../../common/record';
 import type { DocumentContent } from '../../../preload/contract';
 import type { TokenProvider } from '../auth/token-provider';
 import { BridgeError } from '../bridge/dispatch';
+import { FetchFailure, SourceClient, tokenFromProvider, type Transport } from '../http';
 import type { EngineSource } from '../record';
 
 const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
+const DOCUMENT_DEADLINE_MS = 30_000;
 const SHOWABLE = /^(application\/pdf|text\/html|text\/plain)\b/;
 
 export interface DocumentSources {
   sources: readonly EngineSource[];
   tokens: TokenProvider;
-  fetch?: typeof fetch;
+  /** Tests only; default: the client's own undici connections. */
+  transport?: Transport;
 }
 
 export async function readDocument(
@@ -78,22 +81,27 @@ async function fetchFromSource(
       `This document is held at ${url.host}, which this viewer is not set up to reach.`,
     );
   }
-  const token = await deps.tokens.getToken(source.id);
-  const response = await (deps.fetch ?? fetch)(url, {
-    headers: {
-      accept: contentType ?? 'application/pdf, text/html',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    redirect: 'error',
-    signal: AbortSignal.timeout(30_000),
-  }).catch(() => undefined);
-  if (!response?.ok) throw new BridgeError('unavailable', `${source.name} did not return the document.`);
-  const type = response.headers.get('content-type') ?? contentType ?? 'application/octet-stream';
-  const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > MAX_DOCUMENT_BYTES)
-    throw new BridgeError('unavailable', 'The document is too large to show.');
-  const bytes = Buffer.from(await response.arrayBuffer());
-  if (bytes.length > MAX_DOCUMENT_BYTES)
-    throw new BridgeError('unavailable', 'The document is too large to show.');
-  return inline(type.split(';')[0]!.trim(), bytes.toString('base64'), title);
+  // The source's own client: its token, its origin only, the document read within a size and time limit.
+  const client = new SourceClient({
+    name: source.name,
+    baseUrl: source.fhirBase,
+    token: tokenFromProvider(deps.tokens, source.id),
+    deadlineMs: DOCUMENT_DEADLINE_MS,
+    limits: { maxResponseBytes: MAX_DOCUMENT_BYTES, concurrency: 1 },
+    ...(deps.transport ? { transport: deps.transport } : {}),
+  });
+  try {
+    const response = await client.get(url.href, { accept: contentType ?? 'application/pdf, text/html' });
+    const type = response.contentType || contentType || 'application/octet-stream';
+    return inline(type.split(';')[0]!.trim(), response.body.toString('base64'), title);
+  } catch (error) {
+    if (error instanceof FetchFailure && error.kind === 'oversize') {
+      throw new BridgeError('unavailable', 'The document is too large to show.');
+    }
+    if (error instanceof BridgeError) throw error;
+    const reason = error instanceof FetchFailure ? ` (it ${error.message})` : '';
+    throw new BridgeError('unavailable', `${source.name} did not return the document${reason}.`);
+  } finally {
+    await client.close();
+  }
 }

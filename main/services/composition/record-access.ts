@@ -31,6 +31,8 @@ export interface OpenRecordRequest {
   identity: RecordIdentity;
   governance: GovernOptions;
   ungrantedScopes: string[];
+  /** The clinician's own words for break-glass, recorded if it overrides the patient's dissent. */
+  breakGlassReason?: string;
   preferOffline?: boolean;
   pin?: boolean;
   /** Where progress goes (the bridge's record:event); omitted for prefetch. */
@@ -103,6 +105,13 @@ export class RecordAccess {
     }
     if (from !== 'offline' && this.options.cache && record.sources.some((s) => s.state !== 'failed')) {
       this.options.audit.record({ kind: 'cache-write', nhsNumber });
+    }
+    if (record.governance?.dissentOverridden) {
+      this.options.audit.record({
+        kind: 'dissent-override',
+        reason: request.breakGlassReason ?? 'break-glass',
+        nhsNumber,
+      });
     }
   }
 }

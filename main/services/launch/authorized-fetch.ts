@@ -1,8 +1,10 @@
-// The only way a bearer token leaves this process: a fetch bound to the origin the token was issued for.
-// Any other origin (a `next` link, a reference or a redirect to another host) is refused before a request
-// is made. Redirects are followed by hand, same origin only, so fetch can never forward the header itself.
+// The fetch-shaped face of a token-holding SourceClient, for callers that want a Response (the EPR reads of
+// the launch, Backend Services' fetchFor). The client refuses any other origin before a request is made and
+// follows redirects by hand, same origin only; both refusals surface here as TokenOriginError. Bodies are
+// read within the client's size limit before the Response is made, so response.json() is bounded too.
+import { FetchFailure, fetchTransport, SourceClient, startDeadline, type RawResponse } from '../http';
 import { TokenOriginError } from './errors';
-import { REQUEST_TIMEOUT_MS, type FetchLike } from './http';
+import { MAX_LAUNCH_RESOURCE_BYTES, REQUEST_TIMEOUT_MS, type FetchLike } from './http';
 
 export type AuthorizedFetch = (url: string, init?: RequestInit) => Promise<Response>;
 
@@ -12,10 +14,11 @@ export interface AuthorizedFetchOptions {
   getToken: () => Promise<string>;
   /** After a 401: obtain a fresh token (or throw); the request is retried once. */
   refreshToken?: () => Promise<string>;
-  fetch: FetchLike;
+  /** Default: the client's own undici connections. */
+  fetch?: FetchLike;
+  /** For messages (default: the origin's host). */
+  name?: string;
 }
-
-const MAX_REDIRECTS = 3;
 
 export function originOf(url: string): string {
   try {
@@ -25,37 +28,67 @@ export function originOf(url: string): string {
   }
 }
 
+/** A SourceClient for the token's origin, with the limits the launch reads EPR resources under. */
+export function tokenClient(options: AuthorizedFetchOptions): SourceClient {
+  const refresh = options.refreshToken;
+  return new SourceClient({
+    name: options.name ?? new URL(options.origin).host,
+    baseUrl: options.origin,
+    token: { get: options.getToken, ...(refresh ? { refresh } : {}) },
+    ...(options.fetch ? { transport: fetchTransport(options.fetch) } : {}),
+    limits: { maxResponseBytes: MAX_LAUNCH_RESOURCE_BYTES, concurrency: 4, maxRetries: 1 },
+  });
+}
+
 export function createAuthorizedFetch(options: AuthorizedFetchOptions): AuthorizedFetch {
-  const tokenOrigin = new URL(options.origin).origin;
-  const guard = (url: string): void => {
+  return authorizedFetchOver(tokenClient(options));
+}
+
+export function authorizedFetchOver(client: SourceClient): AuthorizedFetch {
+  const tokenOrigin = client.origin;
+  return async (url, init = {}) => {
     const requestOrigin = originOf(url);
     if (requestOrigin !== tokenOrigin) throw new TokenOriginError(tokenOrigin, requestOrigin);
-  };
-  const send = async (url: string, init: RequestInit, token: string): Promise<Response> => {
-    let current = url;
-    for (let hop = 0; ; hop++) {
-      guard(current);
-      const headers = new Headers(init.headers);
-      headers.set('authorization', `Bearer ${token}`);
-      if (!headers.has('accept')) headers.set('accept', 'application/fhir+json');
-      const response = await options.fetch(current, {
-        ...init,
-        headers,
-        redirect: 'manual',
-        signal: init.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    const headers = new Headers(init.headers);
+    const method = (init.method ?? 'GET').toUpperCase();
+    if (method !== 'GET' && method !== 'POST') throw new Error(`${method} is not supported here.`);
+    const deadline = init.signal ? undefined : startDeadline(REQUEST_TIMEOUT_MS);
+    try {
+      const response = await client.send(url, {
+        method,
+        accept: headers.get('accept') ?? 'application/fhir+json',
+        ...(typeof init.body === 'string' ? { body: init.body } : {}),
+        ...(headers.get('content-type') ? { contentType: headers.get('content-type')! } : {}),
+        signal: init.signal ?? deadline!.signal,
       });
-      const location = response.headers.get('location');
-      if (response.status < 300 || response.status >= 400 || !location || hop >= MAX_REDIRECTS)
-        return response;
-      await response.body?.cancel();
-      current = new URL(location, current).toString();
+      return asResponse(response);
+    } catch (error) {
+      if (error instanceof FetchFailure) {
+        if (error.otherOrigin) throw new TokenOriginError(tokenOrigin, error.otherOrigin);
+        // The token itself could not be had (e.g. the sign-in has ended): that error, as it was.
+        if (error.kind === 'sign-in' && error.cause instanceof Error) throw error.cause;
+      }
+      throw error;
+    } finally {
+      deadline?.clear();
     }
   };
-  return async (url, init = {}) => {
-    guard(url);
-    const response = await send(url, init, await options.getToken());
-    if (response.status !== 401 || !options.refreshToken) return response;
-    await response.body?.cancel();
-    return send(url, init, await options.refreshToken());
-  };
+}
+
+const NO_BODY = new Set([101, 204, 205, 304]);
+
+function asResponse(raw: RawResponse): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw.headers)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value])
+      headers.append(name, v);
+  }
+  const body = NO_BODY.has(raw.status) || raw.body.length === 0 ? null : new Uint8Array(raw.body);
+  return new Response(body, { status: raw.status, headers });
+}
+
+/** The same fetch, every request also ended by `signal` (a launch step's deadline). */
+export function authorizedFetchWithin(fetch: AuthorizedFetch, signal: AbortSignal): AuthorizedFetch {
+  return (url, init = {}) =>
+    fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal });
 }

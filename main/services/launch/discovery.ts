@@ -1,7 +1,8 @@
 // SMART discovery: {iss}/.well-known/smart-configuration, validated strictly. A server that does not
 // advertise PKCE S256 is refused (SMART App Launch 2.2 requires it; fhirclient would silently skip PKCE).
+import { FetchFailure, isNetworkError, type Transport } from '../http';
 import { LaunchError } from './errors';
-import { readJsonObject, REQUEST_TIMEOUT_MS, type FetchLike } from './http';
+import { requestJson, type JsonReply } from './http';
 
 export interface SmartConfiguration {
   /** The OpenID issuer of id_tokens (the iss when the server does not say). */
@@ -29,22 +30,20 @@ const strings = (value: unknown): string[] =>
 
 export async function discoverSmartConfiguration(
   iss: string,
-  fetchImpl: FetchLike,
+  transport?: Transport,
 ): Promise<SmartConfiguration> {
   const url = `${iss.replace(/\/+$/, '')}/.well-known/smart-configuration`;
-  let response: Response;
+  let response: JsonReply;
   try {
-    response = await fetchImpl(url, {
-      headers: { accept: 'application/json' },
-      redirect: 'error',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    response = await requestJson(url, { name: `The EPR server ${iss}`, transport });
   } catch (error) {
-    throw new LaunchError('discovery-failed', `Could not reach the EPR's sign-in server at ${iss}.`, {
-      cause: error,
-    });
+    const message =
+      isNetworkError(error) && !(error instanceof FetchFailure && error.kind === 'timeout')
+        ? `Could not reach the EPR's sign-in server at ${iss}.`
+        : `The EPR server ${iss} ${error instanceof Error ? error.message : 'failed'}; its SMART configuration was not read.`;
+    throw new LaunchError('discovery-failed', message, { cause: error });
   }
-  const body = response.ok ? await readJsonObject(response) : undefined;
+  const body = response.ok ? response.body : undefined;
   if (!body) {
     throw new LaunchError(
       'discovery-failed',

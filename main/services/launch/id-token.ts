@@ -1,8 +1,9 @@
 // The OpenID Connect id_token: signature checked against the server's JWKS, issuer, audience (our client
 // id) and expiry, before its fhirUser (who is signed in) is believed.
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { Transport } from '../http';
 import { LaunchError } from './errors';
-import { readJsonObject, REQUEST_TIMEOUT_MS, type FetchLike } from './http';
+import { requestJson } from './http';
 
 export interface NrbacRole {
   role_code?: string;
@@ -18,7 +19,7 @@ export interface IdTokenClaims extends JWTPayload {
 export async function verifyIdToken(
   idToken: string,
   expected: { jwksUri?: string; issuer: string; clientId: string; now: number },
-  fetchImpl: FetchLike,
+  http: { transport?: Transport; signal?: AbortSignal } = {},
 ): Promise<IdTokenClaims> {
   if (!expected.jwksUri) {
     throw new LaunchError(
@@ -28,12 +29,8 @@ export async function verifyIdToken(
   }
   let jwks: Record<string, unknown> | undefined;
   try {
-    const response = await fetchImpl(expected.jwksUri, {
-      headers: { accept: 'application/json' },
-      redirect: 'error',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    jwks = response.ok ? await readJsonObject(response) : undefined;
+    const response = await requestJson(expected.jwksUri, { name: "The EPR's key server", ...http });
+    jwks = response.ok ? response.body : undefined;
   } catch (error) {
     throw new LaunchError('id-token-invalid', "Could not fetch the EPR server's signing keys.", {
       cause: error,

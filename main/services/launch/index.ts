@@ -36,12 +36,21 @@
 // Redirect URI: the private-use scheme uk.nhs.wessexcarerecords://callback (RFC 8252 §7.1) by default, or the
 // fixed loopback http://127.0.0.1:47615/callback (§7.3) where the scheme cannot be registered. The user signs in
 // in the system browser via the injected openExternal (Electron: shell.openExternal); never an embedded view.
+import { FetchFailure, isNetworkError, startDeadline, type Transport } from '../http';
 import type { SecretStore } from '../keystore/secret-store';
+import { authorizedFetchWithin } from './authorized-fetch';
 import { discoverSmartConfiguration, type SmartConfiguration } from './discovery';
 import { LaunchError } from './errors';
 import { buildAuthorizationRequest, buildCodeExchange, type AuthorizationRequest } from './fhirclient-bridge';
 import { followAuthorizationRedirects } from './headless-authorizer';
-import { defaultFetch, readJsonObject, REQUEST_TIMEOUT_MS, type FetchLike } from './http';
+import {
+  defaultFetch,
+  LAUNCH_STEP_DEADLINE_MS,
+  requestJson,
+  transportFrom,
+  type FetchLike,
+  type JsonReply,
+} from './http';
 import { verifyIdToken, type IdTokenClaims } from './id-token';
 import { allowedIssuers, assertIssuerAllowed, canonicalIssuer } from './issuer-allow-list';
 import { readPatient, resolveUser, type LaunchPatient, type LaunchUser } from './launch-context';
@@ -82,6 +91,7 @@ export interface SmartLaunchOptions {
   secretStore: SecretStore;
   /** Opens the authorization URL in the system browser (Electron: shell.openExternal). */
   openExternal: (url: string) => Promise<void>;
+  /** Tests only (to watch or tamper with requests); default: bounded undici connections per server. */
   fetch?: FetchLike;
   now?: () => number;
   stateTtlMs?: number;
@@ -116,12 +126,12 @@ const clean = (text: unknown): string =>
 
 export class SmartLaunchService {
   private readonly pending: PendingAuthorizations<Pending>;
-  private readonly fetch: FetchLike;
+  private readonly transport: Transport | undefined;
   private readonly now: () => number;
   private readonly allowed: string[];
 
   constructor(private readonly options: SmartLaunchOptions) {
-    this.fetch = options.fetch ?? defaultFetch;
+    this.transport = transportFrom(options.fetch);
     this.now = options.now ?? Date.now;
     this.pending = new PendingAuthorizations(this.now, options.stateTtlMs);
     this.allowed = allowedIssuers(options.allowedIssuers, options.sandboxIssuers ?? []);
@@ -153,7 +163,7 @@ export class SmartLaunchService {
     // Allow-list before anything touches the network (standalone issuer comes from policy, checked alike).
     const allowed = kind === 'standalone' ? [...this.allowed, canonicalIssuer(iss)] : this.allowed;
     const canonical = assertIssuerAllowed(iss, allowed);
-    const config = await discoverSmartConfiguration(canonical, this.fetch);
+    const config = await discoverSmartConfiguration(canonical, this.transport);
     const requested = requestedScopes(kind, config.permissionV2);
     const state = newState();
     const request = await buildAuthorizationRequest({
@@ -190,7 +200,17 @@ export class SmartLaunchService {
     }
     if (!callback.code)
       throw new LaunchError('token-exchange-failed', 'The sign-in response carried no code.');
-    const tokens = await this.exchangeCode(pending, callback.code);
+    // One deadline for the rest of the launch: token, signing keys, user and patient reads.
+    const deadline = startDeadline(LAUNCH_STEP_DEADLINE_MS);
+    try {
+      return await this.finishLaunch(pending, callback.code, deadline.signal);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  private async finishLaunch(pending: Pending, code: string, signal: AbortSignal): Promise<LaunchResult> {
+    const tokens = await this.exchangeCode(pending, code, signal);
     const granted = typeof tokens.scope === 'string' ? parseScope(tokens.scope) : pending.requested;
     const session = await SmartSession.start(
       {
@@ -199,7 +219,7 @@ export class SmartLaunchService {
         tokenEndpoint: pending.request.clientState.tokenUri ?? pending.config.tokenEndpoint,
         offlineAccess: granted.includes('offline_access'),
         secretStore: this.options.secretStore,
-        fetch: this.fetch,
+        ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
         now: this.now,
       },
       {
@@ -218,7 +238,7 @@ export class SmartLaunchService {
               clientId: this.options.clientId,
               now: this.now(),
             },
-            this.fetch,
+            { transport: this.transport, signal },
           )
         : undefined;
     const patientId = typeof tokens.patient === 'string' ? tokens.patient : undefined;
@@ -229,8 +249,9 @@ export class SmartLaunchService {
         'The EPR launched the viewer without a patient in context.',
       );
     }
-    const user = await resolveUser(pending.iss, idToken, session.fetch);
-    const patient = patientId ? await readPatient(pending.iss, patientId, session.fetch) : undefined;
+    const eprFetch = authorizedFetchWithin(session.fetch, signal);
+    const user = await resolveUser(pending.iss, idToken, eprFetch);
+    const patient = patientId ? await readPatient(pending.iss, patientId, eprFetch) : undefined;
     return {
       kind: pending.kind,
       iss: pending.iss,
@@ -245,26 +266,33 @@ export class SmartLaunchService {
     };
   }
 
-  private async exchangeCode(pending: Pending, code: string): Promise<Record<string, unknown>> {
+  private async exchangeCode(
+    pending: Pending,
+    code: string,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     const init = await buildCodeExchange(pending.request.clientState, code);
     const tokenUri = pending.request.clientState.tokenUri ?? pending.config.tokenEndpoint;
-    let response: Response;
+    let response: JsonReply;
     try {
-      response = await this.fetch(tokenUri, {
-        ...init,
-        redirect: 'error',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      response = await requestJson(tokenUri, {
+        name: "The EPR's sign-in server",
+        form: typeof init.body === 'string' ? init.body : String(init.body ?? ''),
+        transport: this.transport,
+        signal,
       });
     } catch (error) {
+      const unreachable =
+        isNetworkError(error) && !(error instanceof FetchFailure && error.kind === 'timeout');
       throw new LaunchError(
         'token-exchange-failed',
-        'Could not reach the EPR sign-in server to finish signing in.',
-        {
-          cause: error,
-        },
+        unreachable
+          ? 'Could not reach the EPR sign-in server to finish signing in.'
+          : `Could not finish signing in: the EPR sign-in server ${error instanceof Error ? error.message : 'failed'}.`,
+        { cause: error },
       );
     }
-    const body = await readJsonObject(response);
+    const body = response.body;
     if (!response.ok || typeof body?.access_token !== 'string') {
       const reason = [clean(body?.error), clean(body?.error_description)].filter(Boolean).join(': ');
       throw new LaunchError(

@@ -1,6 +1,7 @@
 // Who is signed in and which patient is in context, read from the EPR over the guarded fetch: fhirUser
 // (PractitionerRole or Practitioner → name, role code, organisation) and the Patient with its NHS number.
 import type { HumanName, Patient, Practitioner, PractitionerRole } from '../../../common/fhir';
+import { FetchFailure } from '../http';
 import type { AuthorizedFetch } from './authorized-fetch';
 import { LaunchError, TokenOriginError } from './errors';
 import type { IdTokenClaims } from './id-token';
@@ -38,7 +39,16 @@ async function readResource<T extends { resourceType: string }>(
   url: string,
   type: string,
 ): Promise<T | undefined> {
-  const response = await fetch(url);
+  const response = await fetch(url).catch((error: unknown) => {
+    if (!(error instanceof FetchFailure)) throw error;
+    throw new LaunchError(
+      'context-incomplete',
+      `The ${type} could not be read from the EPR: it ${error.message}.`,
+      {
+        cause: error,
+      },
+    );
+  });
   if (!response.ok) {
     await response.body?.cancel();
     return undefined;

@@ -1,10 +1,11 @@
 // One signed-in SMART session: the access token in memory only, the refresh token only in the OS keystore
 // (and only when offline_access was granted), refreshed shortly before expiry and after a 401, rotated on
 // every use and never reused. A refused refresh becomes RelaunchRequiredError.
+import { FetchFailure, isNetworkError, type SourceClient } from '../http';
 import type { SecretStore } from '../keystore/secret-store';
-import { createAuthorizedFetch, type AuthorizedFetch } from './authorized-fetch';
+import { authorizedFetchOver, tokenClient, type AuthorizedFetch } from './authorized-fetch';
 import { RelaunchRequiredError } from './errors';
-import { readJsonObject, REQUEST_TIMEOUT_MS, type FetchLike } from './http';
+import { requestJson, transportFrom, type FetchLike, type JsonReply } from './http';
 
 /** Refresh this long before the access token expires, so a request never goes out with a dying token. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -23,7 +24,8 @@ export interface SmartSessionOptions {
   /** offline_access was granted: only then is a refresh token kept (in the keystore). */
   offlineAccess: boolean;
   secretStore: SecretStore;
-  fetch: FetchLike;
+  /** Default: the session's own connections to the EPR (undici). */
+  fetch?: FetchLike;
   now: () => number;
 }
 
@@ -36,6 +38,8 @@ export class SmartSession {
   private expiresAt: number;
   private refreshing: Promise<string> | undefined;
   private ended = false;
+  /** The EPR's FHIR server, with this session's token: that origin only, every answer size- and time-limited. */
+  private readonly client: SourceClient;
   readonly fetch: AuthorizedFetch;
 
   private constructor(
@@ -44,12 +48,14 @@ export class SmartSession {
   ) {
     this.accessToken = tokens.accessToken;
     this.expiresAt = options.now() + tokens.expiresIn * 1000;
-    this.fetch = createAuthorizedFetch({
+    this.client = tokenClient({
       origin: options.iss,
+      name: 'the EPR',
       getToken: () => this.getAccessToken(),
       refreshToken: () => this.refresh(),
-      fetch: options.fetch,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
+    this.fetch = authorizedFetchOver(this.client);
   }
 
   static async start(options: SmartSessionOptions, tokens: TokenSet): Promise<SmartSession> {
@@ -96,27 +102,30 @@ export class SmartSession {
     }
     // Retired before use: whatever happens, this refresh token is never sent twice.
     await secretStore.delete(account);
-    let response: Response;
+    let response: JsonReply;
     try {
-      response = await this.options.fetch(this.options.tokenEndpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: new URLSearchParams({
+      response = await requestJson(this.options.tokenEndpoint, {
+        name: "the EPR's sign-in server",
+        form: new URLSearchParams({
           grant_type: 'refresh_token',
           refresh_token: refreshToken,
           client_id: this.options.clientId,
         }).toString(),
-        redirect: 'error',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        transport: transportFrom(this.options.fetch),
       });
     } catch (error) {
+      if (!isNetworkError(error) && !(error instanceof FetchFailure && error.kind === 'cancelled')) {
+        // It answered, but not with anything usable: the refresh token has been spent.
+        this.accessToken = '';
+        throw new RelaunchRequiredError(error instanceof Error ? error.message : undefined);
+      }
       // Not refused, just unreachable: keep the (unused) refresh token for the next attempt.
       await secretStore.set(account, refreshToken);
       throw new Error('Could not renew the sign-in: the EPR sign-in server is unreachable.', {
         cause: error,
       });
     }
-    const body = await readJsonObject(response);
+    const body = response.body;
     if (!response.ok || typeof body?.access_token !== 'string') {
       this.accessToken = '';
       throw new RelaunchRequiredError(
@@ -134,6 +143,7 @@ export class SmartSession {
   async end(): Promise<void> {
     this.ended = true;
     this.accessToken = '';
+    await this.client.close();
     await this.options.secretStore.delete(refreshTokenAccount(this.options.iss));
   }
 }

@@ -3,6 +3,7 @@
 // patient is returned, so no record can be fetched without one.
 import type { Bundle, Patient } from '../../../common/fhir';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '../../../common/nhs-number';
+import { FetchFailure } from '../http';
 import type { AuthorizedFetch } from './authorized-fetch';
 import { LaunchError } from './errors';
 import { toLaunchPatient, type LaunchPatient } from './launch-context';
@@ -39,7 +40,12 @@ export async function findStandalonePatient(
     throw new LaunchError('patient-not-found', 'A reason for access is required.');
   const query = new URLSearchParams({ identifier: `${NHS_NUMBER_SYSTEM}|${nhsNumber}` });
   if (search.birthDate) query.set('birthdate', search.birthDate);
-  const response = await fetch(`${fhirBase}/Patient?${query}`);
+  const response = await fetch(`${fhirBase}/Patient?${query}`).catch((error: unknown) => {
+    if (!(error instanceof FetchFailure)) throw error;
+    throw new LaunchError('patient-not-found', `The patient search failed: the EPR ${error.message}.`, {
+      cause: error,
+    });
+  });
   if (!response.ok) {
     await response.body?.cancel();
     throw new LaunchError('patient-not-found', `The patient search failed (HTTP ${response.status}).`);

@@ -2,10 +2,33 @@
 // validation, the "configuration problem" screen, `doctor` and the ADMX templates all derive from it.
 import { z } from 'zod';
 
+/** This computer: the only place plain http is acceptable (the built-in sandbox, a local test server). */
+const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * A server the viewer talks to: https (http only on loopback), and no user name or password in the URL —
+ * fetch would send them as Basic auth on every request; credentials belong in the keystore.
+ */
 const httpUrl = z
   .string()
   .url()
-  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
+  .superRefine((value, ctx) => {
+    if (!URL.canParse(value)) return; // .url() has said so
+    const url = new URL(value);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+    } else if (url.username || url.password) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must not contain a user name or password (credentials belong in the keystore)',
+      });
+    } else if (url.protocol === 'http:' && !LOOPBACK_HOST.test(url.hostname)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must use https (plain http only for this computer, 127.0.0.1)',
+      });
+    }
+  });
 
 export const backendServicesAuthSchema = z.object({
   type: z.literal('backend-services'),
@@ -26,43 +49,62 @@ export const regionalSourceSchema = z.object({
 
 export const roleAccessSchema = z.enum(['everything', 'urgent-care-and-documents', 'demographics-only']);
 
-export const machinePolicySchema = z.object({
-  /** EPR authorization servers (SMART `iss`) allowed to launch the viewer. */
-  allowedIssuers: z.array(httpUrl).default([]),
-  /** SMART client id registered with the EPRs. */
-  smartClientId: z.string().min(1).default('wessex-care-record'),
-  /** Standalone-launch authorization server (paramedics not in an EPR). */
-  standaloneIssuer: httpUrl.optional(),
-  sources: z.array(regionalSourceSchema).default([]),
-  recordLocator: regionalSourceSchema.optional(),
-  auditEndpoint: httpUrl.optional(),
-  retentionHours: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 31)
-    .default(72),
-  pinnedRetentionHours: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 31)
-    .default(168),
-  inactivityLockMinutes: z.number().int().min(1).max(240).default(15),
-  /** Role code (PractitionerRole.code or RBAC role) → what that role may see. */
-  roleMapping: z.record(z.string(), roleAccessSchema).default({
-    paramedic: 'urgent-care-and-documents',
-    'general-practitioner': 'everything',
-    nurse: 'everything',
-    'admin-staff': 'demographics-only',
-  }),
-  /** Path of a JSON file with the sensitive SNOMED CT value sets; built-in defaults when absent. */
-  sensitiveCodeListPath: z.string().optional(),
-  /** Break-glass may override patient dissent only where IT allows it. */
-  breakGlassOverridesDissent: z.boolean().default(false),
-  /** The built-in sandbox; allowed by default only when nothing else is configured. */
-  sandboxAllowed: z.boolean().optional(),
-});
+export const machinePolicySchema = z
+  .object({
+    /** EPR authorization servers (SMART `iss`) allowed to launch the viewer. */
+    allowedIssuers: z.array(httpUrl).default([]),
+    /** SMART client id registered with the EPRs. */
+    smartClientId: z.string().min(1).default('wessex-care-record'),
+    /** Standalone-launch authorization server (paramedics not in an EPR). */
+    standaloneIssuer: httpUrl.optional(),
+    sources: z.array(regionalSourceSchema).default([]),
+    recordLocator: regionalSourceSchema.optional(),
+    auditEndpoint: httpUrl.optional(),
+    retentionHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 31)
+      .default(72),
+    pinnedRetentionHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 31)
+      .default(168),
+    inactivityLockMinutes: z.number().int().min(1).max(240).default(15),
+    /** Role code (PractitionerRole.code or RBAC role) → what that role may see. */
+    roleMapping: z.record(z.string(), roleAccessSchema).default({
+      paramedic: 'urgent-care-and-documents',
+      'general-practitioner': 'everything',
+      nurse: 'everything',
+      'admin-staff': 'demographics-only',
+    }),
+    /** Path of a JSON file with the sensitive SNOMED CT value sets; built-in defaults when absent. */
+    sensitiveCodeListPath: z.string().optional(),
+    /** Break-glass may override patient dissent only where IT allows it. */
+    breakGlassOverridesDissent: z.boolean().default(false),
+    /** The built-in sandbox; allowed by default only when nothing else is configured. */
+    sandboxAllowed: z.boolean().optional(),
+  })
+  .superRefine((policy, ctx) => {
+    // A record item's provenance is its source id: two sources under one id would overwrite each other.
+    const seen = new Map<string, string>();
+    const all = [
+      ...(policy.sources ?? []).map((source, index) => ({ source, path: ['sources', index, 'id'] })),
+      ...(policy.recordLocator ? [{ source: policy.recordLocator, path: ['recordLocator', 'id'] }] : []),
+    ];
+    for (const { source, path } of all) {
+      const first = seen.get(source.id);
+      if (first) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `"${source.id}" is already the id of ${first}; every source needs its own id`,
+        });
+      } else seen.set(source.id, source.name);
+    }
+  });
 
 export type MachinePolicy = z.output<typeof machinePolicySchema>;
 export type RegionalSource = z.output<typeof regionalSourceSchema>;

@@ -1,7 +1,7 @@
 // The user's non-sensitive preferences (view choices, the last caseload list used), kept in
-// <dataDir>/preferences.json. Stored with `conf`, the engine electron-store is built on: electron-store only adds
-// Electron's default directory, and importing it outside Electron pulls in the `electron` package, which tries to
-// download its binary. With an explicit directory both write the same file, the same way (atomically).
+// <dataDir>/preferences.json behind one interface. The Electron shell stores them with electron-store; headless
+// (CLI, harness, tests) with `conf`, the engine electron-store is built on — importing electron-store outside
+// Electron pulls in the `electron` package. With an explicit directory both write the same file, atomically.
 import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { preferencesSchema, type Preferences, type PreferencesPatch } from '../../../common/preferences';
@@ -23,6 +23,25 @@ export interface OpenedPreferences {
 }
 
 const CONFIG_NAME = 'preferences';
+
+/** What both conf and electron-store are: a JSON file read and written whole. */
+export interface KeyValueFile {
+  store: Record<string, unknown>;
+  readonly path: string;
+  clear(): void;
+}
+
+export type OpenKeyValueFile = (options: {
+  cwd: string;
+  configName: string;
+  configFileMode: number;
+}) => Promise<KeyValueFile>;
+
+/** Headless: conf, loaded only when preferences are opened (CLI commands that never do, never pay for it). */
+export const openConfFile: OpenKeyValueFile = async (options) => {
+  const { default: Conf } = await import('conf');
+  return new Conf<Record<string, unknown>>(options);
+};
 
 export function preferencesPath(dir: string): string {
   return path.join(dir, `${CONFIG_NAME}.json`);
@@ -51,15 +70,12 @@ async function quarantineIfInvalid(file: string): Promise<OpenedPreferences['rec
   return { movedTo, reason };
 }
 
-export async function openPreferences(dir: string): Promise<OpenedPreferences> {
+export async function openPreferences(
+  dir: string,
+  open: OpenKeyValueFile = openConfFile,
+): Promise<OpenedPreferences> {
   const recovered = await quarantineIfInvalid(preferencesPath(dir));
-  // Loaded here, not at start-up: CLI commands that never open preferences should not pay for it.
-  const { default: Conf } = await import('conf');
-  const conf = new Conf<Record<string, unknown>>({
-    cwd: dir,
-    configName: CONFIG_NAME,
-    configFileMode: 0o600,
-  });
+  const conf = await open({ cwd: dir, configName: CONFIG_NAME, configFileMode: 0o600 });
   const read = (): Preferences => preferencesSchema.parse(conf.store);
   const store: PreferencesStore = {
     get: read,

@@ -2,29 +2,33 @@
 // user's Appointments for a day. Patients are resolved to NHS numbers; a bearer token is only ever sent to
 // the configured server's own origin, and references elsewhere are reported rather than followed.
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
+import { FetchFailure, PartialReadFailure, readAllPages, type SourceClient } from '../http';
 import type { ListProblem } from './nhs-number-list';
 
 type Json = Record<string, unknown>;
 
-export interface CaseloadServer {
-  fhirBase: string;
-  token?: string;
-  fetch?: typeof fetch;
-  signal?: AbortSignal;
-}
+/** The configured source the caseload is kept on (its client holds the token, limits and deadline). */
+export type CaseloadServer = SourceClient;
 
 export interface CaseloadResult {
   nhsNumbers: string[];
   /** Entries that could not be turned into an NHS number ("line" is the entry's position, from 1). */
   problems: ListProblem[];
+  /** Whole-search notes in plain words: results past the page limit, unreadable entries, a broken next link. */
+  warnings: string[];
 }
+
+/** A caseload is a page or two; this many pages is far past any real one. */
+const CASELOAD_PAGE_CAP = 50;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-class CaseloadClient {
+class CaseloadReader {
   private readonly base: URL;
-  constructor(private readonly server: CaseloadServer) {
-    this.base = new URL(server.fhirBase.endsWith('/') ? server.fhirBase : `${server.fhirBase}/`);
+  readonly warnings: string[] = [];
+
+  constructor(readonly client: SourceClient) {
+    this.base = new URL(client.url(''));
   }
 
   /** Resolves a (relative or absolute) reference on this server; undefined for anything elsewhere. */
@@ -33,36 +37,31 @@ class CaseloadClient {
     return url.origin === this.base.origin && url.pathname.startsWith(this.base.pathname) ? url : undefined;
   }
 
-  async get(url: URL): Promise<Json> {
-    const res = await (this.server.fetch ?? fetch)(url, {
-      headers: {
-        accept: 'application/fhir+json',
-        ...(this.server.token ? { authorization: `Bearer ${this.server.token}` } : {}),
-      },
-      signal: this.server.signal,
-    });
-    if (!res.ok) {
+  async read(url: URL): Promise<Json> {
+    const body = await this.client.getJson(url.href).catch((error: unknown) => {
+      if (!(error instanceof FetchFailure) || error.status === undefined) throw error;
       const type = url.pathname.split('/').find((segment) => /^[A-Z][A-Za-z]+$/.test(segment));
-      throw new Error(`The caseload server answered ${res.status} for ${type ?? 'a request'}.`);
-    }
-    const body: unknown = await res.json();
-    if (!isObject(body)) throw new Error('The caseload server sent something that is not FHIR JSON.');
+      throw new FetchFailure(error.kind, `${error.message} for ${type ?? 'a request'}`, error.status);
+    });
+    if (!isObject(body)) throw new FetchFailure('malformed', 'sent something that is not FHIR JSON');
     return body;
   }
 
-  /** Every entry resource of a search, following same-origin `next` links. */
-  async search(first: URL): Promise<Json[]> {
+  /** Every entry resource of a search, following same-origin `next` links; what was not read is a warning. */
+  async search(first: URL, label: string): Promise<Json[]> {
     const out: Json[] = [];
-    let url: URL | undefined = first;
-    for (let page = 0; url && page < 50; page++) {
-      const bundle = await this.get(url);
-      for (const e of Array.isArray(bundle.entry) ? bundle.entry : []) {
-        if (isObject(e) && isObject(e.resource)) out.push(e.resource);
-      }
-      const next = (Array.isArray(bundle.link) ? bundle.link : []).find(
-        (l) => isObject(l) && l.relation === 'next',
-      );
-      url = isObject(next) && typeof next.url === 'string' ? this.resolve(next.url) : undefined;
+    try {
+      const result = await readAllPages(this.client, first.href, {
+        pageCap: CASELOAD_PAGE_CAP,
+        priority: 'critical',
+        label,
+        onPage: (resources) => out.push(...resources),
+      });
+      this.warnings.push(...result.warnings);
+    } catch (error) {
+      // Some pages arrived before the failure: keep them, and say the rest is missing.
+      if (!(error instanceof PartialReadFailure)) throw error;
+      this.warnings.push(`${this.client.name} ${error.message}`);
     }
     return out;
   }
@@ -77,28 +76,31 @@ function nhsFromIdentifiers(identifiers: unknown): string | undefined {
 }
 
 async function resolvePatients(
-  client: CaseloadClient,
+  reader: CaseloadReader,
   refs: Json[],
   known: Map<string, Json>,
 ): Promise<CaseloadResult> {
-  const result: CaseloadResult = { nhsNumbers: [], problems: [] };
+  const result: CaseloadResult = { nhsNumbers: [], problems: [], warnings: reader.warnings };
   for (const [index, ref] of refs.entries()) {
     const line = index + 1;
     let nhs = nhsFromIdentifiers(ref.identifier);
     if (!nhs && typeof ref.reference === 'string') {
-      const url = client.resolve(ref.reference);
+      const url = reader.resolve(ref.reference);
       if (!url) {
         result.problems.push({ line, message: 'The patient is on another server, which is not followed.' });
         continue;
       }
       try {
-        const patient = known.get(ref.reference) ?? (await client.get(url));
+        const patient = known.get(ref.reference) ?? (await reader.read(url));
         nhs = nhsFromIdentifiers(patient.identifier);
       } catch (error) {
-        result.problems.push({
-          line,
-          message: error instanceof Error ? error.message : 'The patient could not be read.',
-        });
+        const message =
+          error instanceof FetchFailure
+            ? `${reader.client.name} ${error.message}.`
+            : error instanceof Error
+              ? error.message
+              : 'The patient could not be read.';
+        result.problems.push({ line, message });
         continue;
       }
     }
@@ -110,10 +112,8 @@ async function resolvePatients(
 
 /** Patients on a FHIR List (List.entry.item → Patient). */
 export async function caseloadFromList(server: CaseloadServer, listId: string): Promise<CaseloadResult> {
-  const client = new CaseloadClient(server);
-  const list = await client.get(
-    new URL(`List/${encodeURIComponent(listId)}`, new URL(`${server.fhirBase.replace(/\/$/, '')}/`)),
-  );
+  const reader = new CaseloadReader(server);
+  const list = await reader.read(new URL(server.url(`List/${encodeURIComponent(listId)}`)));
   if (list.resourceType !== 'List') throw new Error('The caseload is not a FHIR List.');
   const refs = (Array.isArray(list.entry) ? list.entry : [])
     .map((e) => (isObject(e) && isObject(e.item) ? e.item : {}))
@@ -123,7 +123,7 @@ export async function caseloadFromList(server: CaseloadServer, listId: string): 
         item.type === 'Patient' ||
         String(item.reference ?? '').includes('Patient/'),
     );
-  return resolvePatients(client, refs, new Map());
+  return resolvePatients(reader, refs, new Map());
 }
 
 /**
@@ -134,12 +134,12 @@ export async function findCaseloadList(
   server: CaseloadServer,
   practitioner: string,
 ): Promise<string | undefined> {
-  const client = new CaseloadClient(server);
-  const url = new URL('List', new URL(`${server.fhirBase.replace(/\/$/, '')}/`));
+  const reader = new CaseloadReader(server);
+  const url = new URL(server.url('List'));
   url.searchParams.set('code', 'caseload');
   url.searchParams.set('source', practitioner);
   url.searchParams.set('status', 'current');
-  const lists = (await client.search(url)).filter(
+  const lists = (await reader.search(url, 'caseload List')).filter(
     (r) => r.resourceType === 'List' && typeof r.id === 'string',
   );
   return lists[0]?.id as string | undefined;
@@ -152,12 +152,12 @@ export async function caseloadFromAppointments(
   date: string,
 ): Promise<CaseloadResult> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error('The appointment date must be YYYY-MM-DD.');
-  const client = new CaseloadClient(server);
-  const url = new URL('Appointment', new URL(`${server.fhirBase.replace(/\/$/, '')}/`));
+  const reader = new CaseloadReader(server);
+  const url = new URL(server.url('Appointment'));
   url.searchParams.set('actor', practitioner);
   url.searchParams.set('date', date);
   url.searchParams.set('_include', 'Appointment:patient');
-  const resources = await client.search(url);
+  const resources = await reader.search(url, 'Appointment');
   const known = new Map(
     resources
       .filter((r) => r.resourceType === 'Patient' && typeof r.id === 'string')
@@ -170,5 +170,5 @@ export async function caseloadFromAppointments(
     .flatMap((a) => (Array.isArray(a.participant) ? a.participant : []))
     .map((p) => (isObject(p) && isObject(p.actor) ? p.actor : {}))
     .filter((actor) => actor.type === 'Patient' || String(actor.reference ?? '').startsWith('Patient/'));
-  return resolvePatients(client, refs, known);
+  return resolvePatients(reader, refs, known);
 }

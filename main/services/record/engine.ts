@@ -1,6 +1,5 @@
 // The Wessex-wide record engine: every configured source in parallel, critical sections emitted as soon as
 // every source has answered them, one merged record with provenance and conflicts at the end.
-import { setMaxListeners } from 'node:events';
 import type { Patient } from '../../../common/fhir';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
 import {
@@ -17,9 +16,9 @@ import {
   type WessexRecord,
 } from '../../../common/record';
 import type { TokenProvider } from '../auth/token-provider';
+import { DEFAULT_CLIENT_LIMITS, SourceClient, tokenFromProvider } from '../http';
 import { detectConflicts } from './conflicts';
 import { type Json, lastUpdated } from './fhir-read';
-import { ConnectionPool, type HttpLimits, SourceHttp } from './http/source-http';
 import { fetchPointers } from './locator-fetch';
 import { RecordMerger } from './merge';
 import { type EprDemographics, familyName, patientSummary } from './patient-identity';
@@ -40,9 +39,19 @@ export interface RecordIdentity {
   verification?: NhsNumberVerification;
 }
 
-export interface EngineOptions extends HttpLimits {
-  /** Per-source deadline for the whole read (locate + every page). */
+export interface EngineOptions {
+  /** Per-source deadline for the whole read: sign-in (discovery, token), locate and every page. */
   deadlineMs: number;
+  /** The most one response may send. */
+  maxBodyBytes: number;
+  /** The most one source's responses in flight may hold in memory at once. */
+  memoryBudgetBytes: number;
+  /** Requests in flight at once, per source (each source has its own connections). */
+  concurrencyPerSource: number;
+  /** Retries of a request answered 429 or 503. */
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
   pageSize: number;
   pageCap: number;
   /** sourceId → ISO instant: only entries changed since then (incremental refresh). */
@@ -56,11 +65,12 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   deadlineMs: 30_000,
   pageSize: 1000,
   pageCap: 200,
-  maxBodyBytes: 64 * 1024 * 1024,
-  concurrencyPerOrigin: 8,
-  maxRetries: 3,
-  retryBaseMs: 250,
-  retryMaxMs: 8_000,
+  maxBodyBytes: DEFAULT_CLIENT_LIMITS.maxResponseBytes,
+  memoryBudgetBytes: DEFAULT_CLIENT_LIMITS.memoryBudgetBytes,
+  concurrencyPerSource: DEFAULT_CLIENT_LIMITS.concurrency,
+  maxRetries: DEFAULT_CLIENT_LIMITS.maxRetries,
+  retryBaseMs: DEFAULT_CLIENT_LIMITS.retryBaseMs,
+  retryMaxMs: DEFAULT_CLIENT_LIMITS.retryMaxMs,
   since: {},
   now: () => new Date(),
 };
@@ -135,37 +145,46 @@ export async function assembleRecord(request: RecordRequest): Promise<WessexReco
     for (const s of statuses) emit({ type: 'source', requestId: request.requestId, source: s });
     return finish(ctx, nhs, statuses, [], [gate.warning], []);
   }
-  const pool = new ConnectionPool(options, options.onRequest);
+  const clients: SourceClient[] = [];
+  const clientFor = (source: EngineSource) => {
+    const client = sourceClient(request, options, source);
+    clients.push(client);
+    return client;
+  };
   try {
-    return await fetchAll(ctx, nhs, pool);
+    return await fetchAll(ctx, nhs, clientFor);
   } finally {
-    pool.close();
+    // Connections are dropped in the background: the record is ready, nothing waits on sockets closing.
+    for (const client of clients) void client.close();
   }
 }
 
-async function fetchAll(ctx: RunContext, nhs: string, pool: ConnectionPool): Promise<WessexRecord> {
+/** One client per source for this fetch: its own token, connections, memory budget and deadline. */
+function sourceClient(request: RecordRequest, options: EngineOptions, source: EngineSource): SourceClient {
+  return new SourceClient({
+    name: source.name,
+    baseUrl: source.fhirBase,
+    token: tokenFromProvider(request.tokens, source.id),
+    deadlineMs: options.deadlineMs,
+    ...(request.signal ? { signal: request.signal } : {}),
+    limits: {
+      maxResponseBytes: options.maxBodyBytes,
+      memoryBudgetBytes: options.memoryBudgetBytes,
+      concurrency: options.concurrencyPerSource,
+      maxRetries: options.maxRetries,
+      retryBaseMs: options.retryBaseMs,
+      retryMaxMs: options.retryMaxMs,
+    },
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+  });
+}
+
+async function fetchAll(
+  ctx: RunContext,
+  nhs: string,
+  clientFor: (source: EngineSource) => SourceClient,
+): Promise<WessexRecord> {
   const { request, options, emit, merger } = ctx;
-  const outer = request.signal ?? new AbortController().signal;
-  const deadlines: AbortController[] = [];
-  const timers: NodeJS.Timeout[] = [];
-  const clientFor = (source: EngineSource) => {
-    const deadline = new AbortController();
-    deadlines.push(deadline);
-    timers.push(setTimeout(() => deadline.abort(new Error('deadline')), options.deadlineMs));
-    const signal = AbortSignal.any([outer, deadline.signal]);
-    // Every in-flight and queued request listens for the abort: many listeners are expected here.
-    setMaxListeners(0, signal);
-    return new SourceHttp({
-      sourceId: source.id,
-      sourceName: source.name,
-      fhirBase: source.fhirBase,
-      tokens: request.tokens,
-      pool,
-      signal,
-      deadlineSignal: deadline.signal,
-      deadlineMs: options.deadlineMs,
-    });
-  };
   const clients = request.sources.map(clientFor);
   const progresses = request.sources.map((s) => new SourceProgress(s, 'regional'));
   const now = () => options.now().toISOString();
@@ -189,7 +208,7 @@ async function fetchAll(ctx: RunContext, nhs: string, pool: ConnectionPool): Pro
     const progress = progresses[i]!;
     let criticalReported = false;
     const result = await fetchRegionalSource({
-      http: clients[i]!,
+      client: clients[i]!,
       progress,
       nhsNumber: nhs,
       epr,
@@ -218,7 +237,6 @@ async function fetchAll(ctx: RunContext, nhs: string, pool: ConnectionPool): Pro
   const locatorRun = request.locator ? runLocator(ctx, request.locator, nhs, clientFor, clients) : undefined;
   const regionalResults = await Promise.all(regional);
   const locatorResult = locatorRun ? await locatorRun : undefined;
-  for (const t of timers) clearTimeout(t);
 
   const statuses = [
     ...regionalResults.map((r) => r.status),
@@ -240,18 +258,18 @@ async function runLocator(
   ctx: RunContext,
   locator: EngineSource,
   nhs: string,
-  clientFor: (s: EngineSource) => SourceHttp,
-  regionalClients: SourceHttp[],
+  clientFor: (s: EngineSource) => SourceClient,
+  regionalClients: SourceClient[],
 ): Promise<{ status: SourceStatus; pointers: RecordPointer[] }> {
   const progress = new SourceProgress(locator, 'locator');
   ctx.emit({ type: 'source', requestId: ctx.request.requestId, source: progress.status('pending') });
-  const http = clientFor(locator);
+  const client = clientFor(locator);
   const pointers = await fetchPointers({
-    http,
+    client,
     progress,
     nhsNumber: nhs,
     pageCap: ctx.options.pageCap,
-    configured: [...regionalClients, http],
+    configured: [...regionalClients, client],
   });
   const status = progress.final(ctx.options.now().toISOString());
   ctx.emit({ type: 'source', requestId: ctx.request.requestId, source: status });

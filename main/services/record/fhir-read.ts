@@ -1,26 +1,11 @@
 // Tolerant readers for real-world FHIR: every field optional, wrong shapes ignored, display never empty.
 import type { CodeRef } from '../../../common/record';
+import { asArray, isObject, str, type JsonObject } from '../http/json';
 
 /** A loosely-typed resource: what a server actually sends, not what the spec promises. */
-export type Json = Record<string, unknown>;
+export type Json = JsonObject;
 
-export function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function asArray(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  return value === undefined || value === null ? [] : [value];
-}
-
-export function str(value: unknown): string | undefined {
-  if (typeof value === 'string') {
-    const trimmed = value.trim();
-    return trimmed === '' ? undefined : trimmed;
-  }
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
-}
+export { asArray, isObject, str };
 
 const SNOMED = 'http://snomed.info/sct';
 

@@ -4,18 +4,17 @@ import type { RecordPointer } from '../../../common/record';
 import type { Resource } from '../../../common/fhir';
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { isObject } from './fhir-read';
-import { readAllPages } from './http/pager';
-import type { SourceHttp } from './http/source-http';
+import { readAllPages, type SourceClient } from '../http';
 import { holderOf, toRecordPointer } from './pointers';
 import type { SourceProgress } from './source-progress';
 
 export interface LocatorContext {
-  http: SourceHttp;
+  client: SourceClient;
   progress: SourceProgress;
   nhsNumber: string;
   pageCap: number;
   /** Clients of every configured source, to fetch a pointed-to document with that server's own token. */
-  configured: readonly SourceHttp[];
+  configured: readonly SourceClient[];
 }
 
 export async function fetchPointers(ctx: LocatorContext): Promise<RecordPointer[]> {
@@ -23,11 +22,11 @@ export async function fetchPointers(ctx: LocatorContext): Promise<RecordPointer[
   const identifier = encodeURIComponent(`${NHS_NUMBER_SYSTEM}|${ctx.nhsNumber}`);
   await ctx.progress.attempt(async () => {
     const result = await readAllPages(
-      ctx.http,
-      ctx.http.url(`DocumentReference?subject:identifier=${identifier}`),
+      ctx.client,
+      ctx.client.url(`DocumentReference?subject:identifier=${identifier}`),
       {
         pageCap: ctx.pageCap,
-        priority: 0,
+        priority: 'critical',
         label: 'record locator pointers',
         onPage: (resources) => docs.push(...resources.filter((r) => r.resourceType === 'DocumentReference')),
       },
@@ -41,7 +40,7 @@ export async function fetchPointers(ctx: LocatorContext): Promise<RecordPointer[
   return pointers;
 }
 
-async function retrieve(pointer: RecordPointer, configured: readonly SourceHttp[]): Promise<void> {
+async function retrieve(pointer: RecordPointer, configured: readonly SourceClient[]): Promise<void> {
   const holder = pointer.url ? configured.find((c) => c.isSameOrigin(pointer.url!)) : undefined;
   if (!pointer.url || !holder) {
     pointer.retrieval = 'not-configured';
@@ -49,7 +48,10 @@ async function retrieve(pointer: RecordPointer, configured: readonly SourceHttp[
     return;
   }
   try {
-    const response = await holder.get(pointer.url, 0, pointer.contentType ?? '*/*');
+    const response = await holder.get(pointer.url, {
+      priority: 'critical',
+      accept: pointer.contentType ?? '*/*',
+    });
     const contentType =
       response.contentType.split(';')[0]!.trim() || pointer.contentType || 'application/octet-stream';
     let document: Resource;

@@ -3,10 +3,14 @@
 import type { IdentityWarning } from '../../../common/record';
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { asArray, isObject, type Json, str } from './fhir-read';
-import { FetchFailure } from './http/fetch-failure';
-import { PartialReadFailure, readAllPages } from './http/pager';
-import type { Priority } from './http/limiter';
-import type { SourceHttp } from './http/source-http';
+import {
+  FetchFailure,
+  PartialReadFailure,
+  readAllPages,
+  type PageResult,
+  type Priority,
+  type SourceClient,
+} from '../http';
 import { demographicWarnings, type EprDemographics } from './patient-identity';
 import {
   ADVANCE_CARE_DOCUMENT_TYPES,
@@ -25,7 +29,7 @@ export interface ReadOptions {
 }
 
 export interface RegionalFetchContext {
-  http: SourceHttp;
+  client: SourceClient;
   progress: SourceProgress;
   nhsNumber: string;
   epr?: EprDemographics;
@@ -60,34 +64,50 @@ export function readCapabilities(statement: unknown): Capabilities {
   return { everything, types: types.size ? types : undefined };
 }
 
-async function locate(ctx: RegionalFetchContext): Promise<Json[]> {
+interface Located {
+  matches: Json[];
+  search: PageResult;
+}
+
+async function locate(ctx: RegionalFetchContext): Promise<Located> {
   const matches: Json[] = [];
   const identifier = encodeURIComponent(`${NHS_NUMBER_SYSTEM}|${ctx.nhsNumber}`);
-  await readAllPages(ctx.http, ctx.http.url(`Patient?identifier=${identifier}`), {
+  const search = await readAllPages(ctx.client, ctx.client.url(`Patient?identifier=${identifier}`), {
     pageCap: 5,
-    priority: 0,
+    priority: 'critical',
     label: 'Patient',
     onPage: (resources) => matches.push(...resources.filter((r) => r.resourceType === 'Patient')),
   });
-  return matches;
+  return { matches, search };
 }
 
 export async function fetchRegionalSource(ctx: RegionalFetchContext): Promise<RegionalFetchResult> {
-  const { http, progress } = ctx;
+  const { client, progress } = ctx;
   const identityWarnings: IdentityWarning[] = [];
   const [capability, located] = await Promise.allSettled([
-    http.getJson(http.url('metadata'), 0),
+    client.getJson(client.url('metadata'), { priority: 'critical' }),
     locate(ctx),
   ]);
   if (located.status === 'rejected') {
     const failure = located.reason as FetchFailure;
     progress.failures.push(failure);
-    progress.decided = { state: 'failed', message: `${http.name} ${failure.message}` };
+    progress.decided = { state: 'failed', message: `${client.name} ${failure.message}` };
     ctx.onCriticalDone();
     return { identityWarnings };
   }
-  const matches = located.value;
+  const { matches, search: patientSearch } = located.value;
   const source = progress.source;
+  progress.warn(patientSearch.warnings);
+  if (matches.length === 0 && patientSearch.incomplete) {
+    // Not "patient not known": the answer could not be read, so nobody can say.
+    progress.decided = {
+      state: 'failed',
+      message:
+        patientSearch.warnings.join('; ') || `${source.name} did not answer the patient search in full`,
+    };
+    ctx.onCriticalDone();
+    return { identityWarnings };
+  }
   if (matches.length === 0) {
     progress.decided = { state: 'complete', message: `patient not known to ${source.name}` };
     ctx.onCriticalDone();
@@ -126,7 +146,7 @@ function search(
   priority: Priority,
 ): Promise<unknown> {
   return ctx.progress.attempt(async () => {
-    const result = await readAllPages(ctx.http, ctx.http.url(path), {
+    const result = await readAllPages(ctx.client, ctx.client.url(path), {
       pageCap: ctx.read.pageCap,
       priority,
       label,
@@ -157,14 +177,16 @@ async function readByType(ctx: RegionalFetchContext, patientId: string, caps: Ca
   const typeQuery = (type: string, extra: Record<string, string> = {}) =>
     `${type}?${query(ctx, { patient: `Patient/${patientId}`, ...extra }, 'search')}`;
   const critical = CRITICAL_TYPES.filter((t) => supported(caps, t)).map((t) =>
-    search(ctx, typeQuery(t), t, 0),
+    search(ctx, typeQuery(t), t, 'critical'),
   );
   if (supported(caps, 'DocumentReference')) {
     const types = ADVANCE_CARE_DOCUMENT_TYPES.map((c) => `http://snomed.info/sct|${c}`).join(',');
-    critical.push(search(ctx, typeQuery('DocumentReference', { type: types }), 'advance care documents', 0));
+    critical.push(
+      search(ctx, typeQuery('DocumentReference', { type: types }), 'advance care documents', 'critical'),
+    );
   }
   const criticalDone = Promise.all(critical).then(() => ctx.onCriticalDone());
-  const rest = OTHER_TYPES.filter((t) => supported(caps, t)).map((t) => search(ctx, typeQuery(t), t, 1));
+  const rest = OTHER_TYPES.filter((t) => supported(caps, t)).map((t) => search(ctx, typeQuery(t), t, 'bulk'));
   await Promise.all([criticalDone, ...rest]);
 }
 
@@ -193,13 +215,13 @@ async function readEverything(
     // A server that ignores _type has just started sending everything: that one read is the whole record.
     if (!typeFilterHonoured) return;
     const others = allTypes().filter((t) => !criticalTypes.has(t));
-    for (const type of others) rest.push(search(ctx, everything([type]), type, 1));
+    for (const type of others) rest.push(search(ctx, everything([type]), type, 'bulk'));
   };
   let rejected = false;
   const critical: Promise<unknown>[] = [
-    readAllPages(ctx.http, ctx.http.url(everything([...CRITICAL_TYPES])), {
+    readAllPages(ctx.client, ctx.client.url(everything([...CRITICAL_TYPES])), {
       pageCap: ctx.read.pageCap,
-      priority: 0,
+      priority: 'critical',
       label: 'Patient/$everything',
       onPage: (resources, page) => {
         if (page === 1) onFirstPage(resources);
@@ -220,12 +242,12 @@ async function readEverything(
   if (supported(caps, 'DocumentReference')) {
     const types = ADVANCE_CARE_DOCUMENT_TYPES.map((c) => `http://snomed.info/sct|${c}`).join(',');
     const path = `DocumentReference?${query(ctx, { patient: `Patient/${patientId}`, type: types }, 'search')}`;
-    critical.push(search(ctx, path, 'advance care documents', 0));
+    critical.push(search(ctx, path, 'advance care documents', 'critical'));
   }
   await Promise.all(critical);
   if (rejected) {
     ctx.progress.warn([
-      `${ctx.http.name} advertises Patient/$everything but rejected it; its record was read type by type instead`,
+      `${ctx.client.name} advertises Patient/$everything but rejected it; its record was read type by type instead`,
     ]);
     return readByType(ctx, patientId, caps);
   }
@@ -234,6 +256,6 @@ async function readEverything(
   // The first page was empty or the read failed before it: nothing told us the filter works, so read the rest.
   if (typeFilterHonoured === undefined) {
     const others = allTypes().filter((t) => !criticalTypes.has(t));
-    await Promise.all(others.map((t) => search(ctx, everything([t]), t, 1)));
+    await Promise.all(others.map((t) => search(ctx, everything([t]), t, 'bulk')));
   }
 }

@@ -1,7 +1,6 @@
 // What happened while reading one source, and how that ends up on its status line.
 import type { SourceKind, SourceState, SourceStatus } from '../../../common/record';
-import { asFetchFailure, type FetchFailure } from './http/fetch-failure';
-import { PartialReadFailure } from './http/pager';
+import { asFetchFailure, PartialReadFailure, type FetchFailure } from '../http';
 
 export interface EngineSource {
   id: string;

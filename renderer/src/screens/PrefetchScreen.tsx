@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { formatNhsNumber, isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
 import type { PrefetchProgress } from '../../../preload/contract';
 import { errorMessage, invoke, newRequestId, onBridgeEvent } from '../bridge';
+import { usePreferences } from '../state/usePreferences';
 
 /** Caseload prefetch: save records for offline use before a shift or home visits. */
 export function PrefetchScreen() {
@@ -9,6 +10,9 @@ export function PrefetchScreen() {
   const [pin, setPin] = useState(false);
   const [progress, setProgress] = useState<PrefetchProgress>();
   const [error, setError] = useState<string>();
+  const { preferences, update: updatePreferences } = usePreferences();
+  const [listIdTyped, setListId] = useState<string>();
+  const listId = listIdTyped ?? preferences?.lastCaseloadListId ?? '';
   const requestRef = useRef<string | undefined>(undefined);
 
   useEffect(
@@ -19,15 +23,33 @@ export function PrefetchScreen() {
     [],
   );
 
-  const start = (args: { nhsNumbers?: string[]; fromSource?: 'appointments-today' | 'caseload-list' }) => {
+  const start = (args: {
+    nhsNumbers?: string[];
+    fromSource?: 'appointments-today' | 'caseload-list';
+    listId?: string;
+  }) => {
     const requestId = newRequestId();
     requestRef.current = requestId;
     setError(undefined);
     setProgress({ requestId, total: args.nhsNumbers?.length ?? 0, done: 0, results: [], finished: false });
     invoke('prefetch:start', { requestId, pin, ...args }).then(
-      (p) => setProgress(p),
+      (p) => {
+        setProgress(p);
+        // The list is remembered for next time once it has given patients.
+        if (args.listId && p.results.some((r) => r.ok))
+          updatePreferences({ lastCaseloadListId: args.listId });
+      },
       (e: unknown) => setError(errorMessage(e)),
     );
+  };
+
+  const startList = () => {
+    const id = listId.trim();
+    if (id && !/^[A-Za-z0-9\-.]{1,64}$/.test(id)) {
+      setError('A caseload list id is letters, digits, dashes and dots (leave it empty for your own list).');
+      return;
+    }
+    start({ fromSource: 'caseload-list', ...(id ? { listId: id } : {}) });
   };
 
   const submit = (e: FormEvent) => {
@@ -92,6 +114,27 @@ export function PrefetchScreen() {
             Prefetch today’s appointments
           </button>
         </div>
+        <div className="nhsuk-form-group">
+          <label className="nhsuk-label" htmlFor="prefetch-list">
+            Caseload list (leave empty for your own current caseload)
+          </label>
+          <input
+            className="nhsuk-input nhsuk-input--width-20"
+            id="prefetch-list"
+            value={listId}
+            onChange={(e) => setListId(e.target.value)}
+            spellCheck={false}
+            autoComplete="off"
+          />
+        </div>
+        <button
+          type="button"
+          className="nhsuk-button nhsuk-button--secondary"
+          disabled={running}
+          onClick={startList}
+        >
+          Prefetch the caseload list
+        </button>
       </form>
       {error && (
         <p className="wx-error" role="alert">

@@ -6,6 +6,7 @@ import { errorMessage, invoke } from '../bridge';
 import { PatientBanner } from '../components/PatientBanner';
 import { RecordNotices } from '../components/RecordNotices';
 import { SourceStatusPanel } from '../components/SourceStatusPanel';
+import { usePreferences } from '../state/usePreferences';
 import { useRecord } from '../state/useRecord';
 import { DocumentsView } from '../views/DocumentsView';
 import { CarePlansView, EncountersView, HistoryView, ImmunisationsView } from '../views/ListViews';
@@ -54,6 +55,7 @@ export function RecordScreen({
   session?: SessionInfo;
 }) {
   const { load, retry } = useRecord(nhsNumber, preferOffline);
+  const { update: updatePreferences } = usePreferences();
   const [tab, setTab] = useState<RecordTab>(defaultView);
   const [handover, setHandover] = useState<{ busy: boolean; message: string }>();
   const [now] = useState(() => new Date());
@@ -132,6 +134,18 @@ export function RecordScreen({
             Save as PDF
           </button>
         </nav>
+        {(tab === 'urgent-care' || tab === 'full-summary') && tab !== defaultView && (
+          <p className="wx-screen-only wx-default-view">
+            <button
+              type="button"
+              className="wx-linkbutton"
+              data-testid="make-default-view"
+              onClick={() => updatePreferences({ defaultView: tab })}
+            >
+              Open records on the {tab === 'urgent-care' ? 'urgent care summary' : 'full summary'} from now on
+            </button>
+          </p>
+        )}
         {handover && (
           <p className="wx-screen-only wx-saved" role="status" data-testid="handover-status">
             {handover.message}

@@ -1,8 +1,10 @@
 // Detail views that are lists of record items: encounters, immunisations, care plans, full history.
-import { useContext } from 'react';
+import { useContext, useMemo } from 'react';
 import type { SectionId } from '../../../common/record';
 import type { SummaryModel } from '../../../common/summary';
+import { usePreferences } from '../state/usePreferences';
 import { ItemTable } from './ItemTable';
+import { ViewChoice } from './ViewChoice';
 import { DISSENT_WITHHELD_TEXT, HiddenSections, WithheldByDissent } from './SummarySections';
 
 function RoleHidden({ section }: { section: SectionId }) {
@@ -13,12 +15,28 @@ function RoleHidden({ section }: { section: SectionId }) {
 }
 
 export function EncountersView({ model }: { model: SummaryModel }) {
+  const { preferences, update } = usePreferences();
+  const order = preferences?.encountersOrder ?? 'newest-first';
+  const items = useMemo(
+    () => (order === 'oldest-first' ? [...model.bySection.encounters].reverse() : model.bySection.encounters),
+    [model, order],
+  );
   return (
     <div data-testid="view-encounters">
       <h2>Encounters</h2>
       <RoleHidden section="encounters" />
-      <p className="wx-muted">Newest first, from every source that answered.</p>
-      <ItemTable items={model.bySection.encounters} label="Encounters timeline" testId="encounters-table" />
+      <ViewChoice
+        legend="Order"
+        name="encounters-order"
+        value={order}
+        options={[
+          { value: 'newest-first', label: 'Newest first' },
+          { value: 'oldest-first', label: 'Oldest first' },
+        ]}
+        onChange={(encountersOrder) => update({ encountersOrder })}
+      />
+      <p className="wx-muted">From every source that answered.</p>
+      <ItemTable items={items} label="Encounters timeline" testId="encounters-table" />
     </div>
   );
 }

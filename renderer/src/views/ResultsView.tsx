@@ -1,8 +1,10 @@
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import { formatDate, type ResultRow, type SummaryModel } from '../../../common/summary';
 import { SourceTag } from '../components/SourceTag';
 import { TrendChart } from '../components/TrendChart';
 import { VirtualTable, type Column } from '../components/VirtualTable';
+import { usePreferences } from '../state/usePreferences';
+import { ViewChoice } from './ViewChoice';
 
 const FLAG_LABEL = { high: 'High', low: 'Low', abnormal: 'Abnormal', critical: 'Critical' } as const;
 const MAX_CHARTS = 24;
@@ -27,6 +29,12 @@ export function ResultsView({ model }: { model: SummaryModel }) {
     });
   }, [model]);
   const charts = model.trends.slice(0, MAX_CHARTS);
+  const { preferences, update } = usePreferences();
+  const filter = preferences?.resultsFilter ?? 'all';
+  const rows = useMemo(
+    () => (filter === 'abnormal' ? model.results.filter((r) => r.flag) : model.results),
+    [model, filter],
+  );
   return (
     <div data-testid="view-results">
       <h2>Results and vitals</h2>
@@ -53,13 +61,31 @@ export function ResultsView({ model }: { model: SummaryModel }) {
             )}
           </section>
           <section aria-labelledby="h-all-results">
-            <h3 id="h-all-results">All results ({model.results.length})</h3>
-            <VirtualTable
-              rows={model.results}
-              columns={columns}
-              label="All results, newest first"
-              testId="results-table"
+            <h3 id="h-all-results">
+              {filter === 'abnormal'
+                ? `Flagged results (${rows.length} of ${model.results.length})`
+                : `All results (${model.results.length})`}
+            </h3>
+            <ViewChoice
+              legend="Show"
+              name="results-filter"
+              value={filter}
+              options={[
+                { value: 'all', label: 'All results' },
+                { value: 'abnormal', label: 'Only results flagged high, low or abnormal' },
+              ]}
+              onChange={(resultsFilter) => update({ resultsFilter })}
             />
+            {rows.length === 0 ? (
+              <p className="wx-muted">No result is flagged in the sources that answered.</p>
+            ) : (
+              <VirtualTable
+                rows={rows}
+                columns={columns}
+                label={filter === 'abnormal' ? 'Flagged results, newest first' : 'All results, newest first'}
+                testId="results-table"
+              />
+            )}
           </section>
         </>
       )}

@@ -1,7 +1,7 @@
 // Serves the built renderer on 127.0.0.1 with the same resolver and CSP as the Electron app protocol.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readRendererAsset } from '../renderer-assets';
+import { readRendererAsset } from '../../services/renderer-assets';
 
 export interface RendererServer {
   url: string;

@@ -1,14 +1,15 @@
-// `npm start`: the desktop app. Electron when its binary is available; otherwise the same services, bridge
-// and renderer in Debian Chromium (headed with a display, headless with a screenshot without one).
+// `npm start` (development): the desktop app on the built-in sandbox when no machine policy configures sources.
+// Electron when its binary is available; otherwise the same viewer, bridge and renderer in Debian Chromium
+// (headed with a display, headless with a screenshot without one).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createAppServices } from '../../services/app-services';
-import { openHarness } from '../../services/desktop-harness';
-import { resolveDataDir } from '../../services/paths';
-import { projectRoot } from '../../services/project-root';
-import { findElectronBinary } from '../electron-binary';
+import { resolveDataDir } from '../services/paths';
+import { projectRoot } from '../services/project-root';
+import { findElectronBinary } from './electron-binary';
+import { openHarness } from './harness';
+import { createSandboxViewer } from './sandbox-viewer';
 
 interface StartFlags {
   browser?: boolean;
@@ -30,7 +31,9 @@ export function registerStartCommand(program: Command): void {
     .action(async (launch: string[], flags: StartFlags) => {
       const electron = flags.browser ? undefined : findElectronBinary();
       if (electron) {
-        const child = spawn(electron, [projectRoot(), ...launch], { stdio: 'inherit' });
+        // The development entry: the same app, with the sandbox when no policy configures sources.
+        const entry = join(projectRoot(), 'out', 'main', 'dev-electron.js');
+        const child = spawn(electron, [entry, ...launch], { stdio: 'inherit' });
         child.on('exit', (code) => process.exit(code ?? 0));
         return;
       }
@@ -67,10 +70,10 @@ function hasCommand(name: string): boolean {
 }
 
 async function startInChromium(launch: string[], flags: StartFlags): Promise<void> {
-  const services = await createAppServices({ dataDir: resolveDataDir(flags.dataDir) });
+  const viewer = await createSandboxViewer({ dataDir: resolveDataDir(flags.dataDir) });
   const headed = !flags.headless && Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
   const harness = await openHarness({
-    services,
+    services: viewer,
     headed,
     onPrinted: () =>
       console.log(
@@ -79,14 +82,14 @@ async function startInChromium(launch: string[], flags: StartFlags): Promise<voi
   });
   const stop = async () => {
     await harness.close();
-    await services.close();
+    await viewer.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
-  await services.handleLaunchArgs(launch);
+  await viewer.handleLaunchArgs(launch);
   const { page } = await harness.newPage();
-  if (services.sandbox)
+  if (viewer.sandbox)
     console.log('Running on the built-in Wessex sandbox (no machine policy is configured).');
   if (!headed) {
     await page

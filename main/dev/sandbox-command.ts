@@ -1,7 +1,7 @@
 // `wessex sandbox`: runs the built-in Wessex sandbox servers until interrupted, printing their URLs and patients.
 import type { Command } from 'commander';
-import { formatNhsNumber } from '../../../common/nhs-number';
-import { startSandbox, type RunningSandbox } from '../../../sandbox';
+import { formatNhsNumber } from '../../common/nhs-number';
+import { startSandbox, type RunningSandbox } from '../../sandbox';
 
 interface SandboxCommandOptions {
   json?: boolean;

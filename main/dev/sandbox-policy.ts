@@ -1,8 +1,8 @@
 // With no sources configured (and the sandbox allowed), the app runs against the built-in Wessex sandbox:
 // its servers stand in for everything IT would otherwise configure.
 import type { JWK } from 'jose';
-import type { RunningSandbox } from '../../../sandbox';
-import type { EffectivePolicy } from '../policy';
+import type { RunningSandbox } from '../../sandbox';
+import type { EffectivePolicy } from '../services/policy';
 
 /** The keystore reference the sandbox's backend-services key is known by (held in memory, never stored). */
 export const SANDBOX_KEY_REFERENCE = 'sandbox-backend-services';

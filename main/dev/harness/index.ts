@@ -1,6 +1,8 @@
 // The renderer in Debian Chromium with the bridge bound to the real main-process services: used by the
 // e2e tests, the UI benchmark, and `npm start`'s browser fallback when the Electron binary is missing.
 // playwright-core is imported lazily so nothing else pays for it.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   BridgeError,
@@ -8,11 +10,11 @@ import {
   type BridgeHandlers,
   type BridgeOutcome,
   type HostPrinter,
-} from '../bridge/dispatch';
+} from '../../services/bridge/dispatch';
 import type { BridgeEventName } from '../../../preload/contract';
-import { projectRoot } from '../project-root';
-import { defaultRendererDir } from '../renderer-assets';
-import { HARNESS_BRIDGE_SCRIPT } from './bridge-script';
+import { projectRoot } from '../../services/project-root';
+import { defaultRendererDir } from '../../services/renderer-assets';
+import { harnessPreloadScript } from './bridge-script';
 import { startRendererServer, type RendererServer } from './static-server';
 
 /** The part of AppServices the harness needs. */
@@ -71,6 +73,8 @@ export interface HarnessOptions {
   services: HarnessServices;
   headed?: boolean;
   rendererDir?: string;
+  /** The built preload the page runs (default out/preload/index.cjs). */
+  preloadFile?: string;
   viewport?: { width: number; height: number };
   /** Called with each handover the host printed (headless Chromium prints to PDF; it has no printer). */
   onPrinted?: (pdf: Uint8Array) => void;
@@ -125,6 +129,13 @@ function harnessPrinter(page: Page, log: PageLog, options: HarnessOptions): Host
 
 export async function openHarness(options: HarnessOptions): Promise<Harness> {
   const rendererDir = options.rendererDir ?? defaultRendererDir(projectRoot());
+  const preloadFile = options.preloadFile ?? join(projectRoot(), 'out', 'preload', 'index.cjs');
+  let preloadSource: string;
+  try {
+    preloadSource = await readFile(preloadFile, 'utf8');
+  } catch {
+    throw new Error(`The preload is not built (${preloadFile}): run \`npm run build\` first.`);
+  }
   const server: RendererServer = await startRendererServer(rendererDir);
   let browser: Browser | undefined;
   try {
@@ -160,7 +171,7 @@ export async function openHarness(options: HarnessOptions): Promise<Harness> {
       // As one JSON string: Playwright's structured serialisation of a 20,000-resource record takes seconds.
       return JSON.stringify(outcome);
     });
-    await context.addInitScript({ content: HARNESS_BRIDGE_SCRIPT });
+    await context.addInitScript({ content: harnessPreloadScript(preloadSource) });
 
     const stopEvents = options.services.onEvent((name, payload) => {
       for (const page of context.pages()) {

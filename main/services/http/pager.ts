@@ -1,14 +1,14 @@
-// Reads a search (or $everything) result to the end: every `next` link followed, same origin only,
-// loops refused, the page cap reported. Resources are handed over page by page as they arrive.
-import { asArray, isObject, type Json, str } from '../fhir-read';
-import { FetchFailure } from './fetch-failure';
-import type { Priority } from './limiter';
-import type { SourceHttp } from './source-http';
+// Reads a search (or $everything) result to the end: every `next` link followed, same origin only, loops
+// refused, the page cap reported. Resources are handed over page by page as they arrive; whatever on a page
+// is not a resource (an OperationOutcome, an entry that is not an object) becomes a warning, never silence.
+import { FetchFailure } from './failure';
+import { asArray, isObject, type JsonObject, str } from './json';
+import type { Priority, SourceClient } from './source-client';
 
 export interface PageResult {
-  /** Plain-words notes for the source status (OperationOutcome issues, page cap). */
+  /** Plain-words notes for the source status (OperationOutcome issues, unreadable entries, page cap). */
   warnings: string[];
-  /** True when results were knowingly left unread (page cap). */
+  /** True when results were knowingly left unread or unusable. */
   incomplete: boolean;
   pages: number;
 }
@@ -18,7 +18,7 @@ export interface PagerOptions {
   priority: Priority;
   /** What is being read, for messages (e.g. "Observation"). */
   label: string;
-  onPage: (resources: Json[], page: number) => void;
+  onPage: (resources: JsonObject[], page: number) => void;
 }
 
 /** Thrown when some pages were read before the failure: the data already handed over is kept. */
@@ -27,11 +27,11 @@ export class PartialReadFailure extends FetchFailure {
     cause: FetchFailure,
     readonly pagesRead: number,
   ) {
-    super(cause.kind, cause.message, cause.status);
+    super(cause.kind, cause.message, cause.status, cause.otherOrigin);
   }
 }
 
-function outcomeText(outcome: Json): string {
+function outcomeText(outcome: JsonObject): string {
   const issues = asArray(outcome.issue).filter(isObject);
   const texts = issues.map(
     (i) =>
@@ -40,13 +40,13 @@ function outcomeText(outcome: Json): string {
   return texts.join('; ').slice(0, 300) || 'an unspecified issue';
 }
 
-function outcomeIsError(outcome: Json): boolean {
+function outcomeIsError(outcome: JsonObject): boolean {
   return asArray(outcome.issue)
     .filter(isObject)
     .some((i) => i.severity === 'error' || i.severity === 'fatal');
 }
 
-export function bundleFrom(body: unknown): Json {
+export function bundleFrom(body: unknown): JsonObject {
   if (!isObject(body)) throw new FetchFailure('not-bundle', 'sent something that is not a FHIR resource');
   if (body.resourceType === 'Bundle') return body;
   if (body.resourceType === 'OperationOutcome') {
@@ -58,7 +58,7 @@ export function bundleFrom(body: unknown): Json {
   );
 }
 
-function nextLink(bundle: Json, current: string): string | undefined {
+function nextLink(bundle: JsonObject, current: string): string | undefined {
   const link = asArray(bundle.link)
     .filter(isObject)
     .find((l) => l.relation === 'next');
@@ -72,17 +72,17 @@ function nextLink(bundle: Json, current: string): string | undefined {
 }
 
 export async function readAllPages(
-  http: SourceHttp,
+  client: SourceClient,
   firstUrl: string,
   options: PagerOptions,
 ): Promise<PageResult> {
   const result: PageResult = { warnings: [], incomplete: false, pages: 0 };
-  const fetchPage = (url: string) => http.getJson(url, options.priority).then(bundleFrom);
+  const fetchPage = (url: string) => client.getJson(url, { priority: options.priority }).then(bundleFrom);
   let url = new URL(firstUrl).href;
   const visited = new Set<string>([url]);
-  let pending: Promise<Json> = fetchPage(url);
+  let pending: Promise<JsonObject> = fetchPage(url);
   for (;;) {
-    let bundle: Json;
+    let bundle: JsonObject;
     try {
       bundle = await pending;
     } catch (error) {
@@ -95,10 +95,12 @@ export async function readAllPages(
     const failure =
       next === undefined
         ? undefined
-        : !http.isSameOrigin(next)
+        : !client.isSameOrigin(next)
           ? new FetchFailure(
               'other-origin',
               `sent a next page link for ${options.label} that points to another server (${new URL(next).host}); not followed, results incomplete`,
+              undefined,
+              new URL(next).origin,
             )
           : visited.has(next)
             ? new FetchFailure(
@@ -113,12 +115,12 @@ export async function readAllPages(
       pending = fetchPage(next);
       pending.catch(() => undefined);
     }
-    options.onPage(pageResources(http, bundle, options, result), result.pages);
+    options.onPage(pageResources(client, bundle, options, result), result.pages);
     if (failure) throw new PartialReadFailure(failure, result.pages);
     if (capped) {
       result.incomplete = true;
       result.warnings.push(
-        `${http.name} has more ${options.label} results than the page limit (${options.pageCap} pages); the rest were not read`,
+        `${client.name} has more ${options.label} results than the page limit (${options.pageCap} pages); the rest were not read`,
       );
     }
     if (next === undefined || capped) return result;
@@ -126,19 +128,35 @@ export async function readAllPages(
   }
 }
 
-/** The page's resources; OperationOutcome entries become warnings instead. */
-function pageResources(http: SourceHttp, bundle: Json, options: PagerOptions, result: PageResult): Json[] {
-  const resources: Json[] = [];
+/** The page's resources; OperationOutcome entries and entries that are not resources become warnings. */
+function pageResources(
+  client: SourceClient,
+  bundle: JsonObject,
+  options: PagerOptions,
+  result: PageResult,
+): JsonObject[] {
+  const resources: JsonObject[] = [];
+  let unreadable = 0;
   for (const entry of asArray(bundle.entry)) {
-    if (!isObject(entry) || !isObject(entry.resource)) continue;
+    if (!isObject(entry) || !isObject(entry.resource)) {
+      unreadable++;
+      continue;
+    }
     const resource = entry.resource;
     const mode = isObject(entry.search) ? entry.search.mode : undefined;
     if (resource.resourceType === 'OperationOutcome' || mode === 'outcome') {
-      result.warnings.push(`${http.name} reported a problem with ${options.label}: ${outcomeText(resource)}`);
+      result.warnings.push(
+        `${client.name} reported a problem with ${options.label}: ${outcomeText(resource)}`,
+      );
       if (outcomeIsError(resource)) result.incomplete = true;
       continue;
     }
     resources.push(resource);
+  }
+  if (unreadable > 0) {
+    result.incomplete = true;
+    const note = `${client.name} sent ${options.label} results that are not FHIR resources; they could not be read`;
+    if (!result.warnings.includes(note)) result.warnings.push(note);
   }
   return resources;
 }

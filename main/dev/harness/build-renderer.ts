@@ -1,5 +1,5 @@
 // Builds only the renderer with the app's own electron-vite renderer config (faster than the full app build
-// when tests or benchmarks need a fresh out/renderer). `npx tsx main/services/desktop-harness/build-renderer.ts`
+// when tests or benchmarks need a fresh out/renderer). `npx tsx main/dev/harness/build-renderer.ts`
 import { resolve } from 'node:path';
 import type { InlineConfig } from 'vite';
 

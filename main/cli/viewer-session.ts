@@ -1,0 +1,70 @@
+// A CLI command as a thin adapter over the viewer: the same policy, governance, audit and errors as the app.
+// The user is the operating-system account with the role they declared (--role) and their reason for access
+// (--reason), recorded in every audit event; every request goes through the bridge's validation, guard and
+// audit; the session ends (and is audited as ended) however the command ends.
+import type { Command } from 'commander';
+import type { BridgeArgs, BridgeChannel, BridgeEventName, BridgeResults } from '../../preload/contract';
+import { dispatchBridgeRequest } from '../services/bridge/dispatch';
+import type { ViewerOptions } from '../services/composition/viewer';
+import { ACCESS_REASONS } from '../services/governance';
+import { resolveDataDir } from '../services/paths';
+import type { CliEnvironment, CliViewerChoice } from './environment';
+
+export interface ClinicianFlags {
+  role: string;
+  reason: string;
+  practitioner?: string;
+  dataDir?: string;
+}
+
+export interface CliSession {
+  origin: CliViewerChoice['origin'];
+  invoke<C extends BridgeChannel>(channel: C, args: BridgeArgs<C>): Promise<BridgeResults[C]>;
+  on(listener: (name: BridgeEventName, payload: unknown) => void): void;
+}
+
+/** --role, --reason and --data-dir, as every command that reads or changes records takes them. */
+export function clinicianOptions(command: Command): Command {
+  return command
+    .requiredOption('--role <code>', 'your role, as the machine policy maps roles (e.g. nurse, paramedic)')
+    .option(
+      '--reason <code>',
+      `your reason for access: ${ACCESS_REASONS.map((r) => r.code).join(', ')}`,
+      'direct-care',
+    )
+    .option('--data-dir <dir>', 'the viewer data directory (default: this user’s; env WESSEX_DATA_DIR)');
+}
+
+export async function withCliSession<T>(
+  env: CliEnvironment,
+  flags: ClinicianFlags & { sandbox?: unknown; latency?: unknown },
+  options: Omit<ViewerOptions, 'dataDir'>,
+  use: (session: CliSession) => Promise<T>,
+): Promise<T> {
+  const { viewer, origin } = await env.openViewer(
+    { ...options, dataDir: resolveDataDir(flags.dataDir ?? process.env.WESSEX_DATA_DIR) },
+    flags,
+  );
+  const invoke = async <C extends BridgeChannel>(channel: C, args: BridgeArgs<C>) => {
+    const outcome = await dispatchBridgeRequest(viewer.handlers, channel, args);
+    if (!outcome.ok) throw new Error(outcome.error.message);
+    return outcome.value as BridgeResults[C];
+  };
+  try {
+    const state = await invoke('app:get-state', {});
+    if (!state.policy.ok) {
+      const problems = state.policy.problems.map((p) => `  ${p.key}: ${p.message}`).join('\n');
+      throw new Error(`The machine policy has problems, so nothing was done:\n${problems}`);
+    }
+    for (const notice of state.notices) console.error(notice);
+    viewer.signInOsUser(flags.role, flags.practitioner);
+    try {
+      await invoke('access:declare-reason', { reasonCode: flags.reason, breakGlass: false });
+      return await use({ origin, invoke, on: (listener) => void viewer.onEvent(listener) });
+    } finally {
+      await invoke('session:sign-out', {});
+    }
+  } finally {
+    await viewer.close();
+  }
+}

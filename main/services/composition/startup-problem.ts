@@ -1,0 +1,46 @@
+// A viewer that cannot start (invalid policy, no keystore for the audit log, a broken sensitive-code list):
+// the first screen names each problem and where it was set, and nothing connects to anything.
+import {
+  bridgeChannels,
+  type AppState,
+  type BridgeChannel,
+  type BridgeEventName,
+} from '../../../preload/contract';
+import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
+import type { PolicyLoadResult } from '../policy';
+import type { Viewer } from './viewer';
+
+export function refusingViewer(
+  loaded: Extract<PolicyLoadResult, { ok: false }>,
+  onEvent: (listener: (name: BridgeEventName, payload: unknown) => void) => () => void,
+): Viewer {
+  const refuse = async (): Promise<never> => {
+    throw new BridgeError(
+      'configuration',
+      'The viewer is not configured correctly. Contact your IT service desk.',
+    );
+  };
+  const state: AppState = {
+    policy: { ok: false, problems: loaded.problems.map((p) => ({ key: p.key, message: p.message })) },
+    sandboxPatients: [],
+    notices: [],
+    accessReasons: [],
+    defaultView: 'full-summary',
+  };
+  const handlers = Object.fromEntries(
+    bridgeChannels.map((channel: BridgeChannel) => [
+      channel,
+      channel === 'app:get-state' ? async () => state : refuse,
+    ]),
+  ) as unknown as BridgeHandlers;
+  return {
+    handlers,
+    onEvent,
+    policy: loaded,
+    handleLaunchArgs: async () => undefined,
+    signInOsUser: () => {
+      throw new BridgeError('configuration', 'The viewer is not configured correctly; nothing was fetched.');
+    },
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,109 @@
+// What the viewer keeps on this computer, opened at start-up: the sensitive-code list, the audit log (without
+// which no record may be shown), the encrypted offline store (optional: without a keystore the viewer still
+// works online) and the user's preferences. Each recovery becomes a notice the user sees once.
+import { createAuditService, recoveryAuditAction, type AuditService } from '../audit';
+import { openOfflineCache, OFFLINE_CACHE_RESET_NOTICE, startRetentionTimer } from '../cache';
+import type { OfflineCache } from '../cache/offline-cache';
+import { createSecretStoreKeyVault } from '../cache/key-vault';
+import { loadSensitiveCodes, SensitiveCodeListError, type SensitiveCodes } from '../governance';
+import { KeystoreUnavailableError, type SecretStore } from '../keystore/secret-store';
+import { auditDatabasePath } from '../paths';
+import type { PolicyProblem } from '../policy';
+import type { EffectivePolicy } from '../policy';
+import { openPreferences, type OpenKeyValueFile, type PreferencesStore } from '../preferences';
+
+export interface ViewerStores {
+  sensitive: SensitiveCodes;
+  audit: AuditService;
+  cache?: OfflineCache;
+  preferences: PreferencesStore;
+  /** Plain-words notices the user must see once. */
+  notices: string[];
+  close(): Promise<void>;
+}
+
+export interface OpenStoresOptions {
+  dataDir: string;
+  policy: EffectivePolicy;
+  secretStore: SecretStore;
+  preferencesFile?: OpenKeyValueFile;
+  clock?: () => Date;
+}
+
+function expiredNotice(count: number): string {
+  return count === 1
+    ? '1 offline record had reached the end of its retention period and was deleted.'
+    : `${count} offline records had reached the end of their retention period and were deleted.`;
+}
+
+/** The stores, or the one problem that means the viewer must not start (shown instead of a record). */
+export async function openViewerStores(options: OpenStoresOptions): Promise<ViewerStores | PolicyProblem> {
+  const { policy } = options;
+  let sensitive: SensitiveCodes;
+  try {
+    sensitive = loadSensitiveCodes(policy.sensitiveCodeListPath);
+  } catch (error) {
+    if (!(error instanceof SensitiveCodeListError)) throw error;
+    return { key: 'sensitiveCodeListPath', message: error.message };
+  }
+  const keyVault = createSecretStoreKeyVault(options.secretStore);
+  const clock = options.clock ? { clock: options.clock } : {};
+  let audit: AuditService;
+  try {
+    audit = await createAuditService({
+      keyVault,
+      dbPath: auditDatabasePath(options.dataDir),
+      ...(policy.auditEndpoint ? { endpoint: policy.auditEndpoint } : {}),
+      ...clock,
+    });
+  } catch (error) {
+    // Without an audit log no record may be shown: say why instead of failing to start.
+    if (!(error instanceof KeystoreUnavailableError)) throw error;
+    return { key: 'OS keystore', message: error.message };
+  }
+  const notices: string[] = [];
+  if (audit.database.recovered)
+    notices.push('The local audit log could not be opened; it was set aside and a new one started.');
+
+  let cache: OfflineCache | undefined;
+  let stopRetention = (): void => undefined;
+  let opening = true; // the start-up purge is the user's to hear about; later ones are the audit's
+  try {
+    cache = await openOfflineCache({
+      dataDir: options.dataDir,
+      keyVault,
+      retention: { retentionHours: policy.retentionHours, pinnedRetentionHours: policy.pinnedRetentionHours },
+      ...clock,
+      onRecovery: (event) => {
+        notices.push(OFFLINE_CACHE_RESET_NOTICE);
+        audit.trail.record(recoveryAuditAction('offline cache', event));
+      },
+      // Every purge, from the start-up one on, whoever asked for it.
+      onPurged: ({ trigger, count, nhsNumber }) => {
+        audit.trail.record({ kind: 'cache-purge', trigger, count, ...(nhsNumber ? { nhsNumber } : {}) });
+        if (opening && trigger === 'retention') notices.push(expiredNotice(count));
+      },
+    });
+    opening = false;
+    stopRetention = startRetentionTimer(cache);
+  } catch (error) {
+    if (!(error instanceof KeystoreUnavailableError)) throw error;
+    notices.push(`Offline records are unavailable on this computer: ${error.message}`);
+  }
+
+  const preferences = await openPreferences(options.dataDir, options.preferencesFile);
+  if (preferences.recovered) notices.push('Your display preferences could not be read and were reset.');
+
+  return {
+    sensitive,
+    audit,
+    ...(cache ? { cache } : {}),
+    preferences: preferences.store,
+    notices,
+    async close() {
+      stopRetention();
+      cache?.close();
+      await audit.close();
+    },
+  };
+}

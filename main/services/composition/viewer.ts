@@ -1,0 +1,173 @@
+// The composition root: machine policy → stores → record sources → feature services → one set of bridge
+// handlers, each guarded and audited by its channel rule. The Electron app, the Chromium harness and the CLI
+// all start here, so they run the same code. Wiring only: each feature owns its slice of the bridge.
+import type { AppState, BridgeEventName, BridgeEvents, SandboxPatientInfo } from '../../../preload/contract';
+import type { PrivateKeyLoader } from '../auth/backend-services';
+import type { BridgeHandlers } from '../bridge/dispatch';
+import { ACCESS_REASONS, type LockClock } from '../governance';
+import { createKeytarSecretStore, type SecretStore } from '../keystore/secret-store';
+import { SmartLaunchService } from '../launch';
+import { createAppLogger, logDirectory, type AppLogger } from '../logging';
+import { loadPolicyForThisMachine, type PolicyLoadResult } from '../policy';
+import type { OpenKeyValueFile } from '../preferences';
+import type { EngineOptions } from '../record';
+import { audited, guarded } from '../features/channel-rules';
+import { caseloadHandlers } from '../features/caseload';
+import { documentHandlers } from '../features/documents';
+import { offlineRecordHandlers } from '../features/offline-records';
+import { OpenedRecords } from '../features/opened-records';
+import { preferenceHandlers } from '../features/preferences';
+import { recordHandlers } from '../features/record';
+import { SessionFeature } from '../features/session';
+import { osUserOrigin } from './clinical-session';
+import { readDocument } from './documents';
+import { loggingFailures } from './logging-failures';
+import { RecordAccess } from './record-access';
+import { resolveRecordSources } from './record-sources';
+import { refusingViewer } from './startup-problem';
+import { openViewerStores } from './stores';
+import { join } from 'node:path';
+
+export interface ViewerOptions {
+  /** Where the encrypted offline store, audit log, preferences and logs live. */
+  dataDir: string;
+  /** Policy already loaded (tests, CLI flags, the development sandbox); default: this machine's policy. */
+  policy?: PolicyLoadResult;
+  secretStore?: SecretStore;
+  /** Opens the SMART authorization URL in the system browser (Electron: shell.openExternal). */
+  openExternal?: (url: string) => Promise<void>;
+  /** Where the regional sources' signing keys come from (default: the OS keystore). */
+  loadPrivateKey?: PrivateKeyLoader;
+  /** Synthetic patients offered on the patient picker (the development sandbox's). */
+  samplePatients?: SandboxPatientInfo[];
+  /** The electron-store engine in the Electron shell; conf headless. */
+  preferencesFile?: OpenKeyValueFile;
+  /** Where saved handover PDFs go (the user's Documents folder in the app). */
+  exportDir?: string;
+  engine?: Partial<EngineOptions>;
+  clock?: () => Date;
+  /** The inactivity lock's clock (tests advance it instead of waiting 15 minutes). */
+  lockClock?: LockClock;
+  /** Default: the redacting file log in the data directory's logs folder. */
+  logger?: AppLogger;
+}
+
+export interface Viewer {
+  handlers: BridgeHandlers;
+  onEvent(listener: (name: BridgeEventName, payload: unknown) => void): () => void;
+  policy: PolicyLoadResult;
+  /** A launch URI, `--iss/--launch` arguments or an authorization callback from argv. */
+  handleLaunchArgs(argv: readonly string[]): Promise<void>;
+  /** The CLI: the operating-system user, with the role they declared, signs in without a browser. */
+  signInOsUser(role: string, practitioner?: string): void;
+  close(): Promise<void>;
+}
+
+export async function createViewer(options: ViewerOptions): Promise<Viewer> {
+  const listeners = new Set<(name: BridgeEventName, payload: unknown) => void>();
+  const emit = <E extends BridgeEventName>(name: E, payload: BridgeEvents[E]): void => {
+    for (const listener of listeners) listener(name, payload);
+  };
+  const onEvent: Viewer['onEvent'] = (listener) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  const loaded = options.policy ?? (await loadPolicyForThisMachine());
+  if (!loaded.ok) return refusingViewer(loaded, onEvent);
+  const policy = loaded.policy;
+  if (policy.sources.length === 0) {
+    const message =
+      'no regional record sources are configured on this computer (the built-in sandbox is for development only)';
+    return refusingViewer({ ok: false, problems: [{ key: 'sources', message }] }, onEvent);
+  }
+  const secretStore = options.secretStore ?? createKeytarSecretStore();
+  const stores = await openViewerStores({ ...options, policy, secretStore });
+  if (!('audit' in stores)) return refusingViewer({ ok: false, problems: [stores] }, onEvent);
+
+  const logger = options.logger ?? createAppLogger({ logDir: logDirectory(options.dataDir) });
+  const { sources, locator, tokens } = resolveRecordSources(policy, {
+    secretStore,
+    ...(options.loadPrivateKey ? { loadPrivateKey: options.loadPrivateKey } : {}),
+  });
+  const audit = stores.audit.trail;
+  const records = new RecordAccess({
+    sources,
+    ...(locator ? { locator } : {}),
+    tokens,
+    ...(stores.cache ? { cache: stores.cache } : {}),
+    audit,
+    ...(options.engine ? { engine: options.engine } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const launcher = new SmartLaunchService({
+    allowedIssuers: policy.allowedIssuers,
+    ...(policy.standaloneIssuer ? { standaloneIssuer: policy.standaloneIssuer } : {}),
+    clientId: policy.smartClientId,
+    secretStore,
+    openExternal: options.openExternal ?? (async () => undefined),
+  });
+  const appState = (): Omit<AppState, 'session' | 'defaultView'> => ({
+    policy: { ok: true, sandbox: !!options.samplePatients, sourceNames: policy.sources.map((s) => s.name) },
+    sandboxPatients: options.samplePatients ?? [],
+    notices: stores.notices.splice(0),
+    accessReasons: ACCESS_REASONS.map(({ code, label }) => ({ code, label })),
+  });
+  const sessions = new SessionFeature({
+    policy,
+    sensitive: stores.sensitive,
+    launcher,
+    audit,
+    ...(stores.cache ? { cache: stores.cache } : {}),
+    emit,
+    appState,
+    ...(options.lockClock ? { lockClock: options.lockClock } : {}),
+  });
+  const opened = new OpenedRecords();
+  sessions.onEnded(() => opened.clear());
+
+  const handlers = loggingFailures(
+    logger,
+    guarded(
+      audited(
+        {
+          ...sessions.handlers,
+          ...recordHandlers({ sessions, records, opened, logger, emit }),
+          ...offlineRecordHandlers(stores.cache),
+          ...caseloadHandlers({
+            sessions,
+            records,
+            source: sources[0],
+            tokens,
+            audit,
+            available: !!stores.cache,
+            clock: options.clock ?? (() => new Date()),
+            emit,
+          }),
+          ...documentHandlers({
+            opened,
+            readDocument: (record, id) =>
+              readDocument(record, id, { sources: [...sources, ...(locator ? [locator] : [])], tokens }),
+            exportDir: options.exportDir ?? join(options.dataDir, 'exports'),
+            logger,
+          }),
+          ...preferenceHandlers(stores.preferences),
+        },
+        audit,
+      ),
+      (requirement) => sessions.check(requirement),
+    ),
+  );
+  logger.info('Viewer started', { sandbox: !!options.samplePatients, sources: sources.map((s) => s.id) });
+
+  return {
+    handlers,
+    onEvent,
+    policy: loaded,
+    handleLaunchArgs: (argv) => sessions.handleLaunchArgs(argv),
+    signInOsUser: (role, practitioner) => void sessions.start(osUserOrigin(role, practitioner)),
+    async close() {
+      sessions.dispose();
+      await stores.close();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// Caseload prefetch: a community nurse's or paramedic's patients saved offline before going out of signal —
+// from NHS numbers given, today's appointments or a caseload List on the first regional source.
+import { londonDate } from '../../../common/london-date';
+import { normaliseNhsNumber } from '../../../common/nhs-number';
+import type { BridgeEvents, PrefetchProgress } from '../../../preload/contract';
+import type { AuditTrail } from '../audit';
+import type { TokenProvider } from '../auth/token-provider';
+import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
+import { lookUpCaseload, practitionerOf, type CaseloadFrom } from '../composition/caseload-lookup';
+import type { RecordAccess } from '../composition/record-access';
+import { prefetchRecords, type PrefetchReport } from '../prefetch';
+import type { EngineSource } from '../record';
+import type { SessionFeature } from './session';
+
+export type CaseloadHandlers = Pick<BridgeHandlers, 'prefetch:start'>;
+
+export function caseloadHandlers(deps: {
+  sessions: SessionFeature;
+  records: RecordAccess;
+  /** Where appointments and caseload Lists are kept: the first regional source. */
+  source: EngineSource | undefined;
+  tokens: TokenProvider;
+  audit: AuditTrail;
+  available: boolean;
+  clock: () => Date;
+  emit: (name: 'prefetch:progress', payload: BridgeEvents['prefetch:progress']) => void;
+}): CaseloadHandlers {
+  return {
+    'prefetch:start': async ({ requestId, nhsNumbers, fromSource, listId, pin }) => {
+      if (!deps.available) {
+        throw new BridgeError('unavailable', 'Offline records are unavailable on this computer.');
+      }
+      const session = deps.sessions.current();
+      const from: CaseloadFrom | undefined =
+        fromSource === 'appointments-today'
+          ? { kind: 'appointments', date: londonDate(deps.clock()) }
+          : fromSource === 'caseload-list'
+            ? { kind: 'list', ...(listId ? { listId } : {}) }
+            : undefined;
+      const caseload = from
+        ? await lookUpCaseload({
+            source: deps.source,
+            tokens: deps.tokens,
+            practitioner: practitionerOf(session.user),
+            from,
+          })
+        : { nhsNumbers: [], problems: [] };
+      if (from && deps.source) {
+        deps.audit.record({
+          kind: 'patient-query',
+          query: from.kind === 'appointments' ? 'appointments today' : 'caseload list',
+          server: deps.source.name,
+        });
+      }
+      const withProblems = caseloadProblemsIn(caseload.problems);
+      const report = await prefetchRecords({
+        nhsNumbers: [...new Set([...(nhsNumbers ?? []).map(normaliseNhsNumber), ...caseload.nhsNumbers])],
+        pin: pin ?? true,
+        opener: {
+          open: (nhs, opts) =>
+            deps.records.open({
+              requestId: `${requestId}-${normaliseNhsNumber(nhs)}`,
+              identity: session.identityFor(nhs),
+              governance: deps.sessions.governance(),
+              ungrantedScopes: session.origin.ungrantedScopes,
+              purpose: 'prefetch',
+              ...(opts?.pin ? { pin: true } : {}),
+            }),
+        },
+        onProgress: (progress) => deps.emit('prefetch:progress', { requestId, ...withProblems(progress) }),
+      });
+      return { requestId, ...withProblems(report) } satisfies PrefetchProgress;
+    },
+  };
+}
+
+/** A caseload's problems (nothing booked, server down, unusable entries) listed as failures before the patients. */
+function caseloadProblemsIn(problems: string[]): (report: PrefetchReport) => PrefetchReport {
+  const listed = problems.map((message) => ({ nhsNumber: '', ok: false, message }));
+  return (report) => ({
+    ...report,
+    total: report.total + listed.length,
+    done: report.done + listed.length,
+    results: [...listed, ...report.results],
+  });
+}

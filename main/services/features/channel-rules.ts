@@ -1,0 +1,169 @@
+// What every bridge channel requires of the session and how it is audited, in one table whose type needs an
+// entry per channel, applied as wrappers where the bridge is composed: no handler can forget either. Events
+// a channel writes go through its rule; work done by a service that audits every caller (record access, the
+// offline store, the session) is named instead, so the CLI and the app write the same events.
+import { normaliseNhsNumber } from '../../../common/nhs-number';
+import type { BridgeArgs, BridgeChannel, BridgeResults } from '../../../preload/contract';
+import type { AuditAction, AuditTrail } from '../audit';
+import type { AuditEventOptions } from '../audit/balp';
+import type { BridgeCaller, BridgeHandlers } from '../bridge/dispatch';
+
+/**
+ * none: anyone; session: someone signed in, even while locked; signed-in: unlocked (counts as activity);
+ * reason: unlocked, with a reason for access (EPR context, a declared reason or break-glass).
+ */
+export type Requirement = 'none' | 'session' | 'signed-in' | 'reason';
+
+type Event = { action: AuditAction; options?: AuditEventOptions };
+
+type ChannelAudit<C extends BridgeChannel> =
+  | { notAudited: string }
+  | { auditedBy: string }
+  | {
+      /** Written before the handler runs: durable before any data leaves the app (none: nothing will). */
+      before?: (args: BridgeArgs<C>, caller: BridgeCaller) => Event | undefined;
+      after?: (args: BridgeArgs<C>, result: BridgeResults[C]) => Event[];
+      /** A follow-up when the handler failed after `before` was written. */
+      failed?: (args: BridgeArgs<C>) => Event;
+    };
+
+interface ChannelRule<C extends BridgeChannel> {
+  requires: Requirement;
+  audit: ChannelAudit<C>;
+}
+
+const nhs = (args: { nhsNumber: string }) => normaliseNhsNumber(args.nhsNumber);
+const offlineQuery = (query: string): Event[] => [
+  { action: { kind: 'patient-query', query, server: 'offline cache' } },
+];
+const print = (args: { nhsNumber: string }): AuditAction => ({
+  kind: 'print',
+  nhsNumber: nhs(args),
+  format: 'print',
+});
+const pdf = (args: { nhsNumber: string }): AuditAction => ({
+  kind: 'export',
+  nhsNumber: nhs(args),
+  format: 'pdf',
+});
+const BY_STORE = { auditedBy: 'the offline store (cache-purge for every removal, whoever asks)' };
+
+export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
+  'app:get-state': { requires: 'none', audit: { notAudited: 'policy state and who is signed in' } },
+  'record:open': {
+    requires: 'reason',
+    audit: { auditedBy: 'record access (patient read, offline read, cache write, dissent override)' },
+  },
+  'cache:search': { requires: 'reason', audit: { after: () => offlineQuery('offline search') } },
+  'cache:list': { requires: 'signed-in', audit: { after: () => offlineQuery('offline list') } },
+  'cache:delete': { requires: 'signed-in', audit: BY_STORE },
+  'cache:delete-all': { requires: 'signed-in', audit: BY_STORE },
+  'prefetch:start': {
+    requires: 'reason',
+    audit: { auditedBy: 'the caseload lookup (query) and record access (prefetch and cache write)' },
+  },
+  'access:declare-reason': {
+    requires: 'session',
+    audit: {
+      after: (args, session) => [
+        {
+          action: session.breakGlass
+            ? { kind: 'break-glass', reason: session.breakGlass.reason }
+            : { kind: 'access-reason', reasonCode: args.reasonCode },
+        },
+      ],
+    },
+  },
+  'session:sign-in': { requires: 'none', audit: { auditedBy: 'the session (sign-in once completed)' } },
+  'session:unlock': { requires: 'session', audit: { auditedBy: 'the session (unlocking is a sign-in)' } },
+  'session:sign-out': { requires: 'none', audit: { auditedBy: 'the session (sign-out)' } },
+  'handover:print': {
+    requires: 'signed-in',
+    audit: {
+      // A window that cannot print is refused by the handler before anything leaves: nothing to audit.
+      before: (args, caller) => (caller.printer ? { action: print(args) } : undefined),
+      after: (args, { outcome }) =>
+        outcome === 'cancelled'
+          ? [
+              {
+                action: print(args),
+                options: {
+                  outcome: '4',
+                  outcomeDesc: 'The user cancelled the print dialog; nothing was printed',
+                },
+              },
+            ]
+          : [],
+      failed: (args) => ({
+        action: print(args),
+        options: { outcome: '8', outcomeDesc: 'The printer reported a failure; nothing was printed' },
+      }),
+    },
+  },
+  'handover:save-pdf': {
+    requires: 'signed-in',
+    audit: {
+      before: (args, caller) => (caller.printer ? { action: pdf(args) } : undefined),
+      failed: (args) => ({
+        action: pdf(args),
+        options: { outcome: '8', outcomeDesc: 'The PDF could not be made or written; nothing was saved' },
+      }),
+    },
+  },
+  'preferences:get': { requires: 'none', audit: { notAudited: 'display preferences' } },
+  'preferences:update': { requires: 'none', audit: { notAudited: 'display preferences' } },
+  'document:get': {
+    requires: 'signed-in',
+    audit: {
+      after: (args) => [
+        { action: { kind: 'patient-read', nhsNumber: nhs(args), server: 'document in the opened record' } },
+      ],
+    },
+  },
+};
+
+type AnyHandler = (args: never, caller: BridgeCaller) => Promise<unknown>;
+
+function mapHandlers(
+  handlers: BridgeHandlers,
+  wrap: (channel: BridgeChannel, handler: AnyHandler) => AnyHandler,
+): BridgeHandlers {
+  const wrapped: Partial<Record<BridgeChannel, AnyHandler>> = {};
+  for (const channel of Object.keys(handlers) as BridgeChannel[]) {
+    wrapped[channel] = wrap(channel, handlers[channel] as AnyHandler);
+  }
+  return wrapped as BridgeHandlers;
+}
+
+/** Each channel's audit rule around its handler. */
+export function audited(handlers: BridgeHandlers, trail: AuditTrail): BridgeHandlers {
+  return mapHandlers(handlers, (channel, handler) => {
+    const rule = CHANNEL_RULES[channel].audit as ChannelAudit<BridgeChannel>;
+    if ('notAudited' in rule || 'auditedBy' in rule) return handler;
+    const write = ({ action, options }: Event) => trail.record(action, options);
+    return async (args, caller) => {
+      const before = rule.before?.(args, caller);
+      if (before) write(before);
+      let result: unknown;
+      try {
+        result = await handler(args, caller);
+      } catch (error) {
+        if (before && rule.failed) write(rule.failed(args));
+        throw error;
+      }
+      for (const event of rule.after?.(args, result as never) ?? []) write(event);
+      return result;
+    };
+  });
+}
+
+/** Each channel's requirement checked before anything else (its audit included) runs. */
+export function guarded(handlers: BridgeHandlers, check: (requirement: Requirement) => void): BridgeHandlers {
+  return mapHandlers(handlers, (channel, handler) => {
+    const requirement = CHANNEL_RULES[channel].requires;
+    return async (args, caller) => {
+      check(requirement);
+      return handler(args, caller);
+    };
+  });
+}

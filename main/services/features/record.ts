@@ -1,0 +1,58 @@
+// Opening a patient's record for the signed-in clinician: the record slice of the bridge over record access
+// (engine → governance → cache, audited there for every caller).
+import type { RecordEvent, WessexRecord } from '../../../common/record';
+import type { BridgeEvents } from '../../../preload/contract';
+import type { BridgeHandlers } from '../bridge/dispatch';
+import type { RecordAccess } from '../composition/record-access';
+import type { AppLogger } from '../logging';
+import type { OpenedRecords } from './opened-records';
+import type { SessionFeature } from './session';
+
+export type RecordHandlers = Pick<BridgeHandlers, 'record:open'>;
+
+export function recordHandlers(deps: {
+  sessions: SessionFeature;
+  records: RecordAccess;
+  opened: OpenedRecords;
+  logger: AppLogger;
+  emit: (name: 'record:event', payload: BridgeEvents['record:event']) => void;
+}): RecordHandlers {
+  return {
+    'record:open': async ({ nhsNumber, requestId, preferOffline }) => {
+      const session = deps.sessions.current();
+      const opened = await deps.records.open({
+        requestId,
+        identity: session.identityFor(nhsNumber),
+        governance: deps.sessions.governance(),
+        breakGlassReason: session.reasons.breakGlass?.freeText,
+        ungrantedScopes: session.origin.ungrantedScopes,
+        ...(preferOffline ? { preferOffline } : {}),
+        emit: (event: RecordEvent) => deps.emit('record:event', event),
+      });
+      deps.opened.set(nhsNumber, opened.record);
+      deps.logger.rememberIdentifiers(patientIdentifiers(opened.record));
+      deps.logger.info('Record opened', {
+        requestId,
+        from: opened.from,
+        items: opened.record.items.length,
+        sources: opened.record.sources.map((s) => `${s.id}: ${s.state}${s.message ? ` (${s.message})` : ''}`),
+      });
+      return opened.record;
+    },
+  };
+}
+
+/**
+ * The opened patient's name and their local ids on each source (Patient/<id> appears in request URLs and so in
+ * failure messages), so no later log line can carry them. Only these few: the logger turns every remembered
+ * identifier into one pattern applied to each line, so entry ids (tens of thousands) do not belong here.
+ */
+function patientIdentifiers(record: WessexRecord): string[] {
+  const localIds = new Set<string>();
+  for (const item of record.items) {
+    const resource = item.resource as { subject?: { reference?: string }; patient?: { reference?: string } };
+    const reference = resource.subject?.reference ?? resource.patient?.reference;
+    if (reference?.startsWith('Patient/')) localIds.add(reference.slice('Patient/'.length));
+  }
+  return [record.patient.name, ...localIds];
+}

@@ -1,0 +1,157 @@
+// Who is signed in: the SMART launch (EHR or direct sign-in) or the CLI's operating-system user, their reason
+// for access, the inactivity lock and sign-out. Owns the session slice of the bridge and the one check every
+// other slice relies on (channel-rules' requirements).
+import type { AppState, BridgeEvents, SessionInfo } from '../../../preload/contract';
+import type { AuditTrail } from '../audit';
+import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
+import type { OfflineCache } from '../cache/offline-cache';
+import { ClinicalSession, launchOrigin, type SessionOrigin } from '../composition/clinical-session';
+import type { GovernOptions, LockClock, SensitiveCodes } from '../governance';
+import { isAuthorizationCallback, parseLaunchArgv, type SmartLaunchService } from '../launch';
+import type { EffectivePolicy } from '../policy';
+import type { Requirement } from './channel-rules';
+
+export type SessionHandlers = Pick<
+  BridgeHandlers,
+  'app:get-state' | 'session:sign-in' | 'session:unlock' | 'session:sign-out' | 'access:declare-reason'
+>;
+
+export interface SessionFeatureOptions {
+  policy: EffectivePolicy;
+  sensitive: SensitiveCodes;
+  launcher: SmartLaunchService;
+  audit: AuditTrail;
+  cache?: OfflineCache;
+  emit: (name: 'session:changed', payload: BridgeEvents['session:changed']) => void;
+  /** Everything the first screen shows besides the session. */
+  appState: () => Omit<AppState, 'session' | 'defaultView'>;
+  lockClock?: LockClock;
+}
+
+export class SessionFeature {
+  private session: ClinicalSession | undefined;
+  private readonly endListeners = new Set<() => void>();
+  readonly handlers: SessionHandlers;
+
+  constructor(private readonly options: SessionFeatureOptions) {
+    this.handlers = {
+      'app:get-state': async () => ({
+        ...options.appState(),
+        ...(this.session ? { session: this.session.info() } : {}),
+        defaultView: this.session?.access === 'urgent-care-and-documents' ? 'urgent-care' : 'full-summary',
+      }),
+      // The system browser takes over; the session starts when its callback comes back (handleLaunchArgs),
+      // which may already have happened when the browser step is immediate (an auto-approving server).
+      'session:sign-in': async () => {
+        await options.launcher.beginStandaloneLaunch();
+        return this.session?.info() ?? null;
+      },
+      'session:unlock': async () => {
+        const session = this.current();
+        // Re-authentication: a fresh token from the issuer proves the user can still sign in there.
+        await session.origin.smart?.refresh();
+        session.lock.unlock();
+        return this.changed();
+      },
+      'session:sign-out': async () => {
+        await this.signOut();
+        return { signedOut: true };
+      },
+      'access:declare-reason': async ({ reasonCode, breakGlass, freeText }) => {
+        const session = this.current();
+        session.reasons.declare({ reasonCode, breakGlass, ...(freeText ? { freeText } : {}) });
+        // The purpose of use changes with the reason (break-glass): every later event says so.
+        options.audit.setUser(session.auditUser());
+        return this.changed();
+      },
+    };
+  }
+
+  /** The signed-in session; callers run behind `check`, which has already refused anyone else. */
+  current(): ClinicalSession {
+    if (!this.session) {
+      throw new BridgeError('not-permitted', 'Open the viewer from your clinical system, or sign in, first.');
+    }
+    return this.session;
+  }
+
+  check(requirement: Requirement): void {
+    if (requirement === 'none') return;
+    const session = this.current();
+    if (requirement === 'session') return;
+    session.lock.activity();
+    session.lock.assertUnlocked();
+    if (requirement === 'reason') session.reasons.requireAccess();
+  }
+
+  governance(): GovernOptions {
+    const session = this.current();
+    return {
+      access: session.access,
+      sensitive: this.options.sensitive,
+      breakGlass: session.reasons.breakGlass !== undefined,
+      breakGlassOverridesDissent: this.options.policy.breakGlassOverridesDissent,
+    };
+  }
+
+  /** Called when the session locks or ends: whatever was opened for it must go. */
+  onEnded(listener: () => void): void {
+    this.endListeners.add(listener);
+  }
+
+  start(origin: SessionOrigin): SessionInfo {
+    this.session?.dispose();
+    const session = new ClinicalSession({
+      origin,
+      roleMapping: this.options.policy.roleMapping,
+      inactivityLockMinutes: this.options.policy.inactivityLockMinutes,
+      ...(this.options.lockClock ? { lockClock: this.options.lockClock } : {}),
+      onLock: () => {
+        this.ended();
+        this.changed();
+      },
+    });
+    this.session = session;
+    this.options.audit.setUser(session.auditUser());
+    this.options.audit.record({ kind: 'sign-in' });
+    return this.changed();
+  }
+
+  /** A launch URI, `--iss/--launch` arguments or an authorization callback (first or second instance). */
+  async handleLaunchArgs(argv: readonly string[]): Promise<void> {
+    const callback = argv.find((arg) => isAuthorizationCallback(arg));
+    if (callback) {
+      this.start(launchOrigin(await this.options.launcher.completeAuthorization(callback)));
+      return;
+    }
+    const request = parseLaunchArgv(argv);
+    if (request) await this.options.launcher.beginEhrLaunch(request);
+  }
+
+  async signOut(): Promise<void> {
+    const session = this.session;
+    if (session) {
+      this.options.audit.record({ kind: 'sign-out' });
+      await session.origin.smart?.end();
+      session.dispose();
+      this.session = undefined;
+    }
+    this.ended();
+    await this.options.cache?.onSignOut();
+    this.options.emit('session:changed', null);
+  }
+
+  dispose(): void {
+    this.session?.dispose();
+  }
+
+  private ended(): void {
+    for (const listener of this.endListeners) listener();
+  }
+
+  private changed(): SessionInfo {
+    const info = this.current().info();
+    this.options.emit('session:changed', info);
+    return info;
+  }
+}

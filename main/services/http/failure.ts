@@ -1,0 +1,68 @@
+// Why a request to a source did not give us what we asked for, in words a clinician can read on the status
+// line. Every HTTP path in the app (record engine, caseloads, documents, sign-in) reports in these terms.
+export type FailureKind =
+  | 'connect'
+  | 'timeout'
+  | 'cancelled'
+  | 'sign-in'
+  | 'unauthorised'
+  | 'forbidden'
+  | 'busy'
+  | 'http'
+  | 'redirect'
+  | 'content-type'
+  | 'malformed'
+  | 'truncated'
+  | 'oversize'
+  | 'not-bundle'
+  | 'other-origin'
+  | 'loop';
+
+export class FetchFailure extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+    readonly status?: number,
+    /** The origin a request or redirect would have gone to, when that was the problem. */
+    readonly otherOrigin?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'FetchFailure';
+  }
+}
+
+export function asFetchFailure(error: unknown): FetchFailure {
+  if (error instanceof FetchFailure) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new FetchFailure('http', `unexpected problem: ${message}`);
+}
+
+/** The failure for a final non-2xx answer; `busyAttempts` counts the tries a 429/503 was given. */
+export function statusFailure(status: number, busyAttempts: number): FetchFailure {
+  if (status === 401)
+    return new FetchFailure('unauthorised', 'refused our sign-in (HTTP 401), even after renewing it', 401);
+  if (status === 403) return new FetchFailure('forbidden', 'refused access to this record (HTTP 403)', 403);
+  if (status === 429 || status === 503) {
+    return new FetchFailure(
+      'busy',
+      `too busy to answer (HTTP ${status}), still busy after ${busyAttempts} attempts`,
+      status,
+    );
+  }
+  if (status >= 300 && status < 400) {
+    return new FetchFailure(
+      'redirect',
+      `redirected the request elsewhere (HTTP ${status}); not followed`,
+      status,
+    );
+  }
+  if (status >= 500) return new FetchFailure('http', `had a server error (HTTP ${status})`, status);
+  return new FetchFailure('http', `rejected the request (HTTP ${status})`, status);
+}
+
+/** "32 MB" / "512 KB": sizes as limits are spoken of. */
+export function sizeText(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round(bytes / (1024 * 1024))} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}

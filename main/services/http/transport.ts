@@ -1,0 +1,98 @@
+// How bytes move: one request out, status + headers + a streamed body back. Production uses an undici Pool
+// per client (its own connections, so sources on one host never queue behind each other); tests and the
+// launch may hand in a fetch instead (to watch or tamper with requests). Redirects are never followed here.
+import { Pool } from 'undici';
+
+export interface TransportRequest {
+  url: URL;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+}
+
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+export interface TransportResponse {
+  status: number;
+  /** Lower-case names. */
+  headers: ResponseHeaders;
+  body: AsyncIterable<Uint8Array>;
+  /** Drops whatever of the body has not been read (closing the connection when much is left). */
+  discard(): void;
+}
+
+export type Transport = (request: TransportRequest) => Promise<TransportResponse>;
+
+export interface PooledTransport {
+  send: Transport;
+  close(): Promise<void>;
+}
+
+/** The fetch shape tests and the launch may inject. */
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** Small leftovers are read so the connection can be reused; anything bigger closes it. */
+const DISCARD_LIMIT = 64 * 1024;
+
+export function poolTransport(origin: string, connections: number): PooledTransport {
+  const pool = new Pool(origin, { connections });
+  return {
+    send: async (request) => {
+      const response = await pool.request({
+        path: `${request.url.pathname}${request.url.search}`,
+        method: request.method,
+        headers: request.headers,
+        body: request.body ?? null,
+        signal: request.signal,
+      });
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        body: response.body,
+        discard: () => void response.body.dump({ limit: DISCARD_LIMIT }).catch(() => undefined),
+      };
+    },
+    close: () => pool.destroy().catch(() => undefined),
+  };
+}
+
+async function* chunksOf(stream: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {
+  if (!stream) return;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    // Stopped early (limit reached, error): let the rest go.
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+export function fetchTransport(fetchImpl: FetchLike): Transport {
+  return async (request) => {
+    const response = await fetchImpl(request.url.href, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body !== undefined ? { body: request.body } : {}),
+      redirect: 'manual',
+      signal: request.signal,
+    });
+    const headers: ResponseHeaders = {};
+    response.headers.forEach((value, name) => (headers[name] = value));
+    return {
+      status: response.status,
+      headers,
+      body: chunksOf(response.body),
+      discard: () => void response.body?.cancel().catch(() => undefined),
+    };
+  };
+}
+
+export function header(headers: ResponseHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

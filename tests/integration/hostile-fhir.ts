@@ -1,0 +1,168 @@
+// A loopback server for hostile behaviours the sandbox does not offer: a JSON body streamed without end, an
+// answer that never comes, a kept-alive connection reset under the client. Routes are matched by path prefix;
+// FHIR searches answer from a tiny in-memory store so a source can be found and read normally around the fault.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+type Json = Record<string, unknown>;
+
+export interface HostileRequest {
+  method: string;
+  url: URL;
+  authorization?: string;
+  /** This request's place on its connection (1 = first request on a fresh connection). */
+  onConnection: number;
+}
+
+export type Answer =
+  | { kind: 'json'; status?: number; body: unknown; location?: string }
+  | { kind: 'stream'; bytes: number; bytesPerSecond?: number }
+  | { kind: 'hang' }
+  | { kind: 'reset' };
+
+export interface HostileServer {
+  origin: string;
+  requests: HostileRequest[];
+  close(): Promise<void>;
+}
+
+const CHUNK = Buffer.from(
+  `{"resource":{"resourceType":"Observation","status":"final","code":{"text":"${'x'.repeat(8000)}"}}},`,
+);
+
+/** Writes a never-ending-looking search Bundle until `bytes` are sent or the client goes away. */
+async function streamBundle(res: ServerResponse, bytes: number, bytesPerSecond?: number): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/fhir+json' });
+  res.write('{"resourceType":"Bundle","type":"searchset","entry":[');
+  let sent = 0;
+  const started = Date.now();
+  while (sent < bytes && !res.destroyed) {
+    if (!res.write(CHUNK)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+    sent += CHUNK.length;
+    if (bytesPerSecond) {
+      const due = started + (sent / bytesPerSecond) * 1000;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    }
+  }
+  if (!res.destroyed) res.end('{}]}');
+}
+
+export function searchBundle(resources: Json[]): Json {
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    total: resources.length,
+    entry: resources.map((resource) => ({ resource, search: { mode: 'match' } })),
+  };
+}
+
+export async function startHostileServer(route: (req: HostileRequest) => Answer): Promise<HostileServer> {
+  const requests: HostileRequest[] = [];
+  const perSocket = new WeakMap<Socket, number>();
+  const sockets = new Set<Socket>();
+  let origin = '';
+  const server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
+    const onConnection = (perSocket.get(req.socket) ?? 0) + 1;
+    perSocket.set(req.socket, onConnection);
+    const record: HostileRequest = {
+      method: req.method ?? 'GET',
+      url: new URL(req.url ?? '/', origin),
+      authorization: req.headers.authorization,
+      onConnection,
+    };
+    requests.push(record);
+    const answer = route(record);
+    // Read (and drop) any request body first, so a reset or hang is what the client meets.
+    req.resume();
+    req.on('end', () => {
+      if (answer.kind === 'reset') return req.socket.resetAndDestroy();
+      if (answer.kind === 'hang') return;
+      if (answer.kind === 'stream') return void streamBundle(res, answer.bytes, answer.bytesPerSecond);
+      res.writeHead(answer.status ?? 200, {
+        'content-type': 'application/fhir+json',
+        ...(answer.location ? { location: answer.location } : {}),
+      });
+      res.end(JSON.stringify(answer.body));
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export const NHS = '9434765919';
+
+export function patient(id: string): Json {
+  return {
+    resourceType: 'Patient',
+    id,
+    identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: NHS }],
+    name: [{ family: 'Legg', given: ['David'] }],
+    birthDate: '1951-04-17',
+  };
+}
+
+export function allergy(id: string): Json {
+  return {
+    resourceType: 'AllergyIntolerance',
+    id,
+    patient: { reference: 'Patient/p1' },
+    code: {
+      coding: [{ system: 'http://snomed.info/sct', code: '91936005', display: 'Allergy to penicillin' }],
+    },
+  };
+}
+
+/**
+ * A normal small FHIR source at `base` (a path on the server): metadata with no $everything, the patient
+ * found by NHS number, one allergy, empty searches otherwise. `fault` may replace any answer.
+ */
+export function fhirSource(
+  base: string,
+  fault?: (req: HostileRequest, path: string) => Answer | undefined,
+): (req: HostileRequest) => Answer | undefined {
+  return (req) => {
+    if (!req.url.pathname.startsWith(base)) return undefined;
+    const path = req.url.pathname.slice(base.length).replace(/^\//, '');
+    const faulted = fault?.(req, path);
+    if (faulted) return faulted;
+    if (path === 'metadata') return { kind: 'json', body: { resourceType: 'CapabilityStatement', rest: [] } };
+    if (path === 'Patient') return { kind: 'json', body: searchBundle([patient('p1')]) };
+    if (path === 'AllergyIntolerance') return { kind: 'json', body: searchBundle([allergy('a1')]) };
+    return { kind: 'json', body: searchBundle([]) };
+  };
+}
+
+/** The first route that answers, else 404. */
+export function routes(...handlers: ((req: HostileRequest) => Answer | undefined)[]) {
+  return (req: HostileRequest): Answer => {
+    for (const handler of handlers) {
+      const answer = handler(req);
+      if (answer) return answer;
+    }
+    return { kind: 'json', status: 404, body: { resourceType: 'OperationOutcome', issue: [] } };
+  };
+}

@@ -1,0 +1,326 @@
+// Hostile servers against the one HTTP client every source goes through (main/services/http): endless bodies,
+// a huge sign-in configuration, a neighbour on the same host that hogs its connections, search entries that
+// are not resources, a kept-alive connection reset mid-use, a sign-in server that never answers. Real loopback
+// HTTP; memory is measured in a child process so the figure is the client's alone.
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { exportJWK, generateKeyPair } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RecordEvent } from '../../common/record';
+import { BackendServicesTokenProvider } from '../../main/services/auth/backend-services';
+import { tokensBySource } from '../../main/services/auth/source-tokens';
+import { noTokens } from '../../main/services/auth/token-provider';
+import type { RegionalSource } from '../../main/services/policy/schema';
+import { assembleRecord } from '../../main/services/record';
+import type { ChildJob, ChildReport } from './hostile-http-child';
+import {
+  fhirSource,
+  NHS,
+  routes,
+  searchBundle,
+  startHostileServer,
+  type Answer,
+  type HostileServer,
+} from './hostile-fhir';
+
+const MB = 1024 * 1024;
+const RSS_LIMIT = 300 * MB;
+const ROOT = resolve(__dirname, '../..');
+const CHILD = resolve(__dirname, 'hostile-http-child.ts');
+
+const open: HostileServer[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+async function serve(route: Parameters<typeof startHostileServer>[0]): Promise<HostileServer> {
+  const server = await startHostileServer(route);
+  open.push(server);
+  return server;
+}
+
+async function inChild(job: ChildJob): Promise<ChildReport> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', CHILD, JSON.stringify(job)],
+    { cwd: ROOT, maxBuffer: 1024 * 1024 },
+  );
+  const report = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ChildReport;
+  console.log(
+    `[hostile-http] ${job.kind}: peak RSS ${Math.round(report.peakRss / MB)} MB ` +
+      `(${Math.round(report.startRss / MB)} MB at start), ${report.elapsedMs} ms`,
+  );
+  return report;
+}
+
+const onlyThePatientIsNormal =
+  (answer: Answer) =>
+  (_req: unknown, path: string): Answer | undefined =>
+    path === 'Patient' || path === 'metadata' ? undefined : answer;
+
+const identity = { nhsNumber: NHS, mayQueryRegionalSources: true };
+
+describe('memory stays bounded against endless bodies', () => {
+  it.each([
+    ['quickly', undefined],
+    ['slowly', 40 * MB],
+  ])(
+    'a server streaming hundreds of MB of JSON %s: the source fails "oversize", RSS stays under 300 MB',
+    async (_how, bytesPerSecond) => {
+      const stream: Answer = {
+        kind: 'stream',
+        bytes: 400 * MB,
+        ...(bytesPerSecond ? { bytesPerSecond } : {}),
+      };
+      const server = await serve(routes(fhirSource('/dcr/fhir', onlyThePatientIsNormal(stream))));
+      const report = await inChild({
+        kind: 'record',
+        sources: [{ id: 'dcr', name: 'Dorset Care Record', fhirBase: `${server.origin}/dcr/fhir` }],
+        options: { deadlineMs: 25_000 },
+      });
+      const dcr = report.statuses![0]!;
+      expect(dcr.state).toBe('failed');
+      expect(dcr.message).toMatch(
+        /^Dorset Care Record sent more (than the 32 MB limit for one response|at once than the 64 MB this viewer holds for one source)/,
+      );
+      expect(dcr.message).not.toMatch(/did not finish|could not connect/);
+      expect(report.peakRss).toBeLessThan(RSS_LIMIT);
+    },
+    60_000,
+  );
+});
+
+describe('a huge sign-in configuration', () => {
+  const hugeConfiguration = (path: string): Answer | undefined =>
+    path.endsWith('/.well-known/smart-configuration') ? { kind: 'stream', bytes: 200 * MB } : undefined;
+
+  it('at launch: refused with a clear message well within the time limit, RSS bounded', async () => {
+    const server = await serve(routes((req) => hugeConfiguration(req.url.pathname)));
+    const report = await inChild({ kind: 'launch-discovery', iss: `${server.origin}/epr/fhir` });
+    expect(report.error?.code).toBe('discovery-failed');
+    expect(report.error?.message).toBe(
+      `The EPR server ${server.origin}/epr/fhir sent more than the 1 MB limit for one response; ` +
+        'its SMART configuration was not read.',
+    );
+    expect(report.elapsedMs).toBeLessThan(15_000);
+    expect(report.peakRss).toBeLessThan(RSS_LIMIT);
+  }, 60_000);
+
+  it('for a regional source (Backend Services discovery): the source fails clearly within its deadline', async () => {
+    const server = await serve(routes((req) => hugeConfiguration(req.url.pathname), fhirSource('/dcr/fhir')));
+    const report = await inChild({
+      kind: 'record',
+      sources: [
+        {
+          id: 'dcr',
+          name: 'Dorset Care Record',
+          fhirBase: `${server.origin}/dcr/fhir`,
+          backendServices: {},
+        },
+      ],
+      options: { deadlineMs: 10_000 },
+    });
+    expect(report.statuses![0]).toMatchObject({
+      state: 'failed',
+      message:
+        'Dorset Care Record could not sign in: its sign-in configuration could not be read ' +
+        '(it sent more than the 1 MB limit for one response).',
+    });
+    expect(report.elapsedMs).toBeLessThan(10_000);
+    expect(report.peakRss).toBeLessThan(RSS_LIMIT);
+    // The FHIR server itself was never asked: there was no token to ask it with.
+    expect(server.requests.filter((r) => r.url.pathname.startsWith('/dcr/fhir/Patient'))).toHaveLength(0);
+  }, 60_000);
+});
+
+describe('sources sharing one host', () => {
+  it('a slow neighbour on the same origin does not starve a healthy source', async () => {
+    const trickle: Answer = { kind: 'stream', bytes: 300 * MB, bytesPerSecond: 256 * 1024 };
+    const server = await serve(
+      routes(fhirSource('/dcr/fhir'), fhirSource('/slow/fhir', onlyThePatientIsNormal(trickle))),
+    );
+    const finishedAt = new Map<string, number>();
+    const started = performance.now();
+    const record = await assembleRecord({
+      requestId: 'neighbours',
+      identity,
+      sources: [
+        { id: 'slow', name: 'Slow Record', fhirBase: `${server.origin}/slow/fhir` },
+        { id: 'dcr', name: 'Dorset Care Record', fhirBase: `${server.origin}/dcr/fhir` },
+      ],
+      tokens: noTokens,
+      options: { deadlineMs: 2_000 },
+      onEvent: (event: RecordEvent) => {
+        if (event.type === 'source' && event.source.state !== 'pending')
+          finishedAt.set(event.source.id, performance.now() - started);
+      },
+    });
+    const byId = Object.fromEntries(record.sources.map((s) => [s.id, s]));
+    expect(byId.dcr).toMatchObject({ state: 'complete', resourceCount: 1 });
+    expect(byId.slow).toMatchObject({ state: 'failed', message: 'Slow Record did not finish within 2 s' });
+    // The healthy source had its whole record while its neighbour was still trickling towards its deadline.
+    expect(finishedAt.get('dcr')).toBeLessThan(finishedAt.get('slow')!);
+  }, 30_000);
+});
+
+describe('search results that are not resources', () => {
+  const garbage: Answer = {
+    kind: 'json',
+    body: { resourceType: 'Bundle', type: 'searchset', entry: [1, 'x', null] },
+  };
+
+  it('entries that are not objects make the source partial with a warning, not "complete, 0 resources"', async () => {
+    const server = await serve(routes(fhirSource('/dcr/fhir', onlyThePatientIsNormal(garbage))));
+    const record = await assembleRecord({
+      requestId: 'garbage',
+      identity,
+      sources: [{ id: 'dcr', name: 'DCR', fhirBase: `${server.origin}/dcr/fhir` }],
+      tokens: noTokens,
+    });
+    const dcr = record.sources[0]!;
+    expect(dcr.state).toBe('partial');
+    expect(dcr.resourceCount).toBe(0);
+    expect(dcr.warnings).toContain(
+      'DCR sent AllergyIntolerance results that are not FHIR resources; they could not be read',
+    );
+  });
+
+  it('a patient search of such entries is a failure, not "patient not known"', async () => {
+    const server = await serve(
+      routes(fhirSource('/dcr/fhir', (_req, path) => (path === 'Patient' ? garbage : undefined))),
+    );
+    const record = await assembleRecord({
+      requestId: 'garbage-patient',
+      identity,
+      sources: [{ id: 'dcr', name: 'DCR', fhirBase: `${server.origin}/dcr/fhir` }],
+      tokens: noTokens,
+    });
+    expect(record.sources[0]).toMatchObject({
+      state: 'failed',
+      message: 'DCR sent Patient results that are not FHIR resources; they could not be read',
+    });
+    expect(record.identityWarnings.map((w) => w.kind)).not.toContain('not-found');
+  });
+});
+
+describe('a kept-alive connection reset under a GET', () => {
+  it('is retried once, on a fresh start, and the source completes', async () => {
+    let resets = 0;
+    const server = await serve(
+      routes(
+        fhirSource('/dcr/fhir', (req) => {
+          // The first request sent over a reused connection meets a reset, as when a server drops an idle
+          // keep-alive connection just as the client reuses it.
+          if (req.onConnection < 2 || resets > 0) return undefined;
+          resets++;
+          return { kind: 'reset' };
+        }),
+      ),
+    );
+    const record = await assembleRecord({
+      requestId: 'reset',
+      identity,
+      sources: [{ id: 'dcr', name: 'DCR', fhirBase: `${server.origin}/dcr/fhir` }],
+      tokens: noTokens,
+    });
+    expect(resets).toBe(1);
+    expect(record.sources[0]).toMatchObject({ state: 'complete', resourceCount: 1 });
+    const resetAt = server.requests.findIndex((r) => r.onConnection >= 2);
+    const resetUrl = server.requests[resetAt]!.url.href;
+    expect(server.requests.filter((r) => r.url.href === resetUrl)).toHaveLength(2);
+  });
+});
+
+describe('the source deadline covers signing in', () => {
+  async function backendTokens(source: RegionalSource) {
+    const { privateKey } = await generateKeyPair('ES384', { extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), alg: 'ES384', kid: 'test' };
+    return tokensBySource(
+      new BackendServicesTokenProvider({ sources: [source], loadPrivateKey: async () => jwk }),
+      [source.id],
+    );
+  }
+
+  it.each([
+    ['a token endpoint', true],
+    ['a SMART configuration (discovery)', false],
+  ])(
+    '%s that never answers fails the source at its deadline, not later',
+    async (_what, withTokenUrl) => {
+      const server = await serve(
+        routes(
+          (req) =>
+            req.url.pathname === '/auth/token' ||
+            req.url.pathname.endsWith('/.well-known/smart-configuration')
+              ? { kind: 'hang' }
+              : undefined,
+          fhirSource('/dcr/fhir'),
+        ),
+      );
+      const fhirBase = `${server.origin}/dcr/fhir`;
+      const tokens = await backendTokens({
+        id: 'dcr',
+        name: 'Dorset Care Record',
+        fhirBase,
+        auth: {
+          type: 'backend-services',
+          clientId: 'wessex-viewer',
+          keyReference: 'test',
+          scope: 'system/*.rs',
+          ...(withTokenUrl ? { tokenUrl: `${server.origin}/auth/token` } : {}),
+        },
+      });
+      const started = performance.now();
+      const record = await assembleRecord({
+        requestId: 'token-hangs',
+        identity,
+        sources: [{ id: 'dcr', name: 'Dorset Care Record', fhirBase }],
+        tokens,
+        options: { deadlineMs: 1_000 },
+      });
+      const elapsed = performance.now() - started;
+      expect(record.sources[0]).toMatchObject({
+        state: 'failed',
+        message: 'Dorset Care Record did not finish within 1 s',
+      });
+      // At the source's deadline, not the sign-in request's own 15 s limit.
+      expect(elapsed).toBeGreaterThanOrEqual(900);
+      expect(elapsed).toBeLessThan(10_000);
+      expect(server.requests.some((r) => r.url.pathname.startsWith('/dcr/fhir/Patient'))).toBe(false);
+    },
+    30_000,
+  );
+});
+
+describe('redirects', () => {
+  it('are followed on the same origin only: a redirect elsewhere is refused and nothing is sent there', async () => {
+    const elsewhere = await serve(routes(fhirSource('/fhir')));
+    const server = await serve(
+      routes(
+        fhirSource('/dcr/fhir', (_req, path) =>
+          path === 'AllergyIntolerance'
+            ? { kind: 'json', status: 302, body: {}, location: `${elsewhere.origin}/fhir/AllergyIntolerance` }
+            : path === 'Condition'
+              ? { kind: 'json', status: 307, body: {}, location: '/dcr/fhir/moved/Condition' }
+              : path === 'moved/Condition'
+                ? { kind: 'json', body: searchBundle([]) }
+                : undefined,
+        ),
+      ),
+    );
+    const record = await assembleRecord({
+      requestId: 'redirects',
+      identity,
+      sources: [{ id: 'dcr', name: 'DCR', fhirBase: `${server.origin}/dcr/fhir` }],
+      tokens: { getToken: async () => 'dcr-token', refresh: async () => undefined },
+    });
+    expect(record.sources[0]).toMatchObject({
+      state: 'partial',
+      message: `DCR redirected the request to another server (${new URL(elsewhere.origin).host}); not followed`,
+    });
+    expect(elsewhere.requests).toHaveLength(0);
+    const moved = server.requests.filter((r) => r.url.pathname === '/dcr/fhir/moved/Condition');
+    expect(moved).toEqual([expect.objectContaining({ authorization: 'Bearer dcr-token' })]);
+  });
+});

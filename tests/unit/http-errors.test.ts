@@ -1,0 +1,68 @@
+// The one network-error classifier and the small pieces of the HTTP layer that are pure logic.
+import { describe, expect, it } from 'vitest';
+import {
+  DeadlineExceeded,
+  FetchFailure,
+  isNetworkError,
+  networkProblem,
+  retryAfterMs,
+} from '../../main/services/http';
+import { MemoryBudget } from '../../main/services/http/memory-budget';
+import { isNetworkError as offlineIsNetworkError } from '../../main/services/offline';
+
+const coded = (code: string, message = code) => Object.assign(new Error(message), { code });
+
+describe('network errors', () => {
+  it('recognises Node, undici and fetch errors, however wrapped', () => {
+    expect(networkProblem(coded('ECONNREFUSED'))).toEqual({
+      code: 'ECONNREFUSED',
+      reset: false,
+      text: 'ECONNREFUSED',
+    });
+    expect(networkProblem(coded('ECONNRESET'))).toMatchObject({ reset: true, text: 'connection reset' });
+    expect(networkProblem(coded('UND_ERR_SOCKET', 'other side closed'))).toMatchObject({
+      reset: true,
+      text: 'connection closed',
+    });
+    const fetchFailed = new TypeError('fetch failed', { cause: coded('ENOTFOUND') });
+    expect(networkProblem(fetchFailed)).toMatchObject({ code: 'ENOTFOUND', reset: false });
+    expect(networkProblem(new TypeError('fetch failed'))).toMatchObject({ text: 'network error' });
+    expect(networkProblem(new Error('Unexpected token < in JSON'))).toBeUndefined();
+  });
+
+  it('counts running out of time and the HTTP layer’s own connect/timeout failures as unreachable', () => {
+    expect(isNetworkError(new DOMException('The operation timed out.', 'TimeoutError'))).toBe(true);
+    expect(isNetworkError(new DeadlineExceeded(1000))).toBe(true);
+    expect(isNetworkError(new FetchFailure('connect', 'could not connect (ECONNREFUSED)'))).toBe(true);
+    expect(isNetworkError(new FetchFailure('timeout', 'did not finish within 30 s'))).toBe(true);
+    expect(isNetworkError(new FetchFailure('oversize', 'sent more than the 32 MB limit'))).toBe(false);
+    expect(isNetworkError(new Error('boom', { cause: coded('EHOSTUNREACH') }))).toBe(true);
+    expect(isNetworkError(new Error('boom'))).toBe(false);
+  });
+
+  it('is the same classifier the offline layer uses', () => {
+    expect(offlineIsNetworkError).toBe(isNetworkError);
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads seconds and HTTP dates, and ignores anything else', () => {
+    const now = Date.parse('2024-06-01T10:00:00Z');
+    expect(retryAfterMs('2', now)).toBe(2000);
+    expect(retryAfterMs('Sat, 01 Jun 2024 10:00:05 GMT', now)).toBe(5000);
+    expect(retryAfterMs('Sat, 01 Jun 2024 09:00:00 GMT', now)).toBe(0);
+    expect(retryAfterMs('soon', now)).toBeUndefined();
+    expect(retryAfterMs(undefined, now)).toBeUndefined();
+  });
+});
+
+describe('memory budget', () => {
+  it('takes only what fits and gives back what was digested', () => {
+    const budget = new MemoryBudget(100);
+    expect(budget.take(60)).toBe(true);
+    expect(budget.take(50)).toBe(false);
+    expect(budget.inUse).toBe(60);
+    budget.give(60);
+    expect(budget.take(100)).toBe(true);
+  });
+});
