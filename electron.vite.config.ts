@@ -54,9 +54,11 @@ export default defineConfig({
               },
               {
                 name: 'dev-tools',
-                // Not the development Electron entry: the CLI shares this chunk and must never load Electron.
+                // Not the development entries themselves: each runs its own program at load (the CLI's would
+                // run inside the Electron app), and the CLI must never load Electron.
                 test: (id: string) =>
-                  /[\\/](sandbox|main[\\/]dev)[\\/]/.test(id) && !/electron-main\.ts$/.test(id),
+                  /[\\/](sandbox|main[\\/]dev)[\\/]/.test(id) &&
+                  !/main[\\/]dev[\\/](cli|electron-main)\.ts$/.test(id),
               },
             ],
           },

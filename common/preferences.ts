@@ -10,8 +10,14 @@ export const preferencesSchema = z.object({
   /** Record sections the user keeps collapsed (section ids from common/record.ts). */
   collapsedSections: z.array(z.string().max(64)).max(32).default([]),
   showProvenance: z.boolean().default(true),
-  /** The record view to open on; unset, the role decides (urgent care for paramedics, else full summary). */
-  defaultView: z.enum(['urgent-care', 'full-summary']).optional(),
+  /**
+   * The record view each role opens on, as chosen on this computer (a shared laptop serves several roles);
+   * unset, the role decides: urgent care for paramedics, the full summary for everyone else.
+   */
+  defaultViewByRole: z
+    .record(z.string().regex(/^[a-z0-9-]{1,64}$/), z.enum(['urgent-care', 'full-summary']))
+    .refine((views) => Object.keys(views).length <= 16, 'holds at most 16 roles')
+    .default({}),
   /** The encounters timeline's order. */
   encountersOrder: z.enum(['newest-first', 'oldest-first']).default('newest-first'),
   /** The results table: every result, or only those flagged abnormal. */

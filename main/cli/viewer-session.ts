@@ -19,6 +19,7 @@ export interface ClinicianFlags {
 
 export interface CliSession {
   origin: CliViewerChoice['origin'];
+  viewer: CliViewerChoice['viewer'];
   invoke<C extends BridgeChannel>(channel: C, args: BridgeArgs<C>): Promise<BridgeResults[C]>;
   on(listener: (name: BridgeEventName, payload: unknown) => void): void;
 }
@@ -60,7 +61,7 @@ export async function withCliSession<T>(
     viewer.signInOsUser(flags.role, flags.practitioner);
     try {
       await invoke('access:declare-reason', { reasonCode: flags.reason, breakGlass: false });
-      return await use({ origin, invoke, on: (listener) => void viewer.onEvent(listener) });
+      return await use({ origin, viewer, invoke, on: (listener) => void viewer.onEvent(listener) });
     } finally {
       await invoke('session:sign-out', {});
     }

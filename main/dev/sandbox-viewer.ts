@@ -23,6 +23,12 @@ const SANDBOX_USER_FOR_ROLE: Record<SandboxRole, string> = {
 export interface SandboxViewerOptions extends Omit<ViewerOptions, 'loadPrivateKey' | 'samplePatients'> {
   sandbox?: SandboxOptions;
   /**
+   * Plays the browser for sign-ins at the sandbox EPR (tests that act as the OS would). Default: this module
+   * follows the sandbox's redirects itself. `openExternal` (the system browser) is used only without the
+   * sandbox: a development machine registers no launch scheme to come back by.
+   */
+  browser?: (url: string) => Promise<void>;
+  /**
    * With no launch on the command line, sign in as this sandbox user with this patient in context, through the
    * real EHR launch. Default: a GP with the cross-border patient. `false` starts with nobody signed in.
    */
@@ -66,9 +72,9 @@ export async function createSandboxViewer(options: SandboxViewerOptions): Promis
         demonstrates,
       })),
       // The sandbox EPR approves without a login page: this module follows its redirects back to the app as a
-      // browser would, for the sign-ins it drives itself; others go to the caller's browser when it gives one.
+      // browser would, for the sign-ins it drives itself; others go to the caller's stand-in browser, if any.
       openExternal: async (url) => {
-        if (!driving && options.openExternal) return options.openExternal(url);
+        if (!driving && options.browser) return options.browser(url);
         const request = new URL(url);
         if (driving?.user) request.searchParams.set('user', driving.user);
         const callback = await followAuthorizationRedirects(request.href, (input, init) =>

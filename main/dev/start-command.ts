@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { resolveDataDir } from '../services/paths';
-import { projectRoot } from '../services/project-root';
+import { projectRoot } from './project-root';
 import { findElectronBinary } from './electron-binary';
 import { openHarness } from './harness';
 import { createSandboxViewer } from './sandbox-viewer';

@@ -103,6 +103,8 @@ async function checkStores(options: DoctorOptions, secretStore: SecretStore): Pr
     const cache = await openOfflineCache({
       dataDir: options.dataDir,
       keyVault,
+      // A check looks: it removes nothing (the app purges, and audits it, when it next opens the store).
+      purgeExpired: false,
       onRecovery: () =>
         lines.push('The offline store could not be opened and was reset (it is rebuilt when online).'),
     });

@@ -135,7 +135,7 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
           key={`${screen.nhsNumber}-${screen.preferOffline}`}
           nhsNumber={screen.nhsNumber}
           preferOffline={screen.preferOffline}
-          defaultView={preferences?.defaultView ?? state.defaultView}
+          defaultView={preferences?.defaultViewByRole[session.user.role] ?? state.defaultView}
           session={session}
         />
       )}

@@ -35,7 +35,7 @@ beforeAll(async () => {
     lockClock,
     // What the OS does for a real EHR launch: the browser follows the authorization server's redirects (the
     // sandbox approves without a login page) and the app's URI scheme hands the callback to the running app.
-    openExternal: async (url) => {
+    browser: async (url) => {
       browserLaunches.push(
         followAuthorizationRedirects(url, fetch).then((callback) =>
           app.services.handleLaunchArgs([callback]),

@@ -250,12 +250,12 @@ describe('GP on the cross-border patient', () => {
     expectQuietPage(next.log);
     await next.page.close();
     expect(await ctx.services.handlers['preferences:get']({}, {})).toMatchObject({
-      defaultView: 'urgent-care',
+      defaultViewByRole: { 'general-practitioner': 'urgent-care' },
       encountersOrder: 'oldest-first',
       resultsFilter: 'abnormal',
     });
     await ctx.services.handlers['preferences:update'](
-      { patch: { defaultView: undefined, encountersOrder: 'newest-first', resultsFilter: 'all' } },
+      { patch: { defaultViewByRole: {}, encountersOrder: 'newest-first', resultsFilter: 'all' } },
       {},
     );
   });

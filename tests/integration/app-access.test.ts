@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WessexRecord } from '../../common/record';
 import { dispatchBridgeRequest } from '../../main/services/bridge/dispatch';
 import type { AppState, SessionInfo } from '../../preload/contract';
+import { loadMachinePolicy } from '../../main/services/policy';
 import { startTestApp, type TestApp } from '../support/app';
 
 let app: TestApp | undefined;
@@ -111,5 +112,39 @@ describe('patient dissent and sensitive data', () => {
       .map((r) => r.id!);
     const sent = JSON.stringify([sensitive, events]);
     for (const id of sensitiveCodes) expect(sent).not.toContain(id);
+  });
+});
+
+describe('a second launch', () => {
+  it('replaces the signed-in clinician (sign-out, then sign-in, audited), or leaves them be if refused', async () => {
+    const defaults = await loadMachinePolicy({});
+    if (!defaults.ok) throw new Error('default policy');
+    const { nurse: _nurse, ...withoutNurses } = defaults.policy.roleMapping;
+    app = await startTestApp({
+      policy: { ...defaults, policy: { ...defaults.policy, roleMapping: withoutNurses } },
+    });
+    const crossBorder = app.services.sandbox!.patient('cross-border').nhsNumber;
+    await app.services.openSandboxSession({ role: 'general-practitioner' });
+    await invoke('record:open', { nhsNumber: crossBorder, requestId: 'gp-1' });
+
+    // A nurse's launch on this machine, where nurses have no access: refused, and the GP is still signed in.
+    await expect(app.services.openSandboxSession({ role: 'nurse' })).rejects.toThrow(/not set up to view/);
+    const state = await invoke<AppState>('app:get-state', {});
+    expect(state.session?.user.role).toBe('general-practitioner');
+    await invoke('record:open', { nhsNumber: crossBorder, requestId: 'gp-2' });
+
+    // A paramedic's launch replaces the GP: the GP's documents are gone with their session.
+    await app.services.openSandboxSession({ role: 'paramedic', patientNhsNumber: crossBorder });
+    expect((await invoke<AppState>('app:get-state', {})).session?.user.role).toBe('paramedic');
+    await expect(invoke('document:get', { nhsNumber: crossBorder, pointerId: 'x' })).rejects.toThrow(
+      'Open the patient’s record first.',
+    );
+    const audit = app.services.sandbox!.servers.audit;
+    const codes = () => audit.events.map((e) => e.subtype?.[0]?.code);
+    await expect.poll(codes, { timeout: 10_000 }).toEqual(expect.arrayContaining(['110122', '110123']));
+    const signOuts = audit.events.filter((e) => e.subtype?.[0]?.code === '110123');
+    expect(signOuts.map((e) => e.agent?.find((a) => a.requestor)?.role?.[0]?.coding?.[0]?.code)).toEqual([
+      'general-practitioner',
+    ]);
   });
 });

@@ -9,6 +9,7 @@ import {
   keystoreKeyLoader,
 } from '../../main/services/auth/backend-services';
 import type { RegionalSource } from '../../main/services/policy/schema';
+import { SourceClient, tokenFromProvider } from '../../main/services/http';
 import { manualClock, recordingFetch, testPatients, testSecretStore } from './launch-fixtures';
 
 const DCR = 'http://127.0.0.1:1/dcr/fhir';
@@ -169,13 +170,22 @@ describe('Backend Services against the full sandbox', () => {
       const query = `${sandbox.urls.dcr}/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${nhs}`;
       const anonymous = await fetch(query);
       expect(anonymous.status).toBe(401);
-      const response = await provider.fetchFor('dcr')(query);
-      expect(response.status).toBe(200);
-      const bundle = (await response.json()) as { entry?: unknown[] };
-      expect(bundle.entry?.length).toBe(1);
-      await expect(provider.fetchFor('dcr')(`${sandbox.urls.chie}/Patient`)).rejects.toThrow(
-        /only ever sent/,
-      );
+      // The source's own client carries its token, to its own origin only.
+      const client = new SourceClient({
+        name: dcr.name,
+        baseUrl: dcr.fhirBase,
+        token: tokenFromProvider(provider, 'dcr'),
+      });
+      try {
+        const bundle = (await client.getJson(query)) as { entry?: unknown[] };
+        expect(bundle.entry?.length).toBe(1);
+        await expect(client.getJson(`${sandbox.urls.chie}/Patient`)).rejects.toMatchObject({
+          kind: 'other-origin',
+        });
+        expect(sandbox.servers.chie.requests.filter((r) => r.authorization)).toEqual([]);
+      } finally {
+        await client.close();
+      }
     } finally {
       await sandbox.close();
     }

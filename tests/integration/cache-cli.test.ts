@@ -52,7 +52,7 @@ it('prefetches a CSV caseload with a progress line, lists, purges and rekeys the
   expect((await asNurse('cache', 'purge', '--nhs', frail.nhsNumber)).stdout).toContain(
     'Deleted the offline record',
   );
-  expect((await wessex('cache', 'rekey')).stdout).toContain('encrypted under a new key');
+  expect((await asNurse('cache', 'rekey')).stdout).toContain('encrypted under a new key');
   const search = await asNurse('cache', 'search', legg.name.split(' ').at(-1)!.toLowerCase());
   expect(search.stdout).toContain(legg.birthDate);
   expect((await asNurse('cache', 'purge', '--all')).stdout).toContain('Deleted 1 offline record(s).');
@@ -88,7 +88,8 @@ it('audits the command line as the app: the OS user and role, a prefetch and a c
     expect(user?.who?.display).toMatch(/ on .+ \(command line\)$/);
     expect(JSON.stringify(user?.role)).toContain('nurse');
   }
-  // Offline list, search and each deletion are there too.
+  // Offline list, search, each deletion and the key rotation are there too.
   expect(events.some((e) => codes(e).includes('cache-purge'))).toBe(true);
+  expect(events.filter((e) => codes(e).includes('key-rotation'))).toHaveLength(1);
   expect(events.filter((e) => codes(e).includes('search-type')).length).toBeGreaterThanOrEqual(3);
 });

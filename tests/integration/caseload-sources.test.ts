@@ -259,25 +259,39 @@ describe('the CLI authorises to the regional servers as the app does', () => {
       scope: 'system/*.rs',
     };
     const policyFile = path.join(dir, 'policy.json');
-    fs.writeFileSync(
-      policyFile,
-      JSON.stringify({
-        sources: [
-          { id: 'dcr', name: 'Dorset Care Record', fhirBase: external.urls.dcr, auth },
-          { id: 'chie', name: 'CHIE', fhirBase: external.urls.chie, auth },
-        ],
-        recordLocator: {
-          id: 'locator',
-          name: 'Record locator',
-          fhirBase: external.urls.locator,
-          auth: { type: 'none' },
-        },
-      }),
-    );
+    const policy = (commandLineRoles?: string[]) =>
+      fs.writeFileSync(
+        policyFile,
+        JSON.stringify({
+          sources: [
+            { id: 'dcr', name: 'Dorset Care Record', fhirBase: external.urls.dcr, auth },
+            { id: 'chie', name: 'CHIE', fhirBase: external.urls.chie, auth },
+          ],
+          recordLocator: {
+            id: 'locator',
+            name: 'Record locator',
+            fhirBase: external.urls.locator,
+            auth: { type: 'none' },
+          },
+          ...(commandLineRoles ? { commandLineRoles } : {}),
+        }),
+      );
+    const nhsNumber = external.patient('cross-border').nhsNumber;
     external.servers.dcr.clearRequests();
     external.servers.chie.clearRequests();
 
-    const { stdout } = await wessex(policyFile, 'fetch', '--nhs', external.patient('cross-border').nhsNumber);
+    // On a machine IT configured, the command line acts only as the roles IT lists.
+    policy();
+    await expect(wessex(policyFile, 'fetch', '--nhs', nhsNumber)).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(
+        'The command line may not act as "nurse" on this computer (roles allowed by IT: none).',
+      ),
+    });
+    expect(external.servers.dcr.requests.filter((r) => !r.url.endsWith('/metadata'))).toEqual([]);
+
+    policy(['nurse']);
+    const { stdout } = await wessex(policyFile, 'fetch', '--nhs', nhsNumber);
 
     expect(stdout).toMatch(/✓ Dorset Care Record \(regional\) — complete, \d+ resources/);
     expect(stdout).toMatch(/✓ CHIE \(regional\) — complete, \d+ resources/);

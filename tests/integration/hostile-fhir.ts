@@ -15,7 +15,7 @@ export interface HostileRequest {
 }
 
 export type Answer =
-  | { kind: 'json'; status?: number; body: unknown; location?: string }
+  | { kind: 'json'; status?: number; body: unknown; location?: string; retryAfter?: string }
   | { kind: 'stream'; bytes: number; bytesPerSecond?: number }
   | { kind: 'hang' }
   | { kind: 'reset' };
@@ -91,6 +91,7 @@ export async function startHostileServer(route: (req: HostileRequest) => Answer)
       res.writeHead(answer.status ?? 200, {
         'content-type': 'application/fhir+json',
         ...(answer.location ? { location: answer.location } : {}),
+        ...(answer.retryAfter ? { 'retry-after': answer.retryAfter } : {}),
       });
       res.end(JSON.stringify(answer.body));
     });

@@ -3,16 +3,23 @@
 // are not resources, a kept-alive connection reset mid-use, a sign-in server that never answers. Real loopback
 // HTTP; memory is measured in a child process so the figure is the client's alone.
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path, { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RecordEvent } from '../../common/record';
 import { BackendServicesTokenProvider } from '../../main/services/auth/backend-services';
 import { tokensBySource } from '../../main/services/auth/source-tokens';
-import { noTokens } from '../../main/services/auth/token-provider';
+import { noTokens, type TokenProvider } from '../../main/services/auth/token-provider';
+import { readDocument } from '../../main/services/composition/documents';
+import { emptyRecord, type RecordEvent, type WessexRecord } from '../../common/record';
 import type { RegionalSource } from '../../main/services/policy/schema';
+import { auditKeyName } from '../../main/services/audit';
+import { cacheKeyName } from '../../main/services/cache';
+import { createKeytarSecretStore } from '../../main/services/keystore/secret-store';
 import { assembleRecord } from '../../main/services/record';
+import { PRODUCT_CLI, runWessex } from '../support/cli';
 import type { ChildJob, ChildReport } from './hostile-http-child';
 import {
   fhirSource,
@@ -162,6 +169,83 @@ describe('sources sharing one host', () => {
     // The healthy source had its whole record while its neighbour was still trickling towards its deadline.
     expect(finishedAt.get('dcr')).toBeLessThan(finishedAt.get('slow')!);
   }, 30_000);
+});
+
+describe('tokens on a host shared by two sources', () => {
+  const tokens: TokenProvider = {
+    getToken: async (sourceId) => `token-${sourceId}`,
+    refresh: async (sourceId) => `token-${sourceId}`,
+  };
+  const bearerAt = (server: HostileServer, prefix: string) =>
+    server.requests.filter((r) => r.url.pathname.startsWith(prefix)).map((r) => r.authorization);
+
+  it('a next page link into the other source’s path is refused: its token never goes there', async () => {
+    let origin = '';
+    const server = await serve(
+      routes(
+        fhirSource('/dcr/fhir', (_req, path) =>
+          path === 'Condition'
+            ? {
+                kind: 'json',
+                body: {
+                  ...searchBundle([]),
+                  link: [{ relation: 'next', url: `${origin}/chie/fhir/Condition?page=2` }],
+                },
+              }
+            : undefined,
+        ),
+        fhirSource('/chie/fhir'),
+      ),
+    );
+    origin = server.origin;
+    const record = await assembleRecord({
+      requestId: 'siblings',
+      identity,
+      sources: [{ id: 'dcr', name: 'Dorset Care Record', fhirBase: `${server.origin}/dcr/fhir` }],
+      tokens,
+    });
+    expect(record.sources[0]).toMatchObject({ state: 'partial' });
+    const status = record.sources[0]!;
+    expect([status.message, ...status.warnings].join(' ')).toMatch(
+      /outside its own FHIR address \(\/chie\/fhir\/Condition\)/,
+    );
+    expect(bearerAt(server, '/chie/')).toEqual([]);
+  });
+
+  it('a document is fetched with the token of the source whose address holds it', async () => {
+    const server = await serve(
+      routes((req) =>
+        req.url.pathname.endsWith('/Binary/letter')
+          ? { kind: 'json', body: { resourceType: 'Binary', contentType: 'text/plain', data: 'TGV0dGVy' } }
+          : undefined,
+      ),
+    );
+    const sources = [
+      { id: 'dcr', name: 'Dorset Care Record', fhirBase: `${server.origin}/dcr/fhir` },
+      { id: 'chie', name: 'CHIE', fhirBase: `${server.origin}/chie/fhir` },
+    ];
+    const record = {
+      ...emptyRecord(),
+      pointers: [
+        {
+          id: 'p1',
+          sourceId: 'locator',
+          type: { display: 'Discharge letter' },
+          url: `${server.origin}/chie/fhir/Binary/letter`,
+          contentType: 'text/plain',
+        },
+      ],
+    } as unknown as WessexRecord;
+    await readDocument(record, 'p1', { sources, tokens }).catch(() => undefined);
+    expect(bearerAt(server, '/chie/')).toEqual(['Bearer token-chie']);
+    // A third source on the same host whose address holds nothing of it gets no guess either.
+    await readDocument(
+      { ...record, pointers: [{ ...record.pointers[0]!, url: `${server.origin}/other/Binary/letter` }] },
+      'p1',
+      { sources, tokens },
+    ).catch((error: Error) => expect(error.message).toMatch(/not set up to reach/));
+    expect(bearerAt(server, '/other/')).toEqual([]);
+  });
 });
 
 describe('search results that are not resources', () => {
@@ -323,4 +407,49 @@ describe('redirects', () => {
     const moved = server.requests.filter((r) => r.url.pathname === '/dcr/fhir/moved/Condition');
     expect(moved).toEqual([expect.objectContaining({ authorization: 'Bearer dcr-token' })]);
   });
+});
+
+describe('a busy server (the shipped CLI)', () => {
+  it('waits out Retry-After and completes, instead of exiting silently while it waits', async () => {
+    let busy = true;
+    const server = await serve(
+      routes(
+        fhirSource('/dcr/fhir', (_req, path) => {
+          if (path !== 'Patient' || !busy) return undefined;
+          busy = false;
+          return { kind: 'json', status: 503, retryAfter: '1', body: { resourceType: 'OperationOutcome' } };
+        }),
+      ),
+    );
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'wessex-busy-'));
+    try {
+      const policyFile = path.join(dir, 'policy.json');
+      await writeFile(
+        policyFile,
+        JSON.stringify({
+          sources: [
+            {
+              id: 'dcr',
+              name: 'Dorset Care Record',
+              fhirBase: `${server.origin}/dcr/fhir`,
+              auth: { type: 'none' },
+            },
+          ],
+          commandLineRoles: ['nurse'],
+        }),
+      );
+      const result = await runWessex(['fetch', '--nhs', NHS, '--role', 'nurse', '--data-dir', dir], {
+        cli: PRODUCT_CLI,
+        env: { ...process.env, WESSEX_POLICY_FILE: policyFile },
+      });
+      expect(result.stdout).toContain('Allergy to penicillin');
+      expect(result.stdout).toMatch(/Dorset Care Record \(regional\) — complete/);
+      expect(result.code).toBe(0);
+      expect(server.requests.filter((r) => r.url.pathname.endsWith('/Patient'))).toHaveLength(2);
+    } finally {
+      await createKeytarSecretStore().delete(`db-key:${cacheKeyName(dir)}`);
+      await createKeytarSecretStore().delete(auditKeyName(path.join(dir, 'audit.db')));
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -1,12 +1,24 @@
 // `wessex launch` runs the app's launch code path headlessly and prints user, patient and scopes.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
-import { WESSEX_CLI } from '../support/cli';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AuditEvent, Bundle } from '../../common/fhir';
+import { auditKeyName } from '../../main/services/audit';
+import { createKeytarSecretStore } from '../../main/services/keystore/secret-store';
+import { runWessex, WESSEX_CLI } from '../support/cli';
 
 const run = promisify(execFile);
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wessex-launch-cli-'));
+const env = { ...process.env, WESSEX_DATA_DIR: dataDir };
 const cli = (...args: string[]) =>
-  run(process.execPath, [WESSEX_CLI, 'launch', ...args], { timeout: 60_000 });
+  run(process.execPath, [WESSEX_CLI, 'launch', ...args], { timeout: 60_000, env });
+afterAll(async () => {
+  await createKeytarSecretStore().delete(auditKeyName(path.join(dataDir, 'audit.db')));
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 describe('wessex launch', () => {
   it('completes an EHR launch against the sandbox and prints user, patient (3 3 4) and scopes', async () => {
@@ -18,6 +30,13 @@ describe('wessex launch', () => {
     expect(stdout).toMatch(/NHS no\.: +\d{3} \d{3} \d{4} — verified/);
     expect(stdout).toMatch(/Granted scopes: +launch openid fhirUser patient\/\*\.rs offline_access/);
     expect(stdout).toMatch(/Not granted: +none/);
+    // The EPR patient it printed was read by a signed-in user, in the audit log like any app access.
+    const exported = await runWessex(['audit', 'export', '--data-dir', dataDir]);
+    const events = (JSON.parse(exported.stdout) as Bundle).entry!.map((e) => e.resource as AuditEvent);
+    const nhsNumber = /NHS no\.: +(\d{3}) (\d{3}) (\d{4})/.exec(stdout)!.slice(1).join('');
+    expect(events.map((e) => e.subtype?.[0]?.code)).toEqual(['110122', 'read', '110123']);
+    expect(events[1]?.entity?.[0]?.what?.identifier?.value).toBe(nhsNumber);
+    expect(events[1]?.agent?.find((a) => a.requestor)?.who?.display).toBe('Dr Amelia Hart');
   });
 
   it('prints the unverified-NHS-number warning as JSON too', async () => {

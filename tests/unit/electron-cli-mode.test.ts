@@ -47,11 +47,13 @@ it('runs the policy command in the app binary and exits with its status', async 
   const argv = process.argv;
   // A packaged app: argv[0] is the executable and there is no script argument.
   process.argv = ['C:\\Program Files\\Wessex Care Record\\Wessex Care Record.exe', '--cli', 'policy'];
+  Object.defineProperty(process.versions, 'electron', { value: '45.4.1', configurable: true });
   try {
     await import('../../main/index');
     expect(await electron.done).toBe(1);
   } finally {
     process.argv = argv;
+    delete (process.versions as Record<string, string | undefined>).electron;
     log.mockRestore();
     delete process.env.WESSEX_POLICY_FILE;
     process.exitCode = undefined;

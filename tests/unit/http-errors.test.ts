@@ -6,6 +6,7 @@ import {
   isNetworkError,
   networkProblem,
   retryAfterMs,
+  statusFailure,
 } from '../../main/services/http';
 import { MemoryBudget } from '../../main/services/http/memory-budget';
 import { isNetworkError as offlineIsNetworkError } from '../../main/services/offline';
@@ -64,5 +65,14 @@ describe('memory budget', () => {
     expect(budget.inUse).toBe(60);
     budget.give(60);
     expect(budget.take(100)).toBe(true);
+  });
+});
+
+describe('a sign-in refused', () => {
+  it('says whether the viewer had a sign-in to offer at all', () => {
+    expect(statusFailure(401, 1).message).toBe('refused our sign-in (HTTP 401), even after renewing it');
+    expect(statusFailure(401, 1, false).message).toBe(
+      'asked for a sign-in (HTTP 401), but the machine policy gives this viewer none for it',
+    );
   });
 });

@@ -23,13 +23,14 @@ describe('user preferences', () => {
       showProvenance: true,
       encountersOrder: 'newest-first',
       resultsFilter: 'all',
+      defaultViewByRole: {},
     });
     first.store.update({
       density: 'compact',
       lastCaseloadListName: 'Tuesday rounds',
       lastCaseloadListId: 'caseload-ringwood-1',
       collapsedSections: ['history'],
-      defaultView: 'urgent-care',
+      defaultViewByRole: { paramedic: 'full-summary' },
       encountersOrder: 'oldest-first',
       resultsFilter: 'abnormal',
     });
@@ -40,7 +41,7 @@ describe('user preferences', () => {
       lastCaseloadListName: 'Tuesday rounds',
       lastCaseloadListId: 'caseload-ringwood-1',
       collapsedSections: ['history'],
-      defaultView: 'urgent-care',
+      defaultViewByRole: { paramedic: 'full-summary' },
       encountersOrder: 'oldest-first',
       resultsFilter: 'abnormal',
     });

@@ -3,9 +3,6 @@
 import type { Command } from 'commander';
 import { formatNhsNumber, isValidNhsNumber } from '../../../common/nhs-number';
 import type { CachedRecordSummary } from '../../../preload/contract';
-import { openOfflineCache } from '../../services/cache';
-import { createKeytarSecretStore } from '../../services/keystore/secret-store';
-import { resolveDataDir } from '../../services/paths';
 import type { CliEnvironment } from '../environment';
 import { clinicianOptions, withCliSession, type ClinicianFlags } from '../viewer-session';
 
@@ -84,21 +81,14 @@ export function registerCacheCommand(program: Command, env: CliEnvironment): voi
     });
   });
 
-  cache
-    .command('rekey')
-    .description('Re-encrypt the offline records under a new key (kept in the OS keystore)')
-    .option('--data-dir <dir>', 'the viewer data directory (default: this user’s; env WESSEX_DATA_DIR)')
-    .action(async (flags: { dataDir?: string }) => {
-      const store = await openOfflineCache({
-        dataDir: resolveDataDir(flags.dataDir ?? process.env.WESSEX_DATA_DIR),
-        secretStore: createKeytarSecretStore(),
-      });
-      try {
-        for (const notice of store.notices) console.error(notice);
-        await store.rekey();
-        console.log('The offline records are now encrypted under a new key.');
-      } finally {
-        store.close();
-      }
-    });
+  clinicianOptions(
+    cache
+      .command('rekey')
+      .description('Re-encrypt the offline records under a new key (kept in the OS keystore)'),
+  ).action((flags: ClinicianFlags) =>
+    withCliSession(env, flags, {}, async (s) => {
+      await s.viewer.rekeyOfflineStore();
+      console.log('The offline records are now encrypted under a new key.');
+    }),
+  );
 }

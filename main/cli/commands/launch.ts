@@ -14,6 +14,11 @@ import {
   type SmartLaunchOptions,
 } from '../../services/launch';
 import { waitForLoopbackRedirect } from '../../services/launch/loopback-redirect';
+import { createAuditService } from '../../services/audit';
+import { createSecretStoreKeyVault } from '../../services/cache/key-vault';
+import { auditUserOf } from '../../services/composition/clinical-session';
+import { auditDatabasePath, resolveDataDir } from '../../services/paths';
+import type { EffectivePolicy } from '../../services/policy';
 import { loadPolicyOrExplain } from '../policy-or-explain';
 
 export function describeLaunch(result: LaunchResult): Record<string, unknown> {
@@ -66,6 +71,26 @@ export function formatLaunch(result: LaunchResult): string[] {
 export interface LaunchFlags {
   headless?: boolean;
   json?: boolean;
+  dataDir?: string;
+}
+
+/** What the launch read is audited as, like the app's sign-in and the EPR patient it was given. */
+async function auditLaunch(result: LaunchResult, policy: EffectivePolicy, dataDir: string): Promise<void> {
+  const audit = await createAuditService({
+    keyVault: createSecretStoreKeyVault(createKeytarSecretStore()),
+    dbPath: auditDatabasePath(dataDir),
+    ...(policy.auditEndpoint ? { endpoint: policy.auditEndpoint } : {}),
+  });
+  try {
+    audit.trail.setUser(auditUserOf(result.user));
+    audit.trail.record({ kind: 'sign-in' });
+    const nhsNumber = result.patient?.nhs.nhsNumber;
+    if (nhsNumber) audit.trail.record({ kind: 'patient-read', nhsNumber, server: result.iss });
+    audit.trail.record({ kind: 'sign-out' });
+    await audit.uploader?.flush().catch(() => undefined);
+  } finally {
+    await audit.close();
+  }
 }
 
 /** The launch itself; `trustedIssuers` are allowed besides the policy's (a development sandbox's EPR). */
@@ -104,9 +129,14 @@ export async function runLaunch(
     }
     result = await service.completeAuthorization(await waiting.callback);
   }
-  if (flags.json) console.log(JSON.stringify(describeLaunch(result), null, 2));
-  else for (const line of formatLaunch(result)) console.log(line);
-  await result.session.end();
+  try {
+    // Audited before anything about the patient is shown.
+    await auditLaunch(result, policy, resolveDataDir(flags.dataDir ?? process.env.WESSEX_DATA_DIR));
+    if (flags.json) console.log(JSON.stringify(describeLaunch(result), null, 2));
+    else for (const line of formatLaunch(result)) console.log(line);
+  } finally {
+    await result.session.end();
+  }
 }
 
 export function registerLaunchCommand(program: Command): Command {
@@ -121,5 +151,6 @@ export function registerLaunchCommand(program: Command): Command {
       'follow the authorization redirects without a browser (auto-approving servers only)',
     )
     .option('--json', 'print the result as JSON')
+    .option('--data-dir <dir>', 'where the audit log lives (default: this user’s; env WESSEX_DATA_DIR)')
     .action((launchUri: string | undefined, flags: LaunchFlags) => runLaunch(launchUri, flags));
 }

@@ -12,7 +12,7 @@ import {
   type HostPrinter,
 } from '../../services/bridge/dispatch';
 import type { BridgeEventName } from '../../../preload/contract';
-import { projectRoot } from '../../services/project-root';
+import { projectRoot } from '../project-root';
 import { defaultRendererDir } from '../../services/renderer-assets';
 import { harnessPreloadScript } from './bridge-script';
 import { startRendererServer, type RendererServer } from './static-server';

@@ -59,7 +59,7 @@ export type AuditAction =
       nhsNumber?: string;
       count: number;
     }
-  | { kind: 'key-loss' | 'database-recovery'; store: string; detail: string }
+  | { kind: 'key-loss' | 'database-recovery' | 'key-rotation'; store: string; detail: string }
   | { kind: 'export' | 'print'; nhsNumber: string; format: string }
   | { kind: 'sign-in' | 'sign-out' };
 
@@ -137,6 +137,8 @@ function shapeOf(action: AuditAction): Shape {
         subtype: [wessex('database-recovery', 'Encrypted store recreated')],
         action: 'E',
       };
+    case 'key-rotation':
+      return { type: security, subtype: [wessex('key-rotation', 'Encryption key replaced')], action: 'U' };
     case 'cache-write':
       return { type: localStore, subtype: [wessex('cache-write', 'Record stored offline')], action: 'C' };
     case 'cache-purge':
@@ -245,6 +247,7 @@ function entitiesOf(action: AuditAction): NonNullable<AuditEvent['entity']> {
       break;
     case 'key-loss':
     case 'database-recovery':
+    case 'key-rotation':
       entities.push({
         type: code(ENTITY_TYPE, '2', 'System Object'),
         what: { display: action.store },

@@ -17,7 +17,6 @@ import {
 } from '../http';
 import type { SecretStore } from '../keystore/secret-store';
 import type { RegionalSource } from '../policy/schema';
-import { createAuthorizedFetch, type AuthorizedFetch } from '../launch/authorized-fetch';
 import type { TokenProvider } from './token-provider';
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -114,18 +113,6 @@ export class BackendServicesTokenProvider implements TokenProvider {
     if (source.auth.type !== 'backend-services') return undefined;
     this.cache.delete(source.fhirBase);
     return this.obtain(source as BackendSource);
-  }
-
-  /** A fetch that carries this source's token to this source's origin only. */
-  fetchFor(sourceId: string): AuthorizedFetch {
-    const source = this.source(sourceId);
-    return createAuthorizedFetch({
-      origin: source.fhirBase,
-      name: source.name,
-      getToken: async () => (await this.getToken(sourceId)) ?? '',
-      refreshToken: async () => (await this.refresh(sourceId)) ?? '',
-      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
-    });
   }
 
   private obtain(source: BackendSource): Promise<string> {

@@ -26,6 +26,8 @@ export interface OpenOfflineCacheOptions {
   onRecovery?: (event: RecoveryEvent) => void;
   /** Every purge, from the start-up one on (the composition audits them). */
   onPurged?: (purge: CachePurge) => void;
+  /** Purge what is past its retention once open (default true; `doctor` only looks). */
+  purgeExpired?: boolean;
   /** Authenticate every page at open; default true. */
   verifyOnOpen?: boolean;
 }
@@ -51,7 +53,7 @@ export async function openOfflineCache(options: OpenOfflineCacheOptions): Promis
     options.clock,
     options.onPurged,
   );
-  await cache.purgeExpired();
+  if (options.purgeExpired !== false) await cache.purgeExpired();
   return cache;
 }
 

@@ -60,6 +60,21 @@ export function osUserOrigin(roleCode: string, practitioner?: string): SessionOr
   };
 }
 
+/** Who the audit log says acted: the signed-in user, with the role they act in and why. */
+export function auditUserOf(
+  user: LaunchUser,
+  roleCode: string = user.roleCode,
+  purposeOfUse: AuditUser['purposeOfUse'] = ['TREAT'],
+): AuditUser {
+  return {
+    ...(user.fhirUser ? { fhirUser: user.fhirUser } : {}),
+    display: user.display,
+    role: { code: roleCode, ...(user.roleDisplay ? { display: user.roleDisplay } : {}) },
+    ...(user.organisation ? { organisation: user.organisation } : {}),
+    purposeOfUse,
+  };
+}
+
 export interface ClinicalSessionOptions {
   origin: SessionOrigin;
   roleMapping: Record<string, RoleAccess>;
@@ -127,14 +142,7 @@ export class ClinicalSession {
   }
 
   auditUser(): AuditUser {
-    const user = this.origin.user;
-    return {
-      ...(user.fhirUser ? { fhirUser: user.fhirUser } : {}),
-      display: user.display,
-      role: { code: this.roleCode, ...(user.roleDisplay ? { display: user.roleDisplay } : {}) },
-      ...(user.organisation ? { organisation: user.organisation } : {}),
-      purposeOfUse: this.reasons.purposeOfUse(),
-    };
+    return auditUserOf(this.origin.user, this.roleCode, this.reasons.purposeOfUse());
   }
 
   /**

@@ -7,7 +7,7 @@ import type { WessexRecord } from '../../../common/record';
 import type { DocumentContent } from '../../../preload/contract';
 import type { TokenProvider } from '../auth/token-provider';
 import { BridgeError } from '../bridge/dispatch';
-import { FetchFailure, SourceClient, tokenFromProvider, type Transport } from '../http';
+import { FetchFailure, SourceClient, sourceHolding, tokenFromProvider, type Transport } from '../http';
 import type { EngineSource } from '../record';
 
 const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
@@ -74,7 +74,7 @@ async function fetchFromSource(
   } catch {
     throw new BridgeError('invalid-argument', 'The document address is not valid.');
   }
-  const source = deps.sources.find((s) => new URL(s.fhirBase).origin === url.origin);
+  const source = sourceHolding(url.href, deps.sources, (s) => s.fhirBase);
   if (!source) {
     throw new BridgeError(
       'unavailable',

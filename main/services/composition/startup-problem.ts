@@ -39,8 +39,9 @@ export function refusingViewer(
     policy: loaded,
     handleLaunchArgs: async () => undefined,
     signInOsUser: () => {
-      throw new BridgeError('configuration', 'The viewer is not configured correctly; nothing was fetched.');
+      throw new BridgeError('configuration', 'The viewer is not configured correctly; nothing was done.');
     },
+    rekeyOfflineStore: refuse,
     close: async () => undefined,
   };
 }

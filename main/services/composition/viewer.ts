@@ -1,67 +1,31 @@
 // The composition root: machine policy → stores → record sources → feature services → one set of bridge
 // handlers, each guarded and audited by its channel rule. The Electron app, the Chromium harness and the CLI
 // all start here, so they run the same code. Wiring only: each feature owns its slice of the bridge.
-import type { AppState, BridgeEventName, BridgeEvents, SandboxPatientInfo } from '../../../preload/contract';
-import type { PrivateKeyLoader } from '../auth/backend-services';
-import type { BridgeHandlers } from '../bridge/dispatch';
-import { ACCESS_REASONS, type LockClock } from '../governance';
-import { createKeytarSecretStore, type SecretStore } from '../keystore/secret-store';
+import { join } from 'node:path';
+import type { AppState, BridgeEventName, BridgeEvents } from '../../../preload/contract';
+import { ACCESS_REASONS } from '../governance';
+import { createKeytarSecretStore } from '../keystore/secret-store';
 import { SmartLaunchService } from '../launch';
-import { createAppLogger, logDirectory, type AppLogger } from '../logging';
-import { loadPolicyForThisMachine, type PolicyLoadResult } from '../policy';
-import type { OpenKeyValueFile } from '../preferences';
-import type { EngineOptions } from '../record';
+import { createAppLogger, logDirectory } from '../logging';
+import { loadPolicyForThisMachine } from '../policy';
 import { audited, guarded } from '../features/channel-rules';
 import { caseloadHandlers } from '../features/caseload';
+import { commandLineOperations } from '../features/command-line';
 import { documentHandlers } from '../features/documents';
 import { offlineRecordHandlers } from '../features/offline-records';
 import { OpenedRecords } from '../features/opened-records';
 import { preferenceHandlers } from '../features/preferences';
 import { recordHandlers } from '../features/record';
 import { SessionFeature } from '../features/session';
-import { osUserOrigin } from './clinical-session';
 import { readDocument } from './documents';
 import { loggingFailures } from './logging-failures';
 import { RecordAccess } from './record-access';
 import { resolveRecordSources } from './record-sources';
 import { refusingViewer } from './startup-problem';
 import { openViewerStores } from './stores';
-import { join } from 'node:path';
+import type { Viewer, ViewerOptions } from './viewer-types';
 
-export interface ViewerOptions {
-  /** Where the encrypted offline store, audit log, preferences and logs live. */
-  dataDir: string;
-  /** Policy already loaded (tests, CLI flags, the development sandbox); default: this machine's policy. */
-  policy?: PolicyLoadResult;
-  secretStore?: SecretStore;
-  /** Opens the SMART authorization URL in the system browser (Electron: shell.openExternal). */
-  openExternal?: (url: string) => Promise<void>;
-  /** Where the regional sources' signing keys come from (default: the OS keystore). */
-  loadPrivateKey?: PrivateKeyLoader;
-  /** Synthetic patients offered on the patient picker (the development sandbox's). */
-  samplePatients?: SandboxPatientInfo[];
-  /** The electron-store engine in the Electron shell; conf headless. */
-  preferencesFile?: OpenKeyValueFile;
-  /** Where saved handover PDFs go (the user's Documents folder in the app). */
-  exportDir?: string;
-  engine?: Partial<EngineOptions>;
-  clock?: () => Date;
-  /** The inactivity lock's clock (tests advance it instead of waiting 15 minutes). */
-  lockClock?: LockClock;
-  /** Default: the redacting file log in the data directory's logs folder. */
-  logger?: AppLogger;
-}
-
-export interface Viewer {
-  handlers: BridgeHandlers;
-  onEvent(listener: (name: BridgeEventName, payload: unknown) => void): () => void;
-  policy: PolicyLoadResult;
-  /** A launch URI, `--iss/--launch` arguments or an authorization callback from argv. */
-  handleLaunchArgs(argv: readonly string[]): Promise<void>;
-  /** The CLI: the operating-system user, with the role they declared, signs in without a browser. */
-  signInOsUser(role: string, practitioner?: string): void;
-  close(): Promise<void>;
-}
+export type { Viewer, ViewerOptions };
 
 export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   const listeners = new Set<(name: BridgeEventName, payload: unknown) => void>();
@@ -164,7 +128,12 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     onEvent,
     policy: loaded,
     handleLaunchArgs: (argv) => sessions.handleLaunchArgs(argv),
-    signInOsUser: (role, practitioner) => void sessions.start(osUserOrigin(role, practitioner)),
+    ...commandLineOperations({
+      commandLineRoles: policy.commandLineRoles,
+      sessions,
+      cache: stores.cache,
+      audit,
+    }),
     async close() {
       sessions.dispose();
       await stores.close();

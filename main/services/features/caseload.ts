@@ -62,6 +62,7 @@ export function caseloadHandlers(deps: {
               requestId: `${requestId}-${normaliseNhsNumber(nhs)}`,
               identity: session.identityFor(nhs),
               governance: deps.sessions.governance(),
+              breakGlassReason: session.reasons.breakGlass?.freeText,
               ungrantedScopes: session.origin.ungrantedScopes,
               purpose: 'prefetch',
               ...(opts?.pin ? { pin: true } : {}),

@@ -43,14 +43,16 @@ export class SessionFeature {
       // The system browser takes over; the session starts when its callback comes back (handleLaunchArgs),
       // which may already have happened when the browser step is immediate (an auto-approving server).
       'session:sign-in': async () => {
+        const before = this.session;
         await options.launcher.beginStandaloneLaunch();
-        return this.session?.info() ?? null;
+        return this.session && this.session !== before ? this.session.info() : null;
       },
       'session:unlock': async () => {
         const session = this.current();
         // Re-authentication: a fresh token from the issuer proves the user can still sign in there.
         await session.origin.smart?.refresh();
         session.lock.unlock();
+        options.audit.record({ kind: 'sign-in' });
         return this.changed();
       },
       'session:sign-out': async () => {
@@ -100,7 +102,8 @@ export class SessionFeature {
   }
 
   start(origin: SessionOrigin): SessionInfo {
-    this.session?.dispose();
+    // Built before anything is replaced: a launch the policy refuses (an unmapped role) leaves the signed-in
+    // clinician as they were.
     const session = new ClinicalSession({
       origin,
       roleMapping: this.options.policy.roleMapping,
@@ -111,6 +114,14 @@ export class SessionFeature {
         this.changed();
       },
     });
+    const previous = this.session;
+    if (previous) {
+      this.options.audit.record({ kind: 'sign-out' });
+      // Its SMART session is not ended here: the refresh token is kept per issuer, and the new session at the
+      // same issuer has just stored its own there.
+      previous.dispose();
+      this.ended();
+    }
     this.session = session;
     this.options.audit.setUser(session.auditUser());
     this.options.audit.record({ kind: 'sign-in' });

@@ -38,8 +38,18 @@ export function asFetchFailure(error: unknown): FetchFailure {
   return new FetchFailure('http', `unexpected problem: ${message}`);
 }
 
-/** The failure for a final non-2xx answer; `busyAttempts` counts the tries a 429/503 was given. */
-export function statusFailure(status: number, busyAttempts: number): FetchFailure {
+/**
+ * The failure for a final non-2xx answer; `busyAttempts` counts the tries a 429/503 was given, `signedIn`
+ * whether the request carried a token (a source configured with no sign-in cannot have one refused).
+ */
+export function statusFailure(status: number, busyAttempts: number, signedIn = true): FetchFailure {
+  if (status === 401 && !signedIn) {
+    return new FetchFailure(
+      'unauthorised',
+      'asked for a sign-in (HTTP 401), but the machine policy gives this viewer none for it',
+      401,
+    );
+  }
   if (status === 401)
     return new FetchFailure('unauthorised', 'refused our sign-in (HTTP 401), even after renewing it', 401);
   if (status === 403) return new FetchFailure('forbidden', 'refused access to this record (HTTP 403)', 403);

@@ -18,3 +18,4 @@ export { readAllPages, bundleFrom, PartialReadFailure, type PageResult, type Pag
 export { tokenFromProvider, type SourceToken } from './source-token';
 export { fetchTransport, poolTransport, type FetchLike, type Transport } from './transport';
 export { exchangeJson, type JsonExchange, type JsonReply } from './json-exchange';
+export { sourceHolding, isUnderBase } from './holder';

@@ -102,12 +102,17 @@ export async function readAllPages(
               undefined,
               new URL(next).origin,
             )
-          : visited.has(next)
+          : !client.isUnderBase(next)
             ? new FetchFailure(
-                'loop',
-                `repeated a next page link for ${options.label}; stopped to avoid a loop`,
+                'other-origin',
+                `sent a next page link for ${options.label} outside its own FHIR address (${new URL(next).pathname}); not followed, results incomplete`,
               )
-            : undefined;
+            : visited.has(next)
+              ? new FetchFailure(
+                  'loop',
+                  `repeated a next page link for ${options.label}; stopped to avoid a loop`,
+                )
+              : undefined;
     const capped = next !== undefined && !failure && result.pages >= options.pageCap;
     // Ask for the next page before digesting this one, so merging overlaps the network round trip.
     if (next !== undefined && !failure && !capped) {

@@ -18,6 +18,7 @@ import PQueue from 'p-queue';
 import { readBoundedBody } from './bounded-body';
 import { abortable, DeadlineExceeded, sleep, startDeadline, type Deadline } from './deadline';
 import { FetchFailure, statusFailure } from './failure';
+import { isUnderBase } from './holder';
 import { MemoryBudget } from './memory-budget';
 import { networkProblem } from './network-errors';
 import type { SourceToken } from './source-token';
@@ -122,7 +123,8 @@ interface Exchange<T> {
   signal: AbortSignal;
   /** Final answers whose body is worth reading (others are dropped unread). */
   wantsBody: (status: number) => boolean;
-  consume: (response: RawResponse, busyAttempts: number) => T;
+  /** `signedIn`: the request carried this source's token. */
+  consume: (response: RawResponse, busyAttempts: number, signedIn: boolean) => T;
 }
 
 /**
@@ -167,6 +169,16 @@ export class SourceClient {
     return `${this.base}/${path}`;
   }
 
+  /** The FHIR base (or endpoint) this client serves. */
+  get baseUrl(): string {
+    return this.base;
+  }
+
+  /** Under this client's base: its own pages, not another source's on the same host. */
+  isUnderBase(url: string): boolean {
+    return isUnderBase(url, this.base);
+  }
+
   isSameOrigin(url: string): boolean {
     try {
       return new URL(url).origin === this.origin;
@@ -187,8 +199,8 @@ export class SourceClient {
 
   /** GET; anything but a 2xx answer is a failure. */
   get(url: string, options: RequestOptions = {}): Promise<RawResponse> {
-    return this.exchange(url, { ...options, method: 'GET' }, isOk, (response, busyAttempts) => {
-      if (!isOk(response.status)) throw statusFailure(response.status, busyAttempts);
+    return this.exchange(url, { ...options, method: 'GET' }, isOk, (response, busyAttempts, signedIn) => {
+      if (!isOk(response.status)) throw statusFailure(response.status, busyAttempts, signedIn);
       return response;
     });
   }
@@ -199,8 +211,8 @@ export class SourceClient {
       url,
       { accept: FHIR_JSON, ...options, method: 'GET' },
       isOk,
-      (response, busyAttempts) => {
-        if (!isOk(response.status)) throw statusFailure(response.status, busyAttempts);
+      (response, busyAttempts, signedIn) => {
+        if (!isOk(response.status)) throw statusFailure(response.status, busyAttempts, signedIn);
         return parseJson(response);
       },
     );
@@ -216,7 +228,7 @@ export class SourceClient {
     url: string,
     options: SendOptions,
     wantsBody: (status: number) => boolean,
-    consume: (response: RawResponse, busyAttempts: number) => T,
+    consume: (response: RawResponse, busyAttempts: number, signedIn: boolean) => T,
   ): Promise<T> {
     const signal = options.signal ? AbortSignal.any([this.signal, options.signal]) : this.signal;
     try {
@@ -288,7 +300,7 @@ export class SourceClient {
       if ('final' in attempt) {
         // Digested outside the queue, so the next request is already on its way meanwhile.
         try {
-          return exchange.consume(attempt.final, busyRetries + 1);
+          return exchange.consume(attempt.final, busyRetries + 1, token !== undefined);
         } finally {
           this.budget.give(attempt.held);
         }

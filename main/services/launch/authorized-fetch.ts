@@ -1,5 +1,5 @@
 // The fetch-shaped face of a token-holding SourceClient, for callers that want a Response (the EPR reads of
-// the launch, Backend Services' fetchFor). The client refuses any other origin before a request is made and
+// the launch). The client refuses any other origin before a request is made and
 // follows redirects by hand, same origin only; both refusals surface here as TokenOriginError. Bodies are
 // read within the client's size limit before the Response is made, so response.json() is bounded too.
 import { FetchFailure, fetchTransport, SourceClient, startDeadline, type RawResponse } from '../http';

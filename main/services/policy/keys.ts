@@ -81,6 +81,11 @@ const docs: Record<PolicyKey, { title: string; explain: string }> = {
     explain:
       'When enabled, a break-glass access may show a record whose patient has dissented. Default: disabled.',
   },
+  commandLineRoles: {
+    title: 'Roles the command line may act as',
+    explain:
+      'Role codes (from the role mapping) a support engineer may declare with --role when using the viewer from the command line ("Wessex Care Record.exe" --cli), one per line. Every command is audited as the Windows account with that role. Not configured: no command-line access to records.',
+  },
   sandboxAllowed: {
     title: 'Allow the built-in sandbox',
     explain:

@@ -9,7 +9,10 @@ import { machinePolicySchema, type MachinePolicy } from './schema';
 
 export type PolicyLevel = 'HKLM' | 'policy-file' | 'HKCU' | 'user-settings' | 'default';
 
-export type EffectivePolicy = Omit<MachinePolicy, 'sandboxAllowed'> & { sandboxAllowed: boolean };
+export type EffectivePolicy = Omit<MachinePolicy, 'sandboxAllowed' | 'commandLineRoles'> & {
+  sandboxAllowed: boolean;
+  commandLineRoles: string[];
+};
 
 export type PolicyLoadResult =
   | {
@@ -148,9 +151,12 @@ export async function loadMachinePolicy(readers: PolicyReaders): Promise<PolicyL
   for (const info of Object.keys(machinePolicySchema.shape) as PolicyKey[]) origins[info] ??= 'default';
   // The sandbox's synthetic patients must not appear on a machine IT has configured, unless IT says so.
   const sandboxAllowed = parsed.data.sandboxAllowed ?? !machineConfigured;
+  // Who the command line may act as is IT's choice on a machine IT configured.
+  const commandLineRoles =
+    parsed.data.commandLineRoles ?? (machineConfigured ? [] : Object.keys(parsed.data.roleMapping));
   return {
     ok: true,
-    policy: { ...parsed.data, sandboxAllowed },
+    policy: { ...parsed.data, sandboxAllowed, commandLineRoles },
     origins: origins as Record<PolicyKey, PolicyLevel>,
     machineConfigured,
   };

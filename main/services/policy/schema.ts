@@ -86,6 +86,12 @@ export const machinePolicySchema = z
     breakGlassOverridesDissent: z.boolean().default(false),
     /** The built-in sandbox; allowed by default only when nothing else is configured. */
     sandboxAllowed: z.boolean().optional(),
+    /**
+     * Roles (roleMapping codes) the command line may act as: its user is the operating-system account with the
+     * role they declare, so IT chooses which. Default: none on a configured machine, any where there is no
+     * policy at all (a development checkout).
+     */
+    commandLineRoles: z.array(z.string().min(1).max(64)).max(32).optional(),
   })
   .superRefine((policy, ctx) => {
     // A record item's provenance is its source id: two sources under one id would overwrite each other.

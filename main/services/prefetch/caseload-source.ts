@@ -3,9 +3,8 @@
 // the configured server's own origin, and references elsewhere are reported rather than followed.
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { FetchFailure, PartialReadFailure, readAllPages, type SourceClient } from '../http';
+import { isObject, type JsonObject as Json } from '../http/json';
 import type { ListProblem } from './nhs-number-list';
-
-type Json = Record<string, unknown>;
 
 /** The configured source the caseload is kept on (its client holds the token, limits and deadline). */
 export type CaseloadServer = SourceClient;
@@ -20,8 +19,6 @@ export interface CaseloadResult {
 
 /** A caseload is a page or two; this many pages is far past any real one. */
 const CASELOAD_PAGE_CAP = 50;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 class CaseloadReader {
   private readonly base: URL;

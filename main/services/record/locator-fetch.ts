@@ -4,7 +4,7 @@ import type { RecordPointer } from '../../../common/record';
 import type { Resource } from '../../../common/fhir';
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { isObject } from './fhir-read';
-import { readAllPages, type SourceClient } from '../http';
+import { readAllPages, sourceHolding, type SourceClient } from '../http';
 import { holderOf, toRecordPointer } from './pointers';
 import type { SourceProgress } from './source-progress';
 
@@ -41,7 +41,7 @@ export async function fetchPointers(ctx: LocatorContext): Promise<RecordPointer[
 }
 
 async function retrieve(pointer: RecordPointer, configured: readonly SourceClient[]): Promise<void> {
-  const holder = pointer.url ? configured.find((c) => c.isSameOrigin(pointer.url!)) : undefined;
+  const holder = pointer.url ? sourceHolding(pointer.url, configured, (c) => c.baseUrl) : undefined;
   if (!pointer.url || !holder) {
     pointer.retrieval = 'not-configured';
     pointer.retrievalMessage = `document held at ${holderOf(pointer)}`;

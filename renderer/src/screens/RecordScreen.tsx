@@ -55,7 +55,12 @@ export function RecordScreen({
   session?: SessionInfo;
 }) {
   const { load, retry } = useRecord(nhsNumber, preferOffline);
-  const { update: updatePreferences } = usePreferences();
+  const { preferences, update: updatePreferences } = usePreferences();
+  const makeDefault = (view: 'urgent-care' | 'full-summary') =>
+    session &&
+    updatePreferences({
+      defaultViewByRole: { ...preferences?.defaultViewByRole, [session.user.role]: view },
+    });
   const [tab, setTab] = useState<RecordTab>(defaultView);
   const [handover, setHandover] = useState<{ busy: boolean; message: string }>();
   const [now] = useState(() => new Date());
@@ -134,15 +139,16 @@ export function RecordScreen({
             Save as PDF
           </button>
         </nav>
-        {(tab === 'urgent-care' || tab === 'full-summary') && tab !== defaultView && (
+        {session && (tab === 'urgent-care' || tab === 'full-summary') && tab !== defaultView && (
           <p className="wx-screen-only wx-default-view">
             <button
               type="button"
               className="wx-linkbutton"
               data-testid="make-default-view"
-              onClick={() => updatePreferences({ defaultView: tab })}
+              onClick={() => makeDefault(tab)}
             >
               Open records on the {tab === 'urgent-care' ? 'urgent care summary' : 'full summary'} from now on
+              (as {session.user.role} on this computer)
             </button>
           </p>
         )}

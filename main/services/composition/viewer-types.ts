@@ -1,0 +1,48 @@
+// What the composition root takes from its host (the Electron shell, the CLI, the harness, the tests) and
+// what it gives back.
+import type { BridgeEventName, SandboxPatientInfo } from '../../../preload/contract';
+import type { PrivateKeyLoader } from '../auth/backend-services';
+import type { BridgeHandlers } from '../bridge/dispatch';
+import type { LockClock } from '../governance';
+import type { SecretStore } from '../keystore/secret-store';
+import type { AppLogger } from '../logging';
+import type { PolicyLoadResult } from '../policy';
+import type { OpenKeyValueFile } from '../preferences';
+import type { EngineOptions } from '../record';
+
+export interface ViewerOptions {
+  /** Where the encrypted offline store, audit log, preferences and logs live. */
+  dataDir: string;
+  /** Policy already loaded (tests, CLI flags, the development sandbox); default: this machine's policy. */
+  policy?: PolicyLoadResult;
+  secretStore?: SecretStore;
+  /** Opens the SMART authorization URL in the system browser (Electron: shell.openExternal). */
+  openExternal?: (url: string) => Promise<void>;
+  /** Where the regional sources' signing keys come from (default: the OS keystore). */
+  loadPrivateKey?: PrivateKeyLoader;
+  /** Synthetic patients offered on the patient picker (the development sandbox's). */
+  samplePatients?: SandboxPatientInfo[];
+  /** The electron-store engine in the Electron shell; conf headless. */
+  preferencesFile?: OpenKeyValueFile;
+  /** Where saved handover PDFs go (the user's Documents folder in the app). */
+  exportDir?: string;
+  engine?: Partial<EngineOptions>;
+  clock?: () => Date;
+  /** The inactivity lock's clock (tests advance it instead of waiting 15 minutes). */
+  lockClock?: LockClock;
+  /** Default: the redacting file log in the data directory's logs folder. */
+  logger?: AppLogger;
+}
+
+export interface Viewer {
+  handlers: BridgeHandlers;
+  onEvent(listener: (name: BridgeEventName, payload: unknown) => void): () => void;
+  policy: PolicyLoadResult;
+  /** A launch URI, `--iss/--launch` arguments or an authorization callback from argv. */
+  handleLaunchArgs(argv: readonly string[]): Promise<void>;
+  /** The CLI: the operating-system user, with the role they declared, signs in without a browser. */
+  signInOsUser(role: string, practitioner?: string): void;
+  /** Re-encrypts the offline store under a new key (support workstations), audited as the signed-in user. */
+  rekeyOfflineStore(): Promise<void>;
+  close(): Promise<void>;
+}
