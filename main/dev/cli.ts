@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { startSandbox } from '../../sandbox';
 import type { CliEnvironment } from '../cli/environment';
 import { milliseconds } from '../cli/numeric-options';
-import { createProgram, runProgram } from '../cli/program';
+import { createProgram, productEnvironment, runProgram } from '../cli/program';
 import { runLaunch, type LaunchFlags } from '../cli/commands/launch';
 import { loadMachinePolicy } from '../services/policy';
 import { registerSandboxCommand } from './sandbox-command';
@@ -14,6 +14,9 @@ import { registerStartCommand } from './start-command';
 
 const devEnvironment: CliEnvironment = {
   async openViewer(options, flags) {
+    // The offline store's commands need no record sources: no sandbox for them.
+    if (options.recordSources === 'not-needed' && !flags.sandbox)
+      return productEnvironment.openViewer(options, flags);
     const latencyMs = milliseconds('--latency', String(flags.latency ?? '0'), { min: 0, max: 60_000 });
     // --sandbox: the sandbox even where a machine policy configures sources (its built-in defaults stand in).
     const defaults = flags.sandbox ? await loadMachinePolicy({}) : undefined;

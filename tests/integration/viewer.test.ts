@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createViewer } from '../../main/services/composition/viewer';
+import { createKeytarSecretStore } from '../../main/services/keystore/secret-store';
+import { loadMachinePolicy } from '../../main/services/policy';
 import { dispatchBridgeRequest, type BridgeCaller } from '../../main/services/bridge/dispatch';
 import type { RecordEvent, WessexRecord } from '../../common/record';
 import { startTestApp, type TestApp } from '../support/app';
@@ -174,5 +180,37 @@ describe('app services on the built-in sandbox', () => {
     await expect(invoke('preferences:update', { patch: { nhsNumber: '9994625845' } })).rejects.toMatchObject({
       code: 'invalid-argument',
     });
+  });
+});
+
+describe('a viewer for the offline store alone (the command line’s cache commands)', () => {
+  it('starts without record sources, lists offline records, and refuses to open one', async () => {
+    const policy = await loadMachinePolicy({});
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'wessex-offline-only-'));
+    const secretStore = createKeytarSecretStore(
+      `uk.nhs.wessexcarerecords.test-${randomBytes(6).toString('hex')}`,
+    );
+    const viewer = await createViewer({ dataDir, policy, secretStore, recordSources: 'not-needed' });
+    try {
+      viewer.signInOsUser('nurse');
+      const call = (channel: string, args: unknown) => dispatchBridgeRequest(viewer.handlers, channel, args);
+      await call('access:declare-reason', { reasonCode: 'direct-care', breakGlass: false });
+      expect(await call('cache:list', {})).toEqual({ ok: true, value: [] });
+      expect(await call('record:open', { nhsNumber: '9994625845', requestId: 'r1' })).toEqual({
+        ok: false,
+        error: {
+          code: 'configuration',
+          message: 'No regional record sources are configured on this computer.',
+        },
+      });
+      // Without the flag, the same unconfigured machine is a configuration problem, as the app shows it.
+      const app = await createViewer({ dataDir, policy, secretStore });
+      expect(await dispatchBridgeRequest(app.handlers, 'app:get-state', {})).toMatchObject({
+        value: { policy: { ok: false, problems: [{ key: 'sources' }] } },
+      });
+    } finally {
+      await viewer.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -31,6 +31,9 @@ function printRecords(records: CachedRecordSummary[]): void {
     );
 }
 
+/** The offline store's commands read no record source: they start none (and need none configured). */
+const OFFLINE_ONLY = { recordSources: 'not-needed' } as const;
+
 type PurgeFlags = ClinicianFlags & { nhs?: string; all?: boolean; expired?: boolean };
 
 export function registerCacheCommand(program: Command, env: CliEnvironment): void {
@@ -38,7 +41,7 @@ export function registerCacheCommand(program: Command, env: CliEnvironment): voi
 
   clinicianOptions(cache.command('list').description('List the offline records')).action(
     (flags: ClinicianFlags) =>
-      withCliSession(env, flags, {}, async (s) => printRecords(await s.invoke('cache:list', {}))),
+      withCliSession(env, flags, OFFLINE_ONLY, async (s) => printRecords(await s.invoke('cache:list', {}))),
   );
 
   clinicianOptions(
@@ -46,7 +49,7 @@ export function registerCacheCommand(program: Command, env: CliEnvironment): voi
   )
     .argument('<query...>')
     .action((query: string[], flags: ClinicianFlags) =>
-      withCliSession(env, flags, {}, async (s) =>
+      withCliSession(env, flags, OFFLINE_ONLY, async (s) =>
         printRecords(await s.invoke('cache:search', { query: query.join(' ') })),
       ),
     );
@@ -65,7 +68,7 @@ export function registerCacheCommand(program: Command, env: CliEnvironment): voi
       throw new Error(`"${flags.nhs}" is not a valid NHS number.`);
     }
     // Opening the store purges what has expired (and audits it): --expired needs nothing more.
-    return withCliSession(env, flags, {}, async (s) => {
+    return withCliSession(env, flags, OFFLINE_ONLY, async (s) => {
       if (flags.nhs !== undefined) {
         const { deleted } = await s.invoke('cache:delete', { nhsNumber: flags.nhs });
         console.log(
@@ -86,7 +89,7 @@ export function registerCacheCommand(program: Command, env: CliEnvironment): voi
       .command('rekey')
       .description('Re-encrypt the offline records under a new key (kept in the OS keystore)'),
   ).action((flags: ClinicianFlags) =>
-    withCliSession(env, flags, {}, async (s) => {
+    withCliSession(env, flags, OFFLINE_ONLY, async (s) => {
       await s.viewer.rekeyOfflineStore();
       console.log('The offline records are now encrypted under a new key.');
     }),

@@ -4,7 +4,7 @@
 // source audience, renewed a minute before expiry and after a 401, and only ever sent to their own origin.
 // Discovery and the token request are bounded JSON exchanges (a size limit counted while the answer streams,
 // a time limit); a record fetch waiting for a token also gives up at its own source deadline.
-import { importJWK, SignJWT, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { randomBytes } from 'node:crypto';
 import {
   exchangeJson,
@@ -160,6 +160,7 @@ export class BackendServicesTokenProvider implements TokenProvider {
     }
     const alg = jwk.alg ?? 'ES384';
     const nowS = Math.floor(this.now() / 1000);
+    const { SignJWT, importJWK } = await import('jose');
     const assertion = await new SignJWT({})
       .setProtectedHeader({ alg, kid: jwk.kid, typ: 'JWT' })
       .setIssuer(source.auth.clientId)

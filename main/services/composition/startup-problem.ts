@@ -45,3 +45,14 @@ export function refusingViewer(
     close: async () => undefined,
   };
 }
+
+/** A viewer opened for the offline store alone: whatever would read the record sources says why it cannot. */
+export const withoutRecordSources: Pick<BridgeHandlers, 'record:open' | 'prefetch:start' | 'document:get'> = {
+  'record:open': noSources,
+  'prefetch:start': noSources,
+  'document:get': noSources,
+};
+
+async function noSources(): Promise<never> {
+  throw new BridgeError('configuration', 'No regional record sources are configured on this computer.');
+}

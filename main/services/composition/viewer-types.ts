@@ -18,6 +18,11 @@ export interface ViewerOptions {
   secretStore?: SecretStore;
   /** Opens the SMART authorization URL in the system browser (Electron: shell.openExternal). */
   openExternal?: (url: string) => Promise<void>;
+  /**
+   * `not-needed`: this viewer only works with what is on this computer (the CLI's offline-store commands), so
+   * it starts without configured record sources, and refuses to open records. Default: required.
+   */
+  recordSources?: 'required' | 'not-needed';
   /** Where the regional sources' signing keys come from (default: the OS keystore). */
   loadPrivateKey?: PrivateKeyLoader;
   /** Synthetic patients offered on the patient picker (the development sandbox's). */

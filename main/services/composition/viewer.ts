@@ -21,7 +21,7 @@ import { readDocument } from './documents';
 import { loggingFailures } from './logging-failures';
 import { RecordAccess } from './record-access';
 import { resolveRecordSources } from './record-sources';
-import { refusingViewer } from './startup-problem';
+import { refusingViewer, withoutRecordSources } from './startup-problem';
 import { openViewerStores } from './stores';
 import type { Viewer, ViewerOptions } from './viewer-types';
 
@@ -39,7 +39,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   const loaded = options.policy ?? (await loadPolicyForThisMachine());
   if (!loaded.ok) return refusingViewer(loaded, onEvent);
   const policy = loaded.policy;
-  if (policy.sources.length === 0) {
+  if (policy.sources.length === 0 && options.recordSources !== 'not-needed') {
     const message =
       'no regional record sources are configured on this computer (the built-in sandbox is for development only)';
     return refusingViewer({ ok: false, problems: [{ key: 'sources', message }] }, onEvent);
@@ -115,6 +115,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
             logger,
           }),
           ...preferenceHandlers(stores.preferences),
+          ...(sources.length ? {} : withoutRecordSources),
         },
         audit,
       ),

@@ -1,7 +1,7 @@
 // How bytes move: one request out, status + headers + a streamed body back. Production uses an undici Pool
 // per client (its own connections, so sources on one host never queue behind each other); tests and the
 // launch may hand in a fetch instead (to watch or tamper with requests). Redirects are never followed here.
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 
 export interface TransportRequest {
   url: URL;
@@ -36,10 +36,14 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 const DISCARD_LIMIT = 64 * 1024;
 
 export function poolTransport(origin: string, connections: number): PooledTransport {
-  const pool = new Pool(origin, { connections });
+  // undici is loaded, and the pool made, by the first request: a command that sends none never pays for them.
+  let pool: Promise<Pool> | undefined;
+  const open = () => (pool ??= import('undici').then(({ Pool }) => new Pool(origin, { connections })));
   return {
     send: async (request) => {
-      const response = await pool.request({
+      const response = await (
+        await open()
+      ).request({
         path: `${request.url.pathname}${request.url.search}`,
         method: request.method,
         headers: request.headers,
@@ -53,7 +57,9 @@ export function poolTransport(origin: string, connections: number): PooledTransp
         discard: () => void response.body.dump({ limit: DISCARD_LIMIT }).catch(() => undefined),
       };
     },
-    close: () => pool.destroy().catch(() => undefined),
+    close: async () => {
+      if (pool) await (await pool).destroy().catch(() => undefined);
+    },
   };
 }
 

@@ -3,11 +3,17 @@
 // it does well: building the authorization request (noRedirect, pkceMode 'required', our stateKey and a
 // fresh per-launch storage) and the token request body (incl. the PKCE code_verifier). The checks it gets
 // wrong or leaves out are done around it (see the comment block in ./index.ts).
-import { base64url } from 'jose';
-import { authorize, buildTokenRequest } from 'fhirclient/lib/smart';
-import * as security from 'fhirclient/lib/security/server';
 import type { fhirclient } from 'fhirclient/lib/types';
 import { LaunchError } from './errors';
+
+/** fhirclient is loaded on first use: starting the app or a CLI command that never signs in need not pay for it. */
+async function loadFhirclient() {
+  const [smart, security] = await Promise.all([
+    import('fhirclient/lib/smart.js'),
+    import('fhirclient/lib/security/server.js'),
+  ]);
+  return { smart, security: security as unknown as fhirclient.Adapter['security'] };
+}
 
 class MemoryStorage implements fhirclient.Storage {
   private readonly data = new Map<string, unknown>();
@@ -22,10 +28,12 @@ class MemoryStorage implements fhirclient.Storage {
 /** Just enough of fhirclient's Adapter for authorize()/buildTokenRequest() without an HTTP request/response. */
 class InMemoryAdapter implements fhirclient.Adapter {
   readonly options = {};
-  readonly security = security as unknown as fhirclient.Adapter['security'];
   private readonly storage = new MemoryStorage();
 
-  constructor(private readonly currentUrl: string) {}
+  constructor(
+    private readonly currentUrl: string,
+    readonly security: fhirclient.Adapter['security'],
+  ) {}
   getUrl = (): URL => new URL(this.currentUrl);
   redirect = (): void => {
     throw new Error('fhirclient tried to redirect; noRedirect must be set');
@@ -34,8 +42,8 @@ class InMemoryAdapter implements fhirclient.Adapter {
   relative = (path: string): string => new URL(path, this.currentUrl).href;
   btoa = (str: string): string => Buffer.from(str).toString('base64');
   atob = (str: string): string => Buffer.from(str, 'base64').toString('ascii');
-  base64urlencode = (input: string | Uint8Array): string => base64url.encode(input);
-  base64urldecode = (input: string): string => Buffer.from(base64url.decode(input)).toString();
+  base64urlencode = (input: string | Uint8Array): string => Buffer.from(input).toString('base64url');
+  base64urldecode = (input: string): string => Buffer.from(input, 'base64url').toString();
   getAbortController = (): typeof AbortController => AbortController;
   getSmartApi = (): fhirclient.SMART => {
     throw new Error('not used');
@@ -59,8 +67,9 @@ export async function buildAuthorizationRequest(params: {
   /** Extra authorize parameters a server understands (e.g. the sandbox's standalone patient/user hints). */
   extra?: Record<string, string>;
 }): Promise<AuthorizationRequest> {
-  const env = new InMemoryAdapter(params.redirectUri);
-  const url = await authorize(env, {
+  const { smart, security } = await loadFhirclient();
+  const env = new InMemoryAdapter(params.redirectUri, security);
+  const url = await smart.authorize(env, {
     iss: params.iss,
     launch: params.launch,
     clientId: params.clientId,
@@ -98,8 +107,12 @@ export async function buildCodeExchange(
   code: string,
 ): Promise<RequestInit> {
   // fhirclient concatenates `code=${code}` unencoded; an encoded code cannot smuggle extra form fields.
-  return buildTokenRequest(new InMemoryAdapter(clientState.redirectUri ?? 'http://127.0.0.1/'), {
-    code: encodeURIComponent(code),
-    state: clientState,
-  });
+  const { smart, security } = await loadFhirclient();
+  return smart.buildTokenRequest(
+    new InMemoryAdapter(clientState.redirectUri ?? 'http://127.0.0.1/', security),
+    {
+      code: encodeURIComponent(code),
+      state: clientState,
+    },
+  );
 }

@@ -1,6 +1,6 @@
 // The OpenID Connect id_token: signature checked against the server's JWKS, issuer, audience (our client
 // id) and expiry, before its fhirUser (who is signed in) is believed.
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { JSONWebKeySet, JWTPayload } from 'jose';
 import type { Transport } from '../http';
 import { LaunchError } from './errors';
 import { requestJson } from './http';
@@ -40,6 +40,7 @@ export async function verifyIdToken(
     throw new LaunchError('id-token-invalid', "The EPR server's signing keys are not a valid key set.");
   }
   try {
+    const { jwtVerify, createLocalJWKSet } = await import('jose');
     const { payload } = await jwtVerify(idToken, createLocalJWKSet(jwks as unknown as JSONWebKeySet), {
       issuer: expected.issuer,
       audience: expected.clientId,
