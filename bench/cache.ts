@@ -1,7 +1,9 @@
-// `npm run bench:cache`: a 20,000-resource record (the sandbox's large patient, fetched by the real engine and
-// governed) written to and read back from the offline cache, encrypted (ChaCha20-Poly1305, raw 256-bit key)
-// vs plain — the same library (better-sqlite3-multiple-ciphers) with no key, i.e. plain SQLite through the
-// better-sqlite3 API — side by side in one run; plus offline open of that record to the summary model.
+// `npm run bench:cache`: a 20,000-resource two-source snapshot (the sandbox's large patient, fetched by the real
+// engine and put through patient-level governance, as the record reader does before saving) written to and
+// read back from the offline cache, encrypted (ChaCha20-Poly1305, raw 256-bit key) vs plain — the same
+// library (better-sqlite3-multiple-ciphers) with no key, i.e. plain SQLite through the better-sqlite3 API —
+// side by side in one run; plus the offline open of that record as the app does it (RecordReader.openOffline)
+// to the summary model, and the merge (buildRecord) on its own.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,23 +11,29 @@ import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { buildSummary } from '../common/summary';
-import type { WessexRecord } from '../common/record';
 import { noTokens } from '../main/services/auth/token-provider';
 import { cacheMigrations } from '../main/services/cache/migrations';
 import { openEncryptedDatabase, type EncryptedDatabase } from '../main/services/cache/encrypted-database';
 import { createSecretStoreKeyVault } from '../main/services/cache/key-vault';
 import { OfflineCache } from '../main/services/cache/offline-cache';
 import type { SecretStore } from '../main/services/keystore/secret-store';
-import { loadSensitiveCodes } from '../main/services/governance';
-import { RecordOpener } from '../main/services/offline';
-import { createGovernedLiveFetch } from '../main/services/offline/governed-fetch';
+import { governSnapshot, loadSensitiveCodes, type GovernOptions } from '../main/services/governance';
+import { RecordReader, type ReadRequest } from '../main/services/offline';
+import {
+  buildRecord,
+  fetchSnapshot,
+  type EngineSource,
+  type RecordIdentity,
+  type RecordSnapshot,
+} from '../main/services/record';
+import { canonicalOrder } from '../main/services/record/snapshot';
 import { startSandbox } from '../sandbox';
 import { metric, ratio, reportBench } from './lib/results';
-import { syntheticRecord } from './lib/synthetic-record';
+import { resourceCount, SYNTHETIC_SOURCES, syntheticSnapshot } from './lib/synthetic-snapshot';
 
 const ITERATIONS = 7;
-const TARGET_ITEMS = 20_000;
-/** What the summary screen reads first; older results load when the results history is opened. */
+const TARGET_RESOURCES = 20_000;
+/** What a first paint of the summary could read: older results load when the results history is opened. */
 const RECENT_RESULTS = 1_000;
 
 /** The key vault is not what is measured; an in-memory store keeps the bench runnable without a keyring. */
@@ -52,36 +60,65 @@ function plainDatabase(file: string): EncryptedDatabase {
   return { db, recovered: undefined, close: () => db.close() } as unknown as EncryptedDatabase;
 }
 
-async function largeRecord(notes: string[]): Promise<WessexRecord> {
-  const sandbox = await startSandbox({ includeLargePatient: true, requireAuth: false });
+interface BenchPatient {
+  snapshot: RecordSnapshot;
+  identity: RecordIdentity;
+  sources: EngineSource[];
+}
+
+const governance: GovernOptions = {
+  access: 'everything',
+  sensitive: loadSensitiveCodes(),
+  breakGlass: false,
+  breakGlassOverridesDissent: false,
+};
+
+/** The sandbox's large patient as the reader would save it, else a synthetic snapshot of the same size. */
+async function largeSnapshot(notes: string[]): Promise<BenchPatient> {
+  let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
   try {
+    sandbox = await startSandbox({ includeLargePatient: true, requireAuth: false });
     const large = sandbox.patient('large');
-    const fetchLive = createGovernedLiveFetch({
-      sources: [
-        { id: 'dcr', name: 'DCR', fhirBase: sandbox.urls.dcr },
-        { id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie },
-      ],
+    const sources: EngineSource[] = [
+      { id: 'dcr', name: 'DCR', fhirBase: sandbox.urls.dcr },
+      { id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie },
+    ];
+    const identity: RecordIdentity = {
+      nhsNumber: large.nhsNumber,
+      mayQueryRegionalSources: true,
+      eprPatient: large.epr,
+    };
+    const live = await fetchSnapshot({
+      requestId: 'bench-cache',
+      identity,
+      sources,
       tokens: noTokens,
-      identity: () => ({ eprPatient: large.epr }),
-      governance: {
-        access: 'everything',
-        sensitive: loadSensitiveCodes(),
-        breakGlassOverridesDissent: false,
-      },
-      engine: { deadlineMs: 120_000 },
+      options: { deadlineMs: 120_000 },
     });
-    const record = await fetchLive(large.nhsNumber, {});
+    const snapshot = governSnapshot(live, governance);
+    const failed = snapshot.sources.filter((s) => s.status.state !== 'complete');
+    if (failed.length || resourceCount(snapshot) < TARGET_RESOURCES / 2) {
+      throw new Error(
+        `${resourceCount(snapshot)} resources; ${failed.map((s) => `${s.status.name} ${s.status.state}`).join(', ') || 'all complete'}`,
+      );
+    }
     notes.push(
-      `record: sandbox large patient via the engine + governance, ${record.items.length} merged items`,
+      `snapshot: sandbox large patient via the engine (fetchSnapshot) + patient-level governance, ` +
+        `${resourceCount(snapshot)} resources over ${snapshot.sources.length} sources`,
     );
-    return record;
+    return { snapshot, identity, sources };
   } catch (error) {
     notes.push(
-      `sandbox large patient unavailable (${error instanceof Error ? error.message : error}); synthetic record`,
+      `sandbox large patient unavailable (${error instanceof Error ? error.message : error}); synthetic snapshot`,
     );
-    return syntheticRecord({ items: TARGET_ITEMS });
+    const snapshot = syntheticSnapshot({ resources: TARGET_RESOURCES });
+    return {
+      snapshot,
+      identity: { nhsNumber: snapshot.nhsNumber, mayQueryRegionalSources: true },
+      sources: SYNTHETIC_SOURCES.map((s) => ({ id: s.id, name: s.name, fhirBase: s.baseUrl })),
+    };
   } finally {
-    await sandbox.close();
+    await sandbox?.close();
   }
 }
 
@@ -90,17 +127,27 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
+async function time(fn: () => Promise<unknown> | unknown): Promise<number> {
   const start = performance.now();
   await fn();
   return performance.now() - start;
 }
 
+/** The store keeps no row order: compare each source's resources in canonical order, as plain JSON. */
+function comparable(snapshot: RecordSnapshot | undefined): unknown {
+  if (!snapshot) return undefined;
+  const sorted = {
+    ...snapshot,
+    sources: snapshot.sources.map((s) => ({ ...s, resources: canonicalOrder(s.resources) })),
+  };
+  return JSON.parse(JSON.stringify(sorted)) as unknown;
+}
+
 async function main(): Promise<void> {
   const notes: string[] = [];
-  const record = await largeRecord(notes);
-  const nhs = record.patient.nhsNumber!;
-  const bytes = Buffer.byteLength(JSON.stringify(record));
+  const { snapshot, identity, sources } = await largeSnapshot(notes);
+  const nhs = snapshot.nhsNumber;
+  const bytes = Buffer.byteLength(JSON.stringify(snapshot));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wessex-bench-cache-'));
   const retention = { retentionHours: 72, pinnedRetentionHours: 168 };
   try {
@@ -112,70 +159,85 @@ async function main(): Promise<void> {
     });
     const encrypted = new OfflineCache(encryptedDb, retention);
     const plain = new OfflineCache(plainDatabase(path.join(dir, 'plain.db')), retention);
-    const never = async (): Promise<WessexRecord> => {
-      throw new Error('offline');
-    };
-    const opener = new RecordOpener({ cache: encrypted, fetchLive: never });
+    // The reader as RecordAccess builds it (sources, tokens, cache); offline opens never reach the sources.
+    const reader = new RecordReader({ sources, tokens: noTokens, cache: encrypted });
+    const request: ReadRequest = { requestId: 'bench-offline', identity, governance };
 
-    const samples = { encWrite: [] as number[], plainWrite: [] as number[], encRead: [] as number[] };
-    const more = {
+    const samples = {
+      encWrite: [] as number[],
+      plainWrite: [] as number[],
+      encRead: [] as number[],
       plainRead: [] as number[],
       offlineOpen: [] as number[],
-      offlineFirstPaint: [] as number[],
+      offlineRecent: [] as number[],
+      build: [] as number[],
     };
+    let items = 0;
     for (let i = 0; i <= ITERATIONS; i++) {
       const keep = i > 0; // the first round warms up both
-      const ew = await time(() => encrypted.saveRecord(record));
-      const pw = await time(() => plain.saveRecord(record));
-      const er = await time(() => encrypted.loadRecord(nhs));
-      const pr = await time(() => plain.loadRecord(nhs));
+      const ew = await time(() => encrypted.saveSnapshot(snapshot));
+      const pw = await time(() => plain.saveSnapshot(snapshot));
+      let loaded: RecordSnapshot | undefined;
+      const er = await time(async () => {
+        loaded = await encrypted.loadSnapshot(nhs);
+      });
+      const pr = await time(() => plain.loadSnapshot(nhs));
+      const br = await time(() => {
+        items = buildRecord(loaded!, { identity }).items.length;
+      });
+      // As the app opens a saved record (RecordAccess → RecordReader.openOffline(read), no load options).
       const oo = await time(async () => {
-        const opened = await opener.openOffline(nhs, { recentResults: RECENT_RESULTS });
+        const opened = await reader.openOffline(request);
         buildSummary(opened!.record, new Date());
       });
-      const fp = await time(async () => {
-        const opened = await opener.openOffline(nhs);
+      const or = await time(async () => {
+        const opened = await reader.openOffline(request, { recentResults: RECENT_RESULTS });
         buildSummary(opened!.record, new Date());
       });
       if (!keep) continue;
       samples.encWrite.push(ew);
       samples.plainWrite.push(pw);
       samples.encRead.push(er);
-      more.plainRead.push(pr);
-      more.offlineOpen.push(oo);
-      more.offlineFirstPaint.push(fp);
+      samples.plainRead.push(pr);
+      samples.build.push(br);
+      samples.offlineOpen.push(oo);
+      samples.offlineRecent.push(or);
     }
-    const loaded = await encrypted.loadRecord(nhs);
-    const plainJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
-    if (!isDeepStrictEqual(plainJson(loaded), plainJson(record))) {
-      throw new Error('The record read back differs from the record written.');
+    for (const [name, store] of [
+      ['encrypted', encrypted],
+      ['plain', plain],
+    ] as const) {
+      if (!isDeepStrictEqual(comparable(await store.loadSnapshot(nhs)), comparable(snapshot))) {
+        throw new Error(`The snapshot read back from the ${name} store differs from the snapshot written.`);
+      }
     }
     encrypted.close();
     plain.close();
-    const m = {
-      encWrite: median(samples.encWrite),
-      plainWrite: median(samples.plainWrite),
-      encRead: median(samples.encRead),
-      plainRead: median(more.plainRead),
-      offlineOpen: median(more.offlineOpen),
-      offlineFirstPaint: median(more.offlineFirstPaint),
-    };
+    const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<
+      keyof typeof samples,
+      number
+    >;
     notes.push(
       `plain baseline: better-sqlite3-multiple-ciphers without a key (plain SQLite, same better-sqlite3 API and store code)`,
       `medians of ${ITERATIONS} runs after one warm-up, encrypted and plain alternating`,
-      `offline open = meta + every non-results item + the newest ${RECENT_RESULTS} results from the encrypted cache, as-of banner, buildSummary (results rows and trends included)`,
-      'offline open, whole history = the same reading all items (what the full results history view costs)',
+      'read = loadSnapshot of every resource; buildRecord = the merge of the loaded snapshot into the record, alone',
+      'offline open = what the app does (RecordReader.openOffline with no load options): meta + every resource from ' +
+        'the encrypted cache, saved-copy labels, buildRecord, user-level governance, as-of banner, then buildSummary',
+      `offline open, newest ${RECENT_RESULTS} results = the same with { recentResults: ${RECENT_RESULTS} } ` +
+        '(supported by the reader; the app does not ask for it)',
     );
     reportBench('cache', {
       metrics: {
-        items: metric(record.items.length, 'items'),
-        'record JSON size': metric(bytes / 1_048_576, 'MiB'),
+        resources: metric(resourceCount(snapshot), 'resources'),
+        'merged items': metric(items, 'items'),
+        'snapshot JSON size': metric(bytes / 1_048_576, 'MiB'),
         'write encrypted': metric(m.encWrite, 'ms'),
         'write plain': metric(m.plainWrite, 'ms'),
         'read encrypted': metric(m.encRead, 'ms'),
         'read plain': metric(m.plainRead, 'ms'),
+        buildRecord: metric(m.build, 'ms'),
         'offline open to summary model': metric(m.offlineOpen, 'ms'),
-        'offline open, whole history, to summary model': metric(m.offlineFirstPaint, 'ms'),
+        [`offline open, newest ${RECENT_RESULTS} results, to summary model`]: metric(m.offlineRecent, 'ms'),
         'write encrypted / plain': metric(m.encWrite / m.plainWrite, '× (no target)'),
         'encrypted file size': metric(fs.statSync(path.join(dir, 'encrypted.db')).size / 1_048_576, 'MiB'),
       },

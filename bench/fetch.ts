@@ -49,7 +49,7 @@ async function engineRun(sandbox: RunningSandbox, pageSize: number): Promise<Eng
     tokens: noTokens,
     options: { pageSize, onRequest: () => requests++, deadlineMs: 300_000 },
     onEvent: (event) => {
-      if (event.type !== 'section' || !event.allSourcesAnswered) return;
+      if (event.type !== 'section' || event.completeness.state !== 'complete') return;
       answered.add(event.section);
       if (Number.isNaN(criticalMs) && CRITICAL_SECTIONS.every((s) => answered.has(s))) {
         criticalMs = performance.now() - started;

@@ -20,6 +20,13 @@ export interface SourceStatus {
   resourceCount: number;
   /** Pages skipped because of the page cap, resource types that could not be read, etc. */
   warnings: string[];
+  /**
+   * The entries shown from this source are a saved copy from this instant: the source failed just now (its
+   * state says why) or the whole record was opened offline. Never shown as "answered".
+   */
+  savedCopy?: { asOf: string };
+  /** Resource types this source did not return in full (a partial source); undefined: all or nothing. */
+  incompleteTypes?: string[];
 }
 
 /** Where one contributing copy of an item came from. */
@@ -30,6 +37,8 @@ export interface Provenance {
   resourceType: string;
   resourceId: string;
   lastUpdated?: string;
+  /** This copy comes from a saved copy of the source as of this instant (the source did not answer now). */
+  savedCopy?: { asOf: string };
 }
 
 /** Sections in urgent-care order (ARCHITECTURE.md, "Clinical priority"). */
@@ -132,7 +141,73 @@ export interface PatientSummary {
   sex?: string;
   address?: string;
   registeredGp?: string;
+  /** The patient has died (date when the source gives one). */
+  deceased?: { date?: string };
 }
+
+/**
+ * A regional source whose patient does not agree with the others (or with the EPR) on name, date of birth or
+ * sex: its entries are kept apart, labelled, never merged into the record until the clinician decides.
+ */
+export interface HeldApartRecord {
+  sourceId: string;
+  sourceName: string;
+  /** Who that source says the patient is. */
+  patient: PatientSummary;
+  /** What disagrees, in plain words ("date of birth 1987-03-02, not 1956-11-20"). */
+  differences: string[];
+  items: RecordItem[];
+}
+
+/** The clinician's decision on a held-apart source (audited). */
+export interface IdentityDecision {
+  sourceId: string;
+  decision: 'same-person' | 'different-person';
+  decidedBy: string;
+  at: string;
+}
+
+/** An unverified NHS number the clinician confirmed against the regional match (audited, shown on the record). */
+export interface IdentityConfirmation {
+  confirmedBy: string;
+  at: string;
+  /** The demographics the clinician checked. */
+  familyName: string;
+  birthDate: string;
+}
+
+/**
+ * Whether a section can be trusted to be whole:
+ * - complete: every source that could hold it answered completely ("None recorded" may be said);
+ * - incomplete: a source failed, timed out or answered in part (`gaps` says which and why);
+ * - loading: a source has not answered yet (progress only; never in a finished record);
+ * - withheld: policy, dissent or role keeps it from this user (`reason`);
+ * - not-requested: the sources were not asked (identity not safe to search, for example; `reason`).
+ */
+export type CompletenessState = 'complete' | 'incomplete' | 'loading' | 'withheld' | 'not-requested';
+
+export interface SectionGap {
+  sourceId: string;
+  sourceName: string;
+  /** "CHIE could not be checked: no response in 30 s". */
+  reason: string;
+  /** The source has not answered yet (it may still). */
+  loading?: boolean;
+  /** …and the urgent-care deadline has passed: the section is shown as incomplete while it keeps trying. */
+  overdue?: boolean;
+  /** Its entries shown in this section come from a saved copy as of this instant. */
+  savedCopyAsOf?: string;
+}
+
+export interface SectionCompleteness {
+  state: CompletenessState;
+  gaps: SectionGap[];
+  reason?: string;
+  /** The whole section comes from a saved copy as of this instant (offline). */
+  savedCopyAsOf?: string;
+}
+
+export type RecordCompleteness = Record<SectionId, SectionCompleteness>;
 
 /** What governance withheld (counts only: never what). */
 export interface WithheldSummary {
@@ -140,7 +215,7 @@ export interface WithheldSummary {
   reasons: string[];
 }
 
-/** What the governance step did, so the UI can explain it (issue 7). Set by governRecord. */
+/** What the governance step did, so the UI can explain it (issue 7). Set by governForUser, the last step of every read. */
 export interface GovernanceSummary {
   access: 'everything' | 'urgent-care-and-documents' | 'demographics-only';
   /** Sections this user's role may not see: the UI says "not available for your role". */
@@ -171,6 +246,14 @@ export interface WessexRecord {
   offline?: { asOf: string };
   /** Set by the governance step (role access, break-glass, dissent override). */
   governance?: GovernanceSummary;
+  /** Per section: may an empty section be called "none recorded", and if not, why not. */
+  completeness: RecordCompleteness;
+  /** Sources whose patient did not agree with the others: shown apart, never merged. */
+  heldApart: HeldApartRecord[];
+  /** Decisions the clinician took on held-apart sources in this session. */
+  identityDecisions?: IdentityDecision[];
+  /** Set when the clinician confirmed an unverified NHS number before regional records were searched. */
+  identityConfirmation?: IdentityConfirmation;
 }
 
 /** Progress events the engine emits while assembling a record (progressive paint). */
@@ -182,9 +265,11 @@ export type RecordEvent =
       section: SectionId;
       /** The section's merged items so far: replaces any earlier event for the same section. */
       items: RecordItem[];
-      /** True once every source has answered (or failed) for this section: it will not change before 'record'. */
-      allSourcesAnswered?: boolean;
+      /** What is still loading or missing: the section says "None recorded" only when this is complete. */
+      completeness: SectionCompleteness;
     }
+  /** Who the record is for, as soon as it is known (the launch context first, then the sources' agreed patient). */
+  | { type: 'patient'; requestId: string; patient: PatientSummary }
   | { type: 'record'; requestId: string; record: WessexRecord }
   | { type: 'error'; requestId: string; message: string };
 
@@ -201,7 +286,14 @@ export function emptyRecord(patient: PatientSummary = { name: '', verification: 
     dissent: false,
     assembledAt: '',
     ungrantedScopes: [],
+    completeness: uniformCompleteness({ state: 'loading', gaps: [] }),
+    heldApart: [],
   };
+}
+
+/** The same completeness for every section. */
+export function uniformCompleteness(value: SectionCompleteness): RecordCompleteness {
+  return Object.fromEntries(SECTION_ORDER.map((s) => [s, value])) as RecordCompleteness;
 }
 
 /**

@@ -23,7 +23,32 @@ export const bridgeRequestSchemas = {
   'app:get-state': z.object({}).strict(),
   /** Open (fetch live, or from cache when offline) a patient's Wessex record; progress arrives as `record:event`. */
   'record:open': z
-    .object({ nhsNumber: validNhsNumber, requestId, preferOffline: z.boolean().optional() })
+    .object({
+      nhsNumber: validNhsNumber,
+      requestId,
+      preferOffline: z.boolean().optional(),
+      /** Only the saved copy on this computer; the sources are not asked (an error if there is none). */
+      offlineOnly: z.boolean().optional(),
+    })
+    .strict(),
+  /**
+   * The clinician checked the patient's surname and date of birth, so an unverified NHS number may be used to
+   * search regional records (audited; the record says it was confirmed). Then open the record again.
+   */
+  'record:confirm-identity': z
+    .object({
+      nhsNumber: validNhsNumber,
+      familyName: z.string().trim().min(1).max(100),
+      birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date of birth as YYYY-MM-DD'),
+    })
+    .strict(),
+  /** The clinician's decision on a source held apart because its patient may be someone else (audited). */
+  'record:decide-identity': z
+    .object({
+      nhsNumber: validNhsNumber,
+      sourceId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+      decision: z.enum(['same-person', 'different-person']),
+    })
     .strict(),
   /** Offline search over cached records (NHS number, name, date of birth). */
   'cache:search': z.object({ query: z.string().trim().min(1).max(100) }).strict(),
@@ -138,6 +163,8 @@ export interface DocumentContent {
 export interface BridgeResults {
   'app:get-state': AppState;
   'record:open': WessexRecord;
+  'record:confirm-identity': { confirmed: true };
+  'record:decide-identity': { decided: true };
   'cache:search': CachedRecordSummary[];
   'cache:list': CachedRecordSummary[];
   'cache:delete': { deleted: boolean };

@@ -3,12 +3,15 @@
  * (when available) the sandbox EPR, all on loopback, seeded with deterministic synthetic patients.
  *
  * Interfaces other code relies on (keep these names):
- * - `startSandbox({ latencyMs?, includeLargePatient?, host?, requireAuth? })` → `RunningSandbox`
+ * - `startSandbox({ latencyMs?, includeLargePatient?, host?, requireAuth?, faults? })` → `RunningSandbox`;
+ *   `faults` (e.g. `{ chie: { mode: 'down' } }`, or `parseFaultSpecs(['chie=slow:20000'])`) are in place
+ *   before it resolves.
  * - `RunningSandbox.urls.{dcr, chie, locator, audit, epr?}`: FHIR bases (dcr/chie end in /fhir; locator
  *   `.../record-locator/FHIR/R4`; audit `.../audit`, PUT/POST `{audit}/AuditEvent`). `epr` is absent while the
  *   sandbox EPR is unavailable (see `notes`).
  * - `RunningSandbox.patients` (SandboxPatient[]; `patient(key)` throws on unknown keys). Keys: 'cross-border',
- *   'frail', 'dissent', 'sensitive', 'not-traced', 'large' (only with includeLargePatient), 'synthea-1..3'.
+ *   'frail', 'dissent', 'sensitive', 'not-traced', 'mixed-identity', 'deceased', 'large' (only with
+ *   includeLargePatient), 'synthea-1..3'.
  * - `RunningSandbox.servers.<dcr|chie|locator|audit|elsewhere>`: `.setFault(mode | undefined, opts?)` (await it
  *   for 'down'), `.setLatency(ms)`, `.requests` (method, url, authorization present?, at, status, fault),
  *   `.clearRequests()`. dcr/chie add `updateResource`, `deleteResource`, `readResource`, `setTokenVerifier`;
@@ -27,6 +30,7 @@ import { startElsewhere } from './elsewhere';
 import { startSandboxEpr, type SandboxEpr } from './epr';
 import type { LoopbackServer } from './http/loopback-server';
 import { LocatorServer } from './locator/server';
+import { FAULT_TARGETS, type SandboxFaults } from './fault-spec';
 import { BASE_PLACEHOLDER } from './patients/documents';
 import { generateSandboxPatients, type SandboxPatient } from './patients';
 import { sandboxCaseload, type SandboxCaseload } from './patients/caseload';
@@ -37,6 +41,15 @@ import type { RegionalServer } from './regional/server';
 export type { SandboxPatient } from './patients';
 export type { SandboxCaseload } from './patients/caseload';
 export { FAULT_MODES, type FaultMode, type FaultOptions } from './http/faults';
+export {
+  FAULT_SPEC_SYNTAX,
+  FAULT_TARGETS,
+  parseFaultSpec,
+  parseFaultSpecs,
+  type FaultSetting,
+  type FaultTarget,
+  type SandboxFaults,
+} from './fault-spec';
 export type { RequestLogEntry } from './http/loopback-server';
 
 export interface SandboxOptions {
@@ -50,6 +63,8 @@ export interface SandboxOptions {
   requireAuth?: boolean;
   /** Folder holding synthea/ (default ../shared/fixtures from the repository root). */
   fixturesDir?: string;
+  /** Faults in place from the start, per server (e.g. `{ chie: { mode: 'down' } }`: CHIE refuses connections). */
+  faults?: SandboxFaults;
 }
 
 export interface SandboxUrls {
@@ -135,6 +150,16 @@ async function tryStartEpr(
   }
 }
 
+/** Sets each requested fault ('down' closes the listener, so it is awaited before the sandbox is handed out). */
+async function applyFaults(servers: SandboxServers, faults: SandboxFaults = {}): Promise<void> {
+  await Promise.all(
+    FAULT_TARGETS.map(async (target) => {
+      const fault = faults[target];
+      if (fault) await servers[target].setFault(fault.mode, fault.options);
+    }),
+  );
+}
+
 async function loadRegionalServer(): Promise<typeof RegionalServerModule> {
   await import('./fhir/websocket-shim');
   return import('./regional/server');
@@ -186,6 +211,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       chie.store.seed(patients.flatMap((p) => p.chie)),
     ]);
     locator.load(patients.flatMap((p) => p.locator));
+    await applyFaults(servers, options.faults);
     if (epr && options.requireAuth !== false) {
       for (const server of [dcr, chie]) {
         epr.allowAudience(server.baseUrl);

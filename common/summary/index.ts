@@ -4,3 +4,4 @@ export * from './medications';
 export * from './observations';
 export * from './clinical-sections';
 export * from './summary-model';
+export * from './completeness';

@@ -53,7 +53,8 @@ function lastIssued(resource: MedicationRequest | MedicationStatement): string |
   return undefined;
 }
 
-function isCurrent(item: RecordItem): boolean {
+/** Not stopped, completed, cancelled or entered in error (a plan counts only when active). */
+export function isCurrentMedication(item: RecordItem): boolean {
   const resource = item.resource as MedicationRequest | MedicationStatement;
   const status = (resource.status ?? item.status ?? '').toLowerCase().replace(/\s+/g, '-');
   if (PAST_STATUSES.has(status)) return false;
@@ -80,7 +81,7 @@ export function medicationEntry(item: RecordItem): MedicationEntry {
     name: item.display,
     dosage: isMedicationResource ? dosageText(resource) : undefined,
     kind: isMedicationResource ? prescriptionKind(resource) : 'not stated',
-    current: isCurrent(item),
+    current: isCurrentMedication(item),
     lastIssued: isMedicationResource ? (lastIssued(resource) ?? item.date) : item.date,
     sources: sourceNames(item),
   };

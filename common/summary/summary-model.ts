@@ -22,6 +22,7 @@ import {
   type AllergySummary,
   type ContactEntry,
 } from './clinical-sections';
+import { savedCopyText } from './completeness';
 import { ageFrom, ageOfRecord, formatDate } from './dates';
 import { splitMedications, type MedicationEntry } from './medications';
 import { resultRows, trendSeries, type ResultRow, type TrendSeries } from './observations';
@@ -55,6 +56,8 @@ export interface BannerModel {
   sex?: string;
   address?: string;
   registeredGp?: string;
+  /** "Died 3 October 2025 (aged 88)" or "Died (date not recorded)"; the current age is then not given. */
+  died?: string;
   warnings: IdentityWarning[];
 }
 
@@ -67,17 +70,30 @@ const VERIFICATION_LABELS: Record<NhsNumberVerification, string> = {
 };
 
 export function bannerModel(
-  record: Pick<WessexRecord, 'patient' | 'identityWarnings'>,
+  record: Pick<WessexRecord, 'patient' | 'identityWarnings' | 'identityConfirmation'>,
   now: Date,
 ): BannerModel {
   const p = record.patient;
   const warnings = [...record.identityWarnings];
   if (p.verification !== 'verified' && !warnings.some((w) => w.kind === 'unverified-nhs-number')) {
+    const status = `NHS number status: ${p.verificationDisplay ?? VERIFICATION_LABELS[p.verification]}.`;
     warnings.push({
       kind: 'unverified-nhs-number',
-      message: `NHS number status: ${p.verificationDisplay ?? VERIFICATION_LABELS[p.verification]}. Confirm the patient's identity before relying on this record.`,
+      message: record.identityConfirmation
+        ? `${status} The patient's surname and date of birth were checked instead.`
+        : `${status} Confirm the patient's identity before relying on this record.`,
     });
   }
+  const deathDate = p.deceased?.date;
+  const ageAtDeath =
+    p.deceased && deathDate
+      ? ageFrom(p.birthDate, new Date(`${deathDate.slice(0, 10)}T12:00:00Z`))
+      : undefined;
+  const died = p.deceased
+    ? deathDate
+      ? `Died ${formatDate(deathDate)}${ageAtDeath ? ` (aged ${ageAtDeath})` : ''}`
+      : 'Died (date not recorded)'
+    : undefined;
   return {
     name: p.name || 'Name not recorded',
     nhsNumber: p.nhsNumber ? formatNhsNumber(p.nhsNumber) : undefined,
@@ -85,10 +101,11 @@ export function bannerModel(
     verificationLabel: p.verificationDisplay ?? VERIFICATION_LABELS[p.verification],
     verified: p.verification === 'verified',
     birthDate: p.birthDate ? formatDate(p.birthDate) : undefined,
-    age: ageFrom(p.birthDate, now),
+    age: p.deceased ? undefined : ageFrom(p.birthDate, now),
     sex: p.sex ? p.sex.charAt(0).toUpperCase() + p.sex.slice(1) : undefined,
     address: p.address,
     registeredGp: p.registeredGp,
+    ...(died ? { died } : {}),
     warnings,
   };
 }
@@ -103,6 +120,8 @@ export interface SourceLine {
   resourceCount: number;
   warnings: string[];
   problem: boolean;
+  /** "saved copy, 09:14 today": what is shown from this source is a saved copy (never "Answered"). */
+  savedCopy?: string;
 }
 
 const STATE_LABELS: Record<SourceStatus['state'], string> = {
@@ -113,19 +132,24 @@ const STATE_LABELS: Record<SourceStatus['state'], string> = {
   'not-reached': 'Not contacted',
 };
 
-export function sourceLines(sources: SourceStatus[]): SourceLine[] {
-  return sources.map((s) => ({
-    id: s.id,
-    name: s.name,
-    state: s.state,
-    stateLabel: STATE_LABELS[s.state],
-    message: s.message,
-    fetchedAt: s.fetchedAt,
-    resourceCount: s.resourceCount,
-    warnings: s.warnings,
-    problem:
-      s.state === 'failed' || s.state === 'partial' || s.state === 'not-reached' || s.warnings.length > 0,
-  }));
+/** One line per source; a source shown from a saved copy is labelled so ("Saved copy, 09:14 today"). */
+export function sourceLines(sources: SourceStatus[], now: Date = new Date()): SourceLine[] {
+  return sources.map((s) => {
+    const savedCopy = s.savedCopy ? savedCopyText(s.savedCopy.asOf, now) : undefined;
+    return {
+      id: s.id,
+      name: s.name,
+      state: s.state,
+      stateLabel: savedCopy ? savedCopy.charAt(0).toUpperCase() + savedCopy.slice(1) : STATE_LABELS[s.state],
+      ...(savedCopy ? { savedCopy } : {}),
+      message: s.message,
+      fetchedAt: s.fetchedAt,
+      resourceCount: s.resourceCount,
+      warnings: s.warnings,
+      problem:
+        s.state === 'failed' || s.state === 'partial' || s.state === 'not-reached' || s.warnings.length > 0,
+    };
+  });
 }
 
 export interface Notices {
@@ -144,7 +168,7 @@ export function notices(record: WessexRecord, now: Date): Notices {
     withheld: record.withheld.count > 0,
     dissent: record.dissent,
     ungrantedScopes: record.ungrantedScopes,
-    failedSources: sourceLines(record.sources).filter((s) => s.problem),
+    failedSources: sourceLines(record.sources, now).filter((s) => s.problem),
   };
 }
 

@@ -8,6 +8,7 @@ import { milliseconds } from '../cli/numeric-options';
 import { createProgram, productEnvironment, runProgram } from '../cli/program';
 import { runLaunch, type LaunchFlags } from '../cli/commands/launch';
 import { loadMachinePolicy } from '../services/policy';
+import { faultsFromFlags, withFaultOption } from './fault-option';
 import { registerSandboxCommand } from './sandbox-command';
 import { createSandboxViewer } from './sandbox-viewer';
 import { registerStartCommand } from './start-command';
@@ -18,14 +19,22 @@ const devEnvironment: CliEnvironment = {
     if (options.recordSources === 'not-needed' && !flags.sandbox)
       return productEnvironment.openViewer(options, flags);
     const latencyMs = milliseconds('--latency', String(flags.latency ?? '0'), { min: 0, max: 60_000 });
+    const faults = faultsFromFlags('fault' in flags ? flags.fault : undefined);
     // --sandbox: the sandbox even where a machine policy configures sources (its built-in defaults stand in).
     const defaults = flags.sandbox ? await loadMachinePolicy({}) : undefined;
     const viewer = await createSandboxViewer({
       ...options,
       ...(defaults ? { policy: defaults } : {}),
-      sandbox: { latencyMs },
+      sandbox: { latencyMs, ...(faults ? { faults } : {}) },
       sandboxLaunch: false,
     });
+    // Where the policy itself is bad, the session reports that instead.
+    if (faults && !viewer.sandbox && (await viewer.handlers['app:get-state']({}, {})).policy.ok) {
+      await viewer.close();
+      throw new Error(
+        '--fault acts on the built-in sandbox, but this computer’s policy configures record sources: add --sandbox.',
+      );
+    }
     return { viewer, origin: viewer.sandbox ? 'built-in sandbox' : 'machine policy' };
   },
 };
@@ -69,9 +78,12 @@ function withSandboxLaunch(launch: Command): void {
 
 const program = createProgram(devEnvironment);
 for (const name of ['fetch', 'prefetch']) {
-  command(program, name)
-    .option('--sandbox', 'use the built-in sandbox even when a policy configures sources')
-    .option('--latency <ms>', 'sandbox only: injected latency per request', '0');
+  withFaultOption(
+    command(program, name)
+      .option('--sandbox', 'use the built-in sandbox even when a policy configures sources')
+      .option('--latency <ms>', 'sandbox only: injected latency per request', '0'),
+    'sandbox only: make a source fail',
+  );
 }
 withSandboxLaunch(command(program, 'launch'));
 registerSandboxCommand(program);

@@ -1,18 +1,21 @@
 // `wessex sandbox`: runs the built-in Wessex sandbox servers until interrupted, printing their URLs and patients.
 import type { Command } from 'commander';
 import { formatNhsNumber } from '../../common/nhs-number';
-import { startSandbox, type RunningSandbox } from '../../sandbox';
+import { startSandbox, type RunningSandbox, type SandboxFaults } from '../../sandbox';
+import { faultsFromFlags, withFaultOption } from './fault-option';
 
 interface SandboxCommandOptions {
   json?: boolean;
   latency?: string;
   large?: boolean;
   host?: string;
+  fault?: string[];
 }
 
-function describe(sandbox: RunningSandbox): object {
+function describe(sandbox: RunningSandbox, faults: SandboxFaults): object {
   return {
     urls: sandbox.urls,
+    faults,
     patients: sandbox.patients.map((p) => ({
       key: p.key,
       name: p.name,
@@ -24,7 +27,14 @@ function describe(sandbox: RunningSandbox): object {
   };
 }
 
-function printText(sandbox: RunningSandbox): void {
+function faultLines(faults: SandboxFaults): string[] {
+  return Object.entries(faults).map(([target, fault]) => {
+    const options = Object.entries(fault?.options ?? {}).map(([k, v]) => `${k} ${String(v)}`);
+    return `${target}: ${fault?.mode}${options.length ? ` (${options.join(', ')})` : ''}`;
+  });
+}
+
+function printText(sandbox: RunningSandbox, faults: SandboxFaults): void {
   const urls = sandbox.urls;
   console.log('Wessex sandbox running');
   for (const [label, url] of [
@@ -36,6 +46,8 @@ function printText(sandbox: RunningSandbox): void {
   ] as const) {
     console.log(`  ${label.padEnd(20)} ${url}`);
   }
+  const faulty = faultLines(faults);
+  if (faulty.length) console.log(`\nFaults\n${faulty.map((f) => `  ${f}`).join('\n')}`);
   console.log('\nPatients');
   for (const p of sandbox.patients) {
     console.log(`  ${formatNhsNumber(p.nhsNumber)}  ${p.name.padEnd(26)} [${p.key}]`);
@@ -46,36 +58,39 @@ function printText(sandbox: RunningSandbox): void {
 }
 
 export function registerSandboxCommand(program: Command): void {
-  program
-    .command('sandbox')
-    .description('Start the built-in Wessex sandbox (EPR, DCR, CHIE, record locator, audit) on loopback')
-    .option('--json', 'print URLs and patients as JSON')
-    .option('--latency <ms>', 'add this much latency to every request', '0')
-    .option('--large', 'include the ≥ 20,000-resource benchmark patient')
-    .option('--host <address>', 'interface to listen on', '127.0.0.1')
-    .action(async (options: SandboxCommandOptions) => {
-      const latencyMs = Number(options.latency ?? 0);
-      if (!Number.isFinite(latencyMs) || latencyMs < 0)
-        throw new Error(`--latency must be a number of milliseconds, got "${options.latency}"`);
-      const sandbox = await startSandbox({
-        latencyMs,
-        includeLargePatient: Boolean(options.large),
-        host: options.host,
-      });
-      // Listening for Ctrl+C before saying it stops the sandbox: a signal must never find no handler.
-      const stopped = new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
-      if (options.json) console.log(JSON.stringify(describe(sandbox), null, 2));
-      else printText(sandbox);
-      await stopped;
-      await sandbox.close();
-      if (!options.json) console.log('Sandbox stopped.');
+  withFaultOption(
+    program
+      .command('sandbox')
+      .description('Start the built-in Wessex sandbox (EPR, DCR, CHIE, record locator, audit) on loopback')
+      .option('--json', 'print URLs and patients as JSON')
+      .option('--latency <ms>', 'add this much latency to every request', '0')
+      .option('--large', 'include the ≥ 20,000-resource benchmark patient')
+      .option('--host <address>', 'interface to listen on', '127.0.0.1'),
+  ).action(async (options: SandboxCommandOptions) => {
+    const latencyMs = Number(options.latency ?? 0);
+    if (!Number.isFinite(latencyMs) || latencyMs < 0)
+      throw new Error(`--latency must be a number of milliseconds, got "${options.latency}"`);
+    const faults = faultsFromFlags(options.fault) ?? {};
+    const sandbox = await startSandbox({
+      latencyMs,
+      includeLargePatient: Boolean(options.large),
+      host: options.host,
+      faults,
     });
+    // Listening for Ctrl+C before saying it stops the sandbox: a signal must never find no handler.
+    const stopped = new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    if (options.json) console.log(JSON.stringify(describe(sandbox, faults), null, 2));
+    else printText(sandbox, faults);
+    await stopped;
+    await sandbox.close();
+    if (!options.json) console.log('Sandbox stopped.');
+  });
 }

@@ -1,6 +1,7 @@
 // Small builders for UK Core-shaped resources, so each patient file reads like a clinical story.
 import type {
   AllergyIntolerance,
+  CarePlan,
   CodeableConcept,
   Coding,
   Condition,
@@ -118,6 +119,8 @@ export interface PatientSpec {
   gp: GpPractice;
   phone?: string;
   updated?: string;
+  /** Date (or instant) of death, as `deceasedDateTime`. */
+  deceased?: string;
 }
 
 export function ukCorePatient(spec: PatientSpec): Patient {
@@ -136,6 +139,7 @@ export function ukCorePatient(spec: PatientSpec): Patient {
     ],
     gender: spec.gender,
     birthDate: spec.birthDate,
+    ...(spec.deceased ? { deceasedDateTime: spec.deceased } : {}),
     address: [spec.address],
     ...(spec.phone ? { telecom: [{ system: 'phone', value: spec.phone, use: 'home' }] } : {}),
     generalPractitioner: [gpReference(spec.gp)],
@@ -412,6 +416,27 @@ export class RecordBuilder {
       code: text(o.code),
       subject: this.patientRef,
       performedDateTime: o.date,
+    });
+  }
+
+  carePlan(o: {
+    category: Coding;
+    title: string;
+    start: string;
+    description: string;
+    status?: CarePlan['status'];
+  }): CarePlan {
+    return this.add<CarePlan>({
+      resourceType: 'CarePlan',
+      id: this.nextId('careplan'),
+      meta: meta({ profile: PROFILE.carePlan, date: o.start }),
+      status: o.status ?? 'active',
+      intent: 'plan',
+      category: [text(o.category)],
+      title: o.title,
+      subject: this.patientRef,
+      period: { start: o.start },
+      description: o.description,
     });
   }
 

@@ -76,6 +76,8 @@ export const CODES = {
   ckd3: sct('433144002', 'Chronic kidney disease stage 3'),
   fallsRisk: sct('129839007', 'At risk for falls'),
   osteoarthritis: sct('396275006', 'Osteoarthritis'),
+  prostaticHyperplasia: sct('266569009', 'Benign prostatic hyperplasia'),
+  pregnant: sct('77386006', 'Pregnant'),
   // Sensitive (see README.md): withheld or restricted by governance
   hiv: sct('86406008', 'Human immunodeficiency virus infection'),
   chlamydia: sct('105629000', 'Chlamydial infection'),

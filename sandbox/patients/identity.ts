@@ -16,6 +16,10 @@ export interface IdentitySpec {
   gpOds: string;
   /** Verification status as the EPR holds it; regional sources hold '01' unless told otherwise. */
   eprVerification?: NhsVerificationCode;
+  /** Date of death, held by every system. */
+  deceased?: string;
+  /** Another person's NHS number, wrongly given to this one too (default: a number of their own). */
+  sharesNhsNumber?: string;
 }
 
 export interface Identity extends IdentitySpec {
@@ -29,7 +33,7 @@ export interface Identity extends IdentitySpec {
 
 export function makeIdentity(spec: IdentitySpec, taken: Set<string>): Identity {
   const rng = new Prng(`patient:${spec.key}`);
-  const nhs = testNhsNumber(spec.key, taken);
+  const nhs = spec.sharesNhsNumber ?? testNhsNumber(spec.key, taken);
   const gp = practice(spec.gpOds);
   const address = homeAddress(rng, gp);
   const phone = `01${rng.int(202, 983)} ${rng.int(100000, 999999)}`;
@@ -55,6 +59,7 @@ export function makeIdentity(spec: IdentitySpec, taken: Set<string>): Identity {
         prefix: spec.prefix,
         gender: spec.gender,
         birthDate: spec.birthDate,
+        deceased: spec.deceased,
         address,
         gp,
         phone,

@@ -1,9 +1,11 @@
 // All synthetic sandbox patients, generated deterministically (same options → same patients).
 import { crossBorderPatient } from './cross-border';
+import { deceasedPatient } from './deceased';
 import { dissentPatient } from './dissent';
 import { sharedFixturesDir } from './fixtures-dir';
 import { frailPatient } from './frail';
 import { largePatient } from './large';
+import { mixedIdentityPatient } from './mixed-identity';
 import { notTracedPatient } from './not-traced';
 import { sensitivePatient } from './sensitive';
 import { loadSyntheaPatients } from './synthea';
@@ -32,6 +34,8 @@ export function generateSandboxPatients(options: GenerateOptions = {}): Generate
     dissentPatient(taken),
     sensitivePatient(taken),
     notTracedPatient(taken),
+    mixedIdentityPatient(taken),
+    deceasedPatient(taken),
   ];
   const synthea = loadSyntheaPatients(options.fixturesDir ?? sharedFixturesDir(), taken);
   patients.push(...synthea.patients);

@@ -2,7 +2,10 @@ import type { DocumentReference, Patient, Resource } from '../../common/fhir';
 
 /** A synthetic Wessex patient as the sandbox seeds it into each server. */
 export interface SandboxPatient {
-  /** Short stable key, e.g. "cross-border", "frail", "dissent", "sensitive", "not-traced", "large", "synthea-1". */
+  /**
+   * Short stable key, e.g. "cross-border", "frail", "dissent", "sensitive", "not-traced", "mixed-identity",
+   * "deceased", "large", "synthea-1".
+   */
   key: string;
   nhsNumber: string;
   name: string;

@@ -20,8 +20,11 @@ export interface E2eContext {
 }
 
 /** The real services on the sandbox (private data folder and keystore service) in Debian Chromium. */
-export async function startE2e(sandbox: SandboxViewerOptions['sandbox'] = {}): Promise<E2eContext> {
-  const app = await startTestApp({ sandbox });
+export async function startE2e(
+  sandbox: SandboxViewerOptions['sandbox'] = {},
+  overrides: Partial<SandboxViewerOptions> = {},
+): Promise<E2eContext> {
+  const app = await startTestApp({ sandbox, ...overrides });
   let harness: Harness;
   try {
     harness = await openHarness({ services: app.services });

@@ -6,6 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { createKeytarSecretStore, type SecretStore } from '../../main/services/keystore/secret-store';
 import { createSecretStoreKeyVault, type KeyVault } from '../../main/services/cache/key-vault';
 
+/** The multi-process test's writer: how many saves, alternating between these two versions of one patient. */
+export const ALTERNATE_SAVES = 50;
+export const ALTERNATE_VERSIONS = [
+  { family: 'Alpha', resources: 300 },
+  { family: 'Beta', resources: 500 },
+] as const;
+
 export interface CacheTestEnv {
   dataDir: string;
   service: string;

@@ -181,7 +181,7 @@ describe('the CLI authorises to the regional servers as the app does', () => {
       '--data-dir',
       dataDir,
     );
-    expect(appointments.stdout).toContain('3 of 3 record(s) saved for offline use.');
+    expect(appointments.stdout).toContain('3 of 3 record(s) saved for offline use (caseload).');
     const list = await wessex(
       noPolicy,
       'prefetch',

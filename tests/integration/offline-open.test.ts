@@ -1,12 +1,13 @@
-// Offline mode and refresh against the real sandbox servers, the real engine and governance, and a real
-// encrypted cache in a temp dir (keys in the real keyring).
+// Every read path against the real sandbox servers, the real engine and governance, and a real encrypted
+// cache in a temp dir (keys in the real keyring): offline open, refresh, a source failing after an earlier
+// success (saved copies, per-section completeness), dissent, and the urgent-care documents kept offline.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Resource } from '../../common/fhir';
-import type { WessexRecord } from '../../common/record';
+import type { RecordEvent, WessexRecord } from '../../common/record';
 import { noTokens } from '../../main/services/auth/token-provider';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
-import { loadSensitiveCodes } from '../../main/services/governance';
-import { createGovernedLiveFetch, RecordOpener } from '../../main/services/offline';
+import { loadSensitiveCodes, type GovernOptions } from '../../main/services/governance';
+import { RecordReader, type ReadRequest } from '../../main/services/offline';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
 import { cacheTestEnv, type CacheTestEnv } from './cache-support';
 
@@ -36,22 +37,41 @@ afterEach(async () => {
   await env.cleanup();
 });
 
-function opener(): RecordOpener {
-  const fetchLive = createGovernedLiveFetch({
+function reader(engine: ConstructorParameters<typeof RecordReader>[0]['engine'] = {}): RecordReader {
+  return new RecordReader({
     sources: [
       { id: 'dcr', name: 'DCR', fhirBase: sandbox.urls.dcr },
       { id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie },
     ],
     locator: { id: 'locator', name: 'Record locator', fhirBase: sandbox.urls.locator },
     tokens: noTokens,
-    identity: (nhs) => {
-      const patient = sandbox.patients.find((p) => p.nhsNumber === nhs);
-      return patient ? { eprPatient: patient.epr, verification: 'verified' } : {};
-    },
-    governance: { access: 'everything', sensitive: loadSensitiveCodes(), breakGlassOverridesDissent: false },
-    engine: { maxRetries: 0, deadlineMs: 10_000 },
+    cache,
+    engine: { maxRetries: 0, deadlineMs: 10_000, ...engine },
+    clock: () => now,
+    sinceMarginMs: 0,
   });
-  return new RecordOpener({ cache, fetchLive, clock: () => now, sinceMarginMs: 0 });
+}
+
+const governance = (extra: Partial<GovernOptions> = {}): GovernOptions => ({
+  access: 'everything',
+  sensitive: loadSensitiveCodes(),
+  breakGlassOverridesDissent: false,
+  ...extra,
+});
+
+function request(key: string, extra: Partial<ReadRequest> = {}): ReadRequest {
+  const patient = sandbox.patient(key);
+  return {
+    requestId: `r-${key}`,
+    identity: {
+      nhsNumber: patient.nhsNumber,
+      mayQueryRegionalSources: true,
+      eprPatient: patient.epr,
+      verification: 'verified',
+    },
+    governance: governance(),
+    ...extra,
+  };
 }
 
 async function allDown(): Promise<void> {
@@ -60,6 +80,15 @@ async function allDown(): Promise<void> {
 }
 
 const displays = (record: WessexRecord) => record.items.map((i) => i.display);
+/** What a clinician compares: items with their sources, and the conflicts. */
+const shape = (record: WessexRecord) => ({
+  items: record.items.map((i) => [
+    i.key,
+    i.display,
+    i.provenance.map((p) => `${p.sourceId}:${p.resourceId}`),
+  ]),
+  conflicts: record.conflicts,
+});
 
 function dcrResource(key: string, type: string): Resource {
   const found = sandbox.patient(key).dcr.find((r) => r.resourceType === type);
@@ -68,45 +97,200 @@ function dcrResource(key: string, type: string): Resource {
 }
 
 describe('offline open', () => {
-  it('opens the cached record with an as-of banner when the sources cannot be reached', async () => {
-    const frail = sandbox.patient('frail');
-    const live = await opener().open(frail.nhsNumber);
+  it('opens the saved copy, labelled as one, with an as-of banner when the sources cannot be reached', async () => {
+    const live = await reader().open(request('frail'));
     expect(live.from).toBe('live');
+    expect(live.cacheWritten).toBe(true);
     expect(live.record.items.length).toBeGreaterThan(5);
 
     await allDown();
     now = later(3);
-    const offline = await opener().open(frail.nhsNumber);
+    const offline = await reader().open(request('frail'));
     expect(offline.from).toBe('offline');
     expect(offline.record.offline).toEqual({ asOf: T0.toISOString() });
-    expect(displays(offline.record)).toEqual(displays(live.record));
+    expect(shape(offline.record)).toEqual(shape(live.record));
     expect(offline.banner?.text).toBe(
       'Offline — record as of 09:14 today (3 h old), sources: DCR ✓ CHIE ✓ Record locator ✓',
     );
+    // Every source says "saved copy", never "answered"; a complete saved section says so with its time.
+    expect(offline.record.sources.every((s) => s.savedCopy?.asOf === T0.toISOString())).toBe(true);
+    expect(offline.record.completeness.allergies).toMatchObject({
+      state: 'complete',
+      savedCopyAsOf: T0.toISOString(),
+    });
+    expect(offline.record.items.every((i) => i.provenance.every((p) => p.savedCopy))).toBe(true);
   });
 
-  it('says plainly when a patient is neither reachable nor cached', async () => {
+  it('says plainly when a patient is neither reachable nor saved: nothing complete, nothing kept', async () => {
     await allDown();
-    const result = await opener().open(sandbox.patient('cross-border').nhsNumber);
+    const result = await reader().open(request('cross-border'));
     expect(result.from).toBe('live');
     expect(result.record.sources.every((s) => s.state === 'failed')).toBe(true);
+    for (const section of ['allergies', 'advanceCare', 'medications'] as const) {
+      const completeness = result.record.completeness[section];
+      expect(completeness.state).toBe('incomplete');
+      expect(completeness.gaps.map((g) => g.sourceName)).toEqual(
+        section === 'advanceCare' ? ['DCR', 'CHIE', 'Record locator'] : ['DCR', 'CHIE'],
+      );
+      expect(completeness.gaps[0]!.reason).toMatch(/^DCR could not be checked: could not connect/);
+    }
     expect(await cache.list()).toEqual([]);
   });
 
   it('opens from the cache without asking the sources when offline is preferred', async () => {
-    const frail = sandbox.patient('frail');
-    await opener().open(frail.nhsNumber);
+    await reader().open(request('frail'));
     sandbox.servers.dcr.clearRequests();
-    const result = await opener().open(frail.nhsNumber, { preferOffline: true });
+    const result = await reader().open(request('frail', { preferOffline: true }));
     expect(result.from).toBe('offline');
     expect(sandbox.servers.dcr.requests).toEqual([]);
   });
 });
 
+describe('one shared copy, governed for each user on every read', () => {
+  it('a paramedic after a GP (and the other way round) sees exactly their role, live and offline', async () => {
+    const gp = governance({ access: 'everything' });
+    const paramedic = governance({ access: 'urgent-care-and-documents' });
+    const encounters = (r: WessexRecord) => r.items.filter((i) => i.section === 'encounters').length;
+    for (const [first, second] of [
+      [gp, paramedic],
+      [paramedic, gp],
+    ] as const) {
+      await cache.deleteAll();
+      const one = await reader().open(request('cross-border', { governance: first }));
+      const two = await reader().open(request('cross-border', { governance: second }));
+      const offline = await reader().openOffline(request('cross-border', { governance: first }));
+      for (const [opened, role] of [
+        [one.record, first],
+        [two.record, second],
+        [offline!.record, first],
+      ] as const) {
+        expect(opened.governance?.access).toBe(role.access);
+        if (role.access === 'everything') {
+          expect(encounters(opened)).toBe(2);
+          expect(opened.governance?.hiddenSections).toEqual([]);
+        } else {
+          expect(encounters(opened)).toBe(0);
+          expect(opened.completeness.encounters.state).toBe('withheld');
+        }
+      }
+    }
+  });
+
+  it('a patient who declines sharing is never saved, and an earlier saved copy is removed', async () => {
+    const dissent = sandbox.patient('dissent');
+    // An older saved copy from before the patient dissented (saved here directly).
+    await reader().open(request('frail'));
+    const saved = (await cache.loadSnapshot(sandbox.patient('frail').nhsNumber))!;
+    await cache.saveSnapshot({ ...saved, nhsNumber: dissent.nhsNumber });
+    expect((await cache.list()).map((r) => r.nhsNumber)).toContain(dissent.nhsNumber);
+
+    const opened = await reader().open(request('dissent'));
+    expect(opened.record.dissent).toBe(true);
+    expect(opened.record.items).toEqual([]);
+    expect(opened.cacheWritten).toBe(false);
+    expect(opened.purgedForDissent).toBe(true);
+    expect((await cache.list()).map((r) => r.nhsNumber)).not.toContain(dissent.nhsNumber);
+  });
+});
+
+describe('re-open and refresh give the same record as a clean fetch', () => {
+  it('a re-open and an incremental refresh of unchanged data change nothing', async () => {
+    const clean = await reader().open(request('cross-border'));
+    expect(clean.record.conflicts.length).toBeGreaterThanOrEqual(2);
+    now = later(1);
+    const refreshed = await reader().open(request('cross-border'));
+    expect(refreshed.from).toBe('refreshed');
+    const offline = await reader().openOffline(request('cross-border'));
+    expect(shape(refreshed.record)).toEqual(shape(clean.record));
+    expect(shape(offline!.record)).toEqual(shape(clean.record));
+  });
+
+  it('after DCR fails and comes back, the refreshed record is the clean one again', async () => {
+    const clean = await reader().open(request('cross-border'));
+    await sandbox.servers.dcr.setFault('500');
+    now = later(1);
+    const failed = await reader().open(request('cross-border'));
+    expect(failed.record.sources.find((s) => s.id === 'dcr')).toMatchObject({
+      state: 'failed',
+      savedCopy: { asOf: T0.toISOString() },
+    });
+    // The saved DCR entries are still shown, labelled, and nothing is doubled.
+    expect(shape(failed.record).items.map((i) => i[0])).toEqual(shape(clean.record).items.map((i) => i[0]));
+    await sandbox.servers.dcr.setFault(undefined);
+    now = later(2);
+    const back = await reader().open(request('cross-border'));
+    expect(shape(back.record)).toEqual(shape(clean.record));
+  });
+});
+
+describe('a source failing after an earlier success', () => {
+  for (const [fault, words] of [
+    ['down', /^CHIE could not be checked: could not connect/],
+    ['500', /^CHIE could not be checked: had a server error \(HTTP 500\)/],
+  ] as const) {
+    it(`CHIE ${fault}: its saved entries are labelled, and every section says CHIE could not be checked`, async () => {
+      const first = await reader().open(request('cross-border'));
+      const chieOnly = first.record.items.filter((i) => i.provenance.every((p) => p.sourceId === 'chie'));
+      expect(chieOnly.length).toBeGreaterThan(0);
+      await sandbox.servers.chie.setFault(fault);
+      now = later(1);
+      const opened = await reader().open(request('cross-border'));
+      expect(opened.from).not.toBe('offline');
+      const chie = opened.record.sources.find((s) => s.id === 'chie')!;
+      expect(chie.state).toBe('failed');
+      expect(chie.savedCopy).toEqual({ asOf: T0.toISOString() });
+      expect(opened.record.sources.find((s) => s.id === 'dcr')!.savedCopy).toBeUndefined();
+      for (const item of opened.record.items.filter((i) =>
+        i.provenance.every((p) => p.sourceId === 'chie'),
+      )) {
+        expect(item.provenance.every((p) => p.savedCopy?.asOf === T0.toISOString())).toBe(true);
+      }
+      expect(opened.record.items.map((i) => i.key)).toEqual(first.record.items.map((i) => i.key));
+      const allergies = opened.record.completeness.allergies;
+      expect(allergies.state).toBe('incomplete');
+      expect(allergies.gaps).toHaveLength(1);
+      expect(allergies.gaps[0]!.reason).toMatch(words);
+      expect(allergies.gaps[0]!.reason).toMatch(/showing its saved copy from 09:14 today/);
+      expect(allergies.gaps[0]!.savedCopyAsOf).toBe(T0.toISOString());
+    });
+  }
+
+  it('CHIE slow: DCR’s urgent-care sections are sent as soon as DCR answers, CHIE named as overdue', async () => {
+    // CHIE's first answers (capabilities, the patient search) are held back: nothing from CHIE for 2 s.
+    await sandbox.servers.chie.setFault('slow', { delayMs: 2_000, times: 2 });
+    const events: { at: number; event: RecordEvent }[] = [];
+    const started = performance.now();
+    const opened = await reader({ urgentCareDeadlineMs: 500 }).open(
+      request('frail', { emit: (event) => events.push({ at: performance.now() - started, event }) }),
+    );
+    const finished = performance.now() - started;
+    const advance = events.filter((e) => e.event.type === 'section' && e.event.section === 'advanceCare');
+    const early = advance.find(
+      (e) => e.event.type === 'section' && e.event.items.some((i) => /DNACPR|ReSPECT/.test(i.display)),
+    );
+    expect(early, 'DNACPR before CHIE answered').toBeDefined();
+    expect(early!.at).toBeLessThan(finished - 1_000);
+    expect(
+      early!.event.type === 'section' && early!.event.completeness.gaps.map((g) => g.sourceName),
+    ).toContain('CHIE');
+    const overdue = advance.find(
+      (e) => e.event.type === 'section' && e.event.completeness.gaps.some((g) => g.overdue),
+    );
+    expect(overdue?.event.type === 'section' && overdue.event.completeness).toMatchObject({
+      state: 'incomplete',
+      gaps: expect.arrayContaining([expect.objectContaining({ sourceName: 'CHIE', loading: true })]),
+    });
+    expect(overdue!.event.type === 'section' && overdue!.event.completeness.gaps[0]!.reason).toMatch(
+      /^CHIE has not answered within 500 ms; still trying$/,
+    );
+    // In the end CHIE answered, and the record is complete.
+    expect(opened.record.completeness.advanceCare.state).toBe('complete');
+  });
+});
+
 describe('refresh when back online', () => {
   it('an incremental refresh (_lastUpdated per source) picks up a server-side change', async () => {
-    const frail = sandbox.patient('frail');
-    const first = await opener().open(frail.nhsNumber);
+    const first = await reader().open(request('frail'));
     const condition = dcrResource('frail', 'Condition');
     const current = (await sandbox.servers.dcr.readResource('Condition', condition.id!)) as Resource & {
       code?: Record<string, unknown>;
@@ -118,34 +302,39 @@ describe('refresh when back online', () => {
 
     sandbox.servers.dcr.clearRequests();
     now = later(1);
-    const refreshed = await opener().open(frail.nhsNumber);
+    const refreshed = await reader().open(request('frail'));
     expect(refreshed.from).toBe('refreshed');
     expect(sandbox.servers.dcr.requests.some((r) => r.url.includes('_lastUpdated=gt'))).toBe(true);
     expect(displays(refreshed.record)).toContain('Updated by the GP today');
     expect(refreshed.record.items.length).toBe(first.record.items.length);
-    // What was merged is what is cached.
-    expect(displays((await cache.loadRecord(frail.nhsNumber))!)).toContain('Updated by the GP today');
+    // What was shown is what is saved.
+    expect(displays((await reader().openOffline(request('frail')))!.record)).toContain(
+      'Updated by the GP today',
+    );
+    await sandbox.servers.dcr.updateResource(current);
   });
 
   it('a server-side deletion is invisible incrementally and disappears on the periodic full refresh', async () => {
-    const legg = sandbox.patient('cross-border');
-    const first = await opener().open(legg.nhsNumber);
+    const first = await reader().open(request('cross-border'));
     const doomed = first.record.items.find(
       (i) => i.provenance.length === 1 && i.provenance[0]?.sourceId === 'dcr' && i.section === 'problems',
     );
     expect(doomed).toBeDefined();
     const ref = doomed!.provenance[0]!;
+    const original = await sandbox.servers.dcr.readResource(ref.resourceType, ref.resourceId);
     await sandbox.servers.dcr.deleteResource(ref.resourceType, ref.resourceId);
 
     now = later(2);
-    const incremental = await opener().open(legg.nhsNumber);
+    const incremental = await reader().open(request('cross-border'));
     expect(incremental.from).toBe('refreshed');
     expect(incremental.record.items.map((i) => i.key)).toContain(doomed!.key);
 
     now = later(25);
-    const full = await opener().open(legg.nhsNumber);
+    const full = await reader().open(request('cross-border'));
     expect(full.from).toBe('live');
     expect(full.record.items.map((i) => i.key)).not.toContain(doomed!.key);
-    expect((await cache.loadRecord(legg.nhsNumber))!.items.map((i) => i.key)).not.toContain(doomed!.key);
+    const offline = await reader().openOffline(request('cross-border'));
+    expect(offline!.record.items.map((i) => i.key)).not.toContain(doomed!.key);
+    await sandbox.servers.dcr.updateResource(original as Resource);
   });
 });

@@ -6,7 +6,7 @@ import { noTokens } from '../../main/services/auth/token-provider';
 import { SourceClient } from '../../main/services/http';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import { loadSensitiveCodes } from '../../main/services/governance';
-import { createGovernedLiveFetch, RecordOpener } from '../../main/services/offline';
+import { RecordReader } from '../../main/services/offline';
 import {
   caseloadFromAppointments,
   caseloadFromList,
@@ -39,27 +39,36 @@ afterEach(async () => {
   await env.cleanup();
 });
 
-function opener(): RecordOpener {
-  return new RecordOpener({
+/** The record reader as prefetch uses it: every patient opened live and kept in the shared saved copy. */
+function opener() {
+  const reader = new RecordReader({
+    sources: [
+      { id: 'dcr', name: 'DCR', fhirBase: sandbox.urls.dcr },
+      { id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie },
+    ],
+    tokens: noTokens,
     cache,
-    fetchLive: createGovernedLiveFetch({
-      sources: [
-        { id: 'dcr', name: 'DCR', fhirBase: sandbox.urls.dcr },
-        { id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie },
-      ],
-      tokens: noTokens,
-      identity: (nhs) => {
-        const patient = sandbox.patients.find((p) => p.nhsNumber === nhs);
-        return patient ? { eprPatient: patient.epr } : {};
-      },
-      governance: {
-        access: 'everything',
-        sensitive: loadSensitiveCodes(),
-        breakGlassOverridesDissent: false,
-      },
-      engine: { maxRetries: 0, deadlineMs: 10_000 },
-    }),
+    engine: { maxRetries: 0, deadlineMs: 10_000 },
   });
+  return {
+    open: (nhsNumber: string, options: { pin?: boolean }) => {
+      const patient = sandbox.patients.find((p) => p.nhsNumber === nhsNumber);
+      return reader.open({
+        requestId: `prefetch-${nhsNumber}`,
+        identity: {
+          nhsNumber,
+          mayQueryRegionalSources: true,
+          ...(patient ? { eprPatient: patient.epr } : {}),
+        },
+        governance: {
+          access: 'everything',
+          sensitive: loadSensitiveCodes(),
+          breakGlassOverridesDissent: false,
+        },
+        ...(options.pin !== undefined ? { pin: options.pin } : {}),
+      });
+    },
+  };
 }
 
 const nhs = (key: string) => sandbox.patient(key).nhsNumber;

@@ -230,7 +230,7 @@ describe('fetch shapes and progressive emission', () => {
     expect(allergies[0]!.provenance.map((p) => p.sourceName).sort()).toEqual(['CHIE', 'DCR']);
     const recordIndex = events.findIndex((e) => e.type === 'record');
     const finalAllergies = events.findIndex(
-      (e) => e.type === 'section' && e.section === 'allergies' && e.allSourcesAnswered,
+      (e) => e.type === 'section' && e.section === 'allergies' && e.completeness.state === 'complete',
     );
     expect(finalAllergies).toBeGreaterThanOrEqual(0);
     expect(finalAllergies).toBeLessThan(recordIndex);

@@ -96,13 +96,13 @@ describe('cross-border patient from DCR and CHIE', () => {
     expect(recordAt).toBe(events.length - 1);
     for (const section of ['advanceCare', 'alerts', 'allergies', 'medications', 'problems']) {
       const at = events.findIndex(
-        (e) => e.type === 'section' && e.section === section && e.allSourcesAnswered,
+        (e) => e.type === 'section' && e.section === section && e.completeness.state === 'complete',
       );
       expect(at, section).toBeGreaterThanOrEqual(0);
       expect(at).toBeLessThan(recordAt);
     }
     const allergies = events.find(
-      (e) => e.type === 'section' && e.section === 'allergies' && e.allSourcesAnswered,
+      (e) => e.type === 'section' && e.section === 'allergies' && e.completeness.state === 'complete',
     );
     expect(allergies?.type === 'section' && allergies.items.length).toBe(2);
   });
@@ -234,7 +234,7 @@ describe('identity and pointers', () => {
     expect(sandbox.servers.dcr.requests).toHaveLength(0);
   });
 
-  it('warns when the EPR demographics disagree with a regional source', async () => {
+  it('holds a regional source apart when its patient disagrees with the EPR', async () => {
     const patient = sandbox.patient('cross-border');
     const record = await assembleRecord({
       requestId: 'mm',
@@ -247,7 +247,63 @@ describe('identity and pointers', () => {
       tokens,
     });
     expect(record.identityWarnings.map((w) => w.kind)).toEqual(['demographic-mismatch']);
-    expect(record.identityWarnings[0]!.message).toContain('different surname');
+    expect(record.identityWarnings[0]!.message).toMatch(
+      /^DCR may hold a different person under this NHS number: surname /,
+    );
+    expect(record.items).toEqual([]);
+    expect(record.heldApart.map((h) => h.sourceId)).toEqual(['dcr']);
+    expect(record.heldApart[0]!.items.length).toBeGreaterThan(0);
+    expect(record.completeness.allergies.state).toBe('incomplete');
+  });
+
+  it('two people under one NHS number (DCR: a man born 1956, CHIE: a woman born 1987) are never merged', async () => {
+    const patient = sandbox.patient('mixed-identity');
+    // As the CLI and prefetch ask: no EPR patient to compare with, so the sources are compared with each other.
+    const record = await assembleRecord({
+      requestId: 'mixed',
+      identity: { nhsNumber: patient.nhsNumber, mayQueryRegionalSources: true },
+      sources: [
+        { id: 'dcr', name: 'DCR', fhirBase: sandbox.urls.dcr },
+        { id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie },
+      ],
+      tokens,
+    });
+    expect(record.sources.map((s) => s.state)).toEqual(['complete', 'complete']);
+    expect(record.patient).toMatchObject({ birthDate: '1956-03-22', sex: 'male' });
+    expect(record.heldApart).toHaveLength(1);
+    const apart = record.heldApart[0]!;
+    expect(apart).toMatchObject({ sourceId: 'chie', patient: { birthDate: '1987-10-29', sex: 'female' } });
+    expect(apart.differences.join('; ')).toMatch(/date of birth 29 October 1987 where DCR has 22 March 1956/);
+    expect(apart.differences.join('; ')).toMatch(/sex female where DCR has male/);
+    // Her entries are apart; his record holds only DCR's.
+    expect(record.items.every((i) => i.provenance.every((p) => p.sourceId === 'dcr'))).toBe(true);
+    expect(apart.items.some((i) => /asthma/i.test(i.display))).toBe(true);
+    expect(record.items.some((i) => /asthma|pregnan/i.test(i.display))).toBe(false);
+    expect(record.identityWarnings.map((w) => w.kind)).toContain('demographic-mismatch');
+
+    // With the EPR's patient (him) the verdict is the same.
+    const fromEpr = await assembleRecord({
+      requestId: 'mixed-epr',
+      identity: { nhsNumber: patient.nhsNumber, mayQueryRegionalSources: true, eprPatient: patient.epr },
+      sources: [
+        { id: 'dcr', name: 'DCR', fhirBase: sandbox.urls.dcr },
+        { id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie },
+      ],
+      tokens,
+    });
+    expect(fromEpr.heldApart.map((h) => h.sourceId)).toEqual(['chie']);
+    expect(fromEpr.patient.birthDate).toBe('1956-03-22');
+  });
+
+  it('a deceased patient carries the date of death', async () => {
+    const patient = sandbox.patient('deceased');
+    const record = await assembleRecord({
+      requestId: 'deceased',
+      identity: { nhsNumber: patient.nhsNumber, mayQueryRegionalSources: true },
+      sources: [{ id: 'dcr', name: 'DCR', fhirBase: sandbox.urls.dcr }],
+      tokens,
+    });
+    expect(record.patient.deceased).toEqual({ date: '2025-10-03' });
   });
 
   it('presents locator pointers and retrieves documents only from configured servers', async () => {

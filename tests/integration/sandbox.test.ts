@@ -20,7 +20,15 @@ import { NHS, findPatientId, getJson, nextLink, search, searchAll } from './sand
 
 const VERIFICATION_URL =
   'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus';
-const REQUIRED_KEYS = ['cross-border', 'frail', 'dissent', 'sensitive', 'not-traced'];
+const REQUIRED_KEYS = [
+  'cross-border',
+  'frail',
+  'dissent',
+  'sensitive',
+  'not-traced',
+  'mixed-identity',
+  'deceased',
+];
 
 let sandbox: RunningSandbox;
 

@@ -1,94 +1,67 @@
-// governRecord: dissent, sensitive codes, confidentiality labels and role access, as the user would see them.
+// Governance as every read applies it: patient-level (dissent, sensitive codes, confidentiality labels, codes
+// the patient asked not to share) on the sources' snapshot, then user-level (dissent unless break-glass may
+// override it, the user's role) on the merged record.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Consent, Resource } from '../../common/fhir';
-import type { RecordItem, RecordPointer, SectionId, WessexRecord } from '../../common/record';
+import { CRITICAL_SECTIONS, type RecordPointer, type WessexRecord } from '../../common/record';
+import type { Consent } from '../../common/fhir';
 import {
   applyRoleAccess,
-  governRecord,
+  governForUser,
   governRecordEvent,
+  governSnapshot,
   loadSensitiveCodes,
   resolveRoleAccess,
   SensitiveCodeListError,
   type GovernOptions,
 } from '../../main/services/governance';
 import { machinePolicySchema } from '../../main/services/policy/schema';
+import { buildRecord, urgentCareEvents, type RecordSnapshot } from '../../main/services/record';
+import type { Json } from '../../main/services/record/fhir-read';
 
 const SCT = 'http://snomed.info/sct';
 const sensitive = loadSensitiveCodes();
 const policy = machinePolicySchema.parse({});
+const NHS = '9990001234';
+const identity = { nhsNumber: NHS, mayQueryRegionalSources: true };
 
-function item(
-  key: string,
-  section: SectionId,
-  resource: Resource,
-  code?: { code: string; display: string },
-): RecordItem {
-  return {
-    key,
-    section,
-    resourceType: resource.resourceType,
-    display: code?.display ?? key,
-    ...(code ? { code: { system: SCT, ...code } } : {}),
-    resource,
-    provenance: [
-      {
-        sourceId: 'dcr',
-        sourceName: 'DCR',
-        server: 'x',
-        resourceType: resource.resourceType,
-        resourceId: key,
-      },
-    ],
-  };
-}
+const condition = (id: string, code: string, display: string, extra: Json = {}): Json => ({
+  resourceType: 'Condition',
+  id,
+  subject: { reference: 'Patient/p' },
+  code: { coding: [{ system: SCT, code, display }] },
+  ...extra,
+});
 
-const condition = (
-  id: string,
-  code: string,
-  display: string,
-  extra: Record<string, unknown> = {},
-): Resource =>
-  ({
-    resourceType: 'Condition',
-    id,
-    subject: { reference: 'Patient/p' },
-    code: { coding: [{ system: SCT, code, display }] },
-    ...extra,
-  }) as Resource;
-
-function baseRecord(): WessexRecord {
-  const items: RecordItem[] = [
-    item(
-      'allergy-pen',
-      'allergies',
-      { resourceType: 'AllergyIntolerance', id: 'a1', patient: { reference: 'Patient/p' } } as Resource,
-      {
-        code: '91936005',
-        display: 'Allergy to penicillin',
-      },
-    ),
-    item('asthma', 'problems', condition('c1', '195967001', 'Asthma'), {
-      code: '195967001',
-      display: 'Asthma',
-    }),
-    item('hiv', 'problems', condition('c2', '86406008', 'Human immunodeficiency virus infection'), {
-      code: '86406008',
-      display: 'Human immunodeficiency virus infection',
-    }),
+function resources(): Json[] {
+  return [
+    {
+      resourceType: 'Patient',
+      id: 'p',
+      name: [{ family: 'Patient', given: ['Test'] }],
+      identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: NHS }],
+    },
+    {
+      resourceType: 'AllergyIntolerance',
+      id: 'a1',
+      patient: { reference: 'Patient/p' },
+      code: { coding: [{ system: SCT, code: '91936005', display: 'Allergy to penicillin' }] },
+    },
+    condition('c1', '195967001', 'Asthma'),
+    condition('c2', '86406008', 'Human immunodeficiency virus infection'),
     // Sensitive only through its reason code: a medication for an STI.
-    item('med-doxy', 'medications', {
+    {
       resourceType: 'MedicationStatement',
       id: 'm1',
       status: 'active',
       subject: { reference: 'Patient/p' },
       medicationCodeableConcept: { text: 'Doxycycline 100mg capsules' },
       reasonCode: [{ coding: [{ system: SCT, code: '105629000', display: 'Chlamydial infection' }] }],
-    } as Resource),
+    },
     // Sensitive only inside a contained resource.
-    item('encounter-top', 'encounters', {
+    {
       resourceType: 'Encounter',
       id: 'e1',
       status: 'finished',
@@ -102,70 +75,80 @@ function baseRecord(): WessexRecord {
           code: { coding: [{ system: SCT, code: '386639001', display: 'Termination of pregnancy' }] },
         },
       ],
-    } as Resource),
+    },
     // Restricted by a confidentiality label, with an innocent code.
-    item('obs-restricted', 'results', {
+    {
       resourceType: 'Observation',
       id: 'o1',
       status: 'final',
       meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }] },
       code: { coding: [{ system: SCT, code: '27113001', display: 'Body weight' }] },
-    } as Resource),
-    item('obs-normal-conf', 'results', {
+    },
+    {
       resourceType: 'Observation',
       id: 'o2',
       status: 'final',
       meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'N' }] },
       code: { coding: [{ system: SCT, code: '75367002', display: 'Blood pressure' }] },
-    } as Resource),
+    },
     // Innocent code, but its reason is the withheld HIV condition: the link would reveal it.
-    item('med-linked', 'medications', {
+    {
       resourceType: 'MedicationStatement',
       id: 'm2',
       status: 'active',
       subject: { reference: 'Patient/p' },
       medicationCodeableConcept: { text: 'Emtricitabine 200mg / Tenofovir 245mg tablets' },
       reasonReference: [{ reference: 'https://dcr.example/fhir/Condition/c2' }],
-    } as Resource),
-    item('flu', 'immunisations', { resourceType: 'Immunization', id: 'i1', status: 'completed' } as Resource),
-    item('letter', 'documents', {
-      resourceType: 'DocumentReference',
-      id: 'd1',
-      status: 'current',
-      content: [],
-    } as Resource),
-  ];
-  const pointers: RecordPointer[] = [
-    {
-      id: 'ptr-respect',
-      type: { system: SCT, code: '1382601000000107', display: 'ReSPECT form' },
-      retrieval: 'not-attempted',
-      sourceId: 'nrl',
     },
-    {
-      id: 'ptr-ivf',
-      type: { system: SCT, code: '52637005', display: 'In vitro fertilization' },
-      retrieval: 'not-attempted',
-      sourceId: 'nrl',
-    },
+    { resourceType: 'Immunization', id: 'i1', status: 'completed', vaccineCode: { text: 'Influenza' } },
+    { resourceType: 'DocumentReference', id: 'd1', status: 'current', content: [] },
   ];
+}
+
+const pointers = (): RecordPointer[] => [
+  {
+    id: 'ptr-respect',
+    type: { system: SCT, code: '1382601000000107', display: 'ReSPECT form' },
+    retrieval: 'not-attempted',
+    sourceId: 'nrl',
+  },
+  {
+    id: 'ptr-ivf',
+    type: { system: SCT, code: '52637005', display: 'In vitro fertilization' },
+    retrieval: 'not-attempted',
+    sourceId: 'nrl',
+  },
+];
+
+const status = (id: string, kind: 'regional' | 'locator') => ({
+  id,
+  name: id.toUpperCase(),
+  kind,
+  baseUrl: `https://${id}.example/fhir`,
+  state: 'complete' as const,
+  resourceCount: 0,
+  warnings: [],
+  fetchedAt: '2025-01-01T00:00:00Z',
+});
+
+function baseSnapshot(extra: Json[] = []): RecordSnapshot {
+  const all = [...resources(), ...extra];
   return {
-    patient: { name: 'Test Patient', nhsNumber: '9990001234', verification: 'verified' },
-    sources: [],
-    items,
-    conflicts: [
+    nhsNumber: NHS,
+    sources: [
       {
-        kind: 'medication-status',
-        message: 'Sources disagree about Human immunodeficiency virus infection',
-        itemKeys: ['hiv', 'asthma'],
+        status: status('dcr', 'regional'),
+        patient: all[0]!,
+        resources: all,
+        pointers: [],
+        identityWarnings: [],
       },
+      { status: status('nrl', 'locator'), resources: [], pointers: pointers(), identityWarnings: [] },
     ],
     identityWarnings: [],
-    pointers,
+    assembledAt: '2025-01-01T00:00:00Z',
     withheld: { count: 0, reasons: [] },
     dissent: false,
-    assembledAt: '2025-01-01T00:00:00Z',
-    ungrantedScopes: [],
   };
 }
 
@@ -175,6 +158,13 @@ const options = (extra: Partial<GovernOptions> = {}): GovernOptions => ({
   breakGlassOverridesDissent: false,
   ...extra,
 });
+
+/** What a read returns: patient-level governance, the merge, then user-level governance. */
+function read(snapshot: RecordSnapshot, opts: GovernOptions): WessexRecord {
+  return governForUser(buildRecord(governSnapshot(snapshot, opts), { identity }), opts);
+}
+
+const ids = (record: WessexRecord) => record.items.map((i) => i.resource.id).sort();
 
 const SENSITIVE_STRINGS = [
   '86406008',
@@ -190,27 +180,51 @@ const SENSITIVE_STRINGS = [
   'Body weight',
 ];
 
-describe('sensitive data filtering', () => {
+describe('sensitive data filtering (patient level, before anything is kept or shown)', () => {
   it('no sensitive code, display or restricted item survives, and the withheld count is right', () => {
-    const governed = governRecord(baseRecord(), options());
+    const governed = read(baseSnapshot(), options());
     const json = JSON.stringify(governed);
     for (const s of SENSITIVE_STRINGS) expect(json, s).not.toContain(s);
-    expect(governed.items.map((i) => i.key).sort()).toEqual(
-      ['allergy-pen', 'asthma', 'flu', 'letter', 'obs-normal-conf'].sort(),
-    );
+    expect(ids(governed)).toEqual(['a1', 'c1', 'd1', 'i1', 'o2']);
     expect(governed.pointers.map((p) => p.id)).toEqual(['ptr-respect']);
-    // hiv, med-doxy, med-linked, encounter-top, obs-restricted + the IVF pointer
+    // c2 (HIV), m1 (doxycycline for chlamydia), m2 (linked to c2), e1 (contained), o1 (label) + the IVF pointer
     expect(governed.withheld.count).toBe(6);
     expect(governed.withheld.reasons.join(' ')).not.toMatch(/HIV|pregnan|fertil/i);
     expect(governed.withheld.reasons.length).toBeGreaterThan(0);
-    expect(governed.conflicts).toEqual([]);
+  });
+
+  it('the snapshot that would be kept offline holds none of it either', () => {
+    const kept = governSnapshot(baseSnapshot(), options());
+    const json = JSON.stringify(kept);
+    for (const s of SENSITIVE_STRINGS) expect(json, s).not.toContain(s);
+    expect(kept.withheld.count).toBe(6);
+    // Governing again (a refresh folds new data into a kept copy) finds nothing more and counts nothing twice.
+    expect(governSnapshot(kept, options()).withheld.count).toBe(6);
+  });
+
+  it("another source's copy of a withheld entry is withheld too, even without the code that withheld it", () => {
+    const snapshot = baseSnapshot();
+    const chieCopy = { ...condition('x9', '86406008', 'HIV infection'), meta: { security: [] } };
+    const labelled = {
+      ...condition('c7', '44054006', 'Diabetes mellitus type 2'),
+      meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'V' }] },
+    };
+    snapshot.sources[0]!.resources.push(labelled);
+    snapshot.sources.splice(1, 0, {
+      status: status('chie', 'regional'),
+      resources: [chieCopy, condition('c8', '44054006', 'Diabetes mellitus type 2')],
+      pointers: [],
+      identityWarnings: [],
+    });
+    const governed = read(snapshot, options());
+    expect(JSON.stringify(governed)).not.toMatch(/Diabetes|HIV/);
   });
 
   it('does not change its input', () => {
-    const record = baseRecord();
-    const before = JSON.stringify(record);
-    governRecord(record, options());
-    expect(JSON.stringify(record)).toBe(before);
+    const snapshot = baseSnapshot();
+    const before = JSON.stringify(snapshot);
+    read(snapshot, options());
+    expect(JSON.stringify(snapshot)).toBe(before);
   });
 
   it('a code list from policy replaces the defaults; a bad one is a clear configuration error', () => {
@@ -222,9 +236,9 @@ describe('sensitive data filtering', () => {
         valueSets: [{ id: 'asthma-test', title: 'Test', concepts: [{ code: '195967001' }] }],
       }),
     );
-    const governed = governRecord(baseRecord(), options({ sensitive: loadSensitiveCodes(custom) }));
-    expect(governed.items.map((i) => i.key)).not.toContain('asthma');
-    expect(governed.items.map((i) => i.key)).toContain('hiv');
+    const governed = read(baseSnapshot(), options({ sensitive: loadSensitiveCodes(custom) }));
+    expect(ids(governed)).not.toContain('c1');
+    expect(ids(governed)).toContain('c2');
     writeFileSync(custom, '{"valueSets": [{"id": "Bad Id", "title": "x", "concepts": []}]}');
     expect(() => loadSensitiveCodes(custom)).toThrow(SensitiveCodeListError);
     expect(() => loadSensitiveCodes(join(dir, 'missing.json'))).toThrow(/cannot be read/);
@@ -232,18 +246,19 @@ describe('sensitive data filtering', () => {
     expect(() => loadSensitiveCodes(custom)).toThrow(/not valid JSON/);
   });
 
-  it('filters progressive section events the same way', () => {
-    const record = baseRecord();
-    const event = governRecordEvent(
-      {
-        type: 'section',
-        requestId: 'r',
-        section: 'problems',
-        items: record.items.filter((i) => i.section === 'problems'),
-      },
-      options(),
+  it('progress events carry only what the final record shows, and say what the role may not see', () => {
+    const governedSnapshot = governSnapshot(baseSnapshot(), options());
+    const paramedic = options({ access: 'urgent-care-and-documents' });
+    const partial = governForUser(
+      buildRecord(governedSnapshot, { identity, sections: CRITICAL_SECTIONS }),
+      paramedic,
     );
-    expect(event.type === 'section' && event.items.map((i) => i.key)).toEqual(['asthma']);
+    const events = urgentCareEvents(partial, 'r');
+    const problems = events.find((e) => e.type === 'section' && e.section === 'problems');
+    expect(problems?.type === 'section' && problems.items.map((i) => i.resource.id)).toEqual(['c1']);
+    const admin = governRecordEvent(problems!, options({ access: 'demographics-only' }), false);
+    expect(admin.type === 'section' && admin.items).toEqual([]);
+    expect(admin.type === 'section' && admin.completeness.state).toBe('withheld');
   });
 });
 
@@ -261,31 +276,41 @@ const denyConsent = (extra: Partial<Consent> = {}): Consent => ({
 });
 
 describe('patient dissent', () => {
-  it('a Consent with provision deny withholds the shared record and says so', () => {
-    const governed = governRecord(baseRecord(), options({ consents: [denyConsent()] }));
+  it('a Consent with provision deny withholds the shared record, says so, and marks it never to be kept', () => {
+    const kept = governSnapshot(baseSnapshot(), options({ consents: [denyConsent()] }));
+    expect(kept.dissent).toBe(true);
+    const governed = governForUser(buildRecord(kept, { identity }), options());
     expect(governed.dissent).toBe(true);
     expect(governed.items).toEqual([]);
     expect(governed.pointers).toEqual([]);
+    // 6 sensitive (patient level) + the 5 remaining items and 1 pointer (dissent)
     expect(governed.withheld.count).toBe(12);
     expect(governed.withheld.reasons).toContain('The patient has declined to share their record.');
-    expect(governed.patient.nhsNumber).toBe('9990001234');
+    expect(governed.patient.nhsNumber).toBe(NHS);
+    expect(Object.values(governed.completeness).every((c) => c.state === 'withheld')).toBe(true);
+  });
+
+  it("a Consent in a source's own answer is dissent too", () => {
+    const governed = read(baseSnapshot([denyConsent() as unknown as Json]), options());
+    expect(governed.dissent).toBe(true);
+    expect(governed.items).toEqual([]);
   });
 
   it('the dissent flag from outside the record (sandbox / locator) withholds too', () => {
-    expect(governRecord(baseRecord(), options({ dissent: true })).items).toEqual([]);
+    expect(read(baseSnapshot(), options({ dissent: true })).items).toEqual([]);
   });
 
   it('break-glass overrides dissent only where policy allows, and flags it for audit', () => {
-    const denied = governRecord(baseRecord(), options({ dissent: true, breakGlass: true }));
+    const denied = read(baseSnapshot(), options({ dissent: true, breakGlass: true }));
     expect(denied.items).toEqual([]);
     expect(denied.governance?.dissentOverridden).toBe(false);
-    const allowed = governRecord(
-      baseRecord(),
+    const allowed = read(
+      baseSnapshot(),
       options({ dissent: true, breakGlass: true, breakGlassOverridesDissent: true }),
     );
     expect(allowed.dissent).toBe(true);
     expect(allowed.governance).toMatchObject({ dissentOverridden: true, breakGlass: true });
-    expect(allowed.items.map((i) => i.key)).toContain('asthma');
+    expect(ids(allowed)).toContain('c1');
     // Sensitive filtering still applies under break-glass.
     expect(JSON.stringify(allowed)).not.toContain('86406008');
   });
@@ -295,38 +320,38 @@ describe('patient dissent', () => {
       scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'adr' }] },
       category: [],
     });
-    expect(governRecord(baseRecord(), options({ consents: [adrt] })).dissent).toBe(false);
+    expect(read(baseSnapshot(), options({ consents: [adrt] })).dissent).toBe(false);
   });
 
   it('an expired or inactive dissent no longer applies; a code-restricted deny withholds only those items', () => {
-    expect(
-      governRecord(baseRecord(), options({ consents: [denyConsent({ status: 'inactive' })] })).dissent,
-    ).toBe(false);
+    expect(read(baseSnapshot(), options({ consents: [denyConsent({ status: 'inactive' })] })).dissent).toBe(
+      false,
+    );
     const partial = denyConsent({
       provision: {
         type: 'permit',
         provision: [{ type: 'deny', code: [{ coding: [{ system: SCT, code: '195967001' }] }] }],
       },
     });
-    const governed = governRecord(baseRecord(), options({ consents: [partial] }));
+    const governed = read(baseSnapshot(), options({ consents: [partial] }));
     expect(governed.dissent).toBe(false);
-    expect(governed.items.map((i) => i.key)).not.toContain('asthma');
-    expect(governed.items.map((i) => i.key)).toContain('allergy-pen');
+    expect(ids(governed)).not.toContain('c1');
+    expect(ids(governed)).toContain('a1');
   });
 });
 
 describe('role-based access', () => {
-  const keys = (r: WessexRecord) => r.items.map((i) => i.key).sort();
-
   it('GP sees everything (after sensitive filtering)', () => {
-    const governed = governRecord(baseRecord(), options({ access: 'everything' }));
+    const governed = read(baseSnapshot(), options({ access: 'everything' }));
     expect(governed.governance?.hiddenSections).toEqual([]);
-    expect(keys(governed)).toContain('flu');
+    expect(ids(governed)).toContain('i1');
   });
 
   it('paramedic sees the urgent-care summary and documents, and is told what is not available', () => {
-    const governed = governRecord(baseRecord(), options({ access: 'urgent-care-and-documents' }));
-    expect(keys(governed)).toEqual(['allergy-pen', 'asthma', 'letter', 'obs-normal-conf']);
+    const governed = read(baseSnapshot(), options({ access: 'urgent-care-and-documents' }));
+    expect(ids(governed)).toEqual(['a1', 'c1', 'd1', 'o2']);
+    expect(governed.completeness.immunisations).toMatchObject({ state: 'withheld' });
+    expect(governed.completeness.allergies.state).toBe('complete');
     expect(governed.pointers.map((p) => p.id)).toEqual(['ptr-respect']);
     expect(governed.governance?.hiddenSections).toEqual(
       expect.arrayContaining(['immunisations', 'encounters', 'procedures', 'appointments', 'other']),
@@ -336,15 +361,17 @@ describe('role-based access', () => {
   });
 
   it('admin staff see demographics only', () => {
-    const governed = governRecord(baseRecord(), options({ access: 'demographics-only' }));
+    const governed = read(baseSnapshot(), options({ access: 'demographics-only' }));
     expect(governed.items).toEqual([]);
     expect(governed.pointers).toEqual([]);
-    expect(governed.patient.name).toBe('Test Patient');
+    expect(governed.patient.name).toBe('PATIENT, Test');
     expect(governed.governance?.hiddenSections).toHaveLength(14);
   });
 
   it('applyRoleAccess is usable on its own', () => {
-    expect(applyRoleAccess(baseRecord(), 'demographics-only').hiddenCount).toBe(12);
+    expect(applyRoleAccess(buildRecord(baseSnapshot(), { identity }), 'demographics-only').hiddenCount).toBe(
+      12,
+    );
   });
 
   it('maps PractitionerRole codes and CIS2 RBAC claims through policy', () => {

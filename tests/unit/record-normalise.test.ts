@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { conceptDisplay, resourceDisplay, resourceStatus } from '../../main/services/record/fhir-read';
 import { classifySection } from '../../main/services/record/sections';
-import {
-  nhsNumberOf,
-  patientSummary,
-  verificationOf,
-  demographicWarnings,
-} from '../../main/services/record/patient-identity';
+import { nhsNumberOf, patientSummary, verificationOf } from '../../main/services/record/patient-identity';
+import { demographicDifferences, demographicsOf } from '../../main/services/record/identity-agreement';
 import { toRecordPointer, holderOf } from '../../main/services/record/pointers';
 
 describe('display text falls back text → coding.display → code, never empty', () => {
@@ -120,19 +116,32 @@ describe('patient identity', () => {
     ).toBe('invalid');
   });
 
-  it('warns when a regional copy disagrees with the EPR on date of birth or surname', () => {
-    const warnings = demographicWarnings({ family: 'Smyth', birthDate: '1950-02-04' }, verified('01'), {
-      id: 'dcr',
-      name: 'DCR',
-    });
-    expect(warnings.map((w) => w.kind)).toEqual(['demographic-mismatch', 'demographic-mismatch']);
-    expect(warnings[0]!.message).toContain('date of birth');
+  it('names each way a regional copy disagrees with the reference: surname, date of birth, sex', () => {
+    const regional = demographicsOf({ ...verified('01'), gender: 'female' });
+    const differences = demographicDifferences(
+      { family: 'Smyth', birthDate: '1950-02-04', sex: 'male' },
+      regional,
+      'the clinical system',
+    );
+    expect(differences).toEqual([
+      'surname Smith where the clinical system has Smyth',
+      'date of birth 3 February 1950 where the clinical system has 4 February 1950',
+      'sex female where the clinical system has male',
+    ]);
+    // Case, accents and punctuation are not differences; an unknown sex is not either.
     expect(
-      demographicWarnings({ family: 'SMITH', birthDate: '1950-02-03' }, verified('01'), {
-        id: 'd',
-        name: 'D',
-      }),
+      demographicDifferences({ family: 'SMÍTH', birthDate: '1950-02-03', sex: 'unknown' }, regional, 'x'),
     ).toEqual([]);
+  });
+
+  it('reads the date of death (or just the fact of it)', () => {
+    expect(
+      patientSummary({ ...verified('01'), deceasedDateTime: '2025-10-03T04:20:00+01:00' }).deceased,
+    ).toEqual({
+      date: '2025-10-03',
+    });
+    expect(patientSummary({ ...verified('01'), deceasedBoolean: true }).deceased).toEqual({});
+    expect(patientSummary({ ...verified('01'), deceasedBoolean: false }).deceased).toBeUndefined();
   });
 });
 

@@ -1,6 +1,12 @@
 // A hand-made merged record (as the record engine would produce it) for the summary view-model tests.
 import type { Resource } from '../../common/fhir';
-import type { Provenance, RecordItem, SectionId, WessexRecord } from '../../common/record';
+import {
+  uniformCompleteness,
+  type Provenance,
+  type RecordItem,
+  type SectionId,
+  type WessexRecord,
+} from '../../common/record';
 
 const DCR: Omit<Provenance, 'resourceType' | 'resourceId'> = {
   sourceId: 'dcr',
@@ -259,5 +265,7 @@ export function frailRecord(): WessexRecord {
     dissent: false,
     assembledAt: '2024-06-10T10:00:05Z',
     ungrantedScopes: [],
+    completeness: uniformCompleteness({ state: 'complete', gaps: [] }),
+    heldApart: [],
   };
 }

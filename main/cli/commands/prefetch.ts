@@ -14,8 +14,12 @@ interface PrefetchFlags extends ClinicianFlags {
   file?: string;
   list?: string;
   appointmentsToday?: boolean;
+  /** Undefined unless --pin or --no-pin was given: caseload (pinned) retention unless --no-pin. */
   pin?: boolean;
 }
+
+/** Prefetched records are the caseload, kept for the pinned retention, as the app's prefetch keeps them. */
+const pinned = (flags: PrefetchFlags): boolean => flags.pin !== false;
 
 const MAX_PATIENTS = 500;
 
@@ -31,7 +35,7 @@ function request(flags: PrefetchFlags): {
   if (flags.practitioner !== undefined && !practitionerReference(flags.practitioner)) {
     throw new Error(`"${flags.practitioner}" is not a Practitioner id or reference.`);
   }
-  const pin = !!flags.pin;
+  const pin = pinned(flags);
   if (flags.list) return { args: { fromSource: 'caseload-list', listId: flags.list, pin }, lineProblems: 0 };
   if (flags.appointmentsToday) {
     if (!flags.practitioner) throw new Error('--appointments-today needs --practitioner <id>.');
@@ -88,7 +92,8 @@ export function registerPrefetchCommand(program: Command, env: CliEnvironment): 
       .option('--list <id>', 'a FHIR List (caseload) on the first configured source')
       .option('--appointments-today', 'the patients with appointments today (with --practitioner)')
       .option('--practitioner <id>', 'who you are on the record sources: a Practitioner id or reference')
-      .option('--pin', 'keep for the caseload (pinned) retention period'),
+      .option('--pin', 'keep for the caseload (pinned) retention period: the default')
+      .option('--no-pin', 'keep for the normal retention period instead of the caseload’s'),
   ).action(async (flags: PrefetchFlags) => {
     const { args, lineProblems } = request(flags);
     const practitioner = practitionerReference(flags.practitioner);
@@ -111,7 +116,7 @@ export function registerPrefetchCommand(program: Command, env: CliEnvironment): 
         });
         const progress = await session.invoke('prefetch:start', { requestId: `cli-${Date.now()}`, ...args });
         if (tty) process.stdout.write('\n');
-        if (report(progress, !!flags.pin) || lineProblems) process.exitCode = 2;
+        if (report(progress, pinned(flags)) || lineProblems) process.exitCode = 2;
       },
     );
   });

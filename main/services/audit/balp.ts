@@ -52,10 +52,17 @@ export type AuditAction =
   | { kind: 'break-glass'; reason: string; nhsNumber?: string }
   | { kind: 'access-reason'; reasonCode: string; nhsNumber?: string }
   | { kind: 'dissent-override'; reason: string; nhsNumber: string }
+  | { kind: 'identity-confirmed'; nhsNumber: string }
+  | {
+      kind: 'identity-decision';
+      nhsNumber: string;
+      sourceId: string;
+      decision: 'same-person' | 'different-person';
+    }
   | { kind: 'cache-write'; nhsNumber: string }
   | {
       kind: 'cache-purge';
-      trigger: 'user' | 'retention' | 'sign-out' | 'all';
+      trigger: 'user' | 'retention' | 'sign-out' | 'all' | 'dissent';
       nhsNumber?: string;
       count: number;
     }
@@ -122,6 +129,18 @@ function shapeOf(action: AuditAction): Shape {
         type: security,
         subtype: [wessex('dissent-override', 'Patient dissent overridden')],
         action: 'R',
+      };
+    case 'identity-confirmed':
+      return {
+        type: security,
+        subtype: [wessex('identity-confirmed', 'Unverified NHS number confirmed by the clinician')],
+        action: 'E',
+      };
+    case 'identity-decision':
+      return {
+        type: security,
+        subtype: [wessex('identity-decision', 'Identity across sources decided by the clinician')],
+        action: 'E',
       };
     case 'access-reason':
       return {
@@ -237,6 +256,12 @@ function entitiesOf(action: AuditAction): NonNullable<AuditEvent['entity']> {
       entities.push({
         type: code(ENTITY_TYPE, '4', 'Other'),
         detail: [detail('reason-code', action.reasonCode)],
+      });
+      break;
+    case 'identity-decision':
+      entities.push({
+        type: code(ENTITY_TYPE, '4', 'Other'),
+        detail: [detail('source', action.sourceId), detail('decision', action.decision)],
       });
       break;
     case 'cache-purge':

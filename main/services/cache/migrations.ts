@@ -1,5 +1,7 @@
 // Offline cache schema, numbered. Never edit an applied migration: add the next one.
+import type { Json } from '../record/fhir-read';
 import type { Migration } from './encrypted-database';
+import { snapshotFromMergedRecord, type MergedRecordRow } from './merged-record-migration';
 
 export const cacheMigrations: readonly Migration[] = [
   {
@@ -58,6 +60,74 @@ export const cacheMigrations: readonly Migration[] = [
         const asOf = Object.fromEntries(sources.filter((s) => s.fetchedAt).map((s) => [s.id, s.fetchedAt]));
         update.run(JSON.stringify(asOf), row.nhs_number);
       }
+    },
+  },
+  {
+    version: 3,
+    description: 'per-source snapshots (one shared, ungoverned-by-user copy) and offline documents',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE resources (
+          nhs_number    TEXT NOT NULL REFERENCES records(nhs_number) ON DELETE CASCADE,
+          source_id     TEXT NOT NULL,
+          resource_type TEXT NOT NULL,
+          resource_id   TEXT NOT NULL,
+          section       TEXT NOT NULL,
+          date          TEXT,
+          resource_json TEXT NOT NULL,
+          PRIMARY KEY (nhs_number, source_id, resource_type, resource_id)
+        );
+        CREATE INDEX resources_by_section ON resources(nhs_number, section, date);
+        CREATE TABLE documents (
+          nhs_number   TEXT NOT NULL REFERENCES records(nhs_number) ON DELETE CASCADE,
+          address      TEXT NOT NULL,
+          content_type TEXT NOT NULL,
+          title        TEXT NOT NULL,
+          bytes        BLOB NOT NULL,
+          fetched_at   TEXT NOT NULL,
+          PRIMARY KEY (nhs_number, address)
+        );
+      `);
+      // Merged items become their sources' resources again (the representative copy for each source that
+      // held it); the next online open is a full refresh, which replaces them with what the sources hold.
+      const insert = db.prepare(
+        `INSERT OR IGNORE INTO resources (nhs_number, source_id, resource_type, resource_id, section, date, resource_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const update = db.prepare(
+        'UPDATE records SET record_json = ?, full_refreshed_at = NULL WHERE nhs_number = ?',
+      );
+      const records = db.prepare('SELECT nhs_number, record_json FROM records').all() as {
+        nhs_number: string;
+        record_json: string;
+      }[];
+      const items = db.prepare(
+        'SELECT position, item_json FROM items WHERE nhs_number = ? ORDER BY position',
+      );
+      for (const record of records) {
+        const rows = (items.all(record.nhs_number) as { position: number; item_json: string }[]).map((r) => ({
+          position: r.position,
+          item: JSON.parse(r.item_json) as MergedRecordRow['items'][number],
+        }));
+        const converted = snapshotFromMergedRecord({
+          nhsNumber: record.nhs_number,
+          record: JSON.parse(record.record_json) as MergedRecordRow['record'],
+          items: rows.map((r) => r.item),
+        });
+        for (const row of converted.rows) {
+          insert.run(
+            record.nhs_number,
+            row.sourceId,
+            row.resourceType,
+            row.resourceId,
+            row.section,
+            row.date ?? null,
+            JSON.stringify(row.resource satisfies Json),
+          );
+        }
+        update.run(JSON.stringify(converted.meta), record.nhs_number);
+      }
+      db.exec('DROP TABLE items;');
     },
   },
 ];

@@ -1,15 +1,16 @@
-// The offline cache: the merged, governed Wessex record exactly as the UI shows it, one row per record and
-// one row per item, in the encrypted database. Everything a query needs to recover from a file that turns
-// out to be unreadable mid-session goes through `guard`.
+// The offline cache: one shared copy per patient of what the sources said (after patient-level governance,
+// never filtered for one user), in the encrypted database: a row per record (statuses, pointers, what was
+// withheld) and a row per source resource, plus the documents an urgent-care clinician needs offline.
+// Everything a query needs to recover from a file that turns out to be unreadable mid-session goes through
+// `guard`.
 import type { CachedRecordSummary } from '../../../preload/contract';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
-import {
-  SECTION_ORDER,
-  type RecordItem,
-  type SectionId,
-  type SourceStatus,
-  type WessexRecord,
-} from '../../../common/record';
+import { SECTION_ORDER, type SectionId, type SourceStatus } from '../../../common/record';
+import type { Json } from '../record/fhir-read';
+import { resourceDate } from '../record/fhir-read';
+import { bannerName } from '../record/patient-identity';
+import { classifySection, SUPPORTING_TYPES } from '../record/sections';
+import { resourceKey, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
 import { unreadableReason, type EncryptedDatabase, type SqliteDatabase } from './encrypted-database';
 import { offlineQueryWhere, parseOfflineQuery } from './offline-search';
 
@@ -25,11 +26,16 @@ export interface RetentionPolicy {
 export interface SaveOptions {
   /** Keep for the pinned (caseload) retention. Undefined keeps the record's current pinned state. */
   pinned?: boolean;
-  /** The record came from a full fetch of every source (not an incremental merge). Default true. */
+  /** The snapshot came from a full fetch of every source (not an incremental one). Default true. */
   fullRefresh?: boolean;
   /** Per-source "as of" instants to use for the next incremental refresh; default each source's fetchedAt. */
   sourcesAsOf?: Record<string, string>;
 }
+
+/** How one source's rows change; by default every source's rows are replaced. */
+export type SourceRowsWrite =
+  | { sourceId: string; mode: 'replace' | 'upsert'; resources: readonly Json[] }
+  | { sourceId: string; mode: 'keep' };
 
 export interface CachedRecordMeta {
   nhsNumber: string;
@@ -42,6 +48,9 @@ export interface CachedRecordMeta {
   sourcesAsOf: Record<string, string>;
   fullRefreshedAt?: string;
 }
+
+/** The record row's JSON: the snapshot without its resources. */
+type SnapshotMeta = Omit<RecordSnapshot, 'sources'> & { sources: Omit<SourceSnapshot, 'resources'>[] };
 
 interface RecordRow {
   nhs_number: string;
@@ -58,6 +67,8 @@ interface RecordRow {
 const HOUR = 3_600_000;
 const META_COLUMNS =
   'nhs_number, name, birth_date, fetched_at, expires_at, pinned, sources_json, sources_as_of_json, full_refreshed_at';
+/** Rows for resources that fill no section (Patient, Medication, Practitioner …): always read. */
+export const SUPPORTING_SECTION = 'supporting';
 
 export class CacheRecordError extends Error {}
 
@@ -91,56 +102,70 @@ function toSummary(meta: CachedRecordMeta): CachedRecordSummary {
   };
 }
 
-function codeColumn(item: RecordItem): string | null {
-  if (!item.code?.code) return null;
-  return item.code.system ? `${item.code.system}|${item.code.code}` : item.code.code;
+function defaultSourcesAsOf(sources: readonly SourceSnapshot[]): Record<string, string> {
+  return Object.fromEntries(
+    sources.filter((s) => s.status.fetchedAt).map((s) => [s.status.id, s.status.fetchedAt as string]),
+  );
 }
 
-function defaultSourcesAsOf(sources: SourceStatus[]): Record<string, string> {
-  return Object.fromEntries(sources.filter((s) => s.fetchedAt).map((s) => [s.id, s.fetchedAt as string]));
+export function sectionColumn(resource: Json): string {
+  return SUPPORTING_TYPES.has(String(resource.resourceType)) ? SUPPORTING_SECTION : classifySection(resource);
 }
 
 export interface LoadOptions {
-  /** Only these sections' items (the summary screen does not need 20,000 results to paint). */
+  /** Only these sections' resources (the summary screen does not need 20,000 results to paint). */
   sections?: readonly SectionId[];
   /** Only the newest N results (by clinical date); the rest of the history can be loaded when asked for. */
   recentResults?: number;
 }
 
-/** Item JSON in record order; partial loads read only the rows they need (through the section index). */
-function readItems(db: SqliteDatabase, nhs: string, options: LoadOptions): string[] {
+interface ResourceRow {
+  source_id: string;
+  resource_json: string;
+}
+
+/** Resource rows by source; partial loads read only the rows they need (through the section index). */
+function readResources(db: SqliteDatabase, nhs: string, options: LoadOptions): ResourceRow[] {
+  const select = 'SELECT source_id, resource_json FROM resources WHERE nhs_number = ?';
   if (!options.sections && options.recentResults === undefined) {
-    return db
-      .prepare('SELECT item_json FROM items WHERE nhs_number = ? ORDER BY position')
-      .pluck()
-      .all(nhs) as string[];
+    return db.prepare(select).all(nhs) as ResourceRow[];
   }
   const sections = options.sections ?? SECTION_ORDER;
   const limitResults = options.recentResults !== undefined && sections.includes('results');
-  const whole = sections.filter((s) => !(limitResults && s === 'results'));
-  const rows: [number, string][] = whole.length
-    ? (db
-        .prepare(
-          `SELECT position, item_json FROM items WHERE nhs_number = ? AND section IN (${whole.map(() => '?').join(',')})`,
-        )
-        .raw()
-        .all(nhs, ...whole) as [number, string][])
-    : [];
+  const whole = [SUPPORTING_SECTION, ...sections.filter((s) => !(limitResults && s === 'results'))];
+  const rows = db
+    .prepare(`${select} AND section IN (${whole.map(() => '?').join(',')})`)
+    .all(nhs, ...whole) as ResourceRow[];
   if (limitResults) {
-    const newest = db
-      .prepare(
-        "SELECT position, item_json FROM items WHERE nhs_number = ? AND section = 'results' ORDER BY date DESC LIMIT ?",
-      )
-      .raw()
-      .all(nhs, Math.max(0, Math.floor(options.recentResults ?? 0))) as [number, string][];
-    rows.push(...newest);
+    rows.push(
+      ...(db
+        .prepare(`${select} AND section = 'results' ORDER BY date DESC LIMIT ?`)
+        .all(nhs, Math.max(0, Math.floor(options.recentResults ?? 0))) as ResourceRow[]),
+    );
   }
-  return rows.sort((x, y) => x[0] - y[0]).map((r) => r[1]);
+  return rows;
+}
+
+function parseResources(rows: readonly ResourceRow[]): Map<string, Json[]> {
+  const bySource = new Map<string, string[]>();
+  for (const row of rows) {
+    const list = bySource.get(row.source_id) ?? [];
+    list.push(row.resource_json);
+    bySource.set(row.source_id, list);
+  }
+  return new Map([...bySource].map(([id, json]) => [id, JSON.parse(`[${json.join(',')}]`) as Json[]]));
+}
+
+export interface OfflineDocument {
+  contentType: string;
+  title: string;
+  bytes: Buffer;
+  fetchedAt: string;
 }
 
 /** Every removal of offline records, whoever asked: the audit log hears of each one (counts, never who). */
 export interface CachePurge {
-  trigger: 'user' | 'retention' | 'sign-out' | 'all';
+  trigger: 'user' | 'retention' | 'sign-out' | 'all' | 'dissent';
   count: number;
   nhsNumber?: string;
 }
@@ -180,12 +205,28 @@ export class OfflineCache {
     return new Date(fetchedAt.getTime() + hours * HOUR).toISOString();
   }
 
-  /** Replaces the cached copy of this patient's record in one transaction. */
-  async saveRecord(record: WessexRecord, options: SaveOptions = {}): Promise<void> {
-    const nhs = record.patient.nhsNumber ? nhsKey(record.patient.nhsNumber) : '';
+  /**
+   * Saves this patient's snapshot in one transaction: the record row, then each source's resource rows as
+   * `writes` says (default: every source's rows replaced by the snapshot's).
+   */
+  async saveSnapshot(
+    snapshot: RecordSnapshot,
+    options: SaveOptions & { writes?: readonly SourceRowsWrite[] } = {},
+  ): Promise<void> {
+    const nhs = nhsKey(snapshot.nhsNumber);
     if (!/^\d{10}$/.test(nhs)) {
       throw new CacheRecordError('A record without a ten-digit NHS number cannot be kept offline.');
     }
+    if (snapshot.dissent)
+      throw new CacheRecordError('A record the patient declined to share is never kept offline.');
+    const writes =
+      options.writes ??
+      snapshot.sources.map((s) => ({
+        sourceId: s.status.id,
+        mode: 'replace' as const,
+        resources: s.resources,
+      }));
+    const banner = bannerOf(snapshot);
     const write = (db: SqliteDatabase): void => {
       const now = this.clock();
       const previous = db
@@ -194,13 +235,16 @@ export class OfflineCache {
       const pinned = options.pinned ?? previous?.pinned === 1;
       const fullRefreshedAt =
         (options.fullRefresh ?? true) ? now.toISOString() : (previous?.full_refreshed_at ?? null);
-      const { items, offline: _offline, ...rest } = record;
-      const insertItem = db.prepare(
-        `INSERT INTO items (nhs_number, position, item_key, section, resource_type, date, code, source_ids, item_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      const meta: SnapshotMeta = {
+        ...snapshot,
+        sources: snapshot.sources.map(({ resources: _resources, ...rest }) => rest),
+      };
+      const insert = db.prepare(
+        `INSERT OR REPLACE INTO resources (nhs_number, source_id, resource_type, resource_id, section, date, resource_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       );
+      const wanted = new Set(snapshot.sources.map((s) => s.status.id));
       db.transaction(() => {
-        db.prepare('DELETE FROM items WHERE nhs_number = ?').run(nhs);
         db.prepare(
           `INSERT INTO records (nhs_number, name, name_search, birth_date, fetched_at, expires_at, pinned,
              sources_json, sources_as_of_json, full_refreshed_at, record_json)
@@ -212,66 +256,151 @@ export class OfflineCache {
              record_json = excluded.record_json`,
         ).run(
           nhs,
-          record.patient.name,
-          record.patient.name.toLowerCase(),
-          record.patient.birthDate ?? null,
+          banner.name,
+          banner.name.toLowerCase(),
+          banner.birthDate ?? null,
           now.toISOString(),
           this.expiresAt(now, pinned),
           pinned ? 1 : 0,
-          JSON.stringify(record.sources),
-          JSON.stringify(options.sourcesAsOf ?? defaultSourcesAsOf(record.sources)),
+          JSON.stringify(snapshot.sources.map((s) => s.status)),
+          JSON.stringify(options.sourcesAsOf ?? defaultSourcesAsOf(snapshot.sources)),
           fullRefreshedAt,
-          JSON.stringify(rest),
+          JSON.stringify(meta),
         );
-        items.forEach((item, position) => {
-          const sourceIds = [...new Set(item.provenance.map((p) => p.sourceId))];
-          insertItem.run(
-            nhs,
-            position,
-            item.key,
-            item.section,
-            item.resourceType,
-            item.date ?? null,
-            codeColumn(item),
-            `,${sourceIds.join(',')},`,
-            JSON.stringify(item),
-          );
-        });
+        // Sources no longer configured leave nothing behind.
+        for (const id of db
+          .prepare('SELECT DISTINCT source_id FROM resources WHERE nhs_number = ?')
+          .pluck()
+          .all(nhs) as string[]) {
+          if (!wanted.has(id))
+            db.prepare('DELETE FROM resources WHERE nhs_number = ? AND source_id = ?').run(nhs, id);
+        }
+        for (const w of writes) {
+          if (w.mode === 'keep') continue;
+          if (w.mode === 'replace') {
+            db.prepare('DELETE FROM resources WHERE nhs_number = ? AND source_id = ?').run(nhs, w.sourceId);
+          }
+          w.resources.forEach((resource) => {
+            insert.run(
+              nhs,
+              w.sourceId,
+              String(resource.resourceType),
+              resourceKey(resource),
+              sectionColumn(resource),
+              resourceDate(resource) ?? null,
+              JSON.stringify(resource),
+            );
+          });
+        }
       })();
     };
     await this.guard(write, write);
   }
 
   /**
-   * The cached record as it was saved, or undefined. With `sections`, only those sections' items are read
-   * (the summary screen does not need 20,000 results to paint).
+   * The saved snapshot and its bookkeeping, read in one transaction (another process may be saving), or
+   * undefined. With `sections` (and `recentResults`), only those sections' resources are read (plus supporting
+   * resources), for a fast first paint of a very long record.
    */
-  async loadRecord(nhsNumber: string, options: LoadOptions = {}): Promise<WessexRecord | undefined> {
+  async load(
+    nhsNumber: string,
+    options: LoadOptions = {},
+  ): Promise<{ snapshot: RecordSnapshot; meta: CachedRecordMeta } | undefined> {
     const nhs = nhsKey(nhsNumber);
     return this.guard(
+      (db) =>
+        db.transaction(() => {
+          const row = db
+            .prepare(`SELECT ${META_COLUMNS}, record_json FROM records WHERE nhs_number = ?`)
+            .get(nhs) as (RecordRow & { record_json: string }) | undefined;
+          if (row === undefined) return undefined;
+          const saved = JSON.parse(row.record_json) as SnapshotMeta;
+          const resources = parseResources(readResources(db, nhs, options));
+          const snapshot: RecordSnapshot = {
+            ...saved,
+            sources: saved.sources.map((s) => ({ ...s, resources: resources.get(s.status.id) ?? [] })),
+          };
+          return { snapshot, meta: toMeta(row) };
+        })(),
+      () => undefined,
+    );
+  }
+
+  async loadSnapshot(nhsNumber: string, options: LoadOptions = {}): Promise<RecordSnapshot | undefined> {
+    return (await this.load(nhsNumber, options))?.snapshot;
+  }
+
+  /** How many saved resources each section holds (so a partial load can say "and 19,000 more results"). */
+  async sectionCounts(nhsNumber: string): Promise<Partial<Record<SectionId, number>>> {
+    return this.guard(
       (db) => {
-        const row = db.prepare('SELECT record_json FROM records WHERE nhs_number = ?').pluck().get(nhs) as
-          string | undefined;
-        if (row === undefined) return undefined;
-        const itemRows = readItems(db, nhs, options);
-        const rest = JSON.parse(row) as Omit<WessexRecord, 'items'>;
-        const items = JSON.parse(`[${itemRows.join(',')}]`) as RecordItem[];
-        return { ...rest, items } as WessexRecord;
+        const rows = db
+          .prepare('SELECT section, count(*) AS n FROM resources WHERE nhs_number = ? GROUP BY section')
+          .all(nhsKey(nhsNumber)) as { section: string; n: number }[];
+        return Object.fromEntries(
+          rows.filter((r) => r.section !== SUPPORTING_SECTION).map((r) => [r.section, r.n]),
+        );
+      },
+      () => ({}),
+    );
+  }
+
+  /** Keeps a document for offline use (replacing an earlier copy of the same address). */
+  async saveDocument(
+    nhsNumber: string,
+    address: string,
+    document: Omit<OfflineDocument, 'fetchedAt'>,
+  ): Promise<void> {
+    const nhs = nhsKey(nhsNumber);
+    const write = (db: SqliteDatabase): void => {
+      db.prepare(
+        `INSERT OR REPLACE INTO documents (nhs_number, address, content_type, title, bytes, fetched_at)
+         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM records WHERE nhs_number = ?)`,
+      ).run(
+        nhs,
+        address,
+        document.contentType,
+        document.title,
+        document.bytes,
+        this.clock().toISOString(),
+        nhs,
+      );
+    };
+    await this.guard(write, write);
+  }
+
+  async readDocument(nhsNumber: string, address: string): Promise<OfflineDocument | undefined> {
+    return this.guard(
+      (db) => {
+        const row = db
+          .prepare(
+            'SELECT content_type, title, bytes, fetched_at FROM documents WHERE nhs_number = ? AND address = ?',
+          )
+          .get(nhsKey(nhsNumber), address) as
+          { content_type: string; title: string; bytes: Buffer; fetched_at: string } | undefined;
+        return (
+          row && {
+            contentType: row.content_type,
+            title: row.title,
+            bytes: row.bytes,
+            fetchedAt: row.fetched_at,
+          }
+        );
       },
       () => undefined,
     );
   }
 
-  /** How many cached items each section holds (so a partial load can still say "and 19,000 more results"). */
-  async sectionCounts(nhsNumber: string): Promise<Partial<Record<SectionId, number>>> {
+  /** The addresses of this patient's saved documents, and their total size in bytes. */
+  async documentAddresses(nhsNumber: string): Promise<{ addresses: string[]; bytes: number }> {
     return this.guard(
       (db) => {
         const rows = db
-          .prepare('SELECT section, count(*) AS n FROM items WHERE nhs_number = ? GROUP BY section')
-          .all(nhsKey(nhsNumber)) as { section: SectionId; n: number }[];
-        return Object.fromEntries(rows.map((r) => [r.section, r.n]));
+          .prepare('SELECT address, length(bytes) AS size FROM documents WHERE nhs_number = ?')
+          .all(nhsKey(nhsNumber)) as { address: string; size: number }[];
+        return { addresses: rows.map((r) => r.address), bytes: rows.reduce((n, r) => n + r.size, 0) };
       },
-      () => ({}),
+      () => ({ addresses: [], bytes: 0 }),
     );
   }
 
@@ -313,13 +442,13 @@ export class OfflineCache {
     );
   }
 
-  async delete(nhsNumber: string): Promise<boolean> {
+  async delete(nhsNumber: string, trigger: 'user' | 'dissent' = 'user'): Promise<boolean> {
     const nhs = nhsKey(nhsNumber);
     const deleted = await this.guard(
       (db) => db.prepare('DELETE FROM records WHERE nhs_number = ?').run(nhs).changes > 0,
       () => false,
     );
-    if (deleted) this.onPurged({ trigger: 'user', count: 1, nhsNumber: nhs });
+    if (deleted) this.onPurged({ trigger, count: 1, nhsNumber: nhs });
     return deleted;
   }
 
@@ -328,7 +457,8 @@ export class OfflineCache {
     const count = await this.guard(
       (db) =>
         db.transaction(() => {
-          db.prepare('DELETE FROM items').run();
+          db.prepare('DELETE FROM documents').run();
+          db.prepare('DELETE FROM resources').run();
           return db.prepare('DELETE FROM records').run().changes;
         })(),
       () => 0,
@@ -362,4 +492,18 @@ export class OfflineCache {
   close(): void {
     this.database.close();
   }
+}
+
+/** Name and date of birth for the offline list: the first source's patient, else the kept banner. */
+function bannerOf(snapshot: RecordSnapshot): { name: string; birthDate?: string } {
+  const patient = snapshot.sources.find((s) => s.patient)?.patient;
+  if (!patient)
+    return {
+      name: snapshot.patientFallback?.name ?? 'Name not known',
+      birthDate: snapshot.patientFallback?.birthDate,
+    };
+  return {
+    name: bannerName(patient),
+    ...(typeof patient.birthDate === 'string' ? { birthDate: patient.birthDate } : {}),
+  };
 }

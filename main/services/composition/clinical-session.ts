@@ -16,6 +16,9 @@ import type { LaunchPatient, LaunchResult, LaunchUser, SmartSession } from '../l
 import type { RecordIdentity } from '../record';
 import type { RoleAccess } from '../policy';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
+import type { IdentityConfirmation, IdentityDecision } from '../../../common/record';
+import { demographicDifferences, demographicsOf } from '../record/identity-agreement';
+import type { Json } from '../record/fhir-read';
 
 /** How the clinician came to be signed in. */
 export interface SessionOrigin {
@@ -90,9 +93,15 @@ export class ClinicalSession {
   readonly reasons: AccessReasonState;
   readonly lock: InactivityLock;
   readonly origin: SessionOrigin;
+  private readonly now: () => Date;
+  /** Unverified NHS numbers the clinician confirmed (name and date of birth checked), by NHS number. */
+  private readonly confirmations = new Map<string, IdentityConfirmation>();
+  /** The clinician's decisions on sources held apart, by NHS number. */
+  private readonly decisions = new Map<string, IdentityDecision[]>();
 
   constructor(options: ClinicalSessionOptions) {
     this.origin = options.origin;
+    this.now = options.now ?? (() => new Date());
     const role = resolveRoleAccess(
       {
         practitionerRoleCodes: [options.origin.user.roleCode],
@@ -153,18 +162,75 @@ export class ClinicalSession {
   identityFor(nhsNumber: string): RecordIdentity {
     const nhs = normaliseNhsNumber(nhsNumber);
     const patient = this.origin.patient;
+    const confirmation = this.confirmations.get(nhs);
     if (patient && patient.nhs.nhsNumber === nhs) {
       return {
         nhsNumber: nhs,
-        mayQueryRegionalSources: patient.nhs.safeToQueryOtherServers,
+        mayQueryRegionalSources: patient.nhs.safeToQueryOtherServers || !!confirmation,
         eprPatient: patient.resource,
         verification: patient.nhs.verification,
+        ...(confirmation ? { confirmation } : {}),
       };
     }
-    return { nhsNumber: nhs, mayQueryRegionalSources: true };
+    return { nhsNumber: nhs, mayQueryRegionalSources: true, ...(confirmation ? { confirmation } : {}) };
+  }
+
+  /**
+   * The clinician has checked the patient's surname and date of birth (with the patient or their notes) so an
+   * unverified NHS number may be used to search regional records. What they entered must agree with the
+   * clinical system's patient; regional matches that disagree with it are then held apart.
+   */
+  confirmIdentity(nhsNumber: string, familyName: string, birthDate: string): IdentityConfirmation {
+    const nhs = normaliseNhsNumber(nhsNumber);
+    const patient = this.origin.patient;
+    if (patient && patient.nhs.nhsNumber === nhs) {
+      const differences = demographicDifferences(
+        demographicsOf(patient.resource as unknown as Json),
+        { family: familyName, birthDate },
+        'the clinical system',
+      );
+      if (differences.length) {
+        throw new IdentityNotConfirmedError(
+          `The details entered do not match the clinical system's record (${differences.join('; ')}). Regional records were not searched.`,
+        );
+      }
+    }
+    const confirmation: IdentityConfirmation = {
+      confirmedBy: this.origin.user.display,
+      at: this.now().toISOString(),
+      familyName,
+      birthDate,
+    };
+    this.confirmations.set(nhs, confirmation);
+    return confirmation;
+  }
+
+  decideIdentity(
+    nhsNumber: string,
+    sourceId: string,
+    decision: IdentityDecision['decision'],
+  ): IdentityDecision {
+    const nhs = normaliseNhsNumber(nhsNumber);
+    const decided: IdentityDecision = {
+      sourceId,
+      decision,
+      decidedBy: this.origin.user.display,
+      at: this.now().toISOString(),
+    };
+    this.decisions.set(nhs, [
+      ...(this.decisions.get(nhs) ?? []).filter((d) => d.sourceId !== sourceId),
+      decided,
+    ]);
+    return decided;
+  }
+
+  decisionsFor(nhsNumber: string): IdentityDecision[] {
+    return this.decisions.get(normaliseNhsNumber(nhsNumber)) ?? [];
   }
 
   dispose(): void {
     this.lock.dispose();
   }
 }
+
+export class IdentityNotConfirmedError extends Error {}

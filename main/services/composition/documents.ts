@@ -1,6 +1,7 @@
 // The document behind a locator pointer or a DocumentReference in an opened record. Its bytes are read from
 // the record itself when they came with it, otherwise from the configured source whose origin holds them,
-// with that source's token only. Anything held elsewhere is named, never fetched.
+// with that source's token only, or from the copy kept offline with the record when the source cannot be
+// reached. Anything held elsewhere is named, never fetched.
 import type { Attachment } from '@medplum/fhirtypes';
 import type { Resource } from '../../../common/fhir';
 import type { WessexRecord } from '../../../common/record';
@@ -8,6 +9,7 @@ import type { DocumentContent } from '../../../preload/contract';
 import type { TokenProvider } from '../auth/token-provider';
 import { BridgeError } from '../bridge/dispatch';
 import { FetchFailure, SourceClient, sourceHolding, tokenFromProvider, type Transport } from '../http';
+import type { OfflineCache } from '../cache/offline-cache';
 import type { EngineSource } from '../record';
 
 const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
@@ -17,9 +19,14 @@ const SHOWABLE = /^(application\/pdf|text\/html|text\/plain)\b/;
 export interface DocumentSources {
   sources: readonly EngineSource[];
   tokens: TokenProvider;
+  /** Documents kept offline with saved records. */
+  cache?: OfflineCache;
   /** Tests only; default: the client's own undici connections. */
   transport?: Transport;
 }
+
+export const NOT_KEPT_OFFLINE =
+  'This document was not saved for offline use on this computer. It can be opened when you are online.';
 
 export async function readDocument(
   record: WessexRecord,
@@ -40,7 +47,20 @@ export async function readDocument(
   if (attachment.data)
     return inline(attachment.contentType ?? 'application/octet-stream', attachment.data, title);
   if (!attachment.url) throw new BridgeError('unavailable', 'The document has no content or address.');
-  return fetchFromSource(attachment.url, attachment.contentType, title, deps);
+  const nhsNumber = record.patient.nhsNumber;
+  const kept = async () => (nhsNumber ? deps.cache?.readDocument(nhsNumber, attachment.url!) : undefined);
+  if (record.offline) {
+    const document = await kept();
+    if (!document) throw new BridgeError('unavailable', NOT_KEPT_OFFLINE);
+    return inline(document.contentType, document.bytes.toString('base64'), title);
+  }
+  try {
+    return await fetchFromSource(attachment.url, attachment.contentType, title, deps);
+  } catch (error) {
+    const document = await kept();
+    if (!document) throw error;
+    return inline(document.contentType, document.bytes.toString('base64'), `${title} (saved copy)`);
+  }
 }
 
 function attachmentOf(resource: Resource | undefined): Attachment | undefined {
@@ -68,6 +88,16 @@ async function fetchFromSource(
   title: string,
   deps: DocumentSources,
 ): Promise<DocumentContent> {
+  const { contentType: type, bytes } = await fetchDocumentBytes(rawUrl, contentType, deps);
+  return inline(type, bytes.toString('base64'), title);
+}
+
+/** The document at `rawUrl`, from the configured source whose address holds it, with its token only. */
+export async function fetchDocumentBytes(
+  rawUrl: string,
+  contentType: string | undefined,
+  deps: DocumentSources,
+): Promise<{ contentType: string; bytes: Buffer }> {
   let url: URL;
   try {
     url = new URL(rawUrl);
@@ -93,7 +123,7 @@ async function fetchFromSource(
   try {
     const response = await client.get(url.href, { accept: contentType ?? 'application/pdf, text/html' });
     const type = response.contentType || contentType || 'application/octet-stream';
-    return inline(type.split(';')[0]!.trim(), response.body.toString('base64'), title);
+    return { contentType: type.split(';')[0]!.trim(), bytes: response.body };
   } catch (error) {
     if (error instanceof FetchFailure && error.kind === 'oversize') {
       throw new BridgeError('unavailable', 'The document is too large to show.');

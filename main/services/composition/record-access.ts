@@ -1,20 +1,19 @@
-// Opening a patient's record for a clinician: engine → governance → cache → screen, audited once.
-// Progress events are governed before they leave main, and held back until dissent is known, so nothing
-// the patient declined to share can flash on screen before the final record withholds it.
-import type { RecordEvent, WessexRecord } from '../../../common/record';
+// Opening a patient's record for a clinician: the record reader (fetch → patient-level governance → shared
+// saved copy → merge → user-level governance), audited once per open, for the app, the CLI and prefetch.
+import type { IdentityDecision, RecordEvent, WessexRecord } from '../../../common/record';
 import type { AuditTrail } from '../audit';
 import type { TokenProvider } from '../auth/token-provider';
 import type { OfflineCache } from '../cache/offline-cache';
-import { findDissent, governRecordEvent, type GovernOptions } from '../governance';
+import type { GovernOptions } from '../governance';
 import {
-  createGovernedLiveFetch,
+  keepUrgentCareDocuments,
   OfflineUnavailableError,
-  RecordOpener,
-  type LiveFetch,
+  RecordReader,
   type OpenedRecord,
 } from '../offline';
 import type { EngineOptions, EngineSource, RecordIdentity } from '../record';
 import { BridgeError } from '../bridge/dispatch';
+import { fetchDocumentBytes } from './documents';
 
 export interface RecordAccessOptions {
   sources: readonly EngineSource[];
@@ -24,6 +23,8 @@ export interface RecordAccessOptions {
   audit: AuditTrail;
   engine?: Partial<EngineOptions>;
   clock?: () => Date;
+  /** The most bytes of urgent-care documents kept offline per record (policy.offlineDocumentBudgetMb). */
+  documentBudgetBytes?: number;
 }
 
 export interface OpenRecordRequest {
@@ -31,9 +32,13 @@ export interface OpenRecordRequest {
   identity: RecordIdentity;
   governance: GovernOptions;
   ungrantedScopes: string[];
+  /** The clinician's decisions on held-apart sources for this patient (this session). */
+  decisions?: readonly IdentityDecision[];
   /** The clinician's own words for break-glass, recorded if it overrides the patient's dissent. */
   breakGlassReason?: string;
   preferOffline?: boolean;
+  /** Only the saved copy: never ask the sources (the CLI's --offline). */
+  offlineOnly?: boolean;
   pin?: boolean;
   /** Where progress goes (the bridge's record:event); omitted for prefetch. */
   emit?: (event: RecordEvent) => void;
@@ -41,49 +46,73 @@ export interface OpenRecordRequest {
   purpose?: 'view' | 'prefetch';
 }
 
+export const NOT_SAVED_OFFLINE = 'There is no offline copy of this patient’s record on this computer.';
+
 export class RecordAccess {
-  constructor(private readonly options: RecordAccessOptions) {}
+  private readonly reader: RecordReader;
+
+  constructor(private readonly options: RecordAccessOptions) {
+    const { cache } = options;
+    const documentSources = {
+      sources: [...options.sources, ...(options.locator ? [options.locator] : [])],
+      tokens: options.tokens,
+    };
+    this.reader = new RecordReader({
+      sources: options.sources,
+      ...(options.locator ? { locator: options.locator } : {}),
+      tokens: options.tokens,
+      ...(cache ? { cache } : {}),
+      ...(options.engine ? { engine: options.engine } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(cache
+        ? {
+            keepDocuments: async (nhs: string, record: WessexRecord) => {
+              await keepUrgentCareDocuments(nhs, record, {
+                cache,
+                budgetBytes: options.documentBudgetBytes ?? 25 * 1024 * 1024,
+                fetchDocument: (address, contentType) =>
+                  fetchDocumentBytes(address, contentType, documentSources),
+              });
+            },
+          }
+        : {}),
+    });
+  }
 
   async open(request: OpenRecordRequest): Promise<OpenedRecord> {
-    const fetchLive = this.liveFetch(request);
-    const { cache } = this.options;
+    const read = {
+      requestId: request.requestId,
+      identity: request.identity,
+      governance: request.governance,
+      ...(request.decisions ? { decisions: request.decisions } : {}),
+      ...(request.preferOffline ? { preferOffline: true } : {}),
+      ...(request.pin !== undefined ? { pin: request.pin } : {}),
+      ...(request.emit ? { emit: request.emit } : {}),
+    };
     let opened: OpenedRecord;
     try {
-      opened = cache
-        ? await new RecordOpener({
-            cache,
-            fetchLive,
-            ...(this.options.clock ? { clock: this.options.clock } : {}),
-          }).open(request.identity.nhsNumber, {
-            ...(request.preferOffline ? { preferOffline: true } : {}),
-            ...(request.pin ? { pin: true } : {}),
-          })
-        : { record: await fetchLive(request.identity.nhsNumber, {}), from: 'live' };
+      if (request.offlineOnly) {
+        const offline = await this.reader.openOffline(read);
+        if (!offline) throw new BridgeError('unavailable', NOT_SAVED_OFFLINE);
+        opened = offline;
+      } else {
+        opened = await this.reader.open(read);
+      }
     } catch (error) {
       if (error instanceof OfflineUnavailableError) throw new BridgeError('unavailable', error.message);
       throw error;
     }
     const record: WessexRecord = { ...opened.record, ungrantedScopes: request.ungrantedScopes };
-    this.auditOpen(request, record, opened.from);
+    this.auditOpen(request, record, opened);
+    // Prefetch is for offline use: it is done when the documents are kept too.
+    if (request.purpose === 'prefetch') await opened.documentsKept;
     // The record itself is the request's answer: sent once, not also as an event (it can be tens of MB).
     return { ...opened, record };
   }
 
-  private liveFetch(request: OpenRecordRequest): LiveFetch {
-    return createGovernedLiveFetch({
-      sources: this.options.sources,
-      ...(this.options.locator ? { locator: this.options.locator } : {}),
-      tokens: this.options.tokens,
-      governance: request.governance,
-      identity: () => request.identity,
-      ...(this.options.engine ? { engine: this.options.engine } : {}),
-      requestId: request.requestId,
-      ...(request.emit ? { onEvent: gatedEmitter(request.emit, request.governance) } : {}),
-    });
-  }
-
-  private auditOpen(request: OpenRecordRequest, record: WessexRecord, from: OpenedRecord['from']): void {
+  private auditOpen(request: OpenRecordRequest, record: WessexRecord, opened: OpenedRecord): void {
     const nhsNumber = request.identity.nhsNumber;
+    const from = opened.from;
     const server =
       from === 'offline'
         ? 'offline cache'
@@ -103,9 +132,7 @@ export class RecordAccess {
         outcome,
       );
     }
-    if (from !== 'offline' && this.options.cache && record.sources.some((s) => s.state !== 'failed')) {
-      this.options.audit.record({ kind: 'cache-write', nhsNumber });
-    }
+    if (opened.cacheWritten) this.options.audit.record({ kind: 'cache-write', nhsNumber });
     if (record.governance?.dissentOverridden) {
       this.options.audit.record({
         kind: 'dissent-override',
@@ -114,27 +141,4 @@ export class RecordAccess {
       });
     }
   }
-}
-
-/**
- * Forwards the engine's progress: source statuses at once; critical sections only once every source has
- * answered them (so a Consent refusing sharing is known), governed exactly as the final record will be.
- */
-function gatedEmitter(
-  emit: (event: RecordEvent) => void,
-  governance: GovernOptions,
-): (event: RecordEvent) => void {
-  let decided: 'show' | 'withhold' | undefined;
-  return (event) => {
-    // Counts before governance could reveal how much is withheld: the final record carries governed counts.
-    if (event.type === 'source') return emit({ ...event, source: { ...event.source, resourceCount: 0 } });
-    if (event.type === 'error') return emit(event);
-    if (event.type !== 'section' || !event.allSourcesAnswered) return;
-    if (decided === undefined && event.section === 'advanceCare') {
-      const dissent = governance.dissent || findDissent(event.items.map((item) => item.resource)).full;
-      decided =
-        dissent && !(governance.breakGlass && governance.breakGlassOverridesDissent) ? 'withhold' : 'show';
-    }
-    if (decided === 'show') emit(governRecordEvent(event, governance));
-  };
 }

@@ -46,12 +46,19 @@ export function refusingViewer(
   };
 }
 
-/** A viewer opened for the offline store alone: whatever would read the record sources says why it cannot. */
-export const withoutRecordSources: Pick<BridgeHandlers, 'record:open' | 'prefetch:start' | 'document:get'> = {
-  'record:open': noSources,
-  'prefetch:start': noSources,
-  'document:get': noSources,
-};
+/**
+ * A viewer opened for the offline store alone: whatever would read the record sources says why it cannot;
+ * a saved copy (record:open with offlineOnly) still opens.
+ */
+export function withoutRecordSources(
+  open: BridgeHandlers['record:open'],
+): Pick<BridgeHandlers, 'record:open' | 'prefetch:start' | 'document:get'> {
+  return {
+    'record:open': (args, caller) => (args.offlineOnly ? open(args, caller) : noSources()),
+    'prefetch:start': noSources,
+    'document:get': noSources,
+  };
+}
 
 async function noSources(): Promise<never> {
   throw new BridgeError('configuration', 'No regional record sources are configured on this computer.');

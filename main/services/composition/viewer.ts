@@ -60,7 +60,8 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     tokens,
     ...(stores.cache ? { cache: stores.cache } : {}),
     audit,
-    ...(options.engine ? { engine: options.engine } : {}),
+    engine: { urgentCareDeadlineMs: policy.urgentCareDeadlineSeconds * 1000, ...options.engine },
+    documentBudgetBytes: policy.offlineDocumentBudgetMb * 1024 * 1024,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const launcher = new SmartLaunchService({
@@ -89,13 +90,14 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   const opened = new OpenedRecords();
   sessions.onEnded(() => opened.clear());
 
+  const record = recordHandlers({ sessions, records, opened, logger, emit });
   const handlers = loggingFailures(
     logger,
     guarded(
       audited(
         {
           ...sessions.handlers,
-          ...recordHandlers({ sessions, records, opened, logger, emit }),
+          ...record,
           ...offlineRecordHandlers(stores.cache),
           ...caseloadHandlers({
             sessions,
@@ -110,12 +112,16 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
           ...documentHandlers({
             opened,
             readDocument: (record, id) =>
-              readDocument(record, id, { sources: [...sources, ...(locator ? [locator] : [])], tokens }),
+              readDocument(record, id, {
+                sources: [...sources, ...(locator ? [locator] : [])],
+                tokens,
+                ...(stores.cache ? { cache: stores.cache } : {}),
+              }),
             exportDir: options.exportDir ?? join(options.dataDir, 'exports'),
             logger,
           }),
           ...preferenceHandlers(stores.preferences),
-          ...(sources.length ? {} : withoutRecordSources),
+          ...(sources.length ? {} : withoutRecordSources(record['record:open'])),
         },
         audit,
       ),

@@ -61,6 +61,7 @@ export function caseloadHandlers(deps: {
             deps.records.open({
               requestId: `${requestId}-${normaliseNhsNumber(nhs)}`,
               identity: session.identityFor(nhs),
+              decisions: session.decisionsFor(nhs),
               governance: deps.sessions.governance(),
               breakGlassReason: session.reasons.breakGlass?.freeText,
               ungrantedScopes: session.origin.ungrantedScopes,

@@ -54,6 +54,25 @@ export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
     requires: 'reason',
     audit: { auditedBy: 'record access (patient read, offline read, cache write, dissent override)' },
   },
+  'record:confirm-identity': {
+    requires: 'reason',
+    audit: { after: (args) => [{ action: { kind: 'identity-confirmed', nhsNumber: nhs(args) } }] },
+  },
+  'record:decide-identity': {
+    requires: 'reason',
+    audit: {
+      after: (args) => [
+        {
+          action: {
+            kind: 'identity-decision',
+            nhsNumber: nhs(args),
+            sourceId: args.sourceId,
+            decision: args.decision,
+          },
+        },
+      ],
+    },
+  },
   'cache:search': { requires: 'reason', audit: { after: () => offlineQuery('offline search') } },
   'cache:list': { requires: 'signed-in', audit: { after: () => offlineQuery('offline list') } },
   'cache:delete': { requires: 'signed-in', audit: BY_STORE },

@@ -2,13 +2,17 @@
 // (engine → governance → cache, audited there for every caller).
 import type { RecordEvent, WessexRecord } from '../../../common/record';
 import type { BridgeEvents } from '../../../preload/contract';
-import type { BridgeHandlers } from '../bridge/dispatch';
+import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
+import { IdentityNotConfirmedError } from '../composition/clinical-session';
 import type { RecordAccess } from '../composition/record-access';
 import type { AppLogger } from '../logging';
 import type { OpenedRecords } from './opened-records';
 import type { SessionFeature } from './session';
 
-export type RecordHandlers = Pick<BridgeHandlers, 'record:open'>;
+export type RecordHandlers = Pick<
+  BridgeHandlers,
+  'record:open' | 'record:confirm-identity' | 'record:decide-identity'
+>;
 
 export function recordHandlers(deps: {
   sessions: SessionFeature;
@@ -18,15 +22,17 @@ export function recordHandlers(deps: {
   emit: (name: 'record:event', payload: BridgeEvents['record:event']) => void;
 }): RecordHandlers {
   return {
-    'record:open': async ({ nhsNumber, requestId, preferOffline }) => {
+    'record:open': async ({ nhsNumber, requestId, preferOffline, offlineOnly }) => {
       const session = deps.sessions.current();
       const opened = await deps.records.open({
         requestId,
         identity: session.identityFor(nhsNumber),
+        decisions: session.decisionsFor(nhsNumber),
         governance: deps.sessions.governance(),
         breakGlassReason: session.reasons.breakGlass?.freeText,
         ungrantedScopes: session.origin.ungrantedScopes,
         ...(preferOffline ? { preferOffline } : {}),
+        ...(offlineOnly ? { offlineOnly } : {}),
         emit: (event: RecordEvent) => deps.emit('record:event', event),
       });
       deps.opened.set(nhsNumber, opened.record);
@@ -38,6 +44,20 @@ export function recordHandlers(deps: {
         sources: opened.record.sources.map((s) => `${s.id}: ${s.state}${s.message ? ` (${s.message})` : ''}`),
       });
       return opened.record;
+    },
+    'record:confirm-identity': async ({ nhsNumber, familyName, birthDate }) => {
+      try {
+        deps.sessions.current().confirmIdentity(nhsNumber, familyName, birthDate);
+      } catch (error) {
+        if (error instanceof IdentityNotConfirmedError)
+          throw new BridgeError('invalid-argument', error.message);
+        throw error;
+      }
+      return { confirmed: true };
+    },
+    'record:decide-identity': async ({ nhsNumber, sourceId, decision }) => {
+      deps.sessions.current().decideIdentity(nhsNumber, sourceId, decision);
+      return { decided: true };
     },
   };
 }

@@ -1,5 +1,12 @@
 // Information governance entry point: the composition root needs only what is exported here.
-export { governRecord, governRecordEvent, type GovernOptions } from './govern-record';
+export {
+  governForUser,
+  governRecordEvent,
+  NOT_FOR_ROLE,
+  type GovernOptions,
+  type UserGovernance,
+} from './govern-record';
+export { governSnapshot, type PatientGovernance } from './patient-governance';
 export {
   applyRoleAccess,
   resolveRoleAccess,

@@ -1,7 +1,7 @@
-// Decides whether a clinical item must be withheld: any coding anywhere in its resource (code, reasonCode,
+// Decides whether a resource or pointer must be withheld: any coding anywhere in its resource (code, reasonCode,
 // valueCodeableConcept, contained resources, extensions …) in the sensitive value sets, or a confidentiality
 // label of R (restricted) or V (very restricted) on the resource or anything it contains.
-import type { CodeRef, RecordItem, RecordPointer } from '../../../common/record';
+import type { CodeRef, RecordPointer } from '../../../common/record';
 import type { SensitiveCodes } from './sensitive-codes';
 
 export const CONFIDENTIALITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
@@ -65,8 +65,12 @@ function causeFor(parts: unknown[], codeRefs: (CodeRef | undefined)[], sensitive
   return undefined;
 }
 
-export function itemWithholdCause(item: RecordItem, sensitive: SensitiveCodes): WithholdCause | undefined {
-  return causeFor([item.resource], [item.code], sensitive);
+/** Any resource as a source sent it: codes anywhere in it (contained resources too), or a restrictive label. */
+export function resourceWithholdCause(
+  resource: unknown,
+  sensitive: SensitiveCodes,
+): WithholdCause | undefined {
+  return causeFor([resource], [], sensitive);
 }
 
 export function pointerWithholdCause(

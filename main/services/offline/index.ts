@@ -1,6 +1,9 @@
-export { RecordOpener, OfflineUnavailableError, notFoundAnywhere } from './record-opener';
-export type { LiveFetch, OpenedRecord, RecordOpenerOptions } from './record-opener';
+export { RecordReader, OfflineUnavailableError, notFoundAnywhere } from './record-reader';
+export type { OpenedRecord, ReadRequest, RecordReaderOptions } from './record-reader';
 export { sourcesUnreachable, isNetworkError } from './reachability';
-export { mergeIncremental, mergeFull } from './refresh-merge';
-export { createGovernedLiveFetch } from './governed-fetch';
-export type { GovernedFetchOptions } from './governed-fetch';
+export { combineSnapshots, nextSourcesAsOf, type RefreshMode, type SourceWrite } from './combine-snapshots';
+export {
+  keepUrgentCareDocuments,
+  urgentCareDocuments,
+  type DocumentKeeperOptions,
+} from './offline-documents';

@@ -66,6 +66,16 @@ const docs: Record<PolicyKey, { title: string; explain: string }> = {
     explain:
       'Minutes without input after which the viewer hides the record and asks the user to unlock. Default 15.',
   },
+  urgentCareDeadlineSeconds: {
+    title: 'Urgent-care deadline (seconds)',
+    explain:
+      'Seconds after which the urgent-care view shows what the sources have sent so far, naming any source still loading (it keeps loading). Default 8.',
+  },
+  offlineDocumentBudgetMb: {
+    title: 'Offline documents per record (MB)',
+    explain:
+      'The most space the documents kept offline with one record may take (ReSPECT and other advance care plans first, then the latest discharge letter). Default 25.',
+  },
   roleMapping: {
     title: 'Role mapping',
     explain:

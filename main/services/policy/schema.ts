@@ -73,6 +73,10 @@ export const machinePolicySchema = z
       .max(24 * 31)
       .default(168),
     inactivityLockMinutes: z.number().int().min(1).max(240).default(15),
+    /** After this long the urgent-care view shows what has arrived, naming the sources still loading. */
+    urgentCareDeadlineSeconds: z.number().int().min(1).max(120).default(8),
+    /** The most documents (ReSPECT, plans, the latest discharge letter) kept offline per record, in MB. */
+    offlineDocumentBudgetMb: z.number().int().min(0).max(500).default(25),
     /** Role code (PractitionerRole.code or RBAC role) → what that role may see. */
     roleMapping: z.record(z.string(), roleAccessSchema).default({
       paramedic: 'urgent-care-and-documents',

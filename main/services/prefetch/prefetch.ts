@@ -1,7 +1,7 @@
 // Caseload prefetch: open each patient's record (live, saved pinned in the offline cache), a few at a time,
 // reporting every patient's outcome as it happens. A failure is listed, never hidden or retried silently.
 import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
-import { notFoundAnywhere, type RecordOpener } from '../offline/record-opener';
+import { notFoundAnywhere, type OpenedRecord } from '../offline/record-reader';
 import { formatAsOf } from '../../../common/offline-banner';
 
 export interface PrefetchResult {
@@ -20,7 +20,9 @@ export interface PrefetchReport {
 
 export interface PrefetchOptions {
   nhsNumbers: readonly string[];
-  opener: Pick<RecordOpener, 'open'>;
+  opener: {
+    open(nhsNumber: string, options: { pin?: boolean }): Promise<Pick<OpenedRecord, 'record' | 'from'>>;
+  };
   /** Keep for the pinned (caseload) retention. Default true. */
   pin?: boolean;
   concurrency?: number;

@@ -1,43 +1,20 @@
-// The Wessex-wide record engine: every configured source in parallel, critical sections emitted as soon as
-// every source has answered them, one merged record with provenance and conflicts at the end.
-import type { Patient } from '../../../common/fhir';
+// The Wessex-wide record engine: every configured source in parallel, each source's answer kept as it came
+// (a snapshot, see snapshot.ts). Progress is reported per source, as soon as a source has answered its
+// urgent-care reads, and again at the urgent-care deadline; a slow source never holds up another.
 import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
-import {
-  CRITICAL_SECTIONS,
-  SECTION_ORDER,
-  type IdentityWarning,
-  type NhsNumberVerification,
-  type PatientSummary,
-  type RecordEvent,
-  type RecordItem,
-  type RecordPointer,
-  type SectionId,
-  type SourceStatus,
-  type WessexRecord,
-} from '../../../common/record';
+import type { IdentityWarning, RecordPointer, SourceStatus } from '../../../common/record';
 import type { TokenProvider } from '../auth/token-provider';
 import { DEFAULT_CLIENT_LIMITS, SourceClient, tokenFromProvider } from '../http';
-import { detectConflicts } from './conflicts';
-import { type Json, lastUpdated } from './fhir-read';
+import { durationText } from '../http/deadline';
+import type { Json } from './fhir-read';
 import { fetchPointers } from './locator-fetch';
-import { RecordMerger } from './merge';
-import { type EprDemographics, familyName, patientSummary } from './patient-identity';
+import type { RecordIdentity } from './record-identity';
 import { fetchRegionalSource } from './regional-fetch';
+import { NOTHING_WITHHELD, type RecordSnapshot, type SourceSnapshot } from './snapshot';
 import { type EngineSource, SourceProgress } from './source-progress';
 
 export type { EngineSource } from './source-progress';
-
-/** Who the record is for, as the launch established it. */
-export interface RecordIdentity {
-  nhsNumber: string;
-  /** False when the NHS number is not verified (or policy forbids) — regional sources are then not asked. */
-  mayQueryRegionalSources: boolean;
-  /** The launching EPR's Patient: the banner comes from it, and regional matches are checked against it. */
-  eprPatient?: Patient;
-  /** EPR demographics when there is no EPR Patient resource (e.g. standalone launch). */
-  demographics?: EprDemographics;
-  verification?: NhsNumberVerification;
-}
+export type { RecordIdentity } from './record-identity';
 
 export interface EngineOptions {
   /** Per-source deadline for the whole read: sign-in (discovery, token), locate and every page. */
@@ -54,6 +31,8 @@ export interface EngineOptions {
   retryMaxMs: number;
   pageSize: number;
   pageCap: number;
+  /** After this long the urgent-care sections are shown with what has arrived, naming what has not. */
+  urgentCareDeadlineMs: number;
   /** sourceId → ISO instant: only entries changed since then (incremental refresh). */
   since: Record<string, string>;
   now: () => Date;
@@ -65,6 +44,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   deadlineMs: 30_000,
   pageSize: 1000,
   pageCap: 200,
+  urgentCareDeadlineMs: 8_000,
   maxBodyBytes: DEFAULT_CLIENT_LIMITS.maxResponseBytes,
   memoryBudgetBytes: DEFAULT_CLIENT_LIMITS.memoryBudgetBytes,
   concurrencyPerSource: DEFAULT_CLIENT_LIMITS.concurrency,
@@ -75,7 +55,17 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   now: () => new Date(),
 };
 
-export interface RecordRequest {
+export interface SnapshotProgress {
+  /**
+   * The snapshot so far: sources that have answered their urgent-care reads with what they sent (status
+   * provisional until they finish), the others pending with nothing. Only urgent-care sections are settled.
+   */
+  snapshot: RecordSnapshot;
+  /** The urgent-care deadline has passed: pending sources' statuses say so. */
+  deadlinePassed: boolean;
+}
+
+export interface SnapshotRequest {
   requestId: string;
   identity: RecordIdentity;
   sources: readonly EngineSource[];
@@ -83,22 +73,23 @@ export interface RecordRequest {
   tokens: TokenProvider;
   signal?: AbortSignal;
   options?: Partial<EngineOptions>;
-  onEvent?: (event: RecordEvent) => void;
+  /** Each source's status as it changes (pending, then how it ended). */
+  onSource?: (status: SourceStatus) => void;
+  onProgress?: (progress: SnapshotProgress) => void;
 }
 
-interface RunContext {
-  request: RecordRequest;
-  options: EngineOptions;
-  emit: (event: RecordEvent) => void;
-  merger: RecordMerger;
-}
-
-function eprDemographics(identity: RecordIdentity): EprDemographics | undefined {
-  if (identity.demographics) return identity.demographics;
-  const patient = identity.eprPatient as unknown as Json | undefined;
-  if (!patient) return undefined;
-  const birthDate = typeof patient.birthDate === 'string' ? patient.birthDate : undefined;
-  return { family: familyName(patient), birthDate };
+/** One source's read in progress. */
+interface SourceRun {
+  source: EngineSource;
+  kind: 'regional' | 'locator';
+  progress: SourceProgress;
+  resources: Json[];
+  pointers: RecordPointer[];
+  patient?: Json;
+  identityWarnings: IdentityWarning[];
+  /** Provisional status once its urgent-care reads ended; the final status once it ended. */
+  criticalStatus?: SourceStatus;
+  finalStatus?: SourceStatus;
 }
 
 function notReached(source: EngineSource, kind: 'regional' | 'locator', message: string): SourceStatus {
@@ -130,11 +121,20 @@ function identityGate(
   return undefined;
 }
 
-/** Assembles the patient's Wessex record from every source; events stream to onEvent as it goes. */
-export async function assembleRecord(request: RecordRequest): Promise<WessexRecord> {
+function emptySnapshot(nhs: string, at: string): RecordSnapshot {
+  return {
+    nhsNumber: nhs,
+    sources: [],
+    identityWarnings: [],
+    assembledAt: at,
+    withheld: NOTHING_WITHHELD,
+    dissent: false,
+  };
+}
+
+/** Reads the patient's record from every source; progress streams to the request's callbacks as it goes. */
+export async function fetchSnapshot(request: SnapshotRequest): Promise<RecordSnapshot> {
   const options: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, ...request.options };
-  const emit = (event: RecordEvent) => request.onEvent?.(event);
-  const ctx: RunContext = { request, options, emit, merger: new RecordMerger() };
   const nhs = normaliseNhsNumber(request.identity.nhsNumber);
   const gate = identityGate(request.identity, nhs);
   if (gate) {
@@ -142,8 +142,13 @@ export async function assembleRecord(request: RecordRequest): Promise<WessexReco
       ...request.sources.map((s) => notReached(s, 'regional', gate.reason)),
       ...(request.locator ? [notReached(request.locator, 'locator', gate.reason)] : []),
     ];
-    for (const s of statuses) emit({ type: 'source', requestId: request.requestId, source: s });
-    return finish(ctx, nhs, statuses, [], [gate.warning], []);
+    for (const s of statuses) request.onSource?.(s);
+    return {
+      ...emptySnapshot(nhs, options.now().toISOString()),
+      sources: statuses.map((status) => ({ status, resources: [], pointers: [], identityWarnings: [] })),
+      identityWarnings: [gate.warning],
+      notRequested: gate.reason,
+    };
   }
   const clients: SourceClient[] = [];
   const clientFor = (source: EngineSource) => {
@@ -152,7 +157,7 @@ export async function assembleRecord(request: RecordRequest): Promise<WessexReco
     return client;
   };
   try {
-    return await fetchAll(ctx, nhs, clientFor);
+    return await fetchAll(request, options, nhs, clientFor);
   } finally {
     // Connections are dropped in the background: the record is ready, nothing waits on sockets closing.
     for (const client of clients) void client.close();
@@ -160,7 +165,7 @@ export async function assembleRecord(request: RecordRequest): Promise<WessexReco
 }
 
 /** One client per source for this fetch: its own token, connections, memory budget and deadline. */
-function sourceClient(request: RecordRequest, options: EngineOptions, source: EngineSource): SourceClient {
+function sourceClient(request: SnapshotRequest, options: EngineOptions, source: EngineSource): SourceClient {
   return new SourceClient({
     name: source.name,
     baseUrl: source.fhirBase,
@@ -179,191 +184,129 @@ function sourceClient(request: RecordRequest, options: EngineOptions, source: En
   });
 }
 
+function sourceSnapshot(run: SourceRun, status: SourceStatus, withData: boolean): SourceSnapshot {
+  return {
+    status,
+    ...(withData && run.patient ? { patient: run.patient } : {}),
+    resources: withData ? run.resources : [],
+    pointers: withData ? run.pointers : [],
+    identityWarnings: withData ? run.identityWarnings : [],
+  };
+}
+
 async function fetchAll(
-  ctx: RunContext,
+  request: SnapshotRequest,
+  options: EngineOptions,
   nhs: string,
   clientFor: (source: EngineSource) => SourceClient,
-): Promise<WessexRecord> {
-  const { request, options, emit, merger } = ctx;
-  const clients = request.sources.map(clientFor);
-  const progresses = request.sources.map((s) => new SourceProgress(s, 'regional'));
+): Promise<RecordSnapshot> {
   const now = () => options.now().toISOString();
-  for (const p of progresses)
-    emit({ type: 'source', requestId: request.requestId, source: p.status('pending') });
-
-  let criticalPending = request.sources.length;
-  const emitCritical = (allAnswered: boolean) => {
-    for (const section of CRITICAL_SECTIONS) {
-      emit({
-        type: 'section',
-        requestId: request.requestId,
-        section,
-        items: sectionItems(merger, section),
-        allSourcesAnswered: allAnswered,
-      });
-    }
-  };
-  const epr = eprDemographics(request.identity);
-  const regional = request.sources.map(async (source, i) => {
-    const progress = progresses[i]!;
-    let criticalReported = false;
-    const result = await fetchRegionalSource({
-      client: clients[i]!,
-      progress,
-      nhsNumber: nhs,
-      epr,
-      read: { pageSize: options.pageSize, pageCap: options.pageCap, since: options.since[source.id] },
-      onResources: (resources) =>
-        merger.add({ id: source.id, name: source.name, server: source.fhirBase }, resources),
-      onCriticalDone: () => {
-        if (criticalReported) return;
-        criticalReported = true;
-        criticalPending--;
-        emitCritical(criticalPending === 0);
-      },
-    }).catch((error: unknown) => {
-      progress.decided = { state: 'failed', message: `${source.name} could not be read: ${String(error)}` };
-      return { patient: undefined, identityWarnings: [] as IdentityWarning[] };
-    });
-    if (!criticalReported) {
-      criticalPending--;
-      emitCritical(criticalPending === 0);
-    }
-    const status = progress.final(now());
-    emit({ type: 'source', requestId: request.requestId, source: status });
-    return { status, ...result };
-  });
-
-  const locatorRun = request.locator ? runLocator(ctx, request.locator, nhs, clientFor, clients) : undefined;
-  const regionalResults = await Promise.all(regional);
-  const locatorResult = locatorRun ? await locatorRun : undefined;
-
-  const statuses = [
-    ...regionalResults.map((r) => r.status),
-    ...(locatorResult ? [locatorResult.status] : []),
+  const runs: SourceRun[] = [
+    ...request.sources.map((source) => newRun(source, 'regional')),
+    ...(request.locator ? [newRun(request.locator, 'locator')] : []),
   ];
-  const identityWarnings = regionalResults.flatMap((r) => r.identityWarnings);
-  const located = regionalResults.filter((r) => r.patient).map((r) => r.patient!);
-  const reachedAll = regionalResults.every((r) => r.status.state === 'complete');
-  if (request.sources.length > 0 && located.length === 0 && reachedAll) {
-    identityWarnings.push({
+  let deadlinePassed = false;
+  const progressNow = (): RecordSnapshot => ({
+    ...emptySnapshot(nhs, now()),
+    sources: runs.map((run) => {
+      const settled = run.finalStatus ?? run.criticalStatus;
+      if (settled) return sourceSnapshot(run, settled, true);
+      const pending = run.progress.status('pending');
+      pending.resourceCount = 0;
+      if (deadlinePassed) {
+        pending.message = `${run.source.name} has not answered within ${durationText(options.urgentCareDeadlineMs)}; still trying`;
+      }
+      return sourceSnapshot(run, pending, false);
+    }),
+  });
+  const report = () => request.onProgress?.({ snapshot: progressNow(), deadlinePassed });
+  for (const run of runs) request.onSource?.(run.progress.status('pending'));
+  const deadline = request.onProgress
+    ? setTimeout(() => {
+        deadlinePassed = true;
+        report();
+      }, options.urgentCareDeadlineMs)
+    : undefined;
+  deadline?.unref?.();
+
+  const regionalClients = request.sources.map(clientFor);
+  const regional = runs
+    .filter((run) => run.kind === 'regional')
+    .map(async (run, i) => {
+      const criticalDone = () => {
+        if (run.criticalStatus) return;
+        run.criticalStatus = run.progress.final(now());
+        report();
+      };
+      const result = await fetchRegionalSource({
+        client: regionalClients[i]!,
+        progress: run.progress,
+        nhsNumber: nhs,
+        read: { pageSize: options.pageSize, pageCap: options.pageCap, since: options.since[run.source.id] },
+        onResources: (resources) => {
+          for (const r of resources) run.resources.push(r);
+        },
+        onCriticalDone: criticalDone,
+      }).catch((error: unknown) => {
+        run.progress.decided = {
+          state: 'failed',
+          message: `${run.source.name} could not be read: ${String(error)}`,
+        };
+        return { patient: undefined, identityWarnings: [] as IdentityWarning[] };
+      });
+      if (result.patient) run.patient = result.patient;
+      run.identityWarnings.push(...result.identityWarnings);
+      run.finalStatus = run.progress.final(now());
+      request.onSource?.(run.finalStatus);
+      if (!run.criticalStatus) {
+        run.criticalStatus = run.finalStatus;
+        report();
+      }
+    });
+  const locatorRun = runs.find((run) => run.kind === 'locator');
+  const located = locatorRun
+    ? (async () => {
+        const client = clientFor(locatorRun.source);
+        locatorRun.pointers = await fetchPointers({
+          client,
+          progress: locatorRun.progress,
+          nhsNumber: nhs,
+          pageCap: options.pageCap,
+          configured: [...regionalClients, client],
+        });
+        locatorRun.finalStatus = locatorRun.progress.final(now());
+        request.onSource?.(locatorRun.finalStatus);
+        report();
+      })()
+    : undefined;
+  try {
+    await Promise.all([...regional, located]);
+  } finally {
+    if (deadline) clearTimeout(deadline);
+  }
+
+  const snapshot: RecordSnapshot = {
+    ...emptySnapshot(nhs, now()),
+    sources: runs.map((run) => sourceSnapshot(run, run.finalStatus!, true)),
+  };
+  const regionalRuns = runs.filter((run) => run.kind === 'regional');
+  const reachedAll = regionalRuns.every((run) => run.finalStatus!.state === 'complete');
+  if (regionalRuns.length > 0 && reachedAll && regionalRuns.every((run) => !run.patient)) {
+    snapshot.identityWarnings.push({
       kind: 'not-found',
       message: 'This NHS number was not found on any Wessex regional source',
     });
   }
-  return finish(ctx, nhs, statuses, located, identityWarnings, locatorResult?.pointers ?? []);
+  return snapshot;
 }
 
-async function runLocator(
-  ctx: RunContext,
-  locator: EngineSource,
-  nhs: string,
-  clientFor: (s: EngineSource) => SourceClient,
-  regionalClients: SourceClient[],
-): Promise<{ status: SourceStatus; pointers: RecordPointer[] }> {
-  const progress = new SourceProgress(locator, 'locator');
-  ctx.emit({ type: 'source', requestId: ctx.request.requestId, source: progress.status('pending') });
-  const client = clientFor(locator);
-  const pointers = await fetchPointers({
-    client,
-    progress,
-    nhsNumber: nhs,
-    pageCap: ctx.options.pageCap,
-    configured: [...regionalClients, client],
-  });
-  const status = progress.final(ctx.options.now().toISOString());
-  ctx.emit({ type: 'source', requestId: ctx.request.requestId, source: status });
-  return { status, pointers };
-}
-
-function sectionItems(merger: RecordMerger, section: SectionId): RecordItem[] {
-  const entries = merger.sectionEntries(section);
-  return entries.map((e) => merger.toItem(e));
-}
-
-function bestPatient(located: Json[]): Json | undefined {
-  let best: Json | undefined;
-  for (const p of located) {
-    if (!best || (lastUpdated(p) ?? '') > (lastUpdated(best) ?? '')) best = p;
-  }
-  return best;
-}
-
-function summary(identity: RecordIdentity, nhs: string, located: Json[]): PatientSummary {
-  const patient = (identity.eprPatient as unknown as Json | undefined) ?? bestPatient(located);
-  const base: PatientSummary = patient
-    ? patientSummary(patient)
-    : { name: 'Name not known', verification: identity.verification ?? 'unknown' };
-  base.nhsNumber = base.nhsNumber ?? nhs;
-  if (identity.verification) base.verification = identity.verification;
-  return base;
-}
-
-const sectionRank = new Map<SectionId, number>(SECTION_ORDER.map((s, i) => [s, i]));
-
-function finish(
-  ctx: RunContext,
-  nhs: string,
-  sources: SourceStatus[],
-  located: Json[],
-  identityWarnings: IdentityWarning[],
-  pointers: RecordPointer[],
-): WessexRecord {
-  const { merger, request } = ctx;
-  const entries = merger.entries();
-  const { conflicts, byEntry } = detectConflicts(entries);
-  const items = entries
-    .map((e) => merger.toItem(e, byEntry.get(e.key)))
-    .sort(
-      (a, b) =>
-        sectionRank.get(a.section)! - sectionRank.get(b.section)! ||
-        (b.date ?? '').localeCompare(a.date ?? ''),
-    );
-  const record: WessexRecord = {
-    patient: summary(request.identity, nhs, located),
-    sources,
-    items,
-    conflicts,
-    identityWarnings,
-    pointers,
-    withheld: { count: 0, reasons: [] },
-    dissent: false,
-    assembledAt: ctx.options.now().toISOString(),
-    ungrantedScopes: [],
+function newRun(source: EngineSource, kind: 'regional' | 'locator'): SourceRun {
+  return {
+    source,
+    kind,
+    progress: new SourceProgress(source, kind),
+    resources: [],
+    pointers: [],
+    identityWarnings: [],
   };
-  ctx.emit({ type: 'record', requestId: request.requestId, record });
-  return record;
-}
-
-/** The same as assembleRecord, as an async stream of events ending with the 'record' event. */
-export async function* recordEvents(request: Omit<RecordRequest, 'onEvent'>): AsyncGenerator<RecordEvent> {
-  const queue: RecordEvent[] = [];
-  let wake: (() => void) | undefined;
-  let done = false;
-  let failure: unknown;
-  void assembleRecord({
-    ...request,
-    onEvent: (e) => {
-      queue.push(e);
-      wake?.();
-    },
-  })
-    .catch((error: unknown) => {
-      failure = error;
-    })
-    .finally(() => {
-      done = true;
-      wake?.();
-    });
-  for (;;) {
-    const next = queue.shift();
-    if (next) {
-      yield next;
-      continue;
-    }
-    if (done) break;
-    await new Promise<void>((resolve) => (wake = resolve));
-    wake = undefined;
-  }
-  if (failure) throw failure;
 }

@@ -120,6 +120,8 @@ export function resourceDisplay(resource: Json, medicationNames?: ReadonlyMap<st
     const consent = consentDisplay(resource);
     if (consent) return consent;
   }
+  // A care plan's title says what it is ("Heart failure care plan"); its category only that it is a plan.
+  if (resource.resourceType === 'CarePlan' && str(resource.title)) return str(resource.title)!;
   const fromCode = conceptDisplay(mainConcept(resource));
   if (resource.resourceType === 'RelatedPerson') {
     const who = humanName(resource.name);
@@ -162,31 +164,29 @@ export function resourceDate(resource: Json): string | undefined {
 
 /** The date the entry itself carries (onset, effective, authored, ...), never server bookkeeping. */
 export function clinicalDate(resource: Json): string | undefined {
-  const period = (p: unknown) => (isObject(p) ? (str(p.start) ?? str(p.end)) : undefined);
-  const candidates: unknown[] = [
-    resource.onsetDateTime,
-    period(resource.onsetPeriod),
-    resource.recordedDate,
-    resource.effectiveDateTime,
-    period(resource.effectivePeriod),
-    resource.effectiveInstant,
-    resource.authoredOn,
-    resource.occurrenceDateTime,
-    resource.performedDateTime,
-    period(resource.performedPeriod),
-    resource.issued,
-    resource.dateAsserted,
-    resource.dateTime,
-    resource.date,
-    resource.created,
-    resource.start,
-    period(resource.period),
-  ];
-  for (const c of candidates) {
-    const s = str(c);
-    if (s) return s;
-  }
-  return undefined;
+  return (
+    str(resource.onsetDateTime) ??
+    periodStart(resource.onsetPeriod) ??
+    str(resource.recordedDate) ??
+    str(resource.effectiveDateTime) ??
+    periodStart(resource.effectivePeriod) ??
+    str(resource.effectiveInstant) ??
+    str(resource.authoredOn) ??
+    str(resource.occurrenceDateTime) ??
+    str(resource.performedDateTime) ??
+    periodStart(resource.performedPeriod) ??
+    str(resource.issued) ??
+    str(resource.dateAsserted) ??
+    str(resource.dateTime) ??
+    str(resource.date) ??
+    str(resource.created) ??
+    str(resource.start) ??
+    periodStart(resource.period)
+  );
+}
+
+function periodStart(period: unknown): string | undefined {
+  return isObject(period) ? (str(period.start) ?? str(period.end)) : undefined;
 }
 
 /** Clinical / verification status in plain words. Entered-in-error and refuted outrank everything. */

@@ -2,8 +2,13 @@
 import type { MachinePolicy } from '../policy/schema';
 import type { EngineSource } from './source-progress';
 
-export { assembleRecord, recordEvents, DEFAULT_ENGINE_OPTIONS } from './engine';
-export type { EngineOptions, RecordIdentity, RecordRequest, EngineSource } from './engine';
+export { fetchSnapshot, DEFAULT_ENGINE_OPTIONS } from './engine';
+export type { EngineOptions, EngineSource, SnapshotProgress, SnapshotRequest } from './engine';
+export { assembleRecord, type RecordRequest } from './assemble';
+export { buildRecord, type BuildOptions } from './build-record';
+export { urgentCareEvents } from './progress-events';
+export type { RecordIdentity } from './record-identity';
+export type { RecordSnapshot, SourceSnapshot } from './snapshot';
 export { patientSummary, nhsNumberOf, verificationOf } from './patient-identity';
 
 /** The regional sources and record locator a machine policy configures, in the engine's terms. */

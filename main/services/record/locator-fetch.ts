@@ -32,7 +32,7 @@ export async function fetchPointers(ctx: LocatorContext): Promise<RecordPointer[
       },
     );
     ctx.progress.warn(result.warnings);
-    if (result.incomplete) ctx.progress.incomplete = true;
+    if (result.incomplete) ctx.progress.markIncomplete();
   });
   ctx.progress.resourceCount = docs.length;
   const pointers = docs.filter(isObject).map((d, i) => toRecordPointer(d, ctx.progress.source.id, i));

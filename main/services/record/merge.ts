@@ -33,6 +33,15 @@ export interface MergedEntry {
   section: SectionId;
   resourceType: string;
   copies: EntryCopy[];
+  /** The sources with a copy here (a source's second copy of a fact is a second fact, never merged). */
+  sourceIds: Set<string>;
+}
+
+/** The entries sharing one key, and per source the first that may still lack a copy from it. */
+interface KeyBucket {
+  entries: MergedEntry[];
+  members: Set<MergedEntry>;
+  cursor: Map<string, number>;
 }
 
 function time(iso: string | undefined): number {
@@ -41,7 +50,7 @@ function time(iso: string | undefined): number {
 }
 
 export class RecordMerger {
-  private readonly byKey = new Map<string, MergedEntry[]>();
+  private readonly byKey = new Map<string, KeyBucket>();
   private readonly list: MergedEntry[] = [];
   private readonly seen = new Set<string>();
   private readonly supporting = new Map<string, Json[]>();
@@ -99,25 +108,44 @@ export class RecordMerger {
     // Two entries from the same source are two facts by that source, never merged with each other.
     let target: MergedEntry | undefined;
     for (const k of keys) {
-      target = this.byKey.get(k)?.find((e) => !e.copies.some((c) => c.provenance.sourceId === source.id));
+      target = this.openEntry(k, source.id);
       if (target) break;
     }
-    if (target) target.copies.push(copy);
-    else {
+    if (target) {
+      target.copies.push(copy);
+      target.sourceIds.add(source.id);
+    } else {
       target = {
         key: `${type}/${source.id}/${id ?? `anonymous-${++this.anonymous}`}`,
         section: classifySection(resource),
         resourceType: type,
         copies: [copy],
+        sourceIds: new Set([source.id]),
       };
       this.list.push(target);
     }
     for (const k of keys) {
-      const list = this.byKey.get(k);
-      if (!list) this.byKey.set(k, [target]);
-      else if (!list.includes(target)) list.push(target);
+      const bucket = this.byKey.get(k);
+      if (!bucket) this.byKey.set(k, { entries: [target], members: new Set([target]), cursor: new Map() });
+      else if (!bucket.members.has(target)) {
+        bucket.entries.push(target);
+        bucket.members.add(target);
+      }
     }
     return target;
+  }
+
+  /**
+   * The first entry under this key with no copy from the source yet. Entries only gain copies, so the
+   * per-source cursor never moves back: many same-source entries sharing a key cost O(n), not O(n²).
+   */
+  private openEntry(key: string, sourceId: string): MergedEntry | undefined {
+    const bucket = this.byKey.get(key);
+    if (!bucket) return undefined;
+    let i = bucket.cursor.get(sourceId) ?? 0;
+    while (i < bucket.entries.length && bucket.entries[i]!.sourceIds.has(sourceId)) i++;
+    bucket.cursor.set(sourceId, i);
+    return bucket.entries[i];
   }
 
   entries(): readonly MergedEntry[] {

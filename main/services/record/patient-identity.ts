@@ -1,6 +1,6 @@
 // Reading who a Patient resource is: NHS number (UK Core and CareConnect STU3 shapes), verification status,
 // banner demographics, and whether a regional copy agrees with the launching EPR.
-import type { IdentityWarning, NhsNumberVerification, PatientSummary } from '../../../common/record';
+import type { NhsNumberVerification, PatientSummary } from '../../../common/record';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '../../../common/nhs-number';
 import { asArray, isObject, type Json, referenceDisplay, str } from './fhir-read';
 
@@ -100,39 +100,14 @@ export function patientSummary(patient: Json): PatientSummary {
   if (address) summary.address = address;
   const gp = asArray(patient.generalPractitioner).map(referenceDisplay).find(Boolean);
   if (gp) summary.registeredGp = gp;
+  const deceased = deceasedOf(patient);
+  if (deceased) summary.deceased = deceased;
   return summary;
 }
 
-/** Demographics the launching EPR holds, to cross-check each regional match against. */
-export interface EprDemographics {
-  family?: string;
-  birthDate?: string;
-}
-
-const normaliseName = (s: string) => s.toLowerCase().replace(/[^a-z]/g, '');
-
-export function demographicWarnings(
-  epr: EprDemographics | undefined,
-  regional: Json,
-  source: { id: string; name: string },
-): IdentityWarning[] {
-  if (!epr) return [];
-  const warnings: IdentityWarning[] = [];
-  const birthDate = str(regional.birthDate);
-  if (epr.birthDate && birthDate && birthDate !== epr.birthDate) {
-    warnings.push({
-      kind: 'demographic-mismatch',
-      sourceId: source.id,
-      message: `${source.name} holds a different date of birth (${birthDate}) than the EPR (${epr.birthDate}) for this NHS number`,
-    });
-  }
-  const family = familyName(regional);
-  if (epr.family && family && normaliseName(family) !== normaliseName(epr.family)) {
-    warnings.push({
-      kind: 'demographic-mismatch',
-      sourceId: source.id,
-      message: `${source.name} holds a different surname (${family}) than the EPR (${epr.family}) for this NHS number`,
-    });
-  }
-  return warnings;
+/** deceasedDateTime (the date part) or deceasedBoolean true; undefined when the source says nothing. */
+export function deceasedOf(patient: Json): { date?: string } | undefined {
+  const when = str(patient.deceasedDateTime);
+  if (when) return { date: when.slice(0, 10) };
+  return patient.deceasedBoolean === true ? {} : undefined;
 }

@@ -11,7 +11,6 @@ import {
   type Priority,
   type SourceClient,
 } from '../http';
-import { demographicWarnings, type EprDemographics } from './patient-identity';
 import {
   ADVANCE_CARE_DOCUMENT_TYPES,
   allTypes,
@@ -32,7 +31,6 @@ export interface RegionalFetchContext {
   client: SourceClient;
   progress: SourceProgress;
   nhsNumber: string;
-  epr?: EprDemographics;
   read: ReadOptions;
   onResources(resources: Json[]): void;
   /** Called once, when every critical request of this source has ended (answered or failed). */
@@ -121,7 +119,6 @@ export async function fetchRegionalSource(ctx: RegionalFetchContext): Promise<Re
     return { identityWarnings };
   }
   const patient = matches[0]!;
-  identityWarnings.push(...demographicWarnings(ctx.epr, patient, source));
   const patientId = str(patient.id);
   if (!patientId) {
     progress.decided = { state: 'failed', message: `${source.name} returned a patient without an id` };
@@ -153,8 +150,8 @@ function search(
       onPage: (resources) => deliver(ctx, resources),
     });
     ctx.progress.warn(result.warnings);
-    if (result.incomplete) ctx.progress.incomplete = true;
-  });
+    if (result.incomplete) ctx.progress.markIncomplete(label);
+  }, label);
 }
 
 /** Search parameters plus _count and, on an incremental refresh, `_lastUpdated=gt…` (search) or `_since` ($everything). */
@@ -231,7 +228,7 @@ async function readEverything(
       (result) => {
         ctx.progress.succeeded++;
         ctx.progress.warn(result.warnings);
-        if (result.incomplete) ctx.progress.incomplete = true;
+        if (result.incomplete) ctx.progress.markIncomplete();
       },
       (error: unknown) => {
         if (isRejection(error)) rejected = true;

@@ -104,3 +104,14 @@ export const ADVANCE_CARE_DOCUMENT_TYPES = [
 export function allTypes(): string[] {
   return [...CRITICAL_TYPES, ...OTHER_TYPES];
 }
+
+/**
+ * The sections a resource type can fill: its own, plus the advance care section for types that can carry an
+ * advance care decision. A source that could not read a type leaves exactly these sections incomplete.
+ */
+export function sectionsHoldingType(type: string): SectionId[] {
+  if (type === 'advance care documents') return ['advanceCare'];
+  if (SUPPORTING_TYPES.has(type)) return [];
+  const own = BY_TYPE[type] ?? 'other';
+  return ADVANCE_CARE_CAPABLE.has(type) && own !== 'advanceCare' ? [own, 'advanceCare'] : [own];
+}

@@ -14,6 +14,9 @@ export class SourceProgress {
   incomplete = false;
   readonly warnings: string[] = [];
   readonly failures: FetchFailure[] = [];
+  /** Resource types whose read failed or stopped early; `wholeSource` when a failure was not about one type. */
+  private readonly incompleteLabels = new Set<string>();
+  private wholeSource = false;
   /** A decided outcome that overrides the tally (patient not known, ambiguous identity, locate failed). */
   decided?: { state: SourceState; message?: string };
 
@@ -22,22 +25,37 @@ export class SourceProgress {
     readonly kind: SourceKind,
   ) {}
 
-  /** Runs one read; a failure is recorded (with any pages already read counting as delivered). */
-  async attempt<T>(read: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * Runs one read of one resource type (`label`); a failure is recorded (with any pages already read counting
+   * as delivered).
+   */
+  async attempt<T>(read: () => Promise<T>, label?: string): Promise<T | undefined> {
     try {
       const value = await read();
       this.succeeded++;
       return value;
     } catch (error) {
-      this.fail(error);
+      this.fail(error, label);
       return undefined;
     }
   }
 
-  fail(error: unknown): void {
+  fail(error: unknown, label?: string): void {
     const failure = asFetchFailure(error);
     if (failure instanceof PartialReadFailure) this.incomplete = true;
     this.failures.push(failure);
+    this.noteIncomplete(label);
+  }
+
+  /** A read that ended without every page (page cap, a bad page): only `label`'s sections are in doubt. */
+  markIncomplete(label?: string): void {
+    this.incomplete = true;
+    this.noteIncomplete(label);
+  }
+
+  private noteIncomplete(label: string | undefined): void {
+    if (label) this.incompleteLabels.add(label);
+    else this.wholeSource = true;
   }
 
   warn(texts: string[]): void {
@@ -68,6 +86,10 @@ export class SourceProgress {
     const message = reasons.length
       ? `${this.source.name} ${reasons.join('; ')}`
       : this.warnings.join('; ') || `${this.source.name} did not return everything`;
-    return this.status(delivered ? 'partial' : 'failed', fetchedAt, message);
+    const status = this.status(delivered ? 'partial' : 'failed', fetchedAt, message);
+    if (delivered && !this.wholeSource && this.incompleteLabels.size) {
+      status.incompleteTypes = [...this.incompleteLabels].sort();
+    }
+    return status;
   }
 }

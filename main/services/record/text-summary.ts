@@ -1,7 +1,15 @@
 // A merged record as plain text for the terminal (`wessex fetch`): banner, source statuses, then sections
 // in urgent-care order with each entry's sources. For the screen only — never write this to a log.
 import { formatNhsNumber } from '../../../common/nhs-number';
-import { SECTION_ORDER, type SectionId, type SourceStatus, type WessexRecord } from '../../../common/record';
+import {
+  CRITICAL_SECTIONS,
+  SECTION_ORDER,
+  type RecordItem,
+  type SectionCompleteness,
+  type SectionId,
+  type SourceStatus,
+  type WessexRecord,
+} from '../../../common/record';
 
 export const SECTION_TITLES: Record<SectionId, string> = {
   advanceCare: 'Advance care decisions',
@@ -38,7 +46,8 @@ const STATE_MARK: Record<SourceStatus['state'], string> = {
 };
 
 function sourceLine(s: SourceStatus): string {
-  const head = `  ${STATE_MARK[s.state]} ${s.name} (${s.kind}) — ${s.state}, ${s.resourceCount} resources`;
+  const saved = s.savedCopy ? ` — showing its saved copy from ${s.savedCopy.asOf}` : '';
+  const head = `  ${STATE_MARK[s.state]} ${s.name} (${s.kind}) — ${s.state}, ${s.resourceCount} resources${saved}`;
   const lines = [s.message ? `${head}: ${s.message}` : head];
   for (const w of s.warnings) if (w !== s.message) lines.push(`      note: ${w}`);
   return lines.join('\n');
@@ -54,9 +63,14 @@ export function formatRecordSummary(record: WessexRecord, options: SummaryOption
   const p = record.patient;
   const out: string[] = [];
   const nhs = p.nhsNumber ? `NHS ${formatNhsNumber(p.nhsNumber)} (${p.verification})` : 'NHS number unknown';
+  const died = p.deceased ? `DIED ${p.deceased.date ?? '(date not recorded)'}` : undefined;
   out.push(
-    [p.name, nhs, p.birthDate ? `born ${p.birthDate}` : undefined, p.sex].filter(Boolean).join('  ·  '),
+    [p.name, nhs, p.birthDate ? `born ${p.birthDate}` : undefined, p.sex, died].filter(Boolean).join('  ·  '),
   );
+  if (record.identityConfirmation) {
+    const c = record.identityConfirmation;
+    out.push(`Identity confirmed by ${c.confirmedBy} at ${c.at} (surname and date of birth checked)`);
+  }
   const second = [p.address, p.registeredGp ? `GP: ${p.registeredGp}` : undefined]
     .filter(Boolean)
     .join('  ·  ');
@@ -73,17 +87,27 @@ export function formatRecordSummary(record: WessexRecord, options: SummaryOption
   }
   for (const section of SECTION_ORDER) {
     const items = record.items.filter((i) => i.section === section);
-    if (items.length === 0) continue;
+    const completeness = record.completeness[section];
+    const critical = CRITICAL_SECTIONS.includes(section);
+    // Urgent-care sections always say whether they are whole; others are listed when they hold something.
+    if (items.length === 0 && !critical) continue;
     out.push('', `${SECTION_TITLES[section]} (${items.length})`);
-    for (const item of items.slice(0, limit)) {
-      const sources = [...new Set(item.provenance.map((pr) => pr.sourceName))].join(', ');
-      const facts = [KIND_HINT[item.resourceType], item.date?.slice(0, 10), item.status]
-        .filter(Boolean)
-        .join(', ');
-      out.push(`  • ${item.display}${facts ? `  (${facts})` : ''}  [${sources}]`);
-      if (item.conflict) out.push(`      ⚠ ${item.conflict}`);
-    }
+    out.push(...completenessLines(completeness, items.length));
+    for (const item of items.slice(0, limit)) out.push(...itemLines(item, !!p.deceased));
     if (items.length > limit) out.push(`  … and ${items.length - limit} more`);
+  }
+  for (const apart of record.heldApart) {
+    const who = [
+      apart.patient.name,
+      apart.patient.birthDate && `born ${apart.patient.birthDate}`,
+      apart.patient.sex,
+    ];
+    out.push(
+      '',
+      `Held apart: ${apart.sourceName}'s record for ${who.filter(Boolean).join(', ')} (${apart.items.length} entries)`,
+      `  ! may be a different person: ${apart.differences.join('; ')}`,
+      '  Not merged into this record.',
+    );
   }
   if (record.pointers.length) {
     out.push('', `Record locator pointers (${record.pointers.length})`);
@@ -105,4 +129,42 @@ export function formatRecordSummary(record: WessexRecord, options: SummaryOption
     `Assembled ${record.assembledAt}: ${answered} of ${record.sources.length} sources answered completely.`,
   );
   return out.join('\n');
+}
+
+function completenessLines(completeness: SectionCompleteness, count: number): string[] {
+  switch (completeness.state) {
+    case 'complete':
+      return count === 0
+        ? [
+            `  None recorded${completeness.savedCopyAsOf ? ` (saved copy from ${completeness.savedCopyAsOf})` : ''}`,
+          ]
+        : [];
+    case 'withheld':
+    case 'not-requested':
+      return [`  ${completeness.reason ?? 'Not available.'}`];
+    default:
+      return [
+        `  ⚠ ${count === 0 ? 'Nothing shown, but the record may be incomplete' : 'May be incomplete'}:`,
+        ...completeness.gaps.map((g) => `      ${g.reason}`),
+      ];
+  }
+}
+
+function itemLines(item: RecordItem, deceased: boolean): string[] {
+  const sources = [
+    ...new Set(item.provenance.map((pr) => (pr.savedCopy ? `${pr.sourceName} (saved copy)` : pr.sourceName))),
+  ].join(', ');
+  const facts = [KIND_HINT[item.resourceType], item.date?.slice(0, 10), item.status]
+    .filter(Boolean)
+    .join(', ');
+  const lines = [`  • ${item.display}${facts ? `  (${facts})` : ''}  [${sources}]`];
+  if (
+    deceased &&
+    item.status === 'active' &&
+    (item.section === 'medications' || item.section === 'carePlans')
+  ) {
+    lines.push('      ⚠ recorded as active, but the patient has died');
+  }
+  if (item.conflict) lines.push(`      ⚠ ${item.conflict}`);
+  return lines;
 }

@@ -1,14 +1,36 @@
+import type { ReactNode } from 'react';
 import type { BannerModel } from '../../../common/summary';
 
 /** Always visible above every view: who this record is about, and any doubt about that. */
-export function PatientBanner({ banner, loading }: { banner: BannerModel; loading: boolean }) {
+export function PatientBanner({
+  banner,
+  loading,
+  confirmation,
+  heldApart,
+  urgent = false,
+}: {
+  banner: BannerModel;
+  loading: boolean;
+  /** "Identity confirmed by … at …" once the clinician confirmed an unverified NHS number. */
+  confirmation?: string;
+  /** The warning and link to the held-apart records, when a source may hold another person. */
+  heldApart?: ReactNode;
+  /** A decision about who this record is about is waiting: the warnings are shown as danger. */
+  urgent?: boolean;
+}) {
   const name = loading && banner.name === 'Name not recorded' ? 'Loading patient details…' : banner.name;
+  const warnings = loading ? [] : banner.warnings;
   return (
     <section className="wx-banner" aria-label="Patient">
       <div className="wx-banner__main">
         <h1 className="wx-banner__name" data-testid="patient-name">
           {name}
         </h1>
+        {banner.died && (
+          <strong className="wx-banner__died" data-testid="deceased">
+            {banner.died}
+          </strong>
+        )}
         <dl className="wx-banner__facts">
           <div>
             <dt>NHS number</dt>
@@ -42,14 +64,28 @@ export function PatientBanner({ banner, loading }: { banner: BannerModel; loadin
           </div>
         </dl>
       </div>
-      {!loading && banner.warnings.length > 0 && (
-        <ul className="wx-banner__warnings" role="alert" aria-label="Identity warnings">
-          {banner.warnings.map((w, i) => (
-            <li key={`${w.kind}-${i}`}>
-              <strong>Identity warning:</strong> {w.message}
-            </li>
-          ))}
-        </ul>
+      {(warnings.length > 0 || heldApart) && (
+        <div
+          className={`wx-banner__warnings${urgent ? ' wx-banner__warnings--danger' : ''}`}
+          role="alert"
+          data-testid="identity-warnings"
+        >
+          {heldApart}
+          {warnings.length > 0 && (
+            <ul aria-label="Identity warnings">
+              {warnings.map((w, i) => (
+                <li key={`${w.kind}-${i}`}>
+                  <strong>Identity warning:</strong> {w.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      {confirmation && (
+        <p className="wx-banner__confirmed" data-testid="identity-confirmed">
+          {confirmation}
+        </p>
       )}
     </section>
   );

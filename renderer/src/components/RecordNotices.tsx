@@ -1,17 +1,11 @@
 import type { WessexRecord } from '../../../common/record';
-import { explainScope, formatDateTime, notices, SECTION_TITLES } from '../../../common/summary';
+import { explainScope, notices, SECTION_TITLES } from '../../../common/summary';
 
-/** The honesty notices: offline age, failures, withheld, dissent, scopes not granted (break-glass: App). */
+/** The honesty notices (the offline copy's age is in the sticky banner): failures, withheld, dissent, scopes not granted (break-glass: App). */
 export function RecordNotices({ record, now }: { record: WessexRecord; now: Date }) {
   const n = notices(record, now);
   return (
     <div className="wx-notices">
-      {n.offline && (
-        <div className="wx-notice wx-notice--warning" role="status" data-testid="offline-banner">
-          <strong>Offline copy.</strong> This record was saved {formatDateTime(n.offline.asOf)} and is{' '}
-          {n.offline.age}. It may not show recent changes.
-        </div>
-      )}
       {n.failedSources.length > 0 && (
         <div className="wx-notice wx-notice--warning" role="alert" data-testid="source-failure-banner">
           <strong>Some of the record could not be fetched.</strong>

@@ -1,9 +1,23 @@
 import { formatDateTime, sourceLines } from '../../../common/summary';
 import type { SourceStatus } from '../../../common/record';
+import { useRecordView } from '../state/recordView';
 
-/** Which sources answered, which failed or were partial and why, and when: on every record screen. */
-export function SourceStatusPanel({ sources, loading }: { sources: SourceStatus[]; loading: boolean }) {
-  const lines = sourceLines(sources);
+/**
+ * Which sources answered, which failed or were partial and why, and when: on every record screen. A source
+ * shown from a saved copy says so ("saved copy, 09:14 today"), never "Answered".
+ */
+export function SourceStatusPanel({
+  sources,
+  loading,
+  heldApart = [],
+}: {
+  sources: SourceStatus[];
+  loading: boolean;
+  /** Sources whose entries are held apart (their patient may be someone else). */
+  heldApart?: string[];
+}) {
+  const { now } = useRecordView();
+  const lines = sourceLines(sources, now);
   const done = lines.filter((l) => l.state !== 'pending').length;
   return (
     <section className="wx-sources" aria-label="Record sources" data-testid="source-status">
@@ -17,16 +31,17 @@ export function SourceStatusPanel({ sources, loading }: { sources: SourceStatus[
         {lines.map((line) => (
           <li
             key={line.id}
-            className={`wx-sources__item wx-sources__item--${line.state}`}
+            className={`wx-sources__item wx-sources__item--${line.state}${line.savedCopy ? ' wx-sources__item--saved' : ''}`}
             data-source={line.id}
           >
-            <strong>{line.name}</strong>: {line.stateLabel}
-            {line.fetchedAt ? ` at ${formatDateTime(line.fetchedAt)}` : ''}
+            <strong>{line.name}</strong>: {line.savedCopy ?? line.stateLabel}
+            {line.fetchedAt && !line.savedCopy ? ` at ${formatDateTime(line.fetchedAt)}` : ''}
             {!loading && (line.state === 'complete' || line.state === 'partial')
               ? ` (${line.resourceCount} entries)`
               : ''}
             {line.message ? ` — ${line.message}` : ''}
             {line.warnings.length > 0 && ` — ${line.warnings.join('; ')}`}
+            {heldApart.includes(line.id) && ' — entries held apart: the patient details do not match'}
           </li>
         ))}
         {!lines.length && (

@@ -1,11 +1,24 @@
 import { useMemo, useState } from 'react';
-import { SECTION_ORDER, type SectionId } from '../../../common/record';
-import { bannerModel, buildSummary, formatDateTime, sourceLines } from '../../../common/summary';
+import { formatAsOf } from '../../../common/offline-banner';
+import { SECTION_ORDER, type SectionId, type WessexRecord } from '../../../common/record';
+import {
+  bannerModel,
+  buildSummary,
+  formatDateTime,
+  nothingRetrieved,
+  sourceLines,
+  type BannerModel,
+} from '../../../common/summary';
 import type { BridgeResults, SessionInfo } from '../../../preload/contract';
 import { errorMessage, invoke } from '../bridge';
+import { ConfirmIdentity } from '../components/ConfirmIdentity';
+import { HeldApartBannerNote, HeldApartPanel, undecided } from '../components/HeldApart';
+import { NoRecord } from '../components/NoRecord';
+import { OfflineBanner } from '../components/OfflineBanner';
 import { PatientBanner } from '../components/PatientBanner';
 import { RecordNotices } from '../components/RecordNotices';
 import { SourceStatusPanel } from '../components/SourceStatusPanel';
+import { RecordViewContext, type RecordView } from '../state/recordView';
 import { usePreferences } from '../state/usePreferences';
 import { useRecord } from '../state/useRecord';
 import { DocumentsView } from '../views/DocumentsView';
@@ -43,6 +56,34 @@ const TABS: { id: RecordTab; label: string }[] = [
   { id: 'history', label: 'History' },
 ];
 
+const LOADING_REASON_ID = 'print-loading-reason';
+const NO_RECORD_REASON_ID = 'print-no-record-reason';
+
+/** "Identity confirmed by Dr A Patel at 09:14 today (surname and date of birth checked)". */
+function confirmationText(record: WessexRecord, now: Date): string | undefined {
+  const c = record.identityConfirmation;
+  if (!c) return undefined;
+  const at = new Date(c.at);
+  const when = Number.isNaN(at.getTime()) ? c.at : formatAsOf(at, now);
+  return `Identity confirmed by ${c.confirmedBy} at ${when} (surname and date of birth checked).`;
+}
+
+/** The compact line that stays on screen when the full banner scrolls away (short or zoomed windows). */
+function MiniBanner({ banner, offlineAsOf }: { banner: BannerModel; offlineAsOf?: string }) {
+  const parts = [
+    banner.name,
+    banner.nhsNumber ? `NHS ${banner.nhsNumber}` : undefined,
+    banner.birthDate ? `Born ${banner.birthDate}` : undefined,
+  ].filter(Boolean);
+  return (
+    <div className="wx-mini-banner wx-screen-only" aria-hidden="true" data-testid="mini-banner">
+      <strong>{parts.join(' · ')}</strong>
+      {banner.died && <strong className="wx-banner__died">{banner.died}</strong>}
+      {offlineAsOf && <span className="wx-mini-banner__offline">Offline copy, {offlineAsOf}</span>}
+    </div>
+  );
+}
+
 export function RecordScreen({
   nhsNumber,
   preferOffline,
@@ -77,7 +118,19 @@ export function RecordScreen({
     [record, now, needResults],
   );
   const model = withResults ?? core;
-  const arrived = (section: SectionId) => complete || !!load?.arrivedSections.includes(section);
+  const finished = load?.record;
+  const noRecord = !!finished && nothingRetrieved(finished);
+  const view = useMemo<RecordView | undefined>(
+    () =>
+      record && {
+        completeness: record.completeness,
+        pendingSources: (load?.sources ?? []).filter((s) => s.state === 'pending').map((s) => s.name),
+        now,
+        deceased: !!record.patient.deceased,
+        offline: !!record.offline,
+      },
+    [record, load?.sources, now],
+  );
 
   /** Shows the urgent-care view (what the handover prints), then asks the host to print or save it. */
   const handOver = (pending: string, request: () => Promise<string>) => {
@@ -99,119 +152,198 @@ export function RecordScreen({
       invoke('handover:save-pdf', { nhsNumber }).then(({ path }) => `Handover summary saved as PDF: ${path}`),
     );
 
-  if (!load || !record || !model) return <p role="status">Opening record…</p>;
-  const banner =
+  if (!load || !record || !model || !view) return <p role="status">Opening record…</p>;
+  const rawBanner =
     model.banner.name === 'Name not recorded' && !complete ? bannerModel(record, now) : model.banner;
+  // A held-apart source's own warning is said once, by the held-apart note (with the way to decide).
+  const apartIds = new Set(record.heldApart.map((h) => h.sourceId));
+  const banner = {
+    ...rawBanner,
+    warnings: rawBanner.warnings.filter(
+      (w) => !(w.kind === 'demographic-mismatch' && w.sourceId && apartIds.has(w.sourceId)),
+    ),
+  };
+  const unverified = finished?.identityConfirmation
+    ? undefined
+    : finished?.identityWarnings.find((w) => w.kind === 'unverified-nhs-number');
+  const printDisabled = !complete || noRecord || handover?.busy;
+  const printReason = noRecord ? NO_RECORD_REASON_ID : !complete ? LOADING_REASON_ID : undefined;
+  const offlineAsOf = record.offline ? formatAsOf(new Date(record.offline.asOf), now) : undefined;
 
   return (
-    <div className="wx-record">
-      <div className="wx-sticky">
-        <PatientBanner banner={banner} loading={!complete} />
-        <nav className="wx-tabs wx-screen-only" aria-label="Record views">
-          <ul>
-            {TABS.map((t) => (
-              <li key={t.id}>
-                <button
-                  type="button"
-                  className="wx-tab"
-                  aria-current={tab === t.id ? 'page' : undefined}
-                  onClick={() => setTab(t.id)}
-                >
-                  {t.label}
-                </button>
-              </li>
-            ))}
-          </ul>
-          <button
-            type="button"
-            className="nhsuk-button nhsuk-button--secondary wx-print-button"
-            onClick={printHandover}
-            disabled={!complete || handover?.busy}
-          >
-            Print handover summary
-          </button>
-          <button
-            type="button"
-            className="nhsuk-button nhsuk-button--secondary wx-print-button"
-            onClick={saveHandoverPdf}
-            disabled={!complete || handover?.busy}
-          >
-            Save as PDF
-          </button>
-        </nav>
-        {session && (tab === 'urgent-care' || tab === 'full-summary') && tab !== defaultView && (
-          <p className="wx-screen-only wx-default-view">
+    <RecordViewContext.Provider value={view}>
+      <div className="wx-record">
+        <MiniBanner
+          banner={
+            !complete && banner.name === 'Name not recorded'
+              ? { ...banner, name: 'Loading patient details…' }
+              : banner
+          }
+          offlineAsOf={offlineAsOf}
+        />
+        <div className="wx-sticky">
+          <PatientBanner
+            banner={banner}
+            loading={!complete}
+            urgent={undecided(record.heldApart, record.identityDecisions)}
+            confirmation={finished ? confirmationText(finished, now) : undefined}
+            heldApart={
+              record.heldApart.length > 0 ? (
+                <HeldApartBannerNote records={record.heldApart} decisions={record.identityDecisions} />
+              ) : undefined
+            }
+          />
+          {record.offline && <OfflineBanner offline={record.offline} now={now} />}
+          <nav className="wx-tabs wx-screen-only" aria-label="Record views">
+            {!complete && (
+              <span id={LOADING_REASON_ID} className="nhsuk-u-visually-hidden">
+                Printing and saving are available once the whole record has loaded.
+              </span>
+            )}
+            {noRecord ? (
+              <p id={NO_RECORD_REASON_ID} className="wx-tabs__note">
+                Nothing to print or save: no record could be retrieved.
+              </p>
+            ) : (
+              <ul>
+                {TABS.map((t) => (
+                  <li key={t.id}>
+                    <button
+                      type="button"
+                      className="wx-tab"
+                      aria-current={tab === t.id ? 'page' : undefined}
+                      onClick={() => setTab(t.id)}
+                    >
+                      {t.label}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
             <button
               type="button"
-              className="wx-linkbutton"
-              data-testid="make-default-view"
-              onClick={() => makeDefault(tab)}
+              className="nhsuk-button nhsuk-button--secondary wx-print-button"
+              onClick={printHandover}
+              disabled={printDisabled}
+              aria-describedby={printReason}
             >
-              Open records on the {tab === 'urgent-care' ? 'urgent care summary' : 'full summary'} from now on
-              (as {session.user.role} on this computer)
+              Print handover summary
             </button>
-          </p>
-        )}
-        {handover && (
-          <p className="wx-screen-only wx-saved" role="status" data-testid="handover-status">
-            {handover.message}
-          </p>
-        )}
-      </div>
-      <main id="main" className="wx-record__body" tabIndex={-1}>
-        <div className="wx-print-only wx-stamp" data-testid="handover-stamp">
-          <p>
-            <strong>Handover summary</strong> for {banner.name}, NHS number {banner.nhsNumber ?? 'not known'}.
-          </p>
-          <p>
-            Printed by {session?.user.display ?? 'unknown user'} ({session?.user.role ?? 'role not known'}) on{' '}
-            {formatDateTime(new Date().toISOString())} UTC.
-          </p>
-          <p>
-            Sources:{' '}
-            {sourceLines(load.sources)
-              .map(
-                (s) =>
-                  `${s.name} — ${s.stateLabel.toLowerCase()}${s.fetchedAt ? ` ${formatDateTime(s.fetchedAt)}` : ''}`,
-              )
-              .join('; ')}
-            .
-          </p>
+            <button
+              type="button"
+              className="nhsuk-button nhsuk-button--secondary wx-print-button"
+              onClick={saveHandoverPdf}
+              disabled={printDisabled}
+              aria-describedby={printReason}
+            >
+              Save as PDF
+            </button>
+          </nav>
+          {session &&
+            !noRecord &&
+            (tab === 'urgent-care' || tab === 'full-summary') &&
+            tab !== defaultView && (
+              <p className="wx-screen-only wx-default-view">
+                <button
+                  type="button"
+                  className="wx-linkbutton"
+                  data-testid="make-default-view"
+                  onClick={() => makeDefault(tab)}
+                >
+                  Open records on the {tab === 'urgent-care' ? 'urgent care summary' : 'full summary'} from
+                  now on (as {session.user.role} on this computer)
+                </button>
+              </p>
+            )}
+          {handover && (
+            <p className="wx-screen-only wx-saved" role="status" data-testid="handover-status">
+              {handover.message}
+            </p>
+          )}
         </div>
-        {load.error && (
-          <div className="wx-notice wx-notice--danger" role="alert" data-testid="record-error">
-            <strong>The record could not be opened.</strong> {load.error}{' '}
-            <button type="button" className="wx-linkbutton" onClick={retry}>
-              Try again
-            </button>
+        <main id="main" className="wx-record__body" tabIndex={-1}>
+          <div className="wx-print-only wx-stamp" data-testid="handover-stamp">
+            <p>
+              <strong>Handover summary</strong> for {banner.name}, NHS number{' '}
+              {banner.nhsNumber ?? 'not known'}.
+            </p>
+            <p>
+              Printed by {session?.user.display ?? 'unknown user'} ({session?.user.role ?? 'role not known'})
+              on {formatDateTime(new Date().toISOString())} UTC.
+            </p>
+            <p>
+              Sources:{' '}
+              {sourceLines(load.sources, now)
+                .map(
+                  (s) =>
+                    `${s.name} — ${s.stateLabel.toLowerCase()}${s.fetchedAt ? ` ${formatDateTime(s.fetchedAt)}` : ''}`,
+                )
+                .join('; ')}
+              .
+            </p>
           </div>
-        )}
-        <HiddenSections.Provider value={record.governance?.hiddenSections ?? NONE}>
-          <WithheldByDissent.Provider
-            value={complete && record.dissent && !record.governance?.dissentOverridden}
-          >
-            <SourceStatusPanel sources={load.sources} loading={load.loading} />
-            {complete && <RecordNotices record={record} now={now} />}
-            {(tab === 'urgent-care' || tab === 'full-summary') && (
-              <SummaryView model={model} arrived={arrived} mode={tab} complete={complete} />
-            )}
-            {tab === 'results' &&
-              (complete ? <ResultsView model={model} /> : <p role="status">Loading results…</p>)}
-            {tab === 'encounters' && <EncountersView model={model} />}
-            {tab === 'documents' && (
-              <DocumentsView model={model} pointers={record.pointers} nhsNumber={nhsNumber} />
-            )}
-            {tab === 'immunisations' && <ImmunisationsView model={model} />}
-            {tab === 'care-plans' && <CarePlansView model={model} />}
-            {tab === 'history' && <HistoryView model={model} />}
-          </WithheldByDissent.Provider>
-        </HiddenSections.Provider>
-        <p className="wx-muted wx-footnote">
-          Record assembled {record.assembledAt ? formatDateTime(record.assembledAt) : '…'} from{' '}
-          {load.sources.length} sources. {SECTION_ORDER.length} sections in urgent-care order. Absence of
-          information does not mean it does not exist.
-        </p>
-      </main>
-    </div>
+          {load.error && (
+            <div className="wx-notice wx-notice--danger" role="alert" data-testid="record-error">
+              <strong>The record could not be opened.</strong> {load.error}{' '}
+              <button type="button" className="wx-linkbutton" onClick={retry}>
+                Try again
+              </button>
+            </div>
+          )}
+          <HiddenSections.Provider value={record.governance?.hiddenSections ?? NONE}>
+            <WithheldByDissent.Provider
+              value={complete && record.dissent && !record.governance?.dissentOverridden}
+            >
+              <SourceStatusPanel
+                sources={load.sources}
+                loading={load.loading}
+                heldApart={record.heldApart.map((h) => h.sourceId)}
+              />
+              {unverified && finished && (
+                <ConfirmIdentity
+                  nhsNumber={nhsNumber}
+                  patient={finished.patient}
+                  reason={unverified.message}
+                  onConfirmed={retry}
+                />
+              )}
+              {noRecord ? (
+                // Not searched for want of a confirmed identity: the form above says why and what to do.
+                !unverified && <NoRecord sources={load.sources} onRetry={retry} />
+              ) : (
+                <>
+                  {record.heldApart.length > 0 && (
+                    <HeldApartPanel
+                      records={record.heldApart}
+                      decisions={record.identityDecisions}
+                      nhsNumber={nhsNumber}
+                      onDecided={retry}
+                    />
+                  )}
+                  {complete && <RecordNotices record={record} now={now} />}
+                  {(tab === 'urgent-care' || tab === 'full-summary') && (
+                    <SummaryView model={model} mode={tab} complete={complete} />
+                  )}
+                  {tab === 'results' &&
+                    (complete ? <ResultsView model={model} /> : <p role="status">Loading results…</p>)}
+                  {tab === 'encounters' && <EncountersView model={model} />}
+                  {tab === 'documents' && (
+                    <DocumentsView model={model} pointers={record.pointers} nhsNumber={nhsNumber} />
+                  )}
+                  {tab === 'immunisations' && <ImmunisationsView model={model} />}
+                  {tab === 'care-plans' && <CarePlansView model={model} />}
+                  {tab === 'history' && <HistoryView model={model} />}
+                </>
+              )}
+            </WithheldByDissent.Provider>
+          </HiddenSections.Provider>
+          <p className="wx-muted wx-footnote">
+            Record assembled {record.assembledAt ? formatDateTime(record.assembledAt) : '…'} from{' '}
+            {load.sources.length} sources. {SECTION_ORDER.length} sections in urgent-care order. Absence of
+            information does not mean it does not exist.
+          </p>
+        </main>
+      </div>
+    </RecordViewContext.Provider>
   );
 }

@@ -1,8 +1,13 @@
 // Opens a record and paints it progressively: source and section events arrive before the full record.
+// Each urgent-care section event replaces that section's items and completeness; a section no event has
+// described yet is still loading. The final record (event or invoke result) replaces everything.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   emptyRecord,
+  uniformCompleteness,
+  type RecordCompleteness,
   type RecordItem,
+  type SectionCompleteness,
   type SectionId,
   type SourceStatus,
   type WessexRecord,
@@ -15,11 +20,15 @@ export interface RecordLoad {
   record?: WessexRecord;
   partial: WessexRecord;
   sources: SourceStatus[];
-  arrivedSections: SectionId[];
   loading: boolean;
   error?: string;
   /** performance.now() when the final record arrived (benchmark hook). */
   readyAt?: number;
+}
+
+interface SectionSoFar {
+  items: RecordItem[];
+  completeness: SectionCompleteness;
 }
 
 function initialLoad(nhsNumber: string): RecordLoad {
@@ -27,9 +36,30 @@ function initialLoad(nhsNumber: string): RecordLoad {
     nhsNumber,
     partial: emptyRecord({ name: '', nhsNumber, verification: 'unknown' }),
     sources: [],
-    arrivedSections: [],
     loading: true,
   };
+}
+
+/** The partial record's completeness: from the section events, 'loading' for the rest. */
+function completenessSoFar(sections: ReadonlyMap<SectionId, SectionSoFar>): RecordCompleteness {
+  const completeness = uniformCompleteness({ state: 'loading', gaps: [] });
+  for (const [section, value] of sections) completeness[section] = value.completeness;
+  return completeness;
+}
+
+/** After a failed open nothing more will arrive: sections still loading say why instead. */
+function failedCompleteness(record: WessexRecord, message: string): RecordCompleteness {
+  const completeness = { ...record.completeness };
+  for (const [section, value] of Object.entries(completeness) as [SectionId, SectionCompleteness][]) {
+    if (value.state !== 'loading') continue;
+    completeness[section] = {
+      state: 'incomplete',
+      gaps: [
+        { sourceId: 'record', sourceName: 'Record', reason: `The record could not be opened: ${message}` },
+      ],
+    };
+  }
+  return completeness;
 }
 
 /** One record per mount (the screen is keyed by NHS number); `retry` starts the request again. */
@@ -41,12 +71,20 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
   useEffect(() => {
     const requestId = newRequestId();
     requestRef.current = requestId;
-    const sections = new Map<SectionId, RecordItem[]>();
+    const sections = new Map<SectionId, SectionSoFar>();
     const sources = new Map<string, SourceStatus>();
-    const base = emptyRecord({ name: '', nhsNumber, verification: 'unknown' });
+    let base = emptyRecord({ name: '', nhsNumber, verification: 'unknown' });
+    const current = () => requestRef.current === requestId;
+
+    const partialNow = (): WessexRecord => ({
+      ...base,
+      items: [...sections.values()].flatMap((s) => s.items),
+      sources: [...sources.values()],
+      completeness: completenessSoFar(sections),
+    });
 
     const finish = (record: WessexRecord) => {
-      if (requestRef.current !== requestId) return;
+      if (!current()) return;
       // The progressive copies are superseded: let them go (a large record is hundreds of MB otherwise).
       sections.clear();
       sources.clear();
@@ -56,45 +94,52 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
         record,
         partial: record,
         sources: record.sources,
-        arrivedSections: [...new Set(record.items.map((i) => i.section))],
         loading: false,
         readyAt: performance.now(),
       });
     };
 
+    const fail = (message: string) => {
+      if (!current()) return;
+      setLoad((l) =>
+        l.record
+          ? l
+          : {
+              ...l,
+              loading: false,
+              error: message,
+              partial: { ...l.partial, completeness: failedCompleteness(l.partial, message) },
+            },
+      );
+    };
+
     const stop = onBridgeEvent('record:event', (event) => {
-      if (event.requestId !== requestId || requestRef.current !== requestId) return;
+      if (event.requestId !== requestId || !current()) return;
       if (event.type === 'source') {
         sources.set(event.source.id, event.source);
-        setLoad((l) => (!l.record ? { ...l, sources: [...sources.values()] } : l));
+        const partial = partialNow();
+        setLoad((l) => (!l.record ? { ...l, sources: partial.sources, partial } : l));
       } else if (event.type === 'section') {
-        sections.set(event.section, event.items);
-        // An empty section is only "none recorded" once every source has answered it.
-        if (!event.items.length && event.allSourcesAnswered === false) sections.delete(event.section);
-        const items = [...sections.values()].flat();
-        setLoad((l) =>
-          !l.record
-            ? {
-                ...l,
-                partial: { ...base, items, sources: [...sources.values()] },
-                arrivedSections: [...sections.keys()],
-              }
-            : l,
-        );
+        sections.set(event.section, { items: event.items, completeness: event.completeness });
+        const partial = partialNow();
+        setLoad((l) => (!l.record ? { ...l, partial } : l));
+      } else if (event.type === 'patient') {
+        base = { ...base, patient: event.patient };
+        const partial = partialNow();
+        setLoad((l) => (!l.record ? { ...l, partial } : l));
       } else if (event.type === 'record') {
         finish(event.record);
       } else if (event.type === 'error') {
-        setLoad((l) => ({ ...l, loading: false, error: event.message }));
+        fail(event.message);
       }
     });
 
-    invoke('record:open', { nhsNumber, requestId, preferOffline }).then(finish, (e: unknown) => {
-      if (requestRef.current !== requestId) return;
-      setLoad((l) => ({ ...l, loading: false, error: errorMessage(e) }));
-    });
+    invoke('record:open', { nhsNumber, requestId, preferOffline }).then(finish, (e: unknown) =>
+      fail(errorMessage(e)),
+    );
     return () => {
       stop();
-      if (requestRef.current === requestId) requestRef.current = undefined;
+      if (current()) requestRef.current = undefined;
     };
   }, [nhsNumber, preferOffline, attempt]);
 

@@ -1,11 +1,13 @@
 // Documents and letters: HTML sanitised, PDFs rendered with pdf.js, locator pointers fetched on request.
 import { lazy, Suspense, useState } from 'react';
-import type { RecordItem, RecordPointer } from '../../../common/record';
+import type { Provenance, RecordItem, RecordPointer } from '../../../common/record';
 import { formatDate, sourceNames, type SummaryModel } from '../../../common/summary';
 import type { DocumentContent } from '../../../preload/contract';
 import { errorMessage, invoke } from '../bridge';
 import { Narrative } from '../components/Narrative';
+import { EmptyOrStatus } from '../components/SectionStatus';
 import { SourceTag } from '../components/SourceTag';
+import { useSectionNotice } from '../state/recordView';
 
 const PdfViewer = lazy(() => import('../components/PdfViewer').then((m) => ({ default: m.PdfViewer })));
 
@@ -22,6 +24,7 @@ interface DocumentRow {
   date?: string;
   heldBy?: string;
   sources: string[];
+  provenance?: Provenance[];
   narrative?: string;
   attachment?: Attachment;
   pointerId?: string;
@@ -48,6 +51,7 @@ function rowFromItem(item: RecordItem): DocumentRow {
     date: item.date,
     heldBy: r.custodian?.display ?? r.author?.[0]?.display,
     sources: sourceNames(item),
+    provenance: item.provenance,
     narrative: r.text?.div,
     attachment,
     // document:get takes the merged item's key (or a locator pointer's id).
@@ -156,39 +160,42 @@ export function DocumentsView({
   rows.push(...pointers.map(rowFromPointer));
   const [open, setOpen] = useState<string>();
   const selected = rows.find((r) => r.key === open);
+  const notice = useSectionNotice('documents', rows.length === 0);
   return (
     <div data-testid="view-documents">
       <h2>Documents and letters</h2>
-      {rows.length === 0 && <p className="wx-muted">No documents in the sources that answered.</p>}
-      <div className="wx-documents">
-        <ul className="wx-list wx-documents__list" aria-label="Documents">
-          {rows.slice(0, 500).map((r) => (
-            <li key={r.key} className="wx-list__item">
-              <button
-                type="button"
-                className="wx-linkbutton"
-                aria-pressed={open === r.key}
-                onClick={() => setOpen(r.key)}
-                data-testid="document-open"
-              >
-                {r.title}
-              </button>
-              <span className="wx-muted wx-block">
-                {r.date ? formatDate(r.date) : 'Date not recorded'}
-                {r.heldBy ? ` · held at ${r.heldBy}` : ''}
-              </span>
-              <SourceTag sources={r.sources} />
-            </li>
-          ))}
-        </ul>
-        <div className="wx-documents__viewer">
-          {selected ? (
-            <DocumentViewer key={selected.key} row={selected} nhsNumber={nhsNumber} />
-          ) : (
-            rows.length > 0 && <p className="wx-muted">Choose a document to read it here.</p>
-          )}
+      <EmptyOrStatus notice={notice} empty={rows.length === 0} />
+      {rows.length > 0 && (
+        <div className="wx-documents">
+          <ul className="wx-list wx-documents__list" aria-label="Documents">
+            {rows.slice(0, 500).map((r) => (
+              <li key={r.key} className="wx-list__item">
+                <button
+                  type="button"
+                  className="wx-linkbutton"
+                  aria-pressed={open === r.key}
+                  onClick={() => setOpen(r.key)}
+                  data-testid="document-open"
+                >
+                  {r.title}
+                </button>
+                <span className="wx-muted wx-block">
+                  {r.date ? formatDate(r.date) : 'Date not recorded'}
+                  {r.heldBy ? ` · held at ${r.heldBy}` : ''}
+                </span>
+                <SourceTag provenance={r.provenance} sources={r.sources} />
+              </li>
+            ))}
+          </ul>
+          <div className="wx-documents__viewer">
+            {selected ? (
+              <DocumentViewer key={selected.key} row={selected} nhsNumber={nhsNumber} />
+            ) : (
+              rows.length > 0 && <p className="wx-muted">Choose a document to read it here.</p>
+            )}
+          </div>
         </div>
-      </div>
+      )}
     </div>
   );
 }

@@ -1,18 +1,11 @@
 // Detail views that are lists of record items: encounters, immunisations, care plans, full history.
-import { useContext, useMemo } from 'react';
-import type { SectionId } from '../../../common/record';
+import { useMemo } from 'react';
+import type { RecordItem, SectionId } from '../../../common/record';
 import type { SummaryModel } from '../../../common/summary';
+import { useRecordView } from '../state/recordView';
 import { usePreferences } from '../state/usePreferences';
 import { ItemTable } from './ItemTable';
 import { ViewChoice } from './ViewChoice';
-import { DISSENT_WITHHELD_TEXT, HiddenSections, WithheldByDissent } from './SummarySections';
-
-function RoleHidden({ section }: { section: SectionId }) {
-  const hidden = useContext(HiddenSections).includes(section);
-  const dissent = useContext(WithheldByDissent);
-  if (hidden) return <p className="wx-muted">Not available for your role.</p>;
-  return dissent ? <p className="wx-muted">{DISSENT_WITHHELD_TEXT}</p> : null;
-}
 
 export function EncountersView({ model }: { model: SummaryModel }) {
   const { preferences, update } = usePreferences();
@@ -24,7 +17,6 @@ export function EncountersView({ model }: { model: SummaryModel }) {
   return (
     <div data-testid="view-encounters">
       <h2>Encounters</h2>
-      <RoleHidden section="encounters" />
       <ViewChoice
         legend="Order"
         name="encounters-order"
@@ -35,8 +27,7 @@ export function EncountersView({ model }: { model: SummaryModel }) {
         ]}
         onChange={(encountersOrder) => update({ encountersOrder })}
       />
-      <p className="wx-muted">From every source that answered.</p>
-      <ItemTable items={items} label="Encounters timeline" testId="encounters-table" />
+      <ItemTable items={items} label="Encounters timeline" section="encounters" testId="encounters-table" />
     </div>
   );
 }
@@ -45,8 +36,12 @@ export function ImmunisationsView({ model }: { model: SummaryModel }) {
   return (
     <div data-testid="view-immunisations">
       <h2>Immunisations</h2>
-      <RoleHidden section="immunisations" />
-      <ItemTable items={model.bySection.immunisations} label="Immunisations" testId="immunisations-table" />
+      <ItemTable
+        items={model.bySection.immunisations}
+        label="Immunisations"
+        section="immunisations"
+        testId="immunisations-table"
+      />
     </div>
   );
 }
@@ -55,9 +50,41 @@ export function CarePlansView({ model }: { model: SummaryModel }) {
   return (
     <div data-testid="view-care-plans">
       <h2>Care plans</h2>
-      <RoleHidden section="carePlans" />
-      <ItemTable items={model.bySection.carePlans} label="Care plans" testId="care-plans-table" />
+      <ItemTable
+        items={model.bySection.carePlans}
+        label="Care plans"
+        section="carePlans"
+        testId="care-plans-table"
+      />
     </div>
+  );
+}
+
+const OPTIONAL_HISTORY: { section: 'procedures' | 'appointments' | 'other'; title: string }[] = [
+  { section: 'procedures', title: 'Procedures' },
+  { section: 'appointments', title: 'Appointments' },
+  { section: 'other', title: 'Other information' },
+];
+
+/** A history section shown when it holds anything, or when it may be missing something. */
+function OptionalHistory({
+  section,
+  title,
+  items,
+}: {
+  section: SectionId;
+  title: string;
+  items: RecordItem[];
+}) {
+  const { completeness } = useRecordView();
+  if (!items.length && completeness[section].state !== 'incomplete') return null;
+  return (
+    <section aria-labelledby={`h-history-${section}`}>
+      <h3 id={`h-history-${section}`}>
+        {title} ({items.length})
+      </h3>
+      <ItemTable items={items} label={title} section={section} />
+    </section>
   );
 }
 
@@ -69,30 +96,20 @@ export function HistoryView({ model }: { model: SummaryModel }) {
       <h2>Full history</h2>
       <section aria-labelledby="h-problem-history">
         <h3 id="h-problem-history">Problems ({s.problems.length})</h3>
-        <ItemTable items={s.problems} label="Problem history" testId="problem-history" />
+        <ItemTable items={s.problems} label="Problem history" section="problems" testId="problem-history" />
       </section>
       <section aria-labelledby="h-medication-history">
         <h3 id="h-medication-history">Medications ({medications.length})</h3>
-        <ItemTable items={medications} label="Medication history" testId="medication-history" />
+        <ItemTable
+          items={medications}
+          label="Medication history"
+          section="medications"
+          testId="medication-history"
+        />
       </section>
-      {s.procedures.length > 0 && (
-        <section aria-labelledby="h-procedures">
-          <h3 id="h-procedures">Procedures ({s.procedures.length})</h3>
-          <ItemTable items={s.procedures} label="Procedures" />
-        </section>
-      )}
-      {s.appointments.length > 0 && (
-        <section aria-labelledby="h-appointments">
-          <h3 id="h-appointments">Appointments ({s.appointments.length})</h3>
-          <ItemTable items={s.appointments} label="Appointments" />
-        </section>
-      )}
-      {s.other.length > 0 && (
-        <section aria-labelledby="h-other">
-          <h3 id="h-other">Other information ({s.other.length})</h3>
-          <ItemTable items={s.other} label="Other information" />
-        </section>
-      )}
+      {OPTIONAL_HISTORY.map(({ section, title }) => (
+        <OptionalHistory key={section} section={section} title={title} items={s[section]} />
+      ))}
     </div>
   );
 }

@@ -1,8 +1,10 @@
 import { useEffect, useMemo } from 'react';
 import { formatDate, type ResultRow, type SummaryModel } from '../../../common/summary';
+import { EmptyOrStatus } from '../components/SectionStatus';
 import { SourceTag } from '../components/SourceTag';
 import { TrendChart } from '../components/TrendChart';
 import { VirtualTable, type Column } from '../components/VirtualTable';
+import { useSectionNotice } from '../state/recordView';
 import { usePreferences } from '../state/usePreferences';
 import { ViewChoice } from './ViewChoice';
 
@@ -19,7 +21,11 @@ const columns: Column<ResultRow>[] = [
     cell: (r) => (r.flag ? <strong className="wx-tag wx-tag--warn">{FLAG_LABEL[r.flag]}</strong> : ''),
     className: 'wx-col-flag',
   },
-  { header: 'Source', cell: (r) => <SourceTag sources={r.sources} />, className: 'wx-col-source' },
+  {
+    header: 'Source',
+    cell: (r) => <SourceTag provenance={r.item.provenance} />,
+    className: 'wx-col-source',
+  },
 ];
 
 export function ResultsView({ model }: { model: SummaryModel }) {
@@ -30,6 +36,7 @@ export function ResultsView({ model }: { model: SummaryModel }) {
   }, [model]);
   const charts = model.trends.slice(0, MAX_CHARTS);
   const { preferences, update } = usePreferences();
+  const notice = useSectionNotice('results', model.results.length === 0);
   const filter = preferences?.resultsFilter ?? 'all';
   const rows = useMemo(
     () => (filter === 'abnormal' ? model.results.filter((r) => r.flag) : model.results),
@@ -38,9 +45,8 @@ export function ResultsView({ model }: { model: SummaryModel }) {
   return (
     <div data-testid="view-results">
       <h2>Results and vitals</h2>
-      {model.results.length === 0 ? (
-        <p className="wx-muted">No results or vitals in the sources that answered.</p>
-      ) : (
+      <EmptyOrStatus notice={notice} empty={model.results.length === 0} />
+      {model.results.length > 0 && (
         <>
           <section aria-labelledby="h-trends">
             <h3 id="h-trends">Trends</h3>
@@ -77,7 +83,7 @@ export function ResultsView({ model }: { model: SummaryModel }) {
               onChange={(resultsFilter) => update({ resultsFilter })}
             />
             {rows.length === 0 ? (
-              <p className="wx-muted">No result is flagged in the sources that answered.</p>
+              <p className="wx-muted">No result is flagged.</p>
             ) : (
               <VirtualTable
                 rows={rows}

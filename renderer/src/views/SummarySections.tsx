@@ -2,7 +2,10 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import type { SectionId } from '../../../common/record';
 import { formatDate, type SummaryModel } from '../../../common/summary';
+import { DeceasedMarker } from '../components/DeceasedMarker';
+import { EmptyOrStatus } from '../components/SectionStatus';
 import { SourceTag } from '../components/SourceTag';
+import { useSectionNotice } from '../state/recordView';
 
 const LIMIT = 50;
 
@@ -12,21 +15,25 @@ export const HiddenSections = createContext<readonly SectionId[]>([]);
 export const WithheldByDissent = createContext(false);
 export const DISSENT_WITHHELD_TEXT = 'Not shown: the patient has declined to share their record.';
 
+/**
+ * A section with its heading and what it may honestly say: "None recorded" only when every source that could
+ * hold it answered in full; otherwise the warning (still loading, may be incomplete and why) above whatever
+ * has arrived.
+ */
 export function SectionShell({
   id,
   title,
-  arrived,
   count,
   children,
 }: {
-  id: SectionId | string;
+  id: SectionId;
   title: string;
-  arrived: boolean;
   count: number;
   children: ReactNode;
 }) {
-  const hidden = useContext(HiddenSections).includes(id as SectionId);
+  const hidden = useContext(HiddenSections).includes(id);
   const dissent = useContext(WithheldByDissent);
+  const notice = useSectionNotice(id, count === 0);
   return (
     <section className="wx-section" aria-labelledby={`h-${id}`} data-section={id}>
       <h2 id={`h-${id}`} className="wx-section__title">
@@ -36,14 +43,11 @@ export function SectionShell({
         <p className="wx-muted">Not available for your role.</p>
       ) : dissent ? (
         <p className="wx-muted">{DISSENT_WITHHELD_TEXT}</p>
-      ) : !arrived ? (
-        <p className="wx-muted" role="status">
-          Loading…
-        </p>
-      ) : count === 0 ? (
-        <p className="wx-muted">None recorded in the sources that answered.</p>
       ) : (
-        children
+        <>
+          <EmptyOrStatus notice={notice} empty={count === 0} />
+          {count > 0 && children}
+        </>
       )}
     </section>
   );
@@ -57,14 +61,9 @@ function More({ total, shown, where }: { total: number; shown: number; where: st
   ) : null;
 }
 
-export function AdvanceCareSection({ model, arrived }: { model: SummaryModel; arrived: boolean }) {
+export function AdvanceCareSection({ model }: { model: SummaryModel }) {
   return (
-    <SectionShell
-      id="advanceCare"
-      title="Advance care decisions"
-      arrived={arrived}
-      count={model.advanceCare.length}
-    >
+    <SectionShell id="advanceCare" title="Advance care decisions" count={model.advanceCare.length}>
       <ul className="wx-list" data-testid="advance-care">
         {model.advanceCare.map((e) => (
           <li key={e.key} className="wx-list__item wx-advance">
@@ -86,7 +85,7 @@ export function AdvanceCareSection({ model, arrived }: { model: SummaryModel; ar
               </span>
             )}
             {e.conflict && <span className="wx-conflict wx-block">Sources disagree: {e.conflict}</span>}
-            <SourceTag sources={e.sources} />
+            <SourceTag provenance={e.item?.provenance} sources={e.sources} />
           </li>
         ))}
       </ul>
@@ -94,14 +93,14 @@ export function AdvanceCareSection({ model, arrived }: { model: SummaryModel; ar
   );
 }
 
-export function AlertsSection({ model, arrived }: { model: SummaryModel; arrived: boolean }) {
+export function AlertsSection({ model }: { model: SummaryModel }) {
   return (
-    <SectionShell id="alerts" title="Alerts" arrived={arrived} count={model.alerts.length}>
+    <SectionShell id="alerts" title="Alerts" count={model.alerts.length}>
       <ul className="wx-list" data-testid="alerts">
         {model.alerts.map((a) => (
           <li key={a.item.key} className="wx-list__item">
             <strong className="wx-tag wx-tag--alert">{a.kind}</strong> {a.text}
-            <SourceTag sources={a.sources} />
+            <SourceTag provenance={a.item.provenance} />
           </li>
         ))}
       </ul>
@@ -109,15 +108,10 @@ export function AlertsSection({ model, arrived }: { model: SummaryModel; arrived
   );
 }
 
-export function AllergiesSection({ model, arrived }: { model: SummaryModel; arrived: boolean }) {
+export function AllergiesSection({ model }: { model: SummaryModel }) {
   const a = model.allergies;
   return (
-    <SectionShell
-      id="allergies"
-      title="Allergies"
-      arrived={arrived}
-      count={a.allergies.length + a.noKnownAllergies.length}
-    >
+    <SectionShell id="allergies" title="Allergies" count={a.allergies.length + a.noKnownAllergies.length}>
       {a.conflicts.map((c) => (
         <p key={c} className="wx-conflict" role="alert">
           Sources disagree: {c}
@@ -130,13 +124,13 @@ export function AllergiesSection({ model, arrived }: { model: SummaryModel; arri
             {e.reaction ? ` — ${e.reaction}` : ''}
             {e.severity ? ` (${e.severity})` : ''}
             {e.conflict && <span className="wx-conflict"> Sources disagree: {e.conflict}</span>}
-            <SourceTag sources={e.sources} />
+            <SourceTag provenance={e.item.provenance} />
           </li>
         ))}
         {a.noKnownAllergies.map((e) => (
           <li key={e.item.key} className="wx-list__item">
             {e.substance}
-            <SourceTag sources={e.sources} />
+            <SourceTag provenance={e.item.provenance} />
           </li>
         ))}
       </ul>
@@ -144,10 +138,10 @@ export function AllergiesSection({ model, arrived }: { model: SummaryModel; arri
   );
 }
 
-export function MedicationsSection({ model, arrived }: { model: SummaryModel; arrived: boolean }) {
+export function MedicationsSection({ model }: { model: SummaryModel }) {
   const current = model.medications.current;
   return (
-    <SectionShell id="medications" title="Current medications" arrived={arrived} count={current.length}>
+    <SectionShell id="medications" title="Current medications" count={current.length}>
       <table className="nhsuk-table wx-table" data-testid="medications">
         <caption className="nhsuk-u-visually-hidden">Current medications</caption>
         <thead>
@@ -167,13 +161,14 @@ export function MedicationsSection({ model, arrived }: { model: SummaryModel; ar
                 {m.item.conflict && (
                   <span className="wx-conflict wx-block">Sources disagree: {m.item.conflict}</span>
                 )}
+                <DeceasedMarker item={m.item} />
               </td>
               <td>
                 {m.kind === 'not stated' ? 'Not stated' : m.kind.charAt(0).toUpperCase() + m.kind.slice(1)}
               </td>
               <td>{m.lastIssued ? formatDate(m.lastIssued) : 'Not recorded'}</td>
               <td>
-                <SourceTag sources={m.sources} />
+                <SourceTag provenance={m.item.provenance} />
               </td>
             </tr>
           ))}
@@ -184,16 +179,16 @@ export function MedicationsSection({ model, arrived }: { model: SummaryModel; ar
   );
 }
 
-export function ProblemsSection({ model, arrived }: { model: SummaryModel; arrived: boolean }) {
+export function ProblemsSection({ model }: { model: SummaryModel }) {
   const active = model.problems.active;
   return (
-    <SectionShell id="problems" title="Active problems" arrived={arrived} count={active.length}>
+    <SectionShell id="problems" title="Active problems" count={active.length}>
       <ul className="wx-list" data-testid="problems">
         {active.slice(0, LIMIT).map((p) => (
           <li key={p.key} className="wx-list__item">
             <strong>{p.display}</strong>
             {p.date ? ` — since ${formatDate(p.date)}` : ''}
-            <SourceTag sources={[...new Set(p.provenance.map((x) => x.sourceName))]} />
+            <SourceTag provenance={p.provenance} />
           </li>
         ))}
       </ul>
@@ -202,10 +197,10 @@ export function ProblemsSection({ model, arrived }: { model: SummaryModel; arriv
   );
 }
 
-export function ContactsSection({ model, arrived }: { model: SummaryModel; arrived: boolean }) {
+export function ContactsSection({ model }: { model: SummaryModel }) {
   const c = model.contacts;
   return (
-    <SectionShell id="contacts" title="Contacts and care team" arrived={arrived} count={c.entries.length}>
+    <SectionShell id="contacts" title="Contacts and care team" count={c.entries.length}>
       {c.knownToSocialCare.length > 0 && (
         <p className="wx-tag wx-tag--info" data-testid="social-care">
           Known to social care (recorded by {c.knownToSocialCare.join(', ')})
@@ -217,7 +212,7 @@ export function ContactsSection({ model, arrived }: { model: SummaryModel; arriv
             <span className="wx-muted">{e.role}: </span>
             <strong>{e.name}</strong>
             {e.detail ? ` — ${e.detail}` : ''}
-            <SourceTag sources={e.sources} />
+            <SourceTag provenance={e.item.provenance} />
           </li>
         ))}
       </ul>

@@ -1,0 +1,164 @@
+// Patient-level governance: what nobody on this computer may see, applied to the sources' snapshot before
+// it is merged, kept offline or shown. Order: patient dissent (recorded, never cached) → sensitive codes,
+// confidentiality labels and codes the patient asked not to share → anything that references what was
+// withheld, in the same source → other sources' copies of a withheld entry. Withheld data is only counted.
+import type { Consent, Resource } from '../../../common/fhir';
+import type { RecordPointer } from '../../../common/record';
+import { clinicalFingerprint, identifierKeys } from '../record/fingerprint';
+import type { Json } from '../record/fhir-read';
+import { SUPPORTING_TYPES } from '../record/sections';
+import { copyKey, totalWithheld, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
+import { findDissent, type DissentFinding } from './dissent';
+import type { SensitiveCodes } from './sensitive-codes';
+import {
+  hasCodingIn,
+  pointerWithholdCause,
+  resourceWithholdCause,
+  someReference,
+  WITHHELD_REASON,
+  type WithholdCause,
+} from './sensitive-filter';
+
+export interface PatientGovernance {
+  /** From loadSensitiveCodes(policy.sensitiveCodeListPath). */
+  sensitive: SensitiveCodes;
+  /** Dissent known outside the record (record locator, the sandbox's dissent flag). */
+  dissent?: boolean;
+  /** Consent resources known outside the sources' answers. */
+  consents?: Consent[];
+  now?: Date;
+}
+
+type Cause = WithholdCause | 'consent-restriction';
+
+function deniedMatcher(finding: DissentFinding): (value: unknown) => boolean {
+  const denied = new Set(finding.deniedCodes.map((c) => `${c.system}|${c.code}`));
+  return (value) => denied.size > 0 && hasCodingIn(value, (system, code) => denied.has(`${system}|${code}`));
+}
+
+/** Keys that identify one clinical entry across sources (as the merge would). */
+function entryKeys(resource: Json): string[] {
+  const fingerprint = clinicalFingerprint(resource);
+  return [...identifierKeys(resource), ...(fingerprint ? [fingerprint] : [])];
+}
+
+const isPatient = (resource: Json) => resource.resourceType === 'Patient';
+
+export function governSnapshot(snapshot: RecordSnapshot, options: PatientGovernance): RecordSnapshot {
+  const all = snapshot.sources.flatMap((s) => s.resources);
+  const consents = [
+    ...(options.consents ?? []),
+    ...(all.filter((r) => r.resourceType === 'Consent') as unknown as Resource[]),
+  ];
+  const finding = findDissent(consents, options.now);
+  const dissent = snapshot.dissent || finding.full || !!options.dissent;
+  const denied = deniedMatcher(finding);
+  const causeOf = (resource: Json): Cause | undefined =>
+    resourceWithholdCause(resource, options.sensitive) ??
+    (denied(resource) ? 'consent-restriction' : undefined);
+
+  // Withheld per source, by copy key; then what references them; then other sources' copies of them.
+  const withheld = new Map<SourceSnapshot, Set<number>>();
+  const withheldEntryKeys = new Set<string>();
+  for (const source of snapshot.sources) {
+    const out = new Set<number>();
+    source.resources.forEach((r, i) => {
+      if (isPatient(r)) return;
+      if (causeOf(r)) out.add(i);
+    });
+    withholdLinked(source, out);
+    withheld.set(source, out);
+    for (const i of out) for (const k of entryKeys(source.resources[i]!)) withheldEntryKeys.add(k);
+  }
+  if (withheldEntryKeys.size) {
+    for (const source of snapshot.sources) {
+      const out = withheld.get(source)!;
+      source.resources.forEach((r, i) => {
+        if (!out.has(i) && !isPatient(r) && entryKeys(r).some((k) => withheldEntryKeys.has(k))) out.add(i);
+      });
+      withholdLinked(source, out);
+    }
+  }
+
+  const counted = new Set<string>();
+  const sources = snapshot.sources.map((source) => {
+    const out = withheld.get(source)!;
+    const sourceCauses = new Set<Cause>();
+    let count = 0;
+    const pointers = source.pointers.filter((pointer) => {
+      const cause = pointerCause(pointer, options.sensitive, denied);
+      if (cause) {
+        sourceCauses.add(cause);
+        count++;
+      }
+      return !cause;
+    });
+    if (out.size === 0 && pointers.length === source.pointers.length) return source;
+    for (const i of out) {
+      const resource = source.resources[i]!;
+      const cause = causeOf(resource) ?? 'sensitive-code';
+      sourceCauses.add(cause);
+      if (SUPPORTING_TYPES.has(String(resource.resourceType))) continue;
+      const key = entryKeys(resource)[0] ?? copyKey(source.status.id, resource);
+      if (!counted.has(key)) {
+        counted.add(key);
+        count++;
+      }
+    }
+    const reasons = new Set(source.withheld?.reasons ?? []);
+    for (const cause of sourceCauses) reasons.add(WITHHELD_REASON[cause]);
+    return {
+      ...source,
+      resources: source.resources.filter((_, i) => !out.has(i)),
+      pointers,
+      withheld: { count: (source.withheld?.count ?? 0) + count, reasons: [...reasons] },
+    };
+  });
+  return {
+    ...snapshot,
+    sources,
+    dissent,
+    withheld: totalWithheld(sources, dissent ? [WITHHELD_REASON.dissent] : []),
+  };
+}
+
+function pointerCause(
+  pointer: RecordPointer,
+  sensitive: SensitiveCodes,
+  denied: (value: unknown) => boolean,
+): Cause | undefined {
+  return (
+    pointerWithholdCause(pointer, sensitive) ??
+    (denied(pointer.type) || denied(pointer.document) ? 'consent-restriction' : undefined)
+  );
+}
+
+/**
+ * Adds to `out` every resource of the source that references a withheld one (a MedicationStatement whose
+ * reasonReference is a withheld HIV Condition: the link alone would reveal it), until nothing changes.
+ * Returns whether anything was added.
+ */
+function withholdLinked(source: SourceSnapshot, out: Set<number>): boolean {
+  const refs = new Set<string>();
+  const refsOf = (i: number) => {
+    const r = source.resources[i]!;
+    if (typeof r.id === 'string') refs.add(`${String(r.resourceType)}/${r.id}`);
+  };
+  for (const i of out) refsOf(i);
+  let added = false;
+  for (;;) {
+    if (refs.size === 0) return added;
+    const linked: number[] = [];
+    source.resources.forEach((r, i) => {
+      if (out.has(i) || isPatient(r)) return;
+      if (someReference(r, (ref) => refs.has(ref) || refs.has(ref.split('/').slice(-2).join('/'))))
+        linked.push(i);
+    });
+    if (linked.length === 0) return added;
+    added = true;
+    for (const i of linked) {
+      out.add(i);
+      refsOf(i);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+// Folding a fetch into the saved copy, source by source. A source that answered in full replaces its saved
+// resources (a full fetch) or updates them (an incremental one: only what changed came back); a source that
+// answered in part updates what came and keeps the rest as a saved copy; a source that did not answer keeps
+// its saved resources, labelled as a saved copy. The merged record is then rebuilt from the result, so it is
+// the same record a clean fetch of the same server data gives.
+import type { SourceStatus } from '../../../common/record';
+import type { Json } from '../record/fhir-read';
+import { copyKey, totalWithheld, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
+
+export type RefreshMode = 'full' | 'incremental';
+
+/** How the offline store updates one source's rows. */
+export type SourceWrite =
+  | { sourceId: string; mode: 'replace'; resources: readonly Json[] }
+  | { sourceId: string; mode: 'upsert'; resources: readonly Json[] }
+  | { sourceId: string; mode: 'keep' };
+
+export interface CombinedSnapshot {
+  snapshot: RecordSnapshot;
+  writes: SourceWrite[];
+}
+
+const answeredInFull = (s: SourceStatus) => s.state === 'complete';
+const answeredInPart = (s: SourceStatus) => s.state === 'partial';
+
+/** The saved copy's resources with `changes` laid over them (same source, type and id → replaced). */
+function upsert(
+  sourceId: string,
+  saved: readonly Json[],
+  changes: readonly Json[],
+): { resources: Json[]; stale: string[] } {
+  const changed = new Set(changes.map((r) => copyKey(sourceId, r)));
+  const kept = saved.filter((r) => !changed.has(copyKey(sourceId, r)));
+  return {
+    resources: [...kept, ...changes],
+    stale: kept.map((r) => copyKey(sourceId, r)),
+  };
+}
+
+function savedAsOf(saved: SourceSnapshot): string {
+  return saved.status.savedCopy?.asOf ?? saved.status.fetchedAt ?? '';
+}
+
+function combineSource(
+  live: SourceSnapshot,
+  saved: SourceSnapshot | undefined,
+  mode: RefreshMode,
+): { source: SourceSnapshot; write: SourceWrite } {
+  const id = live.status.id;
+  if (answeredInFull(live.status) && (mode === 'full' || !saved)) {
+    return { source: live, write: { sourceId: id, mode: 'replace', resources: live.resources } };
+  }
+  if (!saved) {
+    return { source: live, write: { sourceId: id, mode: 'replace', resources: live.resources } };
+  }
+  if (answeredInFull(live.status) || answeredInPart(live.status)) {
+    const { resources, stale } = upsert(id, saved.resources, live.resources);
+    const partial = answeredInPart(live.status);
+    const source: SourceSnapshot = {
+      ...live,
+      resources,
+      pointers: live.pointers.length || !partial ? live.pointers : saved.pointers,
+      ...(live.patient || saved.patient ? { patient: live.patient ?? saved.patient } : {}),
+      withheld: totalWithheld([saved, live]),
+    };
+    if (partial && stale.length) {
+      source.status = { ...live.status, savedCopy: { asOf: savedAsOf(saved) } };
+      source.savedCopyKeys = stale;
+    }
+    return { source, write: { sourceId: id, mode: 'upsert', resources: live.resources } };
+  }
+  // Did not answer: its saved entries stay, labelled, and the status says why it is not live.
+  const { savedCopyKeys: _ignored, ...rest } = saved;
+  return {
+    source: {
+      ...rest,
+      status: { ...live.status, savedCopy: { asOf: savedAsOf(saved) } },
+      identityWarnings: saved.identityWarnings,
+    },
+    write: { sourceId: id, mode: 'keep' },
+  };
+}
+
+export function combineSnapshots(
+  saved: RecordSnapshot | undefined,
+  live: RecordSnapshot,
+  mode: RefreshMode,
+): CombinedSnapshot {
+  const savedById = new Map(saved?.sources.map((s) => [s.status.id, s]) ?? []);
+  const combined = live.sources.map((s) => combineSource(s, savedById.get(s.status.id), mode));
+  const sources = combined.map((c) => c.source);
+  return {
+    snapshot: {
+      ...live,
+      sources,
+      withheld: totalWithheld(sources, live.dissent ? live.withheld.reasons : []),
+      ...(saved?.patientFallback && !sources.some((s) => s.patient)
+        ? { patientFallback: saved.patientFallback }
+        : {}),
+    },
+    writes: combined.map((c) => c.write),
+  };
+}
+
+/** Per-source "as of" for the next incremental refresh: advanced only for sources that answered in full. */
+export function nextSourcesAsOf(
+  previous: Record<string, string>,
+  live: RecordSnapshot,
+): Record<string, string> {
+  const next = { ...previous };
+  for (const s of live.sources)
+    if (answeredInFull(s.status) && s.status.fetchedAt) next[s.status.id] = s.status.fetchedAt;
+  return next;
+}

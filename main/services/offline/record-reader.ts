@@ -1,0 +1,292 @@
+// Every read of a patient's record goes through here, in one direction:
+//   fetch (per source, streaming) → patient-level governance → fold into the saved copy → save (one shared
+//   copy per patient; never under dissent) → merge (buildRecord) → user-level governance → caller.
+// The offline path is the same from "saved copy" on. Progress takes the same steps, so nothing reaches a
+// screen that the final record would not show.
+import { offlineBanner, type OfflineBannerModel } from '../../../common/offline-banner';
+import { normaliseNhsNumber } from '../../../common/nhs-number';
+import {
+  CRITICAL_SECTIONS,
+  type IdentityDecision,
+  type RecordEvent,
+  type WessexRecord,
+} from '../../../common/record';
+import type { TokenProvider } from '../auth/token-provider';
+import type { CachedRecordMeta, LoadOptions, OfflineCache } from '../cache/offline-cache';
+import { governForUser, governRecordEvent, governSnapshot, type GovernOptions } from '../governance';
+import {
+  buildRecord,
+  fetchSnapshot,
+  urgentCareEvents,
+  type EngineOptions,
+  type EngineSource,
+  type RecordIdentity,
+  type RecordSnapshot,
+  type SnapshotRequest,
+  patientSummary,
+} from '../record';
+import type { Json } from '../record/fhir-read';
+import { combineSnapshots, nextSourcesAsOf, type RefreshMode, type SourceWrite } from './combine-snapshots';
+import { sourcesUnreachable } from './reachability';
+
+export interface RecordReaderOptions {
+  sources: readonly EngineSource[];
+  locator?: EngineSource;
+  tokens: TokenProvider;
+  cache?: OfflineCache;
+  engine?: Partial<EngineOptions>;
+  clock?: () => Date;
+  /** A full refresh at least this often, so server-side deletions disappear. Default 24. */
+  fullRefreshHours?: number;
+  /** Asked for changes since a little before the last fetch, in case the server's clock is behind ours. */
+  sinceMarginMs?: number;
+  /** Keeps the documents an urgent-care clinician needs with each saved record (offline-documents.ts). */
+  keepDocuments?: (nhsNumber: string, record: WessexRecord) => Promise<void>;
+}
+
+export interface ReadRequest {
+  requestId: string;
+  identity: RecordIdentity;
+  governance: GovernOptions;
+  /** The clinician's decisions on held-apart sources (this session). */
+  decisions?: readonly IdentityDecision[];
+  preferOffline?: boolean;
+  pin?: boolean;
+  /** Governed progress for the screen: source statuses, then urgent-care sections as sources answer. */
+  emit?: (event: RecordEvent) => void;
+}
+
+export interface OpenedRecord {
+  /** The record as this user may see it. */
+  record: WessexRecord;
+  /** live: fetched in full; refreshed: saved copy + changes; offline: the saved copy alone. */
+  from: 'live' | 'refreshed' | 'offline';
+  banner?: OfflineBannerModel;
+  /** Set when only part of the results history was read: how many results the saved copy holds. */
+  resultsTotal?: number;
+  /** The shared saved copy was written (audit a cache-write). */
+  cacheWritten: boolean;
+  /** The saved copy was removed because the patient declined sharing. */
+  purgedForDissent: boolean;
+  /** Settles when the record's urgent-care documents have been kept for offline use (or could not be). */
+  documentsKept: Promise<void>;
+}
+
+export class OfflineUnavailableError extends Error {
+  constructor() {
+    super(
+      'The record sources cannot be reached and there is no offline copy of this patient’s record on this ' +
+        'computer. Try again when you have a connection.',
+    );
+  }
+}
+
+const HOUR = 3_600_000;
+const nothingToKeep = Promise.resolve();
+
+/** The engine's verdict that no Wessex source holds this NHS number (all reached, none found it). */
+export function notFoundAnywhere(record: Pick<WessexRecord, 'identityWarnings'>): boolean {
+  return record.identityWarnings.some((w) => w.kind === 'not-found');
+}
+
+const answered = (snapshot: RecordSnapshot) =>
+  snapshot.sources.some((s) => s.status.state === 'complete' || s.status.state === 'partial');
+
+export class RecordReader {
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: RecordReaderOptions) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  private build(
+    snapshot: RecordSnapshot,
+    request: ReadRequest,
+    sections?: typeof CRITICAL_SECTIONS,
+  ): WessexRecord {
+    const record = buildRecord(snapshot, {
+      identity: request.identity,
+      ...(request.decisions ? { decisions: request.decisions } : {}),
+      ...(sections ? { sections } : {}),
+      now: this.clock(),
+    });
+    return governForUser(record, request.governance);
+  }
+
+  /**
+   * The saved copy, labelled as one, as this user may see it; undefined when this patient is not saved. With
+   * `recentResults`, only the newest results are read and `resultsTotal` says how many there are.
+   */
+  async openOffline(request: ReadRequest, load: LoadOptions = {}): Promise<OpenedRecord | undefined> {
+    const { cache } = this.options;
+    if (!cache) return undefined;
+    const nhs = normaliseNhsNumber(request.identity.nhsNumber);
+    const loaded = await cache.load(nhs, load);
+    if (!loaded) return undefined;
+    const { snapshot: saved, meta } = loaded;
+    const labelled: RecordSnapshot = {
+      ...saved,
+      sources: saved.sources.map((s) => ({
+        ...s,
+        status: {
+          ...s.status,
+          savedCopy: s.status.savedCopy ?? { asOf: s.status.fetchedAt ?? meta.fetchedAt },
+        },
+      })),
+    };
+    const record: WessexRecord = { ...this.build(labelled, request), offline: { asOf: meta.fetchedAt } };
+    const opened: OpenedRecord = {
+      record,
+      from: 'offline',
+      banner: offlineBanner(record, this.clock()),
+      cacheWritten: false,
+      purgedForDissent: false,
+      documentsKept: nothingToKeep,
+    };
+    if (load.recentResults !== undefined || load.sections) {
+      opened.resultsTotal = (await cache.sectionCounts(nhs)).results ?? 0;
+    }
+    return opened;
+  }
+
+  async open(request: ReadRequest): Promise<OpenedRecord> {
+    const { cache } = this.options;
+    const nhs = normaliseNhsNumber(request.identity.nhsNumber);
+    if (request.preferOffline) {
+      const offline = await this.openOffline(request);
+      if (offline) return offline;
+    }
+    // The banner paints from the launch context at once, before any source has answered.
+    const eprPatient = request.identity.eprPatient;
+    if (request.emit && eprPatient) {
+      const patient = { ...patientSummary(eprPatient as unknown as Json), nhsNumber: nhs };
+      if (request.identity.verification) patient.verification = request.identity.verification;
+      request.emit({ type: 'patient', requestId: request.requestId, patient });
+    }
+    const loaded = cache ? await cache.load(nhs) : undefined;
+    const saved = loaded?.snapshot;
+    const mode: RefreshMode = loaded && !this.fullRefreshDue(loaded.meta) ? 'incremental' : 'full';
+    const live = await fetchSnapshot({
+      requestId: request.requestId,
+      identity: { ...request.identity, nhsNumber: nhs },
+      sources: this.options.sources,
+      ...(this.options.locator ? { locator: this.options.locator } : {}),
+      tokens: this.options.tokens,
+      options: {
+        now: this.clock,
+        ...this.options.engine,
+        ...(mode === 'incremental' ? { since: this.since(loaded!.meta.sourcesAsOf) } : {}),
+      },
+      ...(request.emit ? this.progressTo(request, request.emit, saved, mode) : {}),
+    });
+    const opened = (record: WessexRecord, extra: Partial<OpenedRecord> = {}): OpenedRecord => ({
+      record,
+      from: saved && mode === 'incremental' ? 'refreshed' : 'live',
+      cacheWritten: false,
+      purgedForDissent: false,
+      documentsKept: nothingToKeep,
+      ...extra,
+    });
+
+    // Sources deliberately not asked (identity not safe to search): no saved copy stands in for them either.
+    if (live.notRequested) return opened(this.build(governSnapshot(live, request.governance), request));
+    if (saved && sourcesUnreachable({ sources: live.sources.map((s) => s.status), dissent: false })) {
+      const offline = await this.openOffline(request);
+      if (offline) return offline;
+    }
+    const governedLive = governSnapshot(live, request.governance);
+    const { snapshot, writes } = this.fold(saved, governedLive, mode, request);
+
+    if (snapshot.dissent) {
+      // Never kept: what break-glass may show lives in memory only, and an earlier saved copy goes now.
+      const purged = loaded && cache ? await cache.delete(nhs, 'dissent') : false;
+      return opened(this.build(snapshot, request), { from: 'live', purgedForDissent: purged });
+    }
+    if (!cache || !answered(governedLive) || notFoundAnywhere(live)) {
+      return opened(this.build(snapshot, request));
+    }
+    await cache.saveSnapshot(snapshot, {
+      writes,
+      ...(request.pin !== undefined ? { pinned: request.pin } : {}),
+      fullRefresh: mode === 'full',
+      sourcesAsOf: nextSourcesAsOf(loaded?.meta.sourcesAsOf ?? {}, live),
+    });
+    return opened(this.build(snapshot, request), {
+      cacheWritten: true,
+      documentsKept: this.keepDocuments(nhs, snapshot, request),
+    });
+  }
+
+  private fullRefreshDue(meta: CachedRecordMeta): boolean {
+    if (!meta.fullRefreshedAt) return true;
+    const age = this.clock().getTime() - Date.parse(meta.fullRefreshedAt);
+    return age >= (this.options.fullRefreshHours ?? 24) * HOUR;
+  }
+
+  /**
+   * The fetch folded into the saved copy, governed as a whole: a Consent in one part can restrict another
+   * (only possible when saved data was kept, so otherwise the live snapshot's governance stands).
+   */
+  private fold(
+    saved: RecordSnapshot | undefined,
+    governedLive: RecordSnapshot,
+    mode: RefreshMode,
+    request: ReadRequest,
+  ): { snapshot: RecordSnapshot; writes: SourceWrite[] } {
+    const combined = combineSnapshots(saved, governedLive, mode);
+    if (combined.writes.every((w) => w.mode === 'replace')) return combined;
+    const snapshot = governSnapshot(combined.snapshot, request.governance);
+    const writes = combined.writes.map((w, i): SourceWrite => {
+      const before = combined.snapshot.sources[i]!.resources.length;
+      const after = snapshot.sources[i]!.resources;
+      return w.mode !== 'keep' && after.length !== before
+        ? { sourceId: w.sourceId, mode: 'replace', resources: after }
+        : w;
+    });
+    return { snapshot, writes };
+  }
+
+  /** Progress as the screen receives it: the same fold, merge and governance as the final record. */
+  private progressTo(
+    request: ReadRequest,
+    emit: (event: RecordEvent) => void,
+    saved: RecordSnapshot | undefined,
+    mode: RefreshMode,
+  ): Pick<SnapshotRequest, 'onSource' | 'onProgress'> {
+    let banner = '';
+    return {
+      // Counts before governance could reveal how much is withheld: the final record carries governed counts.
+      onSource: (source) =>
+        emit({ type: 'source', requestId: request.requestId, source: { ...source, resourceCount: 0 } }),
+      onProgress: ({ snapshot }) => {
+        const sofar = this.fold(saved, governSnapshot(snapshot, request.governance), mode, request).snapshot;
+        const partial = this.build(sofar, request, CRITICAL_SECTIONS);
+        if (JSON.stringify(partial.patient) !== banner) {
+          banner = JSON.stringify(partial.patient);
+          emit({ type: 'patient', requestId: request.requestId, patient: partial.patient });
+        }
+        for (const event of urgentCareEvents(partial, request.requestId)) {
+          emit(governRecordEvent(event, request.governance, sofar.dissent));
+        }
+      },
+    };
+  }
+
+  /** Documents are chosen from the shared copy (patient-level governed), not from this user's view of it. */
+  private keepDocuments(nhs: string, snapshot: RecordSnapshot, request: ReadRequest): Promise<void> {
+    if (!this.options.keepDocuments) return nothingToKeep;
+    const shared = buildRecord(snapshot, {
+      identity: request.identity,
+      sections: ['advanceCare', 'documents'],
+      now: this.clock(),
+    });
+    return this.options.keepDocuments(nhs, shared).catch(() => undefined);
+  }
+
+  private since(asOf: Record<string, string>): Record<string, string> {
+    const margin = this.options.sinceMarginMs ?? 5 * 60_000;
+    return Object.fromEntries(
+      Object.entries(asOf).map(([id, at]) => [id, new Date(Date.parse(at) - margin).toISOString()]),
+    );
+  }
+}

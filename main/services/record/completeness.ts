@@ -1,0 +1,110 @@
+// Per section: did every source that could hold it answer in full? Only then may a section say "None
+// recorded". A failed, timed-out, partial, still-loading or held-apart source leaves a gap, named with why.
+import { formatAsOf } from '../../../common/offline-banner';
+import {
+  SECTION_ORDER,
+  type RecordCompleteness,
+  type SectionCompleteness,
+  type SectionGap,
+  type SectionId,
+  type SourceStatus,
+} from '../../../common/record';
+import { sectionsHoldingType } from './sections';
+
+/** Locator pointers are documents, and advance care plans (ReSPECT, crisis plans) among them. */
+const LOCATOR_SECTIONS: readonly SectionId[] = ['advanceCare', 'documents'];
+
+export interface CompletenessInput {
+  sources: readonly SourceStatus[];
+  /** Sources whose entries are held apart (identity not agreed), with the words for the gap. */
+  heldApart: readonly { sourceId: string; sourceName: string }[];
+  /** The sources were deliberately not asked: every section is not-requested, for this reason. */
+  notRequested?: string;
+  now: Date;
+}
+
+function sectionsOf(status: SourceStatus): readonly SectionId[] {
+  if (status.kind === 'locator') return LOCATOR_SECTIONS;
+  if (status.state === 'partial' && status.incompleteTypes?.length) {
+    return [...new Set(status.incompleteTypes.flatMap(sectionsHoldingType))];
+  }
+  return SECTION_ORDER;
+}
+
+function gapFor(status: SourceStatus, now: Date): SectionGap | undefined {
+  const base = { sourceId: status.id, sourceName: status.name };
+  const saved = status.savedCopy
+    ? {
+        savedCopyAsOf: status.savedCopy.asOf,
+        savedText: `; showing its saved copy from ${formatAsOf(new Date(status.savedCopy.asOf), now)}`,
+      }
+    : undefined;
+  const why = status.message?.replace(new RegExp(`^${escapeRegExp(status.name)}\\s+`), '');
+  switch (status.state) {
+    case 'complete':
+      return undefined;
+    case 'pending':
+      // A pending status carries a message only once the urgent-care deadline has passed.
+      return status.message
+        ? { ...base, loading: true, overdue: true, reason: status.message }
+        : { ...base, loading: true, reason: `${status.name} is still loading` };
+    case 'partial':
+      return {
+        ...base,
+        reason: `${status.name} answered only in part${why ? `: ${why}` : ''}${saved?.savedText ?? ''}`,
+        ...(saved ? { savedCopyAsOf: saved.savedCopyAsOf } : {}),
+      };
+    case 'failed':
+    case 'not-reached':
+      return {
+        ...base,
+        reason: `${status.name} could not be checked${why ? `: ${why}` : ''}${saved?.savedText ?? ''}`,
+        ...(saved ? { savedCopyAsOf: saved.savedCopyAsOf } : {}),
+      };
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function stateOf(gaps: readonly SectionGap[]): SectionCompleteness['state'] {
+  if (gaps.some((g) => !g.loading || g.overdue)) return 'incomplete';
+  return gaps.length ? 'loading' : 'complete';
+}
+
+/** The whole record is a saved copy (opened offline): the oldest instant among its sources. */
+function offlineAsOf(sources: readonly SourceStatus[]): string | undefined {
+  if (!sources.length || !sources.every((s) => s.savedCopy && s.state !== 'failed')) return undefined;
+  return sources.map((s) => s.savedCopy!.asOf).sort()[0];
+}
+
+export function sectionCompleteness(input: CompletenessInput): RecordCompleteness {
+  if (input.notRequested) {
+    const value: SectionCompleteness = { state: 'not-requested', gaps: [], reason: input.notRequested };
+    return Object.fromEntries(SECTION_ORDER.map((s) => [s, value])) as RecordCompleteness;
+  }
+  const gaps = new Map<SectionId, SectionGap[]>(SECTION_ORDER.map((s) => [s, []]));
+  for (const status of input.sources) {
+    const gap = gapFor(status, input.now);
+    if (!gap) continue;
+    for (const section of sectionsOf(status)) gaps.get(section)!.push(gap);
+  }
+  for (const apart of input.heldApart) {
+    const gap: SectionGap = {
+      sourceId: apart.sourceId,
+      sourceName: apart.sourceName,
+      reason: `${apart.sourceName}'s entries are held apart: its patient may be a different person`,
+    };
+    for (const section of SECTION_ORDER) gaps.get(section)!.push(gap);
+  }
+  const asOf = offlineAsOf(input.sources);
+  return Object.fromEntries(
+    SECTION_ORDER.map((section) => {
+      const list = gaps.get(section)!;
+      const value: SectionCompleteness = { state: stateOf(list), gaps: list };
+      if (asOf) value.savedCopyAsOf = asOf;
+      return [section, value];
+    }),
+  ) as RecordCompleteness;
+}

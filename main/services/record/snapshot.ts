@@ -1,0 +1,88 @@
+// What the sources said, before any merging: one SourceSnapshot per configured source, in configured order.
+// Everything downstream (patient-level governance, the offline cache, refresh, the merged record) works from
+// snapshots, so the merged record is always rebuilt the same way from the same data (see build-record.ts).
+import type {
+  IdentityWarning,
+  PatientSummary,
+  RecordPointer,
+  SourceStatus,
+  WithheldSummary,
+} from '../../../common/record';
+import { createHash } from 'node:crypto';
+import type { Json } from './fhir-read';
+
+export interface SourceSnapshot {
+  /** How the source ended (id, name, kind and base included); `savedCopy` when its data is a saved copy. */
+  status: SourceStatus;
+  /** The regional source's Patient for this NHS number, when it found exactly one. */
+  patient?: Json;
+  /** Every resource it returned: entries and supporting resources (Medication, Practitioner …). */
+  resources: Json[];
+  /** Record-locator pointers (locator sources only). */
+  pointers: RecordPointer[];
+  identityWarnings: IdentityWarning[];
+  /** What patient-level governance withheld from this source (counts and generic reasons only). */
+  withheld?: WithheldSummary;
+  /**
+   * Copies (copyKey) kept from a saved copy while the rest of the source is fresh (it answered only in part);
+   * when `status.savedCopy` is set without these, every copy from the source is a saved copy.
+   */
+  savedCopyKeys?: readonly string[];
+}
+
+export interface RecordSnapshot {
+  nhsNumber: string;
+  sources: SourceSnapshot[];
+  /** Warnings about the request as a whole (NHS number not valid or not verified, not found anywhere). */
+  identityWarnings: IdentityWarning[];
+  /** Set when the regional sources were deliberately not asked, with the reason shown in every section. */
+  notRequested?: string;
+  /** ISO instant the snapshot was completed. */
+  assembledAt: string;
+  /** What patient-level governance withheld, all sources together (counts and generic reasons only). */
+  withheld: WithheldSummary;
+  /** The patient has declined sharing: such a snapshot is never cached. */
+  dissent: boolean;
+  /** Banner details kept by an older cache that held no Patient resources. */
+  patientFallback?: PatientSummary;
+}
+
+export const NOTHING_WITHHELD: WithheldSummary = { count: 0, reasons: [] };
+
+/** The id a resource is kept under: its own, or (rare) one made from its content, the same every time. */
+export function resourceKey(resource: Json): string {
+  if (typeof resource.id === 'string' && resource.id) return resource.id;
+  return `#${createHash('sha256').update(JSON.stringify(resource)).digest('base64url').slice(0, 22)}`;
+}
+
+/** "CHIE|Condition|abc": one source's copy of one resource, the unit refresh replaces. */
+export function copyKey(sourceId: string, resource: Json): string {
+  return `${sourceId}|${String(resource.resourceType)}|${resourceKey(resource)}`;
+}
+
+/** A stable order (type, then id) so the merge never depends on the order pages arrived in. */
+export function canonicalOrder(resources: readonly Json[]): Json[] {
+  const keyed = resources.map((r) => ({
+    r,
+    type: String(r.resourceType),
+    // Resources without an id (rare) are ordered by their content, which is all that identifies them.
+    id: typeof r.id === 'string' && r.id ? r.id : `\uffff${JSON.stringify(r)}`,
+  }));
+  keyed.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return keyed.map((k) => k.r);
+}
+
+/** The snapshot's withheld summary from its sources' (and dissent's) reasons. */
+export function totalWithheld(
+  sources: readonly SourceSnapshot[],
+  extraReasons: readonly string[] = [],
+): WithheldSummary {
+  const reasons = new Set<string>();
+  let count = 0;
+  for (const s of sources) {
+    count += s.withheld?.count ?? 0;
+    for (const r of s.withheld?.reasons ?? []) reasons.add(r);
+  }
+  for (const r of extraReasons) reasons.add(r);
+  return { count, reasons: [...reasons] };
+}

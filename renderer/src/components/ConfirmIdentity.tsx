@@ -1,0 +1,164 @@
+// An unverified NHS number is never used to search regional records silently: the clinician checks the
+// surname and date of birth with the patient or their notes, then the record is opened again (audited in main).
+import { useId, useState, type FormEvent } from 'react';
+import type { PatientSummary } from '../../../common/record';
+import { errorMessage, invoke } from '../bridge';
+
+/** "HOLLIS, Peter Alan (Mr)" → "Hollis"; undefined when the banner name has no surname part. */
+function surnameOf(name: string): string | undefined {
+  const comma = name.indexOf(',');
+  if (comma <= 0) return undefined;
+  const family = name.slice(0, comma).trim();
+  return family
+    .toLowerCase()
+    .replace(/(^|[\s'-])\p{L}/gu, (m) => m.toUpperCase())
+    .trim();
+}
+
+function dateParts(birthDate: string | undefined): { day: string; month: string; year: string } {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(birthDate ?? '');
+  if (!match) return { day: '', month: '', year: '' };
+  return { day: String(Number(match[3])), month: String(Number(match[2])), year: match[1]! };
+}
+
+interface Errors {
+  familyName?: string;
+  birthDate?: string;
+  checked?: string;
+  submit?: string;
+}
+
+function isoDate(day: string, month: string, year: string): string | undefined {
+  const d = Number(day);
+  const m = Number(month);
+  const y = Number(year);
+  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return undefined;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d)
+    return undefined;
+  return `${year}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+export function ConfirmIdentity({
+  nhsNumber,
+  patient,
+  reason,
+  onConfirmed,
+}: {
+  nhsNumber: string;
+  patient: PatientSummary;
+  /** Why regional records were not searched (the engine's words). */
+  reason: string;
+  onConfirmed: () => void;
+}) {
+  const id = useId();
+  const [familyName, setFamilyName] = useState(() => surnameOf(patient.name) ?? '');
+  const [dob, setDob] = useState(() => dateParts(patient.birthDate));
+  const [checked, setChecked] = useState(false);
+  const [errors, setErrors] = useState<Errors>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const birthDate = isoDate(dob.day.trim(), dob.month.trim(), dob.year.trim());
+    const found: Errors = {};
+    if (!familyName.trim()) found.familyName = 'Enter the patient’s surname';
+    if (!birthDate)
+      found.birthDate = 'Enter the patient’s date of birth as day, month and year, like 20 7 1936';
+    if (!checked)
+      found.checked = 'Tick to say you have checked these details with the patient or their notes';
+    setErrors(found);
+    if (Object.keys(found).length || !birthDate) return;
+    setBusy(true);
+    invoke('record:confirm-identity', { nhsNumber, familyName: familyName.trim(), birthDate }).then(
+      () => onConfirmed(),
+      (e: unknown) => {
+        setBusy(false);
+        setErrors({ submit: errorMessage(e) });
+      },
+    );
+  };
+
+  const field = (key: 'day' | 'month' | 'year', label: string, width: string) => (
+    <div className="wx-date-input__item">
+      <label htmlFor={`${id}-${key}`}>{label}</label>
+      <input
+        id={`${id}-${key}`}
+        className={`nhsuk-input ${width}`}
+        inputMode="numeric"
+        value={dob[key]}
+        aria-invalid={!!errors.birthDate}
+        aria-describedby={errors.birthDate ? `${id}-dob-error` : undefined}
+        onChange={(e) => setDob((d) => ({ ...d, [key]: e.target.value }))}
+      />
+    </div>
+  );
+
+  return (
+    <section
+      className="wx-notice wx-notice--warning wx-confirm"
+      aria-labelledby={`${id}-h`}
+      data-testid="confirm-identity"
+    >
+      <h2 id={`${id}-h`}>Confirm identity to search regional records</h2>
+      <p>
+        {reason}. Check the patient’s surname and date of birth with the patient or their notes. If they match
+        the clinical system, regional records are searched and any record that does not match is held apart.
+      </p>
+      <form onSubmit={submit} noValidate>
+        <div className="wx-field">
+          <label htmlFor={`${id}-family`}>Surname</label>
+          {errors.familyName && (
+            <p className="wx-error" id={`${id}-family-error`}>
+              {errors.familyName}
+            </p>
+          )}
+          <input
+            id={`${id}-family`}
+            className="nhsuk-input wx-input--name"
+            autoComplete="off"
+            value={familyName}
+            aria-invalid={!!errors.familyName}
+            aria-describedby={errors.familyName ? `${id}-family-error` : undefined}
+            onChange={(e) => setFamilyName(e.target.value)}
+          />
+        </div>
+        <fieldset className="wx-field wx-date-input">
+          <legend>Date of birth</legend>
+          {errors.birthDate && (
+            <p className="wx-error" id={`${id}-dob-error`}>
+              {errors.birthDate}
+            </p>
+          )}
+          {field('day', 'Day', 'wx-input--2')}
+          {field('month', 'Month', 'wx-input--2')}
+          {field('year', 'Year', 'wx-input--4')}
+        </fieldset>
+        <div className="wx-field wx-check">
+          {errors.checked && (
+            <p className="wx-error" id={`${id}-checked-error`}>
+              {errors.checked}
+            </p>
+          )}
+          <input
+            id={`${id}-checked`}
+            type="checkbox"
+            checked={checked}
+            aria-invalid={!!errors.checked}
+            aria-describedby={errors.checked ? `${id}-checked-error` : undefined}
+            onChange={(e) => setChecked(e.target.checked)}
+          />
+          <label htmlFor={`${id}-checked`}>I have checked these with the patient or their notes</label>
+        </div>
+        {errors.submit && (
+          <p className="wx-error" role="alert" data-testid="confirm-identity-error">
+            {errors.submit}
+          </p>
+        )}
+        <button type="submit" className="nhsuk-button" disabled={busy}>
+          {busy ? 'Confirming…' : 'Confirm identity and search regional records'}
+        </button>
+      </form>
+    </section>
+  );
+}

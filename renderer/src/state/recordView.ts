@@ -1,0 +1,37 @@
+// What every section on the record screen needs to say about itself: how complete it is, which sources are
+// still loading, whether the patient has died, and "now" for saved-copy times ("09:14 today").
+import { createContext, useContext } from 'react';
+import { uniformCompleteness, type RecordCompleteness, type SectionId } from '../../../common/record';
+import { sectionNotice, type SectionNotice } from '../../../common/summary';
+
+export interface RecordView {
+  completeness: RecordCompleteness;
+  /** Names of sources that have not answered yet (for sections no progress event has described). */
+  pendingSources: string[];
+  now: Date;
+  deceased: boolean;
+  /** The whole record was opened from the offline store (the sticky banner says when it is from). */
+  offline: boolean;
+}
+
+export const RecordViewContext = createContext<RecordView>({
+  completeness: uniformCompleteness({ state: 'loading', gaps: [] }),
+  pendingSources: [],
+  now: new Date(),
+  deceased: false,
+  offline: false,
+});
+
+export function useRecordView(): RecordView {
+  return useContext(RecordViewContext);
+}
+
+/** What one section may say: "None recorded" only when complete, otherwise which source is missing and why. */
+export function useSectionNotice(section: SectionId, empty: boolean): SectionNotice {
+  const view = useRecordView();
+  return sectionNotice(view.completeness[section], {
+    empty,
+    now: view.now,
+    pendingSources: view.pendingSources,
+  });
+}

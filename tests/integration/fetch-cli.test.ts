@@ -1,0 +1,208 @@
+// `wessex fetch` and `wessex prefetch` as a script runs them on the built-in sandbox, with sources made to fail
+// by --fault: the exit code says whether the record is complete, incomplete or missing; prefetch keeps the
+// caseload pinned unless told otherwise. Each case has its own data directory, so no saved copy stands in.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatNhsNumber } from '../../common/nhs-number';
+import { auditKeyName } from '../../main/services/audit';
+import { cacheKeyName } from '../../main/services/cache';
+import { createKeytarSecretStore } from '../../main/services/keystore/secret-store';
+import { describeSandbox } from '../../sandbox';
+import { runWessex } from '../support/cli';
+
+const dataDirs: string[] = [];
+const crossBorder = describeSandbox().find((p) => p.key === 'cross-border')!;
+const frail = describeSandbox().find((p) => p.key === 'frail')!;
+const mixed = describeSandbox().find((p) => p.key === 'mixed-identity')!;
+
+afterAll(async () => {
+  const keys = createKeytarSecretStore();
+  for (const dir of dataDirs) {
+    await keys.delete(`db-key:${cacheKeyName(dir)}`);
+    await keys.delete(auditKeyName(path.join(dir, 'audit.db')));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** `wessex <args>` as a community nurse, in a fresh data directory (or the one given), with no machine policy. */
+function asNurse(args: string[], options: { dataDir?: string; policy?: object } = {}) {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wessex-fetch-cli-'));
+  if (!dataDirs.includes(dataDir)) dataDirs.push(dataDir);
+  const policyFile = path.join(dataDir, 'policy.json');
+  if (options.policy) fs.writeFileSync(policyFile, JSON.stringify(options.policy));
+  return runWessex([...args, '--role', 'nurse', '--data-dir', dataDir], {
+    env: { ...process.env, WESSEX_POLICY_FILE: policyFile },
+  });
+}
+
+const fetchCrossBorder = (...faults: string[]) =>
+  asNurse(['fetch', '--nhs', crossBorder.nhsNumber, ...faults.flatMap((f) => ['--fault', f])]);
+
+describe('wessex fetch exit codes', () => {
+  it('0 when every source answered completely', async () => {
+    const result = await fetchCrossBorder();
+    expect(result.stdout).toMatch(/✓ CHIE \(regional\) — complete/);
+    expect(result.stderr).not.toContain('incomplete');
+    expect(result.code).toBe(0);
+  });
+
+  it('2 when CHIE is down: the record is incomplete and says CHIE failed', async () => {
+    const result = await fetchCrossBorder('chie=down');
+    expect(result.stdout).toMatch(/✓ Dorset Care Record \(regional\) — complete/);
+    expect(result.stdout).toMatch(/✗ CHIE \(regional\) — failed/);
+    expect(result.stderr).toMatch(/The record is incomplete: CHIE failed: could not connect/);
+    expect(result.code).toBe(2);
+  });
+
+  it('2 when a source answers with a server error; --json names it in every section’s completeness', async () => {
+    const result = await asNurse(['fetch', '--nhs', crossBorder.nhsNumber, '--json', '--fault', 'dcr=500']);
+    const record = JSON.parse(result.stdout) as {
+      sources: { id: string; state: string }[];
+      sections: Record<
+        string,
+        { completeness: { state: string; gaps: { sourceName: string; reason: string }[] } }
+      >;
+    };
+    expect(record.sources.find((s) => s.id === 'dcr')?.state).toBe('failed');
+    expect(Object.keys(record.sections)).toHaveLength(14);
+    expect(record.sections.allergies!.completeness.state).toBe('incomplete');
+    expect(record.sections.allergies!.completeness.gaps).toEqual([
+      expect.objectContaining({
+        sourceName: 'Dorset Care Record',
+        reason: expect.stringMatching(
+          /^Dorset Care Record could not be checked: had a server error \(HTTP 500\)/,
+        ),
+      }),
+    ]);
+    expect(result.stderr).toContain('Dorset Care Record failed');
+    expect(result.code).toBe(2);
+  });
+
+  it('3 when no source answered (DCR, CHIE and the record locator all down)', async () => {
+    const result = await fetchCrossBorder('dcr=down', 'chie=down', 'locator=down');
+    expect(result.stderr).toMatch(
+      /^No source answered: Dorset Care Record failed: .+; CHIE failed: .+; .+ failed/m,
+    );
+    expect(result.code).toBe(3);
+  });
+
+  it('1 when the command itself fails: a bad --fault, or --fault where a policy configures the sources', async () => {
+    const bad = await fetchCrossBorder('chie=sideways');
+    expect(bad.stderr).toContain('unknown fault mode "sideways"');
+    expect(bad.code).toBe(1);
+    const configured = await asNurse(['fetch', '--nhs', crossBorder.nhsNumber, '--fault', 'chie=down'], {
+      policy: {
+        sources: [
+          {
+            id: 'dcr',
+            name: 'Dorset Care Record',
+            fhirBase: 'http://127.0.0.1:9/fhir',
+            auth: { type: 'none' },
+          },
+        ],
+        commandLineRoles: ['nurse'],
+      },
+    });
+    expect(configured.stderr).toContain('--fault acts on the built-in sandbox');
+    expect(configured.code).toBe(1);
+  });
+
+  it('2 when two people share the NHS number: the other is held apart, never merged, and said so', async () => {
+    const result = await asNurse(['fetch', '--nhs', mixed.nhsNumber]);
+    expect(result.stdout).toMatch(/^HOLLIS, Peter Alan .* born 1956-03-22/m);
+    expect(result.stdout).toMatch(
+      /Held apart: CHIE's record for DUNN, Chloe Marie \(Ms\), born 1987-10-29, female/,
+    );
+    expect(result.stdout).toMatch(/may hold a different person under this NHS number/);
+    expect(result.stdout).not.toMatch(/•.*(Asthma|Pregnan)/i);
+    expect(result.stderr).toContain('CHIE held apart: its patient may be a different person');
+    expect(result.code).toBe(2);
+  });
+
+  it('--offline reads only the saved copy, governed for whoever reads it (--role), and says it is a saved copy', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wessex-fetch-cli-'));
+    const live = await asNurse(['fetch', '--nhs', crossBorder.nhsNumber, '--json'], { dataDir });
+    expect(live.code).toBe(0);
+    const encounters = (out: string) =>
+      (JSON.parse(out) as { items: { section: string }[] }).items.filter((i) => i.section === 'encounters')
+        .length;
+    expect(encounters(live.stdout)).toBeGreaterThan(0);
+    const asParamedic = await runWessex(
+      [
+        'fetch',
+        '--nhs',
+        crossBorder.nhsNumber,
+        '--json',
+        '--offline',
+        '--role',
+        'paramedic',
+        '--data-dir',
+        dataDir,
+      ],
+      { env: { ...process.env, WESSEX_POLICY_FILE: path.join(dataDir, 'none.json') } },
+    );
+    expect(asParamedic.stderr).toMatch(/The record is incomplete: .*saved copy from/);
+    expect(asParamedic.code).toBe(2);
+    const paramedicView = JSON.parse(asParamedic.stdout) as {
+      governance: { access: string };
+      sections: { encounters: { completeness: { state: string } } };
+      sources: { savedCopy?: unknown }[];
+    };
+    expect(paramedicView.governance.access).toBe('urgent-care-and-documents');
+    expect(encounters(asParamedic.stdout)).toBe(0);
+    expect(paramedicView.sections.encounters.completeness.state).toBe('withheld');
+    expect(paramedicView.sources.every((s) => s.savedCopy)).toBe(true);
+    const asNurseOffline = await asNurse(['fetch', '--nhs', crossBorder.nhsNumber, '--json', '--offline'], {
+      dataDir,
+    });
+    expect(encounters(asNurseOffline.stdout)).toBe(encounters(live.stdout));
+    const notSaved = await asNurse(['fetch', '--nhs', frail.nhsNumber, '--offline'], { dataDir });
+    expect(notSaved.stderr).toContain('There is no offline copy of this patient’s record on this computer.');
+    expect(notSaved.code).toBe(1);
+  });
+
+  it('documents the exit codes in its help', async () => {
+    const help = await runWessex(['fetch', '--help']);
+    expect(help.stdout).toMatch(/Exit codes:\n\s+0 .+\n\s+1 .+\n\s+2 .+\n\s+3 +no source answered/);
+    expect(help.stdout).toContain('--fault <spec>');
+  });
+});
+
+describe('wessex prefetch retention', () => {
+  const csv = (dir: string) => {
+    const file = path.join(dir, 'caseload.csv');
+    fs.writeFileSync(file, `${frail.nhsNumber}\n${crossBorder.nhsNumber}\n`);
+    return file;
+  };
+  const newDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'wessex-prefetch-cli-'));
+
+  for (const [flags, pinned] of [
+    [[], true],
+    [['--no-pin'], false],
+  ] as const) {
+    it(`${flags.join(' ') || 'by default'}: ${pinned ? 'kept as the caseload (pinned)' : 'normal retention'}`, async () => {
+      const dataDir = newDir();
+      const prefetch = await asNurse(['prefetch', '--file', csv(dataDir), ...flags], { dataDir });
+      expect(prefetch.stdout).toContain(
+        `2 of 2 record(s) saved for offline use${pinned ? ' (caseload)' : ''}.`,
+      );
+      expect(prefetch.code).toBe(0);
+      const list = await asNurse(['cache', 'list'], { dataDir });
+      expect(list.stdout).toContain(formatNhsNumber(frail.nhsNumber));
+      expect(list.stdout.match(/pinned/g) ?? []).toHaveLength(pinned ? 2 : 0);
+    });
+  }
+
+  it('works on a sandbox with a source down, and says which source each record was saved without', async () => {
+    const dataDir = newDir();
+    // --pin is what prefetch does anyway; it is still accepted.
+    const prefetch = await asNurse(['prefetch', '--file', csv(dataDir), '--pin', '--fault', 'chie=down'], {
+      dataDir,
+    });
+    expect(prefetch.stdout).toContain('2 of 2 record(s) saved for offline use (caseload).');
+    expect(prefetch.stdout).toContain(`✓ ${formatNhsNumber(frail.nhsNumber)} — Saved without CHIE`);
+    expect(prefetch.code).not.toBe(1);
+  });
+});

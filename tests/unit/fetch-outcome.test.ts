@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { SourceState, SourceStatus } from '../../common/record';
+import { fetchOutcome } from '../../main/cli/fetch-outcome';
+
+function source(name: string, state: SourceState, message?: string): SourceStatus {
+  return {
+    id: name.toLowerCase(),
+    name,
+    kind: name === 'Record locator' ? 'locator' : 'regional',
+    baseUrl: `http://127.0.0.1/${name}`,
+    state,
+    ...(message ? { message } : {}),
+    resourceCount: 0,
+    warnings: [],
+  };
+}
+
+describe('wessex fetch exit code', () => {
+  it('is 0 only when every source answered completely', () => {
+    expect(fetchOutcome([source('DCR', 'complete'), source('CHIE', 'complete')])).toEqual({ exitCode: 0 });
+  });
+
+  it('is 2 when any source was partial, failed or not reached while another answered', () => {
+    for (const state of ['partial', 'failed', 'not-reached', 'pending'] as const) {
+      const outcome = fetchOutcome([source('DCR', 'complete'), source('CHIE', state, 'no response in 30 s')]);
+      expect(outcome.exitCode, state).toBe(2);
+      expect(outcome.message, state).toMatch(
+        /^The record is incomplete: CHIE [a-z ]+: no response in 30 s\.$/,
+      );
+    }
+    expect(fetchOutcome([source('DCR', 'partial'), source('CHIE', 'partial')]).exitCode).toBe(2);
+    expect(fetchOutcome([source('DCR', 'failed'), source('Record locator', 'complete')]).exitCode).toBe(2);
+  });
+
+  it('is 3 when no source answered', () => {
+    const outcome = fetchOutcome([
+      source('DCR', 'failed', 'DCR had a server error (HTTP 500)'),
+      source('CHIE', 'failed'),
+      source('Record locator', 'not-reached'),
+    ]);
+    expect(outcome).toEqual({
+      exitCode: 3,
+      message:
+        'No source answered: DCR failed: had a server error (HTTP 500); CHIE failed; Record locator not reached.',
+    });
+    expect(fetchOutcome([]).exitCode).toBe(3);
+  });
+});
