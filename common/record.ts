@@ -27,6 +27,8 @@ export interface SourceStatus {
   savedCopy?: { asOf: string };
   /** Resource types this source did not return in full (a partial source); undefined: all or nothing. */
   incompleteTypes?: string[];
+  /** The patient has declined to share this source's record: its entries are withheld from this user. */
+  declined?: boolean;
 }
 
 /** Where one contributing copy of an item came from. */
@@ -154,14 +156,18 @@ export interface HeldApartRecord {
   sourceName: string;
   /** Who that source says the patient is. */
   patient: PatientSummary;
-  /** What disagrees, in plain words ("date of birth 1987-03-02, not 1956-11-20"). */
+  /** What disagrees, in plain words ("date of birth 2 March 1987 where DCR has 20 November 1956"). */
   differences: string[];
+  /** Which patient this is (a decision is about this patient only, not whoever the source holds later). */
+  patientKey: string;
   items: RecordItem[];
 }
 
 /** The clinician's decision on a held-apart source (audited). */
 export interface IdentityDecision {
   sourceId: string;
+  /** HeldApartRecord.patientKey of the patient decided about. */
+  patientKey: string;
   decision: 'same-person' | 'different-person';
   decidedBy: string;
   at: string;
@@ -195,6 +201,8 @@ export interface SectionGap {
   loading?: boolean;
   /** …and the urgent-care deadline has passed: the section is shown as incomplete while it keeps trying. */
   overdue?: boolean;
+  /** The gap is a withholding (the patient declined to share that source's record), not a failure. */
+  withheld?: boolean;
   /** Its entries shown in this section come from a saved copy as of this instant. */
   savedCopyAsOf?: string;
 }

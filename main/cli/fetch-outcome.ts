@@ -7,7 +7,10 @@ export const FETCH_EXIT = {
   complete: 0,
   /** The command itself failed (bad input, policy problems): runProgram's code for any thrown error. */
   failed: 1,
-  /** At least one source was partial, failed, not reached or only a saved copy, but something was shown. */
+  /**
+   * At least one source was partial, failed, not reached, only a saved copy or withheld because the patient
+   * declined to share it, but something was shown.
+   */
   incomplete: 2,
   /** No source answered. */
   nothing: 3,
@@ -24,6 +27,7 @@ const answered = (s: SourceStatus): boolean =>
   s.state === 'complete' || s.state === 'partial' || s.savedCopy !== undefined;
 
 function why(s: SourceStatus): string {
+  if (s.declined) return `${s.name} withheld: the patient has declined to share it`;
   if (s.savedCopy && (s.state === 'complete' || s.state === 'partial')) {
     return `${s.name} saved copy from ${s.savedCopy.asOf}`;
   }
@@ -42,7 +46,7 @@ export function fetchOutcome(
   sources: readonly SourceStatus[],
   heldApart: readonly { sourceName: string }[] = [],
 ): FetchOutcome {
-  const short = sources.filter((s) => s.state !== 'complete' || s.savedCopy);
+  const short = sources.filter((s) => s.state !== 'complete' || s.savedCopy || s.declined);
   if (sources.length === 0 || !sources.some(answered)) {
     return {
       exitCode: FETCH_EXIT.nothing,

@@ -308,7 +308,16 @@ describe('unverified NHS number', () => {
     await form.waitFor({ timeout: 20_000 });
     expect(await form.textContent()).toMatch(/regional records were not searched/);
     const surname = form.getByLabel('Surname');
-    expect(await surname.inputValue()).not.toBe('');
+    // Nothing prefilled: the clinician types what the patient or their notes say.
+    expect(await surname.inputValue()).toBe('');
+    const [year, month, day] = sandboxPatient(ctx.services, 'not-traced').birthDate.split('-') as [
+      string,
+      string,
+      string,
+    ];
+    await form.getByLabel('Day').fill(day);
+    await form.getByLabel('Month').fill(month);
+    await form.getByLabel('Year').fill(year);
     const submit = form.getByRole('button', { name: 'Confirm identity and search regional records' });
 
     // Not ticked: asked to tick, nothing sent.
@@ -317,7 +326,6 @@ describe('unverified NHS number', () => {
     expect(hp.log.calls.filter((c) => c.channel === 'record:confirm-identity')).toHaveLength(0);
 
     // A surname that does not match the clinical system: main's words, inline; nothing searched.
-    const realSurname = await surname.inputValue();
     await surname.fill('Somebodyelse');
     await form.getByLabel('I have checked these with the patient or their notes').check();
     await submit.click();
@@ -325,7 +333,7 @@ describe('unverified NHS number', () => {
     expect(await form.getByTestId('confirm-identity-error').textContent()).toMatch(/do not match/);
     await expectAccessible(hp, 'confirm-identity');
 
-    await surname.fill(realSurname);
+    await surname.fill('Barnes');
     await submit.click();
     await page.getByTestId('identity-confirmed').waitFor({ timeout: 20_000 });
     expect(await page.getByTestId('identity-confirmed').textContent()).toMatch(

@@ -19,6 +19,8 @@ import {
 import { cacheMigrations } from '../../main/services/cache/migrations';
 import { loadSensitiveCodes } from '../../main/services/governance';
 import { RecordReader } from '../../main/services/offline/record-reader';
+import { keepUrgentCareDocuments } from '../../main/services/offline';
+import type { RecordPointer, WessexRecord } from '../../common/record';
 import { cacheDatabasePath } from '../../main/services/paths';
 import { buildRecord } from '../../main/services/record/build-record';
 import type { Json } from '../../main/services/record/fhir-read';
@@ -578,6 +580,66 @@ describe('offline documents', () => {
   });
 });
 
+describe('urgent-care documents kept offline', () => {
+  const pointer = (id: string, code: string, display: string): RecordPointer => ({
+    id,
+    type: { system: 'http://snomed.info/sct', code, display },
+    url: `http://127.0.0.1:1/locator/Binary/${id}`,
+    contentType: 'application/pdf',
+    retrieval: 'not-attempted',
+    sourceId: 'locator',
+  });
+  const record = {
+    items: [],
+    pointers: [
+      pointer('respect', '1382601000000107', 'ReSPECT form'),
+      pointer('outpatient', '371531000', 'Outpatient letter'),
+      pointer('crisis', '736253002', 'Mental health crisis plan'),
+      pointer('eol', '736373009', 'End of life care plan'),
+    ],
+  } as unknown as WessexRecord;
+
+  it('keeps advance care and crisis plans only, reads no more than the budget left, and stops when it is spent', async () => {
+    const c = await open();
+    await c.saveSnapshot(syntheticSnapshot());
+    const asked: { id: string; maxBytes: number }[] = [];
+    const sizes: Record<string, number> = { respect: 600, crisis: 300, eol: 500, outpatient: 10 };
+    const result = await keepUrgentCareDocuments(NHS, record, {
+      cache: c,
+      budgetBytes: 1_000,
+      fetchDocument: async (address, contentType, maxBytes) => {
+        const id = address.split('/').pop()!;
+        asked.push({ id, maxBytes });
+        if (sizes[id]! > maxBytes) throw new Error('larger than the limit');
+        return { contentType: contentType ?? 'application/pdf', bytes: Buffer.alloc(sizes[id]!) };
+      },
+    });
+    // The outpatient letter is not an urgent-care document: never fetched. The end of life plan would
+    // overflow the 100 bytes left, so it is asked for with that limit and skipped.
+    expect(asked).toEqual([
+      { id: 'respect', maxBytes: 1_000 },
+      { id: 'crisis', maxBytes: 400 },
+      { id: 'eol', maxBytes: 100 },
+    ]);
+    expect(result.kept.map((a) => a.split('/').pop())).toEqual(['respect', 'crisis']);
+    expect(result.skipped.map((a) => a.split('/').pop())).toEqual(['eol']);
+    expect((await c.documentAddresses(NHS)).bytes).toBe(900);
+
+    // Budget spent: nothing more is downloaded at all.
+    asked.length = 0;
+    const spent = await keepUrgentCareDocuments(NHS, record, {
+      cache: c,
+      budgetBytes: 900,
+      fetchDocument: async (address, contentType, maxBytes) => {
+        asked.push({ id: address, maxBytes });
+        return { contentType: 'application/pdf', bytes: Buffer.alloc(1) };
+      },
+    });
+    expect(asked).toEqual([]);
+    expect(spent.kept).toEqual([]);
+  });
+});
+
 describe('encryption at rest', () => {
   it('keeps no plaintext FHIR in the database file or its WAL, under ChaCha20-Poly1305', async () => {
     const c = await open();
@@ -769,8 +831,9 @@ describe('schema migrations', () => {
   }
 
   /** A merged record as version 1 and 2 stored it: the record row without items, and a row per item. */
-  function mergedRecord() {
-    const record = syntheticRecord({ items: 12 });
+  /** A schema-2 copy as a GP (who sees everything) left it: the only kind that is a shared copy. */
+  function mergedRecord(governance: object = gpGovernance) {
+    const record = { ...syntheticRecord({ items: 12 }), governance };
     // An item both sources held: version 3 gives each source its copy back.
     const shared = record.items[5]!;
     shared.provenance = [
@@ -779,6 +842,14 @@ describe('schema migrations', () => {
     ];
     return record;
   }
+
+  const gpGovernance = {
+    access: 'everything',
+    hiddenSections: [],
+    hiddenForRoleCount: 0,
+    breakGlass: false,
+    dissentOverridden: false,
+  };
 
   it('creates a fresh database at the latest version', async () => {
     await open();
@@ -789,7 +860,7 @@ describe('schema migrations', () => {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .pluck()
       .all();
-    expect(tables).toEqual(['documents', 'records', 'resources']);
+    expect(tables).toEqual(['documents', 'notices', 'records', 'resources']);
     db.close();
   });
 
@@ -894,9 +965,38 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('does not keep a version 2 copy filtered for one user (a role, break-glass over dissent): removed, and said once', async () => {
+    const v2 = await openAtVersion(2);
+    const insert = v2.db.prepare(
+      `INSERT INTO records (nhs_number, name, name_search, birth_date, fetched_at, expires_at, pinned,
+         sources_json, sources_as_of_json, full_refreshed_at, record_json)
+       VALUES (?, ?, ?, NULL, ?, ?, 0, '[]', '{}', ?, ?)`,
+    );
+    const copies: [string, object][] = [
+      ['9434765919', { ...gpGovernance, access: 'urgent-care-and-documents' }],
+      ['9990000018', { ...gpGovernance, breakGlass: true, dissentOverridden: true }],
+      ['9990000026', gpGovernance],
+    ];
+    for (const [nhs, governance] of copies) {
+      const { items: _items, ...rest } = mergedRecord(governance);
+      insert.run(nhs, 'X', 'x', FETCHED, '2999-01-01T00:00:00.000Z', FETCHED, JSON.stringify(rest));
+    }
+    v2.close();
+    const c = await open();
+    expect((await c.list()).map((r) => r.nhsNumber)).toEqual(['9990000026']);
+    expect(c.notices).toEqual([
+      '2 offline record(s) saved by the previous version were filtered for the person who opened them, so they have been removed; they will be fetched again when you are online.',
+    ]);
+    c.close();
+    cache = undefined;
+    // Said once: the next open has nothing to say.
+    const again = await open();
+    expect(again.notices).toEqual([]);
+  });
+
   it('upgrades a version 1 cache through every version and keeps its records searchable', async () => {
     const v1 = await openAtVersion(1);
-    const record = syntheticRecord({ items: 3 });
+    const record = { ...syntheticRecord({ items: 3 }), governance: gpGovernance };
     const { items, ...rest } = record;
     v1.db
       .prepare(

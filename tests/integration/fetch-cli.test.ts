@@ -1,23 +1,47 @@
-// `wessex fetch` and `wessex prefetch` as a script runs them on the built-in sandbox, with sources made to fail
-// by --fault: the exit code says whether the record is complete, incomplete or missing; prefetch keeps the
-// caseload pinned unless told otherwise. Each case has its own data directory, so no saved copy stands in.
+// `wessex fetch` and `wessex prefetch` as a script runs them, against one sandbox the machine policy points at
+// (so no command starts servers of its own), with sources made to fail between commands: the exit code says
+// whether the record is complete, incomplete or missing; prefetch keeps the caseload pinned unless told
+// otherwise. Each case has its own data directory, so no saved copy stands in unless a case makes one.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatNhsNumber } from '../../common/nhs-number';
 import { auditKeyName } from '../../main/services/audit';
 import { cacheKeyName } from '../../main/services/cache';
 import { createKeytarSecretStore } from '../../main/services/keystore/secret-store';
-import { describeSandbox } from '../../sandbox';
+import { startSandbox, type RunningSandbox } from '../../sandbox';
+import type { FaultMode } from '../../sandbox/http/faults';
 import { runWessex } from '../support/cli';
 
 const dataDirs: string[] = [];
-const crossBorder = describeSandbox().find((p) => p.key === 'cross-border')!;
-const frail = describeSandbox().find((p) => p.key === 'frail')!;
-const mixed = describeSandbox().find((p) => p.key === 'mixed-identity')!;
+let sandbox: RunningSandbox;
+let policy: object;
 
+beforeAll(async () => {
+  sandbox = await startSandbox({ requireAuth: false });
+  const source = (id: string, name: string, fhirBase: string) => ({
+    id,
+    name,
+    fhirBase,
+    auth: { type: 'none' },
+  });
+  policy = {
+    sources: [
+      source('dcr', 'Dorset Care Record', sandbox.urls.dcr),
+      source('chie', 'CHIE', sandbox.urls.chie),
+    ],
+    recordLocator: source('locator', 'Record locator', sandbox.urls.locator),
+    commandLineRoles: ['nurse', 'paramedic'],
+  };
+});
+afterEach(async () => {
+  for (const server of [sandbox.servers.dcr, sandbox.servers.chie, sandbox.servers.locator]) {
+    await server.setFault(undefined);
+  }
+});
 afterAll(async () => {
+  await sandbox?.close();
   const keys = createKeytarSecretStore();
   for (const dir of dataDirs) {
     await keys.delete(`db-key:${cacheKeyName(dir)}`);
@@ -26,19 +50,32 @@ afterAll(async () => {
   }
 });
 
-/** `wessex <args>` as a community nurse, in a fresh data directory (or the one given), with no machine policy. */
-function asNurse(args: string[], options: { dataDir?: string; policy?: object } = {}) {
-  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wessex-fetch-cli-'));
-  if (!dataDirs.includes(dataDir)) dataDirs.push(dataDir);
+const nhs = (key: string) => sandbox.patient(key).nhsNumber;
+const newDir = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wessex-fetch-cli-'));
+  dataDirs.push(dir);
+  return dir;
+};
+
+/** `wessex <args>` as this role, in a fresh data directory (or the one given), under the test's policy. */
+function as(role: string, args: string[], options: { dataDir?: string; policy?: object } = {}) {
+  const dataDir = options.dataDir ?? newDir();
   const policyFile = path.join(dataDir, 'policy.json');
-  if (options.policy) fs.writeFileSync(policyFile, JSON.stringify(options.policy));
-  return runWessex([...args, '--role', 'nurse', '--data-dir', dataDir], {
+  fs.writeFileSync(policyFile, JSON.stringify(options.policy ?? policy));
+  return runWessex([...args, '--role', role, '--data-dir', dataDir], {
     env: { ...process.env, WESSEX_POLICY_FILE: policyFile },
   });
 }
+const asNurse = (args: string[], options: { dataDir?: string; policy?: object } = {}) =>
+  as('nurse', args, options);
 
-const fetchCrossBorder = (...faults: string[]) =>
-  asNurse(['fetch', '--nhs', crossBorder.nhsNumber, ...faults.flatMap((f) => ['--fault', f])]);
+async function failing(faults: Partial<Record<'dcr' | 'chie' | 'locator', FaultMode>>): Promise<void> {
+  for (const [id, mode] of Object.entries(faults)) {
+    await sandbox.servers[id as 'dcr' | 'chie' | 'locator'].setFault(mode);
+  }
+}
+
+const fetchCrossBorder = () => asNurse(['fetch', '--nhs', nhs('cross-border')]);
 
 describe('wessex fetch exit codes', () => {
   it('0 when every source answered completely', async () => {
@@ -49,7 +86,8 @@ describe('wessex fetch exit codes', () => {
   });
 
   it('2 when CHIE is down: the record is incomplete and says CHIE failed', async () => {
-    const result = await fetchCrossBorder('chie=down');
+    await failing({ chie: 'down' });
+    const result = await fetchCrossBorder();
     expect(result.stdout).toMatch(/✓ Dorset Care Record \(regional\) — complete/);
     expect(result.stdout).toMatch(/✗ CHIE \(regional\) — failed/);
     expect(result.stderr).toMatch(/The record is incomplete: CHIE failed: could not connect/);
@@ -57,7 +95,8 @@ describe('wessex fetch exit codes', () => {
   });
 
   it('2 when a source answers with a server error; --json names it in every section’s completeness', async () => {
-    const result = await asNurse(['fetch', '--nhs', crossBorder.nhsNumber, '--json', '--fault', 'dcr=500']);
+    await failing({ dcr: '500' });
+    const result = await asNurse(['fetch', '--nhs', nhs('cross-border'), '--json']);
     const record = JSON.parse(result.stdout) as {
       sources: { id: string; state: string }[];
       sections: Record<
@@ -81,7 +120,8 @@ describe('wessex fetch exit codes', () => {
   });
 
   it('3 when no source answered (DCR, CHIE and the record locator all down)', async () => {
-    const result = await fetchCrossBorder('dcr=down', 'chie=down', 'locator=down');
+    await failing({ dcr: 'down', chie: 'down', locator: 'down' });
+    const result = await fetchCrossBorder();
     expect(result.stderr).toMatch(
       /^No source answered: Dorset Care Record failed: .+; CHIE failed: .+; .+ failed/m,
     );
@@ -89,10 +129,13 @@ describe('wessex fetch exit codes', () => {
   });
 
   it('1 when the command itself fails: a bad --fault, or --fault where a policy configures the sources', async () => {
-    const bad = await fetchCrossBorder('chie=sideways');
+    const sandboxOnly = { ...policy, sources: [], recordLocator: undefined, commandLineRoles: undefined };
+    const bad = await asNurse(['fetch', '--nhs', nhs('cross-border'), '--fault', 'chie=sideways'], {
+      policy: sandboxOnly,
+    });
     expect(bad.stderr).toContain('unknown fault mode "sideways"');
     expect(bad.code).toBe(1);
-    const configured = await asNurse(['fetch', '--nhs', crossBorder.nhsNumber, '--fault', 'chie=down'], {
+    const configured = await asNurse(['fetch', '--nhs', nhs('cross-border'), '--fault', 'chie=down'], {
       policy: {
         sources: [
           {
@@ -110,7 +153,7 @@ describe('wessex fetch exit codes', () => {
   });
 
   it('2 when two people share the NHS number: the other is held apart, never merged, and said so', async () => {
-    const result = await asNurse(['fetch', '--nhs', mixed.nhsNumber]);
+    const result = await asNurse(['fetch', '--nhs', nhs('mixed-identity')]);
     expect(result.stdout).toMatch(/^HOLLIS, Peter Alan .* born 1956-03-22/m);
     expect(result.stdout).toMatch(
       /Held apart: CHIE's record for DUNN, Chloe Marie \(Ms\), born 1987-10-29, female/,
@@ -121,27 +164,28 @@ describe('wessex fetch exit codes', () => {
     expect(result.code).toBe(2);
   });
 
+  it('2 when the patient has declined to share: the withheld source is named, nothing of it shown', async () => {
+    const result = await asNurse(['fetch', '--nhs', nhs('dissent')]);
+    expect(result.stderr).toMatch(/Dorset Care Record withheld: the patient has declined to share it/);
+    expect(result.stderr).toMatch(/CHIE withheld: the patient has declined to share it/);
+    expect(result.stdout).not.toMatch(/asthma|salbutamol|penicillin/i);
+    expect(result.code).toBe(2);
+  });
+
   it('--offline reads only the saved copy, governed for whoever reads it (--role), and says it is a saved copy', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wessex-fetch-cli-'));
-    const live = await asNurse(['fetch', '--nhs', crossBorder.nhsNumber, '--json'], { dataDir });
+    const dataDir = newDir();
+    const live = await asNurse(['fetch', '--nhs', nhs('cross-border'), '--json'], { dataDir });
     expect(live.code).toBe(0);
     const encounters = (out: string) =>
       (JSON.parse(out) as { items: { section: string }[] }).items.filter((i) => i.section === 'encounters')
         .length;
     expect(encounters(live.stdout)).toBeGreaterThan(0);
-    const asParamedic = await runWessex(
-      [
-        'fetch',
-        '--nhs',
-        crossBorder.nhsNumber,
-        '--json',
-        '--offline',
-        '--role',
-        'paramedic',
-        '--data-dir',
+    const asParamedic = await as(
+      'paramedic',
+      ['fetch', '--nhs', nhs('cross-border'), '--json', '--offline'],
+      {
         dataDir,
-      ],
-      { env: { ...process.env, WESSEX_POLICY_FILE: path.join(dataDir, 'none.json') } },
+      },
     );
     expect(asParamedic.stderr).toMatch(/The record is incomplete: .*saved copy from/);
     expect(asParamedic.code).toBe(2);
@@ -154,11 +198,11 @@ describe('wessex fetch exit codes', () => {
     expect(encounters(asParamedic.stdout)).toBe(0);
     expect(paramedicView.sections.encounters.completeness.state).toBe('withheld');
     expect(paramedicView.sources.every((s) => s.savedCopy)).toBe(true);
-    const asNurseOffline = await asNurse(['fetch', '--nhs', crossBorder.nhsNumber, '--json', '--offline'], {
+    const asNurseOffline = await asNurse(['fetch', '--nhs', nhs('cross-border'), '--json', '--offline'], {
       dataDir,
     });
     expect(encounters(asNurseOffline.stdout)).toBe(encounters(live.stdout));
-    const notSaved = await asNurse(['fetch', '--nhs', frail.nhsNumber, '--offline'], { dataDir });
+    const notSaved = await asNurse(['fetch', '--nhs', nhs('frail'), '--offline'], { dataDir });
     expect(notSaved.stderr).toContain('There is no offline copy of this patient’s record on this computer.');
     expect(notSaved.code).toBe(1);
   });
@@ -173,10 +217,9 @@ describe('wessex fetch exit codes', () => {
 describe('wessex prefetch retention', () => {
   const csv = (dir: string) => {
     const file = path.join(dir, 'caseload.csv');
-    fs.writeFileSync(file, `${frail.nhsNumber}\n${crossBorder.nhsNumber}\n`);
+    fs.writeFileSync(file, `${nhs('frail')}\n${nhs('cross-border')}\n`);
     return file;
   };
-  const newDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'wessex-prefetch-cli-'));
 
   for (const [flags, pinned] of [
     [[], true],
@@ -190,7 +233,7 @@ describe('wessex prefetch retention', () => {
       );
       expect(prefetch.code).toBe(0);
       const list = await asNurse(['cache', 'list'], { dataDir });
-      expect(list.stdout).toContain(formatNhsNumber(frail.nhsNumber));
+      expect(list.stdout).toContain(formatNhsNumber(nhs('frail')));
       expect(list.stdout.match(/pinned/g) ?? []).toHaveLength(pinned ? 2 : 0);
     });
   }
@@ -198,11 +241,10 @@ describe('wessex prefetch retention', () => {
   it('works on a sandbox with a source down, and says which source each record was saved without', async () => {
     const dataDir = newDir();
     // --pin is what prefetch does anyway; it is still accepted.
-    const prefetch = await asNurse(['prefetch', '--file', csv(dataDir), '--pin', '--fault', 'chie=down'], {
-      dataDir,
-    });
+    await failing({ chie: 'down' });
+    const prefetch = await asNurse(['prefetch', '--file', csv(dataDir), '--pin'], { dataDir });
     expect(prefetch.stdout).toContain('2 of 2 record(s) saved for offline use (caseload).');
-    expect(prefetch.stdout).toContain(`✓ ${formatNhsNumber(frail.nhsNumber)} — Saved without CHIE`);
+    expect(prefetch.stdout).toContain(`✓ ${formatNhsNumber(nhs('frail'))} — Saved without CHIE`);
     expect(prefetch.code).not.toBe(1);
   });
 });

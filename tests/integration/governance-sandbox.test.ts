@@ -49,7 +49,9 @@ const options = {
 };
 const identity = (key: string) => ({ nhsNumber: byKey(key).nhsNumber, mayQueryRegionalSources: true });
 const read = (key: string): WessexRecord =>
-  governForUser(buildRecord(governSnapshot(snapshotOf(key), options), { identity: identity(key) }), options);
+  governForUser(governSnapshot(snapshotOf(key), options), options, (visible) =>
+    buildRecord(visible, { identity: identity(key) }),
+  );
 const ungoverned = (key: string): WessexRecord => buildRecord(snapshotOf(key), { identity: identity(key) });
 
 describe('governance over the sandbox patients', () => {

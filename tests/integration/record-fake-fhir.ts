@@ -13,6 +13,8 @@ export interface FakeRequest {
 export interface FakeFhirOptions {
   resources: Json[];
   everything?: boolean;
+  /** The types the CapabilityStatement lists as searchable (default: all the engine reads). */
+  advertised?: readonly string[];
   /** Return a response to override the normal answer for this request (status, headers, body). */
   intercept?: (
     req: FakeRequest,
@@ -96,7 +98,10 @@ export async function startFakeFhir(options: FakeFhirOptions): Promise<FakeFhir>
             mode: 'server',
             resource: [
               { type: 'Patient', operation: patientOps },
-              ...SEARCHABLE.map((type) => ({ type, interaction: [{ code: 'search-type' }] })),
+              ...(options.advertised ?? SEARCHABLE).map((type) => ({
+                type,
+                interaction: [{ code: 'search-type' }],
+              })),
             ],
           },
         ],

@@ -236,4 +236,38 @@ describe('fetch shapes and progressive emission', () => {
     expect(finalAllergies).toBeLessThan(recordIndex);
     expect(recordIndex).toBe(events.length - 1);
   });
+
+  it('searches urgent-care types the CapabilityStatement leaves out; a refusal reads as "not held", with a note', async () => {
+    const allergy = {
+      resourceType: 'AllergyIntolerance',
+      id: 'a1',
+      patient: { reference: 'Patient/p1' },
+      criticality: 'high',
+      code: {
+        coding: [{ system: 'http://snomed.info/sct', code: '91936005', display: 'Allergy to penicillin' }],
+      },
+    };
+    // The statement lists only Condition, yet the server holds an allergy (an incomplete statement).
+    const dcr = await fake({ resources: [patient('p1'), allergy], advertised: ['Condition'] });
+    const refusing = await fake({
+      resources: [patient('p9')],
+      advertised: ['Condition'],
+      intercept: ({ url }) =>
+        url.pathname.endsWith('/Flag')
+          ? { status: 400, body: JSON.stringify({ resourceType: 'OperationOutcome', issue: [] }) }
+          : undefined,
+    });
+    const record = await assembleRecord({
+      requestId: 'r9',
+      identity,
+      sources: [source(dcr), source(refusing, 'chie', 'CHIE')],
+      tokens: tokens(),
+    });
+    expect(record.items.filter((i) => i.section === 'allergies').map((i) => i.display)).toEqual([
+      'Allergy to penicillin',
+    ]);
+    const chie = record.sources.find((s) => s.id === 'chie')!;
+    expect(chie.state).toBe('complete');
+    expect(chie.warnings.join(' ')).toMatch(/CHIE does not support Flag searches/);
+  });
 });

@@ -32,6 +32,17 @@ describe('wessex fetch exit code', () => {
     expect(fetchOutcome([source('DCR', 'failed'), source('Record locator', 'complete')]).exitCode).toBe(2);
   });
 
+  it('is 2 when the patient declined to share a source, which is named as withheld', () => {
+    const outcome = fetchOutcome([
+      source('DCR', 'complete'),
+      { ...source('CHIE', 'complete'), declined: true },
+    ]);
+    expect(outcome).toEqual({
+      exitCode: 2,
+      message: 'The record is incomplete: CHIE withheld: the patient has declined to share it.',
+    });
+  });
+
   it('is 3 when no source answered', () => {
     const outcome = fetchOutcome([
       source('DCR', 'failed', 'DCR had a server error (HTTP 500)'),

@@ -10,7 +10,6 @@ import type { Consent } from '../../common/fhir';
 import {
   applyRoleAccess,
   governForUser,
-  governRecordEvent,
   governSnapshot,
   loadSensitiveCodes,
   resolveRoleAccess,
@@ -159,9 +158,11 @@ const options = (extra: Partial<GovernOptions> = {}): GovernOptions => ({
   ...extra,
 });
 
-/** What a read returns: patient-level governance, the merge, then user-level governance. */
+const build = (visible: RecordSnapshot) => buildRecord(visible, { identity });
+
+/** What a read returns: patient-level governance, then user-level governance around the merge. */
 function read(snapshot: RecordSnapshot, opts: GovernOptions): WessexRecord {
-  return governForUser(buildRecord(governSnapshot(snapshot, opts), { identity }), opts);
+  return governForUser(governSnapshot(snapshot, opts), opts, build);
 }
 
 const ids = (record: WessexRecord) => record.items.map((i) => i.resource.id).sort();
@@ -248,17 +249,17 @@ describe('sensitive data filtering (patient level, before anything is kept or sh
 
   it('progress events carry only what the final record shows, and say what the role may not see', () => {
     const governedSnapshot = governSnapshot(baseSnapshot(), options());
-    const paramedic = options({ access: 'urgent-care-and-documents' });
-    const partial = governForUser(
-      buildRecord(governedSnapshot, { identity, sections: CRITICAL_SECTIONS }),
-      paramedic,
-    );
-    const events = urgentCareEvents(partial, 'r');
-    const problems = events.find((e) => e.type === 'section' && e.section === 'problems');
-    expect(problems?.type === 'section' && problems.items.map((i) => i.resource.id)).toEqual(['c1']);
-    const admin = governRecordEvent(problems!, options({ access: 'demographics-only' }), false);
-    expect(admin.type === 'section' && admin.items).toEqual([]);
-    expect(admin.type === 'section' && admin.completeness.state).toBe('withheld');
+    const partial = (opts: GovernOptions) =>
+      governForUser(governedSnapshot, opts, (visible) =>
+        buildRecord(visible, { identity, sections: CRITICAL_SECTIONS }),
+      );
+    const problems = (opts: GovernOptions) =>
+      urgentCareEvents(partial(opts), 'r').find((e) => e.type === 'section' && e.section === 'problems');
+    const paramedic = problems(options({ access: 'urgent-care-and-documents' }));
+    expect(paramedic?.type === 'section' && paramedic.items.map((i) => i.resource.id)).toEqual(['c1']);
+    const admin = problems(options({ access: 'demographics-only' }));
+    expect(admin?.type === 'section' && admin.items).toEqual([]);
+    expect(admin?.type === 'section' && admin.completeness.state).toBe('withheld');
   });
 });
 
@@ -279,7 +280,7 @@ describe('patient dissent', () => {
   it('a Consent with provision deny withholds the shared record, says so, and marks it never to be kept', () => {
     const kept = governSnapshot(baseSnapshot(), options({ consents: [denyConsent()] }));
     expect(kept.dissent).toBe(true);
-    const governed = governForUser(buildRecord(kept, { identity }), options());
+    const governed = governForUser(kept, options(), build);
     expect(governed.dissent).toBe(true);
     expect(governed.items).toEqual([]);
     expect(governed.pointers).toEqual([]);
@@ -290,10 +291,33 @@ describe('patient dissent', () => {
     expect(Object.values(governed.completeness).every((c) => c.state === 'withheld')).toBe(true);
   });
 
-  it("a Consent in a source's own answer is dissent too", () => {
+  it("a source's own privacy Consent declines sharing that source's record, not another source's", () => {
     const governed = read(baseSnapshot([denyConsent() as unknown as Json]), options());
     expect(governed.dissent).toBe(true);
     expect(governed.items).toEqual([]);
+    expect(governed.completeness.allergies).toMatchObject({
+      state: 'withheld',
+      reason: 'The patient has declined to share their DCR record.',
+    });
+
+    const twoSources = baseSnapshot([denyConsent() as unknown as Json]);
+    twoSources.sources.splice(1, 0, {
+      status: status('chie', 'regional'),
+      resources: [condition('k1', '38341003', 'Hypertension')],
+      pointers: [],
+      identityWarnings: [],
+    });
+    const partly = read(twoSources, options());
+    expect(partly.dissent).toBe(true);
+    expect(partly.items.map((i) => i.display)).toEqual(['Hypertension']);
+    expect(partly.sources.find((s) => s.id === 'dcr')?.declined).toBe(true);
+    // The section shows CHIE's entry and says DCR's part is withheld, never "none recorded" or complete.
+    expect(partly.completeness.problems).toMatchObject({
+      state: 'withheld',
+      gaps: [expect.objectContaining({ sourceId: 'dcr', withheld: true })],
+    });
+    // The whole snapshot is still never to be kept offline.
+    expect(governSnapshot(twoSources, options()).dissent).toBe(true);
   });
 
   it('the dissent flag from outside the record (sandbox / locator) withholds too', () => {

@@ -159,6 +159,8 @@ class World {
         : order(entries.length).map((i) => resource(entries[i]![0], entries[i]![1][0], entries[i]![1][1]));
       return {
         status: status(id, failed ? 'failed' : 'complete', at),
+        // The engine always locates the patient first (not limited by _lastUpdated), so a live answer names them.
+        ...(failed ? {} : { patient: patient(id) }),
         resources,
         pointers: [],
         identityWarnings: [],
@@ -174,6 +176,15 @@ class World {
     };
   }
 }
+
+/** The same person in both sources: one NHS number, surname and date of birth. */
+const patient = (source: SourceId): Json => ({
+  resourceType: 'Patient',
+  id: `${source}-patient`,
+  identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: NHS }],
+  name: [{ family: 'Hollis', given: ['Peter'] }],
+  birthDate: '1956-03-02',
+});
 
 const iso = (tick: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, tick)).toISOString();
 

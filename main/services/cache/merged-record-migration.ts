@@ -1,5 +1,7 @@
 // Schema 3 keeps snapshots, not merged records: how a schema-2 merged record becomes one. Approximate by
 // nature (each source gets the item's representative copy); the next online open replaces it in full.
+// Schema 2 kept each record as governed for whoever opened it last: only a copy governed for a role that sees
+// everything, without dissent or break-glass, is the shared copy schema 3 keeps; the rest are not converted.
 import type {
   PatientSummary,
   RecordItem,
@@ -20,6 +22,8 @@ export interface MergedRecordRow {
     identityWarnings?: RecordSnapshot['identityWarnings'];
     withheld?: WithheldSummary;
     assembledAt?: string;
+    dissent?: boolean;
+    governance?: { access?: string; breakGlass?: boolean; dissentOverridden?: boolean };
   };
   items: Pick<RecordItem, 'section' | 'date' | 'resource' | 'provenance'>[];
 }
@@ -31,6 +35,17 @@ export interface ConvertedRow {
   section: string;
   date?: string;
   resource: Json;
+}
+
+/** Whether a schema-2 copy holds what every user may be shown after their own governance (see above). */
+export function isSharedCopy(record: MergedRecordRow['record']): boolean {
+  const governance = record.governance;
+  return (
+    !record.dissent &&
+    governance?.access === 'everything' &&
+    !governance.breakGlass &&
+    !governance.dissentOverridden
+  );
 }
 
 export function snapshotFromMergedRecord(row: MergedRecordRow): {

@@ -1,7 +1,7 @@
 // Offline cache schema, numbered. Never edit an applied migration: add the next one.
 import type { Json } from '../record/fhir-read';
 import type { Migration } from './encrypted-database';
-import { snapshotFromMergedRecord, type MergedRecordRow } from './merged-record-migration';
+import { isSharedCopy, snapshotFromMergedRecord, type MergedRecordRow } from './merged-record-migration';
 
 export const cacheMigrations: readonly Migration[] = [
   {
@@ -78,6 +78,7 @@ export const cacheMigrations: readonly Migration[] = [
           PRIMARY KEY (nhs_number, source_id, resource_type, resource_id)
         );
         CREATE INDEX resources_by_section ON resources(nhs_number, section, date);
+        CREATE TABLE notices (text TEXT NOT NULL);
         CREATE TABLE documents (
           nhs_number   TEXT NOT NULL REFERENCES records(nhs_number) ON DELETE CASCADE,
           address      TEXT NOT NULL,
@@ -104,14 +105,23 @@ export const cacheMigrations: readonly Migration[] = [
       const items = db.prepare(
         'SELECT position, item_json FROM items WHERE nhs_number = ? ORDER BY position',
       );
+      const remove = db.prepare('DELETE FROM records WHERE nhs_number = ?');
+      let removed = 0;
       for (const record of records) {
+        const old = JSON.parse(record.record_json) as MergedRecordRow['record'];
+        if (!isSharedCopy(old)) {
+          // Its items go with it (ON DELETE CASCADE).
+          remove.run(record.nhs_number);
+          removed++;
+          continue;
+        }
         const rows = (items.all(record.nhs_number) as { position: number; item_json: string }[]).map((r) => ({
           position: r.position,
           item: JSON.parse(r.item_json) as MergedRecordRow['items'][number],
         }));
         const converted = snapshotFromMergedRecord({
           nhsNumber: record.nhs_number,
-          record: JSON.parse(record.record_json) as MergedRecordRow['record'],
+          record: old,
           items: rows.map((r) => r.item),
         });
         for (const row of converted.rows) {
@@ -128,6 +138,12 @@ export const cacheMigrations: readonly Migration[] = [
         update.run(JSON.stringify(converted.meta), record.nhs_number);
       }
       db.exec('DROP TABLE items;');
+      if (removed > 0) {
+        db.prepare('INSERT INTO notices (text) VALUES (?)').run(
+          `${removed} offline record(s) saved by the previous version were filtered for the person who opened them, ` +
+            'so they have been removed; they will be fetched again when you are online.',
+        );
+      }
     },
   },
 ];

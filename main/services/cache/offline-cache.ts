@@ -181,6 +181,18 @@ export class OfflineCache {
     private readonly onPurged: (purge: CachePurge) => void = () => undefined,
   ) {
     if (database.recovered) this.notices.push(OFFLINE_CACHE_RESET_NOTICE);
+    this.takeUpgradeNotices();
+  }
+
+  /** Notices an upgrade (migrations) left for the user: said once. A damaged file is recovered by `guard` later. */
+  private takeUpgradeNotices(): void {
+    try {
+      const db = this.database.db;
+      this.notices.push(...(db.prepare('SELECT text FROM notices').pluck().all() as string[]));
+      db.prepare('DELETE FROM notices').run();
+    } catch (error) {
+      if (!unreadableReason(error)) throw error;
+    }
   }
 
   setRetention(retention: RetentionPolicy): void {

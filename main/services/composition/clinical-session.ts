@@ -205,14 +205,17 @@ export class ClinicalSession {
     return confirmation;
   }
 
+  /** The clinician's decision about the patient a source holds (`patientKey`: HeldApartRecord.patientKey). */
   decideIdentity(
     nhsNumber: string,
     sourceId: string,
+    patientKey: string,
     decision: IdentityDecision['decision'],
   ): IdentityDecision {
     const nhs = normaliseNhsNumber(nhsNumber);
     const decided: IdentityDecision = {
       sourceId,
+      patientKey,
       decision,
       decidedBy: this.origin.user.display,
       at: this.now().toISOString(),

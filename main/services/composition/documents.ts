@@ -97,6 +97,7 @@ export async function fetchDocumentBytes(
   rawUrl: string,
   contentType: string | undefined,
   deps: DocumentSources,
+  maxBytes = MAX_DOCUMENT_BYTES,
 ): Promise<{ contentType: string; bytes: Buffer }> {
   let url: URL;
   try {
@@ -117,7 +118,7 @@ export async function fetchDocumentBytes(
     baseUrl: source.fhirBase,
     token: tokenFromProvider(deps.tokens, source.id),
     deadlineMs: DOCUMENT_DEADLINE_MS,
-    limits: { maxResponseBytes: MAX_DOCUMENT_BYTES, concurrency: 1 },
+    limits: { maxResponseBytes: Math.min(maxBytes, MAX_DOCUMENT_BYTES), concurrency: 1 },
     ...(deps.transport ? { transport: deps.transport } : {}),
   });
   try {

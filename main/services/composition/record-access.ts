@@ -70,8 +70,8 @@ export class RecordAccess {
               await keepUrgentCareDocuments(nhs, record, {
                 cache,
                 budgetBytes: options.documentBudgetBytes ?? 25 * 1024 * 1024,
-                fetchDocument: (address, contentType) =>
-                  fetchDocumentBytes(address, contentType, documentSources),
+                fetchDocument: (address, contentType, maxBytes) =>
+                  fetchDocumentBytes(address, contentType, documentSources, maxBytes),
               });
             },
           }

@@ -56,7 +56,15 @@ export function recordHandlers(deps: {
       return { confirmed: true };
     },
     'record:decide-identity': async ({ nhsNumber, sourceId, decision }) => {
-      deps.sessions.current().decideIdentity(nhsNumber, sourceId, decision);
+      // A decision is about the patient the clinician was shown: the one held apart in the record they have open.
+      const apart = deps.opened.get(nhsNumber)?.heldApart.find((h) => h.sourceId === sourceId);
+      if (!apart) {
+        throw new BridgeError(
+          'invalid-argument',
+          'That source is not held apart in the record you have open. Open the record again and review it.',
+        );
+      }
+      deps.sessions.current().decideIdentity(nhsNumber, sourceId, apart.patientKey, decision);
       return { decided: true };
     },
   };

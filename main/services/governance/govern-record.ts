@@ -1,16 +1,18 @@
 // User-level governance: the last step of every read path (live open, offline open, refresh, prefetch
-// read-back, export, print). The record reaching it has already had patient-level governance (see
-// patient-governance.ts); here: patient dissent unless break-glass may override it, then the user's role.
-// Withheld items are only counted, with generic reasons; nothing about them survives in the returned record.
+// read-back, progress, export, print). What reaches it has had patient-level governance (see
+// patient-governance.ts). Here: the record of any source the patient declined to share is withheld unless
+// break-glass may override that, the record is merged, then the user's role applies. Withheld items are only
+// counted, with generic reasons; nothing about them survives in the returned record.
 import type { Consent } from '../../../common/fhir';
 import {
   recountSources,
-  uniformCompleteness,
   type RecordCompleteness,
-  type RecordEvent,
   type SectionId,
   type WessexRecord,
 } from '../../../common/record';
+import { clinicalFingerprint, identifierKeys } from '../record/fingerprint';
+import { SUPPORTING_TYPES } from '../record/sections';
+import { copyKey, type RecordSnapshot } from '../record/snapshot';
 import type { RoleAccess } from '../policy/schema';
 import { applyRoleAccess, SECTIONS_FOR_ACCESS } from './role-access';
 import type { SensitiveCodes } from './sensitive-codes';
@@ -22,7 +24,7 @@ export interface GovernOptions {
   access: RoleAccess;
   /** From loadSensitiveCodes(policy.sensitiveCodeListPath). */
   sensitive: SensitiveCodes;
-  /** Dissent known outside the record (record locator, the sandbox's dissent flag). */
+  /** Dissent known outside the record (record locator, the sandbox's dissent flag): every source. */
   dissent?: boolean;
   /** Consent resources fetched for the patient, besides any in the sources' answers. */
   consents?: Consent[];
@@ -37,18 +39,34 @@ export type UserGovernance = Pick<GovernOptions, 'access' | 'breakGlass' | 'brea
 
 export const NOT_FOR_ROLE = 'Not available for your role.';
 
-function withholdAll(record: WessexRecord): WessexRecord {
-  const removed =
-    record.items.length + record.pointers.length + record.heldApart.reduce((n, h) => n + h.items.length, 0);
-  const reasons = new Set([...record.withheld.reasons, WITHHELD_REASON.dissent]);
+/** The patient's declined sources, emptied (the Patient that says who they are stays), the rest untouched. */
+function withoutDeclined(snapshot: RecordSnapshot): RecordSnapshot {
+  let count = 0;
+  const counted = new Set<string>();
+  const sources = snapshot.sources.map((source) => {
+    if (!source.declined) return source;
+    for (const resource of source.resources) {
+      if (SUPPORTING_TYPES.has(String(resource.resourceType))) continue;
+      const fingerprint = clinicalFingerprint(resource);
+      const key = identifierKeys(resource)[0] ?? fingerprint ?? copyKey(source.status.id, resource);
+      if (!counted.has(key)) {
+        counted.add(key);
+        count++;
+      }
+    }
+    count += source.pointers.length;
+    return {
+      ...source,
+      resources: source.resources.filter((r) => r.resourceType === 'Patient'),
+      pointers: [],
+      status: { ...source.status, declined: true },
+    };
+  });
+  const reasons = new Set([...snapshot.withheld.reasons, WITHHELD_REASON.dissent]);
   return {
-    ...record,
-    items: [],
-    pointers: [],
-    conflicts: [],
-    heldApart: [],
-    withheld: { count: record.withheld.count + removed, reasons: [...reasons] },
-    completeness: uniformCompleteness({ state: 'withheld', gaps: [], reason: WITHHELD_REASON.dissent }),
+    ...snapshot,
+    sources,
+    withheld: { count: snapshot.withheld.count + count, reasons: [...reasons] },
   };
 }
 
@@ -60,14 +78,18 @@ function withheldForRole(completeness: RecordCompleteness, hidden: readonly Sect
 }
 
 /**
- * Returns the record as this user may see it. Pure; never mutates its input. When
- * `result.governance.dissentOverridden` is true the caller must audit a 'dissent-override' event.
+ * The record as this user may see it, merged by `build` from what they may see. Pure; never mutates its
+ * input. When `result.governance.dissentOverridden` is true the caller must audit a 'dissent-override' event.
  */
-export function governForUser(record: WessexRecord, options: UserGovernance): WessexRecord {
+export function governForUser(
+  snapshot: RecordSnapshot,
+  options: UserGovernance,
+  build: (visible: RecordSnapshot) => WessexRecord,
+): WessexRecord {
   const breakGlass = !!options.breakGlass;
-  const overridden = record.dissent && breakGlass && options.breakGlassOverridesDissent;
-  const visible = record.dissent && !overridden ? withholdAll(record) : record;
-  const role = applyRoleAccess(visible, options.access);
+  const overridden = snapshot.dissent && breakGlass && options.breakGlassOverridesDissent;
+  const record = build(snapshot.dissent && !overridden ? withoutDeclined(snapshot) : snapshot);
+  const role = applyRoleAccess(record, options.access);
   const allowed = new Set<SectionId>(SECTIONS_FOR_ACCESS[options.access]);
   return {
     ...role.record,
@@ -85,25 +107,4 @@ export function governForUser(record: WessexRecord, options: UserGovernance): We
       dissentOverridden: overridden,
     },
   };
-}
-
-/** The same rules for a progress event (its items come from a record governed at patient level). */
-export function governRecordEvent(
-  event: RecordEvent,
-  options: UserGovernance,
-  dissent: boolean,
-): RecordEvent {
-  if (event.type === 'record') return { ...event, record: governForUser(event.record, options) };
-  if (event.type !== 'section') return event;
-  if (dissent && !(options.breakGlass && options.breakGlassOverridesDissent)) {
-    return {
-      ...event,
-      items: [],
-      completeness: { state: 'withheld', gaps: [], reason: WITHHELD_REASON.dissent },
-    };
-  }
-  if (!SECTIONS_FOR_ACCESS[options.access].includes(event.section)) {
-    return { ...event, items: [], completeness: { state: 'withheld', gaps: [], reason: NOT_FOR_ROLE } };
-  }
-  return event;
 }

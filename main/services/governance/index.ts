@@ -1,11 +1,5 @@
 // Information governance entry point: the composition root needs only what is exported here.
-export {
-  governForUser,
-  governRecordEvent,
-  NOT_FOR_ROLE,
-  type GovernOptions,
-  type UserGovernance,
-} from './govern-record';
+export { governForUser, NOT_FOR_ROLE, type GovernOptions, type UserGovernance } from './govern-record';
 export { governSnapshot, type PatientGovernance } from './patient-governance';
 export {
   applyRoleAccess,

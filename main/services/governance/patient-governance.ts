@@ -1,5 +1,7 @@
 // Patient-level governance: what nobody on this computer may see, applied to the sources' snapshot before
-// it is merged, kept offline or shown. Order: patient dissent (recorded, never cached) → sensitive codes,
+// it is merged, kept offline or shown. Patient dissent is recorded per source (a regional record's own
+// privacy Consent declines sharing that record; dissent known outside the sources declines them all) and
+// withheld for each user (govern-record.ts); such a snapshot is never kept. Then sensitive codes,
 // confidentiality labels and codes the patient asked not to share → anything that references what was
 // withheld, in the same source → other sources' copies of a withheld entry. Withheld data is only counted.
 import type { Consent, Resource } from '../../../common/fhir';
@@ -45,13 +47,14 @@ function entryKeys(resource: Json): string[] {
 const isPatient = (resource: Json) => resource.resourceType === 'Patient';
 
 export function governSnapshot(snapshot: RecordSnapshot, options: PatientGovernance): RecordSnapshot {
-  const all = snapshot.sources.flatMap((s) => s.resources);
-  const consents = [
-    ...(options.consents ?? []),
-    ...(all.filter((r) => r.resourceType === 'Consent') as unknown as Resource[]),
-  ];
-  const finding = findDissent(consents, options.now);
-  const dissent = snapshot.dissent || finding.full || !!options.dissent;
+  const outside = options.consents ?? [];
+  const consentsOf = (source: SourceSnapshot) =>
+    source.resources.filter((r) => r.resourceType === 'Consent') as unknown as Resource[];
+  const everyone = !!options.dissent || findDissent(outside, options.now).full;
+  // Codes the patient asked not to share are withheld wherever they are recorded.
+  const finding = findDissent([...outside, ...snapshot.sources.flatMap(consentsOf)], options.now);
+  const declined = (source: SourceSnapshot) =>
+    everyone || !!source.declined || findDissent([...outside, ...consentsOf(source)], options.now).full;
   const denied = deniedMatcher(finding);
   const causeOf = (resource: Json): Cause | undefined =>
     resourceWithholdCause(resource, options.sensitive) ??
@@ -93,7 +96,10 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
       }
       return !cause;
     });
-    if (out.size === 0 && pointers.length === source.pointers.length) return source;
+    const declinedHere = declined(source);
+    if (out.size === 0 && pointers.length === source.pointers.length) {
+      return declinedHere ? { ...source, declined: true } : source;
+    }
     for (const i of out) {
       const resource = source.resources[i]!;
       const cause = causeOf(resource) ?? 'sensitive-code';
@@ -112,14 +118,10 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
       resources: source.resources.filter((_, i) => !out.has(i)),
       pointers,
       withheld: { count: (source.withheld?.count ?? 0) + count, reasons: [...reasons] },
+      ...(declinedHere ? { declined: true } : {}),
     };
   });
-  return {
-    ...snapshot,
-    sources,
-    dissent,
-    withheld: totalWithheld(sources, dissent ? [WITHHELD_REASON.dissent] : []),
-  };
+  return { ...snapshot, sources, dissent: sources.some((s) => s.declined), withheld: totalWithheld(sources) };
 }
 
 function pointerCause(

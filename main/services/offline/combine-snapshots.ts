@@ -4,7 +4,7 @@
 // its saved resources, labelled as a saved copy. The merged record is then rebuilt from the result, so it is
 // the same record a clean fetch of the same server data gives.
 import type { SourceStatus } from '../../../common/record';
-import type { Json } from '../record/fhir-read';
+import { str, type Json } from '../record/fhir-read';
 import { copyKey, totalWithheld, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
 
 export type RefreshMode = 'full' | 'incremental';
@@ -47,7 +47,9 @@ function combineSource(
   mode: RefreshMode,
 ): { source: SourceSnapshot; write: SourceWrite } {
   const id = live.status.id;
-  if (answeredInFull(live.status) && (mode === 'full' || !saved)) {
+  // The source no longer knows this patient, or knows them as another Patient: nothing saved still applies.
+  const samePatient = !!live.patient && str(live.patient.id) === str(saved?.patient?.id);
+  if (answeredInFull(live.status) && (mode === 'full' || !saved || !samePatient)) {
     return { source: live, write: { sourceId: id, mode: 'replace', resources: live.resources } };
   }
   if (!saved) {
@@ -69,13 +71,14 @@ function combineSource(
     }
     return { source, write: { sourceId: id, mode: 'upsert', resources: live.resources } };
   }
-  // Did not answer: its saved entries stay, labelled, and the status says why it is not live.
+  // Did not answer: its saved entries stay, labelled, and the status (and any new identity warning, such as
+  // two patients now sharing the number) says why it is not live.
   const { savedCopyKeys: _ignored, ...rest } = saved;
   return {
     source: {
       ...rest,
       status: { ...live.status, savedCopy: { asOf: savedAsOf(saved) } },
-      identityWarnings: saved.identityWarnings,
+      identityWarnings: live.identityWarnings,
     },
     write: { sourceId: id, mode: 'keep' },
   };

@@ -1,8 +1,9 @@
 // The documents an urgent-care clinician needs offline, kept with the saved copy of the record: advance care
 // documents (ReSPECT, end-of-life and crisis plans) first, then the latest discharge letter, within a per-record
 // size budget from policy. Documents that came inline with the record are already in the saved copy.
-import type { RecordItem, WessexRecord } from '../../../common/record';
+import type { RecordItem, RecordPointer, WessexRecord } from '../../../common/record';
 import type { OfflineCache } from '../cache/offline-cache';
+import { ADVANCE_CARE_CODES, ADVANCE_CARE_TEXT } from '../record/clinical-codes';
 
 export interface KeptDocumentSource {
   /** Where the document is (an attachment or pointer URL at a configured source). */
@@ -14,9 +15,11 @@ export interface KeptDocumentSource {
 export interface DocumentKeeperOptions {
   cache: OfflineCache;
   /** Reads a document from the configured source holding `address`, with that source's token only. */
+  /** Reads at most `maxBytes`: a larger document fails rather than being held in memory. */
   fetchDocument: (
     address: string,
     contentType: string | undefined,
+    maxBytes: number,
   ) => Promise<{ contentType: string; bytes: Buffer }>;
   /** The most bytes of documents kept per record. */
   budgetBytes: number;
@@ -49,6 +52,14 @@ function isDischargeLetter(item: RecordItem): boolean {
   );
 }
 
+/** A locator pointer to an advance care or crisis plan (not any document a locator happens to list). */
+function isAdvanceCarePointer(pointer: RecordPointer): boolean {
+  return (
+    (pointer.type.code !== undefined && ADVANCE_CARE_CODES.has(pointer.type.code)) ||
+    ADVANCE_CARE_TEXT.test(pointer.type.display ?? '')
+  );
+}
+
 /** What to keep, most needed first. */
 export function urgentCareDocuments(record: WessexRecord): KeptDocumentSource[] {
   const wanted: KeptDocumentSource[] = [];
@@ -62,7 +73,7 @@ export function urgentCareDocuments(record: WessexRecord): KeptDocumentSource[] 
     add(attachment?.url, item.display, attachment?.contentType);
   }
   for (const pointer of record.pointers) {
-    if (pointer.retrieval !== 'retrieved')
+    if (pointer.retrieval !== 'retrieved' && isAdvanceCarePointer(pointer))
       add(pointer.url, pointer.type.display ?? 'Document', pointer.contentType);
   }
   const letters = record.items
@@ -88,9 +99,14 @@ export async function keepUrgentCareDocuments(
   let used = already.bytes;
   for (const doc of urgentCareDocuments(record)) {
     if (already.addresses.includes(doc.address)) continue;
+    const remaining = options.budgetBytes - used;
+    if (remaining <= 0) {
+      result.skipped.push(doc.address);
+      continue;
+    }
     try {
-      const { contentType, bytes } = await options.fetchDocument(doc.address, doc.contentType);
-      if (used + bytes.length > options.budgetBytes) {
+      const { contentType, bytes } = await options.fetchDocument(doc.address, doc.contentType, remaining);
+      if (bytes.length > remaining) {
         result.skipped.push(doc.address);
         continue;
       }

@@ -13,7 +13,7 @@ import {
 } from '../../../common/record';
 import type { TokenProvider } from '../auth/token-provider';
 import type { CachedRecordMeta, LoadOptions, OfflineCache } from '../cache/offline-cache';
-import { governForUser, governRecordEvent, governSnapshot, type GovernOptions } from '../governance';
+import { governForUser, governSnapshot, type GovernOptions } from '../governance';
 import {
   buildRecord,
   fetchSnapshot,
@@ -70,6 +70,8 @@ export interface OpenedRecord {
   purgedForDissent: boolean;
   /** Settles when the record's urgent-care documents have been kept for offline use (or could not be). */
   documentsKept: Promise<void>;
+  /** Why the fetched record could not be kept offline (the offline store failed), when it could not. */
+  notSaved?: string;
 }
 
 export class OfflineUnavailableError extends Error {
@@ -99,18 +101,20 @@ export class RecordReader {
     this.clock = options.clock ?? (() => new Date());
   }
 
+  /** The merged record as this user may see it: user-level governance around the one merge. */
   private build(
     snapshot: RecordSnapshot,
     request: ReadRequest,
     sections?: typeof CRITICAL_SECTIONS,
   ): WessexRecord {
-    const record = buildRecord(snapshot, {
-      identity: request.identity,
-      ...(request.decisions ? { decisions: request.decisions } : {}),
-      ...(sections ? { sections } : {}),
-      now: this.clock(),
-    });
-    return governForUser(record, request.governance);
+    return governForUser(snapshot, request.governance, (visible) =>
+      buildRecord(visible, {
+        identity: request.identity,
+        ...(request.decisions ? { decisions: request.decisions } : {}),
+        ...(sections ? { sections } : {}),
+        now: this.clock(),
+      }),
+    );
   }
 
   /**
@@ -124,9 +128,11 @@ export class RecordReader {
     const loaded = await cache.load(nhs, load);
     if (!loaded) return undefined;
     const { snapshot: saved, meta } = loaded;
+    // Patient-level rules again: the code list or a restriction may have changed since it was saved.
+    const governed = governSnapshot(saved, request.governance);
     const labelled: RecordSnapshot = {
-      ...saved,
-      sources: saved.sources.map((s) => ({
+      ...governed,
+      sources: governed.sources.map((s) => ({
         ...s,
         status: {
           ...s.status,
@@ -205,15 +211,34 @@ export class RecordReader {
     if (!cache || !answered(governedLive) || notFoundAnywhere(live)) {
       return opened(this.build(snapshot, request));
     }
-    await cache.saveSnapshot(snapshot, {
-      writes,
-      ...(request.pin !== undefined ? { pinned: request.pin } : {}),
-      fullRefresh: mode === 'full',
-      sourcesAsOf: nextSourcesAsOf(loaded?.meta.sourcesAsOf ?? {}, live),
-    });
+    try {
+      await this.save(cache, snapshot, writes, request, mode, live, loaded?.meta);
+    } catch (error) {
+      // The clinician still gets what the sources sent; it is just not kept for offline use.
+      const reason = error instanceof Error ? error.message : String(error);
+      return opened(this.build(snapshot, request), { notSaved: reason });
+    }
     return opened(this.build(snapshot, request), {
       cacheWritten: true,
       documentsKept: this.keepDocuments(nhs, snapshot, request),
+    });
+  }
+
+  private async save(
+    cache: OfflineCache,
+    snapshot: RecordSnapshot,
+    writes: SourceWrite[],
+    request: ReadRequest,
+    mode: RefreshMode,
+    live: RecordSnapshot,
+    meta: CachedRecordMeta | undefined,
+  ): Promise<void> {
+    await cache.saveSnapshot(snapshot, {
+      writes,
+      ...(request.pin !== undefined ? { pinned: request.pin } : {}),
+      // A full refresh only counts as one when every source answered in full (deletions seen everywhere).
+      fullRefresh: mode === 'full' && live.sources.every((s) => s.status.state === 'complete'),
+      sourcesAsOf: nextSourcesAsOf(meta?.sourcesAsOf ?? {}, live),
     });
   }
 
@@ -239,9 +264,8 @@ export class RecordReader {
     const writes = combined.writes.map((w, i): SourceWrite => {
       const before = combined.snapshot.sources[i]!.resources.length;
       const after = snapshot.sources[i]!.resources;
-      return w.mode !== 'keep' && after.length !== before
-        ? { sourceId: w.sourceId, mode: 'replace', resources: after }
-        : w;
+      // Whatever governance removed goes from the saved copy too, kept sources included.
+      return after.length !== before ? { sourceId: w.sourceId, mode: 'replace', resources: after } : w;
     });
     return { snapshot, writes };
   }
@@ -265,9 +289,7 @@ export class RecordReader {
           banner = JSON.stringify(partial.patient);
           emit({ type: 'patient', requestId: request.requestId, patient: partial.patient });
         }
-        for (const event of urgentCareEvents(partial, request.requestId)) {
-          emit(governRecordEvent(event, request.governance, sofar.dissent));
-        }
+        for (const event of urgentCareEvents(partial, request.requestId)) emit(event);
       },
     };
   }

@@ -17,7 +17,7 @@ import {
 import { sectionCompleteness } from './completeness';
 import { detectConflicts } from './conflicts';
 import { isObject, type Json } from './fhir-read';
-import { agreeIdentity, identityReference } from './identity-agreement';
+import { agreeIdentity, identityReference, patientKey } from './identity-agreement';
 import { RecordMerger } from './merge';
 import { patientSummary } from './patient-identity';
 import { outsideReference, type RecordIdentity } from './record-identity';
@@ -145,6 +145,7 @@ export function buildRecord(snapshot: RecordSnapshot, options: BuildOptions): We
     sourceName: source.status.name,
     patient: patientSummary(source.patient!),
     differences,
+    patientKey: patientKey(source.patient!),
     items: mergeSources([source], keep).items,
   }));
   const pointers = pointersOf(merged, (s) => !sections || sections.has(s));

@@ -33,6 +33,13 @@ function sectionsOf(status: SourceStatus): readonly SectionId[] {
 
 function gapFor(status: SourceStatus, now: Date): SectionGap | undefined {
   const base = { sourceId: status.id, sourceName: status.name };
+  if (status.declined) {
+    return {
+      ...base,
+      withheld: true,
+      reason: `The patient has declined to share their ${status.name} record`,
+    };
+  }
   const saved = status.savedCopy
     ? {
         savedCopyAsOf: status.savedCopy.asOf,
@@ -69,7 +76,8 @@ function escapeRegExp(text: string): string {
 }
 
 function stateOf(gaps: readonly SectionGap[]): SectionCompleteness['state'] {
-  if (gaps.some((g) => !g.loading || g.overdue)) return 'incomplete';
+  if (gaps.some((g) => (!g.loading && !g.withheld) || g.overdue)) return 'incomplete';
+  if (gaps.some((g) => g.withheld)) return 'withheld';
   return gaps.length ? 'loading' : 'complete';
 }
 
@@ -103,6 +111,9 @@ export function sectionCompleteness(input: CompletenessInput): RecordCompletenes
     SECTION_ORDER.map((section) => {
       const list = gaps.get(section)!;
       const value: SectionCompleteness = { state: stateOf(list), gaps: list };
+      if (value.state === 'withheld') {
+        value.reason = `${[...new Set(list.filter((g) => g.withheld).map((g) => g.reason))].join('. ')}.`;
+      }
       if (asOf) value.savedCopyAsOf = asOf;
       return [section, value];
     }),

@@ -246,6 +246,8 @@ async function fetchAll(
         onResources: (resources) => {
           for (const r of resources) run.resources.push(r);
         },
+        // Known before any entry is shown, so progress is checked for identity like the final record.
+        onLocated: (patient) => (run.patient = patient),
         onCriticalDone: criticalDone,
       }).catch((error: unknown) => {
         run.progress.decided = {

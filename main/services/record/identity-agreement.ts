@@ -29,12 +29,13 @@ export interface IdentityVerdict {
   warnings: IdentityWarning[];
 }
 
+/** Case, accents, spaces and punctuation are not differences; letters of any script are compared. */
 const normaliseName = (s: string) =>
   s
     .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z]/g, '');
+    .replace(/\p{M}/gu, '')
+    .toLocaleLowerCase('en-GB')
+    .replace(/[^\p{L}\p{N}]/gu, '');
 
 const KNOWN_SEX = new Set(['male', 'female']);
 
@@ -49,7 +50,10 @@ export function demographicsOf(patient: Json): Demographics {
   return demographics;
 }
 
-/** Plain-words differences, empty when nothing known on both sides disagrees. */
+/**
+ * Plain-words differences; empty only when nothing known on both sides disagrees and at least the surname or
+ * the date of birth is known on both sides and the same (a Patient with neither proves nothing).
+ */
 export function demographicDifferences(
   reference: Demographics,
   other: Demographics,
@@ -72,6 +76,10 @@ export function demographicDifferences(
   ) {
     differences.push(`sex ${other.sex}${where(reference.sex)}`);
   }
+  const comparable = (!!reference.family && !!other.family) || (!!reference.birthDate && !!other.birthDate);
+  if (differences.length === 0 && !comparable) {
+    differences.push(`no surname or date of birth to compare with ${referenceLabel}`);
+  }
   return differences;
 }
 
@@ -87,6 +95,12 @@ export function identityReference(
     : undefined;
 }
 
+/** The source's patient as decided on: a decision applies only to the patient it was made about. */
+export function patientKey(patient: Json): string {
+  const d = demographicsOf(patient);
+  return [str(patient.id) ?? '', d.family ?? '', d.birthDate ?? '', d.sex ?? ''].join('|');
+}
+
 export function agreeIdentity(
   sources: readonly SourceSnapshot[],
   outside: IdentityReference | undefined,
@@ -95,15 +109,26 @@ export function agreeIdentity(
   const reference = identityReference(outside, sources);
   const verdict: IdentityVerdict = { merged: [], apart: [], warnings: [] };
   for (const source of sources) {
-    const differences =
-      reference && source.patient && source.status.id !== reference.sourceId
-        ? demographicDifferences(reference.demographics, demographicsOf(source.patient), reference.label)
-        : [];
+    const patient = source.patient;
+    // Every match is compared with the reference and with every other match already agreed.
+    const others: { demographics: Demographics; label: string }[] = [
+      ...(reference && source.status.id !== reference.sourceId ? [reference] : []),
+      ...verdict.merged
+        .filter((m) => m.patient && m.status.id !== reference?.sourceId)
+        .map((m) => ({ demographics: demographicsOf(m.patient!), label: m.status.name })),
+    ];
+    const differences = patient
+      ? (others
+          .map((o) => demographicDifferences(o.demographics, demographicsOf(patient), o.label))
+          .find((d) => d.length > 0) ?? [])
+      : [];
     if (differences.length === 0) {
       verdict.merged.push(source);
       continue;
     }
-    const decision = decisions.find((d) => d.sourceId === source.status.id)?.decision;
+    const decision = decisions.find(
+      (d) => d.sourceId === source.status.id && d.patientKey === patientKey(patient!),
+    )?.decision;
     const name = source.status.name;
     if (decision === 'same-person') {
       verdict.merged.push(source);

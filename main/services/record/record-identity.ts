@@ -20,12 +20,7 @@ export interface RecordIdentity {
 
 /** What every regional match is compared with, when something outside the sources says who the patient is. */
 export function outsideReference(identity: RecordIdentity): IdentityReference | undefined {
-  if (identity.eprPatient) {
-    return {
-      demographics: demographicsOf(identity.eprPatient as unknown as Json),
-      label: 'the clinical system',
-    };
-  }
+  // What the clinician checked with the patient comes first: regional matches must agree with it.
   if (identity.confirmation) {
     return {
       demographics: {
@@ -33,6 +28,12 @@ export function outsideReference(identity: RecordIdentity): IdentityReference | 
         birthDate: identity.confirmation.birthDate,
       },
       label: 'the details you confirmed',
+    };
+  }
+  if (identity.eprPatient) {
+    return {
+      demographics: demographicsOf(identity.eprPatient as unknown as Json),
+      label: 'the clinical system',
     };
   }
   return identity.demographics

@@ -3,6 +3,7 @@
 import type { IdentityWarning } from '../../../common/record';
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { asArray, isObject, type Json, str } from './fhir-read';
+import { nhsNumberOf } from './patient-identity';
 import {
   FetchFailure,
   PartialReadFailure,
@@ -33,6 +34,8 @@ export interface RegionalFetchContext {
   nhsNumber: string;
   read: ReadOptions;
   onResources(resources: Json[]): void;
+  /** The source's Patient for this NHS number, as soon as it is known (before its entries are read). */
+  onLocated?(patient: Json): void;
   /** Called once, when every critical request of this source has ended (answered or failed). */
   onCriticalDone(): void;
 }
@@ -74,7 +77,12 @@ async function locate(ctx: RegionalFetchContext): Promise<Located> {
     pageCap: 5,
     priority: 'critical',
     label: 'Patient',
-    onPage: (resources) => matches.push(...resources.filter((r) => r.resourceType === 'Patient')),
+    // Only a Patient carrying the NHS number asked for is a match: a server that ignores the search parameter
+    // must not make someone else the patient.
+    onPage: (resources) =>
+      matches.push(
+        ...resources.filter((r) => r.resourceType === 'Patient' && nhsNumberOf(r) === ctx.nhsNumber),
+      ),
   });
   return { matches, search };
 }
@@ -119,6 +127,7 @@ export async function fetchRegionalSource(ctx: RegionalFetchContext): Promise<Re
     return { identityWarnings };
   }
   const patient = matches[0]!;
+  ctx.onLocated?.(patient);
   const patientId = str(patient.id);
   if (!patientId) {
     progress.decided = { state: 'failed', message: `${source.name} returned a patient without an id` };
@@ -141,16 +150,23 @@ function search(
   path: string,
   label: string,
   priority: Priority,
+  advertised = true,
 ): Promise<unknown> {
   return ctx.progress.attempt(async () => {
-    const result = await readAllPages(ctx.client, ctx.client.url(path), {
-      pageCap: ctx.read.pageCap,
-      priority,
-      label,
-      onPage: (resources) => deliver(ctx, resources),
-    });
-    ctx.progress.warn(result.warnings);
-    if (result.incomplete) ctx.progress.markIncomplete(label);
+    try {
+      const result = await readAllPages(ctx.client, ctx.client.url(path), {
+        pageCap: ctx.read.pageCap,
+        priority,
+        label,
+        onPage: (resources) => deliver(ctx, resources),
+      });
+      ctx.progress.warn(result.warnings);
+      if (result.incomplete) ctx.progress.markIncomplete(label);
+    } catch (error) {
+      // Searched although the CapabilityStatement left it out: refusing it confirms the server holds none.
+      if (advertised || !isRejection(error)) throw error;
+      ctx.progress.warn([`${ctx.client.name} does not support ${label} searches`]);
+    }
   }, label);
 }
 
@@ -169,19 +185,25 @@ function query(
 }
 
 const supported = (caps: Capabilities, type: string) => !caps.types || caps.types.has(type);
+const ADVANCE_CARE_TYPE_PARAM = ADVANCE_CARE_DOCUMENT_TYPES.map((c) => `http://snomed.info/sct|${c}`).join(
+  ',',
+);
 
 async function readByType(ctx: RegionalFetchContext, patientId: string, caps: Capabilities): Promise<void> {
   const typeQuery = (type: string, extra: Record<string, string> = {}) =>
     `${type}?${query(ctx, { patient: `Patient/${patientId}`, ...extra }, 'search')}`;
-  const critical = CRITICAL_TYPES.filter((t) => supported(caps, t)).map((t) =>
-    search(ctx, typeQuery(t), t, 'critical'),
+  // Urgent-care types are searched even when the CapabilityStatement omits them: a statement that is
+  // incomplete must not turn "not asked" into "none recorded".
+  const critical = CRITICAL_TYPES.map((t) => search(ctx, typeQuery(t), t, 'critical', supported(caps, t)));
+  critical.push(
+    search(
+      ctx,
+      typeQuery('DocumentReference', { type: ADVANCE_CARE_TYPE_PARAM }),
+      'advance care documents',
+      'critical',
+      supported(caps, 'DocumentReference'),
+    ),
   );
-  if (supported(caps, 'DocumentReference')) {
-    const types = ADVANCE_CARE_DOCUMENT_TYPES.map((c) => `http://snomed.info/sct|${c}`).join(',');
-    critical.push(
-      search(ctx, typeQuery('DocumentReference', { type: types }), 'advance care documents', 'critical'),
-    );
-  }
   const criticalDone = Promise.all(critical).then(() => ctx.onCriticalDone());
   const rest = OTHER_TYPES.filter((t) => supported(caps, t)).map((t) => search(ctx, typeQuery(t), t, 'bulk'));
   await Promise.all([criticalDone, ...rest]);
@@ -236,11 +258,10 @@ async function readEverything(
       },
     ),
   ];
-  if (supported(caps, 'DocumentReference')) {
-    const types = ADVANCE_CARE_DOCUMENT_TYPES.map((c) => `http://snomed.info/sct|${c}`).join(',');
-    const path = `DocumentReference?${query(ctx, { patient: `Patient/${patientId}`, type: types }, 'search')}`;
-    critical.push(search(ctx, path, 'advance care documents', 'critical'));
-  }
+  const path = `DocumentReference?${query(ctx, { patient: `Patient/${patientId}`, type: ADVANCE_CARE_TYPE_PARAM }, 'search')}`;
+  critical.push(
+    search(ctx, path, 'advance care documents', 'critical', supported(caps, 'DocumentReference')),
+  );
   await Promise.all(critical);
   if (rejected) {
     ctx.progress.warn([

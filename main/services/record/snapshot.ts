@@ -23,6 +23,8 @@ export interface SourceSnapshot {
   identityWarnings: IdentityWarning[];
   /** What patient-level governance withheld from this source (counts and generic reasons only). */
   withheld?: WithheldSummary;
+  /** The patient has declined to share this source's record (its own privacy Consent, or dissent known outside). */
+  declined?: boolean;
   /**
    * Copies (copyKey) kept from a saved copy while the rest of the source is fresh (it answered only in part);
    * when `status.savedCopy` is set without these, every copy from the source is a saved copy.
@@ -41,7 +43,7 @@ export interface RecordSnapshot {
   assembledAt: string;
   /** What patient-level governance withheld, all sources together (counts and generic reasons only). */
   withheld: WithheldSummary;
-  /** The patient has declined sharing: such a snapshot is never cached. */
+  /** The patient has declined to share some or all of it (any source `declined`): never cached. */
   dissent: boolean;
   /** Banner details kept by an older cache that held no Patient resources. */
   patientFallback?: PatientSummary;

@@ -1,25 +1,8 @@
-// An unverified NHS number is never used to search regional records silently: the clinician checks the
-// surname and date of birth with the patient or their notes, then the record is opened again (audited in main).
+// An unverified NHS number is never used to search regional records silently: the clinician asks the patient
+// (or checks their notes) for their surname and date of birth and types them in — nothing is filled in for
+// them — then the record is opened again (audited in main) and every regional match is checked against them.
 import { useId, useState, type FormEvent } from 'react';
-import type { PatientSummary } from '../../../common/record';
 import { errorMessage, invoke } from '../bridge';
-
-/** "HOLLIS, Peter Alan (Mr)" → "Hollis"; undefined when the banner name has no surname part. */
-function surnameOf(name: string): string | undefined {
-  const comma = name.indexOf(',');
-  if (comma <= 0) return undefined;
-  const family = name.slice(0, comma).trim();
-  return family
-    .toLowerCase()
-    .replace(/(^|[\s'-])\p{L}/gu, (m) => m.toUpperCase())
-    .trim();
-}
-
-function dateParts(birthDate: string | undefined): { day: string; month: string; year: string } {
-  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(birthDate ?? '');
-  if (!match) return { day: '', month: '', year: '' };
-  return { day: String(Number(match[3])), month: String(Number(match[2])), year: match[1]! };
-}
 
 interface Errors {
   familyName?: string;
@@ -41,19 +24,17 @@ function isoDate(day: string, month: string, year: string): string | undefined {
 
 export function ConfirmIdentity({
   nhsNumber,
-  patient,
   reason,
   onConfirmed,
 }: {
   nhsNumber: string;
-  patient: PatientSummary;
   /** Why regional records were not searched (the engine's words). */
   reason: string;
   onConfirmed: () => void;
 }) {
   const id = useId();
-  const [familyName, setFamilyName] = useState(() => surnameOf(patient.name) ?? '');
-  const [dob, setDob] = useState(() => dateParts(patient.birthDate));
+  const [familyName, setFamilyName] = useState('');
+  const [dob, setDob] = useState({ day: '', month: '', year: '' });
   const [checked, setChecked] = useState(false);
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);

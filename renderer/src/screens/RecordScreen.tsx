@@ -300,12 +300,7 @@ export function RecordScreen({
                 heldApart={record.heldApart.map((h) => h.sourceId)}
               />
               {unverified && finished && (
-                <ConfirmIdentity
-                  nhsNumber={nhsNumber}
-                  patient={finished.patient}
-                  reason={unverified.message}
-                  onConfirmed={retry}
-                />
+                <ConfirmIdentity nhsNumber={nhsNumber} reason={unverified.message} onConfirmed={retry} />
               )}
               {noRecord ? (
                 // Not searched for want of a confirmed identity: the form above says why and what to do.
