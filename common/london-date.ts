@@ -2,15 +2,17 @@
 // computer's own time zone. The sandbox seeds its appointments with these and the app searches with them.
 const TIME_ZONE = 'Europe/London';
 
-const dayFormat = new Intl.DateTimeFormat('en-CA', {
-  timeZone: TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
+let dayFormat: Intl.DateTimeFormat | undefined;
 
 /** The Europe/London calendar date of an instant, as YYYY-MM-DD. */
 export function londonDate(at: Date): string {
+  // Made on first use: a time-zone formatter costs tens of milliseconds at start-up.
+  dayFormat ??= new Intl.DateTimeFormat('en-CA', {
+    timeZone: TIME_ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  });
   return dayFormat.format(at);
 }
 

@@ -21,38 +21,37 @@ export interface OfflineBannerModel {
 }
 
 const TIME_ZONE = 'Europe/London';
-const timeFormat = new Intl.DateTimeFormat('en-GB', {
-  timeZone: TIME_ZONE,
-  hour: '2-digit',
-  minute: '2-digit',
-});
-const dayFormat = new Intl.DateTimeFormat('en-GB', {
-  timeZone: TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-const dateFormat = new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, day: 'numeric', month: 'long' });
-const dateYearFormat = new Intl.DateTimeFormat('en-GB', {
-  timeZone: TIME_ZONE,
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-});
+const FORMATS = {
+  time: { hour: '2-digit', minute: '2-digit' },
+  day: { year: 'numeric', month: '2-digit', day: '2-digit' },
+  date: { day: 'numeric', month: 'long' },
+  dateYear: { day: 'numeric', month: 'long', year: 'numeric' },
+} satisfies Record<string, Intl.DateTimeFormatOptions>;
+const made = new Map<keyof typeof FORMATS, Intl.DateTimeFormat>();
+
+/** Made on first use: a time-zone formatter costs tens of milliseconds, which every CLI start would pay. */
+function ukFormat(name: keyof typeof FORMATS): Intl.DateTimeFormat {
+  let format = made.get(name);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, ...FORMATS[name] });
+    made.set(name, format);
+  }
+  return format;
+}
 
 /** Days since the epoch of the UK calendar date of an instant. */
 function ukDayNumber(date: Date): number {
-  const [day, month, year] = dayFormat.format(date).split('/').map(Number) as [number, number, number];
+  const [day, month, year] = ukFormat('day').format(date).split('/').map(Number) as [number, number, number];
   return Date.UTC(year, month - 1, day) / 86_400_000;
 }
 
 export function formatAsOf(asOf: Date, now: Date): string {
-  const time = timeFormat.format(asOf);
+  const time = ukFormat('time').format(asOf);
   const days = ukDayNumber(now) - ukDayNumber(asOf);
   if (days === 0) return `${time} today`;
   if (days === 1) return `${time} yesterday`;
-  const sameYear = dayFormat.format(asOf).slice(-4) === dayFormat.format(now).slice(-4);
-  return `${time} on ${(sameYear ? dateFormat : dateYearFormat).format(asOf)}`;
+  const sameYear = ukFormat('day').format(asOf).slice(-4) === ukFormat('day').format(now).slice(-4);
+  return `${time} on ${ukFormat(sameYear ? 'date' : 'dateYear').format(asOf)}`;
 }
 
 export function formatAge(asOf: Date, now: Date): string {

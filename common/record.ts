@@ -276,8 +276,11 @@ export type RecordEvent =
       /** What is still loading or missing: the section says "None recorded" only when this is complete. */
       completeness: SectionCompleteness;
     }
-  /** Who the record is for, as soon as it is known (the launch context first, then the sources' agreed patient). */
-  | { type: 'patient'; requestId: string; patient: PatientSummary }
+  /**
+   * Who the record is for, as soon as it is known (the launch context first, then the sources' agreed patient);
+   * `offline` when what follows is the saved copy, so it is labelled as one from the first paint.
+   */
+  | { type: 'patient'; requestId: string; patient: PatientSummary; offline?: { asOf: string } }
   | { type: 'record'; requestId: string; record: WessexRecord }
   | { type: 'error'; requestId: string; message: string };
 

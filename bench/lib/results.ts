@@ -1,12 +1,16 @@
 // Shared benchmark output: one JSON file per benchmark under bench/results/ plus a table on the console.
 // Every benchmark measures its comparison side by side in one run and reports ratios against targets.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 export interface BenchMetric {
+  /** The median when measured more than once. */
   value: number;
   unit: string;
+  /** Fastest and slowest of the runs, and how many there were. */
+  spread?: { min: number; max: number; runs: number };
 }
 
 export interface BenchRatio {
@@ -35,8 +39,33 @@ export function metric(value: number, unit: string): BenchMetric {
   return { value: round(value), unit };
 }
 
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Several runs of one measurement: the median, with the fastest and slowest beside it. */
+export function sampled(values: readonly number[], unit: string): BenchMetric {
+  return {
+    ...metric(median(values), unit),
+    spread: { min: round(Math.min(...values)), max: round(Math.max(...values)), runs: values.length },
+  };
+}
+
 function round(value: number): number {
   return Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 100) / 100;
+}
+
+/** The commit measured, marked "+changes" when the working tree differs from it. */
+function currentCommit(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: RESULTS_DIR, encoding: 'utf8' }).trim();
+  try {
+    const head = git('rev-parse', '--short=12', 'HEAD');
+    return git('status', '--porcelain', '--untracked-files=no') ? `${head}+changes` : head;
+  } catch {
+    return 'unknown';
+  }
 }
 
 export function writeBenchResult(name: string, result: BenchResult, dir = RESULTS_DIR): string {
@@ -44,6 +73,7 @@ export function writeBenchResult(name: string, result: BenchResult, dir = RESULT
   const file = path.join(dir, `${name}.json`);
   const body = {
     name,
+    commit: currentCommit(),
     measuredAt: new Date().toISOString(),
     machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length },
     ...result,
@@ -55,7 +85,10 @@ export function writeBenchResult(name: string, result: BenchResult, dir = RESULT
 /** A markdown table (readable on the console and pasteable into an issue). */
 export function formatBenchTable(name: string, result: BenchResult): string {
   const lines = [`### ${name}`, '', '| metric | value | unit |', '|---|---:|---|'];
-  for (const [key, m] of Object.entries(result.metrics)) lines.push(`| ${key} | ${m.value} | ${m.unit} |`);
+  for (const [key, m] of Object.entries(result.metrics)) {
+    const spread = m.spread ? ` (${m.spread.min}–${m.spread.max}, ${m.spread.runs} runs)` : '';
+    lines.push(`| ${key} | ${m.value}${spread} | ${m.unit} |`);
+  }
   if (Object.keys(result.ratios).length) {
     lines.push('', '| ratio | value | target | met |', '|---|---:|---|---|');
     for (const [key, r] of Object.entries(result.ratios)) {

@@ -10,6 +10,8 @@ interface SandboxCommandOptions {
   large?: boolean;
   host?: string;
   fault?: string[];
+  /** Commander's --no-auth: false when given. */
+  auth?: boolean;
 }
 
 function describe(sandbox: RunningSandbox, faults: SandboxFaults): object {
@@ -65,7 +67,8 @@ export function registerSandboxCommand(program: Command): void {
       .option('--json', 'print URLs and patients as JSON')
       .option('--latency <ms>', 'add this much latency to every request', '0')
       .option('--large', 'include the ≥ 20,000-resource benchmark patient')
-      .option('--host <address>', 'interface to listen on', '127.0.0.1'),
+      .option('--host <address>', 'interface to listen on', '127.0.0.1')
+      .option('--no-auth', 'serve DCR and CHIE without authorisation (for scripts and benchmarks)'),
   ).action(async (options: SandboxCommandOptions) => {
     const latencyMs = Number(options.latency ?? 0);
     if (!Number.isFinite(latencyMs) || latencyMs < 0)
@@ -76,6 +79,7 @@ export function registerSandboxCommand(program: Command): void {
       includeLargePatient: Boolean(options.large),
       host: options.host,
       faults,
+      requireAuth: options.auth !== false,
     });
     // Listening for Ctrl+C before saying it stops the sandbox: a signal must never find no handler.
     const stopped = new Promise<void>((resolve) => {

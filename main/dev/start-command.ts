@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { resolveDataDir } from '../services/paths';
 import { projectRoot } from './project-root';
 import { findElectronBinary } from './electron-binary';
-import { openHarness } from './harness';
+import { openHarness, waitForRecord } from './harness';
 import { createSandboxViewer } from './sandbox-viewer';
 
 interface StartFlags {
@@ -92,13 +92,8 @@ async function startInChromium(launch: string[], flags: StartFlags): Promise<voi
   if (viewer.sandbox)
     console.log('Running on the built-in Wessex sandbox (no machine policy is configured).');
   if (!headed) {
-    await page
-      .getByRole('banner')
-      .filter({ hasText: /NHS number/i })
-      .first()
-      .waitFor({ timeout: 20_000 })
-      .catch(() => undefined);
-    await page.waitForLoadState('networkidle').catch(() => undefined);
+    // A record that cannot finish (every source down) is still worth a screenshot: it says why.
+    await waitForRecord(page).catch(() => undefined);
     const file = resolve(flags.screenshot ?? 'out/start/record.png');
     await mkdir(join(file, '..'), { recursive: true });
     await page.screenshot({ path: file, fullPage: false });

@@ -96,12 +96,7 @@ export async function openRecordPage(ctx: E2eContext): Promise<HarnessPage> {
 }
 
 /** Waits until the whole record has arrived (the banner stops saying it is loading). */
-export async function waitForRecord(page: Page): Promise<void> {
-  await page
-    .getByRole('button', { name: 'Print handover summary' })
-    .and(page.locator(':enabled'))
-    .waitFor({ timeout: 20_000 });
-}
+export { waitForRecord } from '../../main/dev/harness';
 
 export async function showTab(page: Page, label: string): Promise<void> {
   await page

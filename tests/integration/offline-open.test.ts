@@ -140,9 +140,37 @@ describe('offline open', () => {
   it('opens from the cache without asking the sources when offline is preferred', async () => {
     await reader().open(request('frail'));
     sandbox.servers.dcr.clearRequests();
-    const result = await reader().open(request('frail', { preferOffline: true }));
+    const events: RecordEvent[] = [];
+    const result = await reader().open(
+      request('frail', { preferOffline: true, emit: (e) => events.push(e) }),
+    );
     expect(result.from).toBe('offline');
     expect(sandbox.servers.dcr.requests).toEqual([]);
+
+    // The urgent-care sections went out first, labelled as the saved copy, exactly as the whole record has them.
+    const patient = events.find((e) => e.type === 'patient');
+    expect(patient).toMatchObject({ offline: { asOf: result.record.offline!.asOf } });
+    const sources = events.flatMap((e) => (e.type === 'source' ? [e.source] : []));
+    expect(sources.map((s) => [s.id, s.savedCopy?.asOf !== undefined])).toEqual(
+      result.record.sources.map((s) => [s.id, true]),
+    );
+    const sections = events.flatMap((e) => (e.type === 'section' ? [e] : []));
+    expect(sections.map((e) => e.section)).toEqual([
+      'advanceCare',
+      'alerts',
+      'allergies',
+      'medications',
+      'problems',
+    ]);
+    for (const event of sections) {
+      const whole = result.record.items.filter((i) => i.section === event.section);
+      expect(
+        event.items.map((i) => i.key),
+        event.section,
+      ).toEqual(whole.map((i) => i.key));
+      expect(event.completeness, event.section).toEqual(result.record.completeness[event.section]);
+    }
+    expect(sections.find((e) => e.section === 'advanceCare')!.items.length).toBeGreaterThan(0);
   });
 });
 

@@ -26,10 +26,10 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 it('stores the preferences with electron-store in the same file, readable by the headless store', async () => {
   const app = await openPreferences(dir, openElectronStoreFile);
-  app.store.update({ defaultViewByRole: { 'general-practitioner': 'urgent-care' } });
+  await app.store.update({ defaultViewByRole: { 'general-practitioner': 'urgent-care' } });
   expect(seen.options).toEqual([{ cwd: dir, name: 'preferences', configFileMode: 0o600 }]);
   expect(app.store.path).toBe(preferencesPath(dir));
-  expect((await openPreferences(dir)).store.get().defaultViewByRole).toEqual({
+  expect((await (await openPreferences(dir)).store.get()).defaultViewByRole).toEqual({
     'general-practitioner': 'urgent-care',
   });
 });

@@ -16,7 +16,7 @@ describe('user preferences', () => {
   it('starts from defaults and keeps the user’s choices across restarts', async () => {
     const first = await openPreferences(dir);
     expect(first.recovered).toBeUndefined();
-    expect(first.store.get()).toEqual({
+    expect(await first.store.get()).toEqual({
       density: 'comfortable',
       theme: 'system',
       collapsedSections: [],
@@ -25,7 +25,7 @@ describe('user preferences', () => {
       resultsFilter: 'all',
       defaultViewByRole: {},
     });
-    first.store.update({
+    await first.store.update({
       density: 'compact',
       lastCaseloadListName: 'Tuesday rounds',
       lastCaseloadListId: 'caseload-ringwood-1',
@@ -36,7 +36,7 @@ describe('user preferences', () => {
     });
 
     const again = await openPreferences(dir);
-    expect(again.store.get()).toMatchObject({
+    expect(await again.store.get()).toMatchObject({
       density: 'compact',
       lastCaseloadListName: 'Tuesday rounds',
       lastCaseloadListId: 'caseload-ringwood-1',
@@ -52,19 +52,21 @@ describe('user preferences', () => {
 
   it('refuses sensitive or unknown values with a clear message and writes nothing', async () => {
     const { store } = await openPreferences(dir);
-    store.update({ theme: 'dark' });
+    await store.update({ theme: 'dark' });
     const before = await readFile(preferencesPath(dir), 'utf8');
-    expect(() => store.update({ lastCaseloadListName: 'visits 999 000 0018' })).toThrow(
+    await expect(store.update({ lastCaseloadListName: 'visits 999 000 0018' })).rejects.toThrow(
       'Preference lastCaseloadListName must not contain an NHS number',
     );
-    expect(() => store.update({ lastCaseloadListId: '9990000018' })).toThrow(
+    await expect(store.update({ lastCaseloadListId: '9990000018' })).rejects.toThrow(
       'Preference lastCaseloadListId must not contain an NHS number',
     );
-    expect(() => store.update({ lastCaseloadListId: 'list/../../x' })).toThrow(/must be a FHIR id/);
-    expect(() => store.update({ refreshToken: 'abc' } as never)).toThrow('Unknown preference refreshToken');
-    expect(() => store.update({ density: 'tiny' as never })).toThrow(/Preference density/);
+    await expect(store.update({ lastCaseloadListId: 'list/../../x' })).rejects.toThrow(/must be a FHIR id/);
+    await expect(store.update({ refreshToken: 'abc' } as never)).rejects.toThrow(
+      'Unknown preference refreshToken',
+    );
+    await expect(store.update({ density: 'tiny' as never })).rejects.toThrow(/Preference density/);
     expect(await readFile(preferencesPath(dir), 'utf8')).toBe(before);
-    expect(store.get().theme).toBe('dark');
+    expect((await store.get()).theme).toBe('dark');
   });
 
   it('sets a corrupt file aside (kept byte for byte) and starts from defaults', async () => {
@@ -73,8 +75,8 @@ describe('user preferences', () => {
     const { store, recovered } = await openPreferences(dir);
     expect(recovered?.reason).toBe('not valid JSON');
     expect(await readFile(recovered?.movedTo ?? '', 'utf8')).toBe(corrupt);
-    expect(store.get().density).toBe('comfortable');
-    store.update({ density: 'compact' });
+    expect((await store.get()).density).toBe('comfortable');
+    await store.update({ density: 'compact' });
     expect((await readdir(dir)).sort()).toEqual([
       'preferences.json',
       path.basename(recovered?.movedTo ?? ''),
@@ -85,12 +87,12 @@ describe('user preferences', () => {
     await writeFile(preferencesPath(dir), JSON.stringify({ density: 'compact', accessToken: 'eyJ...' }));
     const { store, recovered } = await openPreferences(dir);
     expect(recovered?.reason).toMatch(/invalid value/);
-    expect(store.get()).not.toHaveProperty('accessToken');
+    expect(await store.get()).not.toHaveProperty('accessToken');
   });
 
   it('reset returns to defaults', async () => {
     const { store } = await openPreferences(dir);
-    store.update({ showProvenance: false });
-    expect(store.reset().showProvenance).toBe(true);
+    await store.update({ showProvenance: false });
+    expect((await store.reset()).showProvenance).toBe(true);
   });
 });

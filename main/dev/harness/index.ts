@@ -224,3 +224,11 @@ export async function openHarness(options: HarnessOptions): Promise<Harness> {
     throw error;
   }
 }
+
+/** Resolves once the record has finished loading in `page`: the handover print is offered only then. */
+export async function waitForRecord(page: Page, timeoutMs = 20_000): Promise<void> {
+  await page
+    .getByRole('button', { name: 'Print handover summary' })
+    .and(page.locator(':enabled'))
+    .waitFor({ timeout: timeoutMs });
+}

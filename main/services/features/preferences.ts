@@ -9,7 +9,7 @@ export function preferenceHandlers(store: PreferencesStore): PreferenceHandlers 
     'preferences:get': async () => store.get(),
     'preferences:update': async ({ patch }) => {
       try {
-        return store.update(patch);
+        return await store.update(patch);
       } catch (error) {
         throw new BridgeError(
           'invalid-argument',

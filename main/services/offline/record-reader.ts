@@ -119,28 +119,30 @@ export class RecordReader {
 
   /**
    * The saved copy, labelled as one, as this user may see it; undefined when this patient is not saved. With
-   * `recentResults`, only the newest results are read and `resultsTotal` says how many there are.
+   * `recentResults`, only the newest results are read and `resultsTotal` says how many there are. With
+   * `request.emit`, the urgent-care sections are read and sent first (a few hundred rows, not the whole
+   * history), so the screen paints them before the rest of the record is read.
    */
   async openOffline(request: ReadRequest, load: LoadOptions = {}): Promise<OpenedRecord | undefined> {
     const { cache } = this.options;
     if (!cache) return undefined;
     const nhs = normaliseNhsNumber(request.identity.nhsNumber);
+    if (request.emit && !load.sections && load.recentResults === undefined) {
+      const urgent = await cache.load(nhs, { sections: CRITICAL_SECTIONS });
+      if (!urgent) return undefined;
+      this.emitSavedUrgentCare(
+        this.savedView(urgent.snapshot, urgent.meta, request),
+        urgent.meta.fetchedAt,
+        request,
+        request.emit,
+      );
+      // Let the events go out before the whole history is read (a synchronous read of thousands of rows).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const loaded = await cache.load(nhs, load);
     if (!loaded) return undefined;
-    const { snapshot: saved, meta } = loaded;
-    // Patient-level rules again: the code list or a restriction may have changed since it was saved.
-    const governed = governSnapshot(saved, request.governance);
-    const labelled: RecordSnapshot = {
-      ...governed,
-      sources: governed.sources.map((s) => ({
-        ...s,
-        status: {
-          ...s.status,
-          savedCopy: s.status.savedCopy ?? { asOf: s.status.fetchedAt ?? meta.fetchedAt },
-        },
-      })),
-    };
-    const record: WessexRecord = { ...this.build(labelled, request), offline: { asOf: meta.fetchedAt } };
+    const saved = this.savedView(loaded.snapshot, loaded.meta, request);
+    const record: WessexRecord = { ...this.build(saved, request), offline: { asOf: loaded.meta.fetchedAt } };
     const opened: OpenedRecord = {
       record,
       from: 'offline',
@@ -153,6 +155,36 @@ export class RecordReader {
       opened.resultsTotal = (await cache.sectionCounts(nhs)).results ?? 0;
     }
     return opened;
+  }
+
+  /** A saved copy governed again (the code list or a restriction may have changed) and labelled as saved. */
+  private savedView(saved: RecordSnapshot, meta: CachedRecordMeta, request: ReadRequest): RecordSnapshot {
+    const governed = governSnapshot(saved, request.governance);
+    return {
+      ...governed,
+      sources: governed.sources.map((s) => ({
+        ...s,
+        status: {
+          ...s.status,
+          savedCopy: s.status.savedCopy ?? { asOf: s.status.fetchedAt ?? meta.fetchedAt },
+        },
+      })),
+    };
+  }
+
+  private emitSavedUrgentCare(
+    saved: RecordSnapshot,
+    asOf: string,
+    request: ReadRequest,
+    emit: (event: RecordEvent) => void,
+  ): void {
+    const partial = this.build(saved, request, CRITICAL_SECTIONS);
+    const { requestId } = request;
+    emit({ type: 'patient', requestId, patient: partial.patient, offline: { asOf } });
+    // Counts come with the whole record: these would count the urgent-care sections only.
+    for (const source of partial.sources)
+      emit({ type: 'source', requestId, source: { ...source, resourceCount: 0 } });
+    for (const event of urgentCareEvents(partial, requestId)) emit(event);
   }
 
   async open(request: ReadRequest): Promise<OpenedRecord> {

@@ -8,11 +8,12 @@ import { preferencesSchema, type Preferences, type PreferencesPatch } from '../.
 
 export { preferencesSchema, type Preferences, type PreferencesPatch };
 
+/** Reads and writes open the file on first use: a CLI command that never touches preferences never loads it. */
 export interface PreferencesStore {
-  get(): Preferences;
+  get(): Promise<Preferences>;
   /** Validates the merged result; throws a clear error (and writes nothing) when it is invalid. */
-  update(patch: PreferencesPatch): Preferences;
-  reset(): Preferences;
+  update(patch: PreferencesPatch): Promise<Preferences>;
+  reset(): Promise<Preferences>;
   readonly path: string;
 }
 
@@ -75,26 +76,27 @@ export async function openPreferences(
   open: OpenKeyValueFile = openConfFile,
 ): Promise<OpenedPreferences> {
   const recovered = await quarantineIfInvalid(preferencesPath(dir));
-  const conf = await open({ cwd: dir, configName: CONFIG_NAME, configFileMode: 0o600 });
-  const read = (): Preferences => preferencesSchema.parse(conf.store);
+  let opened: Promise<KeyValueFile> | undefined;
+  const file = () => (opened ??= open({ cwd: dir, configName: CONFIG_NAME, configFileMode: 0o600 }));
+  const read = async (): Promise<Preferences> => preferencesSchema.parse((await file()).store);
   const store: PreferencesStore = {
     get: read,
-    update(patch) {
-      const result = preferencesSchema.strict().safeParse({ ...read(), ...patch });
+    async update(patch) {
+      const result = preferencesSchema.strict().safeParse({ ...(await read()), ...patch });
       if (!result.success) {
         const issue = result.error.issues[0];
         if (issue?.code === 'unrecognized_keys')
           throw new Error(`Unknown preference ${issue.keys.join(', ')}`);
         throw new Error(`Preference ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`);
       }
-      conf.store = result.data;
+      (await file()).store = result.data;
       return result.data;
     },
-    reset() {
-      conf.clear();
+    async reset() {
+      (await file()).clear();
       return read();
     },
-    path: conf.path,
+    path: preferencesPath(dir),
   };
   return recovered ? { store, recovered } : { store };
 }

@@ -124,7 +124,7 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
         const partial = partialNow();
         setLoad((l) => (!l.record ? { ...l, partial } : l));
       } else if (event.type === 'patient') {
-        base = { ...base, patient: event.patient };
+        base = { ...base, patient: event.patient, ...(event.offline ? { offline: event.offline } : {}) };
         const partial = partialNow();
         setLoad((l) => (!l.record ? { ...l, partial } : l));
       } else if (event.type === 'record') {
