@@ -2,66 +2,19 @@
 // build: `npm start` (the app on the built-in sandbox) to the record painted; the built CLI's `--help`; and
 // `wessex fetch` of the cross-border patient against a sandbox already running in its own process. Each is run
 // PROCESS_RUNS times (default 5), interleaved, and reported as median and spread against its target.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ratio, reportBench, sampled, median, type BenchResult } from './lib/results';
+import { ROOT, startNode, startSandboxProcess, stopNode, waitForOutput } from './lib/processes';
+import { median, ratio, reportBench, sampled, type BenchResult } from './lib/results';
 
-const root = path.resolve(__dirname, '..');
 const runs = Number(process.env.PROCESS_RUNS ?? 5);
 const TARGETS = { startMs: 8_000, helpMs: 300, fetchMs: 800 };
 
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-}
-
-/** Starts `node <args>` in its own process group (so everything it starts can be stopped with it). */
-function start(args: string[], env: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', ...env },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
-  return { child, output: () => text };
-}
-
-function stop(running: Running): Promise<void> {
-  if (running.child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    running.child.once('exit', () => resolve());
-    try {
-      process.kill(-running.child.pid!, 'SIGTERM');
-    } catch {
-      resolve();
-    }
-  });
-}
-
-function waitForOutput(running: Running, pattern: RegExp, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (pattern.test(running.output())) {
-        clearInterval(timer);
-        resolve();
-      } else if (running.child.exitCode !== null || performance.now() > deadline) {
-        clearInterval(timer);
-        reject(new Error(`no ${pattern} in:\n${running.output()}`));
-      }
-    }, 5);
-    const deadline = performance.now() + timeoutMs;
-  });
-}
-
 async function timeProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
   const started = performance.now();
-  const running = start(args, env);
+  const running = startNode(args, env);
   const code = await new Promise<number | null>((resolve) => running.child.once('exit', resolve));
   if (code !== 0 && code !== 2)
     throw new Error(`node ${args.join(' ')} exited ${code}:\n${running.output()}`);
@@ -70,7 +23,7 @@ async function timeProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise
 
 async function timeStart(dataDir: string): Promise<number> {
   const started = performance.now();
-  const running = start([
+  const running = startNode([
     'out/main/dev-cli.js',
     'start',
     '--headless',
@@ -83,22 +36,17 @@ async function timeStart(dataDir: string): Promise<number> {
     await waitForOutput(running, /Screenshot of the record/, 60_000);
     return performance.now() - started;
   } finally {
-    await stop(running);
+    await stopNode(running);
   }
 }
 
 async function main(): Promise<void> {
   for (const built of ['out/main/cli.js', 'out/main/dev-cli.js'])
-    if (!fs.existsSync(path.join(root, built)))
+    if (!fs.existsSync(path.join(ROOT, built)))
       throw new Error(`${built} is missing: run npm run build first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wessex-bench-processes-'));
-  const sandbox = start(['out/main/dev-cli.js', 'sandbox', '--json', '--no-auth']);
+  const { running: sandbox, info } = await startSandboxProcess(['--no-auth']);
   try {
-    await waitForOutput(sandbox, /"patients"/, 60_000);
-    const info = JSON.parse(sandbox.output().slice(sandbox.output().indexOf('{'))) as {
-      urls: Record<string, string>;
-      patients: { key: string; nhsNumber: string }[];
-    };
     const nhs = info.patients.find((p) => p.key === 'cross-border')!.nhsNumber;
     const source = (id: string, name: string, fhirBase: string | undefined) => ({
       id,
@@ -153,7 +101,7 @@ async function main(): Promise<void> {
     };
     reportBench('processes', result);
   } finally {
-    await stop(sandbox);
+    await stopNode(sandbox);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -47,6 +47,13 @@ export function largePatient(taken: Set<string>): SandboxPatient {
       identifier: 'J81033-ALG-0001',
     });
   }
+  // A resuscitation decision, so the benchmarks can time "DNACPR and allergies on screen".
+  dcr.flag({
+    code: CODES.dnacpr,
+    start: '2024-03-02',
+    category: { code: 'clinical', display: 'Clinical' },
+    text: 'DNACPR: do not attempt cardiopulmonary resuscitation (decision 02/03/2024)',
+  });
   for (const [code, dosage] of [
     [DMD.furosemide40, 'One tablet in the morning'],
     [DMD.ramipril5, 'One capsule once a day'],

@@ -460,9 +460,9 @@ describe('partial loads', () => {
     expect(opened).toMatchObject({
       from: 'offline',
       resultsTotal: 493,
-      cacheWritten: false,
       purgedForDissent: false,
     });
+    expect(await opened?.saved).toEqual({ written: false });
     expect(opened?.record.offline).toEqual({ asOf: meta?.fetchedAt });
     expect(opened?.record.patient.name).toBe(NAME);
     expect(opened?.record.items).toHaveLength(17);

@@ -97,10 +97,20 @@ function dcrResource(key: string, type: string): Resource {
 }
 
 describe('offline open', () => {
+  it('answers before the saved copy is written; the next read of the store waits for the write', async () => {
+    const live = await reader().open(request('frail'));
+    let written = false;
+    void live.saved.then(() => (written = true));
+    expect(written).toBe(false);
+    const listed = await cache.list();
+    expect(listed.map((r) => r.nhsNumber)).toEqual([sandbox.patient('frail').nhsNumber]);
+    expect(await live.saved).toEqual({ written: true });
+  });
+
   it('opens the saved copy, labelled as one, with an as-of banner when the sources cannot be reached', async () => {
     const live = await reader().open(request('frail'));
     expect(live.from).toBe('live');
-    expect(live.cacheWritten).toBe(true);
+    expect(await live.saved).toEqual({ written: true });
     expect(live.record.items.length).toBeGreaterThan(5);
 
     await allDown();
@@ -215,7 +225,7 @@ describe('one shared copy, governed for each user on every read', () => {
     const opened = await reader().open(request('dissent'));
     expect(opened.record.dissent).toBe(true);
     expect(opened.record.items).toEqual([]);
-    expect(opened.cacheWritten).toBe(false);
+    expect(await opened.saved).toEqual({ written: false });
     expect(opened.purgedForDissent).toBe(true);
     expect((await cache.list()).map((r) => r.nhsNumber)).not.toContain(dissent.nhsNumber);
   });

@@ -32,6 +32,8 @@ export interface SaveOptions {
   sourcesAsOf?: Record<string, string>;
 }
 
+export type SnapshotSaveOptions = SaveOptions & { writes?: readonly SourceRowsWrite[] };
+
 /** How one source's rows change; by default every source's rows are replaced. */
 export type SourceRowsWrite =
   | { sourceId: string; mode: 'replace' | 'upsert'; resources: readonly Json[] }
@@ -173,6 +175,8 @@ export interface CachePurge {
 export class OfflineCache {
   /** Plain-words notices for the user (shown once by the app, printed by the CLI). */
   readonly notices: string[] = [];
+  /** Saves queued by saveSnapshotSoon, in order; failures are reported to whoever queued them. */
+  private queued: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly database: EncryptedDatabase,
@@ -200,7 +204,13 @@ export class OfflineCache {
   }
 
   /** Runs a query; if the file proves unreadable, replaces it, tells the user, and runs `onReset` instead. */
+  /** Every operation waits for saves queued before it (saveSnapshotSoon), so no one reads an older copy. */
   private async guard<T>(run: (db: SqliteDatabase) => T, onReset: (db: SqliteDatabase) => T): Promise<T> {
+    await this.queued;
+    return this.guardNow(run, onReset);
+  }
+
+  private async guardNow<T>(run: (db: SqliteDatabase) => T, onReset: (db: SqliteDatabase) => T): Promise<T> {
     try {
       return run(this.database.db);
     } catch (error) {
@@ -221,9 +231,34 @@ export class OfflineCache {
    * Saves this patient's snapshot in one transaction: the record row, then each source's resource rows as
    * `writes` says (default: every source's rows replaced by the snapshot's).
    */
-  async saveSnapshot(
+  async saveSnapshot(snapshot: RecordSnapshot, options: SnapshotSaveOptions = {}): Promise<void> {
+    await this.queued;
+    return this.writeSnapshot(snapshot, options, this.clock());
+  }
+
+  /**
+   * The same save, run after the caller's current turn: a reader can answer the screen first and write the
+   * saved copy straight after. Later operations on this store wait for it; `settled()` too.
+   */
+  saveSnapshotSoon(snapshot: RecordSnapshot, options: SnapshotSaveOptions = {}): Promise<void> {
+    // Saved as of now (its fetch), not as of whenever the write gets to run.
+    const at = this.clock();
+    const run = this.queued
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => this.writeSnapshot(snapshot, options, at));
+    this.queued = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once every queued save has run (before closing the store). */
+  async settled(): Promise<void> {
+    await this.queued;
+  }
+
+  private async writeSnapshot(
     snapshot: RecordSnapshot,
-    options: SaveOptions & { writes?: readonly SourceRowsWrite[] } = {},
+    options: SnapshotSaveOptions,
+    now: Date,
   ): Promise<void> {
     const nhs = nhsKey(snapshot.nhsNumber);
     if (!/^\d{10}$/.test(nhs)) {
@@ -240,7 +275,6 @@ export class OfflineCache {
       }));
     const banner = bannerOf(snapshot);
     const write = (db: SqliteDatabase): void => {
-      const now = this.clock();
       const previous = db
         .prepare('SELECT pinned, full_refreshed_at FROM records WHERE nhs_number = ?')
         .get(nhs) as { pinned: number; full_refreshed_at: string | null } | undefined;
@@ -306,7 +340,7 @@ export class OfflineCache {
         }
       })();
     };
-    await this.guard(write, write);
+    await this.guardNow(write, write);
   }
 
   /**

@@ -50,6 +50,8 @@ export const NOT_SAVED_OFFLINE = 'There is no offline copy of this patient’s r
 
 export class RecordAccess {
   private readonly reader: RecordReader;
+  /** Saves and document downloads still running after their record was returned. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly options: RecordAccessOptions) {
     const { cache } = options;
@@ -103,16 +105,28 @@ export class RecordAccess {
       throw error;
     }
     const record: WessexRecord = { ...opened.record, ungrantedScopes: request.ungrantedScopes };
-    this.auditOpen(request, record, opened);
-    // Prefetch is for offline use: it is done when the documents are kept too.
-    if (request.purpose === 'prefetch') await opened.documentsKept;
+    this.auditOpen(request, record, opened.from);
+    const nhsNumber = request.identity.nhsNumber;
+    const afterwards = opened.saved
+      .then((saved) => {
+        if (saved.written) this.options.audit.record({ kind: 'cache-write', nhsNumber });
+      })
+      .then(() => opened.documentsKept);
+    this.inFlight.add(afterwards);
+    void afterwards.finally(() => this.inFlight.delete(afterwards));
+    // Prefetch is for offline use: it is done when the record and its documents are kept.
+    if (request.purpose === 'prefetch') await afterwards;
     // The record itself is the request's answer: sent once, not also as an event (it can be tens of MB).
     return { ...opened, record };
   }
 
-  private auditOpen(request: OpenRecordRequest, record: WessexRecord, opened: OpenedRecord): void {
+  /** Resolves once every saved copy (and its documents) this opened has been written: before closing stores. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  private auditOpen(request: OpenRecordRequest, record: WessexRecord, from: OpenedRecord['from']): void {
     const nhsNumber = request.identity.nhsNumber;
-    const from = opened.from;
     const server =
       from === 'offline'
         ? 'offline cache'
@@ -132,7 +146,6 @@ export class RecordAccess {
         outcome,
       );
     }
-    if (opened.cacheWritten) this.options.audit.record({ kind: 'cache-write', nhsNumber });
     if (record.governance?.dissentOverridden) {
       this.options.audit.record({
         kind: 'dissent-override',

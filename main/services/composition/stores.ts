@@ -102,6 +102,7 @@ export async function openViewerStores(options: OpenStoresOptions): Promise<View
     notices,
     async close() {
       stopRetention();
+      await cache?.settled();
       cache?.close();
       await audit.close();
     },

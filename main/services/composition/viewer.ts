@@ -143,6 +143,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     }),
     async close() {
       sessions.dispose();
+      await records.settled();
       await stores.close();
     },
   };

@@ -64,14 +64,21 @@ export interface OpenedRecord {
   banner?: OfflineBannerModel;
   /** Set when only part of the results history was read: how many results the saved copy holds. */
   resultsTotal?: number;
-  /** The shared saved copy was written (audit a cache-write). */
-  cacheWritten: boolean;
+  /**
+   * Settles once the shared saved copy has been written (audit a cache-write) or could not be (`reason`). The
+   * save runs after the record is returned, so the screen never waits for it.
+   */
+  saved: Promise<SaveOutcome>;
   /** The saved copy was removed because the patient declined sharing. */
   purgedForDissent: boolean;
   /** Settles when the record's urgent-care documents have been kept for offline use (or could not be). */
   documentsKept: Promise<void>;
+}
+
+export interface SaveOutcome {
+  written: boolean;
   /** Why the fetched record could not be kept offline (the offline store failed), when it could not. */
-  notSaved?: string;
+  reason?: string;
 }
 
 export class OfflineUnavailableError extends Error {
@@ -85,6 +92,7 @@ export class OfflineUnavailableError extends Error {
 
 const HOUR = 3_600_000;
 const nothingToKeep = Promise.resolve();
+const notSaved: Promise<SaveOutcome> = Promise.resolve({ written: false });
 
 /** The engine's verdict that no Wessex source holds this NHS number (all reached, none found it). */
 export function notFoundAnywhere(record: Pick<WessexRecord, 'identityWarnings'>): boolean {
@@ -147,7 +155,7 @@ export class RecordReader {
       record,
       from: 'offline',
       banner: offlineBanner(record, this.clock()),
-      cacheWritten: false,
+      saved: notSaved,
       purgedForDissent: false,
       documentsKept: nothingToKeep,
     };
@@ -220,7 +228,7 @@ export class RecordReader {
     const opened = (record: WessexRecord, extra: Partial<OpenedRecord> = {}): OpenedRecord => ({
       record,
       from: saved && mode === 'incremental' ? 'refreshed' : 'live',
-      cacheWritten: false,
+      saved: notSaved,
       purgedForDissent: false,
       documentsKept: nothingToKeep,
       ...extra,
@@ -243,16 +251,19 @@ export class RecordReader {
     if (!cache || !answered(governedLive) || notFoundAnywhere(live)) {
       return opened(this.build(snapshot, request));
     }
-    try {
-      await this.save(cache, snapshot, writes, request, mode, live, loaded?.meta);
-    } catch (error) {
-      // The clinician still gets what the sources sent; it is just not kept for offline use.
-      const reason = error instanceof Error ? error.message : String(error);
-      return opened(this.build(snapshot, request), { notSaved: reason });
-    }
+    // Written after the record is returned; if the store fails, the clinician still has what the sources sent.
+    const written = this.save(cache, snapshot, writes, request, mode, live, loaded?.meta).then(
+      (): SaveOutcome => ({ written: true }),
+      (error: unknown): SaveOutcome => ({
+        written: false,
+        reason: error instanceof Error ? error.message : String(error),
+      }),
+    );
     return opened(this.build(snapshot, request), {
-      cacheWritten: true,
-      documentsKept: this.keepDocuments(nhs, snapshot, request),
+      saved: written,
+      documentsKept: written.then((o) =>
+        o.written ? this.keepDocuments(nhs, snapshot, request) : undefined,
+      ),
     });
   }
 
@@ -265,7 +276,7 @@ export class RecordReader {
     live: RecordSnapshot,
     meta: CachedRecordMeta | undefined,
   ): Promise<void> {
-    await cache.saveSnapshot(snapshot, {
+    await cache.saveSnapshotSoon(snapshot, {
       writes,
       ...(request.pin !== undefined ? { pinned: request.pin } : {}),
       // A full refresh only counts as one when every source answered in full (deletions seen everywhere).

@@ -63,10 +63,12 @@ function mergeSources(
   const entries = merger.entries();
   const { conflicts, byEntry } = detectConflicts(entries);
   const saved = new Map(sources.filter((s) => s.status.savedCopy).map((s) => [s.status.id, savedCopyOf(s)]));
-  const items = entries
-    .map((e) => labelSavedCopies(merger.toItem(e, byEntry.get(e.key)), saved))
-    .sort((a, b) => sectionRank.get(a.section)! - sectionRank.get(b.section)! || newestFirst(a.date, b.date));
-  return { items, conflicts };
+  const ranked = entries.map((e) => {
+    const item = labelSavedCopies(merger.toItem(e, byEntry.get(e.key)), saved);
+    return { item, rank: sectionRank.get(item.section)! };
+  });
+  ranked.sort((a, b) => a.rank - b.rank || newestFirst(a.item.date, b.item.date));
+  return { items: ranked.map((r) => r.item), conflicts };
 }
 
 interface SavedCopy {

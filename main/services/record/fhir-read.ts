@@ -38,6 +38,39 @@ export function primaryCoding(concept: unknown): CodeRef | undefined {
   return { system: str(chosen.system), code: str(chosen.code), display: str(chosen.display) };
 }
 
+/** Whether any coding of the concept has one of these codes (no arrays made: it runs for every resource). */
+export function hasCodeIn(concept: unknown, codes: ReadonlySet<string>): boolean {
+  if (!isObject(concept) || !Array.isArray(concept.coding)) return false;
+  for (const c of concept.coding as unknown[]) {
+    if (!isObject(c)) continue;
+    const code = str(c.code);
+    if (code !== undefined && codes.has(code)) return true;
+  }
+  return false;
+}
+
+/** The first code of a concept (its first coding that has one). */
+export function firstCode(concept: unknown): string | undefined {
+  if (!isObject(concept) || !Array.isArray(concept.coding)) return undefined;
+  for (const c of concept.coding as unknown[]) {
+    const code = isObject(c) ? str(c.code) : undefined;
+    if (code !== undefined) return code;
+  }
+  return undefined;
+}
+
+/** The code of the concept's primary coding (SNOMED first, else the first coded): "code" or "system|code". */
+export function primaryCodeKey(concept: unknown): string | undefined {
+  if (!isObject(concept) || !Array.isArray(concept.coding)) return undefined;
+  let first: Json | undefined;
+  for (const c of concept.coding as unknown[]) {
+    if (!isObject(c) || !str(c.code)) continue;
+    if (str(c.system) === SNOMED) return str(c.code);
+    first ??= c;
+  }
+  return first ? `${str(first.system)}|${str(first.code)}` : undefined;
+}
+
 /** All codes of a concept as "system|code" plus bare codes, for code-list matching. */
 export function conceptCodes(concept: unknown): string[] {
   const out: string[] = [];

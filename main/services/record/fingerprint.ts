@@ -1,12 +1,12 @@
 // Keys that say "these two entries from different sources are the same clinical fact".
 import {
   asArray,
-  conceptCodes,
   conceptDisplay,
+  firstCode,
   isObject,
   type Json,
   mainConcept,
-  primaryCoding,
+  primaryCodeKey,
   clinicalDate,
   str,
 } from './fhir-read';
@@ -26,9 +26,8 @@ export function identifierKeys(resource: Json): string[] {
 
 function codeKey(resource: Json): string | undefined {
   const concept = mainConcept(resource);
-  const coding = primaryCoding(concept);
-  if (coding?.code)
-    return coding.system === 'http://snomed.info/sct' ? coding.code : `${coding.system}|${coding.code}`;
+  const coded = primaryCodeKey(concept);
+  if (coded) return coded;
   const text = conceptDisplay(concept) ?? conceptDisplay(resource.medicationReference);
   return text ? text.toLowerCase().replace(/\s+/g, ' ') : undefined;
 }
@@ -43,14 +42,12 @@ function valueKey(resource: Json): string {
   const parts: (string | undefined)[] = [
     quantityKey(resource.valueQuantity),
     str(resource.valueString),
-    conceptCodes(resource.valueCodeableConcept)[0] ?? conceptDisplay(resource.valueCodeableConcept),
+    firstCode(resource.valueCodeableConcept) ?? conceptDisplay(resource.valueCodeableConcept),
     str(resource.valueBoolean),
     str(resource.valueInteger),
   ];
   for (const c of asArray(resource.component).filter(isObject)) {
-    parts.push(
-      `${conceptCodes(c.code)[0] ?? ''}=${quantityKey(c.valueQuantity) ?? str(c.valueString) ?? ''}`,
-    );
+    parts.push(`${firstCode(c.code) ?? ''}=${quantityKey(c.valueQuantity) ?? str(c.valueString) ?? ''}`);
   }
   if (resource.resourceType === 'RelatedPerson') {
     const name = asArray(resource.name).filter(isObject)[0];

@@ -159,8 +159,12 @@ export class RecordMerger {
   /** The merged item for one entry: representative = most recently updated copy. */
   toItem(entry: MergedEntry, conflict?: string): RecordItem {
     let representative = entry.copies[0]!;
-    for (const c of entry.copies) {
-      if (time(c.provenance.lastUpdated) > time(representative.provenance.lastUpdated)) representative = c;
+    if (entry.copies.length > 1) {
+      let newest = time(representative.provenance.lastUpdated);
+      for (const c of entry.copies) {
+        const t = time(c.provenance.lastUpdated);
+        if (t > newest) [representative, newest] = [c, t];
+      }
     }
     const resource = representative.resource;
     const names = this.medicationNames.get(representative.provenance.sourceId);

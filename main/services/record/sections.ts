@@ -1,7 +1,7 @@
 // Which section of the urgent-care view an entry belongs to.
 import type { SectionId } from '../../../common/record';
 import { ADVANCE_CARE_CODES, ADVANCE_CARE_TEXT } from './clinical-codes';
-import { conceptCodes, conceptDisplay, conceptsCodes, type Json, mainConcept, str } from './fhir-read';
+import { asArray, conceptDisplay, hasCodeIn, type Json, mainConcept, str } from './fhir-read';
 
 const BY_TYPE: Record<string, SectionId> = {
   Flag: 'alerts',
@@ -50,13 +50,14 @@ const ADVANCE_CARE_CAPABLE = new Set([
 ]);
 
 export function isAdvanceCare(resource: Json): boolean {
-  const codes = [
-    ...conceptCodes(mainConcept(resource)),
-    ...conceptsCodes(resource.category),
-    ...conceptCodes(resource.code),
-  ];
-  if (codes.some((c) => ADVANCE_CARE_CODES.has(c))) return true;
-  const text = conceptDisplay(mainConcept(resource)) ?? str(resource.title) ?? str(resource.description);
+  const main = mainConcept(resource);
+  if (
+    hasCodeIn(main, ADVANCE_CARE_CODES) ||
+    asArray(resource.category).some((c) => hasCodeIn(c, ADVANCE_CARE_CODES)) ||
+    hasCodeIn(resource.code, ADVANCE_CARE_CODES)
+  )
+    return true;
+  const text = conceptDisplay(main) ?? str(resource.title) ?? str(resource.description);
   return text !== undefined && ADVANCE_CARE_TEXT.test(text);
 }
 

@@ -134,6 +134,7 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
       }
     });
 
+    window.__wessexRecordRequestedAt = performance.now();
     invoke('record:open', { nhsNumber, requestId, preferOffline }).then(finish, (e: unknown) =>
       fail(errorMessage(e)),
     );
@@ -152,7 +153,12 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
 
 declare global {
   interface Window {
-    /** Benchmark hooks: when the record arrived and when the summary first painted with it. */
+    /**
+     * Benchmark hooks: when the record was asked for, when the advance care decisions and allergies first
+     * painted, when the whole record arrived and when the summary first painted with it.
+     */
+    __wessexRecordRequestedAt?: number;
+    __wessexUrgentPaintedAt?: number;
     __wessexRecordReadyAt?: number;
     __wessexSummaryPaintedAt?: number;
   }

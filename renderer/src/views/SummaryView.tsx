@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import type { SummaryModel } from '../../../common/summary';
 import { SourceTag } from '../components/SourceTag';
 import { ItemTable } from './ItemTable';
@@ -30,6 +30,16 @@ export function SummaryView({
       window.__wessexSummaryPaintedAt = performance.now();
     });
   }, [complete, model]);
+  // Benchmark mark: the first paint with both the advance care decisions and the allergies on screen.
+  const urgentMarked = useRef(false);
+  useEffect(() => {
+    if (urgentMarked.current || !model.bySection.advanceCare.length || !model.bySection.allergies.length)
+      return;
+    urgentMarked.current = true;
+    requestAnimationFrame(() => {
+      window.__wessexUrgentPaintedAt = performance.now();
+    });
+  }, [model]);
   const s = model.bySection;
   return (
     <div className="wx-summary" data-testid={`view-${mode}`}>
