@@ -23,7 +23,7 @@ import {
   type ContactEntry,
 } from './clinical-sections';
 import { savedCopyText } from './completeness';
-import { ageFrom, ageOfRecord, formatDate } from './dates';
+import { ageFrom, ageOfRecord, dateKey, formatDate } from './dates';
 import { splitMedications, type MedicationEntry } from './medications';
 import { resultRows, trendSeries, type ResultRow, type TrendSeries } from './observations';
 import { newestFirst } from './provenance';
@@ -217,17 +217,34 @@ export function itemsBySection(items: RecordItem[]): Record<SectionId, RecordIte
 }
 
 /** Everything but the results rows and trends: cheap, so it is what the first paint needs. */
-export function buildSummary(
-  record: WessexRecord,
-  now: Date,
-  options: { includeResults?: boolean } = {},
-): SummaryModel {
+export interface SummaryOptions {
+  /** false: no results rows or trends (views that do not show them). */
+  includeResults?: boolean;
+  /** Only the newest N results rows, and no trends (the full summary's "recent results"). */
+  recentResults?: number;
+}
+
+/** The items holding the newest `n` result dates (ties kept, so the rows' own order decides between them). */
+function newestResults(items: RecordItem[], n: number): RecordItem[] {
+  if (items.length <= n) return items;
+  const keys = items.map((i) => dateKey(i.date));
+  const threshold = [...keys].sort((a, b) => b - a)[n - 1]!;
+  return items.filter((_, i) => keys[i]! >= threshold);
+}
+
+export function buildSummary(record: WessexRecord, now: Date, options: SummaryOptions = {}): SummaryModel {
   const bySection = itemsBySection(record.items);
   const counts = Object.fromEntries(SECTION_ORDER.map((s) => [s, bySection[s].length])) as Record<
     SectionId,
     number
   >;
-  const results = options.includeResults === false ? [] : resultRows(bySection.results);
+  const limit = options.recentResults;
+  const results =
+    options.includeResults === false
+      ? []
+      : limit === undefined
+        ? resultRows(bySection.results)
+        : resultRows(newestResults(bySection.results, limit)).slice(0, limit);
   return {
     banner: bannerModel(record, now),
     counts,
@@ -238,7 +255,7 @@ export function buildSummary(
     problems: splitProblems(bySection.problems),
     contacts: contactEntries(bySection.contacts),
     results,
-    trends: trendSeries(results),
+    trends: limit === undefined ? trendSeries(results) : [],
     bySection,
   };
 }

@@ -138,6 +138,30 @@ describe('results and trends', () => {
     expect(trends[1]?.low).toBe(60);
   });
 
+  it('the full summary reads only the newest results: the same rows, in the same order, as the whole list', () => {
+    const record = frailRecord();
+    // Many results, with ties on the newest date (the rows' own order decides between them).
+    for (let d = 0; d < 300; d++) {
+      const date = `2024-0${1 + (d % 5)}-${String(1 + (d % 28)).padStart(2, '0')}`;
+      record.items.push(
+        item(
+          'results',
+          { resourceType: 'Observation', status: 'final', code: { text: `Test ${d % 7}` } },
+          { display: `Test ${d % 7}`, date },
+        ),
+      );
+    }
+    const all = buildSummary(record, NOW).results;
+    for (const n of [1, 3, 10, 500]) {
+      const recent = buildSummary(record, NOW, { recentResults: n });
+      expect(
+        recent.results.map((r) => r.key),
+        `newest ${n}`,
+      ).toEqual(all.slice(0, n).map((r) => r.key));
+      expect(recent.counts.results).toBe(all.length);
+    }
+  });
+
   it('survives observations with no value, no code and no date', () => {
     const record = frailRecord();
     record.items.push(

@@ -45,24 +45,60 @@ export function someReference(value: unknown, test: (reference: string) => boole
 }
 
 export function hasRestrictedLabel(value: unknown): boolean {
-  return someNode(value, (n) => {
-    const security = (n.meta as { security?: unknown } | undefined)?.security;
-    return (
-      Array.isArray(security) &&
-      security.some(
-        (s: { system?: unknown; code?: unknown }) =>
-          s?.system === CONFIDENTIALITY_SYSTEM && typeof s.code === 'string' && RESTRICTED.has(s.code),
-      )
-    );
-  });
+  return someNode(value, isRestricted);
+}
+
+function isRestricted(node: Record<string, unknown>): boolean {
+  const security = (node.meta as { security?: unknown } | undefined)?.security;
+  return (
+    Array.isArray(security) &&
+    security.some(
+      (s: { system?: unknown; code?: unknown }) =>
+        s?.system === CONFIDENTIALITY_SYSTEM && typeof s.code === 'string' && RESTRICTED.has(s.code),
+    )
+  );
+}
+
+/**
+ * One pass over the whole value (it runs for every resource of every record): a restrictive label anywhere
+ * wins at once; otherwise whether any coding anywhere matches.
+ */
+function scan(value: unknown, matches: CodeMatcher): WithholdCause | undefined {
+  let coded = false;
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length) {
+    const v = values.pop();
+    const depth = depths.pop()!;
+    if (v === null || typeof v !== 'object' || depth > 64) continue;
+    if (Array.isArray(v)) {
+      for (const item of v) {
+        values.push(item);
+        depths.push(depth + 1);
+      }
+      continue;
+    }
+    const node = v as Record<string, unknown>;
+    if (isRestricted(node)) return 'confidentiality-label';
+    if (!coded && typeof node.code === 'string' && typeof node.system === 'string')
+      coded = matches(node.system, node.code);
+    for (const key in node) {
+      values.push(node[key]);
+      depths.push(depth + 1);
+    }
+  }
+  return coded ? 'sensitive-code' : undefined;
 }
 
 function causeFor(parts: unknown[], codeRefs: (CodeRef | undefined)[], sensitive: SensitiveCodes) {
   const matcher: CodeMatcher = (system, code) => sensitive.match(system, code) !== undefined;
-  if (parts.some(hasRestrictedLabel)) return 'confidentiality-label' as const;
-  if (codeRefs.some((c) => c && matcher(c.system, c.code))) return 'sensitive-code' as const;
-  if (parts.some((p) => hasCodingIn(p, matcher))) return 'sensitive-code' as const;
-  return undefined;
+  let coded = codeRefs.some((c) => c && matcher(c.system, c.code));
+  for (const part of parts) {
+    const cause = scan(part, matcher);
+    if (cause === 'confidentiality-label') return cause;
+    coded ||= cause === 'sensitive-code';
+  }
+  return coded ? ('sensitive-code' as const) : undefined;
 }
 
 /** Any resource as a source sent it: codes anywhere in it (contained resources too), or a restrictive label. */

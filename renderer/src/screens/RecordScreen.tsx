@@ -24,7 +24,7 @@ import { useRecord } from '../state/useRecord';
 import { DocumentsView } from '../views/DocumentsView';
 import { CarePlansView, EncountersView, HistoryView, ImmunisationsView } from '../views/ListViews';
 import { ResultsView } from '../views/ResultsView';
-import { SummaryView } from '../views/SummaryView';
+import { RECENT as RECENT_RESULTS, SummaryView } from '../views/SummaryView';
 import { HiddenSections, WithheldByDissent } from '../views/SummarySections';
 
 const NONE: readonly SectionId[] = [];
@@ -107,17 +107,22 @@ export function RecordScreen({
   const [now] = useState(() => new Date());
   const record = load?.partial;
   const complete = !!load?.record;
-  const needResults = tab === 'results' || tab === 'full-summary';
-
-  const core = useMemo(
-    () => (record ? buildSummary(record, now, { includeResults: false }) : undefined),
-    [record, now],
+  // Only what the tab shows: every result for the results view, the newest few for the full summary.
+  const results = tab === 'results' ? 'all' : tab === 'full-summary' ? 'recent' : 'none';
+  const model = useMemo(
+    () =>
+      record &&
+      buildSummary(
+        record,
+        now,
+        results === 'all'
+          ? {}
+          : results === 'recent'
+            ? { recentResults: RECENT_RESULTS }
+            : { includeResults: false },
+      ),
+    [record, now, results],
   );
-  const withResults = useMemo(
-    () => (record && needResults ? buildSummary(record, now) : undefined),
-    [record, now, needResults],
-  );
-  const model = withResults ?? core;
   const finished = load?.record;
   const noRecord = !!finished && nothingRetrieved(finished);
   const view = useMemo<RecordView | undefined>(

@@ -12,7 +12,7 @@ import {
   SectionShell,
 } from './SummarySections';
 
-const RECENT = 10;
+export const RECENT = 10;
 
 /** Urgent-care summary (paramedic default) or full summary (GP default): same order, more depth. */
 export function SummaryView({
@@ -51,7 +51,7 @@ export function SummaryView({
       <ContactsSection model={model} />
       {mode === 'full-summary' && (
         <>
-          <SectionShell id="results" title="Recent results and vitals" count={model.results.length}>
+          <SectionShell id="results" title="Recent results and vitals" count={model.counts.results}>
             <ul className="wx-list" data-testid="recent-results">
               {model.results.slice(0, RECENT).map((r) => (
                 <li key={r.key} className="wx-list__item">
