@@ -209,9 +209,10 @@ export class RecordReader {
       if (request.identity.verification) patient.verification = request.identity.verification;
       request.emit({ type: 'patient', requestId: request.requestId, patient });
     }
-    const loaded = cache ? await cache.load(nhs) : undefined;
-    const saved = loaded?.snapshot;
-    const mode: RefreshMode = loaded && !this.fullRefreshDue(loaded.meta) ? 'incremental' : 'full';
+    // Before asking the sources, only the saved copy's urgent-care part (what progress folds into; a few
+    // hundred rows): the whole history is read once the sources have answered.
+    const urgent = cache ? await cache.load(nhs, { sections: CRITICAL_SECTIONS }) : undefined;
+    const mode: RefreshMode = urgent && !this.fullRefreshDue(urgent.meta) ? 'incremental' : 'full';
     const live = await fetchSnapshot({
       requestId: request.requestId,
       identity: { ...request.identity, nhsNumber: nhs },
@@ -221,10 +222,12 @@ export class RecordReader {
       options: {
         now: this.clock,
         ...this.options.engine,
-        ...(mode === 'incremental' ? { since: this.since(loaded!.meta.sourcesAsOf) } : {}),
+        ...(mode === 'incremental' ? { since: this.since(urgent!.meta.sourcesAsOf) } : {}),
       },
-      ...(request.emit ? this.progressTo(request, request.emit, saved, mode) : {}),
+      ...(request.emit ? this.progressTo(request, request.emit, urgent?.snapshot, mode) : {}),
     });
+    const loaded = urgent && cache ? await cache.load(nhs) : undefined;
+    const saved = loaded?.snapshot;
     const opened = (record: WessexRecord, extra: Partial<OpenedRecord> = {}): OpenedRecord => ({
       record,
       from: saved && mode === 'incremental' ? 'refreshed' : 'live',
@@ -313,7 +316,10 @@ export class RecordReader {
     return { snapshot, writes };
   }
 
-  /** Progress as the screen receives it: the same fold, merge and governance as the final record. */
+  /**
+   * Progress as the screen receives it: the same fold, merge and governance as the final record. Progress
+   * builds only the urgent-care sections, so `saved` need only hold those (and the supporting resources).
+   */
   private progressTo(
     request: ReadRequest,
     emit: (event: RecordEvent) => void,
