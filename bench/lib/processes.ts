@@ -1,6 +1,7 @@
 // Child processes for the benchmarks: the built CLI and the sandbox each in their own process, so what the
 // bench measures in its own process is the client alone.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -62,6 +63,8 @@ export interface SandboxProcessInfo {
 export async function startSandboxProcess(
   args: string[],
 ): Promise<{ running: Running; info: SandboxProcessInfo }> {
+  if (!existsSync(path.join(ROOT, 'out/main/dev-cli.js')))
+    throw new Error('out/main/dev-cli.js is missing: run npm run build first');
   const running = startNode(['out/main/dev-cli.js', 'sandbox', '--json', ...args]);
   await waitForOutput(running, /"patients"[\s\S]*\n}\s*$/, 120_000);
   const text = running.output();
