@@ -49,7 +49,8 @@ export function runDesktopApp(createViewer: ViewerFactory): void {
     contents.on('will-attach-webview', (e) => e.preventDefault());
   });
   app.on('window-all-closed', () => {
-    void (viewer?.close() ?? Promise.resolve()).finally(() => app.quit());
+    // Quit even if closing the stores failed.
+    void (viewer?.close() ?? Promise.resolve()).catch(() => undefined).finally(() => app.quit());
   });
   void app.whenReady().then(async () => {
     if (app.isPackaged) app.setAsDefaultProtocolClient(LAUNCH_SCHEME);

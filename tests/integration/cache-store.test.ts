@@ -180,6 +180,26 @@ describe('offline cache store', () => {
     });
   });
 
+  it('runs a queued save after the caller’s turn; reads wait for it; a failed save does not block the next', async () => {
+    const c = await open();
+    const refused = c.saveSnapshotSoon({ ...smith(), dissent: true });
+    const queued = c.saveSnapshotSoon(syntheticSnapshot());
+    let written = false;
+    void queued.then(() => (written = true));
+    // Not written in this turn; the next read waits for both saves.
+    await Promise.resolve();
+    expect(written).toBe(false);
+    expect((await c.list()).map((r) => r.nhsNumber)).toEqual([NHS]);
+    expect(written).toBe(true);
+    await expect(refused).rejects.toThrow(/declined to share/);
+    await expect(queued).resolves.toBeUndefined();
+    c.saveSnapshotSoon(smith()).catch(() => undefined);
+    await c.settled();
+    c.close();
+    cache = undefined;
+    expect((await (await open()).list()).map((r) => r.nhsNumber).sort()).toEqual([NHS, SMITH_NHS].sort());
+  });
+
   it('keeps the pinned state when a later open saves the record again, and replaces the resources', async () => {
     const c = await open();
     await c.saveSnapshot(syntheticSnapshot({ resources: 30 }), { pinned: true });
@@ -855,7 +875,7 @@ describe('schema migrations', () => {
     await open();
     const db = await rawDatabase();
     expect(db.pragma('user_version', { simple: true })).toBe(cacheMigrations.length);
-    expect(cacheMigrations.length).toBe(3);
+    expect(cacheMigrations.length).toBe(4);
     const tables = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .pluck()
@@ -876,6 +896,21 @@ describe('schema migrations', () => {
     expect(handle.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(handle.db.pragma('cipher', { simple: true })).toBe('chacha20');
     handle.close();
+  });
+
+  it('opens a version 3 store as first released (no notices table) and keeps its records', async () => {
+    const v3 = await openAtVersion(3);
+    v3.db.exec('DROP TABLE notices;');
+    v3.close();
+    const c = await open();
+    await c.saveSnapshot(syntheticSnapshot());
+    expect((await c.list()).map((r) => r.nhsNumber)).toEqual([NHS]);
+    c.close();
+    cache = undefined;
+    const db = await rawDatabase();
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'notices'").pluck().get()).toBe(1);
+    db.close();
   });
 
   it('upgrades a version 2 cache: merged items become each source’s resources, shown as before', async () => {
@@ -959,7 +994,7 @@ describe('schema migrations', () => {
     c.close();
     cache = undefined;
     const db = await rawDatabase();
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(cacheMigrations.length);
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'items'").pluck().get()).toBe(0);
     expect(db.prepare('SELECT full_refreshed_at FROM records').pluck().get()).toBeNull();
     db.close();

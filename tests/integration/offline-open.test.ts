@@ -6,7 +6,11 @@ import type { Resource } from '../../common/fhir';
 import type { RecordEvent, WessexRecord } from '../../common/record';
 import { noTokens } from '../../main/services/auth/token-provider';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
-import { loadSensitiveCodes, type GovernOptions } from '../../main/services/governance';
+import {
+  loadSensitiveCodes,
+  parseSensitiveCodeList,
+  type GovernOptions,
+} from '../../main/services/governance';
 import { RecordReader, type ReadRequest } from '../../main/services/offline';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
 import { cacheTestEnv, type CacheTestEnv } from './cache-support';
@@ -181,6 +185,23 @@ describe('offline open', () => {
       expect(event.completeness, event.section).toEqual(result.record.completeness[event.section]);
     }
     expect(sections.find((e) => e.section === 'advanceCare')!.items.length).toBeGreaterThan(0);
+
+    // With another code list than the copy was saved under, nothing goes ahead of the whole record: an entry
+    // withheld elsewhere in the history could take linked urgent-care entries with it.
+    const other = parseSensitiveCodeList(
+      { valueSets: [{ id: 'other', title: 'Another list', concepts: [{ code: '12345678' }] }] },
+      'test',
+    );
+    const early: RecordEvent[] = [];
+    const again = await reader().open(
+      request('frail', {
+        preferOffline: true,
+        governance: governance({ sensitive: other }),
+        emit: (e) => early.push(e),
+      }),
+    );
+    expect(again.from).toBe('offline');
+    expect(early.filter((e) => e.type === 'section')).toEqual([]);
   });
 });
 

@@ -237,7 +237,7 @@ describe('fetch shapes and progressive emission', () => {
     expect(recordIndex).toBe(events.length - 1);
   });
 
-  it('searches urgent-care types the CapabilityStatement leaves out; a refusal reads as "not held", with a note', async () => {
+  it('searches urgent-care types the CapabilityStatement leaves out: "not found" reads as not held, "bad request" as in doubt', async () => {
     const allergy = {
       resourceType: 'AllergyIntolerance',
       id: 'a1',
@@ -253,8 +253,11 @@ describe('fetch shapes and progressive emission', () => {
       resources: [patient('p9')],
       advertised: ['Condition'],
       intercept: ({ url }) =>
-        url.pathname.endsWith('/Flag')
-          ? { status: 400, body: JSON.stringify({ resourceType: 'OperationOutcome', issue: [] }) }
+        url.pathname.endsWith('/Flag') || url.pathname.endsWith('/AllergyIntolerance')
+          ? {
+              status: url.pathname.endsWith('/Flag') ? 404 : 400,
+              body: JSON.stringify({ resourceType: 'OperationOutcome', issue: [] }),
+            }
           : undefined,
     });
     const record = await assembleRecord({
@@ -266,8 +269,13 @@ describe('fetch shapes and progressive emission', () => {
     expect(record.items.filter((i) => i.section === 'allergies').map((i) => i.display)).toEqual([
       'Allergy to penicillin',
     ]);
+    // 404 on Flag: CHIE holds none. 400 on AllergyIntolerance: it may only have refused a parameter, so
+    // CHIE's allergies are in doubt and the section never says "none recorded" on its word.
     const chie = record.sources.find((s) => s.id === 'chie')!;
-    expect(chie.state).toBe('complete');
+    expect(chie.state).toBe('partial');
     expect(chie.warnings.join(' ')).toMatch(/CHIE does not support Flag searches/);
+    expect(chie.warnings.join(' ')).toMatch(/CHIE refused the AllergyIntolerance search \(HTTP 400\)/);
+    expect(record.completeness.allergies.state).toBe('incomplete');
+    expect(record.completeness.alerts.state).toBe('complete');
   });
 });

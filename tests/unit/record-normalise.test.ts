@@ -61,6 +61,13 @@ describe('section classification in urgent-care order', () => {
       'advanceCare',
     );
     expect(classifySection({ resourceType: 'Consent' })).toBe('advanceCare');
+    // A server that sends one coding as an object rather than an array is still read.
+    expect(
+      classifySection({
+        resourceType: 'Flag',
+        code: { coding: { system: 'http://snomed.info/sct', code: '450476008' } },
+      }),
+    ).toBe('advanceCare');
     expect(classifySection({ resourceType: 'Flag', code: { text: 'DNACPR in place' } })).toBe('advanceCare');
   });
   it('classifies the rest by type and keeps unknown types', () => {

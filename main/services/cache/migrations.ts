@@ -146,4 +146,12 @@ export const cacheMigrations: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 4,
+    // Version 3 as first released had no notices table; stores already at version 3 get it here.
+    description: 'notices for the user left by an upgrade',
+    up: (db) => {
+      db.exec('CREATE TABLE IF NOT EXISTS notices (text TEXT NOT NULL);');
+    },
+  },
 ];

@@ -532,6 +532,7 @@ export class OfflineCache {
   }
 
   async rekey(): Promise<void> {
+    await this.queued;
     await this.database.rekey();
   }
 

@@ -25,6 +25,8 @@ export interface RecordAccessOptions {
   clock?: () => Date;
   /** The most bytes of urgent-care documents kept offline per record (policy.offlineDocumentBudgetMb). */
   documentBudgetBytes?: number;
+  /** Work finishing after its record was returned failed (for the log; never patient data in `what`). */
+  onBackgroundFailure?: (what: string, error: unknown) => void;
 }
 
 export interface OpenRecordRequest {
@@ -50,7 +52,7 @@ export const NOT_SAVED_OFFLINE = 'There is no offline copy of this patient’s r
 
 export class RecordAccess {
   private readonly reader: RecordReader;
-  /** Saves and document downloads still running after their record was returned. */
+  /** Saves (and their audit events) still running after their record was returned. */
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly options: RecordAccessOptions) {
@@ -107,22 +109,29 @@ export class RecordAccess {
     const record: WessexRecord = { ...opened.record, ungrantedScopes: request.ungrantedScopes };
     this.auditOpen(request, record, opened.from);
     const nhsNumber = request.identity.nhsNumber;
-    const afterwards = opened.saved
+    const written = opened.saved
       .then((saved) => {
         if (saved.written) this.options.audit.record({ kind: 'cache-write', nhsNumber });
+        else if (saved.reason)
+          this.options.onBackgroundFailure?.('The record could not be kept offline', saved.reason);
       })
-      .then(() => opened.documentsKept);
-    this.inFlight.add(afterwards);
-    void afterwards.finally(() => this.inFlight.delete(afterwards));
+      .catch((error: unknown) =>
+        this.options.onBackgroundFailure?.('Recording the offline save failed', error),
+      );
+    this.inFlight.add(written);
+    void written.then(() => this.inFlight.delete(written));
     // Prefetch is for offline use: it is done when the record and its documents are kept.
-    if (request.purpose === 'prefetch') await afterwards;
+    if (request.purpose === 'prefetch') await written.then(() => opened.documentsKept);
     // The record itself is the request's answer: sent once, not also as an event (it can be tens of MB).
     return { ...opened, record };
   }
 
-  /** Resolves once every saved copy (and its documents) this opened has been written: before closing stores. */
+  /**
+   * Resolves once every saved copy returned so far has been written and audited: before closing the stores.
+   * Document downloads are not waited for (a closed store ends them; they are fetched again next time).
+   */
   async settled(): Promise<void> {
-    await Promise.all([...this.inFlight]);
+    await Promise.allSettled([...this.inFlight]);
   }
 
   private auditOpen(request: OpenRecordRequest, record: WessexRecord, from: OpenedRecord['from']): void {

@@ -63,6 +63,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     engine: { urgentCareDeadlineMs: policy.urgentCareDeadlineSeconds * 1000, ...options.engine },
     documentBudgetBytes: policy.offlineDocumentBudgetMb * 1024 * 1024,
     ...(options.clock ? { clock: options.clock } : {}),
+    onBackgroundFailure: (what, error) => logger.error(what, error),
   });
   const launcher = new SmartLaunchService({
     allowedIssuers: policy.allowedIssuers,
@@ -142,8 +143,9 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       audit,
     }),
     async close() {
-      sessions.dispose();
+      // Saves still running are written and audited under the session that opened them.
       await records.settled();
+      sessions.dispose();
       await stores.close();
     },
   };

@@ -121,7 +121,13 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
       ...(declinedHere ? { declined: true } : {}),
     };
   });
-  return { ...snapshot, sources, dissent: sources.some((s) => s.declined), withheld: totalWithheld(sources) };
+  return {
+    ...snapshot,
+    sources,
+    dissent: sources.some((s) => s.declined),
+    withheld: totalWithheld(sources),
+    ...(options.sensitive.fingerprint ? { governedWith: options.sensitive.fingerprint } : {}),
+  };
 }
 
 function pointerCause(

@@ -1,5 +1,6 @@
 // The sensitive code lists (SNOMED CT value sets) as data: the built-in default file, or the file IT names
 // in policy.sensitiveCodeListPath. A bad file is a clear configuration error, never a silent fallback.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import defaultList from './data/sensitive-codes.json';
@@ -35,6 +36,8 @@ export interface SensitiveCodes {
   /** The value set id a coding belongs to, if it is sensitive. */
   match(system: string | undefined, code: string | undefined): string | undefined;
   readonly size: number;
+  /** Identifies the list's contents: a saved copy governed with another list must be governed whole again. */
+  readonly fingerprint?: string;
 }
 
 export function compileSensitiveCodes(list: SensitiveCodeList): SensitiveCodes {
@@ -42,9 +45,18 @@ export function compileSensitiveCodes(list: SensitiveCodeList): SensitiveCodes {
   for (const set of list.valueSets) {
     for (const concept of set.concepts) index.set(`${set.system}|${concept.code}`, set.id);
   }
+  const fingerprint = createHash('sha256')
+    .update(
+      [...index]
+        .map(([k, v]) => `${k}=${v}`)
+        .sort()
+        .join('\n'),
+    )
+    .digest('hex');
   return {
     match: (system, code) => (system && code ? index.get(`${system}|${code}`) : undefined),
     size: index.size,
+    fingerprint,
   };
 }
 

@@ -138,14 +138,16 @@ export class RecordReader {
     if (request.emit && !load.sections && load.recentResults === undefined) {
       const urgent = await cache.load(nhs, { sections: CRITICAL_SECTIONS });
       if (!urgent) return undefined;
-      this.emitSavedUrgentCare(
-        this.savedView(urgent.snapshot, urgent.meta, request),
-        urgent.meta.fetchedAt,
-        request,
-        request.emit,
-      );
-      // Let the events go out before the whole history is read (a synchronous read of thousands of rows).
-      await new Promise((resolve) => setImmediate(resolve));
+      if (this.governedAsSaved(urgent.snapshot, request.governance)) {
+        this.emitSavedUrgentCare(
+          this.savedView(urgent.snapshot, urgent.meta, request),
+          urgent.meta.fetchedAt,
+          request,
+          request.emit,
+        );
+        // Let the events go out before the whole history is read (a synchronous read of thousands of rows).
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     const loaded = await cache.load(nhs, load);
     if (!loaded) return undefined;
@@ -163,6 +165,21 @@ export class RecordReader {
       opened.resultsTotal = (await cache.sectionCounts(nhs)).results ?? 0;
     }
     return opened;
+  }
+
+  /**
+   * The urgent-care part of a saved copy may go to the screen ahead of the rest only when governing it again
+   * cannot depend on the rest: the same code list as when it was saved, and nothing known from outside it
+   * (a withheld entry elsewhere can take linked urgent-care entries with it).
+   */
+  private governedAsSaved(saved: RecordSnapshot, governance: GovernOptions): boolean {
+    const fingerprint = governance.sensitive.fingerprint;
+    return (
+      fingerprint !== undefined &&
+      saved.governedWith === fingerprint &&
+      !governance.dissent &&
+      !governance.consents?.length
+    );
   }
 
   /** A saved copy governed again (the code list or a restriction may have changed) and labelled as saved. */
@@ -209,10 +226,9 @@ export class RecordReader {
       if (request.identity.verification) patient.verification = request.identity.verification;
       request.emit({ type: 'patient', requestId: request.requestId, patient });
     }
-    // Before asking the sources, only the saved copy's urgent-care part (what progress folds into; a few
-    // hundred rows): the whole history is read once the sources have answered.
-    const urgent = cache ? await cache.load(nhs, { sections: CRITICAL_SECTIONS }) : undefined;
-    const mode: RefreshMode = urgent && !this.fullRefreshDue(urgent.meta) ? 'incremental' : 'full';
+    const loaded = cache ? await cache.load(nhs) : undefined;
+    const saved = loaded?.snapshot;
+    const mode: RefreshMode = loaded && !this.fullRefreshDue(loaded.meta) ? 'incremental' : 'full';
     const live = await fetchSnapshot({
       requestId: request.requestId,
       identity: { ...request.identity, nhsNumber: nhs },
@@ -222,12 +238,10 @@ export class RecordReader {
       options: {
         now: this.clock,
         ...this.options.engine,
-        ...(mode === 'incremental' ? { since: this.since(urgent!.meta.sourcesAsOf) } : {}),
+        ...(mode === 'incremental' ? { since: this.since(loaded!.meta.sourcesAsOf) } : {}),
       },
-      ...(request.emit ? this.progressTo(request, request.emit, urgent?.snapshot, mode) : {}),
+      ...(request.emit ? this.progressTo(request, request.emit, saved, mode) : {}),
     });
-    const loaded = urgent && cache ? await cache.load(nhs) : undefined;
-    const saved = loaded?.snapshot;
     const opened = (record: WessexRecord, extra: Partial<OpenedRecord> = {}): OpenedRecord => ({
       record,
       from: saved && mode === 'incremental' ? 'refreshed' : 'live',
@@ -316,10 +330,7 @@ export class RecordReader {
     return { snapshot, writes };
   }
 
-  /**
-   * Progress as the screen receives it: the same fold, merge and governance as the final record. Progress
-   * builds only the urgent-care sections, so `saved` need only hold those (and the supporting resources).
-   */
+  /** Progress as the screen receives it: the same fold, merge and governance as the final record. */
   private progressTo(
     request: ReadRequest,
     emit: (event: RecordEvent) => void,

@@ -40,8 +40,8 @@ export function primaryCoding(concept: unknown): CodeRef | undefined {
 
 /** Whether any coding of the concept has one of these codes (no arrays made: it runs for every resource). */
 export function hasCodeIn(concept: unknown, codes: ReadonlySet<string>): boolean {
-  if (!isObject(concept) || !Array.isArray(concept.coding)) return false;
-  for (const c of concept.coding as unknown[]) {
+  if (!isObject(concept)) return false;
+  for (const c of asArray(concept.coding)) {
     if (!isObject(c)) continue;
     const code = str(c.code);
     if (code !== undefined && codes.has(code)) return true;
@@ -51,8 +51,8 @@ export function hasCodeIn(concept: unknown, codes: ReadonlySet<string>): boolean
 
 /** The first code of a concept (its first coding that has one). */
 export function firstCode(concept: unknown): string | undefined {
-  if (!isObject(concept) || !Array.isArray(concept.coding)) return undefined;
-  for (const c of concept.coding as unknown[]) {
+  if (!isObject(concept)) return undefined;
+  for (const c of asArray(concept.coding)) {
     const code = isObject(c) ? str(c.code) : undefined;
     if (code !== undefined) return code;
   }
@@ -61,9 +61,9 @@ export function firstCode(concept: unknown): string | undefined {
 
 /** The code of the concept's primary coding (SNOMED first, else the first coded): "code" or "system|code". */
 export function primaryCodeKey(concept: unknown): string | undefined {
-  if (!isObject(concept) || !Array.isArray(concept.coding)) return undefined;
+  if (!isObject(concept)) return undefined;
   let first: Json | undefined;
-  for (const c of concept.coding as unknown[]) {
+  for (const c of asArray(concept.coding)) {
     if (!isObject(c) || !str(c.code)) continue;
     if (str(c.system) === SNOMED) return str(c.code);
     first ??= c;

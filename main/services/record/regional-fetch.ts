@@ -163,9 +163,14 @@ function search(
       ctx.progress.warn(result.warnings);
       if (result.incomplete) ctx.progress.markIncomplete(label);
     } catch (error) {
-      // Searched although the CapabilityStatement left it out: refusing it confirms the server holds none.
+      // Searched although the CapabilityStatement left it out. "Not found / not supported" confirms the
+      // server holds none; "bad request" may only be a parameter it refused, so that section is in doubt.
       if (advertised || !isRejection(error)) throw error;
-      ctx.progress.warn([`${ctx.client.name} does not support ${label} searches`]);
+      const status = (error as FetchFailure).status;
+      if (status === 400 || status === 422) {
+        ctx.progress.warn([`${ctx.client.name} refused the ${label} search (HTTP ${status})`]);
+        ctx.progress.markIncomplete(label);
+      } else ctx.progress.warn([`${ctx.client.name} does not support ${label} searches`]);
     }
   }, label);
 }

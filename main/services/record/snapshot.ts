@@ -43,6 +43,8 @@ export interface RecordSnapshot {
   assembledAt: string;
   /** What patient-level governance withheld, all sources together (counts and generic reasons only). */
   withheld: WithheldSummary;
+  /** The sensitive code list patient-level governance last applied (its fingerprint). */
+  governedWith?: string;
   /** The patient has declined to share some or all of it (any source `declined`): never cached. */
   dissent: boolean;
   /** Banner details kept by an older cache that held no Patient resources. */
