@@ -11,7 +11,7 @@ export function savedCopyText(asOf: string, now: Date): string {
   return Number.isNaN(date.getTime()) ? 'saved copy' : `saved copy, ${formatAsOf(date, now)}`;
 }
 
-export type SectionNoticeTone = 'loading' | 'incomplete' | 'withheld' | 'not-requested';
+type SectionNoticeTone = 'loading' | 'incomplete' | 'withheld' | 'not-requested';
 
 export interface SectionNotice {
   /** The section may say "None recorded" when it is empty. */

@@ -238,13 +238,6 @@ export function buildSummary(record: WessexRecord, now: Date, options: SummaryOp
     SectionId,
     number
   >;
-  const limit = options.recentResults;
-  const results =
-    options.includeResults === false
-      ? []
-      : limit === undefined
-        ? resultRows(bySection.results)
-        : resultRows(newestResults(bySection.results, limit)).slice(0, limit);
   return {
     banner: bannerModel(record, now),
     counts,
@@ -254,10 +247,22 @@ export function buildSummary(record: WessexRecord, now: Date, options: SummaryOp
     medications: splitMedications(bySection.medications),
     problems: splitProblems(bySection.problems),
     contacts: contactEntries(bySection.contacts),
-    results,
-    trends: limit === undefined ? trendSeries(results) : [],
+    ...(options.includeResults === false
+      ? { results: [], trends: [] }
+      : summaryResults(bySection.results, options.recentResults)),
     bySection,
   };
+}
+
+/** The results rows (all, or the newest `recent` with no trends) from the results section's items. */
+export function summaryResults(
+  items: RecordItem[],
+  recent?: number,
+): Pick<SummaryModel, 'results' | 'trends'> {
+  if (recent !== undefined)
+    return { results: resultRows(newestResults(items, recent)).slice(0, recent), trends: [] };
+  const results = resultRows(items);
+  return { results, trends: trendSeries(results) };
 }
 
 export { CRITICAL_SECTIONS, SECTION_ORDER };

@@ -2,7 +2,7 @@
 // engineer) must be able to tell "the whole record" from "part of it" from "nothing at all".
 import type { SourceStatus } from '../../common/record';
 
-export const FETCH_EXIT = {
+const FETCH_EXIT = {
   /** Every source answered completely. */
   complete: 0,
   /** The command itself failed (bad input, policy problems): runProgram's code for any thrown error. */

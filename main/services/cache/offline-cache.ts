@@ -32,7 +32,7 @@ export interface SaveOptions {
   sourcesAsOf?: Record<string, string>;
 }
 
-export type SnapshotSaveOptions = SaveOptions & { writes?: readonly SourceRowsWrite[] };
+type SnapshotSaveOptions = SaveOptions & { writes?: readonly SourceRowsWrite[] };
 
 /** How one source's rows change; by default every source's rows are replaced. */
 export type SourceRowsWrite =
@@ -70,9 +70,9 @@ const HOUR = 3_600_000;
 const META_COLUMNS =
   'nhs_number, name, birth_date, fetched_at, expires_at, pinned, sources_json, sources_as_of_json, full_refreshed_at';
 /** Rows for resources that fill no section (Patient, Medication, Practitioner …): always read. */
-export const SUPPORTING_SECTION = 'supporting';
+const SUPPORTING_SECTION = 'supporting';
 
-export class CacheRecordError extends Error {}
+class CacheRecordError extends Error {}
 
 function nhsKey(nhsNumber: string): string {
   return normaliseNhsNumber(nhsNumber);
@@ -110,7 +110,7 @@ function defaultSourcesAsOf(sources: readonly SourceSnapshot[]): Record<string, 
   );
 }
 
-export function sectionColumn(resource: Json): string {
+function sectionColumn(resource: Json): string {
   return SUPPORTING_TYPES.has(String(resource.resourceType)) ? SUPPORTING_SECTION : classifySection(resource);
 }
 

@@ -25,6 +25,8 @@ export interface RecordAccessOptions {
   clock?: () => Date;
   /** The most bytes of urgent-care documents kept offline per record (policy.offlineDocumentBudgetMb). */
   documentBudgetBytes?: number;
+  /** Every record opened (app, CLI, prefetch), before anything about it can reach a log. */
+  onOpened?: (record: WessexRecord) => void;
   /** Work finishing after its record was returned failed (for the log; never patient data in `what`). */
   onBackgroundFailure?: (what: string, error: unknown) => void;
 }
@@ -107,6 +109,7 @@ export class RecordAccess {
       throw error;
     }
     const record: WessexRecord = { ...opened.record, ungrantedScopes: request.ungrantedScopes };
+    this.options.onOpened?.(record);
     this.auditOpen(request, record, opened.from);
     const nhsNumber = request.identity.nhsNumber;
     const written = opened.saved

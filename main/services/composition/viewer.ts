@@ -6,7 +6,7 @@ import type { AppState, BridgeEventName, BridgeEvents } from '../../../preload/c
 import { ACCESS_REASONS } from '../governance';
 import { createKeytarSecretStore } from '../keystore/secret-store';
 import { SmartLaunchService } from '../launch';
-import { createAppLogger, logDirectory } from '../logging';
+import { createAppLogger, logDirectory, patientIdentifiers } from '../logging';
 import { loadPolicyForThisMachine } from '../policy';
 import { audited, guarded } from '../features/channel-rules';
 import { caseloadHandlers } from '../features/caseload';
@@ -63,6 +63,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     engine: { urgentCareDeadlineMs: policy.urgentCareDeadlineSeconds * 1000, ...options.engine },
     documentBudgetBytes: policy.offlineDocumentBudgetMb * 1024 * 1024,
     ...(options.clock ? { clock: options.clock } : {}),
+    onOpened: (record) => logger.rememberIdentifiers(patientIdentifiers(record)),
     onBackgroundFailure: (what, error) => logger.error(what, error),
   });
   const launcher = new SmartLaunchService({

@@ -1,6 +1,6 @@
 // Opening a patient's record for the signed-in clinician: the record slice of the bridge over record access
 // (engine → governance → cache, audited there for every caller).
-import type { RecordEvent, WessexRecord } from '../../../common/record';
+import type { RecordEvent } from '../../../common/record';
 import type { BridgeEvents } from '../../../preload/contract';
 import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
 import { IdentityNotConfirmedError } from '../composition/clinical-session';
@@ -36,7 +36,6 @@ export function recordHandlers(deps: {
         emit: (event: RecordEvent) => deps.emit('record:event', event),
       });
       deps.opened.set(nhsNumber, opened.record);
-      deps.logger.rememberIdentifiers(patientIdentifiers(opened.record));
       deps.logger.info('Record opened', {
         requestId,
         from: opened.from,
@@ -68,19 +67,4 @@ export function recordHandlers(deps: {
       return { decided: true };
     },
   };
-}
-
-/**
- * The opened patient's name and their local ids on each source (Patient/<id> appears in request URLs and so in
- * failure messages), so no later log line can carry them. Only these few: the logger turns every remembered
- * identifier into one pattern applied to each line, so entry ids (tens of thousands) do not belong here.
- */
-function patientIdentifiers(record: WessexRecord): string[] {
-  const localIds = new Set<string>();
-  for (const item of record.items) {
-    const resource = item.resource as { subject?: { reference?: string }; patient?: { reference?: string } };
-    const reference = resource.subject?.reference ?? resource.patient?.reference;
-    if (reference?.startsWith('Patient/')) localIds.add(reference.slice('Patient/'.length));
-  }
-  return [record.patient.name, ...localIds];
 }

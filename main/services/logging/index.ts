@@ -7,3 +7,4 @@ export {
 } from './logger';
 export { identifierPattern, redactText, redactValue, REDACTED } from './redact';
 export { assertLogsFreeOf, findIdentifiersInLogs, type LogLeak } from './log-scan';
+export { patientIdentifiers } from './patient-identifiers';

@@ -4,18 +4,16 @@
 // its saved resources, labelled as a saved copy. The merged record is then rebuilt from the result, so it is
 // the same record a clean fetch of the same server data gives.
 import type { SourceStatus } from '../../../common/record';
+import type { SourceRowsWrite } from '../cache/offline-cache';
 import { str, type Json } from '../record/fhir-read';
 import { copyKey, totalWithheld, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
 
 export type RefreshMode = 'full' | 'incremental';
 
 /** How the offline store updates one source's rows. */
-export type SourceWrite =
-  | { sourceId: string; mode: 'replace'; resources: readonly Json[] }
-  | { sourceId: string; mode: 'upsert'; resources: readonly Json[] }
-  | { sourceId: string; mode: 'keep' };
+export type SourceWrite = SourceRowsWrite;
 
-export interface CombinedSnapshot {
+interface CombinedSnapshot {
   snapshot: RecordSnapshot;
   writes: SourceWrite[];
 }

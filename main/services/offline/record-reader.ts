@@ -9,6 +9,7 @@ import {
   CRITICAL_SECTIONS,
   type IdentityDecision,
   type RecordEvent,
+  type SourceStatus,
   type WessexRecord,
 } from '../../../common/record';
 import type { TokenProvider } from '../auth/token-provider';
@@ -93,6 +94,8 @@ export class OfflineUnavailableError extends Error {
 const HOUR = 3_600_000;
 const nothingToKeep = Promise.resolve();
 const notSaved: Promise<SaveOutcome> = Promise.resolve({ written: false });
+/** A source status for progress: counts come with the final record (before governance they would reveal more). */
+const uncounted = (source: SourceStatus): SourceStatus => ({ ...source, resourceCount: 0 });
 
 /** The engine's verdict that no Wessex source holds this NHS number (all reached, none found it). */
 export function notFoundAnywhere(record: Pick<WessexRecord, 'identityWarnings'>): boolean {
@@ -151,9 +154,21 @@ export class RecordReader {
     }
     const loaded = await cache.load(nhs, load);
     if (!loaded) return undefined;
+    const opened = this.offlineFrom(loaded, request);
+    if (load.recentResults !== undefined || load.sections) {
+      opened.resultsTotal = (await cache.sectionCounts(nhs)).results ?? 0;
+    }
+    return opened;
+  }
+
+  /** The saved copy already read, as this user may see it, labelled as a saved copy. */
+  private offlineFrom(
+    loaded: { snapshot: RecordSnapshot; meta: CachedRecordMeta },
+    request: ReadRequest,
+  ): OpenedRecord {
     const saved = this.savedView(loaded.snapshot, loaded.meta, request);
     const record: WessexRecord = { ...this.build(saved, request), offline: { asOf: loaded.meta.fetchedAt } };
-    const opened: OpenedRecord = {
+    return {
       record,
       from: 'offline',
       banner: offlineBanner(record, this.clock()),
@@ -161,10 +176,6 @@ export class RecordReader {
       purgedForDissent: false,
       documentsKept: nothingToKeep,
     };
-    if (load.recentResults !== undefined || load.sections) {
-      opened.resultsTotal = (await cache.sectionCounts(nhs)).results ?? 0;
-    }
-    return opened;
   }
 
   /**
@@ -207,8 +218,7 @@ export class RecordReader {
     const { requestId } = request;
     emit({ type: 'patient', requestId, patient: partial.patient, offline: { asOf } });
     // Counts come with the whole record: these would count the urgent-care sections only.
-    for (const source of partial.sources)
-      emit({ type: 'source', requestId, source: { ...source, resourceCount: 0 } });
+    for (const source of partial.sources) emit({ type: 'source', requestId, source: uncounted(source) });
     for (const event of urgentCareEvents(partial, requestId)) emit(event);
   }
 
@@ -253,9 +263,8 @@ export class RecordReader {
 
     // Sources deliberately not asked (identity not safe to search): no saved copy stands in for them either.
     if (live.notRequested) return opened(this.build(governSnapshot(live, request.governance), request));
-    if (saved && sourcesUnreachable({ sources: live.sources.map((s) => s.status), dissent: false })) {
-      const offline = await this.openOffline(request);
-      if (offline) return offline;
+    if (loaded && sourcesUnreachable({ sources: live.sources.map((s) => s.status), dissent: false })) {
+      return this.offlineFrom(loaded, request);
     }
     const governedLive = governSnapshot(live, request.governance);
     const { snapshot, writes } = this.fold(saved, governedLive, mode, request);
@@ -339,9 +348,7 @@ export class RecordReader {
   ): Pick<SnapshotRequest, 'onSource' | 'onProgress'> {
     let banner = '';
     return {
-      // Counts before governance could reveal how much is withheld: the final record carries governed counts.
-      onSource: (source) =>
-        emit({ type: 'source', requestId: request.requestId, source: { ...source, resourceCount: 0 } }),
+      onSource: (source) => emit({ type: 'source', requestId: request.requestId, source: uncounted(source) }),
       onProgress: ({ snapshot }) => {
         const sofar = this.fold(saved, governSnapshot(snapshot, request.governance), mode, request).snapshot;
         const partial = this.build(sofar, request, CRITICAL_SECTIONS);

@@ -85,7 +85,7 @@ export function conceptsCodes(concepts: unknown): string[] {
   return asArray(concepts).flatMap(conceptCodes);
 }
 
-export function conceptsDisplay(concepts: unknown): string | undefined {
+function conceptsDisplay(concepts: unknown): string | undefined {
   for (const c of asArray(concepts)) {
     const d = conceptDisplay(c);
     if (d) return d;

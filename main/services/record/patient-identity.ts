@@ -106,7 +106,7 @@ export function patientSummary(patient: Json): PatientSummary {
 }
 
 /** deceasedDateTime (the date part) or deceasedBoolean true; undefined when the source says nothing. */
-export function deceasedOf(patient: Json): { date?: string } | undefined {
+function deceasedOf(patient: Json): { date?: string } | undefined {
   const when = str(patient.deceasedDateTime);
   if (when) return { date: when.slice(0, 10) };
   return patient.deceasedBoolean === true ? {} : undefined;

@@ -51,7 +51,7 @@ interface Capabilities {
   types?: Set<string>;
 }
 
-export function readCapabilities(statement: unknown): Capabilities {
+function readCapabilities(statement: unknown): Capabilities {
   if (!isObject(statement) || statement.resourceType !== 'CapabilityStatement') return { everything: false };
   const rest = asArray(statement.rest).filter(isObject);
   const resources = rest.flatMap((r) => asArray(r.resource).filter(isObject));

@@ -49,7 +49,7 @@ const ADVANCE_CARE_CAPABLE = new Set([
   'Observation',
 ]);
 
-export function isAdvanceCare(resource: Json): boolean {
+function isAdvanceCare(resource: Json): boolean {
   const main = mainConcept(resource);
   if (
     hasCodeIn(main, ADVANCE_CARE_CODES) ||

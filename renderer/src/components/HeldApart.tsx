@@ -6,7 +6,7 @@ import { formatDate, SECTION_TITLES } from '../../../common/summary';
 import { errorMessage, invoke } from '../bridge';
 import { SourceTag } from './SourceTag';
 
-export const HELD_APART_ID = 'held-apart';
+const HELD_APART_ID = 'held-apart';
 
 function decisionFor(
   record: HeldApartRecord,
@@ -218,7 +218,7 @@ export function HeldApartPanel({
         <HeldApartSource
           key={record.sourceId}
           record={record}
-          decision={decisions?.find((d) => d.sourceId === record.sourceId)}
+          decision={decisionFor(record, decisions)}
           nhsNumber={nhsNumber}
           onDecided={onDecided}
         />

@@ -1,10 +1,10 @@
 import { useMemo, useState } from 'react';
-import { formatAsOf } from '../../../common/offline-banner';
+import { formatAsOf, offlineBanner } from '../../../common/offline-banner';
 import { SECTION_ORDER, type SectionId, type WessexRecord } from '../../../common/record';
 import {
-  bannerModel,
   buildSummary,
   formatDateTime,
+  summaryResults,
   nothingRetrieved,
   sourceLines,
   type BannerModel,
@@ -35,7 +35,7 @@ const PRINT_OUTCOME_MESSAGES: Record<BridgeResults['handover:print']['outcome'],
   unconfirmed: 'The print dialog has closed. Check the printer for the handover summary.',
 };
 
-export type RecordTab =
+type RecordTab =
   | 'urgent-care'
   | 'full-summary'
   | 'results'
@@ -107,21 +107,18 @@ export function RecordScreen({
   const [now] = useState(() => new Date());
   const record = load?.partial;
   const complete = !!load?.record;
-  // Only what the tab shows: every result for the results view, the newest few for the full summary.
+  // The summary once per record; results rows only for the tabs that show them (all, or the newest few).
+  const core = useMemo(() => record && buildSummary(record, now, { includeResults: false }), [record, now]);
   const results = tab === 'results' ? 'all' : tab === 'full-summary' ? 'recent' : 'none';
   const model = useMemo(
     () =>
-      record &&
-      buildSummary(
-        record,
-        now,
-        results === 'all'
-          ? {}
-          : results === 'recent'
-            ? { recentResults: RECENT_RESULTS }
-            : { includeResults: false },
-      ),
-    [record, now, results],
+      core && results !== 'none'
+        ? {
+            ...core,
+            ...summaryResults(core.bySection.results, results === 'recent' ? RECENT_RESULTS : undefined),
+          }
+        : core,
+    [core, results],
   );
   const finished = load?.record;
   const noRecord = !!finished && nothingRetrieved(finished);
@@ -158,13 +155,11 @@ export function RecordScreen({
     );
 
   if (!load || !record || !model || !view) return <p role="status">Opening record…</p>;
-  const rawBanner =
-    model.banner.name === 'Name not recorded' && !complete ? bannerModel(record, now) : model.banner;
   // A held-apart source's own warning is said once, by the held-apart note (with the way to decide).
   const apartIds = new Set(record.heldApart.map((h) => h.sourceId));
   const banner = {
-    ...rawBanner,
-    warnings: rawBanner.warnings.filter(
+    ...model.banner,
+    warnings: model.banner.warnings.filter(
       (w) => !(w.kind === 'demographic-mismatch' && w.sourceId && apartIds.has(w.sourceId)),
     ),
   };
@@ -173,7 +168,7 @@ export function RecordScreen({
     : finished?.identityWarnings.find((w) => w.kind === 'unverified-nhs-number');
   const printDisabled = !complete || noRecord || handover?.busy;
   const printReason = noRecord ? NO_RECORD_REASON_ID : !complete ? LOADING_REASON_ID : undefined;
-  const offlineAsOf = record.offline ? formatAsOf(new Date(record.offline.asOf), now) : undefined;
+  const offlineAsOf = offlineBanner(record, now)?.asOfText;
 
   return (
     <RecordViewContext.Provider value={view}>

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import type { SectionId } from '../../../common/record';
 import type { SummaryModel } from '../../../common/summary';
 import { SourceTag } from '../components/SourceTag';
 import { ItemTable } from './ItemTable';
@@ -13,6 +14,14 @@ import {
 } from './SummarySections';
 
 export const RECENT = 10;
+
+/** The full summary's other sections: the newest few of each (every care plan: there are seldom many). */
+const RECENT_SECTIONS: { id: SectionId; title: string; limit?: number }[] = [
+  { id: 'encounters', title: 'Recent encounters', limit: RECENT },
+  { id: 'documents', title: 'Recent documents', limit: RECENT },
+  { id: 'immunisations', title: 'Immunisations', limit: RECENT },
+  { id: 'carePlans', title: 'Care plans' },
+];
 
 /** Urgent-care summary (paramedic default) or full summary (GP default): same order, more depth. */
 export function SummaryView({
@@ -53,7 +62,7 @@ export function SummaryView({
         <>
           <SectionShell id="results" title="Recent results and vitals" count={model.counts.results}>
             <ul className="wx-list" data-testid="recent-results">
-              {model.results.slice(0, RECENT).map((r) => (
+              {model.results.map((r) => (
                 <li key={r.key} className="wx-list__item">
                   <strong>{r.name}</strong>: {r.value}
                   {r.flag && <strong className="wx-tag wx-tag--warn"> {r.flag}</strong>}
@@ -63,33 +72,11 @@ export function SummaryView({
               ))}
             </ul>
           </SectionShell>
-          <SectionShell id="encounters" title="Recent encounters" count={s.encounters.length}>
-            <ItemTable
-              items={s.encounters.slice(0, RECENT)}
-              label="Recent encounters"
-              section="encounters"
-              inSection
-            />
-          </SectionShell>
-          <SectionShell id="documents" title="Recent documents" count={s.documents.length}>
-            <ItemTable
-              items={s.documents.slice(0, RECENT)}
-              label="Recent documents"
-              section="documents"
-              inSection
-            />
-          </SectionShell>
-          <SectionShell id="immunisations" title="Immunisations" count={s.immunisations.length}>
-            <ItemTable
-              items={s.immunisations.slice(0, RECENT)}
-              label="Immunisations"
-              section="immunisations"
-              inSection
-            />
-          </SectionShell>
-          <SectionShell id="carePlans" title="Care plans" count={s.carePlans.length}>
-            <ItemTable items={s.carePlans} label="Care plans" section="carePlans" inSection />
-          </SectionShell>
+          {RECENT_SECTIONS.map(({ id, title, limit }) => (
+            <SectionShell key={id} id={id} title={title} count={s[id].length}>
+              <ItemTable items={limit ? s[id].slice(0, limit) : s[id]} label={title} section={id} inSection />
+            </SectionShell>
+          ))}
         </>
       )}
     </div>
