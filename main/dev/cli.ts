@@ -29,7 +29,7 @@ const devEnvironment: CliEnvironment = {
       sandboxLaunch: false,
     });
     // Where the policy itself is bad, the session reports that instead.
-    if (faults && !viewer.sandbox && (await viewer.handlers['app:get-state']({}, {})).policy.ok) {
+    if (faults && !viewer.sandbox && viewer.policy.ok) {
       await viewer.close();
       throw new Error(
         '--fault acts on the built-in sandbox, but this computer’s policy configures record sources: add --sandbox.',

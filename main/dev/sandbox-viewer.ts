@@ -89,8 +89,7 @@ export async function createSandboxViewer(options: SandboxViewerOptions): Promis
   }
   const running = viewer;
 
-  const currentSession = async (): Promise<SessionInfo | undefined> =>
-    (await running.handlers['app:get-state']({}, {})).session;
+  const currentSession = async (): Promise<SessionInfo | undefined> => running.session();
 
   /** A sign-in this module completes itself, in its own stand-in browser. */
   const drive = async (user: string | undefined, signIn: () => Promise<unknown>): Promise<SessionInfo> => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createViewer } from '../../main/services/composition/viewer';
@@ -33,6 +33,21 @@ describe('app services on the built-in sandbox', () => {
     };
     expect(state.policy).toMatchObject({ ok: true, sandbox: true });
     expect(state.sandboxPatients.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('keeps start-up notices for the screen when the sandbox signs someone in first', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'wessex-notices-'));
+    await writeFile(path.join(dataDir, 'preferences.json'), 'not json');
+    const own = await startTestApp({ dataDir });
+    try {
+      await own.services.openSandboxSession({ role: 'paramedic' });
+      const state = await own.services.handlers['app:get-state']({}, {});
+      expect(state.notices).toEqual(['Your display preferences could not be read and were reset.']);
+      expect((await own.services.handlers['app:get-state']({}, {})).notices).toEqual([]);
+    } finally {
+      await own.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a record before anyone has signed in', async () => {

@@ -37,6 +37,7 @@ export function refusingViewer(
     handlers,
     onEvent,
     policy: loaded,
+    session: () => undefined,
     handleLaunchArgs: async () => undefined,
     signInOsUser: () => {
       throw new BridgeError('configuration', 'The viewer is not configured correctly; nothing was done.');

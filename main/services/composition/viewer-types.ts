@@ -1,6 +1,6 @@
 // What the composition root takes from its host (the Electron shell, the CLI, the harness, the tests) and
 // what it gives back.
-import type { BridgeEventName, SandboxPatientInfo } from '../../../preload/contract';
+import type { BridgeEventName, SandboxPatientInfo, SessionInfo } from '../../../preload/contract';
 import type { PrivateKeyLoader } from '../auth/backend-services';
 import type { BridgeHandlers } from '../bridge/dispatch';
 import type { LockClock } from '../governance';
@@ -43,6 +43,8 @@ export interface Viewer {
   handlers: BridgeHandlers;
   onEvent(listener: (name: BridgeEventName, payload: unknown) => void): () => void;
   policy: PolicyLoadResult;
+  /** Who is signed in now (without taking the start-up notices the renderer is to show once). */
+  session(): SessionInfo | undefined;
   /** A launch URI, `--iss/--launch` arguments or an authorization callback from argv. */
   handleLaunchArgs(argv: readonly string[]): Promise<void>;
   /** The CLI: the operating-system user, with the role they declared, signs in without a browser. */

@@ -136,6 +136,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     handlers,
     onEvent,
     policy: loaded,
+    session: () => sessions.info(),
     handleLaunchArgs: (argv) => sessions.handleLaunchArgs(argv),
     ...commandLineOperations({
       commandLineRoles: policy.commandLineRoles,

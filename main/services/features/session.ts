@@ -156,6 +156,11 @@ export class SessionFeature {
     this.session?.dispose();
   }
 
+  /** Who is signed in now, for the composition's own callers (the bridge's app:get-state also hands out notices). */
+  info(): SessionInfo | undefined {
+    return this.session?.info();
+  }
+
   private ended(): void {
     for (const listener of this.endListeners) listener();
   }
