@@ -161,6 +161,8 @@ export interface HeldApartRecord {
   /** Which patient this is (a decision is about this patient only, not whoever the source holds later). */
   patientKey: string;
   items: RecordItem[];
+  /** Entries held apart in all, when `items` holds only the newest of them (the screen's overview). */
+  itemCount?: number;
 }
 
 /** The clinician's decision on a held-apart source (audited). */

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { isValidNhsNumber } from '../common/nhs-number';
 import type { Preferences } from '../common/preferences';
-import type { RecordEvent, WessexRecord } from '../common/record';
+import type { RecordEvent, RecordItem } from '../common/record';
+import { MAX_PAGE_ROWS, type RecordOverview, type ResultRow, type TrendChartModel } from '../common/summary';
 
 const nhsNumber = z
   .string()
@@ -50,6 +51,33 @@ export const bridgeRequestSchemas = {
       decision: z.enum(['same-person', 'different-person']),
     })
     .strict(),
+  /**
+   * A page of one long list of the record opened by `requestId` (results, encounters, procedures,
+   * appointments, other), newest first unless asked otherwise. Read from the record main holds: not audited
+   * again, and refused once the session locks or another open replaces it.
+   */
+  'record:items': z
+    .object({
+      nhsNumber: validNhsNumber,
+      requestId,
+      section: z.enum(['encounters', 'procedures', 'appointments', 'other']),
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(MAX_PAGE_ROWS),
+      order: z.enum(['newest-first', 'oldest-first']).optional(),
+    })
+    .strict(),
+  /** A page of the results rows (newest first), all or only those flagged high, low or abnormal. */
+  'record:results': z
+    .object({
+      nhsNumber: validNhsNumber,
+      requestId,
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(MAX_PAGE_ROWS),
+      flaggedOnly: z.boolean().optional(),
+    })
+    .strict(),
+  /** The trend charts of the opened record's repeated observations, most frequently recorded first. */
+  'record:trends': z.object({ nhsNumber: validNhsNumber, requestId }).strict(),
   /** Offline search over cached records (NHS number, name, date of birth). */
   'cache:search': z.object({ query: z.string().trim().min(1).max(100) }).strict(),
   'cache:list': z.object({}).strict(),
@@ -160,9 +188,23 @@ export interface DocumentContent {
   title: string;
 }
 
+/** Rows `offset`… of a list of `total` (the total also tells the screen if the list changed under it). */
+export interface RecordPage<T> {
+  total: number;
+  offset: number;
+  rows: T[];
+}
+
+/** Record progress as the screen receives it: the finished record is the `record:open` result. */
+export type RecordProgress = Exclude<RecordEvent, { type: 'record' }>;
+
 export interface BridgeResults {
   'app:get-state': AppState;
-  'record:open': WessexRecord;
+  /** Everything but the long lists, which come in pages (`record:items`, `record:results`, `record:trends`). */
+  'record:open': RecordOverview;
+  'record:items': RecordPage<RecordItem>;
+  'record:results': RecordPage<ResultRow>;
+  'record:trends': { charts: TrendChartModel[]; total: number };
   'record:confirm-identity': { confirmed: true };
   'record:decide-identity': { decided: true };
   'cache:search': CachedRecordSummary[];
@@ -183,7 +225,7 @@ export interface BridgeResults {
 }
 
 export interface BridgeEvents {
-  'record:event': RecordEvent;
+  'record:event': RecordProgress;
   'prefetch:progress': PrefetchProgress;
   'session:changed': SessionInfo | null;
 }

@@ -54,8 +54,8 @@ export function waitForOutput(running: Running, pattern: RegExp, timeoutMs: numb
 }
 
 export interface SandboxProcessInfo {
-  urls: Record<string, string>;
-  patients: { key: string; nhsNumber: string }[];
+  urls: { dcr: string; chie: string; locator: string; audit: string; epr?: string };
+  patients: { key: string; nhsNumber: string; name?: string }[];
   backendClient?: { tokenUrl: string; clientId: string; privateJwk: Record<string, unknown> };
 }
 

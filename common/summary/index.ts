@@ -5,3 +5,4 @@ export * from './observations';
 export * from './clinical-sections';
 export * from './summary-model';
 export * from './completeness';
+export * from './record-overview';

@@ -150,9 +150,12 @@ function seriesKey(item: RecordItem): string {
 
 /** Result rows newest first. */
 export function resultRows(items: RecordItem[]): ResultRow[] {
-  return items
-    .map(resultRow)
-    .sort((a, b) => dateKey(b.date) - dateKey(a.date) || a.name.localeCompare(b.name));
+  const keyed = items.map((item) => {
+    const row = resultRow(item);
+    return { row, at: dateKey(row.date) };
+  });
+  keyed.sort((a, b) => b.at - a.at || a.row.name.localeCompare(b.row.name));
+  return keyed.map((k) => k.row);
 }
 
 /** Every observation recorded at least twice with numbers becomes a trend series (oldest → newest). */
@@ -190,4 +193,35 @@ export function trendSeries(rows: ResultRow[]): TrendSeries[] {
     });
   }
   return series.sort((a, b) => b.rows.length - a.rows.length || a.label.localeCompare(b.label));
+}
+
+/** More points than this cannot be told apart on a small chart: it shows the most recent ones. */
+export const CHART_POINTS = 120;
+
+/** What one trend chart draws: the newest points of a series, with how many readings there are in all. */
+export interface TrendChartModel extends Omit<TrendSeries, 'rows'> {
+  /** Readings in the whole series. */
+  readings: number;
+  /** Readings drawn (the newest `CHART_POINTS`). */
+  shown: number;
+  first?: { date?: string };
+  latest?: { date?: string; value: string };
+}
+
+export function trendChart(series: TrendSeries, maxPoints = CHART_POINTS): TrendChartModel {
+  const rows = series.rows.slice(-maxPoints);
+  const first = rows[0];
+  const latest = rows[rows.length - 1];
+  return {
+    key: series.key,
+    label: series.label,
+    ...(series.unit !== undefined ? { unit: series.unit } : {}),
+    ...(series.low !== undefined ? { low: series.low } : {}),
+    ...(series.high !== undefined ? { high: series.high } : {}),
+    lines: series.lines.map((l) => ({ ...l, points: l.points.slice(-maxPoints) })),
+    readings: series.rows.length,
+    shown: rows.length,
+    ...(first ? { first: { date: first.date } } : {}),
+    ...(latest ? { latest: { date: latest.date, value: latest.value } } : {}),
+  };
 }

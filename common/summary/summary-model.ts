@@ -27,6 +27,7 @@ import { ageFrom, ageOfRecord, dateKey, formatDate } from './dates';
 import { splitMedications, type MedicationEntry } from './medications';
 import { resultRows, trendSeries, type ResultRow, type TrendSeries } from './observations';
 import { newestFirst } from './provenance';
+import { isOverview, isPagedSection, type RecordOverview } from './record-overview';
 
 export const SECTION_TITLES: Record<SectionId, string> = {
   advanceCare: 'Advance care decisions',
@@ -232,12 +233,23 @@ function newestResults(items: RecordItem[], n: number): RecordItem[] {
   return items.filter((_, i) => keys[i]! >= threshold);
 }
 
-export function buildSummary(record: WessexRecord, now: Date, options: SummaryOptions = {}): SummaryModel {
+/**
+ * The summary of a whole record, or of the overview the screen receives (whose long lists hold only their
+ * newest entries: their counts are the overview's totals, and its results rows are the newest few).
+ */
+export function buildSummary(
+  record: WessexRecord | RecordOverview,
+  now: Date,
+  options: SummaryOptions = {},
+): SummaryModel {
   const bySection = itemsBySection(record.items);
-  const counts = Object.fromEntries(SECTION_ORDER.map((s) => [s, bySection[s].length])) as Record<
-    SectionId,
-    number
-  >;
+  const overview = isOverview(record) ? record : undefined;
+  const counts = Object.fromEntries(
+    SECTION_ORDER.map((s) => [
+      s,
+      overview && isPagedSection(s) ? overview.lists[s].total : bySection[s].length,
+    ]),
+  ) as Record<SectionId, number>;
   return {
     banner: bannerModel(record, now),
     counts,
@@ -249,7 +261,9 @@ export function buildSummary(record: WessexRecord, now: Date, options: SummaryOp
     contacts: contactEntries(bySection.contacts),
     ...(options.includeResults === false
       ? { results: [], trends: [] }
-      : summaryResults(bySection.results, options.recentResults)),
+      : overview
+        ? { results: overview.recentResults, trends: [] }
+        : summaryResults(bySection.results, options.recentResults)),
     bySection,
   };
 }

@@ -3,6 +3,7 @@
 import type { JWK } from 'jose';
 import type { RunningSandbox } from '../../sandbox';
 import type { EffectivePolicy } from '../services/policy';
+import type { RegionalSource } from '../services/policy/schema';
 
 /** The keystore reference the sandbox's backend-services key is known by (held in memory, never stored). */
 export const SANDBOX_KEY_REFERENCE = 'sandbox-backend-services';
@@ -26,18 +27,23 @@ export function policyForSandbox(policy: EffectivePolicy, sandbox: RunningSandbo
     ...policy,
     allowedIssuers: epr ? [epr.fhirBase] : [],
     ...(epr ? { standaloneIssuer: epr.fhirBase } : {}),
+    ...sandboxServers(sandbox.urls, auth),
+  };
+}
+
+/** The sandbox's DCR, CHIE, locator and audit server as policy keys (also for a sandbox in another process). */
+export function sandboxServers(
+  urls: Pick<RunningSandbox['urls'], 'dcr' | 'chie' | 'locator' | 'audit'>,
+  auth: RegionalSource['auth'],
+): Pick<EffectivePolicy, 'sources' | 'recordLocator' | 'auditEndpoint'> {
+  return {
     sources: [
-      { id: 'dcr', name: 'Dorset Care Record', fhirBase: sandbox.urls.dcr, auth },
-      { id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie, auth },
+      { id: 'dcr', name: 'Dorset Care Record', fhirBase: urls.dcr, auth },
+      { id: 'chie', name: 'CHIE', fhirBase: urls.chie, auth },
     ],
     // The sandbox locator is open, like the national NRL read API behind its own gateway.
-    recordLocator: {
-      id: 'locator',
-      name: 'Record locator',
-      fhirBase: sandbox.urls.locator,
-      auth: { type: 'none' },
-    },
-    auditEndpoint: sandbox.urls.audit,
+    recordLocator: { id: 'locator', name: 'Record locator', fhirBase: urls.locator, auth: { type: 'none' } },
+    auditEndpoint: urls.audit,
   };
 }
 

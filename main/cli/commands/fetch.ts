@@ -60,11 +60,14 @@ export function registerFetchCommand(program: Command, env: CliEnvironment): voi
     const options = flags.offline ? { recordSources: 'not-needed' as const } : { engine: { deadlineMs } };
     await withCliSession(env, flags, options, async (session) => {
       const started = Date.now();
-      const record = await session.invoke('record:open', {
+      await session.invoke('record:open', {
         nhsNumber,
         requestId: `cli-${started}`,
         ...(flags.offline ? { offlineOnly: true } : {}),
       });
+      // The bridge gives a screen the overview; the command line prints and exports the whole record.
+      const record = session.viewer.openedRecord(nhsNumber);
+      if (!record) throw new Error('The record was opened but is no longer held (the session ended).');
       if (flags.json) {
         process.stdout.write(`${recordJson(record)}\n`);
       } else {

@@ -39,6 +39,7 @@ export function refusingViewer(
     policy: loaded,
     session: () => undefined,
     handleLaunchArgs: async () => undefined,
+    openedRecord: () => undefined,
     signInOsUser: () => {
       throw new BridgeError('configuration', 'The viewer is not configured correctly; nothing was done.');
     },

@@ -1,5 +1,6 @@
 // What the composition root takes from its host (the Electron shell, the CLI, the harness, the tests) and
 // what it gives back.
+import type { WessexRecord } from '../../../common/record';
 import type { BridgeEventName, SandboxPatientInfo, SessionInfo } from '../../../preload/contract';
 import type { PrivateKeyLoader } from '../auth/backend-services';
 import type { BridgeHandlers } from '../bridge/dispatch';
@@ -49,6 +50,11 @@ export interface Viewer {
   handleLaunchArgs(argv: readonly string[]): Promise<void>;
   /** The CLI: the operating-system user, with the role they declared, signs in without a browser. */
   signInOsUser(role: string, practitioner?: string): void;
+  /**
+   * The whole governed record this session last opened for the patient (`record:open` gives the screen an
+   * overview): what the CLI prints and exports. Undefined once the session locks or ends.
+   */
+  openedRecord(nhsNumber: string): WessexRecord | undefined;
   /** Re-encrypts the offline store under a new key (support workstations), audited as the signed-in user. */
   rekeyOfflineStore(): Promise<void>;
   close(): Promise<void>;

@@ -138,6 +138,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     policy: loaded,
     session: () => sessions.info(),
     handleLaunchArgs: (argv) => sessions.handleLaunchArgs(argv),
+    openedRecord: (nhsNumber) => opened.get(nhsNumber),
     ...commandLineOperations({
       commandLineRoles: policy.commandLineRoles,
       sessions,

@@ -46,6 +46,9 @@ const pdf = (args: { nhsNumber: string }): AuditAction => ({
   nhsNumber: nhs(args),
   format: 'pdf',
 });
+const PAGE_OF_OPENED = {
+  notAudited: 'pages of the record this session opened, whose read record access audited at the open',
+};
 const BY_STORE = { auditedBy: 'the offline store (cache-purge for every removal, whoever asks)' };
 
 export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
@@ -54,6 +57,9 @@ export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
     requires: 'reason',
     audit: { auditedBy: 'record access (patient read, offline read, cache write, dissent override)' },
   },
+  'record:items': { requires: 'reason', audit: PAGE_OF_OPENED },
+  'record:results': { requires: 'reason', audit: PAGE_OF_OPENED },
+  'record:trends': { requires: 'reason', audit: PAGE_OF_OPENED },
   'record:confirm-identity': {
     requires: 'reason',
     audit: { after: (args) => [{ action: { kind: 'identity-confirmed', nhsNumber: nhs(args) } }] },

@@ -1,18 +1,60 @@
 // Opening a patient's record for the signed-in clinician: the record slice of the bridge over record access
 // (engine → governance → cache, audited there for every caller).
 import type { RecordEvent } from '../../../common/record';
+import {
+  recordOverview,
+  trendChart,
+  trendSeries,
+  type ResultRow,
+  type TrendSeries,
+} from '../../../common/summary';
 import type { BridgeEvents } from '../../../preload/contract';
 import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
 import { IdentityNotConfirmedError } from '../composition/clinical-session';
 import type { RecordAccess } from '../composition/record-access';
 import type { AppLogger } from '../logging';
-import type { OpenedRecords } from './opened-records';
+import type { OpenedRecord, OpenedRecords } from './opened-records';
 import type { SessionFeature } from './session';
 
 export type RecordHandlers = Pick<
   BridgeHandlers,
-  'record:open' | 'record:confirm-identity' | 'record:decide-identity'
+  | 'record:open'
+  | 'record:items'
+  | 'record:results'
+  | 'record:trends'
+  | 'record:confirm-identity'
+  | 'record:decide-identity'
 >;
+
+/** The trend charts a results view shows at most (the most frequently recorded observations). */
+const MAX_CHARTS = 24;
+
+function openedBy(opened: OpenedRecords, nhsNumber: string, requestId: string): OpenedRecord {
+  const record = opened.byRequest(nhsNumber, requestId);
+  if (!record) {
+    throw new BridgeError(
+      'invalid-argument',
+      'This record is no longer open (it was opened again, or the session locked). Open the record again.',
+    );
+  }
+  return record;
+}
+
+// Derived on first request and kept with the opened record (the record never changes once opened).
+const flagged = new WeakMap<OpenedRecord, ResultRow[]>();
+const trends = new WeakMap<OpenedRecord, TrendSeries[]>();
+
+function flaggedResults(opened: OpenedRecord): ResultRow[] {
+  let rows = flagged.get(opened);
+  if (!rows) flagged.set(opened, (rows = opened.lists.results.filter((r) => r.flag)));
+  return rows;
+}
+
+function trendsOf(opened: OpenedRecord): TrendSeries[] {
+  let series = trends.get(opened);
+  if (!series) trends.set(opened, (series = trendSeries(opened.lists.results)));
+  return series;
+}
 
 export function recordHandlers(deps: {
   sessions: SessionFeature;
@@ -33,16 +75,35 @@ export function recordHandlers(deps: {
         ungrantedScopes: session.origin.ungrantedScopes,
         ...(preferOffline ? { preferOffline } : {}),
         ...(offlineOnly ? { offlineOnly } : {}),
-        emit: (event: RecordEvent) => deps.emit('record:event', event),
+        // The finished record goes to the screen as the result (an overview), never as an event.
+        emit: (event: RecordEvent) => event.type !== 'record' && deps.emit('record:event', event),
       });
-      deps.opened.set(nhsNumber, opened.record);
+      const kept = deps.opened.set(nhsNumber, requestId, opened.record);
       deps.logger.info('Record opened', {
         requestId,
         from: opened.from,
         items: opened.record.items.length,
         sources: opened.record.sources.map((s) => `${s.id}: ${s.state}${s.message ? ` (${s.message})` : ''}`),
       });
-      return opened.record;
+      return recordOverview(opened.record, kept.lists);
+    },
+    'record:items': async ({ nhsNumber, requestId, section, offset, limit, order }) => {
+      const items = openedBy(deps.opened, nhsNumber, requestId).lists.sections[section];
+      const rows =
+        order === 'oldest-first'
+          ? items.slice(Math.max(0, items.length - offset - limit), items.length - offset).reverse()
+          : items.slice(offset, offset + limit);
+      return { total: items.length, offset, rows };
+    },
+    'record:results': async ({ nhsNumber, requestId, offset, limit, flaggedOnly }) => {
+      const opened = openedBy(deps.opened, nhsNumber, requestId);
+      const rows = flaggedOnly ? flaggedResults(opened) : opened.lists.results;
+      return { total: rows.length, offset, rows: rows.slice(offset, offset + limit) };
+    },
+    'record:trends': async ({ nhsNumber, requestId }) => {
+      const opened = openedBy(deps.opened, nhsNumber, requestId);
+      const series = trendsOf(opened);
+      return { charts: series.slice(0, MAX_CHARTS).map((s) => trendChart(s)), total: series.length };
     },
     'record:confirm-identity': async ({ nhsNumber, familyName, birthDate }) => {
       try {

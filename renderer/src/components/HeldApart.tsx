@@ -133,8 +133,13 @@ function HeldApartSource({
       )}
       <details className="wx-held-apart__entries">
         <summary>
-          {record.sourceName} entries held apart ({record.items.length})
+          {record.sourceName} entries held apart ({record.itemCount ?? record.items.length})
         </summary>
+        {record.itemCount !== undefined && record.itemCount > record.items.length && (
+          <p className="wx-muted">
+            Showing the newest {record.items.length} of {record.itemCount}.
+          </p>
+        )}
         {record.items.length ? (
           <ul className="wx-list">
             {record.items.map((item) => (

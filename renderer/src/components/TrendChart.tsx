@@ -1,23 +1,11 @@
 // A small SVG line chart per repeated observation, with the numbers in words for screen readers.
-import { formatDate, type TrendSeries } from '../../../common/summary';
+import { formatDate, type TrendChartModel } from '../../../common/summary';
 
 const W = 320;
 const H = 140;
 const PAD = { left: 40, right: 12, top: 12, bottom: 24 };
-/** More points than this cannot be told apart at this size: chart the most recent ones. */
-const MAX_POINTS = 120;
 
-function recent(series: TrendSeries): TrendSeries {
-  if (series.rows.length <= MAX_POINTS) return series;
-  return {
-    ...series,
-    rows: series.rows.slice(-MAX_POINTS),
-    lines: series.lines.map((l) => ({ ...l, points: l.points.slice(-MAX_POINTS) })),
-  };
-}
-
-export function TrendChart({ series: full }: { series: TrendSeries }) {
-  const series = recent(full);
+export function TrendChart({ series }: { series: TrendChartModel }) {
   const all = series.lines.flatMap((l) => l.points);
   const times = all.map((p) => Date.parse(p.date)).filter(Number.isFinite);
   const values = [
@@ -34,14 +22,10 @@ export function TrendChart({ series: full }: { series: TrendSeries }) {
   const hi = vMax + vPad;
   const x = (t: number) => PAD.left + ((t - tMin) / (tMax - tMin || 1)) * (W - PAD.left - PAD.right);
   const y = (v: number) => PAD.top + (1 - (v - lo) / (hi - lo)) * (H - PAD.top - PAD.bottom);
-  const latest = series.rows[series.rows.length - 1];
-  const first = series.rows[0];
+  const { latest, first } = series;
   const titleId = `trend-${series.key.replace(/[^A-Za-z0-9]/g, '-')}`;
-  const shown =
-    full.rows.length > series.rows.length
-      ? ` (latest ${series.rows.length} of ${full.rows.length} shown)`
-      : '';
-  const description = `${series.label}${shown}: ${series.rows.length} readings from ${formatDate(first?.date)} to ${formatDate(latest?.date)}; latest ${latest?.value ?? ''}.`;
+  const shown = series.readings > series.shown ? ` (latest ${series.shown} of ${series.readings} shown)` : '';
+  const description = `${series.label}${shown}: ${series.shown} readings from ${formatDate(first?.date)} to ${formatDate(latest?.date)}; latest ${latest?.value ?? ''}.`;
   return (
     <figure className="wx-trend" data-testid="trend-chart">
       <figcaption id={titleId} className="wx-trend__title">

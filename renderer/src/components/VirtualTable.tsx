@@ -4,7 +4,8 @@
 // few DOM rows instead of creating new ones, whose style matching against the NHS.UK stylesheet cost
 // 7–200 ms a frame. The window moves with one transform; rows have a fixed height and are never measured.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useRef, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
+import type { RowSource } from '../state/usePagedRows';
 
 export interface Column<T> {
   header: string;
@@ -20,7 +21,7 @@ export function VirtualTable<T>({
   label,
   testId,
 }: {
-  rows: T[];
+  rows: RowSource<T>;
   columns: Column<T>[];
   label: string;
   testId?: string;
@@ -28,15 +29,18 @@ export function VirtualTable<T>({
   const scrollRef = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- the virtualiser is read during render by design
   const virtualizer = useVirtualizer({
-    count: rows.length,
+    count: rows.count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 6,
   });
   const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 0;
+  useEffect(() => rows.want(first, last), [rows, first, last]);
   const template = `wx-vtable--cols-${columns.length}`;
   return (
-    <div className={`wx-vtable ${template}`} role="table" aria-label={label} aria-rowcount={rows.length + 1}>
+    <div className={`wx-vtable ${template}`} role="table" aria-label={label} aria-rowcount={rows.count + 1}>
       <div role="rowgroup">
         <div role="row" aria-rowindex={1} className="wx-vtable__row wx-vtable__head">
           {columns.map((c) => (
@@ -51,20 +55,26 @@ export function VirtualTable<T>({
         className="wx-vtable__scroll"
         tabIndex={0}
         role="rowgroup"
-        aria-label={`${label}: ${rows.length} rows, scroll to see more`}
+        aria-label={`${label}: ${rows.count} rows, scroll to see more`}
         data-testid={testId}
       >
         <div className="wx-vtable__spacer" style={{ height: virtualizer.getTotalSize() }}>
           <div className="wx-vtable__window" style={{ transform: `translateY(${items[0]?.start ?? 0}px)` }}>
             {items.map((v, slot) => {
-              const row = rows[v.index] as T;
+              const row = rows.at(v.index);
               return (
                 <div role="row" aria-rowindex={v.index + 2} key={slot} className="wx-vtable__row">
-                  {columns.map((c) => (
-                    <span role="cell" key={c.header} className={c.className}>
-                      {c.cell(row)}
+                  {row === undefined ? (
+                    <span role="cell" className="wx-muted wx-vtable__loading">
+                      Loading…
                     </span>
-                  ))}
+                  ) : (
+                    columns.map((c) => (
+                      <span role="cell" key={c.header} className={c.className}>
+                        {c.cell(row)}
+                      </span>
+                    ))
+                  )}
                 </div>
               );
             })}

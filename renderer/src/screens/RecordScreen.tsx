@@ -1,13 +1,13 @@
 import { useMemo, useState } from 'react';
 import { formatAsOf, offlineBanner } from '../../../common/offline-banner';
-import { SECTION_ORDER, type SectionId, type WessexRecord } from '../../../common/record';
+import { SECTION_ORDER, type SectionId } from '../../../common/record';
 import {
   buildSummary,
   formatDateTime,
-  summaryResults,
   nothingRetrieved,
   sourceLines,
   type BannerModel,
+  type RecordOverview,
 } from '../../../common/summary';
 import type { BridgeResults, SessionInfo } from '../../../preload/contract';
 import { errorMessage, invoke } from '../bridge';
@@ -24,7 +24,7 @@ import { useRecord } from '../state/useRecord';
 import { DocumentsView } from '../views/DocumentsView';
 import { CarePlansView, EncountersView, HistoryView, ImmunisationsView } from '../views/ListViews';
 import { ResultsView } from '../views/ResultsView';
-import { RECENT as RECENT_RESULTS, SummaryView } from '../views/SummaryView';
+import { SummaryView } from '../views/SummaryView';
 import { HiddenSections, WithheldByDissent } from '../views/SummarySections';
 
 const NONE: readonly SectionId[] = [];
@@ -60,7 +60,7 @@ const LOADING_REASON_ID = 'print-loading-reason';
 const NO_RECORD_REASON_ID = 'print-no-record-reason';
 
 /** "Identity confirmed by Dr A Patel at 09:14 today (surname and date of birth checked)". */
-function confirmationText(record: WessexRecord, now: Date): string | undefined {
+function confirmationText(record: RecordOverview, now: Date): string | undefined {
   const c = record.identityConfirmation;
   if (!c) return undefined;
   const at = new Date(c.at);
@@ -107,31 +107,24 @@ export function RecordScreen({
   const [now] = useState(() => new Date());
   const record = load?.partial;
   const complete = !!load?.record;
-  // The summary once per record; results rows only for the tabs that show them (all, or the newest few).
-  const core = useMemo(() => record && buildSummary(record, now, { includeResults: false }), [record, now]);
-  const results = tab === 'results' ? 'all' : tab === 'full-summary' ? 'recent' : 'none';
-  const model = useMemo(
-    () =>
-      core && results !== 'none'
-        ? {
-            ...core,
-            ...summaryResults(core.bySection.results, results === 'recent' ? RECENT_RESULTS : undefined),
-          }
-        : core,
-    [core, results],
-  );
+  // The summary once per record: the long lists (results, encounters, …) stay in main and come in pages.
+  const model = useMemo(() => record && buildSummary(record, now), [record, now]);
+  const requestId = load?.requestId;
+  const sources = load?.sources;
   const finished = load?.record;
   const noRecord = !!finished && nothingRetrieved(finished);
   const view = useMemo<RecordView | undefined>(
     () =>
       record && {
+        nhsNumber,
+        ...(requestId ? { requestId } : {}),
         completeness: record.completeness,
-        pendingSources: (load?.sources ?? []).filter((s) => s.state === 'pending').map((s) => s.name),
+        pendingSources: (sources ?? []).filter((s) => s.state === 'pending').map((s) => s.name),
         now,
         deceased: !!record.patient.deceased,
         offline: !!record.offline,
       },
-    [record, load?.sources, now],
+    [record, sources, requestId, nhsNumber, now],
   );
 
   /** Shows the urgent-care view (what the handover prints), then asks the host to print or save it. */
@@ -320,7 +313,11 @@ export function RecordScreen({
                     <SummaryView model={model} mode={tab} complete={complete} />
                   )}
                   {tab === 'results' &&
-                    (complete ? <ResultsView model={model} /> : <p role="status">Loading results…</p>)}
+                    (complete ? (
+                      <ResultsView total={model.counts.results} />
+                    ) : (
+                      <p role="status">Loading results…</p>
+                    ))}
                   {tab === 'encounters' && <EncountersView model={model} />}
                   {tab === 'documents' && (
                     <DocumentsView model={model} pointers={record.pointers} nhsNumber={nhsNumber} />

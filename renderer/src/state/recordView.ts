@@ -5,6 +5,9 @@ import { uniformCompleteness, type RecordCompleteness, type SectionId } from '..
 import { sectionNotice, type SectionNotice } from '../../../common/summary';
 
 export interface RecordView {
+  nhsNumber: string;
+  /** The open whose record main holds (pages of long lists are asked of it); undefined while loading. */
+  requestId?: string;
   completeness: RecordCompleteness;
   /** Names of sources that have not answered yet (for sections no progress event has described). */
   pendingSources: string[];
@@ -15,6 +18,7 @@ export interface RecordView {
 }
 
 export const RecordViewContext = createContext<RecordView>({
+  nhsNumber: '',
   completeness: uniformCompleteness({ state: 'loading', gaps: [] }),
   pendingSources: [],
   now: new Date(),

@@ -1,6 +1,6 @@
 // Opens a record and paints it progressively: source and section events arrive before the full record.
 // Each urgent-care section event replaces that section's items and completeness; a section no event has
-// described yet is still loading. The final record (event or invoke result) replaces everything.
+// described yet is still loading. The finished record (the invoke result, an overview) replaces everything.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   emptyRecord,
@@ -10,15 +10,19 @@ import {
   type SectionCompleteness,
   type SectionId,
   type SourceStatus,
-  type WessexRecord,
 } from '../../../common/record';
+import { emptyLists, type RecordOverview } from '../../../common/summary';
 import { errorMessage, invoke, newRequestId, onBridgeEvent } from '../bridge';
 
 export interface RecordLoad {
   nhsNumber: string;
-  /** The full record once assembled; before that, `partial` holds what has arrived. */
-  record?: WessexRecord;
-  partial: WessexRecord;
+  /**
+   * The record once assembled (an overview: its long lists come in pages); before that, `partial` holds what
+   * has arrived. `requestId` names the open the pages are asked of.
+   */
+  record?: RecordOverview;
+  partial: RecordOverview;
+  requestId?: string;
   sources: SourceStatus[];
   loading: boolean;
   error?: string;
@@ -31,13 +35,16 @@ interface SectionSoFar {
   completeness: SectionCompleteness;
 }
 
-function initialLoad(nhsNumber: string): RecordLoad {
+function emptyOverview(nhsNumber: string): RecordOverview {
   return {
-    nhsNumber,
-    partial: emptyRecord({ name: '', nhsNumber, verification: 'unknown' }),
-    sources: [],
-    loading: true,
+    ...emptyRecord({ name: '', nhsNumber, verification: 'unknown' }),
+    lists: emptyLists(),
+    recentResults: [],
   };
+}
+
+function initialLoad(nhsNumber: string): RecordLoad {
+  return { nhsNumber, partial: emptyOverview(nhsNumber), sources: [], loading: true };
 }
 
 /** The partial record's completeness: from the section events, 'loading' for the rest. */
@@ -48,7 +55,7 @@ function completenessSoFar(sections: ReadonlyMap<SectionId, SectionSoFar>): Reco
 }
 
 /** After a failed open nothing more will arrive: sections still loading say why instead. */
-function failedCompleteness(record: WessexRecord, message: string): RecordCompleteness {
+function failedCompleteness(record: RecordOverview, message: string): RecordCompleteness {
   const completeness = { ...record.completeness };
   for (const [section, value] of Object.entries(completeness) as [SectionId, SectionCompleteness][]) {
     if (value.state !== 'loading') continue;
@@ -73,19 +80,19 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
     requestRef.current = requestId;
     const sections = new Map<SectionId, SectionSoFar>();
     const sources = new Map<string, SourceStatus>();
-    let base = emptyRecord({ name: '', nhsNumber, verification: 'unknown' });
+    let base = emptyOverview(nhsNumber);
     const current = () => requestRef.current === requestId;
 
-    const partialNow = (): WessexRecord => ({
+    const partialNow = (): RecordOverview => ({
       ...base,
       items: [...sections.values()].flatMap((s) => s.items),
       sources: [...sources.values()],
       completeness: completenessSoFar(sections),
     });
 
-    const finish = (record: WessexRecord) => {
+    const finish = (record: RecordOverview) => {
       if (!current()) return;
-      // The progressive copies are superseded: let them go (a large record is hundreds of MB otherwise).
+      // The progressive copies are superseded: let them go.
       sections.clear();
       sources.clear();
       window.__wessexRecordReadyAt = performance.now();
@@ -93,6 +100,7 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
         nhsNumber,
         record,
         partial: record,
+        requestId,
         sources: record.sources,
         loading: false,
         readyAt: performance.now(),
@@ -127,8 +135,6 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
         base = { ...base, patient: event.patient, ...(event.offline ? { offline: event.offline } : {}) };
         const partial = partialNow();
         setLoad((l) => (!l.record ? { ...l, partial } : l));
-      } else if (event.type === 'record') {
-        finish(event.record);
       } else if (event.type === 'error') {
         fail(event.message);
       }

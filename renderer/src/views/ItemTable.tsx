@@ -1,13 +1,16 @@
 // Any list of record items as a table: plain for short lists, virtualised for long ones. Above it, what the
 // section may honestly say: "None recorded" only when complete, otherwise which source is missing and why.
-import { useContext } from 'react';
+import { useContext, useMemo } from 'react';
 import type { RecordItem, SectionId } from '../../../common/record';
-import { formatDate } from '../../../common/summary';
+import { formatDate, type PagedSection } from '../../../common/summary';
+import type { RecordPage } from '../../../preload/contract';
+import { invoke } from '../bridge';
 import { DeceasedMarker } from '../components/DeceasedMarker';
 import { EmptyOrStatus } from '../components/SectionStatus';
 import { SourceTag } from '../components/SourceTag';
 import { VirtualTable, type Column } from '../components/VirtualTable';
-import { useSectionNotice } from '../state/recordView';
+import { useRecordView, useSectionNotice } from '../state/recordView';
+import { rowsOf, usePagedRows, type PagedRows } from '../state/usePagedRows';
 import { DISSENT_WITHHELD_TEXT, HiddenSections, WithheldByDissent } from './SummarySections';
 
 const VIRTUALISE_FROM = 150;
@@ -40,39 +43,64 @@ const columns: Column<RecordItem>[] = [
 /**
  * `section`: whose completeness applies (and whether this role may see it). `inSection`: the table sits
  * inside a SectionShell, which already says whether the section is complete, hidden or withheld.
+ * `items`: the whole list; or `paged`: a long list whose pages main sends as they come into view.
  */
 export function ItemTable({
   items,
+  paged,
   label,
   section,
   inSection = false,
   testId,
 }: {
-  items: RecordItem[];
+  items?: RecordItem[];
+  paged?: PagedRows<RecordItem>;
   label: string;
   section: SectionId;
   inSection?: boolean;
   testId?: string;
 }) {
-  const notice = useSectionNotice(section, items.length === 0);
+  const count = paged ? paged.count : (items?.length ?? 0);
+  const notice = useSectionNotice(section, count === 0);
   const hidden = useContext(HiddenSections).includes(section);
   const dissent = useContext(WithheldByDissent);
+  const whole = useMemo(() => rowsOf(items ?? []), [items]);
   if (!inSection && (hidden || dissent)) {
     return <p className="wx-muted">{hidden ? 'Not available for your role.' : DISSENT_WITHHELD_TEXT}</p>;
   }
-  const status = inSection ? null : <EmptyOrStatus notice={notice} empty={items.length === 0} />;
-  if (!items.length) return status;
-  if (items.length >= VIRTUALISE_FROM) {
+  const status = inSection ? null : <EmptyOrStatus notice={notice} empty={count === 0} />;
+  if (!count) return status;
+  const problem = paged?.error && (
+    <p className="wx-error" role="alert">
+      Some of these entries could not be shown: {paged.error}
+    </p>
+  );
+  if (paged && !paged.ready) {
     return (
       <>
         {status}
-        <VirtualTable rows={items} columns={columns} label={label} testId={testId} />
+        {problem || (
+          <p role="status" className="wx-muted">
+            Loading {count} entries…
+          </p>
+        )}
       </>
     );
   }
+  if (count >= VIRTUALISE_FROM) {
+    return (
+      <>
+        {status}
+        {problem}
+        <VirtualTable rows={paged ?? whole} columns={columns} label={label} testId={testId} />
+      </>
+    );
+  }
+  const rows = paged ? pageRows(paged) : (items ?? []);
   return (
     <>
       {status}
+      {problem}
       <table className="nhsuk-table wx-table" data-testid={testId}>
         <caption className="nhsuk-u-visually-hidden">{label}</caption>
         <thead>
@@ -85,7 +113,7 @@ export function ItemTable({
           </tr>
         </thead>
         <tbody>
-          {items.map((i) => (
+          {rows.map((i) => (
             <tr key={i.key}>
               {columns.map((c) => (
                 <td key={c.header}>{c.cell(i)}</td>
@@ -96,4 +124,67 @@ export function ItemTable({
       </table>
     </>
   );
+}
+
+/** A short list's rows, all in its first page. */
+function pageRows(paged: PagedRows<RecordItem>): RecordItem[] {
+  const rows: RecordItem[] = [];
+  for (let i = 0; i < paged.count; i++) {
+    const row = paged.at(i);
+    if (row) rows.push(row);
+  }
+  return rows;
+}
+
+/** One long section of the opened record (encounters, procedures, appointments, other), asked of main in pages. */
+export function PagedItemTable({
+  section,
+  total,
+  order = 'newest-first',
+  ...table
+}: {
+  section: Exclude<PagedSection, 'results'>;
+  /** The overview's count for the section. */
+  total: number;
+  order?: 'newest-first' | 'oldest-first';
+  label: string;
+  testId?: string;
+}) {
+  const { nhsNumber, requestId } = useRecordView();
+  const fetchPage = useMemo(
+    () =>
+      requestId
+        ? (offset: number, limit: number) =>
+            invoke('record:items', { nhsNumber, requestId, section, offset, limit, order })
+        : undefined,
+    [nhsNumber, requestId, section, order],
+  );
+  return (
+    <PagedSectionTable
+      key={`${requestId ?? 'loading'}:${order}`}
+      section={section}
+      total={total}
+      fetchPage={fetchPage}
+      {...table}
+    />
+  );
+}
+
+function PagedSectionTable({
+  section,
+  total,
+  fetchPage,
+  label,
+  testId,
+}: {
+  section: SectionId;
+  total: number;
+  fetchPage: ((offset: number, limit: number) => Promise<RecordPage<RecordItem>>) | undefined;
+  label: string;
+  testId?: string;
+}) {
+  const paged = usePagedRows(total, fetchPage);
+  // Still loading the record: the section's notice says what is awaited.
+  if (!fetchPage) return <ItemTable items={[]} label={label} section={section} testId={testId} />;
+  return <ItemTable paged={paged} label={label} section={section} testId={testId} />;
 }

@@ -1,19 +1,13 @@
 // Detail views that are lists of record items: encounters, immunisations, care plans, full history.
-import { useMemo } from 'react';
-import type { RecordItem, SectionId } from '../../../common/record';
 import type { SummaryModel } from '../../../common/summary';
 import { useRecordView } from '../state/recordView';
 import { usePreferences } from '../state/usePreferences';
-import { ItemTable } from './ItemTable';
+import { ItemTable, PagedItemTable } from './ItemTable';
 import { ViewChoice } from './ViewChoice';
 
 export function EncountersView({ model }: { model: SummaryModel }) {
   const { preferences, update } = usePreferences();
   const order = preferences?.encountersOrder ?? 'newest-first';
-  const items = useMemo(
-    () => (order === 'oldest-first' ? [...model.bySection.encounters].reverse() : model.bySection.encounters),
-    [model, order],
-  );
   return (
     <div data-testid="view-encounters">
       <h2>Encounters</h2>
@@ -27,7 +21,13 @@ export function EncountersView({ model }: { model: SummaryModel }) {
         ]}
         onChange={(encountersOrder) => update({ encountersOrder })}
       />
-      <ItemTable items={items} label="Encounters timeline" section="encounters" testId="encounters-table" />
+      <PagedItemTable
+        section="encounters"
+        total={model.counts.encounters}
+        order={order}
+        label="Encounters timeline"
+        testId="encounters-table"
+      />
     </div>
   );
 }
@@ -70,20 +70,20 @@ const OPTIONAL_HISTORY: { section: 'procedures' | 'appointments' | 'other'; titl
 function OptionalHistory({
   section,
   title,
-  items,
+  total,
 }: {
-  section: SectionId;
+  section: 'procedures' | 'appointments' | 'other';
   title: string;
-  items: RecordItem[];
+  total: number;
 }) {
   const { completeness } = useRecordView();
-  if (!items.length && completeness[section].state !== 'incomplete') return null;
+  if (!total && completeness[section].state !== 'incomplete') return null;
   return (
     <section aria-labelledby={`h-history-${section}`}>
       <h3 id={`h-history-${section}`}>
-        {title} ({items.length})
+        {title} ({total})
       </h3>
-      <ItemTable items={items} label={title} section={section} />
+      <PagedItemTable section={section} total={total} label={title} />
     </section>
   );
 }
@@ -108,7 +108,7 @@ export function HistoryView({ model }: { model: SummaryModel }) {
         />
       </section>
       {OPTIONAL_HISTORY.map(({ section, title }) => (
-        <OptionalHistory key={section} section={section} title={title} items={s[section]} />
+        <OptionalHistory key={section} section={section} title={title} total={model.counts[section]} />
       ))}
     </div>
   );

@@ -1,15 +1,17 @@
-import { useEffect, useMemo } from 'react';
-import { formatDate, type ResultRow, type SummaryModel } from '../../../common/summary';
+import { useEffect, useMemo, useState } from 'react';
+import { formatDate, type ResultRow } from '../../../common/summary';
+import type { BridgeResults, RecordPage } from '../../../preload/contract';
+import { errorMessage, invoke } from '../bridge';
 import { EmptyOrStatus } from '../components/SectionStatus';
 import { SourceTag } from '../components/SourceTag';
 import { TrendChart } from '../components/TrendChart';
 import { VirtualTable, type Column } from '../components/VirtualTable';
-import { useSectionNotice } from '../state/recordView';
+import { useRecordView, useSectionNotice } from '../state/recordView';
+import { usePagedRows } from '../state/usePagedRows';
 import { usePreferences } from '../state/usePreferences';
 import { ViewChoice } from './ViewChoice';
 
 const FLAG_LABEL = { high: 'High', low: 'Low', abnormal: 'Abnormal', critical: 'Critical' } as const;
-const MAX_CHARTS = 24;
 
 const columns: Column<ResultRow>[] = [
   { header: 'Date', cell: (r) => (r.date ? formatDate(r.date) : 'Not recorded'), className: 'wx-col-date' },
@@ -28,74 +30,145 @@ const columns: Column<ResultRow>[] = [
   },
 ];
 
-export function ResultsView({ model }: { model: SummaryModel }) {
-  useEffect(() => {
-    requestAnimationFrame(() => {
-      window.__wessexResultsPaintedAt = performance.now();
-    });
-  }, [model]);
-  const charts = model.trends.slice(0, MAX_CHARTS);
+type Trends = BridgeResults['record:trends'];
+
+/** Results and vitals of the opened record: trend charts and every row, asked of main in pages. */
+export function ResultsView({ total }: { total: number }) {
+  const { nhsNumber, requestId } = useRecordView();
   const { preferences, update } = usePreferences();
-  const notice = useSectionNotice('results', model.results.length === 0);
   const filter = preferences?.resultsFilter ?? 'all';
-  const rows = useMemo(
-    () => (filter === 'abnormal' ? model.results.filter((r) => r.flag) : model.results),
-    [model, filter],
+  const notice = useSectionNotice('results', total === 0);
+  const [trends, setTrends] = useState<{ for: string; value?: Trends; error?: string }>();
+  useEffect(() => {
+    if (!requestId || total === 0) return;
+    invoke('record:trends', { nhsNumber, requestId }).then(
+      (value) => setTrends({ for: requestId, value }),
+      (e: unknown) => setTrends({ for: requestId, error: errorMessage(e) }),
+    );
+  }, [nhsNumber, requestId, total]);
+  const fetchPage = useMemo(
+    () =>
+      requestId
+        ? (offset: number, limit: number) =>
+            invoke('record:results', {
+              nhsNumber,
+              requestId,
+              offset,
+              limit,
+              ...(filter === 'abnormal' ? { flaggedOnly: true } : {}),
+            })
+        : undefined,
+    [nhsNumber, requestId, filter],
   );
+  const current = trends?.for === requestId ? trends : undefined;
   return (
     <div data-testid="view-results">
       <h2>Results and vitals</h2>
-      <EmptyOrStatus notice={notice} empty={model.results.length === 0} />
-      {model.results.length > 0 && (
+      <EmptyOrStatus notice={notice} empty={total === 0} />
+      {total > 0 && (
         <>
           <section aria-labelledby="h-trends">
             <h3 id="h-trends">Trends</h3>
-            {charts.length === 0 ? (
-              <p className="wx-muted">No observation has been recorded more than once.</p>
-            ) : (
-              <div className="wx-trends">
-                {charts.map((s) => (
-                  <TrendChart key={s.key} series={s} />
-                ))}
-              </div>
-            )}
-            {model.trends.length > charts.length && (
-              <p className="wx-muted">
-                Showing the {charts.length} most frequently recorded of {model.trends.length} repeated
-                observations.
-              </p>
-            )}
+            <TrendCharts trends={current} />
           </section>
-          <section aria-labelledby="h-all-results">
-            <h3 id="h-all-results">
-              {filter === 'abnormal'
-                ? `Flagged results (${rows.length} of ${model.results.length})`
-                : `All results (${model.results.length})`}
-            </h3>
-            <ViewChoice
-              legend="Show"
-              name="results-filter"
-              value={filter}
-              options={[
-                { value: 'all', label: 'All results' },
-                { value: 'abnormal', label: 'Only results flagged high, low or abnormal' },
-              ]}
-              onChange={(resultsFilter) => update({ resultsFilter })}
-            />
-            {rows.length === 0 ? (
-              <p className="wx-muted">No result is flagged.</p>
-            ) : (
-              <VirtualTable
-                rows={rows}
-                columns={columns}
-                label={filter === 'abnormal' ? 'Flagged results, newest first' : 'All results, newest first'}
-                testId="results-table"
-              />
-            )}
-          </section>
+          <ResultRows
+            key={`${requestId}:${filter}`}
+            total={total}
+            filter={filter}
+            fetchPage={fetchPage}
+            onFilter={(resultsFilter) => update({ resultsFilter })}
+            trendsShown={!!current}
+          />
         </>
       )}
     </div>
+  );
+}
+
+function TrendCharts({ trends }: { trends?: { value?: Trends; error?: string } }) {
+  if (!trends) return <p role="status">Loading trends…</p>;
+  if (!trends.value) {
+    return (
+      <p className="wx-error" role="alert">
+        The trend charts could not be drawn: {trends.error}
+      </p>
+    );
+  }
+  const { charts, total } = trends.value;
+  if (!charts.length) return <p className="wx-muted">No observation has been recorded more than once.</p>;
+  return (
+    <>
+      <div className="wx-trends">
+        {charts.map((s) => (
+          <TrendChart key={s.key} series={s} />
+        ))}
+      </div>
+      {total > charts.length && (
+        <p className="wx-muted">
+          Showing the {charts.length} most frequently recorded of {total} repeated observations.
+        </p>
+      )}
+    </>
+  );
+}
+
+function ResultRows({
+  total,
+  filter,
+  fetchPage,
+  onFilter,
+  trendsShown,
+}: {
+  total: number;
+  filter: 'all' | 'abnormal';
+  fetchPage: ((offset: number, limit: number) => Promise<RecordPage<ResultRow>>) | undefined;
+  onFilter: (filter: 'all' | 'abnormal') => void;
+  trendsShown: boolean;
+}) {
+  const rows = usePagedRows(filter === 'abnormal' ? 0 : total, fetchPage);
+  useEffect(() => {
+    if (!rows.ready || !trendsShown) return;
+    requestAnimationFrame(() => {
+      window.__wessexResultsPaintedAt = performance.now();
+    });
+  }, [rows.ready, trendsShown]);
+  return (
+    <section aria-labelledby="h-all-results">
+      <h3 id="h-all-results">
+        {filter === 'abnormal'
+          ? rows.ready
+            ? `Flagged results (${rows.count} of ${total})`
+            : 'Flagged results'
+          : `All results (${total})`}
+      </h3>
+      <ViewChoice
+        legend="Show"
+        name="results-filter"
+        value={filter}
+        options={[
+          { value: 'all', label: 'All results' },
+          { value: 'abnormal', label: 'Only results flagged high, low or abnormal' },
+        ]}
+        onChange={onFilter}
+      />
+      {rows.error && (
+        <p className="wx-error" role="alert">
+          Some results could not be shown: {rows.error}
+        </p>
+      )}
+      {!rows.ready ? (
+        !rows.error && <p role="status">Loading results…</p>
+      ) : rows.count === 0 ? (
+        <p className="wx-muted">No result is flagged.</p>
+      ) : (
+        <VirtualTable
+          rows={rows}
+          columns={columns}
+          label={filter === 'abnormal' ? 'Flagged results, newest first' : 'All results, newest first'}
+          testId="results-table"
+        />
+      )}
+    </section>
   );
 }
 

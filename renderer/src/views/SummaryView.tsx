@@ -73,7 +73,7 @@ export function SummaryView({
             </ul>
           </SectionShell>
           {RECENT_SECTIONS.map(({ id, title, limit }) => (
-            <SectionShell key={id} id={id} title={title} count={s[id].length}>
+            <SectionShell key={id} id={id} title={title} count={model.counts[id]}>
               <ItemTable items={limit ? s[id].slice(0, limit) : s[id]} label={title} section={id} inSection />
             </SectionShell>
           ))}

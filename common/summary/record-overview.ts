@@ -1,0 +1,98 @@
+// What the screen receives for an opened record: every section the summaries show in full, the newest few of
+// each long list with its total, and the newest results rows. The long lists (results, encounters,
+// procedures, appointments, other) come a page at a time over the bridge, so a record of 20,000 entries never
+// crosses to the renderer whole (a 25 MB payload blocked its main thread for over a second).
+import { type RecordItem, type SectionId, type WessexRecord } from '../record';
+import { dateKey } from './dates';
+import { resultRows, type ResultRow } from './observations';
+import { newestFirst } from './provenance';
+
+export const PAGED_SECTIONS = ['results', 'encounters', 'procedures', 'appointments', 'other'] as const;
+export type PagedSection = (typeof PAGED_SECTIONS)[number];
+
+/** How many of each long list's newest entries the overview carries (the full summary shows ten). */
+export const OVERVIEW_NEWEST = 10;
+
+/** A source held apart is for checking who the patient is: the screen lists its newest entries only. */
+export const HELD_APART_SHOWN = 200;
+
+/** The most rows one page request may return. */
+export const MAX_PAGE_ROWS = 500;
+
+export function isPagedSection(section: SectionId): section is PagedSection {
+  return (PAGED_SECTIONS as readonly SectionId[]).includes(section);
+}
+
+export interface RecordOverview extends Omit<WessexRecord, 'items' | 'lists'> {
+  /** Every entry of the sections shown in full; of each paged section, only its newest `OVERVIEW_NEWEST`. */
+  items: RecordItem[];
+  /** How many entries each paged section holds in the record main has open (ask for pages of them). */
+  lists: Record<PagedSection, { total: number }>;
+  /** The newest results rows (the full summary's "recent results"). */
+  recentResults: ResultRow[];
+}
+
+/** Whether a record on screen is the overview (long lists paged) or a whole record (tests, the CLI). */
+export function isOverview(record: WessexRecord | RecordOverview): record is RecordOverview {
+  return 'lists' in record && record.lists !== undefined;
+}
+
+/** The entries of a long section, newest first, dated by each entry's clinical date. */
+export function sortedNewestFirst(items: RecordItem[]): RecordItem[] {
+  const keyed = items.map((item) => ({ item, at: dateKey(item.date) }));
+  keyed.sort((a, b) => b.at - a.at || newestFirst(a.item, b.item));
+  return keyed.map((k) => k.item);
+}
+
+/** The whole record's long lists, sorted once: what pages are cut from. */
+export interface RecordLists {
+  sections: Record<Exclude<PagedSection, 'results'>, RecordItem[]>;
+  results: ResultRow[];
+}
+
+export function recordLists(record: WessexRecord): RecordLists {
+  const grouped = Object.fromEntries(PAGED_SECTIONS.map((s) => [s, [] as RecordItem[]])) as Record<
+    PagedSection,
+    RecordItem[]
+  >;
+  for (const item of record.items) if (isPagedSection(item.section)) grouped[item.section].push(item);
+  return {
+    sections: {
+      encounters: sortedNewestFirst(grouped.encounters),
+      procedures: sortedNewestFirst(grouped.procedures),
+      appointments: sortedNewestFirst(grouped.appointments),
+      other: sortedNewestFirst(grouped.other),
+    },
+    results: resultRows(grouped.results),
+  };
+}
+
+export function recordOverview(record: WessexRecord, lists: RecordLists): RecordOverview {
+  const { items, ...rest } = record;
+  const shown = items.filter((i) => !isPagedSection(i.section));
+  for (const section of PAGED_SECTIONS) {
+    if (section === 'results') shown.push(...lists.results.slice(0, OVERVIEW_NEWEST).map((r) => r.item));
+    else shown.push(...lists.sections[section].slice(0, OVERVIEW_NEWEST));
+  }
+  const total = (s: PagedSection) => (s === 'results' ? lists.results.length : lists.sections[s].length);
+  return {
+    ...rest,
+    heldApart: rest.heldApart.map((apart) =>
+      apart.items.length > HELD_APART_SHOWN
+        ? {
+            ...apart,
+            items: sortedNewestFirst(apart.items).slice(0, HELD_APART_SHOWN),
+            itemCount: apart.items.length,
+          }
+        : apart,
+    ),
+    items: shown,
+    lists: Object.fromEntries(PAGED_SECTIONS.map((s) => [s, { total: total(s) }])) as RecordOverview['lists'],
+    recentResults: lists.results.slice(0, OVERVIEW_NEWEST),
+  };
+}
+
+/** An overview with nothing in it yet (progressive paint starts here). */
+export function emptyLists(): RecordOverview['lists'] {
+  return Object.fromEntries(PAGED_SECTIONS.map((s) => [s, { total: 0 }])) as RecordOverview['lists'];
+}

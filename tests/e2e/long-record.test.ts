@@ -1,0 +1,85 @@
+// A record of 20,000 entries in Chromium: the summary arrives as an overview and the long lists are asked
+// for in pages as the clinician scrolls, so the last (oldest) reading is as reachable as the first.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HarnessPage } from '../../main/dev/harness';
+import {
+  expectQuietPage,
+  sandboxPatient,
+  seriousA11yViolations,
+  showTab,
+  startE2e,
+  waitForRecord,
+  type E2eContext,
+} from './e2e-helpers';
+
+let ctx: E2eContext;
+let hp: HarnessPage;
+
+beforeAll(async () => {
+  ctx = await startE2e({ includeLargePatient: true });
+  const large = sandboxPatient(ctx.services, 'large');
+  await ctx.services.openSandboxSession({ role: 'general-practitioner', patientNhsNumber: large.nhsNumber });
+  hp = await ctx.harness.newPage();
+  await waitForRecord(hp.page, 60_000);
+}, 180_000);
+afterAll(async () => {
+  await ctx?.close();
+});
+
+/** Bytes of each answer the page received over the bridge, by channel. */
+function answerBytes(channel: string): number[] {
+  return hp.log.calls.filter((c) => c.channel === channel).map((c) => JSON.stringify(c.outcome).length);
+}
+
+describe('GP on the 20,000-entry record', () => {
+  it('shows the DNACPR decision and the summary from an overview, never the whole record', async () => {
+    const { page } = hp;
+    expect(await page.getByTestId('advance-care').textContent()).toMatch(/DNACPR/);
+    const [opened] = answerBytes('record:open');
+    expect(opened).toBeLessThan(2_000_000);
+    await showTab(page, 'Full summary');
+    const results = page.locator('[data-section="results"]');
+    await results.waitFor();
+    expect(await page.getByTestId('recent-results').locator('li').count()).toBe(10);
+  });
+
+  it('pages the results table as it scrolls, down to the oldest reading', async () => {
+    const { page, log } = hp;
+    await showTab(page, 'Results and vitals');
+    const heading = page.getByRole('heading', { name: /^All results \(\d[\d,]*\)$/ });
+    await heading.waitFor();
+    const total = Number((await heading.textContent())!.replace(/\D/g, ''));
+    expect(total).toBeGreaterThan(19_000);
+    const table = page.getByRole('table', { name: 'All results, newest first' });
+    expect(await table.getAttribute('aria-rowcount')).toBe(String(total + 1));
+    expect(await page.getByTestId('trend-chart').filter({ hasText: 'Blood pressure' }).textContent()).toMatch(
+      /Latest \d+\/\d+ mmHg/,
+    );
+    const chartText = await page.getByTestId('trend-chart').first().locator('desc').textContent();
+    expect(chartText).toMatch(/latest 120 of \d+ shown/);
+
+    await page.getByTestId('results-table').evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    const last = table.locator(`[aria-rowindex="${total + 1}"]`);
+    await expect.poll(() => last.textContent(), { timeout: 15_000 }).toMatch(/2019/);
+    expect(await last.textContent()).not.toMatch(/Loading/);
+    // Only the pages in view were asked for: the first, and the last one or two.
+    const pages = log.calls.filter((c) => c.channel === 'record:results');
+    expect(pages.length).toBeLessThanOrEqual(4);
+    expect(Math.max(...answerBytes('record:results'))).toBeLessThan(1_000_000);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+
+  it('lists every encounter, oldest first when asked, through the same pages', async () => {
+    const { page, log } = hp;
+    await showTab(page, 'Encounters');
+    await page.getByTestId('encounters-order').getByLabel('Oldest first').check();
+    const table = page.getByRole('table', { name: 'Encounters timeline' });
+    await expect.poll(() => table.locator('[aria-rowindex="2"]').textContent()).toMatch(/2019/);
+    await page.getByTestId('encounters-order').getByLabel('Newest first').check();
+    await expect.poll(() => table.locator('[aria-rowindex="2"]').textContent()).not.toMatch(/2019/);
+    expectQuietPage(log);
+  });
+});

@@ -1,0 +1,133 @@
+// The screen gets an overview of the opened record and asks main for the long lists a page at a time: the
+// 20,000-entry record never crosses the bridge whole, and the pages add up to exactly the record main holds.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordItem } from '../../common/record';
+import { MAX_PAGE_ROWS, type RecordOverview, type ResultRow } from '../../common/summary';
+import { dispatchBridgeRequest } from '../../main/services/bridge/dispatch';
+import type { RecordPage } from '../../preload/contract';
+import { ManualLockClock } from '../support/manual-lock-clock';
+import { startTestApp, type TestApp } from '../support/app';
+
+let app: TestApp;
+const lockClock = new ManualLockClock();
+let nhsNumber: string;
+
+const invoke = async <T>(channel: string, args: unknown): Promise<T> => {
+  const outcome = await dispatchBridgeRequest(app.services.handlers, channel, args);
+  if (!outcome.ok) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
+  return outcome.value as T;
+};
+
+/** Every page of a list, as a screen scrolling to the end would ask for them. */
+async function allPages<T>(channel: string, args: object): Promise<T[]> {
+  const rows: T[] = [];
+  for (let offset = 0; ; offset += MAX_PAGE_ROWS) {
+    const page = await invoke<RecordPage<T>>(channel, { ...args, offset, limit: MAX_PAGE_ROWS });
+    rows.push(...page.rows);
+    if (offset + MAX_PAGE_ROWS >= page.total) return rows;
+  }
+}
+
+beforeAll(async () => {
+  app = await startTestApp({ sandbox: { includeLargePatient: true }, lockClock });
+  nhsNumber = app.services.sandbox!.patient('large').nhsNumber;
+  await app.services.openSandboxSession({ role: 'general-practitioner', patientNhsNumber: nhsNumber });
+}, 120_000);
+afterAll(async () => app?.close());
+
+describe('the opened record in pages', () => {
+  let overview: RecordOverview;
+  beforeAll(async () => {
+    overview = await invoke<RecordOverview>('record:open', { nhsNumber, requestId: 'open-1' });
+  }, 60_000);
+
+  it('gives the screen every summary entry and only the newest of each long list, with its total', () => {
+    const whole = app.services.openedRecord(nhsNumber)!;
+    const results = whole.items.filter((i) => i.section === 'results');
+    expect(results.length).toBeGreaterThan(19_000);
+    expect(overview.lists.results.total).toBe(results.length);
+    expect(overview.items.filter((i) => i.section === 'results')).toHaveLength(10);
+    expect(overview.recentResults).toHaveLength(10);
+    for (const section of ['advanceCare', 'allergies', 'medications', 'problems'] as const) {
+      expect(overview.items.filter((i) => i.section === section).length, section).toBe(
+        whole.items.filter((i) => i.section === section).length,
+      );
+    }
+    expect(overview.items.some((i) => /DNACPR/.test(i.display))).toBe(true);
+    const overviewBytes = JSON.stringify(overview).length;
+    const wholeBytes = JSON.stringify(whole).length;
+    expect(wholeBytes).toBeGreaterThan(10_000_000);
+    expect(overviewBytes).toBeLessThan(wholeBytes / 20);
+  });
+
+  it('pages through every result once, newest first, exactly the record main holds', async () => {
+    const rows = await allPages<ResultRow>('record:results', { nhsNumber, requestId: 'open-1' });
+    const whole = app.services.openedRecord(nhsNumber)!;
+    const keys = rows.map((r) => r.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(new Set(keys)).toEqual(
+      new Set(whole.items.filter((i) => i.section === 'results').map((i) => i.key)),
+    );
+    const times = rows.map((r) => Date.parse(r.date!));
+    expect(times.every((t, i) => i === 0 || t <= times[i - 1]!)).toBe(true);
+    expect(rows.slice(0, 10).map((r) => r.key)).toEqual(overview.recentResults.map((r) => r.key));
+
+    const flagged = await allPages<ResultRow>('record:results', {
+      nhsNumber,
+      requestId: 'open-1',
+      flaggedOnly: true,
+    });
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(flagged.length).toBe(rows.filter((r) => r.flag).length);
+    expect(flagged.every((r) => r.flag)).toBe(true);
+  });
+
+  it('gives encounters newest or oldest first, the one the reverse of the other', async () => {
+    const args = { nhsNumber, requestId: 'open-1', section: 'encounters' };
+    const newest = await allPages<RecordItem>('record:items', args);
+    const oldest = await allPages<RecordItem>('record:items', { ...args, order: 'oldest-first' });
+    expect(newest.length).toBe(overview.lists.encounters.total);
+    expect(newest.length).toBeGreaterThan(150);
+    expect(oldest.map((i) => i.key)).toEqual(newest.map((i) => i.key).reverse());
+    const middle = await invoke<RecordPage<RecordItem>>('record:items', { ...args, offset: 50, limit: 7 });
+    expect(middle.rows.map((i) => i.key)).toEqual(newest.slice(50, 57).map((i) => i.key));
+  });
+
+  it('draws at most 24 trend charts of at most 120 points, saying how many readings there are', async () => {
+    const { charts, total } = await invoke<{
+      charts: { label: string; readings: number; shown: number; lines: { points: unknown[] }[] }[];
+      total: number;
+    }>('record:trends', { nhsNumber, requestId: 'open-1' });
+    expect(charts.length).toBeGreaterThan(0);
+    expect(charts.length).toBeLessThanOrEqual(Math.min(24, total));
+    const bp = charts.find((c) => c.label === 'Blood pressure')!;
+    expect(bp.readings).toBeGreaterThan(4_000);
+    expect(bp.shown).toBe(120);
+    for (const line of bp.lines) expect(line.points.length).toBeLessThanOrEqual(120);
+  });
+
+  it('refuses pages of a record opened again since, or hidden by the inactivity lock', async () => {
+    await invoke('record:open', { nhsNumber, requestId: 'open-2' });
+    await expect(
+      invoke('record:results', { nhsNumber, requestId: 'open-1', offset: 0, limit: 10 }),
+    ).rejects.toThrow(/no longer open/);
+    const page = await invoke<RecordPage<ResultRow>>('record:results', {
+      nhsNumber,
+      requestId: 'open-2',
+      offset: 0,
+      limit: 10,
+    });
+    expect(page.rows).toHaveLength(10);
+    await expect(
+      invoke('record:results', { nhsNumber, requestId: 'open-2', offset: 0, limit: MAX_PAGE_ROWS + 1 }),
+    ).rejects.toMatchObject({ code: 'invalid-argument' });
+
+    const loaded = app.services.policy;
+    if (!loaded.ok) throw new Error('policy did not load');
+    lockClock.advance(loaded.policy.inactivityLockMinutes * 60_000 + 1_000);
+    await expect(
+      invoke('record:results', { nhsNumber, requestId: 'open-2', offset: 0, limit: 10 }),
+    ).rejects.toMatchObject({ code: 'locked' });
+    expect(app.services.openedRecord(nhsNumber)).toBeUndefined();
+  });
+}, 180_000);
