@@ -4,7 +4,7 @@
 // crosses to the renderer whole (a 25 MB payload blocked its main thread for over a second).
 import { type RecordItem, type SectionId, type WessexRecord } from '../record';
 import { dateKey } from './dates';
-import { resultRows, type ResultRow } from './observations';
+import { resultRow, trendSeries, type ResultRow, type TrendSeries } from './observations';
 import { newestFirst } from './provenance';
 
 export const PAGED_SECTIONS = ['results', 'encounters', 'procedures', 'appointments', 'other'] as const;
@@ -37,44 +37,73 @@ export function isOverview(record: WessexRecord | RecordOverview): record is Rec
   return 'lists' in record && record.lists !== undefined;
 }
 
-/** The entries of a long section, newest first, dated by each entry's clinical date. */
-export function sortedNewestFirst(items: RecordItem[]): RecordItem[] {
+/** The entries of a long section, newest first by clinical date (each date parsed once), then `tie`. */
+export function sortedNewestFirst(
+  items: RecordItem[],
+  tie: (a: RecordItem, b: RecordItem) => number = newestFirst,
+): RecordItem[] {
   const keyed = items.map((item) => ({ item, at: dateKey(item.date) }));
-  keyed.sort((a, b) => b.at - a.at || newestFirst(a.item, b.item));
+  keyed.sort((a, b) => b.at - a.at || tie(a.item, b.item));
   return keyed.map((k) => k.item);
 }
 
-/** The whole record's long lists, sorted once: what pages are cut from. */
-export interface RecordLists {
-  sections: Record<Exclude<PagedSection, 'results'>, RecordItem[]>;
-  results: ResultRow[];
-}
+/**
+ * The whole record's long lists, sorted once, newest first: what pages are cut from. Results rows are made
+ * only for the pages asked for (and all at once only for the flagged filter and the trends), so opening a
+ * record of 20,000 results does not wait for 20,000 rows.
+ */
+export class RecordLists {
+  readonly sections: Record<Exclude<PagedSection, 'results'>, RecordItem[]>;
+  /** The results section's items in the results table's order (newest first, then by name). */
+  readonly resultItems: RecordItem[];
+  private readonly rows: (ResultRow | undefined)[] = [];
+  private flaggedRows?: ResultRow[];
+  private series?: TrendSeries[];
 
-export function recordLists(record: WessexRecord): RecordLists {
-  const grouped = Object.fromEntries(PAGED_SECTIONS.map((s) => [s, [] as RecordItem[]])) as Record<
-    PagedSection,
-    RecordItem[]
-  >;
-  for (const item of record.items) if (isPagedSection(item.section)) grouped[item.section].push(item);
-  return {
-    sections: {
+  constructor(record: Pick<WessexRecord, 'items'>) {
+    const grouped = Object.fromEntries(PAGED_SECTIONS.map((s) => [s, [] as RecordItem[]])) as Record<
+      PagedSection,
+      RecordItem[]
+    >;
+    for (const item of record.items) if (isPagedSection(item.section)) grouped[item.section].push(item);
+    this.sections = {
       encounters: sortedNewestFirst(grouped.encounters),
       procedures: sortedNewestFirst(grouped.procedures),
       appointments: sortedNewestFirst(grouped.appointments),
       other: sortedNewestFirst(grouped.other),
-    },
-    results: resultRows(grouped.results),
-  };
+    };
+    this.resultItems = sortedNewestFirst(grouped.results, (a, b) => a.display.localeCompare(b.display));
+  }
+
+  /** Results rows `offset`… (made now if not made before). */
+  resultRows(offset: number, limit: number): ResultRow[] {
+    const end = Math.min(offset + limit, this.resultItems.length);
+    const rows: ResultRow[] = [];
+    for (let i = offset; i < end; i++) rows.push((this.rows[i] ??= resultRow(this.resultItems[i]!)));
+    return rows;
+  }
+
+  flagged(): ResultRow[] {
+    return (this.flaggedRows ??= this.resultRows(0, this.resultItems.length).filter((r) => r.flag));
+  }
+
+  trends(): TrendSeries[] {
+    return (this.series ??= trendSeries(this.resultRows(0, this.resultItems.length)));
+  }
+}
+
+export function recordLists(record: Pick<WessexRecord, 'items'>): RecordLists {
+  return new RecordLists(record);
 }
 
 export function recordOverview(record: WessexRecord, lists: RecordLists): RecordOverview {
   const { items, ...rest } = record;
   const shown = items.filter((i) => !isPagedSection(i.section));
   for (const section of PAGED_SECTIONS) {
-    if (section === 'results') shown.push(...lists.results.slice(0, OVERVIEW_NEWEST).map((r) => r.item));
+    if (section === 'results') shown.push(...lists.resultItems.slice(0, OVERVIEW_NEWEST));
     else shown.push(...lists.sections[section].slice(0, OVERVIEW_NEWEST));
   }
-  const total = (s: PagedSection) => (s === 'results' ? lists.results.length : lists.sections[s].length);
+  const total = (s: PagedSection) => (s === 'results' ? lists.resultItems.length : lists.sections[s].length);
   return {
     ...rest,
     heldApart: rest.heldApart.map((apart) =>
@@ -88,7 +117,7 @@ export function recordOverview(record: WessexRecord, lists: RecordLists): Record
     ),
     items: shown,
     lists: Object.fromEntries(PAGED_SECTIONS.map((s) => [s, { total: total(s) }])) as RecordOverview['lists'],
-    recentResults: lists.results.slice(0, OVERVIEW_NEWEST),
+    recentResults: lists.resultRows(0, OVERVIEW_NEWEST),
   };
 }
 

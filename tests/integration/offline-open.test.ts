@@ -347,17 +347,25 @@ describe('a source failing after an earlier success', () => {
   });
 });
 
+/** Renames the frail patient's first DCR problem on the server; returns how to put it back. */
+async function renameDcrCondition(text: string): Promise<() => Promise<void>> {
+  const condition = dcrResource('frail', 'Condition');
+  const current = (await sandbox.servers.dcr.readResource('Condition', condition.id!)) as Resource & {
+    code?: Record<string, unknown>;
+  };
+  await sandbox.servers.dcr.updateResource({
+    ...current,
+    code: { ...(current.code ?? {}), text },
+  } as Resource);
+  return async () => {
+    await sandbox.servers.dcr.updateResource(current);
+  };
+}
+
 describe('refresh when back online', () => {
   it('an incremental refresh (_lastUpdated per source) picks up a server-side change', async () => {
     const first = await reader().open(request('frail'));
-    const condition = dcrResource('frail', 'Condition');
-    const current = (await sandbox.servers.dcr.readResource('Condition', condition.id!)) as Resource & {
-      code?: Record<string, unknown>;
-    };
-    await sandbox.servers.dcr.updateResource({
-      ...current,
-      code: { ...(current.code ?? {}), text: 'Updated by the GP today' },
-    } as Resource);
+    const restore = await renameDcrCondition('Updated by the GP today');
 
     sandbox.servers.dcr.clearRequests();
     now = later(1);
@@ -370,7 +378,30 @@ describe('refresh when back online', () => {
     expect(displays((await reader().openOffline(request('frail')))!.record)).toContain(
       'Updated by the GP today',
     );
-    await sandbox.servers.dcr.updateResource(current);
+    await restore();
+  });
+
+  it('a re-open paints urgent care from the saved copy’s urgent part and the changes, as the final record has it', async () => {
+    await reader().open(request('frail'));
+    const restore = await renameDcrCondition('Changed since the saved copy');
+    now = later(1);
+    const events: RecordEvent[] = [];
+    const reopened = await reader().open(request('frail', { emit: (e) => events.push(e) }));
+    expect(reopened.from).toBe('refreshed');
+    const lastEvent = new Map<string, string[]>();
+    for (const e of events)
+      if (e.type === 'section')
+        lastEvent.set(
+          e.section,
+          e.items.map((i) => i.display),
+        );
+    for (const section of ['advanceCare', 'alerts', 'allergies', 'medications', 'problems'] as const) {
+      const shown = reopened.record.items.filter((i) => i.section === section).map((i) => i.display);
+      expect(lastEvent.get(section), section).toEqual(shown);
+    }
+    expect(lastEvent.get('problems')).toContain('Changed since the saved copy');
+    expect(lastEvent.get('advanceCare')!.length).toBeGreaterThan(0);
+    await restore();
   });
 
   it('a server-side deletion is invisible incrementally and disappears on the periodic full refresh', async () => {

@@ -67,6 +67,8 @@ interface RecordRow {
 }
 
 const HOUR = 3_600_000;
+/** Long enough for the answer to leave the process (IPC, or the harness's binding) before a deferred save. */
+const ANSWER_FIRST_MS = 50;
 const META_COLUMNS =
   'nhs_number, name, birth_date, fetched_at, expires_at, pinned, sources_json, sources_as_of_json, full_refreshed_at';
 /** Rows for resources that fill no section (Patient, Medication, Practitioner …): always read. */
@@ -237,14 +239,15 @@ export class OfflineCache {
   }
 
   /**
-   * The same save, run after the caller's current turn: a reader can answer the screen first and write the
-   * saved copy straight after. Later operations on this store wait for it; `settled()` too.
+   * The same save, run shortly after the caller's current turn: a reader can answer the screen first and
+   * write the saved copy straight after (a synchronous write of thousands of rows that would otherwise hold
+   * the answer back). Later operations on this store wait for it; `settled()` too.
    */
   saveSnapshotSoon(snapshot: RecordSnapshot, options: SnapshotSaveOptions = {}): Promise<void> {
     // Saved as of now (its fetch), not as of whenever the write gets to run.
     const at = this.clock();
     const run = this.queued
-      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => new Promise<void>((resolve) => setTimeout(resolve, ANSWER_FIRST_MS)))
       .then(() => this.writeSnapshot(snapshot, options, at));
     this.queued = run.catch(() => undefined);
     return run;

@@ -1,13 +1,7 @@
 // Opening a patient's record for the signed-in clinician: the record slice of the bridge over record access
 // (engine → governance → cache, audited there for every caller).
 import type { RecordEvent } from '../../../common/record';
-import {
-  recordOverview,
-  trendChart,
-  trendSeries,
-  type ResultRow,
-  type TrendSeries,
-} from '../../../common/summary';
+import { recordOverview, trendChart } from '../../../common/summary';
 import type { BridgeEvents } from '../../../preload/contract';
 import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
 import { IdentityNotConfirmedError } from '../composition/clinical-session';
@@ -38,22 +32,6 @@ function openedBy(opened: OpenedRecords, nhsNumber: string, requestId: string): 
     );
   }
   return record;
-}
-
-// Derived on first request and kept with the opened record (the record never changes once opened).
-const flagged = new WeakMap<OpenedRecord, ResultRow[]>();
-const trends = new WeakMap<OpenedRecord, TrendSeries[]>();
-
-function flaggedResults(opened: OpenedRecord): ResultRow[] {
-  let rows = flagged.get(opened);
-  if (!rows) flagged.set(opened, (rows = opened.lists.results.filter((r) => r.flag)));
-  return rows;
-}
-
-function trendsOf(opened: OpenedRecord): TrendSeries[] {
-  let series = trends.get(opened);
-  if (!series) trends.set(opened, (series = trendSeries(opened.lists.results)));
-  return series;
 }
 
 export function recordHandlers(deps: {
@@ -96,13 +74,14 @@ export function recordHandlers(deps: {
       return { total: items.length, offset, rows };
     },
     'record:results': async ({ nhsNumber, requestId, offset, limit, flaggedOnly }) => {
-      const opened = openedBy(deps.opened, nhsNumber, requestId);
-      const rows = flaggedOnly ? flaggedResults(opened) : opened.lists.results;
-      return { total: rows.length, offset, rows: rows.slice(offset, offset + limit) };
+      const { lists } = openedBy(deps.opened, nhsNumber, requestId);
+      if (!flaggedOnly)
+        return { total: lists.resultItems.length, offset, rows: lists.resultRows(offset, limit) };
+      const flagged = lists.flagged();
+      return { total: flagged.length, offset, rows: flagged.slice(offset, offset + limit) };
     },
     'record:trends': async ({ nhsNumber, requestId }) => {
-      const opened = openedBy(deps.opened, nhsNumber, requestId);
-      const series = trendsOf(opened);
+      const series = openedBy(deps.opened, nhsNumber, requestId).lists.trends();
       return { charts: series.slice(0, MAX_CHARTS).map((s) => trendChart(s)), total: series.length };
     },
     'record:confirm-identity': async ({ nhsNumber, familyName, birthDate }) => {

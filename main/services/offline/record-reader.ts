@@ -236,9 +236,8 @@ export class RecordReader {
       if (request.identity.verification) patient.verification = request.identity.verification;
       request.emit({ type: 'patient', requestId: request.requestId, patient });
     }
-    const loaded = cache ? await cache.load(nhs) : undefined;
-    const saved = loaded?.snapshot;
-    const mode: RefreshMode = loaded && !this.fullRefreshDue(loaded.meta) ? 'incremental' : 'full';
+    const savedCopy = await this.savedCopyFor(nhs, request);
+    const mode: RefreshMode = savedCopy.meta && !this.fullRefreshDue(savedCopy.meta) ? 'incremental' : 'full';
     const live = await fetchSnapshot({
       requestId: request.requestId,
       identity: { ...request.identity, nhsNumber: nhs },
@@ -248,10 +247,19 @@ export class RecordReader {
       options: {
         now: this.clock,
         ...this.options.engine,
-        ...(mode === 'incremental' ? { since: this.since(loaded!.meta.sourcesAsOf) } : {}),
+        ...(mode === 'incremental' ? { since: this.since(savedCopy.meta!.sourcesAsOf) } : {}),
       },
-      ...(request.emit ? this.progressTo(request, request.emit, saved, mode) : {}),
+      ...(request.emit
+        ? // Its failure is the open's (awaited below); here it is only started early.
+          this.progressTo(request, request.emit, savedCopy.urgent, mode, () =>
+            savedCopy.readWhole().catch(() => undefined),
+          )
+        : {}),
     });
+    const loaded = await savedCopy.readWhole();
+    // Removed meanwhile (another window, retention): changes alone are not a record, so fetch it whole.
+    if (mode === 'incremental' && !loaded) return this.open(request);
+    const saved = loaded?.snapshot;
     const opened = (record: WessexRecord, extra: Partial<OpenedRecord> = {}): OpenedRecord => ({
       record,
       from: saved && mode === 'incremental' ? 'refreshed' : 'live',
@@ -339,14 +347,47 @@ export class RecordReader {
     return { snapshot, writes };
   }
 
-  /** Progress as the screen receives it: the same fold, merge and governance as the final record. */
+  /**
+   * The saved copy a live open refreshes. When its urgent-care part can be governed on its own (as for the
+   * offline path), only that part is read before the sources are asked, so a re-open paints the DNACPR as fast
+   * as a first open; the whole copy (thousands of rows, read synchronously) is read once the urgent-care
+   * sections are on screen, while the rest of the record is still arriving.
+   */
+  private async savedCopyFor(
+    nhs: string,
+    request: ReadRequest,
+  ): Promise<{
+    meta?: CachedRecordMeta;
+    urgent?: RecordSnapshot;
+    readWhole: () => Promise<{ snapshot: RecordSnapshot; meta: CachedRecordMeta } | undefined>;
+  }> {
+    const { cache } = this.options;
+    const meta = cache ? await cache.meta(nhs) : undefined;
+    if (!cache || !meta) return { readWhole: async () => undefined };
+    let whole: Promise<{ snapshot: RecordSnapshot; meta: CachedRecordMeta } | undefined> | undefined;
+    const readWhole = () => (whole ??= cache.load(nhs));
+    if (request.emit) {
+      const urgent = await cache.load(nhs, { sections: CRITICAL_SECTIONS });
+      if (urgent && this.governedAsSaved(urgent.snapshot, request.governance))
+        return { meta, urgent: urgent.snapshot, readWhole };
+    }
+    const loaded = await readWhole();
+    return { meta: loaded?.meta, urgent: loaded?.snapshot, readWhole };
+  }
+
+  /**
+   * Progress as the screen receives it: the same fold, merge and governance as the final record. Once every
+   * urgent-care section has been sent complete, `urgentSent` is called (the whole saved copy is read then).
+   */
   private progressTo(
     request: ReadRequest,
     emit: (event: RecordEvent) => void,
     saved: RecordSnapshot | undefined,
     mode: RefreshMode,
+    urgentSent: () => unknown,
   ): Pick<SnapshotRequest, 'onSource' | 'onProgress'> {
     let banner = '';
+    let sent = false;
     return {
       onSource: (source) => emit({ type: 'source', requestId: request.requestId, source: uncounted(source) }),
       onProgress: ({ snapshot }) => {
@@ -357,6 +398,14 @@ export class RecordReader {
           emit({ type: 'patient', requestId: request.requestId, patient: partial.patient });
         }
         for (const event of urgentCareEvents(partial, request.requestId)) emit(event);
+        if (
+          !sent &&
+          CRITICAL_SECTIONS.every((section) => partial.completeness[section].state !== 'loading')
+        ) {
+          sent = true;
+          // After this turn, so the events leave first.
+          setImmediate(urgentSent);
+        }
       },
     };
   }
