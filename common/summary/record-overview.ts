@@ -26,8 +26,12 @@ export function isPagedSection(section: SectionId): section is PagedSection {
 export interface RecordOverview extends Omit<WessexRecord, 'items' | 'lists'> {
   /** Every entry of the sections shown in full; of each paged section, only its newest `OVERVIEW_NEWEST`. */
   items: RecordItem[];
-  /** How many entries each paged section holds in the record main has open (ask for pages of them). */
-  lists: Record<PagedSection, { total: number }>;
+  /**
+   * How many entries each paged section holds in the record main has open (ask for pages of them). `atLeast`:
+   * only the newest were read so far (an offline open answers with the summary first); the pages' own totals
+   * are exact.
+   */
+  lists: Record<PagedSection, { total: number; atLeast?: true }>;
   /** The newest results rows (the full summary's "recent results"). */
   recentResults: ResultRow[];
 }
@@ -96,7 +100,12 @@ export function recordLists(record: Pick<WessexRecord, 'items'>): RecordLists {
   return new RecordLists(record);
 }
 
-export function recordOverview(record: WessexRecord, lists: RecordLists): RecordOverview {
+/** `cut`: the long lists `record` holds only the newest entries of (their totals are lower bounds). */
+export function recordOverview(
+  record: WessexRecord,
+  lists: RecordLists,
+  cut: readonly PagedSection[] = [],
+): RecordOverview {
   const { items, ...rest } = record;
   const shown = items.filter((i) => !isPagedSection(i.section));
   for (const section of PAGED_SECTIONS) {
@@ -116,7 +125,12 @@ export function recordOverview(record: WessexRecord, lists: RecordLists): Record
         : apart,
     ),
     items: shown,
-    lists: Object.fromEntries(PAGED_SECTIONS.map((s) => [s, { total: total(s) }])) as RecordOverview['lists'],
+    lists: Object.fromEntries(
+      PAGED_SECTIONS.map((s) => [
+        s,
+        cut.includes(s) ? { total: total(s), atLeast: true } : { total: total(s) },
+      ]),
+    ) as RecordOverview['lists'],
     recentResults: lists.resultRows(0, OVERVIEW_NEWEST),
   };
 }

@@ -1,6 +1,7 @@
 // A record of 20,000 entries in Chromium: the summary arrives as an overview and the long lists are asked
 // for in pages as the clinician scrolls, so the last (oldest) reading is as reachable as the first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatNhsNumber } from '../../common/nhs-number';
 import type { HarnessPage } from '../../main/dev/harness';
 import {
   expectQuietPage,
@@ -27,8 +28,8 @@ afterAll(async () => {
 });
 
 /** Bytes of each answer the page received over the bridge, by channel. */
-function answerBytes(channel: string): number[] {
-  return hp.log.calls.filter((c) => c.channel === channel).map((c) => JSON.stringify(c.outcome).length);
+function answerBytes(channel: string, log = hp.log): number[] {
+  return log.calls.filter((c) => c.channel === channel).map((c) => JSON.stringify(c.outcome).length);
 }
 
 describe('GP on the 20,000-entry record', () => {
@@ -81,5 +82,41 @@ describe('GP on the 20,000-entry record', () => {
     await page.getByTestId('encounters-order').getByLabel('Newest first').check();
     await expect.poll(() => table.locator('[aria-rowindex="2"]').textContent()).not.toMatch(/2019/);
     expectQuietPage(log);
+  });
+
+  it('opened offline: the saved summary first, then every result from the saved copy', async () => {
+    const { page, log } = await ctx.harness.newPage();
+    await waitForRecord(page, 60_000);
+    const large = sandboxPatient(ctx.services, 'large');
+    await page.getByRole('button', { name: 'Offline records' }).click();
+    const table = page.getByTestId('cache-table');
+    await table.waitFor();
+    await table
+      .locator('tbody tr', { hasText: formatNhsNumber(large.nhsNumber) })
+      .getByRole('button')
+      .first()
+      .click();
+    await waitForRecord(page, 60_000);
+    expect(await page.getByTestId('advance-care').textContent()).toMatch(/DNACPR/);
+    expect(await page.getByTestId('mini-banner').textContent()).toMatch(/Offline copy/);
+    const [, offlineOpen] = answerBytes('record:open', log);
+    expect(offlineOpen).toBeLessThan(2_000_000);
+    // Answered from the saved copy's summary: the long lists' totals were lower bounds until their pages came.
+    const answered = log.calls.filter((c) => c.channel === 'record:open').at(-1)?.outcome;
+    expect(answered).toMatchObject({ ok: true, value: { lists: { results: { atLeast: true } } } });
+
+    await showTab(page, 'Results and vitals');
+    // The summary said "or more" until the first page of the whole saved copy came back with the exact count.
+    const heading = page.getByRole('heading', { name: /^All results \(\d[\d,]*\)$/ });
+    await heading.waitFor({ timeout: 20_000 });
+    const total = Number((await heading.textContent())!.replace(/\D/g, ''));
+    expect(total).toBeGreaterThan(19_000);
+    await page.getByTestId('results-table').evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    const last = page.locator(`[data-testid="results-table"] [aria-rowindex="${total + 1}"]`);
+    await expect.poll(() => last.textContent(), { timeout: 15_000 }).toMatch(/2019/);
+    expectQuietPage(log);
+    await page.close();
   });
 });

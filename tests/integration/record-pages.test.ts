@@ -41,8 +41,8 @@ describe('the opened record in pages', () => {
     overview = await invoke<RecordOverview>('record:open', { nhsNumber, requestId: 'open-1' });
   }, 60_000);
 
-  it('gives the screen every summary entry and only the newest of each long list, with its total', () => {
-    const whole = app.services.openedRecord(nhsNumber)!;
+  it('gives the screen every summary entry and only the newest of each long list, with its total', async () => {
+    const whole = (await app.services.openedRecord(nhsNumber))!;
     const results = whole.items.filter((i) => i.section === 'results');
     expect(results.length).toBeGreaterThan(19_000);
     expect(overview.lists.results.total).toBe(results.length);
@@ -62,7 +62,7 @@ describe('the opened record in pages', () => {
 
   it('pages through every result once, newest first, exactly the record main holds', async () => {
     const rows = await allPages<ResultRow>('record:results', { nhsNumber, requestId: 'open-1' });
-    const whole = app.services.openedRecord(nhsNumber)!;
+    const whole = (await app.services.openedRecord(nhsNumber))!;
     const keys = rows.map((r) => r.key);
     expect(new Set(keys).size).toBe(keys.length);
     expect(new Set(keys)).toEqual(
@@ -106,6 +106,33 @@ describe('the opened record in pages', () => {
     for (const line of bp.lines) expect(line.points.length).toBeLessThanOrEqual(120);
   });
 
+  it('offline, answers with the summary first and pages the whole saved copy after, with exact totals', async () => {
+    const whole = (await app.services.openedRecord(nhsNumber))!;
+    const offline = await invoke<RecordOverview>('record:open', {
+      nhsNumber,
+      requestId: 'offline-1',
+      offlineOnly: true,
+    });
+    expect(offline.offline).toBeDefined();
+    expect(offline.lists.results).toMatchObject({ atLeast: true });
+    expect(offline.lists.results.total).toBeLessThan(overview.lists.results.total);
+    for (const section of ['advanceCare', 'allergies', 'medications', 'problems', 'documents'] as const) {
+      expect(
+        offline.items.filter((i) => i.section === section).map((i) => i.key),
+        section,
+      ).toEqual(overview.items.filter((i) => i.section === section).map((i) => i.key));
+    }
+    expect(offline.recentResults.map((r) => r.key)).toEqual(overview.recentResults.map((r) => r.key));
+    const page = await invoke<RecordPage<ResultRow>>('record:results', {
+      nhsNumber,
+      requestId: 'offline-1',
+      offset: 0,
+      limit: 10,
+    });
+    expect(page.total).toBe(whole.items.filter((i) => i.section === 'results').length);
+    expect(page.rows.map((r) => r.key)).toEqual(offline.recentResults.map((r) => r.key));
+  });
+
   it('refuses pages of a record opened again since, or hidden by the inactivity lock', async () => {
     await invoke('record:open', { nhsNumber, requestId: 'open-2' });
     await expect(
@@ -128,6 +155,6 @@ describe('the opened record in pages', () => {
     await expect(
       invoke('record:results', { nhsNumber, requestId: 'open-2', offset: 0, limit: 10 }),
     ).rejects.toMatchObject({ code: 'locked' });
-    expect(app.services.openedRecord(nhsNumber)).toBeUndefined();
+    expect(await app.services.openedRecord(nhsNumber)).toBeUndefined();
   });
 }, 180_000);

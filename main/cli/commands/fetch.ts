@@ -66,7 +66,7 @@ export function registerFetchCommand(program: Command, env: CliEnvironment): voi
         ...(flags.offline ? { offlineOnly: true } : {}),
       });
       // The bridge gives a screen the overview; the command line prints and exports the whole record.
-      const record = session.viewer.openedRecord(nhsNumber);
+      const record = await session.viewer.openedRecord(nhsNumber);
       if (!record) throw new Error('The record was opened but is no longer held (the session ended).');
       if (flags.json) {
         process.stdout.write(`${recordJson(record)}\n`);

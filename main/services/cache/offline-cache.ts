@@ -6,6 +6,7 @@
 import type { CachedRecordSummary } from '../../../preload/contract';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
 import { SECTION_ORDER, type SectionId, type SourceStatus } from '../../../common/record';
+import { PAGED_SECTIONS } from '../../../common/summary';
 import type { Json } from '../record/fhir-read';
 import { resourceDate } from '../record/fhir-read';
 import { bannerName } from '../record/patient-identity';
@@ -67,8 +68,13 @@ interface RecordRow {
 }
 
 const HOUR = 3_600_000;
-/** Long enough for the answer to leave the process (IPC, or the harness's binding) before a deferred save. */
+/** Long enough for an answer to leave the process (IPC, or the harness's binding) before deferred work. */
 const ANSWER_FIRST_MS = 50;
+
+/** Resolves once the current answer has left: for a synchronous read or write of thousands of rows after it. */
+export function afterTheAnswer(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ANSWER_FIRST_MS));
+}
 const META_COLUMNS =
   'nhs_number, name, birth_date, fetched_at, expires_at, pinned, sources_json, sources_as_of_json, full_refreshed_at';
 /** Rows for resources that fill no section (Patient, Medication, Practitioner …): always read. */
@@ -121,6 +127,8 @@ export interface LoadOptions {
   sections?: readonly SectionId[];
   /** Only the newest N results (by clinical date); the rest of the history can be loaded when asked for. */
   recentResults?: number;
+  /** Only the newest N rows of each long list (results, encounters, procedures, appointments, other). */
+  newestOfLongLists?: number;
 }
 
 interface ResourceRow {
@@ -131,21 +139,25 @@ interface ResourceRow {
 /** Resource rows by source; partial loads read only the rows they need (through the section index). */
 function readResources(db: SqliteDatabase, nhs: string, options: LoadOptions): ResourceRow[] {
   const select = 'SELECT source_id, resource_json FROM resources WHERE nhs_number = ?';
-  if (!options.sections && options.recentResults === undefined) {
+  const newest = options.newestOfLongLists ?? options.recentResults;
+  if (!options.sections && newest === undefined) {
     return db.prepare(select).all(nhs) as ResourceRow[];
   }
   const sections = options.sections ?? SECTION_ORDER;
-  const limitResults = options.recentResults !== undefined && sections.includes('results');
-  const whole = [SUPPORTING_SECTION, ...sections.filter((s) => !(limitResults && s === 'results'))];
+  const limited = new Set<SectionId>(
+    options.newestOfLongLists !== undefined
+      ? PAGED_SECTIONS
+      : options.recentResults !== undefined
+        ? ['results']
+        : [],
+  );
+  const whole = [SUPPORTING_SECTION, ...sections.filter((s) => !limited.has(s))];
   const rows = db
     .prepare(`${select} AND section IN (${whole.map(() => '?').join(',')})`)
     .all(nhs, ...whole) as ResourceRow[];
-  if (limitResults) {
-    rows.push(
-      ...(db
-        .prepare(`${select} AND section = 'results' ORDER BY date DESC LIMIT ?`)
-        .all(nhs, Math.max(0, Math.floor(options.recentResults ?? 0))) as ResourceRow[]),
-    );
+  const newestRows = db.prepare(`${select} AND section = ? ORDER BY date DESC LIMIT ?`);
+  for (const section of sections.filter((s) => limited.has(s))) {
+    rows.push(...(newestRows.all(nhs, section, Math.max(0, Math.floor(newest ?? 0))) as ResourceRow[]));
   }
   return rows;
 }
@@ -246,9 +258,7 @@ export class OfflineCache {
   saveSnapshotSoon(snapshot: RecordSnapshot, options: SnapshotSaveOptions = {}): Promise<void> {
     // Saved as of now (its fetch), not as of whenever the write gets to run.
     const at = this.clock();
-    const run = this.queued
-      .then(() => new Promise<void>((resolve) => setTimeout(resolve, ANSWER_FIRST_MS)))
-      .then(() => this.writeSnapshot(snapshot, options, at));
+    const run = this.queued.then(afterTheAnswer).then(() => this.writeSnapshot(snapshot, options, at));
     this.queued = run.catch(() => undefined);
     return run;
   }

@@ -39,7 +39,7 @@ export function refusingViewer(
     policy: loaded,
     session: () => undefined,
     handleLaunchArgs: async () => undefined,
-    openedRecord: () => undefined,
+    openedRecord: async () => undefined,
     signInOsUser: () => {
       throw new BridgeError('configuration', 'The viewer is not configured correctly; nothing was done.');
     },

@@ -54,7 +54,7 @@ export interface Viewer {
    * The whole governed record this session last opened for the patient (`record:open` gives the screen an
    * overview): what the CLI prints and exports. Undefined once the session locks or ends.
    */
-  openedRecord(nhsNumber: string): WessexRecord | undefined;
+  openedRecord(nhsNumber: string): Promise<WessexRecord | undefined>;
   /** Re-encrypts the offline store under a new key (support workstations), audited as the signed-in user. */
   rekeyOfflineStore(): Promise<void>;
   close(): Promise<void>;

@@ -138,7 +138,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     policy: loaded,
     session: () => sessions.info(),
     handleLaunchArgs: (argv) => sessions.handleLaunchArgs(argv),
-    openedRecord: (nhsNumber) => opened.get(nhsNumber),
+    openedRecord: (nhsNumber) => opened.whole(nhsNumber),
     ...commandLineOperations({
       commandLineRoles: policy.commandLineRoles,
       sessions,

@@ -7,18 +7,41 @@ import { recordLists, type RecordLists } from '../../../common/summary';
 export interface OpenedRecord {
   /** The `record:open` request that opened it: pages are cut only from the copy the screen was given. */
   requestId: string;
+  /** What the screen was given (its summary; of an offline open, perhaps only the newest of the long lists). */
   record: WessexRecord;
-  /** The long lists sorted once, when the overview was made. */
+  /** Its long lists, sorted once, for the overview. */
   lists: RecordLists;
+  /** The whole record and its long lists, for pages (the same as above unless the summary came first). */
+  whole: Promise<{ record: WessexRecord; lists: RecordLists }>;
 }
 
 export class OpenedRecords {
   private readonly records = new Map<string, OpenedRecord>();
 
-  set(nhsNumber: string, requestId: string, record: WessexRecord): OpenedRecord {
-    const opened = { requestId, record, lists: recordLists(record) };
+  set(
+    nhsNumber: string,
+    requestId: string,
+    record: WessexRecord,
+    whole?: Promise<WessexRecord>,
+  ): OpenedRecord {
+    const lists = recordLists(record);
+    const opened: OpenedRecord = {
+      requestId,
+      record,
+      lists,
+      whole: whole
+        ? whole.then((full) => ({ record: full, lists: recordLists(full) }))
+        : Promise.resolve({ record, lists }),
+    };
+    // A failure is the page request's to report; unasked, it must not go unhandled.
+    opened.whole.catch(() => undefined);
     this.records.set(normaliseNhsNumber(nhsNumber), opened);
     return opened;
+  }
+
+  /** The whole record opened for the patient (waiting for it when the summary came first). */
+  async whole(nhsNumber: string): Promise<WessexRecord | undefined> {
+    return (await this.records.get(normaliseNhsNumber(nhsNumber))?.whole)?.record;
   }
 
   get(nhsNumber: string): WessexRecord | undefined {

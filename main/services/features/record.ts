@@ -1,13 +1,13 @@
 // Opening a patient's record for the signed-in clinician: the record slice of the bridge over record access
 // (engine → governance → cache, audited there for every caller).
 import type { RecordEvent } from '../../../common/record';
-import { recordOverview, trendChart } from '../../../common/summary';
+import { recordOverview, trendChart, type RecordLists } from '../../../common/summary';
 import type { BridgeEvents } from '../../../preload/contract';
 import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
 import { IdentityNotConfirmedError } from '../composition/clinical-session';
 import type { RecordAccess } from '../composition/record-access';
 import type { AppLogger } from '../logging';
-import type { OpenedRecord, OpenedRecords } from './opened-records';
+import type { OpenedRecords } from './opened-records';
 import type { SessionFeature } from './session';
 
 export type RecordHandlers = Pick<
@@ -23,7 +23,8 @@ export type RecordHandlers = Pick<
 /** The trend charts a results view shows at most (the most frequently recorded observations). */
 const MAX_CHARTS = 24;
 
-function openedBy(opened: OpenedRecords, nhsNumber: string, requestId: string): OpenedRecord {
+/** The long lists of the whole record `requestId` opened (read after the summary, for an offline open). */
+async function wholeOf(opened: OpenedRecords, nhsNumber: string, requestId: string): Promise<RecordLists> {
   const record = opened.byRequest(nhsNumber, requestId);
   if (!record) {
     throw new BridgeError(
@@ -31,7 +32,11 @@ function openedBy(opened: OpenedRecords, nhsNumber: string, requestId: string): 
       'This record is no longer open (it was opened again, or the session locked). Open the record again.',
     );
   }
-  return record;
+  try {
+    return (await record.whole).lists;
+  } catch (error) {
+    throw new BridgeError('unavailable', error instanceof Error ? error.message : String(error));
+  }
 }
 
 export function recordHandlers(deps: {
@@ -56,17 +61,17 @@ export function recordHandlers(deps: {
         // The finished record goes to the screen as the result (an overview), never as an event.
         emit: (event: RecordEvent) => event.type !== 'record' && deps.emit('record:event', event),
       });
-      const kept = deps.opened.set(nhsNumber, requestId, opened.record);
+      const kept = deps.opened.set(nhsNumber, requestId, opened.record, opened.partial?.whole);
       deps.logger.info('Record opened', {
         requestId,
         from: opened.from,
         items: opened.record.items.length,
         sources: opened.record.sources.map((s) => `${s.id}: ${s.state}${s.message ? ` (${s.message})` : ''}`),
       });
-      return recordOverview(opened.record, kept.lists);
+      return recordOverview(opened.record, kept.lists, opened.partial?.longLists);
     },
     'record:items': async ({ nhsNumber, requestId, section, offset, limit, order }) => {
-      const items = openedBy(deps.opened, nhsNumber, requestId).lists.sections[section];
+      const items = (await wholeOf(deps.opened, nhsNumber, requestId)).sections[section];
       const rows =
         order === 'oldest-first'
           ? items.slice(Math.max(0, items.length - offset - limit), items.length - offset).reverse()
@@ -74,14 +79,14 @@ export function recordHandlers(deps: {
       return { total: items.length, offset, rows };
     },
     'record:results': async ({ nhsNumber, requestId, offset, limit, flaggedOnly }) => {
-      const { lists } = openedBy(deps.opened, nhsNumber, requestId);
+      const lists = await wholeOf(deps.opened, nhsNumber, requestId);
       if (!flaggedOnly)
         return { total: lists.resultItems.length, offset, rows: lists.resultRows(offset, limit) };
       const flagged = lists.flagged();
       return { total: flagged.length, offset, rows: flagged.slice(offset, offset + limit) };
     },
     'record:trends': async ({ nhsNumber, requestId }) => {
-      const series = openedBy(deps.opened, nhsNumber, requestId).lists.trends();
+      const series = (await wholeOf(deps.opened, nhsNumber, requestId)).trends();
       return { charts: series.slice(0, MAX_CHARTS).map((s) => trendChart(s)), total: series.length };
     },
     'record:confirm-identity': async ({ nhsNumber, familyName, birthDate }) => {

@@ -5,6 +5,7 @@
 // screen that the final record would not show.
 import { offlineBanner, type OfflineBannerModel } from '../../../common/offline-banner';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
+import { PAGED_SECTIONS, type PagedSection } from '../../../common/summary';
 import {
   CRITICAL_SECTIONS,
   type IdentityDecision,
@@ -13,7 +14,12 @@ import {
   type WessexRecord,
 } from '../../../common/record';
 import type { TokenProvider } from '../auth/token-provider';
-import type { CachedRecordMeta, LoadOptions, OfflineCache } from '../cache/offline-cache';
+import {
+  afterTheAnswer,
+  type CachedRecordMeta,
+  type LoadOptions,
+  type OfflineCache,
+} from '../cache/offline-cache';
 import { governForUser, governSnapshot, type GovernOptions } from '../governance';
 import {
   buildRecord,
@@ -66,6 +72,11 @@ export interface OpenedRecord {
   /** Set when only part of the results history was read: how many results the saved copy holds. */
   resultsTotal?: number;
   /**
+   * Set when `record` holds only the newest entries of these long lists (an offline open answers with the
+   * summary first): the whole saved copy, read and governed the same way, follows for their pages.
+   */
+  partial?: { longLists: PagedSection[]; whole: Promise<WessexRecord> };
+  /**
    * Settles once the shared saved copy has been written (audit a cache-write) or could not be (`reason`). The
    * save runs after the record is returned, so the screen never waits for it.
    */
@@ -92,6 +103,11 @@ export class OfflineUnavailableError extends Error {
 }
 
 const HOUR = 3_600_000;
+/**
+ * An offline open reads this many of the newest rows of each long list first: enough for the summary's newest
+ * ten after duplicates across sources merge.
+ */
+const NEWEST_ROWS_FIRST = 100;
 const nothingToKeep = Promise.resolve();
 const notSaved: Promise<SaveOutcome> = Promise.resolve({ written: false });
 /** A source status for progress: counts come with the final record (before governance they would reveal more). */
@@ -138,18 +154,18 @@ export class RecordReader {
     const { cache } = this.options;
     if (!cache) return undefined;
     const nhs = normaliseNhsNumber(request.identity.nhsNumber);
-    if (request.emit && !load.sections && load.recentResults === undefined) {
-      const urgent = await cache.load(nhs, { sections: CRITICAL_SECTIONS });
-      if (!urgent) return undefined;
-      if (this.governedAsSaved(urgent.snapshot, request.governance)) {
+    const whole = !load.sections && load.recentResults === undefined && load.newestOfLongLists === undefined;
+    if (request.emit && whole) {
+      const summary = await cache.load(nhs, { newestOfLongLists: NEWEST_ROWS_FIRST });
+      if (!summary) return undefined;
+      if (this.governedAsSaved(summary.snapshot, request.governance)) {
         this.emitSavedUrgentCare(
-          this.savedView(urgent.snapshot, urgent.meta, request),
-          urgent.meta.fetchedAt,
+          this.savedView(summary.snapshot, summary.meta, request),
+          summary.meta.fetchedAt,
           request,
           request.emit,
         );
-        // Let the events go out before the whole history is read (a synchronous read of thousands of rows).
-        await new Promise((resolve) => setImmediate(resolve));
+        return this.summaryFirst(nhs, summary, request);
       }
     }
     const loaded = await cache.load(nhs, load);
@@ -159,6 +175,32 @@ export class RecordReader {
       opened.resultsTotal = (await cache.sectionCounts(nhs)).results ?? 0;
     }
     return opened;
+  }
+
+  /**
+   * The saved copy's summary (every section but the long lists, and the newest rows of those) as the answer;
+   * the whole copy is read after the answer has gone, for the long lists' pages. Only where governing the
+   * summary cannot depend on the rest (`governedAsSaved`).
+   */
+  private async summaryFirst(
+    nhs: string,
+    summary: { snapshot: RecordSnapshot; meta: CachedRecordMeta },
+    request: ReadRequest,
+  ): Promise<OpenedRecord> {
+    const cache = this.options.cache!;
+    const opened = this.offlineFrom(summary, request);
+    const counts = await cache.sectionCounts(nhs);
+    const longLists = PAGED_SECTIONS.filter((s) => (counts[s] ?? 0) > NEWEST_ROWS_FIRST);
+    if (!longLists.length) return opened;
+    const whole = afterTheAnswer()
+      .then(() => cache.load(nhs))
+      .then((loaded) => {
+        if (!loaded) throw new Error('The saved copy is no longer on this computer. Open the record again.');
+        return this.offlineFrom(loaded, request).record;
+      });
+    // Its failure is reported to whoever asks for a page; it must not go unhandled meanwhile.
+    whole.catch(() => undefined);
+    return { ...opened, partial: { longLists, whole } };
   }
 
   /** The saved copy already read, as this user may see it, labelled as a saved copy. */

@@ -119,6 +119,7 @@ export function RecordScreen({
         nhsNumber,
         ...(requestId ? { requestId } : {}),
         completeness: record.completeness,
+        lists: record.lists,
         pendingSources: (sources ?? []).filter((s) => s.state === 'pending').map((s) => s.name),
         now,
         deceased: !!record.patient.deceased,

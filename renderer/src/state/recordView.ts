@@ -2,13 +2,21 @@
 // still loading, whether the patient has died, and "now" for saved-copy times ("09:14 today").
 import { createContext, useContext } from 'react';
 import { uniformCompleteness, type RecordCompleteness, type SectionId } from '../../../common/record';
-import { sectionNotice, type SectionNotice } from '../../../common/summary';
+import {
+  emptyLists,
+  sectionNotice,
+  type PagedSection,
+  type RecordOverview,
+  type SectionNotice,
+} from '../../../common/summary';
 
 export interface RecordView {
   nhsNumber: string;
   /** The open whose record main holds (pages of long lists are asked of it); undefined while loading. */
   requestId?: string;
   completeness: RecordCompleteness;
+  /** The long lists' totals (lower bounds where `atLeast`: an offline open's summary came first). */
+  lists: RecordOverview['lists'];
   /** Names of sources that have not answered yet (for sections no progress event has described). */
   pendingSources: string[];
   now: Date;
@@ -20,6 +28,7 @@ export interface RecordView {
 export const RecordViewContext = createContext<RecordView>({
   nhsNumber: '',
   completeness: uniformCompleteness({ state: 'loading', gaps: [] }),
+  lists: emptyLists(),
   pendingSources: [],
   now: new Date(),
   deceased: false,
@@ -38,4 +47,11 @@ export function useSectionNotice(section: SectionId, empty: boolean): SectionNot
     now: view.now,
     pendingSources: view.pendingSources,
   });
+}
+
+/** "1,234", or "100 or more" while only the newest of a long list has been read (`exact` once known). */
+export function useListCount(section: PagedSection, exact?: number): string {
+  const { total, atLeast } = useRecordView().lists[section];
+  if (exact !== undefined) return exact.toLocaleString('en-GB');
+  return `${total.toLocaleString('en-GB')}${atLeast ? ' or more' : ''}`;
 }

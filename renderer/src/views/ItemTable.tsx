@@ -81,7 +81,7 @@ export function ItemTable({
         {status}
         {problem || (
           <p role="status" className="wx-muted">
-            Loading {count} entries…
+            Loading the entries…
           </p>
         )}
       </>

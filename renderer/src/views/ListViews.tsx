@@ -1,6 +1,6 @@
 // Detail views that are lists of record items: encounters, immunisations, care plans, full history.
 import type { SummaryModel } from '../../../common/summary';
-import { useRecordView } from '../state/recordView';
+import { useListCount, useRecordView } from '../state/recordView';
 import { usePreferences } from '../state/usePreferences';
 import { ItemTable, PagedItemTable } from './ItemTable';
 import { ViewChoice } from './ViewChoice';
@@ -77,11 +77,12 @@ function OptionalHistory({
   total: number;
 }) {
   const { completeness } = useRecordView();
+  const count = useListCount(section);
   if (!total && completeness[section].state !== 'incomplete') return null;
   return (
     <section aria-labelledby={`h-history-${section}`}>
       <h3 id={`h-history-${section}`}>
-        {title} ({total})
+        {title} ({count})
       </h3>
       <PagedItemTable section={section} total={total} label={title} />
     </section>

@@ -6,7 +6,7 @@ import { EmptyOrStatus } from '../components/SectionStatus';
 import { SourceTag } from '../components/SourceTag';
 import { TrendChart } from '../components/TrendChart';
 import { VirtualTable, type Column } from '../components/VirtualTable';
-import { useRecordView, useSectionNotice } from '../state/recordView';
+import { useListCount, useRecordView, useSectionNotice } from '../state/recordView';
 import { usePagedRows } from '../state/usePagedRows';
 import { usePreferences } from '../state/usePreferences';
 import { ViewChoice } from './ViewChoice';
@@ -126,6 +126,7 @@ function ResultRows({
   trendsShown: boolean;
 }) {
   const rows = usePagedRows(filter === 'abnormal' ? 0 : total, fetchPage);
+  const all = useListCount('results', filter === 'all' && rows.ready ? rows.count : undefined);
   useEffect(() => {
     if (!rows.ready || !trendsShown) return;
     requestAnimationFrame(() => {
@@ -137,9 +138,9 @@ function ResultRows({
       <h3 id="h-all-results">
         {filter === 'abnormal'
           ? rows.ready
-            ? `Flagged results (${rows.count} of ${total})`
+            ? `Flagged results (${rows.count} of ${all})`
             : 'Flagged results'
-          : `All results (${total})`}
+          : `All results (${all})`}
       </h3>
       <ViewChoice
         legend="Show"
