@@ -187,6 +187,11 @@ async function main(): Promise<void> {
           scroll = await page.evaluate(SCROLL_SCRIPT);
         }
         await showScreen(page, 'Offline records');
+        // The list waits for the saved copy being written (a second or so after the open): not timed.
+        await page
+          .getByTestId('cache-table')
+          .locator('tbody tr', { hasText: formatNhsNumber(large.nhsNumber) })
+          .waitFor({ timeout: 60_000 });
         const offline = await page.evaluate<OpenTiming>(
           clickAndTime(formatNhsNumber(large.nhsNumber), 'table'),
         );

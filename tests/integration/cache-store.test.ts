@@ -180,6 +180,26 @@ describe('offline cache store', () => {
     });
   });
 
+  it('keeps the app answering while a long record is written, and a save that fails keeps the last copy', async () => {
+    const c = await open();
+    const first = syntheticSnapshot({ resources: 3_000 });
+    await c.saveSnapshot(first);
+    // Other work runs between the slices of one long save (a timer set now fires before the save ends).
+    let otherWork = 0;
+    const tick = setInterval(() => otherWork++, 0);
+    const second = syntheticSnapshot({ resources: 3_000, assembledAt: '2024-06-02T08:14:00.000Z' });
+    await c.saveSnapshot(second);
+    clearInterval(tick);
+    expect(otherWork).toBeGreaterThan(0);
+    expect(canonical(await c.loadSnapshot(NHS))).toEqual(canonical(second));
+    // A resource that cannot be written, late in the save: nothing of the failed save is kept.
+    const broken = syntheticSnapshot({ resources: 3_000, assembledAt: '2024-06-03T08:14:00.000Z' });
+    const resources = broken.sources[1]!.resources as unknown as Record<string, unknown>[];
+    resources[resources.length - 1]!.note = { toJSON: () => BigInt(1) };
+    await expect(c.saveSnapshot(broken)).rejects.toThrow(/BigInt/);
+    expect(canonical(await c.loadSnapshot(NHS))).toEqual(canonical(second));
+  });
+
   it('runs a queued save after the caller’s turn; reads wait for it; a failed save does not block the next', async () => {
     const c = await open();
     const refused = c.saveSnapshotSoon({ ...smith(), dissent: true });

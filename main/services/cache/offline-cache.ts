@@ -12,6 +12,7 @@ import { resourceDate } from '../record/fhir-read';
 import { bannerName } from '../record/patient-identity';
 import { classifySection, SUPPORTING_TYPES } from '../record/sections';
 import { resourceKey, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
+import { afterTheAnswer } from '../answer-first';
 import { unreadableReason, type EncryptedDatabase, type SqliteDatabase } from './encrypted-database';
 import { offlineQueryWhere, parseOfflineQuery } from './offline-search';
 
@@ -68,13 +69,8 @@ interface RecordRow {
 }
 
 const HOUR = 3_600_000;
-/** Long enough for an answer to leave the process (IPC, or the harness's binding) before deferred work. */
-const ANSWER_FIRST_MS = 50;
-
-/** Resolves once the current answer has left: for a synchronous read or write of thousands of rows after it. */
-export function afterTheAnswer(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ANSWER_FIRST_MS));
-}
+/** Rows a save writes between letting the event loop through (about 30 ms of work). */
+const ROWS_PER_SLICE = 1_000;
 const META_COLUMNS =
   'nhs_number, name, birth_date, fetched_at, expires_at, pinned, sources_json, sources_as_of_json, full_refreshed_at';
 /** Rows for resources that fill no section (Patient, Medication, Practitioner …): always read. */
@@ -116,6 +112,14 @@ function defaultSourcesAsOf(sources: readonly SourceSnapshot[]): Record<string, 
   return Object.fromEntries(
     sources.filter((s) => s.status.fetchedAt).map((s) => [s.status.id, s.status.fetchedAt as string]),
   );
+}
+
+function tryRollback(db: SqliteDatabase): void {
+  try {
+    db.exec('ROLLBACK');
+  } catch {
+    // The connection is recovered or closed by whoever handles the first error.
+  }
 }
 
 function sectionColumn(resource: Json): string {
@@ -226,7 +230,7 @@ export class OfflineCache {
 
   private async guardNow<T>(run: (db: SqliteDatabase) => T, onReset: (db: SqliteDatabase) => T): Promise<T> {
     try {
-      return run(this.database.db);
+      return await run(this.database.db);
     } catch (error) {
       const reason = unreadableReason(error);
       if (!reason) throw error;
@@ -287,7 +291,7 @@ export class OfflineCache {
         resources: s.resources,
       }));
     const banner = bannerOf(snapshot);
-    const write = (db: SqliteDatabase): void => {
+    const write = async (db: SqliteDatabase): Promise<void> => {
       const previous = db
         .prepare('SELECT pinned, full_refreshed_at FROM records WHERE nhs_number = ?')
         .get(nhs) as { pinned: number; full_refreshed_at: string | null } | undefined;
@@ -303,7 +307,12 @@ export class OfflineCache {
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       );
       const wanted = new Set(snapshot.sources.map((s) => s.status.id));
-      db.transaction(() => {
+      // One transaction, written in slices with the event loop let through between them: a record of 20,000
+      // resources is a second of writing, and the app must keep answering meanwhile. Every other use of this
+      // store waits for queued saves (`guard`), so nothing else runs on this connection inside it; a crash
+      // before COMMIT leaves the previous saved copy.
+      db.exec('BEGIN IMMEDIATE');
+      try {
         db.prepare(
           `INSERT INTO records (nhs_number, name, name_search, birth_date, fetched_at, expires_at, pinned,
              sources_json, sources_as_of_json, full_refreshed_at, record_json)
@@ -334,12 +343,13 @@ export class OfflineCache {
           if (!wanted.has(id))
             db.prepare('DELETE FROM resources WHERE nhs_number = ? AND source_id = ?').run(nhs, id);
         }
+        let sinceYield = 0;
         for (const w of writes) {
           if (w.mode === 'keep') continue;
           if (w.mode === 'replace') {
             db.prepare('DELETE FROM resources WHERE nhs_number = ? AND source_id = ?').run(nhs, w.sourceId);
           }
-          w.resources.forEach((resource) => {
+          for (const resource of w.resources) {
             insert.run(
               nhs,
               w.sourceId,
@@ -349,9 +359,18 @@ export class OfflineCache {
               resourceDate(resource) ?? null,
               JSON.stringify(resource),
             );
-          });
+            if (++sinceYield === ROWS_PER_SLICE) {
+              sinceYield = 0;
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+          }
         }
-      })();
+        db.exec('COMMIT');
+      } catch (error) {
+        // An unreadable file may refuse the rollback too: the error that matters is the first.
+        if (db.inTransaction) tryRollback(db);
+        throw error;
+      }
     };
     await this.guardNow(write, write);
   }

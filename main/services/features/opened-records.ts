@@ -3,6 +3,7 @@
 import { normaliseNhsNumber } from '../../../common/nhs-number';
 import type { WessexRecord } from '../../../common/record';
 import { recordLists, type RecordLists } from '../../../common/summary';
+import { afterTheAnswer } from '../answer-first';
 
 export interface OpenedRecord {
   /** The `record:open` request that opened it: pages are cut only from the copy the screen was given. */
@@ -33,8 +34,11 @@ export class OpenedRecords {
         ? whole.then((full) => ({ record: full, lists: recordLists(full) }))
         : Promise.resolve({ record, lists }),
     };
+    // The results view's rows and trends are made ahead of the first click on it, once the answer has gone.
     // A failure is the page request's to report; unasked, it must not go unhandled.
-    opened.whole.catch(() => undefined);
+    opened.whole
+      .then(({ lists: whole }) => afterTheAnswer().then(() => whole.trends()))
+      .catch(() => undefined);
     this.records.set(normaliseNhsNumber(nhsNumber), opened);
     return opened;
   }

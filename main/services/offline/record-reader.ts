@@ -14,12 +14,8 @@ import {
   type WessexRecord,
 } from '../../../common/record';
 import type { TokenProvider } from '../auth/token-provider';
-import {
-  afterTheAnswer,
-  type CachedRecordMeta,
-  type LoadOptions,
-  type OfflineCache,
-} from '../cache/offline-cache';
+import { afterTheAnswer } from '../answer-first';
+import type { CachedRecordMeta, LoadOptions, OfflineCache } from '../cache/offline-cache';
 import { governForUser, governSnapshot, type GovernOptions } from '../governance';
 import {
   buildRecord,
