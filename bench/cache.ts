@@ -201,7 +201,7 @@ async function main(): Promise<void> {
         );
         buildSummary(overview, new Date());
         summaryAt = performance.now();
-        await opened!.partial?.whole;
+        await opened!.partial?.readWhole();
       });
       const urgent = urgentSentAt - ooStart;
       const summary = summaryAt - ooStart;

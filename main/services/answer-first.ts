@@ -5,7 +5,7 @@
  * Long enough for an answer to leave the process: Electron's IPC reply goes at once, the Chromium harness's
  * (Playwright's binding) takes a few turns of the event loop.
  */
-const ANSWER_FIRST_MS = 200;
+export const ANSWER_FIRST_MS = 200;
 
 /** Resolves once the current answer has left the process. */
 export function afterTheAnswer(): Promise<void> {

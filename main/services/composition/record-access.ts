@@ -126,11 +126,13 @@ export class RecordAccess {
     // Prefetch is for offline use: it is done when the record and its documents are kept.
     if (request.purpose === 'prefetch') await written.then(() => opened.documentsKept);
     // The record itself is the request's answer: sent once, not also as an event (it can be tens of MB).
-    const partial = opened.partial && {
-      ...opened.partial,
-      whole: opened.partial.whole.then((whole) => ({ ...whole, ungrantedScopes: request.ungrantedScopes })),
-    };
-    partial?.whole.catch(() => undefined);
+    const readWhole = opened.partial?.readWhole;
+    const partial = opened.partial &&
+      readWhole && {
+        ...opened.partial,
+        readWhole: () =>
+          readWhole().then((whole) => ({ ...whole, ungrantedScopes: request.ungrantedScopes })),
+      };
     return { ...opened, record, ...(partial ? { partial } : {}) };
   }
 

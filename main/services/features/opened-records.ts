@@ -3,7 +3,7 @@
 import { normaliseNhsNumber } from '../../../common/nhs-number';
 import type { WessexRecord } from '../../../common/record';
 import { recordLists, type RecordLists } from '../../../common/summary';
-import { afterTheAnswer } from '../answer-first';
+import { ANSWER_FIRST_MS } from '../answer-first';
 
 export interface OpenedRecord {
   /** The `record:open` request that opened it: pages are cut only from the copy the screen was given. */
@@ -13,43 +13,63 @@ export interface OpenedRecord {
   /** Its long lists, sorted once, for the overview. */
   lists: RecordLists;
   /** The whole record and its long lists, for pages (the same as above unless the summary came first). */
-  whole: Promise<{ record: WessexRecord; lists: RecordLists }>;
+  whole(): Promise<{ record: WessexRecord; lists: RecordLists }>;
 }
+
+/**
+ * After an open, when its long lists are made ready for the first page (if the record is still open): soon
+ * after the answer for a record already whole; after a second of idleness for one whose whole saved copy has
+ * still to be read (a clinician who moves on at once never pays for it).
+ */
+const READ_WHOLE_AFTER_MS = 1_000;
 
 export class OpenedRecords {
   private readonly records = new Map<string, OpenedRecord>();
 
+  /**
+   * `readWhole`: how to read the whole record when `record` is its summary (an offline open). It is read on
+   * the first page request or when the long lists are prepared, whichever comes first.
+   */
   set(
     nhsNumber: string,
     requestId: string,
     record: WessexRecord,
-    whole?: Promise<WessexRecord>,
+    readWhole?: () => Promise<WessexRecord>,
   ): OpenedRecord {
     const lists = recordLists(record);
+    let whole: Promise<{ record: WessexRecord; lists: RecordLists }> | undefined;
     const opened: OpenedRecord = {
       requestId,
       record,
       lists,
-      whole: whole
-        ? whole.then((full) => ({ record: full, lists: recordLists(full) }))
-        : Promise.resolve({ record, lists }),
+      whole: () =>
+        (whole ??= readWhole
+          ? readWhole().then((full) => ({ record: full, lists: recordLists(full) }))
+          : Promise.resolve({ record, lists })),
     };
-    // The results view's rows and trends are made ahead of the first click on it, once the answer has gone.
-    // A failure is the page request's to report; unasked, it must not go unhandled.
-    opened.whole
-      .then(({ lists: whole }) => afterTheAnswer().then(() => whole.trends()))
-      .catch(() => undefined);
-    this.records.set(normaliseNhsNumber(nhsNumber), opened);
+    const key = normaliseNhsNumber(nhsNumber);
+    this.records.set(key, opened);
+    setTimeout(
+      () => {
+        if (this.records.get(key) !== opened) return;
+        // A failure is the page request's to report; unasked, it must not go unhandled.
+        opened
+          .whole()
+          .then(({ lists: all }) => all.trends())
+          .catch(() => undefined);
+      },
+      readWhole ? READ_WHOLE_AFTER_MS : ANSWER_FIRST_MS,
+    ).unref();
     return opened;
-  }
-
-  /** The whole record opened for the patient (waiting for it when the summary came first). */
-  async whole(nhsNumber: string): Promise<WessexRecord | undefined> {
-    return (await this.records.get(normaliseNhsNumber(nhsNumber))?.whole)?.record;
   }
 
   get(nhsNumber: string): WessexRecord | undefined {
     return this.records.get(normaliseNhsNumber(nhsNumber))?.record;
+  }
+
+  /** The whole record opened for the patient (read now if only its summary was). */
+  async whole(nhsNumber: string): Promise<WessexRecord | undefined> {
+    return (await this.records.get(normaliseNhsNumber(nhsNumber))?.whole())?.record;
   }
 
   /** The record `requestId` opened, or undefined when it has been replaced or forgotten since. */

@@ -33,7 +33,7 @@ async function wholeOf(opened: OpenedRecords, nhsNumber: string, requestId: stri
     );
   }
   try {
-    return (await record.whole).lists;
+    return (await record.whole()).lists;
   } catch (error) {
     throw new BridgeError('unavailable', error instanceof Error ? error.message : String(error));
   }
@@ -61,7 +61,7 @@ export function recordHandlers(deps: {
         // The finished record goes to the screen as the result (an overview), never as an event.
         emit: (event: RecordEvent) => event.type !== 'record' && deps.emit('record:event', event),
       });
-      const kept = deps.opened.set(nhsNumber, requestId, opened.record, opened.partial?.whole);
+      const kept = deps.opened.set(nhsNumber, requestId, opened.record, opened.partial?.readWhole);
       deps.logger.info('Record opened', {
         requestId,
         from: opened.from,

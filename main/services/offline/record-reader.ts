@@ -14,7 +14,6 @@ import {
   type WessexRecord,
 } from '../../../common/record';
 import type { TokenProvider } from '../auth/token-provider';
-import { afterTheAnswer } from '../answer-first';
 import type { CachedRecordMeta, LoadOptions, OfflineCache } from '../cache/offline-cache';
 import { governForUser, governSnapshot, type GovernOptions } from '../governance';
 import {
@@ -71,7 +70,7 @@ export interface OpenedRecord {
    * Set when `record` holds only the newest entries of these long lists (an offline open answers with the
    * summary first): the whole saved copy, read and governed the same way, follows for their pages.
    */
-  partial?: { longLists: PagedSection[]; whole: Promise<WessexRecord> };
+  partial?: { longLists: PagedSection[]; readWhole: () => Promise<WessexRecord> };
   /**
    * Settles once the shared saved copy has been written (audit a cache-write) or could not be (`reason`). The
    * save runs after the record is returned, so the screen never waits for it.
@@ -175,7 +174,7 @@ export class RecordReader {
 
   /**
    * The saved copy's summary (every section but the long lists, and the newest rows of those) as the answer;
-   * the whole copy is read after the answer has gone, for the long lists' pages. Only where governing the
+   * the whole copy is read when the long lists' pages are wanted (`readWhole`). Only where governing the
    * summary cannot depend on the rest (`governedAsSaved`).
    */
   private async summaryFirst(
@@ -188,15 +187,13 @@ export class RecordReader {
     const counts = await cache.sectionCounts(nhs);
     const longLists = PAGED_SECTIONS.filter((s) => (counts[s] ?? 0) > NEWEST_ROWS_FIRST);
     if (!longLists.length) return opened;
-    const whole = afterTheAnswer()
-      .then(() => cache.load(nhs))
-      .then((loaded) => {
+    let whole: Promise<WessexRecord> | undefined;
+    const readWhole = () =>
+      (whole ??= cache.load(nhs).then((loaded) => {
         if (!loaded) throw new Error('The saved copy is no longer on this computer. Open the record again.');
         return this.offlineFrom(loaded, request).record;
-      });
-    // Its failure is reported to whoever asks for a page; it must not go unhandled meanwhile.
-    whole.catch(() => undefined);
-    return { ...opened, partial: { longLists, whole } };
+      }));
+    return { ...opened, partial: { longLists, readWhole } };
   }
 
   /** The saved copy already read, as this user may see it, labelled as a saved copy. */
