@@ -57,12 +57,21 @@ function round(value: number): number {
   return Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 100) / 100;
 }
 
-/** The commit measured, marked "+changes" when the working tree differs from it. */
+/** The commit measured, marked "+changes" when the working tree (beyond bench/results) differs from it. */
 function currentCommit(): string {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: RESULTS_DIR, encoding: 'utf8' }).trim();
   try {
     const head = git('rev-parse', '--short=12', 'HEAD');
-    return git('status', '--porcelain', '--untracked-files=no') ? `${head}+changes` : head;
+    // Results written earlier in the same `npm run bench` are not a change to what is measured.
+    const changed = git(
+      'status',
+      '--porcelain',
+      '--untracked-files=no',
+      '--',
+      ':/',
+      ':(top,exclude)bench/results',
+    );
+    return changed ? `${head}+changes` : head;
   } catch {
     return 'unknown';
   }
