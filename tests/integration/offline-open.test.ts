@@ -205,6 +205,39 @@ describe('offline open', () => {
   });
 });
 
+describe('a saved copy holding a privacy Consent', () => {
+  it('is opened offline whole, nothing sent ahead: a restriction not yet in force may reach any entry', async () => {
+    const patientRef = dcrResource('frail', 'Condition') as Resource & { subject?: unknown };
+    const consent = {
+      resourceType: 'Consent',
+      id: 'future-privacy-consent',
+      status: 'active',
+      scope: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }],
+      },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+      patient: patientRef.subject,
+      provision: {
+        type: 'deny',
+        period: { start: '2099-01-01' },
+        code: [{ coding: [{ code: '12345678' }] }],
+      },
+    } as unknown as Resource;
+    await sandbox.servers.dcr.updateResource(consent);
+    try {
+      await reader().open(request('frail'));
+      const early: RecordEvent[] = [];
+      const offline = await reader().openOffline(request('frail', { emit: (e) => early.push(e) }));
+      expect(offline?.from).toBe('offline');
+      expect(offline?.partial).toBeUndefined();
+      expect(early.filter((e) => e.type === 'section')).toEqual([]);
+      expect(offline!.record.items.some((i) => /DNACPR/.test(i.display))).toBe(true);
+    } finally {
+      await sandbox.servers.dcr.deleteResource('Consent', 'future-privacy-consent');
+    }
+  });
+});
+
 describe('one shared copy, governed for each user on every read', () => {
   it('a paramedic after a GP (and the other way round) sees exactly their role, live and offline', async () => {
     const gp = governance({ access: 'everything' });
@@ -339,9 +372,12 @@ describe('a source failing after an earlier success', () => {
       state: 'incomplete',
       gaps: expect.arrayContaining([expect.objectContaining({ sourceName: 'CHIE', loading: true })]),
     });
-    expect(overdue!.event.type === 'section' && overdue!.event.completeness.gaps[0]!.reason).toMatch(
-      /^CHIE has not answered within 500 ms; still trying$/,
-    );
+    // (On a loaded machine DCR may be overdue at that moment too: CHIE's gap is the one that must say so.)
+    const chieGap =
+      overdue!.event.type === 'section'
+        ? overdue!.event.completeness.gaps.find((g) => g.sourceName === 'CHIE')
+        : undefined;
+    expect(chieGap?.reason).toMatch(/^CHIE has not answered within 500 ms; still trying$/);
     // In the end CHIE answered, and the record is complete.
     expect(opened.record.completeness.advanceCare.state).toBe('complete');
   });

@@ -249,9 +249,12 @@ export class OfflineCache {
    * Saves this patient's snapshot in one transaction: the record row, then each source's resource rows as
    * `writes` says (default: every source's rows replaced by the snapshot's).
    */
-  async saveSnapshot(snapshot: RecordSnapshot, options: SnapshotSaveOptions = {}): Promise<void> {
-    await this.queued;
-    return this.writeSnapshot(snapshot, options, this.clock());
+  saveSnapshot(snapshot: RecordSnapshot, options: SnapshotSaveOptions = {}): Promise<void> {
+    // Queued like every save: one written in slices must not meet another on this connection.
+    const at = this.clock();
+    const run = this.queued.then(() => this.writeSnapshot(snapshot, options, at));
+    this.queued = run.catch(() => undefined);
+    return run;
   }
 
   /**

@@ -25,6 +25,13 @@ const READ_WHOLE_AFTER_MS = 1_000;
 
 export class OpenedRecords {
   private readonly records = new Map<string, OpenedRecord>();
+  /** The open each patient's screen is waiting for: an older open finishing later never replaces it. */
+  private readonly latest = new Map<string, string>();
+
+  /** An open has started for this patient (the screen now waits for this one, not any before it). */
+  begin(nhsNumber: string, requestId: string): void {
+    this.latest.set(normaliseNhsNumber(nhsNumber), requestId);
+  }
 
   /**
    * `readWhole`: how to read the whole record when `record` is its summary (an offline open). It is read on
@@ -48,7 +55,8 @@ export class OpenedRecords {
           : Promise.resolve({ record, lists })),
     };
     const key = normaliseNhsNumber(nhsNumber);
-    this.records.set(key, opened);
+    const waitedFor = this.latest.get(key);
+    if (waitedFor === undefined || waitedFor === requestId) this.records.set(key, opened);
     setTimeout(
       () => {
         if (this.records.get(key) !== opened) return;
@@ -80,5 +88,6 @@ export class OpenedRecords {
 
   clear(): void {
     this.records.clear();
+    this.latest.clear();
   }
 }

@@ -26,17 +26,23 @@ const MAX_CHARTS = 24;
 /** The long lists of the whole record `requestId` opened (read after the summary, for an offline open). */
 async function wholeOf(opened: OpenedRecords, nhsNumber: string, requestId: string): Promise<RecordLists> {
   const record = opened.byRequest(nhsNumber, requestId);
-  if (!record) {
-    throw new BridgeError(
-      'invalid-argument',
-      'This record is no longer open (it was opened again, or the session locked). Open the record again.',
-    );
-  }
+  if (!record) throw notOpen();
+  let lists: RecordLists;
   try {
-    return (await record.whole()).lists;
+    lists = (await record.whole()).lists;
   } catch (error) {
     throw new BridgeError('unavailable', error instanceof Error ? error.message : String(error));
   }
+  // Locked, signed out or opened again while the whole record was being read: nothing goes out.
+  if (opened.byRequest(nhsNumber, requestId) !== record) throw notOpen();
+  return lists;
+}
+
+function notOpen(): BridgeError {
+  return new BridgeError(
+    'invalid-argument',
+    'This record is no longer open (it was opened again, or the session locked). Open the record again.',
+  );
 }
 
 export function recordHandlers(deps: {
@@ -49,6 +55,7 @@ export function recordHandlers(deps: {
   return {
     'record:open': async ({ nhsNumber, requestId, preferOffline, offlineOnly }) => {
       const session = deps.sessions.current();
+      deps.opened.begin(nhsNumber, requestId);
       const opened = await deps.records.open({
         requestId,
         identity: session.identityFor(nhsNumber),
@@ -74,7 +81,9 @@ export function recordHandlers(deps: {
       const items = (await wholeOf(deps.opened, nhsNumber, requestId)).sections[section];
       const rows =
         order === 'oldest-first'
-          ? items.slice(Math.max(0, items.length - offset - limit), items.length - offset).reverse()
+          ? items
+              .slice(Math.max(0, items.length - offset - limit), Math.max(0, items.length - offset))
+              .reverse()
           : items.slice(offset, offset + limit);
       return { total: items.length, offset, rows };
     },

@@ -13,7 +13,8 @@ export interface DissentFinding {
 
 const NOT_PRIVACY = new Set(['adr', 'treatment', 'research', 'acd', 'dnr', 'rsdid']);
 
-function isPrivacyConsent(consent: Consent): boolean {
+/** A Consent about sharing (not about treatment): the kind that can withhold entries from the record. */
+export function isPrivacyConsent(consent: Consent): boolean {
   const codes = [
     ...(consent.scope?.coding ?? []),
     ...(consent.category ?? []).flatMap((c) => c.coding ?? []),

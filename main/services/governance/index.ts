@@ -10,7 +10,7 @@ export {
   type RoleSource,
 } from './role-access';
 export { loadSensitiveCodes, parseSensitiveCodeList, type SensitiveCodes } from './sensitive-codes';
-export { findDissent, type DissentFinding } from './dissent';
+export { findDissent, isPrivacyConsent, type DissentFinding } from './dissent';
 export {
   AccessReasonState,
   ACCESS_REASONS,

@@ -5,6 +5,7 @@
 // screen that the final record would not show.
 import { offlineBanner, type OfflineBannerModel } from '../../../common/offline-banner';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
+import type { Consent } from '../../../common/fhir';
 import { PAGED_SECTIONS, type PagedSection } from '../../../common/summary';
 import {
   CRITICAL_SECTIONS,
@@ -15,7 +16,7 @@ import {
 } from '../../../common/record';
 import type { TokenProvider } from '../auth/token-provider';
 import type { CachedRecordMeta, LoadOptions, OfflineCache } from '../cache/offline-cache';
-import { governForUser, governSnapshot, type GovernOptions } from '../governance';
+import { governForUser, governSnapshot, isPrivacyConsent, type GovernOptions } from '../governance';
 import {
   buildRecord,
   fetchSnapshot,
@@ -113,6 +114,15 @@ export function notFoundAnywhere(record: Pick<WessexRecord, 'identityWarnings'>)
   return record.identityWarnings.some((w) => w.kind === 'not-found');
 }
 
+/**
+ * Whether any source in the snapshot holds a Consent about sharing: in force or not yet (it can come into force
+ * after the copy was saved), it can withhold any other entry, so a part of the record cannot be governed alone.
+ */
+const holdsConsent = (snapshot: RecordSnapshot) =>
+  snapshot.sources.some((s) =>
+    s.resources.some((r) => r.resourceType === 'Consent' && isPrivacyConsent(r as unknown as Consent)),
+  );
+
 const answered = (snapshot: RecordSnapshot) =>
   snapshot.sources.some((s) => s.status.state === 'complete' || s.status.state === 'partial');
 
@@ -181,9 +191,14 @@ export class RecordReader {
     nhs: string,
     summary: { snapshot: RecordSnapshot; meta: CachedRecordMeta },
     request: ReadRequest,
-  ): Promise<OpenedRecord> {
+  ): Promise<OpenedRecord | undefined> {
     const cache = this.options.cache!;
     const opened = this.offlineFrom(summary, request);
+    // A source held apart is listed with its count: that needs the whole copy.
+    if (opened.record.heldApart.length) {
+      const loaded = await cache.load(nhs);
+      return loaded && this.offlineFrom(loaded, request);
+    }
     const counts = await cache.sectionCounts(nhs);
     const longLists = PAGED_SECTIONS.filter((s) => (counts[s] ?? 0) > NEWEST_ROWS_FIRST);
     if (!longLists.length) return opened;
@@ -224,7 +239,9 @@ export class RecordReader {
       fingerprint !== undefined &&
       saved.governedWith === fingerprint &&
       !governance.dissent &&
-      !governance.consents?.length
+      !governance.consents?.length &&
+      // A saved Consent may have come into force since, restricting entries outside the part read.
+      !holdsConsent(saved)
     );
   }
 
@@ -286,7 +303,7 @@ export class RecordReader {
       },
       ...(request.emit
         ? // Its failure is the open's (awaited below); here it is only started early.
-          this.progressTo(request, request.emit, savedCopy.urgent, mode, () =>
+          this.progressTo(request, request.emit, savedCopy.forProgress, mode, () =>
             savedCopy.readWhole().catch(() => undefined),
           )
         : {}),
@@ -393,21 +410,22 @@ export class RecordReader {
     request: ReadRequest,
   ): Promise<{
     meta?: CachedRecordMeta;
-    urgent?: RecordSnapshot;
+    /** What progress is folded with: the urgent-care part (`part`) or the whole saved copy. */
+    forProgress: { snapshot?: RecordSnapshot; part: boolean };
     readWhole: () => Promise<{ snapshot: RecordSnapshot; meta: CachedRecordMeta } | undefined>;
   }> {
     const { cache } = this.options;
     const meta = cache ? await cache.meta(nhs) : undefined;
-    if (!cache || !meta) return { readWhole: async () => undefined };
+    if (!cache || !meta) return { forProgress: { part: false }, readWhole: async () => undefined };
     let whole: Promise<{ snapshot: RecordSnapshot; meta: CachedRecordMeta } | undefined> | undefined;
     const readWhole = () => (whole ??= cache.load(nhs));
     if (request.emit) {
       const urgent = await cache.load(nhs, { sections: CRITICAL_SECTIONS });
       if (urgent && this.governedAsSaved(urgent.snapshot, request.governance))
-        return { meta, urgent: urgent.snapshot, readWhole };
+        return { meta, forProgress: { snapshot: urgent.snapshot, part: true }, readWhole };
     }
     const loaded = await readWhole();
-    return { meta: loaded?.meta, urgent: loaded?.snapshot, readWhole };
+    return { meta: loaded?.meta, forProgress: { snapshot: loaded?.snapshot, part: false }, readWhole };
   }
 
   /**
@@ -417,16 +435,25 @@ export class RecordReader {
   private progressTo(
     request: ReadRequest,
     emit: (event: RecordEvent) => void,
-    saved: RecordSnapshot | undefined,
+    saved: { snapshot?: RecordSnapshot; part: boolean },
     mode: RefreshMode,
     urgentSent: () => unknown,
   ): Pick<SnapshotRequest, 'onSource' | 'onProgress'> {
+    const { snapshot: savedSnapshot, part: savedIsPart } = saved;
     let banner = '';
     let sent = false;
     return {
       onSource: (source) => emit({ type: 'source', requestId: request.requestId, source: uncounted(source) }),
       onProgress: ({ snapshot }) => {
-        const sofar = this.fold(saved, governSnapshot(snapshot, request.governance), mode, request).snapshot;
+        // A Consent from a source may restrict saved entries outside the urgent-care part read so far: the
+        // screen waits for the final record, governed with the whole saved copy.
+        if (savedIsPart && holdsConsent(snapshot)) return;
+        const sofar = this.fold(
+          savedSnapshot,
+          governSnapshot(snapshot, request.governance),
+          mode,
+          request,
+        ).snapshot;
         const partial = this.build(sofar, request, CRITICAL_SECTIONS);
         if (JSON.stringify(partial.patient) !== banner) {
           banner = JSON.stringify(partial.patient);

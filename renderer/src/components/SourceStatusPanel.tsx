@@ -16,7 +16,9 @@ export function SourceStatusPanel({
   /** Sources whose entries are held apart (their patient may be someone else). */
   heldApart?: string[];
 }) {
-  const { now } = useRecordView();
+  const { now, lists } = useRecordView();
+  // Only the newest of the long lists have been read so far (an offline open's summary): counts are lower bounds.
+  const cut = Object.values(lists).some((l) => l.atLeast);
   const lines = sourceLines(sources, now);
   const done = lines.filter((l) => l.state !== 'pending').length;
   return (
@@ -37,7 +39,7 @@ export function SourceStatusPanel({
             <strong>{line.name}</strong>: {line.savedCopy ?? line.stateLabel}
             {line.fetchedAt && !line.savedCopy ? ` at ${formatDateTime(line.fetchedAt)}` : ''}
             {!loading && (line.state === 'complete' || line.state === 'partial')
-              ? ` (${line.resourceCount} entries)`
+              ? ` (${line.resourceCount}${cut ? ' or more' : ''} entries)`
               : ''}
             {line.message ? ` — ${line.message}` : ''}
             {line.warnings.length > 0 && ` — ${line.warnings.join('; ')}`}

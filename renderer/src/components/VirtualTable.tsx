@@ -37,7 +37,8 @@ export function VirtualTable<T>({
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
-  useEffect(() => rows.want(first, last), [rows, first, last]);
+  const want = rows.want;
+  useEffect(() => want(first, last), [want, first, last]);
   const template = `wx-vtable--cols-${columns.length}`;
   return (
     <div className={`wx-vtable ${template}`} role="table" aria-label={label} aria-rowcount={rows.count + 1}>

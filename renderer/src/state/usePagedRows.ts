@@ -51,10 +51,8 @@ export function usePagedRows<T>(
               pages: new Map(l.pages).set(page, answer.rows),
               total: answer.total,
             })),
-          (e: unknown) => {
-            asked.current.delete(page);
-            setLoaded((l) => ({ ...l, error: errorMessage(e) }));
-          },
+          // Not asked again by itself (a page that fails would fail again in a loop): the error is shown.
+          (e: unknown) => setLoaded((l) => ({ ...l, error: errorMessage(e) })),
         );
       }
     },
