@@ -65,6 +65,7 @@ function componentValue(resource: Observation, wanted: Set<string>, text: RegExp
 }
 
 function interpretationFlag(resource: Observation): AbnormalFlag | undefined {
+  if (!resource.interpretation?.length) return undefined;
   const codesHere = (resource.interpretation ?? []).flatMap((i) => i.coding ?? []).map((c) => c.code ?? '');
   if (codesHere.some((c) => c === 'HH' || c === 'LL' || c === 'AA')) return 'critical';
   if (codesHere.includes('H') || codesHere.includes('HU')) return 'high';
@@ -158,6 +159,18 @@ export function resultRows(items: RecordItem[]): ResultRow[] {
   return keyed.map((k) => k.row);
 }
 
+/**
+ * Rows oldest first, each date parsed once. Rows from `resultRows` come newest first already: reversed, not
+ * sorted (a series of 5,000 readings sorted by parsing dates in the comparator took most of the trends' time).
+ */
+function oldestFirst(rows: ResultRow[]): ResultRow[] {
+  const keyed = rows.map((row) => ({ row, at: dateKey(row.date) }));
+  // Strictly newest first only: rows of the same instant keep their order, as the stable sort keeps it.
+  const newestFirst = keyed.every((k, i) => i === 0 || k.at < keyed[i - 1]!.at);
+  if (newestFirst) return keyed.reverse().map((k) => k.row);
+  return keyed.sort((a, b) => a.at - b.at).map((k) => k.row);
+}
+
 /** Every observation recorded at least twice with numbers becomes a trend series (oldest → newest). */
 export function trendSeries(rows: ResultRow[]): TrendSeries[] {
   const groups = new Map<string, ResultRow[]>();
@@ -171,7 +184,7 @@ export function trendSeries(rows: ResultRow[]): TrendSeries[] {
   const series: TrendSeries[] = [];
   for (const [key, group] of groups) {
     if (group.length < 2) continue;
-    const sorted = [...group].sort((a, b) => dateKey(a.date) - dateKey(b.date));
+    const sorted = oldestFirst(group);
     const first = sorted[sorted.length - 1] as ResultRow;
     const bp = key === 'blood-pressure';
     const lineLabels = bp ? ['Systolic', 'Diastolic'] : [first.name];

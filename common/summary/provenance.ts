@@ -2,6 +2,8 @@ import type { RecordItem } from '../record';
 
 /** Distinct source names that hold an item, in the order the engine listed them. */
 export function sourceNames(item: RecordItem): string[] {
+  const [only, ...more] = item.provenance;
+  if (only && !more.length) return [only.sourceName];
   return [...new Set(item.provenance.map((p) => p.sourceName))];
 }
 
