@@ -4,7 +4,7 @@
 import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
 import type { IdentityWarning, RecordPointer, SourceStatus } from '../../../common/record';
 import type { TokenProvider } from '../auth/token-provider';
-import { DEFAULT_CLIENT_LIMITS, SourceClient, tokenFromProvider } from '../http';
+import { asFetchFailure, DEFAULT_CLIENT_LIMITS, SourceClient, tokenFromProvider } from '../http';
 import { durationText } from '../http/deadline';
 import type { Json } from './fhir-read';
 import { fetchPointers } from './locator-fetch';
@@ -252,7 +252,8 @@ async function fetchAll(
       }).catch((error: unknown) => {
         run.progress.decided = {
           state: 'failed',
-          message: `${run.source.name} could not be read: ${String(error)}`,
+          // In the status line's words, never an error's class name ("FetchFailure: …").
+          message: `${run.source.name} could not be read: ${asFetchFailure(error).message}`,
         };
         return { patient: undefined, identityWarnings: [] as IdentityWarning[] };
       });
