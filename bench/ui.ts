@@ -220,38 +220,41 @@ async function main(): Promise<void> {
     metrics['results rows scrolled'] = metric(scroll?.rows ?? 0, 'rows');
     metrics['longest task while scrolling'] = metric(maxScrollTask, 'ms');
     const urgentTarget = 3 * LATENCY_MS + 150;
+    /** The median of one contender's timings against its target. */
+    const medianAtMost = (name: string, key: keyof OpenTiming, target: number) =>
+      ratio(median(pick(name, key)), '<=', target);
     reportBench('ui', {
       metrics,
       ratios: {
-        'paramedic open → DNACPR and allergies, median ms (target ms)': ratio(
-          median(pick('paramedic open', 'urgent')),
-          '<=',
+        'paramedic open → DNACPR and allergies, median ms (target ms)': medianAtMost(
+          'paramedic open',
+          'urgent',
           urgentTarget,
         ),
-        'GP full summary painted after its data, median ms (target ms)': ratio(
-          median(pick('GP open', 'afterData')),
-          '<=',
+        'GP full summary painted after its data, median ms (target ms)': medianAtMost(
+          'GP open',
+          'afterData',
           200,
         ),
-        're-open (refresh) → DNACPR and allergies (paramedic), median ms (target ms)': ratio(
-          median(pick('paramedic re-open (refresh)', 'urgent')),
-          '<=',
+        're-open (refresh) → DNACPR and allergies (paramedic), median ms (target ms)': medianAtMost(
+          'paramedic re-open (refresh)',
+          'urgent',
           urgentTarget,
         ),
-        'offline open → DNACPR and allergies (paramedic), median ms (target ms)': ratio(
-          median(pick('paramedic offline open', 'urgent')),
-          '<=',
+        'offline open → DNACPR and allergies (paramedic), median ms (target ms)': medianAtMost(
+          'paramedic offline open',
+          'urgent',
           100,
         ),
-        'longest task while the record loads (paramedic), median ms (target ms)': ratio(
-          median(pick('paramedic open', 'maxLongTask')),
-          '<=',
+        'longest task while the record loads (paramedic), median ms (target ms)': medianAtMost(
+          'paramedic open',
+          'maxLongTask',
           50,
         ),
         'longest task while scrolling results, ms (target ms)': ratio(maxScrollTask, '<=', 100),
-        'GP open → whole summary on screen (all sources merged), median ms (target ms)': ratio(
-          median(pick('GP open', 'summary')),
-          '<=',
+        'GP open → whole summary on screen (all sources merged), median ms (target ms)': medianAtMost(
+          'GP open',
+          'summary',
           FULL_RECORD_TARGET_MS,
         ),
         'results tab → trends and first rows painted, ms (target ms)': ratio(results, '<=', 200),

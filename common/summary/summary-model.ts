@@ -26,8 +26,7 @@ import { savedCopyText } from './completeness';
 import { ageFrom, ageOfRecord, dateKey, formatDate } from './dates';
 import { splitMedications, type MedicationEntry } from './medications';
 import { resultRows, trendSeries, type ResultRow, type TrendSeries } from './observations';
-import { newestFirst } from './provenance';
-import { isOverview, isPagedSection, type RecordOverview } from './record-overview';
+import { isOverview, isPagedSection, sortedNewestFirst, type RecordOverview } from './record-overview';
 
 export const SECTION_TITLES: Record<SectionId, string> = {
   advanceCare: 'Advance care decisions',
@@ -213,14 +212,11 @@ export function itemsBySection(items: RecordItem[]): Record<SectionId, RecordIte
     RecordItem[]
   >;
   for (const item of items) (groups[item.section] ?? groups.other).push(item);
-  for (const id of SECTION_ORDER) if (id !== 'results') groups[id].sort(newestFirst);
+  for (const id of SECTION_ORDER) if (id !== 'results') groups[id] = sortedNewestFirst(groups[id]);
   return groups;
 }
 
-/** Everything but the results rows and trends: cheap, so it is what the first paint needs. */
 export interface SummaryOptions {
-  /** false: no results rows or trends (views that do not show them). */
-  includeResults?: boolean;
   /** Only the newest N results rows, and no trends (the full summary's "recent results"). */
   recentResults?: number;
 }
@@ -259,11 +255,9 @@ export function buildSummary(
     medications: splitMedications(bySection.medications),
     problems: splitProblems(bySection.problems),
     contacts: contactEntries(bySection.contacts),
-    ...(options.includeResults === false
-      ? { results: [], trends: [] }
-      : overview
-        ? { results: overview.recentResults, trends: [] }
-        : summaryResults(bySection.results, options.recentResults)),
+    ...(overview
+      ? { results: overview.recentResults, trends: [] }
+      : summaryResults(bySection.results, options.recentResults)),
     bySection,
   };
 }

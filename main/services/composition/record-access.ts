@@ -108,7 +108,11 @@ export class RecordAccess {
       if (error instanceof OfflineUnavailableError) throw new BridgeError('unavailable', error.message);
       throw error;
     }
-    const record: WessexRecord = { ...opened.record, ungrantedScopes: request.ungrantedScopes };
+    const withScopes = (read: WessexRecord): WessexRecord => ({
+      ...read,
+      ungrantedScopes: request.ungrantedScopes,
+    });
+    const record = withScopes(opened.record);
     this.options.onOpened?.(record);
     this.auditOpen(request, record, opened.from);
     const nhsNumber = request.identity.nhsNumber;
@@ -126,14 +130,12 @@ export class RecordAccess {
     // Prefetch is for offline use: it is done when the record and its documents are kept.
     if (request.purpose === 'prefetch') await written.then(() => opened.documentsKept);
     // The record itself is the request's answer: sent once, not also as an event (it can be tens of MB).
-    const readWhole = opened.partial?.readWhole;
-    const partial = opened.partial &&
-      readWhole && {
-        ...opened.partial,
-        readWhole: () =>
-          readWhole().then((whole) => ({ ...whole, ungrantedScopes: request.ungrantedScopes })),
-      };
-    return { ...opened, record, ...(partial ? { partial } : {}) };
+    const partial = opened.partial;
+    return {
+      ...opened,
+      record,
+      ...(partial && { partial: { ...partial, readWhole: () => partial.readWhole().then(withScopes) } }),
+    };
   }
 
   /**

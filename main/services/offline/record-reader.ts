@@ -164,13 +164,9 @@ export class RecordReader {
       const summary = await cache.load(nhs, { newestOfLongLists: NEWEST_ROWS_FIRST });
       if (!summary) return undefined;
       if (this.governedAsSaved(summary.snapshot, request.governance)) {
-        this.emitSavedUrgentCare(
-          this.savedView(summary.snapshot, summary.meta, request),
-          summary.meta.fetchedAt,
-          request,
-          request.emit,
-        );
-        return this.summaryFirst(nhs, summary, request);
+        const view = this.savedView(summary.snapshot, summary.meta, request);
+        this.emitSavedUrgentCare(view, summary.meta.fetchedAt, request, request.emit);
+        return this.summaryFirst(nhs, summary, view, request);
       }
     }
     const loaded = await cache.load(nhs, load);
@@ -190,10 +186,11 @@ export class RecordReader {
   private async summaryFirst(
     nhs: string,
     summary: { snapshot: RecordSnapshot; meta: CachedRecordMeta },
+    view: RecordSnapshot,
     request: ReadRequest,
   ): Promise<OpenedRecord | undefined> {
     const cache = this.options.cache!;
-    const opened = this.offlineFrom(summary, request);
+    const opened = this.offlineFrom(summary, request, view);
     // A source held apart is listed with its count: that needs the whole copy.
     if (opened.record.heldApart.length) {
       const loaded = await cache.load(nhs);
@@ -211,12 +208,12 @@ export class RecordReader {
     return { ...opened, partial: { longLists, readWhole } };
   }
 
-  /** The saved copy already read, as this user may see it, labelled as a saved copy. */
+  /** The saved copy already read (`saved`: its view, when already governed), as this user may see it. */
   private offlineFrom(
     loaded: { snapshot: RecordSnapshot; meta: CachedRecordMeta },
     request: ReadRequest,
+    saved = this.savedView(loaded.snapshot, loaded.meta, request),
   ): OpenedRecord {
-    const saved = this.savedView(loaded.snapshot, loaded.meta, request);
     const record: WessexRecord = { ...this.build(saved, request), offline: { asOf: loaded.meta.fetchedAt } };
     return {
       record,
