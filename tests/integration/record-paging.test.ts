@@ -133,6 +133,92 @@ describe('paging', () => {
   });
 });
 
+describe('paging by offset', () => {
+  const observationRequests = (server: FakeFhir) =>
+    server.requests.filter((r) => r.url.pathname.endsWith('/Observation'));
+  // Marks each next link with the page it came from, so a request shows whether it followed one.
+  const markNextLinks = (bundle: Record<string, unknown>, req: { url: URL }): Record<string, unknown> => ({
+    ...bundle,
+    link: (bundle.link as { relation: string; url: string }[]).map((l) =>
+      l.relation === 'next' ? { ...l, url: `${l.url}&from=${req.url.searchParams.get('_offset') ?? 0}` } : l,
+    ),
+  });
+
+  it('asks for every remaining page at once when page one gives the total and pages by offset', async () => {
+    const server = await fake({ resources: [patient('p1'), ...observations(250)], rewrite: markNextLinks });
+    const record = await assembleRecord({
+      requestId: 'o1',
+      identity,
+      sources: [source(server)],
+      tokens: tokens(),
+      options: { pageSize: 50 },
+    });
+    expect(record.sources[0]).toMatchObject({ state: 'complete', resourceCount: 250 });
+    expect(record.items.filter((i) => i.section === 'results')).toHaveLength(250);
+    const asked = observationRequests(server).map((r) => r.url.searchParams);
+    expect(asked.map((q) => q.get('_offset') ?? '0')).toEqual(['0', '50', '100', '150', '200']);
+    // Pages 3 to 5 were asked for from page one's link, not one after another from each page's own.
+    expect(asked.slice(1).map((q) => q.getAll('from').at(-1))).toEqual(['0', '0', '0', '0']);
+  });
+
+  it('follows the links one by one when the server does not say how many there are', async () => {
+    const server = await fake({
+      resources: [patient('p1'), ...observations(150)],
+      rewrite: (bundle, req) => {
+        const { total: _total, ...rest } = markNextLinks(bundle, req);
+        return rest;
+      },
+    });
+    const record = await assembleRecord({
+      requestId: 'o2',
+      identity,
+      sources: [source(server)],
+      tokens: tokens(),
+      options: { pageSize: 50 },
+    });
+    expect(record.sources[0]).toMatchObject({ state: 'complete', resourceCount: 150 });
+    const asked = observationRequests(server).map((r) => r.url.searchParams);
+    expect(asked.slice(1).map((q) => q.getAll('from').at(-1))).toEqual(['0', '50']);
+  });
+
+  it('says the results are incomplete when the pages hold fewer entries than the total promised', async () => {
+    const server = await fake({
+      resources: [patient('p1'), ...observations(100)],
+      rewrite: (bundle, req) =>
+        req.url.pathname.endsWith('/Observation') ? { ...bundle, total: 180 } : bundle,
+    });
+    const record = await assembleRecord({
+      requestId: 'o3',
+      identity,
+      sources: [source(server)],
+      tokens: tokens(),
+      options: { pageSize: 50 },
+    });
+    const status = record.sources[0]!;
+    expect(status.state).toBe('partial');
+    expect(status.warnings.join(' ')).toContain('said it holds 180 Observation results but sent 100');
+    expect(record.items.filter((i) => i.section === 'results')).toHaveLength(100);
+  });
+
+  it('never asks for more pages than the page limit, whatever total a server claims', async () => {
+    const server = await fake({
+      resources: [patient('p1'), ...observations(100)],
+      rewrite: (bundle, req) =>
+        req.url.pathname.endsWith('/Observation') ? { ...bundle, total: 1_000_000_000 } : bundle,
+    });
+    const record = await assembleRecord({
+      requestId: 'o4',
+      identity,
+      sources: [source(server)],
+      tokens: tokens(),
+      options: { pageSize: 10, pageCap: 4 },
+    });
+    expect(observationRequests(server)).toHaveLength(4);
+    expect(record.sources[0]!.state).toBe('partial');
+    expect(record.sources[0]!.warnings.join(' ')).toContain('than the page limit (4 pages)');
+  });
+});
+
 describe('authorisation and busy servers', () => {
   it('refreshes the token once after a 401, then succeeds with the new token', async () => {
     const server = await fake({

@@ -8,9 +8,9 @@ import { normaliseNhsNumber } from '../../../common/nhs-number';
 import { SECTION_ORDER, type SectionId, type SourceStatus } from '../../../common/record';
 import { PAGED_SECTIONS } from '../../../common/summary';
 import type { Json } from '../record/fhir-read';
-import { resourceDate } from '../record/fhir-read';
 import { bannerName } from '../record/patient-identity';
-import { classifySection, SUPPORTING_TYPES } from '../record/sections';
+import { factsOf } from '../record/resource-facts';
+import { SUPPORTING_TYPES } from '../record/sections';
 import { resourceKey, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
 import { afterTheAnswer } from '../answer-first';
 import { unreadableReason, type EncryptedDatabase, type SqliteDatabase } from './encrypted-database';
@@ -123,7 +123,7 @@ function tryRollback(db: SqliteDatabase): void {
 }
 
 function sectionColumn(resource: Json): string {
-  return SUPPORTING_TYPES.has(String(resource.resourceType)) ? SUPPORTING_SECTION : classifySection(resource);
+  return SUPPORTING_TYPES.has(String(resource.resourceType)) ? SUPPORTING_SECTION : factsOf(resource).section;
 }
 
 export interface LoadOptions {
@@ -359,7 +359,7 @@ export class OfflineCache {
               String(resource.resourceType),
               resourceKey(resource),
               sectionColumn(resource),
-              resourceDate(resource) ?? null,
+              factsOf(resource).date ?? null,
               JSON.stringify(resource),
             );
             if (++sinceYield === ROWS_PER_SLICE) {

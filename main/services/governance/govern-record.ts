@@ -10,7 +10,7 @@ import {
   type SectionId,
   type WessexRecord,
 } from '../../../common/record';
-import { clinicalFingerprint, identifierKeys } from '../record/fingerprint';
+import { factsOf } from '../record/resource-facts';
 import { SUPPORTING_TYPES } from '../record/sections';
 import { copyKey, type RecordSnapshot } from '../record/snapshot';
 import type { RoleAccess } from '../policy/schema';
@@ -47,8 +47,8 @@ function withoutDeclined(snapshot: RecordSnapshot): RecordSnapshot {
     if (!source.declined) return source;
     for (const resource of source.resources) {
       if (SUPPORTING_TYPES.has(String(resource.resourceType))) continue;
-      const fingerprint = clinicalFingerprint(resource);
-      const key = identifierKeys(resource)[0] ?? fingerprint ?? copyKey(source.status.id, resource);
+      const facts = factsOf(resource);
+      const key = facts.identifierKeys[0] ?? facts.fingerprint ?? copyKey(source.status.id, resource);
       if (!counted.has(key)) {
         counted.add(key);
         count++;

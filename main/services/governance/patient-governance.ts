@@ -6,8 +6,8 @@
 // withheld, in the same source → other sources' copies of a withheld entry. Withheld data is only counted.
 import type { Consent, Resource } from '../../../common/fhir';
 import type { RecordPointer } from '../../../common/record';
-import { clinicalFingerprint, identifierKeys } from '../record/fingerprint';
 import type { Json } from '../record/fhir-read';
+import { factsOf } from '../record/resource-facts';
 import { SUPPORTING_TYPES } from '../record/sections';
 import { copyKey, totalWithheld, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
 import { findDissent, type DissentFinding } from './dissent';
@@ -39,10 +39,7 @@ function deniedMatcher(finding: DissentFinding): (value: unknown) => boolean {
 }
 
 /** Keys that identify one clinical entry across sources (as the merge would). */
-function entryKeys(resource: Json): string[] {
-  const fingerprint = clinicalFingerprint(resource);
-  return [...identifierKeys(resource), ...(fingerprint ? [fingerprint] : [])];
-}
+const entryKeys = (resource: Json) => factsOf(resource).matchKeys;
 
 const isPatient = (resource: Json) => resource.resourceType === 'Patient';
 

@@ -1,5 +1,6 @@
 // Reads a search (or $everything) result to the end: every `next` link followed, same origin only, loops
-// refused, the page cap reported. Resources are handed over page by page as they arrive; whatever on a page
+// refused, the page cap reported; when the server pages by offset and states its total, the remaining pages
+// are asked for at once rather than one round trip after another. Resources are handed over page by page as they arrive; whatever on a page
 // is not a resource (an OperationOutcome, an entry that is not an object) becomes a warning, never silence.
 import { FetchFailure } from './failure';
 import { asArray, isObject, type JsonObject, str } from './json';
@@ -71,54 +72,76 @@ function nextLink(bundle: JsonObject, current: string): string | undefined {
   }
 }
 
+/** Offset parameters servers put in their next links: ours and the sandbox's, HAPI's, Firely's. */
+const OFFSET_PARAMS = ['_offset', '_getpagesoffset', '_skip'];
+
+/**
+ * The rest of a search's pages, all at once, when page one says how: the Bundle states its total and the next
+ * link pages by an offset that equals what page one held. Each address is the server's own next link with
+ * only the offset changed, so it keeps the origin and whatever else the server put there. Undefined (read
+ * link by link) when the server did not say enough to be sure.
+ */
+function offsetPages(bundle: JsonObject, next: string, most: number): string[] | undefined {
+  const total = bundle.total;
+  const served = asArray(bundle.entry).length;
+  if (typeof total !== 'number' || !Number.isSafeInteger(total) || served === 0) return undefined;
+  const search = new URL(next).search;
+  const param = OFFSET_PARAMS.find((name) => new RegExp(`[?&]${name}=${served}(&|$)`).test(search));
+  if (!param) return undefined;
+  const pattern = new RegExp(`([?&]${param}=)${served}(?=&|$)`);
+  const urls: string[] = [];
+  for (let offset = served; offset < total && urls.length < most; offset += served) {
+    urls.push(next.replace(pattern, `$1${offset}`));
+  }
+  return urls.length > 1 ? urls : undefined;
+}
+
 export async function readAllPages(
   client: SourceClient,
   firstUrl: string,
   options: PagerOptions,
 ): Promise<PageResult> {
   const result: PageResult = { warnings: [], incomplete: false, pages: 0 };
-  const fetchPage = (url: string) => client.getJson(url, { priority: options.priority }).then(bundleFrom);
-  let url = new URL(firstUrl).href;
-  const visited = new Set<string>([url]);
-  let pending: Promise<JsonObject> = fetchPage(url);
-  for (;;) {
+  // Pages still in flight once one has failed are not wanted.
+  const stop = new AbortController();
+  const ask = (url: string) => {
+    const page = client.getJson(url, { priority: options.priority, signal: stop.signal }).then(bundleFrom);
+    page.catch(() => undefined);
+    return { url, page };
+  };
+  const first = ask(new URL(firstUrl).href);
+  const visited = new Set<string>([first.url]);
+  // Pages asked for, in order; only the last one's next link says where the read goes from there.
+  const queue = [first];
+  let entries = 0;
+  let promised: number | undefined;
+  for (let asked = queue.shift(); asked; asked = queue.shift()) {
     let bundle: JsonObject;
     try {
-      bundle = await pending;
+      bundle = await asked.page;
     } catch (error) {
+      stop.abort();
       if (result.pages > 0 && error instanceof FetchFailure)
         throw new PartialReadFailure(error, result.pages);
       throw error;
     }
     result.pages++;
-    const next = nextLink(bundle, url);
-    const failure =
-      next === undefined
-        ? undefined
-        : !client.isSameOrigin(next)
-          ? new FetchFailure(
-              'other-origin',
-              `sent a next page link for ${options.label} that points to another server (${new URL(next).host}); not followed, results incomplete`,
-              undefined,
-              new URL(next).origin,
-            )
-          : !client.isUnderBase(next)
-            ? new FetchFailure(
-                'other-origin',
-                `sent a next page link for ${options.label} outside its own FHIR address (${new URL(next).pathname}); not followed, results incomplete`,
-              )
-            : visited.has(next)
-              ? new FetchFailure(
-                  'loop',
-                  `repeated a next page link for ${options.label}; stopped to avoid a loop`,
-                )
-              : undefined;
+    entries += asArray(bundle.entry).length;
+    if (queue.length > 0) {
+      options.onPage(pageResources(client, bundle, options, result), result.pages);
+      continue;
+    }
+    const next = nextLink(bundle, asked.url);
+    const failure = next === undefined ? undefined : nextLinkFailure(client, next, visited, options.label);
     const capped = next !== undefined && !failure && result.pages >= options.pageCap;
-    // Ask for the next page before digesting this one, so merging overlaps the network round trip.
+    // Ask for what comes next before digesting this page, so merging overlaps the network round trip.
     if (next !== undefined && !failure && !capped) {
-      visited.add(next);
-      pending = fetchPage(next);
-      pending.catch(() => undefined);
+      const fanned = result.pages === 1 ? offsetPages(bundle, next, options.pageCap - 1) : undefined;
+      if (fanned) promised = bundle.total as number;
+      for (const url of fanned ?? [next]) {
+        visited.add(url);
+        queue.push(ask(url));
+      }
     }
     options.onPage(pageResources(client, bundle, options, result), result.pages);
     if (failure) throw new PartialReadFailure(failure, result.pages);
@@ -128,9 +151,41 @@ export async function readAllPages(
         `${client.name} has more ${options.label} results than the page limit (${options.pageCap} pages); the rest were not read`,
       );
     }
-    if (next === undefined || capped) return result;
-    url = next;
   }
+  // Pages asked for by offset end where the server's total said; fewer entries means some were not sent.
+  if (promised !== undefined && entries < promised && !result.incomplete) {
+    result.incomplete = true;
+    result.warnings.push(
+      `${client.name} said it holds ${promised} ${options.label} results but sent ${entries}; the rest were not read`,
+    );
+  }
+  return result;
+}
+
+function nextLinkFailure(
+  client: SourceClient,
+  next: string,
+  visited: ReadonlySet<string>,
+  label: string,
+): FetchFailure | undefined {
+  if (!client.isSameOrigin(next)) {
+    return new FetchFailure(
+      'other-origin',
+      `sent a next page link for ${label} that points to another server (${new URL(next).host}); not followed, results incomplete`,
+      undefined,
+      new URL(next).origin,
+    );
+  }
+  if (!client.isUnderBase(next)) {
+    return new FetchFailure(
+      'other-origin',
+      `sent a next page link for ${label} outside its own FHIR address (${new URL(next).pathname}); not followed, results incomplete`,
+    );
+  }
+  if (visited.has(next)) {
+    return new FetchFailure('loop', `repeated a next page link for ${label}; stopped to avoid a loop`);
+  }
+  return undefined;
 }
 
 /** The page's resources; OperationOutcome entries and entries that are not resources become warnings. */

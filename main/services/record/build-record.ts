@@ -21,7 +21,8 @@ import { agreeIdentity, identityReference, patientKey } from './identity-agreeme
 import { RecordMerger } from './merge';
 import { patientSummary } from './patient-identity';
 import { outsideReference, type RecordIdentity } from './record-identity';
-import { classifySection, SUPPORTING_TYPES } from './sections';
+import { factsOf } from './resource-facts';
+import { SUPPORTING_TYPES } from './sections';
 import { canonicalOrder, type RecordSnapshot, type SourceSnapshot } from './snapshot';
 
 export interface BuildOptions {
@@ -48,7 +49,7 @@ function inSections(sections: ReadonlySet<SectionId> | undefined) {
   return (resource: Json): boolean =>
     !sections ||
     SUPPORTING_TYPES.has(String(resource.resourceType)) ||
-    sections.has(classifySection(resource));
+    sections.has(factsOf(resource).section);
 }
 
 /** Merges sources' resources into items: deterministic for the same sources in the same order. */

@@ -18,11 +18,10 @@ import {
   isObject,
   type Json,
   mainConcept,
-  resourceDisplay,
-  resourceStatus,
   str,
 } from './fhir-read';
 import type { EntryCopy, MergedEntry } from './merge';
+import { factsOf } from './resource-facts';
 
 export interface ConflictResult {
   conflicts: RecordConflict[];
@@ -33,7 +32,7 @@ export interface ConflictResult {
 const names = (sources: Iterable<string>) => [...new Set(sources)].sort().join(' and ');
 const sourcesOf = (entries: MergedEntry[]) =>
   entries.flatMap((e) => e.copies.map((c) => c.provenance.sourceName));
-const isActive = (copy: EntryCopy) => !isInactiveStatus(resourceStatus(copy.resource));
+const isActive = (copy: EntryCopy) => !isInactiveStatus(factsOf(copy.resource).status);
 
 function note(byEntry: Map<string, string>, key: string, text: string): void {
   const existing = byEntry.get(key);
@@ -52,7 +51,7 @@ function allergyConflicts(entries: readonly MergedEntry[], out: ConflictResult):
   const none = allergies.filter((e) => e.copies.some((c) => isNoKnownAllergy(c.resource) && isActive(c)));
   const some = allergies.filter((e) => e.copies.some((c) => !isNoKnownAllergy(c.resource) && isActive(c)));
   if (none.length === 0 || some.length === 0) return;
-  const substances = some.map((e) => resourceDisplay(e.copies[0]!.resource)).join(', ');
+  const substances = some.map((e) => factsOf(e.copies[0]!.resource).display).join(', ');
   const message = `No known allergies according to ${names(sourcesOf(none))}, but ${names(sourcesOf(some))} records: ${substances}`;
   out.conflicts.push({
     kind: 'allergy-vs-no-known-allergies',
@@ -68,7 +67,7 @@ function medicationKey(entry: MergedEntry): string | undefined {
   const resource = entry.copies[0]!.resource;
   const codes = conceptCodes(resource.medicationCodeableConcept);
   if (codes[0]) return codes[0];
-  return resourceDisplay(resource).toLowerCase();
+  return factsOf(resource).display.toLowerCase();
 }
 
 function medicationConflicts(entries: readonly MergedEntry[], out: ConflictResult): void {
@@ -91,8 +90,8 @@ function medicationConflicts(entries: readonly MergedEntry[], out: ConflictResul
     );
     if (activeIn.size === 0 || stoppedIn.size === 0) continue;
     const stoppedCopy = copies.find((c) => stoppedIn.has(c.provenance.sourceName))!;
-    const drug = resourceDisplay(group[0]!.copies[0]!.resource);
-    const stoppedWord = resourceStatus(stoppedCopy.resource) ?? 'stopped';
+    const drug = factsOf(group[0]!.copies[0]!.resource).display;
+    const stoppedWord = factsOf(stoppedCopy.resource).status ?? 'stopped';
     const message = `${drug}: active in ${names(activeIn)}, ${stoppedWord} in ${names(stoppedIn)}`;
     out.conflicts.push({ kind: 'medication-status', message, itemKeys: group.map((e) => e.key) });
     for (const e of group) note(out.byEntry, e.key, message);
@@ -149,8 +148,8 @@ function resuscitationConflicts(entries: readonly MergedEntry[], out: ConflictRe
     const active = e.copies.filter(isActive).map((c) => c.provenance.sourceName);
     const inactive = e.copies.filter((c) => !isActive(c)).map((c) => c.provenance.sourceName);
     if (active.length && inactive.length) {
-      const what = resourceDisplay(e.copies[0]!.resource);
-      const word = resourceStatus(e.copies.find((c) => !isActive(c))!.resource) ?? 'inactive';
+      const what = factsOf(e.copies[0]!.resource).display;
+      const word = factsOf(e.copies.find((c) => !isActive(c))!.resource).status ?? 'inactive';
       messages.push(`${what}: current in ${names(active)}, ${word} in ${names(inactive)}`);
       keys.add(e.key);
     }

@@ -9,6 +9,7 @@ import { durationText } from '../http/deadline';
 import type { Json } from './fhir-read';
 import { fetchPointers } from './locator-fetch';
 import type { RecordIdentity } from './record-identity';
+import { learnFacts } from './resource-facts';
 import { fetchRegionalSource } from './regional-fetch';
 import { NOTHING_WITHHELD, type RecordSnapshot, type SourceSnapshot } from './snapshot';
 import { type EngineSource, SourceProgress } from './source-progress';
@@ -245,6 +246,8 @@ async function fetchAll(
         read: { pageSize: options.pageSize, pageCap: options.pageCap, since: options.since[run.source.id] },
         onResources: (resources) => {
           for (const r of resources) run.resources.push(r);
+          // While the next page is on the wire, so the merge at the end only has to join.
+          learnFacts(resources);
         },
         // Known before any entry is shown, so progress is checked for identity like the final record.
         onLocated: (patient) => (run.patient = patient),

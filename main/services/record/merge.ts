@@ -2,19 +2,9 @@
 // Map-based (identifier and fingerprint keys), so adding n resources costs O(n).
 import type { Provenance, RecordItem, SectionId } from '../../../common/record';
 import type { Resource } from '../../../common/fhir';
-import { clinicalFingerprint, identifierKeys } from './fingerprint';
-import {
-  isObject,
-  type Json,
-  lastUpdated,
-  mainConcept,
-  primaryCoding,
-  resourceDate,
-  resourceDisplay,
-  resourceStatus,
-  str,
-} from './fhir-read';
-import { classifySection, SUPPORTING_TYPES } from './sections';
+import { isObject, type Json, resourceDisplay, str } from './fhir-read';
+import { factsOf } from './resource-facts';
+import { SUPPORTING_TYPES } from './sections';
 
 export interface SourceRef {
   id: string;
@@ -52,7 +42,7 @@ function time(iso: string | undefined): number {
 export class RecordMerger {
   private readonly byKey = new Map<string, KeyBucket>();
   private readonly list: MergedEntry[] = [];
-  private readonly seen = new Set<string>();
+  private readonly seen = new Map<string, Set<string>>();
   private readonly supporting = new Map<string, Json[]>();
   private readonly medicationNames = new Map<string, Map<string, string>>();
   private anonymous = 0;
@@ -66,9 +56,9 @@ export class RecordMerger {
       const type = raw.resourceType;
       const id = str(resource.id);
       if (id) {
-        const seenKey = `${source.id}|${type}/${id}`;
-        if (this.seen.has(seenKey)) continue;
-        this.seen.add(seenKey);
+        const seen = this.seenIds(source.id, type);
+        if (seen.has(id)) continue;
+        seen.add(id);
       }
       if (SUPPORTING_TYPES.has(type)) {
         this.addSupporting(source, type, id, resource);
@@ -77,6 +67,14 @@ export class RecordMerger {
       touched.add(this.addEntry(source, type, id, resource).section);
     }
     return touched;
+  }
+
+  /** The ids already merged from this source for this type (a search may send one resource twice). */
+  private seenIds(sourceId: string, type: string): Set<string> {
+    const key = `${sourceId}|${type}`;
+    let ids = this.seen.get(key);
+    if (!ids) this.seen.set(key, (ids = new Set()));
+    return ids;
   }
 
   private addSupporting(source: SourceRef, type: string, id: string | undefined, resource: Json): void {
@@ -92,6 +90,7 @@ export class RecordMerger {
   }
 
   private addEntry(source: SourceRef, type: string, id: string | undefined, resource: Json): MergedEntry {
+    const facts = factsOf(resource);
     const copy: EntryCopy = {
       resource,
       provenance: {
@@ -100,11 +99,10 @@ export class RecordMerger {
         server: source.server,
         resourceType: type,
         resourceId: id ?? '',
-        lastUpdated: lastUpdated(resource),
+        lastUpdated: facts.lastUpdated,
       },
     };
-    const fingerprint = clinicalFingerprint(resource);
-    const keys = [...identifierKeys(resource), ...(fingerprint ? [fingerprint] : [])];
+    const keys = facts.matchKeys;
     // Two entries from the same source are two facts by that source, never merged with each other.
     let target: MergedEntry | undefined;
     for (const k of keys) {
@@ -117,7 +115,7 @@ export class RecordMerger {
     } else {
       target = {
         key: `${type}/${source.id}/${id ?? `anonymous-${++this.anonymous}`}`,
-        section: classifySection(resource),
+        section: facts.section,
         resourceType: type,
         copies: [copy],
         sourceIds: new Set([source.id]),
@@ -167,21 +165,20 @@ export class RecordMerger {
       }
     }
     const resource = representative.resource;
+    const facts = factsOf(resource);
     const names = this.medicationNames.get(representative.provenance.sourceId);
     const item: RecordItem = {
       key: entry.key,
       section: entry.section,
       resourceType: entry.resourceType,
-      display: resourceDisplay(resource, names),
+      // Only a medication named by reference reads differently once the source's Medication names are known.
+      display: names && resource.medicationReference ? resourceDisplay(resource, names) : facts.display,
       resource: resource as unknown as Resource,
       provenance: entry.copies.map((c) => c.provenance),
     };
-    const date = resourceDate(resource);
-    if (date) item.date = date;
-    const status = resourceStatus(resource);
-    if (status) item.status = status;
-    const code = primaryCoding(mainConcept(resource));
-    if (code) item.code = code;
+    if (facts.date) item.date = facts.date;
+    if (facts.status) item.status = facts.status;
+    if (facts.code) item.code = facts.code;
     if (conflict) item.conflict = conflict;
     return item;
   }

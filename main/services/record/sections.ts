@@ -61,16 +61,8 @@ function isAdvanceCare(resource: Json): boolean {
   return text !== undefined && ADVANCE_CARE_TEXT.test(text);
 }
 
-// Merge, governance and the saved copy each ask of the same parsed resources (20,000 in a long record).
-const classified = new WeakMap<Json, SectionId>();
-
+/** Worked out once per resource with its other facts: see resource-facts.ts. */
 export function classifySection(resource: Json): SectionId {
-  let section = classified.get(resource);
-  if (section === undefined) classified.set(resource, (section = sectionOf(resource)));
-  return section;
-}
-
-function sectionOf(resource: Json): SectionId {
   const type = str(resource.resourceType) ?? '';
   if (type === 'Consent') return 'advanceCare';
   if (ADVANCE_CARE_CAPABLE.has(type) && isAdvanceCare(resource)) return 'advanceCare';
