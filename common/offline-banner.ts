@@ -39,6 +39,11 @@ function ukFormat(name: keyof typeof FORMATS): Intl.DateTimeFormat {
   return format;
 }
 
+/** Makes the formatters ahead of need (the screen calls this when idle, so an offline open does not wait). */
+export function prepareUkFormats(): void {
+  for (const name of Object.keys(FORMATS) as (keyof typeof FORMATS)[]) ukFormat(name);
+}
+
 /** Days since the epoch of the UK calendar date of an instant. */
 function ukDayNumber(date: Date): number {
   const [day, month, year] = ukFormat('day').format(date).split('/').map(Number) as [number, number, number];

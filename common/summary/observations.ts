@@ -3,7 +3,7 @@
 import type { Observation, Quantity } from '@medplum/fhirtypes';
 import type { RecordItem } from '../record';
 import { dateKey } from './dates';
-import { sourceNames } from './provenance';
+import { compareText, sourceNames } from './provenance';
 
 export type AbnormalFlag = 'high' | 'low' | 'abnormal' | 'critical';
 
@@ -155,7 +155,7 @@ export function resultRows(items: RecordItem[]): ResultRow[] {
     const row = resultRow(item);
     return { row, at: dateKey(row.date) };
   });
-  keyed.sort((a, b) => b.at - a.at || a.row.name.localeCompare(b.row.name));
+  keyed.sort((a, b) => b.at - a.at || compareText(a.row.name, b.row.name));
   return keyed.map((k) => k.row);
 }
 
@@ -205,7 +205,7 @@ export function trendSeries(rows: ResultRow[]): TrendSeries[] {
       rows: sorted,
     });
   }
-  return series.sort((a, b) => b.rows.length - a.rows.length || a.label.localeCompare(b.label));
+  return series.sort((a, b) => b.rows.length - a.rows.length || compareText(a.label, b.label));
 }
 
 /** More points than this cannot be told apart on a small chart: it shows the most recent ones. */

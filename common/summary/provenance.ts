@@ -14,6 +14,17 @@ export function sourceList(item: RecordItem): string {
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
+// One collator for every comparison: localeCompare looks one up per call, and sorts make thousands.
+const displayCollator = new Intl.Collator();
+
+/** Text order as the clinician's locale sorts it. */
+export const compareText = (a: string, b: string): number => displayCollator.compare(a, b);
+
+/** Display text order, for ties between entries of the same date. */
+export function byDisplay<T extends { display?: string }>(a: T, b: T): number {
+  return compareText(a.display ?? '', b.display ?? '');
+}
+
 /** Newest first by clinical date; undated items last, ties kept stable by display text. */
 export function newestFirst<T extends { date?: string; display?: string }>(a: T, b: T): number {
   const ta = a.date ? Date.parse(a.date) : Number.NEGATIVE_INFINITY;
@@ -21,5 +32,5 @@ export function newestFirst<T extends { date?: string; display?: string }>(a: T,
   const da = Number.isFinite(ta) ? ta : Number.NEGATIVE_INFINITY;
   const db = Number.isFinite(tb) ? tb : Number.NEGATIVE_INFINITY;
   if (da !== db) return db - da;
-  return (a.display ?? '').localeCompare(b.display ?? '');
+  return byDisplay(a, b);
 }

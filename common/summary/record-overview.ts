@@ -5,7 +5,7 @@
 import { type RecordItem, type SectionId, type WessexRecord } from '../record';
 import { dateKey } from './dates';
 import { resultRow, trendSeries, type ResultRow, type TrendSeries } from './observations';
-import { newestFirst } from './provenance';
+import { byDisplay } from './provenance';
 
 export const PAGED_SECTIONS = ['results', 'encounters', 'procedures', 'appointments', 'other'] as const;
 export type PagedSection = (typeof PAGED_SECTIONS)[number];
@@ -44,7 +44,7 @@ export function isOverview(record: WessexRecord | RecordOverview): record is Rec
 /** The entries of a long section, newest first by clinical date (each date parsed once), then `tie`. */
 export function sortedNewestFirst(
   items: RecordItem[],
-  tie: (a: RecordItem, b: RecordItem) => number = newestFirst,
+  tie: (a: RecordItem, b: RecordItem) => number = byDisplay,
 ): RecordItem[] {
   const keyed = items.map((item) => ({ item, at: dateKey(item.date) }));
   keyed.sort((a, b) => b.at - a.at || tie(a.item, b.item));
@@ -76,7 +76,7 @@ export class RecordLists {
       appointments: sortedNewestFirst(grouped.appointments),
       other: sortedNewestFirst(grouped.other),
     };
-    this.resultItems = sortedNewestFirst(grouped.results, (a, b) => a.display.localeCompare(b.display));
+    this.resultItems = sortedNewestFirst(grouped.results);
   }
 
   /** Results rows `offset`… (made now if not made before). */

@@ -166,6 +166,8 @@ export class RecordReader {
       if (this.governedAsSaved(summary.snapshot, request.governance)) {
         const view = this.savedView(summary.snapshot, summary.meta, request);
         this.emitSavedUrgentCare(view, summary.meta.fetchedAt, request, request.emit);
+        // The urgent-care sections leave before the rest of the summary is built.
+        await new Promise((resolve) => setImmediate(resolve));
         return this.summaryFirst(nhs, summary, view, request);
       }
     }
