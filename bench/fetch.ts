@@ -7,13 +7,15 @@
 //   - naive baseline: fhirclient sequentially per type at the server's default page size (reported beside)
 //   FETCH_LATENCY_MS (default 40)  FETCH_RUNS (default 5)  FETCH_NAIVE_RUNS (default 2)
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { buildSync } from 'esbuild';
 import type { JWK } from 'jose';
 import { CRITICAL_SECTIONS } from '../common/record';
 import { BackendServicesTokenProvider } from '../main/services/auth/backend-services';
 import type { RegionalSource } from '../main/services/policy/schema';
 import { assembleRecord } from '../main/services/record';
 import { allTypes } from '../main/services/record/sections';
-import { startSandboxProcess, stopNode, type SandboxProcessInfo } from './lib/processes';
+import { ROOT, startSandboxProcess, stopNode, type SandboxProcessInfo } from './lib/processes';
 import { median, metric, ratio, reportBench, sampled, type BenchMetric } from './lib/results';
 
 // fhirclient's node entry (CommonJS, no types for this shape): a client from serverUrl + tokenResponse.
@@ -171,17 +173,29 @@ async function setUp(info: SandboxProcessInfo): Promise<Setup> {
 
 /**
  * The engine alone in a process of its own (this file, with FETCH_ENGINE_ONLY set to the sandbox's details):
- * one warm-up and one measured run, then the process's peak RSS, so fhirclient's runs do not count.
+ * one record read, as a clinician's first open, then the process's peak RSS, so fhirclient's runs do not count.
  */
 async function engineOnly(info: SandboxProcessInfo): Promise<void> {
-  const setup = await setUp(info);
-  await engineRun(setup);
-  await engineRun(setup);
+  await engineRun(await setUp(info));
   console.log(JSON.stringify({ peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
 }
 
+/** This file compiled to plain JavaScript, as the app runs the engine (no TypeScript loader in memory). */
+function compiledForNode(): string {
+  const outfile = path.join(ROOT, 'node_modules', '.cache', 'wessex-bench', 'fetch.cjs');
+  buildSync({
+    entryPoints: [__filename],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
 function engineOnlyPeakRss(info: SandboxProcessInfo): number {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', __filename], {
+  const child = spawnSync(process.execPath, [compiledForNode()], {
     env: { ...process.env, FETCH_ENGINE_ONLY: JSON.stringify(info) },
     encoding: 'utf8',
   });
@@ -280,7 +294,7 @@ async function main(): Promise<void> {
         'the sandbox runs in its own process (wessex sandbox --large) with auth on: every request carries a SMART Backend Services token',
         `engine: assembleRecord at _count=${PAGE_SIZE}, DCR per-type searches in parallel (critical first), CHIE Patient/$everything split by _type; a search that states its total and pages by offset has its remaining pages asked for at once`,
         'CPU: this process only (the client); the bench process peak RSS is over all timed runs, sampled every 20 ms',
-        'engine alone: this file again in a child process (Node + tsx loader included), a warm-up and one run, peak RSS from getrusage',
+        'engine alone: this file compiled to JavaScript (esbuild) in a child process, one record read, peak RSS from getrusage',
         'network floor: locating the patient, then the largest single type read page by page at this _count',
       ],
     });
