@@ -11,6 +11,7 @@ import {
   CRITICAL_SECTIONS,
   type IdentityDecision,
   type RecordEvent,
+  type SectionId,
   type SourceStatus,
   type WessexRecord,
 } from '../../../common/record';
@@ -31,6 +32,12 @@ import {
 import type { Json } from '../record/fhir-read';
 import { combineSnapshots, nextSourcesAsOf, type RefreshMode, type SourceWrite } from './combine-snapshots';
 import { sourcesUnreachable } from './reachability';
+
+/** What a paramedic looks for first: painted before the medicines and problems arrive. */
+const FIRST_PAINTED = new Set<SectionId>(['advanceCare', 'alerts', 'allergies']);
+
+/** The rest of this turn's work (and the events it emitted) goes before what follows. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 export interface RecordReaderOptions {
   sources: readonly EngineSource[];
@@ -165,9 +172,7 @@ export class RecordReader {
       if (!summary) return undefined;
       if (this.governedAsSaved(summary.snapshot, request.governance)) {
         const view = this.savedView(summary.snapshot, summary.meta, request);
-        this.emitSavedUrgentCare(view, summary.meta.fetchedAt, request, request.emit);
-        // The urgent-care sections leave before the rest of the summary is built.
-        await new Promise((resolve) => setImmediate(resolve));
+        await this.emitSavedUrgentCare(view, summary.meta.fetchedAt, request, request.emit);
         return this.summaryFirst(nhs, summary, view, request);
       }
     }
@@ -259,18 +264,28 @@ export class RecordReader {
     };
   }
 
-  private emitSavedUrgentCare(
+  /**
+   * The urgent-care sections of a saved copy, each turn's events leaving before the next is built: first the
+   * resuscitation decisions, alerts and allergies (a few entries), then the medicines and problems (hundreds
+   * in a long record), then the caller builds the rest of the summary.
+   */
+  private async emitSavedUrgentCare(
     saved: RecordSnapshot,
     asOf: string,
     request: ReadRequest,
     emit: (event: RecordEvent) => void,
-  ): void {
+  ): Promise<void> {
     const partial = this.build(saved, request, CRITICAL_SECTIONS);
     const { requestId } = request;
     emit({ type: 'patient', requestId, patient: partial.patient, offline: { asOf } });
     // Counts come with the whole record: these would count the urgent-care sections only.
     for (const source of partial.sources) emit({ type: 'source', requestId, source: uncounted(source) });
-    for (const event of urgentCareEvents(partial, requestId)) emit(event);
+    const events = urgentCareEvents(partial, requestId);
+    const first = events.filter((e) => e.type === 'section' && FIRST_PAINTED.has(e.section));
+    for (const event of first) emit(event);
+    await nextTurn();
+    for (const event of events) if (!first.includes(event)) emit(event);
+    await nextTurn();
   }
 
   async open(request: ReadRequest): Promise<OpenedRecord> {
