@@ -1,6 +1,8 @@
 // Advance care decisions, alerts, allergies, problems and contacts as the urgent-care summary shows them.
 import type { AllergyIntolerance, Condition, Flag } from '../fhir';
 import type { RecordItem, RecordPointer, WessexRecord } from '../record';
+import { CPR_STATUS_LABEL, cprStatusOf, type CprStatus } from '../resuscitation';
+import { formatDate } from './dates';
 import { newestFirst, sourceNames } from './provenance';
 
 // ---- Advance care decisions -------------------------------------------------------------------------
@@ -82,6 +84,106 @@ export function advanceCareEntries(items: RecordItem[], pointers: RecordPointer[
   return [...fromItems, ...fromPointers].sort(
     (a, b) => ADVANCE_ORDER.indexOf(a.kind) - ADVANCE_ORDER.indexOf(b.kind) || newestFirst(a, b),
   );
+}
+
+// ---- Resuscitation status ---------------------------------------------------------------------------
+
+/** One decision about CPR, however many sources and entries record it. */
+export interface CprDecisionLine {
+  key: string;
+  status: CprStatus;
+  label: string;
+  date?: string;
+  author?: string;
+  sources: string[];
+  /** Not withdrawn (entered in error, cancelled, inactive) by the sources that hold it. */
+  current: boolean;
+  entries: AdvanceCareEntry[];
+}
+
+export interface ResuscitationCard {
+  /** The newest current decision. */
+  decision?: CprDecisionLine;
+  /** Older, withdrawn or disagreeing decisions, each once. */
+  earlier: CprDecisionLine[];
+  /** One line when current decisions disagree. */
+  conflict?: string;
+  /** The newest ReSPECT form (a record entry or a locator pointer), to open in one click. */
+  respect?: AdvanceCareEntry;
+  /** Every entry the card shows (the advance care list leaves them out). */
+  shown: Set<string>;
+}
+
+/** For the same day, the clinical decision heads the card, then the patient's own refusal. */
+const STATUS_RANK: CprStatus[] = ['not-for-cpr', 'declines-cpr', 'for-cpr'];
+
+const WITHDRAWN = /entered in error|inactive|cancelled|revoked|refuted|superseded|rejected/i;
+
+function authorOf(item: RecordItem | undefined): string | undefined {
+  const r = item?.resource as Record<string, unknown> | undefined;
+  if (!r) return undefined;
+  const candidates = [r.author, r.recorder, r.asserter, r.performer, r.organization].flatMap((v) =>
+    Array.isArray(v) ? v : [v],
+  );
+  for (const c of candidates) {
+    const display = (c as { display?: unknown } | undefined)?.display;
+    if (typeof display === 'string' && display.trim()) return display.trim();
+  }
+  return undefined;
+}
+
+const lineText = (line: CprDecisionLine) =>
+  `${line.sources.join(' and ')} ${line.sources.length > 1 ? 'record' : 'records'} ${line.label}${line.date ? ` (${formatDate(line.date)})` : ''}`;
+
+export function resuscitationCard(entries: AdvanceCareEntry[]): ResuscitationCard {
+  const lines = new Map<string, CprDecisionLine>();
+  for (const entry of entries) {
+    const status = entry.item
+      ? cprStatusOf(entry.item.resource as unknown as Record<string, unknown>)
+      : undefined;
+    if (!status) continue;
+    const current = !WITHDRAWN.test(entry.status ?? '');
+    const key = `${status}|${entry.date?.slice(0, 10) ?? ''}|${current}`;
+    const line = lines.get(key);
+    if (line) {
+      line.entries.push(entry);
+      for (const s of entry.sources) if (!line.sources.includes(s)) line.sources.push(s);
+      line.author ??= authorOf(entry.item);
+      continue;
+    }
+    lines.set(key, {
+      key,
+      status,
+      label: CPR_STATUS_LABEL[status],
+      date: entry.date,
+      author: authorOf(entry.item),
+      sources: [...entry.sources],
+      current,
+      entries: [entry],
+    });
+  }
+  const sorted = [...lines.values()].sort(
+    (a, b) =>
+      Number(b.current) - Number(a.current) ||
+      newestFirst(a, b) ||
+      STATUS_RANK.indexOf(a.status) - STATUS_RANK.indexOf(b.status),
+  );
+  const decision = sorted.find((l) => l.current);
+  const respects = entries.filter((e) => e.kind === 'ReSPECT').sort(newestFirst);
+  // Only the form the card links to leaves the list: another ReSPECT form (an older one, a copy held
+  // elsewhere) stays listed below it.
+  const shown = new Set([...sorted.flatMap((l) => l.entries), ...respects.slice(0, 1)].map((e) => e.key));
+  const currentLines = sorted.filter((l) => l.current);
+  // A patient's refusal and a DNACPR decision agree; only "for CPR" against either is a disagreement.
+  const disagree =
+    currentLines.some((l) => l.status === 'for-cpr') && currentLines.some((l) => l.status !== 'for-cpr');
+  return {
+    ...(decision ? { decision } : {}),
+    earlier: sorted.filter((l) => l !== decision),
+    ...(disagree ? { conflict: currentLines.map(lineText).join('; ') } : {}),
+    ...(respects[0] ? { respect: respects[0] } : {}),
+    shown,
+  };
 }
 
 // ---- Alerts -----------------------------------------------------------------------------------------

@@ -1,19 +1,51 @@
-// Current vs past and repeat vs acute medication, from MedicationRequest / MedicationStatement as
-// UK Core, CareConnect and plain R4 express them.
+// Medicines as a clinician reads them: one row per medicine across sources and resource types (statements,
+// prescriptions, dispensings), repeat vs acute, last issued from the newest prescription or dispensing, the
+// issue history, and where a source has stopped what another still lists as active, the stop date and reason.
+// From MedicationRequest / MedicationStatement / MedicationDispense as UK Core, CareConnect and plain R4 send them.
 import type { Extension, MedicationRequest, MedicationStatement } from '../fhir';
-import type { RecordItem } from '../record';
-import { newestFirst, sourceNames } from './provenance';
+import type { Provenance, RecordItem } from '../record';
+import { formatDate } from './dates';
+import { compareText } from './provenance';
 
 export type PrescriptionKind = 'repeat' | 'acute' | 'repeat dispensing' | 'not stated';
 
-export interface MedicationEntry {
+/** One issue of a medicine: a prescription issued or a dispensing, as a source recorded it. */
+export interface MedicineIssue {
+  date: string;
+  what: 'prescribed' | 'dispensed';
+  quantity?: string;
+  source: string;
+}
+
+/** A source's record that the medicine was stopped. */
+export interface MedicineStop {
+  source: string;
+  status: string;
+  date?: string;
+  reason?: string;
+}
+
+export interface MedicineRow {
+  /** The most recently dated entry: what the row is named after and links to. */
   item: RecordItem;
+  /** Every entry for this medicine, newest first. */
+  items: RecordItem[];
   name: string;
   dosage?: string;
   kind: PrescriptionKind;
+  /** Active in at least one source. */
   current: boolean;
+  started?: string;
+  /** Newest prescription issue or dispensing; never a statement's start date. */
   lastIssued?: string;
+  issues: MedicineIssue[];
+  /** Sources that record it stopped (for a current medicine: the conflict to show). */
+  stopped: MedicineStop[];
+  /** "Stopped in CHIE on 12 August 2025: eGFR 28" when it is active elsewhere. */
+  conflict?: string;
   sources: string[];
+  /** Every source's provenance for the row, one per source. */
+  provenance: Provenance[];
 }
 
 const PAST_STATUSES = new Set([
@@ -23,19 +55,35 @@ const PAST_STATUSES = new Set([
   'entered-in-error',
   'not-taken',
   'revoked',
+  'declined',
 ]);
+
+type MedicineResource = MedicationRequest | MedicationStatement | DispenseLike;
+
+/** The fields of a MedicationDispense this view reads. */
+interface DispenseLike {
+  resourceType: 'MedicationDispense';
+  status?: string;
+  whenHandedOver?: string;
+  whenPrepared?: string;
+  quantity?: { value?: number; unit?: string };
+  dosageInstruction?: { text?: string }[];
+  extension?: Extension[];
+}
 
 function findExtension(extensions: Extension[] | undefined, urlPart: string): Extension | undefined {
   return extensions?.find((e) => e.url?.toLowerCase().includes(urlPart.toLowerCase()));
 }
 
-function prescriptionKind(resource: MedicationRequest | MedicationStatement): PrescriptionKind {
+function prescriptionKind(resource: MedicineResource): PrescriptionKind {
   const ext = findExtension(resource.extension, 'PrescriptionType');
   const extCode = ext?.valueCodeableConcept?.coding?.[0]?.code ?? ext?.valueCoding?.code;
   const course =
     resource.resourceType === 'MedicationRequest'
       ? resource.courseOfTherapyType?.coding?.[0]?.code
-      : resource.category?.coding?.[0]?.code;
+      : resource.resourceType === 'MedicationStatement'
+        ? resource.category?.coding?.[0]?.code
+        : undefined;
   const code = (extCode ?? course ?? '').toLowerCase();
   if (code.includes('dispens')) return 'repeat dispensing';
   if (code === 'repeat' || code === 'continuous' || code === 'community') return 'repeat';
@@ -43,27 +91,22 @@ function prescriptionKind(resource: MedicationRequest | MedicationStatement): Pr
   return 'not stated';
 }
 
-function lastIssued(resource: MedicationRequest | MedicationStatement): string | undefined {
-  const repeat = findExtension(resource.extension, 'MedicationRepeatInformation');
-  const issued = repeat?.extension?.find((e) => e.url?.toLowerCase().includes('datelastissued'));
-  if (issued?.valueDateTime) return issued.valueDateTime;
-  if (resource.resourceType === 'MedicationRequest') {
-    return resource.dispenseRequest?.validityPeriod?.start ?? resource.authoredOn;
-  }
-  return undefined;
-}
+const statusOf = (item: RecordItem) =>
+  ((item.resource as { status?: string }).status ?? item.status ?? '').toLowerCase().replace(/\s+/g, '-');
 
 /** Not stopped, completed, cancelled or entered in error (a plan counts only when active). */
 export function isCurrentMedication(item: RecordItem): boolean {
-  const resource = item.resource as MedicationRequest | MedicationStatement;
-  const status = (resource.status ?? item.status ?? '').toLowerCase().replace(/\s+/g, '-');
+  const resource = item.resource as MedicineResource;
+  const status = statusOf(item);
   if (PAST_STATUSES.has(status)) return false;
+  if (resource.resourceType === 'MedicationDispense') return false;
   if (resource.resourceType === 'MedicationRequest' && resource.intent === 'plan') return status === 'active';
   return true;
 }
 
-function dosageText(resource: MedicationRequest | MedicationStatement): string | undefined {
-  const dosage = resource.resourceType === 'MedicationRequest' ? resource.dosageInstruction : resource.dosage;
+function dosageText(resource: MedicineResource): string | undefined {
+  const dosage =
+    resource.resourceType === 'MedicationStatement' ? resource.dosage : resource.dosageInstruction;
   return (
     dosage
       ?.map((d) => d.text)
@@ -72,29 +115,134 @@ function dosageText(resource: MedicationRequest | MedicationStatement): string |
   );
 }
 
-export function medicationEntry(item: RecordItem): MedicationEntry {
-  const resource = item.resource as MedicationRequest | MedicationStatement;
-  const isMedicationResource =
-    resource.resourceType === 'MedicationRequest' || resource.resourceType === 'MedicationStatement';
-  return {
-    item,
-    name: item.display,
-    dosage: isMedicationResource ? dosageText(resource) : undefined,
-    kind: isMedicationResource ? prescriptionKind(resource) : 'not stated',
-    current: isCurrentMedication(item),
-    lastIssued: isMedicationResource ? (lastIssued(resource) ?? item.date) : item.date,
-    sources: sourceNames(item),
-  };
+function quantityText(quantity: { value?: number; unit?: string } | undefined): string | undefined {
+  if (quantity?.value === undefined) return undefined;
+  return quantity.unit ? `${quantity.value} ${quantity.unit}` : String(quantity.value);
 }
 
-export function splitMedications(items: RecordItem[]): {
-  current: MedicationEntry[];
-  past: MedicationEntry[];
-} {
-  const entries = items
-    .map(medicationEntry)
-    .sort((a, b) =>
-      newestFirst({ date: a.lastIssued, display: a.name }, { date: b.lastIssued, display: b.name }),
-    );
-  return { current: entries.filter((e) => e.current), past: entries.filter((e) => !e.current) };
+/** What this entry says was issued: a prescription's issue or a dispensing (statements issue nothing). */
+function issueOf(item: RecordItem, source: string): MedicineIssue | undefined {
+  const resource = item.resource as MedicineResource;
+  const repeatInfo = findExtension(resource.extension, 'MedicationRepeatInformation');
+  const lastIssued = repeatInfo?.extension?.find((e) =>
+    e.url?.toLowerCase().includes('datelastissued'),
+  )?.valueDateTime;
+  if (resource.resourceType === 'MedicationDispense') {
+    const date = resource.whenHandedOver ?? resource.whenPrepared;
+    return date ? { date, what: 'dispensed', quantity: quantityText(resource.quantity), source } : undefined;
+  }
+  if (resource.resourceType === 'MedicationRequest') {
+    if (resource.intent === 'plan' || resource.intent === 'proposal') return undefined;
+    const date = lastIssued ?? resource.dispenseRequest?.validityPeriod?.start ?? resource.authoredOn;
+    return date
+      ? { date, what: 'prescribed', quantity: quantityText(resource.dispenseRequest?.quantity), source }
+      : undefined;
+  }
+  return lastIssued ? { date: lastIssued, what: 'prescribed', source } : undefined;
+}
+
+function stopOf(item: RecordItem, source: string): MedicineStop | undefined {
+  if (isCurrentMedication(item)) return undefined;
+  const resource = item.resource as MedicineResource & {
+    statusReason?: { text?: string; coding?: { display?: string }[] } | { text?: string }[];
+  };
+  const status = statusOf(item).replace(/-/g, ' ');
+  // A completed prescription or a dispensing is an issue done, not a decision to stop.
+  if (status === 'completed' || resource.resourceType === 'MedicationDispense') return undefined;
+  const reasons = Array.isArray(resource.statusReason) ? resource.statusReason : [resource.statusReason];
+  const reason = reasons
+    .map((r) => r?.text ?? (r && 'coding' in r ? r.coding?.[0]?.display : undefined))
+    .find(Boolean);
+  const date =
+    resource.resourceType === 'MedicationStatement'
+      ? (resource.effectivePeriod?.end ?? resource.dateAsserted)
+      : resource.resourceType === 'MedicationRequest'
+        ? resource.dispenseRequest?.validityPeriod?.end
+        : undefined;
+  return { source, status, ...(date ? { date } : {}), ...(reason ? { reason } : {}) };
+}
+
+function startOf(item: RecordItem): string | undefined {
+  const resource = item.resource as MedicineResource;
+  if (resource.resourceType === 'MedicationStatement')
+    return resource.effectivePeriod?.start ?? resource.effectiveDateTime ?? item.date;
+  if (resource.resourceType === 'MedicationRequest') return resource.authoredOn ?? item.date;
+  return undefined;
+}
+
+/** Which medicine an entry is: its code (dm+d / SNOMED), else its name as written. */
+function medicineKey(item: RecordItem): string {
+  if (item.code?.code) return `${item.code.system ?? ''}|${item.code.code}`;
+  return item.display.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/** ISO dates newest first (they compare as strings). */
+const newest = (a = '', b = '') => (a < b ? 1 : a > b ? -1 : 0);
+const kindRank: PrescriptionKind[] = ['repeat dispensing', 'repeat', 'acute', 'not stated'];
+
+function row(items: RecordItem[]): MedicineRow {
+  const sorted = [...items].sort((a, b) => newest(a.date, b.date));
+  const issues: MedicineIssue[] = [];
+  const stopped: MedicineStop[] = [];
+  const activeIn = new Set<string>();
+  const provenance = new Map<string, Provenance>();
+  for (const item of sorted) {
+    for (const p of item.provenance) if (!provenance.has(p.sourceName)) provenance.set(p.sourceName, p);
+    const source = item.provenance.map((p) => p.sourceName).join(' and ') || 'unknown source';
+    const issue = issueOf(item, source);
+    if (issue && !issues.some((i) => i.date === issue.date && i.what === issue.what && i.source === source))
+      issues.push(issue);
+    const stop = stopOf(item, source);
+    if (stop) stopped.push(stop);
+    if (isCurrentMedication(item)) for (const p of item.provenance) activeIn.add(p.sourceName);
+  }
+  issues.sort((a, b) => newest(a.date, b.date));
+  const current = activeIn.size > 0;
+  const head = sorted.find(isCurrentMedication) ?? sorted[0]!;
+  const kinds = sorted.map((i) => prescriptionKind(i.resource as MedicineResource));
+  const starts = sorted.map(startOf).filter((d): d is string => !!d);
+  // A stop recorded only by a source that still lists it as active is that source's own history, no conflict.
+  const stoppedElsewhere = stopped.filter((s) => !s.source.split(' and ').some((n) => activeIn.has(n)));
+  const dosage = sorted.map((i) => dosageText(i.resource as MedicineResource)).find(Boolean);
+  const result: MedicineRow = {
+    item: head,
+    items: sorted,
+    name: head.display,
+    kind: kindRank.find((k) => kinds.includes(k)) ?? 'not stated',
+    current,
+    issues,
+    stopped: current ? stoppedElsewhere : stopped,
+    sources: [...provenance.keys()],
+    provenance: [...provenance.values()],
+  };
+  if (dosage) result.dosage = dosage;
+  if (starts.length) result.started = starts.sort()[0];
+  if (issues[0]) result.lastIssued = issues[0].date;
+  if (current && stoppedElsewhere.length) result.conflict = stoppedElsewhere.map(stopText).join('; ');
+  return result;
+}
+
+function stopText(stop: MedicineStop): string {
+  const when = stop.date ? ` on ${formatDate(stop.date)}` : '';
+  return `${stop.status.charAt(0).toUpperCase()}${stop.status.slice(1)} in ${stop.source}${when}${stop.reason ? `: ${stop.reason}` : ''}`;
+}
+
+/** One row per medicine; current first by last issue (or start), then past ones. */
+export function splitMedications(items: RecordItem[]): { current: MedicineRow[]; past: MedicineRow[] } {
+  const groups = new Map<string, RecordItem[]>();
+  for (const item of items) {
+    const key = medicineKey(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  const rows = [...groups.values()].map(row);
+  const when = (r: MedicineRow) => r.lastIssued ?? r.started ?? r.item.date;
+  rows.sort((a, b) => newest(when(a), when(b)) || compareText(a.name, b.name));
+  return { current: rows.filter((r) => r.current), past: rows.filter((r) => !r.current) };
+}
+
+/** "Stopped in CHIE on 12 August 2025: eGFR 28" for each stop (also for a past medicine's detail). */
+export function stopsText(row: MedicineRow): string | undefined {
+  return row.stopped.length ? row.stopped.map(stopText).join('; ') : undefined;
 }

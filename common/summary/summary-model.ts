@@ -16,15 +16,17 @@ import {
   alertEntries,
   allergySummary,
   contactEntries,
+  resuscitationCard,
   splitProblems,
   type AdvanceCareEntry,
+  type ResuscitationCard,
   type AlertEntry,
   type AllergySummary,
   type ContactEntry,
 } from './clinical-sections';
 import { savedCopyText } from './completeness';
 import { ageFrom, ageOfRecord, dateKey, formatDate } from './dates';
-import { splitMedications, type MedicationEntry } from './medications';
+import { splitMedications, type MedicineRow } from './medications';
 import { resultRows, trendSeries, type ResultRow, type TrendSeries } from './observations';
 import { isOverview, isPagedSection, sortedNewestFirst, type RecordOverview } from './record-overview';
 
@@ -196,9 +198,11 @@ export interface SummaryModel {
   /** Sections that hold anything, in urgent-care order, with counts (for navigation and "nothing recorded"). */
   counts: Record<SectionId, number>;
   advanceCare: AdvanceCareEntry[];
+  /** Resuscitation status, first on the urgent-care view. */
+  resuscitation: ResuscitationCard;
   alerts: AlertEntry[];
   allergies: AllergySummary;
-  medications: { current: MedicationEntry[]; past: MedicationEntry[] };
+  medications: { current: MedicineRow[]; past: MedicineRow[] };
   problems: { active: RecordItem[]; past: RecordItem[] };
   contacts: { entries: ContactEntry[]; knownToSocialCare: string[] };
   results: ResultRow[];
@@ -246,10 +250,12 @@ export function buildSummary(
       overview && isPagedSection(s) ? overview.lists[s].total : bySection[s].length,
     ]),
   ) as Record<SectionId, number>;
+  const advanceCare = advanceCareEntries(bySection.advanceCare, record.pointers);
   return {
     banner: bannerModel(record, now),
     counts,
-    advanceCare: advanceCareEntries(bySection.advanceCare, record.pointers),
+    advanceCare,
+    resuscitation: resuscitationCard(advanceCare),
     alerts: alertEntries(bySection.alerts),
     allergies: allergySummary(bySection.allergies, record),
     medications: splitMedications(bySection.medications),

@@ -119,7 +119,7 @@ describe('direct sign-in (no EPR)', () => {
     await waitForPatient(frail);
     expect(await page.getByTestId('nhs-number').textContent()).toContain(formatNhsNumber(frail.nhsNumber));
     // A paramedic lands on the urgent-care summary, and sees which sections their role does not include.
-    expect(await page.getByTestId('advance-care').textContent()).toMatch(/DNACPR/);
+    expect(await page.getByTestId('resuscitation-status').textContent()).toMatch(/Not for CPR \(DNACPR\)/);
     expect(await page.getByTestId('role-notice').textContent()).toMatch(
       /Some sections are not available for your role/,
     );

@@ -35,7 +35,7 @@ function answerBytes(channel: string, log = hp.log): number[] {
 describe('GP on the 20,000-entry record', () => {
   it('shows the DNACPR decision and the summary from an overview, never the whole record', async () => {
     const { page } = hp;
-    expect(await page.getByTestId('advance-care').textContent()).toMatch(/DNACPR/);
+    expect(await page.getByTestId('resuscitation-status').textContent()).toMatch(/Not for CPR \(DNACPR\)/);
     const [opened] = answerBytes('record:open');
     expect(opened).toBeLessThan(2_000_000);
     await showTab(page, 'Full summary');
@@ -97,7 +97,7 @@ describe('GP on the 20,000-entry record', () => {
       .first()
       .click();
     await waitForRecord(page, 60_000);
-    expect(await page.getByTestId('advance-care').textContent()).toMatch(/DNACPR/);
+    expect(await page.getByTestId('resuscitation-status').textContent()).toMatch(/Not for CPR \(DNACPR\)/);
     expect(await page.getByTestId('mini-banner').textContent()).toMatch(/Offline copy/);
     const [, offlineOpen] = answerBytes('record:open', log);
     expect(offlineOpen).toBeLessThan(2_000_000);

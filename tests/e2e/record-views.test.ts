@@ -48,26 +48,45 @@ describe('paramedic on the frail patient', () => {
     expect(await page.getByTestId('dob').textContent()).toMatch(/2 November 1936 \(\d+ years\)/);
     expect(await page.getByTestId('view-urgent-care').isVisible()).toBe(true);
 
-    const advance = page.getByTestId('advance-care');
-    const text = await advance.textContent();
-    expect(text).toMatch(/ReSPECT/);
-    expect(text).toMatch(/DNACPR/);
-    for (const kind of ['ReSPECT', 'DNACPR']) {
-      const box = await advance.locator('li', { hasText: kind }).first().boundingBox();
-      expect(box, `${kind} card`).not.toBeNull();
-      expect(box!.y + box!.height, `${kind} bottom edge`).toBeLessThanOrEqual(720);
-    }
+    // One resuscitation status card: the decision once (its four entries across DCR and CHIE are one
+    // decision), the patient's own refusal labelled as such, not as a DNACPR, and the ReSPECT form a click away.
+    const card = page.getByTestId('resuscitation-status');
+    const decision = (await card.getByTestId('cpr-decision').textContent()) ?? '';
+    expect(decision).toMatch(/^Not for CPR \(DNACPR\)\s*14 May 2025/);
+    expect((await card.textContent())!.match(/Not for CPR/g)).toHaveLength(1);
+    expect(await card.textContent()).not.toMatch(/Sources disagree/);
+    await card.getByText(/Earlier or other decisions/).click();
+    expect(await card.getByTestId('earlier-cpr-decisions').textContent()).toMatch(/Patient declines CPR/);
+    const box = await card.boundingBox();
+    expect(box!.y + box!.height, 'resuscitation card bottom edge').toBeLessThanOrEqual(720);
+    expect(await page.getByTestId('advance-care').textContent()).not.toMatch(/DNACPR|Not for CPR/);
     const alerts = await page.getByTestId('alerts').textContent();
     expect(alerts).toMatch(/Scene safety.*large dog/i);
     expect(alerts).toMatch(/Safeguarding.*financial abuse/i);
     expect(await page.getByTestId('allergies').textContent()).toMatch(/latex/i);
     expect(await page.getByTestId('medications').textContent()).toMatch(/Apixaban/i);
     expect(await page.getByTestId('medications').textContent()).toMatch(/Dorset Care Record|DCR/);
+    // A repeat medicine is one row (its statement and its prescriptions together), last issued from the
+    // newest prescription, not the date it was started.
+    const apixaban = page.getByTestId('medication-row').filter({ hasText: /Apixaban/i });
+    expect(await apixaban.count()).toBe(1);
+    expect(await apixaban.textContent()).toMatch(/15 September 2025.*Started 10 January 2024/);
     expect(await page.getByTestId('problems').textContent()).toMatch(/dementia/i);
     expect(await page.getByTestId('contacts').textContent()).toMatch(/Next of kin.*Helen/i);
     expect(await page.getByTestId('source-status').textContent()).toMatch(/Answered/);
     await screenshot(page, 'urgent-care-summary');
     expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+
+  it('opens the ReSPECT form from the resuscitation status card in one click', async () => {
+    const { page, log } = hp;
+    await page.getByTestId('open-respect').click();
+    await page.getByTestId('view-documents').waitFor();
+    const opened = page.locator('[data-testid="document-open"][aria-pressed="true"]');
+    expect(await opened.textContent()).toMatch(/ReSPECT/);
+    await showTab(page, 'Urgent care summary');
+    await page.getByTestId('resuscitation-status').waitFor();
     expectQuietPage(log);
   });
 
@@ -175,6 +194,22 @@ describe('GP on the cross-border patient', () => {
     const allergies = await page.getByTestId('allergies').textContent();
     expect(allergies).toMatch(/penicillin/i);
     expect(await page.locator('[data-section="allergies"]').textContent()).toMatch(/Sources disagree/);
+    // CHIE's newer DNACPR heads the resuscitation card; DCR's older "for CPR" is listed once, with one
+    // line saying the sources disagree.
+    const card = page.getByTestId('resuscitation-status');
+    expect(await card.getByTestId('cpr-decision').textContent()).toMatch(
+      /^Not for CPR \(DNACPR\)\s*12 August 2025/,
+    );
+    expect((await card.textContent())!.match(/Sources disagree/g)).toHaveLength(1);
+    expect(await card.locator('.wx-conflict').textContent()).toMatch(
+      /(Dorset Care Record|DCR) records For CPR \(4 May 2023\)/,
+    );
+    // Metformin is active in DCR and stopped in CHIE: it stays a current medication, with when and why.
+    const metformin = page.getByTestId('medication-row').filter({ hasText: /Metformin/i });
+    expect(await metformin.count()).toBe(1);
+    expect(await metformin.textContent()).toMatch(
+      /Sources disagree: Stopped in CHIE on 12 August 2025: Stopped on discharge: eGFR 28/,
+    );
     const sources = await page.locator('.wx-source').allTextContents();
     expect(sources.some((s) => /CHIE/.test(s))).toBe(true);
     expect(sources.some((s) => /Dorset|DCR/.test(s))).toBe(true);

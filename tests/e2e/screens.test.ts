@@ -119,7 +119,7 @@ describe('caseload prefetch and offline records', () => {
     expect(await banner.textContent()).toMatch(
       /Offline copy\. This record was saved .* and is (less than a minute|\d+ minutes?) old/,
     );
-    expect(await page.getByTestId('advance-care').textContent()).toMatch(/DNACPR/);
+    expect(await page.getByTestId('resuscitation-status').textContent()).toMatch(/Not for CPR \(DNACPR\)/);
     await screenshot(page, 'offline-record');
     expect(await seriousA11yViolations(page)).toEqual([]);
     expectQuietPage(log);

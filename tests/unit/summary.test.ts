@@ -66,6 +66,71 @@ describe('urgent-care summary', () => {
     expect(advanceCare[1]?.sources).toEqual(['Dorset Care Record', 'CHIE']);
   });
 
+  it('reads resuscitation status as one card: one line per decision, refusals and withdrawals labelled', () => {
+    const sct = (code: string, display: string) => ({
+      coding: [{ system: 'http://snomed.info/sct', code, display }],
+    });
+    const dnacpr = (date: string, sources: ('dcr' | 'chie')[], status = 'active') =>
+      item(
+        'advanceCare',
+        { resourceType: 'Flag', status, code: sct('450476008', 'DNACPR'), subject: {} } as never,
+        {
+          display: 'DNACPR',
+          date,
+          status,
+          sources,
+        },
+      );
+    const record = frailRecord();
+    record.pointers = [];
+    record.items = [
+      dnacpr('2025-05-14', ['dcr']),
+      dnacpr('2025-05-14', ['chie']),
+      dnacpr('2024-01-02', ['dcr'], 'entered in error'),
+      item(
+        'advanceCare',
+        {
+          resourceType: 'Consent',
+          status: 'active',
+          scope: {},
+          category: [{ coding: [{ code: 'dnr' }] }],
+          provision: { type: 'deny', code: [sct('89666000', 'Cardiopulmonary resuscitation')] },
+        } as never,
+        { display: 'Refuses cardiopulmonary resuscitation', date: '2025-05-14' },
+      ),
+    ];
+    const card = buildSummary(record, NOW).resuscitation;
+    expect(card.decision).toMatchObject({
+      label: 'Not for CPR (DNACPR)',
+      date: '2025-05-14',
+      sources: ['Dorset Care Record', 'CHIE'],
+    });
+    expect(card.earlier.map((l) => [l.label, l.current])).toEqual([
+      ['Patient declines CPR', true],
+      ['Not for CPR (DNACPR)', false],
+    ]);
+    // A patient's refusal agrees with a DNACPR decision.
+    expect(card.conflict).toBeUndefined();
+
+    record.items.push(
+      item(
+        'advanceCare',
+        {
+          resourceType: 'Observation',
+          status: 'final',
+          code: sct('304252001', 'For resuscitation'),
+        } as never,
+        {
+          display: 'For resuscitation',
+          date: '2023-05-04',
+        },
+      ),
+    );
+    expect(buildSummary(record, NOW).resuscitation.conflict).toMatch(
+      /Dorset Care Record and CHIE record Not for CPR \(DNACPR\) \(14 May 2025\);.*records For CPR \(4 May 2023\)/,
+    );
+  });
+
   it('orders alerts scene safety first and recognises safeguarding', () => {
     const { alerts } = buildSummary(frailRecord(), NOW);
     expect(alerts.map((a) => [a.kind, a.text])).toEqual([
@@ -98,6 +163,108 @@ describe('urgent-care summary', () => {
     expect(medications.current[1]?.dosage).toBe('One tablet each morning');
     expect(medications.current[1]?.sources).toEqual(['Dorset Care Record', 'CHIE']);
     expect(medications.past.map((m) => m.name)).toEqual(['Amoxicillin 500mg capsules']);
+  });
+
+  it('lists each medicine once across its statement and prescriptions, last issued from the newest issue', () => {
+    const furosemide = {
+      code: { system: 'http://snomed.info/sct', code: '317972000' },
+      display: 'Furosemide 40mg',
+    };
+    const record = frailRecord();
+    record.items = [
+      item(
+        'medications',
+        {
+          resourceType: 'MedicationStatement',
+          status: 'active',
+          subject: {},
+          effectivePeriod: { start: '2024-01-10' },
+          dosage: [{ text: 'One tablet in the morning' }],
+        },
+        { ...furosemide, date: '2024-01-10' },
+      ),
+      item(
+        'medications',
+        {
+          resourceType: 'MedicationRequest',
+          status: 'active',
+          intent: 'order',
+          subject: {},
+          courseOfTherapyType: { coding: [{ code: 'continuous' }] },
+          authoredOn: '2024-01-10',
+          dispenseRequest: {
+            validityPeriod: { start: '2025-09-15' },
+            quantity: { value: 56, unit: 'tablet' },
+          },
+        },
+        { ...furosemide, date: '2024-01-10' },
+      ),
+      item(
+        'medications',
+        {
+          resourceType: 'MedicationRequest',
+          status: 'completed',
+          intent: 'order',
+          subject: {},
+          authoredOn: '2025-08-15',
+          dispenseRequest: { quantity: { value: 56, unit: 'tablet' } },
+        },
+        { ...furosemide, date: '2025-08-15' },
+      ),
+    ];
+    const { medications } = buildSummary(record, NOW);
+    expect(medications.past).toEqual([]);
+    expect(medications.current).toHaveLength(1);
+    const [row] = medications.current;
+    expect(row).toMatchObject({
+      name: 'Furosemide 40mg',
+      kind: 'repeat',
+      lastIssued: '2025-09-15',
+      started: '2024-01-10',
+      dosage: 'One tablet in the morning',
+    });
+    expect(row!.issues.map((i) => [i.date, i.quantity])).toEqual([
+      ['2025-09-15', '56 tablet'],
+      ['2025-08-15', '56 tablet'],
+    ]);
+    expect(row!.conflict).toBeUndefined();
+  });
+
+  it('keeps a medicine active in one source and stopped in another current, with the stop date and reason', () => {
+    const metformin = {
+      code: { system: 'http://snomed.info/sct', code: '325278007' },
+      display: 'Metformin 500mg',
+    };
+    const record = frailRecord();
+    record.items = [
+      item(
+        'medications',
+        {
+          resourceType: 'MedicationStatement',
+          status: 'active',
+          subject: {},
+          effectivePeriod: { start: '2016-10-01' },
+        },
+        { ...metformin, date: '2016-10-01', sources: ['dcr'] },
+      ),
+      item(
+        'medications',
+        {
+          resourceType: 'MedicationStatement',
+          status: 'stopped',
+          subject: {},
+          effectivePeriod: { start: '2016-10-01', end: '2025-08-12' },
+          statusReason: [{ text: 'Stopped on discharge: eGFR 28' }],
+        },
+        { ...metformin, date: '2016-10-01', sources: ['chie'] },
+      ),
+    ];
+    const { medications } = buildSummary(record, NOW);
+    expect(medications.past).toEqual([]);
+    expect(medications.current.map((m) => [m.name, m.conflict, m.lastIssued])).toEqual([
+      ['Metformin 500mg', 'Stopped in CHIE on 12 August 2025: Stopped on discharge: eGFR 28', undefined],
+    ]);
+    expect(medications.current[0]!.sources).toEqual(['Dorset Care Record', 'CHIE']);
   });
 
   it('shows only active problems as active', () => {

@@ -30,14 +30,6 @@ export const NO_KNOWN_ALLERGY_CODES = new Set([
 ]);
 export const NO_KNOWN_ALLERGY_TEXT = /^\s*(nka|nkda|no known (drug |food |environmental )?allerg(y|ies))\b/i;
 
-export const NOT_FOR_CPR_CODES = new Set(['304253006', '450476008']);
-export const FOR_CPR_CODES = new Set(['304252001', '450475007']);
-export const NOT_FOR_CPR_TEXT =
-  /\b(dnacpr|dnar|not for (attempted )?(cardiopulmonary )?resuscitation|do not attempt)\b/i;
-export const FOR_CPR_TEXT = /\bfor (attempted )?(cardiopulmonary )?resuscitation\b/i;
-export const RESPECT_CODE = '1382601000000107';
-export const CPR_PROCEDURE_CODE = '89666000';
-
 /** Statuses meaning "this no longer applies". */
 export const INACTIVE_STATUSES = new Set([
   'inactive',

@@ -1,25 +1,8 @@
 // Disagreements between sources a clinician must see: the merge never silently picks a side on these.
 import type { RecordConflict } from '../../../common/record';
-import {
-  FOR_CPR_CODES,
-  FOR_CPR_TEXT,
-  isInactiveStatus,
-  NO_KNOWN_ALLERGY_CODES,
-  NO_KNOWN_ALLERGY_TEXT,
-  NOT_FOR_CPR_CODES,
-  NOT_FOR_CPR_TEXT,
-  RESPECT_CODE,
-  CPR_PROCEDURE_CODE,
-} from './clinical-codes';
-import {
-  conceptCodes,
-  conceptDisplay,
-  conceptsCodes,
-  isObject,
-  type Json,
-  mainConcept,
-  str,
-} from './fhir-read';
+import { cprStatusOf, isRespectForm } from '../../../common/resuscitation';
+import { isInactiveStatus, NO_KNOWN_ALLERGY_CODES, NO_KNOWN_ALLERGY_TEXT } from './clinical-codes';
+import { conceptCodes, conceptDisplay, type Json, mainConcept } from './fhir-read';
 import type { EntryCopy, MergedEntry } from './merge';
 import { factsOf } from './resource-facts';
 
@@ -100,29 +83,13 @@ function medicationConflicts(entries: readonly MergedEntry[], out: ConflictResul
 
 type CprDecision = 'not-for-cpr' | 'for-cpr';
 
-/** A Consent refusing CPR: category "dnr", or a deny provision about cardiopulmonary resuscitation. */
-function consentRefusesCpr(resource: Json): boolean {
-  if (resource.resourceType !== 'Consent') return false;
-  if (conceptsCodes(resource.category).includes('dnr')) return true;
-  const provision = isObject(resource.provision) ? resource.provision : undefined;
-  return provision?.type === 'deny' && conceptsCodes(provision.code).includes(CPR_PROCEDURE_CODE);
-}
-
+/** For or against CPR: a patient's refusal counts as against. */
 function cprDecision(resource: Json): CprDecision | undefined {
-  if (consentRefusesCpr(resource)) return 'not-for-cpr';
-  const concept = mainConcept(resource);
-  const codes = [...conceptCodes(concept), ...conceptCodes(resource.code)];
-  if (codes.some((c) => NOT_FOR_CPR_CODES.has(c))) return 'not-for-cpr';
-  if (codes.some((c) => FOR_CPR_CODES.has(c))) return 'for-cpr';
-  const text = [conceptDisplay(concept), str(resource.description), str(resource.title)]
-    .filter(Boolean)
-    .join(' ');
-  if (NOT_FOR_CPR_TEXT.test(text)) return 'not-for-cpr';
-  if (FOR_CPR_TEXT.test(text)) return 'for-cpr';
-  return undefined;
+  const status = cprStatusOf(resource);
+  return status === 'declines-cpr' ? 'not-for-cpr' : status;
 }
 
-const isRespect = (resource: Json) => conceptCodes(mainConcept(resource)).includes(RESPECT_CODE);
+const isRespect = isRespectForm;
 const decisionWords = (d: CprDecision) => (d === 'not-for-cpr' ? 'not for CPR (DNACPR)' : 'for CPR');
 
 function resuscitationConflicts(entries: readonly MergedEntry[], out: ConflictResult): void {

@@ -8,8 +8,17 @@ import {
   mainConcept,
   primaryCodeKey,
   clinicalDate,
+  resourceStatus,
   str,
 } from './fhir-read';
+import { isInactiveStatus } from './clinical-codes';
+
+const MEDICINE_TYPES = new Set([
+  'MedicationStatement',
+  'MedicationRequest',
+  'MedicationDispense',
+  'MedicationAdministration',
+]);
 
 /** Business identifiers (system|value): the strongest evidence two copies are one entry. */
 export function identifierKeys(resource: Json): string[] {
@@ -68,5 +77,8 @@ export function clinicalFingerprint(resource: Json): string | undefined {
   if (!type || !code) return undefined;
   if (type === 'AllergyIntolerance') return `${type}|${code}`;
   const day = clinicalDate(resource)?.slice(0, 10) ?? '';
-  return `${type}|${code}|${day}|${valueKey(resource)}`;
+  // A medicine one source has stopped and another still lists is two facts in disagreement, not one entry:
+  // merged, the stopped copy could hide the active one.
+  const ended = MEDICINE_TYPES.has(type) && isInactiveStatus(resourceStatus(resource)) ? '|ended' : '';
+  return `${type}|${code}|${day}|${valueKey(resource)}${ended}`;
 }

@@ -103,6 +103,7 @@ export function RecordScreen({
       defaultViewByRole: { ...preferences?.defaultViewByRole, [session.user.role]: view },
     });
   const [tab, setTab] = useState<RecordTab>(defaultView);
+  const [documentToOpen, setDocumentToOpen] = useState<string>();
   const [handover, setHandover] = useState<{ busy: boolean; message: string }>();
   const [now] = useState(() => new Date());
   const record = load?.partial;
@@ -124,8 +125,13 @@ export function RecordScreen({
         now,
         deceased: !!record.patient.deceased,
         offline: !!record.offline,
+        openDocument: (key: string) => {
+          setDocumentToOpen(key);
+          setTab('documents');
+        },
+        ...(documentToOpen ? { documentToOpen } : {}),
       },
-    [record, sources, requestId, nhsNumber, now],
+    [record, sources, requestId, nhsNumber, now, documentToOpen],
   );
 
   /** Shows the urgent-care view (what the handover prints), then asks the host to print or save it. */

@@ -23,6 +23,10 @@ export interface RecordView {
   deceased: boolean;
   /** The whole record was opened from the offline store (the sticky banner says when it is from). */
   offline: boolean;
+  /** Shows the documents view with this document (record entry key or `pointer:id`) open. */
+  openDocument?: (key: string) => void;
+  /** The document the documents view opens with. */
+  documentToOpen?: string;
 }
 
 export const RecordViewContext = createContext<RecordView>({

@@ -7,7 +7,7 @@ import { errorMessage, invoke } from '../bridge';
 import { Narrative } from '../components/Narrative';
 import { EmptyOrStatus } from '../components/SectionStatus';
 import { SourceTag } from '../components/SourceTag';
-import { useSectionNotice } from '../state/recordView';
+import { useRecordView, useSectionNotice } from '../state/recordView';
 
 const PdfViewer = lazy(() => import('../components/PdfViewer').then((m) => ({ default: m.PdfViewer })));
 
@@ -158,7 +158,8 @@ export function DocumentsView({
   );
   const rows = [...advanceCareDocuments, ...model.bySection.documents].map(rowFromItem);
   rows.push(...pointers.map(rowFromPointer));
-  const [open, setOpen] = useState<string>();
+  const { documentToOpen } = useRecordView();
+  const [open, setOpen] = useState(documentToOpen);
   const selected = rows.find((r) => r.key === open);
   const notice = useSectionNotice('documents', rows.length === 0);
   return (

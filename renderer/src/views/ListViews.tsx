@@ -90,7 +90,7 @@ function OptionalHistory({
 }
 
 export function HistoryView({ model }: { model: SummaryModel }) {
-  const medications = [...model.medications.current, ...model.medications.past].map((m) => m.item);
+  const medications = [...model.medications.current, ...model.medications.past].flatMap((m) => m.items);
   const s = model.bySection;
   return (
     <div data-testid="view-history">

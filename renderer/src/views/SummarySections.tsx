@@ -5,7 +5,7 @@ import { formatDate, type SummaryModel } from '../../../common/summary';
 import { DeceasedMarker } from '../components/DeceasedMarker';
 import { EmptyOrStatus } from '../components/SectionStatus';
 import { SourceTag } from '../components/SourceTag';
-import { useSectionNotice } from '../state/recordView';
+import { useRecordView, useSectionNotice } from '../state/recordView';
 
 const LIMIT = 50;
 
@@ -62,34 +62,103 @@ function More({ total, shown, where }: { total: number; shown: number; where: st
 }
 
 export function AdvanceCareSection({ model }: { model: SummaryModel }) {
+  const card = model.resuscitation;
+  const others = model.advanceCare.filter((e) => !card.shown.has(e.key));
   return (
     <SectionShell id="advanceCare" title="Advance care decisions" count={model.advanceCare.length}>
+      <ResuscitationStatus card={card} />
       <ul className="wx-list" data-testid="advance-care">
-        {model.advanceCare.map((e) => (
+        {others.map((e) => (
           <li key={e.key} className="wx-list__item wx-advance">
-            <strong className={`wx-tag ${e.kind === 'DNACPR' ? 'wx-tag--alert' : 'wx-tag--info'}`}>
-              {e.kind}
-            </strong>{' '}
-            <strong>{e.title}</strong>
+            <strong className="wx-tag wx-tag--info">{e.kind}</strong> <strong>{e.title}</strong>
             <span className="wx-muted">
               {' '}
               · {e.date ? formatDate(e.date) : 'date not recorded'}
               {e.status ? ` · ${e.status}` : ''}
             </span>
-            {e.heldAt && (
-              <span className="wx-block">
-                Document held at <strong>{e.heldAt}</strong>
-                {e.pointer?.retrieval !== 'retrieved' && e.pointer?.retrievalMessage
-                  ? ` — ${e.pointer.retrievalMessage}`
-                  : ''}
-              </span>
-            )}
+            {e.heldAt && <HeldAt entry={e} />}
             {e.conflict && <span className="wx-conflict wx-block">Sources disagree: {e.conflict}</span>}
             <SourceTag provenance={e.item?.provenance} sources={e.sources} />
           </li>
         ))}
       </ul>
     </SectionShell>
+  );
+}
+
+function HeldAt({ entry }: { entry: SummaryModel['advanceCare'][number] }) {
+  return (
+    <span className="wx-block">
+      Document held at <strong>{entry.heldAt}</strong>
+      {entry.pointer?.retrieval !== 'retrieved' && entry.pointer?.retrievalMessage
+        ? ` — ${entry.pointer.retrievalMessage}`
+        : ''}
+    </span>
+  );
+}
+
+/** The current CPR decision first, then its ReSPECT form, then older or disagreeing decisions, each once. */
+function ResuscitationStatus({ card }: { card: SummaryModel['resuscitation'] }) {
+  const { openDocument } = useRecordView();
+  if (!card.decision && !card.respect && !card.earlier.length) return null;
+  const line = (l: NonNullable<typeof card.decision>) => (
+    <>
+      {l.date ? formatDate(l.date) : 'date not recorded'}
+      {l.author ? ` · by ${l.author}` : ''} · {l.sources.join(' and ')}
+    </>
+  );
+  return (
+    <div className="wx-resus" data-testid="resuscitation-status">
+      <h3 className="wx-resus__title">Resuscitation status</h3>
+      {card.decision ? (
+        <p data-testid="cpr-decision">
+          <strong
+            className={`wx-tag ${card.decision.status === 'for-cpr' ? 'wx-tag--info' : 'wx-tag--alert'}`}
+          >
+            {card.decision.label}
+          </strong>{' '}
+          <span className="wx-muted">{line(card.decision)}</span>
+        </p>
+      ) : (
+        <p className="wx-muted">No current CPR decision is recorded in these entries.</p>
+      )}
+      {card.conflict && <p className="wx-conflict">Sources disagree: {card.conflict}</p>}
+      {card.respect && (
+        <p>
+          {openDocument &&
+          (card.respect.item?.resourceType === 'DocumentReference' || card.respect.pointer) ? (
+            <button
+              type="button"
+              className="wx-linkbutton"
+              data-testid="open-respect"
+              onClick={() => openDocument(card.respect!.key)}
+            >
+              Open the ReSPECT form
+            </button>
+          ) : (
+            <strong>ReSPECT form</strong>
+          )}{' '}
+          <span className="wx-muted">
+            {card.respect.date ? formatDate(card.respect.date) : 'date not recorded'} ·{' '}
+            {card.respect.sources.join(' and ')}
+          </span>
+          {card.respect.heldAt && <HeldAt entry={card.respect} />}
+        </p>
+      )}
+      {card.earlier.length > 0 && (
+        <details className="wx-details">
+          <summary>Earlier or other decisions ({card.earlier.length})</summary>
+          <ul className="wx-list" data-testid="earlier-cpr-decisions">
+            {card.earlier.map((l) => (
+              <li key={l.key}>
+                {l.label}
+                {l.current ? '' : ' (withdrawn)'} <span className="wx-muted">{line(l)}</span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
   );
 }
 
@@ -154,21 +223,27 @@ export function MedicationsSection({ model }: { model: SummaryModel }) {
         </thead>
         <tbody>
           {current.slice(0, LIMIT).map((m) => (
-            <tr key={m.item.key}>
+            <tr key={m.item.key} data-testid="medication-row">
               <td>
                 <strong>{m.name}</strong>
                 {m.dosage && <span className="wx-muted wx-block">{m.dosage}</span>}
-                {m.item.conflict && (
-                  <span className="wx-conflict wx-block">Sources disagree: {m.item.conflict}</span>
+                {(m.conflict ?? m.item.conflict) && (
+                  <span className="wx-conflict wx-block">
+                    Sources disagree: {m.conflict ?? m.item.conflict}
+                  </span>
                 )}
                 <DeceasedMarker item={m.item} />
+                {m.issues.length > 1 && <IssueHistory issues={m.issues} />}
               </td>
               <td>
                 {m.kind === 'not stated' ? 'Not stated' : m.kind.charAt(0).toUpperCase() + m.kind.slice(1)}
               </td>
-              <td>{m.lastIssued ? formatDate(m.lastIssued) : 'Not recorded'}</td>
               <td>
-                <SourceTag provenance={m.item.provenance} />
+                {m.lastIssued ? formatDate(m.lastIssued) : 'Not recorded'}
+                {m.started && <span className="wx-muted wx-block">Started {formatDate(m.started)}</span>}
+              </td>
+              <td>
+                <SourceTag provenance={m.provenance} />
               </td>
             </tr>
           ))}
@@ -176,6 +251,22 @@ export function MedicationsSection({ model }: { model: SummaryModel }) {
       </table>
       <More total={current.length} shown={Math.min(LIMIT, current.length)} where="History" />
     </SectionShell>
+  );
+}
+
+function IssueHistory({ issues }: { issues: SummaryModel['medications']['current'][number]['issues'] }) {
+  return (
+    <details className="wx-details">
+      <summary>Issue history ({issues.length})</summary>
+      <ul className="wx-list" data-testid="issue-history">
+        {issues.map((i) => (
+          <li key={`${i.date}|${i.what}|${i.source}`}>
+            {formatDate(i.date)}: {i.what}
+            {i.quantity ? `, ${i.quantity}` : ''} <span className="wx-muted">({i.source})</span>
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }
 
