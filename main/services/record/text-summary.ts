@@ -10,6 +10,7 @@ import {
   type SourceStatus,
   type WessexRecord,
 } from '../../../common/record';
+import { isInactiveStatus } from './clinical-codes';
 
 export const SECTION_TITLES: Record<SectionId, string> = {
   advanceCare: 'Advance care decisions',
@@ -93,8 +94,9 @@ export function formatRecordSummary(record: WessexRecord, options: SummaryOption
     if (items.length === 0 && !critical) continue;
     out.push('', `${SECTION_TITLES[section]} (${items.length})`);
     out.push(...completenessLines(completeness, items.length));
-    for (const item of items.slice(0, limit)) out.push(...itemLines(item, !!p.deceased));
-    if (items.length > limit) out.push(`  … and ${items.length - limit} more`);
+    const { shown, more } = entriesToShow(section, items, limit);
+    for (const item of shown) out.push(...itemLines(item, !!p.deceased));
+    if (more) out.push(`  … and ${more} more${ACTIVE_FIRST.has(section) ? ' (none of them current)' : ''}`);
   }
   for (const apart of record.heldApart) {
     const who = [
@@ -129,6 +131,22 @@ export function formatRecordSummary(record: WessexRecord, options: SummaryOption
     `Assembled ${record.assembledAt}: ${answered} of ${record.sources.length} sources answered completely.`,
   );
   return out.join('\n');
+}
+
+/** Sections where what is current matters more than what is newest: current entries first, never cut. */
+const ACTIVE_FIRST = new Set<SectionId>([...CRITICAL_SECTIONS, 'contacts', 'carePlans']);
+
+function entriesToShow(
+  section: SectionId,
+  items: RecordItem[],
+  limit: number,
+): { shown: RecordItem[]; more: number } {
+  if (!ACTIVE_FIRST.has(section))
+    return { shown: items.slice(0, limit), more: Math.max(0, items.length - limit) };
+  const current = items.filter((i) => !isInactiveStatus(i.status));
+  const ended = items.filter((i) => isInactiveStatus(i.status));
+  const room = Math.max(0, limit - current.length);
+  return { shown: [...current, ...ended.slice(0, room)], more: Math.max(0, ended.length - room) };
 }
 
 function completenessLines(completeness: SectionCompleteness, count: number): string[] {
