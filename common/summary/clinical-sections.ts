@@ -318,37 +318,139 @@ export function splitProblems(items: RecordItem[]): { active: RecordItem[]; past
 
 export type ContactRole = 'Next of kin' | 'Contact' | 'Care team' | 'Social care';
 
+export interface ContactPhone {
+  /** As recorded ("01929 557 100"). */
+  value: string;
+  /** For a tel: link: digits and a leading +. */
+  dial: string;
+  use?: string;
+}
+
+/** A member of a care team: who, in what role, and how to reach them when the record says. */
+export interface ContactMember {
+  name: string;
+  role?: string;
+  phones: ContactPhone[];
+}
+
 export interface ContactEntry {
   item: RecordItem;
   role: ContactRole;
+  /** The person's or team's name, with no role or relationship words added. */
   name: string;
-  detail?: string;
+  /** "Natural daughter" (the next-of-kin coding itself is the role, not repeated here). */
+  relationship?: string;
+  organisation?: string;
+  phones: ContactPhone[];
+  members: ContactMember[];
   sources: string[];
 }
 
 const SOCIAL_CARE = /social (care|services|worker)|adult services|children'?s services/i;
+const NEXT_OF_KIN = /next[- ]of[- ]kin|\bNOK\b/i;
+const NOT_RELATIONSHIP = /(next[- ]of[- ]kin|\bNOK\b)\s*[:,–-]?\s*/gi;
+// UK numbers as people write them ("01929 557 100", "+44 7700 900412"), also inside a display text.
+const UK_PHONE = /(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,9}\b/g;
 
-function contactDetail(item: RecordItem): string | undefined {
-  const resource = item.resource as {
-    relationship?: { text?: string; coding?: { display?: string }[] }[];
-    telecom?: { value?: string }[];
-    participant?: { role?: { text?: string; coding?: { display?: string }[] }[] }[];
-  };
-  const relationship = resource.relationship?.map((r) => r.text ?? r.coding?.[0]?.display).filter(Boolean);
-  const telecom = resource.telecom?.map((t) => t.value).filter(Boolean);
-  const roles = resource.participant
-    ?.flatMap((p) => p.role ?? [])
-    .map((r) => r.text ?? r.coding?.[0]?.display);
-  const parts = [...(relationship ?? []), ...(roles?.filter(Boolean) ?? []), ...(telecom ?? [])];
-  return parts.length ? parts.join(' · ') : undefined;
+type Concept = { text?: string; coding?: { code?: string; display?: string }[] };
+type Telecom = { system?: string; value?: string; use?: string };
+type Named = { display?: string; telecom?: Telecom[] };
+
+const conceptText = (c: Concept | undefined) => c?.text ?? c?.coding?.find((d) => d.display)?.display;
+const dial = (value: string) => value.replace(/[^\d+]/g, '');
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+function phonesOf(telecom: Telecom[] | undefined): ContactPhone[] {
+  return (telecom ?? [])
+    .filter((t) => t.value && (!t.system || t.system === 'phone' || t.system === 'sms'))
+    .map((t) => ({ value: t.value!, dial: dial(t.value!), ...(t.use ? { use: t.use } : {}) }));
 }
 
-export function contactRole(item: RecordItem): ContactRole {
-  const detail = `${item.display} ${contactDetail(item) ?? ''} ${JSON.stringify((item.resource as { type?: unknown }).type ?? '')}`;
-  if (SOCIAL_CARE.test(detail)) return 'Social care';
-  if (item.resourceType === 'CareTeam' || item.resourceType === 'PractitionerRole') return 'Care team';
-  if (/next[- ]of[- ]kin|\bNOK\b/i.test(detail)) return 'Next of kin';
-  return 'Contact';
+/** Numbers written into a display text ("Jo Samways, Purbeck community nursing, 01929 557 100"). */
+function phonesIn(text: string): ContactPhone[] {
+  return [...text.matchAll(UK_PHONE)].map((m) => ({ value: m[0], dial: dial(m[0]) }));
+}
+
+function personName(names: unknown): string | undefined {
+  const list = (Array.isArray(names) ? names : []) as {
+    text?: string;
+    prefix?: string[];
+    given?: string[];
+    family?: string;
+    use?: string;
+  }[];
+  const name = list.find((n) => n.use === 'official') ?? list.find((n) => n.use === 'usual') ?? list[0];
+  if (!name) return undefined;
+  if (name.text?.trim()) return name.text.trim();
+  const parts = [...(name.prefix ?? []), ...(name.given ?? []), name.family].filter(Boolean);
+  return parts.length ? parts.join(' ') : undefined;
+}
+
+function isNextOfKin(relationship: Concept[]): boolean {
+  return relationship.some(
+    (r) =>
+      r.coding?.some((c) => c.code === 'N' || c.code === 'NOK') || NEXT_OF_KIN.test(conceptText(r) ?? ''),
+  );
+}
+
+function contactEntry(item: RecordItem): ContactEntry {
+  const base = {
+    item,
+    sources: sourceNames(item),
+    phones: [] as ContactPhone[],
+    members: [] as ContactMember[],
+  };
+  const resource = item.resource as unknown as Record<string, unknown>;
+  if (item.resourceType === 'RelatedPerson') {
+    const relationship = (resource.relationship ?? []) as Concept[];
+    const words = relationship
+      .map(conceptText)
+      // "Next of kin: daughter" says two things; the role is shown apart, so only "Daughter" stays.
+      .map((t) => (t ?? '').replace(NOT_RELATIONSHIP, '').trim())
+      .filter(Boolean)
+      .map(capitalised);
+    return {
+      ...base,
+      role: isNextOfKin(relationship) ? 'Next of kin' : 'Contact',
+      name: personName(resource.name) ?? item.display,
+      ...(words.length ? { relationship: words.join(', ') } : {}),
+      phones: phonesOf(resource.telecom as Telecom[] | undefined),
+    };
+  }
+  if (item.resourceType === 'CareTeam') {
+    const participants = (resource.participant ?? []) as { role?: Concept[]; member?: Named }[];
+    const members = participants
+      .filter((p) => p.member?.display || p.role?.length)
+      .map((p) => {
+        const name = p.member?.display ?? 'Name not recorded';
+        const role = conceptText(p.role?.[0]);
+        const phones = [...phonesOf(p.member?.telecom), ...phonesIn(name)];
+        return { name, ...(role ? { role } : {}), phones };
+      });
+    const organisation = (resource.managingOrganization as Named[] | undefined)?.[0]?.display;
+    return {
+      ...base,
+      role: 'Care team',
+      name: typeof resource.name === 'string' && resource.name.trim() ? resource.name.trim() : item.display,
+      ...(organisation ? { organisation } : {}),
+      phones: phonesOf(resource.telecom as Telecom[] | undefined),
+      members,
+    };
+  }
+  if (item.resourceType === 'EpisodeOfCare') {
+    const organisation = (resource.managingOrganization as Named | undefined)?.display;
+    const type = ((resource.type ?? []) as Concept[]).map(conceptText).filter(Boolean).join(', ');
+    const manager = resource.careManager as Named | undefined;
+    const social = SOCIAL_CARE.test(`${type} ${organisation ?? ''} ${item.display}`);
+    return {
+      ...base,
+      role: social ? 'Social care' : 'Care team',
+      name: organisation ?? item.display,
+      ...(type && type !== organisation ? { relationship: type } : {}),
+      members: manager?.display ? [{ name: manager.display, role: 'Care manager', phones: [] }] : [],
+    };
+  }
+  return { ...base, role: NEXT_OF_KIN.test(item.display) ? 'Next of kin' : 'Contact', name: item.display };
 }
 
 export function contactEntries(items: RecordItem[]): {
@@ -356,17 +458,9 @@ export function contactEntries(items: RecordItem[]): {
   knownToSocialCare: string[];
 } {
   const order: ContactRole[] = ['Next of kin', 'Contact', 'Care team', 'Social care'];
-  const entries = items
-    .map((item) => ({
-      item,
-      role: contactRole(item),
-      name: item.display,
-      detail: contactDetail(item),
-      sources: sourceNames(item),
-    }))
-    .sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role));
-  const knownToSocialCare = [
-    ...new Set(entries.filter((e) => e.role === 'Social care').flatMap((e) => e.sources)),
-  ];
+  const entries = items.map(contactEntry).sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role));
+  const social = (e: ContactEntry) =>
+    e.role === 'Social care' || e.members.some((m) => SOCIAL_CARE.test(`${m.role ?? ''} ${m.name}`));
+  const knownToSocialCare = [...new Set(entries.filter(social).flatMap((e) => e.sources))];
   return { entries, knownToSocialCare };
 }

@@ -73,6 +73,19 @@ describe('paramedic on the frail patient', () => {
     expect(await apixaban.textContent()).toMatch(/15 September 2025.*Started 10 January 2024/);
     expect(await page.getByTestId('problems').textContent()).toMatch(/dementia/i);
     expect(await page.getByTestId('contacts').textContent()).toMatch(/Next of kin.*Helen/i);
+    // Next of kin once, with the relationship and a number to dial; the care team with its people.
+    const kin = page.getByTestId('contact').filter({ hasText: 'Helen Cheal' });
+    expect(await kin.textContent()).toMatch(
+      /^Next of kin: Helen Cheal \(Natural daughter\) · 07700 900412 \(mobile\)/,
+    );
+    expect(await kin.getByRole('link', { name: '07700 900412' }).getAttribute('href')).toBe(
+      'tel:07700900412',
+    );
+    const team = page.getByTestId('contact').filter({ hasText: 'Wareham community care team' });
+    expect(await team.textContent()).toMatch(/GP: Dr Anna Whitfield, Wareham Surgery/);
+    expect(await team.getByRole('link', { name: '01929 557 100' }).getAttribute('href')).toBe(
+      'tel:01929557100',
+    );
     expect(await page.getByTestId('source-status').textContent()).toMatch(/Answered/);
     await screenshot(page, 'urgent-care-summary');
     expect(await seriousA11yViolations(page)).toEqual([]);

@@ -276,7 +276,12 @@ describe('urgent-care summary', () => {
   it('finds next of kin and that the patient is known to social care', () => {
     const { contacts } = buildSummary(frailRecord(), NOW);
     expect(contacts.entries.map((c) => c.role)).toEqual(['Next of kin', 'Social care']);
-    expect(contacts.entries[0]?.detail).toBe('Next of kin: daughter · 01202 000000');
+    // The relationship once, without repeating "next of kin"; the number as a dialable link.
+    expect(contacts.entries[0]).toMatchObject({
+      name: 'Susan Example',
+      relationship: 'Daughter',
+      phones: [{ value: '01202 000000', dial: '01202000000' }],
+    });
     expect(contacts.knownToSocialCare).toEqual(['CHIE']);
   });
 });

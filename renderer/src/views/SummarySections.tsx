@@ -288,6 +288,22 @@ export function ProblemsSection({ model }: { model: SummaryModel }) {
   );
 }
 
+/** Telephone numbers as tel: links, so a click (or a tap on a laptop with a softphone) dials. */
+function Phones({ phones }: { phones: SummaryModel['contacts']['entries'][number]['phones'] }) {
+  if (!phones.length) return null;
+  return (
+    <span className="wx-phones">
+      {phones.map((p) => (
+        <span key={p.dial}>
+          {' · '}
+          <a href={`tel:${p.dial}`}>{p.value}</a>
+          {p.use ? <span className="wx-muted"> ({p.use})</span> : null}
+        </span>
+      ))}
+    </span>
+  );
+}
+
 export function ContactsSection({ model }: { model: SummaryModel }) {
   const c = model.contacts;
   return (
@@ -299,10 +315,23 @@ export function ContactsSection({ model }: { model: SummaryModel }) {
       )}
       <ul className="wx-list" data-testid="contacts">
         {c.entries.slice(0, LIMIT).map((e) => (
-          <li key={e.item.key} className="wx-list__item">
+          <li key={e.item.key} className="wx-list__item" data-testid="contact">
             <span className="wx-muted">{e.role}: </span>
             <strong>{e.name}</strong>
-            {e.detail ? ` — ${e.detail}` : ''}
+            {e.relationship && ` (${e.relationship})`}
+            {e.organisation && ` · ${e.organisation}`}
+            <Phones phones={e.phones} />
+            {e.members.length > 0 && (
+              <ul className="wx-list wx-members">
+                {e.members.map((m, i) => (
+                  <li key={i}>
+                    {m.role && <span className="wx-muted">{m.role}: </span>}
+                    {m.name}
+                    <Phones phones={m.phones} />
+                  </li>
+                ))}
+              </ul>
+            )}
             <SourceTag provenance={e.item.provenance} />
           </li>
         ))}
