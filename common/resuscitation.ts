@@ -49,12 +49,16 @@ function consentRefusesCpr(resource: Json): boolean {
 export function cprStatusOf(resource: Json): CprStatus | undefined {
   if (consentRefusesCpr(resource)) return 'declines-cpr';
   const concepts = [resource.code, resource.type, resource.valueCodeableConcept, ...list(resource.category)];
-  const all = concepts.flatMap(codes);
-  if (all.some((c) => NOT_FOR_CPR_CODES.has(c))) return 'not-for-cpr';
-  if (all.some((c) => FOR_CPR_CODES.has(c))) return 'for-cpr';
   const words = [...concepts.flatMap(texts), resource.description, resource.title]
     .filter((t): t is string => typeof t === 'string')
     .join(' ');
+  return cprStatusFrom(concepts.flatMap(codes), words);
+}
+
+/** From codes first, and words only when no code says. */
+export function cprStatusFrom(codes: readonly string[], words: string): CprStatus | undefined {
+  if (codes.some((c) => NOT_FOR_CPR_CODES.has(c))) return 'not-for-cpr';
+  if (codes.some((c) => FOR_CPR_CODES.has(c))) return 'for-cpr';
   if (NOT_FOR_CPR_TEXT.test(words)) return 'not-for-cpr';
   if (FOR_CPR_TEXT.test(words)) return 'for-cpr';
   return undefined;

@@ -1,7 +1,7 @@
 // Advance care decisions, alerts, allergies, problems and contacts as the urgent-care summary shows them.
 import type { AllergyIntolerance, Condition, Flag } from '../fhir';
 import type { RecordItem, RecordPointer, WessexRecord } from '../record';
-import { CPR_STATUS_LABEL, cprStatusOf, type CprStatus } from '../resuscitation';
+import { CPR_STATUS_LABEL, cprStatusFrom, cprStatusOf, type CprStatus } from '../resuscitation';
 import { formatDate } from './dates';
 import { newestFirst, sourceNames } from './provenance';
 
@@ -138,9 +138,12 @@ const lineText = (line: CprDecisionLine) =>
 export function resuscitationCard(entries: AdvanceCareEntry[]): ResuscitationCard {
   const lines = new Map<string, CprDecisionLine>();
   for (const entry of entries) {
+    // The resource's own codes and words, else the item's (as the merge summarised it).
     const status = entry.item
-      ? cprStatusOf(entry.item.resource as unknown as Record<string, unknown>)
+      ? (cprStatusOf(entry.item.resource as unknown as Record<string, unknown>) ??
+        cprStatusFrom(entry.item.code?.code ? [entry.item.code.code] : [], entry.item.display))
       : undefined;
+
     if (!status) continue;
     const current = !WITHDRAWN.test(entry.status ?? '');
     const key = `${status}|${entry.date?.slice(0, 10) ?? ''}|${current}`;

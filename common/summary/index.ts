@@ -6,3 +6,4 @@ export * from './clinical-sections';
 export * from './summary-model';
 export * from './completeness';
 export * from './record-overview';
+export * from './banner-flags';

@@ -92,6 +92,21 @@ describe('paramedic on the frail patient', () => {
     expectQuietPage(log);
   });
 
+  it('keeps resuscitation status, allergies and safety alerts in the banner, each opening its section', async () => {
+    const { page, log } = hp;
+    const flags = page.getByTestId('banner-flags');
+    expect(await flags.getByTestId('flag-advanceCare').textContent()).toBe('Not for CPR (DNACPR)');
+    expect(await flags.getByTestId('flag-allergies').textContent()).toMatch(/^1 allergy: .*latex/i);
+    expect(await flags.getByTestId('flag-alerts').textContent()).toMatch(/Scene safety.*Safeguarding/);
+    // From another view, by keyboard: the flag brings back the summary with the section's heading focused.
+    await showTab(page, 'Encounters');
+    await flags.getByTestId('flag-allergies').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('h-allergies');
+    expect(await page.getByTestId('view-urgent-care').isVisible()).toBe(true);
+    expectQuietPage(log);
+  });
+
   it('opens the ReSPECT form from the resuscitation status card in one click', async () => {
     const { page, log } = hp;
     await page.getByTestId('open-respect').click();

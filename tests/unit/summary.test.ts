@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { uniformCompleteness } from '../../common/record';
 import {
   ageFrom,
+  bannerFlags,
   ageOfRecord,
   buildSummary,
   explainScope,
@@ -129,6 +131,28 @@ describe('urgent-care summary', () => {
     expect(buildSummary(record, NOW).resuscitation.conflict).toMatch(
       /Dorset Care Record and CHIE record Not for CPR \(DNACPR\) \(14 May 2025\);.*records For CPR \(4 May 2023\)/,
     );
+  });
+
+  it('banner flags say "not complete" rather than "none" while a source is missing', () => {
+    const record = frailRecord();
+    const model = buildSummary(record, NOW);
+    const loading = uniformCompleteness({ state: 'incomplete', gaps: [] });
+    const empty = { ...model, resuscitation: { ...model.resuscitation, decision: undefined }, alerts: [] };
+    const none = { ...empty, allergies: { allergies: [], noKnownAllergies: [], conflicts: [] } };
+    expect(bannerFlags(none, loading).map((f) => [f.text, f.tone])).toEqual([
+      ['CPR status: record not complete', 'unknown'],
+      ['Allergies: record not complete', 'unknown'],
+    ]);
+    const complete = uniformCompleteness({ state: 'complete', gaps: [] });
+    expect(bannerFlags(none, complete).map((f) => f.text)).toEqual([
+      'No CPR decision recorded',
+      'Allergies: none recorded',
+    ]);
+    expect(bannerFlags(model, complete).map((f) => f.text)).toEqual([
+      expect.stringMatching(/DNACPR/),
+      '1 allergy: Penicillin',
+      'Scene safety, Safeguarding',
+    ]);
   });
 
   it('orders alerts scene safety first and recognises safeguarding', () => {

@@ -1,7 +1,8 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { formatAsOf, offlineBanner } from '../../../common/offline-banner';
 import { SECTION_ORDER, type SectionId } from '../../../common/record';
 import {
+  bannerFlags,
   buildSummary,
   formatDateTime,
   nothingRetrieved,
@@ -15,6 +16,7 @@ import { ConfirmIdentity } from '../components/ConfirmIdentity';
 import { HeldApartBannerNote, HeldApartPanel, undecided } from '../components/HeldApart';
 import { NoRecord } from '../components/NoRecord';
 import { OfflineBanner } from '../components/OfflineBanner';
+import { BannerFlags } from '../components/BannerFlags';
 import { PatientBanner } from '../components/PatientBanner';
 import { RecordNotices } from '../components/RecordNotices';
 import { SourceStatusPanel } from '../components/SourceStatusPanel';
@@ -104,6 +106,16 @@ export function RecordScreen({
     });
   const [tab, setTab] = useState<RecordTab>(defaultView);
   const [documentToOpen, setDocumentToOpen] = useState<string>();
+  // A banner flag's section, brought into view (and focused) once the summary showing it has rendered.
+  const [jumpTo, setJumpTo] = useState<{ section: SectionId }>();
+  useEffect(() => {
+    if (!jumpTo) return;
+    const heading = document.getElementById(`h-${jumpTo.section}`);
+    if (!heading) return;
+    heading.setAttribute('tabindex', '-1');
+    heading.scrollIntoView({ block: 'start' });
+    heading.focus({ preventScroll: true });
+  }, [jumpTo, tab]);
   const [handover, setHandover] = useState<{ busy: boolean; message: string }>();
   const [now] = useState(() => new Date());
   const record = load?.partial;
@@ -193,6 +205,15 @@ export function RecordScreen({
               ) : undefined
             }
           />
+          {model && (
+            <BannerFlags
+              flags={bannerFlags(model, record.completeness)}
+              onOpen={(section) => {
+                if (tab !== 'urgent-care' && tab !== 'full-summary') setTab('urgent-care');
+                setJumpTo({ section });
+              }}
+            />
+          )}
           {record.offline && <OfflineBanner offline={record.offline} now={now} />}
           <nav className="wx-tabs wx-screen-only" aria-label="Record views">
             {!complete && (

@@ -1,0 +1,58 @@
+// The flags the patient banner always shows: resuscitation status, allergies, and the alerts a clinician
+// must know before they walk in. Each says when its section is not yet complete rather than "none".
+import type { RecordCompleteness, SectionId } from '../record';
+import type { AlertEntry, AllergySummary, ResuscitationCard } from './clinical-sections';
+
+export interface BannerFlag {
+  /** The section the flag opens. */
+  section: SectionId;
+  text: string;
+  tone: 'alert' | 'info' | 'unknown';
+}
+
+/** "Penicillin, Latex, Codeine and 2 more": a banner line, not the list. */
+function namedFew(names: string[]): string {
+  const shown = names.slice(0, 3).join(', ');
+  return names.length > 3 ? `${shown} and ${names.length - 3} more` : shown;
+}
+
+const WARNING_ALERTS = new Set(['Safeguarding', 'Risk to staff', 'Scene safety']);
+
+export function bannerFlags(
+  model: { resuscitation: ResuscitationCard; allergies: AllergySummary; alerts: AlertEntry[] },
+  completeness: RecordCompleteness,
+): BannerFlag[] {
+  const complete = (s: SectionId) => completeness[s].state === 'complete';
+  const flags: BannerFlag[] = [];
+  const decision = model.resuscitation.decision;
+  if (decision) {
+    flags.push({
+      section: 'advanceCare',
+      text: `${decision.label}${model.resuscitation.conflict ? ' (sources disagree)' : ''}`,
+      tone: decision.status === 'for-cpr' ? 'info' : 'alert',
+    });
+  } else {
+    flags.push({
+      section: 'advanceCare',
+      text: complete('advanceCare') ? 'No CPR decision recorded' : 'CPR status: record not complete',
+      tone: complete('advanceCare') ? 'info' : 'unknown',
+    });
+  }
+  const { allergies, noKnownAllergies } = model.allergies;
+  const allergyText =
+    allergies.length > 0
+      ? `${allergies.length} ${allergies.length === 1 ? 'allergy' : 'allergies'}: ${namedFew(allergies.map((a) => a.substance))}`
+      : !complete('allergies')
+        ? 'Allergies: record not complete'
+        : noKnownAllergies.length > 0
+          ? 'No known allergies'
+          : 'Allergies: none recorded';
+  flags.push({
+    section: 'allergies',
+    text: allergyText,
+    tone: allergies.length > 0 ? 'alert' : complete('allergies') ? 'info' : 'unknown',
+  });
+  const warnings = [...new Set(model.alerts.map((a) => a.kind).filter((k) => WARNING_ALERTS.has(k)))];
+  if (warnings.length) flags.push({ section: 'alerts', text: warnings.join(', '), tone: 'alert' });
+  return flags;
+}
