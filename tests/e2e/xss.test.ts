@@ -75,6 +75,27 @@ function hostileResources(patientRef: string): Resource[] {
       text: { status: 'generated', div: narrative },
     },
     {
+      resourceType: 'Condition',
+      id: 'hostile-bidi',
+      subject,
+      clinicalStatus: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
+      },
+      // A right-to-left override that is never closed.
+      code: { text: 'Reversed \u202eesrever' },
+      onsetDateTime: '2025-02-03',
+    },
+    {
+      resourceType: 'Condition',
+      id: 'hostile-long',
+      subject,
+      clinicalStatus: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
+      },
+      code: { text: `Long ${'W'.repeat(5000)}` },
+      onsetDateTime: '2025-02-04',
+    },
+    {
       resourceType: 'Flag',
       id: 'xss-flag',
       status: 'active',
@@ -101,6 +122,22 @@ it('never executes, navigates or loads anything from hostile narratives, display
   // Display text is shown as text, not markup.
   expect(await page.getByTestId('problems').textContent()).toContain(HOSTILE_TEXT);
   expect(await page.getByTestId('alerts').textContent()).toContain('Hostile display');
+
+  // Hostile but valid text: the page does not scroll sideways, and the override stops at the entry's own
+  // text: the viewer's "— since 3 February 2025" still reads left to right, after it.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  const order = await page.evaluate(() => {
+    const row = [...document.querySelectorAll('[data-testid="problems"] li')].find((li) =>
+      li.textContent?.includes('Reversed'),
+    )!;
+    const name = row.querySelector('strong')!;
+    const after = [...row.childNodes].find((n) => n.nodeType === 3 && n.textContent?.includes('since'))!;
+    const range = document.createRange();
+    range.selectNodeContents(after);
+    return { nameRight: name.getBoundingClientRect().right, sinceLeft: range.getBoundingClientRect().left };
+  });
+  // Left unisolated, the override would run on and show "5202 yraurbeF 3 ecnis —" to the name's left.
+  expect(order.sinceLeft).toBeGreaterThanOrEqual(order.nameRight - 1);
 
   await showTab(page, 'Documents and letters');
   const item = page.getByTestId('document-open').filter({ hasText: 'Hostile display' });
