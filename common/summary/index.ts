@@ -7,3 +7,4 @@ export * from './summary-model';
 export * from './completeness';
 export * from './record-overview';
 export * from './banner-flags';
+export * from './result-units';

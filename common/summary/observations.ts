@@ -4,6 +4,7 @@ import type { Observation, Quantity } from '@medplum/fhirtypes';
 import type { RecordItem } from '../record';
 import { dateKey } from './dates';
 import { compareText, sourceNames } from './provenance';
+import { decimalsFor, derivedFlag, formatResultNumber, prettyUnit } from './result-units';
 
 export type AbnormalFlag = 'high' | 'low' | 'abnormal' | 'critical';
 
@@ -18,6 +19,8 @@ export interface ResultRow {
   unit?: string;
   range?: string;
   flag?: AbnormalFlag;
+  /** Why the flag is there when the source gave none ("CKD G4 (derived)", "NEWS2 2 (derived)"). */
+  derived?: string;
   sources: string[];
 }
 
@@ -40,13 +43,12 @@ const BP_PANEL = new Set(['85354-9', '55284-4', '75367002', '163020007']);
 const SYSTOLIC = new Set(['8480-6', '271649006', '72313002', '163030003']);
 const DIASTOLIC = new Set(['8462-4', '271650006', '1091811000000102', '163031004']);
 
-function formatNumber(value: number): string {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(2)));
-}
+const formatNumber = formatResultNumber;
 
-function quantityText(q: Quantity | undefined): string | undefined {
+function quantityText(q: Quantity | undefined, decimals?: number): string | undefined {
   if (q?.value === undefined) return undefined;
-  return `${q.comparator ?? ''}${formatNumber(q.value)}${q.unit ? ` ${q.unit}` : ''}`;
+  const unit = prettyUnit(q.unit ?? q.code);
+  return `${q.comparator ?? ''}${formatNumber(q.value, decimals)}${unit ? ` ${unit}` : ''}`;
 }
 
 function codes(resource: Observation): string[] {
@@ -97,7 +99,7 @@ export function resultRow(item: RecordItem): ResultRow {
         sys >= 180 || dia >= 120 ? 'critical' : sys > 140 || dia > 90 ? 'high' : sys < 90 ? 'low' : undefined;
       return {
         ...base,
-        value: `${formatNumber(sys)}/${formatNumber(dia)} mmHg`,
+        value: `${formatNumber(sys, 0)}/${formatNumber(dia, 0)} mmHg`,
         numbers: [sys, dia],
         unit: 'mmHg',
         flag: interpretationFlag(obs) ?? flag,
@@ -107,18 +109,21 @@ export function resultRow(item: RecordItem): ResultRow {
   const range = obs.referenceRange?.[0];
   const low = range?.low?.value;
   const high = range?.high?.value;
+  const obsCodes = codes(obs);
+  const decimals = decimalsFor(obsCodes, obs.valueQuantity?.code ?? obs.valueQuantity?.unit);
+  const highUnit = prettyUnit(range?.high?.unit ?? range?.high?.code);
   const rangeText =
     range?.text ??
     (low !== undefined && high !== undefined
-      ? `${formatNumber(low)}–${formatNumber(high)}${range?.high?.unit ? ` ${range.high.unit}` : ''}`
+      ? `${formatNumber(low, decimals)}–${formatNumber(high, decimals)}${highUnit ? ` ${highUnit}` : ''}`
       : low !== undefined
-        ? `≥ ${quantityText(range?.low)}`
+        ? `≥ ${quantityText(range?.low, decimals)}`
         : high !== undefined
-          ? `≤ ${quantityText(range?.high)}`
+          ? `≤ ${quantityText(range?.high, decimals)}`
           : undefined);
   const number = obs.valueQuantity?.value;
   const value =
-    quantityText(obs.valueQuantity) ??
+    quantityText(obs.valueQuantity, decimals) ??
     obs.valueString ??
     obs.valueCodeableConcept?.text ??
     obs.valueCodeableConcept?.coding?.[0]?.display ??
@@ -132,13 +137,21 @@ export function resultRow(item: RecordItem): ResultRow {
           .join(', ')
       : 'No value recorded');
   const numeric = number ?? obs.valueInteger;
+  const given = interpretationFlag(obs) ?? rangeFlag(numeric, low, high);
+  // Bands clinicians use anyway, only where the source gave neither a flag nor a range.
+  const derived =
+    given || rangeText || numeric === undefined
+      ? undefined
+      : derivedFlag([...obsCodes, ...(item.code?.code ? [item.code.code] : [])], numeric);
+  const unit = prettyUnit(obs.valueQuantity?.unit ?? obs.valueQuantity?.code);
   return {
     ...base,
     value,
     numbers: numeric === undefined ? [] : [numeric],
-    unit: obs.valueQuantity?.unit,
+    ...(unit ? { unit } : {}),
     range: rangeText,
-    flag: interpretationFlag(obs) ?? rangeFlag(numeric, low, high),
+    flag: given ?? derived?.flag,
+    ...(derived ? { derived: derived.note } : {}),
   };
 }
 

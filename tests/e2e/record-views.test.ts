@@ -255,6 +255,9 @@ describe('GP on the cross-border patient', () => {
     expect(await chart.textContent()).toMatch(/Latest 131\/72 mmHg/);
     const table = await page.getByRole('table', { name: 'All results, newest first' }).textContent();
     expect(table).toMatch(/eGFR.*28/s);
+    // CHIE sent eGFR 28 with a UCUM unit and no range: written as clinicians write it, flagged by CKD stage.
+    expect(table).toMatch(/28 mL\/min\/1\.73m².*CKD G4 \(derived\)/s);
+    expect(table).not.toMatch(/\{1\.73_m2\}|mm\[Hg\]/);
     expect(table).toMatch(/Haemoglobin A1c.*58/is);
     await screenshot(page, 'results');
     expect(await seriousA11yViolations(page)).toEqual([]);

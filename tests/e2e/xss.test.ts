@@ -127,11 +127,13 @@ it('never executes, navigates or loads anything from hostile narratives, display
   // text: the viewer's "— since 3 February 2025" still reads left to right, after it.
   expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
   const order = await page.evaluate(() => {
-    const row = [...document.querySelectorAll('[data-testid="problems"] li')].find((li) =>
+    const row = Array.from(document.querySelectorAll('[data-testid="problems"] li')).find((li) =>
       li.textContent?.includes('Reversed'),
     )!;
     const name = row.querySelector('strong')!;
-    const after = [...row.childNodes].find((n) => n.nodeType === 3 && n.textContent?.includes('since'))!;
+    const after = Array.from(row.childNodes).find(
+      (n) => n.nodeType === 3 && n.textContent?.includes('since'),
+    )!;
     const range = document.createRange();
     range.selectNodeContents(after);
     return { nameRight: name.getBoundingClientRect().right, sinceLeft: range.getBoundingClientRect().left };

@@ -9,6 +9,8 @@ import {
   formatDate,
   formatDateTime,
   notices,
+  prettyUnit,
+  resultRow,
   sourceList,
 } from '../../common/summary';
 import { frailRecord, item } from './summary-fixture';
@@ -317,10 +319,54 @@ describe('results and trends', () => {
     expect(potassium).toMatchObject({ value: '6.1 mmol/L', range: '3.5–5.3 mmol/L', flag: 'high' });
     const egfr = results.filter((r) => r.name === 'eGFR');
     expect(egfr.map((r) => [r.value, r.flag])).toEqual([
-      ['52 mL/min/1.73m2', 'low'],
-      ['48 mL/min/1.73m2', 'low'],
+      ['52 mL/min/1.73m²', 'low'],
+      ['48 mL/min/1.73m²', 'low'],
     ]);
-    expect(egfr[0]?.range).toBe('≥ 60 mL/min/1.73m2');
+    expect(egfr[0]?.range).toBe('≥ 60 mL/min/1.73m²');
+  });
+
+  it('writes units and numbers as clinicians do, and flags eGFR and SpO2 by their bands when the source does not', () => {
+    expect(
+      ['{score}', 'mL/min/{1.73_m2}', 'Cel', 'mm[Hg]', '10*9/L', 'umol/L', 'kg/m2', '{beats}/min', '%'].map(
+        prettyUnit,
+      ),
+    ).toEqual([undefined, 'mL/min/1.73m²', '°C', 'mmHg', '×10⁹/L', 'µmol/L', 'kg/m²', '/min', '%']);
+    const observation = (code: string, value: number, unit: string, extra: object = {}) =>
+      resultRow(
+        item('results', {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { coding: [{ system: 'http://loinc.org', code }] },
+          valueQuantity: { value, unit, code: unit },
+          ...extra,
+        } as never),
+      );
+    const bp = resultRow(
+      item('results', {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+        component: [
+          { code: { coding: [{ code: '8480-6' }] }, valueQuantity: { value: 156.65, unit: 'mm[Hg]' } },
+          { code: { coding: [{ code: '8462-4' }] }, valueQuantity: { value: 112.36, unit: 'mm[Hg]' } },
+        ],
+      } as never),
+    );
+    expect(bp.value).toBe('157/112 mmHg');
+    expect(observation('8310-5', 37.12, 'Cel').value).toBe('37.1 °C');
+    expect(observation('39156-5', 27.436, 'kg/m2').value).toBe('27.4 kg/m²');
+    const egfr = observation('33914-3', 28.4, 'mL/min/{1.73_m2}');
+    expect([egfr.value, egfr.flag, egfr.derived]).toEqual([
+      '28 mL/min/1.73m²',
+      'critical',
+      'CKD G4 (derived)',
+    ]);
+    const spo2 = observation('59408-5', 93, '%');
+    expect([spo2.flag, spo2.derived]).toEqual(['low', 'NEWS2 2 (derived)']);
+    expect(observation('59408-5', 97, '%').flag).toBeUndefined();
+    // The source's own range wins; nothing is derived over it.
+    const ranged = observation('59408-5', 93, '%', { referenceRange: [{ low: { value: 92 } }] });
+    expect([ranged.flag, ranged.derived]).toEqual([undefined, undefined]);
   });
 
   it('groups repeated observations into trend series, blood pressure as two lines', () => {

@@ -20,7 +20,15 @@ const columns: Column<ResultRow>[] = [
   { header: 'Reference range', cell: (r) => r.range ?? '—', className: 'wx-col-range' },
   {
     header: 'Flag',
-    cell: (r) => (r.flag ? <strong className="wx-tag wx-tag--warn">{FLAG_LABEL[r.flag]}</strong> : ''),
+    cell: (r) =>
+      r.flag ? (
+        <>
+          <strong className="wx-tag wx-tag--warn">{FLAG_LABEL[r.flag]}</strong>
+          {r.derived && <span className="wx-muted wx-block">{r.derived}</span>}
+        </>
+      ) : (
+        ''
+      ),
     className: 'wx-col-flag',
   },
   {

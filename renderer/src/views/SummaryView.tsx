@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { SectionId } from '../../../common/record';
-import type { SummaryModel } from '../../../common/summary';
+import { formatDate, type SummaryModel } from '../../../common/summary';
 import { SourceTag } from '../components/SourceTag';
 import { ItemTable } from './ItemTable';
 import {
@@ -66,7 +66,8 @@ export function SummaryView({
                 <li key={r.key} className="wx-list__item">
                   <strong>{r.name}</strong>: {r.value}
                   {r.flag && <strong className="wx-tag wx-tag--warn"> {r.flag}</strong>}
-                  <span className="wx-muted"> {r.date ? `(${r.date.slice(0, 10)})` : ''}</span>
+                  {r.derived && <span className="wx-muted"> {r.derived}</span>}
+                  <span className="wx-muted"> {r.date ? `(${formatDate(r.date)})` : ''}</span>
                   <SourceTag provenance={r.item.provenance} />
                 </li>
               ))}
