@@ -2,6 +2,8 @@
 // must know before they walk in. Each says when its section is not yet complete rather than "none".
 import type { RecordCompleteness, SectionId } from '../record';
 import type { AlertEntry, AllergySummary, ResuscitationCard } from './clinical-sections';
+import { formatDate } from './dates';
+import type { HospitalActivity } from './hospital-activity';
 
 export interface BannerFlag {
   /** The section the flag opens. */
@@ -19,11 +21,21 @@ function namedFew(names: string[]): string {
 const WARNING_ALERTS = new Set(['Safeguarding', 'Risk to staff', 'Scene safety']);
 
 export function bannerFlags(
-  model: { resuscitation: ResuscitationCard; allergies: AllergySummary; alerts: AlertEntry[] },
+  model: {
+    resuscitation: ResuscitationCard;
+    allergies: AllergySummary;
+    alerts: AlertEntry[];
+    hospital?: HospitalActivity;
+  },
   completeness: RecordCompleteness,
 ): BannerFlag[] {
   const complete = (s: SectionId) => completeness[s].state === 'complete';
   const flags: BannerFlag[] = [];
+  const stay = model.hospital?.inHospital;
+  if (stay) {
+    const since = stay.start ? `, since ${formatDate(stay.start)}` : '';
+    flags.push({ section: 'encounters', text: `In hospital now (${stay.where}${since})`, tone: 'alert' });
+  }
   const decision = model.resuscitation.decision;
   if (decision) {
     flags.push({

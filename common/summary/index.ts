@@ -8,3 +8,4 @@ export * from './completeness';
 export * from './record-overview';
 export * from './banner-flags';
 export * from './result-units';
+export * from './hospital-activity';

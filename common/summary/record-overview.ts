@@ -5,6 +5,7 @@
 import { type RecordItem, type SectionId, type WessexRecord } from '../record';
 import { dateKey } from './dates';
 import { resultRow, trendSeries, type ResultRow, type TrendSeries } from './observations';
+import { hospitalActivity, type HospitalActivity } from './hospital-activity';
 import { byDisplay } from './provenance';
 
 export const PAGED_SECTIONS = ['results', 'encounters', 'procedures', 'appointments', 'other'] as const;
@@ -34,6 +35,8 @@ export interface RecordOverview extends Omit<WessexRecord, 'items' | 'lists'> {
   lists: Record<PagedSection, { total: number; atLeast?: true }>;
   /** The newest results rows (the full summary's "recent results"). */
   recentResults: ResultRow[];
+  /** In hospital now, and admissions and ED attendances lately, from every encounter main holds. */
+  hospital: HospitalActivity;
 }
 
 /** Whether a record on screen is the overview (long lists paged) or a whole record (tests, the CLI). */
@@ -105,6 +108,7 @@ export function recordOverview(
   record: WessexRecord,
   lists: RecordLists,
   cut: readonly PagedSection[] = [],
+  now = new Date(),
 ): RecordOverview {
   const { items, ...rest } = record;
   const shown = items.filter((i) => !isPagedSection(i.section));
@@ -132,6 +136,7 @@ export function recordOverview(
       ]),
     ) as RecordOverview['lists'],
     recentResults: lists.resultRows(0, OVERVIEW_NEWEST),
+    hospital: hospitalActivity(lists.sections.encounters, now),
   };
 }
 

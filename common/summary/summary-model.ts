@@ -25,6 +25,7 @@ import {
   type ContactEntry,
 } from './clinical-sections';
 import { savedCopyText } from './completeness';
+import { hospitalActivity, type HospitalActivity } from './hospital-activity';
 import { ageFrom, ageOfRecord, dateKey, formatDate } from './dates';
 import { splitMedications, type MedicineRow } from './medications';
 import { resultRows, trendSeries, type ResultRow, type TrendSeries } from './observations';
@@ -200,6 +201,8 @@ export interface SummaryModel {
   advanceCare: AdvanceCareEntry[];
   /** Resuscitation status, first on the urgent-care view. */
   resuscitation: ResuscitationCard;
+  /** In hospital now, and admissions and ED attendances of the last 30 days. */
+  hospital: HospitalActivity;
   alerts: AlertEntry[];
   allergies: AllergySummary;
   medications: { current: MedicineRow[]; past: MedicineRow[] };
@@ -256,6 +259,7 @@ export function buildSummary(
     counts,
     advanceCare,
     resuscitation: resuscitationCard(advanceCare),
+    hospital: overview?.hospital ?? hospitalActivity(bySection.encounters, now),
     alerts: alertEntries(bySection.alerts),
     allergies: allergySummary(bySection.allergies, record),
     medications: splitMedications(bySection.medications),

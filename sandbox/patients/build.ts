@@ -388,13 +388,17 @@ export class RecordBuilder {
     end?: string;
     cls: 'AMB' | 'EMER' | 'IMP' | 'VR';
     serviceProvider?: string;
+    /** An admission not yet discharged: no end, status in-progress. */
+    inProgress?: boolean;
+    /** Ward or location within the provider. */
+    location?: string;
   }): Encounter {
     const classDisplay = { AMB: 'ambulatory', EMER: 'emergency', IMP: 'inpatient encounter', VR: 'virtual' };
     return this.add<Encounter>({
       resourceType: 'Encounter',
       id: this.nextId('encounter'),
       meta: meta({ profile: PROFILE.encounter, date: o.end ?? o.start }),
-      status: 'finished',
+      status: o.inProgress ? 'in-progress' : 'finished',
       class: {
         system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
         code: o.cls,
@@ -402,8 +406,9 @@ export class RecordBuilder {
       },
       type: [text(o.code)],
       subject: this.patientRef,
-      period: { start: o.start, end: o.end ?? o.start },
+      period: o.inProgress ? { start: o.start } : { start: o.start, end: o.end ?? o.start },
       ...(o.serviceProvider ? { serviceProvider: { display: o.serviceProvider } } : {}),
+      ...(o.location ? { location: [{ location: { display: o.location } }] } : {}),
     });
   }
 

@@ -143,6 +143,22 @@ export function crossBorderPatient(taken: Set<string>): SandboxPatient {
     cls: 'EMER',
     serviceProvider: 'University Hospitals Dorset NHS Foundation Trust',
   });
+  // Lately, whenever the sandbox starts: seen in ED twelve days ago, and in hospital now (admitted three days ago).
+  dcr.encounter({
+    code: CODES.edAttendance,
+    start: daysAgo(12),
+    cls: 'EMER',
+    serviceProvider: 'University Hospitals Dorset NHS Foundation Trust',
+    location: 'Royal Bournemouth Hospital emergency department',
+  });
+  chie.encounter({
+    code: CODES.inpatientStay,
+    start: daysAgo(3),
+    cls: 'IMP',
+    inProgress: true,
+    serviceProvider: 'Portsmouth Hospitals University NHS Trust',
+    location: 'Queen Alexandra Hospital, ward D5',
+  });
 
   return {
     key: 'cross-border',
@@ -158,4 +174,9 @@ export function crossBorderPatient(taken: Set<string>): SandboxPatient {
     nhsVerification: '01',
     gpOds: who.gpOds,
   };
+}
+
+/** A date this many days before the sandbox started, as FHIR writes a date. */
+function daysAgo(days: number): string {
+  return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
 }

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatNhsNumber } from '../../common/nhs-number';
+import { formatDate } from '../../common/summary';
 import {
   expectQuietPage,
   sandboxPatient,
@@ -232,6 +233,17 @@ describe('GP on the cross-border patient', () => {
     expect(await card.locator('.wx-conflict').textContent()).toMatch(
       /(Dorset Care Record|DCR) records For CPR \(4 May 2023\)/,
     );
+    // In hospital now (CHIE's open admission), always in the banner; the summary lists the last 30 days.
+    const admitted = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+    expect(await page.getByTestId('flag-encounters').textContent()).toBe(
+      `In hospital now (Queen Alexandra Hospital, ward D5, since ${formatDate(admitted)})`,
+    );
+    const hospital = await page.getByTestId('hospital-activity').textContent();
+    expect(hospital).toMatch(
+      /Admission \(in hospital now\) Queen Alexandra Hospital, ward D5.*3 days so far/,
+    );
+    expect(hospital).toMatch(/ED attendance Royal Bournemouth Hospital emergency department/);
+    expect(hospital).not.toMatch(/2024|2025/);
     // Metformin is active in DCR and stopped in CHIE: it stays a current medication, with when and why.
     const metformin = page.getByTestId('medication-row').filter({ hasText: /Metformin/i });
     expect(await metformin.count()).toBe(1);
@@ -270,9 +282,12 @@ describe('GP on the cross-border patient', () => {
     const table = page.getByTestId('encounters-table');
     await table.waitFor();
     const rows = await table.locator('tbody tr').allTextContents();
-    expect(rows.length).toBeGreaterThanOrEqual(2);
-    expect(rows[0]).toMatch(/2025/);
-    expect(rows.join(' ')).toMatch(/CHIE/);
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    // Newest first: the admission still open (three days ago), from CHIE.
+    const admitted = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+    expect(rows[0]).toContain(formatDate(admitted));
+    expect(rows[0]).toMatch(/Hospital admission.*CHIE/);
+    expect(rows.join(' ')).toMatch(/Dorset Care Record|DCR/);
     await screenshot(page, 'encounters');
     expect(await seriousA11yViolations(page)).toEqual([]);
     expectQuietPage(log);

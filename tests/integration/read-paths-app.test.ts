@@ -67,7 +67,7 @@ describe('two users, one data directory', () => {
             const encounters = record.items.filter((i) => i.section === 'encounters');
             if (role === 'general-practitioner') {
               expect(record.governance?.access).toBe('everything');
-              expect(encounters).toHaveLength(2);
+              expect(encounters).toHaveLength(4);
               expect(record.completeness.encounters.state).toBe('complete');
             } else {
               expect(record.governance?.access).toBe('urgent-care-and-documents');

@@ -8,6 +8,7 @@ import {
   explainScope,
   formatDate,
   formatDateTime,
+  hospitalActivity,
   notices,
   prettyUnit,
   resultRow,
@@ -309,6 +310,41 @@ describe('urgent-care summary', () => {
       phones: [{ value: '01202 000000', dial: '01202000000' }],
     });
     expect(contacts.knownToSocialCare).toEqual(['CHIE']);
+  });
+});
+
+describe('hospital activity', () => {
+  const encounter = (cls: string, status: string, period: object, where: string) =>
+    item('encounters', {
+      resourceType: 'Encounter',
+      status,
+      class: { code: cls },
+      period,
+      serviceProvider: { display: where },
+    } as never);
+
+  it('says who is in hospital now, and lists admissions and ED attendances of the last 30 days', () => {
+    const now = new Date('2026-11-30T12:00:00Z');
+    const activity = hospitalActivity(
+      [
+        encounter('IMP', 'in-progress', { start: '2026-11-27' }, 'Queen Alexandra Hospital'),
+        encounter(
+          'EMER',
+          'finished',
+          { start: '2026-11-18', end: '2026-11-18' },
+          'Royal Bournemouth Hospital',
+        ),
+        encounter('IMP', 'finished', { start: '2026-10-01', end: '2026-10-05' }, 'Poole Hospital'),
+        encounter('AMB', 'finished', { start: '2026-11-29' }, 'Wareham Surgery'),
+      ],
+      now,
+    );
+    expect(activity.inHospital).toMatchObject({ where: 'Queen Alexandra Hospital', start: '2026-11-27' });
+    expect(activity.inHospital?.lengthOfStayDays).toBe(3);
+    expect(activity.recent.map((e) => [e.kind, e.where])).toEqual([
+      ['Admission', 'Queen Alexandra Hospital'],
+      ['ED attendance', 'Royal Bournemouth Hospital'],
+    ]);
   });
 });
 

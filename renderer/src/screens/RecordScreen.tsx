@@ -209,7 +209,9 @@ export function RecordScreen({
             <BannerFlags
               flags={bannerFlags(model, record.completeness)}
               onOpen={(section) => {
-                if (tab !== 'urgent-care' && tab !== 'full-summary') setTab('urgent-care');
+                // Encounters are summarised on the full summary only; the rest are on both.
+                if (section === 'encounters') setTab('full-summary');
+                else if (tab !== 'urgent-care' && tab !== 'full-summary') setTab('urgent-care');
                 setJumpTo({ section });
               }}
             />

@@ -40,6 +40,7 @@ function emptyOverview(nhsNumber: string): RecordOverview {
     ...emptyRecord({ name: '', nhsNumber, verification: 'unknown' }),
     lists: emptyLists(),
     recentResults: [],
+    hospital: { recent: [] },
   };
 }
 

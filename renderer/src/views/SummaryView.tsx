@@ -75,11 +75,39 @@ export function SummaryView({
           </SectionShell>
           {RECENT_SECTIONS.map(({ id, title, limit }) => (
             <SectionShell key={id} id={id} title={title} count={model.counts[id]}>
+              {id === 'encounters' && <HospitalCare hospital={model.hospital} />}
               <ItemTable items={limit ? s[id].slice(0, limit) : s[id]} label={title} section={id} inSection />
             </SectionShell>
           ))}
         </>
       )}
+    </div>
+  );
+}
+
+/** Admissions and ED attendances of the last 30 days (and a stay still open), from every encounter held. */
+function HospitalCare({ hospital }: { hospital: SummaryModel['hospital'] }) {
+  if (!hospital.recent.length) return null;
+  return (
+    <div data-testid="hospital-activity">
+      <h3 className="wx-subtitle">Hospital care in the last 30 days</h3>
+      <ul className="wx-list">
+        {hospital.recent.map((e) => (
+          <li key={e.key} className="wx-list__item">
+            <strong>{e.inProgress ? `${e.kind} (in hospital now)` : e.kind}</strong> {e.where}
+            <span className="wx-muted">
+              {' '}
+              · {e.start ? formatDate(e.start) : 'date not recorded'}
+              {e.end ? ` to ${formatDate(e.end)}` : ''}
+              {e.lengthOfStayDays !== undefined
+                ? ` · ${e.lengthOfStayDays} ${e.lengthOfStayDays === 1 ? 'day' : 'days'}${e.inProgress ? ' so far' : ''}`
+                : ''}
+              {' · '}
+              {e.sources.join(' and ')}
+            </span>
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

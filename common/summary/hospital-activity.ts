@@ -1,0 +1,76 @@
+// Where the patient is in hospital care right now and lately: an admission still open ("In hospital now"),
+// and the admissions and emergency department attendances of the last 30 days, from every encounter held.
+import type { Encounter } from '../fhir';
+import type { RecordItem } from '../record';
+import { dateKey } from './dates';
+import { sourceNames } from './provenance';
+
+export interface HospitalEpisode {
+  kind: 'Admission' | 'ED attendance';
+  start?: string;
+  end?: string;
+  /** Ward or location, else the organisation. */
+  where: string;
+  /** Whole days from admission to discharge (or to now, while still in). */
+  lengthOfStayDays?: number;
+  inProgress: boolean;
+  sources: string[];
+  key: string;
+}
+
+export interface HospitalActivity {
+  /** An inpatient stay still in progress. */
+  inHospital?: HospitalEpisode;
+  /** Admissions and ED attendances that started or ended in the last 30 days, newest first. */
+  recent: HospitalEpisode[];
+}
+
+const INPATIENT = new Set(['IMP', 'ACUTE', 'NONAC', 'SS']);
+const EMERGENCY = new Set(['EMER']);
+const ADMISSION_CODES = new Set(['32485007', '183452005', '305408004']);
+const ED_CODES = new Set(['4525004', '50849002', '702927004']);
+const OPEN = new Set(['in-progress', 'arrived', 'triaged', 'onleave']);
+const DAY = 86_400_000;
+
+function kindOf(encounter: Encounter): HospitalEpisode['kind'] | undefined {
+  const cls = encounter.class?.code ?? '';
+  const codes = (encounter.type ?? []).flatMap((t) => t.coding ?? []).map((c) => c.code ?? '');
+  if (EMERGENCY.has(cls) || codes.some((c) => ED_CODES.has(c))) return 'ED attendance';
+  if (INPATIENT.has(cls) || codes.some((c) => ADMISSION_CODES.has(c))) return 'Admission';
+  return undefined;
+}
+
+function episode(item: RecordItem, now: Date): HospitalEpisode | undefined {
+  if (item.resource.resourceType !== 'Encounter') return undefined;
+  const encounter = item.resource as Encounter;
+  const kind = kindOf(encounter);
+  if (!kind) return undefined;
+  const inProgress = OPEN.has(encounter.status ?? '');
+  const start = encounter.period?.start;
+  const end = inProgress ? undefined : encounter.period?.end;
+  const where =
+    encounter.location?.map((l) => l.location?.display).find(Boolean) ??
+    encounter.serviceProvider?.display ??
+    'Location not recorded';
+  const from = dateKey(start);
+  const to = end ? dateKey(end) : now.getTime();
+  const result: HospitalEpisode = { kind, where, inProgress, sources: sourceNames(item), key: item.key };
+  if (start) result.start = start;
+  if (end) result.end = end;
+  if (kind === 'Admission' && Number.isFinite(from) && Number.isFinite(to) && to >= from) {
+    result.lengthOfStayDays = Math.floor((to - from) / DAY);
+  }
+  return result;
+}
+
+export function hospitalActivity(encounters: readonly RecordItem[], now: Date): HospitalActivity {
+  const since = now.getTime() - 30 * DAY;
+  const episodes = encounters.map((e) => episode(e, now)).filter((e): e is HospitalEpisode => !!e);
+  const inHospital = episodes
+    .filter((e) => e.inProgress && e.kind === 'Admission')
+    .sort((a, b) => dateKey(b.start) - dateKey(a.start))[0];
+  const recent = episodes
+    .filter((e) => e.inProgress || Math.max(dateKey(e.start), dateKey(e.end)) >= since)
+    .sort((a, b) => dateKey(b.start) - dateKey(a.start));
+  return { ...(inHospital ? { inHospital } : {}), recent };
+}
