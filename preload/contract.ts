@@ -6,7 +6,13 @@ import { z } from 'zod';
 import { isValidNhsNumber } from '../common/nhs-number';
 import type { Preferences } from '../common/preferences';
 import type { RecordEvent, RecordItem } from '../common/record';
-import { MAX_PAGE_ROWS, type RecordOverview, type ResultRow, type TrendChartModel } from '../common/summary';
+import {
+  MAX_PAGE_ROWS,
+  type RecordOverview,
+  type ResultRow,
+  type SearchHit,
+  type TrendChartModel,
+} from '../common/summary';
 
 const nhsNumber = z
   .string()
@@ -78,6 +84,15 @@ export const bridgeRequestSchemas = {
     .strict(),
   /** The trend charts of the opened record's repeated observations, most frequently recorded first. */
   'record:trends': z.object({ nhsNumber: validNhsNumber, requestId }).strict(),
+  /** Entries of the opened record holding every word asked for (display, codes, titles), newest first. */
+  'record:search': z
+    .object({
+      nhsNumber: validNhsNumber,
+      requestId,
+      query: z.string().trim().min(1).max(100),
+      limit: z.number().int().min(1).max(MAX_PAGE_ROWS).optional(),
+    })
+    .strict(),
   /** Offline search over cached records (NHS number, name, date of birth). */
   'cache:search': z.object({ query: z.string().trim().min(1).max(100) }).strict(),
   'cache:list': z.object({}).strict(),
@@ -205,6 +220,7 @@ export interface BridgeResults {
   'record:items': RecordPage<RecordItem>;
   'record:results': RecordPage<ResultRow>;
   'record:trends': { charts: TrendChartModel[]; total: number };
+  'record:search': { total: number; hits: SearchHit[] };
   'record:confirm-identity': { confirmed: true };
   'record:decide-identity': { decided: true };
   'cache:search': CachedRecordSummary[];

@@ -9,3 +9,4 @@ export * from './record-overview';
 export * from './banner-flags';
 export * from './result-units';
 export * from './hospital-activity';
+export * from './record-search';

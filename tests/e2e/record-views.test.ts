@@ -258,6 +258,25 @@ describe('GP on the cross-border patient', () => {
     expectQuietPage(log);
   });
 
+  it('searches the whole record from any view', async () => {
+    const { page, log } = hp;
+    await page.getByTestId('record-search').fill('metformin');
+    await page.getByTestId('record-search').press('Enter');
+    const results = page.getByTestId('search-results');
+    await results.waitFor();
+    const text = (await results.textContent()) ?? '';
+    expect(text).toMatch(/^2 entries match “metformin”/);
+    expect(text).toMatch(/Metformin 500mg tablets · Current medications · .*(Dorset Care Record|DCR)/);
+    expect(text).toMatch(/CHIE/);
+    await page.getByTestId('record-search').fill('no such thing anywhere');
+    await page.getByTestId('record-search').press('Enter');
+    await expect.poll(() => results.textContent()).toMatch(/Nothing in this record matches/);
+    await results.getByRole('button', { name: 'Clear search' }).click();
+    expect(await results.count()).toBe(0);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+  });
+
   it('results view shows reference ranges, abnormal flags and a blood pressure trend chart', async () => {
     const { page, log } = hp;
     await showTab(page, 'Results and vitals');

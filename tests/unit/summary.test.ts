@@ -11,6 +11,7 @@ import {
   hospitalActivity,
   notices,
   prettyUnit,
+  RecordSearch,
   resultRow,
   sourceList,
 } from '../../common/summary';
@@ -310,6 +311,35 @@ describe('urgent-care summary', () => {
       phones: [{ value: '01202 000000', dial: '01202000000' }],
     });
     expect(contacts.knownToSocialCare).toEqual(['CHIE']);
+  });
+});
+
+describe('search within the record', () => {
+  it('finds entries holding every word, any case or accent, by name or code, newest first', () => {
+    const entry = (display: string, date: string, code?: string) =>
+      item('problems', { resourceType: 'Condition', subject: {} } as never, {
+        display,
+        date,
+        ...(code ? { code: { system: 'http://snomed.info/sct', code } } : {}),
+      });
+    const search = new RecordSearch([
+      entry('Type 2 diabetes mellitus', '2016-09-21', '44054006'),
+      entry('Diabetic retinopathy screening', '2024-02-01'),
+      entry('Ménière disease', '2020-01-01'),
+      entry('Heart failure', '2019-12-12'),
+    ]);
+    expect(search.find('DIABET', 10).hits.map((h) => h.display)).toEqual([
+      'Diabetic retinopathy screening',
+      'Type 2 diabetes mellitus',
+    ]);
+    expect(search.find('mellitus type', 10).hits.map((h) => h.display)).toEqual(['Type 2 diabetes mellitus']);
+    expect(search.find('44054006', 10).total).toBe(1);
+    expect(search.find('meniere', 10).hits[0]?.display).toBe('Ménière disease');
+    expect(search.find('diabet', 1)).toMatchObject({
+      total: 2,
+      hits: [{ display: 'Diabetic retinopathy screening' }],
+    });
+    expect(search.find('asthma', 10)).toEqual({ total: 0, hits: [] });
   });
 });
 

@@ -1,7 +1,7 @@
 // Opening a patient's record for the signed-in clinician: the record slice of the bridge over record access
 // (engine → governance → cache, audited there for every caller).
-import type { RecordEvent } from '../../../common/record';
-import { recordOverview, trendChart, type RecordLists } from '../../../common/summary';
+import type { RecordEvent, WessexRecord } from '../../../common/record';
+import { RecordSearch, recordOverview, trendChart, type RecordLists } from '../../../common/summary';
 import type { BridgeEvents } from '../../../preload/contract';
 import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
 import { IdentityNotConfirmedError } from '../composition/clinical-session';
@@ -16,6 +16,7 @@ export type RecordHandlers = Pick<
   | 'record:items'
   | 'record:results'
   | 'record:trends'
+  | 'record:search'
   | 'record:confirm-identity'
   | 'record:decide-identity'
 >;
@@ -23,19 +24,29 @@ export type RecordHandlers = Pick<
 /** The trend charts a results view shows at most (the most frequently recorded observations). */
 const MAX_CHARTS = 24;
 
-/** The long lists of the whole record `requestId` opened (read after the summary, for an offline open). */
-async function wholeOf(opened: OpenedRecords, nhsNumber: string, requestId: string): Promise<RecordLists> {
+/** Search hits shown at once (the total says how many more there are). */
+const SEARCH_HITS = 200;
+
+/** One search index per whole record, made on its first search, gone with the record. */
+const searches = new WeakMap<WessexRecord, RecordSearch>();
+
+/** The whole record `requestId` opened and its long lists (read after the summary, for an offline open). */
+async function wholeOf(
+  opened: OpenedRecords,
+  nhsNumber: string,
+  requestId: string,
+): Promise<{ record: WessexRecord; lists: RecordLists }> {
   const record = opened.byRequest(nhsNumber, requestId);
   if (!record) throw notOpen();
-  let lists: RecordLists;
+  let whole: { record: WessexRecord; lists: RecordLists };
   try {
-    lists = (await record.whole()).lists;
+    whole = await record.whole();
   } catch (error) {
     throw new BridgeError('unavailable', error instanceof Error ? error.message : String(error));
   }
   // Locked, signed out or opened again while the whole record was being read: nothing goes out.
   if (opened.byRequest(nhsNumber, requestId) !== record) throw notOpen();
-  return lists;
+  return whole;
 }
 
 function notOpen(): BridgeError {
@@ -78,7 +89,7 @@ export function recordHandlers(deps: {
       return recordOverview(opened.record, kept.lists, opened.partial?.longLists);
     },
     'record:items': async ({ nhsNumber, requestId, section, offset, limit, order }) => {
-      const items = (await wholeOf(deps.opened, nhsNumber, requestId)).sections[section];
+      const items = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.sections[section];
       const rows =
         order === 'oldest-first'
           ? items
@@ -88,15 +99,21 @@ export function recordHandlers(deps: {
       return { total: items.length, offset, rows };
     },
     'record:results': async ({ nhsNumber, requestId, offset, limit, flaggedOnly }) => {
-      const lists = await wholeOf(deps.opened, nhsNumber, requestId);
+      const { lists } = await wholeOf(deps.opened, nhsNumber, requestId);
       if (!flaggedOnly)
         return { total: lists.resultItems.length, offset, rows: lists.resultRows(offset, limit) };
       const flagged = lists.flagged();
       return { total: flagged.length, offset, rows: flagged.slice(offset, offset + limit) };
     },
     'record:trends': async ({ nhsNumber, requestId }) => {
-      const series = (await wholeOf(deps.opened, nhsNumber, requestId)).trends();
+      const series = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.trends();
       return { charts: series.slice(0, MAX_CHARTS).map((s) => trendChart(s)), total: series.length };
+    },
+    'record:search': async ({ nhsNumber, requestId, query, limit }) => {
+      const { record: whole } = await wholeOf(deps.opened, nhsNumber, requestId);
+      let search = searches.get(whole);
+      if (!search) searches.set(whole, (search = new RecordSearch(whole.items)));
+      return search.find(query, limit ?? SEARCH_HITS);
     },
     'record:confirm-identity': async ({ nhsNumber, familyName, birthDate }) => {
       try {

@@ -25,6 +25,7 @@ import { usePreferences } from '../state/usePreferences';
 import { useRecord } from '../state/useRecord';
 import { DocumentsView } from '../views/DocumentsView';
 import { CarePlansView, EncountersView, HistoryView, ImmunisationsView } from '../views/ListViews';
+import { RecordSearchPanel } from '../views/RecordSearchPanel';
 import { ResultsView } from '../views/ResultsView';
 import { SummaryView } from '../views/SummaryView';
 import { HiddenSections, WithheldByDissent } from '../views/SummarySections';
@@ -322,6 +323,7 @@ export function RecordScreen({
                 loading={load.loading}
                 heldApart={record.heldApart.map((h) => h.sourceId)}
               />
+              {complete && !noRecord && <RecordSearchPanel />}
               {unverified && finished && (
                 <ConfirmIdentity nhsNumber={nhsNumber} reason={unverified.message} onConfirmed={retry} />
               )}
