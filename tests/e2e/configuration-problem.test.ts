@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSandboxViewer, type SandboxViewer } from '../../main/dev/sandbox-viewer';
 import { openHarness, type Harness } from '../../main/dev/harness';
-import { expectQuietPage, screenshot, seriousA11yViolations } from './e2e-helpers';
+import { expectQuietPage, screenshot, a11yViolations } from './e2e-helpers';
 
 let services: SandboxViewer;
 let harness: Harness;
@@ -43,6 +43,6 @@ it('lists the bad policy keys and opens no record', async () => {
   expect(log.calls.map((c) => c.channel)).toEqual(['app:get-state']);
   expect(services.sandbox).toBeUndefined();
   await screenshot(page, 'configuration-problem');
-  expect(await seriousA11yViolations(page)).toEqual([]);
+  expect(await a11yViolations(page)).toEqual([]);
   expectQuietPage(log);
 });

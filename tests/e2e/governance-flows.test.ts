@@ -18,7 +18,7 @@ import {
   SCREENSHOTS,
   expectQuietPage,
   screenshot,
-  seriousA11yViolations,
+  a11yViolations,
   showTab,
   waitForRecord,
 } from './e2e-helpers';
@@ -57,7 +57,7 @@ const familyName = (p: SandboxPatient): string => p.name.split(' ').at(-1)!;
 
 async function expectAccessible(name: string): Promise<void> {
   await screenshot(hp.page, name);
-  expect(await seriousA11yViolations(hp.page)).toEqual([]);
+  expect(await a11yViolations(hp.page)).toEqual([]);
   expectQuietPage(hp.log);
 }
 

@@ -7,7 +7,7 @@ import {
   expectQuietPage,
   sandboxPatient,
   screenshot,
-  seriousA11yViolations,
+  a11yViolations,
   showTab,
   startE2e,
   waitForRecord,
@@ -89,7 +89,7 @@ describe('paramedic on the frail patient', () => {
     );
     expect(await page.getByTestId('source-status').textContent()).toMatch(/Answered/);
     await screenshot(page, 'urgent-care-summary');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 
@@ -126,7 +126,7 @@ describe('paramedic on the frail patient', () => {
     await view.waitFor();
     expect(await view.textContent()).toMatch(/Recent results and vitals.*NEWS2/is);
     await screenshot(page, 'full-summary');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 
@@ -154,7 +154,7 @@ describe('paramedic on the frail patient', () => {
       .toMatch(/PDF, 1 page/);
     expect(await viewer.locator('canvas').count()).toBeGreaterThan(0);
     await screenshot(page, 'documents');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 
@@ -254,7 +254,7 @@ describe('GP on the cross-border patient', () => {
     expect(sources.some((s) => /CHIE/.test(s))).toBe(true);
     expect(sources.some((s) => /Dorset|DCR/.test(s))).toBe(true);
     await screenshot(page, 'gp-full-summary');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 
@@ -273,7 +273,7 @@ describe('GP on the cross-border patient', () => {
     await expect.poll(() => results.textContent()).toMatch(/Nothing in this record matches/);
     await results.getByRole('button', { name: 'Clear search' }).click();
     expect(await results.count()).toBe(0);
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 
@@ -291,7 +291,7 @@ describe('GP on the cross-border patient', () => {
     expect(table).not.toMatch(/\{1\.73_m2\}|mm\[Hg\]/);
     expect(table).toMatch(/Haemoglobin A1c.*58/is);
     await screenshot(page, 'results');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 
@@ -308,7 +308,7 @@ describe('GP on the cross-border patient', () => {
     expect(rows[0]).toMatch(/Hospital admission.*CHIE/);
     expect(rows.join(' ')).toMatch(/Dorset Care Record|DCR/);
     await screenshot(page, 'encounters');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 
@@ -346,7 +346,7 @@ describe('GP on the cross-border patient', () => {
     expect(await next.page.getByTestId('encounters-order').getByLabel('Oldest first').isChecked()).toBe(true);
     await showTab(next.page, 'Results and vitals');
     await next.page.getByRole('table', { name: 'Flagged results, newest first' }).waitFor();
-    expect(await seriousA11yViolations(next.page)).toEqual([]);
+    expect(await a11yViolations(next.page)).toEqual([]);
     expectQuietPage(next.log);
     await next.page.close();
     expect(await ctx.services.handlers['preferences:get']({}, {})).toMatchObject({
@@ -367,7 +367,7 @@ describe('GP on the cross-border patient', () => {
     expect(meds).toMatch(/metformin/i);
     expect(await page.getByTestId('problem-history').textContent()).toMatch(/osteoarthritis/i);
     await screenshot(page, 'history');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 });
@@ -392,7 +392,7 @@ describe('Synthea patient', () => {
     await view.waitFor();
     expect(await view.textContent()).toMatch(/vaccine|influenza|Td|immuni/i);
     await screenshot(page, 'immunisations');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 
@@ -403,7 +403,7 @@ describe('Synthea patient', () => {
     await view.waitFor();
     expect(await view.locator('tbody tr, [role="row"]').count()).toBeGreaterThan(0);
     await screenshot(page, 'care-plans');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 });

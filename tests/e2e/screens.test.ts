@@ -6,7 +6,7 @@ import {
   expectQuietPage,
   sandboxPatient,
   screenshot,
-  seriousA11yViolations,
+  a11yViolations,
   startE2e,
   waitForRecord,
   type E2eContext,
@@ -42,7 +42,7 @@ describe('with no patient in context', () => {
     expect(await page.getByRole('alert').first().textContent()).toMatch(/valid 10-digit NHS number/);
     expect(log.calls.filter((c) => c.channel === 'record:open')).toHaveLength(opensBefore);
     await screenshot(page, 'patient-picker');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 
@@ -80,7 +80,7 @@ describe('caseload prefetch and offline records', () => {
     expect(text).toContain(`${formatNhsNumber(crossBorder.nhsNumber)}: Saved`);
     expect(await progress.locator('progress').getAttribute('value')).toBe('2');
     await screenshot(page, 'prefetch');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 
@@ -121,7 +121,7 @@ describe('caseload prefetch and offline records', () => {
     );
     expect(await page.getByTestId('resuscitation-status').textContent()).toMatch(/Not for CPR \(DNACPR\)/);
     await screenshot(page, 'offline-record');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 
@@ -135,7 +135,7 @@ describe('caseload prefetch and offline records', () => {
     const before = await table.locator('tbody tr').count();
     expect(before).toBeGreaterThanOrEqual(2);
     await screenshot(page, 'offline-records');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await a11yViolations(page)).toEqual([]);
 
     await table
       .locator('tbody tr', { hasText: formatNhsNumber(frail.nhsNumber) })

@@ -11,19 +11,21 @@ export function BannerFlags({
 }) {
   if (!flags.length) return null;
   return (
-    <ul className="wx-flags" aria-label="Patient flags" data-testid="banner-flags">
-      {flags.map((f) => (
-        <li key={f.section}>
-          <button
-            type="button"
-            className={`wx-flag wx-flag--${f.tone}`}
-            onClick={() => onOpen(f.section)}
-            data-testid={`flag-${f.section}`}
-          >
-            {f.text}
-          </button>
-        </li>
-      ))}
-    </ul>
+    <nav aria-label="Patient flags">
+      <ul className="wx-flags" data-testid="banner-flags">
+        {flags.map((f) => (
+          <li key={f.section}>
+            <button
+              type="button"
+              className={`wx-flag wx-flag--${f.tone}`}
+              onClick={() => onOpen(f.section)}
+              data-testid={`flag-${f.section}`}
+            >
+              {f.text}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </nav>
   );
 }
