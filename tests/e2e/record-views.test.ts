@@ -60,6 +60,11 @@ describe('paramedic on the frail patient', () => {
     expect(await card.getByTestId('earlier-cpr-decisions').textContent()).toMatch(/Patient declines CPR/);
     const box = await card.boundingBox();
     expect(box!.y + box!.height, 'resuscitation card bottom edge').toBeLessThanOrEqual(720);
+    // A paramedic's first screen at 1280×720: resuscitation status, alerts and allergies all start on it.
+    for (const id of ['alerts', 'allergies']) {
+      const b = await page.getByTestId(id).boundingBox();
+      expect(b!.y, `${id} top edge`).toBeLessThan(720);
+    }
     expect(await page.getByTestId('advance-care').textContent()).not.toMatch(/DNACPR|Not for CPR/);
     const alerts = await page.getByTestId('alerts').textContent();
     expect(alerts).toMatch(/Scene safety.*large dog/i);

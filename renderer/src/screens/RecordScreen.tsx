@@ -318,12 +318,14 @@ export function RecordScreen({
             <WithheldByDissent.Provider
               value={complete && record.dissent && !record.governance?.dissentOverridden}
             >
-              <SourceStatusPanel
-                sources={load.sources}
-                loading={load.loading}
-                heldApart={record.heldApart.map((h) => h.sourceId)}
-              />
-              {complete && !noRecord && <RecordSearchPanel />}
+              <div className="wx-record-tools">
+                <SourceStatusPanel
+                  sources={load.sources}
+                  loading={load.loading}
+                  heldApart={record.heldApart.map((h) => h.sourceId)}
+                />
+                {complete && !noRecord && <RecordSearchPanel />}
+              </div>
               {unverified && finished && (
                 <ConfirmIdentity nhsNumber={nhsNumber} reason={unverified.message} onConfirmed={retry} />
               )}

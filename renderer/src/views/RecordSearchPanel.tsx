@@ -32,12 +32,15 @@ export function RecordSearchPanel() {
   return (
     <div className="wx-search wx-screen-only">
       <form role="search" aria-label="Search this record" onSubmit={search}>
-        <label htmlFor="record-search">Search this record</label>{' '}
+        <label htmlFor="record-search" className="nhsuk-u-visually-hidden">
+          Search this record
+        </label>
         <input
           id="record-search"
           type="search"
           value={query}
           maxLength={100}
+          placeholder="Search this record"
           onChange={(e) => setQuery(e.target.value)}
           disabled={!requestId}
           data-testid="record-search"

@@ -61,12 +61,40 @@ function More({ total, shown, where }: { total: number; shown: number; where: st
   ) : null;
 }
 
+/**
+ * Resuscitation status first, on its own: the other advance care plans (end of life, crisis, ADRT) follow the
+ * alerts and allergies, so all three fit a paramedic's first screen.
+ */
 export function AdvanceCareSection({ model }: { model: SummaryModel }) {
   const card = model.resuscitation;
   const others = model.advanceCare.filter((e) => !card.shown.has(e.key));
   return (
-    <SectionShell id="advanceCare" title="Advance care decisions" count={model.advanceCare.length}>
+    <SectionShell
+      id="advanceCare"
+      title="Resuscitation status and advance care"
+      count={model.advanceCare.length}
+    >
       <ResuscitationStatus card={card} />
+      {!card.decision && !card.respect && !card.earlier.length && others.length > 0 && (
+        <p className="wx-muted">
+          No CPR decision in these records; the advance care plans are listed after the allergies.
+        </p>
+      )}
+    </SectionShell>
+  );
+}
+
+/** The advance care plans the resuscitation card does not show (nothing at all when there are none). */
+export function AdvanceCarePlansSection({ model }: { model: SummaryModel }) {
+  const others = model.advanceCare.filter((e) => !model.resuscitation.shown.has(e.key));
+  const hidden = useContext(HiddenSections).includes('advanceCare');
+  const dissent = useContext(WithheldByDissent);
+  if (!others.length || hidden || dissent) return null;
+  return (
+    <section className="wx-section wx-section--wide" aria-labelledby="h-advance-care-plans">
+      <h2 id="h-advance-care-plans" className="wx-section__title">
+        Advance care plans ({others.length})
+      </h2>
       <ul className="wx-list" data-testid="advance-care">
         {others.map((e) => (
           <li key={e.key} className="wx-list__item wx-advance">
@@ -82,7 +110,7 @@ export function AdvanceCareSection({ model }: { model: SummaryModel }) {
           </li>
         ))}
       </ul>
-    </SectionShell>
+    </section>
   );
 }
 
@@ -108,8 +136,12 @@ function ResuscitationStatus({ card }: { card: SummaryModel['resuscitation'] }) 
     </>
   );
   return (
-    <div className="wx-resus" data-testid="resuscitation-status">
-      <h3 className="wx-resus__title">Resuscitation status</h3>
+    <div
+      className="wx-resus"
+      data-testid="resuscitation-status"
+      role="group"
+      aria-label="Resuscitation status"
+    >
       {card.decision ? (
         <p data-testid="cpr-decision">
           <strong

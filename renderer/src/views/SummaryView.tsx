@@ -4,6 +4,7 @@ import { formatDate, type SummaryModel } from '../../../common/summary';
 import { SourceTag } from '../components/SourceTag';
 import { ItemTable } from './ItemTable';
 import {
+  AdvanceCarePlansSection,
   AdvanceCareSection,
   AlertsSection,
   AllergiesSection,
@@ -55,6 +56,7 @@ export function SummaryView({
       <AdvanceCareSection model={model} />
       <AlertsSection model={model} />
       <AllergiesSection model={model} />
+      <AdvanceCarePlansSection model={model} />
       <MedicationsSection model={model} />
       <ProblemsSection model={model} />
       <ContactsSection model={model} />
