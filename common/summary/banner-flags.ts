@@ -12,6 +12,13 @@ export interface BannerFlag {
   tone: 'alert' | 'info' | 'unknown';
 }
 
+/** Why a flag cannot say "none": withheld from this user, never asked for, or not every source answered. */
+function notShown(state: RecordCompleteness[SectionId]['state']): string {
+  if (state === 'withheld') return 'not available to you';
+  if (state === 'not-requested') return 'regional records not searched';
+  return 'record not complete';
+}
+
 /** "Penicillin, Latex, Codeine and 2 more": a banner line, not the list. */
 function namedFew(names: string[]): string {
   const shown = names.slice(0, 3).join(', ');
@@ -46,7 +53,9 @@ export function bannerFlags(
   } else {
     flags.push({
       section: 'advanceCare',
-      text: complete('advanceCare') ? 'No CPR decision recorded' : 'CPR status: record not complete',
+      text: complete('advanceCare')
+        ? 'No CPR decision recorded'
+        : `CPR status: ${notShown(completeness.advanceCare.state)}`,
       tone: complete('advanceCare') ? 'info' : 'unknown',
     });
   }
@@ -55,7 +64,7 @@ export function bannerFlags(
     allergies.length > 0
       ? `${allergies.length} ${allergies.length === 1 ? 'allergy' : 'allergies'}: ${namedFew(allergies.map((a) => a.substance))}`
       : !complete('allergies')
-        ? 'Allergies: record not complete'
+        ? `Allergies: ${notShown(completeness.allergies.state)}`
         : noKnownAllergies.length > 0
           ? 'No known allergies'
           : 'Allergies: none recorded';

@@ -147,6 +147,11 @@ describe('urgent-care summary', () => {
       ['CPR status: record not complete', 'unknown'],
       ['Allergies: record not complete', 'unknown'],
     ]);
+    const withheld = uniformCompleteness({ state: 'withheld', gaps: [] });
+    expect(bannerFlags(none, withheld).map((f) => f.text)).toEqual([
+      'CPR status: not available to you',
+      'Allergies: not available to you',
+    ]);
     const complete = uniformCompleteness({ state: 'complete', gaps: [] });
     expect(bannerFlags(none, complete).map((f) => f.text)).toEqual([
       'No CPR decision recorded',
