@@ -15,10 +15,20 @@ const URL_ATTRIBUTES = new Set([
   'ping',
 ]);
 
+/** Pictures a letter holds are not shown (they could load from anywhere), but never silently dropped. */
+const PICTURES: Record<string, string> = { img: 'Image', svg: 'Image', video: 'Video' };
+
 let hooked = false;
 function installHooks(): void {
   if (hooked) return;
   hooked = true;
+  DOMPurify.addHook('uponSanitizeElement', (node, data) => {
+    const kind = PICTURES[data.tagName];
+    if (!kind || !(node instanceof Element)) return;
+    const alt = (node.getAttribute('alt') ?? node.getAttribute('title') ?? '').trim().slice(0, 200);
+    const text = `[${kind} not shown${alt ? `: ${alt}` : ''}]`;
+    node.parentNode?.insertBefore(node.ownerDocument.createTextNode(text), node);
+  });
   DOMPurify.addHook('uponSanitizeAttribute', (_node, data) => {
     if (URL_ATTRIBUTES.has(data.attrName)) {
       // In-document anchors are harmless; everything else would load or navigate.

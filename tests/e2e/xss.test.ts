@@ -14,6 +14,8 @@ import {
 } from './e2e-helpers';
 
 const PAYLOADS = [
+  // First: the unclosed <math> payload below swallows whatever follows it.
+  '<img alt="Wound photograph, 3 March" src="data:image/png;base64,iVBORw0KGgo=">',
   '<script>window.__xss=(window.__xss||0)+1</script>',
   '<img src=x onerror="window.__xss=(window.__xss||0)+1">',
   '<svg onload="window.__xss=(window.__xss||0)+1"></svg>',
@@ -149,6 +151,8 @@ it('never executes, navigates or loads anything from hostile narratives, display
   await viewer.getByTestId('narrative').first().waitFor();
   expect(await viewer.textContent()).toContain('Clinic letter');
   expect(await viewer.textContent()).toContain('Discharge letter.');
+  // Pictures are not shown, but the letter says where one was and what it was.
+  expect(await viewer.textContent()).toContain('[Image not shown: Wound photograph, 3 March]');
   const link = viewer.locator('a', { hasText: 'click me' }).first();
   if (await link.count()) await link.click();
 
