@@ -1,5 +1,6 @@
 // Resuscitation decisions as the sources code them (SNOMED CT, or plain words when uncoded): one reading for
 // the engine's conflict check and the screen's resuscitation status card.
+import { asArray, isObject, type JsonObject } from './json';
 
 export const NOT_FOR_CPR_CODES = new Set(['304253006', '450476008']);
 export const FOR_CPR_CODES = new Set(['304252001', '450475007']);
@@ -18,27 +19,23 @@ export const CPR_STATUS_LABEL: Record<CprStatus, string> = {
   'declines-cpr': 'Patient declines CPR',
 };
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
-
 function codes(concepts: unknown): string[] {
-  return list(concepts)
+  return asArray(concepts)
     .filter(isObject)
-    .flatMap((c) => list(c.coding).filter(isObject))
+    .flatMap((c) => asArray(c.coding).filter(isObject))
     .map((c) => c.code)
     .filter((c): c is string => typeof c === 'string');
 }
 
 function texts(concepts: unknown): string[] {
-  return list(concepts)
+  return asArray(concepts)
     .filter(isObject)
-    .flatMap((c) => [c.text, ...list(c.coding).map((d) => (isObject(d) ? d.display : undefined))])
+    .flatMap((c) => [c.text, ...asArray(c.coding).map((d) => (isObject(d) ? d.display : undefined))])
     .filter((t): t is string => typeof t === 'string');
 }
 
 /** A Consent refusing CPR: category "dnr", or a provision denying cardiopulmonary resuscitation. */
-function consentRefusesCpr(resource: Json): boolean {
+function consentRefusesCpr(resource: JsonObject): boolean {
   if (resource.resourceType !== 'Consent') return false;
   if (codes(resource.category).includes('dnr')) return true;
   const provision = isObject(resource.provision) ? resource.provision : undefined;
@@ -46,9 +43,14 @@ function consentRefusesCpr(resource: Json): boolean {
 }
 
 /** What a resource says about CPR, from its codes first and its words only when it has no such code. */
-export function cprStatusOf(resource: Json): CprStatus | undefined {
+export function cprStatusOf(resource: JsonObject): CprStatus | undefined {
   if (consentRefusesCpr(resource)) return 'declines-cpr';
-  const concepts = [resource.code, resource.type, resource.valueCodeableConcept, ...list(resource.category)];
+  const concepts = [
+    resource.code,
+    resource.type,
+    resource.valueCodeableConcept,
+    ...asArray(resource.category),
+  ];
   const words = [...concepts.flatMap(texts), resource.description, resource.title]
     .filter((t): t is string => typeof t === 'string')
     .join(' ');
@@ -64,6 +66,6 @@ export function cprStatusFrom(codes: readonly string[], words: string): CprStatu
   return undefined;
 }
 
-export function isRespectForm(resource: Json): boolean {
-  return [resource.type, ...list(resource.category), resource.code].flatMap(codes).includes(RESPECT_CODE);
+export function isRespectForm(resource: JsonObject): boolean {
+  return [resource.type, ...asArray(resource.category), resource.code].flatMap(codes).includes(RESPECT_CODE);
 }

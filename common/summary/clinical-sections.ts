@@ -1,5 +1,6 @@
 // Advance care decisions, alerts, allergies, problems and contacts as the urgent-care summary shows them.
 import type { AllergyIntolerance, Condition, Flag } from '../fhir';
+import { humanName } from '../human-name';
 import type { RecordItem, RecordPointer, WessexRecord } from '../record';
 import { CPR_STATUS_LABEL, cprStatusFrom, cprStatusOf, type CprStatus } from '../resuscitation';
 import { formatDate } from './dates';
@@ -374,21 +375,6 @@ function phonesIn(text: string): ContactPhone[] {
   return [...text.matchAll(UK_PHONE)].map((m) => ({ value: m[0], dial: dial(m[0]) }));
 }
 
-function personName(names: unknown): string | undefined {
-  const list = (Array.isArray(names) ? names : []) as {
-    text?: string;
-    prefix?: string[];
-    given?: string[];
-    family?: string;
-    use?: string;
-  }[];
-  const name = list.find((n) => n.use === 'official') ?? list.find((n) => n.use === 'usual') ?? list[0];
-  if (!name) return undefined;
-  if (name.text?.trim()) return name.text.trim();
-  const parts = [...(name.prefix ?? []), ...(name.given ?? []), name.family].filter(Boolean);
-  return parts.length ? parts.join(' ') : undefined;
-}
-
 function isNextOfKin(relationship: Concept[]): boolean {
   return relationship.some(
     (r) =>
@@ -415,7 +401,7 @@ function contactEntry(item: RecordItem): ContactEntry {
     return {
       ...base,
       role: isNextOfKin(relationship) ? 'Next of kin' : 'Contact',
-      name: personName(resource.name) ?? item.display,
+      name: humanName(resource.name) ?? item.display,
       ...(words.length ? { relationship: words.join(', ') } : {}),
       phones: phonesOf(resource.telecom as Telecom[] | undefined),
     };

@@ -3,7 +3,7 @@
 // are asked for at once rather than one round trip after another. Resources are handed over page by page as they arrive; whatever on a page
 // is not a resource (an OperationOutcome, an entry that is not an object) becomes a warning, never silence.
 import { FetchFailure } from './failure';
-import { asArray, isObject, type JsonObject, str } from './json';
+import { asArray, isObject, type JsonObject, str } from '../../../common/json';
 import type { Priority, SourceClient } from './source-client';
 
 export interface PageResult {

@@ -3,7 +3,7 @@
 // the configured server's own origin, and references elsewhere are reported rather than followed.
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { FetchFailure, PartialReadFailure, readAllPages, type SourceClient } from '../http';
-import { isObject, type JsonObject as Json } from '../http/json';
+import { isObject, type JsonObject as Json } from '../../../common/json';
 import type { ListProblem } from './nhs-number-list';
 
 /** The configured source the caseload is kept on (its client holds the token, limits and deadline). */

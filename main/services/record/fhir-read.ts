@@ -1,6 +1,7 @@
 // Tolerant readers for real-world FHIR: every field optional, wrong shapes ignored, display never empty.
 import type { CodeRef } from '../../../common/record';
-import { asArray, isObject, str, type JsonObject } from '../http/json';
+import { humanName } from '../../../common/human-name';
+import { asArray, isObject, str, type JsonObject } from '../../../common/json';
 
 /** A loosely-typed resource: what a server actually sends, not what the spec promises. */
 export type Json = JsonObject;
@@ -124,18 +125,6 @@ export function mainConcept(resource: Json): unknown {
     default:
       return resource.code ?? resource.type;
   }
-}
-
-function humanName(value: unknown): string | undefined {
-  const names = asArray(value).filter(isObject);
-  const name = names.find((n) => n.use === 'official') ?? names.find((n) => n.use === 'usual') ?? names[0];
-  if (!name) return undefined;
-  const text = str(name.text);
-  if (text) return text;
-  const parts = [...asArray(name.prefix).map(str), ...asArray(name.given).map(str), str(name.family)].filter(
-    Boolean,
-  );
-  return parts.length ? parts.join(' ') : undefined;
 }
 
 export function referenceDisplay(ref: unknown): string | undefined {

@@ -1,4 +1,4 @@
-// Just enough JSON shape-checking for what the HTTP layer reads itself (Bundles, links, OperationOutcomes).
+// Just enough JSON shape-checking for what servers send: every layer reads loosely-typed FHIR with these.
 export type JsonObject = Record<string, unknown>;
 
 export function isObject(value: unknown): value is JsonObject {
