@@ -4,7 +4,7 @@
 // From MedicationRequest / MedicationStatement / MedicationDispense as UK Core, CareConnect and plain R4 send them.
 import type { Extension, MedicationRequest, MedicationStatement } from '../fhir';
 import type { Provenance, RecordItem } from '../record';
-import { formatDate } from './dates';
+import { formatDate, isoNewestFirst } from './dates';
 import { compareText } from './provenance';
 
 export type PrescriptionKind = 'repeat' | 'acute' | 'repeat dispensing' | 'not stated';
@@ -176,12 +176,10 @@ function medicineKey(item: RecordItem): string {
   return item.display.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-/** ISO dates newest first (they compare as strings). */
-const newest = (a = '', b = '') => (a < b ? 1 : a > b ? -1 : 0);
 const kindRank: PrescriptionKind[] = ['repeat dispensing', 'repeat', 'acute', 'not stated'];
 
 function row(items: RecordItem[]): MedicineRow {
-  const sorted = [...items].sort((a, b) => newest(a.date, b.date));
+  const sorted = [...items].sort((a, b) => isoNewestFirst(a.date, b.date));
   const issues: MedicineIssue[] = [];
   const stopped: MedicineStop[] = [];
   const activeIn = new Set<string>();
@@ -196,7 +194,7 @@ function row(items: RecordItem[]): MedicineRow {
     if (stop) stopped.push(stop);
     if (isCurrentMedication(item)) for (const p of item.provenance) activeIn.add(p.sourceName);
   }
-  issues.sort((a, b) => newest(a.date, b.date));
+  issues.sort((a, b) => isoNewestFirst(a.date, b.date));
   const current = activeIn.size > 0;
   const head = sorted.find(isCurrentMedication) ?? sorted[0]!;
   const kinds = sorted.map((i) => prescriptionKind(i.resource as MedicineResource));
@@ -238,7 +236,7 @@ export function splitMedications(items: RecordItem[]): { current: MedicineRow[];
   }
   const rows = [...groups.values()].map(row);
   const when = (r: MedicineRow) => r.lastIssued ?? r.started ?? r.item.date;
-  rows.sort((a, b) => newest(when(a), when(b)) || compareText(a.name, b.name));
+  rows.sort((a, b) => isoNewestFirst(when(a), when(b)) || compareText(a.name, b.name));
   return { current: rows.filter((r) => r.current), past: rows.filter((r) => !r.current) };
 }
 

@@ -1,6 +1,7 @@
 // Search within one opened record: every entry of every section, by its words (display text, code and code
 // name, document titles) — all the words asked for, in any order, case and accents ignored.
 import type { RecordItem } from '../record';
+import { isoNewestFirst } from './dates';
 import { sourceNames } from './provenance';
 
 /** What a match shows: the entry's own fields, without its resource, and who holds it. */
@@ -49,7 +50,7 @@ export class RecordSearch {
       const text = haystack[i]!;
       if (terms.every((t) => text.includes(t))) found.push(this.items[i]!);
     }
-    found.sort((a, b) => ((a.date ?? '') < (b.date ?? '') ? 1 : (a.date ?? '') > (b.date ?? '') ? -1 : 0));
+    found.sort((a, b) => isoNewestFirst(a.date, b.date));
     return { total: found.length, hits: found.slice(0, limit).map(hit) };
   }
 }

@@ -14,6 +14,7 @@ import {
   type SourceStatus,
   type WessexRecord,
 } from '../../../common/record';
+import { isoNewestFirst } from '../../../common/summary/dates';
 import { sectionCompleteness } from './completeness';
 import { detectConflicts } from './conflicts';
 import { isObject, type Json } from './fhir-read';
@@ -35,11 +36,6 @@ export interface BuildOptions {
 }
 
 const sectionRank = new Map<SectionId, number>(SECTION_ORDER.map((s, i) => [s, i]));
-
-/** ISO dates compare as strings; no locale rules needed (and they cost a lot on 20,000 items). */
-function newestFirst(a = '', b = ''): number {
-  return a < b ? 1 : a > b ? -1 : 0;
-}
 
 function refOf(source: SourceSnapshot) {
   return { id: source.status.id, name: source.status.name, server: source.status.baseUrl };
@@ -68,7 +64,7 @@ function mergeSources(
     const item = labelSavedCopies(merger.toItem(e, byEntry.get(e.key)), saved);
     return { item, rank: sectionRank.get(item.section)! };
   });
-  ranked.sort((a, b) => a.rank - b.rank || newestFirst(a.item.date, b.item.date));
+  ranked.sort((a, b) => a.rank - b.rank || isoNewestFirst(a.item.date, b.item.date));
   return { items: ranked.map((r) => r.item), conflicts };
 }
 
