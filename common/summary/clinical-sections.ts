@@ -111,8 +111,8 @@ export interface ResuscitationCard {
   conflict?: string;
   /** The newest ReSPECT form (a record entry or a locator pointer), to open in one click. */
   respect?: AdvanceCareEntry;
-  /** Every entry the card shows (the advance care list leaves them out). */
-  shown: Set<string>;
+  /** The advance care entries the card does not show (end of life and crisis plans, ADRTs …), listed apart. */
+  plans: AdvanceCareEntry[];
 }
 
 /** For the same day, the clinical decision heads the card, then the patient's own refusal. */
@@ -176,7 +176,7 @@ export function resuscitationCard(entries: AdvanceCareEntry[]): ResuscitationCar
   const respects = entries.filter((e) => e.kind === 'ReSPECT').sort(newestFirst);
   // Only the form the card links to leaves the list: another ReSPECT form (an older one, a copy held
   // elsewhere) stays listed below it.
-  const shown = new Set([...sorted.flatMap((l) => l.entries), ...respects.slice(0, 1)].map((e) => e.key));
+  const shown = new Set([...sorted.flatMap((l) => l.entries), ...respects.slice(0, 1)]);
   const currentLines = sorted.filter((l) => l.current);
   // A patient's refusal and a DNACPR decision agree; only "for CPR" against either is a disagreement.
   const disagree =
@@ -186,7 +186,7 @@ export function resuscitationCard(entries: AdvanceCareEntry[]): ResuscitationCar
     earlier: sorted.filter((l) => l !== decision),
     ...(disagree ? { conflict: currentLines.map(lineText).join('; ') } : {}),
     ...(respects[0] ? { respect: respects[0] } : {}),
-    shown,
+    plans: entries.filter((e) => !shown.has(e)),
   };
 }
 
@@ -352,7 +352,8 @@ export interface ContactEntry {
 
 const SOCIAL_CARE = /social (care|services|worker)|adult services|children'?s services/i;
 const NEXT_OF_KIN = /next[- ]of[- ]kin|\bNOK\b/i;
-const NOT_RELATIONSHIP = /(next[- ]of[- ]kin|\bNOK\b)\s*[:,–-]?\s*/gi;
+// The same words as a prefix to take off a relationship ("Next of kin: daughter" → "daughter").
+const NOT_RELATIONSHIP = new RegExp(`(${NEXT_OF_KIN.source})\\s*[:,–-]?\\s*`, 'gi');
 // UK numbers as people write them ("01929 557 100", "+44 7700 900412"), also inside a display text.
 const UK_PHONE = /(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,9}\b/g;
 

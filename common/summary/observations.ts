@@ -43,12 +43,10 @@ const BP_PANEL = new Set(['85354-9', '55284-4', '75367002', '163020007']);
 const SYSTOLIC = new Set(['8480-6', '271649006', '72313002', '163030003']);
 const DIASTOLIC = new Set(['8462-4', '271650006', '1091811000000102', '163031004']);
 
-const formatNumber = formatResultNumber;
-
 function quantityText(q: Quantity | undefined, decimals?: number): string | undefined {
   if (q?.value === undefined) return undefined;
   const unit = prettyUnit(q.unit ?? q.code);
-  return `${q.comparator ?? ''}${formatNumber(q.value, decimals)}${unit ? ` ${unit}` : ''}`;
+  return `${q.comparator ?? ''}${formatResultNumber(q.value, decimals)}${unit ? ` ${unit}` : ''}`;
 }
 
 function codes(resource: Observation): string[] {
@@ -99,7 +97,7 @@ export function resultRow(item: RecordItem): ResultRow {
         sys >= 180 || dia >= 120 ? 'critical' : sys > 140 || dia > 90 ? 'high' : sys < 90 ? 'low' : undefined;
       return {
         ...base,
-        value: `${formatNumber(sys, 0)}/${formatNumber(dia, 0)} mmHg`,
+        value: `${formatResultNumber(sys, 0)}/${formatResultNumber(dia, 0)} mmHg`,
         numbers: [sys, dia],
         unit: 'mmHg',
         flag: interpretationFlag(obs) ?? flag,
@@ -115,7 +113,7 @@ export function resultRow(item: RecordItem): ResultRow {
   const rangeText =
     range?.text ??
     (low !== undefined && high !== undefined
-      ? `${formatNumber(low, decimals)}–${formatNumber(high, decimals)}${highUnit ? ` ${highUnit}` : ''}`
+      ? `${formatResultNumber(low, decimals)}–${formatResultNumber(high, decimals)}${highUnit ? ` ${highUnit}` : ''}`
       : low !== undefined
         ? `≥ ${quantityText(range?.low, decimals)}`
         : high !== undefined

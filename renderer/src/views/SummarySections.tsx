@@ -67,7 +67,6 @@ function More({ total, shown, where }: { total: number; shown: number; where: st
  */
 export function AdvanceCareSection({ model }: { model: SummaryModel }) {
   const card = model.resuscitation;
-  const others = model.advanceCare.filter((e) => !card.shown.has(e.key));
   return (
     <SectionShell
       id="advanceCare"
@@ -75,7 +74,7 @@ export function AdvanceCareSection({ model }: { model: SummaryModel }) {
       count={model.advanceCare.length}
     >
       <ResuscitationStatus card={card} />
-      {!card.decision && !card.respect && !card.earlier.length && others.length > 0 && (
+      {!card.decision && !card.respect && !card.earlier.length && card.plans.length > 0 && (
         <p className="wx-muted">
           No CPR decision in these records; the advance care plans are listed after the allergies.
         </p>
@@ -86,17 +85,17 @@ export function AdvanceCareSection({ model }: { model: SummaryModel }) {
 
 /** The advance care plans the resuscitation card does not show (nothing at all when there are none). */
 export function AdvanceCarePlansSection({ model }: { model: SummaryModel }) {
-  const others = model.advanceCare.filter((e) => !model.resuscitation.shown.has(e.key));
+  const plans = model.resuscitation.plans;
   const hidden = useContext(HiddenSections).includes('advanceCare');
   const dissent = useContext(WithheldByDissent);
-  if (!others.length || hidden || dissent) return null;
+  if (!plans.length || hidden || dissent) return null;
   return (
     <section className="wx-section wx-section--wide" aria-labelledby="h-advance-care-plans">
       <h2 id="h-advance-care-plans" className="wx-section__title">
-        Advance care plans ({others.length})
+        Advance care plans ({plans.length})
       </h2>
       <ul className="wx-list" data-testid="advance-care">
-        {others.map((e) => (
+        {plans.map((e) => (
           <li key={e.key} className="wx-list__item wx-advance">
             <strong className="wx-tag wx-tag--info">{e.kind}</strong> <strong>{e.title}</strong>
             <span className="wx-muted">
