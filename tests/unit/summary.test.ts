@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uniformCompleteness } from '../../common/record';
+import { uniformCompleteness, type RecordItem } from '../../common/record';
 import {
   ageFrom,
   bannerFlags,
@@ -198,6 +198,25 @@ describe('urgent-care summary', () => {
     expect(medications.past.map((m) => m.name)).toEqual(['Amoxicillin 500mg capsules']);
   });
 
+  /** An active MedicationStatement for this medicine from this date (what `extra` changes aside). */
+  const statement = (
+    medicine: Pick<RecordItem, 'code' | 'display'>,
+    start: string,
+    extra: object = {},
+    sources: ('dcr' | 'chie')[] = ['dcr'],
+  ) =>
+    item(
+      'medications',
+      {
+        resourceType: 'MedicationStatement',
+        status: 'active',
+        subject: {},
+        effectivePeriod: { start },
+        ...extra,
+      } as never,
+      { ...medicine, date: start, sources },
+    );
+
   it('lists each medicine once across its statement and prescriptions, last issued from the newest issue', () => {
     const furosemide = {
       code: { system: 'http://snomed.info/sct', code: '317972000' },
@@ -205,17 +224,7 @@ describe('urgent-care summary', () => {
     };
     const record = frailRecord();
     record.items = [
-      item(
-        'medications',
-        {
-          resourceType: 'MedicationStatement',
-          status: 'active',
-          subject: {},
-          effectivePeriod: { start: '2024-01-10' },
-          dosage: [{ text: 'One tablet in the morning' }],
-        },
-        { ...furosemide, date: '2024-01-10' },
-      ),
+      statement(furosemide, '2024-01-10', { dosage: [{ text: 'One tablet in the morning' }] }),
       item(
         'medications',
         {
@@ -270,26 +279,16 @@ describe('urgent-care summary', () => {
     };
     const record = frailRecord();
     record.items = [
-      item(
-        'medications',
+      statement(metformin, '2016-10-01', {}, ['dcr']),
+      statement(
+        metformin,
+        '2016-10-01',
         {
-          resourceType: 'MedicationStatement',
-          status: 'active',
-          subject: {},
-          effectivePeriod: { start: '2016-10-01' },
-        },
-        { ...metformin, date: '2016-10-01', sources: ['dcr'] },
-      ),
-      item(
-        'medications',
-        {
-          resourceType: 'MedicationStatement',
           status: 'stopped',
-          subject: {},
           effectivePeriod: { start: '2016-10-01', end: '2025-08-12' },
           statusReason: [{ text: 'Stopped on discharge: eGFR 28' }],
         },
-        { ...metformin, date: '2016-10-01', sources: ['chie'] },
+        ['chie'],
       ),
     ];
     const { medications } = buildSummary(record, NOW);

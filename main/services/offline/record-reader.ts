@@ -206,12 +206,12 @@ export class RecordReader {
     const counts = await cache.sectionCounts(nhs);
     const longLists = PAGED_SECTIONS.filter((s) => (counts[s] ?? 0) > NEWEST_ROWS_FIRST);
     if (!longLists.length) return opened;
-    let whole: Promise<WessexRecord> | undefined;
+    // Read each time it is called: whoever keeps the opened record calls it once (see OpenedRecords).
     const readWhole = () =>
-      (whole ??= cache.load(nhs).then((loaded) => {
+      cache.load(nhs).then((loaded) => {
         if (!loaded) throw new Error('The saved copy is no longer on this computer. Open the record again.');
         return this.offlineFrom(loaded, request).record;
-      }));
+      });
     return { ...opened, partial: { longLists, readWhole } };
   }
 
