@@ -35,12 +35,24 @@ function Header({
     { kind: 'prefetch', label: 'Caseload prefetch' },
     { kind: 'cache', label: 'Offline records' },
   ];
+  // In a narrow window (400% zoom) the links and the signed-in user are behind a menu button, so the patient
+  // comes first on screen.
+  const [menuOpen, setMenuOpen] = useState(false);
   return (
-    <header className="wx-header wx-screen-only">
+    <header className={`wx-header wx-screen-only${menuOpen ? ' wx-header--open' : ''}`}>
       <span className="wx-header__service">Wessex Care Record</span>
       {session && (
         <>
-          <nav aria-label="Main">
+          <button
+            type="button"
+            className="wx-header__link wx-header__menu"
+            aria-expanded={menuOpen}
+            aria-controls="main-menu"
+            onClick={() => setMenuOpen(!menuOpen)}
+          >
+            Menu
+          </button>
+          <nav aria-label="Main" id="main-menu" className="wx-header__menu-items">
             <ul className="wx-header__nav">
               {links.map((l) => (
                 <li key={l.kind}>
@@ -56,11 +68,11 @@ function Header({
               ))}
             </ul>
           </nav>
-          <span className="wx-header__user" data-testid="signed-in-user">
+          <span className="wx-header__user wx-header__menu-items" data-testid="signed-in-user">
             {session.user.display} · {session.user.role}
             {session.user.organisation ? ` · ${session.user.organisation}` : ''}
           </span>
-          <button type="button" className="wx-header__link" onClick={onSignOut}>
+          <button type="button" className="wx-header__link wx-header__menu-items" onClick={onSignOut}>
             Sign out
           </button>
         </>

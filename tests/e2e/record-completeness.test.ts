@@ -359,6 +359,9 @@ describe('200% zoom (a 640×360 window)', () => {
     const { page } = hp;
     await waitForRecord(page);
     await page.setViewportSize({ width: 640, height: 360 });
+    // A narrow window keeps the app's links behind its menu button.
+    expect(await page.getByRole('button', { name: 'Offline records' }).isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('button', { name: 'Offline records' }).click();
     await page
       .getByTestId('cache-table')

@@ -1,14 +1,19 @@
-import type { ReactNode } from 'react';
+import { useId, useState, type ReactNode, type RefCallback } from 'react';
 import type { BannerModel } from '../../../common/summary';
 
-/** Always visible above every view: who this record is about, and any doubt about that. */
+/**
+ * Always visible above every view: who this record is about, and any doubt about that. In a narrow window
+ * (400% zoom) it is one strip — name, NHS number, born — with the rest behind a button.
+ */
 export function PatientBanner({
+  ref,
   banner,
   loading,
   confirmation,
   heldApart,
   urgent = false,
 }: {
+  ref?: RefCallback<HTMLElement>;
   banner: BannerModel;
   loading: boolean;
   /** "Identity confirmed by … at …" once the clinician confirmed an unverified NHS number. */
@@ -20,8 +25,10 @@ export function PatientBanner({
 }) {
   const name = loading && banner.name === 'Name not recorded' ? 'Loading patient details…' : banner.name;
   const warnings = loading ? [] : banner.warnings;
+  const [expanded, setExpanded] = useState(false);
+  const detailsId = useId();
   return (
-    <section className="wx-banner" aria-label="Patient">
+    <section ref={ref} className={`wx-banner${expanded ? ' wx-banner--expanded' : ''}`} aria-label="Patient">
       <div className="wx-banner__main">
         <h1 className="wx-banner__name" data-testid="patient-name">
           {name}
@@ -31,7 +38,7 @@ export function PatientBanner({
             {banner.died}
           </strong>
         )}
-        <dl className="wx-banner__facts">
+        <dl className="wx-banner__facts" id={detailsId}>
           <div>
             <dt>NHS number</dt>
             <dd data-testid="nhs-number">
@@ -50,19 +57,29 @@ export function PatientBanner({
               {banner.age ? ` (${banner.age})` : ''}
             </dd>
           </div>
-          <div>
+          <div className="wx-banner__more">
             <dt>Sex</dt>
             <dd>{banner.sex ?? 'Not known'}</dd>
           </div>
-          <div>
+          <div className="wx-banner__more">
             <dt>Address</dt>
             <dd>{banner.address ?? 'Not known'}</dd>
           </div>
-          <div>
+          <div className="wx-banner__more">
             <dt>Registered GP</dt>
             <dd>{banner.registeredGp ?? 'Not known'}</dd>
           </div>
         </dl>
+        <button
+          type="button"
+          className="wx-linkbutton wx-banner__toggle"
+          aria-expanded={expanded}
+          aria-controls={detailsId}
+          data-testid="banner-details-toggle"
+          onClick={() => setExpanded(!expanded)}
+        >
+          {expanded ? 'Hide sex, address and GP' : 'Show sex, address and GP'}
+        </button>
       </div>
       {(warnings.length > 0 || heldApart) && (
         <div

@@ -7,7 +7,6 @@ import {
   formatDateTime,
   nothingRetrieved,
   sourceLines,
-  type BannerModel,
   type RecordOverview,
 } from '../../../common/summary';
 import type { BridgeResults, SessionInfo } from '../../../preload/contract';
@@ -17,11 +16,13 @@ import { HeldApartBannerNote, HeldApartPanel, undecided } from '../components/He
 import { NoRecord } from '../components/NoRecord';
 import { OfflineBanner } from '../components/OfflineBanner';
 import { BannerFlags } from '../components/BannerFlags';
+import { MiniBanner } from '../components/MiniBanner';
 import { PatientBanner } from '../components/PatientBanner';
 import { RecordNotices } from '../components/RecordNotices';
 import { SourceStatusPanel } from '../components/SourceStatusPanel';
 import { RecordViewContext, type RecordView } from '../state/recordView';
 import { usePreferences } from '../state/usePreferences';
+import { useScrolledAway } from '../state/useScrolledAway';
 import { useRecord } from '../state/useRecord';
 import { DocumentsView } from '../views/DocumentsView';
 import { CarePlansView, EncountersView, HistoryView, ImmunisationsView } from '../views/ListViews';
@@ -71,22 +72,6 @@ function confirmationText(record: RecordOverview, now: Date): string | undefined
   return `Identity confirmed by ${c.confirmedBy} at ${when} (surname and date of birth checked).`;
 }
 
-/** The compact line that stays on screen when the full banner scrolls away (short or zoomed windows). */
-function MiniBanner({ banner, offlineAsOf }: { banner: BannerModel; offlineAsOf?: string }) {
-  const parts = [
-    banner.name,
-    banner.nhsNumber ? `NHS ${banner.nhsNumber}` : undefined,
-    banner.birthDate ? `Born ${banner.birthDate}` : undefined,
-  ].filter(Boolean);
-  return (
-    <div className="wx-mini-banner wx-screen-only" aria-hidden="true" data-testid="mini-banner">
-      <strong>{parts.join(' · ')}</strong>
-      {banner.died && <strong className="wx-banner__died">{banner.died}</strong>}
-      {offlineAsOf && <span className="wx-mini-banner__offline">Offline copy, {offlineAsOf}</span>}
-    </div>
-  );
-}
-
 export function RecordScreen({
   nhsNumber,
   preferOffline,
@@ -118,6 +103,7 @@ export function RecordScreen({
     heading.focus({ preventScroll: true });
   }, [jumpTo, tab]);
   const [handover, setHandover] = useState<{ busy: boolean; message: string }>();
+  const [bannerRef, bannerScrolledAway] = useScrolledAway();
   const [now] = useState(() => new Date());
   const record = load?.partial;
   const complete = !!load?.record;
@@ -193,9 +179,11 @@ export function RecordScreen({
               : banner
           }
           offlineAsOf={offlineAsOf}
+          active={bannerScrolledAway}
         />
         <div className="wx-sticky">
           <PatientBanner
+            ref={bannerRef}
             banner={banner}
             loading={!complete}
             urgent={undecided(record.heldApart, record.identityDecisions)}
