@@ -60,7 +60,10 @@ function Header({
                     type="button"
                     className="wx-header__link"
                     aria-current={screen === l.kind ? 'page' : undefined}
-                    onClick={() => onNavigate({ kind: l.kind })}
+                    onClick={() => {
+                      setMenuOpen(false);
+                      onNavigate({ kind: l.kind });
+                    }}
                   >
                     {l.label}
                   </button>

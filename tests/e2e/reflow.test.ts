@@ -111,4 +111,18 @@ describe('a GP at 400% zoom (320×180 CSS px)', () => {
     expect((await page.getByRole('region', { name: 'Patient' }).boundingBox())!.y).toBeLessThanOrEqual(1);
     expect(await page.getByTestId('mini-banner').isVisible()).toBe(false);
   });
+
+  it('reads the other screens without scrolling sideways', async () => {
+    const { page } = hp;
+    await page.setViewportSize({ width: 320, height: 180 });
+    for (const screen of ['Caseload prefetch', 'Offline records', 'Find a patient']) {
+      await page.getByRole('button', { name: 'Menu' }).click();
+      await page.getByRole('button', { name: screen }).click();
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await expect.poll(scrollsSideways, { message: screen }).toBe(false);
+      // Choosing a screen closes the menu again.
+      expect(await page.getByRole('button', { name: 'Menu' }).getAttribute('aria-expanded')).toBe('false');
+    }
+    expect(await a11yViolations(page)).toEqual([]);
+  });
 });
