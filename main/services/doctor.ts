@@ -1,7 +1,8 @@
 // `wessex doctor`: can this machine run the viewer? Policy, sources, keystore, the offline store and the audit log.
 import { randomBytes } from 'node:crypto';
-import { createAuditService } from './audit';
+import { createAuditService, recoveryAuditAction, recoveryDetail } from './audit';
 import { openOfflineCache } from './cache';
+import type { RecoveryEvent } from './cache/encrypted-database';
 import { createSecretStoreKeyVault } from './cache/key-vault';
 import { createKeytarSecretStore, type SecretStore } from './keystore/secret-store';
 import { describePolicyResult, type PolicyLoadResult } from './policy';
@@ -11,6 +12,8 @@ import { FetchFailure, fetchTransport, SourceClient } from './http';
 export interface DoctorCheck {
   name: string;
   ok: boolean;
+  /** It works now, but only after a recovery someone must know about (a store reset, a log set aside). */
+  warning?: boolean;
   lines: string[];
 }
 
@@ -96,33 +99,52 @@ async function checkKeystore(store: SecretStore): Promise<DoctorCheck> {
   }
 }
 
+/** "Audit log: … it was set aside as quarantine/audit-….db and a new one started." */
+function recoveryLine(store: string, event: RecoveryEvent): string {
+  const detail = recoveryDetail(store, event);
+  const moved = event.quarantinedTo?.length ? ` Moved to: ${event.quarantinedTo.join(', ')}.` : '';
+  return `Warning: ${detail}${moved} (${event.path})`;
+}
+
 async function checkStores(options: DoctorOptions, secretStore: SecretStore): Promise<DoctorCheck> {
   const keyVault = createSecretStoreKeyVault(secretStore);
   const lines: string[] = [];
+  let recovered = false;
   try {
-    const cache = await openOfflineCache({
-      dataDir: options.dataDir,
-      keyVault,
-      // A check looks: it removes nothing (the app purges, and audits it, when it next opens the store).
-      purgeExpired: false,
-      onRecovery: () =>
-        lines.push('The offline store could not be opened and was reset (it is rebuilt when online).'),
-    });
-    lines.push(`Offline store: opens (${(await cache.list()).length} records).`);
-    cache.close();
+    // The audit log first, so that a reset of the offline store below is audited like any other.
     const audit = await createAuditService({
       keyVault,
       dbPath: auditDatabasePath(options.dataDir),
       startUpload: false,
     });
-    const chain = audit.log.verify();
-    lines.push(
-      chain.ok
-        ? `Audit log: chain intact (${chain.count} events).`
-        : `Audit log: chain broken at event ${chain.firstBadSeq}.`,
-    );
-    await audit.close();
-    return { name: 'Encrypted stores', ok: chain.ok, lines };
+    try {
+      if (audit.database.recovered) {
+        recovered = true;
+        lines.push(recoveryLine('audit log', audit.database.recovered));
+      }
+      const cache = await openOfflineCache({
+        dataDir: options.dataDir,
+        keyVault,
+        // A check looks: it removes nothing (the app purges, and audits it, when it next opens the store).
+        purgeExpired: false,
+        onRecovery: (event) => {
+          recovered = true;
+          audit.trail.record(recoveryAuditAction('offline cache', event));
+          lines.push(`${recoveryLine('offline cache', event)} It is rebuilt when online.`);
+        },
+      });
+      lines.push(`Offline store: opens (${(await cache.list()).length} records).`);
+      cache.close();
+      const chain = audit.log.verify();
+      lines.push(
+        chain.ok
+          ? `Audit log: chain intact (${chain.count} events).`
+          : `Audit log: chain broken at event ${chain.firstBadSeq}.`,
+      );
+      return { name: 'Encrypted stores', ok: chain.ok, ...(recovered ? { warning: true } : {}), lines };
+    } finally {
+      await audit.close();
+    }
   } catch (error) {
     lines.push(error instanceof Error ? error.message : 'Could not be opened.');
     return { name: 'Encrypted stores', ok: false, lines };

@@ -1,4 +1,5 @@
-// `wessex doctor`: policy, sources, keystore and the encrypted stores, in plain words; exit 1 on any problem.
+// `wessex doctor`: policy, sources, keystore and the encrypted stores, in plain words; exit 1 on any problem,
+// 2 when everything works but only after a recovery (a store reset, a log set aside) someone must look into.
 import type { Command } from 'commander';
 import { runDoctor } from '../../services/doctor';
 import { resolveDataDir } from '../../services/paths';
@@ -15,9 +16,10 @@ export function registerDoctorCommand(program: Command): void {
         dataDir: resolveDataDir(flags.dataDir),
       });
       for (const check of checks) {
-        console.log(`${check.ok ? '✓' : '✗'} ${check.name}`);
+        console.log(`${!check.ok ? '✗' : check.warning ? '!' : '✓'} ${check.name}`);
         for (const line of check.lines) console.log(`    ${line}`);
       }
       if (checks.some((c) => !c.ok)) process.exitCode = 1;
+      else if (checks.some((c) => c.warning)) process.exitCode = 2;
     });
 }

@@ -68,8 +68,8 @@ export async function openAuditDatabaseForInspection(
   }
 }
 
-/** The audit event for an encrypted store that had to be recreated (audit log or offline cache). */
-export function recoveryAuditAction(store: string, event: RecoveryEvent): AuditAction {
+/** "The offline cache could not be read (its key was missing …); it was deleted and a new one started." */
+export function recoveryDetail(store: string, event: RecoveryEvent): string {
   const what =
     event.reason === 'key-missing'
       ? 'its key was missing from the keystore'
@@ -77,9 +77,14 @@ export function recoveryAuditAction(store: string, event: RecoveryEvent): AuditA
         ? 'the file was damaged'
         : 'it could not be decrypted with its key';
   const done = event.action === 'deleted' ? 'deleted' : 'set aside';
+  return `The ${store} could not be read (${what}); it was ${done} and a new one started.`;
+}
+
+/** The audit event for an encrypted store that had to be recreated (audit log or offline cache). */
+export function recoveryAuditAction(store: string, event: RecoveryEvent): AuditAction {
   return {
     kind: event.reason === 'key-missing' ? 'key-loss' : 'database-recovery',
     store,
-    detail: `The ${store} could not be read (${what}); it was ${done} and a new one started.`,
+    detail: recoveryDetail(store, event),
   };
 }

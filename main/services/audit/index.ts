@@ -23,6 +23,7 @@ export {
   openAuditDatabase,
   openAuditDatabaseForInspection,
   recoveryAuditAction,
+  recoveryDetail,
   AuditDatabaseUnavailableError,
   auditKeyName,
 } from './audit-database';
