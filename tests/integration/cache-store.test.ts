@@ -1147,6 +1147,33 @@ describe('retention', () => {
     ]);
   });
 
+  it('never shows or opens a record past its expiry, even before the timer runs, and audits its purge', async () => {
+    let now = t0;
+    const audited: CachePurge[] = [];
+    const c = await open({ clock: () => now, onPurged: (p) => audited.push(p) });
+    c.setRetention({ retentionHours: 72, pinnedRetentionHours: 168 });
+    await c.saveSnapshot(syntheticSnapshot());
+    await c.saveDocument(NHS, 'respect', {
+      contentType: 'application/pdf',
+      title: 'ReSPECT form',
+      bytes: randomBytes(100),
+    });
+    now = hours(71);
+    expect((await c.list()).length).toBe(1);
+    expect(await c.readDocument(NHS, 'respect')).toBeDefined();
+
+    now = hours(73); // no timer has run since it expired
+    expect(await c.list()).toEqual([]);
+    expect(await c.search(NHS)).toEqual([]);
+    expect(await c.meta(NHS)).toBeUndefined();
+    expect(await c.readDocument(NHS, 'respect')).toBeUndefined();
+    expect(audited).toEqual([]);
+    expect(await c.load(NHS)).toBeUndefined();
+    expect(audited).toEqual([{ trigger: 'retention', count: 1 }]);
+    expect(await countRows('SELECT count(*) FROM records')).toBe(0);
+    expect(await countRows('SELECT count(*) FROM documents')).toBe(0);
+  });
+
   it('restarts the retention clock when a record is saved again', async () => {
     let now = t0;
     const c = await open({ clock: () => now });

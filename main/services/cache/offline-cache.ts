@@ -388,13 +388,15 @@ export class OfflineCache {
     options: LoadOptions = {},
   ): Promise<{ snapshot: RecordSnapshot; meta: CachedRecordMeta } | undefined> {
     const nhs = nhsKey(nhsNumber);
-    return this.guard(
+    const now = this.clock();
+    const loaded = await this.guard(
       (db) =>
         db.transaction(() => {
           const row = db
             .prepare(`SELECT ${META_COLUMNS}, record_json FROM records WHERE nhs_number = ?`)
             .get(nhs) as (RecordRow & { record_json: string }) | undefined;
           if (row === undefined) return undefined;
+          if (row.expires_at <= now.toISOString()) return 'expired' as const;
           const saved = JSON.parse(row.record_json) as SnapshotMeta;
           const resources = parseResources(readResources(db, nhs, options));
           const snapshot: RecordSnapshot = {
@@ -405,6 +407,10 @@ export class OfflineCache {
         })(),
       () => undefined,
     );
+    if (loaded !== 'expired') return loaded;
+    // Past its retention between two timer runs: it goes now (audited), and is not shown.
+    await this.purgeExpired(now);
+    return undefined;
   }
 
   async loadSnapshot(nhsNumber: string, options: LoadOptions = {}): Promise<RecordSnapshot | undefined> {
@@ -455,9 +461,10 @@ export class OfflineCache {
       (db) => {
         const row = db
           .prepare(
-            'SELECT content_type, title, bytes, fetched_at FROM documents WHERE nhs_number = ? AND address = ?',
+            `SELECT content_type, title, bytes, documents.fetched_at AS fetched_at FROM documents
+             JOIN records USING (nhs_number) WHERE nhs_number = ? AND address = ? AND expires_at > ?`,
           )
-          .get(nhsKey(nhsNumber), address) as
+          .get(nhsKey(nhsNumber), address, this.clock().toISOString()) as
           { content_type: string; title: string; bytes: Buffer; fetched_at: string } | undefined;
         return (
           row && {
@@ -489,8 +496,8 @@ export class OfflineCache {
     return this.guard(
       (db) => {
         const row = db
-          .prepare(`SELECT ${META_COLUMNS} FROM records WHERE nhs_number = ?`)
-          .get(nhsKey(nhsNumber)) as RecordRow | undefined;
+          .prepare(`SELECT ${META_COLUMNS} FROM records WHERE nhs_number = ? AND expires_at > ?`)
+          .get(nhsKey(nhsNumber), this.clock().toISOString()) as RecordRow | undefined;
         return row && toMeta(row);
       },
       () => undefined,
@@ -500,9 +507,11 @@ export class OfflineCache {
   async list(): Promise<CachedRecordSummary[]> {
     return this.guard(
       (db) =>
-        (db.prepare(`SELECT ${META_COLUMNS} FROM records ORDER BY name_search`).all() as RecordRow[]).map(
-          (r) => toSummary(toMeta(r)),
-        ),
+        (
+          db
+            .prepare(`SELECT ${META_COLUMNS} FROM records WHERE expires_at > ? ORDER BY name_search`)
+            .all(this.clock().toISOString()) as RecordRow[]
+        ).map((r) => toSummary(toMeta(r))),
       () => [],
     );
   }
@@ -516,8 +525,11 @@ export class OfflineCache {
       (db) =>
         (
           db
-            .prepare(`SELECT ${META_COLUMNS} FROM records WHERE ${where} ORDER BY name_search LIMIT 100`)
-            .all(...params) as RecordRow[]
+            .prepare(
+              `SELECT ${META_COLUMNS} FROM records WHERE (${where}) AND expires_at > ?
+               ORDER BY name_search LIMIT 100`,
+            )
+            .all(...params, this.clock().toISOString()) as RecordRow[]
         ).map((r) => toSummary(toMeta(r))),
       () => [],
     );
