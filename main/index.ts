@@ -8,6 +8,9 @@ import { runDesktopApp } from './shell/desktop-app';
 
 // The user's own arguments follow the executable in an installed app; in a development run (`electron <app>`,
 // or plain Node) the app's path comes first.
+// Every file the app creates (stores, logs, exports) is readable by this user only.
+process.umask(0o077);
+
 const firstArg = process.defaultApp || !process.versions.electron ? 2 : 1;
 
 // Only in first place: a launch URI (which the OS passes as an argument) can never switch the app to the CLI.

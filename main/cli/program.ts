@@ -21,6 +21,8 @@ export async function runProgram(
   argv: readonly string[],
   from?: 'node' | 'electron',
 ): Promise<void> {
+  // Every file this process creates (stores, logs, exports) is readable by this user only.
+  process.umask(0o077);
   try {
     await program.parseAsync([...argv], from ? { from } : undefined);
   } catch (error) {

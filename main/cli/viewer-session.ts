@@ -55,7 +55,7 @@ export async function withCliSession<T>(
     const state = await invoke('app:get-state', {});
     if (!state.policy.ok) {
       const problems = state.policy.problems.map((p) => `  ${p.key}: ${p.message}`).join('\n');
-      throw new Error(`The machine policy has problems, so nothing was done:\n${problems}`);
+      throw new Error(`The viewer cannot work on this computer, so nothing was done:\n${problems}`);
     }
     for (const notice of state.notices) console.error(notice);
     viewer.signInOsUser(flags.role, flags.practitioner);

@@ -681,6 +681,20 @@ describe('urgent-care documents kept offline', () => {
 });
 
 describe('encryption at rest', () => {
+  it('creates the database, its WAL and shared memory readable by this user only, from the first write', async () => {
+    const previous = process.umask(0o022); // the usual default: new files world-readable
+    try {
+      const c = await open();
+      await c.saveSnapshot(syntheticSnapshot({ resources: 5 }));
+      const file = cacheDatabasePath(env.dataDir);
+      for (const suffix of ['', '-wal', '-shm']) {
+        expect((fs.statSync(file + suffix).mode & 0o777).toString(8), suffix || 'database').toBe('600');
+      }
+    } finally {
+      process.umask(previous);
+    }
+  });
+
   it('keeps no plaintext FHIR in the database file or its WAL, under ChaCha20-Poly1305', async () => {
     const c = await open();
     await c.saveSnapshot(syntheticSnapshot({ resources: 200 }));

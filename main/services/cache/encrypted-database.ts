@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { generateRawKey, isRawKey, type KeyVault } from './key-vault';
+import { withStoreLock } from './store-lock';
 
 export type SqliteDatabase = Database.Database;
 
@@ -67,8 +68,18 @@ export function unreadableReason(error: unknown): RecoveryReason | undefined {
 
 type OpenAttempt = { ok: true; db: SqliteDatabase } | { ok: false; reason: RecoveryReason };
 
+/**
+ * The file exists, readable by this user only, before SQLite opens it: SQLite gives the -wal and -shm files it
+ * creates the database file's permissions, so none of them is ever world-readable, even for a moment.
+ */
+function ownerOnly(file: string): void {
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  if (process.platform !== 'win32') fs.chmodSync(file, 0o600);
+}
+
 function applyKeyAndSettings(file: string, key: string, verify: boolean): OpenAttempt {
   if (!isRawKey(key)) return { ok: false, reason: 'cannot-decrypt' };
+  ownerOnly(file);
   const db = new Database(file);
   try {
     // The key is validated hex, so interpolating it cannot inject SQL.
@@ -169,8 +180,11 @@ export class EncryptedDatabase {
 
   /** @internal use openEncryptedDatabase() */
   async open(): Promise<void> {
+    await withStoreLock(this.options.path, () => this.openLocked());
+  }
+
+  private async openLocked(): Promise<void> {
     const { path: file, keyVault, keyName } = this.options;
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const key = await keyVault.get(keyName);
     const pending = await keyVault.get(this.pendingKeyName);
 
@@ -181,7 +195,7 @@ export class EncryptedDatabase {
       return;
     }
     if (!key && !pending) {
-      this.recovered = await this.recover('key-missing');
+      this.recovered = await this.recoverLocked('key-missing');
       return;
     }
     let reason: RecoveryReason = 'cannot-decrypt';
@@ -199,13 +213,12 @@ export class EncryptedDatabase {
       this.migrateOrClose();
       return;
     }
-    this.recovered = await this.recover(reason);
+    this.recovered = await this.recoverLocked(reason);
   }
 
   private migrateOrClose(): void {
     try {
       this.schemaVersion = migrate(this.db, this.migrations, this.options.path);
-      if (process.platform !== 'win32') fs.chmodSync(this.options.path, 0o600);
     } catch (error) {
       this.close();
       throw error;
@@ -228,6 +241,10 @@ export class EncryptedDatabase {
    * error for which `unreadableReason()` returns a reason.
    */
   async recover(reason: RecoveryReason): Promise<RecoveryEvent> {
+    return withStoreLock(this.options.path, () => this.recoverLocked(reason));
+  }
+
+  private async recoverLocked(reason: RecoveryReason): Promise<RecoveryEvent> {
     const { path: file, keyVault, keyName } = this.options;
     this.close();
     const now = this.clock();
@@ -268,6 +285,10 @@ export class EncryptedDatabase {
    * before the file changes, and open() finishes an interrupted rekey, so no crash point loses access.
    */
   async rekey(): Promise<void> {
+    await withStoreLock(this.options.path, () => this.rekeyLocked());
+  }
+
+  private async rekeyLocked(): Promise<void> {
     const { keyVault, keyName } = this.options;
     const next = generateRawKey();
     await keyVault.put(this.pendingKeyName, next);

@@ -8,6 +8,7 @@ import { createSecretStoreKeyVault } from '../cache/key-vault';
 import { loadSensitiveCodes, SensitiveCodeListError, type SensitiveCodes } from '../governance';
 import { KeystoreUnavailableError, type SecretStore } from '../keystore/secret-store';
 import { auditDatabasePath } from '../paths';
+import { checkDataFolder, dataFolderProblem } from './data-folder';
 import type { PolicyProblem } from '../policy';
 import type { EffectivePolicy } from '../policy';
 import { openPreferences, type OpenKeyValueFile, type PreferencesStore } from '../preferences';
@@ -46,6 +47,8 @@ export async function openViewerStores(options: OpenStoresOptions): Promise<View
     if (!(error instanceof SensitiveCodeListError)) throw error;
     return { key: 'sensitiveCodeListPath', message: error.message };
   }
+  const folderProblem = checkDataFolder(options.dataDir);
+  if (folderProblem) return folderProblem;
   const keyVault = createSecretStoreKeyVault(options.secretStore);
   const clock = options.clock ? { clock: options.clock } : {};
   let audit: AuditService;
@@ -58,8 +61,10 @@ export async function openViewerStores(options: OpenStoresOptions): Promise<View
     });
   } catch (error) {
     // Without an audit log no record may be shown: say why instead of failing to start.
-    if (!(error instanceof KeystoreUnavailableError)) throw error;
-    return { key: 'OS keystore', message: error.message };
+    if (error instanceof KeystoreUnavailableError) return { key: 'OS keystore', message: error.message };
+    const problem = dataFolderProblem(options.dataDir, error);
+    if (problem) return problem;
+    throw error;
   }
   const notices: string[] = [];
   if (audit.database.recovered)
@@ -87,8 +92,11 @@ export async function openViewerStores(options: OpenStoresOptions): Promise<View
     opening = false;
     stopRetention = startRetentionTimer(cache);
   } catch (error) {
-    if (!(error instanceof KeystoreUnavailableError)) throw error;
-    notices.push(`Offline records are unavailable on this computer: ${error.message}`);
+    const problem = dataFolderProblem(options.dataDir, error);
+    if (!(error instanceof KeystoreUnavailableError) && !problem) throw error;
+    notices.push(
+      `Offline records are unavailable on this computer: ${problem?.message ?? (error as Error).message}`,
+    );
   }
 
   const preferences = await openPreferences(options.dataDir, options.preferencesFile);
