@@ -4,7 +4,7 @@ import type { Observation, Quantity } from '@medplum/fhirtypes';
 import type { RecordItem } from '../record';
 import { dateKey } from './dates';
 import { compareText, sourceNames } from './provenance';
-import { downSample } from './lttb';
+import { downSample, largestTriangleThreeBuckets } from './lttb';
 import { decimalsFor, derivedFlag, formatResultNumber, prettyUnit } from './result-units';
 
 export type AbnormalFlag = 'high' | 'low' | 'abnormal' | 'critical';
@@ -235,6 +235,9 @@ export function trendSeries(rows: ResultRow[]): TrendSeries[] {
 /** About this many points can be told apart on a small chart; abnormal readings are drawn as well. */
 export const CHART_POINTS = 150;
 
+/** Flagged readings a chart draws at most, besides those LTTB chooses (all of them, up to this many). */
+export const FLAGGED_POINTS = 300;
+
 /** The periods a clinician can chart: a date-range control's choices. */
 export const TREND_RANGES = [
   { value: '3m', label: 'Last 3 months', months: 3 },
@@ -273,30 +276,41 @@ export interface TrendChartModel extends Omit<TrendSeries, 'rows' | 'lines'> {
   readings: number;
   /** Readings drawn: all of them, or LTTB's choice plus every flagged one. */
   shown: number;
-  /** Flagged readings in the period (every one is drawn). */
+  /** Flagged readings in the period. */
   flagged: number;
+  /** Flagged readings drawn: all of them, unless there are more than `FLAGGED_POINTS`. */
+  flaggedShown: number;
   first?: { date?: string };
   latest?: { date?: string; value: string };
 }
 
 /**
  * A series' chart for `range`: readings before the period are left out (and counted), and a long series is
- * down-sampled by LTTB on its first line, keeping the first, the last and every flagged reading.
+ * down-sampled by LTTB on its first line, keeping the first, the last and every flagged reading (up to
+ * `FLAGGED_POINTS` of them).
  */
 export function trendChart(
   series: TrendSeries,
-  options: { range?: TrendRange; now?: Date; maxPoints?: number } = {},
+  options: { range?: TrendRange; now?: Date; maxPoints?: number; maxFlagged?: number } = {},
 ): TrendChartModel {
-  const { range = 'all', now = new Date(), maxPoints = CHART_POINTS } = options;
+  const { range = 'all', now = new Date(), maxPoints = CHART_POINTS, maxFlagged = FLAGGED_POINTS } = options;
   const start = trendRangeStart(range, now);
   const from = start ? dateKey(start.toISOString()) : Number.NEGATIVE_INFINITY;
   const inRange = series.rows.filter((r) => dateKey(r.date) >= from);
   const times = inRange.map((r) => dateKey(r.date));
-  const kept = downSample(
-    inRange.map((r, i) => ({ x: times[i]!, y: r.numbers[0] ?? 0 })),
-    maxPoints,
-    (i) => inRange[i]!.flag !== undefined,
-  ).map((i) => inRange[i]!);
+  const points = inRange.map((r, i) => ({ x: times[i]!, y: r.numbers[0] ?? 0 }));
+  const flaggedAt = inRange.flatMap((r, i) => (r.flag ? [i] : []));
+  // Thousands of flagged readings cannot each be seen on a small chart (nor sent cheaply): past the cap they
+  // are down-sampled among themselves, and the chart says how many of them it draws.
+  const mustKeep = new Set(
+    flaggedAt.length <= maxFlagged
+      ? flaggedAt
+      : largestTriangleThreeBuckets(
+          flaggedAt.map((i) => points[i]!),
+          maxFlagged,
+        ).map((j) => flaggedAt[j]!),
+  );
+  const kept = downSample(points, maxPoints, (i) => mustKeep.has(i)).map((i) => inRange[i]!);
   const first = inRange[0];
   const latest = inRange[inRange.length - 1];
   return {
@@ -321,7 +335,8 @@ export function trendChart(
     allReadings: series.rows.length,
     readings: inRange.length,
     shown: kept.length,
-    flagged: inRange.filter((r) => r.flag).length,
+    flagged: flaggedAt.length,
+    flaggedShown: kept.filter((r) => r.flag).length,
     ...(first ? { first: { date: first.date } } : {}),
     ...(latest ? { latest: { date: latest.date, value: latest.value } } : {}),
   };

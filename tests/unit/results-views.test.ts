@@ -94,6 +94,19 @@ describe('trend charts by period', () => {
   });
 });
 
+describe('trend charts with thousands of flagged readings', () => {
+  it('draws at most 300 of them besides LTTB’s choice, and counts every one', () => {
+    const items = Array.from({ length: 2000 }, (_, d) =>
+      lab(`h${d}`, '14743-9', 'Capillary blood glucose', `${day(d)}T07:45:00Z`, 12 + (d % 7), 11),
+    );
+    const chart = trendChart(trendSeries(resultRows(items))[0]!, { range: 'all', now: NOW });
+    expect(chart.flagged).toBe(2000);
+    expect(chart.flaggedShown).toBe(chart.shown);
+    expect(chart.shown).toBeGreaterThanOrEqual(300);
+    expect(chart.shown).toBeLessThanOrEqual(450);
+  });
+});
+
 describe('cumulative tables by panel', () => {
   const na1 = lab('na1', '2951-2', 'Sodium', '2025-05-01T09:00:00Z', 139);
   const k1 = lab('k1', '2823-3', 'Potassium', '2025-05-01T09:00:00Z', 5.9, 5.3);

@@ -27,9 +27,11 @@ export function readingsStatement(series: TrendChartModel): string {
   const flagged =
     series.flagged === 0
       ? 'no reading is flagged'
-      : series.flagged === 1
-        ? 'the 1 abnormal reading shown'
-        : `all ${n(series.flagged)} abnormal readings shown`;
+      : series.flaggedShown < series.flagged
+        ? `${n(series.flaggedShown)} of ${n(series.flagged)} abnormal readings shown (too many to draw each)`
+        : series.flagged === 1
+          ? 'the 1 abnormal reading shown'
+          : `all ${n(series.flagged)} abnormal readings shown`;
   if (series.shown < series.readings) {
     return `Showing ${n(series.shown)} of ${n(series.readings)} readings${inPeriod} (down-sampled); ${flagged}${ofAll ? `; ${n(series.allReadings)} in all` : ''}.`;
   }
