@@ -253,7 +253,7 @@ export interface BridgeResults {
   'record:items': RecordPage<RecordItem>;
   'record:results': RecordPage<ResultRow>;
   'record:trends': { charts: TrendChartModel[]; total: number };
-  'record:result-history': RecordPage<ResultRow> & { name?: string };
+  'record:result-history': RecordPage<ResultRow>;
   'record:result-panels': { panels: CumulativePanel[]; columns: number };
   'record:search': { total: number; hits: SearchHit[] };
   'record:confirm-identity': { confirmed: true };

@@ -143,7 +143,7 @@ export function resultRow(item: RecordItem): ResultRow {
             `${c.code?.text ?? c.code?.coding?.[0]?.display ?? ''} ${quantityText(c.valueQuantity) ?? ''}`.trim(),
           )
           .join(', ')
-      : obs.hasMember?.length
+      : Array.isArray(obs.hasMember) && obs.hasMember.length
         ? `Panel of ${obs.hasMember.length} ${obs.hasMember.length === 1 ? 'result' : 'results'}`
         : 'No value recorded');
   const numeric = number ?? obs.valueInteger;
@@ -170,8 +170,13 @@ export function resultTestKey(item: RecordItem): string {
   const obs = item.resource as Observation;
   if (obs.resourceType === 'Observation' && isBloodPressure(obs)) return 'blood-pressure';
   const coding = item.code ?? obs.code?.coding?.[0];
-  return coding?.code ? `${coding.system ?? ''}|${coding.code}` : `text|${item.display.toLowerCase()}`;
+  const key = coding?.code ? `${coding.system ?? ''}|${coding.code}` : `text|${item.display.toLowerCase()}`;
+  // A hostile name or code thousands of characters long still makes a key the bridge accepts.
+  return key.slice(0, MAX_TEST_KEY);
 }
+
+/** The longest test key (the history channel accepts keys up to 500 characters). */
+export const MAX_TEST_KEY = 400;
 
 /** Result rows newest first. */
 export function resultRows(items: RecordItem[]): ResultRow[] {

@@ -66,15 +66,21 @@ function dayOf(date: string | undefined): Day {
 
 /** "Observation/123" or ".../fhir/Observation/123" → "Observation/123". */
 function localReference(ref: Reference | undefined): string | undefined {
-  const match = /([A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]*)?$/.exec(ref?.reference ?? '');
+  const reference = typeof ref?.reference === 'string' ? ref.reference : '';
+  const match = /([A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]*)?$/.exec(reference);
   return match?.[1];
 }
 
 function memberReferences(row: ResultRow): Reference[] | undefined {
   const resource = row.item.resource;
-  if (resource.resourceType === 'DiagnosticReport') return (resource as DiagnosticReport).result;
-  if (resource.resourceType === 'Observation') return (resource as Observation).hasMember;
-  return undefined;
+  const refs: unknown =
+    resource.resourceType === 'DiagnosticReport'
+      ? (resource as DiagnosticReport).result
+      : resource.resourceType === 'Observation'
+        ? (resource as Observation).hasMember
+        : undefined;
+  // Malformed FHIR (a reference list that is not a list) makes no panel: its rows stay under "Other tests".
+  return Array.isArray(refs) ? (refs as Reference[]) : undefined;
 }
 
 class GroupBuilder {

@@ -178,6 +178,52 @@ describe('cumulative tables by panel', () => {
     expect(older.rows[0]!.cells.at(-1)).toEqual({ value: '69 mmol/L' });
   });
 
+  it('makes no panel of malformed references, and keeps their results under "Other tests"', () => {
+    const broken = [
+      lab('na9', '2951-2', 'Sodium', '2025-05-01T09:00:00Z', 139),
+      panel(
+        {
+          resourceType: 'DiagnosticReport',
+          id: 'bad',
+          status: 'final',
+          code: { text: 'Urea and electrolytes' },
+          result: 'Observation/na9',
+        } as unknown as Resource,
+        'Urea and electrolytes',
+        '2025-05-01T09:00:00Z',
+      ),
+      panel(
+        {
+          resourceType: 'DiagnosticReport',
+          id: 'odd',
+          status: 'final',
+          code: { text: 'Liver function' },
+          result: [{ reference: 42 }, {}],
+        } as unknown as Resource,
+        'Liver function',
+        '2025-05-01T09:00:00Z',
+      ),
+    ];
+    const grouped = resultPanels(resultRows(broken));
+    expect(grouped.map((g) => [g.label, g.notShown])).toEqual([
+      ['Liver function', 2],
+      ['Other tests', 0],
+    ]);
+    expect(cumulativePanel(grouped[1]!).rows.map((r) => r.name)).toEqual(['Sodium']);
+  });
+
+  it('gives a test named in thousands of characters a key the bridge accepts, and its history', () => {
+    const name = 'ا'.repeat(5000);
+    const uncoded = item(
+      'results',
+      { resourceType: 'Observation', status: 'final', code: { text: name }, valueString: 'seen' },
+      { display: name, date: '2025-01-01' },
+    );
+    const [row] = resultRows([uncoded]);
+    expect(row!.testKey.length).toBeLessThanOrEqual(400);
+    expect(recordLists({ items: [uncoded] }).history(row!.testKey)).toHaveLength(1);
+  });
+
   it('keeps every reading of one test for its history, newest first', () => {
     const lists = recordLists({ items });
     const history = lists.history(resultRows([k1])[0]!.testKey);

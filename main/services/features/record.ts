@@ -124,12 +124,7 @@ export function recordHandlers(deps: {
     },
     'record:result-history': async ({ nhsNumber, requestId, testKey, offset, limit }) => {
       const rows = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.history(testKey);
-      return {
-        total: rows.length,
-        offset,
-        rows: rows.slice(offset, offset + limit),
-        ...(rows[0] ? { name: rows[0].name } : {}),
-      };
+      return { total: rows.length, offset, rows: rows.slice(offset, offset + limit) };
     },
     'record:result-panels': async ({ nhsNumber, requestId, panel, dateOffset }) => {
       const groups = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.panels();
