@@ -77,7 +77,13 @@ function PanelTable({
           {panel.notShown === 1 ? 'is' : 'are'} not in the record shown (withheld, or not received).
         </p>
       )}
-      <div className="wx-cumulative__scroll">
+      {/* Focusable so a keyboard can scroll a table wider than the screen. */}
+      <div
+        className="wx-cumulative__scroll"
+        tabIndex={0}
+        role="region"
+        aria-label={`${panel.label}: table of results by date`}
+      >
         <table className="nhsuk-table wx-table wx-cumulative__table">
           <caption className="nhsuk-u-visually-hidden">
             {panel.label}: tests by date, newest date first
