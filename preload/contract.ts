@@ -8,6 +8,8 @@ import type { Preferences } from '../common/preferences';
 import type { RecordEvent, RecordItem } from '../common/record';
 import {
   MAX_PAGE_ROWS,
+  TREND_RANGES,
+  type CumulativePanel,
   type RecordOverview,
   type ResultRow,
   type SearchHit,
@@ -82,8 +84,39 @@ export const bridgeRequestSchemas = {
       flaggedOnly: z.boolean().optional(),
     })
     .strict(),
-  /** The trend charts of the opened record's repeated observations, most frequently recorded first. */
-  'record:trends': z.object({ nhsNumber: validNhsNumber, requestId }).strict(),
+  /**
+   * The trend charts of the opened record's repeated observations, most frequently recorded first, for the
+   * period asked (default all dates), each down-sampled with every flagged reading kept.
+   */
+  'record:trends': z
+    .object({
+      nhsNumber: validNhsNumber,
+      requestId,
+      range: z.enum(TREND_RANGES.map((r) => r.value)).optional(),
+    })
+    .strict(),
+  /** A page of every reading of one test (`ResultRow.testKey`), newest first. */
+  'record:result-history': z
+    .object({
+      nhsNumber: validNhsNumber,
+      requestId,
+      testKey: z.string().min(1).max(500),
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(MAX_PAGE_ROWS),
+    })
+    .strict(),
+  /**
+   * The cumulative tables by panel (tests as rows, dates as columns, newest first): every panel from its
+   * newest dates, or only `panel` from `dateOffset` (to see older dates).
+   */
+  'record:result-panels': z
+    .object({
+      nhsNumber: validNhsNumber,
+      requestId,
+      panel: z.string().min(1).max(520).optional(),
+      dateOffset: z.number().int().min(0).optional(),
+    })
+    .strict(),
   /** Entries of the opened record holding every word asked for (display, codes, titles), newest first. */
   'record:search': z
     .object({
@@ -220,6 +253,8 @@ export interface BridgeResults {
   'record:items': RecordPage<RecordItem>;
   'record:results': RecordPage<ResultRow>;
   'record:trends': { charts: TrendChartModel[]; total: number };
+  'record:result-history': RecordPage<ResultRow>;
+  'record:result-panels': { panels: CumulativePanel[]; columns: number };
   'record:search': { total: number; hits: SearchHit[] };
   'record:confirm-identity': { confirmed: true };
   'record:decide-identity': { decided: true };

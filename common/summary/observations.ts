@@ -4,12 +4,15 @@ import type { Observation, Quantity } from '@medplum/fhirtypes';
 import type { RecordItem } from '../record';
 import { dateKey } from './dates';
 import { compareText, sourceNames } from './provenance';
+import { downSample, largestTriangleThreeBuckets } from './lttb';
 import { decimalsFor, derivedFlag, formatResultNumber, prettyUnit } from './result-units';
 
 export type AbnormalFlag = 'high' | 'low' | 'abnormal' | 'critical';
 
 export interface ResultRow {
   key: string;
+  /** Which test this is (code system|code, or its name when uncoded): its history and trend are by this. */
+  testKey: string;
   item: RecordItem;
   date?: string;
   name: string;
@@ -84,7 +87,14 @@ function rangeFlag(value: number | undefined, low?: number, high?: number): Abno
 /** One row for the results table; works for any item in the results section (reports have no value). */
 export function resultRow(item: RecordItem): ResultRow {
   const sources = sourceNames(item);
-  const base = { key: item.key, item, date: item.date, name: item.display, sources };
+  const base = {
+    key: item.key,
+    testKey: resultTestKey(item),
+    item,
+    date: item.date,
+    name: item.display,
+    sources,
+  };
   if (item.resource.resourceType !== 'Observation') {
     return { ...base, value: item.status ?? '', numbers: [] };
   }
@@ -133,7 +143,9 @@ export function resultRow(item: RecordItem): ResultRow {
             `${c.code?.text ?? c.code?.coding?.[0]?.display ?? ''} ${quantityText(c.valueQuantity) ?? ''}`.trim(),
           )
           .join(', ')
-      : 'No value recorded');
+      : Array.isArray(obs.hasMember) && obs.hasMember.length
+        ? `Panel of ${obs.hasMember.length} ${obs.hasMember.length === 1 ? 'result' : 'results'}`
+        : 'No value recorded');
   const numeric = number ?? obs.valueInteger;
   const given = interpretationFlag(obs) ?? rangeFlag(numeric, low, high);
   // Bands clinicians use anyway, only where the source gave neither a flag nor a range.
@@ -153,12 +165,18 @@ export function resultRow(item: RecordItem): ResultRow {
   };
 }
 
-function seriesKey(item: RecordItem): string {
+/** One key per test: "system|code", "text|<name>" when uncoded; every blood pressure reading is one test. */
+export function resultTestKey(item: RecordItem): string {
   const obs = item.resource as Observation;
   if (obs.resourceType === 'Observation' && isBloodPressure(obs)) return 'blood-pressure';
   const coding = item.code ?? obs.code?.coding?.[0];
-  return coding?.code ? `${coding.system ?? ''}|${coding.code}` : `text|${item.display.toLowerCase()}`;
+  const key = coding?.code ? `${coding.system ?? ''}|${coding.code}` : `text|${item.display.toLowerCase()}`;
+  // A hostile name or code thousands of characters long still makes a key the bridge accepts.
+  return key.slice(0, MAX_TEST_KEY);
 }
+
+/** The longest test key (the history channel accepts keys up to 500 characters). */
+export const MAX_TEST_KEY = 400;
 
 /** Result rows newest first. */
 export function resultRows(items: RecordItem[]): ResultRow[] {
@@ -187,7 +205,7 @@ export function trendSeries(rows: ResultRow[]): TrendSeries[] {
   const groups = new Map<string, ResultRow[]>();
   for (const row of rows) {
     if (row.item.resource.resourceType !== 'Observation' || !row.numbers.length || !row.date) continue;
-    const key = seriesKey(row.item);
+    const key = row.testKey;
     const group = groups.get(key);
     if (group) group.push(row);
     else groups.set(key, [row]);
@@ -219,32 +237,111 @@ export function trendSeries(rows: ResultRow[]): TrendSeries[] {
   return series.sort((a, b) => b.rows.length - a.rows.length || compareText(a.label, b.label));
 }
 
-/** More points than this cannot be told apart on a small chart: it shows the most recent ones. */
-export const CHART_POINTS = 120;
+/** About this many points can be told apart on a small chart; abnormal readings are drawn as well. */
+export const CHART_POINTS = 150;
 
-/** What one trend chart draws: the newest points of a series, with how many readings there are in all. */
-export interface TrendChartModel extends Omit<TrendSeries, 'rows'> {
-  /** Readings in the whole series. */
+/** Flagged readings a chart draws at most, besides those LTTB chooses (all of them, up to this many). */
+export const FLAGGED_POINTS = 300;
+
+/** The periods a clinician can chart: a date-range control's choices. */
+export const TREND_RANGES = [
+  { value: '3m', label: 'Last 3 months', months: 3 },
+  { value: '1y', label: 'Last year', months: 12 },
+  { value: '5y', label: 'Last 5 years', months: 60 },
+  { value: 'all', label: 'All dates' },
+] as const;
+export type TrendRange = (typeof TREND_RANGES)[number]['value'];
+
+/** The first instant of `range` before `now` (undefined: all dates). */
+export function trendRangeStart(range: TrendRange, now: Date): Date | undefined {
+  const months = TREND_RANGES.find((r) => r.value === range);
+  if (!months || !('months' in months)) return undefined;
+  const start = new Date(now.getTime());
+  start.setUTCMonth(start.getUTCMonth() - months.months);
+  return start;
+}
+
+export interface TrendPoint {
+  date: string;
+  value: number;
+  /** Flagged high, low, abnormal or critical: always drawn, marked. */
+  flagged?: true;
+}
+
+/** What one trend chart draws: the readings of a series in the chosen period, down-sampled honestly. */
+export interface TrendChartModel extends Omit<TrendSeries, 'rows' | 'lines'> {
+  lines: { label: string; points: TrendPoint[] }[];
+  range: TrendRange;
+  /** The x axis' bounds (ISO): the period, or the first and latest readings for all dates. */
+  from?: string;
+  to?: string;
+  /** Readings in the whole series, whatever the period. */
+  allReadings: number;
+  /** Readings in the period. */
   readings: number;
-  /** Readings drawn (the newest `CHART_POINTS`). */
+  /** Readings drawn: all of them, or LTTB's choice plus every flagged one. */
   shown: number;
+  /** Flagged readings in the period. */
+  flagged: number;
+  /** Flagged readings drawn: all of them, unless there are more than `FLAGGED_POINTS`. */
+  flaggedShown: number;
   first?: { date?: string };
   latest?: { date?: string; value: string };
 }
 
-export function trendChart(series: TrendSeries, maxPoints = CHART_POINTS): TrendChartModel {
-  const rows = series.rows.slice(-maxPoints);
-  const first = rows[0];
-  const latest = rows[rows.length - 1];
+/**
+ * A series' chart for `range`: readings before the period are left out (and counted), and a long series is
+ * down-sampled by LTTB on its first line, keeping the first, the last and every flagged reading (up to
+ * `FLAGGED_POINTS` of them).
+ */
+export function trendChart(
+  series: TrendSeries,
+  options: { range?: TrendRange; now?: Date; maxPoints?: number; maxFlagged?: number } = {},
+): TrendChartModel {
+  const { range = 'all', now = new Date(), maxPoints = CHART_POINTS, maxFlagged = FLAGGED_POINTS } = options;
+  const start = trendRangeStart(range, now);
+  const from = start ? dateKey(start.toISOString()) : Number.NEGATIVE_INFINITY;
+  const inRange = series.rows.filter((r) => dateKey(r.date) >= from);
+  const times = inRange.map((r) => dateKey(r.date));
+  const points = inRange.map((r, i) => ({ x: times[i]!, y: r.numbers[0] ?? 0 }));
+  const flaggedAt = inRange.flatMap((r, i) => (r.flag ? [i] : []));
+  // Thousands of flagged readings cannot each be seen on a small chart (nor sent cheaply): past the cap they
+  // are down-sampled among themselves, and the chart says how many of them it draws.
+  const mustKeep = new Set(
+    flaggedAt.length <= maxFlagged
+      ? flaggedAt
+      : largestTriangleThreeBuckets(
+          flaggedAt.map((i) => points[i]!),
+          maxFlagged,
+        ).map((j) => flaggedAt[j]!),
+  );
+  const kept = downSample(points, maxPoints, (i) => mustKeep.has(i)).map((i) => inRange[i]!);
+  const first = inRange[0];
+  const latest = inRange[inRange.length - 1];
   return {
     key: series.key,
     label: series.label,
     ...(series.unit !== undefined ? { unit: series.unit } : {}),
     ...(series.low !== undefined ? { low: series.low } : {}),
     ...(series.high !== undefined ? { high: series.high } : {}),
-    lines: series.lines.map((l) => ({ ...l, points: l.points.slice(-maxPoints) })),
-    readings: series.rows.length,
-    shown: rows.length,
+    lines: series.lines.map((line, index) => ({
+      label: line.label,
+      points: kept
+        .filter((r) => r.numbers[index] !== undefined)
+        .map((r) => ({
+          date: r.date as string,
+          value: r.numbers[index] as number,
+          ...(r.flag ? { flagged: true as const } : {}),
+        })),
+    })),
+    range,
+    ...(start ? { from: start.toISOString() } : first?.date ? { from: first.date } : {}),
+    ...(start ? { to: now.toISOString() } : latest?.date ? { to: latest.date } : {}),
+    allReadings: series.rows.length,
+    readings: inRange.length,
+    shown: kept.length,
+    flagged: flaggedAt.length,
+    flaggedShown: kept.filter((r) => r.flag).length,
     ...(first ? { first: { date: first.date } } : {}),
     ...(latest ? { latest: { date: latest.date, value: latest.value } } : {}),
   };

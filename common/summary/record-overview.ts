@@ -5,6 +5,7 @@
 import { type RecordItem, type SectionId, type WessexRecord } from '../record';
 import { dateKey } from './dates';
 import { resultRow, trendSeries, type ResultRow, type TrendSeries } from './observations';
+import { resultPanels, type PanelGroup } from './result-panels';
 import { hospitalActivity, type HospitalActivity } from './hospital-activity';
 import { byDisplay } from './provenance';
 
@@ -66,6 +67,8 @@ export class RecordLists {
   private readonly rows: (ResultRow | undefined)[] = [];
   private flaggedRows?: ResultRow[];
   private series?: TrendSeries[];
+  private byTest?: Map<string, ResultRow[]>;
+  private panelGroups?: PanelGroup[];
 
   constructor(record: Pick<WessexRecord, 'items'>) {
     const grouped = Object.fromEntries(PAGED_SECTIONS.map((s) => [s, [] as RecordItem[]])) as Record<
@@ -96,6 +99,23 @@ export class RecordLists {
 
   trends(): TrendSeries[] {
     return (this.series ??= trendSeries(this.resultRows(0, this.resultItems.length)));
+  }
+
+  /** Every reading of one test (`ResultRow.testKey`), newest first; empty for a test the record lacks. */
+  history(testKey: string): ResultRow[] {
+    if (!this.byTest) {
+      this.byTest = new Map();
+      for (const row of this.resultRows(0, this.resultItems.length)) {
+        const rows = this.byTest.get(row.testKey);
+        if (rows) rows.push(row);
+        else this.byTest.set(row.testKey, [row]);
+      }
+    }
+    return this.byTest.get(testKey) ?? [];
+  }
+
+  panels(): PanelGroup[] {
+    return (this.panelGroups ??= resultPanels(this.resultRows(0, this.resultItems.length)));
   }
 }
 

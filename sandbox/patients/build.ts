@@ -11,6 +11,7 @@ import type {
   Identifier,
   MedicationRequest,
   MedicationStatement,
+  DiagnosticReport,
   Observation,
   Patient,
   Procedure,
@@ -324,6 +325,12 @@ export class RecordBuilder {
     valueCode?: Coding;
     identifier?: string;
     security?: Confidentiality;
+    /** Reference range in the value's unit. */
+    range?: { low?: number; high?: number };
+    /** v3 ObservationInterpretation code (H, L, HH, LL, A). */
+    interpretation?: string;
+    /** A panel: the Observations it groups. */
+    hasMember?: Observation[];
   }): Observation {
     return this.add<Observation>({
       resourceType: 'Observation',
@@ -356,6 +363,57 @@ export class RecordBuilder {
             })),
           }
         : {}),
+      ...(o.interpretation
+        ? {
+            interpretation: [
+              {
+                coding: [
+                  {
+                    system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation',
+                    code: o.interpretation,
+                  },
+                ],
+              },
+            ],
+          }
+        : {}),
+      ...(o.range
+        ? {
+            referenceRange: [
+              {
+                ...(o.range.low !== undefined
+                  ? { low: { value: o.range.low, unit: o.unit, system: UCUM, code: o.ucum ?? o.unit } }
+                  : {}),
+                ...(o.range.high !== undefined
+                  ? { high: { value: o.range.high, unit: o.unit, system: UCUM, code: o.ucum ?? o.unit } }
+                  : {}),
+              },
+            ],
+          }
+        : {}),
+      ...(o.hasMember ? { hasMember: o.hasMember.map((m) => ({ reference: `Observation/${m.id}` })) } : {}),
+    });
+  }
+
+  /** A lab report grouping its results (a panel such as urea and electrolytes). */
+  diagnosticReport(o: { code: Coding; date: string; results: Observation[] }): DiagnosticReport {
+    return this.add<DiagnosticReport>({
+      resourceType: 'DiagnosticReport',
+      id: this.nextId('report'),
+      meta: meta({ profile: PROFILE.diagnosticReport, date: o.date }),
+      status: 'final',
+      category: [
+        {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'LAB', display: 'Laboratory' },
+          ],
+        },
+      ],
+      code: text(o.code),
+      subject: this.patientRef,
+      effectiveDateTime: o.date,
+      issued: o.date,
+      result: o.results.map((r) => ({ reference: `Observation/${r.id}` })),
     });
   }
 

@@ -35,6 +35,7 @@ export const PROFILE = {
   medicationStatement: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-MedicationStatement',
   medicationRequest: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-MedicationRequest',
   observation: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation',
+  diagnosticReport: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-DiagnosticReport',
   flag: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-Flag',
   consent: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-Consent',
   documentReference: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-DocumentReference',

@@ -4,6 +4,7 @@ import { deceasedPatient } from './deceased';
 import { dissentPatient } from './dissent';
 import { sharedFixturesDir } from './fixtures-dir';
 import { frailPatient } from './frail';
+import { labHistoryPatient } from './lab-history';
 import { largePatient } from './large';
 import { mixedIdentityPatient } from './mixed-identity';
 import { notTracedPatient } from './not-traced';
@@ -36,6 +37,7 @@ export function generateSandboxPatients(options: GenerateOptions = {}): Generate
     notTracedPatient(taken),
     mixedIdentityPatient(taken),
     deceasedPatient(taken),
+    labHistoryPatient(taken),
   ];
   const synthea = loadSyntheaPatients(options.fixturesDir ?? sharedFixturesDir(), taken);
   patients.push(...synthea.patients);

@@ -57,7 +57,7 @@ describe('GP on the 20,000-entry record', () => {
       /Latest \d+\/\d+ mmHg/,
     );
     const chartText = await page.getByTestId('trend-chart').first().locator('desc').textContent();
-    expect(chartText).toMatch(/latest 120 of \d+ shown/);
+    expect(chartText).toMatch(/Showing [\d,]+ of [\d,]+ readings \(down-sampled\)/);
 
     await page.getByTestId('results-table').evaluate((el) => {
       el.scrollTop = el.scrollHeight;

@@ -2,9 +2,15 @@
 // 20,000-entry record never crosses the bridge whole, and the pages add up to exactly the record main holds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordItem } from '../../common/record';
-import { MAX_PAGE_ROWS, type RecordOverview, type ResultRow } from '../../common/summary';
+import {
+  CHART_POINTS,
+  FLAGGED_POINTS,
+  MAX_PAGE_ROWS,
+  type RecordOverview,
+  type ResultRow,
+} from '../../common/summary';
 import { dispatchBridgeRequest } from '../../main/services/bridge/dispatch';
-import type { RecordPage } from '../../preload/contract';
+import type { BridgeResults, RecordPage } from '../../preload/contract';
 import { ManualLockClock } from '../support/manual-lock-clock';
 import { startTestApp, type TestApp } from '../support/app';
 
@@ -93,17 +99,42 @@ describe('the opened record in pages', () => {
     expect(middle.rows.map((i) => i.key)).toEqual(newest.slice(50, 57).map((i) => i.key));
   });
 
-  it('draws at most 24 trend charts of at most 120 points, saying how many readings there are', async () => {
-    const { charts, total } = await invoke<{
-      charts: { label: string; readings: number; shown: number; lines: { points: unknown[] }[] }[];
-      total: number;
-    }>('record:trends', { nhsNumber, requestId: 'open-1' });
+  it('draws at most 24 trend charts, down-sampled, saying how many readings there are', async () => {
+    const { charts, total } = await invoke<BridgeResults['record:trends']>('record:trends', {
+      nhsNumber,
+      requestId: 'open-1',
+    });
     expect(charts.length).toBeGreaterThan(0);
     expect(charts.length).toBeLessThanOrEqual(Math.min(24, total));
     const bp = charts.find((c) => c.label === 'Blood pressure')!;
     expect(bp.readings).toBeGreaterThan(4_000);
-    expect(bp.shown).toBe(120);
-    for (const line of bp.lines) expect(line.points.length).toBeLessThanOrEqual(120);
+    expect(bp.shown).toBeLessThanOrEqual(CHART_POINTS + FLAGGED_POINTS);
+    expect(bp.flaggedShown).toBeLessThanOrEqual(bp.flagged);
+    for (const line of bp.lines) expect(line.points.length).toBe(bp.shown);
+    // The first and the latest reading are always drawn.
+    const dates = bp.lines[0]!.points.map((p) => p.date);
+    expect(dates[0]).toBe(bp.first?.date);
+    expect(dates.at(-1)).toBe(bp.latest?.date);
+  });
+
+  it('pages one test’s history and windows the cumulative tables, never the whole record', async () => {
+    const args = { nhsNumber, requestId: 'open-1' };
+    const first = await invoke<RecordPage<ResultRow>>('record:results', { ...args, offset: 0, limit: 50 });
+    const bpRow = first.rows.find((r) => r.name === 'Blood pressure')!;
+    const history = await invoke<BridgeResults['record:result-history']>('record:result-history', {
+      ...args,
+      testKey: bpRow.testKey,
+      offset: 0,
+      limit: 200,
+    });
+    expect(history.total).toBeGreaterThan(4_000);
+    expect(history.rows).toHaveLength(200);
+    expect(history.rows.every((r) => r.testKey === bpRow.testKey)).toBe(true);
+    const { panels } = await invoke<BridgeResults['record:result-panels']>('record:result-panels', args);
+    const other = panels.find((p) => p.label === 'Other tests')!;
+    expect(other.totalDates).toBeGreaterThan(2_000);
+    expect(other.dates).toHaveLength(8);
+    expect(JSON.stringify(panels).length).toBeLessThan(200_000);
   });
 
   it('offline, answers with the summary first and pages the whole saved copy after, with exact totals', async () => {

@@ -6,9 +6,11 @@ import type {
   CapabilityStatement,
   Condition,
   Consent,
+  DiagnosticReport,
   DocumentReference,
   Flag,
   MedicationStatement,
+  Observation,
   OperationOutcome,
   Patient,
   Resource,
@@ -28,6 +30,7 @@ const REQUIRED_KEYS = [
   'not-traced',
   'mixed-identity',
   'deceased',
+  'lab-history',
 ];
 
 let sandbox: RunningSandbox;
@@ -337,6 +340,25 @@ describe('clinical stories', () => {
     );
     const served = await record(sandbox.urls.chie, p.nhsNumber, 'Condition');
     expect(served.some((r) => r.meta?.security?.[0]?.code === 'R')).toBe(true);
+  });
+
+  it('lab-history: reports and panels whose results the servers hold, by the references they give', async () => {
+    const p = sandbox.patient('lab-history');
+    const reports = await record(sandbox.urls.dcr, p.nhsNumber, 'DiagnosticReport');
+    expect(reports).toHaveLength(40);
+    const dcrObservations = new Set(
+      (await record(sandbox.urls.dcr, p.nhsNumber, 'Observation')).map((r) => `Observation/${r.id}`),
+    );
+    for (const r of reports as DiagnosticReport[]) {
+      expect(r.result).toHaveLength(3);
+      for (const ref of r.result ?? []) expect(dcrObservations.has(ref.reference ?? '')).toBe(true);
+    }
+    const chie = (await record(sandbox.urls.chie, p.nhsNumber, 'Observation')) as Observation[];
+    const panels = chie.filter((o) => o.hasMember?.length);
+    expect(panels).toHaveLength(5);
+    const held = new Set(chie.map((o) => `Observation/${o.id}`));
+    for (const ref of panels.flatMap((o) => o.hasMember ?? []))
+      expect(held.has(ref.reference ?? '')).toBe(true);
   });
 
   it('Synthea: three bundles loaded with injected NHS numbers, without claims, references resolved', async () => {

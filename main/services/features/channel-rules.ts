@@ -60,6 +60,8 @@ export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
   'record:items': { requires: 'reason', audit: PAGE_OF_OPENED },
   'record:results': { requires: 'reason', audit: PAGE_OF_OPENED },
   'record:trends': { requires: 'reason', audit: PAGE_OF_OPENED },
+  'record:result-history': { requires: 'reason', audit: PAGE_OF_OPENED },
+  'record:result-panels': { requires: 'reason', audit: PAGE_OF_OPENED },
   'record:search': { requires: 'reason', audit: PAGE_OF_OPENED },
   'record:confirm-identity': {
     requires: 'reason',

@@ -1,7 +1,14 @@
 // Opening a patient's record for the signed-in clinician: the record slice of the bridge over record access
 // (engine → governance → cache, audited there for every caller).
 import type { RecordEvent, WessexRecord } from '../../../common/record';
-import { RecordSearch, recordOverview, trendChart, type RecordLists } from '../../../common/summary';
+import {
+  CUMULATIVE_COLUMNS,
+  RecordSearch,
+  cumulativePanel,
+  recordOverview,
+  trendChart,
+  type RecordLists,
+} from '../../../common/summary';
 import type { BridgeEvents } from '../../../preload/contract';
 import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
 import { IdentityNotConfirmedError } from '../composition/clinical-session';
@@ -16,6 +23,8 @@ export type RecordHandlers = Pick<
   | 'record:items'
   | 'record:results'
   | 'record:trends'
+  | 'record:result-history'
+  | 'record:result-panels'
   | 'record:search'
   | 'record:confirm-identity'
   | 'record:decide-identity'
@@ -105,9 +114,28 @@ export function recordHandlers(deps: {
       const flagged = lists.flagged();
       return { total: flagged.length, offset, rows: flagged.slice(offset, offset + limit) };
     },
-    'record:trends': async ({ nhsNumber, requestId }) => {
+    'record:trends': async ({ nhsNumber, requestId, range }) => {
       const series = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.trends();
-      return { charts: series.slice(0, MAX_CHARTS).map((s) => trendChart(s)), total: series.length };
+      const now = new Date();
+      return {
+        charts: series.slice(0, MAX_CHARTS).map((s) => trendChart(s, { range: range ?? 'all', now })),
+        total: series.length,
+      };
+    },
+    'record:result-history': async ({ nhsNumber, requestId, testKey, offset, limit }) => {
+      const rows = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.history(testKey);
+      return { total: rows.length, offset, rows: rows.slice(offset, offset + limit) };
+    },
+    'record:result-panels': async ({ nhsNumber, requestId, panel, dateOffset }) => {
+      const groups = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.panels();
+      const wanted = panel === undefined ? groups : groups.filter((g) => g.key === panel);
+      if (panel !== undefined && !wanted.length) {
+        throw new BridgeError('invalid-argument', 'That panel is not in the record you have open.');
+      }
+      return {
+        panels: wanted.map((g) => cumulativePanel(g, dateOffset ?? 0)),
+        columns: CUMULATIVE_COLUMNS,
+      };
     },
     'record:search': async ({ nhsNumber, requestId, query, limit }) => {
       const { record: whole } = await wholeOf(deps.opened, nhsNumber, requestId);

@@ -1,59 +1,135 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import { formatDate, type ResultRow } from '../../../common/summary';
-import type { BridgeResults, RecordPage } from '../../../preload/contract';
-import { errorMessage, invoke } from '../bridge';
+import type { RecordPage } from '../../../preload/contract';
+import { invoke } from '../bridge';
+import { ResultFlag } from '../components/ResultFlag';
 import { EmptyOrStatus } from '../components/SectionStatus';
 import { SourceTag } from '../components/SourceTag';
-import { TrendChart } from '../components/TrendChart';
 import { VirtualTable, type Column } from '../components/VirtualTable';
 import { useListCount, useRecordView, useSectionNotice } from '../state/recordView';
 import { usePagedRows } from '../state/usePagedRows';
 import { usePreferences } from '../state/usePreferences';
+import { CumulativeResults } from './CumulativeResults';
+import { ResultHistory, type OpenTest } from './ResultHistory';
+import { TrendCharts } from './TrendCharts';
 import { ViewChoice } from './ViewChoice';
 
-const FLAG_LABEL = { high: 'High', low: 'Low', abnormal: 'Abnormal', critical: 'Critical' } as const;
-
-const columns: Column<ResultRow>[] = [
-  { header: 'Date', cell: (r) => (r.date ? formatDate(r.date) : 'Not recorded'), className: 'wx-col-date' },
-  { header: 'Test', cell: (r) => r.name, className: 'wx-col-main' },
-  { header: 'Result', cell: (r) => r.value, className: 'wx-col-value' },
-  { header: 'Reference range', cell: (r) => r.range ?? '—', className: 'wx-col-range' },
-  {
-    header: 'Flag',
-    cell: (r) =>
-      r.flag ? (
-        <>
-          <strong className="wx-tag wx-tag--warn">{FLAG_LABEL[r.flag]}</strong>
-          {r.derived && <span className="wx-muted wx-block">{r.derived}</span>}
-        </>
-      ) : (
-        ''
+function resultColumns(onOpenTest: (test: OpenTest) => void): Column<ResultRow>[] {
+  return [
+    { header: 'Date', cell: (r) => (r.date ? formatDate(r.date) : 'Not recorded'), className: 'wx-col-date' },
+    {
+      header: 'Test',
+      cell: (r) => (
+        <button
+          type="button"
+          className="wx-linkbutton"
+          title={`History of ${r.name}`}
+          onClick={() => onOpenTest({ testKey: r.testKey, name: r.name })}
+        >
+          {r.name}
+        </button>
       ),
-    className: 'wx-col-flag',
-  },
-  {
-    header: 'Source',
-    cell: (r) => <SourceTag provenance={r.item.provenance} />,
-    className: 'wx-col-source',
-  },
-];
+      className: 'wx-col-main',
+    },
+    { header: 'Result', cell: (r) => r.value, className: 'wx-col-value' },
+    { header: 'Reference range', cell: (r) => r.range ?? '—', className: 'wx-col-range' },
+    {
+      header: 'Flag',
+      cell: (r) => <ResultFlag flag={r.flag} derived={r.derived} />,
+      className: 'wx-col-flag',
+    },
+    {
+      header: 'Source',
+      cell: (r) => <SourceTag provenance={r.item.provenance} />,
+      className: 'wx-col-source',
+    },
+  ];
+}
 
-type Trends = BridgeResults['record:trends'];
+type Arrangement = 'by-date' | 'by-panel';
 
-/** Results and vitals of the opened record: trend charts and every row, asked of main in pages. */
+/**
+ * Results and vitals of the opened record: trend charts for a chosen period, and every result by date or by
+ * panel (cumulative), any test's whole history a click away. The long lists stay in main and come in pages.
+ */
 export function ResultsView({ total }: { total: number }) {
+  const { requestId } = useRecordView();
+  const notice = useSectionNotice('results', total === 0);
+  const [trendsShown, setTrendsShown] = useState<string>();
+  const onTrendsShown = useCallback(() => setTrendsShown(requestId), [requestId]);
+  const [arrangement, setArrangement] = useState<Arrangement>('by-date');
+  const [openTest, setOpenTest] = useState<OpenTest>();
+  const resultsHeading = useRef<HTMLHeadingElement>(null);
+  const back = () => {
+    setOpenTest(undefined);
+    requestAnimationFrame(() => resultsHeading.current?.focus());
+  };
+  return (
+    <div data-testid="view-results">
+      <h2>Results and vitals</h2>
+      <EmptyOrStatus notice={notice} empty={total === 0} />
+      {total > 0 && (
+        <>
+          <section aria-labelledby="h-trends">
+            <h3 id="h-trends">Trends</h3>
+            <TrendCharts onShown={onTrendsShown} />
+          </section>
+          {openTest ? (
+            <ResultHistory
+              key={`${requestId}:${openTest.testKey}`}
+              test={openTest}
+              backLabel={arrangement === 'by-panel' ? 'Back to the cumulative tables' : 'Back to all results'}
+              onBack={back}
+            />
+          ) : (
+            <>
+              <ViewChoice
+                legend="Arrange results"
+                name="results-arrangement"
+                value={arrangement}
+                options={[
+                  { value: 'by-date', label: 'By date' },
+                  { value: 'by-panel', label: 'By panel (cumulative)' },
+                ]}
+                onChange={setArrangement}
+              />
+              {arrangement === 'by-panel' ? (
+                <section aria-labelledby="h-cumulative">
+                  <h3 id="h-cumulative" ref={resultsHeading} tabIndex={-1}>
+                    Results by panel
+                  </h3>
+                  <CumulativeResults key={requestId} onOpenTest={setOpenTest} />
+                </section>
+              ) : (
+                <ResultsByDate
+                  total={total}
+                  headingRef={resultsHeading}
+                  onOpenTest={setOpenTest}
+                  trendsShown={!!requestId && trendsShown === requestId}
+                />
+              )}
+            </>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function ResultsByDate({
+  total,
+  headingRef,
+  onOpenTest,
+  trendsShown,
+}: {
+  total: number;
+  headingRef: RefObject<HTMLHeadingElement | null>;
+  onOpenTest: (test: OpenTest) => void;
+  trendsShown: boolean;
+}) {
   const { nhsNumber, requestId } = useRecordView();
   const { preferences, update } = usePreferences();
   const filter = preferences?.resultsFilter ?? 'all';
-  const notice = useSectionNotice('results', total === 0);
-  const [trends, setTrends] = useState<{ for: string; value?: Trends; error?: string }>();
-  useEffect(() => {
-    if (!requestId || total === 0) return;
-    invoke('record:trends', { nhsNumber, requestId }).then(
-      (value) => setTrends({ for: requestId, value }),
-      (e: unknown) => setTrends({ for: requestId, error: errorMessage(e) }),
-    );
-  }, [nhsNumber, requestId, total]);
   const fetchPage = useMemo(
     () =>
       requestId
@@ -68,55 +144,17 @@ export function ResultsView({ total }: { total: number }) {
         : undefined,
     [nhsNumber, requestId, filter],
   );
-  const current = trends?.for === requestId ? trends : undefined;
   return (
-    <div data-testid="view-results">
-      <h2>Results and vitals</h2>
-      <EmptyOrStatus notice={notice} empty={total === 0} />
-      {total > 0 && (
-        <>
-          <section aria-labelledby="h-trends">
-            <h3 id="h-trends">Trends</h3>
-            <TrendCharts trends={current} />
-          </section>
-          <ResultRows
-            key={`${requestId}:${filter}`}
-            total={total}
-            filter={filter}
-            fetchPage={fetchPage}
-            onFilter={(resultsFilter) => update({ resultsFilter })}
-            trendsShown={!!current}
-          />
-        </>
-      )}
-    </div>
-  );
-}
-
-function TrendCharts({ trends }: { trends?: { value?: Trends; error?: string } }) {
-  if (!trends) return <p role="status">Loading trends…</p>;
-  if (!trends.value) {
-    return (
-      <p className="wx-error" role="alert">
-        The trend charts could not be drawn: {trends.error}
-      </p>
-    );
-  }
-  const { charts, total } = trends.value;
-  if (!charts.length) return <p className="wx-muted">No observation has been recorded more than once.</p>;
-  return (
-    <>
-      <div className="wx-trends">
-        {charts.map((s) => (
-          <TrendChart key={s.key} series={s} />
-        ))}
-      </div>
-      {total > charts.length && (
-        <p className="wx-muted">
-          Showing the {charts.length} most frequently recorded of {total} repeated observations.
-        </p>
-      )}
-    </>
+    <ResultRows
+      key={`${requestId}:${filter}`}
+      total={total}
+      filter={filter}
+      fetchPage={fetchPage}
+      onFilter={(resultsFilter) => update({ resultsFilter })}
+      onOpenTest={onOpenTest}
+      headingRef={headingRef}
+      trendsShown={trendsShown}
+    />
   );
 }
 
@@ -125,16 +163,21 @@ function ResultRows({
   filter,
   fetchPage,
   onFilter,
+  onOpenTest,
+  headingRef,
   trendsShown,
 }: {
   total: number;
   filter: 'all' | 'abnormal';
   fetchPage: ((offset: number, limit: number) => Promise<RecordPage<ResultRow>>) | undefined;
   onFilter: (filter: 'all' | 'abnormal') => void;
+  onOpenTest: (test: OpenTest) => void;
+  headingRef: RefObject<HTMLHeadingElement | null>;
   trendsShown: boolean;
 }) {
   const rows = usePagedRows(filter === 'abnormal' ? 0 : total, fetchPage);
   const all = useListCount('results', filter === 'all' && rows.ready ? rows.count : undefined);
+  const columns = useMemo(() => resultColumns(onOpenTest), [onOpenTest]);
   useEffect(() => {
     if (!rows.ready || !trendsShown) return;
     requestAnimationFrame(() => {
@@ -143,7 +186,7 @@ function ResultRows({
   }, [rows.ready, trendsShown]);
   return (
     <section aria-labelledby="h-all-results">
-      <h3 id="h-all-results">
+      <h3 id="h-all-results" ref={headingRef} tabIndex={-1}>
         {filter === 'abnormal'
           ? rows.ready
             ? `Flagged results (${rows.count} of ${all})`
