@@ -30,7 +30,7 @@ export interface IdentityVerdict {
 }
 
 /** Case, accents, spaces and punctuation are not differences; letters of any script are compared. */
-const normaliseName = (s: string) =>
+export const normaliseName = (s: string) =>
   s
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
