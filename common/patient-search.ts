@@ -85,6 +85,9 @@ export interface PatientSearchResult {
   /** More people matched than are listed (or a directory had more than it sent). */
   tooMany: boolean;
   directories: DirectoryStatus[];
-  /** Every directory answered in full: only then does "no match" mean no match. */
+  /**
+   * Every directory asked answered in full: only then does "no match" mean no match. (A directory the
+   * clinician's sign-in may not search is listed as not-searched, and does not make the search incomplete.)
+   */
   complete: boolean;
 }

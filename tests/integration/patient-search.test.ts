@@ -157,6 +157,26 @@ describe('patient search by name and date of birth', () => {
     expect(sandbox().servers.dcr.requests.length).toBe(before);
   });
 
+  it('from an EPR launch for one patient, names the EPR as not searched and still searches the regional records', async () => {
+    await app.services.openSandboxSession({ role: 'general-practitioner' });
+    const before = sandbox().epr!.requestLog.length;
+    const result = await search({ family: 'Eldridge', birthDate: '1936-11-02' });
+    expect(result.complete).toBe(true);
+    expect(result.directories.map((d) => [d.name, d.state])).toEqual([
+      ['Dorset Care Record', 'answered'],
+      ['CHIE', 'answered'],
+      ['Your clinical system (EPR)', 'not-searched'],
+    ]);
+    expect(result.directories[2]!.message).toBe('your sign-in from it covers only the patient it opened');
+    expect(result.matches.map((m) => m.nhsNumber)).toEqual([sandbox().patient('frail').nhsNumber]);
+    // The EPR token (patient-level) was never used to search.
+    expect(
+      sandbox()
+        .epr!.requestLog.slice(before)
+        .filter((r) => r.path.endsWith('/Patient')),
+    ).toEqual([]);
+  });
+
   it('needs a reason for access, as opening a record does', async () => {
     await app.services.openSandboxSession({ role: 'paramedic', standalone: true });
     await expect(search({ family: 'Legg', birthDate: '1951-04-17' })).rejects.toMatchObject({

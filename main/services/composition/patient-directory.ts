@@ -114,6 +114,7 @@ export async function searchDirectories(request: DirectorySearchRequest): Promis
     matches: matches.slice(0, PATIENT_SEARCH_LIMIT),
     tooMany: sentTooMany || matches.length > PATIENT_SEARCH_LIMIT,
     directories,
-    complete: directories.every((d) => d.state === 'answered'),
+    // A directory the sign-in may not search is named, but was never part of what this search could cover.
+    complete: directories.every((d) => d.state === 'answered' || d.state === 'not-searched'),
   };
 }

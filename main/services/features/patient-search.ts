@@ -30,8 +30,7 @@ function eprDirectory(session: ClinicalSession): { directory?: Directory; skippe
     return {
       skipped: {
         ...EPR,
-        reason:
-          'Your sign-in from the clinical system covers only the patient it opened, so it was not searched',
+        reason: 'your sign-in from it covers only the patient it opened',
       },
     };
   }

@@ -114,7 +114,7 @@ export function matchPeople(answers: readonly DirectoryAnswer[], query: PatientS
     }
     if (strangers > 0) {
       count.ignored.push(
-        `${directory.name} sent ${strangers} ${strangers === 1 ? 'patient' : 'patients'} who do not match the name and date of birth asked for; not listed`,
+        `${directory.name} sent ${strangers === 1 ? '1 patient who does' : `${strangers} patients who do`} not match the name and date of birth asked for; not listed`,
       );
     }
   }

@@ -248,7 +248,8 @@ function SearchResults({
   result: PatientSearchResult;
   onOpen: (nhsNumber: string) => void;
 }) {
-  const unanswered = result.directories.filter((d) => d.state !== 'answered');
+  const unanswered = result.directories.filter((d) => d.state === 'failed' || d.state === 'partial');
+  const notSearched = result.directories.filter((d) => d.state === 'not-searched');
   const searched = result.directories.filter((d) => d.state !== 'not-searched').map((d) => d.name);
   return (
     <div data-testid="patient-search-results">
@@ -266,6 +267,11 @@ function SearchResults({
           </ul>
         </div>
       )}
+      {notSearched.map((d) => (
+        <p key={d.id} className="wx-muted" data-testid="patient-search-not-searched">
+          <bdi>{d.name}</bdi> was not searched: <bdi>{d.message}</bdi>.
+        </p>
+      ))}
       {result.tooMany && (
         <p className="wx-notice wx-notice--warning" data-testid="patient-search-too-many">
           More than {PATIENT_SEARCH_LIMIT} matches: add the postcode or given name to narrow the search.
