@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Bundle, Patient, Resource } from '../../common/fhir';
 import type { AccessTokenClaims } from '../auth/authorization-server';
-import { matchesDemographics, splitDemographicQuery } from '../fhir/patient-search';
+import { matchesDemographics, splitDemographicQuery } from '../patient-search';
 import { bearerToken, operationOutcome, sendFhir } from './http';
 import { SANDBOX_USERS } from './users';
 

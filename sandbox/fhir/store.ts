@@ -7,7 +7,7 @@ import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 import type { CompartmentDefinition } from '@medplum/fhirtypes';
 import type { Patient, Resource } from '../../common/fhir';
 import { ensureFhirDefinitions, ensureResourceType } from './definitions';
-import { hasDemographics, matchesDemographics, splitDemographicQuery } from './patient-search';
+import { hasDemographics, matchesDemographics, splitDemographicQuery } from '../patient-search';
 
 export type SearchQuery = Record<string, string | string[] | undefined>;
 const PAGING_PARAMS = new Set(['_count', '_offset', '_format', '_total', '_summary', '_elements']);

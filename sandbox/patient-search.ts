@@ -2,8 +2,9 @@
 // start of any of the patient's names, ignoring case and accents; `birthdate` is one exact day
 // (`YYYY-MM-DD` or `eqYYYY-MM-DD`); `address-postalcode` matches the start of any postcode, ignoring case and
 // spaces. medplum's in-memory engine matches names anywhere in the string, which would make the sandbox find
-// patients no real server would.
-import type { Patient } from '../../common/fhir';
+// patients no real server would. Used by the regional servers' store and the EPR alike; kept outside fhir/ so
+// the EPR does not load the FHIR engine's chunk before the WebSocket shim it needs.
+import type { Patient } from '../common/fhir';
 
 export type DemographicParam = 'family' | 'given' | 'birthdate' | 'address-postalcode';
 export type DemographicQuery = Partial<Record<DemographicParam, string>>;
