@@ -70,6 +70,7 @@ describe('patient search by name and date of birth', () => {
       'Dorset Care Record, CHIE, Your clinical system (EPR)',
     ]);
     expect(await page.getByTestId('patient-search-incomplete').count()).toBe(0);
+    await table.scrollIntoViewIfNeeded();
     await expectAccessible('patient-search');
 
     await row.getByRole('button', { name: /^Open record for LEGG/ }).click();
@@ -138,6 +139,38 @@ describe('patient search by name and date of birth', () => {
       await expectAccessible('patient-search-incomplete');
     } finally {
       await chie.setFault(undefined);
+    }
+  });
+
+  it('shows a hostile directory entry as text, says why it cannot be opened, and runs nothing', async () => {
+    const { page } = hp;
+    const dcr = ctx.services.sandbox!.servers.dcr;
+    await dcr.updateResource({
+      resourceType: 'Patient',
+      id: 'hostile-search',
+      name: [{ family: 'Legg\u202E<img src=x onerror=alert(1)>', given: ['Evil'] }],
+      birthDate: '1951-04-17',
+      address: [{ line: ['W'.repeat(3000)], postalCode: 'BH24 1ZZ' }],
+    });
+    try {
+      await searchFor('Legg', '17', '4', '1951');
+      const table = page.getByTestId('patient-search-table');
+      await table.getByText(/cannot be opened here/).waitFor();
+      const hostileRow = table.locator('tbody tr').filter({ hasText: 'onerror' });
+      expect(await hostileRow.locator('td').first().textContent()).toBe(
+        'LEGG\u202E<IMG SRC=X ONERROR=ALERT(1)>, Evil',
+      );
+      expect(await hostileRow.getByRole('button').count()).toBe(0);
+      expect(await hostileRow.textContent()).toContain(
+        'Dorset Care Record holds no NHS number for this person, so their record cannot be opened here',
+      );
+      expect(await table.locator('img').count()).toBe(0);
+      // The 3,000-character address wraps inside the page: nothing scrolls sideways.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await hostileRow.scrollIntoViewIfNeeded();
+      await expectAccessible('patient-search-hostile');
+    } finally {
+      await dcr.deleteResource('Patient', 'hostile-search');
     }
   });
 });
