@@ -111,6 +111,8 @@ describe('patient search by name and date of birth', () => {
       'Date of birth must be a real date, like 2 11 1936',
     ]);
     expect(await page.locator('#search-family-error').textContent()).toBe('Error: Enter their family name');
+    // Focus moves to the summary, so a keyboard or screen reader user hears what to fix.
+    expect(await summary.evaluate((el) => el === document.activeElement)).toBe(true);
 
     await page.getByLabel('Family name (surname)').fill('Legg<script>');
     await page.getByLabel('Day').fill('');

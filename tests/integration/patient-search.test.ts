@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Patient } from '../../common/fhir';
 import type { PatientSearchResult } from '../../common/patient-search';
+import { formatNhsNumber } from '../../common/nhs-number';
 import { dispatchBridgeRequest } from '../../main/services/bridge/dispatch';
+import { assertLogsFreeOf, logDirectory } from '../../main/services/logging';
 import { startTestApp, type TestApp } from '../support/app';
 
 let app: TestApp;
@@ -182,5 +184,14 @@ describe('patient search by name and date of birth', () => {
     await expect(search({ family: 'Legg', birthDate: '1951-04-17' })).rejects.toMatchObject({
       code: 'not-permitted',
     });
+  });
+
+  it('leaves no name, date of birth or NHS number searched for in the logs', async () => {
+    const searched = ['Legg', 'legg', 'LEGG', 'Eldridge', '1951-04-17', '1936-11-02'];
+    const numbers = [legg(), sandbox().patient('frail')].flatMap((p) => [
+      p.nhsNumber,
+      formatNhsNumber(p.nhsNumber),
+    ]);
+    await assertLogsFreeOf([...searched, ...numbers], logDirectory(app.dataDir));
   });
 });

@@ -2,7 +2,7 @@
 // searched in every directory main is configured with. Each match shows enough to choose safely; opening one is
 // the same as opening by NHS number. The list says when a directory did not answer, so "no match" is never
 // claimed unless every directory was searched.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { londonDate } from '../../../common/london-date';
 import { formatNhsNumber } from '../../../common/nhs-number';
 import {
@@ -83,12 +83,19 @@ export function PatientSearch({ onOpen }: { onOpen: (nhsNumber: string) => void 
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<string>();
   const [found, setFound] = useState<{ query: PatientSearchQuery; result: PatientSearchResult }>();
+  // Each refused attempt moves focus to the error summary, as the NHS design system asks.
+  const [refused, setRefused] = useState(0);
+  const summaryRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (refused) summaryRef.current?.focus();
+  }, [refused]);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const checked = validate({ family, given, dob, postcode });
     if ('errors' in checked) {
       setErrors(checked.errors);
+      setRefused((n) => n + 1);
       return;
     }
     setErrors({});
@@ -134,7 +141,13 @@ export function PatientSearch({ onOpen }: { onOpen: (nhsNumber: string) => void 
         allows, your clinical system.
       </p>
       {problems.length > 0 && (
-        <div className="nhsuk-error-summary" role="alert" aria-labelledby="search-error-title">
+        <div
+          className="nhsuk-error-summary"
+          role="alert"
+          aria-labelledby="search-error-title"
+          tabIndex={-1}
+          ref={summaryRef}
+        >
           <h3 className="nhsuk-error-summary__title" id="search-error-title">
             There is a problem
           </h3>
