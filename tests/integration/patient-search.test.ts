@@ -145,6 +145,34 @@ describe('patient search by name and date of birth', () => {
     }
   });
 
+  it('says when the patient has died', async () => {
+    const result = await search({ family: 'Pitt', birthDate: '1939-08-14' });
+    expect(result.matches).toHaveLength(1);
+    expect(result.matches[0]).toMatchObject({
+      nhsNumber: sandbox().patient('deceased').nhsNumber,
+      deceased: { date: '2025-10-03' },
+    });
+  });
+
+  it('lists at most 50 and asks for the postcode or given name when more match', async () => {
+    const many: Patient[] = Array.from({ length: 60 }, (_, i) => ({
+      resourceType: 'Patient',
+      id: `many-${i}`,
+      name: [{ family: 'Smithson', given: [`Person${i}`] }],
+      birthDate: '1970-01-01',
+    }));
+    for (const p of many) await sandbox().servers.chie.updateResource(p);
+    let result: PatientSearchResult;
+    try {
+      result = await search({ family: 'Smithson', birthDate: '1970-01-01' });
+    } finally {
+      for (const p of many) await sandbox().servers.chie.deleteResource('Patient', p.id!);
+    }
+    expect(result.tooMany).toBe(true);
+    expect(result.matches).toHaveLength(50);
+    expect(result.directories.find((d) => d.id === 'chie')?.state).toBe('answered');
+  });
+
   it('refuses what is not a name or a real date before asking anyone', async () => {
     const before = sandbox().servers.dcr.requests.length;
     await expect(search({ family: 'Legg', birthDate: '1951-02-30' })).rejects.toMatchObject({
