@@ -76,7 +76,7 @@ export function PatientPicker({
         </div>
       </form>
 
-      <PatientSearch onOpen={(n) => onOpen(n)} />
+      <PatientSearch onOpen={onOpen} />
 
       {sandboxPatients.length > 0 && (
         <section aria-labelledby="h-sandbox">
