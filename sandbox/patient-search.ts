@@ -5,18 +5,13 @@
 // patients no real server would. Used by the regional servers' store and the EPR alike; kept outside fhir/ so
 // the EPR does not load the FHIR engine's chunk before the WebSocket shim it needs.
 import type { Patient } from '../common/fhir';
+import { nameKey } from '../common/human-name';
 
 export type DemographicParam = 'family' | 'given' | 'birthdate' | 'address-postalcode';
 export type DemographicQuery = Partial<Record<DemographicParam, string>>;
 
 const EXACT_DAY = /^(?:eq)?(\d{4}-\d{2}-\d{2})$/;
 
-const folded = (s: string) =>
-  s
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLocaleLowerCase('en-GB')
-    .replace(/[^\p{L}\p{N}]/gu, '');
 const postcode = (s: string) => s.replace(/\s+/g, '').toUpperCase();
 
 /**
@@ -45,7 +40,7 @@ export function hasDemographics(query: DemographicQuery): boolean {
 export function matchesDemographics(patient: Patient, query: DemographicQuery): boolean {
   const names = patient.name ?? [];
   const startsAny = (values: (string | undefined)[], asked: string) =>
-    values.some((v) => v !== undefined && folded(v).startsWith(folded(asked)));
+    values.some((v) => v !== undefined && nameKey(v).startsWith(nameKey(asked)));
   if (
     query.family !== undefined &&
     !startsAny(

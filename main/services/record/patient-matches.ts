@@ -3,10 +3,11 @@
 // the directories that disagree about who holds a number said in plain words. Whatever a Patient lacks or
 // holds in the wrong shape is tolerated; a match without a valid NHS number is listed with why it cannot be
 // opened.
+import { nameKey } from '../../../common/human-name';
 import { isValidNhsNumber } from '../../../common/nhs-number';
 import type { PatientMatch, PatientSearchQuery } from '../../../common/patient-search';
 import { asArray, isObject, str, type Json } from './fhir-read';
-import { demographicDifferences, demographicsOf, normaliseName } from './identity-agreement';
+import { demographicDifferences, demographicsOf } from './identity-agreement';
 import { nhsNumberOf, patientSummary } from './patient-identity';
 
 export interface DirectoryAnswer {
@@ -27,7 +28,7 @@ const FIELD_MAX = 200;
 const clip = (s: string | undefined) => (s && s.length > FIELD_MAX ? `${s.slice(0, FIELD_MAX)}…` : s);
 
 const startsWith = (value: string | undefined, asked: string) =>
-  value !== undefined && normaliseName(value).startsWith(normaliseName(asked));
+  value !== undefined && nameKey(value).startsWith(nameKey(asked));
 
 const postcodeKey = (s: string) => s.replace(/\s+/g, '').toUpperCase();
 
