@@ -13,3 +13,12 @@ export function humanName(value: unknown): string | undefined {
   );
   return parts.length ? parts.join(' ') : undefined;
 }
+
+/** A name as compared: case, accents, spaces and punctuation are not differences; letters of any script count. */
+export function nameKey(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLocaleLowerCase('en-GB')
+    .replace(/[^\p{L}\p{N}]/gu, '');
+}

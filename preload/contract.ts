@@ -4,6 +4,13 @@
 // The renderer imports this file for types only; main imports the schemas; preload only forwards channels.
 import { z } from 'zod';
 import { isValidNhsNumber } from '../common/nhs-number';
+import {
+  isCalendarDate,
+  NAME_MAX,
+  PERSON_NAME,
+  POSTCODE,
+  type PatientSearchResult,
+} from '../common/patient-search';
 import type { Preferences } from '../common/preferences';
 import type { RecordEvent, RecordItem } from '../common/record';
 import {
@@ -26,6 +33,12 @@ const validNhsNumber = nhsNumber.refine(
   'That is not a valid NHS number: please check the digits',
 );
 const requestId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const personName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(NAME_MAX)
+  .regex(PERSON_NAME, 'a name is letters, spaces, hyphens and apostrophes');
 
 export const bridgeRequestSchemas = {
   /** Everything the first screen needs: policy state, who is signed in, the patient in context. */
@@ -124,6 +137,18 @@ export const bridgeRequestSchemas = {
       requestId,
       query: z.string().trim().min(1).max(100),
       limit: z.number().int().min(1).max(MAX_PAGE_ROWS).optional(),
+    })
+    .strict(),
+  /**
+   * Find a patient by family name and date of birth (given name and postcode narrow it) in every configured
+   * regional source and the EPR (audited as a PatientQuery before any is asked).
+   */
+  'patient:search': z
+    .object({
+      family: personName,
+      given: personName.optional(),
+      birthDate: z.string().refine(isCalendarDate, 'date of birth must be a real date written YYYY-MM-DD'),
+      postcode: z.string().trim().regex(POSTCODE, 'a postcode, or its first part, like BH24').optional(),
     })
     .strict(),
   /** Offline search over cached records (NHS number, name, date of birth). */
@@ -258,6 +283,7 @@ export interface BridgeResults {
   'record:search': { total: number; hits: SearchHit[] };
   'record:confirm-identity': { confirmed: true };
   'record:decide-identity': { decided: true };
+  'patient:search': PatientSearchResult;
   'cache:search': CachedRecordSummary[];
   'cache:list': CachedRecordSummary[];
   'cache:delete': { deleted: boolean };

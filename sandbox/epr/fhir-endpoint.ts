@@ -1,9 +1,11 @@
-// The EPR's small FHIR endpoint: Patient (read, search by NHS number + birth date), Practitioner and
+// The EPR's small FHIR endpoint: Patient (read, search by NHS number + birth date, or by family name + birth
+// date [+ given name, postcode] as directory servers match them), Practitioner and
 // PractitionerRole (read; PractitionerRole search by practitioner). Every request needs a bearer token
 // issued for this FHIR base; patient-level tokens read only their own patient.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Bundle, Patient, Resource } from '../../common/fhir';
 import type { AccessTokenClaims } from '../auth/authorization-server';
+import { matchesDemographics, splitDemographicQuery } from '../patient-search';
 import { bearerToken, operationOutcome, sendFhir } from './http';
 import { SANDBOX_USERS } from './users';
 
@@ -90,7 +92,20 @@ export async function handleFhirRequest(
       const identifier = url.searchParams.get('identifier');
       const birthdate = url.searchParams.get('birthdate');
       if (!identifier) {
-        sendFhir(res, 400, operationOutcome('required', 'Search by identifier (NHS number)'));
+        const { demographic } = splitDemographicQuery(Object.fromEntries(url.searchParams));
+        if (!demographic.family || !demographic.birthdate) {
+          sendFhir(
+            res,
+            400,
+            operationOutcome(
+              'required',
+              'Search by identifier (NHS number), or by family name and exact birth date',
+            ),
+          );
+          return;
+        }
+        const found = data.patients().filter((p) => matchesDemographics(p, demographic));
+        sendFhir(res, 200, searchset(fhirBase, found));
         return;
       }
       const [system, value] = identifier.includes('|') ? identifier.split('|', 2) : [undefined, identifier];

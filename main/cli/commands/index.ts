@@ -4,6 +4,7 @@ import { registerAuditCommand } from './audit';
 import { registerCacheCommand } from './cache';
 import { registerDoctorCommand } from './doctor';
 import { registerFetchCommand } from './fetch';
+import { registerFindPatientCommand } from './find-patient';
 import { registerLaunchCommand } from './launch';
 import { registerPolicyCommand } from './policy';
 import { registerPrefetchCommand } from './prefetch';
@@ -12,6 +13,7 @@ import { registerPrefetchCommand } from './prefetch';
 export function registerCommands(program: Command, env: CliEnvironment): void {
   registerLaunchCommand(program);
   registerFetchCommand(program, env);
+  registerFindPatientCommand(program, env);
   registerPrefetchCommand(program, env);
   registerCacheCommand(program, env);
   registerAuditCommand(program);

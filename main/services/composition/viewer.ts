@@ -14,6 +14,7 @@ import { commandLineOperations } from '../features/command-line';
 import { documentHandlers } from '../features/documents';
 import { offlineRecordHandlers } from '../features/offline-records';
 import { OpenedRecords } from '../features/opened-records';
+import { patientSearchHandlers } from '../features/patient-search';
 import { preferenceHandlers } from '../features/preferences';
 import { recordHandlers } from '../features/record';
 import { SessionFeature } from '../features/session';
@@ -101,6 +102,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
           ...sessions.handlers,
           ...record,
           ...offlineRecordHandlers(stores.cache),
+          ...patientSearchHandlers({ sessions, sources, tokens, audit }),
           ...caseloadHandlers({
             sessions,
             records,

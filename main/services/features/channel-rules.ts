@@ -82,6 +82,10 @@ export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
       ],
     },
   },
+  'patient:search': {
+    requires: 'reason',
+    audit: { auditedBy: 'the patient search (a PatientQuery naming every directory, before any is asked)' },
+  },
   'cache:search': { requires: 'reason', audit: { after: () => offlineQuery('offline search') } },
   'cache:list': { requires: 'signed-in', audit: { after: () => offlineQuery('offline list') } },
   'cache:delete': { requires: 'signed-in', audit: BY_STORE },

@@ -2,6 +2,7 @@
 // the reference (the EPR's patient, the demographics the clinician confirmed, or else the first source that
 // found the patient) on family name, date of birth and sex; a source that disagrees is held apart.
 import type { IdentityDecision, IdentityWarning } from '../../../common/record';
+import { nameKey } from '../../../common/human-name';
 import { formatDate } from '../../../common/summary/dates';
 import { str, type Json } from './fhir-read';
 import { familyName } from './patient-identity';
@@ -29,14 +30,6 @@ export interface IdentityVerdict {
   warnings: IdentityWarning[];
 }
 
-/** Case, accents, spaces and punctuation are not differences; letters of any script are compared. */
-const normaliseName = (s: string) =>
-  s
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLocaleLowerCase('en-GB')
-    .replace(/[^\p{L}\p{N}]/gu, '');
-
 const KNOWN_SEX = new Set(['male', 'female']);
 
 export function demographicsOf(patient: Json): Demographics {
@@ -61,7 +54,7 @@ export function demographicDifferences(
 ): string[] {
   const differences: string[] = [];
   const where = (what: string) => ` where ${referenceLabel} has ${what}`;
-  if (reference.family && other.family && normaliseName(reference.family) !== normaliseName(other.family)) {
+  if (reference.family && other.family && nameKey(reference.family) !== nameKey(other.family)) {
     differences.push(`surname ${other.family}${where(reference.family)}`);
   }
   if (reference.birthDate && other.birthDate && reference.birthDate !== other.birthDate) {

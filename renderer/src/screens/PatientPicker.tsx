@@ -3,8 +3,12 @@ import { formatNhsNumber, isValidNhsNumber, normaliseNhsNumber } from '../../../
 import { formatDate } from '../../../common/summary';
 import type { CachedRecordSummary, SandboxPatientInfo } from '../../../preload/contract';
 import { errorMessage, invoke } from '../bridge';
+import { PatientSearch } from './PatientSearch';
 
-/** No patient in context: pick a sandbox patient, type an NHS number, or search the offline copies. */
+/**
+ * No patient in context: type an NHS number, search by name and date of birth, pick a sandbox patient, or
+ * search the offline copies.
+ */
 export function PatientPicker({
   sandboxPatients,
   onOpen,
@@ -71,6 +75,8 @@ export function PatientPicker({
           </button>
         </div>
       </form>
+
+      <PatientSearch onOpen={onOpen} />
 
       {sandboxPatients.length > 0 && (
         <section aria-labelledby="h-sandbox">
