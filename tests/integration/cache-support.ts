@@ -49,3 +49,6 @@ export function flipBytes(file: string, at: number, count = 16): void {
   for (let i = at; i < Math.min(at + count, bytes.length); i++) bytes[i] = bytes[i]! ^ 0xff;
   fs.writeFileSync(file, bytes);
 }
+
+/** The patients the write-ahead audit crash test keeps saving, viewing and deleting. */
+export const CRASH_PATIENTS = ['9434765919', '9994625845', '9990004264'] as const;

@@ -12,6 +12,8 @@ import {
   AuditTrail,
   auditKeyName,
   createAuditService,
+  followsEvent,
+  INCOMPLETE,
   openAuditDatabase,
   openAuditDatabaseForInspection,
 } from '../../main/services/audit';
@@ -175,5 +177,44 @@ describe('audit log recovery', () => {
     await keyVault.put(auditKeyName(join(dir, 'audit.db')), key!);
     database = await openAuditDatabase({ path: join(dir, 'audit.db'), keyVault });
     expect(new AuditLog(database.db).count()).toBe(1);
+  });
+});
+
+describe('write-ahead: an action’s event before the action, and its end after', () => {
+  const print = { kind: 'print', nhsNumber: NHS, format: 'paper' } as const;
+
+  it('keeps one event for an action that finished, and a second saying how one ended otherwise', () => {
+    const finished = trail.begin(print);
+    expect(log.openActions().map((o) => o.event.id)).toEqual([finished.id]);
+    finished.done();
+    expect(log.openActions()).toEqual([]);
+    const failed = trail.begin(print);
+    failed.endedOtherwise('8', 'The printer reported a failure; nothing was printed');
+    failed.done(); // ending twice changes nothing
+    const events = log.events();
+    expect(events.map((e) => [e.outcome, e.outcomeDesc ?? ''])).toEqual([
+      ['0', ''],
+      ['0', ''],
+      ['8', 'The printer reported a failure; nothing was printed'],
+    ]);
+    expect(followsEvent(events[2]!)).toBe(failed.id);
+    expect(log.verify()).toMatchObject({ ok: true, count: 3 });
+  });
+
+  it('says at the next start that an action a dead process left open is incomplete, unless it finished', () => {
+    const deadPid = 2 ** 22 + 12_345; // above Linux's default pid_max: no such process
+    const open = (id: string, pid: number) =>
+      database.db.prepare('UPDATE audit_open SET pid = ? WHERE event_id = ?').run(pid, id);
+    const lost = trail.begin(print);
+    const committed = trail.begin({ kind: 'cache-write', nhsNumber: NHS });
+    const running = trail.begin(print);
+    open(lost.id, deadPid);
+    open(committed.id, deadPid);
+    open(running.id, process.ppid); // another process, still alive
+    expect(trail.recoverIncomplete((id) => id === committed.id)).toBe(1);
+    const incomplete = log.events().filter((e) => e.outcomeDesc === INCOMPLETE);
+    expect(incomplete.map(followsEvent)).toEqual([lost.id]);
+    expect(incomplete[0]).toMatchObject({ outcome: '4' });
+    expect(log.openActions().map((o) => o.event.id)).toEqual([running.id]);
   });
 });

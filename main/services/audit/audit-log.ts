@@ -50,6 +50,13 @@ export function migrateAuditLog(db: SqliteDatabase): void {
       seq INTEGER NOT NULL,
       hash TEXT NOT NULL
     );
+    -- Actions begun (their event is in the chain) and not yet ended: a crash leaves them here, and the next
+    -- start appends what became of each. Not part of the chain: a row only says "not finished yet".
+    CREATE TABLE IF NOT EXISTS audit_open (
+      event_id TEXT PRIMARY KEY REFERENCES audit_event(id),
+      pid INTEGER NOT NULL,
+      started_at TEXT NOT NULL
+    );
     CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event
       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
     CREATE TRIGGER IF NOT EXISTS audit_event_no_edit
@@ -87,8 +94,51 @@ export class AuditLog {
 
   /** Appends in one transaction; an event whose id is already logged is not appended twice. */
   append(event: AuditEvent & { id: string }): AuditRow {
+    return this.db.transaction(() => this.appendInTransaction(event)).immediate();
+  }
+
+  /** Appends the event of an action about to start, and marks the action open, in one transaction. */
+  appendOpen(event: AuditEvent & { id: string }, startedAt: Date): AuditRow {
+    return this.db
+      .transaction(() => {
+        const row = this.appendInTransaction(event);
+        this.db
+          .prepare('INSERT OR IGNORE INTO audit_open (event_id, pid, started_at) VALUES (?, ?, ?)')
+          .run(event.id, process.pid, startedAt.toISOString());
+        return row;
+      })
+      .immediate();
+  }
+
+  /** Ends an open action, appending what became of it (when that is worth an event) in the same transaction. */
+  close(eventId: string, followUp?: AuditEvent & { id: string }): void {
+    this.db
+      .transaction(() => {
+        if (followUp) this.appendInTransaction(followUp);
+        this.db.prepare('DELETE FROM audit_open WHERE event_id = ?').run(eventId);
+      })
+      .immediate();
+  }
+
+  /** Actions begun and not ended, with the process that began them, oldest first. */
+  openActions(): { event: AuditEvent & { id: string }; pid: number; startedAt: string }[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT event_json, pid, started_at FROM audit_open JOIN audit_event ON audit_event.id = audit_open.event_id
+           ORDER BY seq`,
+        )
+        .all() as { event_json: string; pid: number; started_at: string }[]
+    ).map((r) => ({
+      event: JSON.parse(r.event_json) as AuditEvent & { id: string },
+      pid: r.pid,
+      startedAt: r.started_at,
+    }));
+  }
+
+  private appendInTransaction(event: AuditEvent & { id: string }): AuditRow {
     const eventJson = canonicalJson(event);
-    const tx = this.db.transaction((): AuditRow => {
+    const tx = (): AuditRow => {
       const existing = this.db.prepare('SELECT * FROM audit_event WHERE id = ?').get(event.id) as
         RawRow | undefined;
       if (existing) return toRow(existing);
@@ -107,8 +157,8 @@ export class AuditLog {
         )
         .run(seq, hash);
       return { seq, id: event.id, eventJson, prevHash, hash, uploadedAt: null, attempts: 0, lastError: null };
-    });
-    return tx.immediate();
+    };
+    return tx();
   }
 
   all(): AuditRow[] {

@@ -9,7 +9,7 @@ import type { AuditContext } from './balp';
 import { AuditUploader, type AuditUploaderOptions } from './uploader';
 
 export { AuditLog, verifyChain, type AuditRow, type ChainVerification } from './audit-log';
-export { AuditTrail, defaultAuditContext } from './audit-trail';
+export { AuditTrail, defaultAuditContext, followsEvent, INCOMPLETE, type AuditIntent } from './audit-trail';
 export { AuditUploader, type UploadRun } from './uploader';
 export {
   buildAuditEvent,

@@ -5,7 +5,7 @@ import type { SecretStore } from '../keystore/secret-store';
 import { openEncryptedDatabase, type RecoveryEvent } from './encrypted-database';
 import { createSecretStoreKeyVault, databaseKeyName, type KeyVault } from './key-vault';
 import { cacheMigrations } from './migrations';
-import { OfflineCache, type CachePurge, type RetentionPolicy } from './offline-cache';
+import { OfflineCache, type CachePurge, type CacheWriteAhead, type RetentionPolicy } from './offline-cache';
 import { retentionFromPolicy } from './retention';
 
 /**
@@ -26,6 +26,8 @@ export interface OpenOfflineCacheOptions {
   onRecovery?: (event: RecoveryEvent) => void;
   /** Every purge, from the start-up one on (the composition audits them). */
   onPurged?: (purge: CachePurge) => void;
+  /** The audit log's write-ahead for each change to the saved records (the composition passes the trail's). */
+  writeAhead?: CacheWriteAhead;
   /** Purge what is past its retention once open (default true; `doctor` only looks). */
   purgeExpired?: boolean;
   /** Authenticate every page at open; default true. */
@@ -52,13 +54,21 @@ export async function openOfflineCache(options: OpenOfflineCacheOptions): Promis
     retentionFromPolicy(options.retention),
     options.clock,
     options.onPurged,
+    options.writeAhead,
   );
   if (options.purgeExpired !== false) await cache.purgeExpired();
   return cache;
 }
 
 export { OfflineCache, OFFLINE_CACHE_RESET_NOTICE } from './offline-cache';
-export type { CachedRecordMeta, CachePurge, RetentionPolicy, SaveOptions } from './offline-cache';
+export type {
+  CachedRecordMeta,
+  CacheChange,
+  CachePurge,
+  CacheWriteAhead,
+  RetentionPolicy,
+  SaveOptions,
+} from './offline-cache';
 export { openEncryptedDatabase, EncryptedDatabase, unreadableReason } from './encrypted-database';
 export type {
   Migration,

@@ -154,4 +154,11 @@ export const cacheMigrations: readonly Migration[] = [
       db.exec('CREATE TABLE IF NOT EXISTS notices (text TEXT NOT NULL);');
     },
   },
+  {
+    version: 5,
+    description: 'write marks: which audited change each commit carried, for recovery after a crash',
+    up: (db) => {
+      db.exec('CREATE TABLE write_marks (intent_id TEXT PRIMARY KEY, at TEXT NOT NULL);');
+    },
+  },
 ];

@@ -190,6 +190,18 @@ export interface CachePurge {
   nhsNumber?: string;
 }
 
+/** A change to the saved records, as the audit log hears of it before it is committed. */
+export type CacheChange =
+  | { kind: 'cache-write'; nhsNumber: string }
+  | { kind: 'cache-purge'; trigger: CachePurge['trigger']; count: number; nhsNumber?: string };
+
+/** The audit's write-ahead hook: begun (durably) before the change commits, ended after it. */
+export type CacheWriteAhead = (change: CacheChange) => {
+  id: string;
+  done(): void;
+  endedOtherwise(outcome: '4' | '8', outcomeDesc: string): void;
+};
+
 export class OfflineCache {
   /** Plain-words notices for the user (shown once by the app, printed by the CLI). */
   readonly notices: string[] = [];
@@ -201,6 +213,7 @@ export class OfflineCache {
     private retention: RetentionPolicy,
     private readonly clock: () => Date = () => new Date(),
     private readonly onPurged: (purge: CachePurge) => void = () => undefined,
+    private readonly writeAhead?: CacheWriteAhead,
   ) {
     if (database.recovered) this.notices.push(OFFLINE_CACHE_RESET_NOTICE);
     this.takeUpgradeNotices();
@@ -214,6 +227,57 @@ export class OfflineCache {
       db.prepare('DELETE FROM notices').run();
     } catch (error) {
       if (!unreadableReason(error)) throw error;
+    }
+  }
+
+  /**
+   * Runs a change to the saved records with its audit event written ahead: begun before, its write mark
+   * committed with the change (`mark`), ended after. A crash between leaves an open event that the next start
+   * resolves by the mark (`finishedChange`).
+   */
+  private async audited<T>(
+    change: CacheChange,
+    run: (mark: (db: SqliteDatabase) => void) => Promise<T>,
+    failure: string,
+  ): Promise<T> {
+    const intent = this.writeAhead?.(change);
+    const mark = (db: SqliteDatabase): void => {
+      if (intent)
+        db.prepare('INSERT OR REPLACE INTO write_marks (intent_id, at) VALUES (?, ?)').run(
+          intent.id,
+          this.clock().toISOString(),
+        );
+    };
+    let result: T;
+    try {
+      result = await run(mark);
+    } catch (error) {
+      intent?.endedOtherwise('8', failure);
+      throw error;
+    }
+    if (intent) {
+      intent.done();
+      this.forgetMark(intent.id);
+    }
+    return result;
+  }
+
+  private forgetMark(intentId: string): void {
+    try {
+      this.database.db.prepare('DELETE FROM write_marks WHERE intent_id = ?').run(intentId);
+    } catch {
+      // A mark left behind is harmless: it only says the change was committed.
+    }
+  }
+
+  /** After a crash: was the change begun under this audit event committed? (Its mark is then forgotten.) */
+  finishedChange(intentId: string): boolean {
+    try {
+      const found = this.database.db.prepare('SELECT 1 FROM write_marks WHERE intent_id = ?').get(intentId);
+      if (found) this.forgetMark(intentId);
+      return found !== undefined;
+    } catch {
+      return false;
     }
   }
 
@@ -294,6 +358,7 @@ export class OfflineCache {
         resources: s.resources,
       }));
     const banner = bannerOf(snapshot);
+    let mark: (db: SqliteDatabase) => void = () => undefined;
     const write = async (db: SqliteDatabase): Promise<void> => {
       const previous = db
         .prepare('SELECT pinned, full_refreshed_at FROM records WHERE nhs_number = ?')
@@ -368,6 +433,7 @@ export class OfflineCache {
             }
           }
         }
+        mark(db);
         db.exec('COMMIT');
       } catch (error) {
         // An unreadable file may refuse the rollback too: the error that matters is the first.
@@ -375,7 +441,14 @@ export class OfflineCache {
         throw error;
       }
     };
-    await this.guardNow(write, write);
+    await this.audited(
+      { kind: 'cache-write', nhsNumber: nhs },
+      async (markWith) => {
+        mark = markWith;
+        await this.guardNow(write, write);
+      },
+      'The record could not be kept offline; the saved copy (if any) is unchanged',
+    );
   }
 
   /**
@@ -537,9 +610,23 @@ export class OfflineCache {
 
   async delete(nhsNumber: string, trigger: 'user' | 'dissent' = 'user'): Promise<boolean> {
     const nhs = nhsKey(nhsNumber);
-    const deleted = await this.guard(
-      (db) => db.prepare('DELETE FROM records WHERE nhs_number = ?').run(nhs).changes > 0,
+    const held = await this.guard(
+      (db) => db.prepare('SELECT 1 FROM records WHERE nhs_number = ?').get(nhs) !== undefined,
       () => false,
+    );
+    if (!held) return false;
+    const deleted = await this.audited(
+      { kind: 'cache-purge', trigger, count: 1, nhsNumber: nhs },
+      (mark) =>
+        this.guard(
+          (db) =>
+            db.transaction(() => {
+              mark(db);
+              return db.prepare('DELETE FROM records WHERE nhs_number = ?').run(nhs).changes > 0;
+            })(),
+          () => false,
+        ),
+      'The offline record could not be deleted; it is unchanged',
     );
     if (deleted) this.onPurged({ trigger, count: 1, nhsNumber: nhs });
     return deleted;
@@ -547,14 +634,24 @@ export class OfflineCache {
 
   /** "Delete all offline records". Returns how many records were removed. */
   async deleteAll(): Promise<number> {
-    const count = await this.guard(
-      (db) =>
-        db.transaction(() => {
-          db.prepare('DELETE FROM documents').run();
-          db.prepare('DELETE FROM resources').run();
-          return db.prepare('DELETE FROM records').run().changes;
-        })(),
+    const held = await this.guard(
+      (db) => (db.prepare('SELECT count(*) FROM records').pluck().get() as number) ?? 0,
       () => 0,
+    );
+    const count = await this.audited(
+      { kind: 'cache-purge', trigger: 'all', count: held },
+      (mark) =>
+        this.guard(
+          (db) =>
+            db.transaction(() => {
+              mark(db);
+              db.prepare('DELETE FROM documents').run();
+              db.prepare('DELETE FROM resources').run();
+              return db.prepare('DELETE FROM records').run().changes;
+            })(),
+          () => 0,
+        ),
+      'The offline records could not be deleted; they are unchanged',
     );
     this.onPurged({ trigger: 'all', count });
     return count;
@@ -565,9 +662,27 @@ export class OfflineCache {
     now: Date = this.clock(),
     trigger: CachePurge['trigger'] = 'retention',
   ): Promise<number> {
-    const count = await this.guard(
-      (db) => db.prepare('DELETE FROM records WHERE expires_at <= ?').run(now.toISOString()).changes,
+    const expired = await this.guard(
+      (db) =>
+        db
+          .prepare('SELECT count(*) FROM records WHERE expires_at <= ?')
+          .pluck()
+          .get(now.toISOString()) as number,
       () => 0,
+    );
+    if (expired === 0) return 0;
+    const count = await this.audited(
+      { kind: 'cache-purge', trigger, count: expired },
+      (mark) =>
+        this.guard(
+          (db) =>
+            db.transaction(() => {
+              mark(db);
+              return db.prepare('DELETE FROM records WHERE expires_at <= ?').run(now.toISOString()).changes;
+            })(),
+          () => 0,
+        ),
+      'The expired offline records could not be deleted; they are unchanged',
     );
     if (count > 0) this.onPurged({ trigger, count });
     return count;

@@ -1,7 +1,7 @@
 // Opening a patient's record for a clinician: the record reader (fetch → patient-level governance → shared
 // saved copy → merge → user-level governance), audited once per open, for the app, the CLI and prefetch.
 import type { IdentityDecision, RecordEvent, WessexRecord } from '../../../common/record';
-import type { AuditTrail } from '../audit';
+import type { AuditIntent, AuditTrail } from '../audit';
 import type { TokenProvider } from '../auth/token-provider';
 import type { OfflineCache } from '../cache/offline-cache';
 import type { GovernOptions } from '../governance';
@@ -95,6 +95,8 @@ export class RecordAccess {
       ...(request.pin !== undefined ? { pin: request.pin } : {}),
       ...(request.emit ? { emit: request.emit } : {}),
     };
+    // Written ahead: the event is durable before any of the record reaches the screen, the cache or a file.
+    const intent = this.beginOpen(request);
     let opened: OpenedRecord;
     try {
       if (request.offlineOnly) {
@@ -105,6 +107,13 @@ export class RecordAccess {
         opened = await this.reader.open(read);
       }
     } catch (error) {
+      const unavailable = error instanceof OfflineUnavailableError || error instanceof BridgeError;
+      intent.endedOtherwise(
+        unavailable ? '4' : '8',
+        unavailable
+          ? 'Nothing was shown: no record could be read'
+          : 'Nothing was shown: opening the record failed',
+      );
       if (error instanceof OfflineUnavailableError) throw new BridgeError('unavailable', error.message);
       throw error;
     }
@@ -114,12 +123,11 @@ export class RecordAccess {
     });
     const record = withScopes(opened.record);
     this.options.onOpened?.(record);
-    this.auditOpen(request, record, opened.from);
-    const nhsNumber = request.identity.nhsNumber;
+    this.endOpen(intent, request, record, opened.from);
     const written = opened.saved
+      // The offline store audits its own writes, ahead of each commit.
       .then((saved) => {
-        if (saved.written) this.options.audit.record({ kind: 'cache-write', nhsNumber });
-        else if (saved.reason)
+        if (!saved.written && saved.reason)
           this.options.onBackgroundFailure?.('The record could not be kept offline', saved.reason);
       })
       .catch((error: unknown) =>
@@ -146,32 +154,39 @@ export class RecordAccess {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private auditOpen(request: OpenRecordRequest, record: WessexRecord, from: OpenedRecord['from']): void {
+  /** The read (or prefetch) about to happen, audited ahead with the servers it may ask. */
+  private beginOpen(request: OpenRecordRequest): AuditIntent {
     const nhsNumber = request.identity.nhsNumber;
-    const server =
-      from === 'offline'
-        ? 'offline cache'
-        : record.sources
-            .filter((s) => s.state === 'complete' || s.state === 'partial')
-            .map((s) => s.baseUrl)
-            .join(' ') || 'none answered';
-    const outcome = record.sources.some((s) => s.state === 'failed') ? { outcome: '4' as const } : {};
-    if (request.purpose === 'prefetch') {
-      this.options.audit.record(
-        { kind: 'prefetch', nhsNumber, server, requestId: request.requestId },
-        outcome,
-      );
+    const asked = [
+      ...(request.offlineOnly ? [] : this.options.sources.map((s) => s.fhirBase)),
+      ...(request.offlineOnly || request.preferOffline ? ['offline cache'] : []),
+    ];
+    const server = asked.join(' ') || 'none';
+    return this.options.audit.begin(
+      request.purpose === 'prefetch'
+        ? { kind: 'prefetch', nhsNumber, server, requestId: request.requestId }
+        : { kind: 'patient-read', nhsNumber, server, requestId: request.requestId },
+    );
+  }
+
+  /** How the read ended: a second event only when it ended otherwise than its first one says. */
+  private endOpen(
+    intent: AuditIntent,
+    request: OpenRecordRequest,
+    record: WessexRecord,
+    from: OpenedRecord['from'],
+  ): void {
+    const failed = record.sources.filter((s) => s.state === 'failed').map((s) => s.baseUrl);
+    if (from !== 'offline' && failed.length > 0) {
+      intent.endedOtherwise('4', `Not every source answered: ${failed.join(' ')} did not`);
     } else {
-      this.options.audit.record(
-        { kind: 'patient-read', nhsNumber, server, requestId: request.requestId },
-        outcome,
-      );
+      intent.done();
     }
     if (record.governance?.dissentOverridden) {
       this.options.audit.record({
         kind: 'dissent-override',
         reason: request.breakGlassReason ?? 'break-glass',
-        nhsNumber,
+        nhsNumber: request.identity.nhsNumber,
       });
     }
   }

@@ -83,9 +83,9 @@ export async function openViewerStores(options: OpenStoresOptions): Promise<View
         notices.push(OFFLINE_CACHE_RESET_NOTICE);
         audit.trail.record(recoveryAuditAction('offline cache', event));
       },
-      // Every purge, from the start-up one on, whoever asked for it.
-      onPurged: ({ trigger, count, nhsNumber }) => {
-        audit.trail.record({ kind: 'cache-purge', trigger, count, ...(nhsNumber ? { nhsNumber } : {}) });
+      // Every write and purge, from the start-up purge on, whoever asked for it: audited before it commits.
+      writeAhead: (change) => audit.trail.begin(change),
+      onPurged: ({ trigger, count }) => {
         if (opening && trigger === 'retention') notices.push(expiredNotice(count));
       },
     });
@@ -98,6 +98,9 @@ export async function openViewerStores(options: OpenStoresOptions): Promise<View
       `Offline records are unavailable on this computer: ${problem?.message ?? (error as Error).message}`,
     );
   }
+
+  // Actions a previous run began and never ended (it crashed or lost power): each gets its outcome now.
+  audit.trail.recoverIncomplete((eventId) => cache?.finishedChange(eventId) ?? false);
 
   const preferences = await openPreferences(options.dataDir, options.preferencesFile);
   if (preferences.recovered) notices.push('Your display preferences could not be read and were reset.');

@@ -174,15 +174,19 @@ export function audited(handlers: BridgeHandlers, trail: AuditTrail): BridgeHand
     if ('notAudited' in rule || 'auditedBy' in rule) return handler;
     const write = ({ action, options }: Event) => trail.record(action, options);
     return async (args, caller) => {
+      // Written ahead and held open until the handler ends: a crash meanwhile is said at the next start.
       const before = rule.before?.(args, caller);
-      if (before) write(before);
+      const intent = before && trail.begin(before.action, before.options);
       let result: unknown;
       try {
         result = await handler(args, caller);
       } catch (error) {
-        if (before && rule.failed) write(rule.failed(args));
+        const failed = rule.failed?.(args)?.options;
+        if (intent && failed) intent.endedOtherwise(failed.outcome ?? '8', failed.outcomeDesc ?? 'Failed');
+        else intent?.done();
         throw error;
       }
+      intent?.done();
       for (const event of rule.after?.(args, result as never) ?? []) write(event);
       return result;
     };
