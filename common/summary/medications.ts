@@ -4,6 +4,7 @@
 // From MedicationRequest / MedicationStatement / MedicationDispense as UK Core, CareConnect and plain R4 send them.
 import type { Extension, MedicationRequest, MedicationStatement } from '../fhir';
 import type { Provenance, RecordItem } from '../record';
+import { asArray, isObject, str } from '../json';
 import { formatDate, isoNewestFirst } from './dates';
 import { compareText } from './provenance';
 
@@ -13,7 +14,12 @@ export type PrescriptionKind = 'repeat' | 'acute' | 'repeat dispensing' | 'not s
 export interface MedicineIssue {
   date: string;
   what: 'prescribed' | 'dispensed';
+  /** "56 tablet", as the source wrote the quantity. */
   quantity?: string;
+  /** "28 days": how long the issue is meant to last (expected supply duration, days supply). */
+  supply?: string;
+  /** Who issued it: the prescriber's organisation, or the pharmacy that dispensed it. */
+  by?: string;
   source: string;
 }
 
@@ -67,6 +73,8 @@ interface DispenseLike {
   whenHandedOver?: string;
   whenPrepared?: string;
   quantity?: { value?: number; unit?: string };
+  daysSupply?: { value?: number; unit?: string };
+  performer?: { actor?: { display?: string } }[];
   dosageInstruction?: { text?: string }[];
   extension?: Extension[];
 }
@@ -120,6 +128,28 @@ function quantityText(quantity: { value?: number; unit?: string } | undefined): 
   return quantity.unit ? `${quantity.value} ${quantity.unit}` : String(quantity.value);
 }
 
+const DURATION_WORDS: Record<string, string> = { d: 'day', wk: 'week', mo: 'month' };
+
+/** "28 days": a FHIR Duration's unit as written, else its UCUM code in words. */
+function durationText(
+  duration: { value?: number; unit?: string; code?: string } | undefined,
+): string | undefined {
+  if (duration?.value === undefined) return undefined;
+  if (duration.unit) return `${duration.value} ${duration.unit}`;
+  const word = duration.code ? DURATION_WORDS[duration.code] : undefined;
+  if (!word) return String(duration.value);
+  return `${duration.value} ${word}${duration.value === 1 ? '' : 's'}`;
+}
+
+function withOptional(
+  issue: MedicineIssue,
+  optional: Partial<Record<'quantity' | 'supply' | 'by', string | undefined>>,
+): MedicineIssue {
+  for (const [key, value] of Object.entries(optional))
+    if (value) issue[key as 'quantity' | 'supply' | 'by'] = value;
+  return issue;
+}
+
 /** What this entry says was issued: a prescription's issue or a dispensing (statements issue nothing). */
 function issueOf(item: RecordItem, source: string): MedicineIssue | undefined {
   const resource = item.resource as MedicineResource;
@@ -129,14 +159,30 @@ function issueOf(item: RecordItem, source: string): MedicineIssue | undefined {
   )?.valueDateTime;
   if (resource.resourceType === 'MedicationDispense') {
     const date = resource.whenHandedOver ?? resource.whenPrepared;
-    return date ? { date, what: 'dispensed', quantity: quantityText(resource.quantity), source } : undefined;
+    if (!date) return undefined;
+    return withOptional(
+      { date, what: 'dispensed', source },
+      {
+        quantity: quantityText(resource.quantity),
+        supply: durationText(resource.daysSupply),
+        by: asArray(resource.performer)
+          .map((p) => (isObject(p) && isObject(p.actor) ? str(p.actor.display) : undefined))
+          .find(Boolean),
+      },
+    );
   }
   if (resource.resourceType === 'MedicationRequest') {
     if (resource.intent === 'plan' || resource.intent === 'proposal') return undefined;
     const date = lastIssued ?? resource.dispenseRequest?.validityPeriod?.start ?? resource.authoredOn;
-    return date
-      ? { date, what: 'prescribed', quantity: quantityText(resource.dispenseRequest?.quantity), source }
-      : undefined;
+    if (!date) return undefined;
+    return withOptional(
+      { date, what: 'prescribed', source },
+      {
+        quantity: quantityText(resource.dispenseRequest?.quantity),
+        supply: durationText(resource.dispenseRequest?.expectedSupplyDuration),
+        by: str(resource.requester?.display) ?? str(resource.dispenseRequest?.performer?.display),
+      },
+    );
   }
   return lastIssued ? { date: lastIssued, what: 'prescribed', source } : undefined;
 }

@@ -53,6 +53,15 @@ function medicationKey(entry: MergedEntry): string | undefined {
   return factsOf(resource).display.toLowerCase();
 }
 
+/** A dispensing, or a prescription issue that has run its course: an issue done, not a decision to stop. */
+function isIssueDone(copy: EntryCopy): boolean {
+  const type = copy.resource.resourceType;
+  return (
+    type === 'MedicationDispense' ||
+    (type === 'MedicationRequest' && factsOf(copy.resource).status?.toLowerCase() === 'completed')
+  );
+}
+
 function medicationConflicts(entries: readonly MergedEntry[], out: ConflictResult): void {
   const groups = new Map<string, MergedEntry[]>();
   for (const e of entries) {
@@ -64,7 +73,7 @@ function medicationConflicts(entries: readonly MergedEntry[], out: ConflictResul
     groups.set(key, group);
   }
   for (const group of groups.values()) {
-    const copies = group.flatMap((e) => e.copies);
+    const copies = group.flatMap((e) => e.copies).filter((c) => !isIssueDone(c));
     const activeIn = new Set(copies.filter(isActive).map((c) => c.provenance.sourceName));
     const stoppedIn = new Set(
       copies

@@ -33,6 +33,7 @@ export const SECTION_TITLES: Record<SectionId, string> = {
 const KIND_HINT: Record<string, string> = {
   MedicationRequest: 'prescription',
   MedicationStatement: 'medication record',
+  MedicationDispense: 'dispensing',
   DiagnosticReport: 'report',
   Consent: 'consent',
   Flag: 'alert flag',
