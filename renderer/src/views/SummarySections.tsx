@@ -266,7 +266,7 @@ export function MedicationsSection({ model }: { model: SummaryModel }) {
                 <DeceasedMarker item={m.item} />
                 {m.issues.length > 1 && <IssueHistory name={m.name} issues={m.issues} />}
               </td>
-              <td>
+              <td className="wx-medicine-kind">
                 {m.kind === 'not stated' ? 'Not stated' : m.kind.charAt(0).toUpperCase() + m.kind.slice(1)}
               </td>
               <td>
