@@ -28,6 +28,7 @@ const REQUIRED_KEYS = [
   'not-traced',
   'mixed-identity',
   'deceased',
+  'long-history',
 ];
 
 let sandbox: RunningSandbox;
