@@ -123,22 +123,32 @@ function dosageText(resource: MedicineResource): string | undefined {
   );
 }
 
-function quantityText(quantity: { value?: number; unit?: string } | undefined): string | undefined {
-  if (quantity?.value === undefined) return undefined;
-  return quantity.unit ? `${quantity.value} ${quantity.unit}` : String(quantity.value);
+/** "56 tablet"; a value or unit of the wrong type from a source is left out, never printed as "[object Object]". */
+function quantityText(quantity: { value?: unknown; unit?: unknown } | undefined): string | undefined {
+  const value = isObject(quantity) ? str(quantity.value) : undefined;
+  if (value === undefined) return undefined;
+  const unit = str(quantity?.unit);
+  return unit ? `${value} ${unit}` : value;
 }
 
-const DURATION_WORDS: Record<string, string> = { d: 'day', wk: 'week', mo: 'month' };
+const DURATION_WORDS = new Map([
+  ['d', 'day'],
+  ['wk', 'week'],
+  ['mo', 'month'],
+]);
 
 /** "28 days": a FHIR Duration's unit as written, else its UCUM code in words. */
 function durationText(
-  duration: { value?: number; unit?: string; code?: string } | undefined,
+  duration: { value?: unknown; unit?: unknown; code?: unknown } | undefined,
 ): string | undefined {
-  if (duration?.value === undefined) return undefined;
-  if (duration.unit) return `${duration.value} ${duration.unit}`;
-  const word = duration.code ? DURATION_WORDS[duration.code] : undefined;
-  if (!word) return String(duration.value);
-  return `${duration.value} ${word}${duration.value === 1 ? '' : 's'}`;
+  if (!isObject(duration)) return undefined;
+  const value = str(duration.value);
+  if (value === undefined) return undefined;
+  const unit = str(duration.unit);
+  if (unit) return `${value} ${unit}`;
+  const word = DURATION_WORDS.get(str(duration.code) ?? '');
+  if (!word) return value;
+  return `${value} ${word}${value === '1' ? '' : 's'}`;
 }
 
 function withOptional(

@@ -114,9 +114,16 @@ describe('medicine issue history', () => {
         quantity: { unit: 'tablet' },
         daysSupply: 'twenty-eight',
       }),
+      dispensing('2025-07-01', {
+        quantity: { value: { nested: true }, unit: ['tablet'] },
+        daysSupply: { value: 28, code: 'constructor' },
+      }),
       dispensing('2025-08-01', { whenHandedOver: undefined, performer: 'Pharmacy' }),
     ]);
-    expect(past[0]!.issues).toEqual([{ date: '2025-09-01', what: 'dispensed', by: '42', source: 'CHIE' }]);
+    expect(past[0]!.issues).toEqual([
+      { date: '2025-09-01', what: 'dispensed', by: '42', source: 'CHIE' },
+      { date: '2025-07-01', what: 'dispensed', supply: '28', by: 'Lymington Road Pharmacy', source: 'CHIE' },
+    ]);
   });
 });
 
