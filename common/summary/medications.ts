@@ -102,6 +102,14 @@ function prescriptionKind(resource: MedicineResource): PrescriptionKind {
 const statusOf = (item: RecordItem) =>
   ((item.resource as { status?: string }).status ?? item.status ?? '').toLowerCase().replace(/\s+/g, '-');
 
+/** A dispensing, or a prescription issue that has run its course: an issue done, not a decision to stop. */
+export function isIssueRecord(resource: { resourceType?: string; status?: unknown }): boolean {
+  return (
+    resource.resourceType === 'MedicationDispense' ||
+    (resource.resourceType === 'MedicationRequest' && str(resource.status)?.toLowerCase() === 'completed')
+  );
+}
+
 /** Not stopped, completed, cancelled or entered in error (a plan counts only when active). */
 export function isCurrentMedication(item: RecordItem): boolean {
   const resource = item.resource as MedicineResource;

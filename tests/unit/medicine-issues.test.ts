@@ -5,6 +5,7 @@ import type { RecordItem } from '../../common/record';
 import { buildSummary } from '../../common/summary';
 import { detectConflicts } from '../../main/services/record/conflicts';
 import { RecordMerger } from '../../main/services/record/merge';
+import { formatRecordSummary } from '../../main/services/record/text-summary';
 import { frailRecord, item } from './summary-fixture';
 
 const NOW = new Date('2025-10-01T12:00:00Z');
@@ -165,5 +166,33 @@ describe('conflicts between sources', () => {
       },
     ]);
     expect(detectConflicts(merger.entries()).conflicts.map((c) => c.kind)).toEqual(['medication-status']);
+  });
+});
+
+describe('the readable summary (wessex fetch)', () => {
+  it('counts a current repeat’s past issues on its line instead of listing each, and says where they went', () => {
+    const record = frailRecord();
+    record.items = [
+      prescription('2025-09-26', 'active'),
+      ...['2025-08-29', '2025-08-01', '2025-07-04'].map((d) => prescription(d)),
+      ...['2025-09-28', '2025-08-31'].map((d) => dispensing(d)),
+    ];
+    const text = formatRecordSummary(record);
+    const section = text.slice(
+      text.indexOf('Medications (6)'),
+      text.indexOf('\n\n', text.indexOf('Medications')),
+    );
+    expect(section.split('\n').slice(1)).toEqual([
+      '  • Amlodipine 5mg tablets  (prescription, 2025-09-26, active, 6 issues)  [Dorset Care Record]',
+      "  (5 earlier issues and dispensings are counted on their medicine's line)",
+    ]);
+  });
+
+  it('lists a medicine that is only dispensed, with nothing current to count it on', () => {
+    const record = frailRecord();
+    record.items = [dispensing('2025-09-28')];
+    expect(formatRecordSummary(record)).toMatch(
+      /Medications \(1\)\n {2}• Amlodipine 5mg tablets {2}\(dispensing, 2025-09-28, completed\)/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 // Disagreements between sources a clinician must see: the merge never silently picks a side on these.
 import type { RecordConflict } from '../../../common/record';
 import { cprStatusOf, isRespectForm } from '../../../common/resuscitation';
+import { isIssueRecord } from '../../../common/summary/medications';
 import { isInactiveStatus, NO_KNOWN_ALLERGY_CODES, NO_KNOWN_ALLERGY_TEXT } from './clinical-codes';
 import { conceptCodes, conceptDisplay, type Json, mainConcept } from './fhir-read';
 import type { EntryCopy, MergedEntry } from './merge';
@@ -53,15 +54,6 @@ function medicationKey(entry: MergedEntry): string | undefined {
   return factsOf(resource).display.toLowerCase();
 }
 
-/** A dispensing, or a prescription issue that has run its course: an issue done, not a decision to stop. */
-function isIssueDone(copy: EntryCopy): boolean {
-  const type = copy.resource.resourceType;
-  return (
-    type === 'MedicationDispense' ||
-    (type === 'MedicationRequest' && factsOf(copy.resource).status?.toLowerCase() === 'completed')
-  );
-}
-
 function medicationConflicts(entries: readonly MergedEntry[], out: ConflictResult): void {
   const groups = new Map<string, MergedEntry[]>();
   for (const e of entries) {
@@ -73,7 +65,7 @@ function medicationConflicts(entries: readonly MergedEntry[], out: ConflictResul
     groups.set(key, group);
   }
   for (const group of groups.values()) {
-    const copies = group.flatMap((e) => e.copies).filter((c) => !isIssueDone(c));
+    const copies = group.flatMap((e) => e.copies).filter((c) => !isIssueRecord(c.resource));
     const activeIn = new Set(copies.filter(isActive).map((c) => c.provenance.sourceName));
     const stoppedIn = new Set(
       copies
