@@ -10,6 +10,7 @@ export type {
   Condition,
   MedicationStatement,
   MedicationRequest,
+  MedicationDispense,
   Flag,
   Observation,
   DiagnosticReport,

@@ -194,7 +194,14 @@ export const bridgeRequestSchemas = {
   /** Merged into the saved preferences and validated there (unknown keys and bad values are refused). */
   'preferences:update': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
   /** Fetch the document behind a locator pointer or DocumentReference attachment. */
-  'document:get': z.object({ nhsNumber, pointerId: z.string().min(1).max(200) }).strict(),
+  'document:get': z
+    .object({
+      nhsNumber,
+      pointerId: z.string().min(1).max(200),
+      /** Which of the entry's content parts (DocumentReference.content); the first showable one if left out. */
+      part: z.number().int().min(0).max(99).optional(),
+    })
+    .strict(),
 } as const;
 
 export type BridgeChannel = keyof typeof bridgeRequestSchemas;

@@ -4,6 +4,7 @@
 // From MedicationRequest / MedicationStatement / MedicationDispense as UK Core, CareConnect and plain R4 send them.
 import type { Extension, MedicationRequest, MedicationStatement } from '../fhir';
 import type { Provenance, RecordItem } from '../record';
+import { asArray, isObject, str } from '../json';
 import { formatDate, isoNewestFirst } from './dates';
 import { compareText } from './provenance';
 
@@ -13,7 +14,12 @@ export type PrescriptionKind = 'repeat' | 'acute' | 'repeat dispensing' | 'not s
 export interface MedicineIssue {
   date: string;
   what: 'prescribed' | 'dispensed';
+  /** "56 tablet", as the source wrote the quantity. */
   quantity?: string;
+  /** "28 days": how long the issue is meant to last (expected supply duration, days supply). */
+  supply?: string;
+  /** Who issued it: the prescriber's organisation, or the pharmacy that dispensed it. */
+  by?: string;
   source: string;
 }
 
@@ -67,6 +73,8 @@ interface DispenseLike {
   whenHandedOver?: string;
   whenPrepared?: string;
   quantity?: { value?: number; unit?: string };
+  daysSupply?: { value?: number; unit?: string };
+  performer?: { actor?: { display?: string } }[];
   dosageInstruction?: { text?: string }[];
   extension?: Extension[];
 }
@@ -94,6 +102,14 @@ function prescriptionKind(resource: MedicineResource): PrescriptionKind {
 const statusOf = (item: RecordItem) =>
   ((item.resource as { status?: string }).status ?? item.status ?? '').toLowerCase().replace(/\s+/g, '-');
 
+/** A dispensing, or a prescription issue that has run its course: an issue done, not a decision to stop. */
+export function isIssueRecord(resource: { resourceType?: string; status?: unknown }): boolean {
+  return (
+    resource.resourceType === 'MedicationDispense' ||
+    (resource.resourceType === 'MedicationRequest' && str(resource.status)?.toLowerCase() === 'completed')
+  );
+}
+
 /** Not stopped, completed, cancelled or entered in error (a plan counts only when active). */
 export function isCurrentMedication(item: RecordItem): boolean {
   const resource = item.resource as MedicineResource;
@@ -115,9 +131,41 @@ function dosageText(resource: MedicineResource): string | undefined {
   );
 }
 
-function quantityText(quantity: { value?: number; unit?: string } | undefined): string | undefined {
-  if (quantity?.value === undefined) return undefined;
-  return quantity.unit ? `${quantity.value} ${quantity.unit}` : String(quantity.value);
+/** "56 tablet"; a value or unit of the wrong type from a source is left out, never printed as "[object Object]". */
+function quantityText(quantity: { value?: unknown; unit?: unknown } | undefined): string | undefined {
+  const value = isObject(quantity) ? str(quantity.value) : undefined;
+  if (value === undefined) return undefined;
+  const unit = str(quantity?.unit);
+  return unit ? `${value} ${unit}` : value;
+}
+
+const DURATION_WORDS = new Map([
+  ['d', 'day'],
+  ['wk', 'week'],
+  ['mo', 'month'],
+]);
+
+/** "28 days": a FHIR Duration's unit as written, else its UCUM code in words. */
+function durationText(
+  duration: { value?: unknown; unit?: unknown; code?: unknown } | undefined,
+): string | undefined {
+  if (!isObject(duration)) return undefined;
+  const value = str(duration.value);
+  if (value === undefined) return undefined;
+  const unit = str(duration.unit);
+  if (unit) return `${value} ${unit}`;
+  const word = DURATION_WORDS.get(str(duration.code) ?? '');
+  if (!word) return value;
+  return `${value} ${word}${value === '1' ? '' : 's'}`;
+}
+
+function withOptional(
+  issue: MedicineIssue,
+  optional: Partial<Record<'quantity' | 'supply' | 'by', string | undefined>>,
+): MedicineIssue {
+  for (const [key, value] of Object.entries(optional))
+    if (value) issue[key as 'quantity' | 'supply' | 'by'] = value;
+  return issue;
 }
 
 /** What this entry says was issued: a prescription's issue or a dispensing (statements issue nothing). */
@@ -129,14 +177,30 @@ function issueOf(item: RecordItem, source: string): MedicineIssue | undefined {
   )?.valueDateTime;
   if (resource.resourceType === 'MedicationDispense') {
     const date = resource.whenHandedOver ?? resource.whenPrepared;
-    return date ? { date, what: 'dispensed', quantity: quantityText(resource.quantity), source } : undefined;
+    if (!date) return undefined;
+    return withOptional(
+      { date, what: 'dispensed', source },
+      {
+        quantity: quantityText(resource.quantity),
+        supply: durationText(resource.daysSupply),
+        by: asArray(resource.performer)
+          .map((p) => (isObject(p) && isObject(p.actor) ? str(p.actor.display) : undefined))
+          .find(Boolean),
+      },
+    );
   }
   if (resource.resourceType === 'MedicationRequest') {
     if (resource.intent === 'plan' || resource.intent === 'proposal') return undefined;
     const date = lastIssued ?? resource.dispenseRequest?.validityPeriod?.start ?? resource.authoredOn;
-    return date
-      ? { date, what: 'prescribed', quantity: quantityText(resource.dispenseRequest?.quantity), source }
-      : undefined;
+    if (!date) return undefined;
+    return withOptional(
+      { date, what: 'prescribed', source },
+      {
+        quantity: quantityText(resource.dispenseRequest?.quantity),
+        supply: durationText(resource.dispenseRequest?.expectedSupplyDuration),
+        by: str(resource.requester?.display) ?? str(resource.dispenseRequest?.performer?.display),
+      },
+    );
   }
   return lastIssued ? { date: lastIssued, what: 'prescribed', source } : undefined;
 }

@@ -9,6 +9,7 @@ import type {
   Encounter,
   Flag,
   Identifier,
+  MedicationDispense,
   MedicationRequest,
   MedicationStatement,
   DiagnosticReport,
@@ -40,6 +41,11 @@ export interface Meta {
   profile: string;
   date: string;
   security?: Confidentiality;
+}
+
+/** A date this many days before the sandbox started, as FHIR writes a date. */
+export function daysAgo(days: number): string {
+  return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** "2024-03-01" → "2024-03-01T09:00:00Z"; full instants pass through. */
@@ -283,6 +289,11 @@ export class RecordBuilder {
     status?: MedicationRequest['status'];
     lastIssued?: string;
     identifier?: string;
+    /** Tablets (or other units) issued; default 56 tablet. */
+    quantity?: { value: number; unit: string };
+    supplyDays?: number;
+    /** The prescriber's organisation. */
+    requester?: string;
   }): MedicationRequest {
     return this.add<MedicationRequest>({
       resourceType: 'MedicationRequest',
@@ -302,15 +313,43 @@ export class RecordBuilder {
       medicationCodeableConcept: text(o.code),
       subject: this.patientRef,
       authoredOn: o.authored,
+      ...(o.requester ? { requester: { display: o.requester } } : {}),
       dosageInstruction: [{ text: o.dosage }],
       ...(o.lastIssued
         ? {
             dispenseRequest: {
               validityPeriod: { start: o.lastIssued },
-              quantity: { value: 56, unit: 'tablet' },
+              quantity: o.quantity ?? { value: 56, unit: 'tablet' },
+              ...(o.supplyDays
+                ? { expectedSupplyDuration: { value: o.supplyDays, unit: 'days', system: UCUM, code: 'd' } }
+                : {}),
             },
           }
         : {}),
+    });
+  }
+
+  /** A community pharmacy's dispensing of a prescription. */
+  medicationDispense(o: {
+    code: Coding;
+    handedOver: string;
+    quantity: { value: number; unit: string };
+    supplyDays: number;
+    pharmacy: string;
+    dosage: string;
+  }): MedicationDispense {
+    return this.add<MedicationDispense>({
+      resourceType: 'MedicationDispense',
+      id: this.nextId('meddispense'),
+      meta: meta({ profile: PROFILE.medicationDispense, date: o.handedOver }),
+      status: 'completed',
+      medicationCodeableConcept: text(o.code),
+      subject: this.patientRef,
+      performer: [{ actor: { display: o.pharmacy } }],
+      quantity: { ...o.quantity },
+      daysSupply: { value: o.supplyDays, unit: 'days', system: UCUM, code: 'd' },
+      whenHandedOver: o.handedOver,
+      dosageInstruction: [{ text: o.dosage }],
     });
   }
 

@@ -34,6 +34,7 @@ export const PROFILE = {
   condition: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-Condition',
   medicationStatement: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-MedicationStatement',
   medicationRequest: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-MedicationRequest',
+  medicationDispense: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-MedicationDispense',
   observation: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation',
   diagnosticReport: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-DiagnosticReport',
   flag: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-Flag',
@@ -125,6 +126,7 @@ export const CODES = {
   inpatientStay: sct('32485007', 'Hospital admission'),
   dischargeSummary: sct('373942005', 'Discharge summary'),
   clinicLetter: sct('371531000', 'Report of clinical encounter'),
+  consultationReport: sct('371530004', 'Clinical consultation report'),
   fluVaccination: sct('1037311000000106', 'Influenza vaccine'),
   // Categories
   carePlanCategory: sct('734163000', 'Care plan'),

@@ -1,7 +1,7 @@
 // Registered in Ringwood (Hampshire) but treated in Dorset too: both DCR and CHIE hold overlapping records,
 // some entries with the same business identifier, some matching only by code and date, and real conflicts.
 import type { Consent } from '../../common/fhir';
-import { RecordBuilder, gpOrganization, meta } from './build';
+import { RecordBuilder, daysAgo, gpOrganization, meta } from './build';
 import { CODES, DMD, PROFILE } from './codes';
 import { makeIdentity } from './identity';
 import type { SandboxPatient } from './types';
@@ -174,9 +174,4 @@ export function crossBorderPatient(taken: Set<string>): SandboxPatient {
     nhsVerification: '01',
     gpOds: who.gpOds,
   };
-}
-
-/** A date this many days before the sandbox started, as FHIR writes a date. */
-function daysAgo(days: number): string {
-  return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
 }

@@ -1,4 +1,4 @@
-// Documents the sandbox serves as FHIR Binary resources: small HTML letters and a real (tiny) PDF.
+// Documents the sandbox serves as FHIR Binary resources: small HTML letters and real (tiny) PDFs.
 import type { Binary } from '../../common/fhir';
 
 /** Placeholders in attachment URLs, replaced with the running servers' bases at start-up (ports are ephemeral). */
@@ -10,16 +10,26 @@ function pdfEscape(s: string): string {
 
 /** A minimal valid single-page PDF 1.4 with the given lines of Helvetica text (correct xref offsets). */
 export function tinyPdf(title: string, lines: string[]): Buffer {
-  const textOps = [`BT /F1 16 Tf 56 780 Td (${pdfEscape(title)}) Tj ET`];
-  lines.forEach((line, i) => textOps.push(`BT /F1 11 Tf 56 ${748 - i * 16} Td (${pdfEscape(line)}) Tj ET`));
-  const stream = textOps.join('\n');
+  return textPdf([{ title, lines }]);
+}
+
+/** A minimal valid PDF 1.4, one page per entry, each a heading and lines of Helvetica text. */
+export function textPdf(pages: { title: string; lines: string[] }[]): Buffer {
+  const pageObject = (n: number) => 4 + n * 2;
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
+    `<< /Type /Pages /Kids [${pages.map((_, n) => `${pageObject(n)} 0 R`).join(' ')}] /Count ${pages.length} >>`,
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-    `<< /Length ${Buffer.byteLength(stream, 'latin1')} >>\nstream\n${stream}\nendstream`,
   ];
+  pages.forEach(({ title, lines }, n) => {
+    const textOps = [`BT /F1 16 Tf 56 780 Td (${pdfEscape(title)}) Tj ET`];
+    lines.forEach((line, i) => textOps.push(`BT /F1 11 Tf 56 ${748 - i * 16} Td (${pdfEscape(line)}) Tj ET`));
+    const stream = textOps.join('\n');
+    objects.push(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents ${pageObject(n) + 1} 0 R >>`,
+      `<< /Length ${Buffer.byteLength(stream, 'latin1')} >>\nstream\n${stream}\nendstream`,
+    );
+  });
   let body = '%PDF-1.4\n';
   const offsets: number[] = [];
   objects.forEach((obj, i) => {

@@ -6,6 +6,7 @@ import { sharedFixturesDir } from './fixtures-dir';
 import { frailPatient } from './frail';
 import { labHistoryPatient } from './lab-history';
 import { largePatient } from './large';
+import { longHistoryPatient } from './long-history';
 import { mixedIdentityPatient } from './mixed-identity';
 import { notTracedPatient } from './not-traced';
 import { sensitivePatient } from './sensitive';
@@ -41,6 +42,8 @@ export function generateSandboxPatients(options: GenerateOptions = {}): Generate
   ];
   const synthea = loadSyntheaPatients(options.fixturesDir ?? sharedFixturesDir(), taken);
   patients.push(...synthea.patients);
+  // After the fixtures, so their NHS numbers stay as they were before this patient was added.
+  patients.push(longHistoryPatient(taken));
   if (options.includeLargePatient) patients.push(largePatient(taken));
   return { patients, notes: synthea.notes };
 }

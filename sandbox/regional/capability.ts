@@ -8,6 +8,7 @@ export const SEARCHABLE_TYPES = [
   'Condition',
   'MedicationStatement',
   'MedicationRequest',
+  'MedicationDispense',
   'Observation',
   'Flag',
   'Consent',

@@ -31,6 +31,7 @@ const REQUIRED_KEYS = [
   'mixed-identity',
   'deceased',
   'lab-history',
+  'long-history',
 ];
 
 let sandbox: RunningSandbox;

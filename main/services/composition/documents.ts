@@ -4,6 +4,7 @@
 // reached. Anything held elsewhere is named, never fetched.
 import type { Attachment } from '@medplum/fhirtypes';
 import type { Resource } from '../../../common/fhir';
+import { asArray, isObject } from '../../../common/json';
 import type { WessexRecord } from '../../../common/record';
 import type { DocumentContent } from '../../../preload/contract';
 import type { TokenProvider } from '../auth/token-provider';
@@ -28,21 +29,31 @@ export interface DocumentSources {
 export const NOT_KEPT_OFFLINE =
   'This document was not saved for offline use on this computer. It can be opened when you are online.';
 
+/** `part`: which content entry of a DocumentReference (presentedForm of a report); default the first showable. */
 export async function readDocument(
   record: WessexRecord,
   id: string,
   deps: DocumentSources,
+  part?: number,
 ): Promise<DocumentContent> {
   const pointer = record.pointers.find((p) => p.id === id);
   const item = pointer ? undefined : record.items.find((i) => i.key === id);
   const resource: Resource | undefined = pointer?.document ?? item?.resource;
-  const title = pointer?.type.display ?? item?.display ?? 'Document';
-  if (resource?.resourceType === 'Binary' && resource.data) {
+  let title = pointer?.type.display ?? item?.display ?? 'Document';
+  if (resource?.resourceType === 'Binary' && resource.data && part === undefined) {
     return inline(resource.contentType ?? 'application/octet-stream', resource.data, title);
   }
-  const attachment =
-    attachmentOf(resource) ??
-    (pointer?.url ? { url: pointer.url, contentType: pointer.contentType } : undefined);
+  let attachment: Attachment | undefined;
+  if (part === undefined) {
+    attachment =
+      attachmentOf(resource) ??
+      (pointer?.url ? { url: pointer.url, contentType: pointer.contentType } : undefined);
+  } else {
+    attachment = attachmentsOf(resource)[part];
+    if (!attachment)
+      throw new BridgeError('invalid-argument', 'That part of the document is not in the record.');
+    if (attachment.title) title = `${title} — ${attachment.title}`;
+  }
   if (!attachment) throw new BridgeError('invalid-argument', 'There is no document to show for that entry.');
   if (attachment.data)
     return inline(attachment.contentType ?? 'application/octet-stream', attachment.data, title);
@@ -63,14 +74,21 @@ export async function readDocument(
   }
 }
 
+/** Every content entry, in the order the source sent them (the renderer asks for one by its index). */
+function attachmentsOf(resource: Resource | undefined): (Attachment | undefined)[] {
+  const found =
+    resource?.resourceType === 'DocumentReference'
+      ? asArray(resource.content).map((c) => (isObject(c) ? c.attachment : undefined))
+      : resource?.resourceType === 'DiagnosticReport'
+        ? asArray(resource.presentedForm)
+        : [];
+  // Servers send what they send: only an object can be an attachment.
+  return found.map((a) => (isObject(a) ? (a as Attachment) : undefined));
+}
+
 function attachmentOf(resource: Resource | undefined): Attachment | undefined {
-  if (!resource) return undefined;
-  if (resource.resourceType === 'DocumentReference') {
-    const contents = resource.content ?? [];
-    return (contents.find((c) => SHOWABLE.test(c.attachment?.contentType ?? '')) ?? contents[0])?.attachment;
-  }
-  if (resource.resourceType === 'DiagnosticReport') return resource.presentedForm?.[0];
-  return undefined;
+  const attachments = attachmentsOf(resource);
+  return attachments.find((a) => SHOWABLE.test(a?.contentType ?? '')) ?? attachments[0];
 }
 
 function inline(contentType: string, base64: string, title: string): DocumentContent {

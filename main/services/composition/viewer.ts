@@ -115,12 +115,17 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
           }),
           ...documentHandlers({
             opened,
-            readDocument: (record, id) =>
-              readDocument(record, id, {
-                sources: [...sources, ...(locator ? [locator] : [])],
-                tokens,
-                ...(stores.cache ? { cache: stores.cache } : {}),
-              }),
+            readDocument: (record, id, part) =>
+              readDocument(
+                record,
+                id,
+                {
+                  sources: [...sources, ...(locator ? [locator] : [])],
+                  tokens,
+                  ...(stores.cache ? { cache: stores.cache } : {}),
+                },
+                part,
+              ),
             exportDir: options.exportDir ?? join(options.dataDir, 'exports'),
             logger,
           }),

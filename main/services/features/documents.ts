@@ -14,6 +14,7 @@ export function documentHandlers(deps: {
   readDocument: (
     record: NonNullable<ReturnType<OpenedRecords['get']>>,
     id: string,
+    part?: number,
   ) => Promise<DocumentContent>;
   /** Where saved handover PDFs go (the user's Documents folder in the app). */
   exportDir: string;
@@ -28,10 +29,10 @@ export function documentHandlers(deps: {
     );
   };
   return {
-    'document:get': async ({ nhsNumber, pointerId }) => {
+    'document:get': async ({ nhsNumber, pointerId, part }) => {
       const record = deps.opened.get(nhsNumber);
       if (!record) throw new BridgeError('invalid-argument', 'Open the patient’s record first.');
-      return deps.readDocument(record, pointerId);
+      return deps.readDocument(record, pointerId, part);
     },
     'handover:print': async (_args, caller) => {
       const printer = hostPrinter(caller, 'Printing');

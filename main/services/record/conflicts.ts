@@ -1,6 +1,7 @@
 // Disagreements between sources a clinician must see: the merge never silently picks a side on these.
 import type { RecordConflict } from '../../../common/record';
 import { cprStatusOf, isRespectForm } from '../../../common/resuscitation';
+import { isIssueRecord } from '../../../common/summary/medications';
 import { isInactiveStatus, NO_KNOWN_ALLERGY_CODES, NO_KNOWN_ALLERGY_TEXT } from './clinical-codes';
 import { conceptCodes, conceptDisplay, type Json, mainConcept } from './fhir-read';
 import type { EntryCopy, MergedEntry } from './merge';
@@ -64,7 +65,7 @@ function medicationConflicts(entries: readonly MergedEntry[], out: ConflictResul
     groups.set(key, group);
   }
   for (const group of groups.values()) {
-    const copies = group.flatMap((e) => e.copies);
+    const copies = group.flatMap((e) => e.copies).filter((c) => !isIssueRecord(c.resource));
     const activeIn = new Set(copies.filter(isActive).map((c) => c.provenance.sourceName));
     const stoppedIn = new Set(
       copies

@@ -194,6 +194,8 @@ export function clinicalDate(resource: Json): string | undefined {
     periodStart(resource.effectivePeriod) ??
     str(resource.effectiveInstant) ??
     str(resource.authoredOn) ??
+    str(resource.whenHandedOver) ??
+    str(resource.whenPrepared) ??
     str(resource.occurrenceDateTime) ??
     str(resource.performedDateTime) ??
     periodStart(resource.performedPeriod) ??

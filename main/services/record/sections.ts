@@ -76,6 +76,8 @@ export const CRITICAL_TYPES = [
   'AllergyIntolerance',
   'MedicationStatement',
   'MedicationRequest',
+  // Dispensings are issues of the medicines above: "last issued" is not known until they have been read.
+  'MedicationDispense',
   'Condition',
   'CarePlan',
 ] as const;

@@ -10,6 +10,7 @@ import {
   type SourceStatus,
   type WessexRecord,
 } from '../../../common/record';
+import { isCurrentMedication, isIssueRecord, splitMedications } from '../../../common/summary/medications';
 import { isInactiveStatus } from './clinical-codes';
 
 export const SECTION_TITLES: Record<SectionId, string> = {
@@ -33,6 +34,7 @@ export const SECTION_TITLES: Record<SectionId, string> = {
 const KIND_HINT: Record<string, string> = {
   MedicationRequest: 'prescription',
   MedicationStatement: 'medication record',
+  MedicationDispense: 'dispensing',
   DiagnosticReport: 'report',
   Consent: 'consent',
   Flag: 'alert flag',
@@ -94,9 +96,16 @@ export function formatRecordSummary(record: WessexRecord, options: SummaryOption
     if (items.length === 0 && !critical) continue;
     out.push('', `${SECTION_TITLES[section]} (${items.length})`);
     out.push(...completenessLines(completeness, items.length));
-    const { shown, more } = entriesToShow(section, items, limit);
-    for (const item of shown) out.push(...itemLines(item, !!p.deceased));
+    const issues = section === 'medications' ? foldedIssues(items) : undefined;
+    const listed = issues ? items.filter((i) => !issues.folded.has(i.key)) : items;
+    const { shown, more } = entriesToShow(section, listed, limit);
+    for (const item of shown) out.push(...itemLines(item, !!p.deceased, issues?.countOf.get(item.key)));
     if (more) out.push(`  … and ${more} more${ACTIVE_FIRST.has(section) ? ' (none of them current)' : ''}`);
+    if (issues?.folded.size) {
+      out.push(
+        `  (${issues.folded.size} earlier issues and dispensings are counted on their medicine's line)`,
+      );
+    }
   }
   for (const apart of record.heldApart) {
     const who = [
@@ -168,11 +177,32 @@ function completenessLines(completeness: SectionCompleteness, count: number): st
   }
 }
 
-function itemLines(item: RecordItem, deceased: boolean): string[] {
+/**
+ * A current medicine's past issues (completed prescriptions, dispensings) are counted on its line, not listed
+ * one by one: a repeat issued monthly for two years is one line saying "24 issues", not 24 lines.
+ */
+function foldedIssues(items: RecordItem[]): { folded: Set<string>; countOf: Map<string, number> } {
+  const folded = new Set<string>();
+  const countOf = new Map<string, number>();
+  for (const row of splitMedications(items).current) {
+    const done = row.items.filter((i) => !isCurrentMedication(i) && isIssueRecord(i.resource));
+    if (!done.length) continue;
+    for (const i of done) folded.add(i.key);
+    countOf.set(row.item.key, row.issues.length);
+  }
+  return { folded, countOf };
+}
+
+function itemLines(item: RecordItem, deceased: boolean, issues?: number): string[] {
   const sources = [
     ...new Set(item.provenance.map((pr) => (pr.savedCopy ? `${pr.sourceName} (saved copy)` : pr.sourceName))),
   ].join(', ');
-  const facts = [KIND_HINT[item.resourceType], item.date?.slice(0, 10), item.status]
+  const facts = [
+    KIND_HINT[item.resourceType],
+    item.date?.slice(0, 10),
+    item.status,
+    issues ? `${issues} issue${issues === 1 ? '' : 's'}` : undefined,
+  ]
     .filter(Boolean)
     .join(', ');
   const lines = [`  • ${item.display}${facts ? `  (${facts})` : ''}  [${sources}]`];

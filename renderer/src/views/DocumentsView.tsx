@@ -1,145 +1,47 @@
-// Documents and letters: HTML sanitised, PDFs rendered with pdf.js, locator pointers fetched on request.
-import { lazy, Suspense, useState } from 'react';
-import type { Provenance, RecordItem, RecordPointer } from '../../../common/record';
-import { formatDate, sourceNames, type SummaryModel } from '../../../common/summary';
-import type { DocumentContent } from '../../../preload/contract';
-import { errorMessage, invoke } from '../bridge';
-import { Narrative } from '../components/Narrative';
+// Documents and letters: the list (narrowed by type, with the count shown) beside the document being read,
+// or one letter opened on its own with a way back. Locator pointers are listed with the record's documents.
+import { useEffect, useRef, useState } from 'react';
+import type { RecordPointer } from '../../../common/record';
+import { formatDate, type SummaryModel } from '../../../common/summary';
 import { EmptyOrStatus } from '../components/SectionStatus';
 import { SourceTag } from '../components/SourceTag';
 import { useRecordView, useSectionNotice } from '../state/recordView';
+import { DocumentViewer } from './DocumentViewer';
+import { rowFromItem, rowFromPointer, typeCounts, type DocumentRow } from './documentRows';
 
-const PdfViewer = lazy(() => import('../components/PdfViewer').then((m) => ({ default: m.PdfViewer })));
+const LIST_LIMIT = 500;
+const ALL_TYPES = '';
 
-interface Attachment {
-  contentType?: string;
-  data?: string;
-  url?: string;
-  title?: string;
-}
-
-interface DocumentRow {
-  key: string;
-  title: string;
-  date?: string;
-  heldBy?: string;
-  sources: string[];
-  provenance?: Provenance[];
-  narrative?: string;
-  attachment?: Attachment;
-  pointerId?: string;
-}
-
-function firstAttachment(item: RecordItem): Attachment | undefined {
-  const r = item.resource as {
-    content?: { attachment?: Attachment }[];
-    presentedForm?: Attachment[];
-  };
-  return r.content?.[0]?.attachment ?? r.presentedForm?.[0];
-}
-
-function rowFromItem(item: RecordItem): DocumentRow {
-  const attachment = firstAttachment(item);
-  const r = item.resource as {
-    text?: { div?: string };
-    custodian?: { display?: string };
-    author?: { display?: string }[];
-  };
-  return {
-    key: item.key,
-    title: attachment?.title ? `${item.display} — ${attachment.title}` : item.display,
-    date: item.date,
-    heldBy: r.custodian?.display ?? r.author?.[0]?.display,
-    sources: sourceNames(item),
-    provenance: item.provenance,
-    narrative: r.text?.div,
-    attachment,
-    // document:get takes the merged item's key (or a locator pointer's id).
-    pointerId: item.key,
-  };
-}
-
-function rowFromPointer(p: RecordPointer): DocumentRow {
-  return {
-    key: `pointer:${p.id}`,
-    title: p.type.display ?? 'Document',
-    date: p.date,
-    heldBy: p.custodian ?? p.author,
-    sources: ['Record locator'],
-    pointerId: p.id,
-  };
-}
-
-function decodeBase64Text(data: string): string {
-  const binary = atob(data);
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  return new TextDecoder().decode(bytes);
-}
-
-function contentOf(row: DocumentRow): DocumentContent | undefined {
-  const a = row.attachment;
-  if (!a?.data) return undefined;
-  const type = a.contentType ?? 'text/plain';
-  if (type.includes('pdf')) return { contentType: type, data: a.data, encoding: 'base64', title: row.title };
-  return { contentType: type, data: decodeBase64Text(a.data), encoding: 'text', title: row.title };
-}
-
-function DocumentBody({ content }: { content: DocumentContent }) {
-  if (content.contentType.includes('pdf')) {
-    const base64 = content.encoding === 'base64' ? content.data : btoa(content.data);
-    return (
-      <Suspense fallback={<p role="status">Opening PDF…</p>}>
-        <PdfViewer base64={base64} title={content.title} />
-      </Suspense>
-    );
-  }
-  const text = content.encoding === 'base64' ? decodeBase64Text(content.data) : content.data;
-  if (content.contentType.includes('html') || content.contentType.includes('xml')) {
-    return <Narrative html={text} label={content.title} />;
-  }
-  return <pre className="wx-plain">{text}</pre>;
-}
-
-function DocumentViewer({ row, nhsNumber }: { row: DocumentRow; nhsNumber: string }) {
-  const inline = contentOf(row);
-  const [fetched, setFetched] = useState<{ content?: DocumentContent; error?: string; loading?: boolean }>(
-    {},
-  );
-  const fetchable = !inline && !!row.pointerId && (row.key.startsWith('pointer:') || !!row.attachment?.url);
-  const fetchDocument = () => {
-    if (!row.pointerId) return;
-    setFetched({ loading: true });
-    invoke('document:get', { nhsNumber, pointerId: row.pointerId }).then(
-      (content) => setFetched({ content }),
-      (e: unknown) => setFetched({ error: errorMessage(e) }),
-    );
-  };
+function TypeFilter({
+  rows,
+  value,
+  onChange,
+}: {
+  rows: DocumentRow[];
+  value: string;
+  onChange: (type: string) => void;
+}) {
+  const types = typeCounts(rows);
+  if (types.length < 2) return null;
   return (
-    <div className="wx-document" data-testid="document-viewer">
-      <h3>{row.title}</h3>
-      {row.narrative && <Narrative html={row.narrative} label={`${row.title}: summary`} />}
-      {inline && <DocumentBody content={inline} />}
-      {fetchable && !fetched.content && (
-        <button
-          type="button"
-          className="nhsuk-button nhsuk-button--secondary"
-          onClick={fetchDocument}
-          disabled={fetched.loading}
-        >
-          {fetched.loading
-            ? 'Fetching document…'
-            : `Fetch document${row.heldBy ? ` from ${row.heldBy}` : ''}`}
-        </button>
-      )}
-      {fetched.error && (
-        <p className="wx-error" role="alert">
-          The document could not be fetched: {fetched.error}
-        </p>
-      )}
-      {fetched.content && <DocumentBody content={fetched.content} />}
-      {!row.narrative && !inline && !fetchable && (
-        <p className="wx-muted">No content is held in the record for this entry.</p>
-      )}
+    <div className="nhsuk-form-group wx-document-filter">
+      <label className="nhsuk-label" htmlFor="document-type">
+        Document type
+      </label>
+      <select
+        className="nhsuk-select"
+        id="document-type"
+        data-testid="document-type"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      >
+        <option value={ALL_TYPES}>All types ({rows.length})</option>
+        {types.map((t) => (
+          <option key={t.type} value={t.type}>
+            {t.type} ({t.count})
+          </option>
+        ))}
+      </select>
     </div>
   );
 }
@@ -160,39 +62,88 @@ export function DocumentsView({
   rows.push(...pointers.map(rowFromPointer));
   const { documentToOpen } = useRecordView();
   const [open, setOpen] = useState(documentToOpen);
+  const [alone, setAlone] = useState(false);
+  const [type, setType] = useState(ALL_TYPES);
+  const listRef = useRef<HTMLUListElement>(null);
+  const returnTo = useRef<string | undefined>(undefined);
   const selected = rows.find((r) => r.key === open);
   const notice = useSectionNotice('documents', rows.length === 0);
+  const shown = type === ALL_TYPES ? rows : rows.filter((r) => r.type === type);
+
+  // Back from a letter opened on its own: the keyboard returns to that letter in the list.
+  useEffect(() => {
+    if (alone || !returnTo.current) return;
+    const key = returnTo.current;
+    returnTo.current = undefined;
+    const button = [...(listRef.current?.querySelectorAll<HTMLButtonElement>('[data-key]') ?? [])].find(
+      (b) => b.dataset.key === key,
+    );
+    button?.focus();
+  }, [alone]);
+
+  const back = () => {
+    returnTo.current = selected?.key;
+    setAlone(false);
+  };
+
   return (
     <div data-testid="view-documents">
-      <h2>Documents and letters</h2>
+      {alone ? (
+        <p>
+          <button type="button" className="wx-linkbutton" onClick={back} data-testid="document-back">
+            ← Back to documents and letters
+          </button>
+        </p>
+      ) : (
+        <h2>Documents and letters</h2>
+      )}
       <EmptyOrStatus notice={notice} empty={rows.length === 0} />
       {rows.length > 0 && (
-        <div className="wx-documents">
-          <ul className="wx-list wx-documents__list" aria-label="Documents">
-            {rows.slice(0, 500).map((r) => (
-              <li key={r.key} className="wx-list__item">
-                <button
-                  type="button"
-                  className="wx-linkbutton"
-                  aria-pressed={open === r.key}
-                  onClick={() => setOpen(r.key)}
-                  data-testid="document-open"
-                >
-                  {r.title}
-                </button>
-                <span className="wx-muted wx-block">
-                  {r.date ? formatDate(r.date) : 'Date not recorded'}
-                  {r.heldBy ? ` · held at ${r.heldBy}` : ''}
-                </span>
-                <SourceTag provenance={r.provenance} sources={r.sources} />
-              </li>
-            ))}
-          </ul>
+        <div className={alone ? 'wx-documents wx-documents--alone' : 'wx-documents'}>
+          {!alone && (
+            <div className="wx-documents__list">
+              <TypeFilter rows={rows} value={type} onChange={setType} />
+              <p className="wx-muted" role="status" data-testid="document-count">
+                {shown.length === rows.length
+                  ? `${rows.length} document${rows.length === 1 ? '' : 's'}`
+                  : `Showing ${shown.length} of ${rows.length} documents: ${type}`}
+                {shown.length > LIST_LIMIT ? ` (the first ${LIST_LIMIT} are listed)` : ''}
+              </p>
+              <ul className="wx-list" aria-label="Documents" ref={listRef}>
+                {shown.slice(0, LIST_LIMIT).map((r) => (
+                  <li key={r.key} className="wx-list__item">
+                    <button
+                      type="button"
+                      className="wx-linkbutton"
+                      aria-pressed={open === r.key}
+                      onClick={() => setOpen(r.key)}
+                      data-testid="document-open"
+                      data-key={r.key}
+                    >
+                      {r.title}
+                    </button>
+                    <span className="wx-muted wx-block">
+                      {r.date ? formatDate(r.date) : 'Date not recorded'}
+                      {r.heldBy ? ` · held at ${r.heldBy}` : ''}
+                      {r.parts.length > 1 ? ` · ${r.parts.length} parts` : ''}
+                    </span>
+                    <SourceTag provenance={r.provenance} sources={r.sources} />
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
           <div className="wx-documents__viewer">
             {selected ? (
-              <DocumentViewer key={selected.key} row={selected} nhsNumber={nhsNumber} />
+              <DocumentViewer
+                key={selected.key}
+                row={selected}
+                nhsNumber={nhsNumber}
+                alone={alone}
+                onOpenAlone={() => setAlone(true)}
+              />
             ) : (
-              rows.length > 0 && <p className="wx-muted">Choose a document to read it here.</p>
+              <p className="wx-muted">Choose a document to read it here.</p>
             )}
           </div>
         </div>

@@ -264,9 +264,9 @@ export function MedicationsSection({ model }: { model: SummaryModel }) {
                   </span>
                 )}
                 <DeceasedMarker item={m.item} />
-                {m.issues.length > 1 && <IssueHistory issues={m.issues} />}
+                {m.issues.length > 1 && <IssueHistory name={m.name} issues={m.issues} />}
               </td>
-              <td>
+              <td className="wx-medicine-kind">
                 {m.kind === 'not stated' ? 'Not stated' : m.kind.charAt(0).toUpperCase() + m.kind.slice(1)}
               </td>
               <td>
@@ -285,15 +285,37 @@ export function MedicationsSection({ model }: { model: SummaryModel }) {
   );
 }
 
-function IssueHistory({ issues }: { issues: SummaryModel['medications']['current'][number]['issues'] }) {
+type Issue = SummaryModel['medications']['current'][number]['issues'][number];
+
+/** Every issue of the medicine, newest first: what, how much, by whom, from which source. */
+function IssueHistory({ name, issues }: { name: string; issues: Issue[] }) {
   return (
-    <details className="wx-details">
-      <summary>Issue history ({issues.length})</summary>
-      <ul className="wx-list" data-testid="issue-history">
+    <details className="wx-details" data-testid="issue-history">
+      <summary>
+        Issue history ({issues.length})<span className="nhsuk-u-visually-hidden"> of {name}</span>
+      </summary>
+      <ul className="wx-list wx-issues" aria-label={`Issues of ${name}, newest first`}>
         {issues.map((i) => (
-          <li key={`${i.date}|${i.what}|${i.source}`}>
-            {formatDate(i.date)}: {i.what}
-            {i.quantity ? `, ${i.quantity}` : ''} <span className="wx-muted">({i.source})</span>
+          <li key={`${i.date}|${i.what}|${i.source}`} className="wx-issues__item" data-testid="issue">
+            <strong>{formatDate(i.date)}</strong> {i.what === 'dispensed' ? 'Dispensed' : 'Prescribed'}
+            {i.quantity && (
+              <>
+                : <span>{i.quantity}</span>
+              </>
+            )}
+            {i.supply && (
+              <>
+                {' '}
+                (<span>{i.supply}</span> supply)
+              </>
+            )}
+            {i.by && (
+              <>
+                {' '}
+                by <span>{i.by}</span>
+              </>
+            )}
+            <span className="wx-muted"> · {i.source}</span>
           </li>
         ))}
       </ul>
