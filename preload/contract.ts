@@ -10,7 +10,9 @@ import {
   MAX_PAGE_ROWS,
   type RecordOverview,
   type ResultRow,
+  TIMELINE_KINDS,
   type SearchHit,
+  type TimelinePage,
   type TrendChartModel,
 } from '../common/summary';
 
@@ -24,6 +26,7 @@ const validNhsNumber = nhsNumber.refine(
   'That is not a valid NHS number: please check the digits',
 );
 const requestId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
 export const bridgeRequestSchemas = {
   /** Everything the first screen needs: policy state, who is signed in, the patient in context. */
@@ -91,6 +94,25 @@ export const bridgeRequestSchemas = {
       requestId,
       query: z.string().trim().min(1).max(100),
       limit: z.number().int().min(1).max(MAX_PAGE_ROWS).optional(),
+    })
+    .strict(),
+  /**
+   * A page of the opened record's timeline (encounters, results, documents, medicines started and stopped,
+   * problems), newest first with month headings, filtered by type, source and inclusive date range.
+   */
+  'record:timeline': z
+    .object({
+      nhsNumber: validNhsNumber,
+      requestId,
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(MAX_PAGE_ROWS),
+      kinds: z.array(z.enum(TIMELINE_KINDS)).max(TIMELINE_KINDS.length).optional(),
+      sources: z
+        .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/))
+        .max(20)
+        .optional(),
+      from: isoDay.optional(),
+      to: isoDay.optional(),
     })
     .strict(),
   /** Offline search over cached records (NHS number, name, date of birth). */
@@ -221,6 +243,7 @@ export interface BridgeResults {
   'record:results': RecordPage<ResultRow>;
   'record:trends': { charts: TrendChartModel[]; total: number };
   'record:search': { total: number; hits: SearchHit[] };
+  'record:timeline': TimelinePage;
   'record:confirm-identity': { confirmed: true };
   'record:decide-identity': { decided: true };
   'cache:search': CachedRecordSummary[];

@@ -10,3 +10,5 @@ export * from './banner-flags';
 export * from './result-units';
 export * from './hospital-activity';
 export * from './record-search';
+export * from './encounter-detail';
+export * from './timeline';

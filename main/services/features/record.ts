@@ -1,7 +1,13 @@
 // Opening a patient's record for the signed-in clinician: the record slice of the bridge over record access
 // (engine → governance → cache, audited there for every caller).
 import type { RecordEvent, WessexRecord } from '../../../common/record';
-import { RecordSearch, recordOverview, trendChart, type RecordLists } from '../../../common/summary';
+import {
+  RecordSearch,
+  Timeline,
+  recordOverview,
+  trendChart,
+  type RecordLists,
+} from '../../../common/summary';
 import type { BridgeEvents } from '../../../preload/contract';
 import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
 import { IdentityNotConfirmedError } from '../composition/clinical-session';
@@ -17,6 +23,7 @@ export type RecordHandlers = Pick<
   | 'record:results'
   | 'record:trends'
   | 'record:search'
+  | 'record:timeline'
   | 'record:confirm-identity'
   | 'record:decide-identity'
 >;
@@ -29,6 +36,9 @@ const SEARCH_HITS = 200;
 
 /** One search index per whole record, made on its first search, gone with the record. */
 const searches = new WeakMap<WessexRecord, RecordSearch>();
+
+/** One timeline per whole record, made when it is first shown, gone with the record. */
+const timelines = new WeakMap<WessexRecord, Timeline>();
 
 /** The whole record `requestId` opened and its long lists (read after the summary, for an offline open). */
 async function wholeOf(
@@ -114,6 +124,12 @@ export function recordHandlers(deps: {
       let search = searches.get(whole);
       if (!search) searches.set(whole, (search = new RecordSearch(whole.items)));
       return search.find(query, limit ?? SEARCH_HITS);
+    },
+    'record:timeline': async ({ nhsNumber, requestId, offset, limit, ...filter }) => {
+      const { record: whole } = await wholeOf(deps.opened, nhsNumber, requestId);
+      let timeline = timelines.get(whole);
+      if (!timeline) timelines.set(whole, (timeline = new Timeline(whole.items)));
+      return timeline.page(filter, offset, limit);
     },
     'record:confirm-identity': async ({ nhsNumber, familyName, birthDate }) => {
       try {
