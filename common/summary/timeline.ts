@@ -144,7 +144,8 @@ function entryOf(event: TimelineEvent): TimelineEntry {
   let detail = event.detail;
   if (event.item) {
     const row = resultRow(event.item);
-    detail = `${row.value}${row.flag ? ` (${FLAG_WORDS[row.flag]}${row.derived ? ', derived' : ''})` : ''}`;
+    // A band worked out here says which ("CKD G4 (derived)"); a flag the source gave is named.
+    detail = `${row.value}${row.derived ? ` · ${row.derived}` : row.flag ? ` (${FLAG_WORDS[row.flag]})` : ''}`;
   }
   return {
     type: 'entry',
