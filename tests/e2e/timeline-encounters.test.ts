@@ -210,3 +210,43 @@ describe('encounter detail', () => {
     expectQuietPage(log);
   });
 });
+
+describe('timeline when CHIE cannot be checked', () => {
+  it('says which sections may be incomplete and labels CHIE’s entries as its saved copy', async () => {
+    const chie = ctx.services.sandbox!.servers.chie;
+    await chie.setFault('down');
+    try {
+      const patient = sandboxPatient(ctx.services, 'cross-border');
+      await ctx.services.openSandboxSession({
+        role: 'general-practitioner',
+        patientNhsNumber: patient.nhsNumber,
+      });
+      const { page, log } = await ctx.harness.newPage();
+      await waitForRecord(page);
+      await showTab(page, 'Timeline');
+      await page.getByTestId('timeline-count').waitFor();
+      const view = page.getByTestId('view-timeline');
+      expect(await view.getByTestId('section-status').textContent()).toMatch(
+        /^This timeline may be incomplete:CHIE could not be checked: .*showing its saved copy from .* \(Encounters, Results and vitals, Documents and letters, Current medications, Active problems\)\.$/,
+      );
+      expect(await view.getByTestId('timeline-sources').textContent()).toMatch(/CHIE \(saved copy, /);
+      // The admission CHIE holds is still on the timeline, labelled as the saved copy it comes from.
+      expect(await page.getByTestId('timeline-entry').first().textContent()).toMatch(
+        /Hospital admission.*Saved copy, .*CHIE/,
+      );
+      // CHIE’s results, documents and medicines of the last 30 days: none shown, and never "None recorded".
+      await view.getByTestId('timeline-sources').getByLabel('Dorset Care Record').uncheck();
+      await view.getByTestId('timeline-types').getByLabel('Problem', { exact: true }).uncheck();
+      await view.getByTestId('timeline-types').getByLabel('Encounter', { exact: true }).uncheck();
+      await view.getByRole('button', { name: 'Last 30 days' }).click();
+      await expect.poll(() => view.getByTestId('timeline-empty').textContent()).toMatch(/may be incomplete/);
+      expect(await view.textContent()).not.toMatch(/None recorded|Nothing recorded/);
+      await belowStickyBanner(view.getByTestId('timeline-dates'));
+      await screenshot(page, 'timeline-source-failed');
+      expect(await a11yViolations(page)).toEqual([]);
+      expectQuietPage(log);
+    } finally {
+      await chie.setFault(undefined);
+    }
+  });
+});
