@@ -74,8 +74,13 @@ export function TimelineView({ sources }: { sources: SourceStatus[] }) {
   const { completeness, now, pendingSources } = useRecordView();
   const hidden = useContext(HiddenSections);
   const dissent = useContext(WithheldByDissent);
+  // The record locator holds pointers, not entries: it has nothing on the timeline to filter.
   const lines = useMemo(
-    () => sourceLines(sources, now).filter((s) => sources.find((x) => x.id === s.id)?.kind !== 'locator'),
+    () =>
+      sourceLines(
+        sources.filter((s) => s.kind !== 'locator'),
+        now,
+      ),
     [sources, now],
   );
   const [kinds, setKinds] = useState<readonly TimelineKind[]>(TIMELINE_KINDS);
