@@ -251,7 +251,7 @@ export class Timeline {
 }
 
 export interface TimelineNotice {
-  /** Every section the chosen kinds come from answered completely and is shown to this user. */
+  /** Every section the chosen kinds come from answered completely and is shown to this user, none held apart. */
   complete: boolean;
   /** One line per reason, naming the sections it applies to: "CHIE could not be checked: … (Encounters, Problems)". */
   lines: string[];
@@ -264,7 +264,13 @@ export interface TimelineNotice {
 export function timelineNotice(
   completeness: RecordCompleteness,
   kinds: readonly TimelineKind[],
-  options: { now: Date; hiddenSections?: readonly SectionId[]; pendingSources?: string[] },
+  options: {
+    now: Date;
+    hiddenSections?: readonly SectionId[];
+    pendingSources?: string[];
+    /** Names of sources held apart (their patient may be someone else): none of their entries are here. */
+    heldApart?: readonly string[];
+  },
 ): TimelineNotice {
   const sections = [...new Set(kinds.map((k) => TIMELINE_KIND_SECTIONS[k]))];
   const reasons = new Map<string, string[]>();
@@ -286,8 +292,15 @@ export function timelineNotice(
     if (notice.tone === 'incomplete') for (const line of notice.lines) add(line, section);
     else add([notice.heading, ...notice.lines].filter(Boolean).join(' '), section);
   }
+  const apart = (options.heldApart ?? []).map(
+    (name) =>
+      `${name} is held apart (its patient may be someone else): none of its entries are on this timeline.`,
+  );
   return {
-    complete: reasons.size === 0,
-    lines: [...reasons].map(([reason, titles]) => `${reason.replace(/\.$/, '')} (${titles.join(', ')}).`),
+    complete: reasons.size === 0 && apart.length === 0,
+    lines: [
+      ...[...reasons].map(([reason, titles]) => `${reason.replace(/\.$/, '')} (${titles.join(', ')}).`),
+      ...apart,
+    ],
   };
 }

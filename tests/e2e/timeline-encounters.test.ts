@@ -250,3 +250,31 @@ describe('timeline when CHIE cannot be checked', () => {
     }
   });
 });
+
+describe('timeline of a record with a source held apart', () => {
+  it('keeps the held-apart source’s entries off it and says so', async () => {
+    const patient = sandboxPatient(ctx.services, 'mixed-identity');
+    await ctx.services.openSandboxSession({
+      role: 'general-practitioner',
+      patientNhsNumber: patient.nhsNumber,
+    });
+    const { page, log } = await ctx.harness.newPage();
+    await waitForRecord(page);
+    await page.getByTestId('held-apart').waitFor();
+    await showTab(page, 'Timeline');
+    const view = page.getByTestId('view-timeline');
+    await view.getByTestId('timeline-count').waitFor();
+    expect(await view.getByTestId('section-status').textContent()).toMatch(
+      /CHIE is held apart \(its patient may be someone else\): none of its entries are on this timeline\./,
+    );
+    expect(await view.getByTestId('timeline-sources').textContent()).not.toMatch(/CHIE/);
+    const sources = await view.locator('[data-testid="timeline-entry"] .wx-col-source').allTextContents();
+    expect(sources.length).toBeGreaterThan(0);
+    expect(sources.filter((s) => /CHIE/.test(s))).toEqual([]);
+    // Her pregnancy and asthma (CHIE) are not his timeline's.
+    expect(await view.textContent()).not.toMatch(/Pregnan|Asthma/i);
+    expect(await a11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+    await page.close();
+  });
+});

@@ -163,6 +163,12 @@ describe('timeline', () => {
       'CHIE could not be checked: no response in 30 s (Encounters, Results and vitals).',
       'Not available for your role (Active problems).',
     ]);
+    expect(timelineNotice(completeness, ['result'], { now: NOW, heldApart: ['CHIE'] })).toEqual({
+      complete: false,
+      lines: [
+        'CHIE is held apart (its patient may be someone else): none of its entries are on this timeline.',
+      ],
+    });
     // Only the kinds shown count: results alone do not depend on encounters.
     expect(timelineNotice(partial, ['document'], { now: NOW }).complete).toBe(true);
   });

@@ -357,7 +357,7 @@ export function RecordScreen({
                     ))}
                   {tab === 'timeline' &&
                     (complete ? (
-                      <TimelineView sources={load.sources} />
+                      <TimelineView sources={load.sources} heldApart={record.heldApart} />
                     ) : (
                       <p role="status">Loading the timeline…</p>
                     ))}

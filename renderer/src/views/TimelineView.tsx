@@ -70,18 +70,26 @@ function entriesText(n: number): string {
   return `${n.toLocaleString('en-GB')} ${n === 1 ? 'entry' : 'entries'}`;
 }
 
-export function TimelineView({ sources }: { sources: SourceStatus[] }) {
+export function TimelineView({
+  sources,
+  heldApart,
+}: {
+  sources: SourceStatus[];
+  /** Sources whose patient may be someone else: their entries are not on the timeline, and it says so. */
+  heldApart: readonly { sourceId: string; sourceName: string }[];
+}) {
   const { completeness, now, pendingSources } = useRecordView();
   const hidden = useContext(HiddenSections);
   const dissent = useContext(WithheldByDissent);
-  // The record locator holds pointers, not entries: it has nothing on the timeline to filter.
+  // The record locator holds pointers, not entries, and a held-apart source's entries are kept off the
+  // timeline: neither has anything on it to filter.
   const lines = useMemo(
     () =>
       sourceLines(
-        sources.filter((s) => s.kind !== 'locator'),
+        sources.filter((s) => s.kind !== 'locator' && !heldApart.some((h) => h.sourceId === s.id)),
         now,
       ),
-    [sources, now],
+    [sources, heldApart, now],
   );
   const [kinds, setKinds] = useState<readonly TimelineKind[]>(TIMELINE_KINDS);
   const [chosenSources, setChosenSources] = useState<readonly string[]>(() => lines.map((s) => s.id));
@@ -104,6 +112,7 @@ export function TimelineView({ sources }: { sources: SourceStatus[] }) {
     now,
     hiddenSections: hidden,
     pendingSources,
+    heldApart: heldApart.map((h) => h.sourceName),
   });
   const quick = (days?: number) => {
     setFrom(days === undefined ? '' : isoDay(now.getTime() - days * DAY));
