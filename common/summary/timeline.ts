@@ -79,14 +79,17 @@ export interface TimelinePage {
   undatedHidden: number;
 }
 
-/** An entry before its page is asked for: a result's value is worked out only for the rows sent. */
+/**
+ * An entry before its page is asked for: a result's value is worked out only for the rows sent. Every field
+ * is always set (undefined where absent), so the 20,000 of them share one shape and sort quickly.
+ */
 interface TimelineEvent {
   key: string;
   kind: TimelineKind;
-  date?: string;
+  date: string | undefined;
   what: string;
-  detail?: string;
-  item?: RecordItem;
+  detail: string | undefined;
+  item: RecordItem | undefined;
   provenance: Provenance[];
 }
 
@@ -96,10 +99,10 @@ function itemEvent(kind: TimelineKind, item: RecordItem, detail?: string): Timel
   return {
     key: item.key,
     kind,
-    ...(item.date ? { date: item.date } : {}),
+    date: item.date,
     what: item.display,
-    ...(detail ? { detail } : {}),
-    ...(kind === 'result' ? { item } : {}),
+    detail,
+    item: kind === 'result' ? item : undefined,
     provenance: item.provenance,
   };
 }
@@ -113,9 +116,10 @@ function medicineEvents(items: RecordItem[]): TimelineEvent[] {
       {
         key: `${row.item.key}:started`,
         kind: 'medication-started',
-        ...(started ? { date: started } : {}),
+        date: started,
         what: row.name,
-        ...(row.dosage ? { detail: row.dosage } : {}),
+        detail: row.dosage,
+        item: undefined,
         provenance: row.provenance,
       },
     ];
@@ -127,9 +131,10 @@ function medicineEvents(items: RecordItem[]): TimelineEvent[] {
       events.push({
         key: `${row.item.key}:stopped:${i}`,
         kind: 'medication-stopped',
-        ...(stop.date ? { date: stop.date } : {}),
+        date: stop.date,
         what: row.name,
         detail: stop.reason ? `${status}: ${stop.reason}` : status,
+        item: undefined,
         provenance: provenance.length ? provenance : row.provenance,
       });
     });
