@@ -3,7 +3,7 @@
 // record (main holds it: a large record has 20,000 entries) and cut into pages for the screen.
 import type { Provenance, RecordCompleteness, RecordItem, SectionId } from '../record';
 import { formatDate, isoNewestFirst } from './dates';
-import { splitMedications } from './medications';
+import { splitMedications, stopsText } from './medications';
 import { resultRow } from './observations';
 import { sectionNotice } from './completeness';
 import { SECTION_TITLES } from './summary-model';
@@ -127,13 +127,13 @@ function medicineEvents(items: RecordItem[]): TimelineEvent[] {
       // `stop.source` names every source of the entry that records the stop ("DCR and CHIE").
       const names = stop.source.split(' and ');
       const provenance = row.provenance.filter((p) => names.includes(p.sourceName));
-      const status = `${stop.status.charAt(0).toUpperCase()}${stop.status.slice(1)} in ${stop.source}`;
       events.push({
         key: `${row.item.key}:stopped:${i}`,
         kind: 'medication-stopped',
         date: stop.date,
         what: row.name,
-        detail: stop.reason ? `${status}: ${stop.reason}` : status,
+        // The medicines' own words for one stop: "Stopped in CHIE on 12 August 2025: eGFR 28".
+        detail: stopsText({ ...row, stopped: [stop] }),
         item: undefined,
         provenance: provenance.length ? provenance : row.provenance,
       });

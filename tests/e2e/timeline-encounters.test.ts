@@ -65,7 +65,7 @@ describe('timeline', () => {
       expect(text).toContain(kind);
     // Metformin stopped in CHIE on discharge, on the day it happened, with the reason.
     expect(await entryRows().filter({ hasText: 'Medication stopped' }).first().textContent()).toMatch(
-      /12 August 2025.*Metformin 500mg tablets.*Stopped in CHIE: Stopped on discharge: eGFR 28/,
+      /12 August 2025.*Metformin 500mg tablets.*Stopped in CHIE on 12 August 2025: Stopped on discharge: eGFR 28/,
     );
     expect(text).toMatch(/eGFR.*28 mL\/min\/1\.73m² · CKD G4 \(derived\)/);
     // Every source answered in full: nothing to warn about.
