@@ -25,8 +25,11 @@ export interface EncounterDetail {
   classLabel: string;
   /** "12 August 2025 to 15 August 2025", "since 27 November 2026", or "Dates not recorded". */
   period: string;
-  /** "3 days", "Same day", "In hospital now (3 days so far)", "In progress", or "Not recorded". */
-  lengthOfStay: string;
+  /**
+   * Admissions and ED attendances: "3 days", "Same day", "In hospital now (3 days so far)", "In progress", or
+   * "Not recorded". Other encounters (a clinic, a telephone call) have no stay to give.
+   */
+  lengthOfStay?: string;
   provider: string;
   places: EncounterPlace[];
   reasons: string[];
@@ -121,6 +124,16 @@ export function lettersFor(encounter: RecordItem, documents: readonly RecordItem
   return letters;
 }
 
+/** An admission's or ED attendance's stay in words; `stay` in whole days (to now while still open). */
+function stayText(admission: boolean, open: boolean, stay: number | undefined, end: string | undefined) {
+  if (open) {
+    if (!admission) return 'In progress';
+    return `In hospital now${stay !== undefined ? ` (${days(stay)} so far)` : ''}`;
+  }
+  if (stay === undefined || !end) return 'Not recorded';
+  return stay === 0 ? 'Same day' : days(stay);
+}
+
 export function encounterDetail(
   item: RecordItem,
   documents: readonly RecordItem[],
@@ -132,23 +145,14 @@ export function encounterDetail(
   const start = str(period.start);
   const end = open ? undefined : str(period.end);
   // Only the well-formed parts are handed on: class an object, type a list of objects.
-  const admission =
-    hospitalKind({
-      resourceType: 'Encounter',
-      status: 'unknown',
-      class: isObject(encounter.class) ? encounter.class : {},
-      type: asArray(encounter.type).filter(isObject),
-    } as Encounter) === 'Admission';
+  const hospital = hospitalKind({
+    resourceType: 'Encounter',
+    status: 'unknown',
+    class: isObject(encounter.class) ? encounter.class : {},
+    type: asArray(encounter.type).filter(isObject),
+  } as Encounter);
   const stay = start ? stayDays(start, end, now) : undefined;
-  const lengthOfStay = open
-    ? admission
-      ? `In hospital now${stay !== undefined ? ` (${days(stay)} so far)` : ''}`
-      : 'In progress'
-    : stay === undefined || !end
-      ? 'Not recorded'
-      : stay === 0
-        ? 'Same day'
-        : days(stay);
+  const lengthOfStay = hospital && stayText(hospital === 'Admission', open, stay, end);
   const hospitalization = isObject(encounter.hospitalization) ? encounter.hospitalization : {};
   const disposition = conceptText(hospitalization.dischargeDisposition);
   return {
@@ -160,7 +164,7 @@ export function encounterDetail(
           ? `Since ${formatDate(start)}`
           : formatDate(start)
       : 'Dates not recorded',
-    lengthOfStay,
+    ...(lengthOfStay ? { lengthOfStay } : {}),
     provider: referenceDisplay(encounter.serviceProvider) ?? 'Not recorded',
     places: places(encounter.location),
     reasons: [

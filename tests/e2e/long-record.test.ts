@@ -153,4 +153,25 @@ describe('the timeline of the 20,000-entry record', () => {
     expectQuietPage(log);
     await page.close();
   });
+
+  it('opens an encounter of the long (virtualised) list by keyboard, its detail under the table', async () => {
+    const { page, log } = await ctx.harness.newPage();
+    await waitForRecord(page, 60_000);
+    await showTab(page, 'Encounters');
+    const table = page.getByRole('table', { name: 'Encounters timeline' });
+    const first = table.locator('[aria-rowindex="2"]').getByTestId('entry-disclosure');
+    await first.focus();
+    await page.keyboard.press('Enter');
+    expect(await first.getAttribute('aria-expanded')).toBe('true');
+    expect(await first.getAttribute('aria-controls')).toBe('entry-detail');
+    const detail = page.locator('#entry-detail');
+    await expect.poll(() => detail.textContent()).toMatch(/^Class/);
+    // A telephone consultation has no length of stay to give; its provider is the practice.
+    expect(await detail.textContent()).toMatch(
+      /^ClassVirtual \(telephone or video\)When\d+ [A-Z][a-z]+ \d{4}Provider(?!Not recorded)[A-Z]/,
+    );
+    expect(await a11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+    await page.close();
+  });
 });

@@ -224,7 +224,7 @@ describe('encounter detail', () => {
     });
   });
 
-  it('says in hospital now for an open admission, and not recorded for what is missing or malformed', () => {
+  it('says in hospital now for an open admission, no stay for a phone call, and not recorded for what is missing or malformed', () => {
     const open = item('encounters', {
       resourceType: 'Encounter',
       status: 'in-progress',
@@ -236,6 +236,17 @@ describe('encounter detail', () => {
       lengthOfStay: 'In hospital now (3 days so far)',
       provider: 'Not recorded',
     });
+    const call = item('encounters', {
+      resourceType: 'Encounter',
+      status: 'finished',
+      class: { code: 'VR' },
+      period: { start: '2026-11-02', end: '2026-11-02' },
+    } as never);
+    expect(encounterDetail(call, [], NOW)).toMatchObject({
+      classLabel: 'Virtual (telephone or video)',
+      period: '2 November 2026',
+    });
+    expect(encounterDetail(call, [], NOW).lengthOfStay).toBeUndefined();
     const hostile = item('encounters', {
       resourceType: 'Encounter',
       status: 42,
@@ -249,7 +260,6 @@ describe('encounter detail', () => {
     expect(encounterDetail(hostile, [], NOW)).toEqual({
       classLabel: 'Not recorded',
       period: 'Dates not recorded',
-      lengthOfStay: 'Not recorded',
       provider: 'Not recorded',
       places: [],
       reasons: ['Fall'],

@@ -50,7 +50,7 @@ function EncounterDetailPanel({ item, documents }: { item: RecordItem; documents
     <dl className="wx-detail">
       {row('Class', d.classLabel, 'encounter-class')}
       {row('When', d.period, 'encounter-period')}
-      {row('Length of stay', d.lengthOfStay, 'encounter-stay')}
+      {d.lengthOfStay && row('Length of stay', d.lengthOfStay, 'encounter-stay')}
       {row('Provider', <bdi>{d.provider}</bdi>, 'encounter-provider')}
       {row(
         'Ward or location',
