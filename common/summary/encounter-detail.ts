@@ -65,8 +65,8 @@ function conceptText(value: unknown): string | undefined {
   );
 }
 
-const referenceDisplay = (value: unknown) =>
-  isObject(value) ? (str(value.display) ?? str(value.reference)) : undefined;
+/** A reference's display name; a bare reference ("Organization/123") means nothing to a clinician. */
+const referenceDisplay = (value: unknown) => (isObject(value) ? str(value.display) : undefined);
 
 function classLabel(value: unknown): string {
   if (!isObject(value)) return 'Not recorded';
@@ -82,8 +82,8 @@ function places(value: unknown): EncounterPlace[] {
   return asArray(value)
     .filter(isObject)
     .flatMap((entry) => {
-      const name = referenceDisplay(entry.location);
-      if (!name) return [];
+      // A location the source sent without a name is still said to be there.
+      const name = referenceDisplay(entry.location) ?? 'name not recorded';
       const type = isObject(entry.physicalType) ? entry.physicalType : undefined;
       const codes = asArray(type?.coding)
         .filter(isObject)

@@ -278,3 +278,59 @@ describe('timeline of a record with a source held apart', () => {
     await page.close();
   });
 });
+
+describe('hostile encounters', () => {
+  it('shows hostile text as text, isolated and wrapped, on the timeline and in the encounter detail', async () => {
+    const dcr = ctx.services.sandbox!.servers.dcr;
+    const patient = sandboxPatient(ctx.services, 'cross-border');
+    const subject = { reference: `Patient/${patient.dcr.find((r) => r.resourceType === 'Patient')?.id}` };
+    const hostile = '<img src=x onerror="window.__xss=1">Hostile ward';
+    await dcr.updateResource({
+      resourceType: 'Encounter',
+      id: 'hostile-encounter',
+      status: 'finished',
+      subject,
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP' },
+      type: [{ text: `Admission ${hostile}` }],
+      // Finished, but no end date: the stay cannot be worked out.
+      period: { start: '2025-03-01' },
+      serviceProvider: { display: `Trust ${'W'.repeat(3000)}` },
+      location: [
+        // A right-to-left override that is never closed.
+        { location: { display: 'Reversed \u202eesrever' }, physicalType: { coding: [{ code: 'wa' }] } },
+        { location: { reference: 'Location/no-name' } },
+      ],
+      reasonCode: [{ coding: [{ code: '000' }] }, { text: hostile }],
+    } as never);
+    await ctx.services.openSandboxSession({
+      role: 'general-practitioner',
+      patientNhsNumber: patient.nhsNumber,
+    });
+    const { page, log } = await ctx.harness.newPage();
+    await waitForRecord(page);
+
+    await showTab(page, 'Timeline');
+    const entry = page.getByTestId('timeline-entry').filter({ hasText: 'Hostile ward' });
+    expect(await entry.textContent()).toContain(`Admission ${hostile}`);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+
+    await showTab(page, 'Encounters');
+    await page
+      .getByTestId('encounters-table')
+      .locator('tbody tr', { hasText: 'Hostile ward' })
+      .getByTestId('entry-disclosure')
+      .click();
+    const detail = page.getByTestId('entry-detail');
+    expect(await detail.getByTestId('encounter-stay').textContent()).toBe('Length of stayNot recorded');
+    expect(await detail.getByTestId('encounter-location').textContent()).toBe(
+      'Ward or locationWard: Reversed \u202eesreverLocation: name not recorded',
+    );
+    expect(await detail.textContent()).toContain(`Reason000; ${hostile}`);
+    expect(await detail.getByTestId('encounter-provider').textContent()).toMatch(/^ProviderTrust W{3000}$/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(await a11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+    await page.close();
+  });
+});

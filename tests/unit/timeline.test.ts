@@ -261,7 +261,7 @@ describe('encounter detail', () => {
       classLabel: 'Not recorded',
       period: 'Dates not recorded',
       provider: 'Not recorded',
-      places: [],
+      places: [{ kind: 'Location', name: 'name not recorded' }],
       reasons: ['Fall'],
       seenBy: [],
       letters: [],
