@@ -19,7 +19,9 @@ import {
   type CumulativePanel,
   type RecordOverview,
   type ResultRow,
+  TIMELINE_KINDS,
   type SearchHit,
+  type TimelinePage,
   type TrendChartModel,
 } from '../common/summary';
 
@@ -39,6 +41,7 @@ const personName = z
   .min(1)
   .max(NAME_MAX)
   .regex(PERSON_NAME, 'a name is letters, spaces, hyphens and apostrophes');
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
 export const bridgeRequestSchemas = {
   /** Everything the first screen needs: policy state, who is signed in, the patient in context. */
@@ -149,6 +152,25 @@ export const bridgeRequestSchemas = {
       given: personName.optional(),
       birthDate: z.string().refine(isCalendarDate, 'date of birth must be a real date written YYYY-MM-DD'),
       postcode: z.string().trim().regex(POSTCODE, 'a postcode, or its first part, like BH24').optional(),
+    })
+    .strict(),
+  /**
+   * A page of the opened record's timeline (encounters, results, documents, medicines started and stopped,
+   * problems), newest first with month headings, filtered by type, source and inclusive date range.
+   */
+  'record:timeline': z
+    .object({
+      nhsNumber: validNhsNumber,
+      requestId,
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(MAX_PAGE_ROWS),
+      kinds: z.array(z.enum(TIMELINE_KINDS)).max(TIMELINE_KINDS.length).optional(),
+      sources: z
+        .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/))
+        .max(20)
+        .optional(),
+      from: isoDay.optional(),
+      to: isoDay.optional(),
     })
     .strict(),
   /** Offline search over cached records (NHS number, name, date of birth). */
@@ -288,6 +310,7 @@ export interface BridgeResults {
   'record:result-history': RecordPage<ResultRow>;
   'record:result-panels': { panels: CumulativePanel[]; columns: number };
   'record:search': { total: number; hits: SearchHit[] };
+  'record:timeline': TimelinePage;
   'record:confirm-identity': { confirmed: true };
   'record:decide-identity': { decided: true };
   'patient:search': PatientSearchResult;

@@ -32,7 +32,8 @@ const ED_CODES = new Set(['4525004', '50849002', '702927004']);
 const OPEN = new Set(['in-progress', 'arrived', 'triaged', 'onleave']);
 const DAY = 86_400_000;
 
-function kindOf(encounter: Encounter): HospitalEpisode['kind'] | undefined {
+/** An admission or ED attendance (by class or type code); undefined for other encounters. */
+export function hospitalKind(encounter: Encounter): HospitalEpisode['kind'] | undefined {
   const cls = encounter.class?.code ?? '';
   const codes = (encounter.type ?? []).flatMap((t) => t.coding ?? []).map((c) => c.code ?? '');
   if (EMERGENCY.has(cls) || codes.some((c) => ED_CODES.has(c))) return 'ED attendance';
@@ -43,24 +44,35 @@ function kindOf(encounter: Encounter): HospitalEpisode['kind'] | undefined {
 function episode(item: RecordItem, now: Date): HospitalEpisode | undefined {
   if (item.resource.resourceType !== 'Encounter') return undefined;
   const encounter = item.resource as Encounter;
-  const kind = kindOf(encounter);
+  const kind = hospitalKind(encounter);
   if (!kind) return undefined;
-  const inProgress = OPEN.has(encounter.status ?? '');
+  const inProgress = isOpenEncounter(encounter);
   const start = encounter.period?.start;
   const end = inProgress ? undefined : encounter.period?.end;
   const where =
     encounter.location?.map((l) => l.location?.display).find(Boolean) ??
     encounter.serviceProvider?.display ??
     'Location not recorded';
-  const from = dateKey(start);
-  const to = end ? dateKey(end) : now.getTime();
   const result: HospitalEpisode = { kind, where, inProgress, sources: sourceNames(item), key: item.key };
   if (start) result.start = start;
   if (end) result.end = end;
-  if (kind === 'Admission' && Number.isFinite(from) && Number.isFinite(to) && to >= from) {
-    result.lengthOfStayDays = Math.floor((to - from) / DAY);
-  }
+  const days = kind === 'Admission' ? stayDays(start, end, now) : undefined;
+  if (days !== undefined) result.lengthOfStayDays = days;
   return result;
+}
+
+/** Not yet ended: in progress, arrived, triaged or on leave. */
+export function isOpenEncounter(encounter: Pick<Encounter, 'status'>): boolean {
+  return OPEN.has(encounter.status ?? '');
+}
+
+/** Whole days from `start` to `end` (or to now, while still in); undefined when the dates do not allow it. */
+export function stayDays(start: string | undefined, end: string | undefined, now: Date): number | undefined {
+  const from = dateKey(start);
+  const to = end ? dateKey(end) : now.getTime();
+  return Number.isFinite(from) && Number.isFinite(to) && to >= from
+    ? Math.floor((to - from) / DAY)
+    : undefined;
 }
 
 export function hospitalActivity(encounters: readonly RecordItem[], now: Date): HospitalActivity {

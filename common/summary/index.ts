@@ -12,3 +12,5 @@ export * from './hospital-activity';
 export * from './record-search';
 export * from './lttb';
 export * from './result-panels';
+export * from './encounter-detail';
+export * from './timeline';

@@ -489,6 +489,11 @@ export class RecordBuilder {
     inProgress?: boolean;
     /** Ward or location within the provider. */
     location?: string;
+    /** The location is a ward (Location physicalType "wa"). */
+    ward?: boolean;
+    reason?: Coding;
+    /** Where the patient went on discharge ("Home"). */
+    dischargeDisposition?: string;
   }): Encounter {
     const classDisplay = { AMB: 'ambulatory', EMER: 'emergency', IMP: 'inpatient encounter', VR: 'virtual' };
     return this.add<Encounter>({
@@ -505,7 +510,32 @@ export class RecordBuilder {
       subject: this.patientRef,
       period: o.inProgress ? { start: o.start } : { start: o.start, end: o.end ?? o.start },
       ...(o.serviceProvider ? { serviceProvider: { display: o.serviceProvider } } : {}),
-      ...(o.location ? { location: [{ location: { display: o.location } }] } : {}),
+      ...(o.location
+        ? {
+            location: [
+              {
+                location: { display: o.location },
+                ...(o.ward
+                  ? {
+                      physicalType: {
+                        coding: [
+                          {
+                            system: 'http://terminology.hl7.org/CodeSystem/location-physical-type',
+                            code: 'wa',
+                            display: 'Ward',
+                          },
+                        ],
+                      },
+                    }
+                  : {}),
+              },
+            ],
+          }
+        : {}),
+      ...(o.reason ? { reasonCode: [text(o.reason)] } : {}),
+      ...(o.dischargeDisposition
+        ? { hospitalization: { dischargeDisposition: { text: o.dischargeDisposition } } }
+        : {}),
     });
   }
 
@@ -550,6 +580,8 @@ export class RecordBuilder {
     contentType: string;
     author?: string;
     security?: Confidentiality;
+    /** The encounter the document belongs to (a discharge letter's admission). */
+    encounter?: Encounter;
   }): DocumentReference {
     return this.add<DocumentReference>({
       resourceType: 'DocumentReference',
@@ -562,6 +594,7 @@ export class RecordBuilder {
       description: o.description,
       ...(o.author ? { author: [{ display: o.author }] } : {}),
       content: [{ attachment: { contentType: o.contentType, url: o.url, title: o.description } }],
+      ...(o.encounter ? { context: { encounter: [{ reference: `Encounter/${o.encounter.id}` }] } } : {}),
     });
   }
 }

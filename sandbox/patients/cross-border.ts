@@ -3,6 +3,7 @@
 import type { Consent } from '../../common/fhir';
 import { RecordBuilder, daysAgo, gpOrganization, meta } from './build';
 import { CODES, DMD, PROFILE } from './codes';
+import { BASE_PLACEHOLDER, binary, simpleHtml } from './documents';
 import { makeIdentity } from './identity';
 import type { SandboxPatient } from './types';
 
@@ -130,12 +131,36 @@ export function crossBorderPatient(taken: Set<string>): SandboxPatient {
     category: 'laboratory',
   });
   chie.observation({ code: CODES.news2, date: '2025-08-10', value: 3, unit: '{score}', category: 'survey' });
-  chie.encounter({
+  // The August admission, with its discharge letter linked to it (DocumentReference.context.encounter).
+  const admission = chie.encounter({
     code: CODES.inpatientStay,
     start: '2025-08-09',
     end: '2025-08-12',
     cls: 'IMP',
     serviceProvider: 'Portsmouth Hospitals University NHS Trust',
+    location: 'Queen Alexandra Hospital, ward E3',
+    ward: true,
+    reason: { system: 'http://snomed.info/sct', code: '14669001', display: 'Acute kidney injury' },
+    dischargeDisposition: 'Home',
+  });
+  const letter = binary(
+    'cross-border-discharge-letter-html',
+    'text/html',
+    simpleHtml('Discharge summary', [
+      'Admitted 9 August 2025 with an acute kidney injury (eGFR 28). Metformin stopped.',
+      'Discharged home on 12 August 2025. DNACPR decision made during this admission.',
+    ]),
+    who.ids.chie,
+  );
+  chie.add(letter);
+  chie.document({
+    type: CODES.dischargeSummary,
+    date: '2025-08-12',
+    description: 'Discharge summary: acute kidney injury',
+    url: `${BASE_PLACEHOLDER.chie}/Binary/${letter.id}`,
+    contentType: 'text/html',
+    author: 'Queen Alexandra Hospital',
+    encounter: admission,
   });
   dcr.encounter({
     code: CODES.edAttendance,
@@ -158,6 +183,8 @@ export function crossBorderPatient(taken: Set<string>): SandboxPatient {
     inProgress: true,
     serviceProvider: 'Portsmouth Hospitals University NHS Trust',
     location: 'Queen Alexandra Hospital, ward D5',
+    ward: true,
+    reason: { system: 'http://snomed.info/sct', code: '233604007', display: 'Pneumonia' },
   });
 
   return {

@@ -156,6 +156,7 @@ describe('an EPR launch (GP)', () => {
     const pages: string[] = [];
     for (const tab of [
       'Full summary',
+      'Timeline',
       'Results and vitals',
       'Encounters',
       'Documents and letters',
@@ -172,7 +173,7 @@ describe('an EPR launch (GP)', () => {
     const payloads = JSON.stringify([
       log.calls
         .slice(callsBefore)
-        .filter((c) => c.channel === 'record:open')
+        .filter((c) => c.channel === 'record:open' || c.channel === 'record:timeline')
         .map((c) => c.outcome),
       log.events.slice(eventsBefore).filter((e) => e.name === 'record:event'),
     ]);

@@ -120,3 +120,58 @@ describe('GP on the 20,000-entry record', () => {
     await page.close();
   });
 });
+
+describe('the timeline of the 20,000-entry record', () => {
+  it('comes in pages under month headings, newest first, scrollable to the oldest entry', async () => {
+    // A window of its own: the offline open above replaced the record the first window had open.
+    const { page, log } = await ctx.harness.newPage();
+    await waitForRecord(page, 60_000);
+    await showTab(page, 'Timeline');
+    const count = page.getByTestId('timeline-count');
+    await count.waitFor();
+    const entries = Number(((await count.textContent()) ?? '').replace(/ entr.*$/s, '').replace(/\D/g, ''));
+    expect(entries).toBeGreaterThan(19_000);
+    const table = page.getByRole('table', { name: 'Timeline' });
+    const rows = Number(await table.getAttribute('aria-rowcount')) - 1;
+    // One heading per month on top of the entries.
+    expect(rows).toBeGreaterThan(entries);
+    expect(await table.locator('[aria-rowindex="2"]').textContent()).toMatch(
+      /^[A-Z][a-z]+ \d{4}\d[\d,]* entr/,
+    );
+    await page.getByTestId('timeline-table').evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    const last = table.locator(`[aria-rowindex="${rows + 1}"]`);
+    // The oldest entry: the COPD diagnosed in 2009, ten years before the readings start.
+    await expect
+      .poll(() => last.textContent(), { timeout: 15_000 })
+      .toMatch(/^\d+ [A-Z][a-z]+ 2009Problem.*Chronic obstructive/);
+    // Only the pages in view were asked for, each small.
+    expect(log.calls.filter((c) => c.channel === 'record:timeline').length).toBeLessThanOrEqual(4);
+    expect(Math.max(...answerBytes('record:timeline', log))).toBeLessThan(1_000_000);
+    expect(await a11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+    await page.close();
+  });
+
+  it('opens an encounter of the long (virtualised) list by keyboard, its detail under the table', async () => {
+    const { page, log } = await ctx.harness.newPage();
+    await waitForRecord(page, 60_000);
+    await showTab(page, 'Encounters');
+    const table = page.getByRole('table', { name: 'Encounters timeline' });
+    const first = table.locator('[aria-rowindex="2"]').getByTestId('entry-disclosure');
+    await first.focus();
+    await page.keyboard.press('Enter');
+    expect(await first.getAttribute('aria-expanded')).toBe('true');
+    expect(await first.getAttribute('aria-controls')).toBe('entry-detail');
+    const detail = page.locator('#entry-detail');
+    await expect.poll(() => detail.textContent()).toMatch(/^Class/);
+    // A telephone consultation has no length of stay to give; its provider is the practice.
+    expect(await detail.textContent()).toMatch(
+      /^ClassVirtual \(telephone or video\)When\d+ [A-Z][a-z]+ \d{4}Provider(?!Not recorded)[A-Z]/,
+    );
+    expect(await a11yViolations(page)).toEqual([]);
+    expectQuietPage(log);
+    await page.close();
+  });
+});

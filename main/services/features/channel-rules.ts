@@ -63,6 +63,7 @@ export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
   'record:result-history': { requires: 'reason', audit: PAGE_OF_OPENED },
   'record:result-panels': { requires: 'reason', audit: PAGE_OF_OPENED },
   'record:search': { requires: 'reason', audit: PAGE_OF_OPENED },
+  'record:timeline': { requires: 'reason', audit: PAGE_OF_OPENED },
   'record:confirm-identity': {
     requires: 'reason',
     audit: { after: (args) => [{ action: { kind: 'identity-confirmed', nhsNumber: nhs(args) } }] },

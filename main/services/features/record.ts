@@ -4,6 +4,7 @@ import type { RecordEvent, WessexRecord } from '../../../common/record';
 import {
   CUMULATIVE_COLUMNS,
   RecordSearch,
+  Timeline,
   cumulativePanel,
   recordOverview,
   trendChart,
@@ -26,6 +27,7 @@ export type RecordHandlers = Pick<
   | 'record:result-history'
   | 'record:result-panels'
   | 'record:search'
+  | 'record:timeline'
   | 'record:confirm-identity'
   | 'record:decide-identity'
 >;
@@ -38,6 +40,9 @@ const SEARCH_HITS = 200;
 
 /** One search index per whole record, made on its first search, gone with the record. */
 const searches = new WeakMap<WessexRecord, RecordSearch>();
+
+/** One timeline per whole record, made when it is first shown, gone with the record. */
+const timelines = new WeakMap<WessexRecord, Timeline>();
 
 /** The whole record `requestId` opened and its long lists (read after the summary, for an offline open). */
 async function wholeOf(
@@ -142,6 +147,12 @@ export function recordHandlers(deps: {
       let search = searches.get(whole);
       if (!search) searches.set(whole, (search = new RecordSearch(whole.items)));
       return search.find(query, limit ?? SEARCH_HITS);
+    },
+    'record:timeline': async ({ nhsNumber, requestId, offset, limit, ...filter }) => {
+      const { record: whole } = await wholeOf(deps.opened, nhsNumber, requestId);
+      let timeline = timelines.get(whole);
+      if (!timeline) timelines.set(whole, (timeline = new Timeline(whole.items)));
+      return timeline.page(filter, offset, limit);
     },
     'record:confirm-identity': async ({ nhsNumber, familyName, birthDate }) => {
       try {

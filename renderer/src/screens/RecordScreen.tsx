@@ -29,6 +29,7 @@ import { CarePlansView, EncountersView, HistoryView, ImmunisationsView } from '.
 import { RecordSearchPanel } from '../views/RecordSearchPanel';
 import { ResultsView } from '../views/ResultsView';
 import { SummaryView } from '../views/SummaryView';
+import { TimelineView } from '../views/TimelineView';
 import { HiddenSections, WithheldByDissent } from '../views/SummarySections';
 
 const NONE: readonly SectionId[] = [];
@@ -42,6 +43,7 @@ const PRINT_OUTCOME_MESSAGES: Record<BridgeResults['handover:print']['outcome'],
 type RecordTab =
   | 'urgent-care'
   | 'full-summary'
+  | 'timeline'
   | 'results'
   | 'encounters'
   | 'documents'
@@ -52,6 +54,7 @@ type RecordTab =
 const TABS: { id: RecordTab; label: string }[] = [
   { id: 'urgent-care', label: 'Urgent care summary' },
   { id: 'full-summary', label: 'Full summary' },
+  { id: 'timeline', label: 'Timeline' },
   { id: 'results', label: 'Results and vitals' },
   { id: 'encounters', label: 'Encounters' },
   { id: 'documents', label: 'Documents and letters' },
@@ -339,6 +342,12 @@ export function RecordScreen({
                       <ResultsView total={model.counts.results} />
                     ) : (
                       <p role="status">Loading results…</p>
+                    ))}
+                  {tab === 'timeline' &&
+                    (complete ? (
+                      <TimelineView sources={load.sources} heldApart={record.heldApart} />
+                    ) : (
+                      <p role="status">Loading the timeline…</p>
                     ))}
                   {tab === 'encounters' && <EncountersView model={model} />}
                   {tab === 'documents' && (

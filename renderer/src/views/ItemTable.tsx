@@ -1,6 +1,6 @@
 // Any list of record items as a table: plain for short lists, virtualised for long ones. Above it, what the
 // section may honestly say: "None recorded" only when complete, otherwise which source is missing and why.
-import { useContext, useMemo } from 'react';
+import { Fragment, useContext, useMemo, useState, type ReactNode } from 'react';
 import type { RecordItem, SectionId } from '../../../common/record';
 import { formatDate, type PagedSection } from '../../../common/summary';
 import type { RecordPage } from '../../../preload/contract';
@@ -15,35 +15,65 @@ import { DISSENT_WITHHELD_TEXT, HiddenSections, WithheldByDissent } from './Summ
 
 const VIRTUALISE_FROM = 150;
 
-const columns: Column<RecordItem>[] = [
-  { header: 'Date', cell: (i) => (i.date ? formatDate(i.date) : 'Not recorded'), className: 'wx-col-date' },
-  {
-    header: 'Entry',
-    cell: (i) => (
-      <>
-        {i.display}
-        {i.conflict && <span className="wx-conflict wx-block">Sources disagree: {i.conflict}</span>}
-      </>
-    ),
-    className: 'wx-col-main',
-  },
-  {
-    header: 'Status',
-    cell: (i) => (
-      <>
-        {i.status ?? ''}
-        <DeceasedMarker item={i} />
-      </>
-    ),
-    className: 'wx-col-status',
-  },
-  { header: 'Source', cell: (i) => <SourceTag provenance={i.provenance} />, className: 'wx-col-source' },
-];
+/** An entry that opens to show more (an encounter's detail): its name is the disclosure button. */
+interface Disclosure {
+  isOpen: (item: RecordItem) => boolean;
+  toggle: (item: RecordItem) => void;
+  controls: (item: RecordItem) => string;
+}
+
+function columnsFor(disclosure?: Disclosure): Column<RecordItem>[] {
+  return [
+    {
+      header: 'Date',
+      cell: (i) => (i.date ? formatDate(i.date) : 'Not recorded'),
+      className: 'wx-col-date',
+    },
+    {
+      header: 'Entry',
+      cell: (i) => (
+        <>
+          {disclosure ? (
+            <button
+              type="button"
+              className="wx-linkbutton wx-disclosure"
+              aria-expanded={disclosure.isOpen(i)}
+              aria-controls={disclosure.isOpen(i) ? disclosure.controls(i) : undefined}
+              onClick={() => disclosure.toggle(i)}
+              data-testid="entry-disclosure"
+            >
+              {i.display}
+            </button>
+          ) : (
+            i.display
+          )}
+          {i.conflict && <span className="wx-conflict wx-block">Sources disagree: {i.conflict}</span>}
+        </>
+      ),
+      className: 'wx-col-main',
+    },
+    {
+      header: 'Status',
+      cell: (i) => (
+        <>
+          {i.status ?? ''}
+          <DeceasedMarker item={i} />
+        </>
+      ),
+      className: 'wx-col-status',
+    },
+    { header: 'Source', cell: (i) => <SourceTag provenance={i.provenance} />, className: 'wx-col-source' },
+  ];
+}
+
+const columns = columnsFor();
 
 /**
  * `section`: whose completeness applies (and whether this role may see it). `inSection`: the table sits
  * inside a SectionShell, which already says whether the section is complete, hidden or withheld.
  * `items`: the whole list; or `paged`: a long list whose pages main sends as they come into view.
+ * `detail`: what an entry shows when opened (its name becomes a disclosure button): under its row in a short
+ * table, under the table in a long (virtualised) one.
  */
 export function ItemTable({
   items,
@@ -52,6 +82,7 @@ export function ItemTable({
   section,
   inSection = false,
   testId,
+  detail,
 }: {
   items?: RecordItem[];
   paged?: PagedRows<RecordItem>;
@@ -59,8 +90,24 @@ export function ItemTable({
   section: SectionId;
   inSection?: boolean;
   testId?: string;
+  detail?: (item: RecordItem) => ReactNode;
 }) {
   const count = paged ? paged.count : (items?.length ?? 0);
+  const [opened, setOpened] = useState<RecordItem[]>([]);
+  const virtual = count >= VIRTUALISE_FROM;
+  const cols = useMemo(() => {
+    if (!detail) return columns;
+    const isOpen = (item: RecordItem) => opened.some((o) => o.key === item.key);
+    return columnsFor({
+      isOpen,
+      // A long table shows one entry's detail at a time, under the table.
+      toggle: (item) =>
+        setOpened(
+          isOpen(item) ? opened.filter((o) => o.key !== item.key) : virtual ? [item] : [...opened, item],
+        ),
+      controls: (item) => (virtual ? 'entry-detail' : `entry-detail-${item.key}`),
+    });
+  }, [detail, opened, virtual]);
   const notice = useSectionNotice(section, count === 0);
   const hidden = useContext(HiddenSections).includes(section);
   const dissent = useContext(WithheldByDissent);
@@ -92,7 +139,12 @@ export function ItemTable({
       <>
         {status}
         {problem}
-        <VirtualTable rows={paged ?? whole} columns={columns} label={label} testId={testId} />
+        <VirtualTable rows={paged ?? whole} columns={cols} label={label} testId={testId} />
+        {detail && (
+          <div id="entry-detail" className="wx-entry-detail" data-testid="entry-detail" aria-live="polite">
+            {opened[0] && detail(opened[0])}
+          </div>
+        )}
       </>
     );
   }
@@ -105,7 +157,7 @@ export function ItemTable({
         <caption className="nhsuk-u-visually-hidden">{label}</caption>
         <thead>
           <tr>
-            {columns.map((c) => (
+            {cols.map((c) => (
               <th scope="col" key={c.header}>
                 {c.header}
               </th>
@@ -114,11 +166,20 @@ export function ItemTable({
         </thead>
         <tbody>
           {rows.map((i) => (
-            <tr key={i.key}>
-              {columns.map((c) => (
-                <td key={c.header}>{c.cell(i)}</td>
-              ))}
-            </tr>
+            <Fragment key={i.key}>
+              <tr>
+                {cols.map((c) => (
+                  <td key={c.header}>{c.cell(i)}</td>
+                ))}
+              </tr>
+              {detail && opened.some((o) => o.key === i.key) && (
+                <tr id={`entry-detail-${i.key}`} className="wx-entry-detail-row">
+                  <td colSpan={cols.length} className="wx-entry-detail" data-testid="entry-detail">
+                    {detail(i)}
+                  </td>
+                </tr>
+              )}
+            </Fragment>
           ))}
         </tbody>
       </table>
@@ -149,6 +210,7 @@ export function PagedItemTable({
   order?: 'newest-first' | 'oldest-first';
   label: string;
   testId?: string;
+  detail?: (item: RecordItem) => ReactNode;
 }) {
   const { nhsNumber, requestId } = useRecordView();
   const fetchPage = useMemo(
@@ -176,15 +238,25 @@ function PagedSectionTable({
   fetchPage,
   label,
   testId,
+  detail,
 }: {
   section: SectionId;
   total: number;
   fetchPage: ((offset: number, limit: number) => Promise<RecordPage<RecordItem>>) | undefined;
   label: string;
   testId?: string;
+  detail?: (item: RecordItem) => ReactNode;
 }) {
   const paged = usePagedRows(total, fetchPage);
   // Still loading the record: the section's notice says what is awaited.
   if (!fetchPage) return <ItemTable items={[]} label={label} section={section} testId={testId} />;
-  return <ItemTable paged={paged} label={label} section={section} testId={testId} />;
+  return (
+    <ItemTable
+      paged={paged}
+      label={label}
+      section={section}
+      testId={testId}
+      {...(detail ? { detail } : {})}
+    />
+  );
 }

@@ -1,5 +1,7 @@
 // Detail views that are lists of record items: encounters, immunisations, care plans, full history.
-import type { SummaryModel } from '../../../common/summary';
+import type { ReactNode } from 'react';
+import type { RecordItem } from '../../../common/record';
+import { encounterDetail, formatDate, type SummaryModel } from '../../../common/summary';
 import { useListCount, useRecordView } from '../state/recordView';
 import { usePreferences } from '../state/usePreferences';
 import { ItemTable, PagedItemTable } from './ItemTable';
@@ -27,8 +29,77 @@ export function EncountersView({ model }: { model: SummaryModel }) {
         order={order}
         label="Encounters timeline"
         testId="encounters-table"
+        detail={(item) => <EncounterDetailPanel item={item} documents={model.bySection.documents} />}
       />
     </div>
+  );
+}
+
+/** An encounter opened: class, when and how long, who and where, why, where the patient went, its letters. */
+function EncounterDetailPanel({ item, documents }: { item: RecordItem; documents: RecordItem[] }) {
+  const { now, openDocument, completeness } = useRecordView();
+  const d = encounterDetail(item, documents, now);
+  const documentsWhole = completeness.documents.state === 'complete';
+  const row = (term: string, value: ReactNode, testId?: string) => (
+    <div className="wx-detail__row" data-testid={testId}>
+      <dt>{term}</dt>
+      <dd>{value}</dd>
+    </div>
+  );
+  return (
+    <dl className="wx-detail">
+      {row('Class', d.classLabel, 'encounter-class')}
+      {row('When', d.period, 'encounter-period')}
+      {d.lengthOfStay && row('Length of stay', d.lengthOfStay, 'encounter-stay')}
+      {row('Provider', <bdi>{d.provider}</bdi>, 'encounter-provider')}
+      {row(
+        'Ward or location',
+        d.places.length ? (
+          d.places.map((p) => (
+            <span key={`${p.kind}:${p.name}`} className="wx-block">
+              {p.kind}: <bdi>{p.name}</bdi>
+            </span>
+          ))
+        ) : (
+          <span className="wx-muted">Not recorded</span>
+        ),
+        'encounter-location',
+      )}
+      {row(
+        'Reason',
+        d.reasons.length ? <bdi>{d.reasons.join('; ')}</bdi> : <span className="wx-muted">Not recorded</span>,
+      )}
+      {d.dischargeDisposition && row('Discharged to', <bdi>{d.dischargeDisposition}</bdi>)}
+      {d.seenBy.length > 0 && row('Seen by', <bdi>{d.seenBy.join('; ')}</bdi>)}
+      {row(
+        'Letters',
+        d.letters.length ? (
+          d.letters.map((l) => (
+            <span key={l.key} className="wx-block">
+              {openDocument ? (
+                <button
+                  type="button"
+                  className="wx-linkbutton"
+                  onClick={() => openDocument(l.key)}
+                  data-testid="open-encounter-letter"
+                >
+                  {l.title}
+                </button>
+              ) : (
+                <bdi>{l.title}</bdi>
+              )}
+              {l.date ? <span className="wx-muted"> · {formatDate(l.date)}</span> : null}
+            </span>
+          ))
+        ) : (
+          <span className="wx-muted">
+            No letter linked to this encounter
+            {documentsWhole ? '' : ' in the documents shown (documents and letters may be incomplete)'}.
+          </span>
+        ),
+        'encounter-letters',
+      )}
+    </dl>
   );
 }
 
