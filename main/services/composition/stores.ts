@@ -1,7 +1,15 @@
 // What the viewer keeps on this computer, opened at start-up: the sensitive-code list, the audit log (without
 // which no record may be shown), the encrypted offline store (optional: without a keystore the viewer still
 // works online) and the user's preferences. Each recovery becomes a notice the user sees once.
-import { createAuditService, recoveryAuditAction, type AuditService } from '../audit';
+import {
+  auditKeyName,
+  auditTokenSource,
+  createAuditService,
+  keystoreAnchor,
+  recoveryAuditAction,
+  type AuditService,
+} from '../audit';
+import { keystoreKeyLoader, type PrivateKeyLoader } from '../auth/backend-services';
 import { openOfflineCache, OFFLINE_CACHE_RESET_NOTICE, startRetentionTimer } from '../cache';
 import type { OfflineCache } from '../cache/offline-cache';
 import { createSecretStoreKeyVault } from '../cache/key-vault';
@@ -28,6 +36,8 @@ export interface OpenStoresOptions {
   policy: EffectivePolicy;
   secretStore: SecretStore;
   preferencesFile?: OpenKeyValueFile;
+  /** Where the SMART Backend Services key for the audit endpoint comes from (default: the keystore). */
+  loadPrivateKey?: PrivateKeyLoader;
   clock?: () => Date;
 }
 
@@ -53,10 +63,17 @@ export async function openViewerStores(options: OpenStoresOptions): Promise<View
   const clock = options.clock ? { clock: options.clock } : {};
   let audit: AuditService;
   try {
+    const dbPath = auditDatabasePath(options.dataDir);
+    const getToken = auditTokenSource(
+      policy,
+      options.loadPrivateKey ?? keystoreKeyLoader(options.secretStore),
+    );
     audit = await createAuditService({
       keyVault,
-      dbPath: auditDatabasePath(options.dataDir),
+      dbPath,
       ...(policy.auditEndpoint ? { endpoint: policy.auditEndpoint } : {}),
+      ...(getToken ? { getToken } : {}),
+      anchorKeystore: keystoreAnchor(options.secretStore, auditKeyName(dbPath)),
       ...clock,
     });
   } catch (error) {

@@ -144,6 +144,8 @@ export async function loadMachinePolicy(readers: PolicyReaders): Promise<PolicyL
   }
   if (problems.length > 0) return { ok: false, problems };
   if (!parsed.success) return { ok: false, problems };
+  const auditProblem = missingAuditEndpoint(parsed.data, sourceOf.sources);
+  if (auditProblem) return { ok: false, problems: [auditProblem] };
 
   const machineConfigured = layers.some(
     (layer) => layer.level !== 'user-settings' && Object.keys(layer.values).length > 0,
@@ -159,5 +161,23 @@ export async function loadMachinePolicy(readers: PolicyReaders): Promise<PolicyL
     policy: { ...parsed.data, sandboxAllowed, commandLineRoles },
     origins: origins as Record<PolicyKey, PolicyLevel>,
     machineConfigured,
+  };
+}
+
+/**
+ * Outside the sandbox (regional sources configured) every access must reach an audit server: a local audit
+ * file alone is one the user could delete.
+ */
+function missingAuditEndpoint(
+  policy: MachinePolicy,
+  sourcesFrom: string | undefined,
+): PolicyProblem | undefined {
+  if (policy.sources.length === 0 || policy.auditEndpoint) return undefined;
+  const where = sourcesFrom ? ` (sources are set in ${sourcesFrom})` : '';
+  return {
+    key: 'auditEndpoint',
+    message:
+      'required when regional record sources are configured: every access must reach the regional audit ' +
+      `server, not only a file on this computer${where}`,
   };
 }
