@@ -271,6 +271,10 @@ describe('wessex audit verify catches what a local chain cannot', () => {
     const database = await openAuditDatabase({ path: dbPath(), keyVault: vault });
     try {
       expect(await verifyAuditLog(database.db, anchorCopy())).toMatchObject({ ok: true, count: 3 });
+      expect(await compareWithServer({ db: database.db, endpoint: sandbox.urls.audit })).toEqual({
+        ok: false,
+        problem: "the audit server refused the viewer's sign-in (HTTP 401)",
+      });
       expect(await compareWithServer({ db: database.db, endpoint: sandbox.urls.audit, getToken })).toEqual({
         ok: false,
         problem: 'the audit server holds 5 events of this log but the log ends at event 3 (events removed)',

@@ -294,6 +294,23 @@ describe('file-shaped policy (policy.json)', () => {
     expect(describePolicyResult({ ok: false, problems }).join('\n')).toContain('auditEndpoint: required');
   });
 
+  it('refuses a remote audit endpoint that no source can get a token for', async () => {
+    const open = { ...dcrSource, auth: { type: 'none' } };
+    const remote = await policyFile(
+      JSON.stringify({ sources: [open], auditEndpoint: 'https://audit.example.nhs.uk/fhir' }),
+    );
+    const problems = expectProblems(await loadMachinePolicy({ policyFilePath: remote }));
+    expect(problems.map((p) => p.key)).toEqual(['auditEndpoint']);
+    expect(problems[0]?.message).toMatch(/^events can only be sent to it with a token/);
+    // A test server on this computer may take events without one.
+    const local = await policyFile(
+      JSON.stringify({ sources: [open], auditEndpoint: 'http://127.0.0.1:8080/audit' }),
+    );
+    expect(expectOk(await loadMachinePolicy({ policyFilePath: local })).policy.auditEndpoint).toBe(
+      'http://127.0.0.1:8080/audit',
+    );
+  });
+
   it('needs no audit endpoint where no regional sources are configured (the sandbox)', async () => {
     const file = await policyFile(JSON.stringify({ retentionHours: 24, sandboxAllowed: true }));
     const result = expectOk(await loadMachinePolicy({ policyFilePath: file }));

@@ -48,8 +48,12 @@ const withAuditLog = <T>(options: DbOptions, use: (log: AuditLog) => T): Promise
 
 /** "intact: 12 events, anchored at #10 acknowledged by https://… at …" or why it is not anchored. */
 function describeIntact(result: AnchoredVerification & { ok: true }): string {
+  const waiting =
+    result.anchor && result.anchor.seq < result.count
+      ? ` (events ${result.anchor.seq + 1}–${result.count} not yet acknowledged)`
+      : '';
   const anchor = result.anchor
-    ? `anchored at #${result.anchor.seq} acknowledged by ${result.anchor.endpoint} at ${result.anchor.at}`
+    ? `anchored at #${result.anchor.seq} acknowledged by ${result.anchor.endpoint} at ${result.anchor.at}${waiting}`
     : 'NOT anchored (no audit server has acknowledged any event of this log yet, so events removed from ' +
       'the end could not be detected)';
   return `Audit chain intact: ${result.count} events, ${anchor}.`;

@@ -50,6 +50,9 @@ export async function compareWithServer(options: {
       problem: `the audit server could not be asked (${error instanceof Error ? error.message : 'no answer'})`,
     };
   }
+  if (response.status === 401 || response.status === 403) {
+    return { ok: false, problem: `the audit server refused the viewer's sign-in (HTTP ${response.status})` };
+  }
   const head = headFromHeaders(response.headers);
   if (!response.ok || !head) {
     return {

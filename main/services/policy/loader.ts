@@ -5,7 +5,7 @@ import { findPolicyKey, POLICY_REGISTRY_KEY, type PolicyKey } from './keys';
 import { readPolicyFile } from './policy-file';
 import type { PolicyProblem } from './problems';
 import { decodeRegistryPolicy, type PolicyRegistryReader, type RegistryHive } from './registry';
-import { machinePolicySchema, type MachinePolicy } from './schema';
+import { LOOPBACK_HOST, machinePolicySchema, type MachinePolicy } from './schema';
 
 export type PolicyLevel = 'HKLM' | 'policy-file' | 'HKCU' | 'user-settings' | 'default';
 
@@ -144,7 +144,7 @@ export async function loadMachinePolicy(readers: PolicyReaders): Promise<PolicyL
   }
   if (problems.length > 0) return { ok: false, problems };
   if (!parsed.success) return { ok: false, problems };
-  const auditProblem = missingAuditEndpoint(parsed.data, sourceOf.sources);
+  const auditProblem = auditEndpointProblem(parsed.data, sourceOf.sources ?? sourceOf.auditEndpoint);
   if (auditProblem) return { ok: false, problems: [auditProblem] };
 
   const machineConfigured = layers.some(
@@ -166,18 +166,28 @@ export async function loadMachinePolicy(readers: PolicyReaders): Promise<PolicyL
 
 /**
  * Outside the sandbox (regional sources configured) every access must reach an audit server: a local audit
- * file alone is one the user could delete.
+ * file alone is one the user could delete. The upload carries a SMART Backend Services token (the client
+ * registration of a source that uses one); only an endpoint on this computer may take events without.
  */
-function missingAuditEndpoint(
-  policy: MachinePolicy,
-  sourcesFrom: string | undefined,
-): PolicyProblem | undefined {
-  if (policy.sources.length === 0 || policy.auditEndpoint) return undefined;
-  const where = sourcesFrom ? ` (sources are set in ${sourcesFrom})` : '';
+function auditEndpointProblem(policy: MachinePolicy, where: string | undefined): PolicyProblem | undefined {
+  if (policy.sources.length === 0) return undefined;
+  const inFile = where ? ` (sources are set in ${where})` : '';
+  if (!policy.auditEndpoint) {
+    return {
+      key: 'auditEndpoint',
+      message:
+        'required when regional record sources are configured: every access must reach the regional audit ' +
+        `server, not only a file on this computer${inFile}`,
+    };
+  }
+  const authorised = [...policy.sources, ...(policy.recordLocator ? [policy.recordLocator] : [])].some(
+    (source) => source.auth.type === 'backend-services',
+  );
+  if (authorised || LOOPBACK_HOST.test(new URL(policy.auditEndpoint).hostname)) return undefined;
   return {
     key: 'auditEndpoint',
     message:
-      'required when regional record sources are configured: every access must reach the regional audit ' +
-      `server, not only a file on this computer${where}`,
+      'events can only be sent to it with a token, and no source has a backend-services client registration ' +
+      `to obtain one${inFile}`,
   };
 }
