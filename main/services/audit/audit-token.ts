@@ -2,8 +2,15 @@
 // (SMART Backend Services, with the viewer's client registration and key from policy) but with a token whose
 // audience is the audit endpoint itself: a token is never sent to an origin other than the one it was issued
 // for, so neither a regional source's token nor the EPR session's SMART token is reused here.
-import { BackendServicesTokenProvider, type PrivateKeyLoader } from '../auth/backend-services';
+import {
+  BackendServicesTokenProvider,
+  keystoreKeyLoader,
+  type PrivateKeyLoader,
+} from '../auth/backend-services';
+import type { SecretStore } from '../keystore/secret-store';
 import type { EffectivePolicy } from '../policy';
+import { keystoreAnchor, type AnchorKeystore } from './anchor';
+import { auditKeyName } from './audit-database';
 
 /** Writing AuditEvents is all the audit token allows. */
 export const AUDIT_SCOPE = 'system/AuditEvent.c';
@@ -34,4 +41,19 @@ export function auditTokenSource(
     loadPrivateKey,
   });
   return () => provider.getToken('audit');
+}
+
+/** Where and how a viewer's audit log uploads: the endpoint, its token and the keystore copy of the anchor. */
+export function auditUploadOptions(
+  policy: Pick<EffectivePolicy, 'auditEndpoint' | 'sources' | 'recordLocator'>,
+  secretStore: SecretStore,
+  dbPath: string,
+  loadPrivateKey: PrivateKeyLoader = keystoreKeyLoader(secretStore),
+): { endpoint?: string; getToken?: () => Promise<string | undefined>; anchorKeystore: AnchorKeystore } {
+  const getToken = auditTokenSource(policy, loadPrivateKey);
+  return {
+    ...(policy.auditEndpoint ? { endpoint: policy.auditEndpoint } : {}),
+    ...(getToken ? { getToken } : {}),
+    anchorKeystore: keystoreAnchor(secretStore, auditKeyName(dbPath)),
+  };
 }

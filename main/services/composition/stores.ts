@@ -1,15 +1,8 @@
 // What the viewer keeps on this computer, opened at start-up: the sensitive-code list, the audit log (without
 // which no record may be shown), the encrypted offline store (optional: without a keystore the viewer still
 // works online) and the user's preferences. Each recovery becomes a notice the user sees once.
-import {
-  auditKeyName,
-  auditTokenSource,
-  createAuditService,
-  keystoreAnchor,
-  recoveryAuditAction,
-  type AuditService,
-} from '../audit';
-import { keystoreKeyLoader, type PrivateKeyLoader } from '../auth/backend-services';
+import { auditUploadOptions, createAuditService, recoveryAuditAction, type AuditService } from '../audit';
+import type { PrivateKeyLoader } from '../auth/backend-services';
 import { openOfflineCache, OFFLINE_CACHE_RESET_NOTICE, startRetentionTimer } from '../cache';
 import type { OfflineCache } from '../cache/offline-cache';
 import { createSecretStoreKeyVault } from '../cache/key-vault';
@@ -64,16 +57,10 @@ export async function openViewerStores(options: OpenStoresOptions): Promise<View
   let audit: AuditService;
   try {
     const dbPath = auditDatabasePath(options.dataDir);
-    const getToken = auditTokenSource(
-      policy,
-      options.loadPrivateKey ?? keystoreKeyLoader(options.secretStore),
-    );
     audit = await createAuditService({
       keyVault,
       dbPath,
-      ...(policy.auditEndpoint ? { endpoint: policy.auditEndpoint } : {}),
-      ...(getToken ? { getToken } : {}),
-      anchorKeystore: keystoreAnchor(options.secretStore, auditKeyName(dbPath)),
+      ...auditUploadOptions(policy, options.secretStore, dbPath, options.loadPrivateKey),
       ...clock,
     });
   } catch (error) {
