@@ -211,6 +211,16 @@ describe('wessex audit verify catches what a local chain cannot', () => {
         '(events removed from the end).',
     );
     expect(result.status).toBe(3);
+    // doctor checks the log the same way.
+    const doctor = spawnSync(process.execPath, [WESSEX_CLI, 'doctor', '--data-dir', dir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, WESSEX_POLICY_FILE: join(dir, 'no-policy.json') },
+    });
+    expect(doctor.stdout).toContain(
+      'Audit log: chain broken at event 5 (the log ends at event 4 but the audit server acknowledged event 6',
+    );
+    expect(doctor.status).not.toBe(0);
   });
 
   it('head rewrite: the database copy of the acknowledged head moved back too; the keystore copy outranks it', async () => {
