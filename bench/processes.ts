@@ -60,6 +60,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         sources: [source('dcr', 'Dorset Care Record', info.urls.dcr), source('chie', 'CHIE', info.urls.chie)],
         recordLocator: source('locator', 'Record locator', info.urls.locator),
+        auditEndpoint: info.urls.audit,
         commandLineRoles: ['nurse'],
       }),
     );

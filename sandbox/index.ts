@@ -17,8 +17,10 @@
  *   `.clearRequests()`. dcr/chie add `updateResource`, `deleteResource`, `readResource`, `setTokenVerifier`;
  *   audit adds `.events`. `elsewhere` is the other origin that 'next-link-other-origin' points to.
  * - Only CHIE implements (and advertises) `Patient/{id}/$everything`.
- * - Regional servers require a bearer token accepted by the EPR's `verifyAccessToken(token, base)` when the EPR
- *   is running and `requireAuth` is not false.
+ * - Regional servers and the audit endpoint require a bearer token accepted by the EPR's
+ *   `verifyAccessToken(token, base)` when the EPR is running and `requireAuth` is not false.
+ * - The audit endpoint keeps one hash chain per device (X-Audit-Chain …, see audit/server.ts);
+ *   `servers.audit.chainHead(chainId)` is the head it holds.
  * - `describeSandbox()` → [{ key, name, nhsNumber, birthDate, demonstrates }] without starting servers.
  * - `RunningSandbox.caseload`: DCR holds Appointments for today (Europe/London, at start-up) whose participant
  *   actors are `Practitioner/sandbox-nurse` / `Practitioner/sandbox-paramedic` (the EPR users' Practitioner ids)
@@ -59,7 +61,7 @@ export interface SandboxOptions {
   includeLargePatient?: boolean;
   /** Interface to listen on (default 127.0.0.1). */
   host?: string;
-  /** Regional servers require EPR-issued bearer tokens when the EPR runs (default true). */
+  /** Regional servers and the audit endpoint require EPR-issued bearer tokens when the EPR runs (default true). */
   requireAuth?: boolean;
   /** Folder holding synthea/ (default ../shared/fixtures from the repository root). */
   fixturesDir?: string;
@@ -217,6 +219,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         epr.allowAudience(server.baseUrl);
         server.setTokenVerifier((token, audience) => epr.verifyAccessToken(token, audience));
       }
+      epr.allowAudience(audit.baseUrl);
+      audit.setTokenVerifier((token, audience) => epr.verifyAccessToken(token, audience));
     }
     return {
       urls: {

@@ -80,7 +80,10 @@ export function registerSandboxCommand(program: Command): void {
       .option('--latency <ms>', 'add this much latency to every request', '0')
       .option('--large', 'include the ≥ 20,000-resource benchmark patient')
       .option('--host <address>', 'interface to listen on', '127.0.0.1')
-      .option('--no-auth', 'serve DCR and CHIE without authorisation (for scripts and benchmarks)')
+      .option(
+        '--no-auth',
+        'serve DCR, CHIE and the audit endpoint without authorisation (for scripts and benchmarks)',
+      )
       .option('--backend-key', "with --json, include the sandbox's backend-services client and private key"),
   ).action(async (options: SandboxCommandOptions) => {
     const latencyMs = Number(options.latency ?? 0);

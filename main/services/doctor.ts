@@ -1,6 +1,13 @@
 // `wessex doctor`: can this machine run the viewer? Policy, sources, keystore, the offline store and the audit log.
 import { randomBytes } from 'node:crypto';
-import { createAuditService, recoveryAuditAction, recoveryDetail } from './audit';
+import {
+  auditKeyName,
+  createAuditService,
+  keystoreAnchor,
+  recoveryAuditAction,
+  recoveryDetail,
+  verifyAuditLog,
+} from './audit';
 import { openOfflineCache } from './cache';
 import type { RecoveryEvent } from './cache/encrypted-database';
 import { createSecretStoreKeyVault } from './cache/key-vault';
@@ -135,11 +142,15 @@ async function checkStores(options: DoctorOptions, secretStore: SecretStore): Pr
       });
       lines.push(`Offline store: opens (${(await cache.list()).length} records).`);
       cache.close();
-      const chain = audit.log.verify();
+      // As `audit verify` checks it: the local chain and the head the audit server acknowledged.
+      const chain = await verifyAuditLog(
+        audit.database.db,
+        keystoreAnchor(secretStore, auditKeyName(auditDatabasePath(options.dataDir))),
+      );
       lines.push(
         chain.ok
-          ? `Audit log: chain intact (${chain.count} events).`
-          : `Audit log: chain broken at event ${chain.firstBadSeq}.`,
+          ? `Audit log: chain intact (${chain.count} events${chain.anchor ? `, anchored at #${chain.anchor.seq}` : ', not yet anchored'}).`
+          : `Audit log: chain broken at event ${chain.firstBadSeq} (${chain.problem}).`,
       );
       return { name: 'Encrypted stores', ok: chain.ok, ...(recovered ? { warning: true } : {}), lines };
     } finally {

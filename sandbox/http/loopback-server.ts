@@ -27,6 +27,8 @@ export interface SandboxRequest {
   segments: string[];
   headers: IncomingHttpHeaders;
   body?: unknown;
+  /** The request body's bytes as received (for servers that hash what was sent). */
+  rawBody?: Buffer;
 }
 
 export interface SandboxResponse {
@@ -221,7 +223,7 @@ export class LoopbackServer {
             });
           }
         }
-        response = await this.route({ method, url, segments, headers, body: parsed });
+        response = await this.route({ method, url, segments, headers, body: parsed, rawBody: body });
       }
       if (fault) response = this.shape(fault, url, response);
       if (fault?.mode === 'truncated-body') return this.sendTruncated(res, entry, response);

@@ -273,6 +273,7 @@ describe('the CLI authorises to the regional servers as the app does', () => {
             fhirBase: external.urls.locator,
             auth: { type: 'none' },
           },
+          auditEndpoint: external.urls.audit,
           ...(commandLineRoles ? { commandLineRoles } : {}),
         }),
       );

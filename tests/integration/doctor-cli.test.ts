@@ -39,6 +39,7 @@ beforeAll(async () => {
           auth: { type: 'backend-services', clientId: 'wessex-viewer', keyReference: 'wessex/dcr' },
         },
       ],
+      auditEndpoint: `http://127.0.0.1:${port}/audit`,
     }),
   );
 });

@@ -32,6 +32,7 @@ beforeAll(async () => {
       source('chie', 'CHIE', sandbox.urls.chie),
     ],
     recordLocator: source('locator', 'Record locator', sandbox.urls.locator),
+    auditEndpoint: sandbox.urls.audit,
     commandLineRoles: ['nurse', 'paramedic'],
   };
 });
@@ -145,6 +146,7 @@ describe('wessex fetch exit codes', () => {
             auth: { type: 'none' },
           },
         ],
+        auditEndpoint: 'http://127.0.0.1:9/audit',
         commandLineRoles: ['nurse'],
       },
     });

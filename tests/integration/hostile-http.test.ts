@@ -435,6 +435,7 @@ describe('a busy server (the shipped CLI)', () => {
               auth: { type: 'none' },
             },
           ],
+          auditEndpoint: `${server.origin}/audit`,
           commandLineRoles: ['nurse'],
         }),
       );

@@ -1,4 +1,5 @@
 // The built-in Wessex sandbox as clients see it: real loopback servers, real FHIR search semantics.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   AllergyIntolerance,
@@ -390,18 +391,51 @@ describe('clinical stories', () => {
 });
 
 describe('audit endpoint', () => {
-  it('stores a PUT once however often it is repeated, assigns ids to POSTs and lists them', async () => {
+  const chain = 'device-chain-0001';
+  const sha = (prev: string, body: string): string =>
+    createHash('sha256').update(prev).update(body).digest('hex');
+  const put = (id: string, body: string, seq: number, prevHash: string, hash = sha(prevHash, body)) =>
+    fetch(`${sandbox.urls.audit}/AuditEvent/${id}`, {
+      method: 'PUT',
+      headers: {
+        'content-type': 'application/fhir+json',
+        'x-audit-chain': chain,
+        'x-audit-seq': String(seq),
+        'x-audit-prev-hash': prevHash,
+        'x-audit-hash': hash,
+      },
+      body,
+    });
+
+  it('keeps a chain per device: the next event once however often repeated, refusing gaps and wrong hashes', async () => {
     const audit = sandbox.servers.audit;
     audit.clearEvents();
-    const event = { resourceType: 'AuditEvent', id: 'evt-1', recorded: '2025-10-01T10:00:00Z' };
-    const put = (): Promise<Response> =>
-      fetch(`${sandbox.urls.audit}/AuditEvent/evt-1`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/fhir+json' },
-        body: JSON.stringify(event),
-      });
-    expect((await put()).status).toBe(201);
-    expect((await put()).status).toBe(200);
+    const genesis = '0'.repeat(64);
+    const first = JSON.stringify({
+      resourceType: 'AuditEvent',
+      id: 'evt-1',
+      recorded: '2025-10-01T10:00:00Z',
+    });
+    const created = await put('evt-1', first, 1, genesis);
+    expect(created.status).toBe(201);
+    expect(created.headers.get('x-audit-head-seq')).toBe('1');
+    expect(created.headers.get('x-audit-head-hash')).toBe(sha(genesis, first));
+    expect((await put('evt-1', first, 1, genesis)).status).toBe(200);
+
+    const second = JSON.stringify({
+      resourceType: 'AuditEvent',
+      id: 'evt-2',
+      recorded: '2025-10-01T10:01:00Z',
+    });
+    const gap = await put('evt-2', second, 3, sha(genesis, first));
+    expect(gap.status).toBe(409);
+    expect(gap.headers.get('x-audit-head-seq')).toBe('1');
+    expect((await put('evt-2', second, 2, sha(genesis, first), 'f'.repeat(64))).status).toBe(409);
+    expect((await put('evt-2', second, 2, genesis)).status).toBe(409);
+    const unplaced = await fetch(`${sandbox.urls.audit}/AuditEvent/evt-2`, { method: 'PUT', body: second });
+    expect(unplaced.status).toBe(400);
+    expect(audit.chainHead(chain)).toEqual({ seq: 1, hash: sha(genesis, first) });
+
     const posted = await fetch(`${sandbox.urls.audit}/AuditEvent`, {
       method: 'POST',
       headers: { 'content-type': 'application/fhir+json' },

@@ -68,6 +68,7 @@ describe('registry-shaped policy (HKLM\\Software\\Policies\\WessexCareRecords\\V
   const hklm: RegistryValue[] = [
     { name: 'allowedIssuers', type: 'REG_MULTI_SZ', data: ['https://emis.example.nhs.uk/fhir', ''] },
     { name: 'Sources', type: 'REG_SZ', data: JSON.stringify([dcrSource]) },
+    { name: 'auditEndpoint', type: 'REG_SZ', data: 'https://audit.example.nhs.uk/fhir' },
     { name: 'retentionHours', type: 'REG_DWORD', data: 24 },
     { name: 'breakGlassOverridesDissent', type: 'REG_DWORD', data: 1 },
     {
@@ -211,6 +212,7 @@ describe('file-shaped policy (policy.json)', () => {
       JSON.stringify({
         sources: [dcrSource],
         recordLocator: { ...dcrSource, id: 'locator', name: 'Locator' },
+        auditEndpoint: 'https://audit.example.nhs.uk/fhir',
       }),
     );
     const result = expectOk(await loadMachinePolicy({ policyFilePath: file }));
@@ -283,6 +285,39 @@ describe('file-shaped policy (policy.json)', () => {
     expect(JSON.stringify(problems)).not.toContain('s3cret');
   });
 
+  it('refuses regional sources without an audit endpoint, naming the key and where the sources are set', async () => {
+    const file = await policyFile(JSON.stringify({ sources: [dcrSource] }));
+    const problems = expectProblems(await loadMachinePolicy({ policyFilePath: file }));
+    expect(problems.map((p) => p.key)).toEqual(['auditEndpoint']);
+    expect(problems[0]?.message).toMatch(/^required when regional record sources are configured/);
+    expect(problems[0]?.message).toContain(file);
+    expect(describePolicyResult({ ok: false, problems }).join('\n')).toContain('auditEndpoint: required');
+  });
+
+  it('refuses a remote audit endpoint that no source can get a token for', async () => {
+    const open = { ...dcrSource, auth: { type: 'none' } };
+    const remote = await policyFile(
+      JSON.stringify({ sources: [open], auditEndpoint: 'https://audit.example.nhs.uk/fhir' }),
+    );
+    const problems = expectProblems(await loadMachinePolicy({ policyFilePath: remote }));
+    expect(problems.map((p) => p.key)).toEqual(['auditEndpoint']);
+    expect(problems[0]?.message).toMatch(/^events can only be sent to it with a token/);
+    // A test server on this computer may take events without one.
+    const local = await policyFile(
+      JSON.stringify({ sources: [open], auditEndpoint: 'http://127.0.0.1:8080/audit' }),
+    );
+    expect(expectOk(await loadMachinePolicy({ policyFilePath: local })).policy.auditEndpoint).toBe(
+      'http://127.0.0.1:8080/audit',
+    );
+  });
+
+  it('needs no audit endpoint where no regional sources are configured (the sandbox)', async () => {
+    const file = await policyFile(JSON.stringify({ retentionHours: 24, sandboxAllowed: true }));
+    const result = expectOk(await loadMachinePolicy({ policyFilePath: file }));
+    expect(result.policy.auditEndpoint).toBeUndefined();
+    expect(result.policy.sandboxAllowed).toBe(true);
+  });
+
   it('tolerates a UTF-8 byte-order mark (Notepad writes one)', async () => {
     const file = await policyFile('\uFEFF{"retentionHours": 24}');
     expect(expectOk(await loadMachinePolicy({ policyFilePath: file })).policy.retentionHours).toBe(24);
@@ -308,7 +343,9 @@ describe('where the policy file lives', () => {
   });
 
   it('doctor says where settings came from when the policy is valid', async () => {
-    const file = await policyFile(JSON.stringify({ sources: [dcrSource] }));
+    const file = await policyFile(
+      JSON.stringify({ sources: [dcrSource], auditEndpoint: 'https://audit.example.nhs.uk/fhir' }),
+    );
     const result = await loadPolicyForThisMachine({ env: { WESSEX_POLICY_FILE: file }, platform: 'linux' });
     expect(describePolicyResult(result)).toEqual([
       'Machine policy: configured.',

@@ -1,26 +1,98 @@
 // `wessex audit export` (FHIR Bundle or CSV, for an information governance lead) and `wessex audit verify`
-// (walks the hash chain; exits non-zero naming the first broken event).
+// (walks the hash chain and checks it still reaches the head the audit server acknowledged; `--online` also
+// asks the server; exits non-zero naming the first broken event).
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createKeytarSecretStore } from '../../services/keystore/secret-store';
 import { createSecretStoreKeyVault } from '../../services/cache/key-vault';
+import { keystoreKeyLoader } from '../../services/auth/backend-services';
 import { auditDatabasePath, resolveDataDir } from '../../services/paths';
-import { AuditLog, auditBundle, auditCsv, openAuditDatabaseForInspection } from '../../services/audit';
+import {
+  AuditLog,
+  auditBundle,
+  auditCsv,
+  auditKeyName,
+  auditTokenSource,
+  compareWithServer,
+  keystoreAnchor,
+  openAuditDatabaseForInspection,
+  verifyAuditLog,
+  type AnchoredVerification,
+  type SqliteDatabase,
+} from '../../services/audit';
+import { loadPolicyOrExplain } from '../policy-or-explain';
 
 interface DbOptions {
   dataDir?: string;
   db?: string;
 }
 
-async function withAuditLog<T>(options: DbOptions, use: (log: AuditLog) => T): Promise<T> {
-  const path = options.db ?? auditDatabasePath(resolveDataDir(options.dataDir));
+const auditPath = (options: DbOptions): string =>
+  options.db ?? auditDatabasePath(resolveDataDir(options.dataDir));
+
+async function withAuditDatabase<T>(
+  options: DbOptions,
+  use: (db: SqliteDatabase) => Promise<T> | T,
+): Promise<T> {
   const keyVault = createSecretStoreKeyVault(createKeytarSecretStore());
-  const db = await openAuditDatabaseForInspection(path, keyVault);
+  const db = await openAuditDatabaseForInspection(auditPath(options), keyVault);
   try {
-    return use(new AuditLog(db));
+    return await use(db);
   } finally {
     db.close();
   }
+}
+
+const withAuditLog = <T>(options: DbOptions, use: (log: AuditLog) => T): Promise<T> =>
+  withAuditDatabase(options, (db) => use(new AuditLog(db)));
+
+/** "intact: 12 events, anchored at #10 acknowledged by https://… at …" or why it is not anchored. */
+function describeIntact(result: AnchoredVerification & { ok: true }): string {
+  const waiting =
+    result.anchor && result.anchor.seq < result.count
+      ? ` (events ${result.anchor.seq + 1}–${result.count} not yet acknowledged)`
+      : '';
+  const anchor = result.anchor
+    ? `anchored at #${result.anchor.seq} acknowledged by ${result.anchor.endpoint} at ${result.anchor.at}${waiting}`
+    : 'NOT anchored (no audit server has acknowledged any event of this log yet, so events removed from ' +
+      'the end could not be detected)';
+  return `Audit chain intact: ${result.count} events, ${anchor}.`;
+}
+
+interface VerifyOptions extends DbOptions {
+  online?: boolean;
+  endpoint?: string;
+}
+
+/** Compares with the audit server; true when it agrees. */
+async function verifyOnline(
+  db: SqliteDatabase,
+  options: VerifyOptions,
+  acknowledgedBy: string | undefined,
+): Promise<boolean> {
+  const policy = options.endpoint ? undefined : await loadPolicyOrExplain();
+  const endpoint = options.endpoint ?? acknowledgedBy ?? policy?.auditEndpoint;
+  if (!endpoint) {
+    console.error(
+      'Audit server: none is configured (auditEndpoint), so the log could not be compared with it.',
+    );
+    return false;
+  }
+  const getToken = policy
+    ? auditTokenSource(policy, keystoreKeyLoader(createKeytarSecretStore()))
+    : undefined;
+  const compared = await compareWithServer({ db, endpoint, ...(getToken ? { getToken } : {}) });
+  if (!compared.ok) {
+    console.error(`Audit server (${endpoint}) DISAGREES: ${compared.problem}.`);
+    return false;
+  }
+  const waiting = compared.notYetSent
+    ? `; ${compared.notYetSent} not yet sent`
+    : '; nothing waiting to be sent';
+  console.log(
+    `Audit server (${endpoint}) holds events 1–${compared.serverSeq} of this log, matching${waiting}.`,
+  );
+  return true;
 }
 
 export function registerAuditCommand(program: Command): void {
@@ -52,14 +124,24 @@ export function registerAuditCommand(program: Command): void {
     });
 
   dbOptions(audit.command('verify'))
-    .description('Check the hash chain: detects deleted, edited and reordered events')
-    .action(async (options: DbOptions) => {
-      const result = await withAuditLog(options, (log) => log.verify());
-      if (result.ok) {
-        console.log(`Audit chain intact: ${result.count} events, head ${result.head.slice(0, 16)}…`);
-        return;
-      }
-      console.error(`Audit chain BROKEN at event ${result.firstBadSeq}: ${result.problem}.`);
-      process.exitCode = 3;
+    .description(
+      'Check the hash chain (deleted, edited and reordered events) and that it still reaches the head the ' +
+        'audit server acknowledged (events removed from the end, hashes recomputed)',
+    )
+    .option('--online', 'also ask the audit server for the head it holds and compare')
+    .option('--endpoint <url>', 'the audit server to ask (default: the one that acknowledged, else policy)')
+    .action(async (options: VerifyOptions) => {
+      const path = auditPath(options);
+      const anchorKeystore = keystoreAnchor(createKeytarSecretStore(), auditKeyName(path));
+      const agreed = await withAuditDatabase(options, async (db) => {
+        const result = await verifyAuditLog(db, anchorKeystore);
+        if (result.ok) console.log(describeIntact(result));
+        else console.error(`Audit chain BROKEN at event ${result.firstBadSeq}: ${result.problem}.`);
+        const online = options.online
+          ? await verifyOnline(db, options, result.ok ? result.anchor?.endpoint : undefined)
+          : true;
+        return result.ok && online;
+      });
+      if (!agreed) process.exitCode = 3;
     });
 }

@@ -14,7 +14,7 @@ import {
   type SmartLaunchOptions,
 } from '../../services/launch';
 import { waitForLoopbackRedirect } from '../../services/launch/loopback-redirect';
-import { createAuditService } from '../../services/audit';
+import { auditUploadOptions, createAuditService } from '../../services/audit';
 import { createSecretStoreKeyVault } from '../../services/cache/key-vault';
 import { auditUserOf } from '../../services/composition/clinical-session';
 import { auditDatabasePath, resolveDataDir } from '../../services/paths';
@@ -76,10 +76,12 @@ export interface LaunchFlags {
 
 /** What the launch read is audited as, like the app's sign-in and the EPR patient it was given. */
 async function auditLaunch(result: LaunchResult, policy: EffectivePolicy, dataDir: string): Promise<void> {
+  const secretStore = createKeytarSecretStore();
+  const dbPath = auditDatabasePath(dataDir);
   const audit = await createAuditService({
-    keyVault: createSecretStoreKeyVault(createKeytarSecretStore()),
-    dbPath: auditDatabasePath(dataDir),
-    ...(policy.auditEndpoint ? { endpoint: policy.auditEndpoint } : {}),
+    keyVault: createSecretStoreKeyVault(secretStore),
+    dbPath,
+    ...auditUploadOptions(policy, secretStore, dbPath),
   });
   try {
     audit.trail.setUser(auditUserOf(result.user));

@@ -10,6 +10,7 @@ import {
   type RecoveryEvent,
 } from '../cache/encrypted-database';
 import { databaseKeyName, isRawKey, type KeyVault } from '../cache/key-vault';
+import { migrateAuditAnchor } from './anchor';
 import { migrateAuditLog, type SqliteDatabase } from './audit-log';
 import type { AuditAction } from './balp';
 
@@ -31,7 +32,14 @@ export async function openAuditDatabase(options: OpenAuditDatabaseOptions): Prom
     path: options.path,
     keyVault: options.keyVault,
     keyName: auditKeyName(options.path),
-    migrations: [{ version: 1, description: 'hash-chained audit log', up: migrateAuditLog }],
+    migrations: [
+      { version: 1, description: 'hash-chained audit log', up: migrateAuditLog },
+      {
+        version: 2,
+        description: 'chain id and the head the audit server acknowledged',
+        up: migrateAuditAnchor,
+      },
+    ],
     unreadable: 'quarantine',
     ...(options.clock ? { clock: options.clock } : {}),
   });

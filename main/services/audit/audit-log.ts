@@ -202,10 +202,14 @@ export class AuditLog {
       .run(error.slice(0, 500), seq);
   }
 
-  verify(): ChainVerification {
-    const head = this.db.prepare('SELECT seq, hash FROM audit_chain_head WHERE one = 1').get() as
+  /** The head row kept beside the events (anyone who can edit the file can rewrite it: see anchor.ts). */
+  chainHead(): { seq: number; hash: string } | undefined {
+    return this.db.prepare('SELECT seq, hash FROM audit_chain_head WHERE one = 1').get() as
       { seq: number; hash: string } | undefined;
-    return verifyChain(this.all(), head);
+  }
+
+  verify(): ChainVerification {
+    return verifyChain(this.all(), this.chainHead());
   }
 }
 

@@ -2,15 +2,32 @@
 import type { EncryptedDatabase } from '../cache/encrypted-database';
 import type { KeyVault } from '../cache/key-vault';
 import { auditDatabasePath, defaultDataDir } from '../paths';
+import { ChainAnchorTable, type AnchorKeystore } from './anchor';
 import { openAuditDatabase, recoveryAuditAction } from './audit-database';
 import { AuditLog } from './audit-log';
 import { AuditTrail, defaultAuditContext } from './audit-trail';
 import type { AuditContext } from './balp';
 import { AuditUploader, type AuditUploaderOptions } from './uploader';
 
-export { AuditLog, verifyChain, type AuditRow, type ChainVerification } from './audit-log';
+export {
+  AuditLog,
+  verifyChain,
+  type AuditRow,
+  type ChainVerification,
+  type SqliteDatabase,
+} from './audit-log';
 export { AuditTrail, defaultAuditContext, followsEvent, INCOMPLETE, type AuditIntent } from './audit-trail';
 export { AuditUploader, type UploadRun } from './uploader';
+export {
+  ChainAnchorTable,
+  keystoreAnchor,
+  verifyAnchored,
+  type AcknowledgedHead,
+  type AnchorKeystore,
+  type AnchoredVerification,
+} from './anchor';
+export { auditTokenSource, auditUploadOptions } from './audit-token';
+export { verifyAuditLog, compareWithServer, type ServerComparison } from './verify';
 export {
   buildAuditEvent,
   type AuditAction,
@@ -43,6 +60,10 @@ export interface CreateAuditServiceOptions {
   dbPath?: string;
   /** policy.auditEndpoint */
   endpoint?: string;
+  /** Bearer token for the audit endpoint (undefined: sent without one, which only the sandbox may accept). */
+  getToken?: () => Promise<string | undefined>;
+  /** The keystore copy of the head the audit server acknowledged (see anchor.ts). */
+  anchorKeystore?: AnchorKeystore;
   context?: AuditContext;
   uploader?: Partial<Omit<AuditUploaderOptions, 'log' | 'endpoint'>>;
   /** Start background upload immediately (default true when there is an endpoint). */
@@ -59,7 +80,14 @@ export async function createAuditService(options: CreateAuditServiceOptions): Pr
   });
   const log = new AuditLog(database.db);
   const uploader = options.endpoint
-    ? new AuditUploader({ ...options.uploader, log, endpoint: options.endpoint })
+    ? new AuditUploader({
+        ...options.uploader,
+        log,
+        endpoint: options.endpoint,
+        anchors: new ChainAnchorTable(database.db),
+        ...(options.getToken ? { getToken: options.getToken } : {}),
+        ...(options.anchorKeystore ? { anchorKeystore: options.anchorKeystore } : {}),
+      })
     : undefined;
   const trail = new AuditTrail(log, options.context ?? defaultAuditContext(), uploader, options.clock);
   if (database.recovered) trail.record(recoveryAuditAction('audit log', database.recovered));

@@ -2,7 +2,11 @@
 // An event is marked uploaded only after a 2xx, so a crash at any point re-sends it on restart; the
 // server sees the same id again and keeps one copy (PUT is idempotent). Failures stop the run (order
 // is kept) and retry with exponential backoff; all state lives in the audit database.
-import type { AuditLog } from './audit-log';
+// Each PUT carries the event's place in the chain (chain id, seq, previous hash, hash: see anchor.ts); the
+// server answers with the head it holds, which becomes the acknowledged head (database and keystore). A
+// server that is missing earlier events (409 naming a lower head) gets them again, once per run.
+import { CHAIN_HEADERS, headFromHeaders, type AnchorKeystore, type ChainAnchorTable } from './anchor';
+import type { AuditLog, AuditRow } from './audit-log';
 
 export interface UploadRun {
   uploaded: number;
@@ -17,6 +21,10 @@ export interface AuditUploaderOptions {
   fetch?: typeof fetch;
   /** Bearer token for the audit endpoint, when it needs one. */
   getToken?: () => Promise<string | undefined>;
+  /** Where the chain id comes from and acknowledged heads go (without it, events go unanchored). */
+  anchors?: ChainAnchorTable;
+  /** The keystore copy of the acknowledged head. */
+  anchorKeystore?: AnchorKeystore;
   now?: () => Date;
   /** First retry delay; doubles per consecutive failure up to maxDelayMs. */
   baseDelayMs?: number;
@@ -30,6 +38,8 @@ export class AuditUploader {
   private running: Promise<UploadRun> | undefined;
   private timer: unknown;
   private failures = 0;
+  /** The acknowledged seq last copied to the keystore by this uploader. */
+  private keptInKeystore = 0;
   private stopped = true;
   private readonly endpoint: string;
 
@@ -95,41 +105,106 @@ export class AuditUploader {
   }
 
   private async uploadPending(): Promise<UploadRun> {
-    const { log } = this.options;
+    const run = await this.sendPending();
+    const keystoreError = await this.keepAnchorInKeystore();
+    return keystoreError && !run.error ? { ...run, error: keystoreError } : run;
+  }
+
+  private async sendPending(): Promise<UploadRun> {
+    const { log, anchors } = this.options;
+    const now = this.options.now ?? (() => new Date());
+    const chainId = anchors?.chainId();
     let uploaded = 0;
+    let resent = false;
     for (;;) {
       const batch = log.pending(50);
       if (batch.length === 0) return { uploaded, pending: 0 };
       for (const row of batch) {
-        const error = await this.put(row.id, row.eventJson);
-        if (error) {
-          log.markFailed(row.seq, error);
-          return { uploaded, pending: log.pendingCount(), error };
+        const reply = await this.put(row, chainId);
+        if (reply.head && chainId && anchors) {
+          if (reply.ok && reply.head.seq === row.seq && reply.head.hash === row.hash) {
+            anchors.recordAcknowledged({
+              chainId,
+              seq: row.seq,
+              hash: row.hash,
+              endpoint: this.endpoint,
+              at: now().toISOString(),
+            });
+          } else if (!reply.ok && reply.status === 409 && reply.head.seq < row.seq && !resent) {
+            // The server lost (or never had) events this log thinks it sent: send them again.
+            resent = true;
+            anchors.resendAfter(reply.head.seq);
+            break;
+          }
         }
-        log.markUploaded(row.seq, (this.options.now ?? (() => new Date()))());
+        if (!reply.ok) {
+          log.markFailed(row.seq, reply.error);
+          return { uploaded, pending: log.pendingCount(), error: reply.error };
+        }
+        log.markUploaded(row.seq, now());
         uploaded += 1;
       }
     }
   }
 
-  /** Resolves undefined on success, or a plain-words error. */
-  private async put(id: string, body: string): Promise<string | undefined> {
+  /** Copies the acknowledged head to the keystore when it has moved on; a plain-words error on failure. */
+  private async keepAnchorInKeystore(): Promise<string | undefined> {
+    const head = this.options.anchors?.acknowledged();
+    const keystore = this.options.anchorKeystore;
+    if (!head || !keystore || head.seq <= this.keptInKeystore) return undefined;
+    try {
+      await keystore.put(head);
+      this.keptInKeystore = head.seq;
+      return undefined;
+    } catch {
+      return 'The audit server’s acknowledgement could not be kept in the keystore; it will be tried again.';
+    }
+  }
+
+  private async put(
+    row: AuditRow,
+    chainId: string | undefined,
+  ): Promise<
+    | { ok: true; head?: { seq: number; hash: string } }
+    | { ok: false; error: string; status?: number; head?: { seq: number; hash: string } }
+  > {
     const doFetch = this.options.fetch ?? fetch;
     const headers: Record<string, string> = { 'content-type': 'application/fhir+json' };
+    if (chainId) {
+      headers[CHAIN_HEADERS.chain] = chainId;
+      headers[CHAIN_HEADERS.seq] = String(row.seq);
+      headers[CHAIN_HEADERS.prevHash] = row.prevHash;
+      headers[CHAIN_HEADERS.hash] = row.hash;
+    }
     try {
       const token = await this.options.getToken?.();
       if (token) headers.authorization = `Bearer ${token}`;
-      const response = await doFetch(`${this.endpoint}/AuditEvent/${encodeURIComponent(id)}`, {
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : 'no token';
+      return { ok: false, error: `The viewer could not sign in to the audit server: ${reason}` };
+    }
+    try {
+      const response = await doFetch(`${this.endpoint}/AuditEvent/${encodeURIComponent(row.id)}`, {
         method: 'PUT',
         headers,
-        body,
+        body: row.eventJson,
         signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 15_000),
       });
       await response.arrayBuffer().catch(() => undefined);
-      if (response.ok) return undefined;
-      return `The audit server refused the event (HTTP ${response.status}).`;
+      const head = headFromHeaders(response.headers);
+      if (response.ok) return { ok: true, ...(head ? { head } : {}) };
+      const error =
+        response.status === 401 || response.status === 403
+          ? `The audit server refused the viewer's sign-in (HTTP ${response.status}).`
+          : response.status === 409
+            ? `The audit server holds a different chain of events for this computer (HTTP 409 at event ${row.seq}).`
+            : `The audit server refused the event (HTTP ${response.status}).`;
+      return { ok: false, error, status: response.status, ...(head ? { head } : {}) };
     } catch {
-      return 'The audit server could not be reached; events are kept and will be sent when it is back.';
+      return {
+        ok: false,
+        error: 'The audit server could not be reached; events are kept and will be sent when it is back.',
+      };
     }
   }
 }

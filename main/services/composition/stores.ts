@@ -1,7 +1,8 @@
 // What the viewer keeps on this computer, opened at start-up: the sensitive-code list, the audit log (without
 // which no record may be shown), the encrypted offline store (optional: without a keystore the viewer still
 // works online) and the user's preferences. Each recovery becomes a notice the user sees once.
-import { createAuditService, recoveryAuditAction, type AuditService } from '../audit';
+import { auditUploadOptions, createAuditService, recoveryAuditAction, type AuditService } from '../audit';
+import type { PrivateKeyLoader } from '../auth/backend-services';
 import { openOfflineCache, OFFLINE_CACHE_RESET_NOTICE, startRetentionTimer } from '../cache';
 import type { OfflineCache } from '../cache/offline-cache';
 import { createSecretStoreKeyVault } from '../cache/key-vault';
@@ -28,6 +29,8 @@ export interface OpenStoresOptions {
   policy: EffectivePolicy;
   secretStore: SecretStore;
   preferencesFile?: OpenKeyValueFile;
+  /** Where the SMART Backend Services key for the audit endpoint comes from (default: the keystore). */
+  loadPrivateKey?: PrivateKeyLoader;
   clock?: () => Date;
 }
 
@@ -53,10 +56,11 @@ export async function openViewerStores(options: OpenStoresOptions): Promise<View
   const clock = options.clock ? { clock: options.clock } : {};
   let audit: AuditService;
   try {
+    const dbPath = auditDatabasePath(options.dataDir);
     audit = await createAuditService({
       keyVault,
-      dbPath: auditDatabasePath(options.dataDir),
-      ...(policy.auditEndpoint ? { endpoint: policy.auditEndpoint } : {}),
+      dbPath,
+      ...auditUploadOptions(policy, options.secretStore, dbPath, options.loadPrivateKey),
       ...clock,
     });
   } catch (error) {

@@ -5,7 +5,7 @@ import { findPolicyKey, POLICY_REGISTRY_KEY, type PolicyKey } from './keys';
 import { readPolicyFile } from './policy-file';
 import type { PolicyProblem } from './problems';
 import { decodeRegistryPolicy, type PolicyRegistryReader, type RegistryHive } from './registry';
-import { machinePolicySchema, type MachinePolicy } from './schema';
+import { LOOPBACK_HOST, machinePolicySchema, type MachinePolicy } from './schema';
 
 export type PolicyLevel = 'HKLM' | 'policy-file' | 'HKCU' | 'user-settings' | 'default';
 
@@ -144,6 +144,8 @@ export async function loadMachinePolicy(readers: PolicyReaders): Promise<PolicyL
   }
   if (problems.length > 0) return { ok: false, problems };
   if (!parsed.success) return { ok: false, problems };
+  const auditProblem = auditEndpointProblem(parsed.data, sourceOf.sources ?? sourceOf.auditEndpoint);
+  if (auditProblem) return { ok: false, problems: [auditProblem] };
 
   const machineConfigured = layers.some(
     (layer) => layer.level !== 'user-settings' && Object.keys(layer.values).length > 0,
@@ -159,5 +161,33 @@ export async function loadMachinePolicy(readers: PolicyReaders): Promise<PolicyL
     policy: { ...parsed.data, sandboxAllowed, commandLineRoles },
     origins: origins as Record<PolicyKey, PolicyLevel>,
     machineConfigured,
+  };
+}
+
+/**
+ * Outside the sandbox (regional sources configured) every access must reach an audit server: a local audit
+ * file alone is one the user could delete. The upload carries a SMART Backend Services token (the client
+ * registration of a source that uses one); only an endpoint on this computer may take events without.
+ */
+function auditEndpointProblem(policy: MachinePolicy, where: string | undefined): PolicyProblem | undefined {
+  if (policy.sources.length === 0) return undefined;
+  const inFile = where ? ` (sources are set in ${where})` : '';
+  if (!policy.auditEndpoint) {
+    return {
+      key: 'auditEndpoint',
+      message:
+        'required when regional record sources are configured: every access must reach the regional audit ' +
+        `server, not only a file on this computer${inFile}`,
+    };
+  }
+  const authorised = [...policy.sources, ...(policy.recordLocator ? [policy.recordLocator] : [])].some(
+    (source) => source.auth.type === 'backend-services',
+  );
+  if (authorised || LOOPBACK_HOST.test(new URL(policy.auditEndpoint).hostname)) return undefined;
+  return {
+    key: 'auditEndpoint',
+    message:
+      'events can only be sent to it with a token, and no source has a backend-services client registration ' +
+      `to obtain one${inFile}`,
   };
 }

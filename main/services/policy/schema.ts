@@ -3,7 +3,7 @@
 import { z } from 'zod';
 
 /** This computer: the only place plain http is acceptable (the built-in sandbox, a local test server). */
-const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+export const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /**
  * A server the viewer talks to: https (http only on loopback), and no user name or password in the URL —
