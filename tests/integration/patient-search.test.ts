@@ -72,12 +72,15 @@ describe('patient search by name and date of birth', () => {
     const nobody = await search({ family: 'Legg', given: 'Susan', birthDate: '1951-04-17' });
     expect(nobody).toMatchObject({ matches: [], complete: true, tooMany: false });
 
+    // Uploaded in the order they were written, each once.
     await expect
       .poll(auditedQueries, { timeout: 10_000 })
-      .toContain('Patient?family=legg&birthdate=eq1951-04-17');
-    expect(auditedQueries()).toContain(
-      'Patient?family=Legg&given=dav&birthdate=eq1951-04-17&address-postalcode=bh24',
-    );
+      .toEqual(
+        expect.arrayContaining([
+          'Patient?family=legg&birthdate=eq1951-04-17',
+          'Patient?family=Legg&given=dav&birthdate=eq1951-04-17&address-postalcode=bh24',
+        ]),
+      );
   });
 
   it('matches names from their start, not anywhere in them, and the date of birth exactly', async () => {
@@ -87,7 +90,6 @@ describe('patient search by name and date of birth', () => {
   });
 
   it('names a directory that is down, and the list does not claim to be complete (still audited)', async () => {
-    const before = auditedQueries().length;
     await sandbox().servers.dcr.setFault('down');
     let result: PatientSearchResult;
     try {
@@ -100,7 +102,11 @@ describe('patient search by name and date of birth', () => {
     expect(dcr).toMatchObject({ state: 'failed', matches: 0 });
     expect(dcr?.message).toMatch(/^Dorset Care Record could not connect/);
     expect(result.matches.map((m) => m.heldBy)).toEqual([['CHIE', 'Your clinical system (EPR)']]);
-    await expect.poll(() => auditedQueries().length, { timeout: 10_000 }).toBe(before + 1);
+    // The first search of exactly this, audited once.
+    const thisSearch = 'Patient?family=Legg&birthdate=eq1951-04-17';
+    await expect
+      .poll(() => auditedQueries().filter((q) => q === thisSearch).length, { timeout: 10_000 })
+      .toBe(1);
   });
 
   it('lists hostile or incomplete Patients with why they cannot be opened, and keeps the real match', async () => {
