@@ -79,6 +79,11 @@ it('audits the command line as the app: the OS user and role, a prefetch and a c
       patient.key,
     ).toHaveLength(1);
   }
+  // The frail patient's ReSPECT form, kept for offline use, is audited as such.
+  const frail = patients.find((p) => p.key === 'frail')!;
+  expect(
+    events.filter((e) => codes(e).includes('cache-document') && about(e) === frail.nhsNumber).length,
+  ).toBeGreaterThan(0);
   // Every command signed in and out, as the operating-system user with the role they gave.
   const signIns = events.filter((e) => codes(e).includes('110122'));
   expect(signIns.length).toBeGreaterThanOrEqual(6);

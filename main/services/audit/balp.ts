@@ -60,6 +60,7 @@ export type AuditAction =
       decision: 'same-person' | 'different-person';
     }
   | { kind: 'cache-write'; nhsNumber: string }
+  | { kind: 'cache-document'; nhsNumber: string }
   | {
       kind: 'cache-purge';
       trigger: 'user' | 'retention' | 'sign-out' | 'all' | 'dissent';
@@ -160,6 +161,12 @@ function shapeOf(action: AuditAction): Shape {
       return { type: security, subtype: [wessex('key-rotation', 'Encryption key replaced')], action: 'U' };
     case 'cache-write':
       return { type: localStore, subtype: [wessex('cache-write', 'Record stored offline')], action: 'C' };
+    case 'cache-document':
+      return {
+        type: localStore,
+        subtype: [wessex('cache-document', 'Document stored offline')],
+        action: 'C',
+      };
     case 'cache-purge':
       return { type: localStore, subtype: [wessex('cache-purge', 'Offline records purged')], action: 'D' };
     case 'export':

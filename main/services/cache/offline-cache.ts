@@ -192,7 +192,7 @@ export interface CachePurge {
 
 /** A change to the saved records, as the audit log hears of it before it is committed. */
 export type CacheChange =
-  | { kind: 'cache-write'; nhsNumber: string }
+  | { kind: 'cache-write' | 'cache-document'; nhsNumber: string }
   | { kind: 'cache-purge'; trigger: CachePurge['trigger']; count: number; nhsNumber?: string };
 
 /** The audit's write-ahead hook: begun (durably) before the change commits, ended after it. */
@@ -512,21 +512,29 @@ export class OfflineCache {
     document: Omit<OfflineDocument, 'fetchedAt'>,
   ): Promise<void> {
     const nhs = nhsKey(nhsNumber);
-    const write = (db: SqliteDatabase): void => {
-      db.prepare(
-        `INSERT OR REPLACE INTO documents (nhs_number, address, content_type, title, bytes, fetched_at)
-         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM records WHERE nhs_number = ?)`,
-      ).run(
-        nhs,
-        address,
-        document.contentType,
-        document.title,
-        document.bytes,
-        this.clock().toISOString(),
-        nhs,
-      );
-    };
-    await this.guard(write, write);
+    await this.audited(
+      { kind: 'cache-document', nhsNumber: nhs },
+      (mark) => {
+        const write = (db: SqliteDatabase): void =>
+          db.transaction(() => {
+            mark(db);
+            db.prepare(
+              `INSERT OR REPLACE INTO documents (nhs_number, address, content_type, title, bytes, fetched_at)
+               SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM records WHERE nhs_number = ?)`,
+            ).run(
+              nhs,
+              address,
+              document.contentType,
+              document.title,
+              document.bytes,
+              this.clock().toISOString(),
+              nhs,
+            );
+          })();
+        return this.guard(write, write);
+      },
+      'The document could not be kept offline',
+    );
   }
 
   async readDocument(nhsNumber: string, address: string): Promise<OfflineDocument | undefined> {
