@@ -237,6 +237,8 @@ export const bridgeChannels = Object.keys(bridgeRequestSchemas) as BridgeChannel
 export type BridgeArgs<C extends BridgeChannel> = z.input<(typeof bridgeRequestSchemas)[C]>;
 
 export interface SessionInfo {
+  /** This sign-in (a new launch is a new session, even with the same patient in context). */
+  id: string;
   user: { display: string; fhirUser?: string; role: string; organisation?: string };
   /** How the session began: an EPR launch carries patient context; a standalone launch needs a reason. */
   launch: 'ehr' | 'standalone' | 'os-user';

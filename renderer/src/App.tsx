@@ -94,18 +94,20 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
   const [signOutError, setSignOutError] = useState<string>();
   const { preferences } = usePreferences();
 
-  // A launch from the EPR while the viewer is open (second instance, or the sign-in callback) brings a
-  // session with another patient in context: open that patient. Lock, unlock and reason changes keep the
-  // same context patient and leave the clinician where they are. After signing out, whoever signs in next
+  // A launch from the EPR while the viewer is open (second instance, or the sign-in callback) brings a new
+  // session with its patient in context: open that patient (the reasons given in the last session went with
+  // it). Lock, unlock and reason changes keep the session and leave the clinician where they are. After signing out, whoever signs in next
   // starts from the patient search. (Adjusted while rendering, as React recommends, not in an effect.)
   const contextPatient = session?.patientNhsNumber;
   const signedIn = !!session;
-  const [seen, setSeen] = useState({ contextPatient, signedIn });
-  if (seen.contextPatient !== contextPatient || seen.signedIn !== signedIn) {
-    setSeen({ contextPatient, signedIn });
+  const sessionId = session?.id;
+  const [seen, setSeen] = useState({ contextPatient, signedIn, sessionId });
+  if (seen.contextPatient !== contextPatient || seen.signedIn !== signedIn || seen.sessionId !== sessionId) {
+    setSeen({ contextPatient, signedIn, sessionId });
     const onScreen = screen.kind === 'record' && !screen.preferOffline ? screen.nhsNumber : undefined;
+    const launched = contextPatient !== seen.contextPatient || sessionId !== seen.sessionId;
     if (!signedIn) setScreen({ kind: 'picker' });
-    else if (contextPatient && contextPatient !== seen.contextPatient && contextPatient !== onScreen)
+    else if (contextPatient && launched && contextPatient !== onScreen)
       setScreen({ kind: 'record', nhsNumber: contextPatient, preferOffline: false });
   }
 

@@ -244,6 +244,7 @@ describe('an EPR launch (GP)', () => {
     const { page, log } = hp;
     const crossBorder = patient('cross-border');
     const frail = patient('frail');
+    const callsBefore = log.calls.length;
     await app.services.openSandboxSession({
       role: 'general-practitioner',
       patientNhsNumber: crossBorder.nhsNumber,
@@ -265,9 +266,12 @@ describe('an EPR launch (GP)', () => {
     );
     expect(await prompt.textContent()).toMatch(/Your reason covers this patient only/);
     expect(
-      log.calls.filter(
-        (c) => c.channel === 'record:open' && (c.args as { nhsNumber: string }).nhsNumber === frail.nhsNumber,
-      ),
+      log.calls
+        .slice(callsBefore)
+        .filter(
+          (c) =>
+            c.channel === 'record:open' && (c.args as { nhsNumber: string }).nhsNumber === frail.nhsNumber,
+        ),
     ).toEqual([]);
     await expectAccessible('reason-per-patient');
 

@@ -1,6 +1,7 @@
 // One signed-in clinician: who they are (a SMART launch, or the operating-system user of the CLI with the role
 // they declared), what their role may see, why they are looking (EPR context, a declared reason or
 // break-glass) and whether the inactivity lock has hidden the record.
+import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type { PatientAccessReason, SessionInfo } from '../../../preload/contract';
 import type { AuditUser } from '../audit';
@@ -88,6 +89,7 @@ export interface ClinicalSessionOptions {
 }
 
 export class ClinicalSession {
+  readonly id = randomUUID();
   readonly access: RoleAccess;
   readonly roleCode: string;
   readonly reasons: AccessReasonState;
@@ -137,6 +139,7 @@ export class ClinicalSession {
     const caseload = this.reasons.caseloadReason;
     const user = this.origin.user;
     return {
+      id: this.id,
       user: {
         display: user.display,
         ...(user.fhirUser ? { fhirUser: user.fhirUser } : {}),
