@@ -99,7 +99,7 @@ export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
     audit: { auditedBy: 'the caseload lookup (query) and record access (prefetch and cache write)' },
   },
   'access:declare-reason': {
-    requires: 'session',
+    requires: 'signed-in',
     audit: {
       // Per patient: the reason (or break-glass) that patient's record is now shown under. A caseload reason is
       // audited again for each patient when the prefetch applies it.
