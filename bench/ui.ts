@@ -210,10 +210,11 @@ async function main(): Promise<void> {
     // One warm-up round (JIT, Chromium's caches), then the timed rounds; roles and paths interleaved.
     for (let round = 0; round <= runs; round++) {
       for (const [label, role] of ROLES) {
-        // Signed in as the workstation's user in this role, with a reason for access (no patient in context).
+        // Signed in as the workstation's user in this role, with a reason for access to the large patient (no
+        // patient in context; a reason covers one patient).
         services.signInOsUser(role);
         await services.handlers['access:declare-reason'](
-          { reasonCode: 'direct-care', breakGlass: false },
+          { reasonCode: 'direct-care', breakGlass: false, nhsNumber: large.nhsNumber },
           {},
         );
         const { page } = await harness.newPage();

@@ -192,12 +192,17 @@ export const bridgeRequestSchemas = {
       pin: z.boolean().optional(),
     })
     .strict(),
-  /** Reason for access on a standalone launch, or break-glass with a mandatory free-text reason. */
+  /**
+   * Reason for access to one patient (every patient but the EPR's patient in context needs one), or
+   * break-glass for one patient with a mandatory free-text reason. Without an NHS number: the reason for the
+   * next caseload prefetch, applied to and audited for each patient in it (break-glass is never for a list).
+   */
   'access:declare-reason': z
     .object({
       reasonCode: z.string().min(1).max(64),
       breakGlass: z.boolean(),
       freeText: z.string().trim().max(500).optional(),
+      nhsNumber: validNhsNumber.optional(),
     })
     .strict(),
   /** Direct sign-in (standalone launch) for a clinician not working in an EPR, e.g. a paramedic. */
@@ -232,15 +237,27 @@ export const bridgeChannels = Object.keys(bridgeRequestSchemas) as BridgeChannel
 export type BridgeArgs<C extends BridgeChannel> = z.input<(typeof bridgeRequestSchemas)[C]>;
 
 export interface SessionInfo {
+  /** This sign-in (a new launch is a new session, even with the same patient in context). */
+  id: string;
   user: { display: string; fhirUser?: string; role: string; organisation?: string };
   /** How the session began: an EPR launch carries patient context; a standalone launch needs a reason. */
   launch: 'ehr' | 'standalone' | 'os-user';
   patientNhsNumber?: string;
   grantedScopes: string[];
   ungrantedScopes: string[];
-  breakGlass?: { reason: string; at: string };
-  accessReason?: string;
+  /** The patients this session may see and why: the EPR's patient in context, a declared reason, break-glass. */
+  patientReasons: PatientAccessReason[];
+  /** A reason declared for the next caseload prefetch (taken by it). */
+  caseloadReason?: string;
   locked: boolean;
+}
+
+export interface PatientAccessReason {
+  nhsNumber: string;
+  label: string;
+  at: string;
+  /** Emergency access to this patient, with the reason in the clinician's words. */
+  breakGlass?: { reason: string; at: string };
 }
 
 export interface SandboxPatientInfo {

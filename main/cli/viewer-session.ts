@@ -1,6 +1,7 @@
 // A CLI command as a thin adapter over the viewer: the same policy, governance, audit and errors as the app.
 // The user is the operating-system account with the role they declared (--role) and their reason for access
-// (--reason), recorded in every audit event; every request goes through the bridge's validation, guard and
+// (--reason) to the patients the command names (declared per patient, or once for a prefetch's list and
+// applied to each patient in it), recorded in every audit event; every request goes through the bridge's validation, guard and
 // audit; the session ends (and is audited as ended) however the command ends.
 import type { Command } from 'commander';
 import type { BridgeArgs, BridgeChannel, BridgeEventName, BridgeResults } from '../../preload/contract';
@@ -22,6 +23,8 @@ export interface CliSession {
   viewer: CliViewerChoice['viewer'];
   invoke<C extends BridgeChannel>(channel: C, args: BridgeArgs<C>): Promise<BridgeResults[C]>;
   on(listener: (name: BridgeEventName, payload: unknown) => void): void;
+  /** --reason for the patient this command names, or (no NHS number) for the caseload prefetch it starts. */
+  declareReason(nhsNumber?: string): Promise<void>;
 }
 
 /** --role, --reason and --data-dir, as every command that reads or changes records takes them. */
@@ -60,8 +63,20 @@ export async function withCliSession<T>(
     for (const notice of state.notices) console.error(notice);
     viewer.signInOsUser(flags.role, flags.practitioner);
     try {
-      await invoke('access:declare-reason', { reasonCode: flags.reason, breakGlass: false });
-      return await use({ origin, viewer, invoke, on: (listener) => void viewer.onEvent(listener) });
+      const declareReason = async (nhsNumber?: string) => {
+        await invoke('access:declare-reason', {
+          reasonCode: flags.reason,
+          breakGlass: false,
+          ...(nhsNumber ? { nhsNumber } : {}),
+        });
+      };
+      return await use({
+        origin,
+        viewer,
+        invoke,
+        on: (listener) => void viewer.onEvent(listener),
+        declareReason,
+      });
     } finally {
       await invoke('session:sign-out', {});
     }

@@ -14,7 +14,7 @@ import { RecordScreen } from './screens/RecordScreen';
 import { SignedOut } from './screens/SignedOut';
 
 type Screen =
-  | { kind: 'record'; nhsNumber: string; preferOffline: boolean }
+  | { kind: 'record'; nhsNumber: string; preferOffline: boolean; name?: string }
   | { kind: 'picker' }
   | { kind: 'prefetch' }
   | { kind: 'cache' };
@@ -84,10 +84,6 @@ function Header({
   );
 }
 
-function needsReason(session: SessionInfo | undefined): boolean {
-  return !!session && session.launch === 'standalone' && !session.accessReason && !session.breakGlass;
-}
-
 function Shell({ state, setSession }: { state: AppState; setSession: (s: SessionInfo | undefined) => void }) {
   const session = state.session;
   const [screen, setScreen] = useState<Screen>(() =>
@@ -98,33 +94,39 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
   const [signOutError, setSignOutError] = useState<string>();
   const { preferences } = usePreferences();
 
-  // A launch from the EPR while the viewer is open (second instance, or the sign-in callback) brings a
-  // session with another patient in context: open that patient. Lock, unlock and reason changes keep the
-  // same context patient and leave the clinician where they are. After signing out, whoever signs in next
+  // A launch from the EPR while the viewer is open (second instance, or the sign-in callback) brings a new
+  // session with its patient in context: open that patient (the reasons given in the last session went with
+  // it). Lock, unlock and reason changes keep the session and leave the clinician where they are. After signing out, whoever signs in next
   // starts from the patient search. (Adjusted while rendering, as React recommends, not in an effect.)
   const contextPatient = session?.patientNhsNumber;
   const signedIn = !!session;
-  const [seen, setSeen] = useState({ contextPatient, signedIn });
-  if (seen.contextPatient !== contextPatient || seen.signedIn !== signedIn) {
-    setSeen({ contextPatient, signedIn });
+  const sessionId = session?.id;
+  const [seen, setSeen] = useState({ contextPatient, signedIn, sessionId });
+  if (seen.contextPatient !== contextPatient || seen.signedIn !== signedIn || seen.sessionId !== sessionId) {
+    setSeen({ contextPatient, signedIn, sessionId });
     const onScreen = screen.kind === 'record' && !screen.preferOffline ? screen.nhsNumber : undefined;
+    const launched = contextPatient !== seen.contextPatient || sessionId !== seen.sessionId;
     if (!signedIn) setScreen({ kind: 'picker' });
-    else if (contextPatient && contextPatient !== seen.contextPatient && contextPatient !== onScreen)
+    else if (contextPatient && launched && contextPatient !== onScreen)
       setScreen({ kind: 'record', nhsNumber: contextPatient, preferOffline: false });
   }
 
   if (!state.policy.ok) return <ConfigurationProblem problems={state.policy.problems} />;
   if (!session) return <SignedOut onSignedIn={setSession} />;
   if (session.locked) return <LockScreen onUnlocked={setSession} />;
-  if (needsReason(session)) return <ReasonForAccess reasons={state.accessReasons} onDeclared={setSession} />;
 
   const signOut = () =>
     invoke('session:sign-out', {}).then(
       () => setSession(undefined),
       (e: unknown) => setSignOutError(errorMessage(e)),
     );
-  const open = (nhsNumber: string, preferOffline = false) =>
-    setScreen({ kind: 'record', nhsNumber, preferOffline });
+  const open = (nhsNumber: string, preferOffline = false, name?: string) =>
+    setScreen({ kind: 'record', nhsNumber, preferOffline, ...(name ? { name } : {}) });
+  // A reason covers one patient: the EPR's patient in context, or one the clinician gave a reason for.
+  const reason =
+    screen.kind === 'record'
+      ? session.patientReasons.find((r) => r.nhsNumber === screen.nhsNumber)
+      : undefined;
 
   return (
     <>
@@ -132,7 +134,7 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
         Skip to main content
       </a>
       <Header session={session} screen={screen.kind} onNavigate={setScreen} onSignOut={signOut} />
-      {session.breakGlass && <BreakGlassBanner breakGlass={session.breakGlass} />}
+      {reason?.breakGlass && <BreakGlassBanner breakGlass={reason.breakGlass} />}
       {state.notices.length > 0 && (
         <div className="wx-notice wx-notice--warning wx-screen-only" role="alert" data-testid="app-notices">
           {state.notices.map((n) => (
@@ -145,7 +147,16 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
           {signOutError}
         </p>
       )}
-      {screen.kind === 'record' && (
+      {screen.kind === 'record' && !reason && (
+        <ReasonForAccess
+          key={screen.nhsNumber}
+          patient={{ nhsNumber: screen.nhsNumber, ...(screen.name ? { name: screen.name } : {}) }}
+          reasons={state.accessReasons}
+          onDeclared={setSession}
+          onCancel={() => setScreen({ kind: 'picker' })}
+        />
+      )}
+      {screen.kind === 'record' && reason && (
         <RecordScreen
           key={`${screen.nhsNumber}-${screen.preferOffline}`}
           nhsNumber={screen.nhsNumber}
@@ -155,8 +166,8 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
         />
       )}
       {screen.kind === 'picker' && <PatientPicker sandboxPatients={state.sandboxPatients} onOpen={open} />}
-      {screen.kind === 'prefetch' && <PrefetchScreen />}
-      {screen.kind === 'cache' && <CacheScreen onOpen={(n) => open(n, true)} />}
+      {screen.kind === 'prefetch' && <PrefetchScreen reasons={state.accessReasons} />}
+      {screen.kind === 'cache' && <CacheScreen onOpen={(n, name) => open(n, true, name)} />}
     </>
   );
 }

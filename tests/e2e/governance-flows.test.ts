@@ -1,6 +1,7 @@
 // The information-governance flow as a clinician sees it, in Debian Chromium against the real services on the
-// built-in sandbox: direct sign-in with a reason (and break-glass), withheld sensitive entries, dissent, a
-// second launch from the EPR into the running viewer, the inactivity lock, and logs free of patient data.
+// built-in sandbox: a reason (or break-glass) per patient opened, after direct sign-in or for anyone but the
+// EPR's patient in context, withheld sensitive entries, dissent, a second launch from the EPR into the running
+// viewer, the inactivity lock, and logs free of patient data.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,7 +73,7 @@ async function waitForPatient(p: SandboxPatient): Promise<void> {
 }
 
 describe('direct sign-in (no EPR)', () => {
-  it('asks for a reason; break-glass needs a real reason, then its banner stays on every view', async () => {
+  it('asks for a reason for the patient opened; break-glass needs a real reason and covers that patient only', async () => {
     const { page, log } = hp;
     const signedOut = page.getByTestId('signed-out');
     await signedOut.waitFor();
@@ -80,11 +81,19 @@ describe('direct sign-in (no EPR)', () => {
     await expectAccessible('governance-signed-out');
 
     await page.getByRole('button', { name: 'Sign in directly' }).click();
+    // No patient yet, so nothing to give a reason for: the clinician finds the patient first.
+    await page.getByTestId('patient-picker').waitFor();
+    const frail = patient('frail');
+    await page.getByTestId('sandbox-patients').getByRole('button', { name: frail.name }).click();
     const prompt = page.getByTestId('reason-for-access');
     await prompt.waitFor();
     expect(await prompt.getByRole('heading', { level: 1 }).textContent()).toBe(
-      'Why are you accessing this record?',
+      'Why are you accessing this patient’s record?',
     );
+    expect(await prompt.getByTestId('reason-patient').textContent()).toBe(
+      `Patient${frail.name}NHS number${formatNhsNumber(frail.nhsNumber)}`,
+    );
+    expect(log.calls.filter((c) => c.channel === 'record:open')).toEqual([]);
     // The list is main's (governance ACCESS_REASONS), not a copy in the renderer.
     const labels = await prompt.locator('.nhsuk-radios__label').allTextContents();
     expect(labels).toEqual(ACCESS_REASONS.map((r) => r.label));
@@ -105,18 +114,10 @@ describe('direct sign-in (no EPR)', () => {
     await reasonBox.fill('Cardiac arrest at home, GP surgery closed');
     await page.getByRole('button', { name: 'Break the glass and continue' }).click();
     const banner = page.getByTestId('break-glass-banner');
-    await page.getByTestId('patient-picker').waitFor();
-    expect(await banner.textContent()).toMatch(
-      /Emergency access \(break-glass\) in use\. Reason recorded: “Cardiac arrest at home, GP surgery closed”/,
-    );
-    for (const view of ['Caseload prefetch', 'Offline records', 'Find a patient']) {
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: view }).click();
-      expect(await banner.isVisible(), `banner on ${view}`).toBe(true);
-    }
-
-    const frail = patient('frail');
-    await page.getByTestId('sandbox-patients').getByRole('button', { name: frail.name }).click();
     await waitForPatient(frail);
+    expect(await banner.textContent()).toMatch(
+      /Emergency access \(break-glass\) to this patient\. Reason recorded: “Cardiac arrest at home, GP surgery closed”/,
+    );
     expect(await page.getByTestId('nhs-number').textContent()).toContain(formatNhsNumber(frail.nhsNumber));
     // A paramedic lands on the urgent-care summary, and sees which sections their role does not include.
     expect(await page.getByTestId('resuscitation-status').textContent()).toMatch(/Not for CPR \(DNACPR\)/);
@@ -128,6 +129,28 @@ describe('direct sign-in (no EPR)', () => {
       expect(await banner.isVisible(), `banner on ${tab}`).toBe(true);
     }
     await expectAccessible('governance-break-glass-record');
+
+    // The next patient is not covered by the first one's break-glass: asked again, no banner.
+    const crossBorder = patient('cross-border');
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('button', { name: 'Find a patient' })
+      .click();
+    await page.getByTestId('sandbox-patients').getByRole('button', { name: crossBorder.name }).click();
+    await prompt.waitFor();
+    expect(await prompt.getByTestId('reason-patient').textContent()).toContain(
+      formatNhsNumber(crossBorder.nhsNumber),
+    );
+    expect(await banner.count()).toBe(0);
+    await page.getByRole('button', { name: 'Back to Find a patient' }).click();
+    await page.getByTestId('patient-picker').waitFor();
+    expect(
+      log.calls.filter(
+        (c) =>
+          c.channel === 'record:open' &&
+          (c.args as { nhsNumber: string }).nhsNumber === crossBorder.nhsNumber,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -215,6 +238,50 @@ describe('an EPR launch (GP)', () => {
     expect(record?.items).toEqual([]);
     expect(record?.pointers).toEqual([]);
     await expectAccessible('governance-dissent');
+  });
+
+  it('asks for a reason naming the patient when the GP opens anyone but the EPR’s patient', async () => {
+    const { page, log } = hp;
+    const crossBorder = patient('cross-border');
+    const frail = patient('frail');
+    const callsBefore = log.calls.length;
+    await app.services.openSandboxSession({
+      role: 'general-practitioner',
+      patientNhsNumber: crossBorder.nhsNumber,
+    });
+    // The EPR's patient in context opens with no question.
+    await waitForPatient(crossBorder);
+    expect(await page.getByTestId('reason-for-access').count()).toBe(0);
+
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('button', { name: 'Find a patient' })
+      .click();
+    await page.getByLabel('NHS number', { exact: true }).fill(formatNhsNumber(frail.nhsNumber));
+    await page.getByRole('button', { name: 'Open record' }).click();
+    const prompt = page.getByTestId('reason-for-access');
+    await prompt.waitFor();
+    expect(await prompt.getByTestId('reason-patient').textContent()).toBe(
+      `NHS number${formatNhsNumber(frail.nhsNumber)}`,
+    );
+    expect(await prompt.textContent()).toMatch(/Your reason covers this patient only/);
+    expect(
+      log.calls
+        .slice(callsBefore)
+        .filter(
+          (c) =>
+            c.channel === 'record:open' && (c.args as { nhsNumber: string }).nhsNumber === frail.nhsNumber,
+        ),
+    ).toEqual([]);
+    await expectAccessible('reason-per-patient');
+
+    await page.getByLabel('Responding to a referral or handover of care').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await waitForPatient(frail);
+    const declared = log.calls.filter((c) => c.channel === 'access:declare-reason').at(-1);
+    expect(declared?.args).toEqual({ reasonCode: 'referral', breakGlass: false, nhsNumber: frail.nhsNumber });
+    expect(await page.getByTestId('break-glass-banner').count()).toBe(0);
+    expectQuietPage(log);
   });
 
   it('a second launch from the EPR opens that patient in the running viewer', async () => {

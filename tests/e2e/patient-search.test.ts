@@ -1,6 +1,6 @@
 // Finding a patient without their NHS number, as a paramedic signed in directly sees it in Debian Chromium:
-// the reason for access first, then surname and date of birth on the Find a patient screen; the match shows
-// its NHS number, address and who holds it, and opens like any other record. No match, bad input and a
+// surname and date of birth on the Find a patient screen; the match shows its NHS number, address and who
+// holds it, and opens like any other record once a reason for access to that patient is given. No match, bad input and a
 // record that did not answer are each said in plain words.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatNhsNumber } from '../../common/nhs-number';
@@ -45,12 +45,9 @@ async function expectAccessible(name: string): Promise<void> {
 }
 
 describe('patient search by name and date of birth', () => {
-  it('a paramedic gives a reason, finds the patient by surname and date of birth, and opens the record', async () => {
+  it('a paramedic finds the patient by surname and date of birth, gives a reason for them, and opens the record', async () => {
     const { page, log } = hp;
     const legg = sandboxPatient(ctx.services, 'cross-border');
-    await page.getByTestId('reason-for-access').waitFor();
-    await page.getByLabel('Emergency or urgent care').check();
-    await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByTestId('patient-picker').waitFor();
 
     await searchFor('legg', '17', '4', '1951');
@@ -74,6 +71,14 @@ describe('patient search by name and date of birth', () => {
     await expectAccessible('patient-search');
 
     await row.getByRole('button', { name: /^Open record for LEGG/ }).click();
+    // The reason is asked for the patient chosen, named as the search listed them.
+    const prompt = page.getByTestId('reason-for-access');
+    await prompt.waitFor();
+    expect(await prompt.getByTestId('reason-patient').textContent()).toBe(
+      `PatientLEGG, David John (Mr)NHS number${formatNhsNumber(legg.nhsNumber)}`,
+    );
+    await page.getByLabel('Emergency or urgent care').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
     await waitForRecord(page);
     expect(await page.getByTestId('patient-name').textContent()).toMatch(/Legg/i);
     const open = log.calls.filter((c) => c.channel === 'record:open').at(-1);

@@ -189,6 +189,11 @@ describe('saved copies', () => {
       role: 'general-practitioner',
       patientNhsNumber: patient.nhsNumber,
     });
+    // A prefetch is one reason for its list (here, the EPR's own patient).
+    await ctx.services.handlers['access:declare-reason'](
+      { reasonCode: 'direct-care', breakGlass: false },
+      {},
+    );
     const prefetch = await ctx.services.handlers['prefetch:start'](
       { requestId: 'saved-copy-prefetch', nhsNumbers: [patient.nhsNumber] },
       {},
@@ -351,6 +356,11 @@ describe('200% zoom (a 640×360 window)', () => {
   it('keeps a compact patient line with the offline copy on screen while scrolling', async () => {
     const patient = sandboxPatient(ctx.services, 'frail');
     await ctx.services.openSandboxSession({ role: 'paramedic', patientNhsNumber: patient.nhsNumber });
+    // A prefetch is one reason for its list (here, the EPR's own patient).
+    await ctx.services.handlers['access:declare-reason'](
+      { reasonCode: 'direct-care', breakGlass: false },
+      {},
+    );
     await ctx.services.handlers['prefetch:start'](
       { requestId: 'zoom-prefetch', nhsNumbers: [patient.nhsNumber] },
       {},

@@ -51,6 +51,10 @@ describe('with no patient in context', () => {
     const frail = sandboxPatient(ctx.services, 'frail');
     await page.getByLabel('NHS number', { exact: true }).fill(formatNhsNumber(frail.nhsNumber));
     await page.getByRole('button', { name: 'Open record' }).click();
+    // Not the EPR's patient in context: the GP says why they are looking at this one.
+    await page.getByTestId('reason-for-access').waitFor();
+    await page.getByLabel('I am providing direct care to this patient').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
     await waitForRecord(page);
     expect(await page.getByTestId('patient-name').textContent()).toMatch(/Eldridge/i);
     // A GP lands on the full summary.
@@ -71,6 +75,13 @@ describe('caseload prefetch and offline records', () => {
     await page
       .getByLabel('NHS numbers, one per line')
       .fill([frail.nhsNumber, formatNhsNumber(crossBorder.nhsNumber)].join('\n'));
+    // One reason for the list, asked before anything is fetched.
+    await page.getByRole('button', { name: 'Prefetch these patients' }).click();
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'Choose your reason for saving these patients’ records.',
+    );
+    expect(log.calls.filter((c) => c.channel === 'prefetch:start')).toEqual([]);
+    await page.getByLabel('I am providing direct care to this patient').check();
     await page.getByRole('button', { name: 'Prefetch these patients' }).click();
     const progress = page.getByTestId('prefetch-progress');
     await progress.getByRole('heading', { name: 'Prefetch finished' }).waitFor({ timeout: 60_000 });
@@ -93,6 +104,7 @@ describe('caseload prefetch and offline records', () => {
     try {
       const notTraced = sandboxPatient(ctx.services, 'dissent');
       await page.getByLabel('NHS numbers, one per line').fill(notTraced.nhsNumber);
+      await page.getByLabel('I am providing direct care to this patient').check();
       await page.getByRole('button', { name: 'Prefetch these patients' }).click();
       const progress = page.getByTestId('prefetch-progress');
       await progress.getByRole('heading', { name: 'Prefetch finished' }).waitFor({ timeout: 60_000 });

@@ -20,11 +20,12 @@ async function invoke<T>(channel: string, args: unknown): Promise<T> {
 }
 
 describe('direct sign-in (standalone launch)', () => {
-  it('refuses the record until a reason is given, and marks break-glass for the rest of the session', async () => {
+  it('refuses the record until a reason is given for that patient; break-glass covers that patient only', async () => {
     app = await startTestApp();
     const frail = app.services.sandbox!.patient('frail');
+    const crossBorder = app.services.sandbox!.patient('cross-border');
     const session = await invoke<SessionInfo>('session:sign-in', {});
-    expect(session).toMatchObject({ launch: 'standalone', user: { role: 'paramedic' } });
+    expect(session).toMatchObject({ launch: 'standalone', user: { role: 'paramedic' }, patientReasons: [] });
     expect(session.patientNhsNumber).toBeUndefined();
 
     await expect(
@@ -33,22 +34,36 @@ describe('direct sign-in (standalone launch)', () => {
       code: 'not-permitted',
     });
     await expect(
-      invoke('access:declare-reason', { reasonCode: 'break-glass', breakGlass: true, freeText: 'urgent' }),
+      invoke('access:declare-reason', {
+        reasonCode: 'break-glass',
+        breakGlass: true,
+        freeText: 'urgent',
+        nhsNumber: frail.nhsNumber,
+      }),
     ).rejects.toMatchObject({ code: 'invalid-argument' });
 
     const declared = await invoke<SessionInfo>('access:declare-reason', {
       reasonCode: 'break-glass',
       breakGlass: true,
       freeText: 'Unconscious patient, no EPR access at scene',
+      nhsNumber: frail.nhsNumber,
     });
-    expect(declared.breakGlass?.reason).toBe('Unconscious patient, no EPR access at scene');
+    expect(declared.patientReasons).toEqual([
+      expect.objectContaining({
+        nhsNumber: frail.nhsNumber,
+        breakGlass: expect.objectContaining({ reason: 'Unconscious patient, no EPR access at scene' }),
+      }),
+    ]);
     const record = await invoke<WessexRecord>('record:open', { nhsNumber: frail.nhsNumber, requestId: 's2' });
     expect(record.items.some((i) => i.section === 'advanceCare')).toBe(true);
     expect(record.governance?.breakGlass).toBe(true);
+    await expect(
+      invoke('record:open', { nhsNumber: crossBorder.nhsNumber, requestId: 's3' }),
+    ).rejects.toMatchObject({ code: 'not-permitted' });
 
     const state = await invoke<AppState>('app:get-state', {});
     expect(state.defaultView).toBe('urgent-care');
-    expect(state.session?.breakGlass).toBeDefined();
+    expect(state.session?.patientReasons.map((r) => r.nhsNumber)).toEqual([frail.nhsNumber]);
 
     const audit = app.services.sandbox!.servers.audit;
     await expect
@@ -86,6 +101,13 @@ describe('patient dissent and sensitive data', () => {
     app = await startTestApp();
     const sandbox = app.services.sandbox!;
     await app.services.openSandboxSession({ role: 'general-practitioner' });
+    for (const key of ['dissent', 'sensitive']) {
+      await invoke('access:declare-reason', {
+        reasonCode: 'direct-care',
+        breakGlass: false,
+        nhsNumber: sandbox.patient(key).nhsNumber,
+      });
+    }
     const dissent = await invoke<WessexRecord>('record:open', {
       nhsNumber: sandbox.patient('dissent').nhsNumber,
       requestId: 'd1',

@@ -38,6 +38,11 @@ const invoke = async <T>(channel: string, args: unknown): Promise<T> => {
 };
 
 const nhsNumbersOf = (keys: readonly string[]) => keys.map((key) => sandbox.patient(key).nhsNumber).sort();
+/** A caseload prefetch as the screen starts one: the clinician's reason for the list, then the list. */
+const prefetch = async (args: Record<string, unknown>) => {
+  await invoke('access:declare-reason', { reasonCode: 'direct-care', breakGlass: false });
+  return invoke<PrefetchProgress>('prefetch:start', args);
+};
 const cachedNhsNumbers = async () =>
   (await invoke<CachedRecordSummary[]>('cache:list', {})).map((r) => r.nhsNumber).sort();
 
@@ -49,7 +54,7 @@ describe('prefetch from the configured source', () => {
     expect(expected).toHaveLength(3);
     sandbox.servers.dcr.clearRequests();
 
-    const report = await invoke<PrefetchProgress>('prefetch:start', {
+    const report = await prefetch({
       requestId: 'appointments',
       fromSource: 'appointments-today',
     });
@@ -71,7 +76,7 @@ describe('prefetch from the configured source', () => {
 
   it("prefetches the nurse's caseload List from the Dorset Care Record", async () => {
     await invoke('cache:delete-all', {});
-    const report = await invoke<PrefetchProgress>('prefetch:start', {
+    const report = await prefetch({
       requestId: 'caseload',
       fromSource: 'caseload-list',
       pin: true,
@@ -88,7 +93,7 @@ describe('prefetch from the configured source', () => {
     await invoke('cache:delete-all', {});
     await sandbox.servers.dcr.setFault('down');
     try {
-      const report = await invoke<PrefetchProgress>('prefetch:start', {
+      const report = await prefetch({
         requestId: 'down',
         fromSource: 'appointments-today',
       });
@@ -109,7 +114,7 @@ describe('prefetch from the configured source', () => {
 
   it('tells a clinician with nothing booked today, or no caseload list, so', async () => {
     await app.services.openSandboxSession({ role: 'general-practitioner' });
-    const appointments = await invoke<PrefetchProgress>('prefetch:start', {
+    const appointments = await prefetch({
       requestId: 'gp-appointments',
       fromSource: 'appointments-today',
     });
@@ -120,7 +125,7 @@ describe('prefetch from the configured source', () => {
         message: `You have no appointments on ${sandbox.caseload.date} on Dorset Care Record.`,
       },
     ]);
-    const list = await invoke<PrefetchProgress>('prefetch:start', {
+    const list = await prefetch({
       requestId: 'gp-list',
       fromSource: 'caseload-list',
     });
@@ -228,7 +233,11 @@ describe('the CLI authorises to the regional servers as the app does', () => {
         if (!outcome.ok) throw new Error(outcome.error.message);
         return outcome.value;
       };
-      await call('access:declare-reason', { reasonCode: 'direct-care', breakGlass: false });
+      await call('access:declare-reason', {
+        reasonCode: 'direct-care',
+        breakGlass: false,
+        nhsNumber: cli.patient('cross-border').nhsNumber,
+      });
       const record = (await call('record:open', {
         nhsNumber: cli.patient('cross-border').nhsNumber,
         requestId: 'cli-sandbox',

@@ -15,7 +15,6 @@ let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp();
   await app.services.openSandboxSession({ role: 'paramedic', standalone: true });
-  await invoke('access:declare-reason', { reasonCode: 'emergency-care', breakGlass: false });
 }, 60_000);
 afterAll(async () => app?.close());
 
@@ -213,10 +212,17 @@ describe('patient search by name and date of birth', () => {
     ).toEqual([]);
   });
 
-  it('needs a reason for access, as opening a record does', async () => {
+  it('comes before the reason for access, which is asked for the patient chosen, not for the search', async () => {
     await app.services.openSandboxSession({ role: 'paramedic', standalone: true });
-    await expect(search({ family: 'Legg', birthDate: '1951-04-17' })).rejects.toMatchObject({
+    const found = await search({ family: 'Legg', birthDate: '1951-04-17' });
+    const nhsNumber = found.matches[0]!.nhsNumber!;
+    await expect(invoke('record:open', { nhsNumber, requestId: 'no-reason' })).rejects.toMatchObject({
       code: 'not-permitted',
+      message: expect.stringContaining(formatNhsNumber(nhsNumber)),
+    });
+    await invoke('access:declare-reason', { reasonCode: 'emergency-care', breakGlass: false, nhsNumber });
+    await expect(invoke('record:open', { nhsNumber, requestId: 'with-reason' })).resolves.toMatchObject({
+      patient: { nhsNumber },
     });
   });
 

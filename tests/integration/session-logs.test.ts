@@ -21,6 +21,12 @@ describe('logs of a full session', () => {
     await services.openSandboxSession({ role: 'general-practitioner' });
     await sandbox.servers.dcr.setFault('500', { resourceType: 'Condition' });
     for (const key of ['cross-border', 'frail', 'sensitive', 'not-traced']) {
+      // The GP's EPR launched with cross-border; each other patient gets its own reason.
+      await dispatchBridgeRequest(services.handlers, 'access:declare-reason', {
+        reasonCode: 'direct-care',
+        breakGlass: false,
+        nhsNumber: sandbox.patient(key).nhsNumber,
+      });
       const outcome = await dispatchBridgeRequest(services.handlers, 'record:open', {
         nhsNumber: sandbox.patient(key).nhsNumber,
         requestId: `log-${key}`,

@@ -209,7 +209,11 @@ describe('a viewer for the offline store alone (the command line’s cache comma
     try {
       viewer.signInOsUser('nurse');
       const call = (channel: string, args: unknown) => dispatchBridgeRequest(viewer.handlers, channel, args);
-      await call('access:declare-reason', { reasonCode: 'direct-care', breakGlass: false });
+      await call('access:declare-reason', {
+        reasonCode: 'direct-care',
+        breakGlass: false,
+        nhsNumber: '9994625845',
+      });
       expect(await call('cache:list', {})).toEqual({ ok: true, value: [] });
       expect(await call('record:open', { nhsNumber: '9994625845', requestId: 'r1' })).toEqual({
         ok: false,

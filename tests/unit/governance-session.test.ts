@@ -11,23 +11,26 @@ import {
 } from '../../main/services/governance';
 import { dispatchBridgeRequest, type BridgeHandlers } from '../../main/services/bridge/dispatch';
 
-describe('reason for access', () => {
-  it('a standalone launch without a reason is refused with a typed error', () => {
+const B = '9990010005';
+const C = '9990000018';
+
+describe('reason for access, per patient', () => {
+  it('a standalone launch without a reason is refused with a typed error naming the patient', () => {
     const state = new AccessReasonState('standalone');
-    expect(state.required).toBe(true);
-    expect(() => state.requireAccess()).toThrow(AccessReasonRequiredError);
+    expect(() => state.requireAccess(B)).toThrow(AccessReasonRequiredError);
+    expect(() => state.requireAccess(B)).toThrow(/999 001 0005/);
   });
 
   it('the refusal reaches the renderer as not-permitted, in plain words', async () => {
     const state = new AccessReasonState('standalone');
     const handlers = {
       'record:open': async () => {
-        state.requireAccess();
+        state.requireAccess(B);
         throw new Error('unreachable');
       },
     } as unknown as BridgeHandlers;
     const outcome = await dispatchBridgeRequest(handlers, 'record:open', {
-      nhsNumber: '9990010005',
+      nhsNumber: B,
       requestId: 'r1',
     });
     expect(outcome).toMatchObject({
@@ -36,12 +39,14 @@ describe('reason for access', () => {
     });
   });
 
-  it('an EPR launch carries its legitimate relationship', () => {
-    const state = new AccessReasonState('ehr');
-    expect(state.requireAccess().purposeOfUse).toEqual(['TREAT']);
+  it('an EPR launch carries its legitimate relationship for the patient in context only', () => {
+    const state = new AccessReasonState('ehr', C);
+    expect(state.requireAccess('999 000 0018').purposeOfUse).toEqual(['TREAT']);
+    expect(() => state.requireAccess(B)).toThrow(AccessReasonRequiredError);
+    expect(() => new AccessReasonState('ehr').requireAccess(C)).toThrow(AccessReasonRequiredError);
   });
 
-  it('accepts a listed reason and rejects an unknown one', () => {
+  it('accepts a listed reason for one patient and rejects an unknown one', () => {
     const state = new AccessReasonState('standalone');
     expect(ACCESS_REASONS.map((r) => r.code)).toEqual([
       'direct-care',
@@ -49,27 +54,34 @@ describe('reason for access', () => {
       'referral',
       'care-coordination',
     ]);
-    expect(() => state.declare({ reasonCode: 'curiosity', breakGlass: false })).toThrow(
+    expect(() => state.declare({ reasonCode: 'curiosity', breakGlass: false, nhsNumber: B })).toThrow(
       InvalidAccessReasonError,
     );
-    expect(state.declare({ reasonCode: 'emergency-care', breakGlass: false }).purposeOfUse).toEqual([
-      'ETREAT',
-    ]);
-    expect(state.requireAccess().reasonCode).toBe('emergency-care');
+    expect(
+      state.declare({ reasonCode: 'emergency-care', breakGlass: false, nhsNumber: B }).purposeOfUse,
+    ).toEqual(['ETREAT']);
+    expect(state.requireAccess(B).reasonCode).toBe('emergency-care');
+    expect(state.purposeOfUseFor(B)).toEqual(['ETREAT']);
+    expect(() => state.requireAccess(C)).toThrow(AccessReasonRequiredError);
+    expect(state.purposeOfUseFor(C)).toBeUndefined();
   });
 
-  it('break-glass needs a free-text reason, is kept (cleaned) and stays for the session', () => {
-    const state = new AccessReasonState('standalone', () => new Date('2025-03-01T10:00:00Z'));
-    expect(() => state.declare({ reasonCode: 'break-glass', breakGlass: true })).toThrow(
+  it('break-glass is for one patient, needs a free-text reason, is kept (cleaned) and stays for them', () => {
+    const state = new AccessReasonState('standalone', undefined, () => new Date('2025-03-01T10:00:00Z'));
+    expect(() => state.declare({ reasonCode: 'break-glass', breakGlass: true, nhsNumber: B })).toThrow(
       /reason in your own words/,
     );
-    expect(() => state.declare({ reasonCode: 'break-glass', breakGlass: true, freeText: '  \n ' })).toThrow(
-      InvalidAccessReasonError,
-    );
+    expect(() =>
+      state.declare({ reasonCode: 'break-glass', breakGlass: true, freeText: '  \n ', nhsNumber: B }),
+    ).toThrow(InvalidAccessReasonError);
+    expect(() =>
+      state.declare({ reasonCode: 'break-glass', breakGlass: true, freeText: 'Collapsed, no GP record' }),
+    ).toThrow(/for one patient/);
     const declared = state.declare({
       reasonCode: 'break-glass',
       breakGlass: true,
       freeText: 'Patient collapsed\u0007 at home,\u202e no GP record available',
+      nhsNumber: B,
     });
     expect(declared).toMatchObject({
       breakGlass: true,
@@ -77,8 +89,29 @@ describe('reason for access', () => {
       purposeOfUse: ['ETREAT', 'BTG'],
       at: '2025-03-01T10:00:00.000Z',
     });
+    state.declare({ reasonCode: 'direct-care', breakGlass: false, nhsNumber: B });
+    expect(state.breakGlassFor(B)?.freeText).toBe('Patient collapsed at home, no GP record available');
+    expect(state.breakGlassFor(C)).toBeUndefined();
+    expect(() => state.requireAccess(C)).toThrow(AccessReasonRequiredError);
+  });
+
+  it('a caseload reason is taken by one prefetch and becomes each listed patient’s own', () => {
+    const state = new AccessReasonState('standalone');
+    expect(() => state.requireCaseloadReason()).toThrow(AccessReasonRequiredError);
     state.declare({ reasonCode: 'direct-care', breakGlass: false });
-    expect(state.breakGlass?.freeText).toBe('Patient collapsed at home, no GP record available');
+    expect(() => state.requireAccess(B)).toThrow(AccessReasonRequiredError);
+    const reason = state.takeCaseloadReason();
+    expect(() => state.requireCaseloadReason()).toThrow(AccessReasonRequiredError);
+    state.declare({
+      reasonCode: 'break-glass',
+      breakGlass: true,
+      freeText: 'Unresponsive at home visit',
+      nhsNumber: C,
+    });
+    state.applyCaseloadReason(B, reason);
+    state.applyCaseloadReason(C, reason);
+    expect(state.requireAccess(B).reasonCode).toBe('direct-care');
+    expect(state.requireAccess(C).reasonCode).toBe('break-glass');
   });
 });
 

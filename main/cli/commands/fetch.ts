@@ -59,6 +59,7 @@ export function registerFetchCommand(program: Command, env: CliEnvironment): voi
     const deadlineMs = milliseconds('--deadline', flags.deadline, { min: 1, max: 10 * 60_000 });
     const options = flags.offline ? { recordSources: 'not-needed' as const } : { engine: { deadlineMs } };
     await withCliSession(env, flags, options, async (session) => {
+      await session.declareReason(nhsNumber);
       const started = Date.now();
       await session.invoke('record:open', {
         nhsNumber,

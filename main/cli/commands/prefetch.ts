@@ -114,6 +114,7 @@ export function registerPrefetchCommand(program: Command, env: CliEnvironment): 
           if (tty) process.stdout.write(`\r\x1b[2K${line}`);
           else console.log(line);
         });
+        await session.declareReason();
         const progress = await session.invoke('prefetch:start', { requestId: `cli-${Date.now()}`, ...args });
         if (tty) process.stdout.write('\n');
         if (report(progress, pinned(flags)) || lineProblems) process.exitCode = 2;

@@ -11,6 +11,7 @@ import {
   type AuditEventOptions,
   type AuditOutcome,
   type AuditUser,
+  type PurposeOfUse,
 } from './balp';
 import type { AuditUploader } from './uploader';
 
@@ -77,6 +78,7 @@ function isRunning(pid: number): boolean {
 
 export class AuditTrail {
   private user: AuditUser | undefined;
+  private purposeFor: ((nhsNumber: string) => PurposeOfUse[] | undefined) | undefined;
 
   constructor(
     readonly log: AuditLog,
@@ -88,6 +90,11 @@ export class AuditTrail {
   /** Who is signed in and why they are looking (purpose of use changes after break-glass). */
   setUser(user: AuditUser | undefined): void {
     this.user = user;
+  }
+
+  /** The purpose of use of an event about one patient (their reason for access), where the session knows it. */
+  setPurposeFor(purposeFor: ((nhsNumber: string) => PurposeOfUse[] | undefined) | undefined): void {
+    this.purposeFor = purposeFor;
   }
 
   getUser(): AuditUser | undefined {
@@ -143,7 +150,10 @@ export class AuditTrail {
   }
 
   private build(action: AuditAction, options: AuditEventOptions): AuditEvent & { id: string } {
-    return buildAuditEvent({ ...this.context, ...(this.user ? { user: this.user } : {}) }, action, {
+    const purpose =
+      'nhsNumber' in action && action.nhsNumber ? this.purposeFor?.(action.nhsNumber) : undefined;
+    const user = this.user && purpose ? { ...this.user, purposeOfUse: purpose } : this.user;
+    return buildAuditEvent({ ...this.context, ...(user ? { user } : {}) }, action, {
       recorded: this.now(),
       ...options,
     });

@@ -1,8 +1,9 @@
 // One signed-in clinician: who they are (a SMART launch, or the operating-system user of the CLI with the role
 // they declared), what their role may see, why they are looking (EPR context, a declared reason or
 // break-glass) and whether the inactivity lock has hidden the record.
+import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import type { SessionInfo } from '../../../preload/contract';
+import type { PatientAccessReason, SessionInfo } from '../../../preload/contract';
 import type { AuditUser } from '../audit';
 import {
   AccessReasonState,
@@ -88,6 +89,7 @@ export interface ClinicalSessionOptions {
 }
 
 export class ClinicalSession {
+  readonly id = randomUUID();
   readonly access: RoleAccess;
   readonly roleCode: string;
   readonly reasons: AccessReasonState;
@@ -112,7 +114,11 @@ export class ClinicalSession {
     if (!role.ok) throw new RoleNotPermittedError(role.roles);
     this.access = role.access;
     this.roleCode = role.roleCode;
-    this.reasons = new AccessReasonState(options.origin.kind === 'ehr' ? 'ehr' : 'standalone', options.now);
+    this.reasons = new AccessReasonState(
+      options.origin.kind === 'ehr' ? 'ehr' : 'standalone',
+      options.origin.kind === 'ehr' ? options.origin.patient?.nhs.nhsNumber : undefined,
+      options.now,
+    );
     this.lock = new InactivityLock({
       minutes: options.inactivityLockMinutes,
       ...(options.lockClock ? { clock: options.lockClock } : {}),
@@ -130,10 +136,10 @@ export class ClinicalSession {
   }
 
   info(): SessionInfo {
-    const declaration: AccessDeclaration | undefined = this.reasons.current();
-    const breakGlass = this.reasons.breakGlass;
+    const caseload = this.reasons.caseloadReason;
     const user = this.origin.user;
     return {
+      id: this.id,
       user: {
         display: user.display,
         ...(user.fhirUser ? { fhirUser: user.fhirUser } : {}),
@@ -144,14 +150,21 @@ export class ClinicalSession {
       ...(this.contextNhsNumber ? { patientNhsNumber: this.contextNhsNumber } : {}),
       grantedScopes: this.origin.grantedScopes,
       ungrantedScopes: this.origin.ungrantedScopes,
-      ...(breakGlass ? { breakGlass: { reason: breakGlass.freeText ?? '', at: breakGlass.at } } : {}),
-      ...(declaration ? { accessReason: declaration.label } : {}),
+      patientReasons: this.reasons
+        .patients()
+        .map(([nhsNumber, reason]) => patientReasonOf(nhsNumber, reason)),
+      ...(caseload ? { caseloadReason: caseload.label } : {}),
       locked: this.lock.isLocked(),
     };
   }
 
+  /** Who acts in every event; the purpose of use of an event about one patient is that patient's (purposeFor). */
   auditUser(): AuditUser {
-    return auditUserOf(this.origin.user, this.roleCode, this.reasons.purposeOfUse());
+    return auditUserOf(this.origin.user, this.roleCode);
+  }
+
+  purposeFor(nhsNumber: string): AuditUser['purposeOfUse'] | undefined {
+    return this.reasons.purposeOfUseFor(nhsNumber);
   }
 
   /**
@@ -237,3 +250,12 @@ export class ClinicalSession {
 }
 
 export class IdentityNotConfirmedError extends Error {}
+
+function patientReasonOf(nhsNumber: string, reason: AccessDeclaration): PatientAccessReason {
+  return {
+    nhsNumber,
+    label: reason.label,
+    at: reason.at,
+    ...(reason.breakGlass ? { breakGlass: { reason: reason.freeText ?? '', at: reason.at } } : {}),
+  };
+}

@@ -134,7 +134,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
         },
         audit,
       ),
-      (requirement) => sessions.check(requirement),
+      (requirement, nhsNumber) => sessions.check(requirement, nhsNumber),
     ),
   );
   logger.info('Viewer started', { sandbox: !!options.samplePatients, sources: sources.map((s) => s.id) });

@@ -31,6 +31,8 @@ export function caseloadHandlers(deps: {
         throw new BridgeError('unavailable', 'Offline records are unavailable on this computer.');
       }
       const session = deps.sessions.current();
+      // One reason for this list (checked by the channel rule), taken now so it covers this prefetch only.
+      const reason = session.reasons.takeCaseloadReason();
       const from: CaseloadFrom | undefined =
         fromSource === 'appointments-today'
           ? { kind: 'appointments', date: londonDate(deps.clock()) }
@@ -57,17 +59,27 @@ export function caseloadHandlers(deps: {
         nhsNumbers: [...new Set([...(nhsNumbers ?? []).map(normaliseNhsNumber), ...caseload.nhsNumbers])],
         pin: pin ?? true,
         opener: {
-          open: (nhs, opts) =>
-            deps.records.open({
+          open: (nhs, opts) => {
+            // The list's reason becomes this patient's own (unless they have one already), audited for them.
+            const applied = session.reasons.applyCaseloadReason(nhs, reason);
+            if (applied === reason) {
+              deps.audit.record({
+                kind: 'access-reason',
+                reasonCode: reason.reasonCode,
+                nhsNumber: normaliseNhsNumber(nhs),
+              });
+            }
+            return deps.records.open({
               requestId: `${requestId}-${normaliseNhsNumber(nhs)}`,
               identity: session.identityFor(nhs),
               decisions: session.decisionsFor(nhs),
-              governance: deps.sessions.governance(),
-              breakGlassReason: session.reasons.breakGlass?.freeText,
+              governance: deps.sessions.governance(nhs),
+              breakGlassReason: session.reasons.breakGlassFor(nhs)?.freeText,
               ungrantedScopes: session.origin.ungrantedScopes,
               purpose: 'prefetch',
               ...(opts?.pin ? { pin: true } : {}),
-            }),
+            });
+          },
         },
         onProgress: (progress) => deps.emit('prefetch:progress', { requestId, ...withProblems(progress) }),
       });

@@ -10,9 +10,11 @@ import type { BridgeCaller, BridgeHandlers } from '../bridge/dispatch';
 
 /**
  * none: anyone; session: someone signed in, even while locked; signed-in: unlocked (counts as activity);
- * reason: unlocked, with a reason for access (EPR context, a declared reason or break-glass).
+ * reason: unlocked, with a reason for access to the patient the request names (`nhsNumber`: the EPR's patient
+ * in context, a reason declared for that patient, or break-glass for that patient);
+ * caseload-reason: unlocked, with a reason declared for the caseload prefetch about to start.
  */
-export type Requirement = 'none' | 'session' | 'signed-in' | 'reason';
+export type Requirement = 'none' | 'session' | 'signed-in' | 'reason' | 'caseload-reason';
 
 type Event = { action: AuditAction; options?: AuditEventOptions };
 
@@ -83,35 +85,43 @@ export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
       ],
     },
   },
+  // Finding a patient comes before the reason for them (asked when their record is opened); the query is audited.
   'patient:search': {
-    requires: 'reason',
+    requires: 'signed-in',
     audit: { auditedBy: 'the patient search (a PatientQuery naming every directory, before any is asked)' },
   },
-  'cache:search': { requires: 'reason', audit: { after: () => offlineQuery('offline search') } },
+  'cache:search': { requires: 'signed-in', audit: { after: () => offlineQuery('offline search') } },
   'cache:list': { requires: 'signed-in', audit: { after: () => offlineQuery('offline list') } },
   'cache:delete': { requires: 'signed-in', audit: BY_STORE },
   'cache:delete-all': { requires: 'signed-in', audit: BY_STORE },
   'prefetch:start': {
-    requires: 'reason',
+    requires: 'caseload-reason',
     audit: { auditedBy: 'the caseload lookup (query) and record access (prefetch and cache write)' },
   },
   'access:declare-reason': {
-    requires: 'session',
+    requires: 'signed-in',
     audit: {
-      after: (args, session) => [
-        {
-          action: session.breakGlass
-            ? { kind: 'break-glass', reason: session.breakGlass.reason }
-            : { kind: 'access-reason', reasonCode: args.reasonCode },
-        },
-      ],
+      // Per patient: the reason (or break-glass) that patient's record is now shown under. A caseload reason is
+      // audited again for each patient when the prefetch applies it.
+      after: (args, session) => {
+        if (!args.nhsNumber) return [{ action: { kind: 'access-reason', reasonCode: args.reasonCode } }];
+        const nhsNumber = nhs({ nhsNumber: args.nhsNumber });
+        const held = session.patientReasons.find((r) => r.nhsNumber === nhsNumber);
+        return [
+          {
+            action: held?.breakGlass
+              ? { kind: 'break-glass', reason: held.breakGlass.reason, nhsNumber }
+              : { kind: 'access-reason', reasonCode: args.reasonCode, nhsNumber },
+          },
+        ];
+      },
     },
   },
   'session:sign-in': { requires: 'none', audit: { auditedBy: 'the session (sign-in once completed)' } },
   'session:unlock': { requires: 'session', audit: { auditedBy: 'the session (unlocking is a sign-in)' } },
   'session:sign-out': { requires: 'none', audit: { auditedBy: 'the session (sign-out)' } },
   'handover:print': {
-    requires: 'signed-in',
+    requires: 'reason',
     audit: {
       // A window that cannot print is refused by the handler before anything leaves: nothing to audit.
       before: (args, caller) => (caller.printer ? { action: print(args) } : undefined),
@@ -134,7 +144,7 @@ export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
     },
   },
   'handover:save-pdf': {
-    requires: 'signed-in',
+    requires: 'reason',
     audit: {
       before: (args, caller) => (caller.printer ? { action: pdf(args) } : undefined),
       failed: (args) => ({
@@ -146,7 +156,7 @@ export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
   'preferences:get': { requires: 'none', audit: { notAudited: 'display preferences' } },
   'preferences:update': { requires: 'none', audit: { notAudited: 'display preferences' } },
   'document:get': {
-    requires: 'signed-in',
+    requires: 'reason',
     audit: {
       after: (args) => [
         { action: { kind: 'patient-read', nhsNumber: nhs(args), server: 'document in the opened record' } },
@@ -194,13 +204,24 @@ export function audited(handlers: BridgeHandlers, trail: AuditTrail): BridgeHand
   });
 }
 
-/** Each channel's requirement checked before anything else (its audit included) runs. */
-export function guarded(handlers: BridgeHandlers, check: (requirement: Requirement) => void): BridgeHandlers {
+/**
+ * Each channel's requirement checked before anything else (its audit included) runs, for the patient the
+ * request names (arguments are already validated, so an `nhsNumber` there is a string).
+ */
+export function guarded(
+  handlers: BridgeHandlers,
+  check: (requirement: Requirement, nhsNumber: string | undefined) => void,
+): BridgeHandlers {
   return mapHandlers(handlers, (channel, handler) => {
     const requirement = CHANNEL_RULES[channel].requires;
     return async (args, caller) => {
-      check(requirement);
+      check(requirement, patientNamedIn(args));
       return handler(args, caller);
     };
   });
+}
+
+function patientNamedIn(args: unknown): string | undefined {
+  const named = (args as { nhsNumber?: unknown } | undefined)?.nhsNumber;
+  return typeof named === 'string' ? named : undefined;
 }

@@ -59,11 +59,14 @@ export class SessionFeature {
         await this.signOut();
         return { signedOut: true };
       },
-      'access:declare-reason': async ({ reasonCode, breakGlass, freeText }) => {
-        const session = this.current();
-        session.reasons.declare({ reasonCode, breakGlass, ...(freeText ? { freeText } : {}) });
-        // The purpose of use changes with the reason (break-glass): every later event says so.
-        options.audit.setUser(session.auditUser());
+      // The patient's events take their purpose of use from this reason (AuditTrail.setPurposeFor, at start).
+      'access:declare-reason': async ({ reasonCode, breakGlass, freeText, nhsNumber }) => {
+        this.current().reasons.declare({
+          reasonCode,
+          breakGlass,
+          ...(freeText ? { freeText } : {}),
+          ...(nhsNumber ? { nhsNumber } : {}),
+        });
         return this.changed();
       },
     };
@@ -77,21 +80,27 @@ export class SessionFeature {
     return this.session;
   }
 
-  check(requirement: Requirement): void {
+  /** `nhsNumber`: the patient the request is about (every 'reason' channel names one). */
+  check(requirement: Requirement, nhsNumber?: string): void {
     if (requirement === 'none') return;
     const session = this.current();
     if (requirement === 'session') return;
     session.lock.activity();
     session.lock.assertUnlocked();
-    if (requirement === 'reason') session.reasons.requireAccess();
+    if (requirement === 'caseload-reason') session.reasons.requireCaseloadReason();
+    if (requirement === 'reason') {
+      if (!nhsNumber) throw new BridgeError('invalid-argument', 'Which patient? No NHS number was given.');
+      session.reasons.requireAccess(nhsNumber);
+    }
   }
 
-  governance(): GovernOptions {
+  /** How this patient's record is governed for the signed-in user (break-glass is per patient). */
+  governance(nhsNumber: string): GovernOptions {
     const session = this.current();
     return {
       access: session.access,
       sensitive: this.options.sensitive,
-      breakGlass: session.reasons.breakGlass !== undefined,
+      breakGlass: session.reasons.breakGlassFor(nhsNumber) !== undefined,
       breakGlassOverridesDissent: this.options.policy.breakGlassOverridesDissent,
     };
   }
@@ -124,6 +133,7 @@ export class SessionFeature {
     }
     this.session = session;
     this.options.audit.setUser(session.auditUser());
+    this.options.audit.setPurposeFor((nhsNumber) => session.purposeFor(nhsNumber));
     this.options.audit.record({ kind: 'sign-in' });
     return this.changed();
   }

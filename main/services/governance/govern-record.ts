@@ -28,7 +28,7 @@ export interface GovernOptions {
   dissent?: boolean;
   /** Consent resources fetched for the patient, besides any in the sources' answers. */
   consents?: Consent[];
-  /** The session is under break-glass (AccessReasonState.breakGlass). */
+  /** The user broke the glass for this patient (AccessReasonState.breakGlassFor). */
   breakGlass?: boolean;
   /** policy.breakGlassOverridesDissent */
   breakGlassOverridesDissent: boolean;

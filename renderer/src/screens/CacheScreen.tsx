@@ -5,7 +5,7 @@ import type { CachedRecordSummary } from '../../../preload/contract';
 import { errorMessage, invoke } from '../bridge';
 
 /** What is stored on this device, and removing it. */
-export function CacheScreen({ onOpen }: { onOpen: (nhsNumber: string) => void }) {
+export function CacheScreen({ onOpen }: { onOpen: (nhsNumber: string, name?: string) => void }) {
   const [records, setRecords] = useState<CachedRecordSummary[]>();
   const [error, setError] = useState<string>();
   const [message, setMessage] = useState<string>();
@@ -73,7 +73,11 @@ export function CacheScreen({ onOpen }: { onOpen: (nhsNumber: string) => void })
               {records.map((r) => (
                 <tr key={r.nhsNumber}>
                   <td>
-                    <button type="button" className="wx-linkbutton" onClick={() => onOpen(r.nhsNumber)}>
+                    <button
+                      type="button"
+                      className="wx-linkbutton"
+                      onClick={() => onOpen(r.nhsNumber, r.name)}
+                    >
                       {r.name}
                     </button>
                     <span className="wx-block wx-muted">

@@ -14,7 +14,8 @@ export function PatientPicker({
   onOpen,
 }: {
   sandboxPatients: SandboxPatientInfo[];
-  onOpen: (nhsNumber: string, preferOffline?: boolean) => void;
+  /** `name`: shown when the clinician is asked for their reason to see this patient. */
+  onOpen: (nhsNumber: string, preferOffline?: boolean, name?: string) => void;
 }) {
   const [nhs, setNhs] = useState('');
   const [nhsError, setNhsError] = useState<string>();
@@ -76,7 +77,7 @@ export function PatientPicker({
         </div>
       </form>
 
-      <PatientSearch onOpen={onOpen} />
+      <PatientSearch onOpen={(nhsNumber, name) => onOpen(nhsNumber, false, name)} />
 
       {sandboxPatients.length > 0 && (
         <section aria-labelledby="h-sandbox">
@@ -85,7 +86,11 @@ export function PatientPicker({
           <ul className="wx-list" data-testid="sandbox-patients">
             {sandboxPatients.map((p) => (
               <li key={p.nhsNumber} className="wx-list__item">
-                <button type="button" className="wx-linkbutton" onClick={() => onOpen(p.nhsNumber)}>
+                <button
+                  type="button"
+                  className="wx-linkbutton"
+                  onClick={() => onOpen(p.nhsNumber, false, p.name)}
+                >
                   {p.name}
                 </button>{' '}
                 <span className="wx-muted">{formatNhsNumber(p.nhsNumber)}</span>
@@ -125,7 +130,11 @@ export function PatientPicker({
             {found.length === 0 && <li className="wx-list__item">No offline records match.</li>}
             {found.map((r) => (
               <li key={r.nhsNumber} className="wx-list__item">
-                <button type="button" className="wx-linkbutton" onClick={() => onOpen(r.nhsNumber, true)}>
+                <button
+                  type="button"
+                  className="wx-linkbutton"
+                  onClick={() => onOpen(r.nhsNumber, true, r.name)}
+                >
                   {r.name}
                 </button>{' '}
                 <span className="wx-muted">

@@ -74,7 +74,7 @@ function groupClass(error: string | undefined): string {
   return error ? 'nhsuk-form-group nhsuk-form-group--error' : 'nhsuk-form-group';
 }
 
-export function PatientSearch({ onOpen }: { onOpen: (nhsNumber: string) => void }) {
+export function PatientSearch({ onOpen }: { onOpen: (nhsNumber: string, name?: string) => void }) {
   const [family, setFamily] = useState('');
   const [given, setGiven] = useState('');
   const [dob, setDob] = useState({ day: '', month: '', year: '' });
@@ -259,7 +259,7 @@ function SearchResults({
 }: {
   query: PatientSearchQuery;
   result: PatientSearchResult;
-  onOpen: (nhsNumber: string) => void;
+  onOpen: (nhsNumber: string, name?: string) => void;
 }) {
   const unanswered = result.directories.filter((d) => d.state === 'failed' || d.state === 'partial');
   const notSearched = result.directories.filter((d) => d.state === 'not-searched');
@@ -329,7 +329,13 @@ function SearchResults({
   );
 }
 
-function MatchRow({ match: m, onOpen }: { match: PatientMatch; onOpen: (nhsNumber: string) => void }) {
+function MatchRow({
+  match: m,
+  onOpen,
+}: {
+  match: PatientMatch;
+  onOpen: (nhsNumber: string, name?: string) => void;
+}) {
   return (
     <tr>
       <td>
@@ -362,7 +368,7 @@ function MatchRow({ match: m, onOpen }: { match: PatientMatch; onOpen: (nhsNumbe
           <button
             type="button"
             className="nhsuk-button nhsuk-button--secondary nhsuk-button--small"
-            onClick={() => onOpen(m.nhsNumber!)}
+            onClick={() => onOpen(m.nhsNumber!, m.name)}
           >
             Open record<span className="nhsuk-u-visually-hidden"> for {m.name}</span>
           </button>

@@ -1,11 +1,16 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { formatNhsNumber, isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
-import type { PrefetchProgress } from '../../../preload/contract';
+import type { AppState, PrefetchProgress } from '../../../preload/contract';
 import { errorMessage, invoke, newRequestId, onBridgeEvent } from '../bridge';
 import { usePreferences } from '../state/usePreferences';
+import { ReasonChoices } from './ReasonForAccess';
 
-/** Caseload prefetch: save records for offline use before a shift or home visits. */
-export function PrefetchScreen() {
+/**
+ * Caseload prefetch: save records for offline use before a shift or home visits. One reason for the list,
+ * which main applies to and audits for each patient in it.
+ */
+export function PrefetchScreen({ reasons }: { reasons: AppState['accessReasons'] }) {
+  const [reason, setReason] = useState('');
   const [numbers, setNumbers] = useState('');
   const [pin, setPin] = useState(false);
   const [progress, setProgress] = useState<PrefetchProgress>();
@@ -28,19 +33,25 @@ export function PrefetchScreen() {
     fromSource?: 'appointments-today' | 'caseload-list';
     listId?: string;
   }) => {
+    if (!reason) {
+      setError('Choose your reason for saving these patients’ records.');
+      return;
+    }
     const requestId = newRequestId();
     requestRef.current = requestId;
     setError(undefined);
     setProgress({ requestId, total: args.nhsNumbers?.length ?? 0, done: 0, results: [], finished: false });
-    invoke('prefetch:start', { requestId, pin, ...args }).then(
-      (p) => {
-        setProgress(p);
-        // The list is remembered for next time once it has given patients.
-        if (args.listId && p.results.some((r) => r.ok))
-          updatePreferences({ lastCaseloadListId: args.listId });
-      },
-      (e: unknown) => setError(errorMessage(e)),
-    );
+    invoke('access:declare-reason', { reasonCode: reason, breakGlass: false })
+      .then(() => invoke('prefetch:start', { requestId, pin, ...args }))
+      .then(
+        (p) => {
+          setProgress(p);
+          // The list is remembered for next time once it has given patients.
+          if (args.listId && p.results.some((r) => r.ok))
+            updatePreferences({ lastCaseloadListId: args.listId });
+        },
+        (e: unknown) => setError(errorMessage(e)),
+      );
   };
 
   const startList = () => {
@@ -77,6 +88,19 @@ export function PrefetchScreen() {
       <h1>Caseload prefetch</h1>
       <p>Save records to this device, encrypted, so they are available without a connection.</p>
       <form onSubmit={submit} noValidate>
+        <div className="nhsuk-form-group">
+          <ReasonChoices
+            reasons={reasons}
+            chosen={reason}
+            onChoose={setReason}
+            legend="Your reason for saving these patients’ records"
+          />
+          <p className="nhsuk-hint">
+            One reason for the whole list: it is recorded in the audit trail for each patient, and lets you
+            open their records later in this session. Emergency access (break-glass) is given one patient at a
+            time, from Find a patient.
+          </p>
+        </div>
         <div className="nhsuk-form-group">
           <label className="nhsuk-label" htmlFor="prefetch-numbers">
             NHS numbers, one per line

@@ -1,20 +1,65 @@
 import { useState, type FormEvent } from 'react';
 import type { AppState, SessionInfo } from '../../../preload/contract';
+import { formatNhsNumber } from '../../../common/nhs-number';
 import { errorMessage, invoke } from '../bridge';
 
 // Main checks the same minimum (main/services/governance/access-reason.ts); saying it here saves a round trip.
 const MIN_BREAK_GLASS_REASON = 10;
 
-/**
- * A standalone session has no EPR context: say why you are looking (from main's list, AppState.accessReasons),
- * or break the glass with a reason in your own words.
- */
-export function ReasonForAccess({
+/** The listed legitimate-relationship reasons, as radios (one patient's reason, or a caseload's). */
+export function ReasonChoices({
   reasons,
-  onDeclared,
+  chosen,
+  onChoose,
+  legend,
+  disabled = false,
 }: {
   reasons: AppState['accessReasons'];
+  chosen: string;
+  onChoose: (code: string) => void;
+  legend: string;
+  disabled?: boolean;
+}) {
+  return (
+    <fieldset className="nhsuk-fieldset" disabled={disabled}>
+      <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">{legend}</legend>
+      <div className="nhsuk-radios">
+        {reasons.map((r) => (
+          <div className="nhsuk-radios__item" key={r.code}>
+            <input
+              className="nhsuk-radios__input"
+              id={`reason-${r.code}`}
+              type="radio"
+              name="reason"
+              value={r.code}
+              checked={chosen === r.code}
+              onChange={() => onChoose(r.code)}
+            />
+            <label className="nhsuk-label nhsuk-radios__label" htmlFor={`reason-${r.code}`}>
+              {r.label}
+            </label>
+          </div>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+/**
+ * Opening a patient the session has no reason for (any patient but the one the EPR launched with): say why you
+ * are looking at this patient (from main's list, AppState.accessReasons), or break the glass for this patient
+ * with a reason in your own words. The reason covers this patient only.
+ */
+export function ReasonForAccess({
+  patient,
+  reasons,
+  onDeclared,
+  onCancel,
+}: {
+  patient: { nhsNumber: string; name?: string };
+  reasons: AppState['accessReasons'];
   onDeclared: (s: SessionInfo) => void;
+  onCancel: () => void;
 }) {
   const [reason, setReason] = useState('');
   const [breakGlass, setBreakGlass] = useState(false);
@@ -38,16 +83,29 @@ export function ReasonForAccess({
       reasonCode,
       breakGlass,
       freeText: freeText.trim() || undefined,
+      nhsNumber: patient.nhsNumber,
     }).then(onDeclared, (err: unknown) => setError(errorMessage(err)));
   };
 
   return (
     <main className="wx-page" id="main" data-testid="reason-for-access">
       <form onSubmit={submit} noValidate>
-        <h1>Why are you accessing this record?</h1>
+        <h1>Why are you accessing this patient’s record?</h1>
+        <dl className="wx-reason-patient" data-testid="reason-patient">
+          {patient.name && (
+            <>
+              <dt>Patient</dt>
+              <dd>
+                <bdi>{patient.name}</bdi>
+              </dd>
+            </>
+          )}
+          <dt>NHS number</dt>
+          <dd>{formatNhsNumber(patient.nhsNumber)}</dd>
+        </dl>
         <p>
-          You opened the viewer without a patient from your clinical system. Your reason is recorded in the
-          audit trail.
+          Your reason covers this patient only: each other patient you open needs their own. It is recorded in
+          the audit trail.
         </p>
         {error && (
           <div className="nhsuk-error-summary" role="alert" aria-labelledby="reason-error-title">
@@ -57,27 +115,13 @@ export function ReasonForAccess({
             <p className="nhsuk-error-summary__body">{error}</p>
           </div>
         )}
-        <fieldset className="nhsuk-fieldset" disabled={breakGlass}>
-          <legend className="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Reason for access</legend>
-          <div className="nhsuk-radios">
-            {reasons.map((r) => (
-              <div className="nhsuk-radios__item" key={r.code}>
-                <input
-                  className="nhsuk-radios__input"
-                  id={`reason-${r.code}`}
-                  type="radio"
-                  name="reason"
-                  value={r.code}
-                  checked={reason === r.code}
-                  onChange={() => setReason(r.code)}
-                />
-                <label className="nhsuk-label nhsuk-radios__label" htmlFor={`reason-${r.code}`}>
-                  {r.label}
-                </label>
-              </div>
-            ))}
-          </div>
-        </fieldset>
+        <ReasonChoices
+          reasons={reasons}
+          chosen={reason}
+          onChoose={setReason}
+          legend="Reason for access"
+          disabled={breakGlass}
+        />
         <div className="nhsuk-checkboxes wx-breakglass">
           <div className="nhsuk-checkboxes__item">
             <input
@@ -88,7 +132,8 @@ export function ReasonForAccess({
               onChange={(e) => setBreakGlass(e.target.checked)}
             />
             <label className="nhsuk-label nhsuk-checkboxes__label" htmlFor="break-glass">
-              Emergency access (break-glass): none of these reasons apply and this is an emergency
+              Emergency access (break-glass) to this patient: none of these reasons apply and this is an
+              emergency
             </label>
           </div>
         </div>
@@ -112,9 +157,17 @@ export function ReasonForAccess({
             aria-describedby={breakGlass ? 'reason-text-hint' : undefined}
           />
         </div>
-        <button type="submit" className={breakGlass ? 'nhsuk-button nhsuk-button--warning' : 'nhsuk-button'}>
-          {breakGlass ? 'Break the glass and continue' : 'Continue'}
-        </button>
+        <div className="wx-button-row">
+          <button
+            type="submit"
+            className={breakGlass ? 'nhsuk-button nhsuk-button--warning' : 'nhsuk-button'}
+          >
+            {breakGlass ? 'Break the glass and continue' : 'Continue'}
+          </button>
+          <button type="button" className="nhsuk-button nhsuk-button--secondary" onClick={onCancel}>
+            Back to Find a patient
+          </button>
+        </div>
       </form>
     </main>
   );
