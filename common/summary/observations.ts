@@ -240,8 +240,11 @@ export function trendSeries(rows: ResultRow[]): TrendSeries[] {
 /** About this many points can be told apart on a small chart; abnormal readings are drawn as well. */
 export const CHART_POINTS = 150;
 
-/** Flagged readings a chart draws at most, besides those LTTB chooses (all of them, up to this many). */
-export const FLAGGED_POINTS = 300;
+/**
+ * Flagged readings a chart draws at most, besides those LTTB chooses (all of them, up to this many): more
+ * cannot be told apart on a small chart, and each is a mark on it.
+ */
+export const FLAGGED_POINTS = 60;
 
 /** The periods a clinician can chart: a date-range control's choices. */
 export const TREND_RANGES = [
@@ -289,6 +292,15 @@ export interface TrendChartModel extends Omit<TrendSeries, 'rows' | 'lines'> {
   latest?: { date?: string; value: string };
 }
 
+const seriesTimes = new WeakMap<TrendSeries, number[]>();
+
+/** Each row's instant, worked out once per series (charts are asked for again for each period). */
+function timesOf(series: TrendSeries): number[] {
+  let times = seriesTimes.get(series);
+  if (!times) seriesTimes.set(series, (times = series.rows.map((r) => dateKey(r.date))));
+  return times;
+}
+
 /**
  * A series' chart for `range`: readings before the period are left out (and counted), and a long series is
  * down-sampled by LTTB on its first line, keeping the first, the last and every flagged reading (up to
@@ -300,10 +312,13 @@ export function trendChart(
 ): TrendChartModel {
   const { range = 'all', now = new Date(), maxPoints = CHART_POINTS, maxFlagged = FLAGGED_POINTS } = options;
   const start = trendRangeStart(range, now);
-  const from = start ? dateKey(start.toISOString()) : Number.NEGATIVE_INFINITY;
-  const inRange = series.rows.filter((r) => dateKey(r.date) >= from);
-  const times = inRange.map((r) => dateKey(r.date));
-  const points = inRange.map((r, i) => ({ x: times[i]!, y: r.numbers[0] ?? 0 }));
+  const from = start ? start.getTime() : Number.NEGATIVE_INFINITY;
+  // Rows are oldest first: the period is a tail of them.
+  const allTimes = timesOf(series);
+  let first = 0;
+  while (first < allTimes.length && allTimes[first]! < from) first++;
+  const inRange = series.rows.slice(first);
+  const points = inRange.map((r, i) => ({ x: allTimes[first + i]!, y: r.numbers[0] ?? 0 }));
   const flaggedAt = inRange.flatMap((r, i) => (r.flag ? [i] : []));
   // Thousands of flagged readings cannot each be seen on a small chart (nor sent cheaply): past the cap they
   // are down-sampled among themselves, and the chart says how many of them it draws.
@@ -316,7 +331,7 @@ export function trendChart(
         ).map((j) => flaggedAt[j]!),
   );
   const kept = downSample(points, maxPoints, (i) => mustKeep.has(i)).map((i) => inRange[i]!);
-  const first = inRange[0];
+  const earliest = inRange[0];
   const latest = inRange[inRange.length - 1];
   return {
     key: series.key,
@@ -335,14 +350,14 @@ export function trendChart(
         })),
     })),
     range,
-    ...(start ? { from: start.toISOString() } : first?.date ? { from: first.date } : {}),
+    ...(start ? { from: start.toISOString() } : earliest?.date ? { from: earliest.date } : {}),
     ...(start ? { to: now.toISOString() } : latest?.date ? { to: latest.date } : {}),
     allReadings: series.rows.length,
     readings: inRange.length,
     shown: kept.length,
     flagged: flaggedAt.length,
     flaggedShown: kept.filter((r) => r.flag).length,
-    ...(first ? { first: { date: first.date } } : {}),
+    ...(earliest ? { first: { date: earliest.date } } : {}),
     ...(latest ? { latest: { date: latest.date, value: latest.value } } : {}),
   };
 }

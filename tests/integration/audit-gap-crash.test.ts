@@ -1,6 +1,6 @@
 // kill -9 at random points while records are viewed, saved and purged: after each restart every saved record
 // has its audit event, no action is left open, every interrupted action says it is incomplete, and the chain
-// verifies. Seeded, so a failure can be replayed.
+// verifies; back online, the audit endpoint holds every event exactly once. Seeded, so a failure can be replayed.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -9,17 +9,21 @@ import { createAuditService, followsEvent, INCOMPLETE } from '../../main/service
 import { openOfflineCache } from '../../main/services/cache';
 import { createSecretStoreKeyVault } from '../../main/services/cache/key-vault';
 import { auditDatabasePath } from '../../main/services/paths';
+import { startTestAuditServer, type TestAuditServer } from './audit-test-server';
 import { cacheTestEnv, type CacheTestEnv } from './cache-support';
 
 const CHILD = path.join(import.meta.dirname, 'audit-gap-crash-child.ts');
 const TRIALS = 20;
 const SEED = 20261130;
 let env: CacheTestEnv;
+let server: TestAuditServer;
 
-beforeEach(() => {
+beforeEach(async () => {
   env = cacheTestEnv();
+  server = await startTestAuditServer();
 });
 afterEach(async () => {
+  await server.close();
   await env.cleanup();
 });
 
@@ -28,7 +32,7 @@ function runAndKill(seed: number, steps: number, delayMs: number): Promise<void>
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', CHILD, env.dataDir, env.service, String(seed)],
+      ['--import', 'tsx', CHILD, env.dataDir, env.service, String(seed), server.url],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -103,14 +107,19 @@ it(`${TRIALS} kills at random points leave no unaudited cache write and no actio
     await runAndKill(Math.floor(random() * 1e9), Math.floor(random() * 6), Math.floor(random() * 80));
     await expectNoGap(trial);
   }
-  // The kills landed mid-action at least sometimes (or the test proved nothing).
+  // Back online: every event the killed runs wrote reaches the audit endpoint, each exactly once.
   const keyVault = createSecretStoreKeyVault(env.secrets);
   const audit = await createAuditService({
     keyVault,
     dbPath: auditDatabasePath(env.dataDir),
+    endpoint: server.url,
     startUpload: false,
   });
+  await audit.uploader!.flush();
   const events = audit.log.events();
+  expect(audit.log.pendingCount()).toBe(0);
+  expect([...server.events.keys()].sort()).toEqual(events.map((e) => e.id).sort());
+  // The kills landed mid-action at least sometimes (or the test proved nothing).
   expect(events.filter((e) => e.outcomeDesc === INCOMPLETE).length).toBeGreaterThan(0);
   expect(events.filter((e) => codes(e).includes('cache-write')).length).toBeGreaterThan(TRIALS / 2);
   await audit.close();

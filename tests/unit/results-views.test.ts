@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { Observation, Resource } from '../../common/fhir';
 import type { RecordItem } from '../../common/record';
 import {
+  CHART_POINTS,
+  FLAGGED_POINTS,
   cumulativePanel,
   downSample,
   largestTriangleThreeBuckets,
@@ -95,15 +97,15 @@ describe('trend charts by period', () => {
 });
 
 describe('trend charts with thousands of flagged readings', () => {
-  it('draws at most 300 of them besides LTTB’s choice, and counts every one', () => {
+  it(`draws at most ${FLAGGED_POINTS} of them besides LTTB’s choice, and counts every one`, () => {
     const items = Array.from({ length: 2000 }, (_, d) =>
       lab(`h${d}`, '14743-9', 'Capillary blood glucose', `${day(d)}T07:45:00Z`, 12 + (d % 7), 11),
     );
     const chart = trendChart(trendSeries(resultRows(items))[0]!, { range: 'all', now: NOW });
     expect(chart.flagged).toBe(2000);
     expect(chart.flaggedShown).toBe(chart.shown);
-    expect(chart.shown).toBeGreaterThanOrEqual(300);
-    expect(chart.shown).toBeLessThanOrEqual(450);
+    expect(chart.shown).toBeGreaterThanOrEqual(FLAGGED_POINTS);
+    expect(chart.shown).toBeLessThanOrEqual(CHART_POINTS + FLAGGED_POINTS);
   });
 });
 
