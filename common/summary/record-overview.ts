@@ -4,7 +4,15 @@
 // crosses to the renderer whole (a 25 MB payload blocked its main thread for over a second).
 import { type RecordItem, type SectionId, type WessexRecord } from '../record';
 import { dateKey } from './dates';
-import { resultRow, trendSeries, type ResultRow, type TrendSeries } from './observations';
+import {
+  resultRow,
+  trendChart,
+  trendSeries,
+  type ResultRow,
+  type TrendChartModel,
+  type TrendRange,
+  type TrendSeries,
+} from './observations';
 import { resultPanels, type PanelGroup } from './result-panels';
 import { hospitalActivity, type HospitalActivity } from './hospital-activity';
 import { byDisplay } from './provenance';
@@ -60,6 +68,9 @@ export function sortedNewestFirst(
  * only for the pages asked for (and all at once only for the flagged filter and the trends), so opening a
  * record of 20,000 results does not wait for 20,000 rows.
  */
+/** The trend charts a results view shows at most (the most frequently recorded observations). */
+export const TREND_CHARTS = 24;
+
 export class RecordLists {
   readonly sections: Record<Exclude<PagedSection, 'results'>, RecordItem[]>;
   /** The results section's items in the results table's order (newest first, then by name). */
@@ -67,6 +78,7 @@ export class RecordLists {
   private readonly rows: (ResultRow | undefined)[] = [];
   private flaggedRows?: ResultRow[];
   private series?: TrendSeries[];
+  private allDatesCharts?: TrendChartModel[];
   private byTest?: Map<string, ResultRow[]>;
   private panelGroups?: PanelGroup[];
 
@@ -99,6 +111,18 @@ export class RecordLists {
 
   trends(): TrendSeries[] {
     return (this.series ??= trendSeries(this.resultRows(0, this.resultItems.length)));
+  }
+
+  /**
+   * The charts of the most frequently recorded tests for `range`. All dates (what a results view shows
+   * first) does not depend on today, so it is worked out once and kept.
+   */
+  trendCharts(range: TrendRange, now: Date): TrendChartModel[] {
+    const charts = () =>
+      this.trends()
+        .slice(0, TREND_CHARTS)
+        .map((s) => trendChart(s, { range, now }));
+    return range === 'all' ? (this.allDatesCharts ??= charts()) : charts();
   }
 
   /** Every reading of one test (`ResultRow.testKey`), newest first; empty for a test the record lacks. */

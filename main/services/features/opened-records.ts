@@ -63,7 +63,7 @@ export class OpenedRecords {
         // A failure is the page request's to report; unasked, it must not go unhandled.
         opened
           .whole()
-          .then(({ lists: all }) => all.trends())
+          .then(({ lists: all }) => all.trendCharts('all', new Date()))
           .catch(() => undefined);
       },
       readWhole ? READ_WHOLE_AFTER_MS : ANSWER_FIRST_MS,

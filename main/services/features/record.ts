@@ -7,7 +7,6 @@ import {
   Timeline,
   cumulativePanel,
   recordOverview,
-  trendChart,
   type RecordLists,
 } from '../../../common/summary';
 import type { BridgeEvents } from '../../../preload/contract';
@@ -31,9 +30,6 @@ export type RecordHandlers = Pick<
   | 'record:confirm-identity'
   | 'record:decide-identity'
 >;
-
-/** The trend charts a results view shows at most (the most frequently recorded observations). */
-const MAX_CHARTS = 24;
 
 /** Search hits shown at once (the total says how many more there are). */
 const SEARCH_HITS = 200;
@@ -120,12 +116,8 @@ export function recordHandlers(deps: {
       return { total: flagged.length, offset, rows: flagged.slice(offset, offset + limit) };
     },
     'record:trends': async ({ nhsNumber, requestId, range }) => {
-      const series = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.trends();
-      const now = new Date();
-      return {
-        charts: series.slice(0, MAX_CHARTS).map((s) => trendChart(s, { range: range ?? 'all', now })),
-        total: series.length,
-      };
+      const { lists } = await wholeOf(deps.opened, nhsNumber, requestId);
+      return { charts: lists.trendCharts(range ?? 'all', new Date()), total: lists.trends().length };
     },
     'record:result-history': async ({ nhsNumber, requestId, testKey, offset, limit }) => {
       const rows = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.history(testKey);
