@@ -13,7 +13,9 @@ import {
   type TrendRange,
   type TrendSeries,
 } from './observations';
+import { RecordSearch } from './record-search';
 import { resultPanels, type PanelGroup } from './result-panels';
+import { Timeline } from './timeline';
 import { hospitalActivity, type HospitalActivity } from './hospital-activity';
 import { byDisplay } from './provenance';
 
@@ -79,10 +81,12 @@ export class RecordLists {
   private flaggedRows?: ResultRow[];
   private series?: TrendSeries[];
   private allDatesCharts?: TrendChartModel[];
+  private searchIndex?: RecordSearch;
+  private timelineEntries?: Timeline;
   private byTest?: Map<string, ResultRow[]>;
   private panelGroups?: PanelGroup[];
 
-  constructor(record: Pick<WessexRecord, 'items'>) {
+  constructor(private readonly record: Pick<WessexRecord, 'items'>) {
     const grouped = Object.fromEntries(PAGED_SECTIONS.map((s) => [s, [] as RecordItem[]])) as Record<
       PagedSection,
       RecordItem[]
@@ -107,6 +111,16 @@ export class RecordLists {
 
   flagged(): ResultRow[] {
     return (this.flaggedRows ??= this.resultRows(0, this.resultItems.length).filter((r) => r.flag));
+  }
+
+  /** Search over the whole record (display text, codes, titles), made once. */
+  search(): RecordSearch {
+    return (this.searchIndex ??= new RecordSearch(this.record.items));
+  }
+
+  /** The whole record as one chronological list, made once. */
+  timeline(): Timeline {
+    return (this.timelineEntries ??= new Timeline(this.record.items));
   }
 
   trends(): TrendSeries[] {

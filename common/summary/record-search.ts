@@ -39,12 +39,16 @@ export class RecordSearch {
 
   constructor(private readonly items: readonly RecordItem[]) {}
 
+  /** The index, made while the clinician reads the summary (or on the first search, if that comes first). */
+  prepare(): string[] {
+    return (this.haystack ??= this.items.map(words));
+  }
+
   /** The newest `limit` entries holding every word of the query, and how many there are in all. */
   find(query: string, limit: number): { total: number; hits: SearchHit[] } {
     const terms = fold(query).split(/\s+/).filter(Boolean);
     if (!terms.length) return { total: 0, hits: [] };
-    // Made on the first search, not when the record opens: most opens never search.
-    const haystack = (this.haystack ??= this.items.map(words));
+    const haystack = this.prepare();
     const found: RecordItem[] = [];
     for (let i = 0; i < haystack.length; i++) {
       const text = haystack[i]!;

@@ -63,7 +63,11 @@ export class OpenedRecords {
         // A failure is the page request's to report; unasked, it must not go unhandled.
         opened
           .whole()
-          .then(({ lists: all }) => all.trendCharts('all', new Date()))
+          .then(({ lists: all }) => {
+            // What the results view and the record search need first, made while the summary is read.
+            all.trendCharts('all', new Date());
+            all.search().prepare();
+          })
           .catch(() => undefined);
       },
       readWhole ? READ_WHOLE_AFTER_MS : ANSWER_FIRST_MS,

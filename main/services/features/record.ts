@@ -3,8 +3,6 @@
 import type { RecordEvent, WessexRecord } from '../../../common/record';
 import {
   CUMULATIVE_COLUMNS,
-  RecordSearch,
-  Timeline,
   cumulativePanel,
   recordOverview,
   type RecordLists,
@@ -33,12 +31,6 @@ export type RecordHandlers = Pick<
 
 /** Search hits shown at once (the total says how many more there are). */
 const SEARCH_HITS = 200;
-
-/** One search index per whole record, made on its first search, gone with the record. */
-const searches = new WeakMap<WessexRecord, RecordSearch>();
-
-/** One timeline per whole record, made when it is first shown, gone with the record. */
-const timelines = new WeakMap<WessexRecord, Timeline>();
 
 /** The whole record `requestId` opened and its long lists (read after the summary, for an offline open). */
 async function wholeOf(
@@ -135,16 +127,12 @@ export function recordHandlers(deps: {
       };
     },
     'record:search': async ({ nhsNumber, requestId, query, limit }) => {
-      const { record: whole } = await wholeOf(deps.opened, nhsNumber, requestId);
-      let search = searches.get(whole);
-      if (!search) searches.set(whole, (search = new RecordSearch(whole.items)));
-      return search.find(query, limit ?? SEARCH_HITS);
+      const { lists } = await wholeOf(deps.opened, nhsNumber, requestId);
+      return lists.search().find(query, limit ?? SEARCH_HITS);
     },
     'record:timeline': async ({ nhsNumber, requestId, offset, limit, ...filter }) => {
-      const { record: whole } = await wholeOf(deps.opened, nhsNumber, requestId);
-      let timeline = timelines.get(whole);
-      if (!timeline) timelines.set(whole, (timeline = new Timeline(whole.items)));
-      return timeline.page(filter, offset, limit);
+      const { lists } = await wholeOf(deps.opened, nhsNumber, requestId);
+      return lists.timeline().page(filter, offset, limit);
     },
     'record:confirm-identity': async ({ nhsNumber, familyName, birthDate }) => {
       try {
