@@ -56,7 +56,8 @@ function episode(item: RecordItem, now: Date): HospitalEpisode | undefined {
   const result: HospitalEpisode = { kind, where, inProgress, sources: sourceNames(item), key: item.key };
   if (start) result.start = start;
   if (end) result.end = end;
-  const days = kind === 'Admission' ? stayDays(start, end, now) : undefined;
+  // A finished stay with no recorded end has no length we can give (not "until today").
+  const days = kind === 'Admission' && (inProgress || end) ? stayDays(start, end, now) : undefined;
   if (days !== undefined) result.lengthOfStayDays = days;
   return result;
 }

@@ -158,7 +158,8 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
       )}
       {screen.kind === 'record' && reason && (
         <RecordScreen
-          key={`${screen.nhsNumber}-${screen.preferOffline}`}
+          // A new session (another launch, perhaps another clinician) opens the record afresh, for them.
+          key={`${session.id}-${screen.nhsNumber}-${screen.preferOffline}`}
           nhsNumber={screen.nhsNumber}
           preferOffline={screen.preferOffline}
           defaultView={preferences?.defaultViewByRole[session.user.role] ?? state.defaultView}

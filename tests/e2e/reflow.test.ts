@@ -98,6 +98,8 @@ describe('a GP at 400% zoom (320×180 CSS px)', () => {
     const box = (await mini.boundingBox())!;
     expect(box.y).toBeLessThanOrEqual(1);
     expect(await mini.textContent()).toMatch(/LEGG, David.*NHS 999 462 5845/);
+    // What must not scroll out of mind is counted there too (DNACPR, the allergy, the admission).
+    expect(await mini.textContent()).toMatch(/3 alerts: scroll up to the banner/);
     await screenshot(page, 'reflow-320-scrolled');
   });
 

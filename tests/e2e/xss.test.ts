@@ -63,6 +63,8 @@ function hostileResources(patientRef: string): Resource[] {
             title: `<script>window.__xss=1</script>Attachment title`,
           },
         },
+        // A damaged second part: said to be unreadable, never a blank app.
+        { attachment: { contentType: 'text/plain', data: '%%% not base64 %%%', title: 'Damaged part' } },
       ],
     },
     {
@@ -153,6 +155,7 @@ it('never executes, navigates or loads anything from hostile narratives, display
   expect(await viewer.textContent()).toContain('Discharge letter.');
   // Pictures are not shown, but the letter says where one was and what it was.
   expect(await viewer.textContent()).toContain('[Image not shown: Wound photograph, 3 March]');
+  expect(await viewer.getByTestId('document-part-unreadable').textContent()).toMatch(/could not be read/);
   const link = viewer.locator('a', { hasText: 'click me' }).first();
   if (await link.count()) await link.click();
 

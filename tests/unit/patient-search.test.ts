@@ -39,6 +39,18 @@ describe('matchPeople', () => {
     expect(counted.get('chie')).toEqual({ matched: 1, ignored: [] });
   });
 
+  it('says the patient died when any directory says so, not only the first to list them', () => {
+    const { matches } = matchPeople(
+      [
+        { directory: DCR, patients: [patient()] },
+        { directory: CHIE, patients: [patient({ id: 'c1', deceasedDateTime: '2026-10-03T10:00:00Z' })] },
+      ],
+      QUERY,
+    );
+    expect(matches).toHaveLength(1);
+    expect(matches[0]!.deceased).toBeTruthy();
+  });
+
   it('says when a directory holds the NHS number for someone of another sex', () => {
     const { matches } = matchPeople(
       [

@@ -78,9 +78,12 @@ async function verifyOnline(
     );
     return false;
   }
-  const getToken = policy
-    ? auditTokenSource(policy, keystoreKeyLoader(createKeytarSecretStore()))
-    : undefined;
+  // The token is issued for the policy's audit endpoint: it goes nowhere else (an old server, moved from).
+  const sameOrigin = (a: string, b: string | undefined) => !!b && new URL(a).origin === new URL(b).origin;
+  const getToken =
+    policy && sameOrigin(endpoint, policy.auditEndpoint)
+      ? auditTokenSource(policy, keystoreKeyLoader(createKeytarSecretStore()))
+      : undefined;
   const compared = await compareWithServer({ db, endpoint, ...(getToken ? { getToken } : {}) });
   if (!compared.ok) {
     console.error(`Audit server (${endpoint}) DISAGREES: ${compared.problem}.`);

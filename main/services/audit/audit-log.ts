@@ -110,12 +110,16 @@ export class AuditLog {
       .immediate();
   }
 
-  /** Ends an open action, appending what became of it (when that is worth an event) in the same transaction. */
-  close(eventId: string, followUp?: AuditEvent & { id: string }): void {
-    this.db
+  /**
+   * Ends an open action, appending what became of it (when that is worth an event) in the same transaction.
+   * Only the one who ends it says so: an action another process has already ended gets no second word.
+   */
+  close(eventId: string, followUp?: AuditEvent & { id: string }): boolean {
+    return this.db
       .transaction(() => {
-        if (followUp) this.appendInTransaction(followUp);
-        this.db.prepare('DELETE FROM audit_open WHERE event_id = ?').run(eventId);
+        const ended = this.db.prepare('DELETE FROM audit_open WHERE event_id = ?').run(eventId).changes === 1;
+        if (ended && followUp) this.appendInTransaction(followUp);
+        return ended;
       })
       .immediate();
   }

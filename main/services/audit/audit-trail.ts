@@ -138,12 +138,9 @@ export class AuditTrail {
     let incomplete = 0;
     for (const open of this.log.openActions()) {
       if (open.pid === process.pid || isRunning(open.pid)) continue;
-      if (finished(open.event.id)) {
-        this.log.close(open.event.id);
-      } else {
-        this.log.close(open.event.id, followUp(open.event, '4', INCOMPLETE, this.now()));
-        incomplete++;
-      }
+      // Ended here unless another process recovering at the same moment ended it first.
+      if (finished(open.event.id)) this.log.close(open.event.id);
+      else if (this.log.close(open.event.id, followUp(open.event, '4', INCOMPLETE, this.now()))) incomplete++;
     }
     if (incomplete) this.uploader?.nudge();
     return incomplete;

@@ -77,16 +77,19 @@ export class AuditUploader {
     const setTimer = this.options.setTimer ?? ((fn, ms) => setTimeout(fn, ms).unref());
     this.timer = setTimer(() => {
       this.timer = undefined;
-      void this.flush().then((run) => {
-        if (this.stopped) return;
-        if (run.error) {
-          this.failures += 1;
-          this.schedule(this.backoff());
-        } else {
-          this.failures = 0;
-          if (this.options.log.pendingCount() > 0) this.schedule(0);
-        }
-      });
+      void this.flush()
+        // A local failure (the log busy or unreadable) is retried like a network one, never left unhandled.
+        .catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }))
+        .then((run) => {
+          if (this.stopped) return;
+          if (run.error) {
+            this.failures += 1;
+            this.schedule(this.backoff());
+          } else {
+            this.failures = 0;
+            if (this.options.log.pendingCount() > 0) this.schedule(0);
+          }
+        });
     }, delayMs);
   }
 

@@ -270,14 +270,26 @@ export class OfflineCache {
     }
   }
 
-  /** After a crash: was the change begun under this audit event committed? (Its mark is then forgotten.) */
+  /** After a crash: was the change begun under this audit event committed? (Its write mark says so.) */
   finishedChange(intentId: string): boolean {
     try {
-      const found = this.database.db.prepare('SELECT 1 FROM write_marks WHERE intent_id = ?').get(intentId);
-      if (found) this.forgetMark(intentId);
-      return found !== undefined;
+      return (
+        this.database.db.prepare('SELECT 1 FROM write_marks WHERE intent_id = ?').get(intentId) !== undefined
+      );
     } catch {
       return false;
+    }
+  }
+
+  /** Write marks are needed only while their action is open: the rest go (after recovery has used them). */
+  forgetMarksExcept(openIntentIds: ReadonlySet<string>): void {
+    try {
+      const db = this.database.db;
+      const ids = db.prepare('SELECT intent_id FROM write_marks').pluck().all() as string[];
+      const forget = db.prepare('DELETE FROM write_marks WHERE intent_id = ?');
+      for (const id of ids) if (!openIntentIds.has(id)) forget.run(id);
+    } catch {
+      // A mark left behind is harmless: it only says a change was committed.
     }
   }
 

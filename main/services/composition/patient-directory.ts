@@ -115,6 +115,9 @@ export async function searchDirectories(request: DirectorySearchRequest): Promis
     tooMany: sentTooMany || matches.length > PATIENT_SEARCH_LIMIT,
     directories,
     // A directory the sign-in may not search is named, but was never part of what this search could cover.
-    complete: directories.every((d) => d.state === 'answered' || d.state === 'not-searched'),
+    // Nothing asked is not a complete answer.
+    complete:
+      directories.some((d) => d.state === 'answered') &&
+      directories.every((d) => d.state === 'answered' || d.state === 'not-searched'),
   };
 }

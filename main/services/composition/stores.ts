@@ -105,6 +105,7 @@ export async function openViewerStores(options: OpenStoresOptions): Promise<View
 
   // Actions a previous run began and never ended (it crashed or lost power): each gets its outcome now.
   audit.trail.recoverIncomplete((eventId) => cache?.finishedChange(eventId) ?? false);
+  cache?.forgetMarksExcept(new Set(audit.log.openActions().map((o) => o.event.id)));
 
   const preferences = await openPreferences(options.dataDir, options.preferencesFile);
   if (preferences.recovered) notices.push('Your display preferences could not be read and were reset.');

@@ -105,6 +105,8 @@ export function matchPeople(answers: readonly DirectoryAnswer[], query: PatientS
         byNhs.set(match.nhsNumber, { match, reference: patient, label: directory.name });
         continue;
       }
+      // Any directory saying the patient died is said, whichever listed them first.
+      if (!known.match.deceased && match.deceased) known.match.deceased = match.deceased;
       const differences = demographicDifferences(
         demographicsOf(known.reference),
         demographicsOf(patient),

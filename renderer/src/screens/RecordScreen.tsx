@@ -171,6 +171,7 @@ export function RecordScreen({
   const printDisabled = !complete || noRecord || handover?.busy;
   const printReason = noRecord ? NO_RECORD_REASON_ID : !complete ? LOADING_REASON_ID : undefined;
   const offlineAsOf = offlineBanner(record, now)?.asOfText;
+  const flags = bannerFlags(model, record.completeness);
 
   return (
     <RecordViewContext.Provider value={view}>
@@ -183,6 +184,10 @@ export function RecordScreen({
           }
           offlineAsOf={offlineAsOf}
           active={bannerScrolledAway}
+          identityInDoubt={
+            complete && (banner.warnings.length > 0 || record.heldApart.length > 0 || !!unverified)
+          }
+          alerts={flags.filter((f) => f.tone === 'alert').map((f) => f.text)}
         />
         <div className="wx-sticky">
           <PatientBanner
@@ -199,7 +204,7 @@ export function RecordScreen({
           />
           {model && (
             <BannerFlags
-              flags={bannerFlags(model, record.completeness)}
+              flags={flags}
               onOpen={(section) => {
                 // Encounters are summarised on the full summary only; the rest are on both.
                 if (section === 'encounters') setTab('full-summary');

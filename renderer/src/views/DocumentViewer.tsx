@@ -9,10 +9,25 @@ import type { Attachment, DocumentRow } from './documentRows';
 
 const PdfViewer = lazy(() => import('../components/PdfViewer').then((m) => ({ default: m.PdfViewer })));
 
-function decodeBase64Text(data: string): string {
-  const binary = atob(data);
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  return new TextDecoder().decode(bytes);
+/** The text in base64 `data`, or undefined when it is not base64 (a damaged or hostile part). */
+function decodeBase64Text(data: string): string | undefined {
+  try {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    return new TextDecoder().decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+const UNREADABLE = 'unreadable';
+
+function UnreadablePart() {
+  return (
+    <p className="wx-error" role="alert" data-testid="document-part-unreadable">
+      This part could not be read: its content is damaged (not valid base64). The rest of the document is
+      shown as received.
+    </p>
+  );
 }
 
 /** What the viewer can draw itself: PDF (pdf.js), HTML and XML (sanitised), plain text. */
@@ -42,11 +57,12 @@ function formatSize(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-function contentOf(a: Attachment, title: string): DocumentContent | undefined {
+function contentOf(a: Attachment, title: string): DocumentContent | typeof UNREADABLE | undefined {
   if (!a.data) return undefined;
   const type = a.contentType ?? 'text/plain';
   if (type.includes('pdf')) return { contentType: type, data: a.data, encoding: 'base64', title };
-  return { contentType: type, data: decodeBase64Text(a.data), encoding: 'text', title };
+  const text = decodeBase64Text(a.data);
+  return text === undefined ? UNREADABLE : { contentType: type, data: text, encoding: 'text', title };
 }
 
 function DocumentBody({ content }: { content: DocumentContent }) {
@@ -59,6 +75,7 @@ function DocumentBody({ content }: { content: DocumentContent }) {
     );
   }
   const text = content.encoding === 'base64' ? decodeBase64Text(content.data) : content.data;
+  if (text === undefined) return <UnreadablePart />;
   if (content.contentType.includes('html') || content.contentType.includes('xml')) {
     return <Narrative html={text} label={content.title} />;
   }
@@ -97,6 +114,7 @@ function DocumentPart({
     );
   }
   const inline = attachment ? contentOf(attachment, label) : undefined;
+  if (inline === UNREADABLE) return <UnreadablePart />;
   if (inline) return <DocumentBody content={inline} />;
   const fetchable = !!row.pointerId && (row.key.startsWith('pointer:') || !!attachment?.url);
   if (!fetchable) return <p className="wx-muted">No content is held in the record for this entry.</p>;

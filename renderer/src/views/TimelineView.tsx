@@ -92,7 +92,12 @@ export function TimelineView({
     [sources, heldApart, now],
   );
   const [kinds, setKinds] = useState<readonly TimelineKind[]>(TIMELINE_KINDS);
-  const [chosenSources, setChosenSources] = useState<readonly string[]>(() => lines.map((s) => s.id));
+  // The sources the clinician unticked: a source that reports after the tab opened is shown, not left out.
+  const [untickedSources, setUntickedSources] = useState<readonly string[]>([]);
+  const chosenSources = useMemo(
+    () => lines.map((s) => s.id).filter((id) => !untickedSources.includes(id)),
+    [lines, untickedSources],
+  );
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
 
@@ -148,13 +153,10 @@ export function TimelineView({
                     type="checkbox"
                     checked={chosenSources.includes(s.id)}
                     onChange={(e) =>
-                      setChosenSources(
-                        toggle(
-                          chosenSources,
-                          s.id,
-                          e.target.checked,
-                          lines.map((l) => l.id),
-                        ),
+                      setUntickedSources(
+                        e.target.checked
+                          ? untickedSources.filter((id) => id !== s.id)
+                          : [...untickedSources, s.id],
                       )
                     }
                   />{' '}
