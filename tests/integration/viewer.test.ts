@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { followsEvent } from '../../main/services/audit';
 import { createViewer } from '../../main/services/composition/viewer';
 import { createKeytarSecretStore } from '../../main/services/keystore/secret-store';
 import { loadMachinePolicy } from '../../main/services/policy';
@@ -150,6 +151,10 @@ describe('app services on the built-in sandbox', () => {
       ['0', ''],
       ['8', 'The printer reported a failure; nothing was printed'],
     ]);
+    // Each outcome other than printed ends the print begun (and audited) just before it.
+    const printed = handovers('print');
+    expect(followsEvent(printed[2]!)).toBe(printed[1]!.id);
+    expect(followsEvent(printed[4]!)).toBe(printed[3]!.id);
 
     // Save as PDF: audited before the host renders it; a PDF that could not be made says so next.
     await expect(invoke('handover:save-pdf', { nhsNumber }, host('printed', 'broken'))).rejects.toMatchObject(

@@ -17,6 +17,8 @@ import type { BridgeCaller, BridgeHandlers } from '../bridge/dispatch';
 export type Requirement = 'none' | 'session' | 'signed-in' | 'reason' | 'caseload-reason';
 
 type Event = { action: AuditAction; options?: AuditEventOptions };
+/** The follow-up of a written-ahead action: the same event again with this outcome. */
+type EndedOtherwise = { outcome: '4' | '8'; outcomeDesc: string };
 
 type ChannelAudit<C extends BridgeChannel> =
   | { notAudited: string }
@@ -25,8 +27,10 @@ type ChannelAudit<C extends BridgeChannel> =
       /** Written before the handler runs: durable before any data leaves the app (none: nothing will). */
       before?: (args: BridgeArgs<C>, caller: BridgeCaller) => Event | undefined;
       after?: (args: BridgeArgs<C>, result: BridgeResults[C]) => Event[];
-      /** A follow-up when the handler failed after `before` was written. */
-      failed?: (args: BridgeArgs<C>) => Event;
+      /** How the action `before` began ended, when the handler returned but not as its event says. */
+      endedOtherwise?: (args: BridgeArgs<C>, result: BridgeResults[C]) => EndedOtherwise | undefined;
+      /** How the action `before` began ended when the handler failed. */
+      failed?: (args: BridgeArgs<C>) => EndedOtherwise;
     };
 
 interface ChannelRule<C extends BridgeChannel> {
@@ -125,31 +129,20 @@ export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
     audit: {
       // A window that cannot print is refused by the handler before anything leaves: nothing to audit.
       before: (args, caller) => (caller.printer ? { action: print(args) } : undefined),
-      after: (args, { outcome }) =>
+      endedOtherwise: (_args, { outcome }) =>
         outcome === 'cancelled'
-          ? [
-              {
-                action: print(args),
-                options: {
-                  outcome: '4',
-                  outcomeDesc: 'The user cancelled the print dialog; nothing was printed',
-                },
-              },
-            ]
-          : [],
-      failed: (args) => ({
-        action: print(args),
-        options: { outcome: '8', outcomeDesc: 'The printer reported a failure; nothing was printed' },
-      }),
+          ? { outcome: '4', outcomeDesc: 'The user cancelled the print dialog; nothing was printed' }
+          : undefined,
+      failed: () => ({ outcome: '8', outcomeDesc: 'The printer reported a failure; nothing was printed' }),
     },
   },
   'handover:save-pdf': {
     requires: 'reason',
     audit: {
       before: (args, caller) => (caller.printer ? { action: pdf(args) } : undefined),
-      failed: (args) => ({
-        action: pdf(args),
-        options: { outcome: '8', outcomeDesc: 'The PDF could not be made or written; nothing was saved' },
+      failed: () => ({
+        outcome: '8',
+        outcomeDesc: 'The PDF could not be made or written; nothing was saved',
       }),
     },
   },
@@ -192,12 +185,14 @@ export function audited(handlers: BridgeHandlers, trail: AuditTrail): BridgeHand
       try {
         result = await handler(args, caller);
       } catch (error) {
-        const failed = rule.failed?.(args)?.options;
-        if (intent && failed) intent.endedOtherwise(failed.outcome ?? '8', failed.outcomeDesc ?? 'Failed');
+        const failed = rule.failed?.(args);
+        if (intent && failed) intent.endedOtherwise(failed.outcome, failed.outcomeDesc);
         else intent?.done();
         throw error;
       }
-      intent?.done();
+      const otherwise = rule.endedOtherwise?.(args, result as never);
+      if (intent && otherwise) intent.endedOtherwise(otherwise.outcome, otherwise.outcomeDesc);
+      else intent?.done();
       for (const event of rule.after?.(args, result as never) ?? []) write(event);
       return result;
     };
