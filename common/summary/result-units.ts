@@ -20,9 +20,20 @@ const UNIT_WORDS: Record<string, string> = {
   '[iU]': 'IU',
 };
 
+/** Units already written out: a record uses a few dozen, thousands of times each. */
+const prettyUnits = new Map<string, string | undefined>();
+
 /** "mL/min/{1.73_m2}" → "mL/min/1.73m²", "{score}" → "", "Cel" → "°C", "umol/L" → "µmol/L". */
 export function prettyUnit(unit: string | undefined): string | undefined {
   if (!unit) return undefined;
+  if (prettyUnits.has(unit)) return prettyUnits.get(unit);
+  const pretty = writeUnit(unit);
+  // Bounded: a hostile record cannot grow it for ever.
+  if (prettyUnits.size < 1_000) prettyUnits.set(unit, pretty);
+  return pretty;
+}
+
+function writeUnit(unit: string): string | undefined {
   const whole = UNIT_WORDS[unit];
   if (whole) return whole;
   const text = unit

@@ -64,9 +64,12 @@ export class OpenedRecords {
         opened
           .whole()
           .then(({ lists: all }) => {
-            // What the results view and the record search need first, made while the summary is read.
+            // What the results view needs first, made while the summary is read; then, once any request
+            // waiting meanwhile has been answered, the record search's index.
             all.trendCharts('all', new Date());
-            all.search().prepare();
+            setTimeout(() => {
+              if (this.records.get(key) === opened) all.search().prepare();
+            }, ANSWER_FIRST_MS).unref();
           })
           .catch(() => undefined);
       },
