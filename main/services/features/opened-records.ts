@@ -63,9 +63,11 @@ export class OpenedRecords {
         // A failure is the page request's to report; unasked, it must not go unhandled.
         opened
           .whole()
-          .then(({ lists: all }) => {
-            // What the results view needs first, made while the summary is read; then, once any request
-            // waiting meanwhile has been answered, the record search's index.
+          .then(async ({ lists: all }) => {
+            // What the results view needs first, made while the summary is read (its rows a slice at a time,
+            // so pages asked for meanwhile are answered); then the record search's index.
+            await all.prepareResultRows(() => new Promise((resolve) => setImmediate(resolve)));
+            if (this.records.get(key) !== opened) return;
             all.trendCharts('all', new Date());
             setTimeout(() => {
               if (this.records.get(key) === opened) all.search().prepare();
@@ -73,7 +75,8 @@ export class OpenedRecords {
           })
           .catch(() => undefined);
       },
-      readWhole ? READ_WHOLE_AFTER_MS : ANSWER_FIRST_MS,
+      // A record already whole: straight after its answer has gone, so the results view is ready sooner.
+      readWhole ? READ_WHOLE_AFTER_MS : 0,
     ).unref();
     return opened;
   }
