@@ -13,7 +13,7 @@ import {
   screenshot,
   showTab,
   startE2e,
-  waitForRecord,
+  openSandboxRecord,
   type E2eContext,
 } from './e2e-helpers';
 
@@ -22,13 +22,7 @@ let hp: HarnessPage;
 
 beforeAll(async () => {
   ctx = await startE2e();
-  const patient = sandboxPatient(ctx.services, 'long-history');
-  await ctx.services.openSandboxSession({
-    role: 'general-practitioner',
-    patientNhsNumber: patient.nhsNumber,
-  });
-  hp = await ctx.harness.newPage();
-  await waitForRecord(hp.page);
+  hp = await openSandboxRecord(ctx, 'long-history');
 }, 120_000);
 afterAll(async () => {
   await ctx?.close();

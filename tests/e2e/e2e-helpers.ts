@@ -4,10 +4,16 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import type { SandboxViewer, SandboxViewerOptions } from '../../main/dev/sandbox-viewer';
+import type { SandboxRole, SandboxViewer, SandboxViewerOptions } from '../../main/dev/sandbox-viewer';
 import { startTestApp } from '../support/app';
 import type { SandboxPatient } from '../../sandbox';
-import { openHarness, type Harness, type HarnessPage, type PageLog } from '../../main/dev/harness';
+import {
+  openHarness,
+  waitForRecord,
+  type Harness,
+  type HarnessPage,
+  type PageLog,
+} from '../../main/dev/harness';
 
 export const ROOT = resolve(__dirname, '../..');
 export const SCREENSHOTS = join(ROOT, 'test-results', 'e2e');
@@ -87,6 +93,19 @@ export function expectQuietPage(log: PageLog, options: { allowCspBlocks?: boolea
     ? log.consoleErrors.filter((e) => !/Content Security Policy.*The action has been blocked\.$/.test(e))
     : log.consoleErrors;
   expect(errors).toEqual([]);
+}
+
+/** A clinician launched from their EPR with this sandbox patient in context, the whole record on screen. */
+export async function openSandboxRecord(
+  ctx: E2eContext,
+  patientKey: string,
+  role: SandboxRole = 'general-practitioner',
+): Promise<HarnessPage> {
+  const patient = sandboxPatient(ctx.services, patientKey);
+  await ctx.services.openSandboxSession({ role, patientNhsNumber: patient.nhsNumber });
+  const hp = await ctx.harness.newPage();
+  await waitForRecord(hp.page);
+  return hp;
 }
 
 export async function openRecordPage(ctx: E2eContext): Promise<HarnessPage> {

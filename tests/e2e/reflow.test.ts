@@ -4,11 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   a11yViolations,
   expectQuietPage,
-  sandboxPatient,
   screenshot,
   showTab,
   startE2e,
-  waitForRecord,
+  openSandboxRecord,
   type E2eContext,
 } from './e2e-helpers';
 import type { HarnessPage } from '../../main/dev/harness';
@@ -17,13 +16,7 @@ let ctx: E2eContext;
 let hp: HarnessPage;
 beforeAll(async () => {
   ctx = await startE2e();
-  const patient = sandboxPatient(ctx.services, 'cross-border');
-  await ctx.services.openSandboxSession({
-    role: 'general-practitioner',
-    patientNhsNumber: patient.nhsNumber,
-  });
-  hp = await ctx.harness.newPage();
-  await waitForRecord(hp.page);
+  hp = await openSandboxRecord(ctx, 'cross-border');
 }, 120_000);
 afterAll(async () => {
   await ctx?.close();

@@ -1,6 +1,7 @@
 // The results views a GP works from, in Chromium on the lab-history patient: any test's whole history on a
 // click, cumulative tables by panel with older dates a click away, and charts for a chosen period that say
 // how many readings they draw (down-sampled, every abnormal reading kept).
+import { daysAgo } from '../../sandbox/patients/build';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDate } from '../../common/summary';
 import type { HarnessPage } from '../../main/dev/harness';
@@ -8,11 +9,10 @@ import { GLUCOSE_DAYS, U_AND_E_DATES } from '../../sandbox/patients/lab-history'
 import {
   a11yViolations,
   expectQuietPage,
-  sandboxPatient,
   screenshot,
   showTab,
   startE2e,
-  waitForRecord,
+  openSandboxRecord,
   type E2eContext,
 } from './e2e-helpers';
 
@@ -20,20 +20,13 @@ let ctx: E2eContext;
 let hp: HarnessPage;
 
 /** The date the sandbox wrote this many days before it started, as the screen shows it. */
-const shownDaysAgo = (days: number) =>
-  formatDate(new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10));
+const shownDaysAgo = (days: number) => formatDate(daysAgo(days));
 /** The sandbox's urea and electrolytes reports: every 91 days from five days ago. */
 const ueDate = (n: number) => shownDaysAgo(n * 91 + 5);
 
 beforeAll(async () => {
   ctx = await startE2e();
-  const patient = sandboxPatient(ctx.services, 'lab-history');
-  await ctx.services.openSandboxSession({
-    role: 'general-practitioner',
-    patientNhsNumber: patient.nhsNumber,
-  });
-  hp = await ctx.harness.newPage();
-  await waitForRecord(hp.page);
+  hp = await openSandboxRecord(ctx, 'lab-history');
   await showTab(hp.page, 'Results and vitals');
   await hp.page.getByRole('table', { name: 'All results, newest first' }).waitFor();
 }, 120_000);

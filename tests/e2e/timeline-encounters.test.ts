@@ -2,6 +2,7 @@
 // length of stay, provider, ward, the linked discharge letter), on the sandbox's cross-border patient, in
 // Debian Chromium against the real services.
 import type { Locator } from 'playwright-core';
+import { daysAgo } from '../../sandbox/patients/build';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HarnessPage } from '../../main/dev/harness';
 import { formatDate } from '../../common/summary';
@@ -12,6 +13,7 @@ import {
   screenshot,
   showTab,
   startE2e,
+  openSandboxRecord,
   waitForRecord,
   type E2eContext,
 } from './e2e-helpers';
@@ -26,18 +28,9 @@ const belowStickyBanner = (element: Locator) =>
   });
 let hp: HarnessPage;
 
-/** A date this many days ago as the sandbox wrote it (the sandbox's recent dates are relative to now). */
-const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
-
 beforeAll(async () => {
   ctx = await startE2e();
-  const patient = sandboxPatient(ctx.services, 'cross-border');
-  await ctx.services.openSandboxSession({
-    role: 'general-practitioner',
-    patientNhsNumber: patient.nhsNumber,
-  });
-  hp = await ctx.harness.newPage();
-  await waitForRecord(hp.page);
+  hp = await openSandboxRecord(ctx, 'cross-border');
 }, 120_000);
 afterAll(async () => {
   await ctx?.close();
