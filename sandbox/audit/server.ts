@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent, Bundle } from '../../common/fhir';
 import { LoopbackServer, type SandboxRequest, type SandboxResponse } from '../http/loopback-server';
+import { bearerRefusal, type TokenVerifier } from '../http/bearer-auth';
 import { operationOutcome } from '../http/outcome';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -32,8 +33,6 @@ interface Chain {
   ids: string[];
   hashes: string[];
 }
-
-type TokenVerifier = (bearer: string, audience: string) => Promise<boolean>;
 
 const header = (req: SandboxRequest, name: string): string | undefined => {
   const value = req.headers[name];
@@ -188,18 +187,7 @@ export class AuditServer extends LoopbackServer {
     return { 'X-Audit-Head-Seq': String(head.seq), 'X-Audit-Head-Hash': head.hash };
   }
 
-  private async checkAuth(req: SandboxRequest): Promise<SandboxResponse | undefined> {
-    const verify = this.verifyToken;
-    if (!verify) return undefined;
-    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (match?.[1] && (await verify(match[1], this.baseUrl).catch(() => false))) return undefined;
-    return {
-      status: 401,
-      body: operationOutcome(
-        'login',
-        match ? 'Access token is invalid, expired or not for this server' : 'Bearer token required',
-      ),
-      headers: { 'WWW-Authenticate': 'Bearer realm="wessex-sandbox"' },
-    };
+  private checkAuth(req: SandboxRequest): Promise<SandboxResponse | undefined> {
+    return bearerRefusal(req, this.verifyToken, this.baseUrl);
   }
 }

@@ -5,6 +5,7 @@ import { getStatus, isOperationOutcome } from '@medplum/core';
 import type { Binary, Bundle, Resource } from '../../common/fhir';
 import { FhirStore } from '../fhir/store';
 import { LoopbackServer, type SandboxRequest, type SandboxResponse } from '../http/loopback-server';
+import { bearerRefusal, type TokenVerifier } from '../http/bearer-auth';
 import { operationOutcome } from '../http/outcome';
 import { capabilityStatement } from './capability';
 
@@ -19,7 +20,7 @@ export interface RegionalServerOptions {
   everything: boolean;
   latencyMs?: number;
   /** When set, every request except /metadata needs a bearer token this accepts for this server's base URL. */
-  verifyToken?: (bearer: string, audience: string) => Promise<boolean>;
+  verifyToken?: TokenVerifier;
   otherOrigin?: () => string | undefined;
 }
 
@@ -93,19 +94,8 @@ export class RegionalServer extends LoopbackServer {
     }
   }
 
-  private async checkAuth(req: SandboxRequest): Promise<SandboxResponse | undefined> {
-    const verify = this.regional.verifyToken;
-    if (!verify) return undefined;
-    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (match?.[1] && (await verify(match[1], this.baseUrl).catch(() => false))) return undefined;
-    return {
-      status: 401,
-      body: operationOutcome(
-        'login',
-        match ? 'Access token is invalid, expired or not for this server' : 'Bearer token required',
-      ),
-      headers: { 'WWW-Authenticate': 'Bearer realm="wessex-sandbox"' },
-    };
+  private checkAuth(req: SandboxRequest): Promise<SandboxResponse | undefined> {
+    return bearerRefusal(req, this.regional.verifyToken, this.baseUrl);
   }
 
   private async read(req: SandboxRequest, type: string, id: string): Promise<SandboxResponse> {
