@@ -2,6 +2,8 @@
 // (or checks their notes) for their surname and date of birth and types them in — nothing is filled in for
 // them — then the record is opened again (audited in main) and every regional match is checked against them.
 import { useId, useState, type FormEvent } from 'react';
+import { londonDate } from '../../../common/london-date';
+import { dateOfBirthFrom } from '../../../common/patient-search';
 import { errorMessage, invoke } from '../bridge';
 
 interface Errors {
@@ -9,17 +11,6 @@ interface Errors {
   birthDate?: string;
   checked?: string;
   submit?: string;
-}
-
-function isoDate(day: string, month: string, year: string): string | undefined {
-  const d = Number(day);
-  const m = Number(month);
-  const y = Number(year);
-  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return undefined;
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d)
-    return undefined;
-  return `${year}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 export function ConfirmIdentity({
@@ -41,7 +32,8 @@ export function ConfirmIdentity({
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const birthDate = isoDate(dob.day.trim(), dob.month.trim(), dob.year.trim());
+    const dateOfBirth = dateOfBirthFrom(dob, londonDate(new Date()));
+    const birthDate = 'birthDate' in dateOfBirth ? dateOfBirth.birthDate : undefined;
     const found: Errors = {};
     if (!familyName.trim()) found.familyName = 'Enter the patient’s surname';
     if (!birthDate)
