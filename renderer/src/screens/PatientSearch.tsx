@@ -74,6 +74,39 @@ function groupClass(error: string | undefined): string {
   return error ? 'nhsuk-form-group nhsuk-form-group--error' : 'nhsuk-form-group';
 }
 
+/** A name box in NHS style: label, its error, the input (names are not spell-checked or filled in). */
+function NameField({
+  id,
+  label,
+  value,
+  error,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  error: string | undefined;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <div className={groupClass(error)}>
+      <label className="nhsuk-label" htmlFor={id}>
+        {label}
+      </label>
+      <ErrorText id={`${id}-error`} text={error} />
+      <input
+        className={`nhsuk-input wx-input--name${error ? ' nhsuk-input--error' : ''}`}
+        id={id}
+        autoComplete="off"
+        spellCheck={false}
+        value={value}
+        aria-describedby={error ? `${id}-error` : undefined}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </div>
+  );
+}
+
 export function PatientSearch({ onOpen }: { onOpen: (nhsNumber: string, name?: string) => void }) {
   const [family, setFamily] = useState('');
   const [given, setGiven] = useState('');
@@ -159,36 +192,20 @@ export function PatientSearch({ onOpen }: { onOpen: (nhsNumber: string, name?: s
         </div>
       )}
       <form onSubmit={submit} noValidate>
-        <div className={groupClass(errors.family)}>
-          <label className="nhsuk-label" htmlFor="search-family">
-            Family name (surname)
-          </label>
-          <ErrorText id="search-family-error" text={errors.family} />
-          <input
-            className={`nhsuk-input wx-input--name${errors.family ? ' nhsuk-input--error' : ''}`}
-            id="search-family"
-            autoComplete="off"
-            spellCheck={false}
-            value={family}
-            aria-describedby={errors.family ? 'search-family-error' : undefined}
-            onChange={(e) => setFamily(e.target.value)}
-          />
-        </div>
-        <div className={groupClass(errors.given)}>
-          <label className="nhsuk-label" htmlFor="search-given">
-            Given name (optional)
-          </label>
-          <ErrorText id="search-given-error" text={errors.given} />
-          <input
-            className={`nhsuk-input wx-input--name${errors.given ? ' nhsuk-input--error' : ''}`}
-            id="search-given"
-            autoComplete="off"
-            spellCheck={false}
-            value={given}
-            aria-describedby={errors.given ? 'search-given-error' : undefined}
-            onChange={(e) => setGiven(e.target.value)}
-          />
-        </div>
+        <NameField
+          id="search-family"
+          label="Family name (surname)"
+          value={family}
+          error={errors.family}
+          onChange={setFamily}
+        />
+        <NameField
+          id="search-given"
+          label="Given name (optional)"
+          value={given}
+          error={errors.given}
+          onChange={setGiven}
+        />
         <div className={groupClass(errors.dob)}>
           <fieldset
             className="nhsuk-fieldset"
