@@ -12,22 +12,10 @@ interface SandboxCommandOptions {
   fault?: string[];
   /** Commander's --no-auth: false when given. */
   auth?: boolean;
-  backendKey?: boolean;
 }
 
-function describe(sandbox: RunningSandbox, faults: SandboxFaults, backendKey: boolean): object {
-  const epr = sandbox.epr;
+function describe(sandbox: RunningSandbox, faults: SandboxFaults): object {
   return {
-    // The sandbox's own synthetic key, for a script in another process that reads DCR and CHIE with auth on.
-    ...(backendKey && epr
-      ? {
-          backendClient: {
-            tokenUrl: epr.tokenEndpoint,
-            clientId: epr.backendClient.clientId,
-            privateJwk: epr.backendClient.privateJwk,
-          },
-        }
-      : {}),
     urls: sandbox.urls,
     faults,
     patients: sandbox.patients.map((p) => ({
@@ -83,8 +71,7 @@ export function registerSandboxCommand(program: Command): void {
       .option(
         '--no-auth',
         'serve DCR, CHIE and the audit endpoint without authorisation (for scripts and benchmarks)',
-      )
-      .option('--backend-key', "with --json, include the sandbox's backend-services client and private key"),
+      ),
   ).action(async (options: SandboxCommandOptions) => {
     const latencyMs = Number(options.latency ?? 0);
     if (!Number.isFinite(latencyMs) || latencyMs < 0)
@@ -107,7 +94,7 @@ export function registerSandboxCommand(program: Command): void {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
-    if (options.json) console.log(JSON.stringify(describe(sandbox, faults, !!options.backendKey), null, 2));
+    if (options.json) console.log(JSON.stringify(describe(sandbox, faults), null, 2));
     else printText(sandbox, faults);
     await stopped;
     await sandbox.close();

@@ -1,12 +1,11 @@
 // With no sources configured (and the sandbox allowed), the app runs against the built-in Wessex sandbox:
 // its servers stand in for everything IT would otherwise configure.
-import type { JWK } from 'jose';
 import type { RunningSandbox } from '../../sandbox';
 import type { EffectivePolicy } from '../services/policy';
 import type { RegionalSource } from '../services/policy/schema';
 
-/** The keystore reference the sandbox's backend-services key is known by (held in memory, never stored). */
-export const SANDBOX_KEY_REFERENCE = 'sandbox-backend-services';
+/** The viewer's public client id at the sandbox's regional authorization server. */
+export const SANDBOX_REGIONAL_CLIENT_ID = 'wessex-viewer';
 
 export function usesSandbox(policy: EffectivePolicy): boolean {
   return policy.sandboxAllowed && policy.sources.length === 0;
@@ -14,15 +13,12 @@ export function usesSandbox(policy: EffectivePolicy): boolean {
 
 export function policyForSandbox(policy: EffectivePolicy, sandbox: RunningSandbox): EffectivePolicy {
   const epr = sandbox.epr;
-  const auth = epr
-    ? {
-        type: 'backend-services' as const,
-        tokenUrl: epr.tokenEndpoint,
-        clientId: epr.backendClient.clientId,
-        keyReference: SANDBOX_KEY_REFERENCE,
-        scope: 'system/*.rs',
-      }
-    : { type: 'none' as const };
+  // The clinician's sandbox EPR sign-in, exchanged at the sandbox's regional authorization server.
+  const issuer = regionalAuthOf(sandbox);
+  const auth =
+    epr && issuer
+      ? { type: 'token-exchange' as const, issuer, clientId: SANDBOX_REGIONAL_CLIENT_ID }
+      : { type: 'none' as const };
   return {
     ...policy,
     allowedIssuers: epr ? [epr.fhirBase] : [],
@@ -47,12 +43,6 @@ export function sandboxServers(
   };
 }
 
-/** The sandbox hands its backend-services private key over in-process only. */
-export function sandboxKeyLoader(sandbox: RunningSandbox): (keyReference: string) => Promise<JWK> {
-  return async (keyReference) => {
-    if (keyReference !== SANDBOX_KEY_REFERENCE || !sandbox.epr) {
-      throw new Error(`No private key is available for "${keyReference}".`);
-    }
-    return sandbox.epr.backendClient.privateJwk;
-  };
+function regionalAuthOf(sandbox: RunningSandbox): string | undefined {
+  return (sandbox.urls as { regionalAuth?: string }).regionalAuth;
 }

@@ -10,7 +10,7 @@ import { createViewer, type Viewer, type ViewerOptions } from '../services/compo
 import { isAuthorizationCallback, parseLaunchArgv } from '../services/launch';
 import { followAuthorizationRedirects } from '../services/launch/headless-authorizer';
 import { loadPolicyForThisMachine } from '../services/policy';
-import { policyForSandbox, sandboxKeyLoader, usesSandbox } from './sandbox-policy';
+import { policyForSandbox, usesSandbox } from './sandbox-policy';
 
 export type SandboxRole = 'paramedic' | 'general-practitioner' | 'nurse' | 'admin-staff';
 const SANDBOX_USER_FOR_ROLE: Record<SandboxRole, string> = {
@@ -20,7 +20,7 @@ const SANDBOX_USER_FOR_ROLE: Record<SandboxRole, string> = {
   'admin-staff': 'admin',
 };
 
-export interface SandboxViewerOptions extends Omit<ViewerOptions, 'loadPrivateKey' | 'samplePatients'> {
+export interface SandboxViewerOptions extends Omit<ViewerOptions, 'samplePatients'> {
   sandbox?: SandboxOptions;
   /**
    * Plays the browser for sign-ins at the sandbox EPR (tests that act as the OS would). Default: this module
@@ -65,7 +65,6 @@ export async function createSandboxViewer(options: SandboxViewerOptions): Promis
     viewer = await createViewer({
       ...options,
       policy: { ...loaded, policy: policyForSandbox(loaded.policy, sandbox) },
-      loadPrivateKey: sandboxKeyLoader(sandbox),
       samplePatients: sandbox.patients.map(({ nhsNumber, name, demonstrates }) => ({
         nhsNumber,
         name,

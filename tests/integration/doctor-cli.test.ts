@@ -36,7 +36,11 @@ beforeAll(async () => {
           id: 'dcr',
           name: 'Dorset Care Record',
           fhirBase: `http://127.0.0.1:${port}/fhir`,
-          auth: { type: 'backend-services', clientId: 'wessex-viewer', keyReference: 'wessex/dcr' },
+          auth: {
+            type: 'token-exchange',
+            issuer: `http://127.0.0.1:${port}/auth`,
+            clientId: 'wessex-viewer',
+          },
         },
       ],
       auditEndpoint: `http://127.0.0.1:${port}/audit`,

@@ -1,8 +1,7 @@
 // Run in a child process by hostile-http.test.ts, so its peak memory is this process's alone (the hostile
 // server stays in the parent). Reads one JSON job from argv, prints one JSON line with the outcome and the
 // process's peak RSS (getrusage maxrss: a true peak, not a sample that might miss it).
-import { exportJWK, generateKeyPair } from 'jose';
-import { BackendServicesTokenProvider } from '../../main/services/auth/backend-services';
+import { TokenExchangeProvider } from '../../main/services/auth/token-exchange';
 import { tokensBySource } from '../../main/services/auth/source-tokens';
 import { noTokens, type TokenProvider } from '../../main/services/auth/token-provider';
 import type { SecretStore } from '../../main/services/keystore/secret-store';
@@ -11,7 +10,7 @@ import { assembleRecord, type EngineOptions, type EngineSource } from '../../mai
 
 export interface RecordJob {
   kind: 'record';
-  sources: (EngineSource & { backendServices?: { tokenUrl?: string } })[];
+  sources: (EngineSource & { tokenExchange?: { issuer: string } })[];
   options?: Partial<EngineOptions>;
 }
 
@@ -32,25 +31,18 @@ export interface ChildReport {
   error?: { code?: string; message: string };
 }
 
-async function tokensFor(job: RecordJob): Promise<TokenProvider> {
-  const authorised = job.sources.filter((s) => s.backendServices);
+/** The user's id_token (any string: the hostile server never checks it), exchanged at the source's issuer. */
+function tokensFor(job: RecordJob): TokenProvider {
+  const authorised = job.sources.filter((s) => s.tokenExchange);
   if (!authorised.length) return noTokens;
-  const { privateKey } = await generateKeyPair('ES384', { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), alg: 'ES384', kid: 'hostile-test' };
-  const provider = new BackendServicesTokenProvider({
-    sources: authorised.map((s) => ({
+  const provider = new TokenExchangeProvider({
+    targets: authorised.map((s) => ({
       id: s.id,
       name: s.name,
-      fhirBase: s.fhirBase,
-      auth: {
-        type: 'backend-services' as const,
-        clientId: 'wessex-viewer',
-        keyReference: 'hostile-test',
-        scope: 'system/*.rs',
-        ...(s.backendServices?.tokenUrl ? { tokenUrl: s.backendServices.tokenUrl } : {}),
-      },
+      audience: s.fhirBase,
+      auth: { type: 'token-exchange' as const, issuer: s.tokenExchange!.issuer, clientId: 'wessex-viewer' },
     })),
-    loadPrivateKey: async () => jwk,
+    subjectToken: () => ({ token: 'hostile-test-id-token', expiresAt: Date.now() + 3_600_000 }),
   });
   return tokensBySource(
     provider,
@@ -71,7 +63,7 @@ async function run(job: ChildJob): Promise<Omit<ChildReport, 'elapsedMs' | 'peak
       requestId: 'hostile',
       identity: { nhsNumber: '9434765919', mayQueryRegionalSources: true },
       sources: job.sources.map(({ id, name, fhirBase }) => ({ id, name, fhirBase })),
-      tokens: await tokensFor(job),
+      tokens: tokensFor(job),
       ...(job.options ? { options: job.options } : {}),
     });
     return {

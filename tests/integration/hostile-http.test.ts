@@ -7,14 +7,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path, { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { exportJWK, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackendServicesTokenProvider } from '../../main/services/auth/backend-services';
+import { TokenExchangeProvider } from '../../main/services/auth/token-exchange';
 import { tokensBySource } from '../../main/services/auth/source-tokens';
 import { noTokens, type TokenProvider } from '../../main/services/auth/token-provider';
 import { readDocument } from '../../main/services/composition/documents';
 import { emptyRecord, type RecordEvent, type WessexRecord } from '../../common/record';
-import type { RegionalSource } from '../../main/services/policy/schema';
 import { auditKeyName } from '../../main/services/audit';
 import { cacheKeyName } from '../../main/services/cache';
 import { createKeytarSecretStore } from '../../main/services/keystore/secret-store';
@@ -100,7 +98,9 @@ describe('memory stays bounded against endless bodies', () => {
 
 describe('a huge sign-in configuration', () => {
   const hugeConfiguration = (path: string): Answer | undefined =>
-    path.endsWith('/.well-known/smart-configuration') ? { kind: 'stream', bytes: 200 * MB } : undefined;
+    path.endsWith('/.well-known/smart-configuration') || path.endsWith('/.well-known/openid-configuration')
+      ? { kind: 'stream', bytes: 200 * MB }
+      : undefined;
 
   it('at launch: refused with a clear message well within the time limit, RSS bounded', async () => {
     const server = await serve(routes((req) => hugeConfiguration(req.url.pathname)));
@@ -114,7 +114,7 @@ describe('a huge sign-in configuration', () => {
     expect(report.peakRss).toBeLessThan(RSS_LIMIT);
   }, 60_000);
 
-  it('for a regional source (Backend Services discovery): the source fails clearly within its deadline', async () => {
+  it('for a regional source (the regional sign-in server’s discovery): the source fails clearly within its deadline', async () => {
     const server = await serve(routes((req) => hugeConfiguration(req.url.pathname), fhirSource('/dcr/fhir')));
     const report = await inChild({
       kind: 'record',
@@ -123,7 +123,7 @@ describe('a huge sign-in configuration', () => {
           id: 'dcr',
           name: 'Dorset Care Record',
           fhirBase: `${server.origin}/dcr/fhir`,
-          backendServices: {},
+          tokenExchange: { issuer: `${server.origin}/regional-auth` },
         },
       ],
       options: { deadlineMs: 10_000 },
@@ -131,8 +131,8 @@ describe('a huge sign-in configuration', () => {
     expect(report.statuses![0]).toMatchObject({
       state: 'failed',
       message:
-        'Dorset Care Record could not sign in: its sign-in configuration could not be read ' +
-        '(it sent more than the 1 MB limit for one response).',
+        'Dorset Care Record could not sign in: the regional sign-in server sent more than the 256 KB limit ' +
+        'for one response.',
     });
     expect(report.elapsedMs).toBeLessThan(10_000);
     expect(report.peakRss).toBeLessThan(RSS_LIMIT);
@@ -316,51 +316,53 @@ describe('a kept-alive connection reset under a GET', () => {
   });
 });
 
-describe('the source deadline covers signing in', () => {
-  async function backendTokens(source: RegionalSource) {
-    const { privateKey } = await generateKeyPair('ES384', { extractable: true });
-    const jwk = { ...(await exportJWK(privateKey)), alg: 'ES384', kid: 'test' };
+describe('signing in at a hostile regional authorization server', () => {
+  /** The signed-in user's id_token (any string: these servers never check it), exchanged at `issuer`. */
+  function exchangedTokens(source: { id: string; name: string; fhirBase: string }, issuer: string) {
     return tokensBySource(
-      new BackendServicesTokenProvider({ sources: [source], loadPrivateKey: async () => jwk }),
+      new TokenExchangeProvider({
+        targets: [
+          {
+            id: source.id,
+            name: source.name,
+            audience: source.fhirBase,
+            auth: { type: 'token-exchange', issuer, clientId: 'wessex-viewer' },
+          },
+        ],
+        subjectToken: () => ({ token: 'the-users-id-token', expiresAt: Date.now() + 3_600_000 }),
+      }),
       [source.id],
     );
   }
+  const discovery =
+    (origin: string) =>
+    (req: { url: URL }): Answer | undefined =>
+      req.url.pathname === '/auth/.well-known/openid-configuration'
+        ? { kind: 'json', body: { issuer: `${origin}/auth`, token_endpoint: `${origin}/auth/token` } }
+        : undefined;
 
   it.each([
     ['a token endpoint', true],
-    ['a SMART configuration (discovery)', false],
+    ['a discovery document', false],
   ])(
     '%s that never answers fails the source at its deadline, not later',
-    async (_what, withTokenUrl) => {
+    async (_what, discoveryAnswers) => {
+      let origin = '';
       const server = await serve(
         routes(
-          (req) =>
-            req.url.pathname === '/auth/token' ||
-            req.url.pathname.endsWith('/.well-known/smart-configuration')
-              ? { kind: 'hang' }
-              : undefined,
+          (req) => (discoveryAnswers ? discovery(origin)(req) : undefined),
+          (req) => (req.url.pathname.startsWith('/auth/') ? { kind: 'hang' } : undefined),
           fhirSource('/dcr/fhir'),
         ),
       );
-      const fhirBase = `${server.origin}/dcr/fhir`;
-      const tokens = await backendTokens({
-        id: 'dcr',
-        name: 'Dorset Care Record',
-        fhirBase,
-        auth: {
-          type: 'backend-services',
-          clientId: 'wessex-viewer',
-          keyReference: 'test',
-          scope: 'system/*.rs',
-          ...(withTokenUrl ? { tokenUrl: `${server.origin}/auth/token` } : {}),
-        },
-      });
+      origin = server.origin;
+      const source = { id: 'dcr', name: 'Dorset Care Record', fhirBase: `${server.origin}/dcr/fhir` };
       const started = performance.now();
       const record = await assembleRecord({
         requestId: 'token-hangs',
         identity,
-        sources: [{ id: 'dcr', name: 'Dorset Care Record', fhirBase }],
-        tokens,
+        sources: [source],
+        tokens: exchangedTokens(source, `${server.origin}/auth`),
         options: { deadlineMs: 1_000 },
       });
       const elapsed = performance.now() - started;
@@ -375,6 +377,37 @@ describe('the source deadline covers signing in', () => {
     },
     30_000,
   );
+
+  it('a token endpoint that redirects elsewhere: a clear error, and nothing is sent to the other server', async () => {
+    const elsewhere = await serve(
+      routes(() => ({ kind: 'json', body: { access_token: 'x', token_type: 'Bearer' } })),
+    );
+    let origin = '';
+    const server = await serve(
+      routes(
+        (req) => discovery(origin)(req),
+        (req) =>
+          req.url.pathname === '/auth/token'
+            ? { kind: 'json', status: 307, body: {}, location: `${elsewhere.origin}/token` }
+            : undefined,
+        fhirSource('/dcr/fhir'),
+      ),
+    );
+    origin = server.origin;
+    const source = { id: 'dcr', name: 'Dorset Care Record', fhirBase: `${server.origin}/dcr/fhir` };
+    const record = await assembleRecord({
+      requestId: 'token-redirects',
+      identity,
+      sources: [source],
+      tokens: exchangedTokens(source, `${server.origin}/auth`),
+    });
+    expect(record.sources[0]).toMatchObject({
+      state: 'failed',
+      message: 'Dorset Care Record could not sign in: the regional sign-in server refused access (HTTP 307).',
+    });
+    expect(elsewhere.requests).toHaveLength(0);
+    expect(server.requests.some((r) => r.url.pathname.startsWith('/dcr/fhir/Patient'))).toBe(false);
+  });
 });
 
 describe('redirects', () => {

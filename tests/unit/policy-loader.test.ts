@@ -21,7 +21,7 @@ const dcrSource = {
   id: 'dcr',
   name: 'Dorset Care Record',
   fhirBase: 'https://dcr.example.nhs.uk/fhir',
-  auth: { type: 'backend-services', clientId: 'wessex-viewer', keyReference: 'wessex/dcr' },
+  auth: { type: 'token-exchange', issuer: 'https://auth.wessex.example.nhs.uk', clientId: 'wessex-viewer' },
 };
 
 let dir: string;

@@ -5,14 +5,12 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createKeytarSecretStore } from '../../services/keystore/secret-store';
 import { createSecretStoreKeyVault } from '../../services/cache/key-vault';
-import { keystoreKeyLoader } from '../../services/auth/backend-services';
 import { auditDatabasePath, resolveDataDir } from '../../services/paths';
 import {
   AuditLog,
   auditBundle,
   auditCsv,
   auditKeyName,
-  auditTokenSource,
   compareWithServer,
   keystoreAnchor,
   openAuditDatabaseForInspection,
@@ -78,13 +76,7 @@ async function verifyOnline(
     );
     return false;
   }
-  // The token is issued for the policy's audit endpoint: it goes nowhere else (an old server, moved from).
-  const sameOrigin = (a: string, b: string | undefined) => !!b && new URL(a).origin === new URL(b).origin;
-  const getToken =
-    policy && sameOrigin(endpoint, policy.auditEndpoint)
-      ? auditTokenSource(policy, keystoreKeyLoader(createKeytarSecretStore()))
-      : undefined;
-  const compared = await compareWithServer({ db, endpoint, ...(getToken ? { getToken } : {}) });
+  const compared = await compareWithServer({ db, endpoint });
   if (!compared.ok) {
     console.error(`Audit server (${endpoint}) DISAGREES: ${compared.problem}.`);
     return false;

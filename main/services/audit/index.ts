@@ -26,7 +26,7 @@ export {
   type AnchorKeystore,
   type AnchoredVerification,
 } from './anchor';
-export { auditTokenSource, auditUploadOptions } from './audit-token';
+export { auditTokenSource, auditUploadOptions, type AudienceToken } from './audit-token';
 export { verifyAuditLog, compareWithServer, type ServerComparison } from './verify';
 export {
   buildAuditEvent,

@@ -13,6 +13,16 @@ export interface UploadRun {
   pending: number;
   /** Plain-words reason the run stopped early (endpoint down, rejected). */
   error?: string;
+  /** No one is signed in to send them as: the events wait for the next sign-in (which nudges the uploader). */
+  waitingForSignIn?: boolean;
+}
+
+/** Thrown by getToken when no one is signed in: not a failure, so no retry until the next event is logged. */
+export class WaitForSignIn extends Error {
+  constructor() {
+    super('Audit events are kept on this computer until someone signs in.');
+    this.name = 'WaitForSignIn';
+  }
 }
 
 export interface AuditUploaderOptions {
@@ -79,9 +89,11 @@ export class AuditUploader {
       this.timer = undefined;
       void this.flush()
         // A local failure (the log busy or unreadable) is retried like a network one, never left unhandled.
-        .catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }))
+        .catch((error: unknown): Partial<UploadRun> => ({
+          error: error instanceof Error ? error.message : String(error),
+        }))
         .then((run) => {
-          if (this.stopped) return;
+          if (this.stopped || run.waitingForSignIn) return;
           if (run.error) {
             this.failures += 1;
             this.schedule(this.backoff());
@@ -140,6 +152,9 @@ export class AuditUploader {
             break;
           }
         }
+        if (!reply.ok && reply.waitingForSignIn) {
+          return { uploaded, pending: log.pendingCount(), error: reply.error, waitingForSignIn: true };
+        }
         if (!reply.ok) {
           log.markFailed(row.seq, reply.error);
           return { uploaded, pending: log.pendingCount(), error: reply.error };
@@ -169,7 +184,13 @@ export class AuditUploader {
     chainId: string | undefined,
   ): Promise<
     | { ok: true; head?: { seq: number; hash: string } }
-    | { ok: false; error: string; status?: number; head?: { seq: number; hash: string } }
+    | {
+        ok: false;
+        error: string;
+        status?: number;
+        head?: { seq: number; hash: string };
+        waitingForSignIn?: boolean;
+      }
   > {
     const doFetch = this.options.fetch ?? fetch;
     const headers: Record<string, string> = { 'content-type': 'application/fhir+json' };
@@ -183,6 +204,7 @@ export class AuditUploader {
       const token = await this.options.getToken?.();
       if (token) headers.authorization = `Bearer ${token}`;
     } catch (error) {
+      if (error instanceof WaitForSignIn) return { ok: false, error: error.message, waitingForSignIn: true };
       const reason = error instanceof Error ? error.message : 'no token';
       return { ok: false, error: `The viewer could not sign in to the audit server: ${reason}` };
     }

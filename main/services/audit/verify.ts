@@ -3,6 +3,7 @@
 import { CHAIN_HEADERS, ChainAnchorTable, headFromHeaders, verifyAnchored } from './anchor';
 import type { AnchorKeystore, AnchoredVerification } from './anchor';
 import { AuditLog, type SqliteDatabase } from './audit-log';
+import type { AudienceToken } from './audit-token';
 
 export async function verifyAuditLog(
   db: SqliteDatabase,
@@ -27,9 +28,17 @@ export type ServerComparison =
 export async function compareWithServer(options: {
   db: SqliteDatabase;
   endpoint: string;
-  getToken?: () => Promise<string | undefined>;
+  /** The audit endpoint's token: refused unless its audience is this endpoint's origin. */
+  token?: AudienceToken;
   fetch?: typeof fetch;
 }): Promise<ServerComparison> {
+  // A token goes only to the server it was issued for (an old endpoint, moved from, is not it).
+  if (options.token && !sameOrigin(options.token.audience, options.endpoint)) {
+    return {
+      ok: false,
+      problem: `the viewer's audit token is for ${new URL(options.token.audience).origin}, not this server, so it was not sent`,
+    };
+  }
   const log = new AuditLog(options.db);
   const chainId = new ChainAnchorTable(options.db).chainId();
   if (!chainId)
@@ -37,7 +46,7 @@ export async function compareWithServer(options: {
   const headers: Record<string, string> = { [CHAIN_HEADERS.chain]: chainId, accept: 'application/fhir+json' };
   let response: Response;
   try {
-    const token = await options.getToken?.();
+    const token = await options.token?.get();
     if (token) headers.authorization = `Bearer ${token}`;
     response = await (options.fetch ?? fetch)(`${options.endpoint.replace(/\/+$/, '')}/AuditEvent?_count=0`, {
       headers,
@@ -71,4 +80,8 @@ export async function compareWithServer(options: {
     return { ok: false, problem: `event ${head.seq} differs from the audit server's copy` };
   }
   return { ok: true, serverSeq: head.seq, notYetSent: rows.length - head.seq };
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  return URL.canParse(a) && URL.canParse(b) && new URL(a).origin === new URL(b).origin;
 }

@@ -1,5 +1,5 @@
-// Routes token requests by source: sources that authorise with SMART Backend Services get tokens from that
-// provider; open sources (auth "none") get none, so no token is ever offered to them.
+// Routes token requests by source: sources that authorise by token exchange get tokens from that provider;
+// open sources (auth "none") get none, so no token is ever offered to them.
 import type { TokenProvider } from './token-provider';
 
 export function tokensBySource(
@@ -8,7 +8,9 @@ export function tokensBySource(
 ): TokenProvider {
   const authorised = new Set(authorisedSourceIds);
   return {
-    getToken: async (sourceId) => (authorised.has(sourceId) ? provider.getToken(sourceId) : undefined),
-    refresh: async (sourceId) => (authorised.has(sourceId) ? provider.refresh(sourceId) : undefined),
+    getToken: async (sourceId, access) =>
+      authorised.has(sourceId) ? provider.getToken(sourceId, access) : undefined,
+    refresh: async (sourceId, access) =>
+      authorised.has(sourceId) ? provider.refresh(sourceId, access) : undefined,
   };
 }

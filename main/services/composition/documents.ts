@@ -7,7 +7,7 @@ import type { Resource } from '../../../common/fhir';
 import { asArray, isObject } from '../../../common/json';
 import type { WessexRecord } from '../../../common/record';
 import type { DocumentContent } from '../../../preload/contract';
-import type { TokenProvider } from '../auth/token-provider';
+import { purposeOfUse, type AccessContext, type TokenProvider } from '../auth/token-provider';
 import { BridgeError } from '../bridge/dispatch';
 import { FetchFailure, SourceClient, sourceHolding, tokenFromProvider, type Transport } from '../http';
 import type { OfflineCache } from '../cache/offline-cache';
@@ -20,6 +20,8 @@ const SHOWABLE = /^(application\/pdf|text\/html|text\/plain)\b/;
 export interface DocumentSources {
   sources: readonly EngineSource[];
   tokens: TokenProvider;
+  /** Whose record the document belongs to and why it is read: what the source's token is bound to. */
+  access?: AccessContext;
   /** Documents kept offline with saved records. */
   cache?: OfflineCache;
   /** Tests only; default: the client's own undici connections. */
@@ -66,7 +68,10 @@ export async function readDocument(
     return inline(document.contentType, document.bytes.toString('base64'), title);
   }
   try {
-    return await fetchFromSource(attachment.url, attachment.contentType, title, deps);
+    return await fetchFromSource(attachment.url, attachment.contentType, title, {
+      ...deps,
+      access: recordAccessContext(record),
+    });
   } catch (error) {
     const document = await kept();
     if (!document) throw error;
@@ -98,6 +103,14 @@ function inline(contentType: string, base64: string, title: string): DocumentCon
   if (contentType.startsWith('application/pdf'))
     return { contentType, data: base64, encoding: 'base64', title };
   return { contentType, data: Buffer.from(base64, 'base64').toString('utf8'), encoding: 'text', title };
+}
+
+/** A document is read for the record it belongs to: that patient, and break-glass if the record was. */
+export function recordAccessContext(record: WessexRecord): AccessContext {
+  return {
+    ...(record.patient.nhsNumber ? { patient: record.patient.nhsNumber } : {}),
+    purpose: purposeOfUse(record.governance?.breakGlass),
+  };
 }
 
 async function fetchFromSource(
@@ -134,7 +147,7 @@ export async function fetchDocumentBytes(
   const client = new SourceClient({
     name: source.name,
     baseUrl: source.fhirBase,
-    token: tokenFromProvider(deps.tokens, source.id),
+    token: tokenFromProvider(deps.tokens, source.id, deps.access),
     deadlineMs: DOCUMENT_DEADLINE_MS,
     limits: { maxResponseBytes: Math.min(maxBytes, MAX_DOCUMENT_BYTES), concurrency: 1 },
     ...(deps.transport ? { transport: deps.transport } : {}),

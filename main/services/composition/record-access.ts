@@ -13,7 +13,7 @@ import {
 } from '../offline';
 import type { EngineOptions, EngineSource, RecordIdentity } from '../record';
 import { BridgeError } from '../bridge/dispatch';
-import { fetchDocumentBytes } from './documents';
+import { fetchDocumentBytes, recordAccessContext } from './documents';
 
 export interface RecordAccessOptions {
   sources: readonly EngineSource[];
@@ -77,7 +77,18 @@ export class RecordAccess {
                 cache,
                 budgetBytes: options.documentBudgetBytes ?? 25 * 1024 * 1024,
                 fetchDocument: (address, contentType, maxBytes) =>
-                  fetchDocumentBytes(address, contentType, documentSources, maxBytes),
+                  fetchDocumentBytes(
+                    address,
+                    contentType,
+                    {
+                      ...documentSources,
+                      access: recordAccessContext({
+                        ...record,
+                        patient: { ...record.patient, nhsNumber: nhs },
+                      }),
+                    },
+                    maxBytes,
+                  ),
               });
             },
           }

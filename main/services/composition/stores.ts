@@ -2,7 +2,7 @@
 // which no record may be shown), the encrypted offline store (optional: without a keystore the viewer still
 // works online) and the user's preferences. Each recovery becomes a notice the user sees once.
 import { auditUploadOptions, createAuditService, recoveryAuditAction, type AuditService } from '../audit';
-import type { PrivateKeyLoader } from '../auth/backend-services';
+import type { UserTokens } from '../auth/user-tokens';
 import { openOfflineCache, OFFLINE_CACHE_RESET_NOTICE, startRetentionTimer } from '../cache';
 import type { OfflineCache } from '../cache/offline-cache';
 import { createSecretStoreKeyVault } from '../cache/key-vault';
@@ -29,8 +29,8 @@ export interface OpenStoresOptions {
   policy: EffectivePolicy;
   secretStore: SecretStore;
   preferencesFile?: OpenKeyValueFile;
-  /** Where the SMART Backend Services key for the audit endpoint comes from (default: the keystore). */
-  loadPrivateKey?: PrivateKeyLoader;
+  /** The signed-in user's tokens: the audit upload uses the one for the audit endpoint. */
+  userTokens?: UserTokens;
   clock?: () => Date;
 }
 
@@ -60,7 +60,7 @@ export async function openViewerStores(options: OpenStoresOptions): Promise<View
     audit = await createAuditService({
       keyVault,
       dbPath,
-      ...auditUploadOptions(policy, options.secretStore, dbPath, options.loadPrivateKey),
+      ...auditUploadOptions(policy, options.secretStore, dbPath, options.userTokens),
       ...clock,
     });
   } catch (error) {

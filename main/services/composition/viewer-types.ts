@@ -2,13 +2,13 @@
 // what it gives back.
 import type { WessexRecord } from '../../../common/record';
 import type { BridgeEventName, SandboxPatientInfo, SessionInfo } from '../../../preload/contract';
-import type { PrivateKeyLoader } from '../auth/backend-services';
 import type { BridgeHandlers } from '../bridge/dispatch';
 import type { LockClock } from '../governance';
 import type { SecretStore } from '../keystore/secret-store';
 import type { AppLogger } from '../logging';
 import type { PolicyLoadResult } from '../policy';
 import type { OpenKeyValueFile } from '../preferences';
+import type { FetchLike } from '../http';
 import type { EngineOptions } from '../record';
 
 export interface ViewerOptions {
@@ -24,8 +24,8 @@ export interface ViewerOptions {
    * it starts without configured record sources, and refuses to open records. Default: required.
    */
   recordSources?: 'required' | 'not-needed';
-  /** Where the regional sources' signing keys come from (default: the OS keystore). */
-  loadPrivateKey?: PrivateKeyLoader;
+  /** Tests only: how the regional authorization server is reached (to watch or tamper with exchanges). */
+  tokenFetch?: FetchLike;
   /** Synthetic patients offered on the patient picker (the development sandbox's). */
   samplePatients?: SandboxPatientInfo[];
   /** The electron-store engine in the Electron shell; conf headless. */

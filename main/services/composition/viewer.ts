@@ -3,11 +3,14 @@
 // all start here, so they run the same code. Wiring only: each feature owns its slice of the bridge.
 import { join } from 'node:path';
 import type { AppState, BridgeEventName, BridgeEvents } from '../../../preload/contract';
+import type { SubjectToken } from '../auth/token-exchange';
+import { userTokens as createUserTokens } from '../auth/user-tokens';
 import { ACCESS_REASONS } from '../governance';
 import { createKeytarSecretStore } from '../keystore/secret-store';
 import { SmartLaunchService } from '../launch';
 import { createAppLogger, logDirectory, patientIdentifiers } from '../logging';
 import { loadPolicyForThisMachine } from '../policy';
+import { sourcesFromPolicy } from '../record';
 import { audited, guarded } from '../features/channel-rules';
 import { caseloadHandlers } from '../features/caseload';
 import { commandLineOperations } from '../features/command-line';
@@ -21,7 +24,6 @@ import { SessionFeature } from '../features/session';
 import { readDocument } from './documents';
 import { loggingFailures } from './logging-failures';
 import { RecordAccess } from './record-access';
-import { resolveRecordSources } from './record-sources';
 import { refusingViewer, withoutRecordSources } from './startup-problem';
 import { openViewerStores } from './stores';
 import type { Viewer, ViewerOptions } from './viewer-types';
@@ -46,14 +48,18 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     return refusingViewer({ ok: false, problems: [{ key: 'sources', message }] }, onEvent);
   }
   const secretStore = options.secretStore ?? createKeytarSecretStore();
-  const stores = await openViewerStores({ ...options, policy, secretStore });
+  // The signed-in user's id_token, once there is a session (regional tokens and the audit upload wait for it).
+  const signedIn: { idToken: () => SubjectToken | undefined } = { idToken: () => undefined };
+  const userTokens = createUserTokens(policy, {
+    subjectToken: () => signedIn.idToken(),
+    ...(options.tokenFetch ? { fetch: options.tokenFetch } : {}),
+  });
+  const stores = await openViewerStores({ ...options, policy, secretStore, userTokens });
   if (!('audit' in stores)) return refusingViewer({ ok: false, problems: [stores] }, onEvent);
 
   const logger = options.logger ?? createAppLogger({ logDir: logDirectory(options.dataDir) });
-  const { sources, locator, tokens } = resolveRecordSources(policy, {
-    secretStore,
-    ...(options.loadPrivateKey ? { loadPrivateKey: options.loadPrivateKey } : {}),
-  });
+  const { sources, locator } = sourcesFromPolicy(policy);
+  const tokens = userTokens.records;
   const audit = stores.audit.trail;
   const records = new RecordAccess({
     sources,
@@ -90,8 +96,12 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     appState,
     ...(options.lockClock ? { lockClock: options.lockClock } : {}),
   });
+  signedIn.idToken = () => sessions.idToken();
   const opened = new OpenedRecords();
-  sessions.onEnded(() => opened.clear());
+  sessions.onEnded(() => {
+    opened.clear();
+    userTokens.forget();
+  });
 
   const record = recordHandlers({ sessions, records, opened, logger, emit });
   const handlers = loggingFailures(

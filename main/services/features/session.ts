@@ -1,6 +1,7 @@
 // Who is signed in: the SMART launch (EHR or direct sign-in) or the CLI's operating-system user, their reason
 // for access, the inactivity lock and sign-out. Owns the session slice of the bridge and the one check every
 // other slice relies on (channel-rules' requirements).
+import type { SubjectToken } from '../auth/token-exchange';
 import type { AppState, BridgeEvents, SessionInfo } from '../../../preload/contract';
 import type { AuditTrail } from '../audit';
 import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
@@ -103,6 +104,11 @@ export class SessionFeature {
       breakGlass: session.reasons.breakGlassFor(nhsNumber) !== undefined,
       breakGlassOverridesDissent: this.options.policy.breakGlassOverridesDissent,
     };
+  }
+
+  /** The signed-in user's id_token, for the regional authorization server (none for the CLI's OS user). */
+  idToken(): SubjectToken | undefined {
+    return this.session?.origin.smart?.idToken();
   }
 
   /** Called when the session locks or ends: whatever was opened for it must go. */

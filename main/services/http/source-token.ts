@@ -1,5 +1,5 @@
 // The bearer token a client sends to its own origin, however it is obtained.
-import type { TokenProvider } from '../auth/token-provider';
+import type { AccessContext, TokenProvider } from '../auth/token-provider';
 
 export interface SourceToken {
   /** A current token, or undefined when the source needs none. */
@@ -9,17 +9,21 @@ export interface SourceToken {
 }
 
 /**
- * A TokenProvider's token for one source during one piece of work (a record fetch): asked for once, and
+ * A TokenProvider's token for one source during one piece of work (a record fetch, for one patient and purpose): asked for once, and
  * renewed at most once however many requests see the same 401 at the same time.
  */
-export function tokenFromProvider(provider: TokenProvider, sourceId: string): SourceToken {
+export function tokenFromProvider(
+  provider: TokenProvider,
+  sourceId: string,
+  access?: AccessContext,
+): SourceToken {
   let current: Promise<string | undefined> | undefined;
   let renewed: Promise<string | undefined> | undefined;
   return {
-    get: () => (current ??= provider.getToken(sourceId)),
+    get: () => (current ??= provider.getToken(sourceId, access)),
     refresh: () => {
       if (!renewed) {
-        renewed = provider.refresh(sourceId).catch(() => undefined);
+        renewed = provider.refresh(sourceId, access).catch(() => undefined);
         current = renewed;
       }
       return renewed;

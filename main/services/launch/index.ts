@@ -241,6 +241,7 @@ export class SmartLaunchService {
             { transport: this.transport, signal },
           )
         : undefined;
+    if (idToken?.exp !== undefined) session.keepIdToken(tokens.id_token as string, idToken.exp);
     const patientId = typeof tokens.patient === 'string' ? tokens.patient : undefined;
     if (pending.kind === 'ehr' && !patientId) {
       await session.end();

@@ -38,6 +38,7 @@ export class SmartSession {
   private expiresAt: number;
   private refreshing: Promise<string> | undefined;
   private ended = false;
+  private subject: { token: string; expiresAt: number } | undefined;
   /** The EPR's FHIR server, with this session's token: that origin only, every answer size- and time-limited. */
   private readonly client: SourceClient;
   readonly fetch: AuthorizedFetch;
@@ -139,10 +140,24 @@ export class SmartSession {
     return this.accessToken;
   }
 
+  /**
+   * The user's verified OpenID id_token, in memory only: what the regional authorization server exchanges
+   * for the user's regional tokens. Undefined without one, or once signed out.
+   */
+  idToken(): { token: string; expiresAt: number } | undefined {
+    return this.ended ? undefined : this.subject;
+  }
+
+  /** Kept once the launch has verified it (`exp` in epoch seconds). */
+  keepIdToken(token: string, exp: number): void {
+    this.subject = { token, expiresAt: exp * 1000 };
+  }
+
   /** Sign out: forget the access token and delete the stored refresh token. */
   async end(): Promise<void> {
     this.ended = true;
     this.accessToken = '';
+    this.subject = undefined;
     await this.client.close();
     await this.options.secretStore.delete(refreshTokenAccount(this.options.iss));
   }

@@ -15,7 +15,7 @@ import {
   type SourceStatus,
   type WessexRecord,
 } from '../../../common/record';
-import type { TokenProvider } from '../auth/token-provider';
+import { purposeOfUse, type TokenProvider } from '../auth/token-provider';
 import type { CachedRecordMeta, LoadOptions, OfflineCache } from '../cache/offline-cache';
 import { governForUser, governSnapshot, isPrivacyConsent, type GovernOptions } from '../governance';
 import {
@@ -310,6 +310,7 @@ export class RecordReader {
       sources: this.options.sources,
       ...(this.options.locator ? { locator: this.options.locator } : {}),
       tokens: this.options.tokens,
+      purpose: purposeOfUse(request.governance.breakGlass),
       options: {
         now: this.clock,
         ...this.options.engine,

@@ -42,7 +42,7 @@ const docs: Record<PolicyKey, { title: string; explain: string }> = {
   sources: {
     title: 'Regional record sources',
     explain:
-      'JSON array of the regional FHIR sources, e.g. [{"id":"dcr","name":"Dorset Care Record","fhirBase":"https://…/fhir","auth":{"type":"backend-services","clientId":"…","keyReference":"wessex/dcr"}}]. keyReference names the private key in the Windows credential store.',
+      'JSON array of the regional FHIR sources, e.g. [{"id":"dcr","name":"Dorset Care Record","fhirBase":"https://…/fhir","auth":{"type":"token-exchange","issuer":"https://…","clientId":"wessex-viewer"}}]. The signed-in clinician’s sign-in is exchanged at the regional authorisation server (issuer) for a short-lived token per source; no key is kept on this computer.',
   },
   recordLocator: {
     title: 'Record locator',

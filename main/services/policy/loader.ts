@@ -166,8 +166,9 @@ export async function loadMachinePolicy(readers: PolicyReaders): Promise<PolicyL
 
 /**
  * Outside the sandbox (regional sources configured) every access must reach an audit server: a local audit
- * file alone is one the user could delete. The upload carries a SMART Backend Services token (the client
- * registration of a source that uses one); only an endpoint on this computer may take events without.
+ * file alone is one the user could delete. The upload carries the signed-in user's exchanged token (the
+ * regional authorization server of a source that uses token exchange); only an endpoint on this computer may
+ * take events without.
  */
 function auditEndpointProblem(policy: MachinePolicy, where: string | undefined): PolicyProblem | undefined {
   if (policy.sources.length === 0) return undefined;
@@ -181,13 +182,13 @@ function auditEndpointProblem(policy: MachinePolicy, where: string | undefined):
     };
   }
   const authorised = [...policy.sources, ...(policy.recordLocator ? [policy.recordLocator] : [])].some(
-    (source) => source.auth.type === 'backend-services',
+    (source) => source.auth.type === 'token-exchange',
   );
   if (authorised || LOOPBACK_HOST.test(new URL(policy.auditEndpoint).hostname)) return undefined;
   return {
     key: 'auditEndpoint',
     message:
-      'events can only be sent to it with a token, and no source has a backend-services client registration ' +
-      `to obtain one${inFile}`,
+      'events can only be sent to it with a token, and no source names a token-exchange authorization ' +
+      `server to obtain one from${inFile}`,
   };
 }

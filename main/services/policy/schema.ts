@@ -30,21 +30,28 @@ const httpUrl = z
     }
   });
 
-export const backendServicesAuthSchema = z.object({
-  type: z.literal('backend-services'),
-  /** Token endpoint; discovered from {fhirBase}/.well-known/smart-configuration when absent. */
-  tokenUrl: httpUrl.optional(),
-  clientId: z.string().min(1),
-  /** Keystore reference (service/account) of the private key used for private_key_jwt. */
-  keyReference: z.string().min(1),
-  scope: z.string().default('system/*.rs'),
+/**
+ * The user's own access: their id_token (from the EPR launch or the standalone sign-in) exchanged (RFC 8693)
+ * at the regional authorization server for a short-lived token per server. No private key on this computer.
+ */
+export const tokenExchangeAuthSchema = z.object({
+  type: z.literal('token-exchange'),
+  /** The regional authorization server; its token endpoint comes from {issuer}/.well-known/openid-configuration. */
+  issuer: httpUrl,
+  /** The viewer's public client id at that server. */
+  clientId: z.string().min(1).max(128),
 });
+
+export const serverAuthSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }),
+  tokenExchangeAuthSchema,
+]);
 
 export const regionalSourceSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]{1,32}$/, 'lowercase letters, digits and dashes'),
   name: z.string().min(1).max(64),
   fhirBase: httpUrl,
-  auth: z.discriminatedUnion('type', [z.object({ type: z.literal('none') }), backendServicesAuthSchema]),
+  auth: serverAuthSchema,
 });
 
 export const roleAccessSchema = z.enum(['everything', 'urgent-care-and-documents', 'demographics-only']);

@@ -3,7 +3,7 @@
 // urgent-care reads, and again at the urgent-care deadline; a slow source never holds up another.
 import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
 import type { IdentityWarning, RecordPointer, SourceStatus } from '../../../common/record';
-import type { TokenProvider } from '../auth/token-provider';
+import type { PurposeOfUse, TokenProvider } from '../auth/token-provider';
 import { asFetchFailure, DEFAULT_CLIENT_LIMITS, SourceClient, tokenFromProvider } from '../http';
 import { durationText } from '../http/deadline';
 import type { Json } from './fhir-read';
@@ -72,6 +72,8 @@ export interface SnapshotRequest {
   sources: readonly EngineSource[];
   locator?: EngineSource;
   tokens: TokenProvider;
+  /** Why the record is read (break-glass: ETREAT); the sources' tokens are bound to it and to the patient. */
+  purpose?: PurposeOfUse;
   signal?: AbortSignal;
   options?: Partial<EngineOptions>;
   /** Each source's status as it changes (pending, then how it ended). */
@@ -153,7 +155,7 @@ export async function fetchSnapshot(request: SnapshotRequest): Promise<RecordSna
   }
   const clients: SourceClient[] = [];
   const clientFor = (source: EngineSource) => {
-    const client = sourceClient(request, options, source);
+    const client = sourceClient(request, options, source, nhs);
     clients.push(client);
     return client;
   };
@@ -166,11 +168,19 @@ export async function fetchSnapshot(request: SnapshotRequest): Promise<RecordSna
 }
 
 /** One client per source for this fetch: its own token, connections, memory budget and deadline. */
-function sourceClient(request: SnapshotRequest, options: EngineOptions, source: EngineSource): SourceClient {
+function sourceClient(
+  request: SnapshotRequest,
+  options: EngineOptions,
+  source: EngineSource,
+  nhs: string,
+): SourceClient {
   return new SourceClient({
     name: source.name,
     baseUrl: source.fhirBase,
-    token: tokenFromProvider(request.tokens, source.id),
+    token: tokenFromProvider(request.tokens, source.id, {
+      patient: nhs,
+      purpose: request.purpose ?? 'TREAT',
+    }),
     deadlineMs: options.deadlineMs,
     ...(request.signal ? { signal: request.signal } : {}),
     limits: {
