@@ -14,4 +14,9 @@ export interface CliEnvironment {
     options: ViewerOptions,
     flags: { sandbox?: unknown; latency?: unknown },
   ): Promise<CliViewerChoice>;
+  /**
+   * Signs the clinician in before a command reads records, so the regional sources see who is reading.
+   * Default: the standalone sign-in in the system browser, back through the loopback redirect.
+   */
+  signIn?(viewer: Viewer, role: string): Promise<void>;
 }

@@ -10,6 +10,7 @@ import type { ViewerOptions } from '../services/composition/viewer';
 import { ACCESS_REASONS } from '../services/governance';
 import { resolveDataDir } from '../services/paths';
 import type { CliEnvironment, CliViewerChoice } from './environment';
+import { browserSignInOptions, signInThroughBrowser } from './sign-in';
 
 export interface ClinicianFlags {
   role: string;
@@ -45,8 +46,15 @@ export async function withCliSession<T>(
   options: Omit<ViewerOptions, 'dataDir'>,
   use: (session: CliSession) => Promise<T>,
 ): Promise<T> {
+  // Commands that read records sign the clinician in; those on this computer's offline store alone act as
+  // the operating-system user with their declared role.
+  const readsRecords = options.recordSources !== 'not-needed';
   const { viewer, origin } = await env.openViewer(
-    { ...options, dataDir: resolveDataDir(flags.dataDir ?? process.env.WESSEX_DATA_DIR) },
+    {
+      ...(readsRecords ? browserSignInOptions : {}),
+      ...options,
+      dataDir: resolveDataDir(flags.dataDir ?? process.env.WESSEX_DATA_DIR),
+    },
     flags,
   );
   const invoke = async <C extends BridgeChannel>(channel: C, args: BridgeArgs<C>) => {
@@ -61,7 +69,8 @@ export async function withCliSession<T>(
       throw new Error(`The viewer cannot work on this computer, so nothing was done:\n${problems}`);
     }
     for (const notice of state.notices) console.error(notice);
-    viewer.signInOsUser(flags.role, flags.practitioner);
+    if (readsRecords) await (env.signIn ?? signInThroughBrowser)(viewer, flags.role);
+    else viewer.signInOsUser(flags.role, flags.practitioner);
     try {
       const declareReason = async (nhsNumber?: string) => {
         await invoke('access:declare-reason', {

@@ -10,7 +10,8 @@ import { runLaunch, type LaunchFlags } from '../cli/commands/launch';
 import { loadMachinePolicy } from '../services/policy';
 import { faultsFromFlags, withFaultOption } from './fault-option';
 import { registerSandboxCommand } from './sandbox-command';
-import { createSandboxViewer } from './sandbox-viewer';
+import { assertSignedInAs, signInThroughBrowser } from '../cli/sign-in';
+import { createSandboxViewer, isSandboxRole, SANDBOX_ROLES, type SandboxViewer } from './sandbox-viewer';
 import { registerStartCommand } from './start-command';
 
 const devEnvironment: CliEnvironment = {
@@ -36,6 +37,16 @@ const devEnvironment: CliEnvironment = {
       );
     }
     return { viewer, origin: viewer.sandbox ? 'built-in sandbox' : 'machine policy' };
+  },
+  // On the sandbox: headlessly at its EPR, as the sandbox user for --role; elsewhere as the product does.
+  async signIn(viewer, role) {
+    const sandboxViewer = viewer as SandboxViewer;
+    if (!sandboxViewer.sandbox) return signInThroughBrowser(viewer, role);
+    if (!isSandboxRole(role)) {
+      throw new Error(`The sandbox has no user with the role "${role}" (it has ${SANDBOX_ROLES.join(', ')}).`);
+    }
+    await sandboxViewer.openSandboxSession({ role, standalone: true });
+    assertSignedInAs(viewer, role);
   },
 };
 

@@ -12,7 +12,10 @@ import { followAuthorizationRedirects } from '../services/launch/headless-author
 import { loadPolicyForThisMachine } from '../services/policy';
 import { policyForSandbox, usesSandbox } from './sandbox-policy';
 
-export type SandboxRole = 'paramedic' | 'general-practitioner' | 'nurse' | 'admin-staff';
+export const SANDBOX_ROLES = ['paramedic', 'general-practitioner', 'nurse', 'admin-staff'] as const;
+export type SandboxRole = (typeof SANDBOX_ROLES)[number];
+export const isSandboxRole = (role: string): role is SandboxRole =>
+  (SANDBOX_ROLES as readonly string[]).includes(role);
 const SANDBOX_USER_FOR_ROLE: Record<SandboxRole, string> = {
   paramedic: 'paramedic',
   'general-practitioner': 'gp',

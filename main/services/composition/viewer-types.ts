@@ -19,6 +19,8 @@ export interface ViewerOptions {
   secretStore?: SecretStore;
   /** Opens the SMART authorization URL in the system browser (Electron: shell.openExternal). */
   openExternal?: (url: string) => Promise<void>;
+  /** Where the sign-in comes back to (the CLI: the fixed loopback redirect); default: the app's URI scheme. */
+  redirectUri?: string;
   /**
    * `not-needed`: this viewer only works with what is on this computer (the CLI's offline-store commands), so
    * it starts without configured record sources, and refuses to open records. Default: required.

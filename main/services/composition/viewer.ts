@@ -79,6 +79,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     clientId: policy.smartClientId,
     secretStore,
     openExternal: options.openExternal ?? (async () => undefined),
+    ...(options.redirectUri ? { redirectUri: options.redirectUri } : {}),
   });
   const appState = (): Omit<AppState, 'session' | 'defaultView'> => ({
     policy: { ok: true, sandbox: !!options.samplePatients, sourceNames: policy.sources.map((s) => s.name) },
