@@ -1,6 +1,6 @@
 // `npm run bench:fetch`: the large-record patient (≥ 20,000 resources across DCR and CHIE) fetched by the record
 // engine and by fhirclient, side by side in one run, against the sandbox in its own process with auth on
-// (SMART Backend Services tokens for both contenders) and injected per-request latency. Contenders run the same
+// (the signed-in GP's exchanged tokens for both contenders) and injected per-request latency. Contenders run the same
 // number of times, interleaved; medians with their spread.
 //   - engine: assembleRecord, as the app reads a record (critical sections first, then the rest), _count 1000
 //   - strongest baseline: fhirclient with _count=1000, every type requested in parallel, both sources at once
@@ -9,9 +9,10 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
-import type { JWK } from 'jose';
 import { CRITICAL_SECTIONS } from '../common/record';
-import { BackendServicesTokenProvider } from '../main/services/auth/backend-services';
+import { TokenExchangeProvider } from '../main/services/auth/token-exchange';
+import { sandboxEprIdToken } from '../main/dev/sandbox-sign-in';
+import { SANDBOX_REGIONAL_CLIENT_ID } from '../main/dev/sandbox-policy';
 import type { RegionalSource } from '../main/services/policy/schema';
 import { assembleRecord } from '../main/services/record';
 import { allTypes } from '../main/services/record/sections';
@@ -43,7 +44,7 @@ interface Setup {
   info: SandboxProcessInfo;
   nhsNumber: string;
   sources: RegionalSource[];
-  tokens: BackendServicesTokenProvider;
+  tokens: TokenExchangeProvider;
 }
 
 interface EngineRun {
@@ -107,7 +108,8 @@ async function fhirclientSource(
   options: { pageSize?: number; parallel: boolean },
 ): Promise<number> {
   const source = setup.sources.find((s) => s.id === sourceId)!;
-  const token = await setup.tokens.getToken(sourceId);
+  // The same user-bound token the engine reads with: this patient, direct care.
+  const token = await setup.tokens.getToken(sourceId, { patient: setup.nhsNumber, purpose: 'TREAT' });
   const client = smart({ headers: {}, url: '/' }, {}).client({
     serverUrl: source.fhirBase,
     tokenResponse: { access_token: token, token_type: 'bearer' },
@@ -149,23 +151,23 @@ function networkFloorTrips(perType: Map<string, number>): number {
 }
 
 async function setUp(info: SandboxProcessInfo): Promise<Setup> {
-  const backend = info.backendClient;
-  if (!backend) throw new Error('the sandbox did not hand over its backend-services client');
+  if (!info.urls.epr) throw new Error('the sandbox EPR did not start, so no one can sign in');
+  const auth = {
+    type: 'token-exchange' as const,
+    issuer: info.urls.regionalAuth,
+    clientId: SANDBOX_REGIONAL_CLIENT_ID,
+  };
   const sources: RegionalSource[] = SOURCES.map(([id, name]) => ({
     id,
     name,
     fhirBase: info.urls[id]!,
-    auth: {
-      type: 'backend-services',
-      tokenUrl: backend.tokenUrl,
-      clientId: backend.clientId,
-      keyReference: 'sandbox',
-      scope: 'system/*.rs',
-    },
+    auth,
   }));
-  const tokens = new BackendServicesTokenProvider({
-    sources,
-    loadPrivateKey: async () => backend.privateJwk as JWK,
+  // A GP signed in at the sandbox EPR: their id_token is exchanged per source, as the viewer does.
+  const idToken = await sandboxEprIdToken(info.urls.epr, 'gp');
+  const tokens = new TokenExchangeProvider({
+    targets: sources.map((s) => ({ id: s.id, name: s.name, audience: s.fhirBase, auth })),
+    subjectToken: () => idToken,
   });
   const nhsNumber = info.patients.find((p) => p.key === 'large')!.nhsNumber;
   return { info, nhsNumber, sources, tokens };
@@ -206,12 +208,7 @@ function engineOnlyPeakRss(info: SandboxProcessInfo): number {
 }
 
 async function main(): Promise<void> {
-  const { running, info } = await startSandboxProcess([
-    '--large',
-    '--latency',
-    String(latencyMs),
-    '--backend-key',
-  ]);
+  const { running, info } = await startSandboxProcess(['--large', '--latency', String(latencyMs)]);
   try {
     const setup = await setUp(info);
     // One warm-up of each contender (JIT, the server's search caches, tokens) before anything is timed.

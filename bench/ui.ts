@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { formatNhsNumber } from '../common/nhs-number';
-import type { JWK } from 'jose';
 import { openHarness } from '../main/dev/harness';
-import { sandboxServers } from '../main/dev/sandbox-policy';
+import { SANDBOX_REGIONAL_CLIENT_ID, sandboxServers } from '../main/dev/sandbox-policy';
+import { followAuthorizationRedirects } from '../main/services/launch/headless-authorizer';
 import { createViewer, type Viewer } from '../main/services/composition/viewer';
 import { loadMachinePolicy } from '../main/services/policy';
 import { startSandboxProcess, stopNode, type SandboxProcessInfo } from './lib/processes';
@@ -149,30 +149,40 @@ async function showScreen(page: Page, label: string): Promise<void> {
 }
 
 /**
- * The app's services as IT would configure them against the sandbox in its own process: DCR and CHIE with
- * SMART Backend Services tokens (auth on), the record locator and the audit server.
+ * The app's services as IT would configure them against the sandbox in its own process: DCR, CHIE and the
+ * record locator with the signed-in clinician's exchanged tokens (auth on), and the audit server. Signing in
+ * is the real standalone sign-in at the sandbox EPR, its redirects followed as a browser would.
  */
-async function viewerOnSandboxProcess(info: SandboxProcessInfo, dataDir: string): Promise<Viewer> {
-  const backend = info.backendClient;
-  if (!backend) throw new Error('the sandbox did not hand over its backend-services client');
+async function viewerOnSandboxProcess(
+  info: SandboxProcessInfo,
+  dataDir: string,
+): Promise<{ services: Viewer; signInAs: (user: string) => Promise<void> }> {
+  const epr = info.urls.epr;
+  if (!epr) throw new Error('the sandbox EPR did not start, so no one can sign in');
   const auth = {
-    type: 'backend-services' as const,
-    tokenUrl: backend.tokenUrl,
-    clientId: backend.clientId,
-    keyReference: 'sandbox',
-    scope: 'system/*.rs',
+    type: 'token-exchange' as const,
+    issuer: info.urls.regionalAuth,
+    clientId: SANDBOX_REGIONAL_CLIENT_ID,
   };
   const policyFilePath = join(dataDir, 'policy.json');
   await writeFile(
     policyFilePath,
-    JSON.stringify({ ...sandboxServers(info.urls, auth), commandLineRoles: ROLES.map(([, role]) => role) }),
+    JSON.stringify({ ...sandboxServers(info.urls, auth), allowedIssuers: [epr], standaloneIssuer: epr }),
   );
   const policy = await loadMachinePolicy({ policyFilePath, env: {} });
   if (!policy.ok) throw new Error(`bench policy refused: ${JSON.stringify(policy.problems)}`);
-  return createViewer({
+  let user = '';
+  const services: Viewer = await createViewer({
     dataDir,
     policy,
-    loadPrivateKey: async () => backend.privateJwk as JWK,
+    openExternal: async (url) => {
+      const authorize = new URL(url);
+      authorize.searchParams.set('user', user);
+      const callback = await followAuthorizationRedirects(authorize.href, (input, init) =>
+        fetch(input, init),
+      );
+      await services.handleLaunchArgs([callback]);
+    },
     // "Find a patient" lists them as the sandbox's patients (the bench clicks the large one).
     samplePatients: info.patients.map((p) => ({
       nhsNumber: p.nhsNumber,
@@ -180,22 +190,25 @@ async function viewerOnSandboxProcess(info: SandboxProcessInfo, dataDir: string)
       demonstrates: p.key,
     })),
   });
+  return {
+    services,
+    signInAs: async (sandboxUser) => {
+      user = sandboxUser;
+      await services.handlers['session:sign-in']({}, {});
+    },
+  };
 }
 
+/** Label, sandbox user. */
 const ROLES = [
   ['paramedic', 'paramedic'],
-  ['GP', 'general-practitioner'],
+  ['GP', 'gp'],
 ] as const;
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'wessex-bench-ui-'));
-  const { running, info } = await startSandboxProcess([
-    '--large',
-    '--latency',
-    String(LATENCY_MS),
-    '--backend-key',
-  ]);
-  const services = await viewerOnSandboxProcess(info, dataDir);
+  const { running, info } = await startSandboxProcess(['--large', '--latency', String(LATENCY_MS)]);
+  const { services, signInAs } = await viewerOnSandboxProcess(info, dataDir);
   const harness = await openHarness({ services });
   try {
     const large = info.patients.find((p) => p.key === 'large');
@@ -209,10 +222,10 @@ async function main(): Promise<void> {
     const timelineFilters: number[] = [];
     // One warm-up round (JIT, Chromium's caches), then the timed rounds; roles and paths interleaved.
     for (let round = 0; round <= runs; round++) {
-      for (const [label, role] of ROLES) {
-        // Signed in as the workstation's user in this role, with a reason for access to the large patient (no
-        // patient in context; a reason covers one patient).
-        services.signInOsUser(role);
+      for (const [label, user] of ROLES) {
+        // Signed in (standalone) as the sandbox user in this role, with a reason for access to the large patient
+        // (no patient in context; a reason covers one patient).
+        await signInAs(user);
         await services.handlers['access:declare-reason'](
           { reasonCode: 'direct-care', breakGlass: false, nhsNumber: large.nhsNumber },
           {},

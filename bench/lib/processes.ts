@@ -54,9 +54,8 @@ export function waitForOutput(running: Running, pattern: RegExp, timeoutMs: numb
 }
 
 export interface SandboxProcessInfo {
-  urls: { dcr: string; chie: string; locator: string; audit: string; epr?: string };
+  urls: { dcr: string; chie: string; locator: string; audit: string; regionalAuth: string; epr?: string };
   patients: { key: string; nhsNumber: string; name?: string }[];
-  backendClient?: { tokenUrl: string; clientId: string; privateJwk: Record<string, unknown> };
 }
 
 /** `wessex sandbox --json <args>` in its own process, once it is listening. */

@@ -14,7 +14,7 @@ export function usesSandbox(policy: EffectivePolicy): boolean {
 export function policyForSandbox(policy: EffectivePolicy, sandbox: RunningSandbox): EffectivePolicy {
   const epr = sandbox.epr;
   // The clinician's sandbox EPR sign-in, exchanged at the sandbox's regional authorization server.
-  const issuer = regionalAuthOf(sandbox);
+  const issuer = sandbox.urls.regionalAuth;
   const auth =
     epr && issuer
       ? { type: 'token-exchange' as const, issuer, clientId: SANDBOX_REGIONAL_CLIENT_ID }
@@ -37,12 +37,7 @@ export function sandboxServers(
       { id: 'dcr', name: 'Dorset Care Record', fhirBase: urls.dcr, auth },
       { id: 'chie', name: 'CHIE', fhirBase: urls.chie, auth },
     ],
-    // The sandbox locator is open, like the national NRL read API behind its own gateway.
-    recordLocator: { id: 'locator', name: 'Record locator', fhirBase: urls.locator, auth: { type: 'none' } },
+    recordLocator: { id: 'locator', name: 'Record locator', fhirBase: urls.locator, auth },
     auditEndpoint: urls.audit,
   };
-}
-
-function regionalAuthOf(sandbox: RunningSandbox): string | undefined {
-  return (sandbox.urls as { regionalAuth?: string }).regionalAuth;
 }

@@ -16,6 +16,7 @@ import {
   openAuditDatabase,
   verifyAuditLog,
   type AuditService,
+  type AudienceToken,
 } from '../../main/services/audit';
 import { chainHash } from '../../main/services/audit/audit-log';
 import { cacheKeyName } from '../../main/services/cache';
@@ -23,7 +24,10 @@ import { createSecretStoreKeyVault } from '../../main/services/cache/key-vault';
 import { openViewerStores } from '../../main/services/composition/stores';
 import { createKeytarSecretStore } from '../../main/services/keystore/secret-store';
 import { loadMachinePolicy, type EffectivePolicy } from '../../main/services/policy';
-import { policyForSandbox, sandboxKeyLoader } from '../../main/dev/sandbox-policy';
+import { policyForSandbox } from '../../main/dev/sandbox-policy';
+import { sandboxUserIdToken } from '../../main/dev/sandbox-sign-in';
+import type { SubjectToken } from '../../main/services/auth/token-exchange';
+import { userTokens } from '../../main/services/auth/user-tokens';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
 import { ROOT, WESSEX_CLI } from '../support/cli';
 
@@ -36,6 +40,8 @@ const vault = createSecretStoreKeyVault(secretStore);
 let sandbox: RunningSandbox;
 let policy: EffectivePolicy;
 let getToken: () => Promise<string | undefined>;
+let auditToken: AudienceToken;
+let idToken: SubjectToken;
 let dir: string;
 const dbPath = (): string => join(dir, 'audit.db');
 const anchorCopy = () => keystoreAnchor(secretStore, auditKeyName(dbPath()));
@@ -45,9 +51,12 @@ beforeAll(async () => {
   const loaded = await loadMachinePolicy({});
   if (!loaded.ok) throw new Error('the default policy should load');
   policy = policyForSandbox(loaded.policy, sandbox);
-  const tokens = auditTokenSource(policy, sandboxKeyLoader(sandbox));
+  // The signed-in GP's sign-in, exchanged for the audit endpoint's token.
+  idToken = await sandboxUserIdToken(sandbox, 'gp');
+  const tokens = auditTokenSource(userTokens(policy, { subjectToken: () => idToken }));
   if (!tokens) throw new Error('the sandbox policy should give the audit endpoint a token');
-  getToken = tokens;
+  auditToken = tokens;
+  getToken = () => tokens.get();
 });
 afterAll(async () => {
   await sandbox?.close();
@@ -151,7 +160,7 @@ describe('authenticated, anchored upload', () => {
       dataDir: dir,
       policy,
       secretStore,
-      loadPrivateKey: sandboxKeyLoader(sandbox),
+      userTokens: userTokens(policy, { subjectToken: () => idToken }),
     });
     if (!('audit' in stores)) throw new Error(stores.message);
     try {
@@ -285,7 +294,9 @@ describe('wessex audit verify catches what a local chain cannot', () => {
         ok: false,
         problem: "the audit server refused the viewer's sign-in (HTTP 401)",
       });
-      expect(await compareWithServer({ db: database.db, endpoint: sandbox.urls.audit, getToken })).toEqual({
+      expect(
+        await compareWithServer({ db: database.db, endpoint: sandbox.urls.audit, token: auditToken }),
+      ).toEqual({
         ok: false,
         problem: 'the audit server holds 5 events of this log but the log ends at event 3 (events removed)',
       });

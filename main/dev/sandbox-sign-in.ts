@@ -1,0 +1,48 @@
+// Development and tests only: a sandbox user's sign-in for scripts that read the sandbox's regional servers
+// without the viewer (the benchmarks, audit tests): the real standalone launch at the sandbox EPR, its redirects
+// followed as a browser would, and the session's id_token for the regional authorization server.
+import type { RunningSandbox } from '../../sandbox';
+import { SANDBOX_SMART_CLIENT_ID } from '../../sandbox/epr';
+import type { SubjectToken } from '../services/auth/token-exchange';
+import type { SecretStore } from '../services/keystore/secret-store';
+import { SmartLaunchService } from '../services/launch';
+import { followAuthorizationRedirects } from '../services/launch/headless-authorizer';
+
+/** Nothing is kept: the sign-in is asked for without offline access. */
+const memoryStore: SecretStore = {
+  get: async () => null,
+  set: async () => undefined,
+  delete: async () => false,
+};
+
+/** Signs the sandbox user (`gp`, `nurse`, `paramedic`, `admin`) in and returns their id_token. */
+export async function sandboxUserIdToken(sandbox: RunningSandbox, user: string): Promise<SubjectToken> {
+  const epr = sandbox.epr;
+  if (!epr) throw new Error(`The sandbox EPR did not start: ${sandbox.notes.join('; ')}`);
+  return sandboxEprIdToken(epr.fhirBase, user);
+}
+
+/** The same for a sandbox EPR in another process (the benchmarks'), by its FHIR base. */
+export async function sandboxEprIdToken(eprFhirBase: string, user: string): Promise<SubjectToken> {
+  const epr = { fhirBase: eprFhirBase };
+  let opened: string | undefined;
+  const service = new SmartLaunchService({
+    allowedIssuers: [epr.fhirBase],
+    standaloneIssuer: epr.fhirBase,
+    clientId: SANDBOX_SMART_CLIENT_ID,
+    secretStore: memoryStore,
+    openExternal: async (url) => {
+      opened = url;
+    },
+  });
+  await service.beginStandaloneLaunch();
+  if (!opened) throw new Error('The sandbox EPR gave no sign-in address.');
+  const authorize = new URL(opened);
+  authorize.searchParams.set('user', user);
+  const callback = await followAuthorizationRedirects(authorize.href, (input, init) => fetch(input, init));
+  const result = await service.completeAuthorization(callback);
+  const idToken = result.session.idToken();
+  await result.session.end();
+  if (!idToken) throw new Error('The sandbox EPR gave no id_token.');
+  return idToken;
+}
