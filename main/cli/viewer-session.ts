@@ -11,6 +11,7 @@ import { ACCESS_REASONS } from '../services/governance';
 import { resolveDataDir } from '../services/paths';
 import type { CliEnvironment, CliViewerChoice } from './environment';
 import { browserSignInOptions, signInThroughBrowser } from './sign-in';
+import { exchangeTargets } from '../services/auth/user-tokens';
 
 export interface ClinicianFlags {
   role: string;
@@ -46,8 +47,8 @@ export async function withCliSession<T>(
   options: Omit<ViewerOptions, 'dataDir'>,
   use: (session: CliSession) => Promise<T>,
 ): Promise<T> {
-  // Commands that read records sign the clinician in; those on this computer's offline store alone act as
-  // the operating-system user with their declared role.
+  // Commands that read records from sources that see the user (token exchange) sign the clinician in; the
+  // others (this computer's offline store, open sources) act as the operating-system user with their role.
   const readsRecords = options.recordSources !== 'not-needed';
   const { viewer, origin } = await env.openViewer(
     {
@@ -69,8 +70,13 @@ export async function withCliSession<T>(
       throw new Error(`The viewer cannot work on this computer, so nothing was done:\n${problems}`);
     }
     for (const notice of state.notices) console.error(notice);
-    if (readsRecords) await (env.signIn ?? signInThroughBrowser)(viewer, flags.role);
-    else viewer.signInOsUser(flags.role, flags.practitioner);
+    const userBound = viewer.policy.ok && exchangeTargets(viewer.policy.policy).length > 0;
+    if (readsRecords && userBound) {
+      await (env.signIn ?? signInThroughBrowser)(viewer, flags.role);
+      // Who the clinician is on the sources is who signed in, not what a flag says.
+      if (flags.practitioner)
+        console.error('--practitioner is not used: you are read as who you signed in as.');
+    } else viewer.signInOsUser(flags.role, flags.practitioner);
     try {
       const declareReason = async (nhsNumber?: string) => {
         await invoke('access:declare-reason', {

@@ -1,8 +1,7 @@
 // Caseloads from the configured source, through the real bridge handlers on the built-in sandbox: today's
 // appointments and the team caseload List on the Dorset Care Record (read with a Backend Services token),
 // prefetched into the encrypted offline cache; and the CLI authorising to the regional servers as the app does.
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import type { WessexRecord } from '../../common/record';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
 import { startTestApp, type TestApp } from '../support/app';
 import { WESSEX_CLI } from '../support/cli';
+import { followAuthorizationRedirects } from '../../main/services/launch/headless-authorizer';
 
 let app: TestApp;
 let sandbox: RunningSandbox;
@@ -137,7 +137,6 @@ describe('prefetch from the configured source', () => {
 
 describe('the CLI authorises to the regional servers as the app does', () => {
   const run = promisify(execFile);
-  const keyReference = `test-backend-${randomBytes(6).toString('hex')}`;
   const keystore = createKeytarSecretStore();
   let external: RunningSandbox;
   let dir: string;
@@ -149,7 +148,6 @@ describe('the CLI authorises to the regional servers as the app does', () => {
     dataDir = path.join(dir, 'data');
   });
   afterAll(async () => {
-    await keystore.delete(keyReference);
     await keystore.delete(`db-key:${cacheKeyName(dataDir)}`);
     await external?.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -211,7 +209,11 @@ describe('the CLI authorises to the regional servers as the app does', () => {
         '--data-dir',
         dataDir,
       ),
-    ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('You have no appointments on') });
+    ).resolves.toMatchObject({
+      // The nurse signed in: her own appointments are read, whatever --practitioner says, and she is told so.
+      stderr: expect.stringContaining('--practitioner is not used: you are read as who you signed in as.'),
+      stdout: expect.stringContaining('3 of 3 record(s) saved for offline use (caseload).'),
+    });
     await expect(
       wessex(noPolicy, 'prefetch', '--appointments-today', '--data-dir', dataDir),
     ).rejects.toMatchObject({
@@ -227,7 +229,8 @@ describe('the CLI authorises to the regional servers as the app does', () => {
       expect((await fetch(`${cli.urls.dcr}/Patient?_count=1`)).status).toBe(401);
       cli.servers.dcr.clearRequests();
       cli.servers.chie.clearRequests();
-      cliApp.services.signInOsUser('nurse');
+      // The nurse signs in at the sandbox EPR; her sign-in is exchanged for each regional server's token.
+      await cliApp.services.openSandboxSession({ role: 'nurse', standalone: true });
       const call = async (channel: string, args: unknown) => {
         const outcome = await dispatchBridgeRequest(cliApp.services.handlers, channel, args);
         if (!outcome.ok) throw new Error(outcome.error.message);
@@ -257,31 +260,48 @@ describe('the CLI authorises to the regional servers as the app does', () => {
     }
   });
 
-  it('fetch with configured sources sends SMART Backend Services tokens (key from the keystore)', async () => {
-    const epr = external.epr!;
-    await keystore.set(keyReference, JSON.stringify(epr.backendClient.privateJwk));
-    const auth = {
-      type: 'backend-services',
-      tokenUrl: epr.tokenEndpoint,
-      clientId: epr.backendClient.clientId,
-      keyReference,
-      scope: 'system/*.rs',
-    };
+  /**
+   * `wessex fetch` on a configured machine: the clinician signs in in the browser. This test is the browser: it
+   * takes the address the CLI prints, signs in at the EPR as `user`, and is sent back to the CLI's loopback.
+   */
+  function fetchSigningIn(policyFile: string, user: string, nhsNumber: string) {
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [WESSEX_CLI, 'fetch', '--nhs', nhsNumber, '--role', 'nurse'], {
+        env: { ...process.env, WESSEX_POLICY_FILE: policyFile, WESSEX_DATA_DIR: dataDir },
+      });
+      let stdout = '';
+      let stderr = '';
+      let browsed = false;
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const address = /Open this address in your browser to sign in:\s+(\S+)/.exec(stderr)?.[1];
+        if (!address || browsed) return;
+        browsed = true;
+        const authorize = new URL(address);
+        authorize.searchParams.set('user', user);
+        void followAuthorizationRedirects(authorize.href, (input, init) => fetch(input, init)).then(
+          (callback) => fetch(callback),
+        );
+      });
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('fetch with configured sources: the clinician signs in in the browser, and each source gets their own token', async () => {
+    const auth = { type: 'token-exchange', issuer: external.urls.regionalAuth, clientId: 'wessex-viewer' };
     const policyFile = path.join(dir, 'policy.json');
     const policy = (commandLineRoles?: string[]) =>
       fs.writeFileSync(
         policyFile,
         JSON.stringify({
+          allowedIssuers: [external.urls.epr],
+          standaloneIssuer: external.urls.epr,
           sources: [
             { id: 'dcr', name: 'Dorset Care Record', fhirBase: external.urls.dcr, auth },
             { id: 'chie', name: 'CHIE', fhirBase: external.urls.chie, auth },
           ],
-          recordLocator: {
-            id: 'locator',
-            name: 'Record locator',
-            fhirBase: external.urls.locator,
-            auth: { type: 'none' },
-          },
+          recordLocator: { id: 'locator', name: 'Record locator', fhirBase: external.urls.locator, auth },
           auditEndpoint: external.urls.audit,
           ...(commandLineRoles ? { commandLineRoles } : {}),
         }),
@@ -290,19 +310,17 @@ describe('the CLI authorises to the regional servers as the app does', () => {
     external.servers.dcr.clearRequests();
     external.servers.chie.clearRequests();
 
-    // On a machine IT configured, the command line acts only as the roles IT lists.
-    policy();
-    await expect(wessex(policyFile, 'fetch', '--nhs', nhsNumber)).rejects.toMatchObject({
-      code: 1,
-      stderr: expect.stringContaining(
-        'The command line may not act as "nurse" on this computer (roles allowed by IT: none).',
-      ),
-    });
+    policy(['nurse']);
+    // Signed in as the GP, but asked to act as a nurse: refused, nothing read.
+    const mismatch = await fetchSigningIn(policyFile, 'gp', nhsNumber);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toContain(
+      'You signed in as "general-practitioner", not "nurse": run the command again with --role general-practitioner.',
+    );
     expect(external.servers.dcr.requests.filter((r) => !r.url.endsWith('/metadata'))).toEqual([]);
 
-    policy(['nurse']);
-    const { stdout } = await wessex(policyFile, 'fetch', '--nhs', nhsNumber);
-
+    const { code, stdout } = await fetchSigningIn(policyFile, 'nurse', nhsNumber);
+    expect(code).toBe(0);
     expect(stdout).toMatch(/✓ Dorset Care Record \(regional\) — complete, \d+ resources/);
     expect(stdout).toMatch(/✓ CHIE \(regional\) — complete, \d+ resources/);
     expect(stdout).toContain('(from the machine policy');
@@ -311,6 +329,12 @@ describe('the CLI authorises to the regional servers as the app does', () => {
       expect(data.length).toBeGreaterThan(0);
       expect(data.every((r) => r.authorization && r.status === 200)).toBe(true);
     }
-    expect(external.servers.locator.requests.every((r) => !r.authorization)).toBe(true);
+    // The regional servers know who read: the nurse, for direct care.
+    const allowed = external.servers.dcr.auditEvents.filter((e) => e.outcome === '0');
+    expect(allowed.length).toBeGreaterThan(0);
+    for (const event of allowed) {
+      expect(event.agent?.[0]?.who?.display).toMatch(/Priya Shah/);
+      expect(event.agent?.[0]?.purposeOfUse?.[0]?.coding?.[0]?.code).toBe('TREAT');
+    }
   });
 });

@@ -35,7 +35,8 @@ describe('wessex find-patient', () => {
     expect(found.matches).toHaveLength(1);
     expect(found.matches[0]).toMatchObject({
       nhsNumber: '9994625845',
-      heldBy: ['Dorset Care Record', 'CHIE'],
+      // Signed in at the (sandbox) EPR, the command line searches its directory too, as the app does.
+      heldBy: ['Dorset Care Record', 'CHIE', 'Your clinical system (EPR)'],
     });
     expect(found.matches[0]!.address).toMatch(/BH24 7UW$/);
   });

@@ -15,6 +15,7 @@ import {
 } from '../../services/launch';
 import { waitForLoopbackRedirect } from '../../services/launch/loopback-redirect';
 import { auditUploadOptions, createAuditService } from '../../services/audit';
+import { userTokens } from '../../services/auth/user-tokens';
 import { createSecretStoreKeyVault } from '../../services/cache/key-vault';
 import { auditUserOf } from '../../services/composition/clinical-session';
 import { auditDatabasePath, resolveDataDir } from '../../services/paths';
@@ -81,7 +82,13 @@ async function auditLaunch(result: LaunchResult, policy: EffectivePolicy, dataDi
   const audit = await createAuditService({
     keyVault: createSecretStoreKeyVault(secretStore),
     dbPath,
-    ...auditUploadOptions(policy, secretStore, dbPath),
+    // Uploaded as the clinician who just signed in (their id_token, exchanged for the audit endpoint).
+    ...auditUploadOptions(
+      policy,
+      secretStore,
+      dbPath,
+      userTokens(policy, { subjectToken: () => result.session.idToken() }),
+    ),
   });
   try {
     audit.trail.setUser(auditUserOf(result.user));
