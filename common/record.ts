@@ -1,5 +1,6 @@
 // The merged Wessex record as every layer sees it: produced by the record engine (main), governed,
 // cached and rendered. Pure data: no Node, DOM or Electron here, so main, preload and renderer all share it.
+import type { AccessRefusalCode } from './access-refusal';
 import type { Resource } from './fhir';
 
 /** How one source ended. "not-reached" means we never asked it (offline, dissent, identity not safe to use). */
@@ -29,6 +30,8 @@ export interface SourceStatus {
   incompleteTypes?: string[];
   /** The patient has declined to share this source's record: its entries are withheld from this user. */
   declined?: boolean;
+  /** The source itself refused this user's read (regional policy: dissent, role…): withheld, not failed. */
+  refusal?: AccessRefusalCode;
 }
 
 /** Where one contributing copy of an item came from. */

@@ -143,7 +143,11 @@ export function sourceLines(sources: SourceStatus[], now: Date = new Date()): So
       id: s.id,
       name: s.name,
       state: s.state,
-      stateLabel: savedCopy ? savedCopy.charAt(0).toUpperCase() + savedCopy.slice(1) : STATE_LABELS[s.state],
+      stateLabel: savedCopy
+        ? savedCopy.charAt(0).toUpperCase() + savedCopy.slice(1)
+        : s.refusal
+          ? 'Withheld'
+          : STATE_LABELS[s.state],
       ...(savedCopy ? { savedCopy } : {}),
       message: s.message,
       fetchedAt: s.fetchedAt,

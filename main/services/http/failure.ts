@@ -1,5 +1,7 @@
 // Why a request to a source did not give us what we asked for, in words a clinician can read on the status
 // line. Every HTTP path in the app (record engine, caseloads, documents, sign-in) reports in these terms.
+import { accessRefusalOf, type AccessRefusalCode } from '../../../common/access-refusal';
+
 export type FailureKind =
   | 'connect'
   | 'timeout'
@@ -19,6 +21,9 @@ export type FailureKind =
   | 'loop';
 
 export class FetchFailure extends Error {
+  /** A 403 the source coded as a refusal of this user's access (its regional policy), not a fault. */
+  refusal?: AccessRefusalCode;
+
   constructor(
     readonly kind: FailureKind,
     message: string,
@@ -42,7 +47,12 @@ export function asFetchFailure(error: unknown): FetchFailure {
  * The failure for a final non-2xx answer; `busyAttempts` counts the tries a 429/503 was given, `signedIn`
  * whether the request carried a token (a source configured with no sign-in cannot have one refused).
  */
-export function statusFailure(status: number, busyAttempts: number, signedIn = true): FetchFailure {
+export function statusFailure(
+  status: number,
+  busyAttempts: number,
+  signedIn = true,
+  body?: Buffer,
+): FetchFailure {
   if (status === 401 && !signedIn) {
     return new FetchFailure(
       'unauthorised',
@@ -52,7 +62,12 @@ export function statusFailure(status: number, busyAttempts: number, signedIn = t
   }
   if (status === 401)
     return new FetchFailure('unauthorised', 'refused our sign-in (HTTP 401), even after renewing it', 401);
-  if (status === 403) return new FetchFailure('forbidden', 'refused access to this record (HTTP 403)', 403);
+  if (status === 403) {
+    const failure = new FetchFailure('forbidden', 'refused access to this record (HTTP 403)', 403);
+    const refusal = body ? accessRefusalOf(jsonOf(body)) : undefined;
+    if (refusal) failure.refusal = refusal;
+    return failure;
+  }
   if (status === 429 || status === 503) {
     return new FetchFailure(
       'busy',
@@ -69,6 +84,14 @@ export function statusFailure(status: number, busyAttempts: number, signedIn = t
   }
   if (status >= 500) return new FetchFailure('http', `had a server error (HTTP ${status})`, status);
   return new FetchFailure('http', `rejected the request (HTTP ${status})`, status);
+}
+
+function jsonOf(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** "32 MB" / "512 KB": sizes as limits are spoken of. */

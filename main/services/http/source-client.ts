@@ -199,10 +199,16 @@ export class SourceClient {
 
   /** GET; anything but a 2xx answer is a failure. */
   get(url: string, options: RequestOptions = {}): Promise<RawResponse> {
-    return this.exchange(url, { ...options, method: 'GET' }, isOk, (response, busyAttempts, signedIn) => {
-      if (!isOk(response.status)) throw statusFailure(response.status, busyAttempts, signedIn);
-      return response;
-    });
+    return this.exchange(
+      url,
+      { ...options, method: 'GET' },
+      isOkOrRefusal,
+      (response, busyAttempts, signedIn) => {
+        if (!isOk(response.status))
+          throw statusFailure(response.status, busyAttempts, signedIn, response.body);
+        return response;
+      },
+    );
   }
 
   /** GET a JSON document (FHIR or plain JSON), parsed while its bytes are still counted against the budget. */
@@ -210,9 +216,10 @@ export class SourceClient {
     return this.exchange(
       url,
       { accept: FHIR_JSON, ...options, method: 'GET' },
-      isOk,
+      isOkOrRefusal,
       (response, busyAttempts, signedIn) => {
-        if (!isOk(response.status)) throw statusFailure(response.status, busyAttempts, signedIn);
+        if (!isOk(response.status))
+          throw statusFailure(response.status, busyAttempts, signedIn, response.body);
         return parseJson(response);
       },
     );
@@ -435,6 +442,11 @@ export class SourceClient {
 
 function isOk(status: number): boolean {
   return status >= 200 && status < 300;
+}
+
+/** A 403's OperationOutcome is read (within the size limit) for its access-refusal code. */
+function isOkOrRefusal(status: number): boolean {
+  return isOk(status) || status === 403;
 }
 
 function parseJson(response: RawResponse): unknown {

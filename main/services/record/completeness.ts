@@ -1,5 +1,6 @@
 // Per section: did every source that could hold it answer in full? Only then may a section say "None
 // recorded". A failed, timed-out, partial, still-loading or held-apart source leaves a gap, named with why.
+import { refusalWords } from '../../../common/access-refusal';
 import { formatAsOf } from '../../../common/offline-banner';
 import {
   SECTION_ORDER,
@@ -33,6 +34,9 @@ function sectionsOf(status: SourceStatus): readonly SectionId[] {
 
 function gapFor(status: SourceStatus, now: Date): SectionGap | undefined {
   const base = { sourceId: status.id, sourceName: status.name };
+  if (status.refusal) {
+    return { ...base, withheld: true, reason: refusalWords(status.refusal, status.name) };
+  }
   if (status.declined) {
     return {
       ...base,

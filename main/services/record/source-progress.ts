@@ -1,4 +1,5 @@
 // What happened while reading one source, and how that ends up on its status line.
+import { refusalWords } from '../../../common/access-refusal';
 import type { SourceKind, SourceState, SourceStatus } from '../../../common/record';
 import { asFetchFailure, PartialReadFailure, type FetchFailure } from '../http';
 
@@ -74,6 +75,12 @@ export class SourceProgress {
     };
     if (message) status.message = message;
     if (fetchedAt) status.fetchedAt = fetchedAt;
+    // The source refused this user (its own policy): said in the clinician's words, and withheld, not failed.
+    const refusal = state !== 'complete' ? this.failures.find((f) => f.refusal)?.refusal : undefined;
+    if (refusal) {
+      status.refusal = refusal;
+      status.message = refusalWords(refusal, this.source.name);
+    }
     return status;
   }
 

@@ -50,7 +50,10 @@ const STATE_MARK: Record<SourceStatus['state'], string> = {
 
 function sourceLine(s: SourceStatus): string {
   const saved = s.savedCopy ? ` — showing its saved copy from ${s.savedCopy.asOf}` : '';
-  const head = `  ${STATE_MARK[s.state]} ${s.name} (${s.kind}) — ${s.state}, ${s.resourceCount} resources${saved}`;
+  // A source that refused this user withheld its record: not a failure to fix, and not "none".
+  const state = s.refusal ? 'withheld' : s.state;
+  const mark = s.refusal ? '⊘' : STATE_MARK[s.state];
+  const head = `  ${mark} ${s.name} (${s.kind}) — ${state}, ${s.resourceCount} resources${saved}`;
   const lines = [s.message ? `${head}: ${s.message}` : head];
   for (const w of s.warnings) if (w !== s.message) lines.push(`      note: ${w}`);
   return lines.join('\n');
