@@ -3,8 +3,7 @@
  * (when available) the sandbox EPR, all on loopback, seeded with deterministic synthetic patients.
  *
  * Interfaces other code relies on (keep these names):
- * - `startSandbox({ latencyMs?, includeLargePatient?, host?, requireAuth?, acceptLegacyBackendTokens?, now?,
- *   faults? })` → `RunningSandbox`;
+ * - `startSandbox({ latencyMs?, includeLargePatient?, host?, requireAuth?, now?, faults? })` → `RunningSandbox`;
  *   `faults` (e.g. `{ chie: { mode: 'down' } }`, or `parseFaultSpecs(['chie=slow:20000'])`) are in place
  *   before it resolves.
  * - `RunningSandbox.urls.{dcr, chie, locator, audit, regionalAuth, epr?}`: FHIR bases (dcr/chie end in /fhir; locator
@@ -15,7 +14,7 @@
  *   includeLargePatient), 'synthea-1..3'.
  * - `RunningSandbox.servers.<dcr|chie|locator|audit|elsewhere>`: `.setFault(mode | undefined, opts?)` (await it
  *   for 'down'), `.setLatency(ms)`, `.requests` (method, url, authorization present?, at, status, fault),
- *   `.clearRequests()`. dcr/chie add `updateResource`, `deleteResource`, `readResource`, `setTokenVerifier`;
+ *   `.clearRequests()`. dcr/chie add `updateResource`, `deleteResource`, `readResource`, `setAuth`;
  *   audit adds `.events`. `elsewhere` is the other origin that 'next-link-other-origin' points to.
  * - Only CHIE implements (and advertises) `Patient/{id}/$everything`.
  * - `RunningSandbox.urls.regionalAuth` / `servers.regionalAuth`: the Wessex regional authorization server
@@ -27,9 +26,6 @@
  *   require regional access tokens for their own base URL and enforce the regional policy themselves (purpose,
  *   role, patient binding, dissent: 403 with an access-refusal code; http/access-policy.ts). Every request is
  *   audited server-side in `servers.<dcr|chie|locator|audit>.auditEvents`.
- * - TRANSITION (`acceptLegacyBackendTokens`, default true, goes when the client uses token exchange): the
- *   servers also accept the EPR's backend-services tokens (`epr.verifyAccessToken(token, base)`) and the
- *   locator requests with no token, all without the policy, as before.
  * - `now` (ms clock) drives the EPR, the regional AS and the servers' expiry checks (tests expire tokens with it).
  * - The audit endpoint keeps one hash chain per device (X-Audit-Chain …, see audit/server.ts);
  *   `servers.audit.chainHead(chainId)` is the head it holds.
@@ -78,11 +74,6 @@ export interface SandboxOptions {
   host?: string;
   /** Regional servers, the locator and the audit endpoint require regional access tokens when the EPR runs (default true). */
   requireAuth?: boolean;
-  /**
-   * TRANSITION (default true; goes when the client uses token exchange): the servers also accept the EPR's
-   * backend-services tokens, and the locator requests with no token, without the regional policy.
-   */
-  acceptLegacyBackendTokens?: boolean;
   /** Clock (ms) for the EPR, the regional authorization server and the servers' token checks (default Date.now). */
   now?: () => number;
   /** Folder holding synthea/ (default ../shared/fixtures from the repository root). */
@@ -255,19 +246,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     if (epr) await trustEpr(regionalAuth, epr);
     for (const server of [dcr, chie, locator, audit]) regionalAuth.allowAudience(server.baseUrl);
     if (epr && options.requireAuth !== false) {
-      const legacy = options.acceptLegacyBackendTokens !== false;
       const auth: ResourceServerAuth = {
         regional: regionalTokenVerifier({ issuer: regionalAuth.issuer, jwksUri: regionalAuth.jwksUri, now }),
-        // TRANSITION: goes when the client uses token exchange (branch feat-txc).
-        ...(legacy
-          ? { legacy: (token: string, audience: string) => epr.verifyAccessToken(token, audience) }
-          : {}),
       };
-      for (const server of [dcr, chie, audit]) {
-        if (legacy) epr.allowAudience(server.baseUrl);
-        server.setAuth(auth);
-      }
-      locator.setAuth({ ...auth, ...(legacy ? { legacyAnonymous: true } : {}) });
+      for (const server of [dcr, chie, locator, audit]) server.setAuth(auth);
     }
     return {
       urls: {

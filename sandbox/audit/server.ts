@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent, Bundle } from '../../common/fhir';
 import { LoopbackServer, type SandboxRequest, type SandboxResponse } from '../http/loopback-server';
-import { AccessGuard, type ResourceServerAuth, type TokenVerifier } from '../http/bearer-auth';
+import { AccessGuard, type ResourceServerAuth } from '../http/bearer-auth';
 import { operationOutcome } from '../http/outcome';
 import type { RegionalTokenVerifier } from '../regional-auth/verify';
 
@@ -79,14 +79,6 @@ export class AuditServer extends LoopbackServer {
     const chain = this.chains.get(chainId);
     const seq = chain?.hashes.length ?? 0;
     return { seq, hash: chain?.hashes[seq - 1] ?? '' };
-  }
-
-  /**
-   * TRANSITION: also accept tokens this function accepts (audience = this server's base URL), with no policy;
-   * undefined stops. Goes when the client uses token exchange (see ../http/bearer-auth.ts).
-   */
-  setTokenVerifier(verify: TokenVerifier | undefined): void {
-    this.guard.auth = { ...this.guard.auth, legacy: verify };
   }
 
   /** Sets every part of the token check at once (see ../http/bearer-auth.ts). */

@@ -1,10 +1,7 @@
 // The sandbox resource servers' (DCR, CHIE, locator, audit endpoint) bearer-token check, policy and audit.
 // - With a regional verifier set, a regional access token (regional-auth/) is verified for the server's own
 //   base URL, the regional policy (access-policy.ts) is enforced, and the request is audited as that user.
-// - TRANSITION: with a legacy verifier set, today's EPR-issued SMART Backend Services tokens are accepted too,
-//   with no user and none of the policy (as before). This goes when the client is switched to token exchange
-//   (branch feat-txc): then `acceptLegacyBackendTokens` and the legacy verifier are removed.
-// - With neither set, auth is off (requests are still audited, with no user).
+// - Without one, auth is off (requests are still audited, with no user).
 // Every request a server decides on is appended to `auditEvents`: allowed '0', refused '4', bad token '8'.
 import type { AuditEvent } from '../../common/fhir';
 import { boundNhsNumber, type RegionalAccessClaims } from '../regional-auth/claims';
@@ -14,15 +11,8 @@ import type { SandboxRequest, SandboxResponse } from './loopback-server';
 import { operationOutcome } from './outcome';
 import { serverAuditEvent, type AuditOutcome } from './server-audit';
 
-/** Whether a bearer token is valid for this audience (the server's base URL): the legacy, user-less check. */
-export type TokenVerifier = (bearer: string, audience: string) => Promise<boolean>;
-
 export interface ResourceServerAuth {
   regional?: RegionalTokenVerifier;
-  /** TRANSITION (goes when the client uses token exchange): EPR backend-services tokens, no policy. */
-  legacy?: TokenVerifier;
-  /** TRANSITION (goes with `legacy`): a request with no token passes, with no policy (the locator was open). */
-  legacyAnonymous?: boolean;
 }
 
 const REFUSAL_TEXT: Record<RefusalCode, string> = {
@@ -64,8 +54,7 @@ function invalidToken(presented: boolean): SandboxResponse {
   };
 }
 
-type Caller =
-  { kind: 'open' } | { kind: 'legacy'; caller: string } | { kind: 'user'; claims: RegionalAccessClaims };
+type Caller = { kind: 'open' } | { kind: 'user'; claims: RegionalAccessClaims };
 
 /** One resource server's token check, policy and server-side audit. */
 export class AccessGuard {
@@ -79,7 +68,7 @@ export class AccessGuard {
   ) {}
 
   get enabled(): boolean {
-    return Boolean(this.auth.regional || this.auth.legacy);
+    return Boolean(this.auth.regional);
   }
 
   setAuth(auth: ResourceServerAuth): void {
@@ -122,7 +111,6 @@ export class AccessGuard {
       return invalidToken(/^Bearer\s+\S+$/i.test(req.headers.authorization ?? ''));
     }
     if (caller.kind === 'open') return void audit('0');
-    if (caller.kind === 'legacy') return void audit('0', { caller: caller.caller });
     const request = await describe();
     const refusal = await refusalFor(caller.claims, request);
     const named = request.patients.filter((p): p is string => p !== null);
@@ -133,16 +121,11 @@ export class AccessGuard {
   }
 
   private async authenticate(req: SandboxRequest): Promise<Caller | undefined> {
-    const { regional, legacy, legacyAnonymous } = this.auth;
-    if (!regional && !legacy) return { kind: 'open' };
+    const { regional } = this.auth;
+    if (!regional) return { kind: 'open' };
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (!token) return legacyAnonymous ? { kind: 'legacy', caller: 'no token (transition)' } : undefined;
-    const audience = this.audience();
-    const claims = regional ? await regional(token, audience).catch(() => undefined) : undefined;
-    if (claims) return { kind: 'user', claims };
-    if (legacy && (await legacy(token, audience).catch(() => false))) {
-      return { kind: 'legacy', caller: 'EPR backend-services client' };
-    }
-    return undefined;
+    if (!token) return undefined;
+    const claims = await regional(token, this.audience()).catch(() => undefined);
+    return claims ? { kind: 'user', claims } : undefined;
   }
 }

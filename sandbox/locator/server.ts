@@ -3,7 +3,7 @@
 // role, the patient binding; it holds no Consent, so dissent is the regional sources' to apply), and audits
 // every request (../http/bearer-auth.ts).
 import type { AuditEvent, Bundle, DocumentReference } from '../../common/fhir';
-import { AccessGuard, type ResourceServerAuth, type TokenVerifier } from '../http/bearer-auth';
+import { AccessGuard, type ResourceServerAuth } from '../http/bearer-auth';
 import type { AccessRequest } from '../http/access-policy';
 import { LoopbackServer, type SandboxRequest, type SandboxResponse } from '../http/loopback-server';
 import { operationOutcome } from '../http/outcome';
@@ -36,11 +36,6 @@ export class LocatorServer extends LoopbackServer {
 
   clearAuditEvents(): void {
     this.guard.auditEvents.length = 0;
-  }
-
-  /** TRANSITION (goes when the client uses token exchange): also accept these tokens, with no policy. */
-  setTokenVerifier(verify: TokenVerifier | undefined): void {
-    this.guard.auth = { ...this.guard.auth, legacy: verify };
   }
 
   /** Sets every part of the token check at once (see ../http/bearer-auth.ts). */

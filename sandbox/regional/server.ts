@@ -6,7 +6,7 @@ import { getStatus, isOperationOutcome } from '@medplum/core';
 import type { Binary, Bundle, Resource } from '../../common/fhir';
 import { FhirStore } from '../fhir/store';
 import { LoopbackServer, type SandboxRequest, type SandboxResponse } from '../http/loopback-server';
-import { AccessGuard, type ResourceServerAuth, type TokenVerifier } from '../http/bearer-auth';
+import { AccessGuard, type ResourceServerAuth } from '../http/bearer-auth';
 import type { RegionalTokenVerifier } from '../regional-auth/verify';
 import type { AuditEvent } from '../../common/fhir';
 import { describeRegionalRequest } from './access-request';
@@ -59,14 +59,6 @@ export class RegionalServer extends LoopbackServer {
 
   readResource(resourceType: string, id: string): Promise<Resource> {
     return this.store.read(resourceType, id);
-  }
-
-  /**
-   * TRANSITION: also accept tokens this function accepts (audience = this server's base URL), with no policy;
-   * undefined stops. Goes when the client uses token exchange (see ../http/bearer-auth.ts).
-   */
-  setTokenVerifier(verify: TokenVerifier | undefined): void {
-    this.guard.auth = { ...this.guard.auth, legacy: verify };
   }
 
   /** Sets every part of the token check at once (see ../http/bearer-auth.ts). */

@@ -1,4 +1,5 @@
 // The built-in Wessex sandbox as clients see it: real loopback servers, real FHIR search semantics.
+import type { RegionalAccessClaims } from '../../sandbox/regional-auth/claims';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
@@ -200,7 +201,28 @@ describe('regional FHIR servers', () => {
 
   it('require a bearer token for their own base URL when a verifier is set (metadata stays open)', async () => {
     const dcr = sandbox.servers.dcr;
-    dcr.setTokenVerifier(async (token, audience) => token === 'good-token' && audience === sandbox.urls.dcr);
+    // A GP's direct-care token with no patient bound: it may search Patient.
+    const gp: RegionalAccessClaims = {
+      iss: 'http://127.0.0.1:9/regional-auth',
+      sub: 'sandbox-gp',
+      aud: sandbox.urls.dcr,
+      exp: Math.floor(Date.now() / 1000) + 300,
+      client_id: 'wessex-viewer',
+      scope: 'user/*.rs',
+      fhirUser: 'Practitioner/sandbox-gp',
+      extensions: {
+        ihe_iua: {
+          subject_name: 'Dr Sandbox GP',
+          subject_organization: 'Sandbox Surgery',
+          subject_organization_id: 'A00000',
+          subject_role: { system: 'https://example.org/role', code: 'general-practitioner' },
+          purpose_of_use: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' },
+        },
+      },
+    };
+    dcr.setRegionalVerifier(async (token, audience) =>
+      token === 'good-token' && audience === sandbox.urls.dcr ? gp : undefined,
+    );
     try {
       dcr.clearRequests();
       const none = await getJson<OperationOutcome>(`${sandbox.urls.dcr}/Patient?_count=1`);
@@ -221,7 +243,7 @@ describe('regional FHIR servers', () => {
       ]);
       expect(JSON.stringify(dcr.requests)).not.toContain('good-token');
     } finally {
-      dcr.setTokenVerifier(undefined);
+      dcr.setRegionalVerifier(undefined);
     }
   });
 });
