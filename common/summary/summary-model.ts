@@ -125,6 +125,8 @@ export interface SourceLine {
   problem: boolean;
   /** "saved copy, 09:14 today": what is shown from this source is a saved copy (never "Answered"). */
   savedCopy?: string;
+  /** The source refused this user's read (its regional policy): `message` says why. */
+  withheld?: boolean;
 }
 
 const STATE_LABELS: Record<SourceStatus['state'], string> = {
@@ -153,8 +155,11 @@ export function sourceLines(sources: SourceStatus[], now: Date = new Date()): So
       fetchedAt: s.fetchedAt,
       resourceCount: s.resourceCount,
       warnings: s.warnings,
+      // A source that refused this user withheld its record on purpose: not a fetch problem.
       problem:
-        s.state === 'failed' || s.state === 'partial' || s.state === 'not-reached' || s.warnings.length > 0,
+        !s.refusal &&
+        (s.state === 'failed' || s.state === 'partial' || s.state === 'not-reached' || s.warnings.length > 0),
+      ...(s.refusal ? { withheld: true } : {}),
     };
   });
 }
@@ -165,6 +170,8 @@ export interface Notices {
   dissent: boolean;
   ungrantedScopes: string[];
   failedSources: SourceLine[];
+  /** Sources that refused this user (dissent, role): withheld, in their own words per source. */
+  withheldSources: SourceLine[];
 }
 
 export function notices(record: WessexRecord, now: Date): Notices {
@@ -176,6 +183,7 @@ export function notices(record: WessexRecord, now: Date): Notices {
     dissent: record.dissent,
     ungrantedScopes: record.ungrantedScopes,
     failedSources: sourceLines(record.sources, now).filter((s) => s.problem),
+    withheldSources: sourceLines(record.sources, now).filter((s) => s.withheld),
   };
 }
 

@@ -213,7 +213,7 @@ describe('an EPR launch (GP)', () => {
     await expectAccessible('governance-withheld');
   });
 
-  it('shows that the dissenting patient declined sharing and no clinical entries', async () => {
+  it('shows, per source, that the dissenting patient’s record is withheld by DCR and CHIE, and no clinical entries', async () => {
     const { page, log } = hp;
     const dissent = patient('dissent');
     await app.services.openSandboxSession({
@@ -221,13 +221,20 @@ describe('an EPR launch (GP)', () => {
       patientNhsNumber: dissent.nhsNumber,
     });
     await waitForPatient(dissent);
-    const notice = page.getByTestId('dissent-notice');
+    // The regional sources enforce the patient's dissent themselves: each refuses, and says why.
+    const notice = page.getByTestId('source-refusal-notice');
     expect(await notice.isVisible()).toBe(true);
-    expect(await notice.textContent()).toMatch(/This patient has declined to share their record\./);
-    for (const section of ['advanceCare', 'alerts', 'allergies', 'medications', 'problems']) {
-      expect(await page.locator(`[data-section="${section}"]`).textContent()).toMatch(
-        /Not shown: the patient has declined to share their record\./,
+    for (const source of ['Dorset Care Record', 'CHIE']) {
+      expect(await notice.textContent()).toContain(
+        `Withheld by ${source}: the patient has asked not to share their record (break-glass to see it)`,
       );
+    }
+    // Withheld is not a fetch failure, and no section says "None recorded".
+    expect(await page.getByTestId('source-failure-banner').count()).toBe(0);
+    for (const section of ['advanceCare', 'alerts', 'allergies', 'medications', 'problems']) {
+      const text = await page.locator(`[data-section="${section}"]`).textContent();
+      expect(text).toMatch(/Withheld by Dorset Care Record: the patient has asked not to share their record/);
+      expect(text).not.toMatch(/None recorded/);
     }
     const text = (await page.locator('body').innerText()).toLowerCase();
     for (const entry of ['asthma', 'salbutamol', 'penicillin', 'anaphylaxis'])

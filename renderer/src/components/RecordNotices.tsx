@@ -21,6 +21,16 @@ export function RecordNotices({ record, now }: { record: WessexRecord; now: Date
           Absence of information here does not mean it does not exist.
         </div>
       )}
+      {n.withheldSources.length > 0 && (
+        <div className="wx-notice wx-notice--info" role="status" data-testid="source-refusal-notice">
+          <strong>Some of the record is withheld from you.</strong>
+          <ul>
+            {n.withheldSources.map((s) => (
+              <li key={s.id}>{s.message}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       {n.dissent && !record.governance?.dissentOverridden && (
         <div className="wx-notice wx-notice--info" role="status" data-testid="dissent-notice">
           <strong>This patient has declined to share their record.</strong> Shared care record information is
