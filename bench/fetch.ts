@@ -288,7 +288,7 @@ async function main(): Promise<void> {
       },
       notes: [
         `${runs} runs of the engine and the strongest baseline, interleaved, after one warm-up each; the naive baseline ${naiveRuns} times (it takes seconds per run)`,
-        'the sandbox runs in its own process (wessex sandbox --large) with auth on: every request carries a SMART Backend Services token',
+        'the sandbox runs in its own process (wessex sandbox --large) with auth on: every request carries the signed-in GP’s token, exchanged per source at the regional authorization server',
         `engine: assembleRecord at _count=${PAGE_SIZE}, DCR per-type searches in parallel (critical first), CHIE Patient/$everything split by _type; a search that states its total and pages by offset has its remaining pages asked for at once`,
         'CPU: this process only (the client); the bench process peak RSS is over all timed runs, sampled every 20 ms',
         'engine alone: this file compiled to JavaScript (esbuild) in a child process, one record read, peak RSS from getrusage',

@@ -150,7 +150,7 @@ async function showScreen(page: Page, label: string): Promise<void> {
 
 /**
  * The app's services as IT would configure them against the sandbox in its own process: DCR, CHIE and the
- * record locator with the signed-in clinician's exchanged tokens (auth on), and the audit server. Signing in
+ * record locator with the signed-in clinician’s exchanged tokens (auth on), and the audit server. Signing in
  * is the real standalone sign-in at the sandbox EPR, its redirects followed as a browser would.
  */
 async function viewerOnSandboxProcess(
@@ -350,7 +350,7 @@ async function main(): Promise<void> {
         `patient: sandbox "large" (${large.name}), ${LATENCY_MS} ms per request`,
         `${runs} rounds after one warm-up; each round: paramedic then GP, each a first open (saved copies removed), an offline open, then a re-open (incremental refresh)`,
         'clock: from the click on the patient (Find a patient / Offline records) to requestAnimationFrame after the paint',
-        'the sandbox runs in its own process (wessex sandbox --large) with auth on: DCR and CHIE are read with SMART Backend Services tokens',
+        'the sandbox runs in its own process (wessex sandbox --large) with auth on: DCR, CHIE and the locator are read with the signed-in clinician’s exchanged tokens',
         `summary screenshot: ${relative(process.cwd(), SCREENSHOT)}`,
         'Chromium headless, 1280×720, long tasks via PerformanceObserver("longtask")',
       ],

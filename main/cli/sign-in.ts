@@ -3,7 +3,9 @@
 // The role is the one their sign-in carries: a --role that differs is refused rather than silently replaced.
 import { dispatchBridgeRequest } from '../services/bridge/dispatch';
 import type { Viewer } from '../services/composition/viewer';
-import { LOOPBACK_REDIRECT_URI } from '../services/launch';
+import { createKeytarSecretStore } from '../services/keystore/secret-store';
+import { LOOPBACK_REDIRECT_URI, SmartLaunchService, type SmartSession } from '../services/launch';
+import type { EffectivePolicy } from '../services/policy';
 import { waitForLoopbackRedirect } from '../services/launch/loopback-redirect';
 
 /** What the viewer needs to send the clinician to the browser and be called back on loopback. */
@@ -34,4 +36,24 @@ export function assertSignedInAs(viewer: Viewer, role: string): void {
       `You signed in as "${session.user.role}", not "${role}": run the command again with --role ${session.user.role}.`,
     );
   }
+}
+
+/** The standalone sign-in alone, without a viewer (`audit verify --online`): the session holds the id_token. */
+export async function standaloneSignIn(policy: EffectivePolicy): Promise<SmartSession> {
+  const waiting = waitForLoopbackRedirect();
+  const service = new SmartLaunchService({
+    allowedIssuers: policy.allowedIssuers,
+    ...(policy.standaloneIssuer ? { standaloneIssuer: policy.standaloneIssuer } : {}),
+    clientId: policy.smartClientId,
+    secretStore: createKeytarSecretStore(),
+    ...browserSignInOptions,
+  });
+  try {
+    await service.beginStandaloneLaunch();
+  } catch (error) {
+    waiting.cancel();
+    await waiting.callback.catch(() => undefined);
+    throw error;
+  }
+  return (await service.completeAuthorization(await waiting.callback)).session;
 }

@@ -5,8 +5,8 @@
 // (409) a gap, a wrong previous hash, a wrong hash or a different event at a held position. Every answer about
 // a chain (and `GET /AuditEvent` with X-Audit-Chain) carries the head it holds: X-Audit-Head-Seq/-Hash.
 // With auth on, every request needs a bearer token for this server (401 otherwise): a regional access token
-// whose purpose of use is HOPERAT or TREAT (403 purpose-not-permitted otherwise), or during the transition an
-// EPR backend-services token. Every request is audited server-side in `auditEvents` (../http/bearer-auth.ts).
+// whose purpose of use is HOPERAT or TREAT (403 purpose-not-permitted otherwise). Every request is audited
+// server-side in `auditEvents` (../http/bearer-auth.ts).
 // POST (the server assigns the id) stays for clients outside any chain. Tests read what arrived.
 import { createHash } from 'node:crypto';
 import type { AuditEvent, Bundle } from '../../common/fhir';

@@ -3,7 +3,7 @@
 // acknowledges the head it holds, and `wessex audit verify` then catches what a local hash chain alone cannot —
 // events removed from the end, the recorded heads rewritten, hashes recomputed after an edit.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -30,6 +30,7 @@ import type { SubjectToken } from '../../main/services/auth/token-exchange';
 import { userTokens } from '../../main/services/auth/user-tokens';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
 import { ROOT, WESSEX_CLI } from '../support/cli';
+import { runWessexSigningIn } from '../support/cli-sign-in';
 
 const NHS = '9990001234';
 const DCR = 'http://127.0.0.1:9/dcr';
@@ -278,6 +279,32 @@ describe('wessex audit verify catches what a local chain cannot', () => {
     );
     expect(result.status).toBe(3);
   });
+
+  it('wessex audit verify --online: the clinician signs in, and the server is asked with their token', async () => {
+    await anchoredLog(2);
+    const policyFile = join(dir, 'policy.json');
+    writeFileSync(
+      policyFile,
+      JSON.stringify({
+        allowedIssuers: policy.allowedIssuers,
+        standaloneIssuer: policy.standaloneIssuer,
+        sources: policy.sources,
+        recordLocator: policy.recordLocator,
+        auditEndpoint: policy.auditEndpoint,
+      }),
+    );
+    sandbox.servers.audit.clearAuditEvents();
+    const result = await runWessexSigningIn(['audit', 'verify', '--online', '--data-dir', dir], 'gp', {
+      ...process.env,
+      WESSEX_POLICY_FILE: policyFile,
+    });
+    expect(result.stdout).toMatch(/Audit server \(.+\) holds events 1–2 of this log, matching/);
+    expect(result.code).toBe(0);
+    // The audit server knows who asked: the GP, for the audit's own purpose.
+    const asked = sandbox.servers.audit.auditEvents.filter((e) => e.outcome === '0');
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((e) => e.agent?.[0]?.purposeOfUse?.[0]?.coding?.[0]?.code === 'HOPERAT')).toBe(true);
+  }, 60_000);
 
   it('online: with both acknowledged copies gone, the server’s head still shows the events removed', async () => {
     await anchoredLog(5);

@@ -1,7 +1,7 @@
 // Caseloads from the configured source, through the real bridge handlers on the built-in sandbox: today's
 // appointments and the team caseload List on the Dorset Care Record (read with a Backend Services token),
 // prefetched into the encrypted offline cache; and the CLI authorising to the regional servers as the app does.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import type { WessexRecord } from '../../common/record';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
 import { startTestApp, type TestApp } from '../support/app';
 import { WESSEX_CLI } from '../support/cli';
-import { followAuthorizationRedirects } from '../../main/services/launch/headless-authorizer';
+import { runWessexSigningIn } from '../support/cli-sign-in';
 
 let app: TestApp;
 let sandbox: RunningSandbox;
@@ -260,33 +260,13 @@ describe('the CLI authorises to the regional servers as the app does', () => {
     }
   });
 
-  /**
-   * `wessex fetch` on a configured machine: the clinician signs in in the browser. This test is the browser: it
-   * takes the address the CLI prints, signs in at the EPR as `user`, and is sent back to the CLI's loopback.
-   */
-  function fetchSigningIn(policyFile: string, user: string, nhsNumber: string) {
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [WESSEX_CLI, 'fetch', '--nhs', nhsNumber, '--role', 'nurse'], {
-        env: { ...process.env, WESSEX_POLICY_FILE: policyFile, WESSEX_DATA_DIR: dataDir },
-      });
-      let stdout = '';
-      let stderr = '';
-      let browsed = false;
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const address = /Open this address in your browser to sign in:\s+(\S+)/.exec(stderr)?.[1];
-        if (!address || browsed) return;
-        browsed = true;
-        const authorize = new URL(address);
-        authorize.searchParams.set('user', user);
-        void followAuthorizationRedirects(authorize.href, (input, init) => fetch(input, init)).then(
-          (callback) => fetch(callback),
-        );
-      });
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+  /** `wessex fetch` on a configured machine: the clinician signs in in the browser (this test plays it). */
+  const fetchSigningIn = (policyFile: string, user: string, nhsNumber: string) =>
+    runWessexSigningIn(['fetch', '--nhs', nhsNumber, '--role', 'nurse'], user, {
+      ...process.env,
+      WESSEX_POLICY_FILE: policyFile,
+      WESSEX_DATA_DIR: dataDir,
     });
-  }
 
   it('fetch with configured sources: the clinician signs in in the browser, and each source gets their own token', async () => {
     const auth = { type: 'token-exchange', issuer: external.urls.regionalAuth, clientId: 'wessex-viewer' };

@@ -11,14 +11,18 @@ import {
   auditBundle,
   auditCsv,
   auditKeyName,
+  auditTokenSource,
   compareWithServer,
   keystoreAnchor,
   openAuditDatabaseForInspection,
   verifyAuditLog,
   type AnchoredVerification,
+  type ServerComparison,
   type SqliteDatabase,
 } from '../../services/audit';
 import { loadPolicyOrExplain } from '../policy-or-explain';
+import { standaloneSignIn } from '../sign-in';
+import { AUDIT_TARGET_ID, exchangeTargets, userTokens } from '../../services/auth/user-tokens';
 
 interface DbOptions {
   dataDir?: string;
@@ -76,7 +80,24 @@ async function verifyOnline(
     );
     return false;
   }
-  const compared = await compareWithServer({ db, endpoint });
+  // The audit server sees who asks: the clinician signs in, and their token (audience: the policy's audit
+  // endpoint) goes only to that server; an endpoint moved from gets no token.
+  const sameOrigin = (a: string, b: string | undefined) => !!b && new URL(a).origin === new URL(b).origin;
+  const userBound =
+    !!policy &&
+    sameOrigin(endpoint, policy.auditEndpoint) &&
+    exchangeTargets(policy).some((t) => t.id === AUDIT_TARGET_ID);
+  const session = userBound ? await standaloneSignIn(policy) : undefined;
+  let compared: ServerComparison;
+  try {
+    const token =
+      session && policy
+        ? auditTokenSource(userTokens(policy, { subjectToken: () => session.idToken() }))
+        : undefined;
+    compared = await compareWithServer({ db, endpoint, ...(token ? { token } : {}) });
+  } finally {
+    await session?.end();
+  }
   if (!compared.ok) {
     console.error(`Audit server (${endpoint}) DISAGREES: ${compared.problem}.`);
     return false;
