@@ -1,5 +1,5 @@
 // Caseloads from the configured source, through the real bridge handlers on the built-in sandbox: today's
-// appointments and the team caseload List on the Dorset Care Record (read with a Backend Services token),
+// appointments and the team caseload List on the Dorset Care Record (read with the signed-in nurse’s exchanged token),
 // prefetched into the encrypted offline cache; and the CLI authorising to the regional servers as the app does.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';

@@ -294,6 +294,39 @@ describe('file-shaped policy (policy.json)', () => {
     expect(describePolicyResult({ ok: false, problems }).join('\n')).toContain('auditEndpoint: required');
   });
 
+  it('token exchange: the regional authorization server must be https (plain http only on this computer)', async () => {
+    const withIssuer = (issuer: string) =>
+      policyFile(
+        JSON.stringify({
+          sources: [{ ...dcrSource, auth: { type: 'token-exchange', issuer, clientId: 'wessex-viewer' } }],
+          auditEndpoint: 'https://audit.example.nhs.uk/fhir',
+        }),
+      );
+    const plain = expectProblems(
+      await loadMachinePolicy({ policyFilePath: await withIssuer('http://auth.example.nhs.uk') }),
+    );
+    expect(plain.map((p) => p.key)).toEqual(['sources[0].auth.issuer']);
+    expect(plain[0]?.message).toContain('must use https (plain http only for this computer, 127.0.0.1)');
+    // No private key and no key reference: the old backend-services registration is refused, not ignored.
+    const old = await policyFile(
+      JSON.stringify({
+        sources: [
+          { ...dcrSource, auth: { type: 'backend-services', clientId: 'x', keyReference: 'wessex/dcr' } },
+        ],
+        auditEndpoint: 'https://audit.example.nhs.uk/fhir',
+      }),
+    );
+    expect(expectProblems(await loadMachinePolicy({ policyFilePath: old })).map((p) => p.key)).toEqual([
+      'sources[0].auth.type',
+    ]);
+    const loopback = await withIssuer('http://127.0.0.1:9000');
+    expect(expectOk(await loadMachinePolicy({ policyFilePath: loopback })).policy.sources[0]?.auth).toEqual({
+      type: 'token-exchange',
+      issuer: 'http://127.0.0.1:9000',
+      clientId: 'wessex-viewer',
+    });
+  });
+
   it('refuses a remote audit endpoint that no source can get a token for', async () => {
     const open = { ...dcrSource, auth: { type: 'none' } };
     const remote = await policyFile(
