@@ -46,7 +46,7 @@ export async function withCliSession<T>(
   use: (session: CliSession) => Promise<T>,
 ): Promise<T> {
   const { viewer, origin } = await env.openViewer(
-    { ...options, dataDir: resolveDataDir(flags.dataDir ?? process.env.WESSEX_DATA_DIR) },
+    { ...options, dataDir: resolveDataDir(flags.dataDir) },
     flags,
   );
   const invoke = async <C extends BridgeChannel>(channel: C, args: BridgeArgs<C>) => {

@@ -52,7 +52,7 @@ import {
   type JsonReply,
 } from './http';
 import { verifyIdToken, type IdTokenClaims } from './id-token';
-import { allowedIssuers, assertIssuerAllowed, canonicalIssuer } from './issuer-allow-list';
+import { allowedIssuers, assertIssuerAllowed } from './issuer-allow-list';
 import { readPatient, resolveUser, type LaunchPatient, type LaunchUser } from './launch-context';
 import { parseAuthorizationCallback, SCHEME_REDIRECT_URI, type LaunchRequest } from './launch-input';
 import { newState, PendingAuthorizations } from './pending-authorizations';
@@ -160,9 +160,9 @@ export class SmartLaunchService {
     launch: string | undefined,
     extra?: Record<string, string>,
   ): Promise<{ state: string; authorizeUrl: string }> {
-    // Allow-list before anything touches the network (standalone issuer comes from policy, checked alike).
-    const allowed = kind === 'standalone' ? [...this.allowed, canonicalIssuer(iss)] : this.allowed;
-    const canonical = assertIssuerAllowed(iss, allowed);
+    // Allow-list before anything touches the network. The standalone issuer is checked alike: policy may name
+    // it only when it is also an allowed issuer.
+    const canonical = assertIssuerAllowed(iss, this.allowed);
     const config = await discoverSmartConfiguration(canonical, this.transport);
     const requested = requestedScopes(kind, config.permissionV2);
     const state = newState();

@@ -1,7 +1,7 @@
 // What each policy key looks like outside the schema: its registry value type and the words IT reads in the
 // Group Policy editor. Derived from the zod schema, so the registry decoder and the ADMX templates agree.
 import type { z } from 'zod';
-import { machinePolicySchema, type MachinePolicy } from './schema';
+import { isPolicyPath, machinePolicySchema, type MachinePolicy } from './schema';
 
 /** The registry key IT writes under HKLM (machine) or HKCU (user). */
 export const POLICY_REGISTRY_KEY = 'Software\\Policies\\WessexCareRecords\\Viewer';
@@ -9,9 +9,10 @@ export const POLICY_REGISTRY_KEY = 'Software\\Policies\\WessexCareRecords\\Viewe
 /**
  * How a key is stored in the registry:
  * boolean → REG_DWORD 0/1; number → REG_DWORD; string → REG_SZ (REG_EXPAND_SZ allowed);
+ * path → REG_EXPAND_SZ (%ProgramData% and the like expanded; a plain REG_SZ path is taken as written);
  * string-list → REG_MULTI_SZ; json → REG_SZ holding JSON (structured keys such as sources).
  */
-export type PolicyValueKind = 'boolean' | 'number' | 'string' | 'string-list' | 'json';
+export type PolicyValueKind = 'boolean' | 'number' | 'string' | 'path' | 'string-list' | 'json';
 
 export type PolicyKey = keyof MachinePolicy;
 
@@ -118,7 +119,7 @@ function kindOf(schema: z.ZodType): PolicyValueKind {
     case 'number':
       return 'number';
     case 'string':
-      return 'string';
+      return isPolicyPath(inner) ? 'path' : 'string';
     case 'array':
       return inner.def.element && innerSchema(inner.def.element).def.type === 'string'
         ? 'string-list'

@@ -1,6 +1,7 @@
 // Machine policy set by IT (registry / policy.json). The schema is the single source of truth:
 // validation, the "configuration problem" screen, `doctor` and the ADMX templates all derive from it.
 import { z } from 'zod';
+import { standaloneIssuerProblem } from '../launch/issuer-allow-list';
 
 /** This computer: the only place plain http is acceptable (the built-in sandbox, a local test server). */
 export const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
@@ -29,6 +30,16 @@ const httpUrl = z
       });
     }
   });
+
+/**
+ * A file or folder path IT sets: written REG_EXPAND_SZ by the Group Policy template, so IT can use
+ * %ProgramData% and the like. Every policy value that is a path uses this schema.
+ */
+export const policyPath = z.string().meta({ policyValue: 'path' });
+
+export function isPolicyPath(schema: z.ZodType): boolean {
+  return z.globalRegistry.get(schema)?.policyValue === 'path';
+}
 
 export const backendServicesAuthSchema = z.object({
   type: z.literal('backend-services'),
@@ -85,7 +96,7 @@ export const machinePolicySchema = z
       'admin-staff': 'demographics-only',
     }),
     /** Path of a JSON file with the sensitive SNOMED CT value sets; built-in defaults when absent. */
-    sensitiveCodeListPath: z.string().optional(),
+    sensitiveCodeListPath: policyPath.optional(),
     /** Break-glass may override patient dissent only where IT allows it. */
     breakGlassOverridesDissent: z.boolean().default(false),
     /** The built-in sandbox; allowed by default only when nothing else is configured. */
@@ -114,6 +125,11 @@ export const machinePolicySchema = z
         });
       } else seen.set(source.id, source.name);
     }
+    const standaloneProblem =
+      policy.standaloneIssuer &&
+      standaloneIssuerProblem(policy.standaloneIssuer, policy.allowedIssuers ?? []);
+    if (standaloneProblem)
+      ctx.addIssue({ code: 'custom', path: ['standaloneIssuer'], message: standaloneProblem });
   });
 
 export type MachinePolicy = z.output<typeof machinePolicySchema>;
