@@ -1,13 +1,10 @@
 // The Windows release workflow's guarantees, read from its YAML so they cannot silently regress: Node 22, a
 // code-scanning upload that can never stop packaging, Azure Trusted Signing, and tag builds that fail unsigned.
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { load } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { POLICY_FOLDER_SDDL } from '../../build/msi-project-hook.mjs';
-
-// js-yaml comes with electron-builder (which reads electron-builder.yml with it).
-const { load } = createRequire(import.meta.url)('js-yaml') as { load(text: string): unknown };
 
 interface Step {
   name?: string;
