@@ -246,6 +246,78 @@ describe('IT’s folder', () => {
   });
 });
 
+describe('with the record', () => {
+  it('sign-out removes the handovers whose record’s retention has ended, and keeps the rest', async () => {
+    let now = new Date();
+    const setup = { ...privateSetup(await tempDir('wessex-export-signout-')), clock: () => now };
+    const chosenDir = await tempDir('wessex-chosen-');
+    const app = await start(setup);
+    const nhsNumber = await openFrailRecord(app);
+    const old = path.join(chosenDir, 'old.pdf');
+    await invoke<Saved>(app, 'handover:save-pdf', { nhsNumber }, host(() => old).caller);
+    now = new Date(now.getTime() + 48 * HOUR);
+    const recent = path.join(chosenDir, 'recent.pdf');
+    await invoke<Saved>(app, 'handover:save-pdf', { nhsNumber }, host(() => recent).caller);
+    now = new Date(now.getTime() + 25 * HOUR);
+
+    await invoke(app, 'session:sign-out', {});
+    expect(fs.existsSync(old)).toBe(false);
+    expect(fs.existsSync(recent)).toBe(true);
+    await app.close();
+    const removals = withSubtype(await auditEvents(setup), 'export-purge');
+    expect(removals.map((e) => [trigger(e), e.outcome])).toEqual([['sign-out', '0']]);
+  });
+
+  it('deleting one patient’s offline record removes their handovers only', async () => {
+    const setup = privateSetup(await tempDir('wessex-export-one-'));
+    const chosenDir = await tempDir('wessex-chosen-');
+    const app = await start(setup);
+    const frail = await openFrailRecord(app);
+    await invoke<Saved>(
+      app,
+      'handover:save-pdf',
+      { nhsNumber: frail },
+      host(() => path.join(chosenDir, 'frail.pdf')).caller,
+    );
+    const other = app.services.sandbox!.patient('cross-border').nhsNumber;
+    await invoke(app, 'access:declare-reason', {
+      reasonCode: 'direct-care',
+      breakGlass: false,
+      nhsNumber: other,
+    });
+    await invoke(app, 'record:open', { nhsNumber: other, requestId: 'r-other' });
+    await invoke<Saved>(
+      app,
+      'handover:save-pdf',
+      { nhsNumber: other },
+      host(() => path.join(chosenDir, 'other.pdf')).caller,
+    );
+
+    expect(await invoke(app, 'cache:delete', { nhsNumber: frail })).toEqual({ deleted: true });
+    expect(await readdir(chosenDir)).toEqual(['other.pdf']);
+    await app.close();
+    const removals = withSubtype(await auditEvents(setup), 'export-purge');
+    expect(removals.map((e) => [trigger(e), e.outcome, e.entity?.[0]?.what?.identifier?.value])).toEqual([
+      ['user', '0', frail],
+    ]);
+  });
+});
+
+describe('the policy', () => {
+  it('refuses IT’s folder mode without a folder, naming the setting', async () => {
+    const dir = await tempDir('wessex-export-policy-');
+    const file = path.join(dir, 'policy.json');
+    await writeFile(file, JSON.stringify({ handoverExport: 'folder', sandboxAllowed: true }));
+    const loaded = await loadMachinePolicy({ policyFilePath: file });
+    expect(loaded.ok).toBe(false);
+    expect(JSON.stringify(loaded)).toContain('handoverExportFolder');
+    await writeFile(file, JSON.stringify({ handoverExport: 'folder', handoverExportFolder: 'Handovers' }));
+    expect(JSON.stringify(await loadMachinePolicy({ policyFilePath: file }))).toContain(
+      'must be a full path',
+    );
+  });
+});
+
 describe('kept only in the encrypted store', () => {
   it('leaves no PDF on disk, opens it in the viewer, and "delete all" removes it', async () => {
     const setup = privateSetup(await tempDir('wessex-export-store-'), { handoverExport: 'encrypted-store' });
