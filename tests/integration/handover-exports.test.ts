@@ -171,6 +171,10 @@ describe('asking where to save (the default)', () => {
     });
     expect(new Uint8Array(await readFile(chosen))).toEqual(window.pdf);
     expect((await stat(chosen)).mode & 0o777).toBe(0o600);
+    // Saved again over the same file (the dialog asked first): one file, the newer handover, tracked once.
+    const again = host(() => chosen);
+    await invoke<Saved>(app, 'handover:save-pdf', { nhsNumber }, again.caller);
+    expect(new Uint8Array(await readFile(chosen))).toEqual(again.pdf);
 
     const purge = await invoke<{ deleted: number; handoverPdfs: unknown }>(app, 'cache:delete-all', {});
     expect(purge).toEqual({ deleted: 1, handoverPdfs: { removed: 1, missing: 0, changed: 0, failed: 0 } });

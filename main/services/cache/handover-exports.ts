@@ -86,6 +86,14 @@ export class HandoverExports {
     );
   }
 
+  /** Stops tracking earlier exports at `path`: a newer one was written over them. */
+  async forgetOthersAt(path: string, keepId: string): Promise<void> {
+    await this.deps.run(
+      (db) => db.prepare('DELETE FROM handover_exports WHERE path = ? AND id <> ?').run(path, keepId),
+      () => undefined,
+    );
+  }
+
   removeExpired(now: Date, trigger: ExportRemovalTrigger): Promise<ExportRemoval> {
     return this.remove(trigger, 'expires_at <= ?', [now.toISOString()]);
   }

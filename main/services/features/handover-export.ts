@@ -17,6 +17,8 @@ export interface HandoverDestination {
 
 export type HandoverSaved = BridgeResults['handover:save-pdf'];
 
+const MAX_COPIES = 100;
+
 /** The file name carries no patient identifier: only the time it was made. */
 function fileName(now: Date, copy = 1): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -46,10 +48,11 @@ export async function exportHandover(options: {
       await mkdir(folder, { recursive: true });
       const pdf = await printer.toPdf();
       // Never over another file: a second save in the same second gets "(2)".
-      for (let copy = 1; ; copy++) {
+      for (let copy = 1; copy <= MAX_COPIES; copy++) {
         const path = join(folder, fileName(now, copy));
         if (await writeTracked(exports, nhsNumber, path, pdf, 'wx')) return { outcome: 'saved', path };
       }
+      throw new Error(`${MAX_COPIES} handover summaries already have this time's name in the folder`);
     }
     case 'ask': {
       const dialog = options.caller.saveDialog;
@@ -82,6 +85,8 @@ async function writeTracked(
   const id = await exports.trackFile(nhsNumber, path, pdf);
   try {
     await writeFile(path, pdf, { mode: 0o600, flag });
+    // Saved over an earlier handover: that one's row no longer describes the file.
+    await exports.forgetOthersAt(path, id);
     return true;
   } catch (error) {
     await exports.forget(id);
