@@ -1,5 +1,6 @@
 // "Save as PDF" as a clinician meets it: a cancelled save dialog says nothing was saved; where IT keeps
-// handovers only in the encrypted store, the summary opens inside the viewer and no PDF reaches the disk.
+// handovers only in the encrypted store, the summary opens inside the viewer, no PDF reaches the disk, and
+// "delete all offline records" takes it too.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +102,19 @@ describe('handovers kept only in the encrypted store (IT’s policy)', () => {
 
     await kept.getByRole('button', { name: 'Close the handover summary' }).click();
     await expect.poll(() => page.getByTestId('kept-handover').count()).toBe(0);
+
+    // "Delete all offline records" takes the kept handover with the records, and says so.
+    await page.getByRole('button', { name: 'Offline records' }).click();
+    await page.getByRole('button', { name: 'Delete all offline records' }).click();
+    await page.getByRole('button', { name: 'Yes, delete all' }).click();
+    await page.getByText('No records are stored on this device.').waitFor();
+    expect(
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Removed 1 offline record from this device\. Removed 1 handover PDF\.$/ })
+        .count(),
+    ).toBe(1);
+    expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
 });
