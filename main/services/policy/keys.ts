@@ -97,6 +97,16 @@ const docs: Record<PolicyKey, { title: string; explain: string }> = {
     explain:
       'Role codes (from the role mapping) a support engineer may declare with --role when using the viewer from the command line ("Wessex Care Record.exe" --cli), one per line. Every command is audited as the Windows account with that role. Not configured: no command-line access to records.',
   },
+  handoverExport: {
+    title: 'Where handover PDFs go',
+    explain:
+      '"ask" (default): a save dialog each time, starting in the handover folder when one is set. "folder": written to the handover folder. "encrypted-store": kept only in the encrypted offline store and opened from there. Every PDF written to a file is tracked and removed with the record (retention, "delete all offline records", the command line purge).',
+  },
+  handoverExportFolder: {
+    title: 'Handover PDF folder',
+    explain:
+      'Full path of the folder handover PDFs are written to ("folder") or where the save dialog starts ("ask"). Choose a folder that is not synchronised to cloud storage.',
+  },
   sandboxAllowed: {
     title: 'Allow the built-in sandbox',
     explain:
@@ -120,6 +130,8 @@ function kindOf(schema: z.ZodType): PolicyValueKind {
       return 'number';
     case 'string':
       return isPolicyPath(inner) ? 'path' : 'string';
+    case 'enum':
+      return 'string';
     case 'array':
       return inner.def.element && innerSchema(inner.def.element).def.type === 'string'
         ? 'string-list'

@@ -1,5 +1,6 @@
 // Machine policy set by IT (registry / policy.json). The schema is the single source of truth:
 // validation, the "configuration problem" screen, `doctor` and the ADMX templates all derive from it.
+import path from 'node:path';
 import { z } from 'zod';
 import { standaloneIssuerProblem } from '../launch/issuer-allow-list';
 
@@ -107,8 +108,28 @@ export const machinePolicySchema = z
      * policy at all (a development checkout).
      */
     commandLineRoles: z.array(z.string().min(1).max(64)).max(32).optional(),
+    /**
+     * Where a handover PDF goes: `ask` (a save dialog, starting in handoverExportFolder when set), `folder`
+     * (written to handoverExportFolder) or `encrypted-store` (kept only in the encrypted offline store).
+     */
+    handoverExport: z.enum(['ask', 'folder', 'encrypted-store']).default('ask'),
+    handoverExportFolder: z
+      .string()
+      .min(1)
+      .refine((folder) => path.isAbsolute(folder) || path.win32.isAbsolute(folder), {
+        message: 'must be a full path (e.g. D:\\Handovers)',
+      })
+      .meta({ policyValue: 'path' })
+      .optional(),
   })
   .superRefine((policy, ctx) => {
+    if (policy.handoverExport === 'folder' && !policy.handoverExportFolder) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['handoverExportFolder'],
+        message: 'is required when handoverExport is "folder" (the folder handover PDFs are written to)',
+      });
+    }
     // A record item's provenance is its source id: two sources under one id would overwrite each other.
     const seen = new Map<string, string>();
     const all = [
