@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 /** Signs in at a sandbox EPR as a browser would (authorize with PKCE, then the code for tokens): its id_token. */
-async function signIn(fhirBase: string, user: string): Promise<string> {
+async function signIn(fhirBase: string, user: string, clientId = 'wessex-care-record'): Promise<string> {
   const config = (await (await fetch(`${fhirBase}/.well-known/smart-configuration`)).json()) as {
     authorization_endpoint: string;
     token_endpoint: string;
@@ -39,7 +39,7 @@ async function signIn(fhirBase: string, user: string): Promise<string> {
   const authorize = new URL(config.authorization_endpoint);
   for (const [k, v] of Object.entries({
     response_type: 'code',
-    client_id: 'wessex-care-record',
+    client_id: clientId,
     redirect_uri: CALLBACK,
     scope: 'openid fhirUser user/*.rs',
     aud: fhirBase,
@@ -58,7 +58,7 @@ async function signIn(fhirBase: string, user: string): Promise<string> {
     body: new URLSearchParams({
       grant_type: 'authorization_code',
       code,
-      client_id: 'wessex-care-record',
+      client_id: clientId,
       redirect_uri: CALLBACK,
       code_verifier: verifier,
     }),
@@ -232,6 +232,28 @@ describe('the regional authorization server', () => {
       status: 400,
       body: { error: 'invalid_grant', error_description: expect.stringMatching(/expired/) },
     });
+  });
+
+  it('refuses an id_token that a trusted issuer gave another application, not the viewer', async () => {
+    const other = await startSandboxEpr({ patients: testPatients(), smartClientIds: ['another-app'] });
+    try {
+      sandbox.servers.regionalAuth.trustIssuer({
+        issuer: other.fhirBase,
+        jwksUri: `${new URL(other.tokenEndpoint).origin}/auth/jwks`,
+        clientIds: ['wessex-care-record'],
+      });
+      const forAnotherApp = await signIn(other.fhirBase, 'gp', 'another-app');
+      expect(decodeJwt(forAnotherApp).aud).toBe('another-app');
+      expect(await exchange({ idToken: forAnotherApp, audience: sandbox.urls.dcr })).toMatchObject({
+        status: 400,
+        body: {
+          error: 'invalid_grant',
+          error_description: expect.stringMatching(/not issued to a registered viewer client/),
+        },
+      });
+    } finally {
+      await other.close();
+    }
   });
 });
 
