@@ -2,7 +2,7 @@
 // the sandbox EPR is exchanged (RFC 8693) at the regional authorization server for a token per resource server,
 // and each server checks that token, enforces the regional policy and audits every request itself.
 import { randomBytes } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent, Bundle, OperationOutcome } from '../../common/fhir';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
@@ -420,5 +420,61 @@ describe('the record locator and the audit endpoint, with user-bound tokens', ()
     const refused = await upload('ETREAT');
     expect(refused.status).toBe(403);
     expect(refusalCode(refused.body)).toBe('purpose-not-permitted');
+  });
+});
+
+/** Today's SMART Backend Services token from the sandbox EPR (what the client uses until it is switched). */
+async function backendServicesToken(running: RunningSandbox, audience: string): Promise<string> {
+  const epr = running.epr!;
+  const { clientId, privateJwk } = epr.backendClient;
+  const nowS = Math.floor(clock.now() / 1000);
+  const assertion = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES384', kid: privateJwk.kid! })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(epr.tokenEndpoint)
+    .setIssuedAt(nowS)
+    .setExpirationTime(nowS + 240)
+    .setJti(randomBytes(16).toString('hex'))
+    .sign(await importJWK(privateJwk, 'ES384'));
+  const response = await fetch(epr.tokenEndpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+      scope: 'system/*.rs',
+      aud: audience,
+    }),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`no backend-services token (HTTP ${response.status})`);
+  return body.access_token;
+}
+
+// TRANSITION: goes when the client uses token exchange (feat-txc) and acceptLegacyBackendTokens is removed.
+describe('while the client is switched over (acceptLegacyBackendTokens)', () => {
+  it("still takes today's backend-services tokens and an open locator, without the new policy", async () => {
+    const token = await backendServicesToken(sandbox, sandbox.urls.dcr);
+    expect((await get(byNhs(sandbox.urls.dcr, 'dissent'), token)).status).toBe(200);
+    expect(auditedUser(lastAudit(sandbox.servers.dcr))).toEqual({ display: 'EPR backend-services client' });
+    const locator = `${sandbox.urls.locator}/DocumentReference?subject:identifier=${encodeURIComponent(`${NHS}|${nhsOf('frail')}`)}`;
+    expect((await get(locator)).status).toBe(200);
+  });
+
+  it('refuses them once the option is off', async () => {
+    const strict = await startSandbox({ now: clock.now, acceptLegacyBackendTokens: false });
+    try {
+      strict.epr!.allowAudience(strict.urls.dcr); // the EPR would issue one; DCR must still refuse it
+      const token = await backendServicesToken(strict, strict.urls.dcr);
+      const refused = await get(byNhs(strict.urls.dcr, 'frail'), token);
+      expect(refused.status).toBe(401);
+      expect(lastAudit(strict.servers.dcr)).toMatchObject({ outcome: '8' });
+      const locator = `${strict.urls.locator}/DocumentReference?subject:identifier=${encodeURIComponent(`${NHS}|${nhsOf('frail')}`)}`;
+      expect((await get(locator)).status).toBe(401);
+    } finally {
+      await strict.close();
+    }
   });
 });
