@@ -22,7 +22,7 @@
  *   (regional-auth/), its own origin = issuer: discovery at `{issuer}/.well-known/openid-configuration`, JWKS,
  *   and RFC 8693 token exchange of the sandbox EPR's id_tokens (client `wessex-viewer`) for ES256 access tokens
  *   bound to one resource server (and optionally one patient); `servers.regionalAuth.signAccessToken` is a test
- *   hook. See /work/prompts/token-exchange-contract.md.
+ *   hook. What it trusts: regional-auth/token-exchange.ts; the token's claims: regional-auth/claims.ts.
  * - With auth on (the EPR running and `requireAuth` not false), DCR, CHIE, the locator and the audit endpoint
  *   require regional access tokens for their own base URL and enforce the regional policy themselves (purpose,
  *   role, patient binding, dissent: 403 with an access-refusal code; http/access-policy.ts). Every request is

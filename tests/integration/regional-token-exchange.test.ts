@@ -335,8 +335,13 @@ describe('the regional servers, with user-bound tokens', () => {
     const tampered = `${head}.${body}.${signature.slice(0, 10)}${flipped}${signature.slice(11)}`;
     const response = await get(byNhs(sandbox.urls.dcr, 'cross-border'), tampered);
     expect(response.status).toBe(401);
+    expect(response.wwwAuthenticate).toMatch(/error="invalid_token"/);
     expect(lastAudit(sandbox.servers.dcr)).toMatchObject({ outcome: '8' });
     expect(auditedUser(lastAudit(sandbox.servers.dcr))).toBeUndefined();
+
+    const none = await get(byNhs(sandbox.urls.dcr, 'cross-border'));
+    expect(none.status).toBe(401);
+    expect(lastAudit(sandbox.servers.dcr)).toMatchObject({ outcome: '8' });
   });
 
   it("refuse the admin clerk's role clinical data, but let them search for a patient", async () => {
