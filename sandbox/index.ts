@@ -68,6 +68,8 @@ export {
   type SandboxFaults,
 } from './fault-spec';
 export type { RequestLogEntry } from './http/loopback-server';
+export { REGIONAL_VIEWER_CLIENT_ID, type RegionalAuthServer } from './regional-auth/server';
+export { ACCESS_REFUSAL_SYSTEM, type RefusalCode } from './http/access-policy';
 
 export interface SandboxOptions {
   /** Latency added to every request on every server (ms). */

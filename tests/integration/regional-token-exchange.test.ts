@@ -289,6 +289,22 @@ describe('the regional servers, with user-bound tokens', () => {
     expect(refusalCode(clinical.body)).toBe('patient-not-in-token');
     const everyone = await get(`${sandbox.urls.dcr}/Condition`, token);
     expect(refusalCode(everyone.body)).toBe('patient-not-in-token');
+
+    // Following a reference to the other patient's entry, or asking CHIE for everything, is refused too.
+    const theirs = await accessToken('nurse', { audience: sandbox.urls.dcr, patient: nhsOf('cross-border') });
+    const entry = (await get(`${sandbox.urls.dcr}/Condition?patient=${otherId}`, theirs)).body.entry?.[0];
+    expect(entry?.resource?.id).toBeDefined();
+    const byReference = await get(`${sandbox.urls.dcr}/Condition/${entry?.resource?.id}`, token);
+    expect(refusalCode(byReference.body)).toBe('patient-not-in-token');
+    const chieToken = await accessToken('nurse', { audience: sandbox.urls.chie, patient: nhsOf('frail') });
+    const chieId = await regionalId(
+      sandbox.urls.chie,
+      'cross-border',
+      await accessToken('nurse', { audience: sandbox.urls.chie }),
+    );
+    const everything = await get(`${sandbox.urls.chie}/Patient/${chieId}/$everything`, chieToken);
+    expect(everything.status).toBe(403);
+    expect(refusalCode(everything.body)).toBe('patient-not-in-token');
   });
 
   it('refuse a token with no patient anything but patient search and the caseload lookup', async () => {
