@@ -3,10 +3,11 @@
  * (when available) the sandbox EPR, all on loopback, seeded with deterministic synthetic patients.
  *
  * Interfaces other code relies on (keep these names):
- * - `startSandbox({ latencyMs?, includeLargePatient?, host?, requireAuth?, faults? })` → `RunningSandbox`;
+ * - `startSandbox({ latencyMs?, includeLargePatient?, host?, requireAuth?, acceptLegacyBackendTokens?, now?,
+ *   faults? })` → `RunningSandbox`;
  *   `faults` (e.g. `{ chie: { mode: 'down' } }`, or `parseFaultSpecs(['chie=slow:20000'])`) are in place
  *   before it resolves.
- * - `RunningSandbox.urls.{dcr, chie, locator, audit, epr?}`: FHIR bases (dcr/chie end in /fhir; locator
+ * - `RunningSandbox.urls.{dcr, chie, locator, audit, regionalAuth, epr?}`: FHIR bases (dcr/chie end in /fhir; locator
  *   `.../record-locator/FHIR/R4`; audit `.../audit`, PUT/POST `{audit}/AuditEvent`). `epr` is absent while the
  *   sandbox EPR is unavailable (see `notes`).
  * - `RunningSandbox.patients` (SandboxPatient[]; `patient(key)` throws on unknown keys). Keys: 'cross-border',
@@ -17,8 +18,19 @@
  *   `.clearRequests()`. dcr/chie add `updateResource`, `deleteResource`, `readResource`, `setTokenVerifier`;
  *   audit adds `.events`. `elsewhere` is the other origin that 'next-link-other-origin' points to.
  * - Only CHIE implements (and advertises) `Patient/{id}/$everything`.
- * - Regional servers and the audit endpoint require a bearer token accepted by the EPR's
- *   `verifyAccessToken(token, base)` when the EPR is running and `requireAuth` is not false.
+ * - `RunningSandbox.urls.regionalAuth` / `servers.regionalAuth`: the Wessex regional authorization server
+ *   (regional-auth/), its own origin = issuer: discovery at `{issuer}/.well-known/openid-configuration`, JWKS,
+ *   and RFC 8693 token exchange of the sandbox EPR's id_tokens (client `wessex-viewer`) for ES256 access tokens
+ *   bound to one resource server (and optionally one patient); `servers.regionalAuth.signAccessToken` is a test
+ *   hook. What it trusts: regional-auth/token-exchange.ts; the token's claims: regional-auth/claims.ts.
+ * - With auth on (the EPR running and `requireAuth` not false), DCR, CHIE, the locator and the audit endpoint
+ *   require regional access tokens for their own base URL and enforce the regional policy themselves (purpose,
+ *   role, patient binding, dissent: 403 with an access-refusal code; http/access-policy.ts). Every request is
+ *   audited server-side in `servers.<dcr|chie|locator|audit>.auditEvents`.
+ * - TRANSITION (`acceptLegacyBackendTokens`, default true, goes when the client uses token exchange): the
+ *   servers also accept the EPR's backend-services tokens (`epr.verifyAccessToken(token, base)`) and the
+ *   locator requests with no token, all without the policy, as before.
+ * - `now` (ms clock) drives the EPR, the regional AS and the servers' expiry checks (tests expire tokens with it).
  * - The audit endpoint keeps one hash chain per device (X-Audit-Chain …, see audit/server.ts);
  *   `servers.audit.chainHead(chainId)` is the head it holds.
  * - `describeSandbox()` → [{ key, name, nhsNumber, birthDate, demonstrates }] without starting servers.
@@ -29,7 +41,10 @@
 import type { Resource } from '../common/fhir';
 import { AuditServer } from './audit/server';
 import { startElsewhere } from './elsewhere';
-import { startSandboxEpr, type SandboxEpr } from './epr';
+import { SANDBOX_SMART_CLIENT_ID, startSandboxEpr, type SandboxEpr } from './epr';
+import { startRegionalAuth, type RegionalAuthServer } from './regional-auth/server';
+import { regionalTokenVerifier } from './regional-auth/verify';
+import type { ResourceServerAuth } from './http/bearer-auth';
 import type { LoopbackServer } from './http/loopback-server';
 import { LocatorServer } from './locator/server';
 import { FAULT_TARGETS, type SandboxFaults } from './fault-spec';
@@ -53,6 +68,8 @@ export {
   type SandboxFaults,
 } from './fault-spec';
 export type { RequestLogEntry } from './http/loopback-server';
+export { REGIONAL_VIEWER_CLIENT_ID, type RegionalAuthServer } from './regional-auth/server';
+export { ACCESS_REFUSAL_SYSTEM, type RefusalCode } from './http/access-policy';
 
 export interface SandboxOptions {
   /** Latency added to every request on every server (ms). */
@@ -61,8 +78,15 @@ export interface SandboxOptions {
   includeLargePatient?: boolean;
   /** Interface to listen on (default 127.0.0.1). */
   host?: string;
-  /** Regional servers and the audit endpoint require EPR-issued bearer tokens when the EPR runs (default true). */
+  /** Regional servers, the locator and the audit endpoint require regional access tokens when the EPR runs (default true). */
   requireAuth?: boolean;
+  /**
+   * TRANSITION (default true; goes when the client uses token exchange): the servers also accept the EPR's
+   * backend-services tokens, and the locator requests with no token, without the regional policy.
+   */
+  acceptLegacyBackendTokens?: boolean;
+  /** Clock (ms) for the EPR, the regional authorization server and the servers' token checks (default Date.now). */
+  now?: () => number;
   /** Folder holding synthea/ (default ../shared/fixtures from the repository root). */
   fixturesDir?: string;
   /** Faults in place from the start, per server (e.g. `{ chie: { mode: 'down' } }`: CHIE refuses connections). */
@@ -75,6 +99,8 @@ export interface SandboxUrls {
   chie: string;
   locator: string;
   audit: string;
+  /** The regional authorization server's issuer URL. */
+  regionalAuth: string;
 }
 
 export interface SandboxServers {
@@ -83,6 +109,7 @@ export interface SandboxServers {
   locator: LocatorServer;
   audit: AuditServer;
   elsewhere: LoopbackServer;
+  regionalAuth: RegionalAuthServer;
 }
 
 export interface RunningSandbox {
@@ -141,9 +168,10 @@ async function tryStartEpr(
   patients: SandboxPatient[],
   host: string,
   notes: string[],
+  now: () => number,
 ): Promise<SandboxEpr | undefined> {
   try {
-    return await startSandboxEpr({ patients, host });
+    return await startSandboxEpr({ patients, host, now });
   } catch (error) {
     notes.push(
       `Sandbox EPR not started (${error instanceof Error ? error.message : String(error)}); regional servers run without auth`,
@@ -167,9 +195,17 @@ async function loadRegionalServer(): Promise<typeof RegionalServerModule> {
   return import('./regional/server');
 }
 
+/** The regional AS trusts the sandbox EPR's id_tokens for the viewer's SMART client, keys found by discovery. */
+async function trustEpr(regionalAuth: RegionalAuthServer, epr: SandboxEpr): Promise<void> {
+  const response = await fetch(`${epr.fhirBase}/.well-known/smart-configuration`);
+  const { jwks_uri: jwksUri } = (await response.json()) as { jwks_uri: string };
+  regionalAuth.trustIssuer({ issuer: epr.fhirBase, jwksUri, clientIds: [SANDBOX_SMART_CLIENT_ID] });
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const host = options.host ?? '127.0.0.1';
   const latencyMs = options.latencyMs ?? 0;
+  const now = options.now ?? Date.now;
   const generated = generateSandboxPatients(options);
   const notes = [...generated.notes];
   const patients = generated.patients;
@@ -186,6 +222,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     everything: false,
     latencyMs,
     otherOrigin,
+    now,
   });
   const chie = new RegionalServer({
     id: 'chie',
@@ -194,12 +231,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     everything: true,
     latencyMs,
     otherOrigin,
+    now,
   });
-  const locator = new LocatorServer({ host, latencyMs, otherOrigin });
-  const audit = new AuditServer({ host, latencyMs });
-  const servers: SandboxServers = { dcr, chie, locator, audit, elsewhere };
-  const all = [dcr, chie, locator, audit, elsewhere];
+  const locator = new LocatorServer({ host, latencyMs, otherOrigin, now });
+  const audit = new AuditServer({ host, latencyMs, now });
+  const all: { close(): Promise<void> }[] = [dcr, chie, locator, audit, elsewhere];
   try {
+    const regionalAuth = await startRegionalAuth({ host, now });
+    all.push(regionalAuth);
+    const servers: SandboxServers = { dcr, chie, locator, audit, elsewhere, regionalAuth };
     await Promise.all([dcr.start(), chie.start(), locator.start(), audit.start()]);
     const bases = { dcr: dcr.baseUrl, chie: chie.baseUrl };
     for (const p of patients) {
@@ -208,19 +248,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       resolveDocumentUrls(p.locator, bases);
     }
     const [epr] = await Promise.all([
-      tryStartEpr(patients, host, notes),
+      tryStartEpr(patients, host, notes, now),
       dcr.store.seed([...patients.flatMap((p) => p.dcr), ...caseload.dcr]),
       chie.store.seed(patients.flatMap((p) => p.chie)),
     ]);
     locator.load(patients.flatMap((p) => p.locator));
     await applyFaults(servers, options.faults);
+    if (epr) await trustEpr(regionalAuth, epr);
+    for (const server of [dcr, chie, locator, audit]) regionalAuth.allowAudience(server.baseUrl);
     if (epr && options.requireAuth !== false) {
-      for (const server of [dcr, chie]) {
-        epr.allowAudience(server.baseUrl);
-        server.setTokenVerifier((token, audience) => epr.verifyAccessToken(token, audience));
+      const legacy = options.acceptLegacyBackendTokens !== false;
+      const auth: ResourceServerAuth = {
+        regional: regionalTokenVerifier({ issuer: regionalAuth.issuer, jwksUri: regionalAuth.jwksUri, now }),
+        // TRANSITION: goes when the client uses token exchange (branch feat-txc).
+        ...(legacy
+          ? { legacy: (token: string, audience: string) => epr.verifyAccessToken(token, audience) }
+          : {}),
+      };
+      for (const server of [dcr, chie, audit]) {
+        if (legacy) epr.allowAudience(server.baseUrl);
+        server.setAuth(auth);
       }
-      epr.allowAudience(audit.baseUrl);
-      audit.setTokenVerifier((token, audience) => epr.verifyAccessToken(token, audience));
+      locator.setAuth({ ...auth, ...(legacy ? { legacyAnonymous: true } : {}) });
     }
     return {
       urls: {
@@ -229,6 +278,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         chie: chie.baseUrl,
         locator: locator.baseUrl,
         audit: audit.baseUrl,
+        regionalAuth: regionalAuth.issuer,
       },
       patients,
       patient(key) {

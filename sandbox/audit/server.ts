@@ -4,13 +4,16 @@
 // previous event it holds, appends only the next event, repeats an identical event idempotently, and refuses
 // (409) a gap, a wrong previous hash, a wrong hash or a different event at a held position. Every answer about
 // a chain (and `GET /AuditEvent` with X-Audit-Chain) carries the head it holds: X-Audit-Head-Seq/-Hash.
-// With a token verifier set, every request needs a bearer token issued for this server (401 otherwise).
+// With auth on, every request needs a bearer token for this server (401 otherwise): a regional access token
+// whose purpose of use is HOPERAT or TREAT (403 purpose-not-permitted otherwise), or during the transition an
+// EPR backend-services token. Every request is audited server-side in `auditEvents` (../http/bearer-auth.ts).
 // POST (the server assigns the id) stays for clients outside any chain. Tests read what arrived.
 import { createHash } from 'node:crypto';
 import type { AuditEvent, Bundle } from '../../common/fhir';
 import { LoopbackServer, type SandboxRequest, type SandboxResponse } from '../http/loopback-server';
-import { bearerRefusal, type TokenVerifier } from '../http/bearer-auth';
+import { AccessGuard, type ResourceServerAuth, type TokenVerifier } from '../http/bearer-auth';
 import { operationOutcome } from '../http/outcome';
+import type { RegionalTokenVerifier } from '../regional-auth/verify';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const CHAIN_ID = /^[A-Za-z0-9-]{8,64}$/;
@@ -21,6 +24,8 @@ export interface AuditServerOptions {
   host: string;
   port?: number;
   latencyMs?: number;
+  /** Clock (ms) for token expiry and audit times. */
+  now?: () => number;
 }
 
 export interface ChainHead {
@@ -43,10 +48,20 @@ export class AuditServer extends LoopbackServer {
   private readonly received = new Map<string, AuditEvent>();
   private readonly chains = new Map<string, Chain>();
   private nextId = 1;
-  private verifyToken: TokenVerifier | undefined;
+  private readonly guard: AccessGuard;
 
   constructor(options: AuditServerOptions) {
     super({ ...options, id: 'audit', name: 'Wessex audit', basePath: '/audit' });
+    this.guard = new AccessGuard(this.name, () => this.baseUrl, options.now);
+  }
+
+  /** This server's own record of every request it decided on (not the events it received: see `events`). */
+  get auditEvents(): AuditEvent[] {
+    return this.guard.auditEvents;
+  }
+
+  clearAuditEvents(): void {
+    this.guard.auditEvents.length = 0;
   }
 
   /** Every distinct AuditEvent received, in arrival order. */
@@ -66,13 +81,32 @@ export class AuditServer extends LoopbackServer {
     return { seq, hash: chain?.hashes[seq - 1] ?? '' };
   }
 
-  /** Require bearer tokens this function accepts (audience = this server's base URL); undefined turns auth off. */
+  /**
+   * TRANSITION: also accept tokens this function accepts (audience = this server's base URL), with no policy;
+   * undefined stops. Goes when the client uses token exchange (see ../http/bearer-auth.ts).
+   */
   setTokenVerifier(verify: TokenVerifier | undefined): void {
-    this.verifyToken = verify;
+    this.guard.auth = { ...this.guard.auth, legacy: verify };
+  }
+
+  /** Sets every part of the token check at once (see ../http/bearer-auth.ts). */
+  setAuth(auth: ResourceServerAuth): void {
+    this.guard.setAuth(auth);
+  }
+
+  /** Require regional access tokens (verified for this server's base URL) with an audit purpose of use. */
+  setRegionalVerifier(verify: RegionalTokenVerifier | undefined): void {
+    this.guard.auth = { ...this.guard.auth, regional: verify };
   }
 
   protected override async route(req: SandboxRequest): Promise<SandboxResponse> {
-    const denied = await this.checkAuth(req);
+    const denied = await this.guard.check(req, async () => ({
+      service: 'audit',
+      resourceType: req.segments[0],
+      interaction: req.method === 'GET' ? (req.segments[1] ? 'read' : 'search') : 'write',
+      patients: [],
+      dissented: async () => false,
+    }));
     if (denied) return denied;
     const [type, id, ...rest] = req.segments;
     if (type !== 'AuditEvent' || rest.length) {
@@ -185,9 +219,5 @@ export class AuditServer extends LoopbackServer {
   private headHeaders(chainId: string): Record<string, string> {
     const head = this.chainHead(chainId);
     return { 'X-Audit-Head-Seq': String(head.seq), 'X-Audit-Head-Hash': head.hash };
-  }
-
-  private checkAuth(req: SandboxRequest): Promise<SandboxResponse | undefined> {
-    return bearerRefusal(req, this.verifyToken, this.baseUrl);
   }
 }

@@ -1,11 +1,15 @@
 // A regional shared-care-record FHIR server (Dorset Care Record or CHIE) on loopback: medplum's engine for
-// search and read, `_count` paging with absolute next links, optional Patient/$everything and bearer auth.
+// search and read, `_count` paging with absolute next links, optional Patient/$everything and bearer auth with
+// the regional access policy and a server-side audit (../http/bearer-auth.ts).
 import '../fhir/websocket-shim';
 import { getStatus, isOperationOutcome } from '@medplum/core';
 import type { Binary, Bundle, Resource } from '../../common/fhir';
 import { FhirStore } from '../fhir/store';
 import { LoopbackServer, type SandboxRequest, type SandboxResponse } from '../http/loopback-server';
-import { bearerRefusal, type TokenVerifier } from '../http/bearer-auth';
+import { AccessGuard, type ResourceServerAuth, type TokenVerifier } from '../http/bearer-auth';
+import type { RegionalTokenVerifier } from '../regional-auth/verify';
+import type { AuditEvent } from '../../common/fhir';
+import { describeRegionalRequest } from './access-request';
 import { operationOutcome } from '../http/outcome';
 import { capabilityStatement } from './capability';
 
@@ -19,18 +23,29 @@ export interface RegionalServerOptions {
   port?: number;
   everything: boolean;
   latencyMs?: number;
-  /** When set, every request except /metadata needs a bearer token this accepts for this server's base URL. */
-  verifyToken?: TokenVerifier;
   otherOrigin?: () => string | undefined;
+  /** Clock (ms) for token expiry and audit times. */
+  now?: () => number;
 }
 
 export class RegionalServer extends LoopbackServer {
   readonly store = new FhirStore();
   private readonly regional: RegionalServerOptions;
+  private readonly guard: AccessGuard;
 
   constructor(options: RegionalServerOptions) {
     super({ ...options, basePath: '/fhir' });
     this.regional = { ...options };
+    this.guard = new AccessGuard(options.name, () => this.baseUrl, options.now);
+  }
+
+  /** Every request this server decided on (allowed '0', refused '4', invalid token '8'), in order. */
+  get auditEvents(): AuditEvent[] {
+    return this.guard.auditEvents;
+  }
+
+  clearAuditEvents(): void {
+    this.guard.auditEvents.length = 0;
   }
 
   /** Stores a new version of a resource now (its meta.lastUpdated moves on). */
@@ -46,32 +61,50 @@ export class RegionalServer extends LoopbackServer {
     return this.store.read(resourceType, id);
   }
 
-  /** Require bearer tokens this function accepts (audience = this server's base URL); undefined turns auth off. */
-  setTokenVerifier(verify: RegionalServerOptions['verifyToken']): void {
-    this.regional.verifyToken = verify;
+  /**
+   * TRANSITION: also accept tokens this function accepts (audience = this server's base URL), with no policy;
+   * undefined stops. Goes when the client uses token exchange (see ../http/bearer-auth.ts).
+   */
+  setTokenVerifier(verify: TokenVerifier | undefined): void {
+    this.guard.auth = { ...this.guard.auth, legacy: verify };
+  }
+
+  /** Sets every part of the token check at once (see ../http/bearer-auth.ts). */
+  setAuth(auth: ResourceServerAuth): void {
+    this.guard.setAuth(auth);
+  }
+
+  /** Require regional access tokens (verified for this server's base URL) and enforce the regional policy. */
+  setRegionalVerifier(verify: RegionalTokenVerifier | undefined): void {
+    this.guard.auth = { ...this.guard.auth, regional: verify };
+  }
+
+  get auth(): ResourceServerAuth {
+    return this.guard.auth;
   }
 
   protected override async route(req: SandboxRequest): Promise<SandboxResponse> {
     const [type, id, operation, ...rest] = req.segments;
-    if (req.method !== 'GET') {
-      return {
-        status: 405,
-        body: operationOutcome('not-supported', `${req.method} is not supported here (read-only)`),
-      };
-    }
-    if (type === 'metadata' && !id) {
+    if (req.method === 'GET' && type === 'metadata' && !id) {
       return {
         status: 200,
         body: capabilityStatement({
           name: this.name,
           baseUrl: this.baseUrl,
           everything: this.regional.everything,
-          smart: Boolean(this.regional.verifyToken),
+          smart: this.guard.enabled,
         }),
       };
     }
-    const denied = await this.checkAuth(req);
+    // Everything but the capability statement is checked and audited, even what is then refused as unsupported.
+    const denied = await this.guard.check(req, () => describeRegionalRequest(this.store, req));
     if (denied) return denied;
+    if (req.method !== 'GET') {
+      return {
+        status: 405,
+        body: operationOutcome('not-supported', `${req.method} is not supported here (read-only)`),
+      };
+    }
     try {
       if (!type || rest.length) return notFound(req.url.pathname);
       if (operation === '$everything' && type === 'Patient' && id) {
@@ -92,10 +125,6 @@ export class RegionalServer extends LoopbackServer {
       if (isOperationOutcome(outcome)) return { status: getStatus(outcome), body: outcome };
       throw error;
     }
-  }
-
-  private checkAuth(req: SandboxRequest): Promise<SandboxResponse | undefined> {
-    return bearerRefusal(req, this.regional.verifyToken, this.baseUrl);
   }
 
   private async read(req: SandboxRequest, type: string, id: string): Promise<SandboxResponse> {

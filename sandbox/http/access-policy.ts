@@ -1,0 +1,62 @@
+// The regional access policy every resource server enforces for a regional (user-bound) token. Each refusal
+// has a code the client classifies it by (its free text is never shown):
+//   purpose-not-permitted  clinical reads need TREAT or ETREAT; the audit endpoint takes HOPERAT or TREAT
+//   role-not-permitted     by role: the sandbox admin clerk's role may search Patient only
+//   patient-not-in-token   a token bound to patient P asked about someone else, or searched clinical data
+//                          without naming P (data about no patient, e.g. an Organization, is fine); a token
+//                          with no patient asked for more than Patient (patient search, and the patients a
+//                          caseload names) or List/Appointment (caseload lookup)
+//   patient-dissent        the patient dissented from sharing (the server's own Consent); only ETREAT overrides
+import { boundNhsNumber, type RegionalAccessClaims } from '../regional-auth/claims';
+
+export const ACCESS_REFUSAL_SYSTEM = 'https://fhir.wessexcarerecords.nhs.uk/CodeSystem/access-refusal';
+
+export type RefusalCode =
+  'purpose-not-permitted' | 'role-not-permitted' | 'patient-not-in-token' | 'patient-dissent';
+
+export interface AccessRequest {
+  /** 'clinical': DCR, CHIE and the locator; 'audit': the audit endpoint. */
+  service: 'clinical' | 'audit';
+  resourceType?: string;
+  interaction: 'read' | 'search' | 'write';
+  /**
+   * The NHS numbers the request is about, as the server resolved them from its own data; null for a patient
+   * it names that the server cannot resolve, or for "any patient" (a clinical search naming none). Empty for
+   * a request about no patient (e.g. an Organization).
+   */
+  patients: (string | null)[];
+  /** Whether the patient the request is about has dissented from sharing here. */
+  dissented: () => Promise<boolean>;
+}
+
+const CLINICAL_PURPOSES = new Set(['TREAT', 'ETREAT']);
+const AUDIT_PURPOSES = new Set(['HOPERAT', 'TREAT']);
+/** What a token with no patient may read: demographics (patient search) and the caseload. */
+const UNBOUND_TYPES = new Set(['Patient', 'List', 'Appointment']);
+
+/** Role code → whether it may make this request (roles not listed may read any type). */
+const ROLE_POLICY: Record<string, (request: AccessRequest) => boolean> = {
+  'admin-staff': (r) => r.resourceType === 'Patient' && r.interaction === 'search',
+};
+
+export async function refusalFor(
+  claims: RegionalAccessClaims,
+  request: AccessRequest,
+): Promise<RefusalCode | undefined> {
+  const iua = claims.extensions.ihe_iua;
+  const purpose = iua.purpose_of_use.code;
+  if (request.service === 'audit') return AUDIT_PURPOSES.has(purpose) ? undefined : 'purpose-not-permitted';
+  if (!CLINICAL_PURPOSES.has(purpose)) return 'purpose-not-permitted';
+  const rolePolicy = ROLE_POLICY[iua.subject_role.code];
+  if (rolePolicy && !rolePolicy(request)) return 'role-not-permitted';
+  const bound = boundNhsNumber(claims);
+  if (bound === undefined) {
+    return request.resourceType && UNBOUND_TYPES.has(request.resourceType)
+      ? undefined
+      : 'patient-not-in-token';
+  }
+  if (request.patients.some((nhs) => nhs !== bound)) return 'patient-not-in-token';
+  const aboutThePatient = request.patients.length > 0;
+  if (aboutThePatient && purpose !== 'ETREAT' && (await request.dissented())) return 'patient-dissent';
+  return undefined;
+}
