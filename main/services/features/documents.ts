@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DocumentContent } from '../../../preload/contract';
 import { BridgeError, type BridgeCaller, type BridgeHandlers, type HostPrinter } from '../bridge/dispatch';
-import type { AppLogger } from '../logging';
+import { classifyError, type AppLogger } from '../logging';
 import type { OpenedRecords } from './opened-records';
 
 export type DocumentHandlers = Pick<BridgeHandlers, 'document:get' | 'handover:print' | 'handover:save-pdf'>;
@@ -22,7 +22,7 @@ export function documentHandlers(deps: {
 }): DocumentHandlers {
   const failure = (failed: string, error: unknown): BridgeError => {
     if (error instanceof BridgeError) return error;
-    deps.logger.error(`Handover summary ${failed}`, error);
+    deps.logger.log('handover.failed', classifyError(error));
     return new BridgeError(
       'unavailable',
       `The handover summary ${failed}. Nothing was lost; please try again.`,
