@@ -4,10 +4,12 @@
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import type { BridgeErrorShape } from '../../preload/contract';
 import { BridgeError } from '../../main/services/bridge/dispatch';
 import { FetchFailure } from '../../main/services/http/failure';
-import { LaunchError, RelaunchRequiredError } from '../../main/services/launch/errors';
+import { LaunchError, RelaunchRequiredError, type LaunchErrorCode } from '../../main/services/launch/errors';
+import { BRIDGE_ERROR_CODES, LAUNCH_ERROR_CODES } from '../../main/services/logging/error-codes';
 import {
   assertLogsFreeOf,
   classifyError,
@@ -167,6 +169,19 @@ describe('the app log', () => {
 });
 
 describe('classifyError', () => {
+  it('has a name for every launch and bridge error code', () => {
+    // A code added to its type must be added to the log's list too, or it is logged as "unclassified":
+    // these do not compile until it is.
+    expectTypeOf<Exclude<LaunchErrorCode, (typeof LAUNCH_ERROR_CODES)[number]>>().toBeNever();
+    expectTypeOf<Exclude<BridgeErrorShape['code'], (typeof BRIDGE_ERROR_CODES)[number]>>().toBeNever();
+    for (const code of LAUNCH_ERROR_CODES) {
+      expect(classifyError(new LaunchError(code, serverText)).errorCode).toBe(`launch.${code}`);
+    }
+    for (const code of BRIDGE_ERROR_CODES) {
+      expect(classifyError(new BridgeError(code, serverText)).errorCode).toBe(`bridge.${code}`);
+    }
+  });
+
   it('names our own errors by their code, never by their message', () => {
     expect(classifyError(new FetchFailure('not-bundle', serverText, 200))).toEqual({
       errorCode: 'fetch.not-bundle',

@@ -6,30 +6,12 @@ import { BridgeError } from '../bridge/dispatch';
 import { NewerSchemaError } from '../cache/encrypted-database';
 import { StoreBusyError } from '../cache/store-lock';
 import { DeadlineExceeded } from '../http/deadline';
-import { FetchFailure, type FailureKind } from '../http/failure';
+import { FAILURE_KINDS, FetchFailure } from '../http/failure';
 import { KeystoreUnavailableError } from '../keystore/secret-store';
 import { LaunchError, RelaunchRequiredError, TokenOriginError, type LaunchErrorCode } from '../launch/errors';
 import { OfflineUnavailableError } from '../offline/record-reader';
 
-export const FETCH_FAILURE_KINDS = [
-  'connect',
-  'timeout',
-  'cancelled',
-  'sign-in',
-  'unauthorised',
-  'forbidden',
-  'busy',
-  'http',
-  'redirect',
-  'content-type',
-  'malformed',
-  'truncated',
-  'oversize',
-  'not-bundle',
-  'other-origin',
-  'loop',
-] as const satisfies readonly FailureKind[];
-
+/** LaunchErrorCode and the bridge's codes as lists (their types live in launch/ and the contract). */
 export const LAUNCH_ERROR_CODES = [
   'bad-launch-input',
   'issuer-not-allowed',
@@ -119,7 +101,7 @@ const OTHER_CODES = [
 ] as const;
 
 export type ErrorCode =
-  | `fetch.${(typeof FETCH_FAILURE_KINDS)[number]}`
+  | `fetch.${(typeof FAILURE_KINDS)[number]}`
   | `launch.${(typeof LAUNCH_ERROR_CODES)[number]}`
   | `bridge.${(typeof BRIDGE_ERROR_CODES)[number]}`
   | `sqlite.${(typeof SQLITE_CODES)[number]}`
@@ -127,7 +109,7 @@ export type ErrorCode =
   | (typeof OTHER_CODES)[number];
 
 const ERROR_CODES: ReadonlySet<string> = new Set<string>([
-  ...FETCH_FAILURE_KINDS.map((kind) => `fetch.${kind}`),
+  ...FAILURE_KINDS.map((kind) => `fetch.${kind}`),
   ...LAUNCH_ERROR_CODES.map((code) => `launch.${code}`),
   ...BRIDGE_ERROR_CODES.map((code) => `bridge.${code}`),
   ...SQLITE_CODES.map((code) => `sqlite.${code}`),
