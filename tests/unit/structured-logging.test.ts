@@ -111,11 +111,13 @@ describe('the app log', () => {
     } as unknown as LogFields;
     log.log('record.source', { ...hostile, sourceState: 'failed' });
     log.log('launch.failed', serverText as unknown as LogFields);
+    log.log('handover.failed', new Error(serverText) as unknown as LogFields);
     log.log(serverText as unknown as 'launch.failed', { count: 1 });
 
     expect(await written(log)).toEqual([
       { level: 'info', event: 'record.source', sourceState: 'failed', droppedFields: 11 },
       { level: 'warn', event: 'launch.failed', droppedFields: 1 },
+      { level: 'error', event: 'handover.failed', droppedFields: 1 },
       { level: 'warn', event: 'log.unlisted-event', count: 1 },
     ]);
     await assertLogsFreeOf(everything, logDirectory(dataDir));

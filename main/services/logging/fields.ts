@@ -52,13 +52,20 @@ const VALIDATORS: { readonly [F in LogFieldName]-?: (value: unknown) => boolean 
   sandbox: (value) => typeof value === 'boolean',
 };
 
+/** Fields come as an object literal; an Error, array or class instance is dropped whole (one dropped field). */
+function isPlainObject(value: unknown): value is object {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
 /** The fields that pass their checks, and how many were dropped (unknown names, values that fail). */
 export function allowedFields(fields: unknown): {
   kept: Partial<Record<LogFieldName, Written>>;
   dropped: number;
 } {
   if (fields === undefined) return { kept: {}, dropped: 0 };
-  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return { kept: {}, dropped: 1 };
+  if (!isPlainObject(fields)) return { kept: {}, dropped: 1 };
   const kept: Partial<Record<LogFieldName, Written>> = {};
   let dropped = 0;
   for (const [name, value] of Object.entries(fields)) {
