@@ -58,6 +58,7 @@ import type { RegionalServer } from './regional/server';
 export type { SandboxPatient } from './patients';
 export type { SandboxCaseload } from './patients/caseload';
 export { FAULT_MODES, type FaultMode, type FaultOptions } from './http/faults';
+export { HOSTILE_DETAILS, HOSTILE_STRINGS } from './http/hostile-text';
 export {
   FAULT_SPEC_SYNTAX,
   FAULT_TARGETS,

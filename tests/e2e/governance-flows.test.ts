@@ -342,7 +342,7 @@ describe('after the session', () => {
     // The log is written (so the check below is not vacuous) …
     await expect
       .poll(() => readFile(join(logDir, 'main.log'), 'utf8').catch(() => ''))
-      .toMatch(/Record opened/);
+      .toMatch(/"event":"record\.opened"/);
     // … and none of the patients this session saw (or could have seen) appears in it.
     const identifiers = app.services.sandbox!.patients.flatMap((p) => [p.nhsNumber, p.name, familyName(p)]);
     await expect(assertLogsFreeOf(identifiers, logDir)).resolves.toBeUndefined();

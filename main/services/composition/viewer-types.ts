@@ -39,7 +39,7 @@ export interface ViewerOptions {
   clock?: () => Date;
   /** The inactivity lock's clock (tests advance it instead of waiting 15 minutes). */
   lockClock?: LockClock;
-  /** Default: the redacting file log in the data directory's logs folder. */
+  /** Default: the allow-list file log in the data directory's logs folder. */
   logger?: AppLogger;
 }
 

@@ -6,7 +6,7 @@ import type { AppState, BridgeEventName, BridgeEvents } from '../../../preload/c
 import { ACCESS_REASONS } from '../governance';
 import { createKeytarSecretStore } from '../keystore/secret-store';
 import { SmartLaunchService } from '../launch';
-import { createAppLogger, logDirectory, patientIdentifiers } from '../logging';
+import { classifyError, createAppLogger, logDirectory } from '../logging';
 import { loadPolicyForThisMachine } from '../policy';
 import { audited, guarded } from '../features/channel-rules';
 import { caseloadHandlers } from '../features/caseload';
@@ -64,8 +64,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     engine: { urgentCareDeadlineMs: policy.urgentCareDeadlineSeconds * 1000, ...options.engine },
     documentBudgetBytes: policy.offlineDocumentBudgetMb * 1024 * 1024,
     ...(options.clock ? { clock: options.clock } : {}),
-    onOpened: (record) => logger.rememberIdentifiers(patientIdentifiers(record)),
-    onBackgroundFailure: (what, error) => logger.error(what, error),
+    onBackgroundFailure: (event, error) => logger.log(event, classifyError(error)),
   });
   const launcher = new SmartLaunchService({
     allowedIssuers: policy.allowedIssuers,
@@ -143,14 +142,18 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       (requirement, nhsNumber) => sessions.check(requirement, nhsNumber),
     ),
   );
-  logger.info('Viewer started', { sandbox: !!options.samplePatients, sources: sources.map((s) => s.id) });
+  logger.log('viewer.started', { sandbox: !!options.samplePatients, count: sources.length });
 
   return {
     handlers,
     onEvent,
     policy: loaded,
     session: () => sessions.info(),
-    handleLaunchArgs: (argv) => sessions.handleLaunchArgs(argv),
+    handleLaunchArgs: (argv) =>
+      sessions.handleLaunchArgs(argv).catch((error: unknown) => {
+        logger.log('launch.failed', classifyError(error));
+        throw error;
+      }),
     openedRecord: (nhsNumber) => opened.whole(nhsNumber),
     ...commandLineOperations({
       commandLineRoles: policy.commandLineRoles,

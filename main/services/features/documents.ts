@@ -4,7 +4,7 @@ import { normaliseNhsNumber } from '../../../common/nhs-number';
 import type { DocumentContent } from '../../../preload/contract';
 import { BridgeError, type BridgeCaller, type BridgeHandlers, type HostPrinter } from '../bridge/dispatch';
 import type { HandoverExports } from '../cache/handover-exports';
-import type { AppLogger } from '../logging';
+import { classifyError, type AppLogger } from '../logging';
 import { exportHandover, type HandoverDestination } from './handover-export';
 import type { OpenedRecords } from './opened-records';
 
@@ -29,7 +29,7 @@ export function documentHandlers(deps: {
 }): DocumentHandlers {
   const failure = (failed: string, error: unknown): BridgeError => {
     if (error instanceof BridgeError) return error;
-    deps.logger.error(`Handover summary ${failed}`, error);
+    deps.logger.log('handover.failed', classifyError(error));
     return new BridgeError(
       'unavailable',
       `The handover summary ${failed}. Nothing was lost; please try again.`,

@@ -1,22 +1,24 @@
 // Why a request to a source did not give us what we asked for, in words a clinician can read on the status
 // line. Every HTTP path in the app (record engine, caseloads, documents, sign-in) reports in these terms.
-export type FailureKind =
-  | 'connect'
-  | 'timeout'
-  | 'cancelled'
-  | 'sign-in'
-  | 'unauthorised'
-  | 'forbidden'
-  | 'busy'
-  | 'http'
-  | 'redirect'
-  | 'content-type'
-  | 'malformed'
-  | 'truncated'
-  | 'oversize'
-  | 'not-bundle'
-  | 'other-origin'
-  | 'loop';
+export const FAILURE_KINDS = [
+  'connect',
+  'timeout',
+  'cancelled',
+  'sign-in',
+  'unauthorised',
+  'forbidden',
+  'busy',
+  'http',
+  'redirect',
+  'content-type',
+  'malformed',
+  'truncated',
+  'oversize',
+  'not-bundle',
+  'other-origin',
+  'loop',
+] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 export class FetchFailure extends Error {
   constructor(
