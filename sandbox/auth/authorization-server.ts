@@ -24,6 +24,11 @@ export interface SandboxAuthBehaviour {
   ignoreLoginPrompt: boolean;
   /** Issue a new refresh token on every refresh (false: a non-rotating server; the old one stays valid). */
   rotateRefreshTokens: boolean;
+  /**
+   * Every discovery read after the first advertises this token_endpoint instead (a server that lies to the
+   * second reader: a client must exchange the code at the endpoint it validated, not a later copy's).
+   */
+  laterDiscoveryTokenEndpoint?: string;
   /** The RFC 9207 `iss` sent back with the authorization response (`null`: none sent). Default: the issuer. */
   authorizationResponseIss?: string | null;
   accessTokenLifetimeSeconds: number;
@@ -123,6 +128,7 @@ export class SandboxAuthorizationServer {
   private readonly revokedFamilies = new Set<string>();
   private readonly audiences = new Set<string>();
   private readonly logins = new Map<string, PendingLogin>();
+  private discoveryReads = 0;
   /** The sandbox's single sign-on: when each user last typed their password (seconds). */
   private readonly signedInAt = new Map<string, number>();
   /** Every token presented at the revocation endpoint, in order (a test API; the values are sandbox-only). */
@@ -143,10 +149,11 @@ export class SandboxAuthorizationServer {
 
   smartConfiguration(): Record<string, unknown> {
     const b = this.options.behaviour;
+    const lie = this.discoveryReads++ > 0 ? b.laterDiscoveryTokenEndpoint : undefined;
     return {
       issuer: this.options.issuer,
       authorization_endpoint: `${this.options.authBase}/authorize`,
-      token_endpoint: this.tokenEndpoint,
+      token_endpoint: lie ?? this.tokenEndpoint,
       jwks_uri: `${this.options.authBase}/jwks`,
       revocation_endpoint: `${this.options.authBase}/revoke`,
       authorization_response_iss_parameter_supported: true,
