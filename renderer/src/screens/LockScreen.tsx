@@ -39,8 +39,8 @@ export function LockScreen({
       <h1>The viewer is locked</h1>
       <p>
         It was locked after a period of inactivity to protect patient information. Sign in again to unlock:
-        your web browser will ask for your password. Only {session.user.display} can unlock it; anyone else
-        should sign out.
+        your web browser will ask for your password. Only <bdi>{session.user.display}</bdi> can unlock it;
+        anyone else should sign out.
       </p>
       {problem && (
         <p className="wx-error" role="alert" data-testid="unlock-problem">
