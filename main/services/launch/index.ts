@@ -201,9 +201,10 @@ export class SmartLaunchService {
     role?: string,
   ): Promise<{ state: string; authorizeUrl: string }> {
     // Allow-list before anything touches the network (standalone issuer comes from policy, checked alike;
-    // an unlock goes back to the issuer its session came from, the standalone one included).
-    const standalone = kind !== 'ehr' ? [canonicalIssuer(this.standaloneIssuerOrNone() ?? iss)] : [];
-    const canonical = assertIssuerAllowed(iss, [...this.allowed, ...standalone]);
+    // an unlock goes back to the issuer its session came from: an allowed EPR or the standalone issuer).
+    const standaloneIssuer = kind === 'ehr' ? undefined : this.standaloneIssuerOrNone();
+    const allowed = standaloneIssuer ? [...this.allowed, canonicalIssuer(standaloneIssuer)] : this.allowed;
+    const canonical = assertIssuerAllowed(iss, allowed);
     const config = await discoverSmartConfiguration(canonical, this.transport);
     const requested =
       kind === 'reauthentication'
