@@ -187,11 +187,6 @@ export class SessionFeature {
       await result.session.end().catch(() => undefined);
       throw error;
     }
-    // The role is known only now: a refresh token granted to a role without offline use is given up.
-    const roleCode = this.session?.roleCode;
-    if (roleCode && !this.options.policy.offlineAccessRoles.includes(roleCode)) {
-      await result.session.forgoOfflineAccess();
-    }
   }
 
   /** The unlock's sign-in came back: the same user, freshly signed in, unlocks; anything else stays locked. */

@@ -22,7 +22,7 @@ export const REAUTHENTICATION_SCOPES = ['openid', 'fhirUser'] as const;
  * A role chosen before the sign-in (a direct sign-in as a named role) is looked up in the policy's
  * offlineAccessRoles; for an EPR launch the role is not known yet, so offline_access is asked for only when
  * every role the policy maps may have it: a role without offline use never gets a refresh token it may not
- * have. (After the launch, a refresh token granted to a role not listed is dropped all the same.)
+ * have (whatever role the launch brings is one of the mapped roles, or the launch is refused).
  */
 export function offlineAccessWanted(
   offlineAccessRoles: readonly string[],

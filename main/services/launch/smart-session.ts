@@ -171,16 +171,6 @@ export class SmartSession {
     await this.client.close();
   }
 
-  /** The signed-in role may not work offline (policy): a refresh token granted all the same is given up. */
-  async forgoOfflineAccess(): Promise<void> {
-    if (!this.options.offlineAccess) return;
-    this.options.offlineAccess = false;
-    const account = refreshTokenAccount(this.options.iss);
-    const refreshToken = await this.options.secretStore.get(account);
-    await this.options.secretStore.delete(account);
-    if (refreshToken) await this.revoke(refreshToken);
-  }
-
   private async revoke(refreshToken: string): Promise<void> {
     const endpoint = this.options.revocationEndpoint;
     if (!endpoint) return;
