@@ -38,7 +38,8 @@
 //     equal the discovered issuer, and when the server advertises authorization_response_iss_parameter_supported
 //     a response without one is refused too.
 // 10. Unlocking (beginReauthentication) is a fresh interactive sign-in at the same issuer: prompt=login and
-//     max_age=0, and the id_token must name the same user (sub, iss) with an auth_time from after the request.
+//     max_age=0, and the id_token must name the same user (sub, iss) with an auth_time from after the request
+//     (30 s allowed for the server's clock).
 //
 // A launch that fails after its tokens arrived (id_token refused, user or patient read failed, the role refused
 // by the caller) ends its SmartSession: the refresh token it stored is deleted and revoked.
@@ -143,6 +144,12 @@ interface Pending {
   request: AuthorizationRequest;
   requested: string[];
 }
+
+/**
+ * The sign-in server's clock may run a little behind ours: a password typed this long before the unlock was
+ * asked for still counts (the lock needs minutes of inactivity; a single sign-on session is hours old).
+ */
+const AUTH_TIME_LEEWAY_S = 30;
 
 const clean = (text: unknown): string =>
   typeof text === 'string' ? text.replace(/[^\x20-\x7E]/g, ' ').slice(0, 200) : '';
@@ -331,7 +338,8 @@ export class SmartLaunchService {
             'To use the viewer as someone else, sign out first.',
         );
       }
-      if (typeof claims.auth_time !== 'number' || claims.auth_time < Math.floor(pending.startedAt / 1000)) {
+      const askedAt = Math.floor(pending.startedAt / 1000);
+      if (typeof claims.auth_time !== 'number' || claims.auth_time < askedAt - AUTH_TIME_LEEWAY_S) {
         throw new LaunchError(
           'reauthentication-refused',
           'The sign-in server did not ask for your password again, so the viewer is still locked.',
