@@ -340,8 +340,12 @@ export class SandboxAuthorizationServer {
   revoke(form: URLSearchParams): TokenOutcome {
     const presented = form.get('token');
     if (!presented) return err(400, 'invalid_request', 'token is required');
-    this.revocations.push({ token: presented, hint: form.get('token_type_hint') });
     const record = this.refreshTokens.get(presented);
+    // A token is revoked only by the client it was issued to (a public client names itself).
+    if (record && form.get('client_id') !== record.clientId) {
+      return err(401, 'invalid_client', 'The token was not issued to this client');
+    }
+    this.revocations.push({ token: presented, hint: form.get('token_type_hint') });
     if (record) this.revokedFamilies.add(record.family);
     return { status: 200, body: {} };
   }
