@@ -255,7 +255,10 @@ export interface SessionInfo {
   patientReasons: PatientAccessReason[];
   /** A reason declared for the next caseload prefetch (taken by it). */
   caseloadReason?: string;
+  /** While locked the session carries no patient (no NHS numbers, no reasons); unlocking restores them. */
   locked: boolean;
+  /** Unlocking (a fresh sign-in in the browser): under way, or why the last attempt left it locked. */
+  unlock?: { waiting: boolean; problem?: string };
 }
 
 export interface PatientAccessReason {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { AppState, BridgeEventName, BridgeEvents } from '../../../preload/contract';
 import { ACCESS_REASONS } from '../governance';
 import { createKeytarSecretStore } from '../keystore/secret-store';
-import { SmartLaunchService } from '../launch';
+import { offlineAccessWanted, SmartLaunchService } from '../launch';
 import { classifyError, createAppLogger, logDirectory } from '../logging';
 import { loadPolicyForThisMachine } from '../policy';
 import { audited, guarded } from '../features/channel-rules';
@@ -72,6 +72,8 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     clientId: policy.smartClientId,
     secretStore,
     openExternal: options.openExternal ?? (async () => undefined),
+    offlineAccess: ({ role }) =>
+      offlineAccessWanted(policy.offlineAccessRoles, Object.keys(policy.roleMapping), role),
   });
   const appState = (): Omit<AppState, 'session' | 'defaultView'> => ({
     policy: { ok: true, sandbox: !!options.samplePatients, sourceNames: policy.sources.map((s) => s.name) },
@@ -164,7 +166,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     async close() {
       // Saves still running are written and audited under the session that opened them.
       await records.settled();
-      sessions.dispose();
+      await sessions.close();
       await stores.close();
     },
   };

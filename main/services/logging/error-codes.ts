@@ -25,6 +25,7 @@ export const LAUNCH_ERROR_CODES = [
   'id-token-invalid',
   'context-incomplete',
   'interactive-login-required',
+  'reauthentication-refused',
   'patient-not-found',
 ] as const satisfies readonly LaunchErrorCode[];
 

@@ -87,6 +87,11 @@ const docs: Record<PolicyKey, { title: string; explain: string }> = {
     explain:
       'Path of a JSON file with the sensitive SNOMED CT value sets. The built-in list is used when not set.',
   },
+  offlineAccessRoles: {
+    title: 'Roles whose sign-in may be renewed unattended (offline access)',
+    explain:
+      'Role codes (from the role mapping), one per line, whose sign-in may be renewed without them: the viewer asks the sign-in server for offline_access and keeps a refresh token in the Windows credential store until sign-out or close. Not configured: no role; every sign-in ends when its access token does, and the user signs in again. For a launch from the EPR the role is only known afterwards, so offline access is asked for only when every mapped role is listed.',
+  },
   breakGlassOverridesDissent: {
     title: 'Break-glass overrides patient dissent',
     explain:

@@ -98,6 +98,11 @@ export const machinePolicySchema = z
     }),
     /** Path of a JSON file with the sensitive SNOMED CT value sets; built-in defaults when absent. */
     sensitiveCodeListPath: policyPath.optional(),
+    /**
+     * Roles (roleMapping codes) whose sign-in may be renewed without them (offline_access: a refresh token in
+     * the keystore). Default: none — a sign-in ends with its access token and the user signs in again.
+     */
+    offlineAccessRoles: z.array(z.string().min(1).max(64)).max(32).default([]),
     /** Break-glass may override patient dissent only where IT allows it. */
     breakGlassOverridesDissent: z.boolean().default(false),
     /** The built-in sandbox; allowed by default only when nothing else is configured. */
