@@ -26,6 +26,8 @@ function registryType(info: PolicyKeyInfo): string {
       return 'REG_DWORD';
     case 'string':
       return 'REG_SZ';
+    case 'path':
+      return 'REG_EXPAND_SZ: machine variables such as %ProgramData% are expanded';
     case 'string-list':
       return 'REG_MULTI_SZ, one entry per line';
     case 'json':
@@ -62,13 +64,17 @@ function policyElement(info: PolicyKeyInfo): string {
         '    </policy>',
       ].join('\n');
     case 'string':
-    case 'json':
+    case 'path':
+    case 'json': {
+      // A path is written REG_EXPAND_SZ, so IT can use %ProgramData% and the like.
+      const expandable = info.kind === 'path' ? ' expandable="true"' : '';
       return [
         `${open} presentation="$(presentation.${info.key})">`,
         common,
-        `      <elements><text id="${info.key}" valueName="${info.key}" required="true" maxLength="${info.kind === 'json' ? 32767 : 1023}" /></elements>`,
+        `      <elements><text id="${info.key}" valueName="${info.key}" required="true" maxLength="${info.kind === 'json' ? 32767 : 1023}"${expandable} /></elements>`,
         '    </policy>',
       ].join('\n');
+    }
   }
 }
 
@@ -80,8 +86,10 @@ function presentation(info: PolicyKeyInfo): string | undefined {
     case 'number':
       return `      <presentation id="${info.key}"><decimalTextBox refId="${info.key}">${label}</decimalTextBox></presentation>`;
     case 'string-list':
-      return `      <presentation id="${info.key}"><multiTextBox refId="${info.key}">${label}</multiTextBox></presentation>`;
+      // multiTextBox holds no text in Microsoft's schema: its label is a text element before it.
+      return `      <presentation id="${info.key}"><text>${label}</text><multiTextBox refId="${info.key}" /></presentation>`;
     case 'string':
+    case 'path':
     case 'json':
       return `      <presentation id="${info.key}"><textBox refId="${info.key}"><label>${label}</label></textBox></presentation>`;
   }

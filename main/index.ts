@@ -2,6 +2,7 @@
 // — with --cli as the first argument — the headless CLI for support workstations, run by the app's own binary
 // so the RunAsNode fuse can stay off.
 import { app } from 'electron';
+import { markPackagedBuild } from './services/build-mode';
 import { createProgram, productEnvironment, runProgram } from './cli/program';
 import { createViewer } from './services/composition/viewer';
 import { runDesktopApp } from './shell/desktop-app';
@@ -10,6 +11,9 @@ import { runDesktopApp } from './shell/desktop-app';
 // or plain Node) the app's path comes first.
 // Every file the app creates (stores, logs, exports) is readable by this user only.
 process.umask(0o077);
+// Said once, before anything reads configuration: an installed app ignores WESSEX_* overrides, reads policy only
+// where administrators alone can write it, and leaves the launch scheme to the installer.
+if (app.isPackaged) markPackagedBuild();
 
 const firstArg = process.defaultApp || !process.versions.electron ? 2 : 1;
 

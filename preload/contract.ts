@@ -11,6 +11,7 @@ import {
   POSTCODE,
   type PatientSearchResult,
 } from '../common/patient-search';
+import type { HandoverPdfRemoval } from '../common/handover-pdfs';
 import type { Preferences } from '../common/preferences';
 import type { RecordEvent, RecordItem } from '../common/record';
 import {
@@ -215,8 +216,13 @@ export const bridgeRequestSchemas = {
    * PDF printer) and main audits it; the renderer never calls window.print().
    */
   'handover:print': z.object({ nhsNumber: validNhsNumber }).strict(),
-  /** Save the handover summary on screen as a PDF (Electron printToPDF; Chromium's page PDF in the harness). */
+  /**
+   * Save the handover summary on screen as a PDF (Electron printToPDF; Chromium's page PDF in the harness):
+   * where it goes is machine policy (a save dialog, IT's folder, or kept only in the encrypted store).
+   */
   'handover:save-pdf': z.object({ nhsNumber: validNhsNumber }).strict(),
+  /** A handover PDF kept only in the encrypted store, to show in the viewer (never written to a file). */
+  'handover:open-kept': z.object({ nhsNumber: validNhsNumber, exportId: z.string().uuid() }).strict(),
   'preferences:get': z.object({}).strict(),
   /** Merged into the saved preferences and validated there (unknown keys and bad values are refused). */
   'preferences:update': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
@@ -249,7 +255,10 @@ export interface SessionInfo {
   patientReasons: PatientAccessReason[];
   /** A reason declared for the next caseload prefetch (taken by it). */
   caseloadReason?: string;
+  /** While locked the session carries no patient (no NHS numbers, no reasons); unlocking restores them. */
   locked: boolean;
+  /** Unlocking (a fresh sign-in in the browser): under way, or why the last attempt left it locked. */
+  unlock?: { waiting: boolean; problem?: string };
 }
 
 export interface PatientAccessReason {
@@ -334,7 +343,8 @@ export interface BridgeResults {
   'cache:search': CachedRecordSummary[];
   'cache:list': CachedRecordSummary[];
   'cache:delete': { deleted: boolean };
-  'cache:delete-all': { deleted: number };
+  /** `handoverPdfs`: the handover PDFs the viewer made, removed with the records. */
+  'cache:delete-all': { deleted: number; handoverPdfs: HandoverPdfRemoval };
   'prefetch:start': PrefetchProgress;
   'access:declare-reason': SessionInfo;
   'session:sign-in': SessionInfo | null;
@@ -343,7 +353,10 @@ export interface BridgeResults {
   /** "unconfirmed" where the host cannot tell whether the user printed (a browser's own dialog). */
   'handover:print': { outcome: 'printed' | 'cancelled' | 'unconfirmed' };
   'document:get': DocumentContent;
-  'handover:save-pdf': { path: string };
+  /** saved: written to `path`; kept: only in the encrypted store (open it with handover:open-kept). */
+  'handover:save-pdf':
+    { outcome: 'saved'; path: string } | { outcome: 'kept'; exportId: string } | { outcome: 'cancelled' };
+  'handover:open-kept': DocumentContent;
   'preferences:get': Preferences;
   'preferences:update': Preferences;
 }

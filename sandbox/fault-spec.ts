@@ -24,6 +24,7 @@ const NUMBER_MEANING: Partial<
   '429': { option: 'retryAfterSeconds', what: 'Retry-After in seconds', min: 0, max: 3_600 },
   '503': { option: 'retryAfterSeconds', what: 'Retry-After in seconds', min: 0, max: 3_600 },
   oversize: { option: 'bytes', what: 'body size in bytes', min: 1, max: 1024 ** 3 },
+  'hostile-error-text': { option: 'status', what: 'HTTP status', min: 200, max: 599 },
 };
 
 function isFaultTarget(value: string): value is FaultTarget {

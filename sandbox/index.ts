@@ -21,7 +21,7 @@
  *   (regional-auth/), its own origin = issuer: discovery at `{issuer}/.well-known/openid-configuration`, JWKS,
  *   and RFC 8693 token exchange of the sandbox EPR's id_tokens (client `wessex-viewer`) for ES256 access tokens
  *   bound to one resource server (and optionally one patient); `servers.regionalAuth.signAccessToken` is a test
- *   hook. See /work/prompts/token-exchange-contract.md.
+ *   hook. What it trusts: regional-auth/token-exchange.ts; the token's claims: regional-auth/claims.ts.
  * - With auth on (the EPR running and `requireAuth` not false), DCR, CHIE, the locator and the audit endpoint
  *   require regional access tokens for their own base URL and enforce the regional policy themselves (purpose,
  *   role, patient binding, dissent: 403 with an access-refusal code; http/access-policy.ts). Every request is
@@ -54,6 +54,7 @@ import type { RegionalServer } from './regional/server';
 export type { SandboxPatient } from './patients';
 export type { SandboxCaseload } from './patients/caseload';
 export { FAULT_MODES, type FaultMode, type FaultOptions } from './http/faults';
+export { HOSTILE_DETAILS, HOSTILE_STRINGS } from './http/hostile-text';
 export {
   FAULT_SPEC_SYNTAX,
   FAULT_TARGETS,
@@ -64,6 +65,8 @@ export {
   type SandboxFaults,
 } from './fault-spec';
 export type { RequestLogEntry } from './http/loopback-server';
+export { REGIONAL_VIEWER_CLIENT_ID, type RegionalAuthServer } from './regional-auth/server';
+export { ACCESS_REFUSAL_SYSTEM, type RefusalCode } from './http/access-policy';
 
 export interface SandboxOptions {
   /** Latency added to every request on every server (ms). */

@@ -54,7 +54,7 @@ export async function withCliSession<T>(
     {
       ...(readsRecords ? browserSignInOptions : {}),
       ...options,
-      dataDir: resolveDataDir(flags.dataDir ?? process.env.WESSEX_DATA_DIR),
+      dataDir: resolveDataDir(flags.dataDir),
     },
     flags,
   );

@@ -7,7 +7,7 @@ import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sa
 import { normaliseNhsNumber } from '../../common/nhs-number';
 import { BridgeError } from '../services/bridge/dispatch';
 import { createViewer, type Viewer, type ViewerOptions } from '../services/composition/viewer';
-import { isAuthorizationCallback, parseLaunchArgv } from '../services/launch';
+import { isAuthorizationCallback, LaunchError, parseLaunchArgv } from '../services/launch';
 import { followAuthorizationRedirects } from '../services/launch/headless-authorizer';
 import { loadPolicyForThisMachine } from '../services/policy';
 import { policyForSandbox, usesSandbox } from './sandbox-policy';
@@ -81,7 +81,16 @@ export async function createSandboxViewer(options: SandboxViewerOptions): Promis
         if (driving?.user) request.searchParams.set('user', driving.user);
         const callback = await followAuthorizationRedirects(request.href, (input, init) =>
           fetch(input, init),
-        );
+        ).catch((error: unknown) => {
+          // Unlocking asks for the EPR's sign-in page, which needs a browser that can come back to the app.
+          if (error instanceof LaunchError && error.code === 'interactive-login-required') {
+            throw new LaunchError(
+              'interactive-login-required',
+              'The sandbox sign-in page cannot be shown in this development viewer. Sign out, then sign in again.',
+            );
+          }
+          throw error;
+        });
         await viewer?.handleLaunchArgs([callback]);
       },
     });

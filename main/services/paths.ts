@@ -3,18 +3,20 @@
 // encrypted patient data must not follow a profile to other computers); macOS uses Application Support.
 import os from 'node:os';
 import path from 'node:path';
+import { isPackagedBuild } from './build-mode';
 
 export const APP_DIR_NAME = 'wessex-care-record';
 
-/** Environment override for the data directory (tests, kiosks, the CLI's --data-dir default). */
+/** Environment override for the data directory (tests, development). Ignored by the installed product. */
 export const DATA_DIR_ENV = 'WESSEX_DATA_DIR';
 
 export function defaultDataDir(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
   home: string = os.homedir(),
+  packaged: boolean = isPackagedBuild(),
 ): string {
-  const override = env[DATA_DIR_ENV]?.trim();
+  const override = packaged ? undefined : env[DATA_DIR_ENV]?.trim();
   if (override) return path.resolve(override);
   if (platform === 'win32') {
     const base = env.LOCALAPPDATA?.trim() || path.win32.join(home, 'AppData', 'Local');

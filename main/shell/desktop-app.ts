@@ -4,11 +4,11 @@
 import { app, shell, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import type { Viewer, ViewerOptions } from '../services/composition/viewer';
-import { LAUNCH_SCHEME } from '../services/launch-scheme';
 import { defaultDataDir } from '../services/paths';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { denyDevicePermissions, guardOpenExternal, restrictSessionRequests } from './hardening';
 import { forwardEvents, registerBridge } from './ipc';
+import { registerLaunchSchemeInDevelopment } from './launch-scheme-registration';
 import { openElectronStoreFile } from './preferences-file';
 import { createMainWindow, denyAllPermissions } from './window';
 
@@ -53,7 +53,7 @@ export function runDesktopApp(createViewer: ViewerFactory): void {
     void (viewer?.close() ?? Promise.resolve()).catch(() => undefined).finally(() => app.quit());
   });
   void app.whenReady().then(async () => {
-    if (app.isPackaged) app.setAsDefaultProtocolClient(LAUNCH_SCHEME);
+    registerLaunchSchemeInDevelopment();
     denyAllPermissions();
     denyDevicePermissions();
     restrictSessionRequests();

@@ -5,6 +5,7 @@ import { IPC_EVENT, IPC_INVOKE, type BridgeEventName } from '../../preload/contr
 import { dispatchBridgeRequest, type BridgeHandlers } from '../services/bridge/dispatch';
 import { APP_ORIGIN } from '../services/renderer-assets';
 import { webContentsPrinter } from './printing';
+import { webContentsSaveDialog } from './save-dialog';
 
 function isOurFrame(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
@@ -16,7 +17,10 @@ export function registerBridge(handlers: BridgeHandlers): void {
     if (!isOurFrame(event)) {
       return { ok: false, error: { code: 'not-permitted', message: 'Request refused.' } };
     }
-    return dispatchBridgeRequest(handlers, channel, args, { printer: webContentsPrinter(event.sender) });
+    return dispatchBridgeRequest(handlers, channel, args, {
+      printer: webContentsPrinter(event.sender),
+      saveDialog: webContentsSaveDialog(event.sender),
+    });
   });
 }
 

@@ -105,7 +105,8 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
   if (seen.contextPatient !== contextPatient || seen.signedIn !== signedIn || seen.sessionId !== sessionId) {
     setSeen({ contextPatient, signedIn, sessionId });
     const onScreen = screen.kind === 'record' && !screen.preferOffline ? screen.nhsNumber : undefined;
-    const launched = contextPatient !== seen.contextPatient || sessionId !== seen.sessionId;
+    // Only a new session is a launch: locking hides the patient in context and unlocking brings it back.
+    const launched = sessionId !== seen.sessionId;
     if (!signedIn) setScreen({ kind: 'picker' });
     else if (contextPatient && launched && contextPatient !== onScreen)
       setScreen({ kind: 'record', nhsNumber: contextPatient, preferOffline: false });
@@ -113,13 +114,12 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
 
   if (!state.policy.ok) return <ConfigurationProblem problems={state.policy.problems} />;
   if (!session) return <SignedOut onSignedIn={setSession} />;
-  if (session.locked) return <LockScreen onUnlocked={setSession} />;
-
   const signOut = () =>
     invoke('session:sign-out', {}).then(
       () => setSession(undefined),
       (e: unknown) => setSignOutError(errorMessage(e)),
     );
+  if (session.locked) return <LockScreen session={session} onUnlocked={setSession} onSignOut={signOut} />;
   const open = (nhsNumber: string, preferOffline = false, name?: string) =>
     setScreen({ kind: 'record', nhsNumber, preferOffline, ...(name ? { name } : {}) });
   // A reason covers one patient: the EPR's patient in context, or one the clinician gave a reason for.

@@ -1,9 +1,11 @@
-// The sandbox SMART authorization server's logic, independent of HTTP: authorize (auto-approve), token
-// (authorization_code + PKCE S256, refresh_token with rotation, client_credentials + private_key_jwt) and
-// access-token verification. State lives in memory for the life of the sandbox.
+// The sandbox SMART authorization server's logic, independent of HTTP: authorize (auto-approve, or a sign-in
+// page that only a click completes when the client asks for prompt=login / max_age=0), token
+// (authorization_code + PKCE S256, refresh_token with or without rotation, client_credentials +
+// private_key_jwt), revocation (RFC 7009) and access-token verification. State lives in memory for the life
+// of the sandbox.
 import { jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { randomBytes } from 'node:crypto';
-import { findSandboxUser, type SandboxUser } from '../epr/users';
+import { findSandboxUser, SANDBOX_USERS, type SandboxUser } from '../epr/users';
 import { BackendClientRegistry, CLIENT_ASSERTION_TYPE } from './backend-clients';
 import { verifyS256 } from './pkce';
 import { SIGNING_ALG, type SigningKey } from './signing-key';
@@ -18,6 +20,17 @@ export interface SandboxAuthBehaviour {
   authorizeError?: string;
   /** Show a login page instead of auto-approving (a server headless mode cannot get through). */
   requireInteractiveLogin: boolean;
+  /** Auto-approve even when the client asks for prompt=login / max_age=0 (a server that ignores them). */
+  ignoreLoginPrompt: boolean;
+  /** Issue a new refresh token on every refresh (false: a non-rotating server; the old one stays valid). */
+  rotateRefreshTokens: boolean;
+  /**
+   * Every discovery read after the first advertises this token_endpoint instead (a server that lies to the
+   * second reader: a client must exchange the code at the endpoint it validated, not a later copy's).
+   */
+  laterDiscoveryTokenEndpoint?: string;
+  /** The RFC 9207 `iss` sent back with the authorization response (`null`: none sent). Default: the issuer. */
+  authorizationResponseIss?: string | null;
   accessTokenLifetimeSeconds: number;
   /** Requested scopes the server never grants (e.g. ["offline_access"]). */
   withheldScopes: string[];
@@ -29,6 +42,8 @@ export const defaultBehaviour = (): SandboxAuthBehaviour => ({
   advertiseS256: true,
   advertisePermissionV2: true,
   requireInteractiveLogin: false,
+  ignoreLoginPrompt: false,
+  rotateRefreshTokens: true,
   accessTokenLifetimeSeconds: 3600,
   withheldScopes: [],
   includeNrbacRoles: true,
@@ -46,6 +61,8 @@ interface Grant {
   clientId: string;
   scopes: string[];
   userKey: string;
+  /** When the user last signed in here with a password (seconds): the id_token's auth_time. */
+  authTime: number;
   patientId?: string;
   encounterId?: string;
 }
@@ -70,6 +87,12 @@ export interface AccessTokenClaims extends JWTPayload {
 export type AuthorizeOutcome =
   { kind: 'redirect'; location: string } | { kind: 'page'; status: number; html: string };
 
+/** An authorization request waiting on its sign-in page, by the page's single-use login id. */
+interface PendingLogin {
+  query: URLSearchParams;
+  expiresAt: number;
+}
+
 export interface TokenOutcome {
   status: number;
   body: Record<string, unknown>;
@@ -87,10 +110,12 @@ export interface AuthorizationServerOptions {
 }
 
 const CODE_LIFETIME_S = 60;
+const LOGIN_PAGE_LIFETIME_S = 600;
 const LOOPBACK_CALLBACK = /^http:\/\/127\.0\.0\.1:\d{1,5}\/callback$/;
 const SCHEME_CALLBACK = 'uk.nhs.wessexcarerecords://callback';
 
 const token = (): string => randomBytes(32).toString('base64url');
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const err = (status: number, error: string, description: string): TokenOutcome => ({
   status,
   body: { error, error_description: description },
@@ -102,6 +127,12 @@ export class SandboxAuthorizationServer {
   private readonly refreshTokens = new Map<string, RefreshRecord>();
   private readonly revokedFamilies = new Set<string>();
   private readonly audiences = new Set<string>();
+  private readonly logins = new Map<string, PendingLogin>();
+  private discoveryReads = 0;
+  /** The sandbox's single sign-on: when each user last typed their password (seconds). */
+  private readonly signedInAt = new Map<string, number>();
+  /** Every token presented at the revocation endpoint, in order (a test API; the values are sandbox-only). */
+  readonly revocations: { token: string; hint: string | null }[] = [];
   readonly backendClients: BackendClientRegistry;
 
   constructor(private readonly options: AuthorizationServerOptions) {
@@ -118,11 +149,14 @@ export class SandboxAuthorizationServer {
 
   smartConfiguration(): Record<string, unknown> {
     const b = this.options.behaviour;
+    const lie = this.discoveryReads++ > 0 ? b.laterDiscoveryTokenEndpoint : undefined;
     return {
       issuer: this.options.issuer,
       authorization_endpoint: `${this.options.authBase}/authorize`,
-      token_endpoint: this.tokenEndpoint,
+      token_endpoint: lie ?? this.tokenEndpoint,
       jwks_uri: `${this.options.authBase}/jwks`,
+      revocation_endpoint: `${this.options.authBase}/revoke`,
+      authorization_response_iss_parameter_supported: true,
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       token_endpoint_auth_methods_supported: ['none', 'private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: ['ES384', 'RS384'],
@@ -178,14 +212,8 @@ export class SandboxAuthorizationServer {
     if (!this.options.publicClientIds.includes(clientId) || !knownRedirect) {
       return { kind: 'page', status: 400, html: '<h1>Unknown client or redirect URI</h1>' };
     }
-    const state = q.get('state');
-    const back = (params: Record<string, string>): AuthorizeOutcome => {
-      const url = new URL(redirectUri);
-      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-      if (state !== null) url.searchParams.set('state', state);
-      return { kind: 'redirect', location: url.toString() };
-    };
-    const fail = (error: string, description: string) => back({ error, error_description: description });
+    const fail = (error: string, description: string) =>
+      this.back(q, { error, error_description: description });
 
     const b = this.options.behaviour;
     if (b.authorizeError) return fail(b.authorizeError, 'The sandbox was told to refuse this request');
@@ -197,39 +225,129 @@ export class SandboxAuthorizationServer {
     if (q.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge)) {
       return fail('invalid_request', 'PKCE with code_challenge_method=S256 is required');
     }
-    const requested = (q.get('scope') ?? '').split(/\s+/).filter(Boolean);
-    if (b.requireInteractiveLogin) {
-      return { kind: 'page', status: 200, html: '<form><h1>Sign in to the sandbox EPR</h1></form>' };
-    }
+    const asksForLogin = (q.get('prompt') ?? '').split(/\s+/).includes('login') || q.get('max_age') === '0';
+    if (b.requireInteractiveLogin || (asksForLogin && !b.ignoreLoginPrompt)) return this.loginPage(q);
+    return this.approve(q);
+  }
 
-    let grant: Omit<Grant, 'clientId' | 'scopes'>;
+  /**
+   * The sign-in page's form, posted back by a click: "Sign in" approves as the chosen user, who has just
+   * typed their password (auth_time is now); "Cancel" answers access_denied. The login id is single use.
+   */
+  completeLogin(form: URLSearchParams): AuthorizeOutcome {
+    const id = form.get('login') ?? '';
+    const pending = this.logins.get(id);
+    this.logins.delete(id);
+    if (!pending || pending.expiresAt < this.nowS()) {
+      return { kind: 'page', status: 400, html: '<h1>This sign-in page has expired. Start again.</h1>' };
+    }
+    if (form.has('cancel')) {
+      return this.back(pending.query, { error: 'access_denied', error_description: 'The user cancelled' });
+    }
+    const userKey = findSandboxUser(form.get('user') ?? '')?.key;
+    if (!userKey)
+      return this.back(pending.query, { error: 'access_denied', error_description: 'Unknown user' });
+    this.signedInAt.set(userKey, this.nowS());
+    return this.approve(pending.query, userKey);
+  }
+
+  /** The redirect back to the client, with `state` and (RFC 9207) `iss` on success and error alike. */
+  private back(q: URLSearchParams, params: Record<string, string>): AuthorizeOutcome {
+    const url = new URL(q.get('redirect_uri') ?? '');
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    const state = q.get('state');
+    if (state !== null) url.searchParams.set('state', state);
+    const iss = this.options.behaviour.authorizationResponseIss;
+    if (iss !== null) url.searchParams.set('iss', iss ?? this.options.issuer);
+    return { kind: 'redirect', location: url.toString() };
+  }
+
+  private loginPage(q: URLSearchParams): AuthorizeOutcome {
+    const id = token();
+    this.logins.set(id, { query: new URLSearchParams(q), expiresAt: this.nowS() + LOGIN_PAGE_LIFETIME_S });
+    const hinted = findSandboxUser(q.get('login_hint') ?? q.get('user') ?? '')?.key;
+    const options = SANDBOX_USERS.map(
+      (u) =>
+        `<option value="${u.key}"${u.key === hinted ? ' selected' : ''}>${escapeHtml(
+          `${u.practitioner.name?.[0]?.given?.[0] ?? ''} ${u.practitioner.name?.[0]?.family ?? ''} (${u.nrbac.roleName})`,
+        )}</option>`,
+    ).join('');
+    const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in - sandbox EPR</title></head>
+<body><main>
+<h1>Sign in to the sandbox EPR</h1>
+<form method="post" action="${escapeHtml(`${this.options.authBase}/authorize`)}">
+<input type="hidden" name="login" value="${id}">
+<p><label for="user">Who is signing in</label>
+<select id="user" name="user">${options}</select></p>
+<p><label for="password">Password (any, sandbox only)</label>
+<input id="password" name="password" type="password" autocomplete="off"></p>
+<button type="submit" name="signin" value="1">Sign in</button>
+<button type="submit" name="cancel" value="1">Cancel</button>
+</form>
+</main></body></html>`;
+    return { kind: 'page', status: 200, html };
+  }
+
+  /** Issues the code. `loggedIn`: the user who has just signed in on the page, else auto-approval (SSO). */
+  private approve(q: URLSearchParams, loggedIn?: string): AuthorizeOutcome {
+    const fail = (error: string, description: string) =>
+      this.back(q, { error, error_description: description });
+    const b = this.options.behaviour;
+    const requested = (q.get('scope') ?? '').split(/\s+/).filter(Boolean);
+    let grant: Omit<Grant, 'clientId' | 'scopes' | 'authTime'>;
     let scopesGranted: string[] | undefined;
     const launch = q.get('launch');
     if (launch !== null) {
       const context = this.launches.get(launch);
       if (!context) return fail('invalid_request', 'Unknown launch value');
       if (!requested.includes('launch')) return fail('invalid_scope', 'An EHR launch needs the launch scope');
-      grant = { userKey: context.userKey, patientId: context.patientId, encounterId: context.encounterId };
+      grant = {
+        userKey: loggedIn ?? context.userKey,
+        patientId: context.patientId,
+        encounterId: context.encounterId,
+      };
       scopesGranted = context.scopesGranted;
     } else {
-      const userKey = findSandboxUser(q.get('user') ?? 'paramedic')?.key;
+      const userKey = loggedIn ?? findSandboxUser(q.get('user') ?? 'paramedic')?.key;
       if (!userKey) return fail('invalid_request', 'Unknown sandbox user');
       const patientId = requested.includes('launch/patient')
         ? this.options.resolveStandalonePatient(q.get('patient'))
         : undefined;
       grant = { userKey, patientId };
     }
+    // Single sign-on: an auto-approved request carries the time the user last typed a password.
+    const authTime = this.signedInAt.get(grant.userKey) ?? this.nowS();
+    if (!this.signedInAt.has(grant.userKey)) this.signedInAt.set(grant.userKey, authTime);
     const scopes = scopesGranted ?? requested.filter((s) => !b.withheldScopes.includes(s));
     const code = token();
     this.codes.set(code, {
       ...grant,
-      clientId,
+      authTime,
+      clientId: q.get('client_id') ?? '',
       scopes,
-      redirectUri,
-      codeChallenge: challenge,
+      redirectUri: q.get('redirect_uri') ?? '',
+      codeChallenge: q.get('code_challenge') ?? '',
       expiresAt: this.nowS() + CODE_LIFETIME_S,
     });
-    return back({ code });
+    return this.back(q, { code });
+  }
+
+  /**
+   * RFC 7009: the token stops working whatever it was (an unknown token is not an error). A refresh token
+   * takes its whole family with it.
+   */
+  revoke(form: URLSearchParams): TokenOutcome {
+    const presented = form.get('token');
+    if (!presented) return err(400, 'invalid_request', 'token is required');
+    const record = this.refreshTokens.get(presented);
+    // A token is revoked only by the client it was issued to (a public client names itself).
+    if (record && form.get('client_id') !== record.clientId) {
+      return err(401, 'invalid_client', 'The token was not issued to this client');
+    }
+    this.revocations.push({ token: presented, hint: form.get('token_type_hint') });
+    if (record) this.revokedFamilies.add(record.family);
+    return { status: 200, body: {} };
   }
 
   async token(form: URLSearchParams): Promise<TokenOutcome> {
@@ -273,7 +391,7 @@ export class SandboxAuthorizationServer {
     if (!record || this.revokedFamilies.has(record.family)) {
       return err(400, 'invalid_grant', 'Refresh token is unknown or has been revoked');
     }
-    if (record.used) {
+    if (record.used && this.options.behaviour.rotateRefreshTokens) {
       // Reuse of a rotated token means it may have leaked: end the whole family.
       this.revokedFamilies.add(record.family);
       return err(400, 'invalid_grant', 'Refresh token has already been used');
@@ -281,8 +399,12 @@ export class SandboxAuthorizationServer {
     if (form.get('client_id') !== null && form.get('client_id') !== record.clientId) {
       return err(401, 'invalid_client', 'client_id mismatch');
     }
-    record.used = true;
     const { family, used: _u, ...grant } = record;
+    if (!this.options.behaviour.rotateRefreshTokens) {
+      // A non-rotating server: the same refresh token goes on working, and no new one is issued.
+      return { status: 200, body: await this.tokenResponse(grant, family, false, false) };
+    }
+    record.used = true;
     return { status: 200, body: await this.tokenResponse(grant, family, false) };
   }
 
@@ -318,6 +440,7 @@ export class SandboxAuthorizationServer {
     grant: Grant,
     family: string,
     withIdToken: boolean,
+    withRefreshToken = true,
   ): Promise<Record<string, unknown>> {
     const user = findSandboxUser(grant.userKey) as SandboxUser;
     const lifetime = this.options.behaviour.accessTokenLifetimeSeconds;
@@ -334,7 +457,8 @@ export class SandboxAuthorizationServer {
     if (grant.patientId) body.patient = grant.patientId;
     if (grant.encounterId) body.encounter = grant.encounterId;
     if (withIdToken && grant.scopes.includes('openid')) body.id_token = await this.idToken(grant, user);
-    if (grant.scopes.includes('offline_access') || grant.scopes.includes('online_access')) {
+    const refreshable = grant.scopes.includes('offline_access') || grant.scopes.includes('online_access');
+    if (withRefreshToken && refreshable) {
       const refresh = token();
       this.refreshTokens.set(refresh, { ...grant, family, used: false });
       body.refresh_token = refresh;
@@ -346,6 +470,7 @@ export class SandboxAuthorizationServer {
     const claims: Record<string, unknown> = {
       fhirUser: `${this.options.issuer}/PractitionerRole/${user.role.id}`,
       name: user.practitioner.name?.[0]?.family,
+      auth_time: grant.authTime,
     };
     if (this.options.behaviour.includeNrbacRoles) {
       claims.nhsid_nrbac_roles = [

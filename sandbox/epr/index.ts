@@ -1,7 +1,7 @@
 // The sandbox EPR: a SMART on FHIR authorization server plus the EPR's FHIR endpoint, on 127.0.0.1.
 //   {origin}/fhir                 FHIR base = SMART iss (Patient, Practitioner, PractitionerRole)
 //   {origin}/fhir/.well-known/smart-configuration
-//   {origin}/auth/authorize|token|jwks
+//   {origin}/auth/authorize|token|revoke|jwks
 //   {origin}/launcher?patient=<key|id>&user=<gp|paramedic|nurse|admin>   → { launchUri } (test EHR launcher)
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -71,6 +71,8 @@ export interface SandboxEpr {
   backendClient: BackendClientKeyPair;
   registerBackendClient(clientId: string, publicJwk: JWK): void;
   revokeAllRefreshTokens(): void;
+  /** Tokens presented at the RFC 7009 revocation endpoint, in order. */
+  revocations: readonly { token: string; hint: string | null }[];
 }
 
 export async function startSandboxEpr(options: SandboxEprOptions): Promise<SandboxEpr> {
@@ -99,16 +101,28 @@ export async function startSandboxEpr(options: SandboxEprOptions): Promise<Sandb
     if (path === '/fhir/.well-known/smart-configuration')
       return sendJson(res, 200, auth.smartConfiguration());
     if (path === '/auth/jwks') return sendJson(res, 200, auth.jwks());
-    if (path === '/auth/authorize' && req.method === 'GET') {
-      const outcome = auth.authorize(url.searchParams);
+    if (path === '/auth/authorize' && (req.method === 'GET' || req.method === 'POST')) {
+      // GET: the authorization request; POST: its sign-in page's form, sent by a click.
+      const outcome =
+        req.method === 'GET'
+          ? auth.authorize(url.searchParams)
+          : auth.completeLogin(new URLSearchParams(await readBody(req)));
       if (outcome.kind === 'redirect') {
         res.writeHead(302, { location: outcome.location, 'cache-control': 'no-store' });
         res.end();
       } else {
-        res.writeHead(outcome.status, { 'content-type': 'text/html; charset=utf-8' });
+        res.writeHead(outcome.status, {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'content-security-policy': "default-src 'none'",
+        });
         res.end(outcome.html);
       }
       return;
+    }
+    if (path === '/auth/revoke' && req.method === 'POST') {
+      const outcome = auth.revoke(new URLSearchParams(await readBody(req)));
+      return sendJson(res, outcome.status, outcome.body);
     }
     if (path === '/auth/token' && req.method === 'POST') {
       const outcome = await auth.token(new URLSearchParams(await readBody(req)));
@@ -189,6 +203,7 @@ export async function startSandboxEpr(options: SandboxEprOptions): Promise<Sandb
       (await authServer.verifyAccessToken(token, audience)) !== undefined,
     registerBackendClient: (clientId, jwk) => authServer.registerBackendClient(clientId, jwk),
     revokeAllRefreshTokens: () => authServer.revokeAllRefreshTokens(),
+    revocations: authServer.revocations,
     createEhrLaunch(request) {
       const patientId =
         request.patientId ?? (request.patientKey ? findPatientId(request.patientKey) : undefined);

@@ -2,9 +2,10 @@
 // has a code the client classifies it by (its free text is never shown):
 //   purpose-not-permitted  clinical reads need TREAT or ETREAT; the audit endpoint takes HOPERAT or TREAT
 //   role-not-permitted     by role: the sandbox admin clerk's role may search Patient only
-//   patient-not-in-token   a token bound to patient P asked about someone else (or about no patient); a token
-//                          with no patient asked for more than Patient (patient search) or List/Appointment
-//                          (caseload lookup)
+//   patient-not-in-token   a token bound to patient P asked about someone else, or searched clinical data
+//                          without naming P (data about no patient, e.g. an Organization, is fine); a token
+//                          with no patient asked for more than Patient (patient search, and the patients a
+//                          caseload names) or List/Appointment (caseload lookup)
 //   patient-dissent        the patient dissented from sharing (the server's own Consent); only ETREAT overrides
 import { boundNhsNumber, type RegionalAccessClaims } from '../regional-auth/claims';
 

@@ -9,7 +9,7 @@ import type { RegionalTokenVerifier } from '../regional-auth/verify';
 import { ACCESS_REFUSAL_SYSTEM, refusalFor, type AccessRequest, type RefusalCode } from './access-policy';
 import type { SandboxRequest, SandboxResponse } from './loopback-server';
 import { operationOutcome } from './outcome';
-import { serverAuditEvent, type AuditOutcome } from './server-audit';
+import { serverAuditEvent, type ServerAuditInput } from './server-audit';
 
 export interface ResourceServerAuth {
   regional?: RegionalTokenVerifier;
@@ -54,6 +54,9 @@ function invalidToken(presented: boolean): SandboxResponse {
   };
 }
 
+/** The most server-side AuditEvents held (a long-running sandbox drops the oldest half past this). */
+const MAX_AUDIT_EVENTS_HELD = 20_000;
+
 type Caller = { kind: 'open' } | { kind: 'user'; claims: RegionalAccessClaims };
 
 /** One resource server's token check, policy and server-side audit. */
@@ -83,41 +86,41 @@ export class AccessGuard {
     req: SandboxRequest,
     describe: () => Promise<AccessRequest>,
   ): Promise<SandboxResponse | undefined> {
-    const resourceType = req.segments[0];
-    const audit = (
-      outcome: AuditOutcome,
-      extra: {
-        claims?: RegionalAccessClaims;
-        caller?: string;
-        patients?: string[];
-        refusal?: RefusalCode;
-      } = {},
-    ): void => {
-      this.auditEvents.push(
-        serverAuditEvent({
-          observer: this.observer,
-          method: req.method,
-          resourceType,
-          patients: [],
-          outcome,
-          recorded: new Date(this.now()),
-          ...extra,
-        }),
-      );
-    };
     const caller = await this.authenticate(req);
     if (!caller) {
-      audit('8');
+      this.record(req, { outcome: '8' });
       return invalidToken(/^Bearer\s+\S+$/i.test(req.headers.authorization ?? ''));
     }
-    if (caller.kind === 'open') return void audit('0');
+    if (caller.kind === 'open') {
+      this.record(req, { outcome: '0' });
+      return undefined;
+    }
+    const { claims } = caller;
     const request = await describe();
-    const refusal = await refusalFor(caller.claims, request);
+    const refusal = await refusalFor(claims, request);
     const named = request.patients.filter((p): p is string => p !== null);
-    const bound = boundNhsNumber(caller.claims);
+    const bound = boundNhsNumber(claims);
     const patients = [...new Set(named.length === 0 && bound ? [bound] : named)];
-    audit(refusal ? '4' : '0', { claims: caller.claims, patients, ...(refusal ? { refusal } : {}) });
+    this.record(req, { outcome: refusal ? '4' : '0', claims, patients, ...(refusal ? { refusal } : {}) });
     return refusal ? accessRefusal(refusal) : undefined;
+  }
+
+  private record(
+    req: SandboxRequest,
+    entry: Pick<ServerAuditInput, 'outcome' | 'claims' | 'caller' | 'refusal'> & { patients?: string[] },
+  ): void {
+    if (this.auditEvents.length >= MAX_AUDIT_EVENTS_HELD)
+      this.auditEvents.splice(0, MAX_AUDIT_EVENTS_HELD / 2);
+    this.auditEvents.push(
+      serverAuditEvent({
+        observer: this.observer,
+        method: req.method,
+        resourceType: req.segments[0],
+        recorded: new Date(this.now()),
+        ...entry,
+        patients: entry.patients ?? [],
+      }),
+    );
   }
 
   private async authenticate(req: SandboxRequest): Promise<Caller | undefined> {

@@ -14,6 +14,7 @@ export const FAULT_MODES = [
   'next-link-other-origin',
   'next-link-loop',
   'down',
+  'hostile-error-text',
 ] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 
@@ -28,6 +29,11 @@ export interface FaultOptions {
   delayMs?: number;
   /** oversize: body size in bytes (default 64 MiB). */
   bytes?: number;
+  /**
+   * hostile-error-text: the HTTP status of the OperationOutcome that carries the text (default 200: an
+   * outcome in place of the results, the answer a client reads and shows the clinician).
+   */
+  status?: number;
 }
 
 export interface ActiveFault {

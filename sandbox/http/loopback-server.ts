@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { Bundle, Resource } from '../../common/fhir';
 import { RESPONSE_SHAPING, type ActiveFault, type FaultMode, type FaultOptions } from './faults';
 import { operationOutcome } from './outcome';
+import { hostileErrorText } from './hostile-text';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const MAX_REQUEST_BODY = 1_000_000;
@@ -201,7 +202,7 @@ export class LoopbackServer {
       if (fault) entry.fault = fault.mode;
 
       if (fault && !RESPONSE_SHAPING.has(fault.mode)) {
-        const handled = await this.applyFault(fault, res, entry);
+        const handled = await this.applyFault(fault, res, entry, { method, url });
         if (handled) return;
       }
 
@@ -242,6 +243,7 @@ export class LoopbackServer {
     fault: ActiveFault,
     res: ServerResponse,
     entry: RequestLogEntry,
+    request: { method: string; url: URL },
   ): Promise<boolean> {
     const o = fault.options;
     switch (fault.mode) {
@@ -293,6 +295,13 @@ export class LoopbackServer {
       case 'oversize':
         await this.sendOversize(res, entry, o.bytes ?? 64 * 1024 * 1024);
         return true;
+      case 'hostile-error-text': {
+        const text = hostileErrorText(request);
+        const outcome = operationOutcome('processing', text);
+        outcome.issue[0]!.details = { text };
+        this.send(res, entry, { status: o.status ?? 200, body: outcome });
+        return true;
+      }
       default:
         return false;
     }

@@ -13,7 +13,7 @@ export interface ServerAuditInput {
   resourceType?: string;
   /** The user's claims; undefined for a request with no valid regional token. */
   claims?: RegionalAccessClaims;
-  /** The caller when there are no user claims (e.g. a backend-services client). */
+  /** The caller when there are no user claims (auth off). */
   caller?: string;
   patients: string[];
   outcome: AuditOutcome;

@@ -54,13 +54,13 @@ export class LocatorServer extends LoopbackServer {
 
   protected override async route(req: SandboxRequest): Promise<SandboxResponse> {
     const [type, id, ...rest] = req.segments;
+    const denied = await this.guard.check(req, async () => this.describe(req, id));
+    if (denied) return denied;
     if (req.method !== 'GET')
       return { status: 405, body: operationOutcome('not-supported', 'The locator is read-only') };
     if (type !== 'DocumentReference' || rest.length) {
       return { status: 404, body: operationOutcome('not-found', 'Only DocumentReference is served here') };
     }
-    const denied = await this.guard.check(req, async () => this.describe(req, id));
-    if (denied) return denied;
     if (id) {
       const found = this.pointers.find((p) => p.id === id);
       return found
@@ -107,8 +107,8 @@ export class LocatorServer extends LoopbackServer {
       : (searchedNhsNumber(req) ?? null);
     return {
       service: 'clinical',
-      resourceType: 'DocumentReference',
-      interaction: id ? 'read' : 'search',
+      resourceType: req.segments[0],
+      interaction: req.method !== 'GET' ? 'write' : id ? 'read' : 'search',
       patients: [nhs],
       dissented: async () => false,
     };

@@ -180,15 +180,10 @@ export class TokenExchange {
         requiredClaims: ['exp', 'sub', 'aud'],
       }));
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      return {
-        error:
-          code === 'ERR_JWT_EXPIRED'
-            ? 'subject_token has expired'
-            : code === 'ERR_JWT_CLAIM_VALIDATION_FAILED'
-              ? 'subject_token was not issued to a registered viewer client'
-              : 'subject_token signature or claims are invalid',
-      };
+      const { code, claim } = error as { code?: string; claim?: string };
+      if (code === 'ERR_JWT_EXPIRED') return { error: 'subject_token has expired' };
+      if (claim === 'aud') return { error: 'subject_token was not issued to a registered viewer client' };
+      return { error: 'subject_token signature or claims are invalid' };
     }
     const sub = String(payload.sub);
     const fhirUser = typeof payload.fhirUser === 'string' ? payload.fhirUser : '';

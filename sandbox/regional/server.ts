@@ -77,13 +77,7 @@ export class RegionalServer extends LoopbackServer {
 
   protected override async route(req: SandboxRequest): Promise<SandboxResponse> {
     const [type, id, operation, ...rest] = req.segments;
-    if (req.method !== 'GET') {
-      return {
-        status: 405,
-        body: operationOutcome('not-supported', `${req.method} is not supported here (read-only)`),
-      };
-    }
-    if (type === 'metadata' && !id) {
+    if (req.method === 'GET' && type === 'metadata' && !id) {
       return {
         status: 200,
         body: capabilityStatement({
@@ -94,8 +88,15 @@ export class RegionalServer extends LoopbackServer {
         }),
       };
     }
+    // Everything but the capability statement is checked and audited, even what is then refused as unsupported.
     const denied = await this.guard.check(req, () => describeRegionalRequest(this.store, req));
     if (denied) return denied;
+    if (req.method !== 'GET') {
+      return {
+        status: 405,
+        body: operationOutcome('not-supported', `${req.method} is not supported here (read-only)`),
+      };
+    }
     try {
       if (!type || rest.length) return notFound(req.url.pathname);
       if (operation === '$everything' && type === 'Patient' && id) {

@@ -11,6 +11,7 @@ import {
   openHarness,
   waitForRecord,
   type Harness,
+  type HarnessOptions,
   type HarnessPage,
   type PageLog,
 } from '../../main/dev/harness';
@@ -29,11 +30,12 @@ export interface E2eContext {
 export async function startE2e(
   sandbox: SandboxViewerOptions['sandbox'] = {},
   overrides: Partial<SandboxViewerOptions> = {},
+  host: Pick<HarnessOptions, 'saveDialog'> = {},
 ): Promise<E2eContext> {
   const app = await startTestApp({ sandbox, ...overrides });
   let harness: Harness;
   try {
-    harness = await openHarness({ services: app.services });
+    harness = await openHarness({ services: app.services, ...host });
   } catch (error) {
     await app.close();
     throw error;

@@ -27,6 +27,8 @@ import {
 const lockClock = new ManualLockClock();
 /** Launches handed to the "system browser" (see openExternal below), so a test can wait for them. */
 const browserLaunches: Promise<void>[] = [];
+/** Interactive sign-in pages (prompt=login: unlocking) handed to the "system browser", for the test to act on. */
+const signInPages: string[] = [];
 let app: TestApp;
 let harness: Harness;
 let hp: HarnessPage;
@@ -37,6 +39,10 @@ beforeAll(async () => {
     // What the OS does for a real EHR launch: the browser follows the authorization server's redirects (the
     // sandbox approves without a login page) and the app's URI scheme hands the callback to the running app.
     browser: async (url) => {
+      if (new URL(url).searchParams.get('prompt') === 'login') {
+        signInPages.push(url);
+        return;
+      }
       browserLaunches.push(
         followAuthorizationRedirects(url, fetch).then((callback) =>
           app.services.handleLaunchArgs([callback]),
@@ -313,7 +319,7 @@ describe('an EPR launch (GP)', () => {
     await expectAccessible('governance-second-launch');
   });
 
-  it('locks after the policy’s idle time, hiding the record until the user signs in again', async () => {
+  it('locks after the policy’s idle time, hiding the record until the same user signs in again in the browser', async () => {
     const { page } = hp;
     const frail = patient('frail');
     const loaded = app.services.policy;
@@ -335,13 +341,73 @@ describe('an EPR launch (GP)', () => {
       expect(html.toLowerCase()).not.toContain(shown.toLowerCase());
     await expectAccessible('governance-locked');
 
-    await page.getByRole('button', { name: 'Sign in again' }).click();
+    // Unlocking is a fresh sign-in in the system browser, never a silent refresh.
+    await page.getByRole('button', { name: 'Sign in again to unlock' }).click();
+    await page.getByTestId('unlock-waiting').waitFor();
+    expect(signInPages).toHaveLength(1);
+    await expectAccessible('governance-unlock-waiting');
+    // A browser that only follows redirects (no one at the keyboard) meets the sign-in page and gets no further.
+    const headless = await followAuthorizationRedirects(signInPages[0] as string, fetch).catch(
+      (e: unknown) => e,
+    );
+    expect(headless).toMatchObject({ code: 'interactive-login-required' });
+    expect(await page.getByTestId('lock-screen').count()).toBe(1);
+    await expectNoPatient();
+
+    // Someone else signs in on the sign-in page: still locked, and the lock screen says why.
+    await app.services.handleLaunchArgs([await signInInBrowser(signInPages[0] as string, 'nurse')]);
+    await page.getByTestId('unlock-problem').waitFor();
+    expect(await page.getByTestId('unlock-problem').textContent()).toMatch(
+      /Someone other than the locked user/,
+    );
+    await expectNoPatient();
+    await expectAccessible('governance-unlock-refused');
+
+    // The same clinician signs in: the record returns where they left it.
+    await page.getByRole('button', { name: 'Sign in again to unlock' }).click();
+    await expect.poll(() => signInPages.length).toBe(2);
+    await app.services.handleLaunchArgs([await signInInBrowser(signInPages[1] as string, 'gp')]);
     await waitForPatient(frail);
     expect(await page.getByTestId('medications').textContent()).toMatch(/Apixaban/i);
     expect(await page.getByTestId('lock-screen').count()).toBe(0);
     expectQuietPage(hp.log);
+
+    async function expectNoPatient(): Promise<void> {
+      const html = (await page.content()).toLowerCase();
+      for (const shown of [familyName(frail), formatNhsNumber(frail.nhsNumber), frail.nhsNumber, 'apixaban'])
+        expect(html).not.toContain(shown.toLowerCase());
+    }
   });
 });
+
+/**
+ * The system browser's part in an interactive sign-in: the sandbox EPR's sign-in page in a browser context of
+ * its own, where the user picks who they are and clicks "Sign in". The redirect back to the app's URI scheme
+ * is what the OS would hand to the app; it is taken from the form's answer rather than left to the browser.
+ */
+async function signInInBrowser(authorizeUrl: string, user: string): Promise<string> {
+  const context = await harness.browser.newContext();
+  try {
+    const page = await context.newPage();
+    let callback: string | undefined;
+    await page.route(
+      (url) => url.pathname.endsWith('/auth/authorize'),
+      async (route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        const answer = await route.fetch({ maxRedirects: 0 });
+        callback = answer.headers()['location'];
+        await route.fulfill({ status: 200, contentType: 'text/html', body: '<p>Signed in.</p>' });
+      },
+    );
+    await page.goto(authorizeUrl);
+    await page.getByLabel('Who is signing in').selectOption(user);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect.poll(() => callback).toBeTruthy();
+    return callback as string;
+  } finally {
+    await context.close();
+  }
+}
 
 describe('after the session', () => {
   it('the log holds no sandbox patient’s name or NHS number', async () => {
@@ -349,7 +415,7 @@ describe('after the session', () => {
     // The log is written (so the check below is not vacuous) …
     await expect
       .poll(() => readFile(join(logDir, 'main.log'), 'utf8').catch(() => ''))
-      .toMatch(/Record opened/);
+      .toMatch(/"event":"record\.opened"/);
     // … and none of the patients this session saw (or could have seen) appears in it.
     const identifiers = app.services.sandbox!.patients.flatMap((p) => [p.nhsNumber, p.name, familyName(p)]);
     await expect(assertLogsFreeOf(identifiers, logDir)).resolves.toBeUndefined();

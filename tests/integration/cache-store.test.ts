@@ -909,12 +909,19 @@ describe('schema migrations', () => {
     await open();
     const db = await rawDatabase();
     expect(db.pragma('user_version', { simple: true })).toBe(cacheMigrations.length);
-    expect(cacheMigrations.length).toBe(5);
+    expect(cacheMigrations.length).toBe(6);
     const tables = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .pluck()
       .all();
-    expect(tables).toEqual(['documents', 'notices', 'records', 'resources', 'write_marks']);
+    expect(tables).toEqual([
+      'documents',
+      'handover_exports',
+      'notices',
+      'records',
+      'resources',
+      'write_marks',
+    ]);
     db.close();
   });
 
@@ -942,7 +949,7 @@ describe('schema migrations', () => {
     c.close();
     cache = undefined;
     const db = await rawDatabase();
-    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(db.pragma('user_version', { simple: true })).toBe(cacheMigrations.length);
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'notices'").pluck().get()).toBe(1);
     db.close();
   });

@@ -28,7 +28,8 @@ describe('wessex launch', () => {
       /User: +Dr Amelia Hart — General practitioner \[general-practitioner\], Ringwood Medical Centre/,
     );
     expect(stdout).toMatch(/NHS no\.: +\d{3} \d{3} \d{4} — verified/);
-    expect(stdout).toMatch(/Granted scopes: +launch openid fhirUser patient\/\*\.rs offline_access/);
+    // No offline_access: the command line's sign-in ends with the command (policy offlineAccessRoles).
+    expect(stdout).toMatch(/Granted scopes: +launch openid fhirUser patient\/\*\.rs\n/);
     expect(stdout).toMatch(/Not granted: +none/);
     // The EPR patient it printed was read by a signed-in user, in the audit log like any app access.
     const exported = await runWessex(['audit', 'export', '--data-dir', dataDir]);

@@ -19,6 +19,7 @@ const baseOptions = () => ({
   allowedIssuers: [],
   sandboxIssuers: [epr.fhirBase],
   clientId: 'wessex-care-record',
+  offlineAccess: () => true,
   secretStore: store,
 });
 

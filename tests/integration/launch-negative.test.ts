@@ -37,6 +37,7 @@ function service(fetchImpl: FetchLike = fetch, openExternal = vi.fn(async (_url:
       allowedIssuers: [],
       sandboxIssuers: [epr.fhirBase],
       clientId: 'wessex-care-record',
+      offlineAccess: () => true,
       secretStore: store,
       openExternal,
       fetch: fetchImpl,

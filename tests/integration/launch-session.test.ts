@@ -62,6 +62,7 @@ const launch = (scopesGranted?: string[]): Promise<LaunchResult> =>
       allowedIssuers: [],
       sandboxIssuers: [epr.fhirBase],
       clientId: 'wessex-care-record',
+      offlineAccess: () => true,
       secretStore: store,
       now: appClock.now,
     },

@@ -21,6 +21,7 @@ beforeAll(async () => {
       allowedIssuers: [],
       sandboxIssuers: [epr.fhirBase],
       clientId: 'wessex-care-record',
+      offlineAccess: () => true,
       secretStore: store,
     },
     (s) => s.beginStandaloneLaunch(),
@@ -45,6 +46,7 @@ describe('standalone launch', () => {
       allowedIssuers: [],
       sandboxIssuers: [epr.fhirBase],
       clientId: 'wessex-care-record',
+      offlineAccess: () => true,
       secretStore: store,
       openExternal: async () => undefined,
     });
@@ -80,6 +82,7 @@ describe('standalone launch', () => {
       allowedIssuers: [],
       sandboxIssuers: [epr.fhirBase],
       clientId: 'wessex-care-record',
+      offlineAccess: () => true,
       secretStore: store,
       openExternal: async () => undefined,
     });

@@ -2,7 +2,7 @@
 // the sandbox EPR is exchanged (RFC 8693) at the regional authorization server for a token per resource server,
 // and each server checks that token, enforces the regional policy and audits every request itself.
 import { randomBytes } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent, Bundle, OperationOutcome } from '../../common/fhir';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 /** Signs in at a sandbox EPR as a browser would (authorize with PKCE, then the code for tokens): its id_token. */
-async function signIn(fhirBase: string, user: string): Promise<string> {
+async function signIn(fhirBase: string, user: string, clientId = 'wessex-care-record'): Promise<string> {
   const config = (await (await fetch(`${fhirBase}/.well-known/smart-configuration`)).json()) as {
     authorization_endpoint: string;
     token_endpoint: string;
@@ -39,7 +39,7 @@ async function signIn(fhirBase: string, user: string): Promise<string> {
   const authorize = new URL(config.authorization_endpoint);
   for (const [k, v] of Object.entries({
     response_type: 'code',
-    client_id: 'wessex-care-record',
+    client_id: clientId,
     redirect_uri: CALLBACK,
     scope: 'openid fhirUser user/*.rs',
     aud: fhirBase,
@@ -58,7 +58,7 @@ async function signIn(fhirBase: string, user: string): Promise<string> {
     body: new URLSearchParams({
       grant_type: 'authorization_code',
       code,
-      client_id: 'wessex-care-record',
+      client_id: clientId,
       redirect_uri: CALLBACK,
       code_verifier: verifier,
     }),
@@ -233,6 +233,28 @@ describe('the regional authorization server', () => {
       body: { error: 'invalid_grant', error_description: expect.stringMatching(/expired/) },
     });
   });
+
+  it('refuses an id_token that a trusted issuer gave another application, not the viewer', async () => {
+    const other = await startSandboxEpr({ patients: testPatients(), smartClientIds: ['another-app'] });
+    try {
+      sandbox.servers.regionalAuth.trustIssuer({
+        issuer: other.fhirBase,
+        jwksUri: `${new URL(other.tokenEndpoint).origin}/auth/jwks`,
+        clientIds: ['wessex-care-record'],
+      });
+      const forAnotherApp = await signIn(other.fhirBase, 'gp', 'another-app');
+      expect(decodeJwt(forAnotherApp).aud).toBe('another-app');
+      expect(await exchange({ idToken: forAnotherApp, audience: sandbox.urls.dcr })).toMatchObject({
+        status: 400,
+        body: {
+          error: 'invalid_grant',
+          error_description: expect.stringMatching(/not issued to a registered viewer client/),
+        },
+      });
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 describe('the regional servers, with user-bound tokens', () => {
@@ -267,6 +289,22 @@ describe('the regional servers, with user-bound tokens', () => {
     expect(refusalCode(clinical.body)).toBe('patient-not-in-token');
     const everyone = await get(`${sandbox.urls.dcr}/Condition`, token);
     expect(refusalCode(everyone.body)).toBe('patient-not-in-token');
+
+    // Following a reference to the other patient's entry, or asking CHIE for everything, is refused too.
+    const theirs = await accessToken('nurse', { audience: sandbox.urls.dcr, patient: nhsOf('cross-border') });
+    const entry = (await get(`${sandbox.urls.dcr}/Condition?patient=${otherId}`, theirs)).body.entry?.[0];
+    expect(entry?.resource?.id).toBeDefined();
+    const byReference = await get(`${sandbox.urls.dcr}/Condition/${entry?.resource?.id}`, token);
+    expect(refusalCode(byReference.body)).toBe('patient-not-in-token');
+    const chieToken = await accessToken('nurse', { audience: sandbox.urls.chie, patient: nhsOf('frail') });
+    const chieId = await regionalId(
+      sandbox.urls.chie,
+      'cross-border',
+      await accessToken('nurse', { audience: sandbox.urls.chie }),
+    );
+    const everything = await get(`${sandbox.urls.chie}/Patient/${chieId}/$everything`, chieToken);
+    expect(everything.status).toBe(403);
+    expect(refusalCode(everything.body)).toBe('patient-not-in-token');
   });
 
   it('refuse a token with no patient anything but patient search and the caseload lookup', async () => {
@@ -313,8 +351,13 @@ describe('the regional servers, with user-bound tokens', () => {
     const tampered = `${head}.${body}.${signature.slice(0, 10)}${flipped}${signature.slice(11)}`;
     const response = await get(byNhs(sandbox.urls.dcr, 'cross-border'), tampered);
     expect(response.status).toBe(401);
+    expect(response.wwwAuthenticate).toMatch(/error="invalid_token"/);
     expect(lastAudit(sandbox.servers.dcr)).toMatchObject({ outcome: '8' });
     expect(auditedUser(lastAudit(sandbox.servers.dcr))).toBeUndefined();
+
+    const none = await get(byNhs(sandbox.urls.dcr, 'cross-border'));
+    expect(none.status).toBe(401);
+    expect(lastAudit(sandbox.servers.dcr)).toMatchObject({ outcome: '8' });
   });
 
   it("refuse the admin clerk's role clinical data, but let them search for a patient", async () => {
@@ -398,5 +441,47 @@ describe('the record locator and the audit endpoint, with user-bound tokens', ()
     const refused = await upload('ETREAT');
     expect(refused.status).toBe(403);
     expect(refusalCode(refused.body)).toBe('purpose-not-permitted');
+  });
+});
+
+/** A SMART Backend Services token from the sandbox EPR (what the client used before token exchange). */
+async function backendServicesToken(running: RunningSandbox, audience: string): Promise<string> {
+  const epr = running.epr!;
+  const { clientId, privateJwk } = epr.backendClient;
+  const nowS = Math.floor(clock.now() / 1000);
+  const assertion = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES384', kid: privateJwk.kid! })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(epr.tokenEndpoint)
+    .setIssuedAt(nowS)
+    .setExpirationTime(nowS + 240)
+    .setJti(randomBytes(16).toString('hex'))
+    .sign(await importJWK(privateJwk, 'ES384'));
+  const response = await fetch(epr.tokenEndpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+      scope: 'system/*.rs',
+      aud: audience,
+    }),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`no backend-services token (HTTP ${response.status})`);
+  return body.access_token;
+}
+
+describe('no shared secret opens a regional server', () => {
+  it("refuses the EPR's backend-services tokens and a locator request without a token", async () => {
+    sandbox.epr!.allowAudience(sandbox.urls.dcr); // the EPR would issue one; DCR must still refuse it
+    const token = await backendServicesToken(sandbox, sandbox.urls.dcr);
+    const refused = await get(byNhs(sandbox.urls.dcr, 'frail'), token);
+    expect(refused.status).toBe(401);
+    expect(lastAudit(sandbox.servers.dcr)).toMatchObject({ outcome: '8' });
+    const locator = `${sandbox.urls.locator}/DocumentReference?subject:identifier=${encodeURIComponent(`${NHS}|${nhsOf('frail')}`)}`;
+    expect((await get(locator)).status).toBe(401);
   });
 });

@@ -42,9 +42,11 @@ describe('logs of a full session', () => {
 
     const logDir = logDirectory(app.dataDir);
     const log = await readFile(join(logDir, 'main.log'), 'utf8');
-    expect(log).toMatch(/Viewer started/);
-    expect(log.match(/Record opened/g)).toHaveLength(4);
-    expect(log).toMatch(/dcr: partial/);
+    expect(log).toContain('"event":"viewer.started"');
+    expect(
+      log.match(/\{"event":"record\.opened","phase":"live","count":\d+,"durationMs":\d+\}/g),
+    ).toHaveLength(4);
+    expect(log).toContain('{"event":"record.source","sourceId":"dcr","sourceState":"partial"');
 
     const identifiers = sandbox.patients.flatMap((p) => [p.nhsNumber, formatNhsNumber(p.nhsNumber), p.name]);
     await assertLogsFreeOf(identifiers, logDir);

@@ -125,6 +125,8 @@ describe('app services on the built-in sandbox', () => {
           return pdf;
         },
       },
+      // The user presses Save on the path the dialog suggests.
+      saveDialog: { choosePdfPath: async (suggested: string) => suggested },
     });
 
     await expect(invoke('handover:print', { nhsNumber })).rejects.toMatchObject({
@@ -162,7 +164,11 @@ describe('app services on the built-in sandbox', () => {
         message: 'The handover summary could not be saved as a PDF. Nothing was lost; please try again.',
       },
     );
-    const saved = (await invoke('handover:save-pdf', { nhsNumber }, host('printed'))) as { path: string };
+    const saved = (await invoke('handover:save-pdf', { nhsNumber }, host('printed'))) as {
+      outcome: string;
+      path: string;
+    };
+    expect(saved.outcome).toBe('saved');
     expect(new Uint8Array(await readFile(saved.path))).toEqual(pdf);
     expect(saved.path).not.toContain(nhsNumber);
     await expect.poll(() => handovers('export'), { timeout: 10_000 }).toHaveLength(3);

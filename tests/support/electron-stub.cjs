@@ -9,6 +9,8 @@ Module._resolveFilename = function (request, ...rest) {
 const mark = (what) => process.stdout.write(`ELECTRON-STUB ${what}\n`);
 module.exports = {
   app: {
+    // An installed app (ELECTRON_STUB_PACKAGED=1) or a development run.
+    isPackaged: process.env.ELECTRON_STUB_PACKAGED === '1',
     requestSingleInstanceLock: () => {
       mark('desktop-app');
       setImmediate(() => process.exit(0));

@@ -37,6 +37,7 @@ describe('Group Policy templates', () => {
         boolean: undefined,
         number: 'decimal',
         string: 'text',
+        path: 'text',
         'string-list': 'multiText',
         json: 'text',
       }[info.kind];
@@ -46,6 +47,17 @@ describe('Group Policy templates', () => {
     expect([retention?.getAttribute('minValue'), retention?.getAttribute('maxValue')]).toEqual(['1', '744']);
     const sandbox = byName.get('sandboxAllowed');
     expect(firstElement(sandbox?.getElementsByTagName('enabledValue')[0])?.getAttribute('value')).toBe('1');
+  });
+
+  it('write every path as REG_EXPAND_SZ, so IT can use %ProgramData%, and nothing else', () => {
+    const texts = elements(admx, 'text');
+    const expandable = texts
+      .filter((t) => t.getAttribute('expandable') === 'true')
+      .map((t) => t.getAttribute('id'));
+    expect(expandable).toEqual(policyKeys.filter((info) => info.kind === 'path').map((info) => info.key));
+    expect(expandable).toContain('sensitiveCodeListPath');
+    const help = elements(adml, 'string').find((s) => s.getAttribute('id') === 'sensitiveCodeListPath_Help');
+    expect(help?.textContent).toContain('REG_EXPAND_SZ');
   });
 
   it('resolve every string and presentation the ADMX refers to in the en-GB ADML', () => {

@@ -15,7 +15,12 @@ const electron = vi.hoisted(() => {
     check: undefined as undefined | ((...a: unknown[]) => boolean),
   };
   const opened: string[] = [];
+  const saveDialog = {
+    answer: { canceled: false, filePath: '' } as { canceled: boolean; filePath?: string },
+    asked: [] as unknown[][],
+  };
   class BrowserWindow {
+    static fromWebContents = (contents: unknown) => ({ owner: contents });
     webContents: Record<string, unknown>;
     constructor(options: Record<string, unknown>) {
       const record: (typeof windows)[number] = { options, handlers: new Map() };
@@ -33,8 +38,12 @@ const electron = vi.hoisted(() => {
     ipcHandlers,
     permission,
     opened,
+    saveDialog,
     module: {
       BrowserWindow,
+      dialog: {
+        showSaveDialog: async (...args: unknown[]) => (saveDialog.asked.push(args), saveDialog.answer),
+      },
       shell: { openExternal: async (url: string) => void opened.push(url) },
       session: {
         defaultSession: {
@@ -53,6 +62,7 @@ vi.mock('electron', () => electron.module);
 const { createMainWindow, denyAllPermissions } = await import('../../main/shell/window');
 const { registerBridge } = await import('../../main/shell/ipc');
 const { webContentsPrinter } = await import('../../main/shell/printing');
+const { webContentsSaveDialog } = await import('../../main/shell/save-dialog');
 
 beforeEach(() => {
   electron.windows.length = 0;
@@ -185,5 +195,25 @@ describe('printing through the window that asked', () => {
     await expect(
       webContentsPrinter(contentsThatPrint(false, 'Print job failed') as never).print(),
     ).rejects.toThrow('Printing failed: Print job failed');
+  });
+});
+
+describe('the save dialog of the window that asked', () => {
+  it('is modal to the sender, offers the suggested PDF path, and says when the user cancelled', async () => {
+    const sender = { id: 7 };
+    electron.saveDialog.answer = { canceled: false, filePath: '/home/nurse/Handover.pdf' };
+    await expect(
+      webContentsSaveDialog(sender as never).choosePdfPath('/home/nurse/Documents/Handover summary.pdf'),
+    ).resolves.toBe('/home/nurse/Handover.pdf');
+    expect(electron.saveDialog.asked[0]).toEqual([
+      { owner: sender },
+      expect.objectContaining({
+        defaultPath: '/home/nurse/Documents/Handover summary.pdf',
+        filters: [{ name: 'PDF', extensions: ['pdf'] }],
+        properties: expect.arrayContaining(['showOverwriteConfirmation']),
+      }),
+    ]);
+    electron.saveDialog.answer = { canceled: true, filePath: '' };
+    await expect(webContentsSaveDialog(sender as never).choosePdfPath('/tmp/x.pdf')).resolves.toBeUndefined();
   });
 });

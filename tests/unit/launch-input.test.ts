@@ -10,7 +10,12 @@ import {
   SCHEME_REDIRECT_URI,
 } from '../../main/services/launch/launch-input';
 import { allowedIssuers, assertIssuerAllowed } from '../../main/services/launch/issuer-allow-list';
-import { canRead, requestedScopes, ungrantedScopes } from '../../main/services/launch/scopes';
+import {
+  canRead,
+  offlineAccessWanted,
+  requestedScopes,
+  ungrantedScopes,
+} from '../../main/services/launch/scopes';
 import { newState, PendingAuthorizations } from '../../main/services/launch/pending-authorizations';
 import { LaunchError } from '../../main/services/launch/errors';
 
@@ -83,20 +88,32 @@ describe('iss allow-list', () => {
 
 describe('scopes', () => {
   it('asks for v2 scopes with v1 fallback', () => {
-    expect(requestedScopes('ehr', true)).toEqual([
+    expect(requestedScopes('ehr', true, true)).toEqual([
       'launch',
       'openid',
       'fhirUser',
       'patient/*.rs',
       'offline_access',
     ]);
+    expect(requestedScopes('standalone', true)).not.toContain('offline_access');
     expect(requestedScopes('ehr', false)).toContain('patient/*.read');
     expect(requestedScopes('standalone', true)).toContain('user/*.rs');
   });
 
+  it('asks for offline_access only for a role the policy lets work offline', () => {
+    const mapped = ['paramedic', 'general-practitioner', 'admin-staff'];
+    // A direct sign-in as a chosen role: that role decides.
+    expect(offlineAccessWanted(['paramedic'], mapped, 'paramedic')).toBe(true);
+    expect(offlineAccessWanted(['paramedic'], mapped, 'admin-staff')).toBe(false);
+    // An EPR launch (role unknown until its token): only when every mapped role may.
+    expect(offlineAccessWanted(['paramedic'], mapped)).toBe(false);
+    expect(offlineAccessWanted(mapped, mapped)).toBe(true);
+    expect(offlineAccessWanted([], mapped)).toBe(false);
+  });
+
   it('lists ungranted scopes and answers what may be read', () => {
     const granted = ['openid', 'fhirUser', 'patient/AllergyIntolerance.rs', 'patient/Patient.read'];
-    expect(ungrantedScopes(requestedScopes('ehr', true), granted)).toEqual([
+    expect(ungrantedScopes(requestedScopes('ehr', true, true), granted)).toEqual([
       'patient/*.rs',
       'offline_access',
     ]);

@@ -8,13 +8,18 @@ import { flipFuses, FuseState, FuseV1Options, FuseVersion } from '@electron/fuse
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import msiProjectCreated, {
   addLaunchSchemeRegistration,
+  addMachinePolicyFolder,
   COMPONENT_GUID,
   COMPONENT_ID,
   LAUNCH_SCHEME,
   parseXmlStrictly,
+  POLICY_FOLDER_COMPONENT_GUID,
+  POLICY_FOLDER_COMPONENT_ID,
+  POLICY_FOLDER_ID,
 } from '../../build/msi-project-hook.mjs';
 import { checkFuses, EXPECTED_FUSES } from '../../build/verify-fuses.mjs';
 import { LAUNCH_SCHEME as APP_LAUNCH_SCHEME } from '../../main/services/launch-scheme';
+import { MACHINE_POLICY_FOLDER } from '../../main/services/policy/windows-folders';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(__dirname, '../..');
@@ -125,6 +130,7 @@ describe('the rendered WiX project (before the hook)', () => {
     expect(rendered).not.toContain('runAfterFinish');
     expect(rendered).not.toContain(`Software\\Classes\\${LAUNCH_SCHEME}`);
     expect(rendered).not.toContain('RegistryKey');
+    expect(rendered).not.toContain('CommonAppDataFolder');
   });
 });
 
@@ -188,11 +194,87 @@ describe('msiProjectCreated hook', () => {
     expect(xml.match(/<File /g)).toHaveLength(rendered.match(/<File /g)?.length ?? -1);
   });
 
+  it('creates %ProgramData%\\WessexCareRecords writable by Administrators and SYSTEM only, users reading', async () => {
+    const xml = await readFile(projectFile, 'utf8');
+    const doc = parseXmlStrictly(xml);
+    const wix = 'http://wixtoolset.org/schemas/v4/wxs';
+    const directory = (id: string) =>
+      Array.from(doc.getElementsByTagName('Directory')).find((node) => node.getAttribute('Id') === id);
+
+    const folder = directory(POLICY_FOLDER_ID);
+    expect(folder?.getAttribute('Name')).toBe('WessexCareRecords');
+    expect(path.win32.basename(MACHINE_POLICY_FOLDER)).toBe('WessexCareRecords');
+    expect((folder?.parentNode as El | null)?.getAttribute('Id')).toBe('CommonAppDataFolder');
+    expect(((folder?.parentNode as El).parentNode as El).getAttribute('Id')).toBe('TARGETDIR');
+
+    const group = Array.from(doc.getElementsByTagName('ComponentGroup')).find(
+      (node) => node.getAttribute('Id') === 'ProductComponents',
+    ) as El;
+    const component = children(group, 'Component').find(
+      (node) => node.getAttribute('Id') === POLICY_FOLDER_COMPONENT_ID,
+    );
+    expect(component?.getAttribute('Guid')).toBe(POLICY_FOLDER_COMPONENT_GUID);
+    expect(component?.getAttribute('Directory')).toBe(POLICY_FOLDER_ID);
+    const [createFolder] = children(component as El, 'CreateFolder');
+    const permissions = children(createFolder as El, 'PermissionEx');
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]?.namespaceURI).toBe(wix);
+
+    // The security descriptor, read the way Windows will: owner, protected DACL, and each allow entry.
+    const sddl = permissions[0]?.getAttribute('Sddl') ?? '';
+    const [, owner, daclFlags] = /^O:(\w+)G:\w+D:([A-Z]*)\(/.exec(sddl) ?? [];
+    expect(owner).toBe('BA');
+    expect(daclFlags, 'protected (P): nothing inherited from ProgramData').toContain('P');
+    const aces = Array.from(sddl.matchAll(/\(([^)]*)\)/g), ([, ace]) => {
+      const [type, flags, rights, , , trustee] = (ace ?? '').split(';');
+      return { type, flags, rights, trustee };
+    });
+    expect(aces).toEqual([
+      { type: 'A', flags: 'OICI', rights: 'FA', trustee: 'SY' },
+      { type: 'A', flags: 'OICI', rights: 'FA', trustee: 'BA' },
+      { type: 'A', flags: 'OICI', rights: '0x1200a9', trustee: 'BU' },
+    ]);
+    // Users' mask is read, list and traverse: no write, append, delete or change of permissions.
+    const usersMask = Number.parseInt(aces[2]?.rights ?? '0', 16);
+    const WRITE_DATA = 0x2;
+    const APPEND_DATA = 0x4;
+    const WRITE_EA = 0x10;
+    const DELETE_CHILD = 0x40;
+    const WRITE_ATTRIBUTES = 0x100;
+    const DELETE = 0x10000;
+    const WRITE_DAC = 0x40000;
+    const WRITE_OWNER = 0x80000;
+    for (const bit of [
+      WRITE_DATA,
+      APPEND_DATA,
+      WRITE_EA,
+      DELETE_CHILD,
+      WRITE_ATTRIBUTES,
+      DELETE,
+      WRITE_DAC,
+      WRITE_OWNER,
+    ]) {
+      expect(usersMask & bit, `users must not have 0x${bit.toString(16)}`).toBe(0);
+    }
+  });
+
+  it('adds the policy folder to a project once, and refuses one without TARGETDIR', () => {
+    const once = addMachinePolicyFolder(rendered);
+    expect(addMachinePolicyFolder(once)).toBe(once);
+    expect(once.split(`Id="${POLICY_FOLDER_ID}"`)).toHaveLength(2);
+    expect(() =>
+      addMachinePolicyFolder(
+        '<Wix xmlns="http://wixtoolset.org/schemas/v4/wxs"><Product><ComponentGroup Id="ProductComponents"/></Product></Wix>',
+      ),
+    ).toThrow('WiX project has no Directory "TARGETDIR"');
+  });
+
   it('is idempotent: a second run changes nothing', async () => {
     const once = await readFile(projectFile, 'utf8');
     await msiProjectCreated(projectFile);
     expect(await readFile(projectFile, 'utf8')).toBe(once);
     expect(once.split(COMPONENT_ID)).toHaveLength(2);
+    expect(once.split(POLICY_FOLDER_COMPONENT_ID)).toHaveLength(2);
   });
 
   it('refuses a malformed or unexpected project and leaves the file as it was', async () => {
@@ -219,6 +301,17 @@ describe('electron-builder.yml', () => {
 
   it('passes electron-builder’s own schema validation', async () => {
     await expect(validateConfiguration(config, debug)).resolves.toBeUndefined();
+  });
+
+  it('accepts the Azure Trusted Signing options the Windows workflow passes (win.azureSignOptions)', async () => {
+    const azureSignOptions = {
+      endpoint: 'https://weu.codesigning.azure.net',
+      codeSigningAccountName: 'wessex',
+      certificateProfileName: 'wessex-release',
+      publisherName: 'Wessex Care Records',
+    };
+    const signed = { ...config, win: { ...config.win, azureSignOptions } };
+    await expect(validateConfiguration(signed, debug)).resolves.toBeUndefined();
   });
 
   it('is checked for real: a misspelt option fails the same validation', async () => {

@@ -14,7 +14,7 @@ import {
   type PolicyRegistryReader,
   type RegistryValue,
 } from '../../main/services/policy';
-import { fromRegExeItem } from '../../main/services/policy/winreg-reader';
+import { parseRegQueryOutput } from '../../main/services/policy/reg-exe-reader';
 import { WESSEX_CLI } from '../support/cli';
 
 const dcrSource = {
@@ -152,16 +152,30 @@ describe('registry-shaped policy (HKLM\\Software\\Policies\\WessexCareRecords\\V
     expect(problems[0]?.message).toContain('Access is denied');
   });
 
-  it('converts reg.exe output as winreg reports it', () => {
-    expect(fromRegExeItem({ name: 'retentionHours', type: 'REG_DWORD', value: '0x48' })).toEqual({
-      name: 'retentionHours',
-      type: 'REG_DWORD',
-      data: 72,
-    });
-    expect(
-      fromRegExeItem({ name: 'allowedIssuers', type: 'REG_MULTI_SZ', value: 'https://a\\0https://b' }),
-    ).toEqual({ name: 'allowedIssuers', type: 'REG_MULTI_SZ', data: ['https://a', 'https://b'] });
-    expect(fromRegExeItem({ name: '(Default)', type: 'REG_SZ', value: 'x' }).name).toBe('');
+  it('reads the values `reg.exe query` prints, and not its subkeys', () => {
+    const stdout = [
+      '',
+      'HKEY_LOCAL_MACHINE\\Software\\Policies\\WessexCareRecords\\Viewer',
+      '    (Default)    REG_SZ    x',
+      '    retentionHours    REG_DWORD    0x48',
+      '    allowedIssuers    REG_MULTI_SZ    https://a\\0https://b',
+      '    sensitiveCodeListPath    REG_EXPAND_SZ    %ProgramData%\\WessexCareRecords\\codes.json',
+      '    smartClientId    REG_SZ    ',
+      '',
+      'HKEY_LOCAL_MACHINE\\Software\\Policies\\WessexCareRecords\\Viewer\\Sub',
+      '',
+    ].join('\r\n');
+    expect(parseRegQueryOutput(stdout)).toEqual([
+      { name: '', type: 'REG_SZ', data: 'x' },
+      { name: 'retentionHours', type: 'REG_DWORD', data: 72 },
+      { name: 'allowedIssuers', type: 'REG_MULTI_SZ', data: ['https://a', 'https://b'] },
+      {
+        name: 'sensitiveCodeListPath',
+        type: 'REG_EXPAND_SZ',
+        data: '%ProgramData%\\WessexCareRecords\\codes.json',
+      },
+      { name: 'smartClientId', type: 'REG_SZ', data: '' },
+    ]);
   });
 });
 
@@ -358,13 +372,19 @@ describe('file-shaped policy (policy.json)', () => {
 });
 
 describe('where the policy file lives', () => {
-  it('is in ProgramData on Windows and /etc elsewhere, with an env override for tests', () => {
-    expect(defaultPolicyFilePath({ ProgramData: 'D:\\PD' }, 'win32')).toBe(
-      'D:\\PD\\WessexCareRecords\\policy.json',
+  it('is in ProgramData on Windows (never where %ProgramData% points) and /etc elsewhere', () => {
+    expect(defaultPolicyFilePath({ ProgramData: 'D:\\PD' }, 'win32', false)).toBe(
+      'C:\\ProgramData\\WessexCareRecords\\policy.json',
     );
-    expect(defaultPolicyFilePath({}, 'linux')).toBe('/etc/wessex-care-record/policy.json');
-    expect(defaultPolicyFilePath({}, 'darwin')).toBe('/etc/wessex-care-record/policy.json');
-    expect(defaultPolicyFilePath({ WESSEX_POLICY_FILE: '/tmp/p.json' }, 'win32')).toBe('/tmp/p.json');
+    expect(defaultPolicyFilePath({}, 'linux', false)).toBe('/etc/wessex-care-record/policy.json');
+    expect(defaultPolicyFilePath({}, 'darwin', false)).toBe('/etc/wessex-care-record/policy.json');
+  });
+
+  it('may be overridden for development with WESSEX_POLICY_FILE, never in a packaged build', () => {
+    const env = { WESSEX_POLICY_FILE: '/tmp/p.json' };
+    expect(defaultPolicyFilePath(env, 'win32', false)).toBe('/tmp/p.json');
+    expect(defaultPolicyFilePath(env, 'win32', true)).toBe('C:\\ProgramData\\WessexCareRecords\\policy.json');
+    expect(defaultPolicyFilePath(env, 'linux', true)).toBe('/etc/wessex-care-record/policy.json');
   });
 
   it('loads this machine’s policy from the overridden file, and doctor names the bad key', async () => {

@@ -17,6 +17,10 @@ describe('--fault <source>=<mode>[:<number>]', () => {
       target: 'dcr',
       fault: { mode: 'malformed-json' },
     });
+    expect(parseFaultSpec('chie=hostile-error-text:500')).toEqual({
+      target: 'chie',
+      fault: { mode: 'hostile-error-text', options: { status: 500 } },
+    });
   });
 
   it('collects one fault per source from repeated options', () => {
@@ -39,7 +43,7 @@ describe('--fault <source>=<mode>[:<number>]', () => {
       '--fault "gp=down": there is no sandbox source "gp"; use one of dcr, chie, locator, audit.',
     );
     expect(() => parseFaultSpec('chie=sideways')).toThrow(
-      /--fault "chie=sideways": unknown fault mode "sideways"; use one of slow, 500, .*, down\./,
+      /--fault "chie=sideways": unknown fault mode "sideways"; use one of slow, 500, .*, down, hostile-error-text\./,
     );
     expect(() => parseFaultSpec('chie=down:5')).toThrow(
       '--fault "chie=down:5": the down fault takes no number.',

@@ -1,6 +1,7 @@
 // `wessex cache list | search | purge | rekey`: the offline records on this computer, listed, searched and
 // deleted through the app's own offline-records service (audited as the app audits them).
 import type { Command } from 'commander';
+import { describeHandoverPdfRemoval } from '../../../common/handover-pdfs';
 import { formatNhsNumber, isValidNhsNumber } from '../../../common/nhs-number';
 import type { CachedRecordSummary } from '../../../preload/contract';
 import type { CliEnvironment } from '../environment';
@@ -57,7 +58,9 @@ export function registerCacheCommand(program: Command, env: CliEnvironment): voi
   clinicianOptions(
     cache
       .command('purge')
-      .description('Delete offline records: one patient, all of them, or those past their retention')
+      .description(
+        'Delete offline records, with the handover PDFs made from them: one patient, all of them, or those past their retention',
+      )
       .option('--nhs <number>', "one patient's record")
       .option('--all', 'every offline record on this computer')
       .option('--expired', 'records past their retention period'),
@@ -77,7 +80,10 @@ export function registerCacheCommand(program: Command, env: CliEnvironment): voi
             : `There was no offline record for ${formatNhsNumber(flags.nhs)}.`,
         );
       } else if (flags.all) {
-        console.log(`Deleted ${(await s.invoke('cache:delete-all', {})).deleted} offline record(s).`);
+        const { deleted, handoverPdfs } = await s.invoke('cache:delete-all', {});
+        console.log(`Deleted ${deleted} offline record(s).`);
+        const pdfs = describeHandoverPdfRemoval(handoverPdfs);
+        if (pdfs) console.log(pdfs);
       } else {
         console.log('No offline records past their retention period are left.');
       }

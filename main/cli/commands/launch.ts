@@ -140,7 +140,7 @@ export async function runLaunch(
   }
   try {
     // Audited before anything about the patient is shown.
-    await auditLaunch(result, policy, resolveDataDir(flags.dataDir ?? process.env.WESSEX_DATA_DIR));
+    await auditLaunch(result, policy, resolveDataDir(flags.dataDir));
     if (flags.json) console.log(JSON.stringify(describeLaunch(result), null, 2));
     else for (const line of formatLaunch(result)) console.log(line);
   } finally {

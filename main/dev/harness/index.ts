@@ -10,6 +10,7 @@ import {
   type BridgeHandlers,
   type BridgeOutcome,
   type HostPrinter,
+  type HostSaveDialog,
 } from '../../services/bridge/dispatch';
 import type { BridgeEventName } from '../../../preload/contract';
 import { projectRoot } from '../project-root';
@@ -78,7 +79,14 @@ export interface HarnessOptions {
   viewport?: { width: number; height: number };
   /** Called with each handover the host printed (headless Chromium prints to PDF; it has no printer). */
   onPrinted?: (pdf: Uint8Array) => void;
+  /**
+   * The host's save dialog (a browser page has none): the path the user would choose, or undefined for
+   * Cancel. Default: the suggested path, as if the user pressed Save.
+   */
+  saveDialog?: HostSaveDialog;
 }
+
+const ACCEPT_SUGGESTED_PATH: HostSaveDialog = { choosePdfPath: async (suggested) => suggested };
 
 function emptyLog(): PageLog {
   return {
@@ -166,6 +174,7 @@ export async function openHarness(options: HarnessOptions): Promise<Harness> {
       const log = logFor(source.page);
       const outcome = await dispatchBridgeRequest(options.services.handlers, channel, args, {
         printer: harnessPrinter(source.page, log, options),
+        saveDialog: options.saveDialog ?? ACCEPT_SUGGESTED_PATH,
       });
       log.calls.push({ channel: String(channel), args, outcome });
       await flush();

@@ -11,7 +11,7 @@ import {
 } from '../cache/encrypted-database';
 import { databaseKeyName, isRawKey, type KeyVault } from '../cache/key-vault';
 import { migrateAuditAnchor } from './anchor';
-import { migrateAuditLog, type SqliteDatabase } from './audit-log';
+import { migrateAuditLog, migrateAuditRunIds, type SqliteDatabase } from './audit-log';
 import type { AuditAction } from './balp';
 
 /** The audit log's key name in the keystore, tied to the log's folder (see databaseKeyName). */
@@ -39,6 +39,7 @@ export async function openAuditDatabase(options: OpenAuditDatabaseOptions): Prom
         description: 'chain id and the head the audit server acknowledged',
         up: migrateAuditAnchor,
       },
+      { version: 3, description: 'which run of the viewer began each open action', up: migrateAuditRunIds },
     ],
     unreadable: 'quarantine',
     ...(options.clock ? { clock: options.clock } : {}),

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3-multiple-ciphers';
 import type { AuditEvent } from '../../../common/fhir';
 import { canonicalJson } from './canonical-json';
+import type { RunningViewers } from './running-viewers';
 
 export type SqliteDatabase = BetterSqlite3.Database;
 
@@ -55,7 +56,8 @@ export function migrateAuditLog(db: SqliteDatabase): void {
     CREATE TABLE IF NOT EXISTS audit_open (
       event_id TEXT PRIMARY KEY REFERENCES audit_event(id),
       pid INTEGER NOT NULL,
-      started_at TEXT NOT NULL
+      started_at TEXT NOT NULL,
+      run_id TEXT
     );
     CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event
       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
@@ -87,9 +89,37 @@ const toRow = (r: RawRow): AuditRow => ({
   lastError: r.last_error,
 });
 
+/** Logs made before version 3 have no run id on their open actions. */
+export function migrateAuditRunIds(db: SqliteDatabase): void {
+  const columns = db.prepare('PRAGMA table_info(audit_open)').all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'run_id')) db.exec('ALTER TABLE audit_open ADD COLUMN run_id TEXT');
+}
+
+export interface OpenAction {
+  event: AuditEvent & { id: string };
+  pid: number;
+  runId: string | null;
+  startedAt: string;
+}
+
+/** A process that still exists (for actions begun before run ids: a reused pid can fool this). */
+function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
 export class AuditLog {
-  constructor(private readonly db: SqliteDatabase) {
+  /** `running`: how this log tells a viewer still at work from one that ended (tools reading a log pass none). */
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly running?: RunningViewers,
+  ) {
     migrateAuditLog(db);
+    migrateAuditRunIds(db);
   }
 
   /** Appends in one transaction; an event whose id is already logged is not appended twice. */
@@ -103,8 +133,8 @@ export class AuditLog {
       .transaction(() => {
         const row = this.appendInTransaction(event);
         this.db
-          .prepare('INSERT OR IGNORE INTO audit_open (event_id, pid, started_at) VALUES (?, ?, ?)')
-          .run(event.id, process.pid, startedAt.toISOString());
+          .prepare('INSERT OR IGNORE INTO audit_open (event_id, pid, started_at, run_id) VALUES (?, ?, ?, ?)')
+          .run(event.id, process.pid, startedAt.toISOString(), this.running?.runId ?? null);
         return row;
       })
       .immediate();
@@ -125,19 +155,30 @@ export class AuditLog {
   }
 
   /** Actions begun and not ended, with the process that began them, oldest first. */
-  openActions(): { event: AuditEvent & { id: string }; pid: number; startedAt: string }[] {
+  openActions(): OpenAction[] {
     return (
       this.db
         .prepare(
-          `SELECT event_json, pid, started_at FROM audit_open JOIN audit_event ON audit_event.id = audit_open.event_id
-           ORDER BY seq`,
+          `SELECT event_json, pid, run_id, started_at FROM audit_open
+           JOIN audit_event ON audit_event.id = audit_open.event_id ORDER BY seq`,
         )
-        .all() as { event_json: string; pid: number; started_at: string }[]
+        .all() as { event_json: string; pid: number; run_id: string | null; started_at: string }[]
     ).map((r) => ({
       event: JSON.parse(r.event_json) as AuditEvent & { id: string },
       pid: r.pid,
+      runId: r.run_id,
       startedAt: r.started_at,
     }));
+  }
+
+  /** Open actions whose viewer has ended: nobody is left to finish them. */
+  abandonedActions(): OpenAction[] {
+    return this.openActions().filter((open) => !this.stillRunning(open));
+  }
+
+  private stillRunning(open: OpenAction): boolean {
+    if (open.runId && this.running) return this.running.isRunning(open.runId);
+    return open.pid === process.pid || pidExists(open.pid);
   }
 
   private appendInTransaction(event: AuditEvent & { id: string }): AuditRow {

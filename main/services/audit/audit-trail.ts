@@ -66,16 +66,6 @@ export function followsEvent(event: AuditEvent): string | undefined {
 export const INCOMPLETE =
   'Incomplete: the viewer stopped (closed, crashed or lost power) before this finished, so it may not have happened';
 
-/** A process that still exists (its actions may still be running). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
-  }
-}
-
 export class AuditTrail {
   private user: AuditUser | undefined;
   private purposeFor: ((nhsNumber: string) => PurposeOfUse[] | undefined) | undefined;
@@ -136,8 +126,7 @@ export class AuditTrail {
    */
   recoverIncomplete(finished: (eventId: string) => boolean = () => false): number {
     let incomplete = 0;
-    for (const open of this.log.openActions()) {
-      if (open.pid === process.pid || isRunning(open.pid)) continue;
+    for (const open of this.log.abandonedActions()) {
       // Ended here unless another process recovering at the same moment ended it first.
       if (finished(open.event.id)) this.log.close(open.event.id);
       else if (this.log.close(open.event.id, followUp(open.event, '4', INCOMPLETE, this.now()))) incomplete++;

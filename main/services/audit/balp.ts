@@ -67,6 +67,12 @@ export type AuditAction =
       nhsNumber?: string;
       count: number;
     }
+  | {
+      kind: 'export-purge';
+      trigger: 'user' | 'retention' | 'sign-out' | 'all' | 'dissent';
+      nhsNumber?: string;
+      count: number;
+    }
   | { kind: 'key-loss' | 'database-recovery' | 'key-rotation'; store: string; detail: string }
   | { kind: 'export' | 'print'; nhsNumber: string; format: string }
   | { kind: 'sign-in' | 'sign-out' };
@@ -169,6 +175,12 @@ function shapeOf(action: AuditAction): Shape {
       };
     case 'cache-purge':
       return { type: localStore, subtype: [wessex('cache-purge', 'Offline records purged')], action: 'D' };
+    case 'export-purge':
+      return {
+        type: localStore,
+        subtype: [wessex('export-purge', 'Handover PDFs removed')],
+        action: 'D',
+      };
     case 'export':
       return {
         type: code(DCM, '110106', 'Export'),
@@ -272,6 +284,7 @@ function entitiesOf(action: AuditAction): NonNullable<AuditEvent['entity']> {
       });
       break;
     case 'cache-purge':
+    case 'export-purge':
       entities.push({
         type: code(ENTITY_TYPE, '2', 'System Object'),
         detail: [detail('trigger', action.trigger), detail('count', String(action.count))],

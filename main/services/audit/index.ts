@@ -1,4 +1,5 @@
 // Audit service entry point for the composition root and the CLI.
+import path from 'node:path';
 import type { EncryptedDatabase } from '../cache/encrypted-database';
 import type { KeyVault } from '../cache/key-vault';
 import { auditDatabasePath, defaultDataDir } from '../paths';
@@ -7,6 +8,7 @@ import { openAuditDatabase, recoveryAuditAction } from './audit-database';
 import { AuditLog } from './audit-log';
 import { AuditTrail, defaultAuditContext } from './audit-trail';
 import type { AuditContext } from './balp';
+import { RunningViewers } from './running-viewers';
 import { AuditUploader, type AuditUploaderOptions } from './uploader';
 
 export {
@@ -73,12 +75,15 @@ export interface CreateAuditServiceOptions {
 
 /** Opens audit.db (recovering from key loss or damage, and auditing that) and starts uploading. */
 export async function createAuditService(options: CreateAuditServiceOptions): Promise<AuditService> {
+  const dbPath = options.dbPath ?? auditDatabasePath(defaultDataDir());
   const database = await openAuditDatabase({
-    path: options.dbPath ?? auditDatabasePath(defaultDataDir()),
+    path: dbPath,
     keyVault: options.keyVault,
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const log = new AuditLog(database.db);
+  const running = new RunningViewers(path.join(path.dirname(dbPath), 'running'));
+  running.claim();
+  const log = new AuditLog(database.db, running);
   const uploader = options.endpoint
     ? new AuditUploader({
         ...options.uploader,
@@ -100,6 +105,7 @@ export async function createAuditService(options: CreateAuditServiceOptions): Pr
     async close() {
       await uploader?.stop();
       database.close();
+      running.release();
     },
   };
 }

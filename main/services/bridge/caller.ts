@@ -12,7 +12,15 @@ export interface HostPrinter {
   toPdf(): Promise<Uint8Array>;
 }
 
+/** The host's save dialog (Electron's dialog.showSaveDialog on the asking window). */
+export interface HostSaveDialog {
+  /** The path the user chose for the PDF, or undefined when they cancelled. */
+  choosePdfPath(defaultPath: string): Promise<string | undefined>;
+}
+
 export interface BridgeCaller {
   /** Absent where the host cannot print (a unit test, a headed browser asked for a PDF). */
   printer?: HostPrinter;
+  /** Absent where the host has no save dialog: saving where the user chooses is then unavailable. */
+  saveDialog?: HostSaveDialog;
 }

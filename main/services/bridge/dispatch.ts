@@ -9,7 +9,7 @@ import {
 } from '../../../preload/contract';
 import type { BridgeCaller } from './caller';
 
-export type { BridgeCaller, HostPrinter, PrintOutcome } from './caller';
+export type { BridgeCaller, HostPrinter, HostSaveDialog, PrintOutcome } from './caller';
 
 export type BridgeHandlers = {
   [C in BridgeChannel]: (

@@ -161,4 +161,25 @@ export const cacheMigrations: readonly Migration[] = [
       db.exec('CREATE TABLE write_marks (intent_id TEXT PRIMARY KEY, at TEXT NOT NULL);');
     },
   },
+  {
+    version: 6,
+    description:
+      'handover PDFs: each one written to a file (path and hash, to remove it), or the PDF kept here',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE handover_exports (
+          id          TEXT PRIMARY KEY,
+          nhs_number  TEXT NOT NULL,
+          path        TEXT,
+          sha256      TEXT NOT NULL,
+          pdf         BLOB,
+          written_at  TEXT NOT NULL,
+          expires_at  TEXT NOT NULL,
+          CHECK ((path IS NULL) <> (pdf IS NULL))
+        );
+        CREATE INDEX handover_exports_by_patient ON handover_exports(nhs_number);
+        CREATE INDEX handover_exports_by_expiry ON handover_exports(expires_at);
+      `);
+    },
+  },
 ];

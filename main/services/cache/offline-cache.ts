@@ -14,6 +14,7 @@ import { SUPPORTING_TYPES } from '../record/sections';
 import { resourceKey, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
 import { afterTheAnswer } from '../answer-first';
 import { unreadableReason, type EncryptedDatabase, type SqliteDatabase } from './encrypted-database';
+import { HandoverExports, type ExportRemoval } from './handover-exports';
 import { offlineQueryWhere, parseOfflineQuery } from './offline-search';
 
 export const OFFLINE_CACHE_RESET_NOTICE =
@@ -193,7 +194,12 @@ export interface CachePurge {
 /** A change to the saved records, as the audit log hears of it before it is committed. */
 export type CacheChange =
   | { kind: 'cache-write' | 'cache-document'; nhsNumber: string }
-  | { kind: 'cache-purge'; trigger: CachePurge['trigger']; count: number; nhsNumber?: string };
+  | {
+      kind: 'cache-purge' | 'export-purge';
+      trigger: CachePurge['trigger'];
+      count: number;
+      nhsNumber?: string;
+    };
 
 /** The audit's write-ahead hook: begun (durably) before the change commits, ended after it. */
 export type CacheWriteAhead = (change: CacheChange) => {
@@ -207,6 +213,8 @@ export class OfflineCache {
   readonly notices: string[] = [];
   /** Saves queued by saveSnapshotSoon, in order; failures are reported to whoever queued them. */
   private queued: Promise<unknown> = Promise.resolve();
+  /** Handover PDFs: tracked here, removed with the records (each removal audited). */
+  readonly exports: HandoverExports;
 
   constructor(
     private readonly database: EncryptedDatabase,
@@ -217,6 +225,22 @@ export class OfflineCache {
   ) {
     if (database.recovered) this.notices.push(OFFLINE_CACHE_RESET_NOTICE);
     this.takeUpgradeNotices();
+    this.exports = new HandoverExports({
+      run: (query, onReset) => this.guard(query, onReset),
+      expiresAt: (nhsNumber, now) => this.exportExpiresAt(nhsNumber, now),
+      ...(writeAhead ? { writeAhead } : {}),
+      clock,
+    });
+  }
+
+  /** A handover made now lasts as long as its record would if saved now (pinned: the caseload's retention). */
+  private async exportExpiresAt(nhsNumber: string, now: Date): Promise<string> {
+    const pinned = await this.guard(
+      (db) =>
+        db.prepare('SELECT pinned FROM records WHERE nhs_number = ?').pluck().get(nhsKey(nhsNumber)) === 1,
+      () => false,
+    );
+    return this.expiresAt(now, pinned);
   }
 
   /** Notices an upgrade (migrations) left for the user: said once. A damaged file is recovered by `guard` later. */
@@ -630,6 +654,7 @@ export class OfflineCache {
 
   async delete(nhsNumber: string, trigger: 'user' | 'dissent' = 'user'): Promise<boolean> {
     const nhs = nhsKey(nhsNumber);
+    await this.exports.removeFor(nhs, trigger);
     const held = await this.guard(
       (db) => db.prepare('SELECT 1 FROM records WHERE nhs_number = ?').get(nhs) !== undefined,
       () => false,
@@ -652,8 +677,18 @@ export class OfflineCache {
     return deleted;
   }
 
-  /** "Delete all offline records". Returns how many records were removed. */
+  /** "Delete all offline records", with every handover PDF the viewer made. Returns how many records went. */
   async deleteAll(): Promise<number> {
+    return (await this.deleteAllWithExports()).records;
+  }
+
+  /** "Delete all offline records": the records, then every handover PDF (each removal audited). */
+  async deleteAllWithExports(): Promise<{ records: number; exports: ExportRemoval }> {
+    const records = await this.deleteAllRecords();
+    return { records, exports: await this.exports.removeAll('all') };
+  }
+
+  private async deleteAllRecords(): Promise<number> {
     const held = await this.guard(
       (db) => (db.prepare('SELECT count(*) FROM records').pluck().get() as number) ?? 0,
       () => 0,
@@ -677,11 +712,17 @@ export class OfflineCache {
     return count;
   }
 
-  /** Removes records past their expiry. Returns how many were removed. */
+  /** Removes records and handover PDFs past their expiry. Returns how many records were removed. */
   async purgeExpired(
     now: Date = this.clock(),
     trigger: CachePurge['trigger'] = 'retention',
   ): Promise<number> {
+    const count = await this.purgeExpiredRecords(now, trigger);
+    await this.exports.removeExpired(now, trigger);
+    return count;
+  }
+
+  private async purgeExpiredRecords(now: Date, trigger: CachePurge['trigger']): Promise<number> {
     const expired = await this.guard(
       (db) =>
         db

@@ -1,7 +1,7 @@
-// Unexpected failures go to the (redacting) log; the renderer gets only a plain-words message.
+// Unexpected failures go to the log as the channel and an error code; the renderer gets a plain-words message.
 import type { BridgeChannel } from '../../../preload/contract';
 import { BridgeError, type BridgeCaller, type BridgeHandlers } from '../bridge/dispatch';
-import type { AppLogger } from '../logging';
+import { classifyError, type AppLogger } from '../logging';
 
 type AnyHandler = (args: never, caller: BridgeCaller) => Promise<unknown>;
 
@@ -12,7 +12,8 @@ export function loggingFailures(logger: AppLogger, handlers: BridgeHandlers): Br
       try {
         return await handler(args, caller);
       } catch (error) {
-        if (!(error instanceof BridgeError)) logger.error(`Bridge request ${channel} failed`, error);
+        if (!(error instanceof BridgeError))
+          logger.log('bridge.request-failed', { channel, ...classifyError(error) });
         throw error;
       }
     };

@@ -5,6 +5,7 @@ import type { AuditIntent, AuditTrail } from '../audit';
 import type { TokenProvider } from '../auth/token-provider';
 import type { OfflineCache } from '../cache/offline-cache';
 import type { GovernOptions } from '../governance';
+import type { LogEvent } from '../logging';
 import {
   keepUrgentCareDocuments,
   OfflineUnavailableError,
@@ -25,10 +26,11 @@ export interface RecordAccessOptions {
   clock?: () => Date;
   /** The most bytes of urgent-care documents kept offline per record (policy.offlineDocumentBudgetMb). */
   documentBudgetBytes?: number;
-  /** Every record opened (app, CLI, prefetch), before anything about it can reach a log. */
-  onOpened?: (record: WessexRecord) => void;
-  /** Work finishing after its record was returned failed (for the log; never patient data in `what`). */
-  onBackgroundFailure?: (what: string, error: unknown) => void;
+  /** Work finishing after its record was returned failed (for the log, which names only the error's code). */
+  onBackgroundFailure?: (
+    event: Extract<LogEvent, 'record.not-kept-offline' | 'record.offline-save-failed'>,
+    error: unknown,
+  ) => void;
 }
 
 export interface OpenRecordRequest {
@@ -133,17 +135,14 @@ export class RecordAccess {
       ungrantedScopes: request.ungrantedScopes,
     });
     const record = withScopes(opened.record);
-    this.options.onOpened?.(record);
     this.endOpen(intent, request, record, opened.from);
     const written = opened.saved
       // The offline store audits its own writes, ahead of each commit.
       .then((saved) => {
-        if (!saved.written && saved.reason)
-          this.options.onBackgroundFailure?.('The record could not be kept offline', saved.reason);
+        if (!saved.written && saved.failure !== undefined)
+          this.options.onBackgroundFailure?.('record.not-kept-offline', saved.failure);
       })
-      .catch((error: unknown) =>
-        this.options.onBackgroundFailure?.('Recording the offline save failed', error),
-      );
+      .catch((error: unknown) => this.options.onBackgroundFailure?.('record.offline-save-failed', error));
     this.inFlight.add(written);
     void written.then(() => this.inFlight.delete(written));
     // Prefetch is for offline use: it is done when the record and its documents are kept.

@@ -32,13 +32,16 @@ export interface ViewerOptions {
   samplePatients?: SandboxPatientInfo[];
   /** The electron-store engine in the Electron shell; conf headless. */
   preferencesFile?: OpenKeyValueFile;
-  /** Where saved handover PDFs go (the user's Documents folder in the app). */
+  /**
+   * Where the handover PDF save dialog starts when policy names no folder (the user's Documents in the app;
+   * default: an `exports` folder in the data directory).
+   */
   exportDir?: string;
   engine?: Partial<EngineOptions>;
   clock?: () => Date;
   /** The inactivity lock's clock (tests advance it instead of waiting 15 minutes). */
   lockClock?: LockClock;
-  /** Default: the redacting file log in the data directory's logs folder. */
+  /** Default: the allow-list file log in the data directory's logs folder. */
   logger?: AppLogger;
 }
 

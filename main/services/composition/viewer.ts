@@ -7,8 +7,8 @@ import type { SubjectToken } from '../auth/token-exchange';
 import { userTokens as createUserTokens } from '../auth/user-tokens';
 import { ACCESS_REASONS } from '../governance';
 import { createKeytarSecretStore } from '../keystore/secret-store';
-import { SmartLaunchService } from '../launch';
-import { createAppLogger, logDirectory, patientIdentifiers } from '../logging';
+import { offlineAccessWanted, SmartLaunchService } from '../launch';
+import { classifyError, createAppLogger, logDirectory } from '../logging';
 import { loadPolicyForThisMachine } from '../policy';
 import { sourcesFromPolicy } from '../record';
 import { audited, guarded } from '../features/channel-rules';
@@ -70,8 +70,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     engine: { urgentCareDeadlineMs: policy.urgentCareDeadlineSeconds * 1000, ...options.engine },
     documentBudgetBytes: policy.offlineDocumentBudgetMb * 1024 * 1024,
     ...(options.clock ? { clock: options.clock } : {}),
-    onOpened: (record) => logger.rememberIdentifiers(patientIdentifiers(record)),
-    onBackgroundFailure: (what, error) => logger.error(what, error),
+    onBackgroundFailure: (event, error) => logger.log(event, classifyError(error)),
   });
   const launcher = new SmartLaunchService({
     allowedIssuers: policy.allowedIssuers,
@@ -80,6 +79,8 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     secretStore,
     openExternal: options.openExternal ?? (async () => undefined),
     ...(options.redirectUri ? { redirectUri: options.redirectUri } : {}),
+    offlineAccess: ({ role }) =>
+      offlineAccessWanted(policy.offlineAccessRoles, Object.keys(policy.roleMapping), role),
   });
   const appState = (): Omit<AppState, 'session' | 'defaultView'> => ({
     policy: { ok: true, sandbox: !!options.samplePatients, sourceNames: policy.sources.map((s) => s.name) },
@@ -137,7 +138,13 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
                 },
                 part,
               ),
-            exportDir: options.exportDir ?? join(options.dataDir, 'exports'),
+            destination: {
+              mode: policy.handoverExport,
+              ...(policy.handoverExportFolder ? { folder: policy.handoverExportFolder } : {}),
+              defaultDir: options.exportDir ?? join(options.dataDir, 'exports'),
+            },
+            exports: stores.cache?.exports,
+            clock: options.clock ?? (() => new Date()),
             logger,
           }),
           ...preferenceHandlers(stores.preferences),
@@ -148,14 +155,18 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       (requirement, nhsNumber) => sessions.check(requirement, nhsNumber),
     ),
   );
-  logger.info('Viewer started', { sandbox: !!options.samplePatients, sources: sources.map((s) => s.id) });
+  logger.log('viewer.started', { sandbox: !!options.samplePatients, count: sources.length });
 
   return {
     handlers,
     onEvent,
     policy: loaded,
     session: () => sessions.info(),
-    handleLaunchArgs: (argv) => sessions.handleLaunchArgs(argv),
+    handleLaunchArgs: (argv) =>
+      sessions.handleLaunchArgs(argv).catch((error: unknown) => {
+        logger.log('launch.failed', classifyError(error));
+        throw error;
+      }),
     openedRecord: (nhsNumber) => opened.whole(nhsNumber),
     ...commandLineOperations({
       commandLineRoles: policy.commandLineRoles,
@@ -166,7 +177,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     async close() {
       // Saves still running are written and audited under the session that opened them.
       await records.settled();
-      sessions.dispose();
+      await sessions.close();
       await stores.close();
     },
   };

@@ -140,10 +140,28 @@ export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
     requires: 'reason',
     audit: {
       before: (args, caller) => (caller.printer ? { action: pdf(args) } : undefined),
+      endedOtherwise: (_args, result) =>
+        result.outcome === 'cancelled'
+          ? { outcome: '4', outcomeDesc: 'The user cancelled the save dialog; nothing was saved' }
+          : undefined,
       failed: () => ({
         outcome: '8',
         outcomeDesc: 'The PDF could not be made or written; nothing was saved',
       }),
+    },
+  },
+  'handover:open-kept': {
+    requires: 'reason',
+    audit: {
+      after: (args) => [
+        {
+          action: {
+            kind: 'patient-read',
+            nhsNumber: nhs(args),
+            server: 'handover PDF kept in the encrypted store',
+          },
+        },
+      ],
     },
   },
   'preferences:get': { requires: 'none', audit: { notAudited: 'display preferences' } },

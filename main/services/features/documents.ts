@@ -1,13 +1,17 @@
 // Documents and the handover summary: a document from the record the clinician has open, and the handover
-// printed or saved as PDF by the host window that asked (Electron, or the Chromium harness).
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// printed or saved as PDF by the host window that asked (Electron, or the Chromium harness), where policy says.
+import { normaliseNhsNumber } from '../../../common/nhs-number';
 import type { DocumentContent } from '../../../preload/contract';
 import { BridgeError, type BridgeCaller, type BridgeHandlers, type HostPrinter } from '../bridge/dispatch';
-import type { AppLogger } from '../logging';
+import type { HandoverExports } from '../cache/handover-exports';
+import { classifyError, type AppLogger } from '../logging';
+import { exportHandover, type HandoverDestination } from './handover-export';
 import type { OpenedRecords } from './opened-records';
 
-export type DocumentHandlers = Pick<BridgeHandlers, 'document:get' | 'handover:print' | 'handover:save-pdf'>;
+export type DocumentHandlers = Pick<
+  BridgeHandlers,
+  'document:get' | 'handover:print' | 'handover:save-pdf' | 'handover:open-kept'
+>;
 
 export function documentHandlers(deps: {
   opened: OpenedRecords;
@@ -16,13 +20,16 @@ export function documentHandlers(deps: {
     id: string,
     part?: number,
   ) => Promise<DocumentContent>;
-  /** Where saved handover PDFs go (the user's Documents folder in the app). */
-  exportDir: string;
+  /** Where saved handover PDFs go (machine policy; the dialog starts in the user's Documents in the app). */
+  destination: HandoverDestination;
+  /** The encrypted store's handover PDFs (undefined without the store: nothing can be saved). */
+  exports: HandoverExports | undefined;
+  clock: () => Date;
   logger: AppLogger;
 }): DocumentHandlers {
   const failure = (failed: string, error: unknown): BridgeError => {
     if (error instanceof BridgeError) return error;
-    deps.logger.error(`Handover summary ${failed}`, error);
+    deps.logger.log('handover.failed', classifyError(error));
     return new BridgeError(
       'unavailable',
       `The handover summary ${failed}. Nothing was lost; please try again.`,
@@ -42,13 +49,35 @@ export function documentHandlers(deps: {
         throw failure('could not be printed', error);
       }
     },
-    'handover:save-pdf': async (_args, caller) => {
+    'handover:save-pdf': async ({ nhsNumber }, caller) => {
       const printer = hostPrinter(caller, 'Saving as PDF');
       try {
-        return { path: await saveHandoverPdf(await printer.toPdf(), deps.exportDir) };
+        return await exportHandover({
+          nhsNumber: normaliseNhsNumber(nhsNumber),
+          printer,
+          caller,
+          destination: deps.destination,
+          exports: deps.exports,
+          now: deps.clock(),
+        });
       } catch (error) {
         throw failure('could not be saved as a PDF', error);
       }
+    },
+    'handover:open-kept': async ({ nhsNumber, exportId }) => {
+      const pdf = await deps.exports?.readKept(normaliseNhsNumber(nhsNumber), exportId);
+      if (!pdf) {
+        throw new BridgeError(
+          'unavailable',
+          'This handover summary is no longer kept on this computer (its record’s retention has ended or it was deleted).',
+        );
+      }
+      return {
+        contentType: 'application/pdf',
+        data: Buffer.from(pdf).toString('base64'),
+        encoding: 'base64',
+        title: 'Handover summary (kept in the encrypted store)',
+      };
     },
   };
 }
@@ -61,13 +90,4 @@ function hostPrinter(caller: BridgeCaller, action: 'Printing' | 'Saving as PDF')
     );
   }
   return caller.printer;
-}
-
-/** The file name carries no patient identifier: only the time it was made. */
-async function saveHandoverPdf(pdf: Uint8Array, dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const path = join(dir, `Handover summary ${stamp}.pdf`);
-  await writeFile(path, pdf, { mode: 0o600 });
-  return path;
 }

@@ -1,4 +1,5 @@
-// The offline records kept on this computer: search, list and delete (each removal audited by the store).
+// The offline records kept on this computer: search, list and delete, with the handover PDFs made from them
+// (each removal audited by the store).
 import { normaliseNhsNumber } from '../../../common/nhs-number';
 import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
 import type { OfflineCache } from '../cache/offline-cache';
@@ -19,6 +20,9 @@ export function offlineRecordHandlers(cache: OfflineCache | undefined): OfflineR
     'cache:delete': async ({ nhsNumber }) => ({
       deleted: await store().delete(normaliseNhsNumber(nhsNumber)),
     }),
-    'cache:delete-all': async () => ({ deleted: await store().deleteAll() }),
+    'cache:delete-all': async () => {
+      const { records, exports } = await store().deleteAllWithExports();
+      return { deleted: records, handoverPdfs: exports };
+    },
   };
 }

@@ -67,6 +67,7 @@ export function recordHandlers(deps: {
 }): RecordHandlers {
   return {
     'record:open': async ({ nhsNumber, requestId, preferOffline, offlineOnly }) => {
+      const started = performance.now();
       const session = deps.sessions.current();
       deps.opened.begin(nhsNumber, requestId);
       const opened = await deps.records.open({
@@ -82,12 +83,13 @@ export function recordHandlers(deps: {
         emit: (event: RecordEvent) => event.type !== 'record' && deps.emit('record:event', event),
       });
       const kept = deps.opened.set(nhsNumber, requestId, opened.record, opened.partial?.readWhole);
-      deps.logger.info('Record opened', {
-        requestId,
-        from: opened.from,
-        items: opened.record.items.length,
-        sources: opened.record.sources.map((s) => `${s.id}: ${s.state}${s.message ? ` (${s.message})` : ''}`),
+      deps.logger.log('record.opened', {
+        phase: opened.from,
+        count: opened.record.items.length,
+        durationMs: Math.round(performance.now() - started),
       });
+      for (const s of opened.record.sources)
+        deps.logger.log('record.source', { sourceId: s.id, sourceState: s.state, count: s.resourceCount });
       return recordOverview(opened.record, kept.lists, opened.partial?.longLists);
     },
     'record:items': async ({ nhsNumber, requestId, section, offset, limit, order }) => {

@@ -8,7 +8,13 @@ import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
 import type { OfflineCache } from '../cache/offline-cache';
 import { ClinicalSession, launchOrigin, type SessionOrigin } from '../composition/clinical-session';
 import type { GovernOptions, LockClock, SensitiveCodes } from '../governance';
-import { isAuthorizationCallback, parseLaunchArgv, type SmartLaunchService } from '../launch';
+import {
+  isAuthorizationCallback,
+  LaunchError,
+  parseLaunchArgv,
+  type LaunchResult,
+  type SmartLaunchService,
+} from '../launch';
 import type { EffectivePolicy } from '../policy';
 import type { Requirement } from './channel-rules';
 
@@ -31,6 +37,8 @@ export interface SessionFeatureOptions {
 
 export class SessionFeature {
   private session: ClinicalSession | undefined;
+  /** The unlock in progress for the current session, or why the last one left it locked. */
+  private unlock: { waiting: boolean; problem?: string } | undefined;
   private readonly endListeners = new Set<() => void>();
   readonly handlers: SessionHandlers;
 
@@ -38,7 +46,7 @@ export class SessionFeature {
     this.handlers = {
       'app:get-state': async () => ({
         ...options.appState(),
-        ...(this.session ? { session: this.session.info() } : {}),
+        ...(this.session ? { session: this.infoOf(this.session) } : {}),
         defaultView: this.session?.access === 'urgent-care-and-documents' ? 'urgent-care' : 'full-summary',
       }),
       // The system browser takes over; the session starts when its callback comes back (handleLaunchArgs),
@@ -48,12 +56,26 @@ export class SessionFeature {
         await options.launcher.beginStandaloneLaunch();
         return this.session && this.session !== before ? this.session.info() : null;
       },
+      // Never a silent refresh: a fresh interactive sign-in at the same issuer, in the system browser, whose
+      // callback (completeUnlock) unlocks only for the same user signing in after this request.
       'session:unlock': async () => {
         const session = this.current();
-        // Re-authentication: a fresh token from the issuer proves the user can still sign in there.
-        await session.origin.smart?.refresh();
-        session.lock.unlock();
-        options.audit.record({ kind: 'sign-in' });
+        if (!session.lock.isLocked()) return this.changed();
+        const smart = session.origin.smart;
+        if (!smart || !session.origin.idTokenClaims?.sub) {
+          throw new BridgeError(
+            'not-permitted',
+            'This sign-in cannot be confirmed again. Sign out, then sign in or open the viewer from your clinical system.',
+          );
+        }
+        this.unlock = { waiting: true };
+        try {
+          await options.launcher.beginReauthentication(smart.iss);
+        } catch (error) {
+          this.unlock = undefined;
+          if (error instanceof LaunchError) throw new BridgeError('unavailable', error.message);
+          throw error;
+        }
         return this.changed();
       },
       'session:sign-out': async () => {
@@ -132,12 +154,16 @@ export class SessionFeature {
     const previous = this.session;
     if (previous) {
       this.options.audit.record({ kind: 'sign-out' });
-      // Its SMART session is not ended here: the refresh token is kept per issuer, and the new session at the
-      // same issuer has just stored its own there.
+      // At the same issuer the new session has just stored its refresh token in the same keystore entry, so
+      // the old one only stops; at another issuer its refresh token is deleted and revoked.
+      const smart = previous.origin.smart;
+      if (smart)
+        void (smart.iss === origin.smart?.iss ? smart.release() : smart.end()).catch(() => undefined);
       previous.dispose();
       this.ended();
     }
     this.session = session;
+    this.unlock = undefined;
     this.options.audit.setUser(session.auditUser());
     this.options.audit.setPurposeFor((nhsNumber) => session.purposeFor(nhsNumber));
     this.options.audit.record({ kind: 'sign-in' });
@@ -147,16 +173,61 @@ export class SessionFeature {
   /** A launch URI, `--iss/--launch` arguments or an authorization callback (first or second instance). */
   async handleLaunchArgs(argv: readonly string[]): Promise<void> {
     const callback = argv.find((arg) => isAuthorizationCallback(arg));
+    if (callback && this.options.launcher.isReauthenticationCallback(callback)) {
+      await this.completeUnlock(callback);
+      return;
+    }
     if (callback) {
-      this.start(launchOrigin(await this.options.launcher.completeAuthorization(callback)));
+      await this.startLaunched(await this.options.launcher.completeAuthorization(callback));
       return;
     }
     const request = parseLaunchArgv(argv);
     if (request) await this.options.launcher.beginEhrLaunch(request);
   }
 
+  /** A launch whose session the policy refuses (an unmapped role) leaves nothing stored behind. */
+  private async startLaunched(result: LaunchResult): Promise<void> {
+    try {
+      this.start(launchOrigin(result));
+    } catch (error) {
+      await result.session.end().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The unlock's sign-in came back: the same user, freshly signed in, unlocks; anything else stays locked. */
+  private async completeUnlock(callback: string): Promise<void> {
+    const session = this.session;
+    const claims = session?.origin.idTokenClaims;
+    try {
+      if (!session || typeof claims?.sub !== 'string' || typeof claims.iss !== 'string') {
+        throw new LaunchError('reauthentication-refused', 'There is no locked session to unlock.');
+      }
+      const fresh = await this.options.launcher.completeReauthentication(callback, {
+        subject: claims.sub,
+        issuer: claims.iss,
+      });
+      if (this.session !== session) return; // signed out or relaunched meanwhile
+      session.origin.idTokenClaims = fresh as Record<string, unknown>;
+      this.unlock = undefined;
+      session.lock.unlock();
+      this.options.audit.record({ kind: 'sign-in' });
+    } catch (error) {
+      if (!session || this.session !== session) return;
+      this.unlock = {
+        waiting: false,
+        problem:
+          error instanceof LaunchError
+            ? error.message
+            : 'The sign-in could not be completed, so the viewer is still locked.',
+      };
+    }
+    this.changed();
+  }
+
   async signOut(): Promise<void> {
     const session = this.session;
+    this.unlock = undefined;
     if (session) {
       this.options.audit.record({ kind: 'sign-out' });
       await session.origin.smart?.end();
@@ -168,13 +239,25 @@ export class SessionFeature {
     this.options.emit('session:changed', null);
   }
 
-  dispose(): void {
-    this.session?.dispose();
+  /** The app is closing: the SMART session ends (its refresh token deleted and revoked), then the rest. */
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await session?.origin.smart?.end().catch(() => undefined);
+    session?.dispose();
   }
 
   /** Who is signed in now, for the composition's own callers (the bridge's app:get-state also hands out notices). */
   info(): SessionInfo | undefined {
-    return this.session?.info();
+    return this.session ? this.infoOf(this.session) : undefined;
+  }
+
+  /** While locked, nothing about a patient leaves main: no NHS number in context, no reasons. */
+  private infoOf(session: ClinicalSession): SessionInfo {
+    const info = session.info();
+    if (!info.locked) return info;
+    const { patientNhsNumber: _p, caseloadReason: _c, ...rest } = info;
+    return { ...rest, patientReasons: [], ...(this.unlock ? { unlock: this.unlock } : {}) };
   }
 
   private ended(): void {
@@ -182,7 +265,7 @@ export class SessionFeature {
   }
 
   private changed(): SessionInfo {
-    const info = this.current().info();
+    const info = this.infoOf(this.current());
     this.options.emit('session:changed', info);
     return info;
   }

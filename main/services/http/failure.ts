@@ -2,23 +2,25 @@
 // line. Every HTTP path in the app (record engine, caseloads, documents, sign-in) reports in these terms.
 import { accessRefusalOf, type AccessRefusalCode } from '../../../common/access-refusal';
 
-export type FailureKind =
-  | 'connect'
-  | 'timeout'
-  | 'cancelled'
-  | 'sign-in'
-  | 'unauthorised'
-  | 'forbidden'
-  | 'busy'
-  | 'http'
-  | 'redirect'
-  | 'content-type'
-  | 'malformed'
-  | 'truncated'
-  | 'oversize'
-  | 'not-bundle'
-  | 'other-origin'
-  | 'loop';
+export const FAILURE_KINDS = [
+  'connect',
+  'timeout',
+  'cancelled',
+  'sign-in',
+  'unauthorised',
+  'forbidden',
+  'busy',
+  'http',
+  'redirect',
+  'content-type',
+  'malformed',
+  'truncated',
+  'oversize',
+  'not-bundle',
+  'other-origin',
+  'loop',
+] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 export class FetchFailure extends Error {
   /** A 403 the source coded as a refusal of this user's access (its regional policy), not a fault. */

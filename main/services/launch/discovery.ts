@@ -10,6 +10,10 @@ export interface SmartConfiguration {
   authorizationEndpoint: string;
   tokenEndpoint: string;
   jwksUri?: string;
+  /** RFC 7009, when advertised: where a refresh token is revoked at sign-out and close. */
+  revocationEndpoint?: string;
+  /** RFC 9207: the authorization response carries `iss`, which must then equal `issuer`. */
+  authorizationResponseIss: boolean;
   capabilities: string[];
   codeChallengeMethods: string[];
   permissionV2: boolean;
@@ -72,6 +76,8 @@ export async function discoverSmartConfiguration(
     authorizationEndpoint,
     tokenEndpoint,
     jwksUri: httpUrl(body.jwks_uri),
+    revocationEndpoint: httpUrl(body.revocation_endpoint),
+    authorizationResponseIss: body.authorization_response_iss_parameter_supported === true,
     capabilities,
     codeChallengeMethods,
     permissionV2: capabilities.includes('permission-v2'),

@@ -12,6 +12,7 @@ export type LaunchErrorCode =
   | 'id-token-invalid'
   | 'context-incomplete'
   | 'interactive-login-required'
+  | 'reauthentication-refused'
   | 'patient-not-found';
 
 export class LaunchError extends Error {

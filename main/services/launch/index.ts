@@ -19,7 +19,9 @@
 //  4. Discovery: fhirclient falls back to the CapabilityStatement when .well-known fails, caches the result
 //     for the life of the process and fetches through cross-fetch (not our injected fetch). We discover
 //     strictly ourselves (to choose v2 or v1 scopes and refuse no-S256) after the iss allow-list check; the
-//     copy fhirclient fetches is a second GET to the same, already allow-listed, server.
+//     copy fhirclient fetches is a second GET to the same, already allow-listed, server, and its answer may
+//     differ: the code is exchanged, refreshed and revoked only at the endpoints of OUR validated discovery,
+//     never at fhirclient's tokenUri.
 //  5. buildTokenRequest() concatenates the authorization code into the form body unencoded; we encode it.
 //  6. Client is not used: it keeps the whole token response (refresh token included) in its storage,
 //     refreshes only 10 s before expiry, and its request() puts the Authorization header on any absolute URL
@@ -32,6 +34,15 @@
 //     verifies it against the server's jwks_uri (signature, issuer, audience = our client id, expiry).
 //  8. The iss is checked against the machine policy's allow-list (the sandbox when unconfigured) before any
 //     network request; fhirclient's multi-config issMatch would still fetch discovery for an unknown iss.
+//  9. RFC 9207 (mix-up defence), which fhirclient does not know: an `iss` in the authorization response must
+//     equal the discovered issuer, and when the server advertises authorization_response_iss_parameter_supported
+//     a response without one is refused too.
+// 10. Unlocking (beginReauthentication) is a fresh interactive sign-in at the same issuer: prompt=login and
+//     max_age=0, and the id_token must name the same user (sub, iss) with an auth_time from after the request
+//     (30 s allowed for the server's clock).
+//
+// A launch that fails after its tokens arrived (id_token refused, user or patient read failed, the role refused
+// by the caller) ends its SmartSession: the refresh token it stored is deleted and revoked.
 //
 // Redirect URI: the private-use scheme uk.nhs.wessexcarerecords://callback (RFC 8252 §7.1) by default, or the
 // fixed loopback http://127.0.0.1:47615/callback (§7.3) where the scheme cannot be registered. The user signs in
@@ -52,11 +63,17 @@ import {
   type JsonReply,
 } from './http';
 import { verifyIdToken, type IdTokenClaims } from './id-token';
-import { allowedIssuers, assertIssuerAllowed, canonicalIssuer } from './issuer-allow-list';
+import { allowedIssuers, assertIssuerAllowed } from './issuer-allow-list';
 import { readPatient, resolveUser, type LaunchPatient, type LaunchUser } from './launch-context';
 import { parseAuthorizationCallback, SCHEME_REDIRECT_URI, type LaunchRequest } from './launch-input';
 import { newState, PendingAuthorizations } from './pending-authorizations';
-import { parseScope, requestedScopes, ungrantedScopes, type LaunchKind } from './scopes';
+import {
+  parseScope,
+  REAUTHENTICATION_SCOPES,
+  requestedScopes,
+  ungrantedScopes,
+  type LaunchKind,
+} from './scopes';
 import { SmartSession } from './smart-session';
 import { findStandalonePatient, type AccessReason, type PatientSearch } from './standalone';
 
@@ -73,7 +90,7 @@ export {
   type LaunchRequest,
 } from './launch-input';
 export { nhsIdentityOf, type NhsIdentity } from './nhs-identity';
-export { canRead } from './scopes';
+export { canRead, offlineAccessWanted } from './scopes';
 export { SmartSession, refreshTokenAccount } from './smart-session';
 export type { LaunchPatient, LaunchUser } from './launch-context';
 export type { AccessReason, PatientSearch } from './standalone';
@@ -91,6 +108,11 @@ export interface SmartLaunchOptions {
   secretStore: SecretStore;
   /** Opens the authorization URL in the system browser (Electron: shell.openExternal). */
   openExternal: (url: string) => Promise<void>;
+  /**
+   * Whether a sign-in asks for offline_access (a refresh token), from what is known before it: the kind of
+   * launch and, for a direct sign-in as a chosen role, that role. Default: never.
+   */
+  offlineAccess?: (known: { kind: LaunchKind; role?: string }) => boolean;
   /** Tests only (to watch or tamper with requests); default: bounded undici connections per server. */
   fetch?: FetchLike;
   now?: () => number;
@@ -113,13 +135,21 @@ export interface LaunchResult {
 }
 
 interface Pending {
-  kind: LaunchKind;
+  kind: LaunchKind | 'reauthentication';
   iss: string;
+  /** When the authorization request was made (ms): an unlock's auth_time must not be older. */
+  startedAt: number;
   launch?: string;
   config: SmartConfiguration;
   request: AuthorizationRequest;
   requested: string[];
 }
+
+/**
+ * The sign-in server's clock may run a little behind ours: a password typed this long before the unlock was
+ * asked for still counts (the lock needs minutes of inactivity; a single sign-on session is hours old).
+ */
+const AUTH_TIME_LEEWAY_S = 30;
 
 const clean = (text: unknown): string =>
   typeof text === 'string' ? text.replace(/[^\x20-\x7E]/g, ' ').slice(0, 200) : '';
@@ -145,26 +175,50 @@ export class SmartLaunchService {
     return this.begin('ehr', request.iss, request.launch);
   }
 
-  /** Standalone launch against policy.standaloneIssuer (the sandbox when unconfigured). */
+  /**
+   * Standalone launch against policy.standaloneIssuer (the sandbox when unconfigured). `role`: the role the
+   * user chose to sign in as, when they chose one (it decides offline_access).
+   */
   async beginStandaloneLaunch(
     extra?: Record<string, string>,
+    role?: string,
   ): Promise<{ state: string; authorizeUrl: string }> {
-    const iss = this.options.standaloneIssuer ?? this.options.sandboxIssuers?.[0];
+    return this.begin('standalone', this.standaloneIssuer(), undefined, extra, role);
+  }
+
+  /**
+   * Unlocking: a fresh interactive sign-in at the issuer the session came from (prompt=login, max_age=0, in
+   * the system browser). The callback goes to completeReauthentication, never to a silent refresh.
+   */
+  async beginReauthentication(iss: string): Promise<{ state: string; authorizeUrl: string }> {
+    return this.begin('reauthentication', iss, undefined, { prompt: 'login', max_age: '0' });
+  }
+
+  private standaloneIssuer(): string {
+    const iss = this.standaloneIssuerOrNone();
     if (!iss) throw new LaunchError('issuer-not-allowed', 'No standalone sign-in server is configured.');
-    return this.begin('standalone', iss, undefined, extra);
+    return iss;
   }
 
   private async begin(
-    kind: LaunchKind,
+    kind: Pending['kind'],
     iss: string,
     launch: string | undefined,
     extra?: Record<string, string>,
+    role?: string,
   ): Promise<{ state: string; authorizeUrl: string }> {
-    // Allow-list before anything touches the network (standalone issuer comes from policy, checked alike).
-    const allowed = kind === 'standalone' ? [...this.allowed, canonicalIssuer(iss)] : this.allowed;
-    const canonical = assertIssuerAllowed(iss, allowed);
+    // Allow-list before anything touches the network. The standalone issuer is checked alike: policy may name
+    // it only when it is also an allowed issuer (an unlock goes back to the issuer its session came from).
+    const canonical = assertIssuerAllowed(iss, this.allowed);
     const config = await discoverSmartConfiguration(canonical, this.transport);
-    const requested = requestedScopes(kind, config.permissionV2);
+    const requested =
+      kind === 'reauthentication'
+        ? [...REAUTHENTICATION_SCOPES]
+        : requestedScopes(
+            kind,
+            config.permissionV2,
+            this.options.offlineAccess?.({ kind, ...(role ? { role } : {}) }) ?? false,
+          );
     const state = newState();
     const request = await buildAuthorizationRequest({
       iss: canonical,
@@ -181,15 +235,41 @@ export class SmartLaunchService {
         'The EPR server changed its sign-in address during the launch.',
       );
     }
-    this.pending.add(state, { kind, iss: canonical, launch, config, request, requested });
+    this.pending.add(state, {
+      kind,
+      iss: canonical,
+      startedAt: this.now(),
+      launch,
+      config,
+      request,
+      requested,
+    });
     await this.options.openExternal(request.url);
     return { state, authorizeUrl: request.url };
+  }
+
+  /** Whether this callback answers an unlock's sign-in (beginReauthentication), without using it up. */
+  isReauthenticationCallback(callbackUrl: string): boolean {
+    try {
+      const { state } = parseAuthorizationCallback(callbackUrl);
+      return this.pending.peek(state)?.kind === 'reauthentication';
+    } catch {
+      return false;
+    }
+  }
+
+  private standaloneIssuerOrNone(): string | undefined {
+    return this.options.standaloneIssuer ?? this.options.sandboxIssuers?.[0];
   }
 
   /** The redirect back (scheme or loopback): state, error, code exchange, then user and patient context. */
   async completeAuthorization(callbackUrl: string): Promise<LaunchResult> {
     const callback = parseAuthorizationCallback(callbackUrl);
     const pending = this.pending.consume(callback.state);
+    if (pending.kind === 'reauthentication') {
+      throw new LaunchError('state-unknown', 'This sign-in response was for unlocking, not a launch.');
+    }
+    assertResponseIssuer(pending.config, callback.iss);
     if (callback.error) {
       const description = clean(callback.errorDescription);
       throw new LaunchError(
@@ -209,6 +289,66 @@ export class SmartLaunchService {
     }
   }
 
+  /**
+   * The unlock's callback: the same user (sub and iss of the locked session's id_token) must have signed in
+   * interactively after the unlock was asked for (auth_time). Anything else — another user, an old sign-in
+   * the server reused, a cancelled or refused sign-in — throws, and the session stays locked. The tokens of
+   * this sign-in only prove who is at the keyboard and are not kept.
+   */
+  async completeReauthentication(
+    callbackUrl: string,
+    expected: { subject: string; issuer: string },
+  ): Promise<IdTokenClaims> {
+    const callback = parseAuthorizationCallback(callbackUrl);
+    const pending = this.pending.consume(callback.state);
+    if (pending.kind !== 'reauthentication') {
+      throw new LaunchError('state-unknown', 'This sign-in response was not for unlocking the viewer.');
+    }
+    assertResponseIssuer(pending.config, callback.iss);
+    if (callback.error || !callback.code) {
+      throw new LaunchError(
+        'callback-error',
+        callback.error === 'access_denied'
+          ? 'The sign-in was cancelled, so the viewer is still locked.'
+          : 'The sign-in did not complete, so the viewer is still locked.',
+      );
+    }
+    const deadline = startDeadline(LAUNCH_STEP_DEADLINE_MS);
+    try {
+      const tokens = await this.exchangeCode(pending, callback.code, deadline.signal);
+      if (typeof tokens.id_token !== 'string') {
+        throw new LaunchError('reauthentication-refused', 'The sign-in server did not say who signed in.');
+      }
+      const claims = await verifyIdToken(
+        tokens.id_token,
+        {
+          jwksUri: pending.config.jwksUri,
+          issuer: pending.config.issuer,
+          clientId: this.options.clientId,
+          now: this.now(),
+        },
+        { transport: this.transport, signal: deadline.signal },
+      );
+      if (claims.sub !== expected.subject || claims.iss !== expected.issuer) {
+        throw new LaunchError(
+          'reauthentication-refused',
+          'Someone other than the locked user signed in, so the viewer is still locked. ' +
+            'To use the viewer as someone else, sign out first.',
+        );
+      }
+      const askedAt = Math.floor(pending.startedAt / 1000);
+      if (typeof claims.auth_time !== 'number' || claims.auth_time < askedAt - AUTH_TIME_LEEWAY_S) {
+        throw new LaunchError(
+          'reauthentication-refused',
+          'The sign-in server did not ask for your password again, so the viewer is still locked.',
+        );
+      }
+      return claims;
+    } finally {
+      deadline.clear();
+    }
+  }
+
   private async finishLaunch(pending: Pending, code: string, signal: AbortSignal): Promise<LaunchResult> {
     const tokens = await this.exchangeCode(pending, code, signal);
     const granted = typeof tokens.scope === 'string' ? parseScope(tokens.scope) : pending.requested;
@@ -216,7 +356,10 @@ export class SmartLaunchService {
       {
         iss: pending.iss,
         clientId: this.options.clientId,
-        tokenEndpoint: pending.request.clientState.tokenUri ?? pending.config.tokenEndpoint,
+        tokenEndpoint: pending.config.tokenEndpoint,
+        ...(pending.config.revocationEndpoint
+          ? { revocationEndpoint: pending.config.revocationEndpoint }
+          : {}),
         offlineAccess: granted.includes('offline_access'),
         secretStore: this.options.secretStore,
         ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
@@ -228,6 +371,22 @@ export class SmartLaunchService {
         refreshToken: typeof tokens.refresh_token === 'string' ? tokens.refresh_token : undefined,
       },
     );
+    try {
+      return await this.launchContext(pending, tokens, session, granted, signal);
+    } catch (error) {
+      // Whatever this launch stored goes with it.
+      await session.end().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async launchContext(
+    pending: Pending,
+    tokens: Record<string, unknown>,
+    session: SmartSession,
+    granted: string[],
+    signal: AbortSignal,
+  ): Promise<LaunchResult> {
     const idToken =
       typeof tokens.id_token === 'string'
         ? await verifyIdToken(
@@ -244,7 +403,6 @@ export class SmartLaunchService {
     if (idToken?.exp !== undefined) session.keepIdToken(tokens.id_token as string, idToken.exp);
     const patientId = typeof tokens.patient === 'string' ? tokens.patient : undefined;
     if (pending.kind === 'ehr' && !patientId) {
-      await session.end();
       throw new LaunchError(
         'context-incomplete',
         'The EPR launched the viewer without a patient in context.',
@@ -254,7 +412,7 @@ export class SmartLaunchService {
     const user = await resolveUser(pending.iss, idToken, eprFetch);
     const patient = patientId ? await readPatient(pending.iss, patientId, eprFetch) : undefined;
     return {
-      kind: pending.kind,
+      kind: pending.kind === 'ehr' ? 'ehr' : 'standalone',
       iss: pending.iss,
       session,
       user,
@@ -273,7 +431,8 @@ export class SmartLaunchService {
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
     const init = await buildCodeExchange(pending.request.clientState, code);
-    const tokenUri = pending.request.clientState.tokenUri ?? pending.config.tokenEndpoint;
+    // Our validated discovery's token endpoint; fhirclient's clientState.tokenUri is its own, unchecked copy.
+    const tokenUri = pending.config.tokenEndpoint;
     let response: JsonReply;
     try {
       response = await requestJson(tokenUri, {
@@ -318,6 +477,23 @@ export class SmartLaunchService {
     onAccessReason?: (reason: AccessReason, patient: LaunchPatient) => Promise<void>,
   ): Promise<LaunchPatient> {
     return findStandalonePatient(result.iss, result.session.fetch, search, onAccessReason);
+  }
+}
+
+/**
+ * RFC 9207: an `iss` in the authorization response must be the issuer we discovered (a response from another
+ * authorization server, mixed up with ours, is refused); when the server advertises the parameter, a
+ * response without it is refused as well. Checked once the state has matched and before an error is believed.
+ */
+function assertResponseIssuer(config: SmartConfiguration, iss: string | undefined): void {
+  if (iss === undefined && !config.authorizationResponseIss) return;
+  if (iss !== config.issuer) {
+    throw new LaunchError(
+      'callback-error',
+      iss === undefined
+        ? 'The sign-in response did not say which server sent it, although this server always does; it was refused. Please relaunch.'
+        : 'The sign-in response came from a different sign-in server than the one asked; it was refused. Please relaunch.',
+    );
   }
 }
 

@@ -31,3 +31,20 @@ export function assertIssuerAllowed(iss: string, allowed: readonly string[]): st
   }
   return canonical;
 }
+
+/**
+ * A standalone sign-in server is trusted only when IT also lists it among the allowed issuers: one policy value
+ * alone must not be able to send clinicians to a sign-in page of someone else's choosing.
+ */
+export function standaloneIssuerProblem(
+  standaloneIssuer: string,
+  policyIssuers: readonly string[],
+): string | undefined {
+  try {
+    const allowed = policyIssuers.map(canonicalIssuer);
+    if (allowed.includes(canonicalIssuer(standaloneIssuer))) return undefined;
+  } catch {
+    return undefined; // an invalid URL is already reported where it is set
+  }
+  return 'must also be one of the allowed issuers (allowedIssuers): the standalone sign-in server is trusted only when IT lists it there too';
+}

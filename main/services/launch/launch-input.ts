@@ -101,6 +101,8 @@ export interface AuthorizationCallback {
   state?: string;
   error?: string;
   errorDescription?: string;
+  /** RFC 9207: who answered, when the server says. */
+  iss?: string;
 }
 
 export function parseAuthorizationCallback(raw: string): AuthorizationCallback {
@@ -114,5 +116,6 @@ export function parseAuthorizationCallback(raw: string): AuthorizationCallback {
     state: pick('state'),
     error: pick('error'),
     errorDescription: pick('error_description'),
+    iss: pick('iss'),
   };
 }

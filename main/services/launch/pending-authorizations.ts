@@ -56,6 +56,12 @@ export class PendingAuthorizations<T> {
     return entry.value;
   }
 
+  /** The authorization this state belongs to, without using it up (undefined when unknown or expired). */
+  peek(state: string | undefined): T | undefined {
+    const entry = state ? this.pending.get(state) : undefined;
+    return entry && entry.expiresAt > this.now() ? entry.value : undefined;
+  }
+
   get size(): number {
     return this.pending.size;
   }

@@ -1,11 +1,16 @@
 // One signed-in SMART session: the access token in memory only, the refresh token only in the OS keystore
-// (and only when offline_access was granted), refreshed shortly before expiry and after a 401, rotated on
-// every use and never reused. A refused refresh becomes RelaunchRequiredError.
+// (and only when offline_access was granted), refreshed shortly before expiry and after a 401. A rotating
+// server's new refresh token replaces the old one; a non-rotating server's is kept. A refused refresh becomes
+// RelaunchRequiredError. Ending the session (sign-out, close, a launch that failed) deletes the refresh token
+// from the keystore and revokes it (RFC 7009) where the server offers revocation.
 import { FetchFailure, isNetworkError, type SourceClient } from '../http';
 import type { SecretStore } from '../keystore/secret-store';
 import { authorizedFetchOver, tokenClient, type AuthorizedFetch } from './authorized-fetch';
 import { RelaunchRequiredError } from './errors';
 import { requestJson, transportFrom, type FetchLike, type JsonReply } from './http';
+
+/** Revocation is a courtesy to the server: sign-out and close never wait on it longer than this. */
+const REVOCATION_TIMEOUT_MS = 5_000;
 
 /** Refresh this long before the access token expires, so a request never goes out with a dying token. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -20,7 +25,10 @@ export interface TokenSet {
 export interface SmartSessionOptions {
   iss: string;
   clientId: string;
+  /** From the validated discovery (never fhirclient's own copy). */
   tokenEndpoint: string;
+  /** RFC 7009 endpoint from the validated discovery, when the server advertises one. */
+  revocationEndpoint?: string;
   /** offline_access was granted: only then is a refresh token kept (in the keystore). */
   offlineAccess: boolean;
   secretStore: SecretStore;
@@ -101,8 +109,6 @@ export class SmartSession {
           : 'the EPR did not allow the sign-in to be renewed',
       );
     }
-    // Retired before use: whatever happens, this refresh token is never sent twice.
-    await secretStore.delete(account);
     let response: JsonReply;
     try {
       response = await requestJson(this.options.tokenEndpoint, {
@@ -116,12 +122,12 @@ export class SmartSession {
       });
     } catch (error) {
       if (!isNetworkError(error) && !(error instanceof FetchFailure && error.kind === 'cancelled')) {
-        // It answered, but not with anything usable: the refresh token has been spent.
+        // It answered, but not with anything usable: the refresh token is not to be trusted again.
         this.accessToken = '';
+        await secretStore.delete(account);
         throw new RelaunchRequiredError(error instanceof Error ? error.message : undefined);
       }
-      // Not refused, just unreachable: keep the (unused) refresh token for the next attempt.
-      await secretStore.set(account, refreshToken);
+      // Not refused, just unreachable: the (unused) refresh token stays for the next attempt.
       throw new Error('Could not renew the sign-in: the EPR sign-in server is unreachable.', {
         cause: error,
       });
@@ -129,6 +135,7 @@ export class SmartSession {
     const body = response.body;
     if (!response.ok || typeof body?.access_token !== 'string') {
       this.accessToken = '';
+      await secretStore.delete(account);
       throw new RelaunchRequiredError(
         typeof body?.error === 'string' ? body.error : `HTTP ${response.status}`,
       );
@@ -136,6 +143,7 @@ export class SmartSession {
     this.accessToken = body.access_token;
     this.expiresAt =
       this.options.now() + (typeof body.expires_in === 'number' ? body.expires_in : 300) * 1000;
+    // A rotating server sends a new one (the old is now spent); a non-rotating server's stays as it is.
     if (typeof body.refresh_token === 'string') await secretStore.set(account, body.refresh_token);
     return this.accessToken;
   }
@@ -153,12 +161,48 @@ export class SmartSession {
     this.subject = { token, expiresAt: exp * 1000 };
   }
 
-  /** Sign out: forget the access token and delete the stored refresh token. */
+  /**
+   * Sign-out, close or a launch that failed: forget the access token, delete the stored refresh token and
+   * revoke it at the server when it offers revocation. The keystore entry goes even when revocation fails.
+   */
   async end(): Promise<void> {
     this.ended = true;
     this.accessToken = '';
     this.subject = undefined;
     await this.client.close();
-    await this.options.secretStore.delete(refreshTokenAccount(this.options.iss));
+    const account = refreshTokenAccount(this.options.iss);
+    const refreshToken = await this.options.secretStore.get(account);
+    await this.options.secretStore.delete(account);
+    if (refreshToken) await this.revoke(refreshToken);
+  }
+
+  /**
+   * Replaced by a newer sign-in at the same issuer, which has stored its own refresh token in the same
+   * keystore entry: this one stops, and leaves that entry alone.
+   */
+  async release(): Promise<void> {
+    this.ended = true;
+    this.accessToken = '';
+    this.subject = undefined;
+    await this.client.close();
+  }
+
+  private async revoke(refreshToken: string): Promise<void> {
+    const endpoint = this.options.revocationEndpoint;
+    if (!endpoint) return;
+    try {
+      await requestJson(endpoint, {
+        name: "the EPR's sign-in server",
+        form: new URLSearchParams({
+          token: refreshToken,
+          token_type_hint: 'refresh_token',
+          client_id: this.options.clientId,
+        }).toString(),
+        transport: transportFrom(this.options.fetch),
+        signal: AbortSignal.timeout(REVOCATION_TIMEOUT_MS),
+      });
+    } catch {
+      // Unreachable or refused: the token is gone from this computer either way and expires at the server.
+    }
   }
 }

@@ -1,10 +1,5 @@
-export {
-  createAppLogger,
-  logDirectory,
-  type AppLogger,
-  type AppLoggerOptions,
-  type LogLevel,
-} from './logger';
-export { identifierPattern, redactText, redactValue, REDACTED } from './redact';
+export { createAppLogger, logDirectory, logLine, type AppLogger, type AppLoggerOptions } from './logger';
+export { LOG_EVENTS, type LogEvent, type LogLevel } from './events';
+export { LOG_PHASES, type LogFields, type LogPhase } from './fields';
+export { classifyError, type ClassifiedError, type ErrorCode } from './error-codes';
 export { assertLogsFreeOf, findIdentifiersInLogs, type LogLeak } from './log-scan';
-export { patientIdentifiers } from './patient-identifiers';

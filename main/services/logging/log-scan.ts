@@ -1,4 +1,4 @@
-// Checks written logs for identifiers that must never be there (used by the redaction and e2e tests).
+// Checks written logs for identifiers that must never be there (used by the logging and session tests).
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 

@@ -1,24 +1,15 @@
 // The app's log: electron-log's Node logger (works in Electron's main process and under plain Node) writing
-// to <dataDir>/logs/main.log, with redaction applied before any transport sees a message and again to each
-// formatted line before it reaches the file.
+// to <dataDir>/logs/main.log. A line is one listed event and its allowed fields, as JSON; the logger takes no
+// sentence and no object of any other shape, so no patient detail, server text or token has a way in.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import electronLog from 'electron-log/node';
-import { identifierPattern, redactText, redactValue } from './redact';
-
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+import { isLogEvent, LOG_EVENTS, type LogEvent, type LogLevel } from './events';
+import { allowedFields, type LogFields } from './fields';
 
 export interface AppLogger {
-  error(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  info(...args: unknown[]): void;
-  debug(...args: unknown[]): void;
-  /**
-   * Names and local ids of patients opened in this session: redacted from every later line, for the rest of
-   * the process (a late error about a closed patient must not leak either). NHS numbers and tokens are always
-   * redacted without being registered.
-   */
-  rememberIdentifiers(identifiers: Iterable<string>): void;
+  /** `event` is one of LOG_EVENTS; fields outside LogFields, or failing their checks, are dropped and counted. */
+  log(event: LogEvent, fields?: LogFields): void;
   readonly logFile: string;
 }
 
@@ -35,38 +26,37 @@ export function logDirectory(dataDir: string): string {
   return path.join(dataDir, 'logs');
 }
 
+/** The JSON written for one event: the name, the fields that passed, and how many did not. */
+export function logLine(event: unknown, fields?: unknown): { level: LogLevel; text: string } {
+  const listed = isLogEvent(event);
+  const name: LogEvent = listed ? event : 'log.unlisted-event';
+  const { kept, dropped } = allowedFields(fields);
+  return {
+    level: LOG_EVENTS[name],
+    text: JSON.stringify({
+      event: name,
+      ...kept,
+      ...(dropped > 0 && { droppedFields: dropped }),
+    }),
+  };
+}
+
 export function createAppLogger(options: AppLoggerOptions): AppLogger {
   const logFile = path.join(options.logDir, 'main.log');
-  const known = new Set<string>();
-  let pattern: RegExp | undefined;
-
   const log = electronLog.create({ logId: `wessex-${randomUUID()}` });
   log.transports.file.resolvePathFn = () => logFile;
   log.transports.file.level = options.level ?? 'info';
   log.transports.file.maxSize = options.maxSize ?? 5 * 1024 * 1024;
   log.transports.file.writeOptions = { flag: 'a', mode: 0o600, encoding: 'utf8' };
-  log.transports.file.transforms = [
-    ...log.transports.file.transforms,
-    ({ data }) => (typeof data === 'string' ? redactText(data, pattern) : redactValue(data, pattern)),
-  ];
+  log.transports.file.format = '[{y}-{m}-{d} {h}:{i}:{s}.{ms}] [{level}] {text}';
   log.transports.console.level = options.console ? (options.level ?? 'info') : false;
   for (const name of Object.keys(log.transports)) {
     if (name !== 'file' && name !== 'console') log.transports[name] = null;
   }
-  log.hooks.push((message) => ({
-    ...message,
-    data: message.data.map((item) => redactValue(item, pattern)),
-    ...(message.scope ? { scope: redactText(message.scope, pattern) } : {}),
-  }));
-
   return {
-    error: (...args) => log.error(...args),
-    warn: (...args) => log.warn(...args),
-    info: (...args) => log.info(...args),
-    debug: (...args) => log.debug(...args),
-    rememberIdentifiers(identifiers) {
-      for (const identifier of identifiers) known.add(identifier);
-      pattern = identifierPattern(known);
+    log(event, fields) {
+      const { level, text } = logLine(event, fields);
+      log[level](text);
     },
     logFile,
   };

@@ -92,8 +92,8 @@ export interface OpenedRecord {
 
 export interface SaveOutcome {
   written: boolean;
-  /** Why the fetched record could not be kept offline (the offline store failed), when it could not. */
-  reason?: string;
+  /** What the offline store failed with, when the fetched record could not be kept (for the log's code). */
+  failure?: unknown;
 }
 
 export class OfflineUnavailableError extends Error {
@@ -355,10 +355,7 @@ export class RecordReader {
     // Written after the record is returned; if the store fails, the clinician still has what the sources sent.
     const written = this.save(cache, snapshot, writes, request, mode, live, loaded?.meta).then(
       (): SaveOutcome => ({ written: true }),
-      (error: unknown): SaveOutcome => ({
-        written: false,
-        reason: error instanceof Error ? error.message : String(error),
-      }),
+      (error: unknown): SaveOutcome => ({ written: false, failure: error }),
     );
     return opened(this.build(snapshot, request), {
       saved: written,

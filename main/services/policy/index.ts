@@ -1,4 +1,5 @@
 // Machine policy: the one entry point the composition root and `doctor` use.
+import { isPackagedBuild } from '../build-mode';
 import { loadMachinePolicy, type PolicyLoadResult } from './loader';
 import { defaultPolicyFilePath } from './policy-file';
 import { describePolicyProblems } from './problems';
@@ -15,8 +16,10 @@ export interface MachinePolicyOptions {
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
   userSettings?: Record<string, unknown>;
-  /** Injected in tests; on Windows the real registry is read through winreg. */
+  /** Injected in tests; on Windows the real registry is read with the system directory's reg.exe. */
   registry?: PolicyRegistryReader;
+  /** The installed product (default: what the Electron entry said, see build-mode.ts). */
+  packaged?: boolean;
 }
 
 /** Reads this machine's policy from where IT puts it: the registry (Windows) and policy.json. */
@@ -25,16 +28,18 @@ export async function loadPolicyForThisMachine(
 ): Promise<PolicyLoadResult> {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
+  const packaged = options.packaged ?? isPackagedBuild();
   let registry = options.registry;
   if (!registry && platform === 'win32') {
-    const { createWindowsRegistryReader } = await import('./winreg-reader');
-    registry = await createWindowsRegistryReader();
+    const { createWindowsRegistryReader } = await import('./reg-exe-reader');
+    registry = createWindowsRegistryReader();
   }
   return loadMachinePolicy({
     ...(registry ? { registry } : {}),
-    policyFilePath: defaultPolicyFilePath(env, platform),
+    policyFilePath: defaultPolicyFilePath(env, platform, packaged),
     ...(options.userSettings ? { userSettings: options.userSettings } : {}),
     env,
+    packaged,
   });
 }
 

@@ -1,7 +1,7 @@
 // What each policy key looks like outside the schema: its registry value type and the words IT reads in the
 // Group Policy editor. Derived from the zod schema, so the registry decoder and the ADMX templates agree.
 import type { z } from 'zod';
-import { machinePolicySchema, type MachinePolicy } from './schema';
+import { isPolicyPath, machinePolicySchema, type MachinePolicy } from './schema';
 
 /** The registry key IT writes under HKLM (machine) or HKCU (user). */
 export const POLICY_REGISTRY_KEY = 'Software\\Policies\\WessexCareRecords\\Viewer';
@@ -9,9 +9,10 @@ export const POLICY_REGISTRY_KEY = 'Software\\Policies\\WessexCareRecords\\Viewe
 /**
  * How a key is stored in the registry:
  * boolean → REG_DWORD 0/1; number → REG_DWORD; string → REG_SZ (REG_EXPAND_SZ allowed);
+ * path → REG_EXPAND_SZ (%ProgramData% and the like expanded; a plain REG_SZ path is taken as written);
  * string-list → REG_MULTI_SZ; json → REG_SZ holding JSON (structured keys such as sources).
  */
-export type PolicyValueKind = 'boolean' | 'number' | 'string' | 'string-list' | 'json';
+export type PolicyValueKind = 'boolean' | 'number' | 'string' | 'path' | 'string-list' | 'json';
 
 export type PolicyKey = keyof MachinePolicy;
 
@@ -86,6 +87,11 @@ const docs: Record<PolicyKey, { title: string; explain: string }> = {
     explain:
       'Path of a JSON file with the sensitive SNOMED CT value sets. The built-in list is used when not set.',
   },
+  offlineAccessRoles: {
+    title: 'Roles whose sign-in may be renewed unattended (offline access)',
+    explain:
+      'Role codes (from the role mapping), one per line, whose sign-in may be renewed without them: the viewer asks the sign-in server for offline_access and keeps a refresh token in the Windows credential store until sign-out or close. Not configured: no role; every sign-in ends when its access token does, and the user signs in again. For a launch from the EPR the role is only known afterwards, so offline access is asked for only when every mapped role is listed.',
+  },
   breakGlassOverridesDissent: {
     title: 'Break-glass overrides patient dissent',
     explain:
@@ -95,6 +101,16 @@ const docs: Record<PolicyKey, { title: string; explain: string }> = {
     title: 'Roles the command line may act as',
     explain:
       'Role codes (from the role mapping) a support engineer may declare with --role when using the viewer from the command line ("Wessex Care Record.exe" --cli), one per line. Every command is audited as the Windows account with that role. Not configured: no command-line access to records.',
+  },
+  handoverExport: {
+    title: 'Where handover PDFs go',
+    explain:
+      '"ask" (default): a save dialog each time, starting in the handover folder when one is set. "folder": written to the handover folder. "encrypted-store": kept only in the encrypted offline store and opened from there. Every PDF written to a file is tracked and removed with the record (retention, "delete all offline records", the command line purge).',
+  },
+  handoverExportFolder: {
+    title: 'Handover PDF folder',
+    explain:
+      'Full path of the folder handover PDFs are written to ("folder") or where the save dialog starts ("ask"). Choose a folder that is not synchronised to cloud storage.',
   },
   sandboxAllowed: {
     title: 'Allow the built-in sandbox',
@@ -118,6 +134,8 @@ function kindOf(schema: z.ZodType): PolicyValueKind {
     case 'number':
       return 'number';
     case 'string':
+      return isPolicyPath(inner) ? 'path' : 'string';
+    case 'enum':
       return 'string';
     case 'array':
       return inner.def.element && innerSchema(inner.def.element).def.type === 'string'

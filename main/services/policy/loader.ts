@@ -1,6 +1,7 @@
 // Loads the effective machine policy: HKLM registry > policy.json (also machine level) > HKCU registry > user
 // settings, key by key. Anything invalid yields named problems and no policy at all — the app then shows its
 // configuration-problem screen and connects to nothing, rather than falling back to other servers.
+import { expansionVariables, type ExpansionVariables } from './expand-variables';
 import { findPolicyKey, POLICY_REGISTRY_KEY, type PolicyKey } from './keys';
 import { readPolicyFile } from './policy-file';
 import type { PolicyProblem } from './problems';
@@ -33,6 +34,8 @@ export interface PolicyReaders {
   /** The user's own settings: the lowest level, outranked by every machine policy. */
   userSettings?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
+  /** The installed product: REG_EXPAND_SZ values expand only variables Windows defines, never `env`'s. */
+  packaged?: boolean;
 }
 
 interface Layer {
@@ -44,12 +47,13 @@ interface Layer {
 async function readRegistryLayer(
   registry: PolicyRegistryReader,
   hive: RegistryHive,
-  env: NodeJS.ProcessEnv,
+  variables: ExpansionVariables,
   problems: PolicyProblem[],
 ): Promise<Layer | undefined> {
   const source = `${hive}\\${POLICY_REGISTRY_KEY}`;
   try {
-    const decoded = decodeRegistryPolicy(hive, await registry.readValues(hive, POLICY_REGISTRY_KEY), env);
+    const values = await registry.readValues(hive, POLICY_REGISTRY_KEY);
+    const decoded = decodeRegistryPolicy(hive, values, variables[hive]);
     problems.push(...decoded.problems);
     return { level: hive, source, values: decoded.values };
   } catch (error) {
@@ -85,12 +89,12 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 export async function loadMachinePolicy(readers: PolicyReaders): Promise<PolicyLoadResult> {
-  const env = readers.env ?? process.env;
+  const variables = expansionVariables(readers.env ?? process.env, readers.packaged ?? false);
   const problems: PolicyProblem[] = [];
   const layers: Layer[] = [];
 
   if (readers.registry) {
-    const hklm = await readRegistryLayer(readers.registry, 'HKLM', env, problems);
+    const hklm = await readRegistryLayer(readers.registry, 'HKLM', variables, problems);
     if (hklm) layers.push(hklm);
   }
   if (readers.policyFilePath) {
@@ -105,7 +109,7 @@ export async function loadMachinePolicy(readers: PolicyReaders): Promise<PolicyL
       );
   }
   if (readers.registry) {
-    const hkcu = await readRegistryLayer(readers.registry, 'HKCU', env, problems);
+    const hkcu = await readRegistryLayer(readers.registry, 'HKCU', variables, problems);
     if (hkcu) layers.push(hkcu);
   }
   if (readers.userSettings) {

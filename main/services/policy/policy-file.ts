@@ -1,21 +1,26 @@
 // The file-shaped machine policy: policy.json in ProgramData (Windows) or /etc (Linux, macOS).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isPackagedBuild } from '../build-mode';
 import type { PolicyProblem } from './problems';
+import { MACHINE_POLICY_FOLDER } from './windows-folders';
 
-/** Tests and development only: point the app at another policy file. */
+/** Tests and development only: point the app at another policy file. Ignored by the installed product. */
 export const POLICY_FILE_ENV = 'WESSEX_POLICY_FILE';
 
+/**
+ * policy.json's one place: on Windows the folder the MSI creates writable by Administrators and SYSTEM only
+ * (found without the environment, see windows-folders.ts); /etc elsewhere. A development build may be pointed
+ * elsewhere with WESSEX_POLICY_FILE; a packaged one never.
+ */
 export function defaultPolicyFilePath(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
+  packaged: boolean = isPackagedBuild(),
 ): string {
-  const override = env[POLICY_FILE_ENV]?.trim();
+  const override = packaged ? undefined : env[POLICY_FILE_ENV]?.trim();
   if (override) return path.resolve(override);
-  if (platform === 'win32') {
-    const programData = env.ProgramData?.trim() || env.PROGRAMDATA?.trim() || 'C:\\ProgramData';
-    return path.win32.join(programData, 'WessexCareRecords', 'policy.json');
-  }
+  if (platform === 'win32') return path.win32.join(MACHINE_POLICY_FOLDER, 'policy.json');
   return '/etc/wessex-care-record/policy.json';
 }
 

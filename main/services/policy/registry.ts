@@ -1,5 +1,6 @@
 // Reading policy from the Windows registry, behind an interface so tests (and Linux) feed registry-shaped
 // values from memory. Values are typed as reg.exe reports them; decoding checks each against its key's kind.
+import { expandVariables, hasVariableReference, type VariableTable } from './expand-variables';
 import { POLICY_REGISTRY_KEY, findPolicyKey, type PolicyKeyInfo } from './keys';
 import type { PolicyProblem } from './problems';
 
@@ -32,14 +33,10 @@ export interface DecodedRegistryPolicy {
   problems: PolicyProblem[];
 }
 
-function expandEnvironment(text: string, env: NodeJS.ProcessEnv): string {
-  return text.replace(/%([^%]+)%/g, (whole, name: string) => env[name] ?? whole);
-}
-
 function decodeValue(
   info: PolicyKeyInfo,
   value: RegistryValue,
-  env: NodeJS.ProcessEnv,
+  variables: VariableTable,
 ): { ok: true; value: unknown } | { ok: false; message: string } {
   switch (info.kind) {
     case 'boolean':
@@ -52,8 +49,20 @@ function decodeValue(
       return { ok: false, message: 'must be a REG_DWORD number' };
     case 'string':
       if (value.type === 'REG_SZ') return { ok: true, value: value.data };
-      if (value.type === 'REG_EXPAND_SZ') return { ok: true, value: expandEnvironment(value.data, env) };
+      if (value.type === 'REG_EXPAND_SZ') return expandVariables(value.data, variables);
       return { ok: false, message: 'must be a REG_SZ string' };
+    case 'path':
+      if (value.type === 'REG_EXPAND_SZ') return expandVariables(value.data, variables);
+      if (value.type === 'REG_SZ' && hasVariableReference(value.data)) {
+        return {
+          ok: false,
+          message:
+            'holds a %VARIABLE% but is a REG_SZ, which Windows never expands: set it as REG_EXPAND_SZ (as the ' +
+            'Group Policy template does)',
+        };
+      }
+      if (value.type === 'REG_SZ') return { ok: true, value: value.data };
+      return { ok: false, message: 'must be a REG_EXPAND_SZ path' };
     case 'string-list':
       if (value.type === 'REG_MULTI_SZ') return { ok: true, value: value.data.filter((line) => line !== '') };
       if (value.type === 'REG_SZ') return parseJson(value.data);
@@ -72,11 +81,14 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; me
   }
 }
 
-/** Turns one hive's values into policy fields; every value it cannot use becomes a named problem. */
+/**
+ * Turns one hive's values into policy fields; every value it cannot use becomes a named problem. `variables`
+ * are what its REG_EXPAND_SZ values may refer to (see expand-variables.ts).
+ */
 export function decodeRegistryPolicy(
   hive: RegistryHive,
   values: readonly RegistryValue[],
-  env: NodeJS.ProcessEnv = process.env,
+  variables: VariableTable,
 ): DecodedRegistryPolicy {
   const where = `${hive}\\${POLICY_REGISTRY_KEY}`;
   const decoded: Record<string, unknown> = {};
@@ -93,7 +105,7 @@ export function decodeRegistryPolicy(
       });
       continue;
     }
-    const result = decodeValue(info, value, env);
+    const result = decodeValue(info, value, variables);
     if (result.ok) decoded[info.key] = result.value;
     else problems.push({ key: info.key, message: `${result.message} (in ${where})`, source: where });
   }

@@ -1,6 +1,8 @@
 // Machine policy set by IT (registry / policy.json). The schema is the single source of truth:
 // validation, the "configuration problem" screen, `doctor` and the ADMX templates all derive from it.
+import path from 'node:path';
 import { z } from 'zod';
+import { standaloneIssuerProblem } from '../launch/issuer-allow-list';
 
 /** This computer: the only place plain http is acceptable (the built-in sandbox, a local test server). */
 export const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
@@ -29,6 +31,16 @@ const httpUrl = z
       });
     }
   });
+
+/**
+ * A file or folder path IT sets: written REG_EXPAND_SZ by the Group Policy template, so IT can use
+ * %ProgramData% and the like. Every policy value that is a path uses this schema.
+ */
+export const policyPath = z.string().meta({ policyValue: 'path' });
+
+export function isPolicyPath(schema: z.ZodType): boolean {
+  return z.globalRegistry.get(schema)?.policyValue === 'path';
+}
 
 /**
  * The user's own access: their id_token (from the EPR launch or the standalone sign-in) exchanged (RFC 8693)
@@ -92,7 +104,12 @@ export const machinePolicySchema = z
       'admin-staff': 'demographics-only',
     }),
     /** Path of a JSON file with the sensitive SNOMED CT value sets; built-in defaults when absent. */
-    sensitiveCodeListPath: z.string().optional(),
+    sensitiveCodeListPath: policyPath.optional(),
+    /**
+     * Roles (roleMapping codes) whose sign-in may be renewed without them (offline_access: a refresh token in
+     * the keystore). Default: none — a sign-in ends with its access token and the user signs in again.
+     */
+    offlineAccessRoles: z.array(z.string().min(1).max(64)).max(32).default([]),
     /** Break-glass may override patient dissent only where IT allows it. */
     breakGlassOverridesDissent: z.boolean().default(false),
     /** The built-in sandbox; allowed by default only when nothing else is configured. */
@@ -103,8 +120,28 @@ export const machinePolicySchema = z
      * policy at all (a development checkout).
      */
     commandLineRoles: z.array(z.string().min(1).max(64)).max(32).optional(),
+    /**
+     * Where a handover PDF goes: `ask` (a save dialog, starting in handoverExportFolder when set), `folder`
+     * (written to handoverExportFolder) or `encrypted-store` (kept only in the encrypted offline store).
+     */
+    handoverExport: z.enum(['ask', 'folder', 'encrypted-store']).default('ask'),
+    handoverExportFolder: z
+      .string()
+      .min(1)
+      .refine((folder) => path.isAbsolute(folder) || path.win32.isAbsolute(folder), {
+        message: 'must be a full path (e.g. D:\\Handovers)',
+      })
+      .meta({ policyValue: 'path' })
+      .optional(),
   })
   .superRefine((policy, ctx) => {
+    if (policy.handoverExport === 'folder' && !policy.handoverExportFolder) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['handoverExportFolder'],
+        message: 'is required when handoverExport is "folder" (the folder handover PDFs are written to)',
+      });
+    }
     // A record item's provenance is its source id: two sources under one id would overwrite each other.
     const seen = new Map<string, string>();
     const all = [
@@ -121,6 +158,11 @@ export const machinePolicySchema = z
         });
       } else seen.set(source.id, source.name);
     }
+    const standaloneProblem =
+      policy.standaloneIssuer &&
+      standaloneIssuerProblem(policy.standaloneIssuer, policy.allowedIssuers ?? []);
+    if (standaloneProblem)
+      ctx.addIssue({ code: 'custom', path: ['standaloneIssuer'], message: standaloneProblem });
   });
 
 export type MachinePolicy = z.output<typeof machinePolicySchema>;

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { describeHandoverPdfRemoval } from '../../../common/handover-pdfs';
 import { formatNhsNumber } from '../../../common/nhs-number';
 import { formatDate, formatDateTime } from '../../../common/summary';
 import type { CachedRecordSummary } from '../../../preload/contract';
@@ -33,7 +34,10 @@ export function CacheScreen({ onOpen }: { onOpen: (nhsNumber: string, name?: str
     invoke('cache:delete-all', {}).then(
       (res) => {
         setConfirmAll(false);
-        setMessage(`Removed ${res.deleted} offline record${res.deleted === 1 ? '' : 's'} from this device.`);
+        const pdfs = describeHandoverPdfRemoval(res.handoverPdfs);
+        setMessage(
+          `Removed ${res.deleted} offline record${res.deleted === 1 ? '' : 's'} from this device.${pdfs ? ` ${pdfs}` : ''}`,
+        );
         refresh();
       },
       (e: unknown) => setError(errorMessage(e)),
@@ -116,8 +120,8 @@ export function CacheScreen({ onOpen }: { onOpen: (nhsNumber: string, name?: str
               aria-labelledby="confirm-all-title"
             >
               <p id="confirm-all-title">
-                <strong>Delete all {records.length} offline records from this device?</strong> You will need a
-                connection to see them again.
+                <strong>Delete all {records.length} offline records from this device?</strong> The handover
+                summaries saved from them go too. You will need a connection to see them again.
               </p>
               <div className="wx-button-row">
                 <button type="button" className="nhsuk-button nhsuk-button--warning" onClick={removeAll}>

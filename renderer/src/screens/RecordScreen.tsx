@@ -13,6 +13,7 @@ import type { BridgeResults, SessionInfo } from '../../../preload/contract';
 import { errorMessage, invoke } from '../bridge';
 import { ConfirmIdentity } from '../components/ConfirmIdentity';
 import { HeldApartBannerNote, HeldApartPanel, undecided } from '../components/HeldApart';
+import { KeptHandover } from '../components/KeptHandover';
 import { NoRecord } from '../components/NoRecord';
 import { OfflineBanner } from '../components/OfflineBanner';
 import { BannerFlags } from '../components/BannerFlags';
@@ -39,6 +40,17 @@ const PRINT_OUTCOME_MESSAGES: Record<BridgeResults['handover:print']['outcome'],
   cancelled: 'Printing was cancelled; nothing was printed.',
   unconfirmed: 'The print dialog has closed. Check the printer for the handover summary.',
 };
+
+function savedMessage(saved: BridgeResults['handover:save-pdf']): string {
+  switch (saved.outcome) {
+    case 'saved':
+      return `Handover summary saved as PDF: ${saved.path}`;
+    case 'kept':
+      return 'Handover summary kept in the encrypted store on this computer (not as a file).';
+    case 'cancelled':
+      return 'Saving was cancelled; nothing was saved.';
+  }
+}
 
 type RecordTab =
   | 'urgent-care'
@@ -105,7 +117,8 @@ export function RecordScreen({
     heading.scrollIntoView({ block: 'start' });
     heading.focus({ preventScroll: true });
   }, [jumpTo, tab]);
-  const [handover, setHandover] = useState<{ busy: boolean; message: string }>();
+  const [handover, setHandover] = useState<{ busy: boolean; message: string; keptId?: string }>();
+  const [openKept, setOpenKept] = useState<string>();
   const [bannerRef, bannerScrolledAway] = useScrolledAway();
   const [now] = useState(() => new Date());
   const record = load?.partial;
@@ -137,12 +150,15 @@ export function RecordScreen({
   );
 
   /** Shows the urgent-care view (what the handover prints), then asks the host to print or save it. */
-  const handOver = (pending: string, request: () => Promise<string>) => {
+  const handOver = (
+    pending: string,
+    request: () => Promise<string | { message: string; keptId?: string }>,
+  ) => {
     setTab('urgent-care');
     setHandover({ busy: true, message: pending });
     requestAnimationFrame(() =>
       request().then(
-        (message) => setHandover({ busy: false, message }),
+        (done) => setHandover({ busy: false, ...(typeof done === 'string' ? { message: done } : done) }),
         (e: unknown) => setHandover({ busy: false, message: errorMessage(e) }),
       ),
     );
@@ -153,7 +169,10 @@ export function RecordScreen({
     );
   const saveHandoverPdf = () =>
     handOver('Saving the handover summary…', () =>
-      invoke('handover:save-pdf', { nhsNumber }).then(({ path }) => `Handover summary saved as PDF: ${path}`),
+      invoke('handover:save-pdf', { nhsNumber }).then((saved) => ({
+        message: savedMessage(saved),
+        ...(saved.outcome === 'kept' ? { keptId: saved.exportId } : {}),
+      })),
     );
 
   if (!load || !record || !model || !view) return <p role="status">Opening record…</p>;
@@ -278,10 +297,25 @@ export function RecordScreen({
           {handover && (
             <p className="wx-screen-only wx-saved" role="status" data-testid="handover-status">
               {handover.message}
+              {handover.keptId && (
+                <>
+                  {' '}
+                  <button
+                    type="button"
+                    className="wx-linkbutton"
+                    onClick={() => setOpenKept(handover.keptId)}
+                  >
+                    Open the kept handover summary
+                  </button>
+                </>
+              )}
             </p>
           )}
         </div>
         <main id="main" className="wx-record__body" tabIndex={-1}>
+          {openKept && (
+            <KeptHandover nhsNumber={nhsNumber} exportId={openKept} onClose={() => setOpenKept(undefined)} />
+          )}
           <div className="wx-print-only wx-stamp" data-testid="handover-stamp">
             <p>
               <strong>Handover summary</strong> for {banner.name}, NHS number{' '}

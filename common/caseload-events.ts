@@ -1,0 +1,65 @@
+// What the caseload watch tells a community team or GP about their patients (issue 18): admissions, discharges,
+// ED attendances, new letters and deaths from the regional records, governed for the signed-in user. Shared by
+// main (the watch service, the CLI) and the renderer (the "My caseload" screen) through the bridge contract.
+
+export type CaseloadEventKind =
+  | 'admitted'
+  | 'discharged'
+  | 'ed-arrival'
+  | 'ed-departure'
+  | 'new-letter'
+  | 'died'
+  /** The user's role may not see what happened, or the patient has dissented: only that something did. */
+  | 'new-activity';
+
+export interface CaseloadEvent {
+  /** Stable across redelivery: `${sourceId}|${focus resource type}/${id}|${versionId or event number}`. */
+  id: string;
+  sourceId: string;
+  /** The source's display name, e.g. "Dorset Care Record". */
+  sourceName: string;
+  nhsNumber: string;
+  /** As the source names the patient (may be absent when governed away). */
+  patientName?: string;
+  kind: CaseloadEventKind;
+  /** When it happened (ISO date-time), as the source says; else when it was received. */
+  at: string;
+  receivedAt: string;
+  /** Hospital or ward, where the source says. */
+  where?: string;
+  /** For a stay: since when (ISO), and the end when discharged. */
+  since?: string;
+  until?: string;
+  /** For a letter: its title or type. */
+  title?: string;
+  /** Why details are missing, for 'new-activity' ("your role does not include encounters"). */
+  withheldReason?: string;
+}
+
+export type CaseloadSourceMode = 'websocket' | 'polling' | 'unavailable';
+
+export interface CaseloadSourceStatus {
+  sourceId: string;
+  sourceName: string;
+  mode: CaseloadSourceMode;
+  /** Live: the websocket is bound and heartbeats arrive, or the last poll succeeded. */
+  connected: boolean;
+  /** Plain words for the clinician when not connected ("CHIE could not be reached; retrying"). */
+  problem?: string;
+  lastEventAt?: string;
+  lastCheckedAt?: string;
+}
+
+export interface CaseloadWatchStatus {
+  watching: boolean;
+  patients: number;
+  sources: CaseloadSourceStatus[];
+  /** Events about patients not on the caseload, ignored since the watch started. */
+  ignoredNotOnCaseload: number;
+}
+
+export interface CaseloadSelection {
+  nhsNumbers?: string[];
+  fromSource?: 'appointments-today' | 'caseload-list';
+  listId?: string;
+}
