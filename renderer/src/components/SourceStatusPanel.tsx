@@ -33,7 +33,7 @@ export function SourceStatusPanel({
         {lines.map((line) => (
           <li
             key={line.id}
-            className={`wx-sources__item wx-sources__item--${line.state}${line.savedCopy ? ' wx-sources__item--saved' : ''}`}
+            className={`wx-sources__item wx-sources__item--${line.withheld ? 'withheld' : line.state}${line.savedCopy ? ' wx-sources__item--saved' : ''}`}
             data-source={line.id}
           >
             <strong>{line.name}</strong>: {line.savedCopy ?? line.stateLabel}
