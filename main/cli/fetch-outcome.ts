@@ -8,8 +8,8 @@ const FETCH_EXIT = {
   /** The command itself failed (bad input, policy problems): runProgram's code for any thrown error. */
   failed: 1,
   /**
-   * At least one source was partial, failed, not reached, only a saved copy or withheld because the patient
-   * declined to share it, but something was shown.
+   * At least one source was partial, failed, not reached, only a saved copy or withheld (the patient declined
+   * to share it, or the source refused this user), but something was shown.
    */
   incomplete: 2,
   /** No source answered. */
@@ -28,6 +28,8 @@ const answered = (s: SourceStatus): boolean =>
 
 function why(s: SourceStatus): string {
   if (s.declined) return `${s.name} withheld: the patient has declined to share it`;
+  // The source refused this user (its regional policy): its own words, already naming it.
+  if (s.refusal && s.message) return s.message;
   if (s.savedCopy && (s.state === 'complete' || s.state === 'partial')) {
     return `${s.name} saved copy from ${s.savedCopy.asOf}`;
   }

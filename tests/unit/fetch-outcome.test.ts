@@ -43,6 +43,20 @@ describe('wessex fetch exit code', () => {
     });
   });
 
+  it('is 2 when a source refused this user, named in its own words as withheld, not failed', () => {
+    const outcome = fetchOutcome([
+      source('Record locator', 'complete'),
+      {
+        ...source('DCR', 'failed', 'DCR does not allow your role to see this'),
+        refusal: 'role-not-permitted',
+      },
+    ]);
+    expect(outcome).toEqual({
+      exitCode: 2,
+      message: 'The record is incomplete: DCR does not allow your role to see this.',
+    });
+  });
+
   it('is 3 when no source answered', () => {
     const outcome = fetchOutcome([
       source('DCR', 'failed', 'DCR had a server error (HTTP 500)'),
