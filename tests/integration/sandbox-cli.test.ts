@@ -1,11 +1,16 @@
 // `wessex sandbox` as an operator runs it: a real child process serving real ports until SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isValidNhsNumber } from '../../common/nhs-number';
 import { PRODUCT_CLI, ROOT, runWessex, WESSEX_CLI } from '../support/cli';
 
 let child: ChildProcess | undefined;
+// The sandbox writes where its admin endpoint is (sandbox.json) to the data folder: never the real user's.
+const dataDir = mkdtempSync(join(tmpdir(), 'wessex-sandbox-cli-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 afterEach(() => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
@@ -20,7 +25,10 @@ function run(
   output: () => string;
   firstOutput: (marker: RegExp) => Promise<string>;
 } {
-  const proc = spawn(process.execPath, [...cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...cli, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WESSEX_DATA_DIR: dataDir },
+  });
   child = proc;
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
