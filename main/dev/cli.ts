@@ -43,7 +43,9 @@ const devEnvironment: CliEnvironment = {
     const sandboxViewer = viewer as SandboxViewer;
     if (!sandboxViewer.sandbox) return signInThroughBrowser(viewer, role);
     if (!isSandboxRole(role)) {
-      throw new Error(`The sandbox has no user with the role "${role}" (it has ${SANDBOX_ROLES.join(', ')}).`);
+      throw new Error(
+        `The sandbox has no user with the role "${role}" (it has ${SANDBOX_ROLES.join(', ')}).`,
+      );
     }
     await sandboxViewer.openSandboxSession({ role, standalone: true });
     assertSignedInAs(viewer, role);
