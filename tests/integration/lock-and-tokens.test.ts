@@ -180,6 +180,39 @@ describe('the unlock sign-in at the launch service', () => {
     }
     await launched.session.end();
   });
+
+  it("after a lock longer than the sign-in lasts, the unlock's own sign-in is what the regional sources see", async () => {
+    const opened: string[] = [];
+    const service = new SmartLaunchService({
+      allowedIssuers: [],
+      sandboxIssuers: [epr.fhirBase],
+      clientId: 'wessex-care-record',
+      secretStore: store,
+      now: appClock.now,
+      openExternal: async (url) => void opened.push(url),
+    });
+    await service.beginEhrLaunch(
+      parseLaunchUri(epr.createEhrLaunch({ patientKey: 'cross-border', userId: 'gp' })),
+    );
+    const launched = await service.completeAuthorization(
+      await followAuthorizationRedirects(opened[0] as string, fetch),
+    );
+    const first = launched.session.idToken()!;
+    serverClock.advance(3 * 60 * 60_000);
+    appClock.advance(3 * 60 * 60_000);
+    expect(first.expiresAt).toBeLessThan(appClock.now()); // the launch's sign-in has run out
+
+    await service.beginReauthentication(epr.fhirBase);
+    const callback = await signInOnPage(opened[1] as string, 'gp');
+    const fresh = await service.completeReauthentication(callback, {
+      subject: launched.idToken!.sub!,
+      issuer: launched.idToken!.iss!,
+    });
+    launched.session.keepIdToken(fresh.idToken, fresh.claims.exp!);
+    expect(launched.session.idToken()!.token).not.toBe(first.token);
+    expect(launched.session.idToken()!.expiresAt).toBeGreaterThan(appClock.now());
+    await launched.session.end();
+  });
 });
 
 describe('refresh tokens', () => {

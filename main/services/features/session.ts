@@ -208,7 +208,9 @@ export class SessionFeature {
         issuer: claims.iss,
       });
       if (this.session !== session) return; // signed out or relaunched meanwhile
-      session.origin.idTokenClaims = fresh as Record<string, unknown>;
+      session.origin.idTokenClaims = fresh.claims as Record<string, unknown>;
+      if (typeof fresh.claims.exp === 'number')
+        session.origin.smart?.keepIdToken(fresh.idToken, fresh.claims.exp);
       this.unlock = undefined;
       session.lock.unlock();
       this.options.audit.record({ kind: 'sign-in' });

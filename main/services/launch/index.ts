@@ -292,13 +292,13 @@ export class SmartLaunchService {
   /**
    * The unlock's callback: the same user (sub and iss of the locked session's id_token) must have signed in
    * interactively after the unlock was asked for (auth_time). Anything else — another user, an old sign-in
-   * the server reused, a cancelled or refused sign-in — throws, and the session stays locked. The tokens of
-   * this sign-in only prove who is at the keyboard and are not kept.
+   * the server reused, a cancelled or refused sign-in — throws, and the session stays locked. Its access and
+   * refresh tokens are not kept; its id_token replaces the session's, so the regional sources see this sign-in.
    */
   async completeReauthentication(
     callbackUrl: string,
     expected: { subject: string; issuer: string },
-  ): Promise<IdTokenClaims> {
+  ): Promise<{ claims: IdTokenClaims; idToken: string }> {
     const callback = parseAuthorizationCallback(callbackUrl);
     const pending = this.pending.consume(callback.state);
     if (pending.kind !== 'reauthentication') {
@@ -343,7 +343,7 @@ export class SmartLaunchService {
           'The sign-in server did not ask for your password again, so the viewer is still locked.',
         );
       }
-      return claims;
+      return { claims, idToken: tokens.id_token };
     } finally {
       deadline.clear();
     }
