@@ -92,3 +92,22 @@ describe('a regional source refuses this clinician', () => {
     }
   });
 });
+
+describe('launched from the EPR with a patient in context', () => {
+  it('has that patient’s regional tokens asked for before the record is opened, so opening does not wait for them', async () => {
+    const app = await startTestApp();
+    apps.push(app);
+    const sandbox = app.services.sandbox!;
+    const log = sandbox.servers.regionalAuth.requestLog;
+    const before = log.length;
+    await app.services.openSandboxSession({ role: 'general-practitioner' });
+    const exchanges = () =>
+      log.slice(before).filter((r) => r.method === 'POST' && r.path === '/token').length;
+    // One per regional source and the locator, for the patient the EPR launched with, none yet opened (the
+    // audit upload's own exchange may come too).
+    await expect.poll(exchanges).toBeGreaterThanOrEqual(3);
+    expect(
+      sandbox.servers.dcr.requests.filter((r) => /\/(Observation|AllergyIntolerance)/.test(r.url)),
+    ).toEqual([]);
+  });
+});

@@ -104,6 +104,15 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     opened.clear();
     userTokens.forget();
   });
+  // The EPR's patient in context is the one the clinician opens next: their regional tokens (a discovery and
+  // an exchange per source) are asked for now, so opening the record does not wait for them.
+  sessions.onStarted((session) => {
+    const patient = session.contextNhsNumber;
+    if (!patient) return;
+    for (const source of [...sources, ...(locator ? [locator] : [])]) {
+      tokens.getToken(source.id, { patient, purpose: 'TREAT' }).catch(() => undefined);
+    }
+  });
 
   const record = recordHandlers({ sessions, records, opened, logger, emit });
   const handlers = loggingFailures(

@@ -40,6 +40,7 @@ export class SessionFeature {
   /** The unlock in progress for the current session, or why the last one left it locked. */
   private unlock: { waiting: boolean; problem?: string } | undefined;
   private readonly endListeners = new Set<() => void>();
+  private readonly startListeners = new Set<(session: ClinicalSession) => void>();
   readonly handlers: SessionHandlers;
 
   constructor(private readonly options: SessionFeatureOptions) {
@@ -138,6 +139,11 @@ export class SessionFeature {
     this.endListeners.add(listener);
   }
 
+  /** Called when a clinician signs in (the EPR's patient in context, if any, is on the session). */
+  onStarted(listener: (session: ClinicalSession) => void): void {
+    this.startListeners.add(listener);
+  }
+
   start(origin: SessionOrigin): SessionInfo {
     // Built before anything is replaced: a launch the policy refuses (an unmapped role) leaves the signed-in
     // clinician as they were.
@@ -167,6 +173,7 @@ export class SessionFeature {
     this.options.audit.setUser(session.auditUser());
     this.options.audit.setPurposeFor((nhsNumber) => session.purposeFor(nhsNumber));
     this.options.audit.record({ kind: 'sign-in' });
+    for (const listener of this.startListeners) listener(session);
     return this.changed();
   }
 
