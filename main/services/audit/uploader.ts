@@ -65,6 +65,12 @@ export class AuditUploader {
     return this.running;
   }
 
+  /** A pass that starts after everything appended so far (a pass already running may have missed the latest). */
+  async uploadAllNow(): Promise<UploadRun> {
+    await this.running?.catch(() => undefined);
+    return this.flush();
+  }
+
   /** Uploads now and keeps retrying in the background (with backoff) until stopped. */
   start(): void {
     this.stopped = false;

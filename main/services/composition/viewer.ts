@@ -88,6 +88,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     notices: stores.notices.splice(0),
     accessReasons: ACCESS_REASONS.map(({ code, label }) => ({ code, label })),
   });
+  const uploader = stores.audit.uploader;
   const sessions = new SessionFeature({
     policy,
     sensitive: stores.sensitive,
@@ -97,6 +98,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     emit,
     appState,
     ...(options.lockClock ? { lockClock: options.lockClock } : {}),
+    ...(uploader ? { uploadAudit: () => uploader.uploadAllNow() } : {}),
   });
   signedIn.idToken = () => sessions.idToken();
   const opened = new OpenedRecords();

@@ -33,7 +33,12 @@ export interface SessionFeatureOptions {
   /** Everything the first screen shows besides the session. */
   appState: () => Omit<AppState, 'session' | 'defaultView'>;
   lockClock?: LockClock;
+  /** Sends the audit log's pending events now, as the signed-in user (their token goes at sign-out). */
+  uploadAudit?: () => Promise<unknown>;
 }
+
+/** How long sign-out waits for the audit server before leaving the last events for the next sign-in. */
+const SIGN_OUT_UPLOAD_WAIT_MS = 5_000;
 
 export class SessionFeature {
   private session: ClinicalSession | undefined;
@@ -237,15 +242,25 @@ export class SessionFeature {
   async signOut(): Promise<void> {
     const session = this.session;
     this.unlock = undefined;
+    if (session) this.options.audit.record({ kind: 'sign-out' });
+    await this.options.cache?.onSignOut();
     if (session) {
-      this.options.audit.record({ kind: 'sign-out' });
+      // The session's events, its sign-out included, go while the user's sign-in can still vouch for them;
+      // a slow or unreachable audit server leaves them in the local log for the next sign-in.
+      await this.uploadAuditBeforeSignOut();
       await session.origin.smart?.end();
       session.dispose();
       this.session = undefined;
     }
     this.ended();
-    await this.options.cache?.onSignOut();
     this.options.emit('session:changed', null);
+  }
+
+  private async uploadAuditBeforeSignOut(): Promise<void> {
+    const upload = this.options.uploadAudit;
+    if (!upload) return;
+    const wait = new Promise<void>((resolve) => setTimeout(resolve, SIGN_OUT_UPLOAD_WAIT_MS).unref());
+    await Promise.race([upload().catch(() => undefined), wait]);
   }
 
   /** The app is closing: the SMART session ends (its refresh token deleted and revoked), then the rest. */

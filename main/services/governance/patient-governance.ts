@@ -50,8 +50,12 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
   const everyone = !!options.dissent || findDissent(outside, options.now).full;
   // Codes the patient asked not to share are withheld wherever they are recorded.
   const finding = findDissent([...outside, ...snapshot.sources.flatMap(consentsOf)], options.now);
+  // A source that refused the read because the patient dissented (the server's own check) says so too.
   const declined = (source: SourceSnapshot) =>
-    everyone || !!source.declined || findDissent([...outside, ...consentsOf(source)], options.now).full;
+    everyone ||
+    !!source.declined ||
+    source.status.refusal === 'patient-dissent' ||
+    findDissent([...outside, ...consentsOf(source)], options.now).full;
   const denied = deniedMatcher(finding);
   const causeOf = (resource: Json): Cause | undefined =>
     resourceWithholdCause(resource, options.sensitive) ??
