@@ -107,6 +107,11 @@ const docs: Record<PolicyKey, { title: string; explain: string }> = {
     explain:
       'Full path of the folder handover PDFs are written to ("folder") or where the save dialog starts ("ask"). Choose a folder that is not synchronised to cloud storage.',
   },
+  notificationDetail: {
+    title: 'Caseload notification detail',
+    explain:
+      '"initials" (default): a desktop notification of a caseload update gives the patient\'s initials and what happened ("J.S. admitted to Dorset County Hospital"). "count": only how many updates ("2 caseload updates"). "none": only "Caseload update". A patient\'s full name is never shown, and while the viewer is locked only the count is.',
+  },
   sandboxAllowed: {
     title: 'Allow the built-in sandbox',
     explain:

@@ -121,6 +121,11 @@ export const machinePolicySchema = z
       })
       .meta({ policyValue: 'path' })
       .optional(),
+    /**
+     * What an OS notification of a caseload update says: `initials` ("J.S. admitted to …"), `count` ("2 caseload
+     * updates") or `none` ("Caseload update"). Never a full name; only the count while the session is locked.
+     */
+    notificationDetail: z.enum(['initials', 'count', 'none']).default('initials'),
   })
   .superRefine((policy, ctx) => {
     if (policy.handoverExport === 'folder' && !policy.handoverExportFolder) {
