@@ -4,9 +4,11 @@ import type { WessexRecord } from '../../../common/record';
 import type { BridgeEventName, SandboxPatientInfo, SessionInfo } from '../../../preload/contract';
 import type { PrivateKeyLoader } from '../auth/backend-services';
 import type { BridgeHandlers } from '../bridge/dispatch';
+import type { CaseloadWatchService } from '../features/caseload-alerts';
 import type { LockClock } from '../governance';
 import type { SecretStore } from '../keystore/secret-store';
 import type { AppLogger } from '../logging';
+import type { DesktopNotifications } from '../notifications';
 import type { PolicyLoadResult } from '../policy';
 import type { OpenKeyValueFile } from '../preferences';
 import type { EngineOptions } from '../record';
@@ -41,6 +43,10 @@ export interface ViewerOptions {
   lockClock?: LockClock;
   /** Default: the allow-list file log in the data directory's logs folder. */
   logger?: AppLogger;
+  /** The caseload watch (issue 18) the "My caseload" screen drives; without one the screen says it is unavailable. */
+  caseloadWatch?: CaseloadWatchService;
+  /** The operating system's notifications (Electron's in the app, a recording stand-in in the harness). */
+  notifications?: DesktopNotifications;
 }
 
 export interface Viewer {

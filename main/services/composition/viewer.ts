@@ -10,6 +10,7 @@ import { classifyError, createAppLogger, logDirectory } from '../logging';
 import { loadPolicyForThisMachine } from '../policy';
 import { audited, guarded } from '../features/channel-rules';
 import { caseloadHandlers } from '../features/caseload';
+import { CaseloadAlertsFeature } from '../features/caseload-alerts';
 import { commandLineOperations } from '../features/command-line';
 import { documentHandlers } from '../features/documents';
 import { offlineRecordHandlers } from '../features/offline-records';
@@ -93,6 +94,14 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   sessions.onEnded(() => opened.clear());
 
   const record = recordHandlers({ sessions, records, opened, logger, emit });
+  const caseloadAlerts = new CaseloadAlertsFeature({
+    sessions,
+    watch: options.caseloadWatch,
+    audit,
+    notifications: options.notifications,
+    notificationDetail: policy.notificationDetail,
+    emit,
+  });
   const handlers = loggingFailures(
     logger,
     guarded(
@@ -134,6 +143,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
             clock: options.clock ?? (() => new Date()),
             logger,
           }),
+          ...caseloadAlerts.handlers,
           ...preferenceHandlers(stores.preferences),
           ...(sources.length ? {} : withoutRecordSources(record['record:open'])),
         },
@@ -164,6 +174,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     async close() {
       // Saves still running are written and audited under the session that opened them.
       await records.settled();
+      caseloadAlerts.dispose();
       sessions.dispose();
       await stores.close();
     },

@@ -1,0 +1,161 @@
+// The caseload watch on the bridge: start and stop watching the clinician's caseload, a page of what it saw,
+// its events pushed to the "My caseload" screen and to desktop notifications, and opening a reported
+// patient's record under the caseload's reason (as a prefetch's reason covers each patient it saves).
+import type { CaseloadEvent, CaseloadSelection, CaseloadWatchStatus } from '../../../common/caseload-events';
+import { normaliseNhsNumber } from '../../../common/nhs-number';
+import type { BridgeEvents } from '../../../preload/contract';
+import type { AuditTrail } from '../audit';
+import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
+import type { AccessDeclaration } from '../governance/access-reason';
+import { CaseloadNotifier, type DesktopNotifications, type NotificationDetail } from '../notifications';
+import type { SessionFeature } from './session';
+
+/** The watch service (main/services/caseload-alerts), as the issue 18 contract defines it. */
+export interface CaseloadWatchService {
+  start(selection: CaseloadSelection): Promise<CaseloadWatchStatus>;
+  stop(): Promise<void>;
+  status(): CaseloadWatchStatus;
+  /** Newest first, governed for the signed-in user. */
+  events(query: { since?: string; limit: number; offset: number }): { rows: CaseloadEvent[]; total: number };
+  /** Each new governed event as it arrives (after storage and audit). */
+  onEvent(listener: (event: CaseloadEvent) => void): () => void;
+  onStatus(listener: (status: CaseloadWatchStatus) => void): () => void;
+}
+
+export type CaseloadAlertHandlers = Pick<
+  BridgeHandlers,
+  'caseload:watch-start' | 'caseload:watch-stop' | 'caseload:events' | 'caseload:open-patient'
+>;
+
+type CaseloadEventName = 'caseload:event' | 'caseload:status' | 'caseload:show';
+
+export interface CaseloadAlertsOptions {
+  sessions: SessionFeature;
+  /** Absent where the viewer has no watch (no regional sources, no offline store). */
+  watch: CaseloadWatchService | undefined;
+  audit: AuditTrail;
+  notifications: DesktopNotifications | undefined;
+  notificationDetail: NotificationDetail;
+  emit: <E extends CaseloadEventName>(name: E, payload: BridgeEvents[E]) => void;
+}
+
+const NOT_WATCHING: CaseloadWatchStatus = {
+  watching: false,
+  patients: 0,
+  sources: [],
+  ignoredNotOnCaseload: 0,
+};
+
+export class CaseloadAlertsFeature {
+  readonly handlers: CaseloadAlertHandlers;
+  /** The reason the running watch was started under, for the session that started it. */
+  private held: { sessionId: string; reason: AccessDeclaration } | undefined;
+  private readonly notifier: CaseloadNotifier | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly options: CaseloadAlertsOptions) {
+    const { sessions, watch, audit } = options;
+    this.notifier =
+      options.notifications &&
+      new CaseloadNotifier({
+        desktop: options.notifications,
+        detail: options.notificationDetail,
+        sessionLocked: () => sessions.info()?.locked ?? true,
+        onOpen: () => options.emit('caseload:show', {}),
+      });
+    if (watch) {
+      this.unsubscribe.push(
+        watch.onEvent((event) => this.delivered(event)),
+        watch.onStatus((status) => {
+          if (this.watchingFor()) options.emit('caseload:status', status);
+        }),
+      );
+    }
+    // A lock keeps the watch (its notifications then give only the count); sign-out or another clinician's
+    // launch ends it, and the reason with it.
+    sessions.onEnded(() => queueMicrotask(() => void this.stopIfSessionChanged()));
+
+    const requireWatch = (): CaseloadWatchService => {
+      if (!watch) {
+        throw new BridgeError(
+          'unavailable',
+          'Caseload alerts are not available on this computer: no regional records are set up for them.',
+        );
+      }
+      return watch;
+    };
+    this.handlers = {
+      'caseload:watch-start': async ({ fromSource, listId, nhsNumbers }) => {
+        const service = requireWatch();
+        const session = sessions.current();
+        // One reason for the caseload (checked by the channel rule), taken by this watch for its patients.
+        const reason = session.reasons.takeCaseloadReason();
+        const status = await service.start({
+          ...(fromSource ? { fromSource } : {}),
+          ...(listId ? { listId } : {}),
+          ...(nhsNumbers?.length ? { nhsNumbers: [...new Set(nhsNumbers.map(normaliseNhsNumber))] } : {}),
+        });
+        this.held = { sessionId: session.id, reason };
+        return status;
+      },
+      'caseload:watch-stop': async () => {
+        this.held = undefined;
+        this.notifier?.dispose();
+        await watch?.stop();
+        return {};
+      },
+      'caseload:events': async ({ limit, offset }) => {
+        if (!watch) return { rows: [], total: 0, status: NOT_WATCHING };
+        return { ...watch.events({ limit, offset }), status: watch.status() };
+      },
+      'caseload:open-patient': async ({ nhsNumber }) => {
+        const session = sessions.current();
+        const held = this.watchingFor();
+        const nhs = normaliseNhsNumber(nhsNumber);
+        if (!held || !watch || !reportedOn(watch, nhs)) {
+          throw new BridgeError(
+            'not-permitted',
+            'The caseload reason covers only patients the caseload watch reported on: give your reason for this patient.',
+          );
+        }
+        if (session.reasons.applyCaseloadReason(nhs, held.reason) === held.reason) {
+          audit.record({ kind: 'access-reason', reasonCode: held.reason.reasonCode, nhsNumber: nhs });
+        }
+        return session.info();
+      },
+    };
+  }
+
+  dispose(): void {
+    for (const stop of this.unsubscribe.splice(0)) stop();
+    this.notifier?.dispose();
+  }
+
+  private delivered(event: CaseloadEvent): void {
+    const held = this.watchingFor();
+    if (!held) return;
+    // The screen is not shown while locked, so nothing about a patient goes to it until the clinician unlocks
+    // (the screen then reads the events again); the notification says only the count meanwhile.
+    if (!this.options.sessions.info()?.locked) this.options.emit('caseload:event', event);
+    this.notifier?.add(event);
+  }
+
+  /** The held reason, while the session that started the watch is the one signed in. */
+  private watchingFor(): { sessionId: string; reason: AccessDeclaration } | undefined {
+    const held = this.held;
+    return held && this.options.sessions.info()?.id === held.sessionId ? held : undefined;
+  }
+
+  private async stopIfSessionChanged(): Promise<void> {
+    if (!this.held || this.watchingFor()) return;
+    this.held = undefined;
+    this.notifier?.dispose();
+    await this.options.watch?.stop().catch(() => undefined);
+  }
+}
+
+/** The watch has an event about this patient (what the caseload screen lists). */
+function reportedOn(watch: CaseloadWatchService, nhsNumber: string): boolean {
+  const { total } = watch.events({ limit: 1, offset: 0 });
+  return watch.events({ limit: Math.max(total, 1), offset: 0 }).rows.some((e) => e.nhsNumber === nhsNumber);
+}
