@@ -52,7 +52,7 @@ export function everySourceConnected(status: CaseloadWatchStatus): boolean {
 /** How a source is connected, as the screen says it. */
 export function describeSourceConnection(source: CaseloadSourceStatus): string {
   if (!source.connected) return `Not connected${source.problem ? `: ${source.problem}` : ''}`;
-  return source.mode === 'polling' ? 'Connected: checked regularly (polling)' : 'Connected: live';
+  return source.mode === 'polling' ? 'Checked regularly (polling)' : 'Live';
 }
 
 export const CASELOAD_EVENT_LABELS: Record<CaseloadEvent['kind'], string> = {

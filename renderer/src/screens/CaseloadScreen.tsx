@@ -306,7 +306,9 @@ function CaseloadSections({
   const noHospitalActivity =
     overview.admittedOrDischarged.length === 0 && overview.edAttendances.length === 0;
   // "None" in a section is true only of the sources that are connected.
-  const none = complete ? 'None' : 'None reported by the connected sources';
+  const none = complete
+    ? `None in the last ${CASELOAD_WINDOW_DAYS} days`
+    : 'None reported by the connected sources';
   const row = (e: CaseloadEvent, detail: ReactNode) => (
     <CaseloadRow key={e.id} event={e} onOpen={onOpen}>
       {detail}
