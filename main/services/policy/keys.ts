@@ -72,6 +72,11 @@ const docs: Record<PolicyKey, { title: string; explain: string }> = {
     explain:
       'Seconds after which the urgent-care view shows what the sources have sent so far, naming any source still loading (it keeps loading). Default 8.',
   },
+  caseloadPollSeconds: {
+    title: 'Caseload alerts: polling interval (seconds)',
+    explain:
+      'How often the caseload watch checks a regional source that offers no subscriptions for admissions, discharges, ED attendances, letters and deaths. Default 60.',
+  },
   offlineDocumentBudgetMb: {
     title: 'Offline documents per record (MB)',
     explain:
