@@ -4,6 +4,7 @@ import type { WessexRecord } from '../../../common/record';
 import type { BridgeEventName, SandboxPatientInfo, SessionInfo } from '../../../preload/contract';
 import type { PrivateKeyLoader } from '../auth/backend-services';
 import type { BridgeHandlers } from '../bridge/dispatch';
+import type { CaseloadWatchService } from '../caseload-alerts';
 import type { LockClock } from '../governance';
 import type { SecretStore } from '../keystore/secret-store';
 import type { AppLogger } from '../logging';
@@ -58,6 +59,11 @@ export interface Viewer {
    * overview): what the CLI prints and exports. Undefined once the session locks or ends.
    */
   openedRecord(nhsNumber: string): Promise<WessexRecord | undefined>;
+  /**
+   * The caseload watch (admissions, discharges, ED attendances, letters, deaths) for the signed-in user: the
+   * bridge's `caseload:*` channels and `wessex watch` use it. Stops when the session locks or ends.
+   */
+  caseloadWatch: CaseloadWatchService;
   /** Re-encrypts the offline store under a new key (support workstations), audited as the signed-in user. */
   rekeyOfflineStore(): Promise<void>;
   close(): Promise<void>;
