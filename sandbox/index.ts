@@ -34,6 +34,12 @@
  * - The audit endpoint keeps one hash chain per device (X-Audit-Chain …, see audit/server.ts);
  *   `servers.audit.chainHead(chainId)` is the head it holds.
  * - `describeSandbox()` → [{ key, name, nhsNumber, birthDate, demonstrates }] without starting servers.
+ * - Caseload alerts (issue 18, /work/prompts/alerts-contract.md): DCR and CHIE serve topic-based Subscriptions
+ *   (R5 Backport on R4, websocket at `ws://<host>:<port>/ws`) unless `subscriptions: { chie: false }` (or dcr)
+ *   turns them off; test API `servers.dcr|chie.admit|sendToEd|discharge|addLetter|recordDeath(keyOrNhs, {where?,
+ *   className?, at?})`; fault hooks `dropWebsockets()`, `restart()`, `expireBindingTokens()`,
+ *   `duplicateNextEvent()`, `reorderNextTwoEvents()`. A patient with dissent gets events with no resource, only
+ *   their NHS number. `admin: true` starts the endpoint `wessex sandbox event` uses (`urls.admin`).
  * - `RunningSandbox.caseload`: DCR holds Appointments for today (Europe/London, at start-up) whose participant
  *   actors are `Practitioner/sandbox-nurse` / `Practitioner/sandbox-paramedic` (the EPR users' Practitioner ids)
  *   and the List `caseload.listId` (code "caseload", source the nurse); patient keys in `appointments`/`list`.
@@ -52,6 +58,7 @@ import { BASE_PLACEHOLDER } from './patients/documents';
 import { generateSandboxPatients, type SandboxPatient } from './patients';
 import { sandboxCaseload, type SandboxCaseload } from './patients/caseload';
 import { londonDate } from '../common/london-date';
+import { startSandboxAdmin } from './admin/server';
 import type * as RegionalServerModule from './regional/server';
 import type { RegionalServer } from './regional/server';
 
@@ -71,6 +78,9 @@ export {
 export type { RequestLogEntry } from './http/loopback-server';
 export { REGIONAL_VIEWER_CLIENT_ID, type RegionalAuthServer } from './regional-auth/server';
 export { ACCESS_REFUSAL_SYSTEM, type RefusalCode } from './http/access-policy';
+export { DISCHARGE_LETTER_TYPE, TOPICS, TOPIC_CANONICAL_EXTENSION, type TopicUrl } from './alerts/topics';
+export type { ClinicalEventOptions } from './regional/clinical-events';
+export { SANDBOX_EVENT_KINDS, type SandboxEventKind } from './admin/server';
 
 export interface SandboxOptions {
   /** Latency added to every request on every server (ms). */
@@ -92,6 +102,10 @@ export interface SandboxOptions {
   fixturesDir?: string;
   /** Faults in place from the start, per server (e.g. `{ chie: { mode: 'down' } }`: CHIE refuses connections). */
   faults?: SandboxFaults;
+  /** Topic-based Subscriptions per regional source (default on); `{ chie: false }`: CHIE has none (clients poll). */
+  subscriptions?: { dcr?: boolean; chie?: boolean };
+  /** Start the loopback admin endpoint `wessex sandbox event` uses (default false; `urls.admin`). */
+  admin?: boolean;
 }
 
 export interface SandboxUrls {
@@ -102,6 +116,8 @@ export interface SandboxUrls {
   audit: string;
   /** The regional authorization server's issuer URL. */
   regionalAuth: string;
+  /** The admin endpoint (with `admin: true`): POST `{admin}/admit|discharge|ed|letter|death`. */
+  admin?: string;
 }
 
 export interface SandboxServers {
@@ -224,6 +240,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     latencyMs,
     otherOrigin,
     now,
+    subscriptions: options.subscriptions?.dcr !== false,
   });
   const chie = new RegionalServer({
     id: 'chie',
@@ -233,7 +250,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     latencyMs,
     otherOrigin,
     now,
+    subscriptions: options.subscriptions?.chie !== false,
   });
+  const patientKeys = new Map(patients.map((p) => [p.key, p.nhsNumber]));
+  dcr.setPatientKeys(patientKeys);
+  chie.setPatientKeys(patientKeys);
   const locator = new LocatorServer({ host, latencyMs, otherOrigin, now });
   const audit = new AuditServer({ host, latencyMs, now });
   const all: { close(): Promise<void> }[] = [dcr, chie, locator, audit, elsewhere];
@@ -272,6 +293,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       }
       locator.setAuth({ ...auth, ...(legacy ? { legacyAnonymous: true } : {}) });
     }
+    const admin = options.admin ? await startSandboxAdmin({ dcr, chie }) : undefined;
+    if (admin) all.push(admin);
     return {
       urls: {
         ...(epr ? { epr: epr.fhirBase } : {}),
@@ -280,6 +303,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         locator: locator.baseUrl,
         audit: audit.baseUrl,
         regionalAuth: regionalAuth.issuer,
+        ...(admin ? { admin: admin.url } : {}),
       },
       patients,
       patient(key) {

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { formatNhsNumber } from '../../common/nhs-number';
 import { startSandbox, type RunningSandbox, type SandboxFaults } from '../../sandbox';
 import { faultsFromFlags, withFaultOption } from './fault-option';
+import { registerSandboxEventCommand } from './sandbox-event-command';
+import { clearSandboxState, sandboxStatePath, writeSandboxState } from './sandbox-state';
 
 interface SandboxCommandOptions {
   json?: boolean;
@@ -57,6 +59,7 @@ function printText(sandbox: RunningSandbox, faults: SandboxFaults): void {
     ['CHIE', urls.chie],
     ['Record locator', urls.locator],
     ['Audit', urls.audit],
+    ['Admin (events)', urls.admin ?? 'not running'],
   ] as const) {
     console.log(`  ${label.padEnd(20)} ${url}`);
   }
@@ -67,14 +70,16 @@ function printText(sandbox: RunningSandbox, faults: SandboxFaults): void {
     console.log(`  ${formatNhsNumber(p.nhsNumber)}  ${p.name.padEnd(26)} [${p.key}]`);
     console.log(`      ${p.demonstrates}`);
   }
+  if (urls.admin)
+    console.log(`\nEvents: wessex sandbox event admit <patient> (endpoint in ${sandboxStatePath()})`);
   for (const note of sandbox.notes) console.log(`\nNote: ${note}`);
   console.log('\nPress Ctrl+C to stop.');
 }
 
 export function registerSandboxCommand(program: Command): void {
+  const sandboxCommand = program.command('sandbox');
   withFaultOption(
-    program
-      .command('sandbox')
+    sandboxCommand
       .description('Start the built-in Wessex sandbox (EPR, DCR, CHIE, record locator, audit) on loopback')
       .option('--json', 'print URLs and patients as JSON')
       .option('--latency <ms>', 'add this much latency to every request', '0')
@@ -96,7 +101,11 @@ export function registerSandboxCommand(program: Command): void {
       host: options.host,
       faults,
       requireAuth: options.auth !== false,
+      admin: true,
     });
+    // `wessex sandbox event` in another process finds the admin endpoint here.
+    const admin = sandbox.urls.admin;
+    if (admin) await writeSandboxState({ admin, pid: process.pid, startedAt: new Date().toISOString() });
     // Listening for Ctrl+C before saying it stops the sandbox: a signal must never find no handler.
     const stopped = new Promise<void>((resolve) => {
       const stop = (): void => {
@@ -110,7 +119,9 @@ export function registerSandboxCommand(program: Command): void {
     if (options.json) console.log(JSON.stringify(describe(sandbox, faults, !!options.backendKey), null, 2));
     else printText(sandbox, faults);
     await stopped;
+    if (admin) await clearSandboxState(admin);
     await sandbox.close();
     if (!options.json) console.log('Sandbox stopped.');
   });
+  registerSandboxEventCommand(sandboxCommand);
 }

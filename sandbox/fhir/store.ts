@@ -95,6 +95,15 @@ export class FhirStore {
     return out;
   }
 
+  /** Stores a new resource now; the store gives it its id. */
+  async create<T extends Resource>(resource: T): Promise<T> {
+    knownType(resource.resourceType);
+    const saved = await this.repo.createResource(resource);
+    this.types.add(resource.resourceType);
+    this.cache.clear();
+    return saved as T;
+  }
+
   /** Stores a new version now (so `_lastUpdated` picks it up). */
   async update(resource: Resource): Promise<Resource> {
     knownType(resource.resourceType);

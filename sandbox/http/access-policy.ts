@@ -6,6 +6,8 @@
 //                          without naming P (data about no patient, e.g. an Organization, is fine); a token
 //                          with no patient asked for more than Patient (patient search, and the patients a
 //                          caseload names) or List/Appointment (caseload lookup)
+//   (Subscription)         managing Subscriptions needs purpose TREAT, a role that may read Encounter, and
+//                          a token with no patient
 //   patient-dissent        the patient dissented from sharing (the server's own Consent); only ETREAT overrides
 import { boundNhsNumber, type RegionalAccessClaims } from '../regional-auth/claims';
 
@@ -27,6 +29,8 @@ export interface AccessRequest {
   patients: (string | null)[];
   /** Whether the patient the request is about has dissented from sharing here. */
   dissented: () => Promise<boolean>;
+  /** Audit it as a PatientQuery (a Subscription's creation, naming the patients its filter names). */
+  auditAsQuery?: boolean;
 }
 
 const CLINICAL_PURPOSES = new Set(['TREAT', 'ETREAT']);
@@ -48,6 +52,14 @@ export async function refusalFor(
   if (request.service === 'audit') return AUDIT_PURPOSES.has(purpose) ? undefined : 'purpose-not-permitted';
   if (!CLINICAL_PURPOSES.has(purpose)) return 'purpose-not-permitted';
   const rolePolicy = ROLE_POLICY[iua.subject_role.code];
+  if (request.resourceType === 'Subscription') {
+    // Caseload alerts: direct care only (no break-glass standing watch), for a role that may read encounters,
+    // with a token bound to no one patient.
+    if (purpose !== 'TREAT') return 'purpose-not-permitted';
+    if (rolePolicy && !rolePolicy({ ...request, resourceType: 'Encounter', interaction: 'search' }))
+      return 'role-not-permitted';
+    return boundNhsNumber(claims) === undefined ? undefined : 'patient-not-in-token';
+  }
   if (rolePolicy && !rolePolicy(request)) return 'role-not-permitted';
   const bound = boundNhsNumber(claims);
   if (bound === undefined) {

@@ -112,13 +112,21 @@ export class AccessGuard {
     const named = request.patients.filter((p): p is string => p !== null);
     const bound = boundNhsNumber(claims);
     const patients = [...new Set(named.length === 0 && bound ? [bound] : named)];
-    this.record(req, { outcome: refusal ? '4' : '0', claims, patients, ...(refusal ? { refusal } : {}) });
+    this.record(req, {
+      outcome: refusal ? '4' : '0',
+      claims,
+      patients,
+      ...(refusal ? { refusal } : {}),
+      ...(request.auditAsQuery ? { query: true } : {}),
+    });
     return refusal ? accessRefusal(refusal) : undefined;
   }
 
   private record(
     req: SandboxRequest,
-    entry: Pick<ServerAuditInput, 'outcome' | 'claims' | 'caller' | 'refusal'> & { patients?: string[] },
+    entry: Pick<ServerAuditInput, 'outcome' | 'claims' | 'caller' | 'refusal' | 'query'> & {
+      patients?: string[];
+    },
   ): void {
     if (this.auditEvents.length >= MAX_AUDIT_EVENTS_HELD)
       this.auditEvents.splice(0, MAX_AUDIT_EVENTS_HELD / 2);

@@ -106,6 +106,22 @@ export class LoopbackServer {
     });
   }
 
+  /** Closes the listener (dropping every connection) and listens again on the same port; state is kept. */
+  async restart(): Promise<void> {
+    await this.stopListening();
+    if (!this.closed) await this.start();
+  }
+
+  /** The HTTP server behind the listener (it outlives restarts), for servers that take websocket upgrades. */
+  protected get httpServer(): Server {
+    return this.server;
+  }
+
+  /** The latency injected now (ms), for servers that add it to what they push as well. */
+  protected get injectedLatencyMs(): number {
+    return this.latencyMs;
+  }
+
   setLatency(ms: number): void {
     this.latencyMs = Math.max(0, ms);
   }

@@ -18,6 +18,8 @@ export interface ServerAuditInput {
   patients: string[];
   outcome: AuditOutcome;
   refusal?: RefusalCode;
+  /** A PatientQuery (BALP): subtype search-type, action E, rather than the request's own interaction. */
+  query?: boolean;
   recorded: Date;
 }
 
@@ -35,7 +37,10 @@ export function serverAuditEvent(input: ServerAuditInput): AuditEvent {
   return {
     resourceType: 'AuditEvent',
     type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' },
-    action: ACTION[input.method] ?? 'E',
+    ...(input.query
+      ? { subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: 'search-type' }] }
+      : {}),
+    action: input.query ? 'E' : (ACTION[input.method] ?? 'E'),
     recorded: input.recorded.toISOString(),
     outcome: input.outcome,
     ...(input.refusal ? { outcomeDesc: `${ACCESS_REFUSAL_SYSTEM}|${input.refusal}` } : {}),

@@ -107,7 +107,7 @@ async function nhsOfResourceSubject(store: FhirStore, type: string, id: string):
   return Promise.all(refs.map((ref) => nhsOfReference(store, ref)));
 }
 
-async function hasDissented(store: FhirStore, nhs: string): Promise<boolean> {
+export async function hasDissented(store: FhirStore, nhs: string): Promise<boolean> {
   const patients = await store.search('Patient', { identifier: `${NHS_NUMBER_SYSTEM}|${nhs}` });
   for (const patient of patients) {
     const consents = (await store.search('Consent', { patient: `Patient/${patient.id}` })) as Consent[];

@@ -1,6 +1,8 @@
 // The CapabilityStatement each regional server publishes at /metadata. Only a server that implements
 // Patient/$everything advertises it, so clients can choose between $everything and per-type searches.
 import type { CapabilityStatement } from '../../common/fhir';
+import type { CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import { topicCanonicalExtensions } from '../alerts/topics';
 
 export const SEARCHABLE_TYPES = [
   'Patient',
@@ -32,6 +34,8 @@ export function capabilityStatement(o: {
   baseUrl: string;
   everything: boolean;
   smart: boolean;
+  /** Topic-based Subscriptions (caseload alerts): advertised only where they are served. */
+  subscriptions?: boolean;
 }): CapabilityStatement {
   const everything = {
     name: 'everything',
@@ -65,9 +69,12 @@ export function capabilityStatement(o: {
               },
             }
           : {}),
-        resource: SEARCHABLE_TYPES.map((type) => ({
+        resource: SEARCHABLE_TYPES.map((type): CapabilityStatementRestResource => ({
           type,
-          interaction: [{ code: 'read' }, ...(type === 'Binary' ? [] : [{ code: 'search-type' as const }])],
+          interaction: [
+            { code: 'read' as const },
+            ...(type === 'Binary' ? [] : [{ code: 'search-type' as const }]),
+          ],
           searchParam: [
             { name: '_lastUpdated', type: 'date' as const },
             { name: '_count', type: 'number' as const },
@@ -79,9 +86,35 @@ export function capabilityStatement(o: {
                 ]),
           ],
           ...(type === 'Patient' && o.everything ? { operation: [everything] } : {}),
-        })),
+        })).concat(o.subscriptions ? subscriptionResources() : []),
         ...(o.everything ? { operation: [everything] } : {}),
       },
     ],
   };
+}
+
+const BACKPORT_OPERATION = 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition';
+
+/** The Backport IG's discovery: one topic-canonical extension per topic on the Subscription resource entry. */
+function subscriptionResources(): CapabilityStatementRestResource[] {
+  return [
+    {
+      type: 'Subscription',
+      extension: topicCanonicalExtensions(),
+      interaction: [{ code: 'create' }, { code: 'read' }, { code: 'delete' }],
+      operation: [
+        {
+          name: 'get-ws-binding-token',
+          definition: `${BACKPORT_OPERATION}/backport-subscription-get-ws-binding-token`,
+        },
+        { name: 'status', definition: `${BACKPORT_OPERATION}/backport-subscription-status` },
+        { name: 'events', definition: `${BACKPORT_OPERATION}/backport-subscription-events` },
+      ],
+    },
+    {
+      type: 'Basic',
+      interaction: [{ code: 'search-type' }],
+      searchParam: [{ name: 'code', type: 'token' }],
+    },
+  ];
 }

@@ -12,6 +12,12 @@ import type { AuditEvent } from '../../common/fhir';
 import { describeRegionalRequest } from './access-request';
 import { operationOutcome } from '../http/outcome';
 import { capabilityStatement } from './capability';
+import { ClinicalEvents, SOURCE_HOSPITALS, type ClinicalEventOptions } from './clinical-events';
+import { SubscriptionHub, type HubResult } from './subscription-hub';
+import { acceptSubscription } from './subscription-filter';
+import { topicBasics } from '../alerts/topics';
+import type { AccessRequest } from '../http/access-policy';
+import type { DocumentReference, Encounter, Patient } from '../../common/fhir';
 
 const DEFAULT_COUNT = 100;
 const MAX_COUNT = 1000;
@@ -26,17 +32,86 @@ export interface RegionalServerOptions {
   otherOrigin?: () => string | undefined;
   /** Clock (ms) for token expiry and audit times. */
   now?: () => number;
+  /** Topic-based Subscriptions for caseload alerts (default true); false: none advertised or served. */
+  subscriptions?: boolean;
 }
 
 export class RegionalServer extends LoopbackServer {
   readonly store = new FhirStore();
   private readonly regional: RegionalServerOptions;
   private readonly guard: AccessGuard;
+  /** Subscriptions and their event history; absent when the server has no subscription support. */
+  readonly subscriptions: SubscriptionHub | undefined;
+  private readonly clinical: ClinicalEvents;
+  private nhsNumberOf: (patientKeyOrNhs: string) => string = requireNhsNumber;
 
   constructor(options: RegionalServerOptions) {
     super({ ...options, basePath: '/fhir' });
     this.regional = { ...options };
     this.guard = new AccessGuard(options.name, () => this.baseUrl, options.now);
+    if (options.subscriptions !== false) {
+      this.subscriptions = new SubscriptionHub(() => this.baseUrl, {
+        ...(options.now ? { now: options.now } : {}),
+        latencyMs: () => this.injectedLatencyMs,
+      });
+      this.subscriptions.attach(this.httpServer);
+    }
+    this.clinical = new ClinicalEvents(
+      this.store,
+      SOURCE_HOSPITALS[options.id] ?? SOURCE_HOSPITALS.dcr!,
+      options.name,
+      (p) => this.nhsNumberOf(p),
+      () => this.subscriptions,
+      () => this.baseUrl,
+    );
+  }
+
+  /** How the test API finds a patient given by sandbox key (an NHS number always works). */
+  setPatientKeys(keys: ReadonlyMap<string, string>): void {
+    this.nhsNumberOf = (p) => keys.get(p) ?? requireNhsNumber(p);
+  }
+
+  // Test API (issue 18): each writes realistic resources and fires the topics to matching Subscriptions.
+  admit(patient: string, options?: ClinicalEventOptions): Promise<Encounter> {
+    return this.clinical.admit(patient, options);
+  }
+
+  sendToEd(patient: string, options?: ClinicalEventOptions): Promise<Encounter> {
+    return this.clinical.sendToEd(patient, options);
+  }
+
+  discharge(patient: string, options?: ClinicalEventOptions): Promise<Encounter> {
+    return this.clinical.discharge(patient, options);
+  }
+
+  addLetter(patient: string, options?: ClinicalEventOptions): Promise<DocumentReference> {
+    return this.clinical.addLetter(patient, options);
+  }
+
+  recordDeath(patient: string, options?: ClinicalEventOptions): Promise<Patient> {
+    return this.clinical.recordDeath(patient, options);
+  }
+
+  // Fault hooks for the subscription channel (restart() — close and listen again, state kept — is inherited).
+  dropWebsockets(): void {
+    this.subscriptions?.dropConnections();
+  }
+
+  expireBindingTokens(): void {
+    this.subscriptions?.expireBindingTokens();
+  }
+
+  duplicateNextEvent(): void {
+    this.subscriptions?.duplicateNextEvent();
+  }
+
+  reorderNextTwoEvents(): void {
+    this.subscriptions?.reorderNextTwoEvents();
+  }
+
+  override async close(): Promise<void> {
+    this.subscriptions?.close();
+    await super.close();
   }
 
   /** Every request this server decided on (allowed '0', refused '4', invalid token '8'), in order. */
@@ -93,12 +168,25 @@ export class RegionalServer extends LoopbackServer {
           baseUrl: this.baseUrl,
           everything: this.regional.everything,
           smart: this.guard.enabled,
+          subscriptions: Boolean(this.subscriptions),
         }),
       };
     }
-    // Everything but the capability statement is checked and audited, even what is then refused as unsupported.
-    const denied = await this.guard.check(req, () => describeRegionalRequest(this.store, req));
+    if (
+      req.method === 'GET' &&
+      type === 'Basic' &&
+      !id &&
+      req.url.searchParams.get('code') === 'SubscriptionTopic'
+    ) {
+      // Topic discovery is published like the capability statement: it is about no patient.
+      return this.page(req, this.subscriptions ? topicBasics() : []);
+    }
+    // Everything but discovery is checked and audited, even what is then refused as unsupported.
+    const denied = await this.guard.check(req, () =>
+      type === 'Subscription' ? describeSubscriptionRequest(req) : describeRegionalRequest(this.store, req),
+    );
     if (denied) return denied;
+    if (type === 'Subscription') return this.subscriptionRoute(req);
     if (req.method !== 'GET') {
       return {
         status: 405,
@@ -125,6 +213,56 @@ export class RegionalServer extends LoopbackServer {
       if (isOperationOutcome(outcome)) return { status: getStatus(outcome), body: outcome };
       throw error;
     }
+  }
+
+  private subscriptionRoute(req: SandboxRequest): SandboxResponse {
+    const hub = this.subscriptions;
+    if (!hub) {
+      return {
+        status: 404,
+        body: operationOutcome('not-supported', `${this.name} does not support Subscriptions`),
+      };
+    }
+    const [, id, operation, ...rest] = req.segments;
+    const { method } = req;
+    if (rest.length) return notFound(req.url.pathname);
+    if (!id && method === 'POST') {
+      const created = hub.create(req.body);
+      return created.ok
+        ? {
+            status: 201,
+            body: created.value,
+            headers: { Location: `${this.baseUrl}/Subscription/${created.value.id}` },
+          }
+        : hubFailure(created);
+    }
+    if (!id) return notAllowed(method);
+    if (!operation) {
+      if (method === 'GET') return hubAnswer(hub.read(id));
+      if (method === 'DELETE') {
+        const deleted = hub.delete(id);
+        return deleted.ok ? { status: 204 } : hubFailure(deleted);
+      }
+      return notAllowed(method);
+    }
+    if (operation === '$get-ws-binding-token' && (method === 'GET' || method === 'POST'))
+      return hubAnswer(hub.bindingToken(id));
+    if (operation === '$status' && method === 'GET') return hubAnswer(hub.status(id));
+    if (operation === '$events' && method === 'GET') {
+      const since = eventNumberParam(req, 'eventsSinceNumber');
+      const until = eventNumberParam(req, 'eventsUntilNumber');
+      if (since === null || until === null) {
+        return {
+          status: 400,
+          body: operationOutcome(
+            'invalid',
+            'eventsSinceNumber and eventsUntilNumber must be whole numbers from 1',
+          ),
+        };
+      }
+      return hubAnswer(hub.events(id, since, until));
+    }
+    return notFound(req.url.pathname);
   }
 
   private async read(req: SandboxRequest, type: string, id: string): Promise<SandboxResponse> {
@@ -174,15 +312,62 @@ export class RegionalServer extends LoopbackServer {
   }
 }
 
+/** The NHS number a test-API call names (a sandbox key needs `setPatientKeys`). */
+function requireNhsNumber(patient: string): string {
+  if (/^\d{10}$/.test(patient.replace(/\s/g, ''))) return patient.replace(/\s/g, '');
+  throw new Error(`"${patient}" is neither a sandbox patient key nor an NHS number`);
+}
+
+/** For the access policy and audit: a Subscription's creation names the patients its filter names. */
+async function describeSubscriptionRequest(req: SandboxRequest): Promise<AccessRequest> {
+  const creation = req.method === 'POST' && req.segments.length === 1;
+  const checked = creation ? acceptSubscription(req.body) : undefined;
+  const patients = checked?.ok ? [...(checked.accepted.nhsNumbers ?? [])] : [];
+  return {
+    service: 'clinical',
+    resourceType: 'Subscription',
+    interaction: req.method === 'GET' ? 'read' : 'write',
+    patients,
+    dissented: () => Promise.resolve(false),
+    ...(creation ? { auditAsQuery: true } : {}),
+  };
+}
+
+function hubAnswer<T extends Resource>(result: HubResult<T>): SandboxResponse {
+  return result.ok ? { status: 200, body: result.value } : hubFailure(result);
+}
+
+function hubFailure(result: { status: number; outcome: Resource }): SandboxResponse {
+  return { status: result.status, body: result.outcome };
+}
+
+function notAllowed(method: string): SandboxResponse {
+  return { status: 405, body: operationOutcome('not-supported', `${method} is not supported here`) };
+}
+
+/** undefined when absent, null when not a whole number from 1. */
+function eventNumberParam(req: SandboxRequest, name: string): number | undefined | null {
+  const raw = req.url.searchParams.get(name);
+  if (raw === null || raw === '') return undefined;
+  const value = Number(raw);
+  return Number.isInteger(value) && value >= 1 ? value : null;
+}
+
 function notFound(path: string): SandboxResponse {
   return { status: 404, body: operationOutcome('not-found', `Unknown path ${path}`) };
 }
+
+/** `patient:identifier` / `subject:identifier`, as NHS clients write "the patient with this NHS number". */
+const IDENTIFIER_OF_PATIENT = /^(patient|subject):identifier$/;
 
 function query(req: SandboxRequest): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const key of new Set(req.url.searchParams.keys())) {
     const values = req.url.searchParams.getAll(key);
-    out[key] = values.length === 1 ? (values[0] ?? '') : values;
+    // The FHIR engine reads `:identifier` as Reference.identifier only; the chained form finds the patient
+    // whatever the reference carries (seeded records reference the patient by id alone).
+    const name = IDENTIFIER_OF_PATIENT.test(key) ? key.replace(':', '.') : key;
+    out[name] = values.length === 1 ? (values[0] ?? '') : values;
   }
   return out;
 }
