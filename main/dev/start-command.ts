@@ -10,6 +10,7 @@ import { projectRoot } from './project-root';
 import { findElectronBinary } from './electron-binary';
 import { openHarness, waitForRecord } from './harness';
 import { createSandboxViewer } from './sandbox-viewer';
+import { clearSandboxState, writeSandboxState } from './sandbox-state';
 
 interface StartFlags {
   browser?: boolean;
@@ -70,7 +71,13 @@ function hasCommand(name: string): boolean {
 }
 
 async function startInChromium(launch: string[], flags: StartFlags): Promise<void> {
-  const viewer = await createSandboxViewer({ dataDir: resolveDataDir(flags.dataDir) });
+  const viewer = await createSandboxViewer({
+    dataDir: resolveDataDir(flags.dataDir),
+    sandbox: { admin: true },
+  });
+  // `wessex sandbox event` (caseload alerts) finds this sandbox's admin endpoint through the state file.
+  const admin = viewer.sandbox?.urls.admin;
+  if (admin) await writeSandboxState({ admin, pid: process.pid, startedAt: new Date().toISOString() });
   const headed = !flags.headless && Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
   const harness = await openHarness({
     services: viewer,
@@ -81,6 +88,7 @@ async function startInChromium(launch: string[], flags: StartFlags): Promise<voi
       ),
   });
   const stop = async () => {
+    if (admin) await clearSandboxState(admin);
     await harness.close();
     await viewer.close();
     process.exit(0);
@@ -91,6 +99,8 @@ async function startInChromium(launch: string[], flags: StartFlags): Promise<voi
   const { page } = await harness.newPage();
   if (viewer.sandbox)
     console.log('Running on the built-in Wessex sandbox (no machine policy is configured).');
+  if (admin)
+    console.log('Caseload events: npx wessex sandbox event admit|discharge|ed|letter|death <patient>');
   if (!headed) {
     // A record that cannot finish (every source down) is still worth a screenshot: it says why.
     await waitForRecord(page).catch(() => undefined);

@@ -117,6 +117,11 @@ export class LoopbackServer {
     return this.server;
   }
 
+  /** The latency injected now (ms), for servers that add it to what they push as well. */
+  protected get injectedLatencyMs(): number {
+    return this.latencyMs;
+  }
+
   setLatency(ms: number): void {
     this.latencyMs = Math.max(0, ms);
   }

@@ -50,7 +50,10 @@ export class RegionalServer extends LoopbackServer {
     this.regional = { ...options };
     this.guard = new AccessGuard(options.name, () => this.baseUrl, options.now);
     if (options.subscriptions !== false) {
-      this.subscriptions = new SubscriptionHub(() => this.baseUrl, options.now);
+      this.subscriptions = new SubscriptionHub(() => this.baseUrl, {
+        ...(options.now ? { now: options.now } : {}),
+        latencyMs: () => this.injectedLatencyMs,
+      });
       this.subscriptions.attach(this.httpServer);
     }
     this.clinical = new ClinicalEvents(

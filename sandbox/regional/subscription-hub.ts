@@ -54,10 +54,17 @@ export class SubscriptionHub {
   private readonly faults: DeliveryFaults = { duplicateNext: false, reorderNextTwo: false };
   private nextId = 1;
 
+  private readonly now: () => number;
+  /** The server's injected latency, added to every message pushed (in order: each waits the same time). */
+  private readonly latencyMs: () => number;
+
   constructor(
     private readonly baseUrl: () => string,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: { now?: () => number; latencyMs?: () => number } = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.latencyMs = options.latencyMs ?? (() => 0);
+  }
 
   /** Serves the websocket endpoint on this HTTP server's upgrade requests (other paths are refused). */
   attach(server: Server): void {
@@ -228,8 +235,17 @@ export class SubscriptionHub {
 
   private send(subscriptionId: string, payload: string): void {
     for (const [ws, bound] of this.connections) {
-      if (bound.has(subscriptionId) && ws.readyState === ws.OPEN) ws.send(payload);
+      if (bound.has(subscriptionId)) this.push(ws, payload);
     }
+  }
+
+  private push(ws: WebSocket, payload: string): void {
+    const delay = this.latencyMs();
+    const send = (): void => {
+      if (ws.readyState === ws.OPEN) ws.send(payload);
+    };
+    if (delay > 0) setTimeout(send, delay);
+    else send();
   }
 
   private onConnection(ws: WebSocket): void {
@@ -259,11 +275,12 @@ export class SubscriptionHub {
     if (previous) clearInterval(previous);
     bound.set(
       id,
-      setInterval(() => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(this.bundle(id, record, 'heartbeat')));
-      }, record.accepted.heartbeatSeconds * 1000),
+      setInterval(
+        () => this.push(ws, JSON.stringify(this.bundle(id, record, 'heartbeat'))),
+        record.accepted.heartbeatSeconds * 1000,
+      ),
     );
-    ws.send(JSON.stringify(this.bundle(id, record, 'handshake')));
+    this.push(ws, JSON.stringify(this.bundle(id, record, 'handshake')));
   }
 
   private refuse(ws: WebSocket, message: string, close = false): void {

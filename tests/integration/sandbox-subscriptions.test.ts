@@ -19,6 +19,7 @@ import type {
 } from '../../common/fhir';
 import type { Parameters, ParametersParameter, Subscription } from '@medplum/fhirtypes';
 import { startSandbox, TOPIC_CANONICAL_EXTENSION, TOPICS, type RunningSandbox } from '../../sandbox';
+import { BackendServicesTokenProvider } from '../../main/services/auth/backend-services';
 import { runWessex, WESSEX_CLI } from '../support/cli';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
@@ -283,6 +284,8 @@ describe('subscribing and the websocket channel', () => {
     expect(encounter?.location?.[0]?.location?.display).toBe('Royal Bournemouth Hospital, Ward 9');
     expect(encounter?.serviceProvider?.display).toMatch(/University Hospitals Dorset/);
     expect(encounter?.period?.start).toBeTruthy();
+    // Clients deduplicate by focus id and version.
+    expect(encounter?.meta?.versionId).toBeTruthy();
     // The patient comes as additional context, identified by NHS number.
     const context = status(notification)
       .find((p) => p.name === 'notification-event')
@@ -518,6 +521,43 @@ describe('who may subscribe', () => {
       e.what?.identifier ? [e.what.identifier.value] : [],
     );
     expect(patients.sort()).toEqual([nhsOf('frail'), nhsOf('cross-border')].sort());
+  });
+
+  it("during the transition, the EPR's backend-services token may manage Subscriptions too", async () => {
+    const epr = sandbox.epr!;
+    const provider = new BackendServicesTokenProvider({
+      sources: [
+        {
+          id: 'dcr',
+          name: 'Dorset Care Record',
+          fhirBase: sandbox.urls.dcr,
+          auth: {
+            type: 'backend-services',
+            tokenUrl: epr.tokenEndpoint,
+            clientId: epr.backendClient.clientId,
+            keyReference: 'sandbox-backend-key',
+            scope: 'system/*.rs',
+          },
+        },
+      ],
+      loadPrivateKey: async () => epr.backendClient.privateJwk,
+    });
+    const bearer = await provider.getToken('dcr');
+    const created = await call<Subscription>(`${sandbox.urls.dcr}/Subscription`, {
+      method: 'POST',
+      body: encounterStart('frail'),
+      bearer,
+    });
+    expect(created.status).toBe(201);
+    expect(audits().at(-1)?.agent?.[0]?.who?.display).toBe('EPR backend-services client');
+    const binding = await call<Parameters>(
+      `${sandbox.urls.dcr}/Subscription/${created.body.id}/$get-ws-binding-token`,
+      {
+        method: 'POST',
+        bearer,
+      },
+    );
+    expect(binding.body.parameter?.find((p) => p.name === 'token')?.valueString).toBeTruthy();
   });
 
   it('refuses a Subscription it cannot serve with a clear reason', async () => {

@@ -19,6 +19,7 @@ import { patientSearchHandlers } from '../features/patient-search';
 import { preferenceHandlers } from '../features/preferences';
 import { recordHandlers } from '../features/record';
 import { SessionFeature } from '../features/session';
+import { createCaseloadWatch } from './caseload-watch';
 import { readDocument } from './documents';
 import { loggingFailures } from './logging-failures';
 import { RecordAccess } from './record-access';
@@ -92,6 +93,15 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   });
   const opened = new OpenedRecords();
   sessions.onEnded(() => opened.clear());
+  const caseloadWatch = createCaseloadWatch({
+    policy,
+    sources,
+    tokens,
+    audit,
+    cache: stores.cache,
+    sessions,
+    clock: options.clock ?? (() => new Date()),
+  });
 
   const record = recordHandlers({ sessions, records, opened, logger, emit });
   const caseloadAlerts = new CaseloadAlertsFeature({
@@ -165,6 +175,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
         throw error;
       }),
     openedRecord: (nhsNumber) => opened.whole(nhsNumber),
+    caseloadWatch,
     ...commandLineOperations({
       commandLineRoles: policy.commandLineRoles,
       sessions,
@@ -172,6 +183,8 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       audit,
     }),
     async close() {
+      // The watch's Subscriptions are deleted on the servers before the session ends.
+      await caseloadWatch.stop();
       // Saves still running are written and audited under the session that opened them.
       await records.settled();
       caseloadAlerts.dispose();
