@@ -7,7 +7,7 @@ import type {
   CaseloadSourceStatus,
   CaseloadWatchStatus,
 } from '../../common/caseload-events';
-import type { CaseloadWatchService } from '../../main/services/features/caseload-alerts';
+import type { CaseloadWatchService } from '../../main/services/caseload-alerts';
 
 export class InMemoryCaseloadWatch implements CaseloadWatchService {
   private watching = false;
@@ -55,7 +55,7 @@ export class InMemoryCaseloadWatch implements CaseloadWatchService {
     };
   }
 
-  events(query: { limit: number; offset: number }): { rows: CaseloadEvent[]; total: number } {
+  async events(query: { limit: number; offset: number }): Promise<{ rows: CaseloadEvent[]; total: number }> {
     const newestFirst = [...this.held].reverse();
     return { rows: newestFirst.slice(query.offset, query.offset + query.limit), total: newestFirst.length };
   }

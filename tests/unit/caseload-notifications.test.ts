@@ -64,6 +64,8 @@ describe('what a caseload notification says', () => {
 
   it('takes initials from "FAMILY, Given" too, and from names in any script', () => {
     expect(initialsOf('SMITH, Jane')).toBe('J.S.');
+    expect(initialsOf('LEGG, David John (Mr)')).toBe('D.L.');
+    expect(initialsOf('Dr Jane Smith')).toBe('J.S.');
     expect(initialsOf('Łucja Żak')).toBe('Ł.Ż.');
     expect(initialsOf('  ')).toBeUndefined();
   });

@@ -8,6 +8,7 @@ import type { CaseloadWatchService } from '../caseload-alerts';
 import type { LockClock } from '../governance';
 import type { SecretStore } from '../keystore/secret-store';
 import type { AppLogger } from '../logging';
+import type { DesktopNotifications } from '../notifications';
 import type { PolicyLoadResult } from '../policy';
 import type { OpenKeyValueFile } from '../preferences';
 import type { EngineOptions } from '../record';
@@ -42,6 +43,10 @@ export interface ViewerOptions {
   lockClock?: LockClock;
   /** Default: the allow-list file log in the data directory's logs folder. */
   logger?: AppLogger;
+  /** The caseload watch the "My caseload" screen drives (tests); default: the watch on the regional sources. */
+  caseloadWatch?: CaseloadWatchService;
+  /** The operating system's notifications (Electron's in the app, a recording stand-in in the harness). */
+  notifications?: DesktopNotifications;
 }
 
 export interface Viewer {

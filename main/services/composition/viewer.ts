@@ -93,20 +93,22 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   });
   const opened = new OpenedRecords();
   sessions.onEnded(() => opened.clear());
-  const caseloadWatch = createCaseloadWatch({
-    policy,
-    sources,
-    tokens,
-    audit,
-    cache: stores.cache,
-    sessions,
-    clock: options.clock ?? (() => new Date()),
-  });
+  const caseloadWatch =
+    options.caseloadWatch ??
+    createCaseloadWatch({
+      policy,
+      sources,
+      tokens,
+      audit,
+      cache: stores.cache,
+      sessions,
+      clock: options.clock ?? (() => new Date()),
+    });
 
   const record = recordHandlers({ sessions, records, opened, logger, emit });
   const caseloadAlerts = new CaseloadAlertsFeature({
     sessions,
-    watch: options.caseloadWatch,
+    watch: caseloadWatch,
     audit,
     notifications: options.notifications,
     notificationDetail: policy.notificationDetail,

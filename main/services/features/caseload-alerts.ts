@@ -1,26 +1,17 @@
 // The caseload watch on the bridge: start and stop watching the clinician's caseload, a page of what it saw,
 // its events pushed to the "My caseload" screen and to desktop notifications, and opening a reported
 // patient's record under the caseload's reason (as a prefetch's reason covers each patient it saves).
-import type { CaseloadEvent, CaseloadSelection, CaseloadWatchStatus } from '../../../common/caseload-events';
+import type { CaseloadEvent, CaseloadWatchStatus } from '../../../common/caseload-events';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
 import type { BridgeEvents } from '../../../preload/contract';
 import type { AuditTrail } from '../audit';
 import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
+import { CaseloadWatchProblem, type CaseloadWatchService } from '../caseload-alerts';
 import type { AccessDeclaration } from '../governance/access-reason';
 import { CaseloadNotifier, type DesktopNotifications, type NotificationDetail } from '../notifications';
 import type { SessionFeature } from './session';
 
-/** The watch service (main/services/caseload-alerts), as the issue 18 contract defines it. */
-export interface CaseloadWatchService {
-  start(selection: CaseloadSelection): Promise<CaseloadWatchStatus>;
-  stop(): Promise<void>;
-  status(): CaseloadWatchStatus;
-  /** Newest first, governed for the signed-in user. */
-  events(query: { since?: string; limit: number; offset: number }): { rows: CaseloadEvent[]; total: number };
-  /** Each new governed event as it arrives (after storage and audit). */
-  onEvent(listener: (event: CaseloadEvent) => void): () => void;
-  onStatus(listener: (status: CaseloadWatchStatus) => void): () => void;
-}
+export type { CaseloadWatchService };
 
 export type CaseloadAlertHandlers = Pick<
   BridgeHandlers,
@@ -73,7 +64,7 @@ export class CaseloadAlertsFeature {
     }
     // A lock keeps the watch (its notifications then give only the count); sign-out or another clinician's
     // launch ends it, and the reason with it.
-    sessions.onEnded(() => queueMicrotask(() => void this.stopIfSessionChanged()));
+    sessions.onEnded(() => queueMicrotask(() => void this.stopUnlessLocked()));
 
     const requireWatch = (): CaseloadWatchService => {
       if (!watch) {
@@ -90,13 +81,20 @@ export class CaseloadAlertsFeature {
         const session = sessions.current();
         // One reason for the caseload (checked by the channel rule), taken by this watch for its patients.
         const reason = session.reasons.takeCaseloadReason();
-        const status = await service.start({
-          ...(fromSource ? { fromSource } : {}),
-          ...(listId ? { listId } : {}),
-          ...(nhsNumbers?.length ? { nhsNumbers: [...new Set(nhsNumbers.map(normaliseNhsNumber))] } : {}),
-        });
+        // Held before the watch starts, so the connection changes it reports while starting reach the screen.
         this.held = { sessionId: session.id, reason };
-        return status;
+        try {
+          return await service.start({
+            ...(fromSource ? { fromSource } : {}),
+            ...(listId ? { listId } : {}),
+            ...(nhsNumbers?.length ? { nhsNumbers: [...new Set(nhsNumbers.map(normaliseNhsNumber))] } : {}),
+          });
+        } catch (error) {
+          this.held = undefined;
+          // The watch's own plain words (nothing to watch, too many patients, the list could not be read).
+          if (error instanceof CaseloadWatchProblem) throw new BridgeError('unavailable', error.message);
+          throw error;
+        }
       },
       'caseload:watch-stop': async () => {
         this.held = undefined;
@@ -106,13 +104,13 @@ export class CaseloadAlertsFeature {
       },
       'caseload:events': async ({ limit, offset }) => {
         if (!watch) return { rows: [], total: 0, status: NOT_WATCHING };
-        return { ...watch.events({ limit, offset }), status: watch.status() };
+        return { ...(await watch.events({ limit, offset })), status: watch.status() };
       },
       'caseload:open-patient': async ({ nhsNumber }) => {
         const session = sessions.current();
         const held = this.watchingFor();
         const nhs = normaliseNhsNumber(nhsNumber);
-        if (!held || !watch || !reportedOn(watch, nhs)) {
+        if (!held || !watch || !(await reportedOn(watch, nhs))) {
           throw new BridgeError(
             'not-permitted',
             'The caseload reason covers only patients the caseload watch reported on: give your reason for this patient.',
@@ -146,8 +144,12 @@ export class CaseloadAlertsFeature {
     return held && this.options.sessions.info()?.id === held.sessionId ? held : undefined;
   }
 
-  private async stopIfSessionChanged(): Promise<void> {
-    if (!this.held || this.watchingFor()) return;
+  /**
+   * The session locked, or ended (signed out, or replaced by another launch): only a lock keeps the watch,
+   * whoever started it (the screen, the CLI). Run after the change has settled.
+   */
+  private async stopUnlessLocked(): Promise<void> {
+    if (this.options.sessions.info()?.locked) return;
     this.held = undefined;
     this.notifier?.dispose();
     await this.options.watch?.stop().catch(() => undefined);
@@ -155,7 +157,8 @@ export class CaseloadAlertsFeature {
 }
 
 /** The watch has an event about this patient (what the caseload screen lists). */
-function reportedOn(watch: CaseloadWatchService, nhsNumber: string): boolean {
-  const { total } = watch.events({ limit: 1, offset: 0 });
-  return watch.events({ limit: Math.max(total, 1), offset: 0 }).rows.some((e) => e.nhsNumber === nhsNumber);
+async function reportedOn(watch: CaseloadWatchService, nhsNumber: string): Promise<boolean> {
+  const { total } = await watch.events({ limit: 1, offset: 0 });
+  const { rows } = await watch.events({ limit: Math.max(total, 1), offset: 0 });
+  return rows.some((e) => e.nhsNumber === nhsNumber);
 }

@@ -44,14 +44,17 @@ function describe(event: CaseloadEvent): string | undefined {
   }
 }
 
+const TITLES = /^(mr|mrs|ms|miss|mx|dr|prof|sir|dame|rev)\.?$/i;
+
 /**
- * "J.S." from "John Smith", "John Andrew Smith" or "SMITH, John": the first given name's and the family name's
- * first letters. Undefined when the name has no letters to take.
+ * "J.S." from "John Smith", "Mr John Andrew Smith" or "SMITH, John (Mr)": the first given name's and the family
+ * name's first letters (titles and bracketed parts left out). Undefined when the name has no letters to take.
  */
 export function initialsOf(name: string | undefined): string | undefined {
   if (!name) return undefined;
-  const [before, after] = name.split(',', 2);
-  const words = (text: string | undefined) => (text ?? '').split(/\s+/).filter((w) => /\p{L}/u.test(w));
+  const [before, after] = name.replace(/\([^)]*\)/g, ' ').split(',', 2);
+  const words = (text: string | undefined) =>
+    (text ?? '').split(/\s+/).filter((w) => /\p{L}/u.test(w) && !TITLES.test(w));
   const ordered = after !== undefined ? [...words(after), ...words(before)] : words(before);
   if (!ordered.length) return undefined;
   const first = ordered[0] as string;

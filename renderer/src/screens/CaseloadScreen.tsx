@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { CaseloadEvent, CaseloadWatchStatus } from '../../../common/caseload-events';
 import {
   CASELOAD_EVENT_LABELS,
@@ -44,11 +44,19 @@ export function CaseloadScreen({
   const [announcement, setAnnouncement] = useState('');
   const [busy, setBusy] = useState(false);
 
+  // What the bridge pushed since the page was asked for: a push can arrive just before an answer computed
+  // earlier, so the answer must not undo it (every status change and every event is pushed).
+  const pushed = useRef<{ statuses: number; events?: CaseloadEvent[] }>({ statuses: 0 });
   const load = useCallback(() => {
+    const statusesBefore = pushed.current.statuses;
+    pushed.current.events = [];
     invoke('caseload:events', { limit: MAX_PAGE_ROWS, offset: 0 }).then(
       (page) => {
-        setPage({ rows: page.rows, total: page.total });
-        setStatus(page.status);
+        const answered = new Set(page.rows.map((e) => e.id));
+        const newer = (pushed.current.events ?? []).filter((e) => !answered.has(e.id));
+        pushed.current.events = undefined;
+        setPage({ rows: [...newer, ...page.rows], total: page.total + newer.length });
+        if (pushed.current.statuses === statusesBefore) setStatus(page.status);
       },
       (e: unknown) => setError(errorMessage(e)),
     );
@@ -57,6 +65,7 @@ export function CaseloadScreen({
 
   useEffect(() => {
     const stopEvents = onBridgeEvent('caseload:event', (event) => {
+      pushed.current.events?.push(event);
       setPage((held) =>
         held.rows.some((e) => e.id === event.id)
           ? held
@@ -64,7 +73,10 @@ export function CaseloadScreen({
       );
       setAnnouncement(`New caseload update: ${describeForAnnouncement(event)}`);
     });
-    const stopStatus = onBridgeEvent('caseload:status', setStatus);
+    const stopStatus = onBridgeEvent('caseload:status', (next) => {
+      pushed.current.statuses += 1;
+      setStatus(next);
+    });
     return () => {
       stopEvents();
       stopStatus();
@@ -76,13 +88,8 @@ export function CaseloadScreen({
     setError(undefined);
     invoke('access:declare-reason', { reasonCode: reason, breakGlass: false })
       .then(() => invoke('caseload:watch-start', args))
-      .then(
-        (s) => {
-          setStatus(s);
-          load();
-        },
-        (e: unknown) => setError(errorMessage(e)),
-      )
+      // The status as it is now (the answer's may be older than a change already shown), with any events.
+      .then(load, (e: unknown) => setError(errorMessage(e)))
       .finally(() => setBusy(false));
   };
   const stop = () => {
