@@ -216,4 +216,39 @@ describe('My caseload', () => {
     expect(await edSection.textContent()).toContain(frail.name);
     expectQuietPage(hp.log);
   });
+
+  it('keeps a source’s hostile text in its own direction and wrapped, and shows withheld activity as withheld', async () => {
+    const { page } = hp;
+    const frail = sandboxPatient(ctx.services, 'frail');
+    const longTitle = `Discharge${'X'.repeat(400)}`;
+    watch.deliver({
+      sourceId: 'dcr',
+      nhsNumber: frail.nhsNumber,
+      patientName: '\u202EEVIL override',
+      kind: 'new-letter',
+      at: new Date().toISOString(),
+      title: longTitle,
+    });
+    watch.deliver({
+      sourceId: 'chie',
+      nhsNumber: frail.nhsNumber,
+      kind: 'new-activity',
+      at: new Date().toISOString(),
+      withheldReason: 'Your role does not include encounters.',
+    });
+    const letters = page.getByTestId('caseload-new-letters');
+    await expect.poll(() => letters.textContent()).toContain(longTitle);
+    expect(await letters.locator('bdi', { hasText: 'EVIL override' }).count()).toBe(1);
+    expect(await letters.locator('bdi', { hasText: longTitle }).count()).toBe(1);
+    const other = page.getByTestId('caseload-other-updates');
+    expect(await other.textContent()).toMatch(/New activity \(details withheld\)/);
+    expect(await other.textContent()).toContain('Your role does not include encounters.');
+    // No name was given for it: the NHS number stands in, nothing is invented.
+    expect(await other.textContent()).toContain(`NHS number ${formatNhsNumber(frail.nhsNumber)}`);
+
+    await page.setViewportSize({ width: 320, height: 640 });
+    await expect.poll(scrollsSideways).toBe(false);
+    await page.setViewportSize({ width: 1280, height: 1400 });
+    await expectAccessible('caseload-hostile-withheld');
+  });
 });
