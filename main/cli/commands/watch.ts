@@ -99,10 +99,15 @@ export function eventJson(event: CaseloadEvent, names: boolean): string {
   return JSON.stringify(names && patientName ? { ...rest, patientName } : rest);
 }
 
+/** "Dorset Care Record: live", "CHIE: polling", "CHIE: not connected — could not be checked: …". */
 function statusLines(status: CaseloadWatchStatus): string[] {
   return status.sources.map((s) => {
     const how = s.mode === 'websocket' ? 'live' : s.mode === 'polling' ? 'polling' : 'not watched';
-    return `${s.sourceName}: ${s.connected ? how : `${how}, not connected${s.problem ? ` (${s.problem})` : ''}`}`;
+    if (s.connected) return `${s.sourceName}: ${how}`;
+    const why = s.problem?.startsWith(`${s.sourceName}: `)
+      ? s.problem.slice(s.sourceName.length + 2)
+      : s.problem;
+    return `${s.sourceName}: ${s.mode === 'unavailable' ? how : 'not connected'}${why ? ` — ${terminalText(why)}` : ''}`;
   });
 }
 
@@ -134,12 +139,15 @@ export function registerWatchCommand(program: Command, env: CliEnvironment): voi
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
         });
+        // Each source's connection, said once the watch has started and again whenever it changes.
+        let started = false;
         let lastStatus = '';
-        watch.onStatus((status) => {
+        const sayStatus = (status: CaseloadWatchStatus) => {
           const text = statusLines(status).join('\n');
-          if (text !== lastStatus && status.watching) console.error(text);
+          if (started && status.watching && text !== lastStatus) console.error(text);
           lastStatus = text;
-        });
+        };
+        watch.onStatus(sayStatus);
         watch.onEvent((event) => {
           console.log(flags.json ? eventJson(event, !!flags.names) : eventLine(event, !!flags.names));
         });
@@ -150,6 +158,9 @@ export function registerWatchCommand(program: Command, env: CliEnvironment): voi
           console.error(
             `Watching ${status.patients} patient(s) on ${status.sources.length} source(s). Press Ctrl+C to stop.`,
           );
+          started = true;
+          lastStatus = '';
+          sayStatus(watch.status());
           await interrupted;
         } finally {
           await watch.stop();

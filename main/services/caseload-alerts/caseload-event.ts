@@ -3,8 +3,7 @@
 // alert; `notOnCaseload` when it is about someone else (ignored and counted by the caller).
 import type { CaseloadEvent } from '../../../common/caseload-events';
 import { isObject, str, type JsonObject } from '../../../common/json';
-import { classify } from './classify';
-import { patientOf } from './classify';
+import { classify, patientOf } from './classify';
 
 export interface CaseloadPatients {
   /** NHS number → the name the source gives. */
@@ -28,10 +27,14 @@ export function buildEvent(
   patients: CaseloadPatients,
   receivedAt: Date,
   timestamp?: string,
+  /** The NHS number the notification names the patient by (`additional-context`). */
+  notifiedNhsNumber?: string,
 ): BuiltEvent {
   const pointer = patientOf(resource);
   const nhsNumber =
-    pointer.nhsNumber ?? (pointer.patientId ? patients.byId.get(pointer.patientId) : undefined);
+    pointer.nhsNumber ??
+    notifiedNhsNumber ??
+    (pointer.patientId ? patients.byId.get(pointer.patientId) : undefined);
   if (!nhsNumber || !patients.names.has(nhsNumber)) return { notOnCaseload: true };
   const what = classify(resource, topic);
   if (!what) return { notAnAlert: true };
@@ -58,6 +61,35 @@ export function buildEvent(
   // per resource version.
   const dedupeKeys = [id, ...(version ? [`${source.sourceId}|${focus}|v${version}|${what.kind}`] : [])];
   return { event, dedupeKeys };
+}
+
+/** An event the server sent without details: "new activity", withheld because the patient declined sharing. */
+export function withheldEvent(
+  withheld: { key: string; nhsNumber: string },
+  source: EventSource,
+  patients: CaseloadPatients,
+  receivedAt: Date,
+  timestamp: string | undefined,
+  withheldReason: string,
+): BuiltEvent {
+  if (!patients.names.has(withheld.nhsNumber)) return { notOnCaseload: true };
+  const id = `${source.sourceId}|${withheld.key}`;
+  const name = patients.names.get(withheld.nhsNumber);
+  const received = receivedAt.toISOString();
+  return {
+    event: {
+      id,
+      sourceId: source.sourceId,
+      sourceName: source.sourceName,
+      nhsNumber: withheld.nhsNumber,
+      ...(name ? { patientName: name } : {}),
+      kind: 'new-activity',
+      at: validInstant(timestamp) ?? received,
+      receivedAt: received,
+      withheldReason,
+    },
+    dedupeKeys: [id],
+  };
 }
 
 function validInstant(value: string | undefined): string | undefined {

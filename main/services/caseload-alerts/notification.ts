@@ -2,6 +2,7 @@
 // SubscriptionStatus Parameters first, then the focus resources. Read loosely and defensively: a message
 // that is not a notification comes back as a problem in plain words, never as a throw.
 import { asArray, isObject, str, type JsonObject } from '../../../common/json';
+import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 
 export type NotificationType =
   'handshake' | 'heartbeat' | 'event-notification' | 'query-status' | 'query-event';
@@ -14,6 +15,11 @@ export interface NotifiedEvent {
   focusReference?: string;
   /** The full focus resource, when the bundle carried it. */
   focus?: JsonObject;
+  /**
+   * The patient's NHS number from `additional-context` (a Patient reference with its identifier): all a
+   * server sends, without a focus, about a patient who declined to share their record.
+   */
+  patientNhsNumber?: string;
 }
 
 export interface Notification {
@@ -44,6 +50,13 @@ function value(part: JsonObject): unknown {
 function count(v: unknown): number | undefined {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : NaN;
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+function nhsIdentifier(reference: unknown): string | undefined {
+  const identifier = isObject(reference) ? reference.identifier : undefined;
+  if (!isObject(identifier) || identifier.system !== NHS_NUMBER_SYSTEM) return undefined;
+  const nhs = str(identifier.value)?.replace(/\s/g, '');
+  return nhs && /^\d{10}$/.test(nhs) ? nhs : undefined;
 }
 
 function referenceOf(v: unknown): string | undefined {
@@ -92,7 +105,12 @@ export function readNotification(data: unknown): NotificationRead {
     const focusReference = relativeReference(referenceOf(value(part('focus') ?? {})));
     const timestamp = str(value(part('timestamp') ?? {}));
     const focus = focusReference ? resources.get(focusReference) : undefined;
+    const patientNhsNumber = parts
+      .filter((p) => p.name === 'additional-context')
+      .map((p) => nhsIdentifier(value(p)))
+      .find(Boolean);
     events.push({
+      ...(patientNhsNumber ? { patientNhsNumber } : {}),
       eventNumber,
       ...(timestamp ? { timestamp } : {}),
       ...(focusReference ? { focusReference } : {}),

@@ -15,8 +15,13 @@ export interface DeliveredBatch {
   sourceId: string;
   /** Undefined when polled: the resource's own state says what happened. */
   topic?: string;
-  items: { resource: JsonObject; timestamp?: string }[];
+  items: DeliveredItem[];
 }
+
+export type DeliveredItem =
+  | { resource: JsonObject; timestamp?: string; patientNhsNumber?: string }
+  /** The server sent no details (the patient declined to share): only that something happened, and when. */
+  | { withheld: { key: string; nhsNumber: string }; timestamp?: string };
 
 export interface SourceWatchOptions {
   sourceId: string;
@@ -126,6 +131,11 @@ export class SourceWatch {
     return this.watched.map((w) => w.channel);
   }
 
+  /** The Subscriptions this watch made on the source. */
+  get subscriptionIds(): string[] {
+    return this.watched.map((w) => w.id);
+  }
+
   get polling(): CaseloadPoller | undefined {
     return this.poller;
   }
@@ -231,10 +241,17 @@ export class SourceWatch {
 
   private async hand(watched: Watched, events: NotifiedEvent[]): Promise<void> {
     if (!events.length) return;
-    const items: DeliveredBatch['items'] = [];
+    const items: DeliveredItem[] = [];
     for (const event of events) {
+      const timestamp = event.timestamp ? { timestamp: event.timestamp } : {};
+      if (!event.focus && !event.focusReference && event.patientNhsNumber) {
+        const key = `Subscription/${watched.id}#${event.eventNumber}`;
+        items.push({ withheld: { key, nhsNumber: event.patientNhsNumber }, ...timestamp });
+        continue;
+      }
       const resource = event.focus ?? (await this.readFocus(event.focusReference));
-      if (resource) items.push({ resource, ...(event.timestamp ? { timestamp: event.timestamp } : {}) });
+      const nhs = event.patientNhsNumber ? { patientNhsNumber: event.patientNhsNumber } : {};
+      if (resource) items.push({ resource, ...timestamp, ...nhs });
       else this.options.onUnreadable?.();
     }
     this.lastEventAt = this.options.clock().toISOString();

@@ -10,9 +10,9 @@ import type { TokenProvider } from '../auth/token-provider';
 import type { UserGovernance } from '../governance/govern-record';
 import { SourceClient, tokenFromProvider, type Transport } from '../http';
 import type { EngineSource } from '../record';
-import { buildEvent, type CaseloadPatients } from './caseload-event';
+import { buildEvent, withheldEvent, type CaseloadPatients } from './caseload-event';
 import { DeliveredFocus } from './event-sequence';
-import { governForPatient, governForUser } from './govern-event';
+import { DISSENT_WITHHELD, governForPatient, governForUser } from './govern-event';
 import { MAX_FILTER_IDENTIFIERS, SourceSubscriptions } from './source-subscriptions';
 import { SourceWatch, type DeliveredBatch } from './source-watch';
 
@@ -243,14 +243,25 @@ export class CaseloadWatch implements CaseloadWatchService {
     const source = { sourceId: batch.sourceId, sourceName: running.watch.status().sourceName };
     const fresh: CaseloadEvent[] = [];
     for (const item of batch.items) {
-      const built = buildEvent(
-        item.resource,
-        batch.topic,
-        source,
-        running.patients,
-        receivedAt,
-        item.timestamp,
-      );
+      const built =
+        'withheld' in item
+          ? withheldEvent(
+              item.withheld,
+              source,
+              running.patients,
+              receivedAt,
+              item.timestamp,
+              DISSENT_WITHHELD,
+            )
+          : buildEvent(
+              item.resource,
+              batch.topic,
+              source,
+              running.patients,
+              receivedAt,
+              item.timestamp,
+              item.patientNhsNumber,
+            );
       if ('notOnCaseload' in built) {
         this.ignored++;
         continue;
