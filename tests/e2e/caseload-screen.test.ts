@@ -251,4 +251,32 @@ describe('My caseload', () => {
     await page.setViewportSize({ width: 1280, height: 1400 });
     await expectAccessible('caseload-hostile-withheld');
   });
+
+  it('stops watching on request, keeping what arrived labelled as such, and the reason no longer covers new patients; signing out ends the watch', async () => {
+    const { page } = hp;
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.getByRole('button', { name: 'Stop watching' }).click();
+    await page.getByTestId('caseload-start').waitFor();
+    expect(watch.status().watching).toBe(false);
+    expect(await page.getByTestId('caseload-sections').textContent()).toMatch(
+      /Not watching now: these are the updates received while the watch ran/,
+    );
+    expect(await page.getByTestId('caseload-no-activity').count()).toBe(0);
+    const frail = sandboxPatient(ctx.services, 'frail');
+    expect(
+      await dispatchBridgeRequest(ctx.services.handlers, 'caseload:open-patient', {
+        nhsNumber: frail.nhsNumber,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'not-permitted' } });
+
+    // Watching again, then signing out: the watch ends with the session.
+    await page.getByLabel('Today’s appointments').check();
+    await page.getByLabel('I am providing direct care to this patient').check();
+    await page.getByRole('button', { name: 'Start watching' }).click();
+    await page.getByTestId('caseload-connection').waitFor();
+    expect(watch.selections.at(-1)).toEqual({ fromSource: 'appointments-today' });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => watch.status().watching).toBe(false);
+    expectQuietPage(hp.log);
+  });
 });
