@@ -1,7 +1,7 @@
 // The caseload watch on the bridge: start and stop watching the clinician's caseload, a page of what it saw,
 // its events pushed to the "My caseload" screen and to desktop notifications, and opening a reported
 // patient's record under the caseload's reason (as a prefetch's reason covers each patient it saves).
-import type { CaseloadEvent, CaseloadWatchStatus } from '../../../common/caseload-events';
+import type { CaseloadEvent } from '../../../common/caseload-events';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
 import type { BridgeEvents } from '../../../preload/contract';
 import type { AuditTrail } from '../audit';
@@ -10,8 +10,6 @@ import { CaseloadWatchProblem, type CaseloadWatchService } from '../caseload-ale
 import type { AccessDeclaration } from '../governance/access-reason';
 import { CaseloadNotifier, type DesktopNotifications, type NotificationDetail } from '../notifications';
 import type { SessionFeature } from './session';
-
-export type { CaseloadWatchService };
 
 export type CaseloadAlertHandlers = Pick<
   BridgeHandlers,
@@ -22,20 +20,12 @@ type CaseloadEventName = 'caseload:event' | 'caseload:status' | 'caseload:show';
 
 export interface CaseloadAlertsOptions {
   sessions: SessionFeature;
-  /** Absent where the viewer has no watch (no regional sources, no offline store). */
-  watch: CaseloadWatchService | undefined;
+  watch: CaseloadWatchService;
   audit: AuditTrail;
   notifications: DesktopNotifications | undefined;
   notificationDetail: NotificationDetail;
   emit: <E extends CaseloadEventName>(name: E, payload: BridgeEvents[E]) => void;
 }
-
-const NOT_WATCHING: CaseloadWatchStatus = {
-  watching: false,
-  patients: 0,
-  sources: [],
-  ignoredNotOnCaseload: 0,
-};
 
 export class CaseloadAlertsFeature {
   readonly handlers: CaseloadAlertHandlers;
@@ -54,37 +44,25 @@ export class CaseloadAlertsFeature {
         sessionLocked: () => sessions.info()?.locked ?? true,
         onOpen: () => options.emit('caseload:show', {}),
       });
-    if (watch) {
-      this.unsubscribe.push(
-        watch.onEvent((event) => this.delivered(event)),
-        watch.onStatus((status) => {
-          if (this.watchingFor()) options.emit('caseload:status', status);
-        }),
-      );
-    }
+    this.unsubscribe.push(
+      watch.onEvent((event) => this.delivered(event)),
+      watch.onStatus((status) => {
+        if (this.watchingFor()) options.emit('caseload:status', status);
+      }),
+    );
     // A lock keeps the watch (its notifications then give only the count); sign-out or another clinician's
     // launch ends it, and the reason with it.
     sessions.onEnded(() => queueMicrotask(() => void this.stopUnlessLocked()));
 
-    const requireWatch = (): CaseloadWatchService => {
-      if (!watch) {
-        throw new BridgeError(
-          'unavailable',
-          'Caseload alerts are not available on this computer: no regional records are set up for them.',
-        );
-      }
-      return watch;
-    };
     this.handlers = {
       'caseload:watch-start': async ({ fromSource, listId, nhsNumbers }) => {
-        const service = requireWatch();
         const session = sessions.current();
         // One reason for the caseload (checked by the channel rule), taken by this watch for its patients.
         const reason = session.reasons.takeCaseloadReason();
         // Held before the watch starts, so the connection changes it reports while starting reach the screen.
         this.held = { sessionId: session.id, reason };
         try {
-          return await service.start({
+          return await watch.start({
             ...(fromSource ? { fromSource } : {}),
             ...(listId ? { listId } : {}),
             ...(nhsNumbers?.length ? { nhsNumbers: [...new Set(nhsNumbers.map(normaliseNhsNumber))] } : {}),
@@ -99,18 +77,17 @@ export class CaseloadAlertsFeature {
       'caseload:watch-stop': async () => {
         this.held = undefined;
         this.notifier?.dispose();
-        await watch?.stop();
+        await watch.stop();
         return {};
       },
       'caseload:events': async ({ limit, offset }) => {
-        if (!watch) return { rows: [], total: 0, status: NOT_WATCHING };
         return { ...(await watch.events({ limit, offset })), status: watch.status() };
       },
       'caseload:open-patient': async ({ nhsNumber }) => {
         const session = sessions.current();
         const held = this.watchingFor();
         const nhs = normaliseNhsNumber(nhsNumber);
-        if (!held || !watch || !(await reportedOn(watch, nhs))) {
+        if (!held || !(await reportedOn(watch, nhs))) {
           throw new BridgeError(
             'not-permitted',
             'The caseload reason covers only patients the caseload watch reported on: give your reason for this patient.',
@@ -152,7 +129,7 @@ export class CaseloadAlertsFeature {
     if (this.options.sessions.info()?.locked) return;
     this.held = undefined;
     this.notifier?.dispose();
-    await this.options.watch?.stop().catch(() => undefined);
+    await this.options.watch.stop().catch(() => undefined);
   }
 }
 
