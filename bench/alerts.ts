@@ -51,9 +51,22 @@ function syntheticNhsNumbers(count: number, taken: Set<string>): string[] {
   return out;
 }
 
-function caseloadFor(sandbox: RunningSandbox): { all: string[]; held: string[] } {
-  // The patient who declined sharing is on the caseload too; events are timed on the others.
-  const held = sandbox.patients.filter((p) => p.key !== 'dissent').map((p) => p.nhsNumber);
+interface Caseload {
+  all: string[];
+  /** The caseload patients each source holds (events are made for these). */
+  held: Record<'dcr' | 'chie', string[]>;
+}
+
+function caseloadFor(sandbox: RunningSandbox): Caseload {
+  const holds = (resources: readonly { resourceType: string }[], nhs: string) =>
+    resources.some((r) => r.resourceType === 'Patient' && JSON.stringify(r).includes(`"${nhs}"`));
+  // The patient who declined sharing (and the one who has died) are on the caseload too; events are timed on
+  // the others.
+  const timed = sandbox.patients.filter((p) => !p.dissent && p.key !== 'deceased');
+  const held = {
+    dcr: timed.filter((p) => holds(p.dcr, p.nhsNumber)).map((p) => p.nhsNumber),
+    chie: timed.filter((p) => holds(p.chie, p.nhsNumber)).map((p) => p.nhsNumber),
+  };
   const real = sandbox.patients.map((p) => p.nhsNumber);
   const all = [...real, ...syntheticNhsNumbers(CASELOAD_SIZE - real.length, new Set(real))];
   return { all, held };
@@ -129,10 +142,10 @@ async function main(): Promise<void> {
     // Admission → delivered, alternating sources.
     const admissions: number[] = [];
     for (let i = 0; i < ADMISSIONS; i++) {
-      const server = i % 2 ? sandbox.servers.chie : sandbox.servers.dcr;
+      const on = i % 2 ? 'chie' : 'dcr';
       const arrived = next(watch, 1, (e) => e.kind === 'admitted');
       t = performance.now();
-      await server.admit(held[i % held.length]!);
+      await sandbox.servers[on].admit(held[on][i % held[on].length]!);
       await arrived;
       admissions.push(performance.now() - t);
     }
@@ -140,7 +153,7 @@ async function main(): Promise<void> {
     // Catch-up: the DCR websockets down (as on a laptop asleep) while 500 events happen, then back.
     const dcr = watch.sourceWatches.find((w) => w.status().sourceId === 'dcr')!;
     for (const channel of dcr.channels) channel.stop();
-    for (let i = 0; i < MISSED; i++) await sandbox.servers.dcr.admit(held[i % held.length]!);
+    for (let i = 0; i < MISSED; i++) await sandbox.servers.dcr.admit(held.dcr[i % held.dcr.length]!);
     const caught = next(watch, MISSED);
     t = performance.now();
     for (const channel of dcr.channels) channel.start();
@@ -154,8 +167,9 @@ async function main(): Promise<void> {
     let soakEvents = 0;
     const rssSamples: number[] = [];
     while (performance.now() - soakStart < SOAK_SECONDS * 1000) {
-      const server = soakEvents % 2 ? sandbox.servers.chie : sandbox.servers.dcr;
-      const patient = held[soakEvents % held.length]!;
+      const on = soakEvents % 2 ? 'chie' : 'dcr';
+      const server = sandbox.servers[on];
+      const patient = held[on][soakEvents % held[on].length]!;
       const arrived = next(watch);
       if (soakEvents % 3 === 2) await server.addLetter(patient);
       else await server.admit(patient);
@@ -180,7 +194,7 @@ async function main(): Promise<void> {
       polls.push(performance.now() - t);
       const arrived = next(polledWatch, 1, (e) => e.sourceId === 'chie');
       t = performance.now();
-      await polled.servers.chie.admit(polledCaseload.held[i]!);
+      await polled.servers.chie.admit(polledCaseload.held.chie[i % polledCaseload.held.chie.length]!);
       await chie.pollNow();
       await arrived;
       polledAdmissions.push(performance.now() - t);

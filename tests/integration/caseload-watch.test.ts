@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CaseloadEvent, CaseloadWatchStatus } from '../../common/caseload-events';
-import { noTokens } from '../../main/services/auth/token-provider';
+import { noTokens, type TokenProvider } from '../../main/services/auth/token-provider';
 import type { AuditAction } from '../../main/services/audit';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import { CaseloadWatch } from '../../main/services/caseload-alerts';
@@ -25,11 +25,11 @@ let access: RoleAccess;
 
 function newWatch(
   sources: EngineSource[],
-  options: { pollSeconds?: number; heartbeatSeconds?: number } = {},
+  options: { pollSeconds?: number; heartbeatSeconds?: number; tokens?: TokenProvider } = {},
 ) {
   watch = new CaseloadWatch({
     sources,
-    tokens: noTokens,
+    tokens: options.tokens ?? noTokens,
     audit: {
       begin: (action) => {
         const entry: { action: AuditAction; ended?: string } = { action };
@@ -336,6 +336,34 @@ describe('caseload watch faults the sandbox cannot make', () => {
     expect(page.rows.map((e) => e.nhsNumber)).toEqual([ON_CASELOAD[0]]);
     const auditedPatients = audited.map((a) => (a.action.kind === 'patient-query' ? a.action.nhsNumber : ''));
     expect(auditedPatients).toEqual([ON_CASELOAD[0]]);
+  });
+
+  it('keeps going as its tokens expire, renewing each time', async () => {
+    await server.close();
+    let valid = 1;
+    let issued = 1;
+    // A token is good until the server's clock passes it (each round below): older ones are refused.
+    const accept = (token: string | undefined) =>
+      Number(/^token-(\d+)$/.exec(token ?? '')?.[1] ?? 0) >= valid;
+    server = await new FakeSubscriptionServer({ acceptToken: accept }).start();
+    server.addPatient(ON_CASELOAD[0]!, 'Alice Legg');
+    const tokens: TokenProvider = {
+      getToken: async () => `token-${issued}`,
+      refresh: async () => `token-${++issued}`,
+    };
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }], { tokens });
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    for (let round = 0; round < 3; round++) {
+      const before = connections();
+      valid = issued + 1;
+      server.dropSockets();
+      await until((s) => s.sources[0]!.connected && connections() > before);
+      const got = arrivals(1);
+      server.addLetter(ON_CASELOAD[0]!, `Letter ${round}`);
+      expect((await got)[0]!.title).toBe(`Letter ${round}`);
+    }
+    expect(issued).toBeGreaterThanOrEqual(4);
   });
 
   it('says it is not connected when heartbeats stop on a connection that stays open, and reconnects', async () => {

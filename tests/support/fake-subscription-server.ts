@@ -30,6 +30,8 @@ export interface FakeServerOptions {
   /** Added to every HTTP answer and websocket message. */
   latencyMs?: number;
   name?: string;
+  /** Whether a bearer token is accepted now (otherwise 401, as when it has expired); default none needed. */
+  acceptToken?: (token: string | undefined) => boolean;
 }
 
 export class FakeSubscriptionServer {
@@ -326,6 +328,10 @@ export class FakeSubscriptionServer {
     };
     const [, fhir, type, id, op] = url.pathname.split('/');
     if (fhir !== 'fhir') return reply(404, {});
+    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (this.options.acceptToken && type !== 'metadata' && !this.options.acceptToken(token)) {
+      return reply(401, { resourceType: 'OperationOutcome' });
+    }
     if (type === 'metadata') return reply(200, this.capability());
     if (type === 'Subscription') return this.subscription(req.method ?? 'GET', id, op, url, body, reply);
     if (req.method === 'GET' && type && !id) return reply(200, this.search(type, url.searchParams));

@@ -5,7 +5,7 @@ import type { Consent, Resource } from '../../../common/fhir';
 import { asArray, isObject, str, type JsonObject } from '../../../common/json';
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { findDissent } from '../governance/dissent';
-import { FetchFailure, readAllPages, type SourceClient } from '../http';
+import { abortable, FetchFailure, readAllPages, type SourceClient } from '../http';
 import { bannerName } from '../record/patient-identity';
 import { readNotification, type Notification } from './notification';
 import { filterTarget, type CaseloadTopic } from './topics';
@@ -13,6 +13,7 @@ import { checkWebsocketAddress } from './websocket-address';
 
 const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
 const REQUEST_TIMEOUT_MS = 30_000;
+const SEARCH_TIMEOUT_MS = 60_000;
 /** NHS numbers per search (a GET's address stays a few kilobytes). */
 const SEARCH_CHUNK = 80;
 /** The most identifiers one Subscription filter may name (the contract's limit). */
@@ -234,7 +235,9 @@ export class SourceSubscriptions {
 
   /** Every page of a search, each resource of `type` handed to `each`. */
   async search(path: string, type: string, each: (resource: JsonObject) => void): Promise<void> {
-    const result = await readAllPages(this.client, this.client.url(path), {
+    // The long-lived client has no overall deadline: each search has its own, so a server that stops
+    // answering shows as a problem instead of holding the watch.
+    const reading = readAllPages(this.client, this.client.url(path), {
       pageCap: 200,
       priority: 'bulk',
       label: type,
@@ -242,6 +245,13 @@ export class SourceSubscriptions {
         for (const r of resources) if (r.resourceType === type) each(r);
       },
     });
+    reading.catch(() => undefined);
+    const result = await abortable(reading, AbortSignal.timeout(SEARCH_TIMEOUT_MS)).catch(
+      (error: unknown) => {
+        if (error instanceof FetchFailure) throw error;
+        throw new FetchFailure('timeout', `did not answer a ${type} search in time`);
+      },
+    );
     // Half an answer about who is on the caseload (or who dissented) is not an answer.
     if (result.incomplete) {
       throw new FetchFailure('http', `sent an incomplete ${type} search: ${result.warnings.join('; ')}`);

@@ -8,7 +8,7 @@ import { normaliseNhsNumber, isValidNhsNumber } from '../../../common/nhs-number
 import type { AuditAction, AuditIntent } from '../audit';
 import type { TokenProvider } from '../auth/token-provider';
 import type { UserGovernance } from '../governance/govern-record';
-import { SourceClient, tokenFromProvider, type Transport } from '../http';
+import { SourceClient, type SourceToken, type Transport } from '../http';
 import type { EngineSource } from '../record';
 import { buildEvent, withheldEvent, type CaseloadPatients } from './caseload-event';
 import { DeliveredFocus } from './event-sequence';
@@ -60,6 +60,25 @@ export interface CaseloadWatchDeps {
 }
 
 export class CaseloadWatchProblem extends Error {}
+
+/**
+ * A watch lasts hours, longer than any token: each request asks the provider (which keeps a token until it is
+ * about to expire), and each 401 renews it, however many times that happens; requests that see the same 401 at
+ * once share one renewal.
+ */
+function watchToken(tokens: TokenProvider, sourceId: string): SourceToken {
+  let renewing: Promise<string | undefined> | undefined;
+  return {
+    get: () => renewing ?? tokens.getToken(sourceId),
+    refresh: () =>
+      (renewing ??= tokens
+        .refresh(sourceId)
+        .catch(() => undefined)
+        .finally(() => {
+          renewing = undefined;
+        })),
+  };
+}
 
 interface RunningSource {
   watch: SourceWatch;
@@ -182,7 +201,7 @@ export class CaseloadWatch implements CaseloadWatchService {
     const client = new SourceClient({
       name: source.name,
       baseUrl: source.fhirBase,
-      token: tokenFromProvider(this.deps.tokens, source.id),
+      token: watchToken(this.deps.tokens, source.id),
       ...(this.deps.transport ? { transport: this.deps.transport } : {}),
     });
     const subscriptions = new SourceSubscriptions(client, source.id);
