@@ -11,6 +11,7 @@ import {
   POSTCODE,
   type PatientSearchResult,
 } from '../common/patient-search';
+import type { CaseloadEvent, CaseloadWatchStatus } from '../common/caseload-events';
 import type { HandoverPdfRemoval } from '../common/handover-pdfs';
 import type { Preferences } from '../common/preferences';
 import type { RecordEvent, RecordItem } from '../common/record';
@@ -42,6 +43,9 @@ const personName = z
   .min(1)
   .max(NAME_MAX)
   .regex(PERSON_NAME, 'a name is letters, spaces, hyphens and apostrophes');
+const caseloadListId = z
+  .string()
+  .regex(/^[A-Za-z0-9\-.]{1,64}$/, 'a caseload list id is letters, digits, dashes and dots');
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
 export const bridgeRequestSchemas = {
@@ -186,13 +190,38 @@ export const bridgeRequestSchemas = {
       nhsNumbers: z.array(nhsNumber).max(500).optional(),
       fromSource: z.enum(['appointments-today', 'caseload-list']).optional(),
       /** With caseload-list: this List (a FHIR id); without, the clinician's current caseload List. */
-      listId: z
-        .string()
-        .regex(/^[A-Za-z0-9\-.]{1,64}$/, 'a caseload list id is letters, digits, dashes and dots')
-        .optional(),
+      listId: caseloadListId.optional(),
       pin: z.boolean().optional(),
     })
     .strict(),
+  /**
+   * Watch the caseload for admissions, discharges, ED attendances, new letters and deaths in the regional
+   * records (replaces any watch running). Needs the caseload reason, like a prefetch: it covers opening the
+   * record of any patient the watch reports on. New events arrive as `caseload:event`.
+   */
+  'caseload:watch-start': z
+    .object({
+      fromSource: z.enum(['appointments-today', 'caseload-list']).optional(),
+      listId: caseloadListId.optional(),
+      nhsNumbers: z.array(validNhsNumber).max(1000).optional(),
+    })
+    .strict()
+    .refine((a) => !!a.fromSource || !!a.nhsNumbers?.length, {
+      message: 'Choose the caseload to watch: today’s appointments, a caseload list, or NHS numbers',
+    }),
+  'caseload:watch-stop': z.object({}).strict(),
+  /** A page of the watch's events (newest first, governed for the signed-in user) and the watch's status. */
+  'caseload:events': z
+    .object({
+      limit: z.number().int().min(1).max(MAX_PAGE_ROWS),
+      offset: z.number().int().min(0),
+    })
+    .strict(),
+  /**
+   * Opening a patient the watch reported on: the watch's caseload reason becomes that patient's own (audited
+   * for them), as a prefetch's reason does for each patient it saves. Then open the record.
+   */
+  'caseload:open-patient': z.object({ nhsNumber: validNhsNumber }).strict(),
   /**
    * Reason for access to one patient (every patient but the EPR's patient in context needs one), or
    * break-glass for one patient with a mandatory free-text reason. Without an NHS number: the reason for the
@@ -359,12 +388,21 @@ export interface BridgeResults {
   'handover:open-kept': DocumentContent;
   'preferences:get': Preferences;
   'preferences:update': Preferences;
+  'caseload:watch-start': CaseloadWatchStatus;
+  'caseload:watch-stop': Record<string, never>;
+  'caseload:events': { rows: CaseloadEvent[]; total: number; status: CaseloadWatchStatus };
+  'caseload:open-patient': SessionInfo;
 }
 
 export interface BridgeEvents {
   'record:event': RecordProgress;
   'prefetch:progress': PrefetchProgress;
   'session:changed': SessionInfo | null;
+  /** A new governed event from the caseload watch (after it was stored and audited). */
+  'caseload:event': CaseloadEvent;
+  'caseload:status': CaseloadWatchStatus;
+  /** The clinician clicked a caseload notification: show the "My caseload" screen. */
+  'caseload:show': Record<string, never>;
 }
 export type BridgeEventName = keyof BridgeEvents;
 
@@ -372,6 +410,9 @@ export const bridgeEventNames: readonly BridgeEventName[] = [
   'record:event',
   'prefetch:progress',
   'session:changed',
+  'caseload:event',
+  'caseload:status',
+  'caseload:show',
 ];
 
 /** Errors cross the bridge as plain-words messages; `code` lets the UI choose a screen. */

@@ -90,7 +90,7 @@ function withSandboxLaunch(launch: Command): void {
 }
 
 const program = createProgram(devEnvironment);
-for (const name of ['fetch', 'prefetch', 'find-patient']) {
+for (const name of ['fetch', 'prefetch', 'find-patient', 'watch']) {
   withFaultOption(
     command(program, name)
       .option('--sandbox', 'use the built-in sandbox even when a policy configures sources')

@@ -9,6 +9,7 @@ import { registerAppScheme, serveRenderer } from './app-protocol';
 import { denyDevicePermissions, guardOpenExternal, restrictSessionRequests } from './hardening';
 import { forwardEvents, registerBridge } from './ipc';
 import { registerLaunchSchemeInDevelopment } from './launch-scheme-registration';
+import { electronNotifications } from './notifications';
 import { openElectronStoreFile } from './preferences-file';
 import { createMainWindow, denyAllPermissions } from './window';
 
@@ -64,6 +65,7 @@ export function runDesktopApp(createViewer: ViewerFactory): void {
       openExternal: guardOpenExternal((url) => shell.openExternal(url)),
       exportDir: app.getPath('documents'),
       preferencesFile: openElectronStoreFile,
+      notifications: electronNotifications(() => mainWindow),
     });
     registerBridge(viewer.handlers);
     const win = createMainWindow(join(__dirname, '../preload'));

@@ -1,10 +1,11 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { AppState, SessionInfo } from '../../preload/contract';
-import { errorMessage, invoke } from './bridge';
+import { errorMessage, invoke, onBridgeEvent } from './bridge';
 import { BreakGlassBanner } from './components/BreakGlassBanner';
 import { useAppState } from './state/useAppState';
 import { PreferencesContext, usePreferences, usePreferencesStore } from './state/usePreferences';
 import { CacheScreen } from './screens/CacheScreen';
+import { CaseloadScreen } from './screens/CaseloadScreen';
 import { ConfigurationProblem } from './screens/ConfigurationProblem';
 import { LockScreen } from './screens/LockScreen';
 import { PatientPicker } from './screens/PatientPicker';
@@ -17,6 +18,7 @@ type Screen =
   | { kind: 'record'; nhsNumber: string; preferOffline: boolean; name?: string }
   | { kind: 'picker' }
   | { kind: 'prefetch' }
+  | { kind: 'caseload' }
   | { kind: 'cache' };
 
 function Header({
@@ -30,8 +32,9 @@ function Header({
   onNavigate: (s: Screen) => void;
   onSignOut: () => void;
 }) {
-  const links: { kind: 'picker' | 'prefetch' | 'cache'; label: string }[] = [
+  const links: { kind: 'picker' | 'prefetch' | 'caseload' | 'cache'; label: string }[] = [
     { kind: 'picker', label: 'Find a patient' },
+    { kind: 'caseload', label: 'My caseload' },
     { kind: 'prefetch', label: 'Caseload prefetch' },
     { kind: 'cache', label: 'Offline records' },
   ];
@@ -93,6 +96,8 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
   );
   const [signOutError, setSignOutError] = useState<string>();
   const { preferences } = usePreferences();
+  // A caseload notification clicked: main brought the window forward; show what it was about.
+  useEffect(() => onBridgeEvent('caseload:show', () => setScreen({ kind: 'caseload' })), []);
 
   // A launch from the EPR while the viewer is open (second instance, or the sign-in callback) brings a new
   // session with its patient in context: open that patient (the reasons given in the last session went with
@@ -168,6 +173,15 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
       )}
       {screen.kind === 'picker' && <PatientPicker sandboxPatients={state.sandboxPatients} onOpen={open} />}
       {screen.kind === 'prefetch' && <PrefetchScreen reasons={state.accessReasons} />}
+      {screen.kind === 'caseload' && (
+        <CaseloadScreen
+          reasons={state.accessReasons}
+          onOpen={(nhsNumber, name, withReason) => {
+            if (withReason) setSession(withReason);
+            open(nhsNumber, false, name);
+          }}
+        />
+      )}
       {screen.kind === 'cache' && <CacheScreen onOpen={(n, name) => open(n, true, name)} />}
     </>
   );

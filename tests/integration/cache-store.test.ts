@@ -909,12 +909,13 @@ describe('schema migrations', () => {
     await open();
     const db = await rawDatabase();
     expect(db.pragma('user_version', { simple: true })).toBe(cacheMigrations.length);
-    expect(cacheMigrations.length).toBe(6);
+    expect(cacheMigrations.length).toBe(7);
     const tables = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .pluck()
       .all();
     expect(tables).toEqual([
+      'caseload_events',
       'documents',
       'handover_exports',
       'notices',

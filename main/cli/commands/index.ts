@@ -8,6 +8,7 @@ import { registerFindPatientCommand } from './find-patient';
 import { registerLaunchCommand } from './launch';
 import { registerPolicyCommand } from './policy';
 import { registerPrefetchCommand } from './prefetch';
+import { registerWatchCommand } from './watch';
 
 /** Each command lives in its own module and registers itself here. */
 export function registerCommands(program: Command, env: CliEnvironment): void {
@@ -15,6 +16,7 @@ export function registerCommands(program: Command, env: CliEnvironment): void {
   registerFetchCommand(program, env);
   registerFindPatientCommand(program, env);
   registerPrefetchCommand(program, env);
+  registerWatchCommand(program, env);
   registerCacheCommand(program, env);
   registerAuditCommand(program);
   registerPolicyCommand(program);

@@ -257,3 +257,4 @@ export async function waitForRecord(page: Page, timeoutMs = 20_000): Promise<voi
     .and(page.locator(':enabled'))
     .waitFor({ timeout: timeoutMs });
 }
+export { recordingNotifications, type RecordingNotifications } from './notifications';

@@ -182,4 +182,25 @@ export const cacheMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description:
+      'caseload alerts: admissions, discharges, ED attendances, letters and deaths, kept like records',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE caseload_events (
+          id          TEXT PRIMARY KEY,
+          nhs_number  TEXT NOT NULL,
+          source_id   TEXT NOT NULL,
+          at          TEXT NOT NULL,
+          received_at TEXT NOT NULL,
+          expires_at  TEXT NOT NULL,
+          event_json  TEXT NOT NULL
+        );
+        CREATE INDEX caseload_events_by_time ON caseload_events(at);
+        CREATE INDEX caseload_events_by_patient ON caseload_events(nhs_number);
+        CREATE INDEX caseload_events_by_expiry ON caseload_events(expires_at);
+      `);
+    },
+  },
 ];

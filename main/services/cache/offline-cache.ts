@@ -14,6 +14,7 @@ import { SUPPORTING_TYPES } from '../record/sections';
 import { resourceKey, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
 import { afterTheAnswer } from '../answer-first';
 import { unreadableReason, type EncryptedDatabase, type SqliteDatabase } from './encrypted-database';
+import { CaseloadEventStore } from './caseload-event-store';
 import { HandoverExports, type ExportRemoval } from './handover-exports';
 import { offlineQueryWhere, parseOfflineQuery } from './offline-search';
 
@@ -215,6 +216,8 @@ export class OfflineCache {
   private queued: Promise<unknown> = Promise.resolve();
   /** Handover PDFs: tracked here, removed with the records (each removal audited). */
   readonly exports: HandoverExports;
+  /** Caseload alerts: kept for the caseload's retention, removed with the records. */
+  readonly caseloadEvents: CaseloadEventStore;
 
   constructor(
     private readonly database: EncryptedDatabase,
@@ -229,6 +232,11 @@ export class OfflineCache {
       run: (query, onReset) => this.guard(query, onReset),
       expiresAt: (nhsNumber, now) => this.exportExpiresAt(nhsNumber, now),
       ...(writeAhead ? { writeAhead } : {}),
+      clock,
+    });
+    this.caseloadEvents = new CaseloadEventStore({
+      run: (query, onReset) => this.guard(query, onReset),
+      expiresAt: (now) => this.expiresAt(now, true),
       clock,
     });
   }
@@ -655,6 +663,7 @@ export class OfflineCache {
   async delete(nhsNumber: string, trigger: 'user' | 'dissent' = 'user'): Promise<boolean> {
     const nhs = nhsKey(nhsNumber);
     await this.exports.removeFor(nhs, trigger);
+    await this.caseloadEvents.removeFor(nhs);
     const held = await this.guard(
       (db) => db.prepare('SELECT 1 FROM records WHERE nhs_number = ?').get(nhs) !== undefined,
       () => false,
@@ -701,6 +710,7 @@ export class OfflineCache {
             db.transaction(() => {
               mark(db);
               db.prepare('DELETE FROM documents').run();
+              db.prepare('DELETE FROM caseload_events').run();
               db.prepare('DELETE FROM resources').run();
               return db.prepare('DELETE FROM records').run().changes;
             })(),
@@ -719,6 +729,7 @@ export class OfflineCache {
   ): Promise<number> {
     const count = await this.purgeExpiredRecords(now, trigger);
     await this.exports.removeExpired(now, trigger);
+    await this.caseloadEvents.removeExpired(now);
     return count;
   }
 

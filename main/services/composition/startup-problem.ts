@@ -44,6 +44,14 @@ export function refusingViewer(
       throw new BridgeError('configuration', 'The viewer is not configured correctly; nothing was done.');
     },
     rekeyOfflineStore: refuse,
+    caseloadWatch: {
+      start: refuse,
+      stop: async () => undefined,
+      status: () => ({ watching: false, patients: 0, sources: [], ignoredNotOnCaseload: 0 }),
+      events: async () => ({ rows: [], total: 0 }),
+      onEvent: () => () => undefined,
+      onStatus: () => () => undefined,
+    },
     close: async () => undefined,
   };
 }

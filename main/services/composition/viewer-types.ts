@@ -3,9 +3,11 @@
 import type { WessexRecord } from '../../../common/record';
 import type { BridgeEventName, SandboxPatientInfo, SessionInfo } from '../../../preload/contract';
 import type { BridgeHandlers } from '../bridge/dispatch';
+import type { CaseloadWatchService } from '../caseload-alerts';
 import type { LockClock } from '../governance';
 import type { SecretStore } from '../keystore/secret-store';
 import type { AppLogger } from '../logging';
+import type { DesktopNotifications } from '../notifications';
 import type { PolicyLoadResult } from '../policy';
 import type { OpenKeyValueFile } from '../preferences';
 import type { FetchLike } from '../http';
@@ -43,6 +45,10 @@ export interface ViewerOptions {
   lockClock?: LockClock;
   /** Default: the allow-list file log in the data directory's logs folder. */
   logger?: AppLogger;
+  /** The caseload watch the "My caseload" screen drives (tests); default: the watch on the regional sources. */
+  caseloadWatch?: CaseloadWatchService;
+  /** The operating system's notifications (Electron's in the app, a recording stand-in in the harness). */
+  notifications?: DesktopNotifications;
 }
 
 export interface Viewer {
@@ -60,6 +66,11 @@ export interface Viewer {
    * overview): what the CLI prints and exports. Undefined once the session locks or ends.
    */
   openedRecord(nhsNumber: string): Promise<WessexRecord | undefined>;
+  /**
+   * The caseload watch (admissions, discharges, ED attendances, letters, deaths) for the signed-in user: the
+   * bridge's `caseload:*` channels and `wessex watch` use it. Stops when the session locks or ends.
+   */
+  caseloadWatch: CaseloadWatchService;
   /** Re-encrypts the offline store under a new key (support workstations), audited as the signed-in user. */
   rekeyOfflineStore(): Promise<void>;
   close(): Promise<void>;

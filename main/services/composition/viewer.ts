@@ -13,6 +13,7 @@ import { loadPolicyForThisMachine } from '../policy';
 import { sourcesFromPolicy } from '../record';
 import { audited, guarded } from '../features/channel-rules';
 import { caseloadHandlers } from '../features/caseload';
+import { CaseloadAlertsFeature } from '../features/caseload-alerts';
 import { commandLineOperations } from '../features/command-line';
 import { documentHandlers } from '../features/documents';
 import { offlineRecordHandlers } from '../features/offline-records';
@@ -21,6 +22,7 @@ import { patientSearchHandlers } from '../features/patient-search';
 import { preferenceHandlers } from '../features/preferences';
 import { recordHandlers } from '../features/record';
 import { SessionFeature } from '../features/session';
+import { createCaseloadWatch } from './caseload-watch';
 import { readDocument } from './documents';
 import { loggingFailures } from './logging-failures';
 import { RecordAccess } from './record-access';
@@ -115,8 +117,27 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       tokens.getToken(source.id, { patient, purpose: 'TREAT' }).catch(() => undefined);
     }
   });
+  const caseloadWatch =
+    options.caseloadWatch ??
+    createCaseloadWatch({
+      policy,
+      sources,
+      tokens,
+      audit,
+      cache: stores.cache,
+      sessions,
+      clock: options.clock ?? (() => new Date()),
+    });
 
   const record = recordHandlers({ sessions, records, opened, logger, emit });
+  const caseloadAlerts = new CaseloadAlertsFeature({
+    sessions,
+    watch: caseloadWatch,
+    audit,
+    notifications: options.notifications,
+    notificationDetail: policy.notificationDetail,
+    emit,
+  });
   const handlers = loggingFailures(
     logger,
     guarded(
@@ -158,6 +179,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
             clock: options.clock ?? (() => new Date()),
             logger,
           }),
+          ...caseloadAlerts.handlers,
           ...preferenceHandlers(stores.preferences),
           ...(sources.length ? {} : withoutRecordSources(record['record:open'])),
         },
@@ -179,6 +201,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
         throw error;
       }),
     openedRecord: (nhsNumber) => opened.whole(nhsNumber),
+    caseloadWatch,
     ...commandLineOperations({
       commandLineRoles: policy.commandLineRoles,
       sessions,
@@ -186,8 +209,11 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       audit,
     }),
     async close() {
+      // The watch's Subscriptions are deleted on the servers before the session ends.
+      await caseloadWatch.stop();
       // Saves still running are written and audited under the session that opened them.
       await records.settled();
+      caseloadAlerts.dispose();
       await sessions.close();
       await stores.close();
     },

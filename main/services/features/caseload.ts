@@ -33,27 +33,9 @@ export function caseloadHandlers(deps: {
       const session = deps.sessions.current();
       // One reason for this list (checked by the channel rule), taken now so it covers this prefetch only.
       const reason = session.reasons.takeCaseloadReason();
-      const from: CaseloadFrom | undefined =
-        fromSource === 'appointments-today'
-          ? { kind: 'appointments', date: londonDate(deps.clock()) }
-          : fromSource === 'caseload-list'
-            ? { kind: 'list', ...(listId ? { listId } : {}) }
-            : undefined;
-      const caseload = from
-        ? await lookUpCaseload({
-            source: deps.source,
-            tokens: deps.tokens,
-            practitioner: practitionerOf(session.user),
-            from,
-          })
+      const caseload = fromSource
+        ? await lookUpSelectedCaseload(deps, { fromSource, ...(listId ? { listId } : {}) })
         : { nhsNumbers: [], problems: [] };
-      if (from && deps.source) {
-        deps.audit.record({
-          kind: 'patient-query',
-          query: from.kind === 'appointments' ? 'appointments today' : 'caseload list',
-          server: deps.source.name,
-        });
-      }
       const withProblems = caseloadProblemsIn(caseload.problems);
       const report = await prefetchRecords({
         nhsNumbers: [...new Set([...(nhsNumbers ?? []).map(normaliseNhsNumber), ...caseload.nhsNumbers])],
@@ -86,6 +68,35 @@ export function caseloadHandlers(deps: {
       return { requestId, ...withProblems(report) } satisfies PrefetchProgress;
     },
   };
+}
+
+/**
+ * The NHS numbers of today's appointments or a caseload List (the clinician's own, without `listId`) on the
+ * first regional source, for the signed-in clinician; the lookup is audited as a PatientQuery. Used by the
+ * prefetch and the caseload watch alike.
+ */
+export async function lookUpSelectedCaseload(
+  deps: Pick<Parameters<typeof caseloadHandlers>[0], 'sessions' | 'source' | 'tokens' | 'audit' | 'clock'>,
+  selection: { fromSource: 'appointments-today' | 'caseload-list'; listId?: string },
+): Promise<{ nhsNumbers: string[]; problems: string[] }> {
+  const from: CaseloadFrom =
+    selection.fromSource === 'appointments-today'
+      ? { kind: 'appointments', date: londonDate(deps.clock()) }
+      : { kind: 'list', ...(selection.listId ? { listId: selection.listId } : {}) };
+  const caseload = await lookUpCaseload({
+    source: deps.source,
+    tokens: deps.tokens,
+    practitioner: practitionerOf(deps.sessions.current().user),
+    from,
+  });
+  if (deps.source) {
+    deps.audit.record({
+      kind: 'patient-query',
+      query: from.kind === 'appointments' ? 'appointments today' : 'caseload list',
+      server: deps.source.name,
+    });
+  }
+  return caseload;
 }
 
 /** A caseload's problems (nothing booked, server down, unusable entries) listed as failures before the patients. */

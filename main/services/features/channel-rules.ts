@@ -102,6 +102,24 @@ export const CHANNEL_RULES: { [C in BridgeChannel]: ChannelRule<C> } = {
     requires: 'caseload-reason',
     audit: { auditedBy: 'the caseload lookup (query) and record access (prefetch and cache write)' },
   },
+  // The watch audits its own work: a PatientQuery for each subscription and each delivery of events.
+  'caseload:watch-start': {
+    requires: 'caseload-reason',
+    audit: {
+      auditedBy: 'the caseload watch (a PatientQuery per subscription and per notification delivered)',
+    },
+  },
+  'caseload:watch-stop': { requires: 'signed-in', audit: { notAudited: 'ends the watch; no patient data' } },
+  'caseload:events': {
+    requires: 'signed-in',
+    audit: { notAudited: 'events the caseload watch audited (PatientQuery) when they were delivered' },
+  },
+  'caseload:open-patient': {
+    requires: 'signed-in',
+    audit: {
+      auditedBy: 'the caseload feature (access-reason for the patient, when the reason becomes theirs)',
+    },
+  },
   'access:declare-reason': {
     requires: 'signed-in',
     audit: {

@@ -86,7 +86,7 @@ export interface RequestOptions {
 }
 
 export interface SendOptions extends RequestOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'DELETE';
   body?: string;
   contentType?: string;
 }
@@ -114,7 +114,7 @@ export function retryAfterMs(value: string | undefined, now = Date.now()): numbe
 }
 
 interface Exchange<T> {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   accept: string;
   body?: string;
   contentType?: string;

@@ -5,7 +5,7 @@ import type { Pool } from 'undici';
 
 export interface TransportRequest {
   url: URL;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   headers: Record<string, string>;
   body?: string;
   signal: AbortSignal;

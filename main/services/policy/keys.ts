@@ -72,6 +72,11 @@ const docs: Record<PolicyKey, { title: string; explain: string }> = {
     explain:
       'Seconds after which the urgent-care view shows what the sources have sent so far, naming any source still loading (it keeps loading). Default 8.',
   },
+  caseloadPollSeconds: {
+    title: 'Caseload alerts: polling interval (seconds)',
+    explain:
+      'How often the caseload watch checks a regional source that offers no subscriptions for admissions, discharges, ED attendances, letters and deaths. Default 60.',
+  },
   offlineDocumentBudgetMb: {
     title: 'Offline documents per record (MB)',
     explain:
@@ -111,6 +116,11 @@ const docs: Record<PolicyKey, { title: string; explain: string }> = {
     title: 'Handover PDF folder',
     explain:
       'Full path of the folder handover PDFs are written to ("folder") or where the save dialog starts ("ask"). Choose a folder that is not synchronised to cloud storage.',
+  },
+  notificationDetail: {
+    title: 'Caseload notification detail',
+    explain:
+      '"initials" (default): a desktop notification of a caseload update gives the patient\'s initials and what happened ("J.S. admitted to Dorset County Hospital"). "count": only how many updates ("2 caseload updates"). "none": only "Caseload update". A patient\'s full name is never shown, and while the viewer is locked only the count is.',
   },
   sandboxAllowed: {
     title: 'Allow the built-in sandbox',

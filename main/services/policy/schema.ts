@@ -94,6 +94,8 @@ export const machinePolicySchema = z
     inactivityLockMinutes: z.number().int().min(1).max(240).default(15),
     /** After this long the urgent-care view shows what has arrived, naming the sources still loading. */
     urgentCareDeadlineSeconds: z.number().int().min(1).max(120).default(8),
+    /** How often a source without caseload subscriptions is checked for admissions, discharges and letters. */
+    caseloadPollSeconds: z.number().int().min(10).max(3600).default(60),
     /** The most documents (ReSPECT, plans, the latest discharge letter) kept offline per record, in MB. */
     offlineDocumentBudgetMb: z.number().int().min(0).max(500).default(25),
     /** Role code (PractitionerRole.code or RBAC role) → what that role may see. */
@@ -133,6 +135,11 @@ export const machinePolicySchema = z
       })
       .meta({ policyValue: 'path' })
       .optional(),
+    /**
+     * What an OS notification of a caseload update says: `initials` ("J.S. admitted to …"), `count` ("2 caseload
+     * updates") or `none` ("Caseload update"). Never a full name; only the count while the session is locked.
+     */
+    notificationDetail: z.enum(['initials', 'count', 'none']).default('initials'),
   })
   .superRefine((policy, ctx) => {
     if (policy.handoverExport === 'folder' && !policy.handoverExportFolder) {

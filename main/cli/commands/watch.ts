@@ -1,0 +1,173 @@
+// `wessex watch --file caseload.csv | --list [id] | --appointments-today --practitioner <id> --role <code>`:
+// the caseload watch the app runs (the same subscriptions or polling, governance, audit and encrypted store),
+// printing each admission, discharge, ED attendance, letter or death as it arrives: one line each (`--json`:
+// one JSON object a line). The patient's name only with --names (the NHS number identifies them for the
+// clinician). Ctrl+C ends it: the Subscriptions are deleted and the session ends, exit 0.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type {
+  CaseloadEvent,
+  CaseloadEventKind,
+  CaseloadSelection,
+  CaseloadWatchStatus,
+} from '../../../common/caseload-events';
+import { formatNhsNumber } from '../../../common/nhs-number';
+import { formatDateTime } from '../../../common/summary/dates';
+import { practitionerReference } from '../../services/composition/caseload-lookup';
+import { parseNhsNumberList } from '../../services/prefetch';
+import type { CliEnvironment } from '../environment';
+import { clinicianOptions, withCliSession, type ClinicianFlags } from '../viewer-session';
+
+interface WatchFlags extends ClinicianFlags {
+  file?: string;
+  /** `--list` alone: the practitioner's current caseload List. */
+  list?: string | boolean;
+  appointmentsToday?: boolean;
+  json?: boolean;
+  names?: boolean;
+}
+
+const KIND_WORDS: Record<CaseloadEventKind, string> = {
+  admitted: 'Admitted',
+  discharged: 'Discharged',
+  'ed-arrival': 'ED arrival',
+  'ed-departure': 'Left ED',
+  'new-letter': 'New letter',
+  died: 'Died',
+  'new-activity': 'New activity',
+};
+
+/** Server text on a terminal: no control characters, escapes or bidi overrides. */
+function terminalText(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ').trim();
+}
+
+export function selectionFrom(flags: WatchFlags): { selection: CaseloadSelection; lineProblems: number } {
+  const chosen = [flags.file, flags.list, flags.appointmentsToday].filter(Boolean).length;
+  if (chosen !== 1) {
+    throw new Error('Give exactly one of --file <caseload.csv>, --list [id] or --appointments-today.');
+  }
+  if (flags.practitioner !== undefined && !practitionerReference(flags.practitioner)) {
+    throw new Error(`"${flags.practitioner}" is not a Practitioner id or reference.`);
+  }
+  if (flags.list) {
+    const listId = typeof flags.list === 'string' ? flags.list : undefined;
+    if (!listId && !flags.practitioner) throw new Error('--list without an id needs --practitioner <id>.');
+    return { selection: { fromSource: 'caseload-list', ...(listId ? { listId } : {}) }, lineProblems: 0 };
+  }
+  if (flags.appointmentsToday) {
+    if (!flags.practitioner) throw new Error('--appointments-today needs --practitioner <id>.');
+    return { selection: { fromSource: 'appointments-today' }, lineProblems: 0 };
+  }
+  let text: string;
+  try {
+    text = readFileSync(flags.file!, 'utf8');
+  } catch {
+    throw new Error(`The caseload file ${flags.file} could not be read.`);
+  }
+  const list = parseNhsNumberList(text);
+  if (list.problems.length) {
+    console.error(`${list.problems.length} line(s) of the caseload could not be used:`);
+    for (const p of list.problems) console.error(`  line ${p.line}: ${p.message}`);
+  }
+  if (list.nhsNumbers.length === 0) throw new Error('The caseload holds no valid NHS numbers.');
+  return { selection: { nhsNumbers: list.nhsNumbers }, lineProblems: list.problems.length };
+}
+
+/** One line: when, what, who (NHS number; name with --names), where or what letter, which source. */
+export function eventLine(event: CaseloadEvent, names: boolean): string {
+  const who = [
+    formatNhsNumber(event.nhsNumber),
+    ...(names && event.patientName ? [terminalText(event.patientName)] : []),
+  ].join(' ');
+  const detail =
+    event.kind === 'new-activity'
+      ? terminalText(event.withheldReason ?? 'details withheld')
+      : terminalText(event.title ?? event.where ?? '');
+  return [
+    formatDateTime(event.at),
+    KIND_WORDS[event.kind],
+    who,
+    ...(detail ? [detail] : []),
+    `(${terminalText(event.sourceName)})`,
+  ].join('  ');
+}
+
+export function eventJson(event: CaseloadEvent, names: boolean): string {
+  const { patientName, ...rest } = event;
+  return JSON.stringify(names && patientName ? { ...rest, patientName } : rest);
+}
+
+/** "Dorset Care Record: live", "CHIE: polling", "CHIE: not connected — could not be checked: …". */
+function statusLines(status: CaseloadWatchStatus): string[] {
+  return status.sources.map((s) => {
+    const how = s.mode === 'websocket' ? 'live' : s.mode === 'polling' ? 'polling' : 'not watched';
+    if (s.connected) return `${s.sourceName}: ${how}`;
+    const why = s.problem?.startsWith(`${s.sourceName}: `)
+      ? s.problem.slice(s.sourceName.length + 2)
+      : s.problem;
+    return `${s.sourceName}: ${s.mode === 'unavailable' ? how : 'not connected'}${why ? ` — ${terminalText(why)}` : ''}`;
+  });
+}
+
+export function registerWatchCommand(program: Command, env: CliEnvironment): void {
+  clinicianOptions(
+    program
+      .command('watch')
+      .description(
+        'Watch a caseload for admissions, discharges, ED attendances, new letters and deaths (Ctrl+C to stop)',
+      )
+      .option('--file <file>', 'a CSV or text file with one NHS number a line')
+      .option('--list [id]', 'a FHIR List (caseload) on the first source; without an id, your current one')
+      .option('--appointments-today', 'the patients with appointments today (with --practitioner)')
+      .option('--practitioner <id>', 'who you are on the record sources: a Practitioner id or reference')
+      .option('--json', 'one JSON object a line')
+      .option('--names', 'print the patient’s name as well as the NHS number'),
+  ).action(async (flags: WatchFlags) => {
+    const { selection, lineProblems } = selectionFrom(flags);
+    const practitioner = practitionerReference(flags.practitioner);
+    await withCliSession(
+      env,
+      { ...flags, ...(practitioner ? { practitioner } : {}) },
+      {},
+      async (session) => {
+        if (session.origin === 'built-in sandbox')
+          console.error('Using the built-in Wessex sandbox (synthetic patients).');
+        const watch = session.viewer.caseloadWatch;
+        const interrupted = new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        // Each source's connection, said once the watch has started and again whenever it changes.
+        let started = false;
+        let lastStatus = '';
+        const sayStatus = (status: CaseloadWatchStatus) => {
+          const text = statusLines(status).join('\n');
+          if (started && status.watching && text !== lastStatus) console.error(text);
+          lastStatus = text;
+        };
+        watch.onStatus(sayStatus);
+        watch.onEvent((event) => {
+          console.log(flags.json ? eventJson(event, !!flags.names) : eventLine(event, !!flags.names));
+        });
+        // One reason for the caseload, as for a prefetch.
+        await session.declareReason();
+        try {
+          const status = await watch.start(selection);
+          console.error(
+            `Watching ${status.patients} patient(s) on ${status.sources.length} source(s). Press Ctrl+C to stop.`,
+          );
+          started = true;
+          lastStatus = '';
+          sayStatus(watch.status());
+          await interrupted;
+        } finally {
+          await watch.stop();
+        }
+        console.error('Stopped watching; the subscriptions were removed.');
+        if (lineProblems) process.exitCode = 2;
+      },
+    );
+  });
+}

@@ -1,0 +1,45 @@
+// The harness's stand-in for the operating system's notifications (a browser page has none that a test can
+// read): it records what would have been shown, and can click one as the clinician would.
+import type { DesktopNotifications, NotificationContent } from '../../services/notifications';
+
+export interface RecordingNotifications extends DesktopNotifications {
+  /** Every notification shown, in order. */
+  readonly shown: NotificationContent[];
+  /** Clicks the notification shown `index`-th (default: the latest). */
+  click(index?: number): void;
+  /** Plays the operating system's screen lock. */
+  setScreenLocked(locked: boolean): void;
+  /** Resolves once `count` notifications have been shown in all. */
+  waitForCount(count: number): Promise<NotificationContent[]>;
+}
+
+export function recordingNotifications(): RecordingNotifications {
+  const shown: NotificationContent[] = [];
+  const clicks: (() => void)[] = [];
+  const waiting: { count: number; resolve: (shown: NotificationContent[]) => void }[] = [];
+  let screenLocked = false;
+  return {
+    shown,
+    show(content, onClick) {
+      shown.push(content);
+      clicks.push(onClick);
+      for (const w of waiting.filter((w) => shown.length >= w.count)) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve([...shown]);
+      }
+    },
+    screenLocked: () => screenLocked,
+    click(index = clicks.length - 1) {
+      const onClick = clicks[index];
+      if (!onClick) throw new Error(`No notification ${index} was shown`);
+      onClick();
+    },
+    setScreenLocked(locked) {
+      screenLocked = locked;
+    },
+    waitForCount(count) {
+      if (shown.length >= count) return Promise.resolve([...shown]);
+      return new Promise((resolve) => waiting.push({ count, resolve }));
+    },
+  };
+}

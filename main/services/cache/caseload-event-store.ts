@@ -1,0 +1,84 @@
+// Caseload alerts kept in the encrypted offline store (one shared copy, governed for the patient before it is
+// kept and for the user on every read), for the caseload's (pinned) retention: they go when it ends, with the
+// patient's record, and with "delete all offline records".
+import type { CaseloadEvent } from '../../../common/caseload-events';
+import type { SqliteDatabase } from './encrypted-database';
+
+export interface CaseloadEventStoreDeps {
+  run<T>(query: (db: SqliteDatabase) => T, onReset: (db: SqliteDatabase) => T): Promise<T>;
+  /** When an event kept now expires: the caseload's retention. */
+  expiresAt(now: Date): string;
+  clock: () => Date;
+}
+
+export class CaseloadEventStore {
+  constructor(private readonly deps: CaseloadEventStoreDeps) {}
+
+  /** Keeps the events not kept before; returns those that are new (a redelivered id is not). */
+  async add(events: readonly CaseloadEvent[]): Promise<CaseloadEvent[]> {
+    if (!events.length) return [];
+    const expires = this.deps.expiresAt(this.deps.clock());
+    const write = (db: SqliteDatabase): CaseloadEvent[] => {
+      const insert = db.prepare(
+        `INSERT OR IGNORE INTO caseload_events (id, nhs_number, source_id, at, received_at, expires_at, event_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      return db.transaction(() =>
+        events.filter(
+          (e) =>
+            insert.run(e.id, e.nhsNumber, e.sourceId, e.at, e.receivedAt, expires, JSON.stringify(e))
+              .changes > 0,
+        ),
+      )();
+    };
+    return this.deps.run(write, write);
+  }
+
+  /** Newest first (by when it happened), while retention lasts. */
+  async page(query: { since?: string; limit: number; offset: number }): Promise<{
+    rows: CaseloadEvent[];
+    total: number;
+  }> {
+    const now = this.deps.clock().toISOString();
+    const since = query.since ?? '';
+    return this.deps.run(
+      (db) => {
+        const total = db
+          .prepare('SELECT count(*) FROM caseload_events WHERE expires_at > ? AND at >= ?')
+          .pluck()
+          .get(now, since) as number;
+        const rows = (
+          db
+            .prepare(
+              `SELECT event_json FROM caseload_events WHERE expires_at > ? AND at >= ?
+               ORDER BY at DESC, received_at DESC, id LIMIT ? OFFSET ?`,
+            )
+            .pluck()
+            .all(now, since, query.limit, query.offset) as string[]
+        ).map((json) => JSON.parse(json) as CaseloadEvent);
+        return { rows, total };
+      },
+      () => ({ rows: [], total: 0 }),
+    );
+  }
+
+  async removeFor(nhsNumber: string): Promise<number> {
+    const remove = (db: SqliteDatabase) =>
+      db.prepare('DELETE FROM caseload_events WHERE nhs_number = ?').run(nhsNumber).changes;
+    return this.deps.run(remove, () => 0);
+  }
+
+  async removeAll(): Promise<number> {
+    return this.deps.run(
+      (db) => db.prepare('DELETE FROM caseload_events').run().changes,
+      () => 0,
+    );
+  }
+
+  async removeExpired(now: Date): Promise<number> {
+    return this.deps.run(
+      (db) => db.prepare('DELETE FROM caseload_events WHERE expires_at <= ?').run(now.toISOString()).changes,
+      () => 0,
+    );
+  }
+}

@@ -1,0 +1,97 @@
+// A notified (or polled) resource as a CaseloadEvent, before governance: which caseload patient it is about
+// (by NHS number, or the source's Patient id), what happened, when and where. Undefined when it is not an
+// alert; `notOnCaseload` when it is about someone else (ignored and counted by the caller).
+import type { CaseloadEvent } from '../../../common/caseload-events';
+import { isObject, str, type JsonObject } from '../../../common/json';
+import { classify, patientOf } from './classify';
+
+export interface CaseloadPatients {
+  /** NHS number → the name the source gives. */
+  names: ReadonlyMap<string, string | undefined>;
+  /** This source's Patient id → NHS number. */
+  byId: ReadonlyMap<string, string>;
+}
+
+export type BuiltEvent =
+  { event: CaseloadEvent; dedupeKeys: string[] } | { notOnCaseload: true } | { notAnAlert: true };
+
+export interface EventSource {
+  sourceId: string;
+  sourceName: string;
+}
+
+export function buildEvent(
+  resource: JsonObject,
+  topic: string | undefined,
+  source: EventSource,
+  patients: CaseloadPatients,
+  receivedAt: Date,
+  timestamp?: string,
+  /** The NHS number the notification names the patient by (`additional-context`). */
+  notifiedNhsNumber?: string,
+): BuiltEvent {
+  const pointer = patientOf(resource);
+  const nhsNumber =
+    pointer.nhsNumber ??
+    notifiedNhsNumber ??
+    (pointer.patientId ? patients.byId.get(pointer.patientId) : undefined);
+  if (!nhsNumber || !patients.names.has(nhsNumber)) return { notOnCaseload: true };
+  const what = classify(resource, topic);
+  if (!what) return { notAnAlert: true };
+  const focus = `${String(resource.resourceType)}/${str(resource.id) ?? 'unknown'}`;
+  const version = isObject(resource.meta) ? str(resource.meta.versionId) : undefined;
+  const id = `${source.sourceId}|${focus}|${what.kind}`;
+  const name = patients.names.get(nhsNumber);
+  const received = receivedAt.toISOString();
+  const event: CaseloadEvent = {
+    id,
+    sourceId: source.sourceId,
+    sourceName: source.sourceName,
+    nhsNumber,
+    ...(name ? { patientName: name } : {}),
+    kind: what.kind,
+    at: validInstant(what.at) ?? validInstant(timestamp) ?? received,
+    receivedAt: received,
+    ...(what.where ? { where: what.where } : {}),
+    ...(what.since ? { since: what.since } : {}),
+    ...(what.until ? { until: what.until } : {}),
+    ...(what.title ? { title: what.title } : {}),
+  };
+  // One alert per encounter and meaning (an admission is not announced again when the ward changes), and
+  // per resource version.
+  const dedupeKeys = [id, ...(version ? [`${source.sourceId}|${focus}|v${version}|${what.kind}`] : [])];
+  return { event, dedupeKeys };
+}
+
+/** An event the server sent without details: "new activity", withheld because the patient declined sharing. */
+export function withheldEvent(
+  withheld: { key: string; nhsNumber: string },
+  source: EventSource,
+  patients: CaseloadPatients,
+  receivedAt: Date,
+  timestamp: string | undefined,
+  withheldReason: string,
+): BuiltEvent {
+  if (!patients.names.has(withheld.nhsNumber)) return { notOnCaseload: true };
+  const id = `${source.sourceId}|${withheld.key}`;
+  const name = patients.names.get(withheld.nhsNumber);
+  const received = receivedAt.toISOString();
+  return {
+    event: {
+      id,
+      sourceId: source.sourceId,
+      sourceName: source.sourceName,
+      nhsNumber: withheld.nhsNumber,
+      ...(name ? { patientName: name } : {}),
+      kind: 'new-activity',
+      at: validInstant(timestamp) ?? received,
+      receivedAt: received,
+      withheldReason,
+    },
+    dedupeKeys: [id],
+  };
+}
+
+function validInstant(value: string | undefined): string | undefined {
+  return value && !Number.isNaN(Date.parse(value)) ? value : undefined;
+}

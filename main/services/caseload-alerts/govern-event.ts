@@ -1,0 +1,57 @@
+// Caseload events are governed like the record. Patient level, before anything is kept: a patient who has
+// declined to share their record gets only "new activity" (unless the user broke the glass for them and policy
+// lets that override dissent). User level, on every read: a role that may not see encounters (or documents)
+// gets "new activity" for what it may not see, with why, and no details.
+import type { CaseloadEvent, CaseloadEventKind } from '../../../common/caseload-events';
+import type { SectionId } from '../../../common/record';
+import type { UserGovernance } from '../governance/govern-record';
+import { SECTIONS_FOR_ACCESS } from '../governance/role-access';
+
+export const DISSENT_WITHHELD = 'The patient has declined to share their record: details withheld';
+
+/** The record section an alert's details belong to (a death is in the identity banner everyone sees). */
+const SECTION_OF: Record<CaseloadEventKind, SectionId | undefined> = {
+  admitted: 'encounters',
+  discharged: 'encounters',
+  'ed-arrival': 'encounters',
+  'ed-departure': 'encounters',
+  'new-letter': 'documents',
+  died: undefined,
+  'new-activity': undefined,
+};
+
+const SECTION_WORDS: Partial<Record<SectionId, string>> = {
+  encounters: 'hospital encounters',
+  documents: 'letters and documents',
+};
+
+function reduced(event: CaseloadEvent, withheldReason: string): CaseloadEvent {
+  return {
+    id: event.id,
+    sourceId: event.sourceId,
+    sourceName: event.sourceName,
+    nhsNumber: event.nhsNumber,
+    ...(event.patientName ? { patientName: event.patientName } : {}),
+    kind: 'new-activity',
+    at: event.at,
+    receivedAt: event.receivedAt,
+    withheldReason,
+  };
+}
+
+/** Patient level: what may be kept at all. */
+export function governForPatient(
+  event: CaseloadEvent,
+  dissent: boolean,
+  user: Pick<UserGovernance, 'breakGlass' | 'breakGlassOverridesDissent'>,
+): CaseloadEvent {
+  if (!dissent || (user.breakGlass && user.breakGlassOverridesDissent)) return event;
+  return reduced(event, DISSENT_WITHHELD);
+}
+
+/** User level: what this user's role may see. */
+export function governForUser(event: CaseloadEvent, user: Pick<UserGovernance, 'access'>): CaseloadEvent {
+  const section = SECTION_OF[event.kind];
+  if (!section || SECTIONS_FOR_ACCESS[user.access].includes(section)) return event;
+  return reduced(event, `Your role does not include ${SECTION_WORDS[section] ?? section}`);
+}

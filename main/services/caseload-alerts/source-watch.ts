@@ -1,0 +1,274 @@
+// One source's part of the caseload watch: discover its topics; with them, one Subscription per topic
+// (filtered to the caseload) and a websocket each, caught up by event number after every reconnection;
+// without them, polling. Events leave here in order, once each, as resources with their topic; what they mean
+// and whether they are kept is the watch service's business.
+import type { CaseloadSourceStatus } from '../../../common/caseload-events';
+import type { JsonObject } from '../../../common/json';
+import { EventSequence } from './event-sequence';
+import type { Notification, NotifiedEvent } from './notification';
+import { CaseloadPoller } from './polling';
+import type { CaseloadPatient, SourceSubscriptions } from './source-subscriptions';
+import { advertisedTopics, type CaseloadTopic } from './topics';
+import { WebsocketChannel } from './websocket-channel';
+
+export interface DeliveredBatch {
+  sourceId: string;
+  /** Undefined when polled: the resource's own state says what happened. */
+  topic?: string;
+  items: DeliveredItem[];
+}
+
+export type DeliveredItem =
+  | { resource: JsonObject; timestamp?: string; patientNhsNumber?: string }
+  /** The server sent no details (the patient declined to share): only that something happened, and when. */
+  | { withheld: { key: string; nhsNumber: string }; timestamp?: string };
+
+export interface SourceWatchOptions {
+  sourceId: string;
+  sourceName: string;
+  subscriptions: SourceSubscriptions;
+  patients: readonly CaseloadPatient[];
+  heartbeatSeconds: number;
+  pollIntervalMs: number;
+  deliver: (batch: DeliveredBatch) => Promise<void>;
+  onStatus: () => void;
+  clock: () => Date;
+  backoffBaseMs?: number;
+  /** Notifications that could not be read, and focus resources that could not be fetched. */
+  onUnreadable?: () => void;
+}
+
+interface Watched {
+  id: string;
+  topic: CaseloadTopic;
+  sequence: EventSequence;
+  channel: WebsocketChannel;
+  /** Everything for this subscription runs in order, one thing at a time. */
+  queue: Promise<void>;
+  connected: boolean;
+  problem?: string;
+}
+
+export class SourceWatch {
+  private readonly watched: Watched[] = [];
+  private poller: CaseloadPoller | undefined;
+  private mode: CaseloadSourceStatus['mode'] = 'unavailable';
+  private problem: string | undefined = 'not started';
+  private lastEventAt: string | undefined;
+  private lastCheckedAt: string | undefined;
+  private pollConnected = false;
+
+  constructor(private readonly options: SourceWatchOptions) {}
+
+  async start(): Promise<void> {
+    const { subscriptions, patients } = this.options;
+    const nhsNumbers = patients.map((p) => p.nhsNumber);
+    let topics: CaseloadTopic[] = [];
+    try {
+      topics = advertisedTopics(await subscriptions.capability());
+    } catch {
+      topics = [];
+    }
+    if (topics.length === 0) {
+      this.startPolling('the source offers no caseload subscriptions');
+      return;
+    }
+    if (nhsNumbers.length === 0) {
+      this.mode = 'websocket';
+      this.problem = `${this.options.sourceName} holds none of the caseload's patients`;
+      this.options.onStatus();
+      return;
+    }
+    try {
+      for (const topic of topics) {
+        const id = await subscriptions.create(topic, nhsNumbers, this.options.heartbeatSeconds);
+        this.watched.push(this.watch(id, topic));
+      }
+    } catch (error) {
+      await this.stop();
+      const reason = error instanceof Error ? error.message : 'an unexpected problem';
+      this.startPolling(`subscriptions were refused (${reason})`);
+      return;
+    }
+    this.mode = 'websocket';
+    this.problem = 'connecting';
+    for (const w of this.watched) w.channel.start();
+    this.options.onStatus();
+  }
+
+  /** Stops listening and deletes this watch's Subscriptions on the server. */
+  async stop(): Promise<void> {
+    await this.poller?.stop();
+    const watched = this.watched.splice(0);
+    for (const w of watched) w.channel.stop();
+    await Promise.all(watched.map((w) => w.queue));
+    await Promise.all(watched.map((w) => this.options.subscriptions.delete(w.id).catch(() => undefined)));
+  }
+
+  status(): CaseloadSourceStatus {
+    const connected =
+      this.mode === 'websocket'
+        ? this.watched.length > 0 && this.watched.every((w) => w.connected)
+        : this.mode === 'polling' && this.pollConnected;
+    const problem =
+      this.mode === 'websocket'
+        ? (this.watched.find((w) => !w.connected)?.problem ??
+          (this.watched.length ? undefined : this.problem))
+        : this.problem;
+    return {
+      sourceId: this.options.sourceId,
+      sourceName: this.options.sourceName,
+      mode: this.mode,
+      connected,
+      ...(!connected && problem ? { problem: `${this.options.sourceName}: ${problem}` } : {}),
+      ...(this.lastEventAt ? { lastEventAt: this.lastEventAt } : {}),
+      ...(this.lastCheckedAt ? { lastCheckedAt: this.lastCheckedAt } : {}),
+    };
+  }
+
+  /** The websocket channels (tests and the bench read their connection counts). */
+  get channels(): readonly WebsocketChannel[] {
+    return this.watched.map((w) => w.channel);
+  }
+
+  /** The Subscriptions this watch made on the source. */
+  get subscriptionIds(): string[] {
+    return this.watched.map((w) => w.id);
+  }
+
+  get polling(): CaseloadPoller | undefined {
+    return this.poller;
+  }
+
+  private startPolling(why: string): void {
+    const ids = this.options.patients.flatMap((p) => p.ids);
+    this.mode = 'polling';
+    this.problem = `${why}; checking every ${Math.round(this.options.pollIntervalMs / 1000)} s`;
+    this.poller = new CaseloadPoller({
+      subscriptions: this.options.subscriptions,
+      patientIds: () => ids,
+      intervalMs: this.options.pollIntervalMs,
+      startedAt: this.options.clock(),
+      clock: this.options.clock,
+      deliver: async (resources) => {
+        if (!resources.length) return;
+        this.lastEventAt = this.options.clock().toISOString();
+        await this.options.deliver({
+          sourceId: this.options.sourceId,
+          items: resources.map((resource) => ({ resource })),
+        });
+      },
+      onState: (state) => {
+        this.pollConnected = state.connected;
+        this.lastCheckedAt = state.checkedAt.toISOString();
+        this.problem = state.problem ?? this.problem;
+        this.options.onStatus();
+      },
+    });
+    this.poller.start();
+    this.options.onStatus();
+  }
+
+  private watch(id: string, topic: CaseloadTopic): Watched {
+    const watched: Watched = {
+      id,
+      topic,
+      sequence: new EventSequence(),
+      queue: Promise.resolve(),
+      connected: false,
+      problem: 'connecting',
+      channel: new WebsocketChannel({
+        heartbeatMs: this.options.heartbeatSeconds * 1000,
+        bind: () => this.options.subscriptions.bindingToken(id),
+        ...(this.options.backoffBaseMs !== undefined ? { backoffBaseMs: this.options.backoffBaseMs } : {}),
+        onState: (state) => {
+          watched.connected = state.connected;
+          watched.problem = state.problem;
+          this.lastCheckedAt = this.options.clock().toISOString();
+          this.options.onStatus();
+        },
+        onHandshake: (handshake) => this.enqueue(watched, () => this.caughtUp(watched, handshake)),
+        onNotification: (notification) => this.enqueue(watched, () => this.received(watched, notification)),
+        onUnreadable: () => this.options.onUnreadable?.(),
+      }),
+    };
+    return watched;
+  }
+
+  private enqueue(watched: Watched, work: () => Promise<void>): void {
+    watched.queue = watched.queue.then(work).catch(() => {
+      // Each step reports its own problems; the queue goes on.
+    });
+  }
+
+  /** After a (re)connection: whatever happened while away, from `$events`. */
+  private async caughtUp(watched: Watched, handshake: Notification): Promise<void> {
+    let total = handshake.eventsSinceStart;
+    if (total === undefined) {
+      try {
+        total = (await this.options.subscriptions.status(watched.id)).eventsSinceStart;
+      } catch {
+        total = undefined;
+      }
+    }
+    const missing = total !== undefined ? watched.sequence.missingUpTo(total) : undefined;
+    if (missing) await this.fill(watched, missing);
+  }
+
+  private async received(watched: Watched, notification: Notification): Promise<void> {
+    const accepted = watched.sequence.accept(notification.events);
+    await this.hand(watched, accepted.ready);
+    if (accepted.gap) await this.fill(watched, accepted.gap);
+  }
+
+  private async fill(watched: Watched, range: { from: number; to: number }): Promise<void> {
+    try {
+      const caught = await this.options.subscriptions.events(watched.id, range.from, range.to);
+      const accepted = watched.sequence.accept(caught.events);
+      await this.hand(watched, accepted.ready);
+      if (accepted.gap && accepted.gap.from <= range.to) {
+        // The server no longer holds them: go on, and say so.
+        watched.problem = undefined;
+        await this.hand(watched, watched.sequence.skipGap());
+      }
+    } catch (error) {
+      // Tried again at the next notification or reconnection (the gap is still there).
+      const reason = error instanceof Error ? error.message : 'an unexpected problem';
+      watched.problem = `missed events could not be fetched yet (${reason})`;
+      this.options.onStatus();
+    }
+  }
+
+  private async hand(watched: Watched, events: NotifiedEvent[]): Promise<void> {
+    if (!events.length) return;
+    const items: DeliveredItem[] = [];
+    for (const event of events) {
+      const timestamp = event.timestamp ? { timestamp: event.timestamp } : {};
+      if (!event.focus && !event.focusReference && event.patientNhsNumber) {
+        const key = `Subscription/${watched.id}#${event.eventNumber}`;
+        items.push({ withheld: { key, nhsNumber: event.patientNhsNumber }, ...timestamp });
+        continue;
+      }
+      const resource = event.focus ?? (await this.readFocus(event.focusReference));
+      const nhs = event.patientNhsNumber ? { patientNhsNumber: event.patientNhsNumber } : {};
+      if (resource) items.push({ resource, ...timestamp, ...nhs });
+      else this.options.onUnreadable?.();
+    }
+    this.lastEventAt = this.options.clock().toISOString();
+    await this.options.deliver({ sourceId: this.options.sourceId, topic: watched.topic, items });
+  }
+
+  /** A notification that named its focus without sending it (id-only payload): read it from the source. */
+  private async readFocus(reference: string | undefined): Promise<JsonObject | undefined> {
+    if (!reference) return undefined;
+    try {
+      const client = this.options.subscriptions.client;
+      const resource = await client.getJson(client.url(reference), { signal: AbortSignal.timeout(30_000) });
+      return resource !== null && typeof resource === 'object' && !Array.isArray(resource)
+        ? (resource as JsonObject)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,319 @@
+// The caseload watch: the user's caseload (NHS numbers given, today's appointments or a caseload List) watched
+// on every regional source, by subscription where the source offers it and by polling where it does not.
+// Every event is recognised (on the caseload or ignored and counted), deduplicated, governed for the patient,
+// audited (written ahead, a PatientQuery per patient per notification), kept encrypted, then governed for the
+// signed-in user and handed to listeners (the bridge, the CLI).
+import type { CaseloadEvent, CaseloadSelection, CaseloadWatchStatus } from '../../../common/caseload-events';
+import { normaliseNhsNumber, isValidNhsNumber } from '../../../common/nhs-number';
+import type { AuditAction, AuditIntent } from '../audit';
+import type { TokenProvider } from '../auth/token-provider';
+import type { UserGovernance } from '../governance/govern-record';
+import { SourceClient, type SourceToken, type Transport } from '../http';
+import type { EngineSource } from '../record';
+import { buildEvent, withheldEvent, type CaseloadPatients } from './caseload-event';
+import { DeliveredFocus } from './event-sequence';
+import { DISSENT_WITHHELD, governForPatient, governForUser } from './govern-event';
+import { MAX_FILTER_IDENTIFIERS, SourceSubscriptions } from './source-subscriptions';
+import { SourceWatch, type DeliveredBatch } from './source-watch';
+
+export interface CaseloadWatchService {
+  /** Replaces any running watch. */
+  start(selection: CaseloadSelection): Promise<CaseloadWatchStatus>;
+  stop(): Promise<void>;
+  status(): CaseloadWatchStatus;
+  /** Newest first, governed for the signed-in user. */
+  events(query: { since?: string; limit: number; offset: number }): Promise<{
+    rows: CaseloadEvent[];
+    total: number;
+  }>;
+  /** Each new governed event as it arrives (after storage and audit). */
+  onEvent(listener: (event: CaseloadEvent) => void): () => void;
+  onStatus(listener: (status: CaseloadWatchStatus) => void): () => void;
+}
+
+/** Where events are kept (the encrypted offline store's `caseloadEvents`). */
+export interface CaseloadEventKeeper {
+  add(events: readonly CaseloadEvent[]): Promise<CaseloadEvent[]>;
+  page(query: { since?: string; limit: number; offset: number }): Promise<{
+    rows: CaseloadEvent[];
+    total: number;
+  }>;
+}
+
+export interface CaseloadWatchDeps {
+  sources: readonly EngineSource[];
+  tokens: TokenProvider;
+  audit: { begin(action: AuditAction): AuditIntent };
+  store: CaseloadEventKeeper;
+  /** The signed-in user's governance for this patient (throws when nobody is signed in). */
+  governance: (nhsNumber: string) => UserGovernance;
+  /** NHS numbers of the caseload a selection names (appointments, a List), with problems in plain words. */
+  resolveCaseload: (selection: CaseloadSelection) => Promise<{ nhsNumbers: string[]; problems: string[] }>;
+  /** policy.caseloadPollSeconds */
+  pollSeconds: number;
+  /** What the client asks the server for (the contract: 20 s). */
+  heartbeatSeconds?: number;
+  clock?: () => Date;
+  /** Tests: the first reconnection delay. */
+  backoffBaseMs?: number;
+  transport?: Transport;
+}
+
+export class CaseloadWatchProblem extends Error {}
+
+/**
+ * A watch lasts hours, longer than any token: each request asks the provider (which keeps a token until it is
+ * about to expire), and each 401 renews it, however many times that happens; requests that see the same 401 at
+ * once share one renewal.
+ */
+function watchToken(tokens: TokenProvider, sourceId: string): SourceToken {
+  let renewing: Promise<string | undefined> | undefined;
+  return {
+    get: () => renewing ?? tokens.getToken(sourceId),
+    refresh: () =>
+      (renewing ??= tokens
+        .refresh(sourceId)
+        .catch(() => undefined)
+        .finally(() => {
+          renewing = undefined;
+        })),
+  };
+}
+
+interface RunningSource {
+  watch: SourceWatch;
+  client: SourceClient;
+  patients: CaseloadPatients;
+  /** Patients who declined sharing here; undefined when that could not be checked. */
+  dissent: Set<string> | undefined;
+}
+
+export class CaseloadWatch implements CaseloadWatchService {
+  private running: RunningSource[] = [];
+  private unavailable: { sourceId: string; sourceName: string; problem: string }[] = [];
+  private caseload: string[] = [];
+  private ignored = 0;
+  private unreadable = 0;
+  private readonly delivered = new DeliveredFocus();
+  private readonly eventListeners = new Set<(event: CaseloadEvent) => void>();
+  private readonly statusListeners = new Set<(status: CaseloadWatchStatus) => void>();
+  private readonly clock: () => Date;
+  /** Deliveries run one at a time, so events are kept and shown in the order they arrived. */
+  private deliveries: Promise<void> = Promise.resolve();
+  private generation = 0;
+
+  constructor(private readonly deps: CaseloadWatchDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  async start(selection: CaseloadSelection): Promise<CaseloadWatchStatus> {
+    await this.stop();
+    const generation = ++this.generation;
+    const given = (selection.nhsNumbers ?? []).map(normaliseNhsNumber);
+    const bad = given.filter((n) => !isValidNhsNumber(n));
+    if (bad.length)
+      throw new CaseloadWatchProblem(`${bad.length} NHS number(s) in the caseload are not valid.`);
+    const looked = selection.fromSource ? await this.deps.resolveCaseload(selection) : undefined;
+    const nhsNumbers = [...new Set([...given, ...(looked?.nhsNumbers ?? [])])];
+    if (nhsNumbers.length === 0) {
+      throw new CaseloadWatchProblem(
+        looked?.problems.join(' ') || 'The caseload holds no patients, so there is nothing to watch.',
+      );
+    }
+    if (nhsNumbers.length > MAX_FILTER_IDENTIFIERS) {
+      throw new CaseloadWatchProblem(
+        `A caseload watch covers at most ${MAX_FILTER_IDENTIFIERS} patients; this one has ${nhsNumbers.length}.`,
+      );
+    }
+    this.caseload = nhsNumbers;
+    this.ignored = 0;
+    await Promise.all(this.deps.sources.map((source) => this.startSource(source, nhsNumbers, generation)));
+    this.changed();
+    return this.status();
+  }
+
+  async stop(): Promise<void> {
+    this.generation++;
+    const running = this.running.splice(0);
+    this.unavailable = [];
+    await Promise.all(running.map((r) => r.watch.stop()));
+    await Promise.all(running.map((r) => r.client.close()));
+    await this.deliveries;
+    if (running.length) this.changed();
+  }
+
+  status(): CaseloadWatchStatus {
+    return {
+      watching: this.running.length > 0 || this.unavailable.length > 0,
+      patients: this.caseload.length,
+      sources: [
+        ...this.running.map((r) => r.watch.status()),
+        ...this.unavailable.map((u) => ({
+          sourceId: u.sourceId,
+          sourceName: u.sourceName,
+          mode: 'unavailable' as const,
+          connected: false,
+          problem: u.problem,
+        })),
+      ],
+      ignoredNotOnCaseload: this.ignored,
+    };
+  }
+
+  /** Messages and focus resources that could not be read (never shown; counted for support). */
+  get unreadableCount(): number {
+    return this.unreadable;
+  }
+
+  /** The running sources' watches (tests and the bench). */
+  get sourceWatches(): readonly SourceWatch[] {
+    return this.running.map((r) => r.watch);
+  }
+
+  async events(query: { since?: string; limit: number; offset: number }): Promise<{
+    rows: CaseloadEvent[];
+    total: number;
+  }> {
+    const page = await this.deps.store.page(query);
+    return { rows: page.rows.map((e) => this.forUser(e)), total: page.total };
+  }
+
+  onEvent(listener: (event: CaseloadEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  onStatus(listener: (status: CaseloadWatchStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  private forUser(event: CaseloadEvent): CaseloadEvent {
+    return governForUser(event, this.deps.governance(event.nhsNumber));
+  }
+
+  private changed(): void {
+    const status = this.status();
+    for (const listener of this.statusListeners) listener(status);
+  }
+
+  private async startSource(source: EngineSource, nhsNumbers: string[], generation: number): Promise<void> {
+    const client = new SourceClient({
+      name: source.name,
+      baseUrl: source.fhirBase,
+      token: watchToken(this.deps.tokens, source.id),
+      ...(this.deps.transport ? { transport: this.deps.transport } : {}),
+    });
+    const subscriptions = new SourceSubscriptions(client, source.id);
+    let found;
+    try {
+      found = await subscriptions.patients(nhsNumbers);
+    } catch (error) {
+      await client.close();
+      const reason = error instanceof Error ? error.message : 'an unexpected problem';
+      if (generation === this.generation) {
+        this.unavailable.push({
+          sourceId: source.id,
+          sourceName: source.name,
+          problem: `${source.name} could not be asked about the caseload (${reason}); not watched`,
+        });
+      }
+      return;
+    }
+    const dissent = await subscriptions.dissenting(found, this.clock()).catch(() => undefined);
+    const patients: CaseloadPatients = {
+      names: new Map(nhsNumbers.map((n) => [n, found.find((p) => p.nhsNumber === n)?.name])),
+      byId: new Map(found.flatMap((p) => p.ids.map((id) => [id, p.nhsNumber] as const))),
+    };
+    const watch = new SourceWatch({
+      sourceId: source.id,
+      sourceName: source.name,
+      subscriptions,
+      patients: found,
+      heartbeatSeconds: this.deps.heartbeatSeconds ?? 20,
+      pollIntervalMs: this.deps.pollSeconds * 1000,
+      clock: this.clock,
+      ...(this.deps.backoffBaseMs !== undefined ? { backoffBaseMs: this.deps.backoffBaseMs } : {}),
+      deliver: (batch) => this.deliver(batch, generation),
+      onStatus: () => {
+        if (generation === this.generation) this.changed();
+      },
+      onUnreadable: () => this.unreadable++,
+    });
+    if (generation !== this.generation) {
+      await client.close();
+      return;
+    }
+    this.running.push({ watch, client, patients, dissent });
+    await watch.start();
+  }
+
+  /** One notification's (or poll's) resources: recognised, deduplicated, governed, audited, kept, shown. */
+  private deliver(batch: DeliveredBatch, generation: number): Promise<void> {
+    const next = this.deliveries.then(() => this.deliverNow(batch, generation));
+    this.deliveries = next.catch(() => undefined);
+    return next;
+  }
+
+  private async deliverNow(batch: DeliveredBatch, generation: number): Promise<void> {
+    const running = this.running.find((r) => r.watch.status().sourceId === batch.sourceId);
+    if (!running || generation !== this.generation) return;
+    const receivedAt = this.clock();
+    const source = { sourceId: batch.sourceId, sourceName: running.watch.status().sourceName };
+    const fresh: CaseloadEvent[] = [];
+    for (const item of batch.items) {
+      const built =
+        'withheld' in item
+          ? withheldEvent(
+              item.withheld,
+              source,
+              running.patients,
+              receivedAt,
+              item.timestamp,
+              DISSENT_WITHHELD,
+            )
+          : buildEvent(
+              item.resource,
+              batch.topic,
+              source,
+              running.patients,
+              receivedAt,
+              item.timestamp,
+              item.patientNhsNumber,
+            );
+      if ('notOnCaseload' in built) {
+        this.ignored++;
+        continue;
+      }
+      if ('notAnAlert' in built || !this.delivered.firstTime(built.dedupeKeys)) continue;
+      const dissent = running.dissent === undefined || running.dissent.has(built.event.nhsNumber);
+      fresh.push(governForPatient(built.event, dissent, this.deps.governance(built.event.nhsNumber)));
+    }
+    if (!fresh.length) {
+      if (this.ignored) this.changed();
+      return;
+    }
+    // Written ahead: the audit event is durable before the events are kept or shown.
+    const intents = [...new Set(fresh.map((e) => e.nhsNumber))].map((nhsNumber) =>
+      this.deps.audit.begin({
+        kind: 'patient-query',
+        query: `caseload alert (${batch.topic ? 'subscription' : 'polling'})`,
+        server: source.sourceName,
+        nhsNumber,
+      }),
+    );
+    let kept: CaseloadEvent[];
+    try {
+      kept = await this.deps.store.add(fresh);
+    } catch (error) {
+      for (const intent of intents) intent.endedOtherwise('8', 'The caseload alert could not be kept');
+      throw error;
+    }
+    for (const intent of intents) intent.done();
+    for (const event of kept) {
+      const shown = this.forUser(event);
+      for (const listener of this.eventListeners) listener(shown);
+    }
+    this.changed();
+  }
+}

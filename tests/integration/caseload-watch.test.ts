@@ -1,0 +1,382 @@
+// The caseload watch against the real sandbox (DCR and CHIE serving topic-based Subscriptions over a
+// websocket, `$events` catch-up, CHIE without subscriptions for the polling fallback), an encrypted offline
+// store in a temp directory, and the faults a clinician must never notice: nothing lost, nothing shown twice.
+// Two faults the sandbox cannot make (an event about someone not on the caseload; heartbeats stopping on a
+// connection that stays open) use a small loopback server speaking the same contract.
+import fs from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CaseloadEvent, CaseloadWatchStatus } from '../../common/caseload-events';
+import { noTokens, type TokenProvider } from '../../main/services/auth/token-provider';
+import type { AuditAction } from '../../main/services/audit';
+import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
+import { CaseloadWatch } from '../../main/services/caseload-alerts';
+import { cacheDatabasePath } from '../../main/services/paths';
+import type { RoleAccess } from '../../main/services/policy/schema';
+import type { EngineSource } from '../../main/services/record';
+import { startSandbox, type RunningSandbox } from '../../sandbox';
+import { FakeSubscriptionServer } from '../support/fake-subscription-server';
+import { bytesContain, cacheTestEnv, type CacheTestEnv } from './cache-support';
+
+let env: CacheTestEnv;
+let cache: OfflineCache;
+let watch: CaseloadWatch;
+let audited: { action: AuditAction; ended?: string }[];
+let access: RoleAccess;
+
+function newWatch(
+  sources: EngineSource[],
+  options: { pollSeconds?: number; heartbeatSeconds?: number; tokens?: TokenProvider } = {},
+) {
+  watch = new CaseloadWatch({
+    sources,
+    tokens: options.tokens ?? noTokens,
+    audit: {
+      begin: (action) => {
+        const entry: { action: AuditAction; ended?: string } = { action };
+        audited.push(entry);
+        return {
+          id: String(audited.length),
+          done: () => (entry.ended = 'done'),
+          endedOtherwise: (_o, text) => (entry.ended = text),
+        };
+      },
+    },
+    store: cache.caseloadEvents,
+    governance: () => ({ access, breakGlass: false, breakGlassOverridesDissent: false }),
+    resolveCaseload: async () => ({ nhsNumbers: [], problems: ['none'] }),
+    pollSeconds: options.pollSeconds ?? 3600,
+    heartbeatSeconds: options.heartbeatSeconds ?? 1,
+    backoffBaseMs: 20,
+  });
+  return watch;
+}
+
+/** Resolves with the events seen once `count` have arrived (the watch's own listener, no timers). */
+function arrivals(count: number): Promise<CaseloadEvent[]> {
+  const seen: CaseloadEvent[] = [];
+  return new Promise((resolve) => {
+    const off = watch.onEvent((event) => {
+      seen.push(event);
+      if (seen.length === count) {
+        off();
+        resolve([...seen]);
+      }
+    });
+  });
+}
+
+function until(check: (status: CaseloadWatchStatus) => boolean): Promise<CaseloadWatchStatus> {
+  if (check(watch.status())) return Promise.resolve(watch.status());
+  return new Promise((resolve) => {
+    const off = watch.onStatus((status) => {
+      if (check(status)) {
+        off();
+        resolve(status);
+      }
+    });
+  });
+}
+
+const live = (s: CaseloadWatchStatus) => s.sources.length > 0 && s.sources.every((x) => x.connected);
+const connections = () =>
+  watch.sourceWatches.flatMap((w) => w.channels).reduce((n, c) => n + c.connections, 0);
+
+beforeEach(async () => {
+  env = cacheTestEnv();
+  cache = await openOfflineCache({ dataDir: env.dataDir, keyVault: env.vault });
+  audited = [];
+  access = 'everything';
+});
+
+afterEach(async () => {
+  await watch?.stop();
+  cache.close();
+  await env.cleanup();
+});
+
+describe('caseload watch on the sandbox', () => {
+  let sandbox: RunningSandbox;
+  let caseload: string[];
+  const sources = (): EngineSource[] => [
+    { id: 'dcr', name: 'Dorset Care Record', fhirBase: sandbox.urls.dcr },
+    { id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie },
+  ];
+  const nhs = (key: string) => sandbox.patient(key).nhsNumber;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ requireAuth: false });
+    caseload = ['cross-border', 'frail', 'long-history', 'dissent'].map(nhs);
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+
+  async function watching(): Promise<void> {
+    const started = await newWatch(sources()).start({ nhsNumbers: caseload });
+    expect(started).toMatchObject({ watching: true, patients: 4 });
+    expect(started.sources.map((s) => s.mode)).toEqual(['websocket', 'websocket']);
+    await until(live);
+  }
+
+  it('shows an admission, discharge, ED arrival, letter and death once each, with where and the source', async () => {
+    await watching();
+    const got = arrivals(5);
+    await sandbox.servers.dcr.admit(nhs('cross-border'), { where: 'Ward 7, Dorset County Hospital' });
+    await sandbox.servers.dcr.discharge(nhs('cross-border'));
+    await sandbox.servers.chie.sendToEd(nhs('frail'), { where: 'Emergency Department, QA Hospital' });
+    await sandbox.servers.chie.addLetter(nhs('long-history'));
+    await sandbox.servers.dcr.recordDeath(nhs('long-history'));
+    const events = await got;
+    expect(events.map((e) => [e.kind, e.nhsNumber, e.sourceName]).sort()).toEqual(
+      [
+        ['admitted', nhs('cross-border'), 'Dorset Care Record'],
+        ['discharged', nhs('cross-border'), 'Dorset Care Record'],
+        ['ed-arrival', nhs('frail'), 'CHIE'],
+        ['new-letter', nhs('long-history'), 'CHIE'],
+        ['died', nhs('long-history'), 'Dorset Care Record'],
+      ].sort(),
+    );
+    expect(events.find((e) => e.kind === 'admitted')).toMatchObject({
+      where: 'Ward 7, Dorset County Hospital',
+    });
+    expect(events.find((e) => e.kind === 'new-letter')?.title).toMatch(/letter/i);
+    expect((await watch.events({ limit: 10, offset: 0 })).total).toBe(5);
+    // Audited ahead: a PatientQuery per patient per notification, each finished.
+    expect(audited).toHaveLength(5);
+    expect(audited.every((a) => a.action.kind === 'patient-query' && a.ended === 'done')).toBe(true);
+  });
+
+  it('loses nothing and shows nothing twice when the websocket drops while events happen', async () => {
+    await watching();
+    const before = connections();
+    const got = arrivals(3);
+    sandbox.servers.dcr.dropWebsockets();
+    await sandbox.servers.dcr.admit(nhs('cross-border'));
+    await sandbox.servers.dcr.addLetter(nhs('frail'));
+    await until((s) => s.sources[0]!.connected && connections() > before);
+    await sandbox.servers.dcr.sendToEd(nhs('long-history'));
+    const events = await got;
+    expect(events.map((e) => e.kind).sort()).toEqual(['admitted', 'ed-arrival', 'new-letter']);
+    expect(new Set(events.map((e) => e.id)).size).toBe(3);
+    expect((await watch.events({ limit: 50, offset: 0 })).total).toBe(3);
+  });
+
+  it('carries on after the server restarts, with what happened meanwhile', async () => {
+    await watching();
+    const got = arrivals(2);
+    await sandbox.servers.chie.restart();
+    await sandbox.servers.chie.admit(nhs('frail'));
+    await until(live);
+    await sandbox.servers.chie.addLetter(nhs('frail'));
+    const events = await got;
+    expect(events.map((e) => e.kind).sort()).toEqual(['admitted', 'new-letter']);
+    expect((await watch.events({ limit: 50, offset: 0 })).total).toBe(2);
+  });
+
+  it('gets a new binding token when the one it holds has expired', async () => {
+    await watching();
+    const before = connections();
+    sandbox.servers.dcr.expireBindingTokens();
+    sandbox.servers.dcr.dropWebsockets();
+    await until((s) => s.sources[0]!.connected && connections() > before);
+    const got = arrivals(1);
+    await sandbox.servers.dcr.admit(nhs('cross-border'));
+    expect((await got)[0]).toMatchObject({ kind: 'admitted', sourceId: 'dcr' });
+  });
+
+  it('puts out-of-order events in order and drops one sent twice', async () => {
+    await watching();
+    const got = arrivals(3);
+    sandbox.servers.dcr.duplicateNextEvent();
+    await sandbox.servers.dcr.admit(nhs('cross-border'));
+    sandbox.servers.dcr.reorderNextTwoEvents();
+    await sandbox.servers.dcr.admit(nhs('frail'));
+    await sandbox.servers.dcr.admit(nhs('long-history'));
+    const events = await got;
+    expect(events.map((e) => e.nhsNumber)).toEqual(['cross-border', 'frail', 'long-history'].map(nhs));
+    const next = arrivals(1);
+    await sandbox.servers.dcr.addLetter(nhs('cross-border'));
+    expect((await next)[0]!.kind).toBe('new-letter');
+    expect((await watch.events({ limit: 50, offset: 0 })).total).toBe(4);
+  });
+
+  it('shows a role that may not see encounters only that there is new activity', async () => {
+    access = 'demographics-only';
+    await watching();
+    const got = arrivals(2);
+    await sandbox.servers.dcr.admit(nhs('cross-border'), { where: 'Ward 7, Dorset County Hospital' });
+    await sandbox.servers.chie.addLetter(nhs('frail'));
+    for (const event of await got) {
+      expect(event).toMatchObject({ kind: 'new-activity', withheldReason: expect.stringMatching(/role/) });
+      expect(event.where).toBeUndefined();
+      expect(event.title).toBeUndefined();
+    }
+    // Kept whole (one shared copy), governed again for whoever reads.
+    access = 'everything';
+    const page = await watch.events({ limit: 10, offset: 0 });
+    expect(page.rows.map((e) => e.kind).sort()).toEqual(['admitted', 'new-letter']);
+  });
+
+  it('keeps no details of a patient who declined to share their record', async () => {
+    await watching();
+    const got = arrivals(1);
+    await sandbox.servers.dcr.admit(nhs('dissent'), { where: 'Ward 7, Dorset County Hospital' });
+    const [event] = await got;
+    expect(event).toMatchObject({
+      kind: 'new-activity',
+      nhsNumber: nhs('dissent'),
+      withheldReason: expect.stringMatching(/declined to share/),
+    });
+    expect(event!.where).toBeUndefined();
+  });
+
+  it('keeps events encrypted: the NHS number and ward are nowhere in the store’s files', async () => {
+    await watching();
+    const got = arrivals(1);
+    await sandbox.servers.dcr.admit(nhs('frail'), { where: 'Ward Seventeen Unique' });
+    await got;
+    await watch.stop();
+    cache.close();
+    const files = (fs.readdirSync(env.dataDir, { recursive: true }) as string[])
+      .map((f) => `${env.dataDir}/${f}`)
+      .filter((f) => fs.statSync(f).isFile());
+    expect(files).toContain(cacheDatabasePath(env.dataDir));
+    for (const file of files) {
+      const bytes = fs.readFileSync(file);
+      expect(bytesContain(bytes, nhs('frail'))).toBe(false);
+      expect(bytesContain(bytes, 'Ward Seventeen Unique')).toBe(false);
+    }
+    cache = await openOfflineCache({ dataDir: env.dataDir, keyVault: env.vault });
+    const kept = await cache.caseloadEvents.page({ limit: 10, offset: 0 });
+    expect(kept.rows[0]).toMatchObject({ nhsNumber: nhs('frail'), where: 'Ward Seventeen Unique' });
+  });
+
+  it('makes one Subscription per topic per source, and deletes them when stopped', async () => {
+    await watching();
+    const made = watch.sourceWatches.map((w) => ({ base: w.status().sourceId, ids: w.subscriptionIds }));
+    expect(made.map((m) => m.ids.length)).toEqual([4, 4]);
+    const addresses = made.flatMap((m) =>
+      m.ids.map((id) => `${m.base === 'dcr' ? sandbox.urls.dcr : sandbox.urls.chie}/Subscription/${id}`),
+    );
+    for (const address of addresses) expect((await fetch(address)).status).toBe(200);
+    await watch.stop();
+    expect(watch.status().watching).toBe(false);
+    for (const address of addresses) expect((await fetch(address)).status).toBe(404);
+  });
+});
+
+describe('caseload watch by polling, on a sandbox whose CHIE has no subscriptions', () => {
+  let sandbox: RunningSandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ requireAuth: false, subscriptions: { chie: false } });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+
+  it('gives the same events as the subscriptions would', async () => {
+    const nhs = (key: string) => sandbox.patient(key).nhsNumber;
+    newWatch([
+      { id: 'dcr', name: 'Dorset Care Record', fhirBase: sandbox.urls.dcr },
+      { id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie },
+    ]);
+    const started = await watch.start({ nhsNumbers: ['cross-border', 'frail', 'long-history'].map(nhs) });
+    expect(started.sources.map((s) => [s.sourceId, s.mode])).toEqual([
+      ['dcr', 'websocket'],
+      ['chie', 'polling'],
+    ]);
+    const poller = watch.sourceWatches.find((w) => w.status().sourceId === 'chie')!.polling!;
+    await poller.pollNow();
+    const got = arrivals(3);
+    await sandbox.servers.chie.admit(nhs('cross-border'), { where: 'Ward 3, QA Hospital' });
+    await sandbox.servers.chie.addLetter(nhs('frail'));
+    await sandbox.servers.chie.recordDeath(nhs('long-history'));
+    await poller.pollNow();
+    await poller.pollNow();
+    const events = await got;
+    expect(events.map((e) => e.kind).sort()).toEqual(['admitted', 'died', 'new-letter']);
+    expect(events.find((e) => e.kind === 'admitted')).toMatchObject({
+      where: 'Ward 3, QA Hospital',
+      sourceId: 'chie',
+    });
+    const next = arrivals(1);
+    await sandbox.servers.chie.discharge(nhs('cross-border'));
+    await poller.pollNow();
+    expect((await next)[0]!.kind).toBe('discharged');
+    expect((await watch.events({ limit: 50, offset: 0 })).total).toBe(4);
+    expect(watch.status().sources[1]).toMatchObject({ mode: 'polling', connected: true });
+  });
+});
+
+describe('caseload watch faults the sandbox cannot make', () => {
+  const ON_CASELOAD = ['9990000018', '9990000026'];
+  const NOT_ON_CASELOAD = '9990000042';
+  let server: FakeSubscriptionServer;
+  beforeEach(async () => {
+    server = await new FakeSubscriptionServer().start();
+    server.addPatient(ON_CASELOAD[0]!, 'Alice Legg');
+    server.addPatient(ON_CASELOAD[1]!, 'Bob Hardy');
+    server.addPatient(NOT_ON_CASELOAD, 'Dan Stranger');
+  });
+  afterEach(async () => {
+    await watch?.stop();
+    await server.close();
+  });
+
+  it('ignores and counts an event about a patient not on the caseload', async () => {
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    const got = arrivals(1);
+    server.admitUnfiltered(NOT_ON_CASELOAD);
+    server.admit(ON_CASELOAD[0]!);
+    expect((await got)[0]!.nhsNumber).toBe(ON_CASELOAD[0]);
+    expect(watch.status().ignoredNotOnCaseload).toBe(1);
+    const page = await watch.events({ limit: 50, offset: 0 });
+    expect(page.rows.map((e) => e.nhsNumber)).toEqual([ON_CASELOAD[0]]);
+    const auditedPatients = audited.map((a) => (a.action.kind === 'patient-query' ? a.action.nhsNumber : ''));
+    expect(auditedPatients).toEqual([ON_CASELOAD[0]]);
+  });
+
+  it('keeps going as its tokens expire, renewing each time', async () => {
+    await server.close();
+    let valid = 1;
+    let issued = 1;
+    // A token is good until the server's clock passes it (each round below): older ones are refused.
+    const accept = (token: string | undefined) =>
+      Number(/^token-(\d+)$/.exec(token ?? '')?.[1] ?? 0) >= valid;
+    server = await new FakeSubscriptionServer({ acceptToken: accept }).start();
+    server.addPatient(ON_CASELOAD[0]!, 'Alice Legg');
+    const tokens: TokenProvider = {
+      getToken: async () => `token-${issued}`,
+      refresh: async () => `token-${++issued}`,
+    };
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }], { tokens });
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    for (let round = 0; round < 3; round++) {
+      const before = connections();
+      valid = issued + 1;
+      server.dropSockets();
+      await until((s) => s.sources[0]!.connected && connections() > before);
+      const got = arrivals(1);
+      server.addLetter(ON_CASELOAD[0]!, `Letter ${round}`);
+      expect((await got)[0]!.title).toBe(`Letter ${round}`);
+    }
+    expect(issued).toBeGreaterThanOrEqual(4);
+  });
+
+  it('says it is not connected when heartbeats stop on a connection that stays open, and reconnects', async () => {
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }], { heartbeatSeconds: 1 });
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    const before = connections();
+    server.silence();
+    const down = await until((s) => !s.sources[0]!.connected);
+    expect(down.sources[0]!.problem).toMatch(/^Dorset Care Record: /);
+    await until((s) => connections() > before && s.sources.length === 1);
+    const got = arrivals(1);
+    server.admit(ON_CASELOAD[1]!);
+    expect((await got)[0]!.nhsNumber).toBe(ON_CASELOAD[1]);
+  });
+});

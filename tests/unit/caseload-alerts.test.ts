@@ -1,0 +1,225 @@
+// The caseload watch's pure parts: reading notifications (hostile ones included), what a resource means for a
+// caseload, ordering and redelivery, where the websocket may connect, and governance of an event.
+import { describe, expect, it } from 'vitest';
+import type { CaseloadEvent } from '../../common/caseload-events';
+import { classify } from '../../main/services/caseload-alerts/classify';
+import { DeliveredFocus, EventSequence } from '../../main/services/caseload-alerts/event-sequence';
+import { governForPatient, governForUser } from '../../main/services/caseload-alerts/govern-event';
+import { readNotification } from '../../main/services/caseload-alerts/notification';
+import {
+  advertisedTopics,
+  CASELOAD_TOPICS,
+  TOPIC_CANONICAL_EXTENSION,
+} from '../../main/services/caseload-alerts/topics';
+import { checkWebsocketAddress } from '../../main/services/caseload-alerts/websocket-address';
+
+const status = (parameter: unknown[]) => ({
+  resourceType: 'Bundle',
+  type: 'history',
+  entry: [{ resource: { resourceType: 'Parameters', parameter } }],
+});
+
+describe('reading a notification', () => {
+  it('reads the status, each event number and its focus resource', () => {
+    const parameters = [
+      { name: 'subscription', valueReference: { reference: 'http://x/fhir/Subscription/s1' } },
+      { name: 'topic', valueCanonical: CASELOAD_TOPICS.encounterStart },
+      { name: 'type', valueCode: 'event-notification' },
+      { name: 'events-since-subscription-start', valueString: '7' },
+      {
+        name: 'notification-event',
+        part: [
+          { name: 'event-number', valueString: '7' },
+          { name: 'focus', valueReference: { reference: 'http://x/fhir/Encounter/e1' } },
+        ],
+      },
+    ];
+    const bundle = status(parameters);
+    bundle.entry.push({
+      fullUrl: 'http://x/fhir/Encounter/e1',
+      resource: { resourceType: 'Encounter', id: 'e1' },
+    } as never);
+    const read = readNotification(bundle);
+    expect(read).toMatchObject({
+      ok: true,
+      notification: {
+        type: 'event-notification',
+        subscriptionId: 's1',
+        eventsSinceStart: 7,
+        events: [{ eventNumber: 7, focusReference: 'Encounter/e1', focus: { id: 'e1' } }],
+      },
+    });
+  });
+
+  it.each([
+    ['not JSON-shaped', 'hello'],
+    ['not a Bundle', { resourceType: 'Patient' }],
+    ['no status', { resourceType: 'Bundle', entry: [] }],
+    ['an unknown type', status([{ name: 'type', valueCode: 'surprise' }])],
+  ])('says what is wrong with a message that is %s, without throwing', (_what, message) => {
+    const read = readNotification(message);
+    expect(read.ok).toBe(false);
+  });
+
+  it('skips events whose number is not a whole number', () => {
+    const read = readNotification(
+      status([
+        { name: 'type', valueCode: 'event-notification' },
+        { name: 'notification-event', part: [{ name: 'event-number', valueString: '-3' }] },
+        { name: 'notification-event', part: [{ name: 'event-number', valueString: '1e9' }] },
+      ]),
+    );
+    expect(read.ok && read.notification.events).toEqual([]);
+  });
+});
+
+describe('what a resource means for the caseload', () => {
+  const encounter = (status: string, cls: string) => ({
+    resourceType: 'Encounter',
+    id: 'e',
+    status,
+    class: { code: cls },
+    period: {
+      start: '2026-11-30T10:00:00Z',
+      ...(status === 'finished' ? { end: '2026-12-01T09:00:00Z' } : {}),
+    },
+    location: [{ location: { display: 'Ward 7' } }],
+  });
+  it('admission, discharge, ED arrival and departure by class and status', () => {
+    expect(classify(encounter('in-progress', 'IMP'), CASELOAD_TOPICS.encounterStart)).toMatchObject({
+      kind: 'admitted',
+      where: 'Ward 7',
+      since: '2026-11-30T10:00:00Z',
+    });
+    expect(classify(encounter('finished', 'IMP'), CASELOAD_TOPICS.encounterEnd)).toMatchObject({
+      kind: 'discharged',
+      until: '2026-12-01T09:00:00Z',
+    });
+    expect(classify(encounter('arrived', 'EMER'), CASELOAD_TOPICS.encounterStart)?.kind).toBe('ed-arrival');
+    expect(classify(encounter('finished', 'EMER'), undefined)?.kind).toBe('ed-departure');
+  });
+  it('a clinic visit, or a resource of the wrong type for its topic, is no alert', () => {
+    expect(classify(encounter('in-progress', 'AMB'), CASELOAD_TOPICS.encounterStart)).toBeUndefined();
+    expect(classify({ resourceType: 'Observation' }, CASELOAD_TOPICS.encounterStart)).toBeUndefined();
+    expect(classify(encounter('finished', 'IMP'), CASELOAD_TOPICS.encounterStart)).toBeUndefined();
+  });
+  it('a letter and a death', () => {
+    expect(
+      classify(
+        { resourceType: 'DocumentReference', description: 'Discharge summary' },
+        CASELOAD_TOPICS.documentNew,
+      ),
+    ).toMatchObject({ kind: 'new-letter', title: 'Discharge summary' });
+    expect(classify({ resourceType: 'Patient', deceasedBoolean: true }, undefined)).toMatchObject({
+      kind: 'died',
+    });
+    expect(classify({ resourceType: 'Patient' }, CASELOAD_TOPICS.patientDeath)).toBeUndefined();
+  });
+});
+
+describe('order and redelivery', () => {
+  const e = (n: number) => ({ eventNumber: n });
+  it('hands events on in order, holds those ahead of a gap and names the gap', () => {
+    const sequence = new EventSequence();
+    expect(sequence.accept([e(1)]).ready.map((x) => x.eventNumber)).toEqual([1]);
+    const ahead = sequence.accept([e(4)]);
+    expect(ahead.ready).toEqual([]);
+    expect(ahead.gap).toEqual({ from: 2, to: 3 });
+    expect(sequence.accept([e(3), e(2)]).ready.map((x) => x.eventNumber)).toEqual([2, 3, 4]);
+    expect(sequence.accept([e(2), e(4)])).toMatchObject({ ready: [], duplicates: 2 });
+    expect(sequence.missingUpTo(6)).toEqual({ from: 5, to: 6 });
+  });
+  it('goes on past a gap the server cannot fill', () => {
+    const sequence = new EventSequence();
+    sequence.accept([e(3)]);
+    expect(sequence.skipGap().map((x) => x.eventNumber)).toEqual([3]);
+    expect(sequence.lastDelivered).toBe(3);
+  });
+  it('recognises the same change however it came, and forgets the oldest beyond its limit', () => {
+    const seen = new DeliveredFocus(2);
+    expect(seen.firstTime(['a', 'a-v1'])).toBe(true);
+    expect(seen.firstTime(['a'])).toBe(false);
+    expect(seen.firstTime(['b'])).toBe(true);
+    expect(seen.firstTime(['a'])).toBe(true);
+  });
+});
+
+describe('where the websocket may connect', () => {
+  it('the source’s own origin, or another port on the same loopback host', () => {
+    expect(checkWebsocketAddress('wss://dcr.example.nhs.uk/ws', 'https://dcr.example.nhs.uk/fhir').ok).toBe(
+      true,
+    );
+    expect(checkWebsocketAddress('ws://127.0.0.1:5000/ws', 'http://127.0.0.1:4000/fhir').ok).toBe(true);
+  });
+  it.each([
+    ['another server', 'wss://evil.example.com/ws', 'https://dcr.example.nhs.uk/fhir'],
+    [
+      'another port of a remote server',
+      'wss://dcr.example.nhs.uk:8443/ws',
+      'https://dcr.example.nhs.uk/fhir',
+    ],
+    ['plain text from a secure source', 'ws://dcr.example.nhs.uk/ws', 'https://dcr.example.nhs.uk/fhir'],
+    ['credentials in the address', 'ws://u:p@127.0.0.1:5000/ws', 'http://127.0.0.1:4000/fhir'],
+    ['not a websocket', 'http://127.0.0.1:4000/ws', 'http://127.0.0.1:4000/fhir'],
+    ['not an address', 'not a url', 'http://127.0.0.1:4000/fhir'],
+  ])('refuses %s', (_what, address, base) => {
+    expect(checkWebsocketAddress(address, base).ok).toBe(false);
+  });
+});
+
+describe('topic discovery', () => {
+  it('reads our topics from the Subscription resource entry, ignoring others', () => {
+    const capability = {
+      rest: [
+        {
+          resource: [
+            {
+              type: 'Subscription',
+              extension: [
+                { url: TOPIC_CANONICAL_EXTENSION, valueCanonical: CASELOAD_TOPICS.encounterStart },
+                { url: TOPIC_CANONICAL_EXTENSION, valueCanonical: 'https://elsewhere/SubscriptionTopic/x' },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    expect(advertisedTopics(capability)).toEqual([CASELOAD_TOPICS.encounterStart]);
+    expect(advertisedTopics({ rest: [{ resource: [{ type: 'Subscription' }] }] })).toEqual([]);
+    expect(advertisedTopics('garbage')).toEqual([]);
+  });
+});
+
+describe('governing an event', () => {
+  const admitted: CaseloadEvent = {
+    id: 'dcr|Encounter/e|admitted',
+    sourceId: 'dcr',
+    sourceName: 'Dorset Care Record',
+    nhsNumber: '9990000018',
+    patientName: 'LEGG, Alice',
+    kind: 'admitted',
+    at: '2026-12-01T00:00:00Z',
+    receivedAt: '2026-12-01T00:00:01Z',
+    where: 'Ward 7',
+  };
+  it('a role without encounters sees only new activity, with why', () => {
+    const event = governForUser(admitted, { access: 'urgent-care-and-documents' });
+    expect(event).toMatchObject({
+      kind: 'new-activity',
+      withheldReason: expect.stringMatching(/encounters/),
+    });
+    expect(event.where).toBeUndefined();
+    expect(governForUser(admitted, { access: 'everything' })).toEqual(admitted);
+  });
+  it('dissent withholds details unless break-glass may override it', () => {
+    expect(
+      governForPatient(admitted, true, { breakGlass: false, breakGlassOverridesDissent: true }).kind,
+    ).toBe('new-activity');
+    expect(governForPatient(admitted, true, { breakGlass: true, breakGlassOverridesDissent: true })).toEqual(
+      admitted,
+    );
+    expect(
+      governForPatient(admitted, true, { breakGlass: true, breakGlassOverridesDissent: false }).kind,
+    ).toBe('new-activity');
+  });
+});
