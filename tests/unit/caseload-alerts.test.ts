@@ -249,5 +249,13 @@ describe('governing an event', () => {
     expect(
       governForPatient(admitted, true, { breakGlass: true, breakGlassOverridesDissent: false }).kind,
     ).toBe('new-activity');
+    expect(
+      governForPatient(admitted, false, { breakGlass: false, breakGlassOverridesDissent: false }),
+    ).toEqual(admitted);
+  });
+  it('withholds details, saying why, when the source could not say whether the patient dissented', () => {
+    expect(
+      governForPatient(admitted, undefined, { breakGlass: false, breakGlassOverridesDissent: true }),
+    ).toMatchObject({ kind: 'new-activity', withheldReason: expect.stringMatching(/could not be checked/) });
   });
 });
