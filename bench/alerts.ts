@@ -185,6 +185,7 @@ async function main(): Promise<void> {
     const polledCaseload = caseloadFor(polled);
     await polledWatch.start({ nhsNumbers: polledCaseload.all });
     const chie = polledWatch.sourceWatches.find((w) => w.status().sourceId === 'chie')!.polling!;
+    const polledIds = polledCaseload.held.chie.length;
     await chie.pollNow();
     const polls: number[] = [];
     const polledAdmissions: number[] = [];
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
         'delivered = recognised, deduplicated, governed, audited (write-ahead call), stored in the encrypted offline store and handed to the listener',
         `catch-up: the DCR websockets stopped, ${MISSED} admissions written, the websockets started again; timed from reconnecting to the last of the ${MISSED} events delivered (bind, handshake, $events, storage)`,
         `soak: ${SOAK_SECONDS} s (ALERTS_SOAK_SECONDS), about ${SOAK_EVENTS_PER_SECOND} events a second alternating sources; RSS after gc where --expose-gc is given; samples every 30 s: ${rssSamples.map((r) => r.toFixed(1)).join(', ')} MB`,
-        `polling: a second sandbox whose CHIE has no subscriptions; a poll is ${Math.ceil(all.length / 80)} searches × 3 resource types; median of ${POLLS}`,
+        `polling: a second sandbox whose CHIE has no subscriptions; a poll asks about the caseload patients CHIE holds (${polledIds} Patient ids, found once at start from all ${all.length} NHS numbers in ${Math.ceil(all.length / 80)} searches), ${Math.ceil(polledIds / 80)} search(es) × 3 resource types; median of ${POLLS}`,
         `screen time (the renderer's part of "on screen ≤ 1 s") is measured by the app's e2e harness, not here; median admission → delivered ${median(admissions).toFixed(0)} ms`,
       ],
     });

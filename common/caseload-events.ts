@@ -13,7 +13,11 @@ export type CaseloadEventKind =
   | 'new-activity';
 
 export interface CaseloadEvent {
-  /** Stable across redelivery: `${sourceId}|${focus resource type}/${id}|${versionId or event number}`. */
+  /**
+   * Stable across redelivery and across websocket and polling: `${sourceId}|${focus type}/${id}|${kind}` (one
+   * admission per encounter), or `${sourceId}|Subscription/${id}#${event number}` for an event the server sent
+   * without details (the patient declined sharing).
+   */
   id: string;
   sourceId: string;
   /** The source's display name, e.g. "Dorset Care Record". */

@@ -303,7 +303,16 @@ describe('caseload watch by polling, on a sandbox whose CHIE has no subscription
     await sandbox.servers.chie.discharge(nhs('cross-border'));
     await poller.pollNow();
     expect((await next)[0]!.kind).toBe('discharged');
-    expect((await watch.events({ limit: 50, offset: 0 })).total).toBe(4);
+    // A stay that began and ended between two polls is both an admission and a discharge.
+    const both = arrivals(2);
+    await sandbox.servers.chie.admit(nhs('frail'));
+    await sandbox.servers.chie.discharge(nhs('frail'));
+    await poller.pollNow();
+    expect((await both).map((e) => [e.kind, e.nhsNumber])).toEqual([
+      ['admitted', nhs('frail')],
+      ['discharged', nhs('frail')],
+    ]);
+    expect((await watch.events({ limit: 50, offset: 0 })).total).toBe(6);
     expect(watch.status().sources[1]).toMatchObject({ mode: 'polling', connected: true });
   });
 });

@@ -2,6 +2,7 @@
 // caseload, ordering and redelivery, where the websocket may connect, and governance of an event.
 import { describe, expect, it } from 'vitest';
 import type { CaseloadEvent } from '../../common/caseload-events';
+import { buildEvent } from '../../main/services/caseload-alerts/caseload-event';
 import { classify } from '../../main/services/caseload-alerts/classify';
 import { DeliveredFocus, EventSequence } from '../../main/services/caseload-alerts/event-sequence';
 import { governForPatient, governForUser } from '../../main/services/caseload-alerts/govern-event';
@@ -117,6 +118,33 @@ describe('what a resource means for the caseload', () => {
   });
 });
 
+describe('an event from a notified resource', () => {
+  const patients = { names: new Map([['9990000018', 'LEGG, Alice']]), byId: new Map([['p1', '9990000018']]) };
+  const source = { sourceId: 'dcr', sourceName: 'Dorset Care Record' };
+  const letter = (description: string, subject = 'Patient/p1') => ({
+    resourceType: 'DocumentReference',
+    id: 'd1',
+    description,
+    subject: { reference: subject },
+  });
+  it('names the caseload patient by the source’s Patient id and keeps a hostile title short', () => {
+    const built = buildEvent(
+      letter('x'.repeat(100_000)),
+      CASELOAD_TOPICS.documentNew,
+      source,
+      patients,
+      new Date(),
+    );
+    expect('event' in built && built.event).toMatchObject({ nhsNumber: '9990000018', kind: 'new-letter' });
+    expect('event' in built && built.event.title!.length).toBeLessThanOrEqual(300);
+  });
+  it('says when a resource is about someone not on the caseload', () => {
+    expect(buildEvent(letter('x', 'Patient/p9'), undefined, source, patients, new Date())).toEqual({
+      notOnCaseload: true,
+    });
+  });
+});
+
 describe('order and redelivery', () => {
   const e = (n: number) => ({ eventNumber: n });
   it('hands events on in order, holds those ahead of a gap and names the gap', () => {
@@ -221,5 +249,13 @@ describe('governing an event', () => {
     expect(
       governForPatient(admitted, true, { breakGlass: true, breakGlassOverridesDissent: false }).kind,
     ).toBe('new-activity');
+    expect(
+      governForPatient(admitted, false, { breakGlass: false, breakGlassOverridesDissent: false }),
+    ).toEqual(admitted);
+  });
+  it('withholds details, saying why, when the source could not say whether the patient dissented', () => {
+    expect(
+      governForPatient(admitted, undefined, { breakGlass: false, breakGlassOverridesDissent: true }),
+    ).toMatchObject({ kind: 'new-activity', withheldReason: expect.stringMatching(/could not be checked/) });
   });
 });

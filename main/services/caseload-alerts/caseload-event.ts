@@ -52,10 +52,10 @@ export function buildEvent(
     kind: what.kind,
     at: validInstant(what.at) ?? validInstant(timestamp) ?? received,
     receivedAt: received,
-    ...(what.where ? { where: what.where } : {}),
+    ...(what.where ? { where: clip(what.where) } : {}),
     ...(what.since ? { since: what.since } : {}),
     ...(what.until ? { until: what.until } : {}),
-    ...(what.title ? { title: what.title } : {}),
+    ...(what.title ? { title: clip(what.title) } : {}),
   };
   // One alert per encounter and meaning (an admission is not announced again when the ward changes), and
   // per resource version.
@@ -90,6 +90,12 @@ export function withheldEvent(
     },
     dedupeKeys: [id],
   };
+}
+
+/** Server text kept and shown: a ward or a letter title, never a whole document. */
+const MAX_TEXT = 300;
+function clip(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
 }
 
 function validInstant(value: string | undefined): string | undefined {

@@ -8,6 +8,8 @@ import type { UserGovernance } from '../governance/govern-record';
 import { SECTIONS_FOR_ACCESS } from '../governance/role-access';
 
 export const DISSENT_WITHHELD = 'The patient has declined to share their record: details withheld';
+export const DISSENT_UNKNOWN =
+  'Whether the patient has declined to share their record could not be checked: details withheld';
 
 /** The record section an alert's details belong to (a death is in the identity banner everyone sees). */
 const SECTION_OF: Record<CaseloadEventKind, SectionId | undefined> = {
@@ -39,14 +41,17 @@ function reduced(event: CaseloadEvent, withheldReason: string): CaseloadEvent {
   };
 }
 
-/** Patient level: what may be kept at all. */
+/**
+ * Patient level: what may be kept at all. `dissent` undefined: the source could not say, so nothing is shown
+ * that dissent would withhold.
+ */
 export function governForPatient(
   event: CaseloadEvent,
-  dissent: boolean,
+  dissent: boolean | undefined,
   user: Pick<UserGovernance, 'breakGlass' | 'breakGlassOverridesDissent'>,
 ): CaseloadEvent {
-  if (!dissent || (user.breakGlass && user.breakGlassOverridesDissent)) return event;
-  return reduced(event, DISSENT_WITHHELD);
+  if (dissent === false || (user.breakGlass && user.breakGlassOverridesDissent)) return event;
+  return reduced(event, dissent ? DISSENT_WITHHELD : DISSENT_UNKNOWN);
 }
 
 /** User level: what this user's role may see. */

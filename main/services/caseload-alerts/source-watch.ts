@@ -23,6 +23,19 @@ export type DeliveredItem =
   /** The server sent no details (the patient declined to share): only that something happened, and when. */
   | { withheld: { key: string; nhsNumber: string }; timestamp?: string };
 
+/**
+ * Polling sees only how an encounter is now: a stay that began and ended between two looks would show only as
+ * its end. Its beginning (as it was when it began) is handed on first, when it began after the watch did; the
+ * dedupe drops it if it was already seen.
+ */
+function startOfEndedStay(resource: JsonObject, watchedSince: string): JsonObject | undefined {
+  if (resource.resourceType !== 'Encounter' || resource.status !== 'finished') return undefined;
+  const period = resource.period as { start?: unknown } | undefined;
+  const start = typeof period?.start === 'string' ? Date.parse(period.start) : NaN;
+  if (!(start >= Date.parse(watchedSince))) return undefined;
+  return { ...resource, status: 'in-progress', period: { start: period!.start } };
+}
+
 export interface SourceWatchOptions {
   sourceId: string;
   sourceName: string;
@@ -144,6 +157,7 @@ export class SourceWatch {
     const ids = this.options.patients.flatMap((p) => p.ids);
     this.mode = 'polling';
     this.problem = `${why}; checking every ${Math.round(this.options.pollIntervalMs / 1000)} s`;
+    const watchedSince = this.options.clock().toISOString();
     this.poller = new CaseloadPoller({
       subscriptions: this.options.subscriptions,
       patientIds: () => ids,
@@ -155,7 +169,10 @@ export class SourceWatch {
         this.lastEventAt = this.options.clock().toISOString();
         await this.options.deliver({
           sourceId: this.options.sourceId,
-          items: resources.map((resource) => ({ resource })),
+          items: resources.flatMap((resource) => {
+            const start = startOfEndedStay(resource, watchedSince);
+            return start ? [{ resource: start }, { resource }] : [{ resource }];
+          }),
         });
       },
       onState: (state) => {

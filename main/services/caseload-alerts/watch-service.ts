@@ -286,7 +286,7 @@ export class CaseloadWatch implements CaseloadWatchService {
         continue;
       }
       if ('notAnAlert' in built || !this.delivered.firstTime(built.dedupeKeys)) continue;
-      const dissent = running.dissent === undefined || running.dissent.has(built.event.nhsNumber);
+      const dissent = running.dissent?.has(built.event.nhsNumber);
       fresh.push(governForPatient(built.event, dissent, this.deps.governance(built.event.nhsNumber)));
     }
     if (!fresh.length) {
