@@ -8,6 +8,10 @@
 //                          caseload names) or List/Appointment (caseload lookup)
 //   (Subscription)         managing Subscriptions needs purpose TREAT, a role that may read Encounter, and
 //                          a token with no patient
+//   (caseload search)      a token with no patient may also search Encounter, DocumentReference and Consent
+//                          for the patients it names, every one (a caseload watch polling what Subscriptions
+//                          would tell it): TREAT only, audited as a PatientQuery, dissenting patients' entries
+//                          left out of the answer
 //   patient-dissent        the patient dissented from sharing (the server's own Consent); only ETREAT overrides
 import { boundNhsNumber, type RegionalAccessClaims } from '../regional-auth/claims';
 
@@ -38,6 +42,20 @@ const AUDIT_PURPOSES = new Set(['HOPERAT', 'TREAT']);
 /** What a token with no patient may read: demographics (patient search) and the caseload. */
 const UNBOUND_TYPES = new Set(['Patient', 'List', 'Appointment']);
 
+/** What a caseload watch polls, for the patients it names. */
+const CASELOAD_SEARCH_TYPES = new Set(['Encounter', 'DocumentReference', 'Consent']);
+
+/** A search naming every patient it is about, of what a caseload watch polls. */
+export function isCaseloadSearch(request: AccessRequest): boolean {
+  return (
+    request.interaction === 'search' &&
+    !!request.resourceType &&
+    CASELOAD_SEARCH_TYPES.has(request.resourceType) &&
+    request.patients.length > 0 &&
+    request.patients.every((nhs) => nhs !== null)
+  );
+}
+
 /** Role code → whether it may make this request (roles not listed may read any type). */
 const ROLE_POLICY: Record<string, (request: AccessRequest) => boolean> = {
   'admin-staff': (r) => r.resourceType === 'Patient' && r.interaction === 'search',
@@ -63,9 +81,9 @@ export async function refusalFor(
   if (rolePolicy && !rolePolicy(request)) return 'role-not-permitted';
   const bound = boundNhsNumber(claims);
   if (bound === undefined) {
-    return request.resourceType && UNBOUND_TYPES.has(request.resourceType)
-      ? undefined
-      : 'patient-not-in-token';
+    if (request.resourceType && UNBOUND_TYPES.has(request.resourceType)) return undefined;
+    if (isCaseloadSearch(request)) return purpose === 'TREAT' ? undefined : 'purpose-not-permitted';
+    return 'patient-not-in-token';
   }
   if (request.patients.some((nhs) => nhs !== bound)) return 'patient-not-in-token';
   const aboutThePatient = request.patients.length > 0;

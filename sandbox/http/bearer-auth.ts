@@ -6,7 +6,13 @@
 import type { AuditEvent } from '../../common/fhir';
 import { boundNhsNumber, type RegionalAccessClaims } from '../regional-auth/claims';
 import type { RegionalTokenVerifier } from '../regional-auth/verify';
-import { ACCESS_REFUSAL_SYSTEM, refusalFor, type AccessRequest, type RefusalCode } from './access-policy';
+import {
+  ACCESS_REFUSAL_SYSTEM,
+  isCaseloadSearch,
+  refusalFor,
+  type AccessRequest,
+  type RefusalCode,
+} from './access-policy';
 import type { SandboxRequest, SandboxResponse } from './loopback-server';
 import { operationOutcome } from './outcome';
 import { serverAuditEvent, type ServerAuditInput } from './server-audit';
@@ -62,6 +68,8 @@ type Caller = { kind: 'open' } | { kind: 'user'; claims: RegionalAccessClaims };
 /** One resource server's token check, policy and server-side audit. */
 export class AccessGuard {
   readonly auditEvents: AuditEvent[] = [];
+  /** The regional token each request let through was, for what the answer may hold. */
+  private readonly allowed = new WeakMap<SandboxRequest, RegionalAccessClaims>();
   auth: ResourceServerAuth = {};
 
   constructor(
@@ -106,9 +114,16 @@ export class AccessGuard {
       claims,
       patients,
       ...(refusal ? { refusal } : {}),
-      ...(request.auditAsQuery ? { query: true } : {}),
+      ...(request.auditAsQuery || (bound === undefined && isCaseloadSearch(request)) ? { query: true } : {}),
     });
-    return refusal ? accessRefusal(refusal) : undefined;
+    if (refusal) return accessRefusal(refusal);
+    this.allowed.set(req, claims);
+    return undefined;
+  }
+
+  /** The regional token a request was let through with (undefined: no auth, or a legacy token). */
+  claimsOf(req: SandboxRequest): RegionalAccessClaims | undefined {
+    return this.allowed.get(req);
   }
 
   private record(

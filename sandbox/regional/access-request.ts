@@ -89,7 +89,11 @@ async function nhsOfPatient(store: FhirStore, id: string): Promise<string | null
 }
 
 /** The patient a resource read by id belongs to (its patient, subject or Binary securityContext). */
-async function nhsOfResourceSubject(store: FhirStore, type: string, id: string): Promise<(string | null)[]> {
+export async function nhsOfResourceSubject(
+  store: FhirStore,
+  type: string,
+  id: string,
+): Promise<(string | null)[]> {
   let resource: Resource;
   try {
     resource = await store.read(type, id);

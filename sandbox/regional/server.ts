@@ -9,7 +9,9 @@ import { LoopbackServer, type SandboxRequest, type SandboxResponse } from '../ht
 import { AccessGuard, type ResourceServerAuth } from '../http/bearer-auth';
 import type { RegionalTokenVerifier } from '../regional-auth/verify';
 import type { AuditEvent } from '../../common/fhir';
-import { describeRegionalRequest } from './access-request';
+import { describeRegionalRequest, hasDissented, nhsOfResourceSubject } from './access-request';
+import { boundNhsNumber } from '../regional-auth/claims';
+
 import { operationOutcome } from '../http/outcome';
 import { capabilityStatement } from './capability';
 import { ClinicalEvents, SOURCE_HOSPITALS, type ClinicalEventOptions } from './clinical-events';
@@ -19,6 +21,8 @@ import { topicBasics } from '../alerts/topics';
 import type { AccessRequest } from '../http/access-policy';
 import type { DocumentReference, Encounter, Patient } from '../../common/fhir';
 
+/** What a caseload search may return that is about a patient's care (their Consent is how dissent is known). */
+const CASELOAD_CLINICAL_TYPES = new Set(['Encounter', 'DocumentReference']);
 const DEFAULT_COUNT = 100;
 const MAX_COUNT = 1000;
 
@@ -198,13 +202,36 @@ export class RegionalServer extends LoopbackServer {
       }
       if (operation) return notFound(req.url.pathname);
       if (id) return await this.read(req, type, id);
-      return this.page(req, await this.store.search(type, query(req)));
+      const found = await this.store.search(type, query(req));
+      return this.page(req, await this.withoutDissentersForCaseload(req, type, found));
     } catch (error) {
       // medplum may be loaded twice (CJS + ESM), so recognise its OperationOutcomeError by shape, not class.
       const outcome = (error as { outcome?: unknown } | undefined)?.outcome;
       if (isOperationOutcome(outcome)) return { status: getStatus(outcome), body: outcome };
       throw error;
     }
+  }
+
+  /**
+   * A caseload search (a token bound to no one patient, naming many) leaves out the clinical entries of
+   * patients who dissented from sharing, as their Subscription notifications do; break-glass is per patient.
+   */
+  private async withoutDissentersForCaseload(
+    req: SandboxRequest,
+    type: string,
+    found: Resource[],
+  ): Promise<Resource[]> {
+    const claims = this.guard.claimsOf(req);
+    if (!claims || boundNhsNumber(claims) !== undefined || !CASELOAD_CLINICAL_TYPES.has(type)) return found;
+    const kept: Resource[] = [];
+    for (const resource of found) {
+      const patients = await nhsOfResourceSubject(this.store, type, resource.id ?? '');
+      const dissented = await Promise.all(
+        patients.map((nhs) => (nhs ? hasDissented(this.store, nhs) : true)),
+      );
+      if (!dissented.includes(true)) kept.push(resource);
+    }
+    return kept;
   }
 
   private subscriptionRoute(req: SandboxRequest): SandboxResponse {

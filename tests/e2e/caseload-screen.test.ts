@@ -16,6 +16,7 @@ import {
   expectQuietPage,
   sandboxPatient,
   screenshot,
+  signInInBrowser,
   startE2e,
   waitForRecord,
   type E2eContext,
@@ -28,11 +29,16 @@ const watch = new InMemoryCaseloadWatch([
 ]);
 const notifications = recordingNotifications();
 const lockClock = new ManualLockClock();
+/** Interactive sign-in pages (unlocking) handed to the "system browser", for the test to act on. */
+const signInPages: string[] = [];
 let ctx: E2eContext;
 let hp: HarnessPage;
 
 beforeAll(async () => {
-  ctx = await startE2e({}, { caseloadWatch: watch, notifications, lockClock });
+  ctx = await startE2e(
+    {},
+    { caseloadWatch: watch, notifications, lockClock, browser: async (url) => void signInPages.push(url) },
+  );
   await ctx.services.openSandboxSession({ role: 'nurse', standalone: true });
   hp = await ctx.harness.newPage();
 }, 120_000);
@@ -207,7 +213,11 @@ describe('My caseload', () => {
     expect((await page.content()).toLowerCase()).not.toContain(frail.name.split(' ').at(-1)!.toLowerCase());
 
     notifications.click();
-    await page.getByRole('button', { name: 'Sign in again' }).click();
+    await page.getByRole('button', { name: 'Sign in again to unlock' }).click();
+    await expect.poll(() => signInPages.length).toBe(1);
+    await ctx.services.handleLaunchArgs([
+      await signInInBrowser(ctx.harness.browser, signInPages[0]!, 'nurse'),
+    ]);
     const edSection = page.getByTestId('caseload-ed-attendances');
     await edSection.waitFor();
     expect(await edSection.textContent()).toMatch(

@@ -2,7 +2,7 @@
 // in Debian Chromium through the harness, screenshots under test-results/e2e, axe-core checks.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { SandboxRole, SandboxViewer, SandboxViewerOptions } from '../../main/dev/sandbox-viewer';
 import { startTestApp } from '../support/app';
@@ -124,4 +124,33 @@ export async function showTab(page: Page, label: string): Promise<void> {
     .getByRole('navigation', { name: 'Record views' })
     .getByRole('button', { name: label, exact: true })
     .click();
+}
+
+/**
+ * The system browser's part in an interactive sign-in: the sandbox EPR's sign-in page in a browser context of
+ * its own, where the user picks who they are and clicks "Sign in". The redirect back to the app's URI scheme
+ * is what the OS would hand to the app; it is taken from the form's answer rather than left to the browser.
+ */
+export async function signInInBrowser(browser: Browser, authorizeUrl: string, user: string): Promise<string> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    let callback: string | undefined;
+    await page.route(
+      (url) => url.pathname.endsWith('/auth/authorize'),
+      async (route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        const answer = await route.fetch({ maxRedirects: 0 });
+        callback = answer.headers()['location'];
+        await route.fulfill({ status: 200, contentType: 'text/html', body: '<p>Signed in.</p>' });
+      },
+    );
+    await page.goto(authorizeUrl);
+    await page.getByLabel('Who is signing in').selectOption(user);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect.poll(() => callback).toBeTruthy();
+    return callback as string;
+  } finally {
+    await context.close();
+  }
 }

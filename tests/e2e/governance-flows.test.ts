@@ -17,6 +17,7 @@ import { ManualLockClock } from '../support/manual-lock-clock';
 import { startTestApp, type TestApp } from '../support/app';
 import {
   SCREENSHOTS,
+  signInInBrowser,
   expectQuietPage,
   screenshot,
   a11yViolations,
@@ -239,7 +240,7 @@ describe('an EPR launch (GP)', () => {
     expect(await page.getByTestId('source-failure-banner').count()).toBe(0);
     for (const section of ['advanceCare', 'alerts', 'allergies', 'medications', 'problems']) {
       const text = await page.locator(`[data-section="${section}"]`).textContent();
-      expect(text).toMatch(/Withheld by Dorset Care Record: the patient has asked not to share their record/);
+      expect(text).toMatch(/Not shown: the patient has declined to share their record/);
       expect(text).not.toMatch(/None recorded/);
     }
     const text = (await page.locator('body').innerText()).toLowerCase();
@@ -355,7 +356,9 @@ describe('an EPR launch (GP)', () => {
     await expectNoPatient();
 
     // Someone else signs in on the sign-in page: still locked, and the lock screen says why.
-    await app.services.handleLaunchArgs([await signInInBrowser(signInPages[0] as string, 'nurse')]);
+    await app.services.handleLaunchArgs([
+      await signInInBrowser(harness.browser, signInPages[0] as string, 'nurse'),
+    ]);
     await page.getByTestId('unlock-problem').waitFor();
     expect(await page.getByTestId('unlock-problem').textContent()).toMatch(
       /Someone other than the locked user/,
@@ -366,7 +369,9 @@ describe('an EPR launch (GP)', () => {
     // The same clinician signs in: the record returns where they left it.
     await page.getByRole('button', { name: 'Sign in again to unlock' }).click();
     await expect.poll(() => signInPages.length).toBe(2);
-    await app.services.handleLaunchArgs([await signInInBrowser(signInPages[1] as string, 'gp')]);
+    await app.services.handleLaunchArgs([
+      await signInInBrowser(harness.browser, signInPages[1] as string, 'gp'),
+    ]);
     await waitForPatient(frail);
     expect(await page.getByTestId('medications').textContent()).toMatch(/Apixaban/i);
     expect(await page.getByTestId('lock-screen').count()).toBe(0);
@@ -379,35 +384,6 @@ describe('an EPR launch (GP)', () => {
     }
   });
 });
-
-/**
- * The system browser's part in an interactive sign-in: the sandbox EPR's sign-in page in a browser context of
- * its own, where the user picks who they are and clicks "Sign in". The redirect back to the app's URI scheme
- * is what the OS would hand to the app; it is taken from the form's answer rather than left to the browser.
- */
-async function signInInBrowser(authorizeUrl: string, user: string): Promise<string> {
-  const context = await harness.browser.newContext();
-  try {
-    const page = await context.newPage();
-    let callback: string | undefined;
-    await page.route(
-      (url) => url.pathname.endsWith('/auth/authorize'),
-      async (route) => {
-        if (route.request().method() !== 'POST') return route.continue();
-        const answer = await route.fetch({ maxRedirects: 0 });
-        callback = answer.headers()['location'];
-        await route.fulfill({ status: 200, contentType: 'text/html', body: '<p>Signed in.</p>' });
-      },
-    );
-    await page.goto(authorizeUrl);
-    await page.getByLabel('Who is signing in').selectOption(user);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expect.poll(() => callback).toBeTruthy();
-    return callback as string;
-  } finally {
-    await context.close();
-  }
-}
 
 describe('after the session', () => {
   it('the log holds no sandbox patient’s name or NHS number', async () => {
