@@ -1,6 +1,7 @@
 // SMART discovery: {iss}/.well-known/smart-configuration, validated strictly. A server that does not
 // advertise PKCE S256 is refused (SMART App Launch 2.2 requires it; fhirclient would silently skip PKCE).
 import { FetchFailure, isNetworkError, type Transport } from '../http';
+import { LOOPBACK_HOST } from '../policy/schema';
 import { LaunchError } from './errors';
 import { requestJson, type JsonReply } from './http';
 
@@ -19,14 +20,22 @@ export interface SmartConfiguration {
   permissionV2: boolean;
 }
 
-function httpUrl(value: unknown): string | undefined {
+/** An endpoint a code, token or refresh token may be sent to: https, or plain http on this computer only. */
+function secureUrl(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   try {
     const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.toString() : undefined;
+    if (url.protocol === 'https:') return url.toString();
+    return url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname) ? url.toString() : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** RFC 7009 revocation is the token issuer's: one elsewhere is treated as not offered (the token goes nowhere). */
+function revocationUrl(value: unknown, tokenEndpoint: string): string | undefined {
+  const url = secureUrl(value);
+  return url && new URL(url).origin === new URL(tokenEndpoint).origin ? url : undefined;
 }
 
 const strings = (value: unknown): string[] =>
@@ -54,12 +63,12 @@ export async function discoverSmartConfiguration(
       `The EPR server ${iss} did not publish a usable SMART configuration (HTTP ${response.status}).`,
     );
   }
-  const authorizationEndpoint = httpUrl(body.authorization_endpoint);
-  const tokenEndpoint = httpUrl(body.token_endpoint);
+  const authorizationEndpoint = secureUrl(body.authorization_endpoint);
+  const tokenEndpoint = secureUrl(body.token_endpoint);
   if (!authorizationEndpoint || !tokenEndpoint) {
     throw new LaunchError(
       'discovery-failed',
-      `The SMART configuration of ${iss} lacks valid authorization/token endpoints.`,
+      `The SMART configuration of ${iss} lacks valid authorization/token endpoints (https, or http on this computer only).`,
     );
   }
   const codeChallengeMethods = strings(body.code_challenge_methods_supported);
@@ -75,8 +84,8 @@ export async function discoverSmartConfiguration(
     issuer: typeof body.issuer === 'string' && body.issuer ? body.issuer : iss,
     authorizationEndpoint,
     tokenEndpoint,
-    jwksUri: httpUrl(body.jwks_uri),
-    revocationEndpoint: httpUrl(body.revocation_endpoint),
+    jwksUri: secureUrl(body.jwks_uri),
+    revocationEndpoint: revocationUrl(body.revocation_endpoint, tokenEndpoint),
     authorizationResponseIss: body.authorization_response_iss_parameter_supported === true,
     capabilities,
     codeChallengeMethods,
