@@ -131,6 +131,23 @@ describe('unlocking the viewer', () => {
     expect(session().unlock).toBeUndefined();
     expect(session().patientNhsNumber).toBe(app.services.sandbox!.patient('cross-border').nhsNumber);
   });
+
+  it('after a lock, "Sign out" then "Sign in" still needs the password: single sign-on does not reopen it', async () => {
+    lock();
+    await app.services.handlers['session:sign-out']({}, {});
+    const asked = opened.length;
+    await app.services.handlers['session:sign-in']({}, {});
+    await expect.poll(() => opened.length).toBe(asked + 1);
+    const authorizeUrl = opened.at(-1) as string;
+    expect(new URL(authorizeUrl).searchParams.get('prompt')).toBe('login');
+    await expect(followAuthorizationRedirects(authorizeUrl, fetch)).rejects.toMatchObject({
+      code: 'interactive-login-required',
+    });
+    expect(app.services.session()).toBeUndefined();
+
+    await app.services.handleLaunchArgs([await signInOnPage(authorizeUrl, 'gp')]);
+    expect(session().locked).toBe(false);
+  });
 });
 
 describe('the unlock sign-in at the launch service', () => {

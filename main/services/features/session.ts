@@ -46,6 +46,8 @@ export class SessionFeature {
   private unlock: { waiting: boolean; problem?: string } | undefined;
   private readonly endListeners = new Set<() => void>();
   private readonly startListeners = new Set<(session: ClinicalSession) => void>();
+  /** A session locked since the last typed sign-in: the next sign-in must be typed too. */
+  private freshSignInNeeded = false;
   readonly handlers: SessionHandlers;
 
   constructor(private readonly options: SessionFeatureOptions) {
@@ -59,7 +61,11 @@ export class SessionFeature {
       // which may already have happened when the browser step is immediate (an auto-approving server).
       'session:sign-in': async () => {
         const before = this.session;
-        await options.launcher.beginStandaloneLaunch();
+        // After a locked session the next sign-in must be typed: single sign-on must not reopen the viewer
+        // for whoever reaches the keyboard and chooses "Sign out" on the lock screen.
+        await options.launcher.beginStandaloneLaunch(undefined, undefined, {
+          fresh: this.freshSignInNeeded,
+        });
         return this.session && this.session !== before ? this.session.info() : null;
       },
       // Never a silent refresh: a fresh interactive sign-in at the same issuer, in the system browser, whose
@@ -158,6 +164,7 @@ export class SessionFeature {
       inactivityLockMinutes: this.options.policy.inactivityLockMinutes,
       ...(this.options.lockClock ? { lockClock: this.options.lockClock } : {}),
       onLock: () => {
+        this.freshSignInNeeded = true;
         this.ended();
         this.changed();
       },
@@ -175,6 +182,8 @@ export class SessionFeature {
     }
     this.session = session;
     this.unlock = undefined;
+    // Signed in afresh (a launch from the EPR, or the typed sign-in asked for above).
+    this.freshSignInNeeded = false;
     this.options.audit.setUser(session.auditUser());
     this.options.audit.setPurposeFor((nhsNumber) => session.purposeFor(nhsNumber));
     this.options.audit.record({ kind: 'sign-in' });
@@ -224,6 +233,7 @@ export class SessionFeature {
       if (typeof fresh.claims.exp === 'number')
         session.origin.smart?.keepIdToken(fresh.idToken, fresh.claims.exp);
       this.unlock = undefined;
+      this.freshSignInNeeded = false;
       session.lock.unlock();
       this.options.audit.record({ kind: 'sign-in' });
     } catch (error) {

@@ -143,7 +143,12 @@ interface Pending {
   config: SmartConfiguration;
   request: AuthorizationRequest;
   requested: string[];
+  /** The user must type their password for this sign-in (an unlock, or a sign-in after a locked session). */
+  fresh: boolean;
 }
+
+/** Asks the sign-in server for an interactive sign-in, whatever single sign-on session it holds. */
+const FRESH_SIGN_IN = { prompt: 'login', max_age: '0' } as const;
 
 /**
  * The sign-in server's clock may run a little behind ours: a password typed this long before the unlock was
@@ -182,8 +187,10 @@ export class SmartLaunchService {
   async beginStandaloneLaunch(
     extra?: Record<string, string>,
     role?: string,
+    options: { fresh?: boolean } = {},
   ): Promise<{ state: string; authorizeUrl: string }> {
-    return this.begin('standalone', this.standaloneIssuer(), undefined, extra, role);
+    const asked = options.fresh ? { ...extra, ...FRESH_SIGN_IN } : extra;
+    return this.begin('standalone', this.standaloneIssuer(), undefined, asked, role);
   }
 
   /**
@@ -191,7 +198,7 @@ export class SmartLaunchService {
    * the system browser). The callback goes to completeReauthentication, never to a silent refresh.
    */
   async beginReauthentication(iss: string): Promise<{ state: string; authorizeUrl: string }> {
-    return this.begin('reauthentication', iss, undefined, { prompt: 'login', max_age: '0' });
+    return this.begin('reauthentication', iss, undefined, { ...FRESH_SIGN_IN });
   }
 
   private standaloneIssuer(): string {
@@ -243,6 +250,7 @@ export class SmartLaunchService {
       config,
       request,
       requested,
+      fresh: extra?.max_age === FRESH_SIGN_IN.max_age,
     });
     await this.options.openExternal(request.url);
     return { state, authorizeUrl: request.url };
@@ -336,13 +344,7 @@ export class SmartLaunchService {
             'To use the viewer as someone else, sign out first.',
         );
       }
-      const askedAt = Math.floor(pending.startedAt / 1000);
-      if (typeof claims.auth_time !== 'number' || claims.auth_time < askedAt - AUTH_TIME_LEEWAY_S) {
-        throw new LaunchError(
-          'reauthentication-refused',
-          'The sign-in server did not ask for your password again, so the viewer is still locked.',
-        );
-      }
+      assertSignedInSince(claims, pending.startedAt, 'so the viewer is still locked');
       return { claims, idToken: tokens.id_token };
     } finally {
       deadline.clear();
@@ -400,6 +402,12 @@ export class SmartLaunchService {
             { transport: this.transport, signal },
           )
         : undefined;
+    if (pending.fresh) {
+      if (!idToken) {
+        throw new LaunchError('reauthentication-refused', 'The sign-in server did not say who signed in.');
+      }
+      assertSignedInSince(idToken, pending.startedAt, 'so you are not signed in');
+    }
     if (idToken?.exp !== undefined) session.keepIdToken(tokens.id_token as string, idToken.exp);
     const patientId = typeof tokens.patient === 'string' ? tokens.patient : undefined;
     if (pending.kind === 'ehr' && !patientId) {
@@ -516,4 +524,15 @@ export async function launchHeadless(
   if (!opened) throw new LaunchError('bad-launch-input', 'The launch did not produce a sign-in request.');
   const callback = await followAuthorizationRedirects(opened, options.fetch ?? defaultFetch);
   return service.completeAuthorization(callback);
+}
+
+/** The user typed their password after `askedAtMs` (auth_time), as a fresh sign-in requires. */
+function assertSignedInSince(claims: IdTokenClaims, askedAtMs: number, consequence: string): void {
+  const askedAt = Math.floor(askedAtMs / 1000);
+  if (typeof claims.auth_time !== 'number' || claims.auth_time < askedAt - AUTH_TIME_LEEWAY_S) {
+    throw new LaunchError(
+      'reauthentication-refused',
+      `The sign-in server did not ask for your password again, ${consequence}.`,
+    );
+  }
 }
