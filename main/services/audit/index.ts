@@ -53,6 +53,8 @@ export interface AuditService {
   /** Present when policy names an audit endpoint. */
   uploader?: AuditUploader;
   database: EncryptedDatabase;
+  /** Which viewer processes on this computer are running now (this one included). */
+  running: RunningViewers;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function createAuditService(options: CreateAuditServiceOptions): Pr
     trail,
     log,
     database,
+    running,
     ...(uploader ? { uploader } : {}),
     async close() {
       await uploader?.stop();

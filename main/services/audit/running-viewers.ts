@@ -2,7 +2,7 @@
 // process's pid to the next process soon enough that "is pid 4312 alive?" can say yes for a crashed viewer,
 // and its unfinished actions would never be recorded as incomplete. Instead each viewer holds a lock the
 // operating system keeps (file-lock.ts) on a marker file of its own for as long as it runs.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { isFileLocked, tryFileLock, type FileLock } from '../cache/file-lock';
@@ -35,6 +35,20 @@ export class RunningViewers {
     if (isFileLocked(this.markerPath(runId))) return true;
     this.forget(runId);
     return false;
+  }
+
+  /** Whether another viewer process runs now (the app and a command at once, or a second copy). */
+  othersRunning(): boolean {
+    let names: string[];
+    try {
+      names = readdirSync(this.folder);
+    } catch {
+      return false;
+    }
+    return names
+      .filter((name) => name.endsWith('.lock'))
+      .map((name) => name.slice(0, -'.lock'.length))
+      .some((runId) => runId !== this.runId && this.isRunning(runId));
   }
 
   private forget(runId: string): void {

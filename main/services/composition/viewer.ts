@@ -7,7 +7,7 @@ import type { SubjectToken } from '../auth/token-exchange';
 import { userTokens as createUserTokens } from '../auth/user-tokens';
 import { ACCESS_REASONS } from '../governance';
 import { createKeytarSecretStore } from '../keystore/secret-store';
-import { offlineAccessWanted, SmartLaunchService } from '../launch';
+import { forgetLeftRefreshTokens, offlineAccessWanted, SmartLaunchService } from '../launch';
 import { classifyError, createAppLogger, logDirectory } from '../logging';
 import { loadPolicyForThisMachine } from '../policy';
 import { sourcesFromPolicy } from '../record';
@@ -74,6 +74,10 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     ...(options.clock ? { clock: options.clock } : {}),
     onBackgroundFailure: (event, error) => logger.log(event, classifyError(error)),
   });
+  if (!stores.audit.running.othersRunning()) {
+    const issuers = [...policy.allowedIssuers, ...(policy.standaloneIssuer ? [policy.standaloneIssuer] : [])];
+    await forgetLeftRefreshTokens(secretStore, issuers);
+  }
   const launcher = new SmartLaunchService({
     allowedIssuers: policy.allowedIssuers,
     ...(policy.standaloneIssuer ? { standaloneIssuer: policy.standaloneIssuer } : {}),

@@ -91,7 +91,7 @@ export {
 } from './launch-input';
 export { nhsIdentityOf, type NhsIdentity } from './nhs-identity';
 export { canRead, offlineAccessWanted } from './scopes';
-export { SmartSession, refreshTokenAccount } from './smart-session';
+export { SmartSession, forgetLeftRefreshTokens, refreshTokenAccount } from './smart-session';
 export type { LaunchPatient, LaunchUser } from './launch-context';
 export type { AccessReason, PatientSearch } from './standalone';
 export type { FetchLike } from './http';

@@ -7,6 +7,7 @@ import { FetchFailure, isNetworkError, type SourceClient } from '../http';
 import type { SecretStore } from '../keystore/secret-store';
 import { authorizedFetchOver, tokenClient, type AuthorizedFetch } from './authorized-fetch';
 import { RelaunchRequiredError } from './errors';
+import { canonicalIssuer } from './issuer-allow-list';
 import { requestJson, transportFrom, type FetchLike, type JsonReply } from './http';
 
 /** Revocation is a courtesy to the server: sign-out and close never wait on it longer than this. */
@@ -39,6 +40,16 @@ export interface SmartSessionOptions {
 
 export function refreshTokenAccount(iss: string): string {
   return `refresh-token:${iss}`;
+}
+
+/**
+ * Refresh tokens never outlive the viewer (removed at close and sign-out); one a crashed viewer left behind
+ * goes at the next start. Call only when no other viewer on this computer is running: it may be using it.
+ */
+export async function forgetLeftRefreshTokens(store: SecretStore, issuers: readonly string[]): Promise<void> {
+  for (const iss of new Set(issuers.map(canonicalIssuer))) {
+    await store.delete(refreshTokenAccount(iss)).catch(() => false);
+  }
 }
 
 export class SmartSession {
