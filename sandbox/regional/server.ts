@@ -17,6 +17,7 @@ import { capabilityStatement } from './capability';
 import { ClinicalEvents, SOURCE_HOSPITALS, type ClinicalEventOptions } from './clinical-events';
 import { SubscriptionHub, type HubResult } from './subscription-hub';
 import { acceptSubscription } from './subscription-filter';
+import { reachingSearchParam } from './search-reach';
 import { topicBasics } from '../alerts/topics';
 import type { AccessRequest } from '../http/access-policy';
 import type { DocumentReference, Encounter, Patient } from '../../common/fhir';
@@ -183,6 +184,16 @@ export class RegionalServer extends LoopbackServer {
     );
     if (denied) return denied;
     if (type === 'Subscription') return this.subscriptionRoute(req);
+    const reaching = this.guard.enabled ? reachingSearchParam(req.url.searchParams) : undefined;
+    if (reaching) {
+      return {
+        status: 400,
+        body: operationOutcome(
+          'not-supported',
+          `${reaching} is not supported here: it would reach past the patients the access token names`,
+        ),
+      };
+    }
     if (req.method !== 'GET') {
       return {
         status: 405,
