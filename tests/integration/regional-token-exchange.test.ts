@@ -419,6 +419,7 @@ describe('the regional servers, with user-bound tokens', () => {
       [`Patient?identifier=${frailByNhs}&_revinclude:iterate=Condition:patient`, unbound],
       [`Encounter?patient=${id}&_include=Encounter:location&_revinclude:iterate=Encounter:location`, bound],
       [`Condition?patient=${id}&_include:iterate=Condition:subject`, bound],
+      [`Appointment?actor=Practitioner/sandbox-nurse&_include=Appointment:actor`, unbound],
       [`Condition?patient=${id}&encounter.subject.name=Smith`, bound],
       [`Observation?subject:Patient.name=Smith&patient=${id}`, bound],
     ];
@@ -427,7 +428,14 @@ describe('the regional servers, with user-bound tokens', () => {
       expect(answer.status, search).toBe(400);
       expect(answer.body.issue[0]?.code, search).toBe('not-supported');
     }
-    // The patient identifier chain the access check itself reads still answers, for the token's patient.
+    // The caseload lookup's appointments with their patients (demographics the token may search) still answer,
+    // as does the patient identifier chain the access check itself reads, for the token's patient.
+    const appointments = await get(
+      `${sandbox.urls.dcr}/Appointment?actor=Practitioner/sandbox-nurse&date=${sandbox.caseload.date}&_include=Appointment:patient`,
+      unbound,
+    );
+    expect(appointments.status).toBe(200);
+    expect(appointments.body.entry?.some((e) => e.resource?.resourceType === 'Patient')).toBe(true);
     const byIdentifier = await get(`${sandbox.urls.dcr}/Condition?patient.identifier=${frailByNhs}`, bound);
     expect(byIdentifier.status).toBe(200);
     expect(byIdentifier.body.entry?.length).toBeGreaterThan(0);
