@@ -5,7 +5,9 @@
 //   patient-not-in-token   a token bound to patient P asked about someone else, or searched clinical data
 //                          without naming P (data about no patient, e.g. an Organization, is fine); a token
 //                          with no patient asked for more than Patient (patient search, and the patients a
-//                          caseload names) or List/Appointment (caseload lookup)
+//                          caseload names) or List/Appointment (caseload lookup), or for a patient's whole
+//                          record (Patient/$everything is clinical data, bound and dissent-checked like any);
+//                          or someone else's Subscription (each is its creator's alone)
 //   (Subscription)         managing Subscriptions needs purpose TREAT, a role that may read Encounter, and
 //                          a token with no patient
 //   (caseload search)      a token with no patient may also search Encounter, DocumentReference and Consent
@@ -35,6 +37,13 @@ export interface AccessRequest {
   dissented: () => Promise<boolean>;
   /** Audit it as a PatientQuery (a Subscription's creation, naming the patients its filter names). */
   auditAsQuery?: boolean;
+  /** The patient's whole record (Patient/$everything): clinical data, though its type is Patient. */
+  wholeRecord?: boolean;
+  /**
+   * For a request on an existing Subscription: the `sub` of the user who created it (null: created with auth
+   * off, so no user's). Undefined for a creation or a Subscription that does not exist.
+   */
+  subscriptionOwner?: string | null;
 }
 
 const CLINICAL_PURPOSES = new Set(['TREAT', 'ETREAT']);
@@ -76,12 +85,15 @@ export async function refusalFor(
     if (purpose !== 'TREAT') return 'purpose-not-permitted';
     if (rolePolicy && !rolePolicy({ ...request, resourceType: 'Encounter', interaction: 'search' }))
       return 'role-not-permitted';
+    if (request.subscriptionOwner !== undefined && request.subscriptionOwner !== claims.sub)
+      return 'patient-not-in-token';
     return boundNhsNumber(claims) === undefined ? undefined : 'patient-not-in-token';
   }
   if (rolePolicy && !rolePolicy(request)) return 'role-not-permitted';
   const bound = boundNhsNumber(claims);
   if (bound === undefined) {
-    if (request.resourceType && UNBOUND_TYPES.has(request.resourceType)) return undefined;
+    if (request.resourceType && UNBOUND_TYPES.has(request.resourceType) && !request.wholeRecord)
+      return undefined;
     if (isCaseloadSearch(request)) return purpose === 'TREAT' ? undefined : 'purpose-not-permitted';
     return 'patient-not-in-token';
   }

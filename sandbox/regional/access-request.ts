@@ -18,7 +18,7 @@ const NOT_PATIENT_DATA = new Set([
   'Endpoint',
 ]);
 const PATIENT_REFERENCE_PARAMS = ['patient', 'subject', 'subject:Patient'];
-const PATIENT_IDENTIFIER_PARAMS = [
+export const PATIENT_IDENTIFIER_PARAMS = [
   'patient:identifier',
   'patient.identifier',
   'subject:identifier',
@@ -26,7 +26,7 @@ const PATIENT_IDENTIFIER_PARAMS = [
 ];
 
 export async function describeRegionalRequest(store: FhirStore, req: SandboxRequest): Promise<AccessRequest> {
-  const [type, id] = req.segments;
+  const [type, id, operation] = req.segments;
   const interaction = req.method !== 'GET' ? 'write' : id ? 'read' : 'search';
   const patients = await namedPatients(store, req, type, id);
   return {
@@ -34,6 +34,7 @@ export async function describeRegionalRequest(store: FhirStore, req: SandboxRequ
     resourceType: type,
     interaction,
     patients,
+    ...(type === 'Patient' && id && operation === '$everything' ? { wholeRecord: true } : {}),
     dissented: async () => {
       for (const nhs of new Set(patients)) if (nhs && (await hasDissented(store, nhs))) return true;
       return false;

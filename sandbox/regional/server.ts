@@ -17,6 +17,7 @@ import { capabilityStatement } from './capability';
 import { ClinicalEvents, SOURCE_HOSPITALS, type ClinicalEventOptions } from './clinical-events';
 import { SubscriptionHub, type HubResult } from './subscription-hub';
 import { acceptSubscription } from './subscription-filter';
+import { reachingSearchParam } from './search-reach';
 import { topicBasics } from '../alerts/topics';
 import type { AccessRequest } from '../http/access-policy';
 import type { DocumentReference, Encounter, Patient } from '../../common/fhir';
@@ -179,10 +180,22 @@ export class RegionalServer extends LoopbackServer {
     }
     // Everything but discovery is checked and audited, even what is then refused as unsupported.
     const denied = await this.guard.check(req, () =>
-      type === 'Subscription' ? describeSubscriptionRequest(req) : describeRegionalRequest(this.store, req),
+      type === 'Subscription'
+        ? describeSubscriptionRequest(req, this.subscriptions)
+        : describeRegionalRequest(this.store, req),
     );
     if (denied) return denied;
     if (type === 'Subscription') return this.subscriptionRoute(req);
+    const reaching = this.guard.enabled ? reachingSearchParam(req.url.searchParams) : undefined;
+    if (reaching) {
+      return {
+        status: 400,
+        body: operationOutcome(
+          'not-supported',
+          `${reaching} is not supported here: it would reach past the patients the access token names`,
+        ),
+      };
+    }
     if (req.method !== 'GET') {
       return {
         status: 405,
@@ -246,7 +259,7 @@ export class RegionalServer extends LoopbackServer {
     const { method } = req;
     if (rest.length) return notFound(req.url.pathname);
     if (!id && method === 'POST') {
-      const created = hub.create(req.body);
+      const created = hub.create(req.body, this.guard.claimsOf(req)?.sub ?? null);
       return created.ok
         ? {
             status: 201,
@@ -337,11 +350,19 @@ function requireNhsNumber(patient: string): string {
   throw new Error(`"${patient}" is neither a sandbox patient key nor an NHS number`);
 }
 
-/** For the access policy and audit: a Subscription's creation names the patients its filter names. */
-async function describeSubscriptionRequest(req: SandboxRequest): Promise<AccessRequest> {
-  const creation = req.method === 'POST' && req.segments.length === 1;
+/**
+ * For the access policy and audit: a Subscription's creation names the patients its filter names; a request
+ * on an existing one says whose it is (only its creator may read, delete, bind to or catch up on it).
+ */
+async function describeSubscriptionRequest(
+  req: SandboxRequest,
+  hub: SubscriptionHub | undefined,
+): Promise<AccessRequest> {
+  const [, id] = req.segments;
+  const creation = req.method === 'POST' && !id;
   const checked = creation ? acceptSubscription(req.body) : undefined;
-  const patients = checked?.ok ? [...(checked.accepted.nhsNumbers ?? [])] : [];
+  const patients = checked?.ok ? [...checked.accepted.nhsNumbers] : [];
+  const owner = id ? hub?.ownerOf(id) : undefined;
   return {
     service: 'clinical',
     resourceType: 'Subscription',
@@ -349,6 +370,7 @@ async function describeSubscriptionRequest(req: SandboxRequest): Promise<AccessR
     patients,
     dissented: () => Promise.resolve(false),
     ...(creation ? { auditAsQuery: true } : {}),
+    ...(owner !== undefined ? { subscriptionOwner: owner } : {}),
   };
 }
 

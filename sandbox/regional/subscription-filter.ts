@@ -19,8 +19,8 @@ const FILTER_PARAMS: Record<string, string[]> = {
 
 export interface AcceptedSubscription {
   topic: TopicUrl;
-  /** NHS numbers the filter names; undefined: every patient (no filter). */
-  nhsNumbers?: Set<string>;
+  /** NHS numbers the filter names (a Subscription must name its patients: none means no one, not everyone). */
+  nhsNumbers: Set<string>;
   heartbeatSeconds: number;
 }
 
@@ -49,15 +49,21 @@ export function acceptSubscription(body: unknown): SubscriptionCheck {
   const filter = (
     sub as { _criteria?: { extension?: { url: string; valueString?: string }[] } }
   )._criteria?.extension?.find((e) => e.url === FILTER_CRITERIA_EXTENSION)?.valueString;
-  const accepted: AcceptedSubscription = {
-    topic: topic.url,
-    heartbeatSeconds: heartbeat ?? DEFAULT_HEARTBEAT_SECONDS,
-  };
-  if (filter === undefined) return { ok: true, accepted };
+  if (filter === undefined)
+    return {
+      ok: false,
+      problem: 'The Subscription must name its patients in a backport-filter-criteria filter',
+    };
   const parsed = parseFilter(filter, topic.resourceType);
-  return 'problem' in parsed
-    ? { ok: false, problem: parsed.problem }
-    : { ok: true, accepted: { ...accepted, nhsNumbers: parsed.nhs } };
+  if ('problem' in parsed) return { ok: false, problem: parsed.problem };
+  return {
+    ok: true,
+    accepted: {
+      topic: topic.url,
+      nhsNumbers: parsed.nhs,
+      heartbeatSeconds: heartbeat ?? DEFAULT_HEARTBEAT_SECONDS,
+    },
+  };
 }
 
 /** `Encounter?patient:identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018,...` → the NHS numbers. */

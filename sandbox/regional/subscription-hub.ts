@@ -24,6 +24,8 @@ export const WEBSOCKET_PATH = '/ws';
 
 interface SubscriptionRecord {
   resource: Subscription;
+  /** The `sub` of the user whose token created it; null when created with auth off. */
+  owner: string | null;
   accepted: AcceptedSubscription;
   /** Oldest first; event numbers are consecutive. */
   history: NumberedEvent[];
@@ -78,7 +80,8 @@ export class SubscriptionHub {
     return `${new URL(this.baseUrl()).origin.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`;
   }
 
-  create(body: unknown): HubResult<Subscription> {
+  /** Creates a Subscription owned by the user `owner` names (null: auth is off, no user). */
+  create(body: unknown, owner: string | null = null): HubResult<Subscription> {
     const check = acceptSubscription(body);
     if (!check.ok) return { ok: false, status: 400, outcome: operationOutcome('invalid', check.problem) };
     const id = `sub-${this.nextId++}-${randomBytes(4).toString('hex')}`;
@@ -88,8 +91,19 @@ export class SubscriptionHub {
       meta: { versionId: '1', lastUpdated: new Date(this.now()).toISOString() },
       status: 'active',
     };
-    this.subscriptions.set(id, { resource, accepted: check.accepted, history: [], eventsSinceStart: 0 });
+    this.subscriptions.set(id, {
+      resource,
+      owner,
+      accepted: check.accepted,
+      history: [],
+      eventsSinceStart: 0,
+    });
     return { ok: true, value: resource };
+  }
+
+  /** Whose Subscription this is: a user's `sub`, null for no user's, undefined when there is no such id. */
+  ownerOf(id: string): string | null | undefined {
+    return this.subscriptions.get(id)?.owner;
   }
 
   read(id: string): HubResult<Subscription> {
@@ -150,7 +164,7 @@ export class SubscriptionHub {
     let matched = 0;
     for (const [id, record] of this.subscriptions) {
       const { topic, nhsNumbers } = record.accepted;
-      if (topic !== event.topic || (nhsNumbers && !nhsNumbers.has(event.patientNhs))) continue;
+      if (topic !== event.topic || !nhsNumbers.has(event.patientNhs)) continue;
       matched += 1;
       record.eventsSinceStart += 1;
       const numbered: NumberedEvent = { ...event, eventNumber: record.eventsSinceStart };

@@ -407,6 +407,60 @@ describe('the regional servers, with user-bound tokens', () => {
     expect(event?.outcome).toBe('0');
     expect(event?.agent?.[0]?.purposeOfUse?.[0]?.coding?.[0]?.code).toBe('ETREAT');
   });
+
+  it('refuse _include, _revinclude, _has and chained searches, which would reach past the patients the token names', async () => {
+    const unbound = await accessToken('nurse', { audience: sandbox.urls.dcr });
+    const bound = await accessToken('nurse', { audience: sandbox.urls.dcr, patient: nhsOf('frail') });
+    const id = await regionalId(sandbox.urls.dcr, 'frail', bound);
+    const frailByNhs = encodeURIComponent(`${NHS}|${nhsOf('frail')}`);
+    const reaching: [string, string][] = [
+      [`Patient?_revinclude=Observation:patient&_count=1000`, unbound],
+      [`Patient?_has:Observation:patient:status=final`, unbound],
+      [`Patient?identifier=${frailByNhs}&_revinclude:iterate=Condition:patient`, unbound],
+      [`Encounter?patient=${id}&_include=Encounter:location&_revinclude:iterate=Encounter:location`, bound],
+      [`Condition?patient=${id}&_include:iterate=Condition:subject`, bound],
+      [`Appointment?actor=Practitioner/sandbox-nurse&_include=Appointment:actor`, unbound],
+      [`Condition?patient=${id}&encounter.subject.name=Smith`, bound],
+      [`Observation?subject:Patient.name=Smith&patient=${id}`, bound],
+    ];
+    for (const [search, token] of reaching) {
+      const answer = await get<OperationOutcome>(`${sandbox.urls.dcr}/${search}`, token);
+      expect(answer.status, search).toBe(400);
+      expect(answer.body.issue[0]?.code, search).toBe('not-supported');
+    }
+    // The caseload lookup's appointments with their patients (demographics the token may search) still answer,
+    // as does the patient identifier chain the access check itself reads, for the token's patient.
+    const appointments = await get(
+      `${sandbox.urls.dcr}/Appointment?actor=Practitioner/sandbox-nurse&date=${sandbox.caseload.date}&_include=Appointment:patient`,
+      unbound,
+    );
+    expect(appointments.status).toBe(200);
+    expect(appointments.body.entry?.some((e) => e.resource?.resourceType === 'Patient')).toBe(true);
+    const byIdentifier = await get(`${sandbox.urls.dcr}/Condition?patient.identifier=${frailByNhs}`, bound);
+    expect(byIdentifier.status).toBe(200);
+    expect(byIdentifier.body.entry?.length).toBeGreaterThan(0);
+    expect(byIdentifier.body.entry?.every((e) => e.resource?.resourceType === 'Condition')).toBe(true);
+  });
+
+  it("refuse Patient/$everything to a token bound to no patient, and to a dissenting patient's token", async () => {
+    const unbound = await accessToken('nurse', { audience: sandbox.urls.chie });
+    const frailId = await regionalId(sandbox.urls.chie, 'frail', unbound);
+    const everyone = await get(`${sandbox.urls.chie}/Patient/${frailId}/$everything`, unbound);
+    expect(everyone.status).toBe(403);
+    expect(refusalCode(everyone.body)).toBe('patient-not-in-token');
+    expect(lastAudit(sandbox.servers.chie)).toMatchObject({ outcome: '4' });
+
+    const dissentId = await regionalId(sandbox.urls.chie, 'dissent', unbound);
+    const dissentToken = await accessToken('gp', { audience: sandbox.urls.chie, patient: nhsOf('dissent') });
+    const dissented = await get(`${sandbox.urls.chie}/Patient/${dissentId}/$everything`, dissentToken);
+    expect(dissented.status).toBe(403);
+    expect(refusalCode(dissented.body)).toBe('patient-dissent');
+
+    const frailToken = await accessToken('nurse', { audience: sandbox.urls.chie, patient: nhsOf('frail') });
+    const own = await get(`${sandbox.urls.chie}/Patient/${frailId}/$everything`, frailToken);
+    expect(own.status).toBe(200);
+    expect(own.body.entry?.length).toBeGreaterThan(1);
+  });
 });
 
 describe('the record locator and the audit endpoint, with user-bound tokens', () => {

@@ -46,17 +46,21 @@ interface TokenClaims {
   purpose?: string;
   patient?: string;
   audience?: string;
+  /** Another sandbox user than the nurse (Priya Shah), e.g. the paramedic. */
+  user?: { sub: string; name: string; practitioner: string };
 }
+
+const PARAMEDIC = { sub: 'sandbox-paramedic', name: 'Sam Okafor', practitioner: 'sandbox-paramedic' };
 
 async function token(o: TokenClaims = {}): Promise<string> {
   return sandbox.servers.regionalAuth.signAccessToken(
     {
       client_id: 'wessex-viewer',
       scope: o.patient ? 'patient/*.rs' : 'user/*.rs',
-      fhirUser: 'Practitioner/sandbox-nurse',
+      fhirUser: `Practitioner/${o.user?.practitioner ?? 'sandbox-nurse'}`,
       extensions: {
         ihe_iua: {
-          subject_name: 'Priya Shah',
+          subject_name: o.user?.name ?? 'Priya Shah',
           subject_organization: 'Dorset HealthCare University NHS Foundation Trust',
           subject_organization_id: 'RDY',
           subject_role: {
@@ -71,7 +75,7 @@ async function token(o: TokenClaims = {}): Promise<string> {
         },
       },
     },
-    { sub: 'sandbox-nurse', aud: o.audience ?? sandbox.urls.dcr },
+    { sub: o.user?.sub ?? 'sandbox-nurse', aud: o.audience ?? sandbox.urls.dcr },
   );
 }
 
@@ -530,6 +534,47 @@ describe('who may subscribe', () => {
     });
     expect(refused.status).toBe(401);
     expect(audits().at(-1)?.outcome).toBe('8');
+  });
+
+  it('refuses a Subscription whose filter names no patient: none would mean every patient', async () => {
+    const { _criteria: _, ...unfiltered } = encounterStart('frail') as Subscription & { _criteria?: unknown };
+    const answer = await call<OperationOutcome>(`${sandbox.urls.dcr}/Subscription`, {
+      method: 'POST',
+      body: unfiltered,
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.issue[0]?.diagnostics).toMatch(/filter/);
+    expect(answer.location).toBeNull();
+  });
+
+  it("refuses and audits another user's read, delete, $events, $status and binding of a Subscription", async () => {
+    const id = await subscribe(sandbox.urls.dcr, encounterStart('frail'));
+    const base = `${sandbox.urls.dcr}/Subscription/${id}`;
+    const paramedic = await token({ user: PARAMEDIC });
+    const attempts: [string, string][] = [
+      ['GET', base],
+      ['DELETE', base],
+      ['GET', `${base}/$events`],
+      ['GET', `${base}/$status`],
+      ['GET', `${base}/$get-ws-binding-token`],
+      ['POST', `${base}/$get-ws-binding-token`],
+    ];
+    for (const [method, url] of attempts) {
+      const refused = await call(url, { method, bearer: paramedic });
+      expect(refused.status, `${method} ${url}`).toBe(403);
+      expect(refusal(refused.body), `${method} ${url}`).toBe('patient-not-in-token');
+      const audited = audits().at(-1);
+      expect(audited?.outcome).toBe('4');
+      expect(audited?.agent?.[0]?.who?.display).toBe('Sam Okafor');
+    }
+    // The nurse who made it still has it, whole, and may bind to it.
+    const own = await call<Subscription>(base);
+    expect(own.status).toBe(200);
+    expect(own.body.id).toBe(id);
+    const binding = await bindingToken(sandbox.urls.dcr, id);
+    const client = await connect(binding.url);
+    client.ws.send(`bind-with-token ${binding.token}`);
+    expect(notificationType(await client.next())).toBe('handshake');
   });
 
   it('refuses a Subscription it cannot serve with a clear reason', async () => {
