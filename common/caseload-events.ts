@@ -60,6 +60,8 @@ export interface CaseloadWatchStatus {
   sources: CaseloadSourceStatus[];
   /** Events about patients not on the caseload, ignored since the watch started. */
   ignoredNotOnCaseload: number;
+  /** Updates that could not be read (malformed messages or resources) since the watch started. */
+  unreadable?: number;
 }
 
 export interface CaseloadSelection {

@@ -347,6 +347,28 @@ describe('caseload watch faults the sandbox cannot make', () => {
     expect(auditedPatients).toEqual([ON_CASELOAD[0]]);
   });
 
+  it('shows the good admissions of a notification that also carries a malformed one, and counts that one', async () => {
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    const got = arrivals(2);
+    server.admitTogether([
+      { nhs: ON_CASELOAD[0]!, patch: { location: [{ location: { display: 'Ward 1' } }] } },
+      { nhs: ON_CASELOAD[1]!, patch: { type: 'x' } },
+      { nhs: ON_CASELOAD[1]!, patch: { location: [{ location: { display: 'Ward 2' } }] } },
+    ]);
+    const shown = await got;
+    expect(shown.map((e) => [e.nhsNumber, e.kind, e.where])).toEqual([
+      [ON_CASELOAD[0], 'admitted', 'Ward 1'],
+      [ON_CASELOAD[1], 'admitted', 'Ward 2'],
+    ]);
+    expect(watch.status()).toMatchObject({ unreadable: 1 });
+    expect(watch.status().sources[0]!.connected).toBe(true);
+    const later = arrivals(1);
+    server.addLetter(ON_CASELOAD[0]!, 'After the hostile one');
+    expect((await later)[0]!.title).toBe('After the hostile one');
+  });
+
   it('keeps going as its tokens expire, renewing each time', async () => {
     await server.close();
     let valid = 1;

@@ -10,7 +10,7 @@ import type { TokenProvider } from '../auth/token-provider';
 import type { UserGovernance } from '../governance/govern-record';
 import { SourceClient, type SourceToken, type Transport } from '../http';
 import type { EngineSource } from '../record';
-import { buildEvent, withheldEvent, type CaseloadPatients } from './caseload-event';
+import { buildEvent, withheldEvent, type BuiltEvent, type CaseloadPatients } from './caseload-event';
 import { DeliveredFocus } from './event-sequence';
 import { DISSENT_WITHHELD, governForPatient, governForUser } from './govern-event';
 import { MAX_FILTER_IDENTIFIERS, SourceSubscriptions } from './source-subscriptions';
@@ -127,6 +127,7 @@ export class CaseloadWatch implements CaseloadWatchService {
     }
     this.caseload = nhsNumbers;
     this.ignored = 0;
+    this.unreadable = 0;
     await Promise.all(this.deps.sources.map((source) => this.startSource(source, nhsNumbers, generation)));
     this.changed();
     return this.status();
@@ -157,6 +158,7 @@ export class CaseloadWatch implements CaseloadWatchService {
         })),
       ],
       ignoredNotOnCaseload: this.ignored,
+      unreadable: this.unreadable,
     };
   }
 
@@ -238,7 +240,10 @@ export class CaseloadWatch implements CaseloadWatchService {
       onStatus: () => {
         if (generation === this.generation) this.changed();
       },
-      onUnreadable: () => this.unreadable++,
+      onUnreadable: () => {
+        this.unreadable++;
+        if (generation === this.generation) this.changed();
+      },
     });
     if (generation !== this.generation) {
       await client.close();
@@ -262,25 +267,11 @@ export class CaseloadWatch implements CaseloadWatchService {
     const source = { sourceId: batch.sourceId, sourceName: running.watch.status().sourceName };
     const fresh: CaseloadEvent[] = [];
     for (const item of batch.items) {
-      const built =
-        'withheld' in item
-          ? withheldEvent(
-              item.withheld,
-              source,
-              running.patients,
-              receivedAt,
-              item.timestamp,
-              DISSENT_WITHHELD,
-            )
-          : buildEvent(
-              item.resource,
-              batch.topic,
-              source,
-              running.patients,
-              receivedAt,
-              item.timestamp,
-              item.patientNhsNumber,
-            );
+      const built = this.built(item, batch.topic, source, running.patients, receivedAt);
+      if (!built || 'unreadable' in built) {
+        this.unreadable++;
+        continue;
+      }
       if ('notOnCaseload' in built) {
         this.ignored++;
         continue;
@@ -290,7 +281,7 @@ export class CaseloadWatch implements CaseloadWatchService {
       fresh.push(governForPatient(built.event, dissent, this.deps.governance(built.event.nhsNumber)));
     }
     if (!fresh.length) {
-      if (this.ignored) this.changed();
+      this.changed();
       return;
     }
     // Written ahead: the audit event is durable before the events are kept or shown.
@@ -315,5 +306,30 @@ export class CaseloadWatch implements CaseloadWatchService {
       for (const listener of this.eventListeners) listener(shown);
     }
     this.changed();
+  }
+
+  /** One item as an event; undefined when it cannot be read at all (counted, never fatal to the batch). */
+  private built(
+    item: DeliveredBatch['items'][number],
+    topic: string | undefined,
+    source: { sourceId: string; sourceName: string },
+    patients: CaseloadPatients,
+    receivedAt: Date,
+  ): BuiltEvent | undefined {
+    try {
+      return 'withheld' in item
+        ? withheldEvent(item.withheld, source, patients, receivedAt, item.timestamp, DISSENT_WITHHELD)
+        : buildEvent(
+            item.resource,
+            topic,
+            source,
+            patients,
+            receivedAt,
+            item.timestamp,
+            item.patientNhsNumber,
+          );
+    } catch {
+      return undefined;
+    }
   }
 }
