@@ -369,6 +369,44 @@ describe('caseload watch faults the sandbox cannot make', () => {
     expect((await later)[0]!.title).toBe('After the hostile one');
   });
 
+  it('says updates are missing while they cannot be fetched, though the source stays live, until they are', async () => {
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    server.failEvents(true);
+    server.mute(true);
+    server.admit(ON_CASELOAD[0]!); // missed: recorded by the server, never sent
+    server.mute(false);
+    server.admit(ON_CASELOAD[1]!, { where: 'Held behind the gap' });
+    const gap = await until((s) => !!s.sources[0]?.incomplete);
+    expect(gap.sources[0]).toMatchObject({ connected: true });
+    expect(gap.sources[0]!.incomplete).toMatch(
+      /^Some updates between .+ and .+ could not be fetched from Dorset Care Record yet/,
+    );
+    server.failEvents(false);
+    const got = arrivals(2);
+    server.dropSockets(); // the reconnection's catch-up fills the gap
+    expect((await got).map((e) => e.nhsNumber)).toEqual(ON_CASELOAD);
+    const filled = await until((s) => live(s) && !s.sources[0]?.incomplete);
+    expect(filled.sources[0]!.incomplete).toBeUndefined();
+  });
+
+  it('keeps saying which updates were lost when the server no longer holds them', async () => {
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    server.mute(true);
+    server.admit(ON_CASELOAD[0]!);
+    server.mute(false);
+    server.forgetEvents(1);
+    const got = arrivals(1);
+    server.admit(ON_CASELOAD[1]!, { where: 'After the lost one' });
+    expect((await got)[0]!.where).toBe('After the lost one');
+    const status = await until((s) => !!s.sources[0]?.incomplete);
+    expect(status.sources[0]!.incomplete).toMatch(/no longer held by Dorset Care Record and cannot be shown/);
+    expect(status.sources[0]!.connected).toBe(true);
+  });
+
   it('keeps going as its tokens expire, renewing each time', async () => {
     await server.close();
     let valid = 1;

@@ -213,6 +213,12 @@ export class FakeSubscriptionServer {
     }
   }
 
+  /** `$events` no longer returns events up to `upTo` (as a server that keeps them only for a while). */
+  private forgottenUpTo = 0;
+  forgetEvents(upTo: number): void {
+    this.forgottenUpTo = upTo;
+  }
+
   /** While on, `$events` answers 500: missed events cannot be fetched. */
   private eventsFail = false;
   failEvents(on: boolean): void {
@@ -482,7 +488,9 @@ export class FakeSubscriptionServer {
       if (this.eventsFail) return reply(500, { resourceType: 'OperationOutcome' });
       const from = Number(url.searchParams.get('eventsSinceNumber') ?? 1);
       const to = Number(url.searchParams.get('eventsUntilNumber') ?? sub.events.length);
-      const numbers = sub.events.filter((e) => e.n >= from && e.n <= to).map((e) => e.n);
+      const numbers = sub.events
+        .filter((e) => e.n >= from && e.n <= to && e.n > this.forgottenUpTo)
+        .map((e) => e.n);
       return reply(200, this.bundle(sub, numbers, 'query-event'));
     }
     if (op === '$status') return reply(200, this.bundle(sub, [], 'query-status'));

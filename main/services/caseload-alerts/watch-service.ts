@@ -93,6 +93,7 @@ export class CaseloadWatch implements CaseloadWatchService {
   private unavailable: { sourceId: string; sourceName: string; problem: string }[] = [];
   private caseload: string[] = [];
   private ignored = 0;
+  private watchingSince: string | undefined;
   private unreadable = 0;
   private readonly delivered = new DeliveredFocus();
   private readonly eventListeners = new Set<(event: CaseloadEvent) => void>();
@@ -128,6 +129,7 @@ export class CaseloadWatch implements CaseloadWatchService {
     this.caseload = nhsNumbers;
     this.ignored = 0;
     this.unreadable = 0;
+    this.watchingSince = this.clock().toISOString();
     await Promise.all(this.deps.sources.map((source) => this.startSource(source, nhsNumbers, generation)));
     this.changed();
     return this.status();
@@ -146,6 +148,7 @@ export class CaseloadWatch implements CaseloadWatchService {
   status(): CaseloadWatchStatus {
     return {
       watching: this.running.length > 0 || this.unavailable.length > 0,
+      ...(this.watchingSince ? { watchingSince: this.watchingSince } : {}),
       patients: this.caseload.length,
       sources: [
         ...this.running.map((r) => r.watch.status()),
