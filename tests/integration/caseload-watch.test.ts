@@ -407,6 +407,20 @@ describe('caseload watch faults the sandbox cannot make', () => {
     expect(status.sources[0]!.connected).toBe(true);
   });
 
+  it('drops a connection whose server sends a message over 4 MB, says so, and reconnects', async () => {
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    const before = connections();
+    server.sendRaw(`{"resourceType":"Bundle","x":"${'x'.repeat(5 * 1024 * 1024)}"}`);
+    const down = await until((s) => !s.sources[0]!.connected);
+    expect(down.sources[0]!.problem).toMatch(/message larger than 4 MB/);
+    await until((s) => live(s) && connections() > before);
+    const got = arrivals(1);
+    server.admit(ON_CASELOAD[0]!);
+    expect((await got)[0]!.nhsNumber).toBe(ON_CASELOAD[0]);
+  });
+
   it('keeps going as its tokens expire, renewing each time', async () => {
     await server.close();
     let valid = 1;

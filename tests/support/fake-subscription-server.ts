@@ -219,6 +219,11 @@ export class FakeSubscriptionServer {
     this.forgottenUpTo = upTo;
   }
 
+  /** Sends this text, as it is, on every open websocket (a hostile server). */
+  sendRaw(text: string): void {
+    for (const ws of this.sockets.keys()) if (ws.readyState === ws.OPEN) ws.send(text);
+  }
+
   /** While on, `$events` answers 500: missed events cannot be fetched. */
   private eventsFail = false;
   failEvents(on: boolean): void {
