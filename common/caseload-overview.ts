@@ -54,9 +54,12 @@ export function sourcesIncomplete(status: CaseloadWatchStatus): CaseloadSourceSt
   return status.sources.filter((s) => !!s.incomplete);
 }
 
-/** "Nothing happened" may be said only while every source is connected and none has missed updates. */
+/**
+ * "Nothing happened" may be said only while every source is connected, none has missed updates, and every
+ * update received could be read (an unreadable one may have been an admission).
+ */
 export function everySourceComplete(status: CaseloadWatchStatus): boolean {
-  return everySourceConnected(status) && sourcesIncomplete(status).length === 0;
+  return everySourceConnected(status) && sourcesIncomplete(status).length === 0 && !(status.unreadable ?? 0);
 }
 
 /**

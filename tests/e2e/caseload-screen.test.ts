@@ -196,11 +196,21 @@ describe('My caseload', () => {
     expect(await page.getByTestId('caseload-no-activity').count()).toBe(0);
     expect(await page.locator('main').textContent()).not.toContain(NO_ACTIVITY);
     expect(await page.getByTestId('caseload-ed-attendances').textContent()).toContain(
-      'some updates could not be fetched',
+      'some updates are missing',
     );
     await expectAccessible('caseload-updates-missed');
     watch.gapFilled('chie');
     await gaps.waitFor({ state: 'detached' });
+
+    // An update that could not be read may have been an admission: said, and no "nothing happened".
+    watch.setUnreadable(2);
+    const unreadable = page.getByTestId('caseload-unreadable');
+    await unreadable.waitFor();
+    expect(await unreadable.textContent()).toMatch(/^2 updates could not be read/);
+    expect(await page.locator('main').textContent()).not.toContain(NO_ACTIVITY);
+    await expectAccessible('caseload-updates-unreadable');
+    watch.setUnreadable(0);
+    await unreadable.waitFor({ state: 'detached' });
   });
 
   it('while the viewer is locked a notification gives only the count; clicking one shows the caseload', async () => {

@@ -12,6 +12,7 @@ import type { CaseloadWatchService } from '../../main/services/caseload-alerts';
 export class InMemoryCaseloadWatch implements CaseloadWatchService {
   private watching = false;
   private watchingSince: string | undefined;
+  private unreadable = 0;
   private patients = new Set<string>();
   private readonly held: CaseloadEvent[] = [];
   private readonly eventListeners = new Set<(event: CaseloadEvent) => void>();
@@ -55,6 +56,7 @@ export class InMemoryCaseloadWatch implements CaseloadWatchService {
       patients: this.patients.size,
       sources: this.sources.map((s) => ({ ...s })),
       ignoredNotOnCaseload: 0,
+      ...(this.unreadable ? { unreadable: this.unreadable } : {}),
     };
   }
 
@@ -90,6 +92,12 @@ export class InMemoryCaseloadWatch implements CaseloadWatchService {
   }
 
   /** A source's connection changes (it dropped, fell back to polling, came back). */
+  /** Updates the watch could not read (counted as the real watch counts them). */
+  setUnreadable(count: number): void {
+    this.unreadable = count;
+    this.changed();
+  }
+
   /** The source's missed updates were fetched after all. */
   gapFilled(sourceId: string): void {
     this.sources = this.sources.map(({ incomplete: _incomplete, ...s }) =>

@@ -98,6 +98,7 @@ describe('caseload sections', () => {
       ],
     });
     expect(everySourceComplete(status())).toBe(true);
+    expect(everySourceComplete({ ...status(), unreadable: 1 })).toBe(false);
     expect(everySourceComplete(status('Some updates between 08:10 and 08:25 could not be fetched'))).toBe(
       false,
     );

@@ -321,7 +321,7 @@ function CaseloadSections({
     ? `None ${period}`
     : missing.length
       ? 'None reported by the connected sources'
-      : 'None received, but some updates could not be fetched (see above)';
+      : 'None received, but some updates are missing (see above)';
   const row = (e: CaseloadEvent, detail: ReactNode) => (
     <CaseloadRow key={e.id} event={e} onOpen={onOpen}>
       {detail}
@@ -362,6 +362,22 @@ function CaseloadSections({
             ))}
           </ul>
         </div>
+      )}
+      {!!status.unreadable && (
+        <p className="wx-notice wx-notice--warning" data-testid="caseload-unreadable">
+          {status.unreadable === 1 ? (
+            <>
+              <strong>1 update could not be read</strong> (a regional record sent it in a form the viewer does
+              not understand), so it is not shown here.
+            </>
+          ) : (
+            <>
+              <strong>{status.unreadable} updates could not be read</strong> (a regional record sent them in a
+              form the viewer does not understand), so they are not shown here.
+            </>
+          )}{' '}
+          Check the patients’ records.
+        </p>
       )}
       {status.watching && complete && noHospitalActivity && (
         <p className="wx-notice" data-testid="caseload-no-activity">
