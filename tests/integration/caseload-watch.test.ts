@@ -9,7 +9,7 @@ import type { CaseloadEvent, CaseloadWatchStatus } from '../../common/caseload-e
 import { noTokens, type TokenProvider } from '../../main/services/auth/token-provider';
 import type { AuditAction } from '../../main/services/audit';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
-import { CaseloadWatch } from '../../main/services/caseload-alerts';
+import { CaseloadWatch, type CaseloadEventKeeper } from '../../main/services/caseload-alerts';
 import { cacheDatabasePath } from '../../main/services/paths';
 import type { RoleAccess } from '../../main/services/policy/schema';
 import type { EngineSource } from '../../main/services/record';
@@ -25,7 +25,12 @@ let access: RoleAccess;
 
 function newWatch(
   sources: EngineSource[],
-  options: { pollSeconds?: number; heartbeatSeconds?: number; tokens?: TokenProvider } = {},
+  options: {
+    pollSeconds?: number;
+    heartbeatSeconds?: number;
+    tokens?: TokenProvider;
+    store?: CaseloadEventKeeper;
+  } = {},
 ) {
   watch = new CaseloadWatch({
     sources,
@@ -41,7 +46,7 @@ function newWatch(
         };
       },
     },
-    store: cache.caseloadEvents,
+    store: options.store ?? cache.caseloadEvents,
     governance: () => ({ access, breakGlass: false, breakGlassOverridesDissent: false }),
     resolveCaseload: async () => ({ nhsNumbers: [], problems: ['none'] }),
     pollSeconds: options.pollSeconds ?? 3600,
@@ -419,6 +424,28 @@ describe('caseload watch faults the sandbox cannot make', () => {
     const got = arrivals(1);
     server.admit(ON_CASELOAD[0]!);
     expect((await got)[0]!.nhsNumber).toBe(ON_CASELOAD[0]);
+  });
+
+  it('fetches again an admission that could not be kept the first time, and shows it', async () => {
+    let refusals = 1;
+    const store: CaseloadEventKeeper = {
+      add: async (events) => {
+        if (refusals-- > 0) throw new Error('disk full');
+        return cache.caseloadEvents.add(events);
+      },
+      page: (query) => cache.caseloadEvents.page(query),
+    };
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }], { store });
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    const got = arrivals(2);
+    server.admit(ON_CASELOAD[0]!); // not kept: the store refuses it
+    await until((s) => !!s.sources[0]?.incomplete);
+    server.admit(ON_CASELOAD[1]!); // its gap brings the first one back
+    expect((await got).map((e) => e.nhsNumber)).toEqual(ON_CASELOAD);
+    await until((s) => !s.sources[0]?.incomplete);
+    const page = await watch.events({ limit: 50, offset: 0 });
+    expect(page.rows.map((e) => e.nhsNumber).sort()).toEqual([...ON_CASELOAD].sort());
   });
 
   it('keeps going as its tokens expire, renewing each time', async () => {

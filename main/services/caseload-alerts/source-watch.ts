@@ -303,9 +303,17 @@ export class SourceWatch {
       if (resource) items.push({ resource, ...timestamp, ...nhs });
       else this.options.onUnreadable?.();
     }
+    try {
+      await this.options.deliver({ sourceId: this.options.sourceId, topic: watched.topic, items });
+    } catch (error) {
+      // Not kept: fetched again with `$events` at the next notification or reconnection, said meanwhile.
+      watched.sequence.rewind(events[0]!.eventNumber - 1);
+      watched.unfetched ??= { from: watched.handedUpTo, noticed: this.options.clock().toISOString() };
+      this.options.onStatus();
+      throw error;
+    }
     this.lastEventAt = this.options.clock().toISOString();
     watched.handedUpTo = this.lastEventAt;
-    await this.options.deliver({ sourceId: this.options.sourceId, topic: watched.topic, items });
   }
 
   /** A notification that named its focus without sending it (id-only payload): read it from the source. */

@@ -269,6 +269,7 @@ export class CaseloadWatch implements CaseloadWatchService {
     const receivedAt = this.clock();
     const source = { sourceId: batch.sourceId, sourceName: running.watch.status().sourceName };
     const fresh: CaseloadEvent[] = [];
+    const freshKeys: string[] = [];
     for (const item of batch.items) {
       const built = this.built(item, batch.topic, source, running.patients, receivedAt);
       if (!built || 'unreadable' in built) {
@@ -280,6 +281,7 @@ export class CaseloadWatch implements CaseloadWatchService {
         continue;
       }
       if ('notAnAlert' in built || !this.delivered.firstTime(built.dedupeKeys)) continue;
+      freshKeys.push(...built.dedupeKeys);
       const dissent = running.dissent?.has(built.event.nhsNumber);
       fresh.push(governForPatient(built.event, dissent, this.deps.governance(built.event.nhsNumber)));
     }
@@ -301,6 +303,7 @@ export class CaseloadWatch implements CaseloadWatchService {
       kept = await this.deps.store.add(fresh);
     } catch (error) {
       for (const intent of intents) intent.endedOtherwise('8', 'The caseload alert could not be kept');
+      this.delivered.forget(freshKeys);
       throw error;
     }
     for (const intent of intents) intent.done();
