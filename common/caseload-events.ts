@@ -50,16 +50,25 @@ export interface CaseloadSourceStatus {
   connected: boolean;
   /** Plain words for the clinician when not connected ("CHIE could not be reached; retrying"). */
   problem?: string;
+  /**
+   * Plain words when updates were missed and are not here (even while connected): "Some updates between
+   * 08:10 and 08:25 could not be fetched from CHIE yet". "No activity" may not be said while it is set.
+   */
+  incomplete?: string;
   lastEventAt?: string;
   lastCheckedAt?: string;
 }
 
 export interface CaseloadWatchStatus {
   watching: boolean;
+  /** When this watch began (ISO): it sees only what happens from then on. */
+  watchingSince?: string;
   patients: number;
   sources: CaseloadSourceStatus[];
   /** Events about patients not on the caseload, ignored since the watch started. */
   ignoredNotOnCaseload: number;
+  /** Updates that could not be read (malformed messages or resources) since the watch started. */
+  unreadable?: number;
 }
 
 export interface CaseloadSelection {

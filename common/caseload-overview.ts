@@ -2,7 +2,7 @@
 // admitted or discharged, ED attendances, new letters, and the other updates (deaths, activity withheld), and
 // whether "nothing happened" may be said — only when every source is connected.
 import type { CaseloadEvent, CaseloadSourceStatus, CaseloadWatchStatus } from './caseload-events';
-import { dateKey } from './summary/dates';
+import { dateKey, formatDateTime } from './summary/dates';
 
 export const CASELOAD_WINDOW_DAYS = 7;
 const DAY = 86_400_000;
@@ -47,6 +47,30 @@ export function sourcesNotConnected(status: CaseloadWatchStatus): CaseloadSource
 /** "No activity" may be said only when the watch runs and every source is connected. */
 export function everySourceConnected(status: CaseloadWatchStatus): boolean {
   return status.watching && status.sources.length > 0 && sourcesNotConnected(status).length === 0;
+}
+
+/** Sources that missed updates which are not here (even while connected), with what in plain words. */
+export function sourcesIncomplete(status: CaseloadWatchStatus): CaseloadSourceStatus[] {
+  return status.sources.filter((s) => !!s.incomplete);
+}
+
+/**
+ * "Nothing happened" may be said only while every source is connected, none has missed updates, and every
+ * update received could be read (an unreadable one may have been an admission).
+ */
+export function everySourceComplete(status: CaseloadWatchStatus): boolean {
+  return everySourceConnected(status) && sourcesIncomplete(status).length === 0 && !(status.unreadable ?? 0);
+}
+
+/**
+ * The time "nothing happened" covers: the watch sees only what happens after it began, so the last
+ * ${CASELOAD_WINDOW_DAYS} days only once it has run that long.
+ */
+export function quietPeriod(status: CaseloadWatchStatus, now: Date): string {
+  const since = dateKey(status.watchingSince);
+  if (!Number.isFinite(since) || now.getTime() - since >= CASELOAD_WINDOW_DAYS * DAY)
+    return `in the last ${CASELOAD_WINDOW_DAYS} days`;
+  return `since you started watching (${formatDateTime(status.watchingSince)})`;
 }
 
 /** How a source is connected, as the screen says it. */

@@ -1,6 +1,7 @@
 // Where the patient is in hospital care right now and lately: an admission still open ("In hospital now"),
 // and the admissions and emergency department attendances of the last 30 days, from every encounter held.
 import type { Encounter } from '../fhir';
+import { asArray, isObject, str, type JsonObject } from '../json';
 import type { RecordItem } from '../record';
 import { dateKey } from './dates';
 import { sourceNames } from './provenance';
@@ -34,8 +35,14 @@ const DAY = 86_400_000;
 
 /** An admission or ED attendance (by class or type code); undefined for other encounters. */
 export function hospitalKind(encounter: Encounter): HospitalEpisode['kind'] | undefined {
-  const cls = encounter.class?.code ?? '';
-  const codes = (encounter.type ?? []).flatMap((t) => t.coding ?? []).map((c) => c.code ?? '');
+  // Read loosely: a server may send any JSON shape here (`type: "x"`, `type: [null]`), which is no kind.
+  const loose = encounter as unknown as JsonObject;
+  const cls = (isObject(loose.class) ? str(loose.class.code) : undefined) ?? '';
+  const codes = asArray(loose.type)
+    .filter(isObject)
+    .flatMap((t) => asArray(t.coding))
+    .filter(isObject)
+    .map((c) => str(c.code) ?? '');
   if (EMERGENCY.has(cls) || codes.some((c) => ED_CODES.has(c))) return 'ED attendance';
   if (INPATIENT.has(cls) || codes.some((c) => ADMISSION_CODES.has(c))) return 'Admission';
   return undefined;
@@ -49,9 +56,13 @@ function episode(item: RecordItem, now: Date): HospitalEpisode | undefined {
   const inProgress = isOpenEncounter(encounter);
   const start = encounter.period?.start;
   const end = inProgress ? undefined : encounter.period?.end;
+  const loose = encounter as unknown as JsonObject;
   const where =
-    encounter.location?.map((l) => l.location?.display).find(Boolean) ??
-    encounter.serviceProvider?.display ??
+    asArray(loose.location)
+      .filter(isObject)
+      .map((l) => (isObject(l.location) ? str(l.location.display) : undefined))
+      .find(Boolean) ??
+    (isObject(loose.serviceProvider) ? str(loose.serviceProvider.display) : undefined) ??
     'Location not recorded';
   const result: HospitalEpisode = { kind, where, inProgress, sources: sourceNames(item), key: item.key };
   if (start) result.start = start;

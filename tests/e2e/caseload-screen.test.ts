@@ -22,7 +22,10 @@ import {
   type E2eContext,
 } from './e2e-helpers';
 
-const NO_ACTIVITY = 'No admissions, discharges or ED attendances in the last 7 days.';
+const NO_ACTIVITY = 'No admissions, discharges or ED attendances';
+/** The watch sees only what happens after it began: "nothing happened" says since when, not "in 7 days". */
+const NO_ACTIVITY_SINCE_START =
+  /^No admissions, discharges or ED attendances since you started watching \(\d+ \w{3} \d{4}, \d\d:\d\d\)\.$/;
 const watch = new InMemoryCaseloadWatch([
   { sourceId: 'dcr', sourceName: 'Dorset Care Record' },
   { sourceId: 'chie', sourceName: 'CHIE' },
@@ -80,7 +83,10 @@ describe('My caseload', () => {
     );
     // Every source connected and nothing happened: that may be said.
     await page.getByTestId('caseload-no-activity').waitFor();
-    expect(await page.getByTestId('caseload-no-activity').textContent()).toBe(NO_ACTIVITY);
+    expect(await page.getByTestId('caseload-no-activity').textContent()).toMatch(NO_ACTIVITY_SINCE_START);
+    expect(await page.getByTestId('caseload-ed-attendances').textContent()).toMatch(
+      /None since you started watching/,
+    );
     await expectAccessible('caseload-watching');
 
     const admittedAt = new Date(Date.now() - 3_600_000).toISOString();
@@ -178,6 +184,33 @@ describe('My caseload', () => {
     expect(await page.getByTestId('caseload-connection').textContent()).toMatch(
       /CHIE: Checked regularly \(polling\)/,
     );
+
+    // Live, but updates it missed could not be fetched: no "nothing happened", and a notice until they are.
+    const missed =
+      'Some updates between 1 Dec 2026, 08:10 and 1 Dec 2026, 08:25 could not be fetched from CHIE yet';
+    watch.setSource('chie', { connected: true, mode: 'websocket', incomplete: missed });
+    const gaps = page.getByTestId('caseload-gaps');
+    await gaps.waitFor();
+    expect(await gaps.textContent()).toContain(missed);
+    expect(await page.getByTestId('caseload-connection').textContent()).toMatch(/CHIE: Live/);
+    expect(await page.getByTestId('caseload-no-activity').count()).toBe(0);
+    expect(await page.locator('main').textContent()).not.toContain(NO_ACTIVITY);
+    expect(await page.getByTestId('caseload-ed-attendances').textContent()).toContain(
+      'some updates are missing',
+    );
+    await expectAccessible('caseload-updates-missed');
+    watch.gapFilled('chie');
+    await gaps.waitFor({ state: 'detached' });
+
+    // An update that could not be read may have been an admission: said, and no "nothing happened".
+    watch.setUnreadable(2);
+    const unreadable = page.getByTestId('caseload-unreadable');
+    await unreadable.waitFor();
+    expect(await unreadable.textContent()).toMatch(/^2 updates could not be read/);
+    expect(await page.locator('main').textContent()).not.toContain(NO_ACTIVITY);
+    await expectAccessible('caseload-updates-unreadable');
+    watch.setUnreadable(0);
+    await unreadable.waitFor({ state: 'detached' });
   });
 
   it('while the viewer is locked a notification gives only the count; clicking one shows the caseload', async () => {

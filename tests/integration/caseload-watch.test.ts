@@ -9,7 +9,7 @@ import type { CaseloadEvent, CaseloadWatchStatus } from '../../common/caseload-e
 import { noTokens, type TokenProvider } from '../../main/services/auth/token-provider';
 import type { AuditAction } from '../../main/services/audit';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
-import { CaseloadWatch } from '../../main/services/caseload-alerts';
+import { CaseloadWatch, type CaseloadEventKeeper } from '../../main/services/caseload-alerts';
 import { cacheDatabasePath } from '../../main/services/paths';
 import type { RoleAccess } from '../../main/services/policy/schema';
 import type { EngineSource } from '../../main/services/record';
@@ -25,7 +25,12 @@ let access: RoleAccess;
 
 function newWatch(
   sources: EngineSource[],
-  options: { pollSeconds?: number; heartbeatSeconds?: number; tokens?: TokenProvider } = {},
+  options: {
+    pollSeconds?: number;
+    heartbeatSeconds?: number;
+    tokens?: TokenProvider;
+    store?: CaseloadEventKeeper;
+  } = {},
 ) {
   watch = new CaseloadWatch({
     sources,
@@ -41,7 +46,7 @@ function newWatch(
         };
       },
     },
-    store: cache.caseloadEvents,
+    store: options.store ?? cache.caseloadEvents,
     governance: () => ({ access, breakGlass: false, breakGlassOverridesDissent: false }),
     resolveCaseload: async () => ({ nhsNumbers: [], problems: ['none'] }),
     pollSeconds: options.pollSeconds ?? 3600,
@@ -345,6 +350,102 @@ describe('caseload watch faults the sandbox cannot make', () => {
     expect(page.rows.map((e) => e.nhsNumber)).toEqual([ON_CASELOAD[0]]);
     const auditedPatients = audited.map((a) => (a.action.kind === 'patient-query' ? a.action.nhsNumber : ''));
     expect(auditedPatients).toEqual([ON_CASELOAD[0]]);
+  });
+
+  it('shows the good admissions of a notification that also carries a malformed one, and counts that one', async () => {
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    const got = arrivals(2);
+    server.admitTogether([
+      { nhs: ON_CASELOAD[0]!, patch: { location: [{ location: { display: 'Ward 1' } }] } },
+      { nhs: ON_CASELOAD[1]!, patch: { type: 'x' } },
+      { nhs: ON_CASELOAD[1]!, patch: { location: [{ location: { display: 'Ward 2' } }] } },
+    ]);
+    const shown = await got;
+    expect(shown.map((e) => [e.nhsNumber, e.kind, e.where])).toEqual([
+      [ON_CASELOAD[0], 'admitted', 'Ward 1'],
+      [ON_CASELOAD[1], 'admitted', 'Ward 2'],
+    ]);
+    expect(watch.status()).toMatchObject({ unreadable: 1 });
+    expect(watch.status().sources[0]!.connected).toBe(true);
+    const later = arrivals(1);
+    server.addLetter(ON_CASELOAD[0]!, 'After the hostile one');
+    expect((await later)[0]!.title).toBe('After the hostile one');
+  });
+
+  it('says updates are missing while they cannot be fetched, though the source stays live, until they are', async () => {
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    server.failEvents(true);
+    server.mute(true);
+    server.admit(ON_CASELOAD[0]!); // missed: recorded by the server, never sent
+    server.mute(false);
+    server.admit(ON_CASELOAD[1]!, { where: 'Held behind the gap' });
+    const gap = await until((s) => !!s.sources[0]?.incomplete);
+    expect(gap.sources[0]).toMatchObject({ connected: true });
+    expect(gap.sources[0]!.incomplete).toMatch(
+      /^Some updates between .+ and .+ could not be fetched from Dorset Care Record yet/,
+    );
+    server.failEvents(false);
+    const got = arrivals(2);
+    server.dropSockets(); // the reconnection's catch-up fills the gap
+    expect((await got).map((e) => e.nhsNumber)).toEqual(ON_CASELOAD);
+    const filled = await until((s) => live(s) && !s.sources[0]?.incomplete);
+    expect(filled.sources[0]!.incomplete).toBeUndefined();
+  });
+
+  it('keeps saying which updates were lost when the server no longer holds them', async () => {
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    server.mute(true);
+    server.admit(ON_CASELOAD[0]!);
+    server.mute(false);
+    server.forgetEvents(1);
+    const got = arrivals(1);
+    server.admit(ON_CASELOAD[1]!, { where: 'After the lost one' });
+    expect((await got)[0]!.where).toBe('After the lost one');
+    const status = await until((s) => !!s.sources[0]?.incomplete);
+    expect(status.sources[0]!.incomplete).toMatch(/no longer held by Dorset Care Record and cannot be shown/);
+    expect(status.sources[0]!.connected).toBe(true);
+  });
+
+  it('drops a connection whose server sends a message over 4 MB, says so, and reconnects', async () => {
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    const before = connections();
+    server.sendRaw(`{"resourceType":"Bundle","x":"${'x'.repeat(5 * 1024 * 1024)}"}`);
+    const down = await until((s) => !s.sources[0]!.connected);
+    expect(down.sources[0]!.problem).toMatch(/message larger than 4 MB/);
+    await until((s) => live(s) && connections() > before);
+    const got = arrivals(1);
+    server.admit(ON_CASELOAD[0]!);
+    expect((await got)[0]!.nhsNumber).toBe(ON_CASELOAD[0]);
+  });
+
+  it('fetches again an admission that could not be kept the first time, and shows it', async () => {
+    let refusals = 1;
+    const store: CaseloadEventKeeper = {
+      add: async (events) => {
+        if (refusals-- > 0) throw new Error('disk full');
+        return cache.caseloadEvents.add(events);
+      },
+      page: (query) => cache.caseloadEvents.page(query),
+    };
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }], { store });
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    const got = arrivals(2);
+    server.admit(ON_CASELOAD[0]!); // not kept: the store refuses it
+    await until((s) => !!s.sources[0]?.incomplete);
+    server.admit(ON_CASELOAD[1]!); // its gap brings the first one back
+    expect((await got).map((e) => e.nhsNumber)).toEqual(ON_CASELOAD);
+    await until((s) => !s.sources[0]?.incomplete);
+    const page = await watch.events({ limit: 50, offset: 0 });
+    expect(page.rows.map((e) => e.nhsNumber).sort()).toEqual([...ON_CASELOAD].sort());
   });
 
   it('keeps going as its tokens expire, renewing each time', async () => {

@@ -187,6 +187,49 @@ export class FakeSubscriptionServer {
     return updated;
   }
 
+  /**
+   * Several admissions in ONE notification (a hostile or buggy server): each `patch` is laid over its
+   * encounter as sent, so one can carry a malformed field (`type: "x"`).
+   */
+  admitTogether(admissions: { nhs: string; patch?: Json }[]): void {
+    for (const sub of this.subs.values()) {
+      if (sub.topic !== `${TOPIC}/encounter-start`) continue;
+      const numbers: number[] = [];
+      for (const { nhs, patch } of admissions) {
+        if (!sub.nhs.has(nhs)) continue;
+        const encounter = this.put({
+          resourceType: 'Encounter',
+          id: randomUUID(),
+          status: 'in-progress',
+          class: { code: 'IMP' },
+          subject: { reference: `Patient/${this.patientFor(nhs).id}` },
+          period: { start: new Date().toISOString() },
+          ...patch,
+        });
+        numbers.push(sub.events.length + 1);
+        sub.events.push({ n: numbers.at(-1)!, focus: encounter, at: new Date().toISOString() });
+      }
+      if (numbers.length && !this.muted) this.send(sub, numbers, 'event-notification');
+    }
+  }
+
+  /** `$events` no longer returns events up to `upTo` (as a server that keeps them only for a while). */
+  private forgottenUpTo = 0;
+  forgetEvents(upTo: number): void {
+    this.forgottenUpTo = upTo;
+  }
+
+  /** Sends this text, as it is, on every open websocket (a hostile server). */
+  sendRaw(text: string): void {
+    for (const ws of this.sockets.keys()) if (ws.readyState === ws.OPEN) ws.send(text);
+  }
+
+  /** While on, `$events` answers 500: missed events cannot be fetched. */
+  private eventsFail = false;
+  failEvents(on: boolean): void {
+    this.eventsFail = on;
+  }
+
   /** An event about a patient the subscription's filter does not name (a faulty server). */
   admitUnfiltered(nhs: string): void {
     const patient = this.patientFor(nhs);
@@ -447,9 +490,12 @@ export class FakeSubscriptionServer {
       });
     }
     if (op === '$events') {
+      if (this.eventsFail) return reply(500, { resourceType: 'OperationOutcome' });
       const from = Number(url.searchParams.get('eventsSinceNumber') ?? 1);
       const to = Number(url.searchParams.get('eventsUntilNumber') ?? sub.events.length);
-      const numbers = sub.events.filter((e) => e.n >= from && e.n <= to).map((e) => e.n);
+      const numbers = sub.events
+        .filter((e) => e.n >= from && e.n <= to && e.n > this.forgottenUpTo)
+        .map((e) => e.n);
       return reply(200, this.bundle(sub, numbers, 'query-event'));
     }
     if (op === '$status') return reply(200, this.bundle(sub, [], 'query-status'));

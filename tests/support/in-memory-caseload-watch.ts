@@ -11,6 +11,8 @@ import type { CaseloadWatchService } from '../../main/services/caseload-alerts';
 
 export class InMemoryCaseloadWatch implements CaseloadWatchService {
   private watching = false;
+  private watchingSince: string | undefined;
+  private unreadable = 0;
   private patients = new Set<string>();
   private readonly held: CaseloadEvent[] = [];
   private readonly eventListeners = new Set<(event: CaseloadEvent) => void>();
@@ -32,6 +34,7 @@ export class InMemoryCaseloadWatch implements CaseloadWatchService {
   async start(selection: CaseloadSelection): Promise<CaseloadWatchStatus> {
     this.selections.push(selection);
     this.watching = true;
+    this.watchingSince = new Date().toISOString();
     this.patients = new Set(selection.nhsNumbers ?? []);
     this.sources = this.sources.map(({ problem: _problem, ...s }) => ({
       ...s,
@@ -49,9 +52,11 @@ export class InMemoryCaseloadWatch implements CaseloadWatchService {
   status(): CaseloadWatchStatus {
     return {
       watching: this.watching,
+      ...(this.watchingSince ? { watchingSince: this.watchingSince } : {}),
       patients: this.patients.size,
       sources: this.sources.map((s) => ({ ...s })),
       ignoredNotOnCaseload: 0,
+      ...(this.unreadable ? { unreadable: this.unreadable } : {}),
     };
   }
 
@@ -87,6 +92,20 @@ export class InMemoryCaseloadWatch implements CaseloadWatchService {
   }
 
   /** A source's connection changes (it dropped, fell back to polling, came back). */
+  /** Updates the watch could not read (counted as the real watch counts them). */
+  setUnreadable(count: number): void {
+    this.unreadable = count;
+    this.changed();
+  }
+
+  /** The source's missed updates were fetched after all. */
+  gapFilled(sourceId: string): void {
+    this.sources = this.sources.map(({ incomplete: _incomplete, ...s }) =>
+      s.sourceId === sourceId ? s : { ...s, ...(_incomplete ? { incomplete: _incomplete } : {}) },
+    );
+    this.changed();
+  }
+
   setSource(sourceId: string, change: Partial<Omit<CaseloadSourceStatus, 'sourceId'>>): void {
     this.sources = this.sources.map((s) => {
       if (s.sourceId !== sourceId) return s;

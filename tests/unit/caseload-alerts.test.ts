@@ -3,7 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseloadEvent } from '../../common/caseload-events';
 import { buildEvent } from '../../main/services/caseload-alerts/caseload-event';
-import { classify } from '../../main/services/caseload-alerts/classify';
+import type { JsonObject } from '../../common/json';
+import { CaseloadPoller } from '../../main/services/caseload-alerts/polling';
+import type { SourceSubscriptions } from '../../main/services/caseload-alerts/source-subscriptions';
+import { classify, readableShape } from '../../main/services/caseload-alerts/classify';
+import { hospitalKind } from '../../common/summary/hospital-activity';
 import { DeliveredFocus, EventSequence } from '../../main/services/caseload-alerts/event-sequence';
 import { governForPatient, governForUser } from '../../main/services/caseload-alerts/govern-event';
 import { readNotification } from '../../main/services/caseload-alerts/notification';
@@ -98,6 +102,22 @@ describe('what a resource means for the caseload', () => {
     });
     expect(classify(encounter('arrived', 'EMER'), CASELOAD_TOPICS.encounterStart)?.kind).toBe('ed-arrival');
     expect(classify(encounter('finished', 'EMER'), undefined)?.kind).toBe('ed-departure');
+  });
+  it('reads any JSON shape without throwing, and says which shapes are unreadable', () => {
+    const hostile = [
+      { type: 'x' },
+      { type: [null] },
+      { type: [{ coding: [null, 5] }] },
+      { class: 'IMP' },
+      { class: null, location: 'Ward 7', period: 'today' },
+    ];
+    for (const patch of hostile) {
+      const resource = { ...encounter('in-progress', 'AMB'), ...patch };
+      expect(() => hospitalKind(resource as never)).not.toThrow();
+      expect(() => classify(resource, CASELOAD_TOPICS.encounterStart)).not.toThrow();
+      expect(readableShape(resource)).toBe(false);
+    }
+    expect(readableShape(encounter('in-progress', 'IMP'))).toBe(true);
   });
   it('a clinic visit, or a resource of the wrong type for its topic, is no alert', () => {
     expect(classify(encounter('in-progress', 'AMB'), CASELOAD_TOPICS.encounterStart)).toBeUndefined();
@@ -257,5 +277,45 @@ describe('governing an event', () => {
     expect(
       governForPatient(admitted, undefined, { breakGlass: false, breakGlassOverridesDissent: true }),
     ).toMatchObject({ kind: 'new-activity', withheldReason: expect.stringMatching(/could not be checked/) });
+  });
+});
+
+describe('polling when a delivery fails', () => {
+  it('looks again from the same point, so what could not be delivered is not skipped for good', async () => {
+    const startedAt = new Date('2026-12-01T08:00:00Z');
+    const asked: string[] = [];
+    const admission = {
+      resourceType: 'Encounter',
+      id: 'e1',
+      meta: { lastUpdated: '2026-12-01T08:30:00Z' },
+    };
+    const subscriptions = {
+      search: async (url: string, type: string, collect: (r: JsonObject) => void) => {
+        asked.push(url);
+        if (type === 'Encounter') collect(admission);
+      },
+    } as unknown as SourceSubscriptions;
+    let deliveries = 0;
+    const states: boolean[] = [];
+    const poller = new CaseloadPoller({
+      subscriptions,
+      patientIds: () => ['p1'],
+      intervalMs: 60_000,
+      startedAt,
+      clock: () => new Date('2026-12-01T08:31:00Z'),
+      deliver: async () => {
+        if (++deliveries === 1) throw new Error('the store is busy');
+      },
+      onState: (state) => states.push(state.connected),
+    });
+    await poller.pollNow();
+    await poller.pollNow();
+    await poller.pollNow();
+    const from = (url: string) => /_lastUpdated=ge([^&]+)/.exec(url)?.[1];
+    const encounterSearches = asked.filter((u) => u.startsWith('Encounter?')).map(from);
+    expect(states).toEqual([false, true, true]);
+    // The second look starts where the first did; only after a delivery succeeded does it move on.
+    expect(encounterSearches[1]).toBe(encounterSearches[0]);
+    expect(encounterSearches[2]).not.toBe(encounterSearches[1]);
   });
 });

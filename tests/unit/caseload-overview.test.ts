@@ -1,7 +1,12 @@
 // The "My caseload" sections from the watch's events, and when "nothing happened" may be said.
 import { describe, expect, it } from 'vitest';
 import type { CaseloadEvent, CaseloadWatchStatus } from '../../common/caseload-events';
-import { caseloadOverview, everySourceConnected } from '../../common/caseload-overview';
+import {
+  caseloadOverview,
+  everySourceComplete,
+  everySourceConnected,
+  quietPeriod,
+} from '../../common/caseload-overview';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
@@ -61,5 +66,41 @@ describe('caseload sections', () => {
     expect(everySourceConnected(status([true, false]))).toBe(false);
     expect(everySourceConnected(status([]))).toBe(false);
     expect(everySourceConnected(status([true], false))).toBe(false);
+  });
+
+  it('says "nothing happened" only for the time the watch has run, up to 7 days', () => {
+    const watching = (since?: string): CaseloadWatchStatus => ({
+      watching: true,
+      ...(since ? { watchingSince: since } : {}),
+      patients: 1,
+      ignoredNotOnCaseload: 0,
+      sources: [],
+    });
+    expect(quietPeriod(watching('2026-12-01T08:02:00Z'), NOW)).toBe(
+      'since you started watching (1 Dec 2026, 08:02)',
+    );
+    expect(quietPeriod(watching(daysAgo(8)), NOW)).toBe('in the last 7 days');
+  });
+
+  it('never says "nothing happened" while a connected source has missed updates it could not fetch', () => {
+    const status = (incomplete?: string): CaseloadWatchStatus => ({
+      watching: true,
+      patients: 1,
+      ignoredNotOnCaseload: 0,
+      sources: [
+        {
+          sourceId: 'chie',
+          sourceName: 'CHIE',
+          mode: 'websocket',
+          connected: true,
+          ...(incomplete ? { incomplete } : {}),
+        },
+      ],
+    });
+    expect(everySourceComplete(status())).toBe(true);
+    expect(everySourceComplete({ ...status(), unreadable: 1 })).toBe(false);
+    expect(everySourceComplete(status('Some updates between 08:10 and 08:25 could not be fetched'))).toBe(
+      false,
+    );
   });
 });

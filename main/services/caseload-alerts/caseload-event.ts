@@ -3,7 +3,7 @@
 // alert; `notOnCaseload` when it is about someone else (ignored and counted by the caller).
 import type { CaseloadEvent } from '../../../common/caseload-events';
 import { isObject, str, type JsonObject } from '../../../common/json';
-import { classify, patientOf } from './classify';
+import { classify, patientOf, readableShape } from './classify';
 
 export interface CaseloadPatients {
   /** NHS number → the name the source gives. */
@@ -13,7 +13,11 @@ export interface CaseloadPatients {
 }
 
 export type BuiltEvent =
-  { event: CaseloadEvent; dedupeKeys: string[] } | { notOnCaseload: true } | { notAnAlert: true };
+  | { event: CaseloadEvent; dedupeKeys: string[] }
+  | { notOnCaseload: true }
+  | { notAnAlert: true }
+  /** Its fields are not the shapes FHIR gives them: counted as unreadable. */
+  | { unreadable: true };
 
 export interface EventSource {
   sourceId: string;
@@ -36,6 +40,7 @@ export function buildEvent(
     notifiedNhsNumber ??
     (pointer.patientId ? patients.byId.get(pointer.patientId) : undefined);
   if (!nhsNumber || !patients.names.has(nhsNumber)) return { notOnCaseload: true };
+  if (!readableShape(resource)) return { unreadable: true };
   const what = classify(resource, topic);
   if (!what) return { notAnAlert: true };
   const focus = `${String(resource.resourceType)}/${str(resource.id) ?? 'unknown'}`;

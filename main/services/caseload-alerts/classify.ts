@@ -99,6 +99,34 @@ function classifyDeath(patient: JsonObject): Classified | undefined {
   return { kind: 'died', ...(at ? { at } : {}) };
 }
 
+const isOptional = (value: unknown, check: (v: unknown) => boolean) => value === undefined || check(value);
+const isText = (v: unknown) => typeof v === 'string';
+const isConcept = (v: unknown) =>
+  isObject(v) && isOptional(v.coding, (c) => Array.isArray(c) && c.every(isObject));
+
+/**
+ * Whether the fields an alert is read from have the shapes FHIR gives them. One that does not (`type: "x"`,
+ * `class: [null]`) is unreadable: counted and said, rather than passed over as "not an alert".
+ */
+export function readableShape(resource: JsonObject): boolean {
+  switch (resource.resourceType) {
+    case 'Encounter':
+      return (
+        isOptional(resource.status, isText) &&
+        isOptional(resource.class, isObject) &&
+        isOptional(resource.type, (t) => Array.isArray(t) && t.every(isConcept)) &&
+        isOptional(resource.period, isObject) &&
+        isOptional(resource.location, Array.isArray)
+      );
+    case 'DocumentReference':
+      return isOptional(resource.type, isConcept) && isOptional(resource.date, isText);
+    case 'Patient':
+      return isOptional(resource.deceasedDateTime, isText);
+    default:
+      return true;
+  }
+}
+
 /**
  * The alert a topic's focus resource makes; undefined when it is none (an outpatient encounter, a resource of
  * the wrong type for its topic). Without a topic (polling) the resource's own state decides.

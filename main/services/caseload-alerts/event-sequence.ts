@@ -53,6 +53,11 @@ export class EventSequence {
     return eventsSinceStart > this.last ? { from: this.last + 1, to: eventsSinceStart } : undefined;
   }
 
+  /** Events after `eventNumber` were not handed on after all (they could not be kept): fetch them again. */
+  rewind(eventNumber: number): void {
+    this.last = Math.min(this.last, eventNumber);
+  }
+
   /** A gap the server could not fill (beyond its history): go on from the events held after it. */
   skipGap(): NotifiedEvent[] {
     if (!this.held.size) return [];
@@ -79,6 +84,11 @@ export class DeliveredFocus {
   private readonly seen = new Set<string>();
 
   constructor(private readonly limit = 50_000) {}
+
+  /** Forgets keys whose changes could not be kept, so that their redelivery is not dropped. */
+  forget(keys: readonly string[]): void {
+    for (const key of keys) this.seen.delete(key);
+  }
 
   /** True the first time any of these keys is seen; then remembers them all. */
   firstTime(keys: readonly string[]): boolean {

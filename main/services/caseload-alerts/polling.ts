@@ -69,8 +69,10 @@ export class CaseloadPoller {
         );
       }
       found.sort((a, b) => updatedAt(a) - updatedAt(b));
-      for (const r of found) this.since = Math.max(this.since, updatedAt(r));
+      const seenUpTo = found.reduce((latest, r) => Math.max(latest, updatedAt(r)), this.since);
       await this.options.deliver(found);
+      // Only now: a delivery that failed is looked for again at the next poll, not skipped for good.
+      this.since = seenUpTo;
       this.polls++;
       this.options.onState({ connected: true, checkedAt });
     } catch (error) {

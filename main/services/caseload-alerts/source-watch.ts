@@ -4,6 +4,7 @@
 // and whether they are kept is the watch service's business.
 import type { CaseloadSourceStatus } from '../../../common/caseload-events';
 import type { JsonObject } from '../../../common/json';
+import { formatDateTime } from '../../../common/summary/dates';
 import { EventSequence } from './event-sequence';
 import type { Notification, NotifiedEvent } from './notification';
 import { CaseloadPoller } from './polling';
@@ -60,6 +61,12 @@ interface Watched {
   queue: Promise<void>;
   connected: boolean;
   problem?: string;
+  /** When the last update was handed on (or the watch began): a gap's missed updates came after it. */
+  handedUpTo: string;
+  /** Missed updates `$events` could not fetch yet: from when, noticed when. */
+  unfetched?: { from: string; noticed: string };
+  /** Missed updates the server no longer holds: never to be shown, said for as long as the watch runs. */
+  lost: string[];
 }
 
 export class SourceWatch {
@@ -134,9 +141,24 @@ export class SourceWatch {
       mode: this.mode,
       connected,
       ...(!connected && problem ? { problem: `${this.options.sourceName}: ${problem}` } : {}),
+      ...(this.incomplete() ? { incomplete: this.incomplete() } : {}),
       ...(this.lastEventAt ? { lastEventAt: this.lastEventAt } : {}),
       ...(this.lastCheckedAt ? { lastCheckedAt: this.lastCheckedAt } : {}),
     };
+  }
+
+  /** Plain words for updates missed and not (yet) fetched; undefined when nothing is missing. */
+  private incomplete(): string | undefined {
+    const name = this.options.sourceName;
+    const said = this.watched.flatMap((w) => [
+      ...w.lost,
+      ...(w.unfetched
+        ? [
+            `Some updates between ${formatDateTime(w.unfetched.from)} and ${formatDateTime(w.unfetched.noticed)} could not be fetched from ${name} yet; trying again`,
+          ]
+        : []),
+    ]);
+    return said.length ? [...new Set(said)].join('. ') : undefined;
   }
 
   /** The websocket channels (tests and the bench read their connection counts). */
@@ -194,6 +216,8 @@ export class SourceWatch {
       queue: Promise.resolve(),
       connected: false,
       problem: 'connecting',
+      handedUpTo: this.options.clock().toISOString(),
+      lost: [],
       channel: new WebsocketChannel({
         heartbeatMs: this.options.heartbeatSeconds * 1000,
         bind: () => this.options.subscriptions.bindingToken(id),
@@ -243,15 +267,23 @@ export class SourceWatch {
       const caught = await this.options.subscriptions.events(watched.id, range.from, range.to);
       const accepted = watched.sequence.accept(caught.events);
       await this.hand(watched, accepted.ready);
+      const from = watched.unfetched?.from ?? watched.handedUpTo;
+      const noticed = watched.unfetched?.noticed ?? this.options.clock().toISOString();
+      watched.unfetched = undefined;
       if (accepted.gap && accepted.gap.from <= range.to) {
-        // The server no longer holds them: go on, and say so.
-        watched.problem = undefined;
+        // The server no longer holds them: go on, and say so for as long as the watch runs.
+        watched.lost.push(
+          `Some updates between ${formatDateTime(from)} and ${formatDateTime(noticed)} are no longer held by ${this.options.sourceName} and cannot be shown`,
+        );
         await this.hand(watched, watched.sequence.skipGap());
       }
+      this.options.onStatus();
     } catch (error) {
-      // Tried again at the next notification or reconnection (the gap is still there).
+      // Tried again at the next notification or reconnection (the gap is still there), said meanwhile: the
+      // channel may be live while what it missed is not here.
       const reason = error instanceof Error ? error.message : 'an unexpected problem';
       watched.problem = `missed events could not be fetched yet (${reason})`;
+      watched.unfetched ??= { from: watched.handedUpTo, noticed: this.options.clock().toISOString() };
       this.options.onStatus();
     }
   }
@@ -271,8 +303,17 @@ export class SourceWatch {
       if (resource) items.push({ resource, ...timestamp, ...nhs });
       else this.options.onUnreadable?.();
     }
+    try {
+      await this.options.deliver({ sourceId: this.options.sourceId, topic: watched.topic, items });
+    } catch (error) {
+      // Not kept: fetched again with `$events` at the next notification or reconnection, said meanwhile.
+      watched.sequence.rewind(events[0]!.eventNumber - 1);
+      watched.unfetched ??= { from: watched.handedUpTo, noticed: this.options.clock().toISOString() };
+      this.options.onStatus();
+      throw error;
+    }
     this.lastEventAt = this.options.clock().toISOString();
-    await this.options.deliver({ sourceId: this.options.sourceId, topic: watched.topic, items });
+    watched.handedUpTo = this.lastEventAt;
   }
 
   /** A notification that named its focus without sending it (id-only payload): read it from the source. */

@@ -10,7 +10,7 @@ import type { TokenProvider } from '../auth/token-provider';
 import type { UserGovernance } from '../governance/govern-record';
 import { SourceClient, type SourceToken, type Transport } from '../http';
 import type { EngineSource } from '../record';
-import { buildEvent, withheldEvent, type CaseloadPatients } from './caseload-event';
+import { buildEvent, withheldEvent, type BuiltEvent, type CaseloadPatients } from './caseload-event';
 import { DeliveredFocus } from './event-sequence';
 import { DISSENT_WITHHELD, governForPatient, governForUser } from './govern-event';
 import { MAX_FILTER_IDENTIFIERS, SourceSubscriptions } from './source-subscriptions';
@@ -93,6 +93,7 @@ export class CaseloadWatch implements CaseloadWatchService {
   private unavailable: { sourceId: string; sourceName: string; problem: string }[] = [];
   private caseload: string[] = [];
   private ignored = 0;
+  private watchingSince: string | undefined;
   private unreadable = 0;
   private readonly delivered = new DeliveredFocus();
   private readonly eventListeners = new Set<(event: CaseloadEvent) => void>();
@@ -127,6 +128,8 @@ export class CaseloadWatch implements CaseloadWatchService {
     }
     this.caseload = nhsNumbers;
     this.ignored = 0;
+    this.unreadable = 0;
+    this.watchingSince = this.clock().toISOString();
     await Promise.all(this.deps.sources.map((source) => this.startSource(source, nhsNumbers, generation)));
     this.changed();
     return this.status();
@@ -145,6 +148,7 @@ export class CaseloadWatch implements CaseloadWatchService {
   status(): CaseloadWatchStatus {
     return {
       watching: this.running.length > 0 || this.unavailable.length > 0,
+      ...(this.watchingSince ? { watchingSince: this.watchingSince } : {}),
       patients: this.caseload.length,
       sources: [
         ...this.running.map((r) => r.watch.status()),
@@ -157,6 +161,7 @@ export class CaseloadWatch implements CaseloadWatchService {
         })),
       ],
       ignoredNotOnCaseload: this.ignored,
+      unreadable: this.unreadable,
     };
   }
 
@@ -238,7 +243,10 @@ export class CaseloadWatch implements CaseloadWatchService {
       onStatus: () => {
         if (generation === this.generation) this.changed();
       },
-      onUnreadable: () => this.unreadable++,
+      onUnreadable: () => {
+        this.unreadable++;
+        if (generation === this.generation) this.changed();
+      },
     });
     if (generation !== this.generation) {
       await client.close();
@@ -261,36 +269,24 @@ export class CaseloadWatch implements CaseloadWatchService {
     const receivedAt = this.clock();
     const source = { sourceId: batch.sourceId, sourceName: running.watch.status().sourceName };
     const fresh: CaseloadEvent[] = [];
+    const freshKeys: string[] = [];
     for (const item of batch.items) {
-      const built =
-        'withheld' in item
-          ? withheldEvent(
-              item.withheld,
-              source,
-              running.patients,
-              receivedAt,
-              item.timestamp,
-              DISSENT_WITHHELD,
-            )
-          : buildEvent(
-              item.resource,
-              batch.topic,
-              source,
-              running.patients,
-              receivedAt,
-              item.timestamp,
-              item.patientNhsNumber,
-            );
+      const built = this.built(item, batch.topic, source, running.patients, receivedAt);
+      if (!built || 'unreadable' in built) {
+        this.unreadable++;
+        continue;
+      }
       if ('notOnCaseload' in built) {
         this.ignored++;
         continue;
       }
       if ('notAnAlert' in built || !this.delivered.firstTime(built.dedupeKeys)) continue;
+      freshKeys.push(...built.dedupeKeys);
       const dissent = running.dissent?.has(built.event.nhsNumber);
       fresh.push(governForPatient(built.event, dissent, this.deps.governance(built.event.nhsNumber)));
     }
     if (!fresh.length) {
-      if (this.ignored) this.changed();
+      this.changed();
       return;
     }
     // Written ahead: the audit event is durable before the events are kept or shown.
@@ -307,6 +303,7 @@ export class CaseloadWatch implements CaseloadWatchService {
       kept = await this.deps.store.add(fresh);
     } catch (error) {
       for (const intent of intents) intent.endedOtherwise('8', 'The caseload alert could not be kept');
+      this.delivered.forget(freshKeys);
       throw error;
     }
     for (const intent of intents) intent.done();
@@ -315,5 +312,30 @@ export class CaseloadWatch implements CaseloadWatchService {
       for (const listener of this.eventListeners) listener(shown);
     }
     this.changed();
+  }
+
+  /** One item as an event; undefined when it cannot be read at all (counted, never fatal to the batch). */
+  private built(
+    item: DeliveredBatch['items'][number],
+    topic: string | undefined,
+    source: { sourceId: string; sourceName: string },
+    patients: CaseloadPatients,
+    receivedAt: Date,
+  ): BuiltEvent | undefined {
+    try {
+      return 'withheld' in item
+        ? withheldEvent(item.withheld, source, patients, receivedAt, item.timestamp, DISSENT_WITHHELD)
+        : buildEvent(
+            item.resource,
+            topic,
+            source,
+            patients,
+            receivedAt,
+            item.timestamp,
+            item.patientNhsNumber,
+          );
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -2,7 +2,7 @@
 // `bind-with-token`, then the server's handshake, heartbeats and event notifications. A watchdog reconnects
 // when nothing has arrived for two heartbeat periods (a half-open connection after sleep, a server gone), with
 // backoff; each new handshake lets the caller catch up by event number.
-import { WebSocket } from 'undici';
+import { Agent, WebSocket } from 'undici';
 import { readNotification, type Notification } from './notification';
 import type { BindingToken } from './source-subscriptions';
 
@@ -27,7 +27,14 @@ export interface WebsocketChannelOptions {
 }
 
 /** The largest message read; a notification with one focus resource is a few kilobytes. */
-const MAX_MESSAGE_CHARS = 4 * 1024 * 1024;
+const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * undici reads up to 128 MB per message by default before any check of ours could run: this dispatcher makes
+ * it fail the connection (close 1009) as soon as a frame's declared length, or the message so far, passes
+ * the limit. One for all channels: it only carries the websocket upgrades.
+ */
+const limitedMessages = new Agent({ webSocket: { maxPayloadSize: MAX_MESSAGE_BYTES } });
 
 export class WebsocketChannel {
   private socket: WebSocket | undefined;
@@ -66,7 +73,7 @@ export class WebsocketChannel {
     if (this.stopped) return;
     let socket: WebSocket;
     try {
-      socket = new WebSocket(binding.url);
+      socket = new WebSocket(binding.url, { dispatcher: limitedMessages });
     } catch (error) {
       this.retryLater(`the websocket could not be opened (${reasonOf(error)})`);
       return;
@@ -74,6 +81,7 @@ export class WebsocketChannel {
     this.socket = socket;
     this.bound = false;
     this.connections++;
+    let failed = false;
     const mine = () => this.socket === socket;
     socket.addEventListener('open', () => {
       if (!mine()) return;
@@ -88,16 +96,25 @@ export class WebsocketChannel {
     socket.addEventListener('close', () => {
       if (!mine()) return;
       this.socket = undefined;
-      this.retryLater(this.bound ? 'the connection was closed' : 'the server did not accept the connection');
+      // undici says no more than "error" when it fails a connection itself, as for a message over the limit.
+      this.retryLater(
+        !this.bound
+          ? 'the server did not accept the connection'
+          : failed
+            ? `the connection failed (for example a message larger than ${MAX_MESSAGE_BYTES / 1024 / 1024} MB); reconnecting`
+            : 'the connection was closed',
+      );
     });
     socket.addEventListener('error', () => {
       // A close event follows; it decides what happens next.
+      failed = true;
     });
   }
 
   private receive(data: unknown): void {
-    if (typeof data !== 'string' || data.length > MAX_MESSAGE_CHARS) {
-      this.options.onUnreadable?.('a websocket message that is not text, or too large');
+    // Never longer than MAX_MESSAGE_BYTES: the dispatcher fails the connection first.
+    if (typeof data !== 'string') {
+      this.options.onUnreadable?.('a websocket message that is not text');
       return;
     }
     let parsed: unknown;

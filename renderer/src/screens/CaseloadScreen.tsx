@@ -5,7 +5,9 @@ import {
   CASELOAD_WINDOW_DAYS,
   caseloadOverview,
   describeSourceConnection,
-  everySourceConnected,
+  everySourceComplete,
+  quietPeriod,
+  sourcesIncomplete,
   sourcesNotConnected,
 } from '../../../common/caseload-overview';
 import { formatNhsNumber, isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
@@ -308,14 +310,18 @@ function CaseloadSections({
   onOpen: (event: CaseloadEvent) => void;
 }) {
   const overview = useMemo(() => caseloadOverview(rows, new Date()), [rows]);
-  const complete = everySourceConnected(status);
+  const complete = everySourceComplete(status);
   const missing = sourcesNotConnected(status);
+  const gaps = sourcesIncomplete(status);
+  const period = quietPeriod(status, new Date());
   const noHospitalActivity =
     overview.admittedOrDischarged.length === 0 && overview.edAttendances.length === 0;
-  // "None" in a section is true only of the sources that are connected.
+  // "None" is said only of what the watch could see: since it began, and from the sources it heard fully.
   const none = complete
-    ? `None in the last ${CASELOAD_WINDOW_DAYS} days`
-    : 'None reported by the connected sources';
+    ? `None ${period}`
+    : missing.length
+      ? 'None reported by the connected sources'
+      : 'None received, but some updates are missing (see above)';
   const row = (e: CaseloadEvent, detail: ReactNode) => (
     <CaseloadRow key={e.id} event={e} onOpen={onOpen}>
       {detail}
@@ -343,9 +349,39 @@ function CaseloadSections({
           </ul>
         </div>
       )}
+      {gaps.length > 0 && (
+        <div className="wx-notice wx-notice--warning" data-testid="caseload-gaps">
+          <p>
+            <strong>Some updates are missing from these lists:</strong>
+          </p>
+          <ul>
+            {gaps.map((s) => (
+              <li key={s.sourceId}>
+                <bdi>{s.incomplete}</bdi>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {!!status.unreadable && (
+        <p className="wx-notice wx-notice--warning" data-testid="caseload-unreadable">
+          {status.unreadable === 1 ? (
+            <>
+              <strong>1 update could not be read</strong> (a regional record sent it in a form the viewer does
+              not understand), so it is not shown here.
+            </>
+          ) : (
+            <>
+              <strong>{status.unreadable} updates could not be read</strong> (a regional record sent them in a
+              form the viewer does not understand), so they are not shown here.
+            </>
+          )}{' '}
+          Check the patients’ records.
+        </p>
+      )}
       {status.watching && complete && noHospitalActivity && (
         <p className="wx-notice" data-testid="caseload-no-activity">
-          No admissions, discharges or ED attendances in the last {CASELOAD_WINDOW_DAYS} days.
+          No admissions, discharges or ED attendances {period}.
         </p>
       )}
       {total > rows.length && (
