@@ -162,7 +162,8 @@ describe('the unlock sign-in at the launch service', () => {
     await epr.close();
   });
 
-  it('refuses an id_token whose sign-in is older than the unlock (a server that ignores prompt=login)', async () => {
+  /** The GP launched from the EPR; `opened` holds the pages handed to the system browser. */
+  async function launchedAsGp() {
     const opened: string[] = [];
     const service = new SmartLaunchService({
       allowedIssuers: [],
@@ -178,6 +179,11 @@ describe('the unlock sign-in at the launch service', () => {
     const launched = await service.completeAuthorization(
       await followAuthorizationRedirects(opened[0] as string, fetch),
     );
+    return { service, launched, opened };
+  }
+
+  it('refuses an id_token whose sign-in is older than the unlock (a server that ignores prompt=login)', async () => {
+    const { service, launched, opened } = await launchedAsGp();
     serverClock.advance(20 * 60_000);
     appClock.advance(20 * 60_000);
 
@@ -199,21 +205,7 @@ describe('the unlock sign-in at the launch service', () => {
   });
 
   it("after a lock longer than the sign-in lasts, the unlock's own sign-in is what the regional sources see", async () => {
-    const opened: string[] = [];
-    const service = new SmartLaunchService({
-      allowedIssuers: [],
-      sandboxIssuers: [epr.fhirBase],
-      clientId: 'wessex-care-record',
-      secretStore: store,
-      now: appClock.now,
-      openExternal: async (url) => void opened.push(url),
-    });
-    await service.beginEhrLaunch(
-      parseLaunchUri(epr.createEhrLaunch({ patientKey: 'cross-border', userId: 'gp' })),
-    );
-    const launched = await service.completeAuthorization(
-      await followAuthorizationRedirects(opened[0] as string, fetch),
-    );
+    const { service, launched, opened } = await launchedAsGp();
     const first = launched.session.idToken()!;
     serverClock.advance(3 * 60 * 60_000);
     appClock.advance(3 * 60 * 60_000);

@@ -3,6 +3,7 @@
 // audited per patient). NHS numbers appear on the terminal for the user; they are never written to a log.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { caseloadOptions } from './caseload-options';
 import { formatNhsNumber } from '../../../common/nhs-number';
 import type { BridgeArgs, PrefetchProgress } from '../../../preload/contract';
 import { practitionerReference } from '../../services/composition/caseload-lookup';
@@ -85,13 +86,12 @@ function report(progress: PrefetchProgress, pin: boolean): boolean {
 
 export function registerPrefetchCommand(program: Command, env: CliEnvironment): void {
   clinicianOptions(
-    program
-      .command('prefetch')
-      .description('Save a caseload of patients in the encrypted offline store, as the app does')
-      .option('--file <file>', 'a CSV or text file with one NHS number a line')
-      .option('--list <id>', 'a FHIR List (caseload) on the first configured source')
-      .option('--appointments-today', 'the patients with appointments today (with --practitioner)')
-      .option('--practitioner <id>', 'who you are on the record sources: a Practitioner id or reference')
+    caseloadOptions(
+      program
+        .command('prefetch')
+        .description('Save a caseload of patients in the encrypted offline store, as the app does'),
+      { argument: '<id>', help: 'a FHIR List (caseload) on the first configured source' },
+    )
       .option('--pin', 'keep for the caseload (pinned) retention period: the default')
       .option('--no-pin', 'keep for the normal retention period instead of the caseload’s'),
   ).action(async (flags: PrefetchFlags) => {

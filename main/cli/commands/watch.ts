@@ -5,6 +5,7 @@
 // clinician). Ctrl+C ends it: the Subscriptions are deleted and the session ends, exit 0.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { caseloadOptions } from './caseload-options';
 import type {
   CaseloadEvent,
   CaseloadEventKind,
@@ -113,15 +114,17 @@ function statusLines(status: CaseloadWatchStatus): string[] {
 
 export function registerWatchCommand(program: Command, env: CliEnvironment): void {
   clinicianOptions(
-    program
-      .command('watch')
-      .description(
-        'Watch a caseload for admissions, discharges, ED attendances, new letters and deaths (Ctrl+C to stop)',
-      )
-      .option('--file <file>', 'a CSV or text file with one NHS number a line')
-      .option('--list [id]', 'a FHIR List (caseload) on the first source; without an id, your current one')
-      .option('--appointments-today', 'the patients with appointments today (with --practitioner)')
-      .option('--practitioner <id>', 'who you are on the record sources: a Practitioner id or reference')
+    caseloadOptions(
+      program
+        .command('watch')
+        .description(
+          'Watch a caseload for admissions, discharges, ED attendances, new letters and deaths (Ctrl+C to stop)',
+        ),
+      {
+        argument: '[id]',
+        help: 'a FHIR List (caseload) on the first source; without an id, your current one',
+      },
+    )
       .option('--json', 'one JSON object a line')
       .option('--names', 'print the patient’s name as well as the NHS number'),
   ).action(async (flags: WatchFlags) => {
