@@ -8,39 +8,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nhsCheckDigit } from '../common/nhs-number';
 import { openHarness, recordingNotifications } from '../main/dev/harness';
 import { createSandboxViewer } from '../main/dev/sandbox-viewer';
-import type { SecretStore } from '../main/services/keystore/secret-store';
 import { loadMachinePolicy } from '../main/services/policy';
+import { memorySecrets, syntheticNhsNumbers } from './lib/caseload-fixtures';
 import { median, metric, ratio, reportBench, sampled } from './lib/results';
 
 const LATENCY_MS = 40;
 const CASELOAD_SIZE = 1_000;
 const ADMISSIONS = Number(process.env.ALERTS_SCREEN_RUNS ?? 10);
 const TARGET_MS = 1_000;
-
-/** The keystore is not what is measured. */
-function memorySecrets(): SecretStore {
-  const map = new Map<string, string>();
-  return {
-    get: async (k) => map.get(k) ?? null,
-    set: async (k, v) => void map.set(k, v),
-    delete: async (k) => map.delete(k),
-  };
-}
-
-/** Valid test NHS numbers (the 999 range) the sandbox does not hold. */
-function syntheticNhsNumbers(count: number, taken: Set<string>): string[] {
-  const out: string[] = [];
-  for (let n = 100_000; out.length < count; n++) {
-    const nine = `999${String(n).padStart(6, '0')}`;
-    const check = nhsCheckDigit(nine);
-    const nhs = `${nine}${check}`;
-    if (check !== undefined && !taken.has(nhs)) out.push(nhs);
-  }
-  return out;
-}
 
 /** Page side: stamps (epoch ms) each time the "admitted or discharged" list gains a row. */
 const STAMP_ROWS = `(() => {

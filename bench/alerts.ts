@@ -12,13 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CaseloadEvent } from '../common/caseload-events';
-import { nhsCheckDigit } from '../common/nhs-number';
 import { noTokens } from '../main/services/auth/token-provider';
 import { openOfflineCache, type OfflineCache } from '../main/services/cache';
 import { createSecretStoreKeyVault } from '../main/services/cache/key-vault';
 import { CaseloadWatch } from '../main/services/caseload-alerts';
-import type { SecretStore } from '../main/services/keystore/secret-store';
 import { startSandbox, type RunningSandbox } from '../sandbox';
+import { memorySecrets, syntheticNhsNumbers } from './lib/caseload-fixtures';
 import { median, metric, ratio, reportBench, sampled } from './lib/results';
 
 const LATENCY_MS = 40;
@@ -28,28 +27,6 @@ const MISSED = 500;
 const SOAK_SECONDS = Number(process.env.ALERTS_SOAK_SECONDS ?? 600);
 const SOAK_EVENTS_PER_SECOND = 2;
 const POLLS = 5;
-
-/** The key vault is not what is measured; an in-memory store keeps the bench runnable without a keyring. */
-function memorySecrets(): SecretStore {
-  const map = new Map<string, string>();
-  return {
-    get: async (k) => map.get(k) ?? null,
-    set: async (k, v) => void map.set(k, v),
-    delete: async (k) => map.delete(k),
-  };
-}
-
-/** Valid test NHS numbers (the 999 range) the sandbox does not hold. */
-function syntheticNhsNumbers(count: number, taken: Set<string>): string[] {
-  const out: string[] = [];
-  for (let n = 100_000; out.length < count; n++) {
-    const nine = `999${String(n).padStart(6, '0')}`;
-    const check = nhsCheckDigit(nine);
-    const nhs = `${nine}${check}`;
-    if (check !== undefined && !taken.has(nhs)) out.push(nhs);
-  }
-  return out;
-}
 
 interface Caseload {
   all: string[];

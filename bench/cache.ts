@@ -17,7 +17,6 @@ import { cacheMigrations } from '../main/services/cache/migrations';
 import { openEncryptedDatabase, type EncryptedDatabase } from '../main/services/cache/encrypted-database';
 import { createSecretStoreKeyVault } from '../main/services/cache/key-vault';
 import { OfflineCache } from '../main/services/cache/offline-cache';
-import type { SecretStore } from '../main/services/keystore/secret-store';
 import { governSnapshot, loadSensitiveCodes, type GovernOptions } from '../main/services/governance';
 import { RecordReader, type ReadRequest } from '../main/services/offline';
 import {
@@ -29,21 +28,12 @@ import {
 } from '../main/services/record';
 import { canonicalOrder } from '../main/services/record/snapshot';
 import { startSandbox } from '../sandbox';
+import { memorySecrets } from './lib/caseload-fixtures';
 import { median, metric, ratio, reportBench, sampled } from './lib/results';
 import { resourceCount, SYNTHETIC_SOURCES, syntheticSnapshot } from './lib/synthetic-snapshot';
 
 const ITERATIONS = 7;
 const TARGET_RESOURCES = 20_000;
-
-/** The key vault is not what is measured; an in-memory store keeps the bench runnable without a keyring. */
-function memorySecrets(): SecretStore {
-  const map = new Map<string, string>();
-  return {
-    get: async (k) => map.get(k) ?? null,
-    set: async (k, v) => void map.set(k, v),
-    delete: async (k) => map.delete(k),
-  };
-}
 
 /** The same schema, pragmas and store code, without a key (the plain SQLite baseline). */
 function plainDatabase(file: string): EncryptedDatabase {
