@@ -56,7 +56,8 @@ export class ClinicalEvents {
   ) {}
 
   async admit(patient: string, options: ClinicalEventOptions = {}): Promise<Encounter> {
-    const found = await this.patient(patient);
+    // A patient new to this trust is registered on arrival, as a hospital's PAS does from the NHS number.
+    const found = await this.patient(patient, { registerIfNew: true });
     const emergency = options.className === 'EMER';
     const at = options.at ?? new Date().toISOString();
     const encounter = await this.store.create<Encounter>({
@@ -175,13 +176,20 @@ export class ClinicalEvents {
     return updated;
   }
 
-  private async patient(keyOrNhs: string): Promise<Patient & { id: string }> {
+  private async patient(
+    keyOrNhs: string,
+    options: { registerIfNew?: boolean } = {},
+  ): Promise<Patient & { id: string }> {
     const nhs = this.nhsNumberOf(keyOrNhs);
     const [found] = (await this.store.search('Patient', {
       identifier: `${NHS_NUMBER_SYSTEM}|${nhs}`,
     })) as Patient[];
-    if (!found?.id) throw new Error(`${keyOrNhs} is not held by ${this.sourceName}`);
-    return found as Patient & { id: string };
+    if (found?.id) return found as Patient & { id: string };
+    if (!options.registerIfNew) throw new Error(`${keyOrNhs} is not held by ${this.sourceName}`);
+    return (await this.store.create<Patient>({
+      resourceType: 'Patient',
+      identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhs }],
+    })) as Patient & { id: string };
   }
 
   private async fire(topic: TopicUrl, focus: Resource, patient: Patient): Promise<void> {

@@ -151,6 +151,19 @@ describe('caseload watch on the sandbox', () => {
     expect(audited.every((a) => a.action.kind === 'patient-query' && a.ended === 'done')).toBe(true);
   });
 
+  it("tells a caseload patient's first admission to a trust whose record did not hold them", async () => {
+    // A caseload patient no regional record holds yet (a valid test NHS number the sandbox does not know).
+    const newcomer = '9990001235';
+    const started = await newWatch(sources()).start({ nhsNumbers: [...caseload, newcomer] });
+    expect(started.patients).toBe(5);
+    await until(live);
+    const got = arrivals(1);
+    await sandbox.servers.chie.admit(newcomer, { where: 'Ward D5, Queen Alexandra Hospital' });
+    const [event] = await got;
+    expect(event).toMatchObject({ kind: 'admitted', nhsNumber: newcomer, sourceName: 'CHIE' });
+    expect(event!.where).toContain('Ward D5');
+  });
+
   it('loses nothing and shows nothing twice when the websocket drops while events happen', async () => {
     await watching();
     const before = connections();

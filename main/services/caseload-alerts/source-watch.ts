@@ -41,7 +41,13 @@ export interface SourceWatchOptions {
   sourceId: string;
   sourceName: string;
   subscriptions: SourceSubscriptions;
+  /** The caseload's patients this source holds now (polling asks about these). */
   patients: readonly CaseloadPatient[];
+  /**
+   * Every NHS number on the caseload: the Subscriptions name them all, so a patient's first-ever admission to
+   * a trust whose record did not hold them yet is told too.
+   */
+  caseloadNhsNumbers: readonly string[];
   heartbeatSeconds: number;
   pollIntervalMs: number;
   deliver: (batch: DeliveredBatch) => Promise<void>;
@@ -81,8 +87,14 @@ export class SourceWatch {
   constructor(private readonly options: SourceWatchOptions) {}
 
   async start(): Promise<void> {
-    const { subscriptions, patients } = this.options;
-    const nhsNumbers = patients.map((p) => p.nhsNumber);
+    const { subscriptions } = this.options;
+    const nhsNumbers = this.options.caseloadNhsNumbers;
+    if (nhsNumbers.length === 0) {
+      this.mode = 'unavailable';
+      this.problem = 'the caseload names no patients';
+      this.options.onStatus();
+      return;
+    }
     let topics: CaseloadTopic[] = [];
     try {
       topics = advertisedTopics(await subscriptions.capability());
@@ -91,12 +103,6 @@ export class SourceWatch {
     }
     if (topics.length === 0) {
       this.startPolling('the source offers no caseload subscriptions');
-      return;
-    }
-    if (nhsNumbers.length === 0) {
-      this.mode = 'websocket';
-      this.problem = `${this.options.sourceName} holds none of the caseload's patients`;
-      this.options.onStatus();
       return;
     }
     try {

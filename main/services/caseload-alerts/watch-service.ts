@@ -235,6 +235,7 @@ export class CaseloadWatch implements CaseloadWatchService {
       sourceName: source.name,
       subscriptions,
       patients: found,
+      caseloadNhsNumbers: nhsNumbers,
       heartbeatSeconds: this.deps.heartbeatSeconds ?? 20,
       pollIntervalMs: this.deps.pollSeconds * 1000,
       clock: this.clock,
