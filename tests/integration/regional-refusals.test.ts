@@ -111,3 +111,16 @@ describe('launched from the EPR with a patient in context', () => {
     ).toEqual([]);
   });
 });
+
+describe('signed in directly, with no patient in context', () => {
+  it('has the patient search’s regional tokens asked for at sign-in, so the first search does not wait for them', async () => {
+    const app = await startTestApp();
+    apps.push(app);
+    const log = app.services.sandbox!.servers.regionalAuth.requestLog;
+    const before = log.length;
+    await app.services.openSandboxSession({ role: 'nurse', standalone: true });
+    const exchanges = () =>
+      log.slice(before).filter((r) => r.method === 'POST' && r.path === '/token').length;
+    await expect.poll(exchanges).toBeGreaterThanOrEqual(3);
+  });
+});

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { AppState, BridgeEventName, BridgeEvents } from '../../../preload/contract';
 import type { SubjectToken } from '../auth/token-exchange';
+import { DIRECT_CARE } from '../auth/token-provider';
 import { userTokens as createUserTokens } from '../auth/user-tokens';
 import { ACCESS_REASONS } from '../governance';
 import { createKeytarSecretStore } from '../keystore/secret-store';
@@ -112,13 +113,14 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     opened.clear();
     userTokens.forget();
   });
-  // The EPR's patient in context is the one the clinician opens next: their regional tokens (a discovery and
-  // an exchange per source) are asked for now, so opening the record does not wait for them.
+  // Regional tokens are asked for at sign-in (a discovery and an exchange per source), so the clinician's
+  // next step does not wait for them: the EPR's patient in context is the one opened next; after a direct
+  // sign-in it is a patient search, whose tokens are bound to no patient (and the discovery is then done).
   sessions.onStarted((session) => {
     const patient = session.contextNhsNumber;
-    if (!patient) return;
+    const access = patient ? { patient, purpose: 'TREAT' as const } : DIRECT_CARE;
     for (const source of [...sources, ...(locator ? [locator] : [])]) {
-      tokens.getToken(source.id, { patient, purpose: 'TREAT' }).catch(() => undefined);
+      tokens.getToken(source.id, access).catch(() => undefined);
     }
   });
   const caseloadWatch =
