@@ -253,17 +253,24 @@ export class SessionFeature {
     const session = this.session;
     this.unlock = undefined;
     if (session) this.options.audit.record({ kind: 'sign-out' });
-    await this.options.cache?.onSignOut();
-    if (session) {
-      // The session's events, its sign-out included, go while the user's sign-in can still vouch for them;
-      // a slow or unreachable audit server leaves them in the local log for the next sign-in.
-      await this.uploadAuditBeforeSignOut();
-      await session.origin.smart?.end();
-      session.dispose();
-      this.session = undefined;
+    try {
+      await this.options.cache?.onSignOut();
+    } finally {
+      // Signed out whatever the purge met (its failure is still reported to the caller).
+      if (session) {
+        // The session's events, its sign-out included, go while the user's sign-in can still vouch for
+        // them; a slow or unreachable audit server leaves them in the local log for the next sign-in.
+        await this.uploadAuditBeforeSignOut();
+        try {
+          await session.origin.smart?.end();
+        } finally {
+          session.dispose();
+          this.session = undefined;
+        }
+      }
+      this.ended();
+      this.options.emit('session:changed', null);
     }
-    this.ended();
-    this.options.emit('session:changed', null);
   }
 
   private async uploadAuditBeforeSignOut(): Promise<void> {
