@@ -1,20 +1,15 @@
 // `wessex prefetch --file caseload.csv | --list <id> | --appointments-today --practitioner <id> --role <code>`:
 // a caseload saved offline before going out of signal, through the app's own prefetch (governed for the role,
 // audited per patient). NHS numbers appear on the terminal for the user; they are never written to a log.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { caseloadOptions } from './caseload-options';
+import { caseloadOptions, caseloadSelection, type CaseloadFlags } from './caseload-options';
 import { formatNhsNumber } from '../../../common/nhs-number';
 import type { BridgeArgs, PrefetchProgress } from '../../../preload/contract';
 import { practitionerReference } from '../../services/composition/caseload-lookup';
-import { parseNhsNumberList } from '../../services/prefetch';
 import type { CliEnvironment } from '../environment';
 import { clinicianOptions, withCliSession, type ClinicianFlags } from '../viewer-session';
 
-interface PrefetchFlags extends ClinicianFlags {
-  file?: string;
-  list?: string;
-  appointmentsToday?: boolean;
+interface PrefetchFlags extends ClinicianFlags, CaseloadFlags {
   /** Undefined unless --pin or --no-pin was given: caseload (pinned) retention unless --no-pin. */
   pin?: boolean;
 }
@@ -24,42 +19,17 @@ const pinned = (flags: PrefetchFlags): boolean => flags.pin !== false;
 
 const MAX_PATIENTS = 500;
 
-/** What to ask the prefetch for, with the caseload file's unusable lines (reported, never dropped silently). */
+/** What to ask the prefetch for, with the caseload file's unusable lines. */
 function request(flags: PrefetchFlags): {
   args: Omit<BridgeArgs<'prefetch:start'>, 'requestId'>;
   lineProblems: number;
 } {
-  const chosen = [flags.file, flags.list, flags.appointmentsToday].filter(Boolean).length;
-  if (chosen !== 1) {
-    throw new Error('Give exactly one of --file <caseload.csv>, --list <id> or --appointments-today.');
+  const { selection, lineProblems } = caseloadSelection(flags, '<id>');
+  const count = selection.nhsNumbers?.length ?? 0;
+  if (count > MAX_PATIENTS) {
+    throw new Error(`A caseload holds at most ${MAX_PATIENTS} patients; this one has ${count}.`);
   }
-  if (flags.practitioner !== undefined && !practitionerReference(flags.practitioner)) {
-    throw new Error(`"${flags.practitioner}" is not a Practitioner id or reference.`);
-  }
-  const pin = pinned(flags);
-  if (flags.list) return { args: { fromSource: 'caseload-list', listId: flags.list, pin }, lineProblems: 0 };
-  if (flags.appointmentsToday) {
-    if (!flags.practitioner) throw new Error('--appointments-today needs --practitioner <id>.');
-    return { args: { fromSource: 'appointments-today', pin }, lineProblems: 0 };
-  }
-  let text: string;
-  try {
-    text = readFileSync(flags.file!, 'utf8');
-  } catch {
-    throw new Error(`The caseload file ${flags.file} could not be read.`);
-  }
-  const list = parseNhsNumberList(text);
-  if (list.problems.length) {
-    console.error(`${list.problems.length} line(s) of the caseload could not be used:`);
-    for (const p of list.problems) console.error(`  line ${p.line}: ${p.message}`);
-  }
-  if (list.nhsNumbers.length === 0) throw new Error('The caseload holds no valid NHS numbers.');
-  if (list.nhsNumbers.length > MAX_PATIENTS) {
-    throw new Error(
-      `A caseload holds at most ${MAX_PATIENTS} patients; this one has ${list.nhsNumbers.length}.`,
-    );
-  }
-  return { args: { nhsNumbers: list.nhsNumbers, pin }, lineProblems: list.problems.length };
+  return { args: { ...selection, pin: pinned(flags) }, lineProblems };
 }
 
 function report(progress: PrefetchProgress, pin: boolean): boolean {

@@ -3,27 +3,16 @@
 // printing each admission, discharge, ED attendance, letter or death as it arrives: one line each (`--json`:
 // one JSON object a line). The patient's name only with --names (the NHS number identifies them for the
 // clinician). Ctrl+C ends it: the Subscriptions are deleted and the session ends, exit 0.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { caseloadOptions } from './caseload-options';
-import type {
-  CaseloadEvent,
-  CaseloadEventKind,
-  CaseloadSelection,
-  CaseloadWatchStatus,
-} from '../../../common/caseload-events';
+import { caseloadOptions, caseloadSelection, type CaseloadFlags } from './caseload-options';
+import type { CaseloadEvent, CaseloadEventKind, CaseloadWatchStatus } from '../../../common/caseload-events';
 import { formatNhsNumber } from '../../../common/nhs-number';
 import { formatDateTime } from '../../../common/summary/dates';
 import { practitionerReference } from '../../services/composition/caseload-lookup';
-import { parseNhsNumberList } from '../../services/prefetch';
 import type { CliEnvironment } from '../environment';
 import { clinicianOptions, withCliSession, type ClinicianFlags } from '../viewer-session';
 
-interface WatchFlags extends ClinicianFlags {
-  file?: string;
-  /** `--list` alone: the practitioner's current caseload List. */
-  list?: string | boolean;
-  appointmentsToday?: boolean;
+interface WatchFlags extends ClinicianFlags, CaseloadFlags {
   json?: boolean;
   names?: boolean;
 }
@@ -42,38 +31,6 @@ const KIND_WORDS: Record<CaseloadEventKind, string> = {
 function terminalText(value: string): string {
   // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ').trim();
-}
-
-export function selectionFrom(flags: WatchFlags): { selection: CaseloadSelection; lineProblems: number } {
-  const chosen = [flags.file, flags.list, flags.appointmentsToday].filter(Boolean).length;
-  if (chosen !== 1) {
-    throw new Error('Give exactly one of --file <caseload.csv>, --list [id] or --appointments-today.');
-  }
-  if (flags.practitioner !== undefined && !practitionerReference(flags.practitioner)) {
-    throw new Error(`"${flags.practitioner}" is not a Practitioner id or reference.`);
-  }
-  if (flags.list) {
-    const listId = typeof flags.list === 'string' ? flags.list : undefined;
-    if (!listId && !flags.practitioner) throw new Error('--list without an id needs --practitioner <id>.');
-    return { selection: { fromSource: 'caseload-list', ...(listId ? { listId } : {}) }, lineProblems: 0 };
-  }
-  if (flags.appointmentsToday) {
-    if (!flags.practitioner) throw new Error('--appointments-today needs --practitioner <id>.');
-    return { selection: { fromSource: 'appointments-today' }, lineProblems: 0 };
-  }
-  let text: string;
-  try {
-    text = readFileSync(flags.file!, 'utf8');
-  } catch {
-    throw new Error(`The caseload file ${flags.file} could not be read.`);
-  }
-  const list = parseNhsNumberList(text);
-  if (list.problems.length) {
-    console.error(`${list.problems.length} line(s) of the caseload could not be used:`);
-    for (const p of list.problems) console.error(`  line ${p.line}: ${p.message}`);
-  }
-  if (list.nhsNumbers.length === 0) throw new Error('The caseload holds no valid NHS numbers.');
-  return { selection: { nhsNumbers: list.nhsNumbers }, lineProblems: list.problems.length };
 }
 
 /** One line: when, what, who (NHS number; name with --names), where or what letter, which source. */
@@ -128,7 +85,7 @@ export function registerWatchCommand(program: Command, env: CliEnvironment): voi
       .option('--json', 'one JSON object a line')
       .option('--names', 'print the patient’s name as well as the NHS number'),
   ).action(async (flags: WatchFlags) => {
-    const { selection, lineProblems } = selectionFrom(flags);
+    const { selection, lineProblems } = caseloadSelection(flags, '[id]');
     const practitioner = practitionerReference(flags.practitioner);
     await withCliSession(
       env,
