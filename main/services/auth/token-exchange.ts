@@ -16,7 +16,7 @@ import {
   type JsonReply,
   type Transport,
 } from '../http';
-import { LOOPBACK_HOST } from '../policy/schema';
+import { isHttpsOrLoopback } from '../policy/schema';
 import { DIRECT_CARE, type AccessContext, type TokenProvider } from './token-provider';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -213,8 +213,7 @@ export class TokenExchangeProvider implements TokenProvider {
     }
     // The id_token is a credential: it goes to the issuer's own origin, over https (or on this computer).
     const at = new URL(endpoint);
-    const secure = at.protocol === 'https:' || (at.protocol === 'http:' && LOOPBACK_HOST.test(at.hostname));
-    if (at.origin !== new URL(issuer).origin || !secure) {
+    if (at.origin !== new URL(issuer).origin || !isHttpsOrLoopback(at)) {
       throw new TokenExchangeError(
         target.id,
         'malformed',

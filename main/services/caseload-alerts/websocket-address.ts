@@ -3,7 +3,7 @@
 // for a source served from a loopback address (the sandbox, a local gateway), another port on that same
 // loopback host. Nothing but the single-use binding token is ever sent on the socket (never the bearer token),
 // and a secure source is never followed onto a plain-text socket.
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+import { LOOPBACK_HOST } from '../policy/schema';
 
 export type AddressCheck = { ok: true; url: string } | { ok: false; problem: string };
 
@@ -24,7 +24,7 @@ export function checkWebsocketAddress(address: unknown, sourceBase: string): Add
     return { ok: false, problem: 'the server gave a websocket address with credentials in it' };
   }
   const samePlace = url.host === source.host;
-  const sameLoopback = LOOPBACK.has(source.hostname) && url.hostname === source.hostname;
+  const sameLoopback = LOOPBACK_HOST.test(source.hostname) && url.hostname === source.hostname;
   if (!samePlace && !sameLoopback) {
     return { ok: false, problem: `the server named another server for its websocket (${url.host})` };
   }

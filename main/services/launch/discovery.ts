@@ -1,7 +1,7 @@
 // SMART discovery: {iss}/.well-known/smart-configuration, validated strictly. A server that does not
 // advertise PKCE S256 is refused (SMART App Launch 2.2 requires it; fhirclient would silently skip PKCE).
 import { FetchFailure, isNetworkError, type Transport } from '../http';
-import { LOOPBACK_HOST } from '../policy/schema';
+import { isHttpsOrLoopback } from '../policy/schema';
 import { LaunchError } from './errors';
 import { requestJson, type JsonReply } from './http';
 
@@ -25,8 +25,7 @@ function secureUrl(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   try {
     const url = new URL(value);
-    if (url.protocol === 'https:') return url.toString();
-    return url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname) ? url.toString() : undefined;
+    return isHttpsOrLoopback(url) ? url.toString() : undefined;
   } catch {
     return undefined;
   }

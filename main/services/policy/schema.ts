@@ -7,6 +7,11 @@ import { standaloneIssuerProblem } from '../launch/issuer-allow-list';
 /** This computer: the only place plain http is acceptable (the built-in sandbox, a local test server). */
 export const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
+/** Where credentials and patient data may travel: https, or plain http to this computer only. */
+export function isHttpsOrLoopback(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname));
+}
+
 /**
  * A server the viewer talks to: https (http only on loopback), and no user name or password in the URL —
  * fetch would send them as Basic auth on every request; credentials belong in the keystore.
@@ -24,7 +29,7 @@ const httpUrl = z
         code: 'custom',
         message: 'must not contain a user name or password (credentials belong in the keystore)',
       });
-    } else if (url.protocol === 'http:' && !LOOPBACK_HOST.test(url.hostname)) {
+    } else if (!isHttpsOrLoopback(url)) {
       ctx.addIssue({
         code: 'custom',
         message: 'must use https (plain http only for this computer, 127.0.0.1)',
