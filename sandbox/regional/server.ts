@@ -236,13 +236,17 @@ export class RegionalServer extends LoopbackServer {
   ): Promise<Resource[]> {
     const claims = this.guard.claimsOf(req);
     if (!claims || boundNhsNumber(claims) !== undefined || !CASELOAD_CLINICAL_TYPES.has(type)) return found;
+    // Asked once per patient: a caseload's entries are many per patient.
+    const dissentOf = new Map<string, Promise<boolean>>();
+    const dissented = (nhs: string | null): Promise<boolean> => {
+      if (!nhs) return Promise.resolve(true);
+      if (!dissentOf.has(nhs)) dissentOf.set(nhs, hasDissented(this.store, nhs));
+      return dissentOf.get(nhs)!;
+    };
     const kept: Resource[] = [];
     for (const resource of found) {
       const patients = await nhsOfResourceSubject(this.store, type, resource.id ?? '');
-      const dissented = await Promise.all(
-        patients.map((nhs) => (nhs ? hasDissented(this.store, nhs) : true)),
-      );
-      if (!dissented.includes(true)) kept.push(resource);
+      if (!(await Promise.all(patients.map(dissented))).includes(true)) kept.push(resource);
     }
     return kept;
   }
