@@ -129,7 +129,17 @@ const noDevPackages = {
 const packages = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', 'test-results/', 'bench/results/', 'stubs/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'out/',
+      'dist/',
+      'test-results/',
+      'bench/results/',
+      'bench/.compiled/',
+      'stubs/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

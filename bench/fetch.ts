@@ -1,14 +1,14 @@
 // `npm run bench:fetch`: the large-record patient (≥ 20,000 resources across DCR and CHIE) fetched by the record
 // engine and by fhirclient, side by side in one run, against the sandbox in its own process with auth on
 // (the signed-in GP's exchanged tokens for both contenders) and injected per-request latency. Contenders run the same
-// number of times, interleaved; medians with their spread.
+// number of times, interleaved; medians with their spread. Each contender runs in a process of its own (the parent
+// asks each in turn for one read), so one contender's garbage is never collected on the other's clock.
 //   - engine: assembleRecord, as the app reads a record (critical sections first, then the rest), _count 1000
 //   - strongest baseline: fhirclient with _count=1000, every type requested in parallel, both sources at once
 //   - naive baseline: fhirclient sequentially per type at the server's default page size (reported beside)
-//   FETCH_LATENCY_MS (default 40)  FETCH_RUNS (default 5)  FETCH_NAIVE_RUNS (default 2)
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { buildSync } from 'esbuild';
+//   FETCH_LATENCY_MS (default 40)  FETCH_RUNS (default 5)  FETCH_NAIVE_RUNS (default 2)  FETCH_SETTLE_MS (300)
+//   FETCH_PROFILE_DIR (a CPU profile of each contender's process)
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { CRITICAL_SECTIONS } from '../common/record';
 import { TokenExchangeProvider } from '../main/services/auth/token-exchange';
 import { sandboxEprIdToken } from '../main/dev/sandbox-sign-in';
@@ -16,7 +16,8 @@ import { SANDBOX_REGIONAL_CLIENT_ID } from '../main/dev/sandbox-policy';
 import type { RegionalSource } from '../main/services/policy/schema';
 import { assembleRecord } from '../main/services/record';
 import { allTypes } from '../main/services/record/sections';
-import { ROOT, startSandboxProcess, stopNode, type SandboxProcessInfo } from './lib/processes';
+import { runCompiled } from './lib/compiled';
+import { startSandboxProcess, stopNode, type SandboxProcessInfo } from './lib/processes';
 import { median, metric, ratio, reportBench, sampled, type BenchMetric } from './lib/results';
 
 // fhirclient's node entry (CommonJS, no types for this shape): a client from serverUrl + tokenResponse.
@@ -34,6 +35,7 @@ const latencyMs = Number(process.env.FETCH_LATENCY_MS ?? 40);
 const runs = Number(process.env.FETCH_RUNS ?? 5);
 const naiveRuns = Number(process.env.FETCH_NAIVE_RUNS ?? 2);
 const PAGE_SIZE = 1000;
+const SETTLE_MS = Number(process.env.FETCH_SETTLE_MS ?? 300);
 const NHS_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
 const SOURCES = [
   ['dcr', 'Dorset Care Record'],
@@ -55,8 +57,23 @@ interface EngineRun {
   items: number;
   resources: number;
   /** Resources per source and type (for the network floor). */
-  perType: Map<string, number>;
+  perType: [string, number][];
 }
+
+interface BaselineRun {
+  fullMs: number;
+  cpuMs: number;
+  resources: number;
+}
+
+interface BaselineOptions {
+  pageSize?: number;
+  parallel: boolean;
+}
+
+/** What the parent asks a contender's process for: one timed read, or its peak memory at the end. */
+type ContenderRequest =
+  { kind: 'engine' } | { kind: 'fhirclient'; options: BaselineOptions } | { kind: 'peak-rss' };
 
 async function engineRun(setup: Setup): Promise<EngineRun> {
   let requests = 0;
@@ -97,16 +114,12 @@ async function engineRun(setup: Setup): Promise<EngineRun> {
     requests,
     items: record.items.length,
     resources,
-    perType,
+    perType: [...perType],
   };
 }
 
 /** fhirclient for one source: locate the patient, then each type (in parallel when asked). */
-async function fhirclientSource(
-  setup: Setup,
-  sourceId: string,
-  options: { pageSize?: number; parallel: boolean },
-): Promise<number> {
+async function fhirclientSource(setup: Setup, sourceId: string, options: BaselineOptions): Promise<number> {
   const source = setup.sources.find((s) => s.id === sourceId)!;
   // The same user-bound token the engine reads with: this patient, direct care.
   const token = await setup.tokens.getToken(sourceId, { patient: setup.nhsNumber, purpose: 'TREAT' });
@@ -129,10 +142,7 @@ async function fhirclientSource(
   return total;
 }
 
-async function fhirclientRun(
-  setup: Setup,
-  options: { pageSize?: number; parallel: boolean },
-): Promise<{ fullMs: number; cpuMs: number; resources: number }> {
+async function fhirclientRun(setup: Setup, options: BaselineOptions): Promise<BaselineRun> {
   const cpu = process.cpuUsage();
   const started = performance.now();
   const counts = options.parallel
@@ -144,9 +154,9 @@ async function fhirclientRun(
 }
 
 /** Sequential round trips no client can avoid: find the patient, then the longest type's pages, one by one. */
-function networkFloorTrips(perType: Map<string, number>): number {
+function networkFloorTrips(perType: readonly [string, number][]): number {
   let pages = 1;
-  for (const n of perType.values()) pages = Math.max(pages, Math.ceil(n / PAGE_SIZE));
+  for (const [, n] of perType) pages = Math.max(pages, Math.ceil(n / PAGE_SIZE));
   return 1 + pages;
 }
 
@@ -175,29 +185,20 @@ async function setUp(info: SandboxProcessInfo): Promise<Setup> {
 
 /**
  * The engine alone in a process of its own (this file, with FETCH_ENGINE_ONLY set to the sandbox's details):
- * one record read, as a clinician's first open, then the process's peak RSS, so fhirclient's runs do not count.
+ * one record read, as a clinician's first open, then the process's peak RSS.
  */
 async function engineOnly(info: SandboxProcessInfo): Promise<void> {
   await engineRun(await setUp(info));
-  console.log(JSON.stringify({ peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(JSON.stringify({ peakRssMiB: peakRssMiB() }));
 }
 
-/** This file compiled to plain JavaScript, as the app runs the engine (no TypeScript loader in memory). */
-function compiledForNode(): string {
-  const outfile = path.join(ROOT, 'node_modules', '.cache', 'wessex-bench', 'fetch.cjs');
-  buildSync({
-    entryPoints: [__filename],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    packages: 'external',
-    logLevel: 'error',
-  });
-  return outfile;
+function peakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 function engineOnlyPeakRss(info: SandboxProcessInfo): number {
-  const child = spawnSync(process.execPath, [compiledForNode()], {
+  // This bench is already the bundled copy (see runCompiled): the same file, in a process of its own.
+  const child = spawnSync(process.execPath, [__filename], {
     env: { ...process.env, FETCH_ENGINE_ONLY: JSON.stringify(info) },
     encoding: 'utf8',
   });
@@ -207,34 +208,96 @@ function engineOnlyPeakRss(info: SandboxProcessInfo): number {
   return (JSON.parse(line) as { peakRssMiB: number }).peakRssMiB;
 }
 
+/** A contender's process (this file, with FETCH_CONTENDER set): signs in once, then reads when asked. */
+async function contenderProcess(info: SandboxProcessInfo): Promise<void> {
+  const setup = await setUp(info);
+  process.on('disconnect', () => process.exit());
+  process.on('message', (request: ContenderRequest) => {
+    const answer =
+      request.kind === 'engine'
+        ? engineRun(setup)
+        : request.kind === 'fhirclient'
+          ? fhirclientRun(setup, request.options)
+          : Promise.resolve(peakRssMiB());
+    answer.then(
+      (result) => process.send!({ result }),
+      (error: unknown) => process.send!({ error: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+  process.send!({ ready: true });
+}
+
+interface Contender {
+  ask<T>(request: ContenderRequest): Promise<T>;
+  stop(): void;
+}
+
+async function startContender(name: string, info: SandboxProcessInfo): Promise<Contender> {
+  const profile = process.env.FETCH_PROFILE_DIR;
+  const child: ChildProcess = fork(__filename, [], {
+    // FETCH_PROFILE_DIR: a CPU profile of each contender's process, to see where its time goes.
+    execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--cpu-prof-interval=200'] : [],
+    env: { ...process.env, FETCH_CONTENDER: name, FETCH_SANDBOX: JSON.stringify(info) },
+  });
+  const next = () =>
+    new Promise<{ result?: unknown; error?: string; ready?: boolean }>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the ${name} process exited (${code})`));
+      child.once('exit', onExit);
+      child.once('message', (message: { result?: unknown; error?: string; ready?: boolean }) => {
+        child.off('exit', onExit);
+        resolve(message);
+      });
+    });
+  await next();
+  return {
+    async ask<T>(request: ContenderRequest): Promise<T> {
+      // The previous read's background work (GC threads finishing, sockets closing) settles first.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      const answer = next();
+      child.send(request);
+      const { result, error } = await answer;
+      if (error !== undefined) throw new Error(`${name}: ${error}`);
+      return result as T;
+    },
+    // Disconnecting lets the process end by itself (and write its profile when asked for one).
+    stop: () => child.disconnect(),
+  };
+}
+
 async function main(): Promise<void> {
   const { running, info } = await startSandboxProcess(['--large', '--latency', String(latencyMs)]);
+  const contenders: Contender[] = [];
   try {
-    const setup = await setUp(info);
+    const engineProcess = await startContender('engine', info);
+    contenders.push(engineProcess);
+    const fhirclientProcess = await startContender('fhirclient', info);
+    contenders.push(fhirclientProcess);
+    const engineRead = () => engineProcess.ask<EngineRun>({ kind: 'engine' });
+    const baselineRead = (options: BaselineOptions) =>
+      fhirclientProcess.ask<BaselineRun>({ kind: 'fhirclient', options });
     // One warm-up of each contender (JIT, the server's search caches, tokens) before anything is timed.
-    await engineRun(setup);
-    await fhirclientRun(setup, { pageSize: PAGE_SIZE, parallel: true });
+    await engineRead();
+    await baselineRead({ pageSize: PAGE_SIZE, parallel: true });
     const engine: EngineRun[] = [];
     const strongest: number[] = [];
     const strongestCpu: number[] = [];
     const naive: number[] = [];
     let resourcesRead = { engine: 0, strongest: 0, naive: 0 };
-    let peakRss = 0;
-    const sampleRss = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
     for (let i = 0; i < runs; i++) {
-      const e = await engineRun(setup);
+      const e = await engineRead();
       engine.push(e);
-      const s = await fhirclientRun(setup, { pageSize: PAGE_SIZE, parallel: true });
+      const s = await baselineRead({ pageSize: PAGE_SIZE, parallel: true });
       strongest.push(s.fullMs);
       strongestCpu.push(s.cpuMs);
       resourcesRead = { ...resourcesRead, engine: e.resources, strongest: s.resources };
       if (i < naiveRuns) {
-        const n = await fhirclientRun(setup, { parallel: false });
+        const n = await baselineRead({ parallel: false });
         naive.push(n.fullMs);
         resourcesRead.naive = n.resources;
       }
     }
-    clearInterval(sampleRss);
+    const enginePeakAll = await engineProcess.ask<number>({ kind: 'peak-rss' });
+    const baselinePeakAll = await fhirclientProcess.ask<number>({ kind: 'peak-rss' });
     const enginePeakRss = engineOnlyPeakRss(info);
     const full = engine.map((e) => e.fullMs);
     const floorTrips = networkFloorTrips(engine[0]!.perType);
@@ -253,8 +316,9 @@ async function main(): Promise<void> {
         engine.map((e) => e.cpuMs),
         'ms',
       ),
-      'bench process peak RSS (engine and fhirclient runs)': metric(peakRss / 1_048_576, 'MiB'),
-      'engine alone, own process: peak RSS': metric(enginePeakRss, 'MiB'),
+      'engine alone, own process, one read: peak RSS': metric(enginePeakRss, 'MiB'),
+      'engine process, over every read: peak RSS': metric(enginePeakAll, 'MiB'),
+      'fhirclient process, over every read: peak RSS': metric(baselinePeakAll, 'MiB'),
       [`network floor (${floorTrips} sequential round trips at _count=${PAGE_SIZE})`]: metric(floorMs, 'ms'),
       [`fhirclient, _count=${PAGE_SIZE}, types and sources in parallel: full record`]: sampled(
         strongest,
@@ -290,20 +354,27 @@ async function main(): Promise<void> {
         `${runs} runs of the engine and the strongest baseline, interleaved, after one warm-up each; the naive baseline ${naiveRuns} times (it takes seconds per run)`,
         'the sandbox runs in its own process (wessex sandbox --large) with auth on: every request carries the signed-in GP’s token, exchanged per source at the regional authorization server',
         `engine: assembleRecord at _count=${PAGE_SIZE}, DCR per-type searches in parallel (critical first), CHIE Patient/$everything split by _type; a search that states its total and pages by offset has its remaining pages asked for at once`,
-        'CPU: this process only (the client); the bench process peak RSS is over all timed runs, sampled every 20 ms',
-        'engine alone: this file compiled to JavaScript (esbuild) in a child process, one record read, peak RSS from getrusage',
+        'each contender in a process of its own, asked in turn for one read (interleaved); CPU is that process’s, peak RSS from getrusage',
+        'the engine runs as the app runs it: this bench bundled to plain JavaScript (esbuild), no TypeScript loader',
+        'engine alone: the same bundle in a child process, one record read, peak RSS from getrusage',
         'network floor: locating the patient, then the largest single type read page by page at this _count',
       ],
     });
   } finally {
+    for (const contender of contenders) contender.stop();
     await stopNode(running);
   }
 }
 
+runCompiled(__filename);
 const engineOnlyInfo = process.env.FETCH_ENGINE_ONLY;
-(engineOnlyInfo ? engineOnly(JSON.parse(engineOnlyInfo) as SandboxProcessInfo) : main()).catch(
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = 1;
-  },
-);
+const contenderInfo = process.env.FETCH_SANDBOX;
+(engineOnlyInfo
+  ? engineOnly(JSON.parse(engineOnlyInfo) as SandboxProcessInfo)
+  : contenderInfo
+    ? contenderProcess(JSON.parse(contenderInfo) as SandboxProcessInfo)
+    : main()
+).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});

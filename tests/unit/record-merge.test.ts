@@ -62,6 +62,28 @@ describe('merge across sources', () => {
     expect(new Set(merger.entries().map((e) => e.key)).size).toBe(2);
   });
 
+  it('pairs each copy with one entry when many share a key, even where a resource repeats its identifier', () => {
+    const merger = new RecordMerger();
+    const flag = (id: string, identifiers: string[]) => ({
+      resourceType: 'Flag',
+      id,
+      identifier: identifiers.map((value) => ({ system: 'https://gp.example/flag', value })),
+      code: { text: 'Risk to staff' },
+      period: { start: '2024-01-02' },
+    });
+    // Three DCR flags share a fingerprint; the second also repeats its own identifier.
+    merger.add(DCR, [flag('d1', ['F-1']), flag('d2', ['F-2', 'F-2']), flag('d3', ['F-3'])]);
+    // CHIE holds the same three facts: two found by fingerprint alone, one by its identifier.
+    merger.add(CHIE, [flag('c1', []), flag('c2', ['F-2']), flag('c3', [])]);
+    const entries = merger.entries();
+    expect(entries).toHaveLength(3);
+    expect(entries.map((e) => e.copies.map((c) => (c.resource as { id: string }).id))).toEqual([
+      ['d1', 'c1'],
+      ['d2', 'c2'],
+      ['d3', 'c3'],
+    ]);
+  });
+
   it('keeps unknown resource types raw and leaves supporting resources out of the entries', () => {
     const merger = new RecordMerger();
     merger.add(DCR, [

@@ -60,12 +60,18 @@ function mergeSources(
   const entries = merger.entries();
   const { conflicts, byEntry } = detectConflicts(entries);
   const saved = new Map(sources.filter((s) => s.status.savedCopy).map((s) => [s.status.id, savedCopyOf(s)]));
-  const ranked = entries.map((e) => {
+  // Urgent-care order: section by section, newest first within each.
+  const bySection = SECTION_ORDER.map((): RecordItem[] => []);
+  for (const e of entries) {
     const item = labelSavedCopies(merger.toItem(e, byEntry.get(e.key)), saved);
-    return { item, rank: sectionRank.get(item.section)! };
-  });
-  ranked.sort((a, b) => a.rank - b.rank || isoNewestFirst(a.item.date, b.item.date));
-  return { items: ranked.map((r) => r.item), conflicts };
+    bySection[sectionRank.get(item.section)!]!.push(item);
+  }
+  const items: RecordItem[] = [];
+  for (const section of bySection) {
+    section.sort((a, b) => isoNewestFirst(a.date, b.date));
+    for (const item of section) items.push(item);
+  }
+  return { items, conflicts };
 }
 
 interface SavedCopy {

@@ -19,13 +19,14 @@ export function conceptDisplay(concept: unknown): string | undefined {
   if (!isObject(concept)) return str(concept);
   const text = str(concept.text);
   if (text) return text;
-  const all = codings(concept);
+  // Runs for every resource: the codings are walked in place, no arrays made.
+  const all = asArray(concept.coding);
   for (const c of all) {
-    const display = str(c.display);
+    const display = isObject(c) ? str(c.display) : undefined;
     if (display) return display;
   }
   for (const c of all) {
-    const code = str(c.code);
+    const code = isObject(c) ? str(c.code) : undefined;
     if (code) return code;
   }
   return undefined;
@@ -33,8 +34,16 @@ export function conceptDisplay(concept: unknown): string | undefined {
 
 /** The most useful coding: SNOMED CT first, then the first coding with a code. */
 export function primaryCoding(concept: unknown): CodeRef | undefined {
-  const all = codings(concept).filter((c) => str(c.code));
-  const chosen = all.find((c) => str(c.system) === SNOMED) ?? all[0];
+  if (!isObject(concept)) return undefined;
+  let chosen: Json | undefined;
+  for (const c of asArray(concept.coding)) {
+    if (!isObject(c) || !str(c.code)) continue;
+    if (str(c.system) === SNOMED) {
+      chosen = c;
+      break;
+    }
+    chosen ??= c;
+  }
   if (!chosen) return undefined;
   return { system: str(chosen.system), code: str(chosen.code), display: str(chosen.display) };
 }
@@ -137,14 +146,18 @@ function identifierValue(identifier: unknown): string | undefined {
 }
 
 /** What a clinician reads for this entry; falls back all the way to the resource type so it is never empty. */
-export function resourceDisplay(resource: Json, medicationNames?: ReadonlyMap<string, string>): string {
+export function resourceDisplay(
+  resource: Json,
+  medicationNames?: ReadonlyMap<string, string>,
+  concept: unknown = mainConcept(resource),
+): string {
   if (resource.resourceType === 'Consent') {
     const consent = consentDisplay(resource);
     if (consent) return consent;
   }
   // A care plan's title says what it is ("Heart failure care plan"); its category only that it is a plan.
   if (resource.resourceType === 'CarePlan' && str(resource.title)) return str(resource.title)!;
-  const fromCode = conceptDisplay(mainConcept(resource));
+  const fromCode = conceptDisplay(concept);
   if (resource.resourceType === 'RelatedPerson') {
     const who = humanName(resource.name);
     if (who) return fromCode ? `${fromCode}: ${who}` : who;
@@ -215,10 +228,10 @@ function periodStart(period: unknown): string | undefined {
 
 /** Clinical / verification status in plain words. Entered-in-error and refuted outrank everything. */
 export function resourceStatus(resource: Json): string | undefined {
-  const verification = conceptCodes(resource.verificationStatus)[0];
+  const verification = firstCode(resource.verificationStatus);
   if (verification === 'entered-in-error' || verification === 'refuted')
     return verification.replace(/-/g, ' ');
-  const clinical = conceptCodes(resource.clinicalStatus)[0] ?? str(resource.clinicalStatus);
+  const clinical = firstCode(resource.clinicalStatus) ?? str(resource.clinicalStatus);
   if (clinical) return clinical;
   const status = str(resource.status);
   return status ? status.replace(/-/g, ' ') : undefined;

@@ -20,21 +20,24 @@ const MEDICINE_TYPES = new Set([
   'MedicationAdministration',
 ]);
 
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
 /** Business identifiers (system|value): the strongest evidence two copies are one entry. */
-export function identifierKeys(resource: Json): string[] {
+export function identifierKeys(resource: Json): readonly string[] {
   const type = str(resource.resourceType) ?? '?';
-  const ids = [...asArray(resource.identifier), resource.masterIdentifier].filter(isObject);
-  const keys: string[] = [];
-  for (const id of ids) {
+  let keys: string[] | undefined;
+  const add = (id: unknown) => {
+    if (!isObject(id)) return;
     const system = str(id.system);
     const value = str(id.value);
-    if (system && value) keys.push(`${type}|id|${system}|${value}`);
-  }
-  return keys;
+    if (system && value) (keys ??= []).push(`${type}|id|${system}|${value}`);
+  };
+  for (const id of asArray(resource.identifier)) add(id);
+  add(resource.masterIdentifier);
+  return keys ?? NO_KEYS;
 }
 
-function codeKey(resource: Json): string | undefined {
-  const concept = mainConcept(resource);
+function codeKey(resource: Json, concept: unknown): string | undefined {
   const coded = primaryCodeKey(concept);
   if (coded) return coded;
   const text = conceptDisplay(concept) ?? conceptDisplay(resource.medicationReference);
@@ -48,37 +51,55 @@ function quantityKey(q: unknown): string | undefined {
 }
 
 function valueKey(resource: Json): string {
-  const parts: (string | undefined)[] = [
-    quantityKey(resource.valueQuantity),
-    str(resource.valueString),
-    firstCode(resource.valueCodeableConcept) ?? conceptDisplay(resource.valueCodeableConcept),
-    str(resource.valueBoolean),
-    str(resource.valueInteger),
-  ];
-  for (const c of asArray(resource.component).filter(isObject)) {
-    parts.push(`${firstCode(c.code) ?? ''}=${quantityKey(c.valueQuantity) ?? str(c.valueString) ?? ''}`);
+  // One string built as it goes: this runs for every resource.
+  let key: string | undefined;
+  const part = (value: string | undefined) => {
+    if (value !== undefined) key = key === undefined ? value : `${key},${value}`;
+  };
+  part(quantityKey(resource.valueQuantity));
+  part(str(resource.valueString));
+  part(firstCode(resource.valueCodeableConcept) ?? conceptDisplay(resource.valueCodeableConcept));
+  part(str(resource.valueBoolean));
+  part(str(resource.valueInteger));
+  for (const c of asArray(resource.component)) {
+    if (isObject(c))
+      part(`${firstCode(c.code) ?? ''}=${quantityKey(c.valueQuantity) ?? str(c.valueString) ?? ''}`);
   }
   if (resource.resourceType === 'RelatedPerson') {
-    const name = asArray(resource.name).filter(isObject)[0];
-    parts.push(
+    const name = asArray(resource.name).find(isObject);
+    part(
       name ? (str(name.text) ?? [str(name.family), ...asArray(name.given).map(str)].join(' ')) : undefined,
     );
   }
-  return parts.filter((p) => p !== undefined).join(',');
+  return key ?? '';
+}
+
+/** What the fingerprint is made of, when the caller has already read it from the resource. */
+export interface FingerprintParts {
+  concept: unknown;
+  clinicalDate: string | undefined;
+  status: string | undefined;
 }
 
 /**
  * Code + day + value/substance. Allergies have no date part: the same substance recorded on different
  * days by two systems is still one allergy. Undefined when the entry has nothing to compare on.
  */
-export function clinicalFingerprint(resource: Json): string | undefined {
+export function clinicalFingerprint(
+  resource: Json,
+  parts: FingerprintParts = {
+    concept: mainConcept(resource),
+    clinicalDate: clinicalDate(resource),
+    status: resourceStatus(resource),
+  },
+): string | undefined {
   const type = str(resource.resourceType);
-  const code = codeKey(resource);
+  const code = codeKey(resource, parts.concept);
   if (!type || !code) return undefined;
   if (type === 'AllergyIntolerance') return `${type}|${code}`;
-  const day = clinicalDate(resource)?.slice(0, 10) ?? '';
+  const day = parts.clinicalDate?.slice(0, 10) ?? '';
   // A medicine one source has stopped and another still lists is two facts in disagreement, not one entry:
   // merged, the stopped copy could hide the active one.
-  const ended = MEDICINE_TYPES.has(type) && isInactiveStatus(resourceStatus(resource)) ? '|ended' : '';
+  const ended = MEDICINE_TYPES.has(type) && isInactiveStatus(parts.status) ? '|ended' : '';
   return `${type}|${code}|${day}|${valueKey(resource)}${ended}`;
 }

@@ -24,15 +24,23 @@ export interface MergedEntry {
   resourceType: string;
   copies: EntryCopy[];
   /** The sources with a copy here (a source's second copy of a fact is a second fact, never merged). */
-  sourceIds: Set<string>;
+  sourceIds: string[];
 }
 
-/** The entries sharing one key, and per source the first that may still lack a copy from it. */
-interface KeyBucket {
+/**
+ * Entries sharing one key. Almost every key names one entry, kept bare; a shared key keeps its entries in
+ * order with, per source, the first that may still lack a copy from it (and, once large, a membership set).
+ */
+interface SharedKey {
   entries: MergedEntry[];
-  members: Set<MergedEntry>;
   cursor: Map<string, number>;
+  members?: Set<MergedEntry>;
 }
+
+type KeyBucket = MergedEntry | SharedKey;
+
+/** Past this many entries under one key, membership is looked up in a set rather than by scanning. */
+const SCAN_LIMIT = 8;
 
 function time(iso: string | undefined): number {
   const t = iso ? Date.parse(iso) : NaN;
@@ -42,7 +50,8 @@ function time(iso: string | undefined): number {
 export class RecordMerger {
   private readonly byKey = new Map<string, KeyBucket>();
   private readonly list: MergedEntry[] = [];
-  private readonly seen = new Map<string, Set<string>>();
+  /** Per source, per type: the resource ids already merged. */
+  private readonly seen = new Map<string, Map<string, Set<string>>>();
   private readonly supporting = new Map<string, Json[]>();
   private readonly medicationNames = new Map<string, Map<string, string>>();
   private anonymous = 0;
@@ -71,9 +80,10 @@ export class RecordMerger {
 
   /** The ids already merged from this source for this type (a search may send one resource twice). */
   private seenIds(sourceId: string, type: string): Set<string> {
-    const key = `${sourceId}|${type}`;
-    let ids = this.seen.get(key);
-    if (!ids) this.seen.set(key, (ids = new Set()));
+    let byType = this.seen.get(sourceId);
+    if (!byType) this.seen.set(sourceId, (byType = new Map()));
+    let ids = byType.get(type);
+    if (!ids) byType.set(type, (ids = new Set()));
     return ids;
   }
 
@@ -109,28 +119,40 @@ export class RecordMerger {
       target = this.openEntry(k, source.id);
       if (target) break;
     }
+    const created = !target;
     if (target) {
       target.copies.push(copy);
-      target.sourceIds.add(source.id);
+      if (!target.sourceIds.includes(source.id)) target.sourceIds.push(source.id);
     } else {
       target = {
         key: `${type}/${source.id}/${id ?? `anonymous-${++this.anonymous}`}`,
         section: facts.section,
         resourceType: type,
         copies: [copy],
-        sourceIds: new Set([source.id]),
+        sourceIds: [source.id],
       };
       this.list.push(target);
     }
-    for (const k of keys) {
-      const bucket = this.byKey.get(k);
-      if (!bucket) this.byKey.set(k, { entries: [target], members: new Set([target]), cursor: new Map() });
-      else if (!bucket.members.has(target)) {
-        bucket.entries.push(target);
-        bucket.members.add(target);
-      }
-    }
+    for (const k of keys) this.file(k, target, created);
     return target;
+  }
+
+  /** Files the entry under a key (once: a new entry cannot be there yet). */
+  private file(key: string, entry: MergedEntry, created: boolean): void {
+    const bucket = this.byKey.get(key);
+    if (!bucket) {
+      this.byKey.set(key, entry);
+      return;
+    }
+    if (!('cursor' in bucket)) {
+      if (bucket !== entry) this.byKey.set(key, { entries: [bucket, entry], cursor: new Map() });
+      return;
+    }
+    // A new entry can only be the last one filed (a resource may repeat one of its identifiers).
+    if (created ? bucket.entries.at(-1) === entry : hasMember(bucket, entry)) return;
+    bucket.entries.push(entry);
+    bucket.members?.add(entry);
+    if (!bucket.members && bucket.entries.length > SCAN_LIMIT) bucket.members = new Set(bucket.entries);
   }
 
   /**
@@ -140,8 +162,9 @@ export class RecordMerger {
   private openEntry(key: string, sourceId: string): MergedEntry | undefined {
     const bucket = this.byKey.get(key);
     if (!bucket) return undefined;
+    if (!('cursor' in bucket)) return bucket.sourceIds.includes(sourceId) ? undefined : bucket;
     let i = bucket.cursor.get(sourceId) ?? 0;
-    while (i < bucket.entries.length && bucket.entries[i]!.sourceIds.has(sourceId)) i++;
+    while (i < bucket.entries.length && bucket.entries[i]!.sourceIds.includes(sourceId)) i++;
     bucket.cursor.set(sourceId, i);
     return bucket.entries[i];
   }
@@ -186,4 +209,8 @@ export class RecordMerger {
   sectionEntries(section: SectionId): MergedEntry[] {
     return this.list.filter((e) => e.section === section);
   }
+}
+
+function hasMember(bucket: SharedKey, entry: MergedEntry): boolean {
+  return bucket.members ? bucket.members.has(entry) : bucket.entries.includes(entry);
 }

@@ -3,11 +3,11 @@
 // Resources are never changed once parsed, so what is learnt about one stays true.
 import type { CodeRef, SectionId } from '../../../common/record';
 import {
+  clinicalDate,
   type Json,
   lastUpdated,
   mainConcept,
   primaryCoding,
-  resourceDate,
   resourceDisplay,
   resourceStatus,
 } from './fhir-read';
@@ -29,11 +29,19 @@ export interface ResourceFacts {
   display: string;
 }
 
-const known = new WeakMap<Json, ResourceFacts>();
+// Kept on the resource itself, under a symbol and not enumerable: JSON, structured clone, Object.keys and
+// spread copies never see it. A WeakMap cost the merge more than learning the facts (its lookups, and the GC's
+// ephemeron tables over tens of thousands of resources).
+const FACTS = Symbol('resource facts');
+
+type WithFacts = Json & { [FACTS]?: ResourceFacts };
 
 export function factsOf(resource: Json): ResourceFacts {
-  let facts = known.get(resource);
-  if (!facts) known.set(resource, (facts = learn(resource)));
+  const known = (resource as WithFacts)[FACTS];
+  if (known) return known;
+  const facts = learn(resource);
+  // A frozen resource (a test's fixture, a constant) is learnt again each time rather than refused.
+  if (Object.isExtensible(resource)) Object.defineProperty(resource, FACTS, { value: facts });
   return facts;
 }
 
@@ -45,17 +53,22 @@ export function learnFacts(resources: readonly Json[]): void {
 }
 
 function learn(resource: Json): ResourceFacts {
+  // Each part is read from the resource once and shared by the facts made from it.
+  const concept = mainConcept(resource);
+  const date = clinicalDate(resource);
+  const status = resourceStatus(resource);
+  const updated = lastUpdated(resource);
   const ids = identifierKeys(resource);
-  const fingerprint = clinicalFingerprint(resource);
+  const fingerprint = clinicalFingerprint(resource, { concept, clinicalDate: date, status });
   return {
-    section: classifySection(resource),
+    section: classifySection(resource, concept),
     identifierKeys: ids,
     fingerprint,
     matchKeys: fingerprint ? [...ids, fingerprint] : ids,
-    lastUpdated: lastUpdated(resource),
-    date: resourceDate(resource),
-    status: resourceStatus(resource),
-    code: primaryCoding(mainConcept(resource)),
-    display: resourceDisplay(resource),
+    lastUpdated: updated,
+    date: date ?? updated,
+    status,
+    code: primaryCoding(concept),
+    display: resourceDisplay(resource, undefined, concept),
   };
 }

@@ -49,8 +49,7 @@ const ADVANCE_CARE_CAPABLE = new Set([
   'Observation',
 ]);
 
-function isAdvanceCare(resource: Json): boolean {
-  const main = mainConcept(resource);
+function isAdvanceCare(resource: Json, main: unknown): boolean {
   if (
     hasCodeIn(main, ADVANCE_CARE_CODES) ||
     asArray(resource.category).some((c) => hasCodeIn(c, ADVANCE_CARE_CODES)) ||
@@ -62,10 +61,10 @@ function isAdvanceCare(resource: Json): boolean {
 }
 
 /** Worked out once per resource with its other facts: see resource-facts.ts. */
-export function classifySection(resource: Json): SectionId {
+export function classifySection(resource: Json, concept: unknown = mainConcept(resource)): SectionId {
   const type = str(resource.resourceType) ?? '';
   if (type === 'Consent') return 'advanceCare';
-  if (ADVANCE_CARE_CAPABLE.has(type) && isAdvanceCare(resource)) return 'advanceCare';
+  if (ADVANCE_CARE_CAPABLE.has(type) && isAdvanceCare(resource, concept)) return 'advanceCare';
   return BY_TYPE[type] ?? 'other';
 }
 

@@ -64,16 +64,29 @@ export function copyKey(sourceId: string, resource: Json): string {
   return `${sourceId}|${String(resource.resourceType)}|${resourceKey(resource)}`;
 }
 
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** A stable order (type, then id) so the merge never depends on the order pages arrived in. */
 export function canonicalOrder(resources: readonly Json[]): Json[] {
-  const keyed = resources.map((r) => ({
-    r,
-    type: String(r.resourceType),
-    // Resources without an id (rare) are ordered by their content, which is all that identifies them.
-    id: typeof r.id === 'string' && r.id ? r.id : `\uffff${JSON.stringify(r)}`,
-  }));
-  keyed.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return keyed.map((k) => k.r);
+  // Grouped by type first (a few types, thousands of resources each), so only ids are compared.
+  const byType = new Map<string, Json[]>();
+  for (const r of resources) {
+    const type = String(r.resourceType);
+    const group = byType.get(type);
+    if (group) group.push(r);
+    else byType.set(type, [r]);
+  }
+  const ordered: Json[] = [];
+  for (const type of [...byType.keys()].sort(byText)) {
+    const keyed = byType.get(type)!.map((r) => ({
+      r,
+      // Resources without an id (rare) are ordered by their content, which is all that identifies them.
+      id: typeof r.id === 'string' && r.id ? r.id : `\uffff${JSON.stringify(r)}`,
+    }));
+    keyed.sort((a, b) => byText(a.id, b.id));
+    for (const k of keyed) ordered.push(k.r);
+  }
+  return ordered;
 }
 
 /** The snapshot's withheld summary from its sources' (and dissent's) reasons. */
