@@ -41,21 +41,20 @@ export interface SensitiveCodes {
 }
 
 export function compileSensitiveCodes(list: SensitiveCodeList): SensitiveCodes {
-  const index = new Map<string, string>();
+  // System, then code: every coding of every resource is looked up, so no "system|code" string is made for it.
+  const bySystem = new Map<string, Map<string, string>>();
   for (const set of list.valueSets) {
-    for (const concept of set.concepts) index.set(`${set.system}|${concept.code}`, set.id);
+    let codes = bySystem.get(set.system);
+    if (!codes) bySystem.set(set.system, (codes = new Map()));
+    for (const concept of set.concepts) codes.set(concept.code, set.id);
   }
-  const fingerprint = createHash('sha256')
-    .update(
-      [...index]
-        .map(([k, v]) => `${k}=${v}`)
-        .sort()
-        .join('\n'),
-    )
-    .digest('hex');
+  const entries = [...bySystem].flatMap(([system, codes]) =>
+    [...codes].map(([code, id]) => `${system}|${code}=${id}`),
+  );
+  const fingerprint = createHash('sha256').update(entries.sort().join('\n')).digest('hex');
   return {
-    match: (system, code) => (system && code ? index.get(`${system}|${code}`) : undefined),
-    size: index.size,
+    match: (system, code) => (system && code ? bySystem.get(system)?.get(code) : undefined),
+    size: entries.length,
     fingerprint,
   };
 }

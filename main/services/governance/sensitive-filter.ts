@@ -65,27 +65,28 @@ function isRestricted(node: Record<string, unknown>): boolean {
  */
 function scan(value: unknown, matches: CodeMatcher): WithholdCause | undefined {
   let coded = false;
-  const values: unknown[] = [value];
-  const depths: number[] = [0];
+  // Only objects and arrays are queued: most values are strings and numbers, with nothing inside.
+  const values: object[] = [];
+  const depths: number[] = [];
+  const queue = (v: unknown, depth: number) => {
+    if (v !== null && typeof v === 'object' && depth <= 64) {
+      values.push(v);
+      depths.push(depth);
+    }
+  };
+  queue(value, 0);
   while (values.length) {
-    const v = values.pop();
-    const depth = depths.pop()!;
-    if (v === null || typeof v !== 'object' || depth > 64) continue;
+    const v = values.pop()!;
+    const depth = depths.pop()! + 1;
     if (Array.isArray(v)) {
-      for (const item of v) {
-        values.push(item);
-        depths.push(depth + 1);
-      }
+      for (const item of v) queue(item, depth);
       continue;
     }
     const node = v as Record<string, unknown>;
     if (isRestricted(node)) return 'confidentiality-label';
     if (!coded && typeof node.code === 'string' && typeof node.system === 'string')
       coded = matches(node.system, node.code);
-    for (const key in node) {
-      values.push(node[key]);
-      depths.push(depth + 1);
-    }
+    for (const key in node) queue(node[key], depth);
   }
   return coded ? 'sensitive-code' : undefined;
 }
