@@ -13,6 +13,7 @@ import { createSandboxViewer } from '../main/dev/sandbox-viewer';
 import { loadMachinePolicy } from '../main/services/policy';
 import { memorySecrets, syntheticNhsNumbers } from './lib/caseload-fixtures';
 import { median, metric, ratio, reportBench, sampled } from './lib/results';
+import { runCompiled } from './lib/compiled';
 
 const LATENCY_MS = 40;
 const CASELOAD_SIZE = 1_000;
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
   }
 }
 
+runCompiled(__filename);
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;

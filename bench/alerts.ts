@@ -19,6 +19,7 @@ import { CaseloadWatch } from '../main/services/caseload-alerts';
 import { startSandbox, type RunningSandbox } from '../sandbox';
 import { memorySecrets, syntheticNhsNumbers } from './lib/caseload-fixtures';
 import { median, metric, ratio, reportBench, sampled } from './lib/results';
+import { runCompiled } from './lib/compiled';
 
 const LATENCY_MS = 40;
 const CASELOAD_SIZE = 1_000;
@@ -221,6 +222,7 @@ async function main(): Promise<void> {
   }
 }
 
+runCompiled(__filename);
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;

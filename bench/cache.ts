@@ -31,6 +31,7 @@ import { startSandbox } from '../sandbox';
 import { memorySecrets } from './lib/caseload-fixtures';
 import { median, metric, ratio, reportBench, sampled } from './lib/results';
 import { resourceCount, SYNTHETIC_SOURCES, syntheticSnapshot } from './lib/synthetic-snapshot';
+import { runCompiled } from './lib/compiled';
 
 const ITERATIONS = 7;
 const TARGET_RESOURCES = 20_000;
@@ -256,6 +257,7 @@ async function main(): Promise<void> {
   }
 }
 
+runCompiled(__filename);
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;

@@ -6,6 +6,7 @@
 // 1.5× of the distinct case (the merge is linear, not quadratic, inside a fingerprint group).
 import { RecordMerger } from '../main/services/record/merge';
 import { median, ratio, reportBench, sampled } from './lib/results';
+import { runCompiled } from './lib/compiled';
 
 const runs = Number(process.env.MERGE_RUNS ?? 7);
 const COUNT = 16_000;
@@ -88,4 +89,5 @@ function main(): void {
   });
 }
 
+runCompiled(__filename);
 main();

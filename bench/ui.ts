@@ -20,6 +20,7 @@ import { createViewer, type Viewer } from '../main/services/composition/viewer';
 import { loadMachinePolicy } from '../main/services/policy';
 import { startSandboxProcess, stopNode, type SandboxProcessInfo } from './lib/processes';
 import { median, metric, ratio, reportBench, sampled } from './lib/results';
+import { runCompiled } from './lib/compiled';
 
 const runs = Number(process.env.UI_RUNS ?? 5);
 const LATENCY_MS = 40;
@@ -216,7 +217,7 @@ async function main(): Promise<void> {
     const timings: Record<string, OpenTiming[]> = {};
     const add = (name: string, t: OpenTiming) => (timings[name] ??= []).push(t);
     let scroll: { rows: number; frames: number; elapsed: number; longTasks: number[] } | undefined;
-    let results = NaN;
+    const results: number[] = [];
     const searches: number[] = [];
     let timelineFirst = NaN;
     const timelineFilters: number[] = [];
@@ -238,10 +239,11 @@ async function main(): Promise<void> {
         const first = await page.evaluate<OpenTiming>(
           clickAndTime(formatNhsNumber(large.nhsNumber), '[data-testid="sandbox-patients"]'),
         );
+        // Every timed round: the results tab straight after the open, as a clinician would reach for it.
+        if (round > 0 && label === 'paramedic') results.push(await page.evaluate<number>(RESULTS_TAB_SCRIPT));
         if (round === 1 && label === 'paramedic') {
           await mkdir(resolve(SCREENSHOT, '..'), { recursive: true });
           await page.screenshot({ path: SCREENSHOT });
-          results = await page.evaluate<number>(RESULTS_TAB_SCRIPT);
           // The first search builds the record's search index; the others use it.
           for (const query of ['blood pressure', 'metformin', 'haemoglobin a1c', 'xyzzy'])
             searches.push(await page.evaluate<number>(searchScript(query)));
@@ -283,7 +285,7 @@ async function main(): Promise<void> {
       metrics[`${name}: longest main-thread task while loading`] = sampled(pick(name, 'maxLongTask'), 'ms');
     }
     const maxScrollTask = scroll?.longTasks.length ? Math.max(...scroll.longTasks) : 0;
-    metrics['results tab → results painted'] = metric(results, 'ms');
+    metrics['results tab → results painted'] = sampled(results, 'ms');
     metrics['results rows scrolled'] = metric(scroll?.rows ?? 0, 'rows');
     metrics['longest task while scrolling'] = metric(maxScrollTask, 'ms');
     metrics['record search → results painted (first search, builds the index)'] = metric(
@@ -334,7 +336,7 @@ async function main(): Promise<void> {
           'summary',
           FULL_RECORD_TARGET_MS,
         ),
-        'results tab → trends and first rows painted, ms (target ms)': ratio(results, '<=', 200),
+        'results tab → trends and first rows painted, ms (target ms)': ratio(median(results), '<=', 200),
         'record search on the 20,000-entry record → results painted, slowest ms (target ms)': ratio(
           Math.max(...searches),
           '<=',
@@ -363,6 +365,7 @@ async function main(): Promise<void> {
   }
 }
 
+runCompiled(__filename);
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exitCode = 1;

@@ -1,5 +1,5 @@
-// A bench that times the engine runs it as the app does: bundled into plain JavaScript (esbuild, packages left
-// external), with no TypeScript loader in memory and no module boundaries between the engine's own files
+// A bench that times the app's own code runs it as the app does: bundled into plain JavaScript (esbuild, packages
+// left external), with no TypeScript loader in memory and no module boundaries between the engine's own files
 // (tsx's per-module export getters alone cost the engine tens of milliseconds per record).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -12,11 +12,23 @@ export function isCompiled(): boolean {
   return process.env[COMPILED] === '1';
 }
 
+/** This process's node flags without the TypeScript loader (--import tsx), which the bundle does not need. */
+function flagsWithoutLoader(): string[] {
+  const flags: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const flag = process.execArgv[i]!;
+    if (flag === '--import' && process.execArgv[i + 1] === 'tsx') i++;
+    else if (flag !== '--import=tsx') flags.push(flag);
+  }
+  return flags;
+}
+
 /**
- * Bundles the bench at `entry` next to it (bench/.compiled, so its paths to results/ and the repository stay
- * the same) and runs that in a child process; exits with the child's status. Returns only in the child.
+ * Bundles the bench at `entry` next to it (bench/.compiled, so its paths to results/ and the repository stay the
+ * same) and runs that in a child process with this process's node flags (--expose-gc and the like); exits with
+ * the child's status. Returns only in the child.
  */
-export function runCompiled(entry: string, nodeFlags: readonly string[] = []): void {
+export function runCompiled(entry: string): void {
   if (isCompiled()) return;
   const outfile = path.join(path.dirname(entry), '.compiled', `${path.basename(entry, '.ts')}.cjs`);
   buildSync({
@@ -27,7 +39,7 @@ export function runCompiled(entry: string, nodeFlags: readonly string[] = []): v
     packages: 'external',
     logLevel: 'error',
   });
-  const child = spawnSync(process.execPath, [...nodeFlags, outfile], {
+  const child = spawnSync(process.execPath, [...flagsWithoutLoader(), outfile], {
     stdio: 'inherit',
     env: { ...process.env, [COMPILED]: '1' },
   });

@@ -189,16 +189,34 @@ export function resultRows(items: RecordItem[]): ResultRow[] {
 }
 
 /**
- * Rows oldest first, each date parsed once. Rows from `resultRows` come newest first already: reversed, not
- * sorted (a series of 5,000 readings sorted by parsing dates in the comparator took most of the trends' time).
+ * Rows oldest first with their instants, each date parsed once. Rows from `resultRows` come newest first
+ * already: reversed, not sorted (a series of 5,000 readings sorted by parsing dates in the comparator took most
+ * of the trends' time).
  */
-function oldestFirst(rows: ResultRow[]): ResultRow[] {
-  const keyed = rows.map((row) => ({ row, at: dateKey(row.date) }));
+function oldestFirst(rows: ResultRow[]): { rows: ResultRow[]; times: number[] } {
+  const times = rows.map((row) => dateKey(row.date));
   // Strictly newest first only: rows of the same instant keep their order, as the stable sort keeps it.
-  const newestFirst = keyed.every((k, i) => i === 0 || k.at < keyed[i - 1]!.at);
-  if (newestFirst) return keyed.reverse().map((k) => k.row);
-  return keyed.sort((a, b) => a.at - b.at).map((k) => k.row);
+  let newestFirst = true;
+  for (let i = 1; i < times.length && newestFirst; i++) newestFirst = times[i]! < times[i - 1]!;
+  if (newestFirst) return { rows: rows.slice().reverse(), times: times.reverse() };
+  const order = times.map((_, i) => i).sort((a, b) => times[a]! - times[b]!);
+  return { rows: order.map((i) => rows[i]!), times: order.map((i) => times[i]!) };
 }
+
+/** Each line's points in one pass over the rows (a series may hold thousands of readings). */
+function linePoints(rows: readonly ResultRow[], lineCount: number): TrendPoint[][] {
+  const points = Array.from({ length: lineCount }, (): TrendPoint[] => []);
+  for (const row of rows) {
+    for (let index = 0; index < lineCount; index++) {
+      const value = row.numbers[index];
+      if (value !== undefined) points[index]!.push({ date: row.date as string, value });
+    }
+  }
+  return points;
+}
+
+/** Each series' row instants, oldest first (kept when the series is made; charts are asked for per period). */
+const seriesTimes = new WeakMap<TrendSeries, number[]>();
 
 /** Every observation recorded at least twice with numbers becomes a trend series (oldest → newest). */
 export function trendSeries(rows: ResultRow[]): TrendSeries[] {
@@ -213,18 +231,14 @@ export function trendSeries(rows: ResultRow[]): TrendSeries[] {
   const series: TrendSeries[] = [];
   for (const [key, group] of groups) {
     if (group.length < 2) continue;
-    const sorted = oldestFirst(group);
+    const { rows: sorted, times } = oldestFirst(group);
     const first = sorted[sorted.length - 1] as ResultRow;
     const bp = key === 'blood-pressure';
     const lineLabels = bp ? ['Systolic', 'Diastolic'] : [first.name];
-    const lines = lineLabels.map((label, index) => ({
-      label,
-      points: sorted
-        .filter((r) => r.numbers[index] !== undefined)
-        .map((r) => ({ date: r.date as string, value: r.numbers[index] as number })),
-    }));
+    const points = linePoints(sorted, lineLabels.length);
+    const lines = lineLabels.map((label, index) => ({ label, points: points[index]! }));
     const obs = first.item.resource as Observation;
-    series.push({
+    const made: TrendSeries = {
       key,
       label: bp ? 'Blood pressure' : first.name,
       unit: first.unit,
@@ -232,7 +246,9 @@ export function trendSeries(rows: ResultRow[]): TrendSeries[] {
       high: bp ? undefined : obs.referenceRange?.[0]?.high?.value,
       lines,
       rows: sorted,
-    });
+    };
+    seriesTimes.set(made, times);
+    series.push(made);
   }
   return series.sort((a, b) => b.rows.length - a.rows.length || compareText(a.label, b.label));
 }
@@ -291,8 +307,6 @@ export interface TrendChartModel extends Omit<TrendSeries, 'rows' | 'lines'> {
   first?: { date?: string };
   latest?: { date?: string; value: string };
 }
-
-const seriesTimes = new WeakMap<TrendSeries, number[]>();
 
 /** Each row's instant, worked out once per series (charts are asked for again for each period). */
 function timesOf(series: TrendSeries): number[] {

@@ -5,7 +5,13 @@ import type { SecretStore } from '../keystore/secret-store';
 import { openEncryptedDatabase, type RecoveryEvent } from './encrypted-database';
 import { createSecretStoreKeyVault, databaseKeyName, type KeyVault } from './key-vault';
 import { cacheMigrations } from './migrations';
-import { OfflineCache, type CachePurge, type CacheWriteAhead, type RetentionPolicy } from './offline-cache';
+import {
+  OfflineCache,
+  type CachePurge,
+  type CacheWriteAhead,
+  type CheckpointTiming,
+  type RetentionPolicy,
+} from './offline-cache';
 import { retentionFromPolicy } from './retention';
 
 /**
@@ -32,6 +38,8 @@ export interface OpenOfflineCacheOptions {
   purgeExpired?: boolean;
   /** Authenticate every page at open; default true. */
   verifyOnOpen?: boolean;
+  /** When saves are copied from the write-ahead log into the database file (tests shorten it). */
+  checkpoint?: CheckpointTiming;
 }
 
 export async function openOfflineCache(options: OpenOfflineCacheOptions): Promise<OfflineCache> {
@@ -55,6 +63,7 @@ export async function openOfflineCache(options: OpenOfflineCacheOptions): Promis
     options.clock,
     options.onPurged,
     options.writeAhead,
+    options.checkpoint,
   );
   if (options.purgeExpired !== false) await cache.purgeExpired();
   return cache;

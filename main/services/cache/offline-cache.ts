@@ -10,6 +10,12 @@ import { PAGED_SECTIONS } from '../../../common/summary';
 import type { Json } from '../record/fhir-read';
 import { bannerName } from '../record/patient-identity';
 import { factsOf } from '../record/resource-facts';
+import {
+  DEFAULT_CHECKPOINT_DELAY_MS,
+  DEFAULT_MAX_WAL_BYTES,
+  DeferredCheckpoint,
+  type DeferredCheckpointOptions,
+} from './deferred-checkpoint';
 import { SUPPORTING_TYPES } from '../record/sections';
 import { resourceKey, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
 import { afterTheAnswer } from '../answer-first';
@@ -71,8 +77,12 @@ interface RecordRow {
 }
 
 const HOUR = 3_600_000;
-/** Rows a save writes between letting the event loop through (about 30 ms of work). */
-const ROWS_PER_SLICE = 1_000;
+/**
+ * Rows a save writes between letting the event loop through (a few milliseconds of work): the save runs while
+ * the clinician is already using the record, and work they wait for (a results page, the trends made ahead)
+ * takes turns with it slice by slice.
+ */
+const ROWS_PER_SLICE = 200;
 const META_COLUMNS =
   'nhs_number, name, birth_date, fetched_at, expires_at, pinned, sources_json, sources_as_of_json, full_refreshed_at';
 /** Rows for resources that fill no section (Patient, Medication, Practitioner …): always read. */
@@ -218,6 +228,8 @@ export class OfflineCache {
   readonly exports: HandoverExports;
   /** Caseload alerts: kept for the caseload's retention, removed with the records. */
   readonly caseloadEvents: CaseloadEventStore;
+  /** When a large save's log is copied into the database file. */
+  private readonly checkpoints: DeferredCheckpoint;
 
   constructor(
     private readonly database: EncryptedDatabase,
@@ -225,7 +237,14 @@ export class OfflineCache {
     private readonly clock: () => Date = () => new Date(),
     private readonly onPurged: (purge: CachePurge) => void = () => undefined,
     private readonly writeAhead?: CacheWriteAhead,
+    checkpointTiming: CheckpointTiming = {},
   ) {
+    this.checkpoints = new DeferredCheckpoint({
+      walFile: `${database.path}-wal`,
+      checkpoint: () => this.guard(copyLogIntoFile, () => undefined),
+      delayMs: checkpointTiming.delayMs ?? DEFAULT_CHECKPOINT_DELAY_MS,
+      maxWalBytes: checkpointTiming.maxWalBytes ?? DEFAULT_MAX_WAL_BYTES,
+    });
     if (database.recovered) this.notices.push(OFFLINE_CACHE_RESET_NOTICE);
     this.takeUpgradeNotices();
     this.exports = new HandoverExports({
@@ -423,6 +442,8 @@ export class OfflineCache {
       // resources is a second of writing, and the app must keep answering meanwhile. Every other use of this
       // store waits for queued saves (`guard`), so nothing else runs on this connection inside it; a crash
       // before COMMIT leaves the previous saved copy.
+      // This save's log is copied into the file later (see deferred-checkpoint.ts), not by its own commit.
+      db.pragma('wal_autocheckpoint = 0');
       db.exec('BEGIN IMMEDIATE');
       try {
         db.prepare(
@@ -483,6 +504,8 @@ export class OfflineCache {
         // An unreadable file may refuse the rollback too: the error that matters is the first.
         if (db.inTransaction) tryRollback(db);
         throw error;
+      } finally {
+        restoreAutoCheckpoint(db);
       }
     };
     await this.audited(
@@ -493,6 +516,8 @@ export class OfflineCache {
       },
       'The record could not be kept offline; the saved copy (if any) is unchanged',
     );
+    // Not awaited: a copy due now queues behind this save.
+    void this.checkpoints.afterSave();
   }
 
   /**
@@ -771,8 +796,25 @@ export class OfflineCache {
   }
 
   close(): void {
+    this.checkpoints.cancel();
     this.database.close();
   }
+}
+
+/** Quiet time and log size for copying saves into the database file (defaults in deferred-checkpoint.ts). */
+export type CheckpointTiming = Partial<Pick<DeferredCheckpointOptions, 'delayMs' | 'maxWalBytes'>>;
+
+/** SQLite's own default: a commit that leaves the log over 1,000 pages copies it into the file. */
+function restoreAutoCheckpoint(db: SqliteDatabase): void {
+  try {
+    db.pragma('wal_autocheckpoint = 1000');
+  } catch {
+    // A connection that failed badly enough is replaced (recover) with the default anyway.
+  }
+}
+
+function copyLogIntoFile(db: SqliteDatabase): void {
+  db.pragma('wal_checkpoint(PASSIVE)');
 }
 
 /** Name and date of birth for the offline list: the first source's patient, else the kept banner. */

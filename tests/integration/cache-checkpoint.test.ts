@@ -1,0 +1,78 @@
+// A large save's write-ahead log is copied into the database file once saves pause (or at once when the log is
+// large), not by the save's own commit: the main process stays free as the clinician starts using the record.
+// Real SQLite files and a real keytar keystore.
+import fs from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resourceCount, syntheticSnapshot } from '../../bench/lib/synthetic-snapshot';
+import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
+import type { CheckpointTiming } from '../../main/services/cache/offline-cache';
+import { cacheDatabasePath } from '../../main/services/paths';
+import { cacheTestEnv, type CacheTestEnv } from './cache-support';
+
+const NHS = '9434765919';
+// Thousands of resources: more than the 1,000 log pages at which SQLite would copy the log at commit.
+const RESOURCES = 6_000;
+
+let env: CacheTestEnv;
+let cache: OfflineCache | undefined;
+
+beforeEach(() => void (env = cacheTestEnv()));
+afterEach(async () => {
+  cache?.close();
+  cache = undefined;
+  await env.cleanup();
+});
+
+async function open(checkpoint: CheckpointTiming): Promise<OfflineCache> {
+  cache = await openOfflineCache({ dataDir: env.dataDir, keyVault: env.vault, checkpoint });
+  return cache;
+}
+
+const file = () => cacheDatabasePath(env.dataDir);
+const size = (path: string) => (fs.existsSync(path) ? fs.statSync(path).size : 0);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(test: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(20);
+  }
+}
+
+describe('copying saves into the database file', () => {
+  it('leaves a large save in the log at its commit, and copies it once saves have paused', async () => {
+    const store = await open({ delayMs: 400, maxWalBytes: Number.MAX_SAFE_INTEGER });
+    const before = size(file());
+    await store.saveSnapshot(syntheticSnapshot({ nhsNumber: NHS, resources: RESOURCES }));
+    expect(size(`${file()}-wal`)).toBeGreaterThan(4 * 1024 * 1024);
+    // Straight after the save, its pages are still only in the log.
+    expect(size(file())).toBe(before);
+    await until(() => size(file()) > before + 4 * 1024 * 1024);
+    const loaded = await store.load(NHS);
+    expect(resourceCount(loaded!.snapshot)).toBe(RESOURCES);
+  });
+
+  it('copies a log past its size limit straight after the save', async () => {
+    const store = await open({ delayMs: 60_000, maxWalBytes: 1024 * 1024 });
+    const before = size(file());
+    await store.saveSnapshot(syntheticSnapshot({ nhsNumber: NHS, resources: RESOURCES }));
+    await until(() => size(file()) > before + 4 * 1024 * 1024, 3_000);
+  });
+
+  it('keeps a save that was only in the log when the viewer was killed', async () => {
+    const store = await open({ delayMs: 60_000, maxWalBytes: Number.MAX_SAFE_INTEGER });
+    await store.saveSnapshot(syntheticSnapshot({ nhsNumber: NHS, resources: RESOURCES }));
+    // The files as a kill -9 would leave them: the save committed, still in the log.
+    const crashed = { db: fs.readFileSync(file()), wal: fs.readFileSync(`${file()}-wal`) };
+    store.close();
+    cache = undefined;
+    fs.writeFileSync(file(), crashed.db);
+    fs.writeFileSync(`${file()}-wal`, crashed.wal);
+    fs.rmSync(`${file()}-shm`, { force: true });
+    const reopened = await open({});
+    const loaded = await reopened.load(NHS);
+    expect(loaded?.snapshot.nhsNumber).toBe(NHS);
+    expect(resourceCount(loaded!.snapshot)).toBe(RESOURCES);
+  });
+});
