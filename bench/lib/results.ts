@@ -77,14 +77,36 @@ function currentCommit(): string {
   }
 }
 
-export function writeBenchResult(name: string, result: BenchResult, dir = RESULTS_DIR): string {
+/**
+ * A fixed piece of CPU work, timed when the results are written: the same on every run of the same machine, so
+ * a run made while the machine was busy (other virtual machines on the host, a build) shows as such.
+ */
+export function cpuCheckMs(): number {
+  const started = performance.now();
+  let sum = 0;
+  for (let i = 0; i < 100_000_000; i++) sum = (sum + (i % 7)) | 0;
+  const ms = performance.now() - started;
+  return sum === -1 ? NaN : round(ms);
+}
+
+export function writeBenchResult(
+  name: string,
+  result: BenchResult,
+  dir = RESULTS_DIR,
+  cpuCheck = cpuCheckMs(),
+): string {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
   const body = {
     name,
     commit: currentCommit(),
     measuredAt: new Date().toISOString(),
-    machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length },
+    machine: {
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      cpus: os.cpus().length,
+      cpuCheckMs: cpuCheck,
+    },
     ...result,
   };
   writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
@@ -109,8 +131,12 @@ export function formatBenchTable(name: string, result: BenchResult): string {
 }
 
 export function reportBench(name: string, result: BenchResult): string {
-  const file = writeBenchResult(name, result);
+  const cpuCheck = cpuCheckMs();
+  const file = writeBenchResult(name, result, RESULTS_DIR, cpuCheck);
   console.log(formatBenchTable(name, result));
+  console.log(
+    `\nmachine check: ${cpuCheck} ms for a fixed loop at the end of this bench (the same on a quiet machine every time; higher means the machine was busy)`,
+  );
   console.log(`\nwritten ${path.relative(process.cwd(), file)}`);
   return file;
 }
