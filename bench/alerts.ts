@@ -16,6 +16,8 @@ import { noTokens } from '../main/services/auth/token-provider';
 import { openOfflineCache, type OfflineCache } from '../main/services/cache';
 import { createSecretStoreKeyVault } from '../main/services/cache/key-vault';
 import { CaseloadWatch } from '../main/services/caseload-alerts';
+import type { Json } from '../main/services/record/fhir-read';
+import { nhsNumberOf } from '../main/services/record/patient-identity';
 import { startSandbox, type RunningSandbox } from '../sandbox';
 import { memorySecrets, syntheticNhsNumbers } from './lib/caseload-fixtures';
 import { median, metric, ratio, reportBench, sampled } from './lib/results';
@@ -37,7 +39,7 @@ interface Caseload {
 
 function caseloadFor(sandbox: RunningSandbox): Caseload {
   const holds = (resources: readonly { resourceType: string }[], nhs: string) =>
-    resources.some((r) => r.resourceType === 'Patient' && JSON.stringify(r).includes(`"${nhs}"`));
+    resources.some((r) => r.resourceType === 'Patient' && nhsNumberOf(r as Json) === nhs);
   // The patient who declined sharing (and the one who has died) are on the caseload too; events are timed on
   // the others.
   const timed = sandbox.patients.filter((p) => !p.dissent && p.key !== 'deceased');

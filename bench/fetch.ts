@@ -208,7 +208,7 @@ function engineOnlyPeakRss(info: SandboxProcessInfo): number {
   return (JSON.parse(line) as { peakRssMiB: number }).peakRssMiB;
 }
 
-/** A contender's process (this file, with FETCH_CONTENDER set): signs in once, then reads when asked. */
+/** A contender's process (this file, with FETCH_SANDBOX set): signs in once, then reads when asked. */
 async function contenderProcess(info: SandboxProcessInfo): Promise<void> {
   const setup = await setUp(info);
   process.on('disconnect', () => process.exit());
@@ -237,7 +237,7 @@ async function startContender(name: string, info: SandboxProcessInfo): Promise<C
   const child: ChildProcess = fork(__filename, [], {
     // FETCH_PROFILE_DIR: a CPU profile of each contender's process, to see where its time goes.
     execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--cpu-prof-interval=200'] : [],
-    env: { ...process.env, FETCH_CONTENDER: name, FETCH_SANDBOX: JSON.stringify(info) },
+    env: { ...process.env, FETCH_SANDBOX: JSON.stringify(info) },
   });
   const next = () =>
     new Promise<{ result?: unknown; error?: string; ready?: boolean }>((resolve, reject) => {

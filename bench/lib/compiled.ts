@@ -7,11 +7,6 @@ import { buildSync } from 'esbuild';
 
 const COMPILED = 'WESSEX_BENCH_COMPILED';
 
-/** True in the bundled copy of a bench. */
-export function isCompiled(): boolean {
-  return process.env[COMPILED] === '1';
-}
-
 /** This process's node flags without the TypeScript loader (--import tsx), which the bundle does not need. */
 function flagsWithoutLoader(): string[] {
   const flags: string[] = [];
@@ -29,7 +24,8 @@ function flagsWithoutLoader(): string[] {
  * the child's status. Returns only in the child.
  */
 export function runCompiled(entry: string): void {
-  if (isCompiled()) return;
+  // Already the bundled copy.
+  if (process.env[COMPILED] === '1') return;
   const outfile = path.join(path.dirname(entry), '.compiled', `${path.basename(entry, '.ts')}.cjs`);
   buildSync({
     entryPoints: [entry],

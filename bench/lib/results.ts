@@ -82,7 +82,7 @@ function currentCommit(): string {
  * them), timed when the results are written: the same on every run of a quiet machine, so a run made while the
  * machine was busy (other virtual machines on the host, a build) shows as one.
  */
-export function machineCheckMs(): number {
+function machineCheckMs(): number {
   const text = JSON.stringify(
     Array.from({ length: 20_000 }, (_, i) => ({
       resourceType: 'Observation',
@@ -100,12 +100,7 @@ export function machineCheckMs(): number {
   return round(median(times));
 }
 
-export function writeBenchResult(
-  name: string,
-  result: BenchResult,
-  dir = RESULTS_DIR,
-  machineCheck = machineCheckMs(),
-): string {
+function writeBenchResult(name: string, result: BenchResult, dir: string, machineCheck: number): string {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
   const body = {

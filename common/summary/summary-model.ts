@@ -175,6 +175,7 @@ export interface Notices {
 }
 
 export function notices(record: WessexRecord, now: Date): Notices {
+  const lines = sourceLines(record.sources, now);
   return {
     offline: record.offline
       ? { asOf: record.offline.asOf, age: ageOfRecord(record.offline.asOf, now) }
@@ -182,8 +183,8 @@ export function notices(record: WessexRecord, now: Date): Notices {
     withheld: record.withheld.count > 0,
     dissent: record.dissent,
     ungrantedScopes: record.ungrantedScopes,
-    failedSources: sourceLines(record.sources, now).filter((s) => s.problem),
-    withheldSources: sourceLines(record.sources, now).filter((s) => s.withheld),
+    failedSources: lines.filter((s) => s.problem),
+    withheldSources: lines.filter((s) => s.withheld),
   };
 }
 

@@ -121,7 +121,7 @@ export class AccessGuard {
     return undefined;
   }
 
-  /** The regional token a request was let through with (undefined: no auth, or a legacy token). */
+  /** The regional token a request was let through with (undefined: auth off). */
   claimsOf(req: SandboxRequest): RegionalAccessClaims | undefined {
     return this.allowed.get(req);
   }

@@ -132,6 +132,7 @@ export class SourceWatch {
   }
 
   status(): CaseloadSourceStatus {
+    const incomplete = this.incomplete();
     const connected =
       this.mode === 'websocket'
         ? this.watched.length > 0 && this.watched.every((w) => w.connected)
@@ -147,7 +148,7 @@ export class SourceWatch {
       mode: this.mode,
       connected,
       ...(!connected && problem ? { problem: `${this.options.sourceName}: ${problem}` } : {}),
-      ...(this.incomplete() ? { incomplete: this.incomplete() } : {}),
+      ...(incomplete ? { incomplete } : {}),
       ...(this.lastEventAt ? { lastEventAt: this.lastEventAt } : {}),
       ...(this.lastCheckedAt ? { lastCheckedAt: this.lastCheckedAt } : {}),
     };

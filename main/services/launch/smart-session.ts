@@ -177,12 +177,10 @@ export class SmartSession {
    * revoke it at the server when it offers revocation. The keystore entry goes even when revocation fails.
    */
   async end(): Promise<void> {
-    this.ended = true;
-    this.accessToken = '';
-    this.subject = undefined;
-    await this.client.close();
+    await this.release();
     const account = refreshTokenAccount(this.options.iss);
-    const refreshToken = await this.options.secretStore.get(account);
+    // Read only when there is somewhere to revoke it: otherwise deleting the entry is all there is to do.
+    const refreshToken = this.options.revocationEndpoint ? await this.options.secretStore.get(account) : null;
     await this.options.secretStore.delete(account);
     if (refreshToken) await this.revoke(refreshToken);
   }

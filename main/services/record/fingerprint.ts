@@ -1,16 +1,5 @@
 // Keys that say "these two entries from different sources are the same clinical fact".
-import {
-  asArray,
-  conceptDisplay,
-  firstCode,
-  isObject,
-  type Json,
-  mainConcept,
-  primaryCodeKey,
-  clinicalDate,
-  resourceStatus,
-  str,
-} from './fhir-read';
+import { asArray, conceptDisplay, firstCode, isObject, type Json, primaryCodeKey, str } from './fhir-read';
 import { isInactiveStatus } from './clinical-codes';
 
 const MEDICINE_TYPES = new Set([
@@ -74,7 +63,7 @@ function valueKey(resource: Json): string {
   return key ?? '';
 }
 
-/** What the fingerprint is made of, when the caller has already read it from the resource. */
+/** What the fingerprint is made of, read from the resource once by its caller (resource-facts.ts). */
 export interface FingerprintParts {
   concept: unknown;
   clinicalDate: string | undefined;
@@ -85,14 +74,7 @@ export interface FingerprintParts {
  * Code + day + value/substance. Allergies have no date part: the same substance recorded on different
  * days by two systems is still one allergy. Undefined when the entry has nothing to compare on.
  */
-export function clinicalFingerprint(
-  resource: Json,
-  parts: FingerprintParts = {
-    concept: mainConcept(resource),
-    clinicalDate: clinicalDate(resource),
-    status: resourceStatus(resource),
-  },
-): string | undefined {
+export function clinicalFingerprint(resource: Json, parts: FingerprintParts): string | undefined {
   const type = str(resource.resourceType);
   const code = codeKey(resource, parts.concept);
   if (!type || !code) return undefined;
