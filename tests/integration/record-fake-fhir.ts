@@ -19,6 +19,8 @@ export interface FakeFhirOptions {
   intercept?: (
     req: FakeRequest,
   ) => { status: number; headers?: Record<string, string>; body: string } | undefined;
+  /** Answer only once this settles (to see which requests a client has in flight at once). */
+  hold?: (req: FakeRequest) => Promise<void> | undefined;
   /** Rewrite a search Bundle before it is sent (e.g. to plant a foreign next link). */
   rewrite?: (bundle: Json, req: FakeRequest) => Json;
 }
@@ -63,9 +65,14 @@ export async function startFakeFhir(options: FakeFhirOptions): Promise<FakeFhir>
     const url = new URL(req.url ?? '/', base);
     const record: FakeRequest = { url, authorization: req.headers.authorization };
     requests.push(record);
-    const answer = options.intercept?.(record) ?? route(url, record);
-    res.writeHead(answer.status, answer.headers ?? {});
-    res.end(answer.body);
+    const answer = () => {
+      const { status, headers, body } = options.intercept?.(record) ?? route(url, record);
+      res.writeHead(status, headers ?? {});
+      res.end(body);
+    };
+    const held = options.hold?.(record);
+    if (held) void held.then(answer);
+    else answer();
   });
 
   function page(all: Json[], url: URL, req: FakeRequest) {

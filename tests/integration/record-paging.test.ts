@@ -5,7 +5,8 @@ import { assembleRecord, type EngineSource } from '../../main/services/record';
 import type { TokenProvider } from '../../main/services/auth/token-provider';
 import type { RecordEvent } from '../../common/record';
 import { NHS, patient } from './hostile-fhir';
-import { startFakeFhir, type FakeFhir } from './record-fake-fhir';
+import { startFakeFhir, type FakeFhir, type FakeRequest } from './record-fake-fhir';
+import { CRITICAL_TYPES } from '../../main/services/record/sections';
 
 const open: FakeFhir[] = [];
 afterEach(async () => {
@@ -321,6 +322,43 @@ describe('fetch shapes and progressive emission', () => {
     expect(finalAllergies).toBeGreaterThanOrEqual(0);
     expect(finalAllergies).toBeLessThan(recordIndex);
     expect(recordIndex).toBe(events.length - 1);
+  });
+
+  it('sends every urgent-care read of a source at once, so they take one round trip once the patient is found', async () => {
+    const urgent = (req: FakeRequest) =>
+      (CRITICAL_TYPES as readonly string[]).includes(req.url.pathname.split('/').at(-1)!) ||
+      req.url.searchParams.has('type');
+    let waiting: (() => void)[] = [];
+    let mostAtOnce = 0;
+    let urgentSeen = 0;
+    // Urgent-care searches are answered only when all of them have arrived (or after a second, so a client
+    // that holds one back still finishes): how many were on the wire together is then plain to see.
+    const server = await fake({
+      resources: [patient('p1'), ...observations(3)],
+      hold: (req) => {
+        if (!urgent(req)) return undefined;
+        urgentSeen++;
+        const answered = new Promise<void>((resolve) => waiting.push(resolve));
+        mostAtOnce = Math.max(mostAtOnce, waiting.length);
+        const release = () => {
+          const now = waiting;
+          waiting = [];
+          for (const resolve of now) resolve();
+        };
+        if (waiting.length === CRITICAL_TYPES.length + 1) release();
+        else setTimeout(release, 1000);
+        return answered;
+      },
+    });
+    const record = await assembleRecord({
+      requestId: 'r9',
+      identity,
+      sources: [source(server)],
+      tokens: tokens(),
+    });
+    expect(record.sources[0]!.state).toBe('complete');
+    expect(urgentSeen).toBe(CRITICAL_TYPES.length + 1);
+    expect(mostAtOnce).toBe(urgentSeen);
   });
 
   it('searches urgent-care types the CapabilityStatement leaves out: "not found" reads as not held, "bad request" as in doubt', async () => {

@@ -10,7 +10,7 @@ import type { Json } from './fhir-read';
 import { fetchPointers } from './locator-fetch';
 import type { RecordIdentity } from './record-identity';
 import { learnFacts } from './resource-facts';
-import { fetchRegionalSource } from './regional-fetch';
+import { fetchRegionalSource, URGENT_CARE_REQUESTS } from './regional-fetch';
 import { NOTHING_WITHHELD, type RecordSnapshot, type SourceSnapshot } from './snapshot';
 import { type EngineSource, SourceProgress } from './source-progress';
 
@@ -48,7 +48,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   urgentCareDeadlineMs: 8_000,
   maxBodyBytes: DEFAULT_CLIENT_LIMITS.maxResponseBytes,
   memoryBudgetBytes: DEFAULT_CLIENT_LIMITS.memoryBudgetBytes,
-  concurrencyPerSource: DEFAULT_CLIENT_LIMITS.concurrency,
+  concurrencyPerSource: Math.max(DEFAULT_CLIENT_LIMITS.concurrency, URGENT_CARE_REQUESTS),
   maxRetries: DEFAULT_CLIENT_LIMITS.maxRetries,
   retryBaseMs: DEFAULT_CLIENT_LIMITS.retryBaseMs,
   retryMaxMs: DEFAULT_CLIENT_LIMITS.retryMaxMs,

@@ -189,6 +189,14 @@ function query(
   return all.toString();
 }
 
+/**
+ * The urgent-care reads of a source searched type by type: one search per urgent-care type, and the advance care
+ * documents. The engine keeps this many requests in flight per source, so they all go out together and the
+ * urgent-care sections take one round trip once the patient is found (a ninth waiting for a free connection
+ * cost the paramedic a whole round trip more).
+ */
+export const URGENT_CARE_REQUESTS = CRITICAL_TYPES.length + 1;
+
 const supported = (caps: Capabilities, type: string) => !caps.types || caps.types.has(type);
 const ADVANCE_CARE_TYPE_PARAM = ADVANCE_CARE_DOCUMENT_TYPES.map((c) => `http://snomed.info/sct|${c}`).join(
   ',',
