@@ -42,6 +42,9 @@ export interface TrendSeries {
   rows: ResultRow[];
 }
 
+/** Every blood pressure reading is one test, whichever code or panel it came as. */
+const BLOOD_PRESSURE_TEST = 'blood-pressure';
+
 const BP_PANEL = new Set(['85354-9', '55284-4', '75367002', '163020007']);
 const SYSTOLIC = new Set(['8480-6', '271649006', '72313002', '163030003']);
 const DIASTOLIC = new Set(['8462-4', '271650006', '1091811000000102', '163031004']);
@@ -53,11 +56,17 @@ function quantityText(q: Quantity | undefined, decimals?: number): string | unde
 }
 
 function codes(resource: Observation): string[] {
-  return (resource.code?.coding ?? []).map((c) => c.code ?? '').filter(Boolean);
+  const codings = resource.code?.coding;
+  if (!codings) return [];
+  const found: string[] = [];
+  for (const c of codings) if (c.code) found.push(c.code);
+  return found;
 }
 
-function isBloodPressure(resource: Observation): boolean {
-  return codes(resource).some((c) => BP_PANEL.has(c)) || /blood pressure/i.test(resource.code?.text ?? '');
+function isBloodPressure(resource: Observation, obsCodes = codes(resource)): boolean {
+  for (const c of obsCodes) if (BP_PANEL.has(c)) return true;
+  const text = resource.code?.text;
+  return text !== undefined && /blood pressure/i.test(text);
 }
 
 function componentValue(resource: Observation, wanted: Set<string>, text: RegExp): number | undefined {
@@ -86,38 +95,45 @@ function rangeFlag(value: number | undefined, low?: number, high?: number): Abno
 
 /** One row for the results table; works for any item in the results section (reports have no value). */
 export function resultRow(item: RecordItem): ResultRow {
-  const sources = sourceNames(item);
-  const base = {
+  const obs = item.resource as Observation;
+  const isObservation = obs.resourceType === 'Observation';
+  const obsCodes = isObservation ? codes(obs) : [];
+  const bp = isObservation && isBloodPressure(obs, obsCodes);
+  // Every row has one shape (rows are made by the tens of thousands; spreads and optional keys cost more).
+  const row: ResultRow = {
     key: item.key,
-    testKey: resultTestKey(item),
+    testKey: bp ? BLOOD_PRESSURE_TEST : testKeyOf(item),
     item,
     date: item.date,
     name: item.display,
-    sources,
+    value: '',
+    numbers: [],
+    unit: undefined,
+    range: undefined,
+    flag: undefined,
+    derived: undefined,
+    sources: sourceNames(item),
   };
-  if (item.resource.resourceType !== 'Observation') {
-    return { ...base, value: item.status ?? '', numbers: [] };
+  if (!isObservation) {
+    row.value = item.status ?? '';
+    return row;
   }
-  const obs = item.resource;
-  if (isBloodPressure(obs)) {
+  if (bp) {
     const sys = componentValue(obs, SYSTOLIC, /systolic/i);
     const dia = componentValue(obs, DIASTOLIC, /diastolic/i);
     if (sys !== undefined && dia !== undefined) {
       const flag =
         sys >= 180 || dia >= 120 ? 'critical' : sys > 140 || dia > 90 ? 'high' : sys < 90 ? 'low' : undefined;
-      return {
-        ...base,
-        value: `${formatResultNumber(sys, 0)}/${formatResultNumber(dia, 0)} mmHg`,
-        numbers: [sys, dia],
-        unit: 'mmHg',
-        flag: interpretationFlag(obs) ?? flag,
-      };
+      row.value = `${formatResultNumber(sys, 0)}/${formatResultNumber(dia, 0)} mmHg`;
+      row.numbers = [sys, dia];
+      row.unit = 'mmHg';
+      row.flag = interpretationFlag(obs) ?? flag;
+      return row;
     }
   }
   const range = obs.referenceRange?.[0];
   const low = range?.low?.value;
   const high = range?.high?.value;
-  const obsCodes = codes(obs);
   const decimals = decimalsFor(obsCodes, obs.valueQuantity?.code ?? obs.valueQuantity?.unit);
   const highUnit = prettyUnit(range?.high?.unit ?? range?.high?.code);
   const rangeText =
@@ -130,7 +146,7 @@ export function resultRow(item: RecordItem): ResultRow {
           ? `≤ ${quantityText(range?.high, decimals)}`
           : undefined);
   const number = obs.valueQuantity?.value;
-  const value =
+  row.value =
     quantityText(obs.valueQuantity, decimals) ??
     obs.valueString ??
     obs.valueCodeableConcept?.text ??
@@ -152,27 +168,26 @@ export function resultRow(item: RecordItem): ResultRow {
   const derived =
     given || rangeText || numeric === undefined
       ? undefined
-      : derivedFlag([...obsCodes, ...(item.code?.code ? [item.code.code] : [])], numeric);
-  const unit = prettyUnit(obs.valueQuantity?.unit ?? obs.valueQuantity?.code);
-  return {
-    ...base,
-    value,
-    numbers: numeric === undefined ? [] : [numeric],
-    ...(unit ? { unit } : {}),
-    range: rangeText,
-    flag: given ?? derived?.flag,
-    ...(derived ? { derived: derived.note } : {}),
-  };
+      : derivedFlag(item.code?.code ? [...obsCodes, item.code.code] : obsCodes, numeric);
+  if (numeric !== undefined) row.numbers = [numeric];
+  row.unit = prettyUnit(obs.valueQuantity?.unit ?? obs.valueQuantity?.code);
+  row.range = rangeText;
+  row.flag = given ?? derived?.flag;
+  row.derived = derived?.note;
+  return row;
 }
 
 /** One key per test: "system|code", "text|<name>" when uncoded; every blood pressure reading is one test. */
 export function resultTestKey(item: RecordItem): string {
   const obs = item.resource as Observation;
-  if (obs.resourceType === 'Observation' && isBloodPressure(obs)) return 'blood-pressure';
-  const coding = item.code ?? obs.code?.coding?.[0];
+  return obs.resourceType === 'Observation' && isBloodPressure(obs) ? BLOOD_PRESSURE_TEST : testKeyOf(item);
+}
+
+function testKeyOf(item: RecordItem): string {
+  const coding = item.code ?? (item.resource as Observation).code?.coding?.[0];
   const key = coding?.code ? `${coding.system ?? ''}|${coding.code}` : `text|${item.display.toLowerCase()}`;
   // A hostile name or code thousands of characters long still makes a key the bridge accepts.
-  return key.slice(0, MAX_TEST_KEY);
+  return key.length > MAX_TEST_KEY ? key.slice(0, MAX_TEST_KEY) : key;
 }
 
 /** The longest test key (the history channel accepts keys up to 500 characters). */
@@ -233,7 +248,7 @@ export function trendSeries(rows: ResultRow[]): TrendSeries[] {
     if (group.length < 2) continue;
     const { rows: sorted, times } = oldestFirst(group);
     const first = sorted[sorted.length - 1] as ResultRow;
-    const bp = key === 'blood-pressure';
+    const bp = key === BLOOD_PRESSURE_TEST;
     const lineLabels = bp ? ['Systolic', 'Diastolic'] : [first.name];
     const points = linePoints(sorted, lineLabels.length);
     const lines = lineLabels.map((label, index) => ({ label, points: points[index]! }));
