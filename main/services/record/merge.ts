@@ -29,7 +29,8 @@ export interface MergedEntry {
 
 /**
  * Entries sharing one key. Almost every key names one entry, kept bare; a shared key keeps its entries in
- * order with, per source, the first that may still lack a copy from it (and, once large, a membership set).
+ * order with, per source, the first that may still lack a copy from it (and, once large and asked whether it
+ * holds an entry filed under another key, a membership set: new entries never need one).
  */
 interface SharedKey {
   entries: MergedEntry[];
@@ -152,7 +153,6 @@ export class RecordMerger {
     if (created ? bucket.entries.at(-1) === entry : hasMember(bucket, entry)) return;
     bucket.entries.push(entry);
     bucket.members?.add(entry);
-    if (!bucket.members && bucket.entries.length > SCAN_LIMIT) bucket.members = new Set(bucket.entries);
   }
 
   /**
@@ -211,6 +211,8 @@ export class RecordMerger {
   }
 }
 
+/** Whether the entry is filed under the key; a large bucket gets its membership set on the first question. */
 function hasMember(bucket: SharedKey, entry: MergedEntry): boolean {
+  if (!bucket.members && bucket.entries.length > SCAN_LIMIT) bucket.members = new Set(bucket.entries);
   return bucket.members ? bucket.members.has(entry) : bucket.entries.includes(entry);
 }
