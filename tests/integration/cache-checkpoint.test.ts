@@ -60,6 +60,20 @@ describe('copying saves into the database file', () => {
     await until(() => size(file()) > before + 4 * 1024 * 1024, 3_000);
   });
 
+  it('after a large save was copied at once, defers the copy of the next, smaller save again', async () => {
+    const store = await open({ delayMs: 60_000, maxWalBytes: 2 * 1024 * 1024 });
+    await store.saveSnapshot(syntheticSnapshot({ nhsNumber: NHS, resources: RESOURCES }));
+    const copied = () => fs.statSync(file()).mtimeMs;
+    await until(() => size(file()) > 4 * 1024 * 1024, 3_000);
+    await sleep(200);
+    const afterLargeCopy = copied();
+    // A small save: its log is well under the limit, whatever size the log file once grew to.
+    await store.saveSnapshot(syntheticSnapshot({ nhsNumber: '9000000009', resources: 20 }));
+    await sleep(500);
+    expect(copied()).toBe(afterLargeCopy);
+    expect(size(`${file()}-wal`)).toBeLessThan(2 * 1024 * 1024);
+  });
+
   it('keeps a save that was only in the log when the viewer was killed', async () => {
     const store = await open({ delayMs: 60_000, maxWalBytes: Number.MAX_SAFE_INTEGER });
     await store.saveSnapshot(syntheticSnapshot({ nhsNumber: NHS, resources: RESOURCES }));

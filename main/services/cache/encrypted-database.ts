@@ -88,6 +88,9 @@ function applyKeyAndSettings(file: string, key: string, verify: boolean): OpenAt
     const cipher = String(db.pragma('cipher', { simple: true }));
     if (cipher !== 'chacha20') throw new Error(`Unexpected database cipher "${cipher}".`);
     db.pragma('journal_mode = WAL');
+    // The log file starts again from empty once its pages have been copied into the database: otherwise it keeps
+    // the size of the largest save ever made, and its size no longer says how much is waiting to be copied.
+    db.pragma('journal_size_limit = 0');
     db.pragma('secure_delete = ON');
     db.pragma('foreign_keys = ON');
     // Sorts and temporary indexes stay in memory rather than in unencrypted temp files.
