@@ -937,7 +937,18 @@ describe('schema migrations', () => {
     expect(handle.db.pragma('secure_delete', { simple: true })).toBe(1);
     expect(handle.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(handle.db.pragma('cipher', { simple: true })).toBe('chacha20');
+    // By default (the audit log) every commit reaches the disk before it returns: 2 is FULL.
+    expect(handle.db.pragma('synchronous', { simple: true })).toBe(2);
     handle.close();
+  });
+
+  it('leaves flushing the offline cache to its checkpoints (a power cut may lose the last saves, never the file)', async () => {
+    const c = await open();
+    const { db } = (c as unknown as { database: { db: { pragma: (p: string, o: object) => unknown } } })
+      .database;
+    // 1 is NORMAL.
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    c.close();
   });
 
   it('opens a version 3 store as first released (no notices table) and keeps its records', async () => {

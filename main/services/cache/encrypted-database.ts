@@ -51,6 +51,12 @@ export interface OpenEncryptedDatabaseOptions {
   unreadable?: 'quarantine' | 'delete';
   /** Read and authenticate every page at open (PRAGMA quick_check). Default true. */
   verifyOnOpen?: boolean;
+  /**
+   * "full" (the default): each commit is flushed to disk before it returns, so it survives a power cut.
+   * "normal": flushed at checkpoints only, so a power cut may lose the last commits, never the file; an app that
+   * crashes or is killed loses nothing either way (the log is in the operating system's hands at commit).
+   */
+  synchronous?: 'full' | 'normal';
 }
 
 export class NewerSchemaError extends Error {}
@@ -77,7 +83,12 @@ function ownerOnly(file: string): void {
   if (process.platform !== 'win32') fs.chmodSync(file, 0o600);
 }
 
-function applyKeyAndSettings(file: string, key: string, verify: boolean): OpenAttempt {
+interface ConnectionSettings {
+  verify: boolean;
+  synchronous: 'full' | 'normal';
+}
+
+function applyKeyAndSettings(file: string, key: string, settings: ConnectionSettings): OpenAttempt {
   if (!isRawKey(key)) return { ok: false, reason: 'cannot-decrypt' };
   ownerOnly(file);
   const db = new Database(file);
@@ -91,11 +102,12 @@ function applyKeyAndSettings(file: string, key: string, verify: boolean): OpenAt
     // The log file starts again from empty once its pages have been copied into the database: otherwise it keeps
     // the size of the largest save ever made, and its size no longer says how much is waiting to be copied.
     db.pragma('journal_size_limit = 0');
+    db.pragma(`synchronous = ${settings.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     db.pragma('secure_delete = ON');
     db.pragma('foreign_keys = ON');
     // Sorts and temporary indexes stay in memory rather than in unencrypted temp files.
     db.pragma('temp_store = MEMORY');
-    if (verify) {
+    if (settings.verify) {
       const result = db.pragma('quick_check', { simple: true });
       if (result !== 'ok') {
         db.close();
@@ -204,7 +216,7 @@ export class EncryptedDatabase {
     let reason: RecoveryReason = 'cannot-decrypt';
     for (const candidate of [key, pending]) {
       if (!candidate) continue;
-      const attempt = applyKeyAndSettings(file, candidate, this.options.verifyOnOpen ?? true);
+      const attempt = applyKeyAndSettings(file, candidate, this.settings(this.options.verifyOnOpen ?? true));
       if (!attempt.ok) {
         if (attempt.reason === 'corrupt') reason = 'corrupt';
         continue;
@@ -219,6 +231,10 @@ export class EncryptedDatabase {
     this.recovered = await this.recoverLocked(reason);
   }
 
+  private settings(verify: boolean): ConnectionSettings {
+    return { verify, synchronous: this.options.synchronous ?? 'full' };
+  }
+
   private migrateOrClose(): void {
     try {
       this.schemaVersion = migrate(this.db, this.migrations, this.options.path);
@@ -229,7 +245,7 @@ export class EncryptedDatabase {
   }
 
   private createFresh(key: string): void {
-    const attempt = applyKeyAndSettings(this.options.path, key, false);
+    const attempt = applyKeyAndSettings(this.options.path, key, this.settings(false));
     if (!attempt.ok) throw new Error('A new encrypted database could not be created.');
     this.current = attempt.db;
     this.migrateOrClose();
