@@ -2,9 +2,9 @@
 // the source enforces the regional policy itself. Classified by its code only; the server's own words are
 // never shown. The record shows such a source as withheld, never as failed or "none recorded".
 
-export const ACCESS_REFUSAL_SYSTEM = 'https://fhir.wessexcarerecords.nhs.uk/CodeSystem/access-refusal';
+const ACCESS_REFUSAL_SYSTEM = 'https://fhir.wessexcarerecords.nhs.uk/CodeSystem/access-refusal';
 
-export const ACCESS_REFUSAL_CODES = [
+const ACCESS_REFUSAL_CODES = [
   'patient-dissent',
   'role-not-permitted',
   'purpose-not-permitted',

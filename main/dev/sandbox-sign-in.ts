@@ -5,8 +5,7 @@ import type { RunningSandbox } from '../../sandbox';
 import { SANDBOX_SMART_CLIENT_ID } from '../../sandbox/epr';
 import type { SubjectToken } from '../services/auth/token-exchange';
 import type { SecretStore } from '../services/keystore/secret-store';
-import { SmartLaunchService } from '../services/launch';
-import { followAuthorizationRedirects } from '../services/launch/headless-authorizer';
+import { launchHeadless } from '../services/launch';
 
 /** Nothing is kept: the sign-in is asked for without offline access. */
 const memoryStore: SecretStore = {
@@ -24,23 +23,15 @@ export async function sandboxUserIdToken(sandbox: RunningSandbox, user: string):
 
 /** The same for a sandbox EPR in another process (the benchmarks'), by its FHIR base. */
 export async function sandboxEprIdToken(eprFhirBase: string, user: string): Promise<SubjectToken> {
-  const epr = { fhirBase: eprFhirBase };
-  let opened: string | undefined;
-  const service = new SmartLaunchService({
-    allowedIssuers: [epr.fhirBase],
-    standaloneIssuer: epr.fhirBase,
-    clientId: SANDBOX_SMART_CLIENT_ID,
-    secretStore: memoryStore,
-    openExternal: async (url) => {
-      opened = url;
+  const result = await launchHeadless(
+    {
+      allowedIssuers: [eprFhirBase],
+      standaloneIssuer: eprFhirBase,
+      clientId: SANDBOX_SMART_CLIENT_ID,
+      secretStore: memoryStore,
     },
-  });
-  await service.beginStandaloneLaunch();
-  if (!opened) throw new Error('The sandbox EPR gave no sign-in address.');
-  const authorize = new URL(opened);
-  authorize.searchParams.set('user', user);
-  const callback = await followAuthorizationRedirects(authorize.href, (input, init) => fetch(input, init));
-  const result = await service.completeAuthorization(callback);
+    (service) => service.beginStandaloneLaunch({ user }),
+  );
   const idToken = result.session.idToken();
   await result.session.end();
   if (!idToken) throw new Error('The sandbox EPR gave no id_token.');

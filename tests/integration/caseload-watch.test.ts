@@ -354,11 +354,20 @@ describe('caseload watch faults the sandbox cannot make', () => {
     newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
     await watch.start({ nhsNumbers: ON_CASELOAD });
     await until(live);
+    const told: CaseloadWatchStatus[] = [];
+    watch.onStatus((status) => told.push(status));
     const got = arrivals(1);
     server.admitUnfiltered(NOT_ON_CASELOAD);
     server.admit(ON_CASELOAD[0]!);
     expect((await got)[0]!.nhsNumber).toBe(ON_CASELOAD[0]);
     expect(watch.status().ignoredNotOnCaseload).toBe(1);
+    // The status is told when the count moved and when the watch stops (after its deliveries), not for the
+    // admission, which moved nothing in it: it went out as an event.
+    await watch.stop();
+    expect(told.map((s) => [s.watching, s.ignoredNotOnCaseload])).toEqual([
+      [true, 1],
+      [false, 1],
+    ]);
     const page = await watch.events({ limit: 50, offset: 0 });
     expect(page.rows.map((e) => e.nhsNumber)).toEqual([ON_CASELOAD[0]]);
     const auditedPatients = audited.map((a) => (a.action.kind === 'patient-query' ? a.action.nhsNumber : ''));

@@ -252,6 +252,23 @@ describe('when the sign-in cannot be exchanged', () => {
     expect(elsewhere.requests).toHaveLength(0);
   });
 
+  it('a discovery document must name its own issuer: written another way it is the same, another is refused', async () => {
+    const namingIssuer = async (issuer: (origin: string) => string) => {
+      const exchange = exchangingServer();
+      const as = await authorizationServer((request, origin) => {
+        const reply = exchange(request, origin);
+        return request.path === '/.well-known/openid-configuration'
+          ? { ...reply, body: { ...(reply.body as object), issuer: issuer(origin) } }
+          : reply;
+      });
+      return provider(as.origin, signedIn()).getToken('dcr');
+    };
+    expect(await namingIssuer((origin) => `${origin.replace('http:', 'HTTP:')}/`)).toBe('token-1');
+    const unusable = 'Dorset Care Record: the regional sign-in server’s configuration could not be used.';
+    await expect(namingIssuer(() => 'http://127.0.0.1:1')).rejects.toThrow(unusable);
+    await expect(namingIssuer(() => 'not a URL')).rejects.toThrow(unusable);
+  });
+
   it('an answer without a bearer token is refused, not used', async () => {
     const exchange = exchangingServer();
     const as = await authorizationServer((request, origin) =>

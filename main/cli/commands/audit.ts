@@ -15,6 +15,7 @@ import {
   compareWithServer,
   keystoreAnchor,
   openAuditDatabaseForInspection,
+  sameOrigin,
   verifyAuditLog,
   type AnchoredVerification,
   type ServerComparison,
@@ -82,9 +83,8 @@ async function verifyOnline(
   }
   // The audit server sees who asks: the clinician signs in, and their token (audience: the policy's audit
   // endpoint) goes only to that server; an endpoint moved from gets no token.
-  const sameOrigin = (a: string, b: string | undefined) => !!b && new URL(a).origin === new URL(b).origin;
   const userBound =
-    !!policy &&
+    !!policy?.auditEndpoint &&
     sameOrigin(endpoint, policy.auditEndpoint) &&
     exchangeTargets(policy).some((t) => t.id === AUDIT_TARGET_ID);
   const session = userBound ? await standaloneSignIn(policy) : undefined;

@@ -29,7 +29,7 @@ export {
   type AnchoredVerification,
 } from './anchor';
 export { auditTokenSource, auditUploadOptions, type AudienceToken } from './audit-token';
-export { verifyAuditLog, compareWithServer, type ServerComparison } from './verify';
+export { verifyAuditLog, compareWithServer, sameOrigin, type ServerComparison } from './verify';
 export {
   buildAuditEvent,
   type AuditAction,

@@ -82,6 +82,7 @@ export async function compareWithServer(options: {
   return { ok: true, serverSeq: head.seq, notYetSent: rows.length - head.seq };
 }
 
-function sameOrigin(a: string, b: string): boolean {
+/** Whether both are URLs with the same origin. */
+export function sameOrigin(a: string, b: string): boolean {
   return URL.canParse(a) && URL.canParse(b) && new URL(a).origin === new URL(b).origin;
 }

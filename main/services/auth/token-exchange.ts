@@ -16,12 +16,13 @@ import {
   type JsonReply,
   type Transport,
 } from '../http';
+import { canonicalIssuer } from '../launch/issuer-allow-list';
 import { isHttpsOrLoopback } from '../policy/schema';
 import { DIRECT_CARE, type AccessContext, type TokenProvider } from './token-provider';
 
-export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
-export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 export const SIGN_IN_AGAIN = 'Sign in again to read the regional records.';
 
 const RENEW_MARGIN_MS = 30_000;
@@ -201,7 +202,12 @@ export class TokenExchangeProvider implements TokenProvider {
       throw unreachable(target, error);
     }
     const endpoint = reply.ok ? reply.body?.token_endpoint : undefined;
-    const sameIssuer = reply.body?.issuer === undefined || sameUrl(String(reply.body.issuer), issuer);
+    const named = reply.body?.issuer;
+    const sameIssuer =
+      named === undefined ||
+      (typeof named === 'string' &&
+        URL.canParse(named) &&
+        canonicalIssuer(named) === canonicalIssuer(issuer));
     if (typeof endpoint !== 'string' || !URL.canParse(endpoint) || !sameIssuer) {
       throw new TokenExchangeError(
         target.id,
@@ -275,10 +281,6 @@ export class TokenExchangeProvider implements TokenProvider {
 function cacheKey(target: ExchangeTarget, access: AccessContext, subject: SubjectToken): string {
   // The id_token is part of the key: a token exchanged for one user is never handed to the next.
   return JSON.stringify([target.id, access.patient ?? '', access.purpose, subject.token]);
-}
-
-function sameUrl(a: string, b: string): boolean {
-  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }
 
 function unreachable(target: ExchangeTarget, error: unknown): TokenExchangeError {

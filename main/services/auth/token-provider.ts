@@ -2,20 +2,26 @@
 // at the regional authorization server, or none for an open source). Regional tokens are bound to the user and
 // say what they are for: the patient (when there is one) and the purpose of use.
 
-/** HL7 v3 ActReason codes the regional servers act on. */
-export type PurposeOfUse = 'TREAT' | 'ETREAT' | 'HOPERAT';
+/** HL7 v3 ActReason codes the regional servers act on (not the audit's purposes of use: audit/balp.ts). */
+export type TokenPurpose = 'TREAT' | 'ETREAT' | 'HOPERAT';
+
+/**
+ * @deprecated The old name, kept only until main/services/record/engine.ts (being changed elsewhere) imports
+ * TokenPurpose; then delete it.
+ */
+export type PurposeOfUse = TokenPurpose;
 
 /** What a token is asked for: the patient it is bound to (NHS number), if any, and why. */
 export interface AccessContext {
   patient?: string;
-  purpose: PurposeOfUse;
+  purpose: TokenPurpose;
 }
 
 /** Direct care with no patient yet: patient search and caseload lookups. */
 export const DIRECT_CARE: AccessContext = { purpose: 'TREAT' };
 
 /** Break-glass is emergency treatment; every other access reason is direct care. */
-export function purposeOfUse(breakGlass: boolean | undefined): PurposeOfUse {
+export function purposeOfUse(breakGlass: boolean | undefined): TokenPurpose {
   return breakGlass ? 'ETREAT' : 'TREAT';
 }
 

@@ -8,7 +8,7 @@ import type { UserGovernance } from '../governance/govern-record';
 import { SECTIONS_FOR_ACCESS } from '../governance/role-access';
 
 export const DISSENT_WITHHELD = 'The patient has declined to share their record: details withheld';
-export const DISSENT_UNKNOWN =
+const DISSENT_UNKNOWN =
   'Whether the patient has declined to share their record could not be checked: details withheld';
 
 /** The record section an alert's details belong to (a death is in the identity banner everyone sees). */

@@ -37,6 +37,11 @@ function startOfEndedStay(resource: JsonObject, watchedSince: string): JsonObjec
   return { ...resource, status: 'in-progress', period: { start: period!.start } };
 }
 
+/** "Some updates between <from> and <noticed> <what>": updates missed from a watch, in the status's words. */
+function gapWords(gap: { from: string; noticed: string }, what: string): string {
+  return `Some updates between ${formatDateTime(gap.from)} and ${formatDateTime(gap.noticed)} ${what}`;
+}
+
 export interface SourceWatchOptions {
   sourceId: string;
   sourceName: string;
@@ -159,11 +164,7 @@ export class SourceWatch {
     const name = this.options.sourceName;
     const said = this.watched.flatMap((w) => [
       ...w.lost,
-      ...(w.unfetched
-        ? [
-            `Some updates between ${formatDateTime(w.unfetched.from)} and ${formatDateTime(w.unfetched.noticed)} could not be fetched from ${name} yet; trying again`,
-          ]
-        : []),
+      ...(w.unfetched ? [gapWords(w.unfetched, `could not be fetched from ${name} yet; trying again`)] : []),
     ]);
     return said.length ? [...new Set(said)].join('. ') : undefined;
   }
@@ -280,7 +281,7 @@ export class SourceWatch {
       if (accepted.gap && accepted.gap.from <= range.to) {
         // The server no longer holds them: go on, and say so for as long as the watch runs.
         watched.lost.push(
-          `Some updates between ${formatDateTime(from)} and ${formatDateTime(noticed)} are no longer held by ${this.options.sourceName} and cannot be shown`,
+          gapWords({ from, noticed }, `are no longer held by ${this.options.sourceName} and cannot be shown`),
         );
         await this.hand(watched, watched.sequence.skipGap());
       }

@@ -8,7 +8,7 @@ import { normaliseNhsNumber, isValidNhsNumber } from '../../../common/nhs-number
 import type { AuditAction, AuditIntent } from '../audit';
 import type { TokenProvider } from '../auth/token-provider';
 import type { UserGovernance } from '../governance/govern-record';
-import { SourceClient, type SourceToken, type Transport } from '../http';
+import { SourceClient, tokenFromProvider, type Transport } from '../http';
 import type { EngineSource } from '../record';
 import { buildEvent, withheldEvent, type BuiltEvent, type CaseloadPatients } from './caseload-event';
 import { DeliveredFocus } from './event-sequence';
@@ -60,25 +60,6 @@ export interface CaseloadWatchDeps {
 }
 
 export class CaseloadWatchProblem extends Error {}
-
-/**
- * A watch lasts hours, longer than any token: each request asks the provider (which keeps a token until it is
- * about to expire), and each 401 renews it, however many times that happens; requests that see the same 401 at
- * once share one renewal.
- */
-function watchToken(tokens: TokenProvider, sourceId: string): SourceToken {
-  let renewing: Promise<string | undefined> | undefined;
-  return {
-    get: () => renewing ?? tokens.getToken(sourceId),
-    refresh: () =>
-      (renewing ??= tokens
-        .refresh(sourceId)
-        .catch(() => undefined)
-        .finally(() => {
-          renewing = undefined;
-        })),
-  };
-}
 
 interface RunningSource {
   watch: SourceWatch;
@@ -206,7 +187,7 @@ export class CaseloadWatch implements CaseloadWatchService {
     const client = new SourceClient({
       name: source.name,
       baseUrl: source.fhirBase,
-      token: watchToken(this.deps.tokens, source.id),
+      token: tokenFromProvider(this.deps.tokens, source.id, undefined, 'per-request'),
       ...(this.deps.transport ? { transport: this.deps.transport } : {}),
     });
     const subscriptions = new SourceSubscriptions(client, source.id);
@@ -267,6 +248,7 @@ export class CaseloadWatch implements CaseloadWatchService {
   private async deliverNow(batch: DeliveredBatch, generation: number): Promise<void> {
     const running = this.running.find((r) => r.watch.status().sourceId === batch.sourceId);
     if (!running || generation !== this.generation) return;
+    const { ignored, unreadable } = this;
     const receivedAt = this.clock();
     const source = { sourceId: batch.sourceId, sourceName: running.watch.status().sourceName };
     const fresh: CaseloadEvent[] = [];
@@ -286,16 +268,25 @@ export class CaseloadWatch implements CaseloadWatchService {
       const dissent = running.dissent?.has(built.event.nhsNumber);
       fresh.push(governForPatient(built.event, dissent, this.deps.governance(built.event.nhsNumber)));
     }
-    if (!fresh.length) {
-      this.changed();
-      return;
-    }
+    if (fresh.length) await this.keepAndShow(fresh, freshKeys, batch.topic, source.sourceName);
+    // All a delivery moves in the status is these counts (each source reports its own state; events go out
+    // on their own), so the status is told only when one of them moved.
+    if (this.ignored !== ignored || this.unreadable !== unreadable) this.changed();
+  }
+
+  /** Audited ahead, kept, then handed to listeners governed for the signed-in user. */
+  private async keepAndShow(
+    fresh: CaseloadEvent[],
+    freshKeys: string[],
+    topic: string | undefined,
+    server: string,
+  ): Promise<void> {
     // Written ahead: the audit event is durable before the events are kept or shown.
     const intents = [...new Set(fresh.map((e) => e.nhsNumber))].map((nhsNumber) =>
       this.deps.audit.begin({
         kind: 'patient-query',
-        query: `caseload alert (${batch.topic ? 'subscription' : 'polling'})`,
-        server: source.sourceName,
+        query: `caseload alert (${topic ? 'subscription' : 'polling'})`,
+        server,
         nhsNumber,
       }),
     );
@@ -312,7 +303,6 @@ export class CaseloadWatch implements CaseloadWatchService {
       const shown = this.forUser(event);
       for (const listener of this.eventListeners) listener(shown);
     }
-    this.changed();
   }
 
   /** One item as an event; undefined when it cannot be read at all (counted, never fatal to the batch). */

@@ -9,22 +9,30 @@ export interface SourceToken {
 }
 
 /**
- * A TokenProvider's token for one source during one piece of work (a record fetch, for one patient and purpose): asked for once, and
- * renewed at most once however many requests see the same 401 at the same time.
+ * A TokenProvider's token for one source. Requests that see the same 401 at the same time share one renewal.
+ *  - `piece-of-work` (a record fetch, for one patient and purpose): asked for once, renewed at most once.
+ *  - `per-request` (a caseload watch, which lasts longer than any token): each request asks the provider (which
+ *    keeps a token until it is about to expire), and each 401 renews it, however many times that happens.
  */
 export function tokenFromProvider(
   provider: TokenProvider,
   sourceId: string,
   access?: AccessContext,
+  mode: 'piece-of-work' | 'per-request' = 'piece-of-work',
 ): SourceToken {
-  let current: Promise<string | undefined> | undefined;
+  let first: Promise<string | undefined> | undefined;
   let renewed: Promise<string | undefined> | undefined;
+  const ask = () => provider.getToken(sourceId, access);
   return {
-    get: () => (current ??= provider.getToken(sourceId, access)),
+    get: () => renewed ?? (mode === 'per-request' ? ask() : (first ??= ask())),
     refresh: () => {
       if (!renewed) {
         renewed = provider.refresh(sourceId, access).catch(() => undefined);
-        current = renewed;
+        if (mode === 'per-request') {
+          renewed = renewed.finally(() => {
+            renewed = undefined;
+          });
+        }
       }
       return renewed;
     },

@@ -177,7 +177,7 @@ export class SmartLaunchService {
     if (!request.iss || !request.launch) {
       throw new LaunchError('bad-launch-input', 'An EHR launch needs both iss and launch.');
     }
-    return this.begin('ehr', request.iss, request.launch);
+    return this.begin('ehr', request.iss, { launch: request.launch });
   }
 
   /**
@@ -189,8 +189,7 @@ export class SmartLaunchService {
     role?: string,
     options: { fresh?: boolean } = {},
   ): Promise<{ state: string; authorizeUrl: string }> {
-    const asked = options.fresh ? { ...extra, ...FRESH_SIGN_IN } : extra;
-    return this.begin('standalone', this.standaloneIssuer(), undefined, asked, role);
+    return this.begin('standalone', this.standaloneIssuer(), { extra, role, fresh: options.fresh });
   }
 
   /**
@@ -198,22 +197,23 @@ export class SmartLaunchService {
    * the system browser). The callback goes to completeReauthentication, never to a silent refresh.
    */
   async beginReauthentication(iss: string): Promise<{ state: string; authorizeUrl: string }> {
-    return this.begin('reauthentication', iss, undefined, { ...FRESH_SIGN_IN });
+    return this.begin('reauthentication', iss, { fresh: true });
   }
 
   private standaloneIssuer(): string {
-    const iss = this.standaloneIssuerOrNone();
+    const iss = this.options.standaloneIssuer ?? this.options.sandboxIssuers?.[0];
     if (!iss) throw new LaunchError('issuer-not-allowed', 'No standalone sign-in server is configured.');
     return iss;
   }
 
+  /** `fresh`: the user must type their password (FRESH_SIGN_IN is asked for; auth_time is checked on return). */
   private async begin(
     kind: Pending['kind'],
     iss: string,
-    launch: string | undefined,
-    extra?: Record<string, string>,
-    role?: string,
+    asked: { launch?: string; extra?: Record<string, string>; role?: string; fresh?: boolean },
   ): Promise<{ state: string; authorizeUrl: string }> {
+    const { launch, role, fresh = false } = asked;
+    const extra = fresh ? { ...asked.extra, ...FRESH_SIGN_IN } : asked.extra;
     // Allow-list before anything touches the network. The standalone issuer is checked alike: policy may name
     // it only when it is also an allowed issuer (an unlock goes back to the issuer its session came from).
     const canonical = assertIssuerAllowed(iss, this.allowed);
@@ -250,7 +250,7 @@ export class SmartLaunchService {
       config,
       request,
       requested,
-      fresh: extra?.max_age === FRESH_SIGN_IN.max_age,
+      fresh,
     });
     await this.options.openExternal(request.url);
     return { state, authorizeUrl: request.url };
@@ -264,10 +264,6 @@ export class SmartLaunchService {
     } catch {
       return false;
     }
-  }
-
-  private standaloneIssuerOrNone(): string | undefined {
-    return this.options.standaloneIssuer ?? this.options.sandboxIssuers?.[0];
   }
 
   /** The redirect back (scheme or loopback): state, error, code exchange, then user and patient context. */
@@ -327,16 +323,7 @@ export class SmartLaunchService {
       if (typeof tokens.id_token !== 'string') {
         throw new LaunchError('reauthentication-refused', 'The sign-in server did not say who signed in.');
       }
-      const claims = await verifyIdToken(
-        tokens.id_token,
-        {
-          jwksUri: pending.config.jwksUri,
-          issuer: pending.config.issuer,
-          clientId: this.options.clientId,
-          now: this.now(),
-        },
-        { transport: this.transport, signal: deadline.signal },
-      );
+      const claims = await this.verifiedIdToken(pending, tokens.id_token, deadline.signal);
       if (claims.sub !== expected.subject || claims.iss !== expected.issuer) {
         throw new LaunchError(
           'reauthentication-refused',
@@ -391,16 +378,7 @@ export class SmartLaunchService {
   ): Promise<LaunchResult> {
     const idToken =
       typeof tokens.id_token === 'string'
-        ? await verifyIdToken(
-            tokens.id_token,
-            {
-              jwksUri: pending.config.jwksUri,
-              issuer: pending.config.issuer,
-              clientId: this.options.clientId,
-              now: this.now(),
-            },
-            { transport: this.transport, signal },
-          )
+        ? await this.verifiedIdToken(pending, tokens.id_token, signal)
         : undefined;
     if (pending.fresh) {
       if (!idToken) {
@@ -431,6 +409,16 @@ export class SmartLaunchService {
       ungrantedScopes: ungrantedScopes(pending.requested, granted),
       idToken,
     };
+  }
+
+  /** The id_token's signature (the discovered jwks_uri), issuer, audience (this client) and expiry checked. */
+  private verifiedIdToken(pending: Pending, idToken: string, signal: AbortSignal): Promise<IdTokenClaims> {
+    const { jwksUri, issuer } = pending.config;
+    return verifyIdToken(
+      idToken,
+      { jwksUri, issuer, clientId: this.options.clientId, now: this.now() },
+      { transport: this.transport, signal },
+    );
   }
 
   private async exchangeCode(

@@ -41,7 +41,7 @@ const httpUrl = z
  * A file or folder path IT sets: written REG_EXPAND_SZ by the Group Policy template, so IT can use
  * %ProgramData% and the like. Every policy value that is a path uses this schema.
  */
-export const policyPath = z.string().meta({ policyValue: 'path' });
+const policyPath = z.string().meta({ policyValue: 'path' });
 
 export function isPolicyPath(schema: z.ZodType): boolean {
   return z.globalRegistry.get(schema)?.policyValue === 'path';
@@ -51,7 +51,7 @@ export function isPolicyPath(schema: z.ZodType): boolean {
  * The user's own access: their id_token (from the EPR launch or the standalone sign-in) exchanged (RFC 8693)
  * at the regional authorization server for a short-lived token per server. No private key on this computer.
  */
-export const tokenExchangeAuthSchema = z.object({
+const tokenExchangeAuthSchema = z.object({
   type: z.literal('token-exchange'),
   /** The regional authorization server; its token endpoint comes from {issuer}/.well-known/openid-configuration. */
   issuer: httpUrl,
@@ -59,7 +59,7 @@ export const tokenExchangeAuthSchema = z.object({
   clientId: z.string().min(1).max(128),
 });
 
-export const serverAuthSchema = z.discriminatedUnion('type', [
+const serverAuthSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }),
   tokenExchangeAuthSchema,
 ]);
@@ -71,7 +71,7 @@ export const regionalSourceSchema = z.object({
   auth: serverAuthSchema,
 });
 
-export const roleAccessSchema = z.enum(['everything', 'urgent-care-and-documents', 'demographics-only']);
+const roleAccessSchema = z.enum(['everything', 'urgent-care-and-documents', 'demographics-only']);
 
 export const machinePolicySchema = z
   .object({
