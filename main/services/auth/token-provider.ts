@@ -5,12 +5,6 @@
 /** HL7 v3 ActReason codes the regional servers act on (not the audit's purposes of use: audit/balp.ts). */
 export type TokenPurpose = 'TREAT' | 'ETREAT' | 'HOPERAT';
 
-/**
- * @deprecated The old name, kept only until main/services/record/engine.ts (being changed elsewhere) imports
- * TokenPurpose; then delete it.
- */
-export type PurposeOfUse = TokenPurpose;
-
 /** What a token is asked for: the patient it is bound to (NHS number), if any, and why. */
 export interface AccessContext {
   patient?: string;

@@ -3,7 +3,7 @@
 // urgent-care reads, and again at the urgent-care deadline; a slow source never holds up another.
 import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
 import type { IdentityWarning, RecordPointer, SourceStatus } from '../../../common/record';
-import type { PurposeOfUse, TokenProvider } from '../auth/token-provider';
+import type { TokenPurpose, TokenProvider } from '../auth/token-provider';
 import { asFetchFailure, DEFAULT_CLIENT_LIMITS, SourceClient, tokenFromProvider } from '../http';
 import { durationText } from '../http/deadline';
 import type { Json } from './fhir-read';
@@ -73,7 +73,7 @@ export interface SnapshotRequest {
   locator?: EngineSource;
   tokens: TokenProvider;
   /** Why the record is read (break-glass: ETREAT); the sources' tokens are bound to it and to the patient. */
-  purpose?: PurposeOfUse;
+  purpose?: TokenPurpose;
   signal?: AbortSignal;
   options?: Partial<EngineOptions>;
   /** Each source's status as it changes (pending, then how it ended). */
