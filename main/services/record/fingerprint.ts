@@ -19,7 +19,7 @@ export function identifierKeys(resource: Json): readonly string[] {
     if (!isObject(id)) return;
     const system = str(id.system);
     const value = str(id.value);
-    if (system && value) (keys ??= []).push(`${type}|id|${system}|${value}`);
+    if (system && value) (keys ??= []).push([type, 'id', system, value].join('|'));
   };
   for (const id of asArray(resource.identifier)) add(id);
   add(resource.masterIdentifier);
@@ -78,10 +78,12 @@ export function clinicalFingerprint(resource: Json, parts: FingerprintParts): st
   const type = str(resource.resourceType);
   const code = codeKey(resource, parts.concept);
   if (!type || !code) return undefined;
-  if (type === 'AllergyIntolerance') return `${type}|${code}`;
+  if (type === 'AllergyIntolerance') return [type, code].join('|');
   const day = parts.clinicalDate?.slice(0, 10) ?? '';
   // A medicine one source has stopped and another still lists is two facts in disagreement, not one entry:
   // merged, the stopped copy could hide the active one.
   const ended = MEDICINE_TYPES.has(type) && isInactiveStatus(parts.status) ? '|ended' : '';
-  return `${type}|${code}|${day}|${valueKey(resource)}${ended}`;
+  // Joined rather than concatenated: one flat string, not a tree of pieces (every resource keeps its
+  // fingerprint for as long as the record is open, and a tree of pieces is several times the size).
+  return [type, code, day, `${valueKey(resource)}${ended}`].join('|');
 }

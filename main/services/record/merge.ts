@@ -126,7 +126,8 @@ export class RecordMerger {
       if (!target.sourceIds.includes(source.id)) target.sourceIds.push(source.id);
     } else {
       target = {
-        key: `${type}/${source.id}/${id ?? `anonymous-${++this.anonymous}`}`,
+        // Joined, so it is one flat string (kept for as long as the record is open) rather than a tree of pieces.
+        key: [type, source.id, id ?? `anonymous-${++this.anonymous}`].join('/'),
         section: facts.section,
         resourceType: type,
         copies: [copy],
