@@ -1,23 +1,31 @@
 // Desktop notifications through Electron's Notification, at the shell edge: what they say is decided in main's
 // services (caseload-notifier); here they are shown, a click brings the window forward, and the screen lock
-// is followed where the OS reports it (powerMonitor's lock-screen / unlock-screen).
+// is followed where the OS reports it (powerMonitor's lock-screen / unlock-screen): locking the screen takes the
+// viewer's notifications out of the notification centre, as the viewer's own lock does.
 import { Notification, powerMonitor, type BrowserWindow } from 'electron';
 import type { DesktopNotifications } from '../services/notifications';
 
 export function electronNotifications(window: () => BrowserWindow | undefined): DesktopNotifications {
   let screenLocked = false;
-  powerMonitor.on('lock-screen', () => (screenLocked = true));
+  // Held until clicked or withdrawn, also once off the screen: a notification collected loses its click handler,
+  // and only a notification still held can be taken out of the notification centre (close() does that).
+  const shown = new Set<Notification>();
+  const withdrawAll = () => {
+    for (const notification of shown) notification.close();
+    shown.clear();
+  };
+  powerMonitor.on('lock-screen', () => {
+    screenLocked = true;
+    withdrawAll();
+  });
   powerMonitor.on('unlock-screen', () => (screenLocked = false));
-  // Held until closed or clicked: a notification collected while on screen loses its click handler.
-  const showing = new Set<Notification>();
   return {
     show(content, onClick) {
       if (!Notification.isSupported()) return;
       const notification = new Notification({ title: content.title, body: content.body });
-      showing.add(notification);
-      notification.on('close', () => showing.delete(notification));
+      shown.add(notification);
       notification.on('click', () => {
-        showing.delete(notification);
+        shown.delete(notification);
         const win = window();
         if (win && !win.isDestroyed()) {
           if (win.isMinimized()) win.restore();
@@ -29,5 +37,6 @@ export function electronNotifications(window: () => BrowserWindow | undefined): 
       notification.show();
     },
     screenLocked: () => screenLocked,
+    withdrawAll,
   };
 }

@@ -222,8 +222,11 @@ describe('My caseload', () => {
       .click();
     const loaded = ctx.services.policy;
     if (!loaded.ok) throw new Error('policy did not load');
+    expect(notifications.showing.length).toBeGreaterThan(0);
     lockClock.advance(loaded.policy.inactivityLockMinutes * 60_000 + 1_000);
     await page.getByTestId('lock-screen').waitFor();
+    // What was shown for the clinician (initials, where) is taken out of the notification centre.
+    expect(notifications.showing).toEqual([]);
 
     const before = notifications.shown.length;
     watch.deliver({

@@ -4,7 +4,11 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CaseloadEvent } from '../../common/caseload-events';
 
 const electron = vi.hoisted(() => {
-  const shown: { options: { title: string; body: string }; handlers: Map<string, () => void> }[] = [];
+  const shown: {
+    options: { title: string; body: string };
+    handlers: Map<string, () => void>;
+    closed?: boolean;
+  }[] = [];
   const power = new Map<string, () => void>();
   class Notification {
     static isSupported = () => true;
@@ -18,6 +22,10 @@ const electron = vi.hoisted(() => {
     }
     show() {
       shown.push(this.record);
+    }
+    /** Electron's close(): off the screen and out of the notification centre. */
+    close() {
+      this.record.closed = true;
     }
   }
   return {
@@ -135,6 +143,30 @@ describe('notifications through Electron', () => {
     expect(win.restore).toHaveBeenCalled();
     expect(win.focus).toHaveBeenCalled();
     expect(opened).toHaveBeenCalledTimes(1);
+  });
+
+  it('takes every notification out of the notification centre when the screen or the viewer locks', () => {
+    const desktop = electronNotifications(() => undefined);
+    const notifier = new CaseloadNotifier({
+      desktop,
+      detail: 'initials',
+      sessionLocked: () => false,
+      onOpen: () => undefined,
+    });
+    notifier.add(event());
+    notifier.flush();
+    // Off the screen by itself (into the notification centre), still readable there.
+    electron.shown[0]!.handlers.get('close')?.();
+    notifier.add(event({ id: 'd' }));
+    notifier.flush();
+    electron.power.get('lock-screen')!();
+    expect(electron.shown.map((n) => n.closed)).toEqual([true, true]);
+
+    electron.power.get('unlock-screen')!();
+    notifier.add(event({ id: 'e' }));
+    notifier.flush();
+    notifier.withdraw();
+    expect(electron.shown.map((n) => n.closed)).toEqual([true, true, true]);
   });
 
   it('says only the count while the operating system reports the screen locked', () => {

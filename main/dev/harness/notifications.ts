@@ -5,6 +5,8 @@ import type { DesktopNotifications, NotificationContent } from '../../services/n
 export interface RecordingNotifications extends DesktopNotifications {
   /** Every notification shown, in order. */
   readonly shown: NotificationContent[];
+  /** Those still on screen or in the notification centre (shown, not withdrawn since). */
+  readonly showing: NotificationContent[];
   /** Clicks the notification shown `index`-th (default: the latest). */
   click(index?: number): void;
   /** Plays the operating system's screen lock. */
@@ -15,13 +17,16 @@ export interface RecordingNotifications extends DesktopNotifications {
 
 export function recordingNotifications(): RecordingNotifications {
   const shown: NotificationContent[] = [];
+  const showing: NotificationContent[] = [];
   const clicks: (() => void)[] = [];
   const waiting: { count: number; resolve: (shown: NotificationContent[]) => void }[] = [];
   let screenLocked = false;
   return {
     shown,
+    showing,
     show(content, onClick) {
       shown.push(content);
+      showing.push(content);
       clicks.push(onClick);
       for (const w of waiting.filter((w) => shown.length >= w.count)) {
         waiting.splice(waiting.indexOf(w), 1);
@@ -29,6 +34,9 @@ export function recordingNotifications(): RecordingNotifications {
       }
     },
     screenLocked: () => screenLocked,
+    withdrawAll() {
+      showing.length = 0;
+    },
     click(index = clicks.length - 1) {
       const onClick = clicks[index];
       if (!onClick) throw new Error(`No notification ${index} was shown`);

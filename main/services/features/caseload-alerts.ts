@@ -51,8 +51,11 @@ export class CaseloadAlertsFeature {
       }),
     );
     // A lock keeps the watch (its notifications then give only the count); sign-out or another clinician's
-    // launch ends it, and the reason with it.
-    sessions.onEnded(() => queueMicrotask(() => void this.stopUnlessLocked()));
+    // launch ends it, and the reason with it. Either way what was shown before goes from the notification centre.
+    sessions.onEnded(() => {
+      this.notifier?.withdraw();
+      queueMicrotask(() => void this.stopUnlessLocked());
+    });
 
     this.handlers = {
       'caseload:watch-start': async ({ fromSource, listId, nhsNumbers }) => {

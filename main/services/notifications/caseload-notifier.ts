@@ -41,6 +41,11 @@ export class CaseloadNotifier {
     );
   }
 
+  /** Takes what was shown off the screen and out of the notification centre (the viewer locked or ended). */
+  withdraw(): void {
+    this.options.desktop.withdrawAll();
+  }
+
   /** Nothing gathered is shown (sign-out, a new session, closing). */
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);

@@ -11,4 +11,9 @@ export interface DesktopNotifications {
   show(content: NotificationContent, onClick: () => void): void;
   /** The operating system's screen lock, where the host can tell (Electron's powerMonitor); else false. */
   screenLocked(): boolean;
+  /**
+   * Takes every notification shown so far off the screen and out of the notification centre (the viewer has
+   * locked or its clinician has gone: what was shown for them must not stay where anyone can read it).
+   */
+  withdrawAll(): void;
 }
