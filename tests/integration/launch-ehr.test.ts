@@ -1,7 +1,7 @@
 // EHR launch against the sandbox EPR over real loopback HTTP: the happy path and what the clinician sees.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxEpr, type SandboxEpr } from '../../sandbox/epr';
-import { launchHeadless, parseLaunchUri, refreshTokenAccount } from '../../main/services/launch';
+import { forgetLeftRefreshTokens, launchHeadless, parseLaunchUri } from '../../main/services/launch';
 import { recordingFetch, testPatients, testSecretStore } from './launch-fixtures';
 
 let epr: SandboxEpr;
@@ -11,7 +11,7 @@ beforeAll(async () => {
   epr = await startSandboxEpr({ patients: testPatients() });
 });
 afterAll(async () => {
-  await store.delete(refreshTokenAccount(epr.fhirBase));
+  await forgetLeftRefreshTokens(store, [epr.fhirBase]);
   await epr.close();
 });
 
@@ -66,7 +66,7 @@ describe('EHR launch (sandbox EPR)', () => {
     expect(
       await epr.verifyAccessToken(await result.session.getAccessToken(), 'http://127.0.0.1:1/fhir'),
     ).toBe(false);
-    expect(await store.get(refreshTokenAccount(epr.fhirBase))).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await store.get(result.session.keystoreAccount)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(service).toMatch(/^uk\.nhs\.wessexcarerecords\.test-/);
   });
 
@@ -91,7 +91,7 @@ describe('EHR launch (sandbox EPR)', () => {
     const result = await launchHeadless(baseOptions(), (s) => s.beginEhrLaunch(parseLaunchUri(uri)));
     expect(result.ungrantedScopes).toEqual(['patient/*.rs', 'offline_access']);
     // No offline_access: no refresh token is kept anywhere.
-    expect(await store.get(refreshTokenAccount(epr.fhirBase))).toBeNull();
+    expect(await store.get(result.session.keystoreAccount)).toBeNull();
   });
 
   it('shows an unverified NHS number as a warning and marks it unsafe for other servers', async () => {

@@ -72,6 +72,18 @@ export function testSecretStore(): { store: SecretStore; service: string } {
   return { store: createKeytarSecretStore(service), service };
 }
 
+/**
+ * The refresh tokens the keystore service holds for `iss` (every sign-in's entry, and the one per issuer of
+ * older versions), read straight from keytar rather than through the code under test.
+ */
+export async function refreshTokensIn(service: string, iss: string): Promise<string[]> {
+  const keytar = await import('keytar');
+  const prefix = `refresh-token:${iss}`;
+  return (await keytar.findCredentials(service))
+    .filter(({ account }) => account === prefix || account.startsWith(`${prefix}#`))
+    .map(({ password }) => password);
+}
+
 /** A fetch that records every URL it is asked for. */
 export function recordingFetch(): { fetch: FetchLike; calls: string[] } {
   const calls: string[] = [];

@@ -4,9 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { startSandboxEpr, type SandboxEpr } from '../../sandbox/epr';
 import { s256Challenge } from '../../sandbox/auth/pkce';
 import {
+  forgetLeftRefreshTokens,
   LaunchError,
   parseLaunchUri,
-  refreshTokenAccount,
   SmartLaunchService,
   type FetchLike,
 } from '../../main/services/launch';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   evil = await startSandboxEpr({ patients: testPatients() });
 });
 afterAll(async () => {
-  await store.delete(refreshTokenAccount(epr.fhirBase));
+  await forgetLeftRefreshTokens(store, [epr.fhirBase]);
   await Promise.all([epr.close(), evil.close()]);
 });
 afterEach(() => {

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxEpr, type SandboxEpr } from '../../sandbox/epr';
 import {
   createAuthorizedFetch,
+  forgetLeftRefreshTokens,
   launchHeadless,
   parseLaunchUri,
-  refreshTokenAccount,
   RelaunchRequiredError,
   TokenOriginError,
   type LaunchResult,
@@ -50,12 +50,11 @@ beforeAll(async () => {
   other = await startRecorder();
 });
 afterAll(async () => {
-  await store.delete(refreshTokenAccount(epr.fhirBase));
+  await forgetLeftRefreshTokens(store, [epr.fhirBase]);
   await epr.close();
   other.server.close();
 });
 
-const account = () => refreshTokenAccount(epr.fhirBase);
 const launch = (scopesGranted?: string[]): Promise<LaunchResult> =>
   launchHeadless(
     {
@@ -87,7 +86,7 @@ describe('refresh', () => {
   it('refreshes an expiring access token before use, rotates the refresh token and retires the old one', async () => {
     const result = await launch();
     const firstAccess = await result.session.getAccessToken();
-    const firstRefresh = await store.get(account());
+    const firstRefresh = await store.get(result.session.keystoreAccount);
     expect(firstRefresh).toBeTruthy();
 
     advanceBoth(10 * 60 * 1000); // the 5-minute access token has expired
@@ -96,7 +95,7 @@ describe('refresh', () => {
     expect(response.status).toBe(200);
     expect(((await response.json()) as { id: string }).id).toBe('epr-cross-border');
 
-    const secondRefresh = await store.get(account());
+    const secondRefresh = await store.get(result.session.keystoreAccount);
     expect(secondRefresh).toBeTruthy();
     expect(secondRefresh).not.toBe(firstRefresh);
     expect(await result.session.getAccessToken()).not.toBe(firstAccess);
@@ -125,13 +124,13 @@ describe('refresh', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RelaunchRequiredError);
     expect((error as Error).message).toMatch(/relaunch the Wessex Care Record from your clinical system/);
-    expect(await store.get(account())).toBeNull();
+    expect(await store.get(result.session.keystoreAccount)).toBeNull();
   });
 
   it('without offline_access keeps no refresh token and asks for a relaunch when the token expires', async () => {
     const result = await launch(['launch', 'openid', 'fhirUser', 'patient/*.rs']);
     expect(result.ungrantedScopes).toEqual(['offline_access']);
-    expect(await store.get(account())).toBeNull();
+    expect(await store.get(result.session.keystoreAccount)).toBeNull();
     advanceBoth(10 * 60 * 1000);
     await expect(result.session.getAccessToken()).rejects.toBeInstanceOf(RelaunchRequiredError);
   });
@@ -176,8 +175,8 @@ describe('where the refresh token lives', () => {
     const cwd = process.cwd();
     process.chdir(workDir);
     try {
-      await launch();
-      const refreshToken = await store.get(account());
+      const result = await launch();
+      const refreshToken = await store.get(result.session.keystoreAccount);
       expect(refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const places = [workDir, join(homedir(), '.local/share/keyrings'), join(homedir(), '.config')];
       for (const place of places) {

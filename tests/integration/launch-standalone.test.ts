@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSandboxEpr, type SandboxEpr } from '../../sandbox/epr';
 import {
+  forgetLeftRefreshTokens,
   launchHeadless,
   LaunchError,
-  refreshTokenAccount,
   type LaunchResult,
 } from '../../main/services/launch';
 import { testPatients, testSecretStore } from './launch-fixtures';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await store.delete(refreshTokenAccount(epr.fhirBase));
+  await forgetLeftRefreshTokens(store, [epr.fhirBase]);
   await epr.close();
 });
 

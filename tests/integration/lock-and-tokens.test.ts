@@ -1,30 +1,33 @@
 // The lock that locks and the life of a sign-in's tokens, against the real sandbox EPR over loopback and the
 // real OS keystore (keytar under the test keyring): unlocking needs a fresh interactive sign-in by the same
 // user; refresh tokens are asked for only where the policy allows, renew on a non-rotating server, are
-// revoked and deleted at sign-out and close, and never outlive a failed launch; the code goes only to the
-// validated token endpoint, and a mixed-up authorization response (RFC 9207 iss) is refused.
+// revoked and deleted at sign-out and close, and never outlive a failed launch; each sign-in's is its own, so
+// another launch at the same EPR (failed, cancelled, without offline access, another clinician) leaves a
+// signed-in clinician's renewing; the code goes only to the validated token endpoint, and a mixed-up
+// authorization response (RFC 9207 iss) is refused.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../preload/contract';
 import { startSandboxEpr, type SandboxEpr } from '../../sandbox/epr';
 import {
+  forgetLeftRefreshTokens,
   launchHeadless,
   LaunchError,
   offlineAccessWanted,
   parseLaunchUri,
-  refreshTokenAccount,
   SmartLaunchService,
   type FetchLike,
+  type LaunchResult,
   type SmartLaunchOptions,
 } from '../../main/services/launch';
 import { followAuthorizationRedirects } from '../../main/services/launch/headless-authorizer';
 import { loadMachinePolicy, type EffectivePolicy } from '../../main/services/policy';
 import { ManualLockClock } from '../support/manual-lock-clock';
 import { startTestApp, type TestApp } from '../support/app';
-import { manualClock, testPatients, testSecretStore } from './launch-fixtures';
+import { manualClock, refreshTokensIn, testPatients, testSecretStore } from './launch-fixtures';
 
-const { store } = testSecretStore();
+const { store, service } = testSecretStore();
 
 /** Plays the user at the sandbox's sign-in page: reads its form and posts it, as a click on a button would. */
 async function signInOnPage(authorizeUrl: string, user: string, button = 'signin'): Promise<string> {
@@ -47,6 +50,31 @@ async function policyWith(overrides: Partial<EffectivePolicy>) {
   const loaded = await loadMachinePolicy({});
   if (!loaded.ok) throw new Error('no policy');
   return { ...loaded, policy: { ...loaded.policy, ...overrides } };
+}
+
+/** Uses a refresh token at the token endpoint: the server's error, or undefined when it renewed the sign-in. */
+async function refreshAt(tokenEndpoint: string, refreshToken: string): Promise<string | undefined> {
+  const response = await fetch(tokenEndpoint, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: 'wessex-care-record',
+    }),
+  });
+  return ((await response.json()) as { error?: string }).error;
+}
+
+/** A launch that fails at one step: the requests `broken` picks get `body` (or a 500), the rest go through. */
+function failingAt(broken: (url: string) => boolean, body?: unknown): FetchLike {
+  return (url, init) => {
+    if (!broken(url)) return fetch(url, init);
+    return Promise.resolve(
+      body
+        ? Response.json(body)
+        : new Response('{}', { status: 500, headers: { 'content-type': 'application/json' } }),
+    );
+  };
 }
 
 describe('unlocking the viewer', () => {
@@ -158,7 +186,7 @@ describe('the unlock sign-in at the launch service', () => {
     epr = await startSandboxEpr({ patients: testPatients(), now: serverClock.now });
   });
   afterAll(async () => {
-    await store.delete(refreshTokenAccount(epr.fhirBase));
+    await forgetLeftRefreshTokens(store, [epr.fhirBase]);
     await epr.close();
   });
 
@@ -228,7 +256,6 @@ describe('refresh tokens', () => {
   const serverClock = manualClock();
   const appClock = manualClock(serverClock.now());
   let epr: SandboxEpr;
-  const account = () => refreshTokenAccount(epr.fhirBase);
   const options = (extra: Partial<SmartLaunchOptions> = {}): Omit<SmartLaunchOptions, 'openExternal'> => ({
     allowedIssuers: [],
     sandboxIssuers: [epr.fhirBase],
@@ -238,20 +265,19 @@ describe('refresh tokens', () => {
     offlineAccess: () => true,
     ...extra,
   });
-  const launch = (extra: Partial<SmartLaunchOptions> = {}) =>
+  /** A launch from the EPR by this sandbox user (gp, nurse, …) with the cross-border patient in context. */
+  const launchAs = (user: string, extra: Partial<SmartLaunchOptions> = {}) =>
     launchHeadless(options(extra), (s) =>
-      s.beginEhrLaunch(parseLaunchUri(epr.createEhrLaunch({ patientKey: 'cross-border', userId: 'gp' }))),
+      s.beginEhrLaunch(parseLaunchUri(epr.createEhrLaunch({ patientKey: 'cross-border', userId: user }))),
     );
-  const refreshWith = async (refreshToken: string): Promise<string | undefined> => {
-    const response = await fetch(epr.tokenEndpoint, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: 'wessex-care-record',
-      }),
-    });
-    return ((await response.json()) as { error?: string }).error;
+  const launch = (extra: Partial<SmartLaunchOptions> = {}) => launchAs('gp', extra);
+  const refreshTokens = () => refreshTokensIn(service, epr.fhirBase);
+  const revoked = () => epr.revocations.map((r) => r.token);
+  /** The access tokens (5 minutes) run out: the next read must renew the sign-in with its refresh token. */
+  const readAfterExpiry = async (signedIn: LaunchResult): Promise<number> => {
+    serverClock.advance(10 * 60_000);
+    appClock.advance(10 * 60_000);
+    return (await signedIn.session.fetch(`${epr.fhirBase}/Patient/epr-cross-border`)).status;
   };
 
   beforeAll(async () => {
@@ -263,7 +289,7 @@ describe('refresh tokens', () => {
   });
   afterEach(async () => {
     epr.behaviour.rotateRefreshTokens = true;
-    await store.delete(account());
+    await forgetLeftRefreshTokens(store, [epr.fhirBase]);
   });
   afterAll(async () => {
     await epr.close();
@@ -272,7 +298,7 @@ describe('refresh tokens', () => {
   it('renews twice on a server that does not rotate refresh tokens, keeping the one it has', async () => {
     epr.behaviour.rotateRefreshTokens = false;
     const result = await launch();
-    const refreshToken = await store.get(account());
+    const refreshToken = await store.get(result.session.keystoreAccount);
     expect(refreshToken).toBeTruthy();
     for (const round of [1, 2]) {
       const before = await result.session.getAccessToken();
@@ -281,19 +307,19 @@ describe('refresh tokens', () => {
       const response = await result.session.fetch(`${epr.fhirBase}/Patient/epr-cross-border`);
       expect(response.status, `renewal ${round}`).toBe(200);
       expect(await result.session.getAccessToken()).not.toBe(before);
-      expect(await store.get(account())).toBe(refreshToken);
+      expect(await store.get(result.session.keystoreAccount)).toBe(refreshToken);
     }
     await result.session.end();
   });
 
   it('at sign-out revokes the refresh token at the server and deletes it from the keystore', async () => {
     const result = await launch();
-    const refreshToken = (await store.get(account())) as string;
+    const refreshToken = (await store.get(result.session.keystoreAccount)) as string;
     expect(refreshToken).toBeTruthy();
     await result.session.end();
-    expect(await store.get(account())).toBeNull();
+    expect(await refreshTokens()).toEqual([]);
     expect(epr.revocations.at(-1)).toEqual({ token: refreshToken, hint: 'refresh_token' });
-    expect(await refreshWith(refreshToken)).toBe('invalid_grant');
+    expect(await refreshAt(epr.tokenEndpoint, refreshToken)).toBe('invalid_grant');
   });
 
   it('asks for no offline_access for a role without offline use, and keeps no refresh token', async () => {
@@ -306,7 +332,7 @@ describe('refresh tokens', () => {
     });
     expect(new URL(authorizeUrl).searchParams.get('scope')?.split(' ')).not.toContain('offline_access');
     expect(result.grantedScopes).not.toContain('offline_access');
-    expect(await store.get(account())).toBeNull();
+    expect(await refreshTokens()).toEqual([]);
     await result.session.end();
 
     // The same sign-in as a paramedic, whose role may work offline, does ask for it.
@@ -317,50 +343,136 @@ describe('refresh tokens', () => {
     await paramedic.session.end();
   });
 
-  it.each([
-    ['the id_token is refused', (url: string) => url.endsWith('/auth/jwks'), { keys: [] }],
-    ['the patient read fails', (url: string) => url.includes('/fhir/Patient/'), undefined],
-  ])('leaves no refresh token in the keystore when %s', async (_what, broken, body) => {
-    const failing: FetchLike = (url, init) => {
-      if (!broken(url)) return fetch(url, init);
-      return Promise.resolve(
-        body
-          ? Response.json(body)
-          : new Response('{}', { status: 500, headers: { 'content-type': 'application/json' } }),
-      );
-    };
+  /** Launches that fail once their tokens have arrived. */
+  const failures: [string, () => FetchLike][] = [
+    ['the id_token is refused', () => failingAt((url) => url.endsWith('/auth/jwks'), { keys: [] })],
+    ['the patient read fails', () => failingAt((url) => url.includes('/fhir/Patient/'))],
+  ];
+
+  it.each(failures)('leaves no refresh token in the keystore when %s', async (_what, failing) => {
     const before = epr.revocations.length;
-    await expect(launch({ fetch: failing })).rejects.toBeInstanceOf(LaunchError);
-    expect(await store.get(account())).toBeNull();
+    await expect(launch({ fetch: failing() })).rejects.toBeInstanceOf(LaunchError);
+    expect(await refreshTokens()).toEqual([]);
     // …and what it had stored was revoked, not just forgotten.
     expect(epr.revocations.length).toBe(before + 1);
   });
+
+  it.each<[string, () => Promise<LaunchResult | undefined>]>([
+    ...failures.map(([what, failing]): [string, () => Promise<undefined>] => [
+      `fails (${what})`,
+      async () => {
+        await expect(launchAs('nurse', { fetch: failing() })).rejects.toBeInstanceOf(LaunchError);
+        return undefined;
+      },
+    ]),
+    [
+      'is cancelled at the sign-in page',
+      async () => {
+        const opened: string[] = [];
+        const launcher = new SmartLaunchService({
+          ...options(),
+          openExternal: async (url) => void opened.push(url),
+        });
+        await launcher.beginStandaloneLaunch(undefined, undefined, { fresh: true });
+        const callback = await signInOnPage(opened[0] as string, 'nurse', 'cancel');
+        await expect(launcher.completeAuthorization(callback)).rejects.toThrow(/did not authorise/);
+        return undefined;
+      },
+    ],
+    ['signs in without offline access', () => launchAs('nurse', { offlineAccess: () => false })],
+  ])(
+    "after a clinician signed in with offline access, another launch at the same EPR that %s leaves the first clinician's sign-in renewing",
+    async (_what, secondLaunch) => {
+      const gp = await launchAs('gp');
+      const [gpRefreshToken] = await refreshTokens();
+      expect(gpRefreshToken).toBeTruthy();
+
+      const nurse = await secondLaunch();
+
+      expect(await refreshTokens()).toEqual([gpRefreshToken]);
+      expect(revoked()).not.toContain(gpRefreshToken);
+      expect(await readAfterExpiry(gp)).toBe(200);
+      await nurse?.session.end();
+      await gp.session.end();
+    },
+  );
+
+  it('two clinicians signed in at one EPR (a shared laptop, the app and a command-line launch): ending one removes and revokes only its own refresh token, and the other keeps renewing', async () => {
+    const gp = await launchAs('gp');
+    const [gpRefreshToken] = await refreshTokens();
+    const nurse = await launchAs('nurse');
+    const both = await refreshTokens();
+    expect(both).toHaveLength(2);
+    const nurseRefreshToken = both.find((token) => token !== gpRefreshToken);
+    expect(both).toContain(gpRefreshToken);
+
+    await gp.session.end();
+
+    expect(await refreshTokens()).toEqual([nurseRefreshToken]);
+    expect(revoked()).toContain(gpRefreshToken);
+    expect(revoked()).not.toContain(nurseRefreshToken);
+    expect(await readAfterExpiry(nurse)).toBe(200);
+    await expect(gp.session.getAccessToken()).rejects.toThrow();
+    await nurse.session.end();
+    expect(await refreshTokens()).toEqual([]);
+  });
+
+  it('the same clinician launched twice: the second launch failing leaves the first renewing', async () => {
+    const first = await launchAs('gp');
+    const [firstRefreshToken] = await refreshTokens();
+    const [, failing] = failures[1]!;
+    await expect(launchAs('gp', { fetch: failing() })).rejects.toBeInstanceOf(LaunchError);
+    expect(await refreshTokens()).toEqual([firstRefreshToken]);
+    expect(await readAfterExpiry(first)).toBe(200);
+    await first.session.end();
+  });
 });
 
-describe('the keystore after sign-out, close and a refused role (the app)', () => {
+describe('the keystore after sign-out, close, a refused role and another sign-in (the app)', () => {
+  /** GPs and nurses may work offline; anyone else's launch is refused by the policy. */
+  async function appWithOfflineGpsAndNurses() {
+    const keystore = testSecretStore();
+    const app = await startTestApp({
+      policy: await policyWith({
+        roleMapping: { 'general-practitioner': 'everything', nurse: 'everything' },
+        offlineAccessRoles: ['general-practitioner', 'nurse'],
+      }),
+      secretStore: keystore.store,
+    });
+    const epr = app.services.sandbox!.epr!;
+    return {
+      app,
+      epr,
+      refreshTokens: () => refreshTokensIn(keystore.service, epr.fhirBase),
+      revoked: () => epr.revocations.map((r) => r.token),
+    };
+  }
+
   it('removes and revokes the refresh token at sign-out and at close', async () => {
+    const keystore = testSecretStore();
     const app = await startTestApp({
       policy: await policyWith({
         offlineAccessRoles: ['paramedic', 'general-practitioner', 'nurse', 'admin-staff'],
       }),
+      secretStore: keystore.store,
     });
     let closed = false;
     try {
       const epr = app.services.sandbox!.epr!;
-      const account = refreshTokenAccount(epr.fhirBase);
+      const refreshTokens = () => refreshTokensIn(keystore.service, epr.fhirBase);
       await app.services.openSandboxSession({ role: 'general-practitioner' });
-      const first = await app.secretStore.get(account);
+      const [first] = await refreshTokens();
       expect(first).toBeTruthy();
       await app.services.handlers['session:sign-out']({}, {});
-      expect(await app.secretStore.get(account)).toBeNull();
+      expect(await refreshTokens()).toEqual([]);
       expect(epr.revocations.map((r) => r.token)).toContain(first);
 
       await app.services.openSandboxSession({ role: 'general-practitioner' });
-      const second = await app.secretStore.get(account);
+      const [second] = await refreshTokens();
       expect(second).toBeTruthy();
       await app.close();
       closed = true;
-      expect(await app.secretStore.get(account)).toBeNull();
+      expect(await refreshTokens()).toEqual([]);
       expect(epr.revocations.map((r) => r.token)).toContain(second);
     } finally {
       if (!closed) await app.close();
@@ -368,21 +480,59 @@ describe('the keystore after sign-out, close and a refused role (the app)', () =
   }, 60_000);
 
   it('leaves nothing in the keystore when the policy refuses the role', async () => {
-    const app = await startTestApp({
-      policy: await policyWith({
-        roleMapping: { 'general-practitioner': 'everything', nurse: 'everything' },
-        offlineAccessRoles: ['general-practitioner', 'nurse'],
-      }),
-    });
+    const { app, epr, refreshTokens } = await appWithOfflineGpsAndNurses();
     try {
-      const epr = app.services.sandbox!.epr!;
-      const account = refreshTokenAccount(epr.fhirBase);
       await expect(app.services.openSandboxSession({ role: 'admin-staff' })).rejects.toThrow();
       expect(app.services.session()).toBeUndefined();
-      expect(await app.secretStore.get(account)).toBeNull();
+      expect(await refreshTokens()).toEqual([]);
       expect(epr.revocations).toHaveLength(1);
     } finally {
       await app.close();
+    }
+  }, 60_000);
+
+  it('a launch the policy refuses leaves the signed-in clinician signed in, with their refresh token kept and still accepted by the EPR', async () => {
+    const { app, epr, refreshTokens, revoked } = await appWithOfflineGpsAndNurses();
+    try {
+      const gp = await app.services.openSandboxSession({ role: 'general-practitioner' });
+      const [gpRefreshToken] = await refreshTokens();
+      expect(gpRefreshToken).toBeTruthy();
+
+      await expect(app.services.openSandboxSession({ role: 'admin-staff' })).rejects.toThrow();
+
+      expect(app.services.session()?.id).toBe(gp.id);
+      expect(await refreshTokens()).toEqual([gpRefreshToken]);
+      expect(revoked()).not.toContain(gpRefreshToken);
+      expect(await refreshAt(epr.tokenEndpoint, gpRefreshToken as string)).toBeUndefined();
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
+
+  it("another clinician signing in on the same laptop signs the first out: the first's refresh token is revoked and removed, the second's kept until they close the viewer", async () => {
+    const { app, refreshTokens, revoked } = await appWithOfflineGpsAndNurses();
+    let closed = false;
+    try {
+      const gp = await app.services.openSandboxSession({ role: 'general-practitioner' });
+      const [gpRefreshToken] = await refreshTokens();
+      expect(gpRefreshToken).toBeTruthy();
+
+      const nurse = await app.services.openSandboxSession({ role: 'nurse' });
+
+      expect(app.services.session()?.id).toBe(nurse.id);
+      expect(nurse.id).not.toBe(gp.id);
+      await expect.poll(revoked).toContain(gpRefreshToken);
+      const left = await refreshTokens();
+      expect(left).toHaveLength(1);
+      expect(left).not.toContain(gpRefreshToken);
+      expect(revoked()).not.toContain(left[0]);
+
+      await app.close();
+      closed = true;
+      expect(await refreshTokens()).toEqual([]);
+      expect(revoked()).toContain(left[0]);
+    } finally {
+      if (!closed) await app.close();
     }
   }, 60_000);
 });
@@ -396,7 +546,7 @@ describe('the authorization response and the token endpoint (RFC 9207, validated
     delete epr.behaviour.authorizationResponseIss;
   });
   afterAll(async () => {
-    await store.delete(refreshTokenAccount(epr.fhirBase));
+    await forgetLeftRefreshTokens(store, [epr.fhirBase]);
     await epr.close();
   });
   const launch = () =>

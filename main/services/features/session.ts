@@ -172,11 +172,9 @@ export class SessionFeature {
     const previous = this.session;
     if (previous) {
       this.options.audit.record({ kind: 'sign-out' });
-      // At the same issuer the new session has just stored its refresh token in the same keystore entry, so
-      // the old one only stops; at another issuer its refresh token is deleted and revoked.
-      const smart = previous.origin.smart;
-      if (smart)
-        void (smart.iss === origin.smart?.iss ? smart.release() : smart.end()).catch(() => undefined);
+      // Signed out by the new sign-in: its own refresh token is deleted and revoked (the new one's, even at
+      // the same issuer, is in an entry of its own).
+      void previous.origin.smart?.end().catch(() => undefined);
       previous.dispose();
       this.ended();
     }

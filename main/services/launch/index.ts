@@ -42,7 +42,8 @@
 //     (30 s allowed for the server's clock).
 //
 // A launch that fails after its tokens arrived (id_token refused, user or patient read failed, the role refused
-// by the caller) ends its SmartSession: the refresh token it stored is deleted and revoked.
+// by the caller) ends its SmartSession: the refresh token it stored is deleted and revoked. Each sign-in keeps it
+// in a keystore entry of its own, so such a launch never touches the signed-in clinician's.
 //
 // Redirect URI: the private-use scheme uk.nhs.wessexcarerecords://callback (RFC 8252 §7.1) by default, or the
 // fixed loopback http://127.0.0.1:47615/callback (§7.3) where the scheme cannot be registered. The user signs in

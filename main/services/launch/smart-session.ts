@@ -3,6 +3,13 @@
 // server's new refresh token replaces the old one; a non-rotating server's is kept. A refused refresh becomes
 // RelaunchRequiredError. Ending the session (sign-out, close, a launch that failed) deletes the refresh token
 // from the keystore and revokes it (RFC 7009) where the server offers revocation.
+//
+// Each sign-in keeps its refresh token in a keystore entry of its own (the issuer and an id drawn for the
+// sign-in), never one per issuer: a second launch at the same EPR — one that fails, one without offline access,
+// another clinician on a shared laptop, a command-line launch beside the app — can neither overwrite nor delete
+// the signed-in clinician's entry. The id is drawn before the id_token is verified (the token is stored as soon
+// as it arrives, so a failed launch can revoke it), and it also tells apart two sign-ins by the same user.
+import { randomUUID } from 'node:crypto';
 import { FetchFailure, isNetworkError, type SourceClient } from '../http';
 import type { SecretStore } from '../keystore/secret-store';
 import { authorizedFetchOver, tokenClient, type AuthorizedFetch } from './authorized-fetch';
@@ -38,18 +45,36 @@ export interface SmartSessionOptions {
   now: () => number;
 }
 
-export function refreshTokenAccount(iss: string): string {
-  return `refresh-token:${iss}`;
+/** The one entry per issuer that versions before per-sign-in entries kept (still removed at start-up). */
+const issuerAccount = (iss: string): string => `refresh-token:${iss}`;
+
+/** The keystore entry of one sign-in's refresh token at `iss` (canonical, so it has no `#`). */
+export function refreshTokenAccount(iss: string, signIn: string): string {
+  return `${issuerAccount(iss)}#${signIn}`;
+}
+
+/** Whether the entry holds a refresh token from `iss`: a sign-in's own, or an older version's. */
+function isRefreshTokenAccountOf(account: string, iss: string): boolean {
+  return account === issuerAccount(iss) || account.startsWith(`${issuerAccount(iss)}#`);
 }
 
 /**
- * Refresh tokens never outlive the viewer (removed at close and sign-out); one a crashed viewer left behind
- * goes at the next start. Call only when no other viewer on this computer is running: it may be using it.
+ * Refresh tokens never outlive the viewer (removed at close and sign-out); those a crashed viewer left behind
+ * for these issuers go at the next start — every sign-in's entry, and the per-issuer entry older versions
+ * kept — all at once. Entries for other issuers, and the store's other secrets, are left alone. Call only when
+ * no other viewer on this computer is running: it may be using them. A keystore that cannot be reached is left
+ * as it is (start-up goes on; the stores report it).
  */
 export async function forgetLeftRefreshTokens(store: SecretStore, issuers: readonly string[]): Promise<void> {
-  for (const iss of new Set(issuers.map(canonicalIssuer))) {
-    await store.delete(refreshTokenAccount(iss)).catch(() => false);
+  const canonical = [...new Set(issuers.map(canonicalIssuer))];
+  let accounts: readonly string[];
+  try {
+    accounts = store.accounts ? await store.accounts() : canonical.map(issuerAccount);
+  } catch {
+    return;
   }
+  const left = accounts.filter((account) => canonical.some((iss) => isRefreshTokenAccountOf(account, iss)));
+  await Promise.all(left.map((account) => store.delete(account).catch(() => false)));
 }
 
 export class SmartSession {
@@ -65,6 +90,8 @@ export class SmartSession {
   private constructor(
     private readonly options: SmartSessionOptions,
     tokens: TokenSet,
+    /** This sign-in's own keystore entry: the only one it stores in, reads or deletes. */
+    readonly keystoreAccount: string,
   ) {
     this.accessToken = tokens.accessToken;
     this.expiresAt = options.now() + tokens.expiresIn * 1000;
@@ -79,14 +106,13 @@ export class SmartSession {
   }
 
   static async start(options: SmartSessionOptions, tokens: TokenSet): Promise<SmartSession> {
-    const account = refreshTokenAccount(options.iss);
+    const account = refreshTokenAccount(options.iss, randomUUID());
+    // A refresh token from a grant without offline_access is dropped. Nothing else is touched: another
+    // sign-in's entry is its own, and one a crashed viewer left goes at the next start.
     if (options.offlineAccess && tokens.refreshToken) {
       await options.secretStore.set(account, tokens.refreshToken);
-    } else {
-      // A refresh token from a grant without offline_access is dropped, and an older one is not kept.
-      await options.secretStore.delete(account);
     }
-    return new SmartSession(options, tokens);
+    return new SmartSession(options, tokens, account);
   }
 
   get iss(): string {
@@ -109,8 +135,8 @@ export class SmartSession {
   }
 
   private async doRefresh(): Promise<string> {
-    const { secretStore, iss } = this.options;
-    const account = refreshTokenAccount(iss);
+    const { secretStore } = this.options;
+    const account = this.keystoreAccount;
     const refreshToken = this.options.offlineAccess ? await secretStore.get(account) : null;
     if (!refreshToken) {
       this.accessToken = '';
@@ -173,27 +199,20 @@ export class SmartSession {
   }
 
   /**
-   * Sign-out, close or a launch that failed: forget the access token, delete the stored refresh token and
-   * revoke it at the server when it offers revocation. The keystore entry goes even when revocation fails.
+   * Sign-out, close, a launch that failed or a newer sign-in that replaced this one: forget the access token,
+   * delete this sign-in's stored refresh token (no other's) and revoke it at the server when it offers
+   * revocation. The keystore entry goes even when revocation fails.
    */
   async end(): Promise<void> {
-    await this.release();
-    const account = refreshTokenAccount(this.options.iss);
-    // Read only when there is somewhere to revoke it: otherwise deleting the entry is all there is to do.
-    const refreshToken = this.options.revocationEndpoint ? await this.options.secretStore.get(account) : null;
-    await this.options.secretStore.delete(account);
-    if (refreshToken) await this.revoke(refreshToken);
-  }
-
-  /**
-   * Replaced by a newer sign-in at the same issuer, which has stored its own refresh token in the same
-   * keystore entry: this one stops, and leaves that entry alone.
-   */
-  async release(): Promise<void> {
     this.ended = true;
     this.accessToken = '';
     this.subject = undefined;
     await this.client.close();
+    const account = this.keystoreAccount;
+    // Read only when there is somewhere to revoke it: otherwise deleting the entry is all there is to do.
+    const refreshToken = this.options.revocationEndpoint ? await this.options.secretStore.get(account) : null;
+    await this.options.secretStore.delete(account);
+    if (refreshToken) await this.revoke(refreshToken);
   }
 
   private async revoke(refreshToken: string): Promise<void> {
