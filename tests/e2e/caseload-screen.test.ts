@@ -25,7 +25,7 @@ import {
 const NO_ACTIVITY = 'No admissions, discharges or ED attendances';
 /** The watch sees only what happens after it began: "nothing happened" says since when, not "in 7 days". */
 const NO_ACTIVITY_SINCE_START =
-  /^No admissions, discharges or ED attendances since you started watching \(\d+ \w{3} \d{4}, \d\d:\d\d\)\.$/;
+  /^No admissions, discharges or ED attendances since you started watching \(\d+ \w{3} \d{4}, \d\d:\d\d (GMT|BST)\)\.$/;
 const watch = new InMemoryCaseloadWatch([
   { sourceId: 'dcr', sourceName: 'Dorset Care Record' },
   { sourceId: 'chie', sourceName: 'CHIE' },
@@ -126,6 +126,34 @@ describe('My caseload', () => {
     await page.setViewportSize({ width: 1280, height: 720 });
   });
 
+  it('shows when things happened in UK time (BST in summer), saying which, never UTC', async () => {
+    const { page } = hp;
+    const frail = sandboxPatient(ctx.services, 'frail');
+    const before = notifications.shown.length;
+    // 14:05 UTC on 1 July is 15:05 on a clock in Wessex.
+    watch.deliver({
+      sourceId: 'chie',
+      nhsNumber: frail.nhsNumber,
+      patientName: frail.name,
+      kind: 'admitted',
+      at: '2026-07-01T14:05:00Z',
+      since: '2026-07-01T14:05:00Z',
+      where: 'Queen Alexandra Hospital, Ward D5',
+    });
+    const stay = page
+      .getByTestId('caseload-in-hospital')
+      .locator('li', { hasText: 'Queen Alexandra Hospital, Ward D5' });
+    await expect.poll(() => stay.textContent()).toContain('since 1 Jul 2026, 15:05 BST');
+    expect(await stay.textContent()).not.toContain('14:05');
+    // The watch's own times too: when it began and when each source was last checked.
+    watch.setSource('dcr', { connected: true, lastCheckedAt: '2026-12-01T08:10:00Z' });
+    await expect
+      .poll(() => page.getByTestId('caseload-source-dcr').textContent())
+      .toContain('(last checked 1 Dec 2026, 08:10 GMT)');
+    await notifications.waitForCount(before + 1);
+    expectQuietPage(hp.log);
+  });
+
   it('opens a reported patient’s record under the caseload’s reason, audited for that patient', async () => {
     const { page, log } = hp;
     const legg = sandboxPatient(ctx.services, 'cross-border');
@@ -187,7 +215,7 @@ describe('My caseload', () => {
 
     // Live, but updates it missed could not be fetched: no "nothing happened", and a notice until they are.
     const missed =
-      'Some updates between 1 Dec 2026, 08:10 and 1 Dec 2026, 08:25 could not be fetched from CHIE yet';
+      'Some updates between 1 Dec 2026, 08:10 GMT and 1 Dec 2026, 08:25 GMT could not be fetched from CHIE yet';
     watch.setSource('chie', { connected: true, mode: 'websocket', incomplete: missed });
     const gaps = page.getByTestId('caseload-gaps');
     await gaps.waitFor();

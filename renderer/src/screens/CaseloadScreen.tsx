@@ -10,8 +10,9 @@ import {
   sourcesIncomplete,
   sourcesNotConnected,
 } from '../../../common/caseload-overview';
+import { formatUkDateTime } from '../../../common/london-date';
 import { formatNhsNumber, isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
-import { MAX_PAGE_ROWS, formatDateTime } from '../../../common/summary';
+import { MAX_PAGE_ROWS } from '../../../common/summary';
 import type { AppState, BridgeArgs, SessionInfo } from '../../../preload/contract';
 import { errorMessage, invoke, onBridgeEvent } from '../bridge';
 import { ReasonChoices } from './ReasonForAccess';
@@ -285,7 +286,7 @@ function WatchingSummary({
             </strong>
             : {describeSourceConnection(s)}
             {s.lastCheckedAt && (
-              <span className="wx-muted"> (last checked {formatDateTime(s.lastCheckedAt)})</span>
+              <span className="wx-muted"> (last checked {formatUkDateTime(s.lastCheckedAt)})</span>
             )}
           </li>
         ))}
@@ -399,7 +400,7 @@ function CaseloadSections({
           row(
             e,
             <>
-              In <bdi>{e.where ?? 'hospital (ward not given)'}</bdi> since {formatDateTime(e.since ?? e.at)}
+              In <bdi>{e.where ?? 'hospital (ward not given)'}</bdi> since {formatUkDateTime(e.since ?? e.at)}
             </>,
           )
         }
@@ -428,7 +429,7 @@ function CaseloadSections({
             e,
             <>
               New letter{e.title ? ': ' : ''}
-              {e.title && <bdi>{e.title}</bdi>}, {formatDateTime(e.at)}
+              {e.title && <bdi>{e.title}</bdi>}, {formatUkDateTime(e.at)}
             </>,
           )
         }
@@ -503,7 +504,7 @@ function EventWhat({ event }: { event: CaseloadEvent }) {
     <>
       {CASELOAD_EVENT_LABELS[event.kind]}
       {where}
-      {event.where && <bdi>{event.where}</bdi>}, {formatDateTime(event.at)}
+      {event.where && <bdi>{event.where}</bdi>}, {formatUkDateTime(event.at)}
       {event.withheldReason && <span className="wx-block wx-muted">{event.withheldReason}</span>}
     </>
   );
