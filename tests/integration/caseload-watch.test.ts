@@ -30,6 +30,7 @@ function newWatch(
     heartbeatSeconds?: number;
     tokens?: TokenProvider;
     store?: CaseloadEventKeeper;
+    clock?: () => Date;
   } = {},
 ) {
   watch = new CaseloadWatch({
@@ -52,6 +53,7 @@ function newWatch(
     pollSeconds: options.pollSeconds ?? 3600,
     heartbeatSeconds: options.heartbeatSeconds ?? 1,
     backoffBaseMs: 20,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   return watch;
 }
@@ -388,7 +390,9 @@ describe('caseload watch faults the sandbox cannot make', () => {
   });
 
   it('says updates are missing while they cannot be fetched, though the source stays live, until they are', async () => {
-    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    // A summer afternoon: the notice gives UK time (BST), not the UTC the watch keeps.
+    const clock = () => new Date('2026-07-01T14:05:00Z');
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }], { clock });
     await watch.start({ nhsNumbers: ON_CASELOAD });
     await until(live);
     server.failEvents(true);
@@ -399,7 +403,7 @@ describe('caseload watch faults the sandbox cannot make', () => {
     const gap = await until((s) => !!s.sources[0]?.incomplete);
     expect(gap.sources[0]).toMatchObject({ connected: true });
     expect(gap.sources[0]!.incomplete).toMatch(
-      /^Some updates between .+ and .+ could not be fetched from Dorset Care Record yet/,
+      /^Some updates between 1 Jul 2026, 15:05 BST and 1 Jul 2026, 15:05 BST could not be fetched from Dorset Care Record yet/,
     );
     server.failEvents(false);
     const got = arrivals(2);

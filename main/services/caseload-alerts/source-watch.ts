@@ -4,7 +4,7 @@
 // and whether they are kept is the watch service's business.
 import type { CaseloadSourceStatus } from '../../../common/caseload-events';
 import type { JsonObject } from '../../../common/json';
-import { formatDateTime } from '../../../common/summary/dates';
+import { formatUkDateTime } from '../../../common/london-date';
 import { EventSequence } from './event-sequence';
 import type { Notification, NotifiedEvent } from './notification';
 import { CaseloadPoller } from './polling';
@@ -161,7 +161,7 @@ export class SourceWatch {
       ...w.lost,
       ...(w.unfetched
         ? [
-            `Some updates between ${formatDateTime(w.unfetched.from)} and ${formatDateTime(w.unfetched.noticed)} could not be fetched from ${name} yet; trying again`,
+            `Some updates between ${formatUkDateTime(w.unfetched.from)} and ${formatUkDateTime(w.unfetched.noticed)} could not be fetched from ${name} yet; trying again`,
           ]
         : []),
     ]);
@@ -280,7 +280,7 @@ export class SourceWatch {
       if (accepted.gap && accepted.gap.from <= range.to) {
         // The server no longer holds them: go on, and say so for as long as the watch runs.
         watched.lost.push(
-          `Some updates between ${formatDateTime(from)} and ${formatDateTime(noticed)} are no longer held by ${this.options.sourceName} and cannot be shown`,
+          `Some updates between ${formatUkDateTime(from)} and ${formatUkDateTime(noticed)} are no longer held by ${this.options.sourceName} and cannot be shown`,
         );
         await this.hand(watched, watched.sequence.skipGap());
       }
