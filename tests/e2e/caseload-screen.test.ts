@@ -74,6 +74,16 @@ describe('My caseload', () => {
     expect(watch.selections).toEqual([]);
 
     await page.getByLabel('I am providing direct care to this patient').check();
+    // The list is read as the prefetch screen reads it (one field for both): a wrong number is named.
+    const numbers = page.getByLabel('NHS numbers, one per line');
+    await numbers.fill(`${legg.nhsNumber}\n1234567890`);
+    await page.getByRole('button', { name: 'Start watching' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('These are not valid NHS numbers: 1234567890');
+    expect(watch.selections).toEqual([]);
+    // A number given twice (spaced or not) is watched once.
+    await numbers.fill(`${legg.nhsNumber}\n${frail.nhsNumber}\n${formatNhsNumber(legg.nhsNumber)}`);
     await page.getByRole('button', { name: 'Start watching' }).click();
     const connection = page.getByTestId('caseload-connection');
     await connection.waitFor();
@@ -234,9 +244,17 @@ describe('My caseload', () => {
     watch.setUnreadable(2);
     const unreadable = page.getByTestId('caseload-unreadable');
     await unreadable.waitFor();
-    expect(await unreadable.textContent()).toMatch(/^2 updates could not be read/);
+    expect(await unreadable.textContent()).toBe(
+      '2 updates could not be read (a regional record sent them in a form the viewer does not understand), so they are not shown here. Check the patients’ records.',
+    );
     expect(await page.locator('main').textContent()).not.toContain(NO_ACTIVITY);
     await expectAccessible('caseload-updates-unreadable');
+    watch.setUnreadable(1);
+    await expect
+      .poll(() => unreadable.textContent())
+      .toBe(
+        '1 update could not be read (a regional record sent it in a form the viewer does not understand), so it is not shown here. Check the patients’ records.',
+      );
     watch.setUnreadable(0);
     await unreadable.waitFor({ state: 'detached' });
   });

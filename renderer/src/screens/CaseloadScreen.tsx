@@ -11,10 +11,11 @@ import {
   sourcesNotConnected,
 } from '../../../common/caseload-overview';
 import { formatUkDateTime } from '../../../common/london-date';
-import { formatNhsNumber, isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
+import { formatNhsNumber } from '../../../common/nhs-number';
 import { MAX_PAGE_ROWS } from '../../../common/summary';
 import type { AppState, BridgeArgs, SessionInfo } from '../../../preload/contract';
 import { errorMessage, invoke, onBridgeEvent } from '../bridge';
+import { NhsNumbersField, readNhsNumbers } from '../components/NhsNumbersField';
 import { ReasonChoices } from './ReasonForAccess';
 
 type CaseloadChoice = 'appointments-today' | 'caseload-list' | 'nhs-numbers';
@@ -172,18 +173,9 @@ function StartWatching({
         );
       return onStart({ fromSource: 'caseload-list', ...(id ? { listId: id } : {}) }, reason);
     }
-    const list = numbers
-      .split(/[\n,;]+/)
-      .map((s) => normaliseNhsNumber(s.trim()))
-      .filter(Boolean);
-    const invalid = list.filter((n) => !isValidNhsNumber(n));
-    if (!list.length || invalid.length)
-      return onInvalid(
-        invalid.length
-          ? `These are not valid NHS numbers: ${invalid.join(', ')}`
-          : 'Enter at least one NHS number, one per line.',
-      );
-    return onStart({ nhsNumbers: [...new Set(list)] }, reason);
+    const read = readNhsNumbers(numbers);
+    if ('problem' in read) return onInvalid(read.problem);
+    return onStart({ nhsNumbers: read.nhsNumbers }, reason);
   };
 
   return (
@@ -227,18 +219,7 @@ function StartWatching({
         </div>
       )}
       {choice === 'nhs-numbers' && (
-        <div className="nhsuk-form-group">
-          <label className="nhsuk-label" htmlFor="caseload-numbers">
-            NHS numbers, one per line
-          </label>
-          <textarea
-            className="nhsuk-textarea"
-            id="caseload-numbers"
-            rows={4}
-            value={numbers}
-            onChange={(e) => setNumbers(e.target.value)}
-          />
-        </div>
+        <NhsNumbersField id="caseload-numbers" value={numbers} onChange={setNumbers} />
       )}
       <div className="nhsuk-form-group">
         <ReasonChoices
@@ -364,22 +345,7 @@ function CaseloadSections({
           </ul>
         </div>
       )}
-      {!!status.unreadable && (
-        <p className="wx-notice wx-notice--warning" data-testid="caseload-unreadable">
-          {status.unreadable === 1 ? (
-            <>
-              <strong>1 update could not be read</strong> (a regional record sent it in a form the viewer does
-              not understand), so it is not shown here.
-            </>
-          ) : (
-            <>
-              <strong>{status.unreadable} updates could not be read</strong> (a regional record sent them in a
-              form the viewer does not understand), so they are not shown here.
-            </>
-          )}{' '}
-          Check the patients’ records.
-        </p>
-      )}
+      {!!status.unreadable && <UnreadableNotice count={status.unreadable} />}
       {status.watching && complete && noHospitalActivity && (
         <p className="wx-notice" data-testid="caseload-no-activity">
           No admissions, discharges or ED attendances {period}.
@@ -444,6 +410,20 @@ function CaseloadSections({
         />
       )}
     </div>
+  );
+}
+
+/** Updates the watch could not read may have been admissions: said, with how many. */
+function UnreadableNotice({ count }: { count: number }) {
+  const one = count === 1;
+  return (
+    <p className="wx-notice wx-notice--warning" data-testid="caseload-unreadable">
+      <strong>
+        {count} update{one ? '' : 's'} could not be read
+      </strong>{' '}
+      (a regional record sent {one ? 'it' : 'them'} in a form the viewer does not understand), so{' '}
+      {one ? 'it is' : 'they are'} not shown here. Check the patients’ records.
+    </p>
   );
 }
 
