@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../common/fhir';
 import { formatNhsNumber } from '../../common/nhs-number';
+import { MAX_PAGE_ROWS } from '../../common/summary';
 import { dispatchBridgeRequest } from '../../main/services/bridge/dispatch';
 import { recordingNotifications, type HarnessPage } from '../../main/dev/harness';
 import { InMemoryCaseloadWatch } from '../support/in-memory-caseload-watch';
@@ -339,6 +340,62 @@ describe('My caseload', () => {
     await expect.poll(scrollsSideways).toBe(false);
     await page.setViewportSize({ width: 1280, height: 1400 });
     await expectAccessible('caseload-hostile-withheld');
+  });
+
+  it('shows the newest updates, says how many older ones are not shown, and shows them on request', async () => {
+    const { page } = hp;
+    const frail = sandboxPatient(ctx.services, 'frail');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    // Kept while another screen is shown: the caseload screen reads them when it opens, a page at a time.
+    await nav.getByRole('button', { name: 'Find a patient' }).click();
+    const letters = MAX_PAGE_ROWS + 20;
+    const now = Date.now();
+    for (let i = 1; i <= letters; i++) {
+      watch.deliver({
+        sourceId: 'dcr',
+        nhsNumber: frail.nhsNumber,
+        patientName: frail.name,
+        kind: 'new-letter',
+        at: new Date(now - i * 60_000).toISOString(),
+        title: `Clinic letter ${i}`,
+      });
+    }
+    const kept = (await watch.events({ limit: 1, offset: 0 })).total;
+    await nav.getByRole('button', { name: 'My caseload' }).click();
+    const older = page.getByTestId('caseload-older');
+    await older.waitFor();
+    expect(await older.textContent()).toContain(
+      `Showing the newest ${MAX_PAGE_ROWS} of ${kept} updates: ${kept - MAX_PAGE_ROWS} older updates are not in these lists.`,
+    );
+    const letter = (title: string) =>
+      page.getByTestId('caseload-new-letters').locator('bdi', { hasText: new RegExp(`^${title}$`) });
+    expect(await letter('Clinic letter 1').count()).toBe(1);
+    expect(await letter(`Clinic letter ${letters}`).count()).toBe(0);
+    // The stay that began in July is among the older updates: no one is said to be in hospital who may not be.
+    const inHospital = page.getByTestId('caseload-in-hospital');
+    expect(await inHospital.textContent()).not.toContain('Ward D5');
+    expect(await page.getByTestId('caseload-no-activity').count()).toBe(0);
+    await expectAccessible('caseload-older-not-shown');
+
+    // An update arriving now moves nothing: the older page goes on from the last one shown.
+    watch.deliver({
+      sourceId: 'dcr',
+      nhsNumber: frail.nhsNumber,
+      patientName: frail.name,
+      kind: 'new-letter',
+      at: new Date().toISOString(),
+      title: 'Letter while reading',
+    });
+    await expect.poll(() => letter('Letter while reading').count()).toBe(1);
+    await older.getByRole('button', { name: 'Show older updates' }).click();
+    await older.waitFor({ state: 'detached' });
+    for (const title of ['Clinic letter 1', `Clinic letter ${MAX_PAGE_ROWS}`, `Clinic letter ${letters}`])
+      expect(await letter(title).count()).toBe(1);
+    expect(await inHospital.textContent()).toContain('Queen Alexandra Hospital, Ward D5');
+    expect(await page.getByTestId('caseload-announcer').textContent()).toBe(
+      `${kept - MAX_PAGE_ROWS} older updates shown`,
+    );
+    expectQuietPage(hp.log);
   });
 
   it('stops watching on request, keeping what arrived labelled as such, and the reason no longer covers new patients; signing out ends the watch', async () => {
