@@ -335,6 +335,30 @@ describe('caseload watch by polling, on a sandbox whose CHIE has no subscription
     expect((await watch.events({ limit: 50, offset: 0 })).total).toBe(6);
     expect(watch.status().sources[1]).toMatchObject({ mode: 'polling', connected: true });
   });
+
+  it("tells a caseload patient's first admission to a trust that did not hold them, without a restart", async () => {
+    // A caseload patient CHIE does not hold when the watch starts: registered there on arrival.
+    const newcomer = '9990001235';
+    const frail = sandbox.patient('frail').nhsNumber;
+    newWatch([{ id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie }]);
+    await watch.start({ nhsNumbers: [frail, newcomer] });
+    const poller = watch.sourceWatches[0]!.polling!;
+    await poller.pollNow();
+    await sandbox.servers.chie.admit(newcomer, { where: 'Ward D5, Queen Alexandra Hospital' });
+    await sandbox.servers.chie.addLetter(frail);
+    await poller.pollNow();
+    // (The sandbox is shared: what the test before did to `frail` just before this watch began may show too.)
+    const about = async (nhsNumber: string) =>
+      (await watch.events({ limit: 50, offset: 0 })).rows.filter((e) => e.nhsNumber === nhsNumber);
+    expect((await about(newcomer)).map((e) => [e.kind, e.where])).toEqual([
+      ['admitted', 'Ward D5, Queen Alexandra Hospital'],
+    ]);
+    expect((await about(frail)).map((e) => e.kind)).toContain('new-letter');
+    // Found once: the next look asks about them as about any patient it holds, and repeats nothing.
+    await sandbox.servers.chie.discharge(newcomer);
+    await poller.pollNow();
+    expect((await about(newcomer)).map((e) => e.kind).sort()).toEqual(['admitted', 'discharged']);
+  });
 });
 
 describe('caseload watch faults the sandbox cannot make', () => {

@@ -183,13 +183,13 @@ export class SourceWatch {
   }
 
   private startPolling(why: string): void {
-    const ids = this.options.patients.flatMap((p) => p.ids);
     this.mode = 'polling';
     this.problem = `${why}; checking every ${Math.round(this.options.pollIntervalMs / 1000)} s`;
     const watchedSince = this.options.clock().toISOString();
     this.poller = new CaseloadPoller({
       subscriptions: this.options.subscriptions,
-      patientIds: () => ids,
+      patients: this.options.patients,
+      caseloadNhsNumbers: this.options.caseloadNhsNumbers,
       intervalMs: this.options.pollIntervalMs,
       startedAt: this.options.clock(),
       clock: this.options.clock,
@@ -198,9 +198,9 @@ export class SourceWatch {
         this.lastEventAt = this.options.clock().toISOString();
         await this.options.deliver({
           sourceId: this.options.sourceId,
-          items: resources.flatMap((resource) => {
-            const start = startOfEndedStay(resource, watchedSince);
-            return start ? [{ resource: start }, { resource }] : [{ resource }];
+          items: resources.flatMap((item) => {
+            const start = startOfEndedStay(item.resource, watchedSince);
+            return start ? [{ ...item, resource: start }, item] : [item];
           }),
         });
       },
