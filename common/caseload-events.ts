@@ -40,6 +40,23 @@ export interface CaseloadEvent {
   withheldReason?: string;
 }
 
+/**
+ * Where a page of the watch's events goes on from: the last event of the page before. Events are listed newest
+ * first (by when they happened, then when they were received, then id), so the next page is the events listed
+ * after this one — older — however many newer ones are kept meanwhile.
+ */
+export type CaseloadEventCursor = Pick<CaseloadEvent, 'at' | 'receivedAt' | 'id'>;
+
+/** A page of the watch's events, newest first. */
+export interface CaseloadEventQuery {
+  /** Only events that happened at or after this instant (ISO). */
+  since?: string;
+  /** Only events listed after this one (older); `offset` counts from it. */
+  olderThan?: CaseloadEventCursor;
+  limit: number;
+  offset: number;
+}
+
 export type CaseloadSourceMode = 'websocket' | 'polling' | 'unavailable';
 
 export interface CaseloadSourceStatus {

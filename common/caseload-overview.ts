@@ -2,7 +2,8 @@
 // admitted or discharged, ED attendances, new letters, and the other updates (deaths, activity withheld), and
 // whether "nothing happened" may be said — only when every source is connected.
 import type { CaseloadEvent, CaseloadSourceStatus, CaseloadWatchStatus } from './caseload-events';
-import { dateKey, formatDateTime } from './summary/dates';
+import { formatUkDateTime } from './london-date';
+import { dateKey } from './summary/dates';
 
 export const CASELOAD_WINDOW_DAYS = 7;
 const DAY = 86_400_000;
@@ -70,7 +71,7 @@ export function quietPeriod(status: CaseloadWatchStatus, now: Date): string {
   const since = dateKey(status.watchingSince);
   if (!Number.isFinite(since) || now.getTime() - since >= CASELOAD_WINDOW_DAYS * DAY)
     return `in the last ${CASELOAD_WINDOW_DAYS} days`;
-  return `since you started watching (${formatDateTime(status.watchingSince)})`;
+  return `since you started watching (${formatUkDateTime(status.watchingSince)})`;
 }
 
 /** How a source is connected, as the screen says it. */

@@ -210,11 +210,23 @@ export const bridgeRequestSchemas = {
       message: 'Choose the caseload to watch: today’s appointments, a caseload list, or NHS numbers',
     }),
   'caseload:watch-stop': z.object({}).strict(),
-  /** A page of the watch's events (newest first, governed for the signed-in user) and the watch's status. */
+  /**
+   * A page of the watch's events (newest first, governed for the signed-in user), `total` (every event kept) and
+   * the watch's status. `olderThan`: the page after this event (the last one of the page before), older, so
+   * "Show older updates" goes on from what is shown however many new events arrive meanwhile.
+   */
   'caseload:events': z
     .object({
       limit: z.number().int().min(1).max(MAX_PAGE_ROWS),
       offset: z.number().int().min(0),
+      olderThan: z
+        .object({
+          at: z.string().min(1).max(100),
+          receivedAt: z.string().min(1).max(100),
+          id: z.string().min(1).max(300),
+        })
+        .strict()
+        .optional(),
     })
     .strict(),
   /**

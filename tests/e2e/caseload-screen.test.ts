@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../common/fhir';
 import { formatNhsNumber } from '../../common/nhs-number';
+import { MAX_PAGE_ROWS } from '../../common/summary';
 import { dispatchBridgeRequest } from '../../main/services/bridge/dispatch';
 import { recordingNotifications, type HarnessPage } from '../../main/dev/harness';
 import { InMemoryCaseloadWatch } from '../support/in-memory-caseload-watch';
@@ -25,7 +26,7 @@ import {
 const NO_ACTIVITY = 'No admissions, discharges or ED attendances';
 /** The watch sees only what happens after it began: "nothing happened" says since when, not "in 7 days". */
 const NO_ACTIVITY_SINCE_START =
-  /^No admissions, discharges or ED attendances since you started watching \(\d+ \w{3} \d{4}, \d\d:\d\d\)\.$/;
+  /^No admissions, discharges or ED attendances since you started watching \(\d+ \w{3} \d{4}, \d\d:\d\d (GMT|BST)\)\.$/;
 const watch = new InMemoryCaseloadWatch([
   { sourceId: 'dcr', sourceName: 'Dorset Care Record' },
   { sourceId: 'chie', sourceName: 'CHIE' },
@@ -74,6 +75,16 @@ describe('My caseload', () => {
     expect(watch.selections).toEqual([]);
 
     await page.getByLabel('I am providing direct care to this patient').check();
+    // The list is read as the prefetch screen reads it (one field for both): a wrong number is named.
+    const numbers = page.getByLabel('NHS numbers, one per line');
+    await numbers.fill(`${legg.nhsNumber}\n1234567890`);
+    await page.getByRole('button', { name: 'Start watching' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('These are not valid NHS numbers: 1234567890');
+    expect(watch.selections).toEqual([]);
+    // A number given twice (spaced or not) is watched once.
+    await numbers.fill(`${legg.nhsNumber}\n${frail.nhsNumber}\n${formatNhsNumber(legg.nhsNumber)}`);
     await page.getByRole('button', { name: 'Start watching' }).click();
     const connection = page.getByTestId('caseload-connection');
     await connection.waitFor();
@@ -124,6 +135,34 @@ describe('My caseload', () => {
     await expect.poll(scrollsSideways).toBe(false);
     await screenshot(page, 'caseload-320');
     await page.setViewportSize({ width: 1280, height: 720 });
+  });
+
+  it('shows when things happened in UK time (BST in summer), saying which, never UTC', async () => {
+    const { page } = hp;
+    const frail = sandboxPatient(ctx.services, 'frail');
+    const before = notifications.shown.length;
+    // 14:05 UTC on 1 July is 15:05 on a clock in Wessex.
+    watch.deliver({
+      sourceId: 'chie',
+      nhsNumber: frail.nhsNumber,
+      patientName: frail.name,
+      kind: 'admitted',
+      at: '2026-07-01T14:05:00Z',
+      since: '2026-07-01T14:05:00Z',
+      where: 'Queen Alexandra Hospital, Ward D5',
+    });
+    const stay = page
+      .getByTestId('caseload-in-hospital')
+      .locator('li', { hasText: 'Queen Alexandra Hospital, Ward D5' });
+    await expect.poll(() => stay.textContent()).toContain('since 1 Jul 2026, 15:05 BST');
+    expect(await stay.textContent()).not.toContain('14:05');
+    // The watch's own times too: when it began and when each source was last checked.
+    watch.setSource('dcr', { connected: true, lastCheckedAt: '2026-12-01T08:10:00Z' });
+    await expect
+      .poll(() => page.getByTestId('caseload-source-dcr').textContent())
+      .toContain('(last checked 1 Dec 2026, 08:10 GMT)');
+    await notifications.waitForCount(before + 1);
+    expectQuietPage(hp.log);
   });
 
   it('opens a reported patient’s record under the caseload’s reason, audited for that patient', async () => {
@@ -187,7 +226,7 @@ describe('My caseload', () => {
 
     // Live, but updates it missed could not be fetched: no "nothing happened", and a notice until they are.
     const missed =
-      'Some updates between 1 Dec 2026, 08:10 and 1 Dec 2026, 08:25 could not be fetched from CHIE yet';
+      'Some updates between 1 Dec 2026, 08:10 GMT and 1 Dec 2026, 08:25 GMT could not be fetched from CHIE yet';
     watch.setSource('chie', { connected: true, mode: 'websocket', incomplete: missed });
     const gaps = page.getByTestId('caseload-gaps');
     await gaps.waitFor();
@@ -206,9 +245,17 @@ describe('My caseload', () => {
     watch.setUnreadable(2);
     const unreadable = page.getByTestId('caseload-unreadable');
     await unreadable.waitFor();
-    expect(await unreadable.textContent()).toMatch(/^2 updates could not be read/);
+    expect(await unreadable.textContent()).toBe(
+      '2 updates could not be read (a regional record sent them in a form the viewer does not understand), so they are not shown here. Check the patients’ records.',
+    );
     expect(await page.locator('main').textContent()).not.toContain(NO_ACTIVITY);
     await expectAccessible('caseload-updates-unreadable');
+    watch.setUnreadable(1);
+    await expect
+      .poll(() => unreadable.textContent())
+      .toBe(
+        '1 update could not be read (a regional record sent it in a form the viewer does not understand), so it is not shown here. Check the patients’ records.',
+      );
     watch.setUnreadable(0);
     await unreadable.waitFor({ state: 'detached' });
   });
@@ -296,6 +343,62 @@ describe('My caseload', () => {
     await expect.poll(scrollsSideways).toBe(false);
     await page.setViewportSize({ width: 1280, height: 1400 });
     await expectAccessible('caseload-hostile-withheld');
+  });
+
+  it('shows the newest updates, says how many older ones are not shown, and shows them on request', async () => {
+    const { page } = hp;
+    const frail = sandboxPatient(ctx.services, 'frail');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    // Kept while another screen is shown: the caseload screen reads them when it opens, a page at a time.
+    await nav.getByRole('button', { name: 'Find a patient' }).click();
+    const letters = MAX_PAGE_ROWS + 20;
+    const now = Date.now();
+    for (let i = 1; i <= letters; i++) {
+      watch.deliver({
+        sourceId: 'dcr',
+        nhsNumber: frail.nhsNumber,
+        patientName: frail.name,
+        kind: 'new-letter',
+        at: new Date(now - i * 60_000).toISOString(),
+        title: `Clinic letter ${i}`,
+      });
+    }
+    const kept = (await watch.events({ limit: 1, offset: 0 })).total;
+    await nav.getByRole('button', { name: 'My caseload' }).click();
+    const older = page.getByTestId('caseload-older');
+    await older.waitFor();
+    expect(await older.textContent()).toContain(
+      `Showing the newest ${MAX_PAGE_ROWS} of ${kept} updates: ${kept - MAX_PAGE_ROWS} older updates are not in these lists.`,
+    );
+    const letter = (title: string) =>
+      page.getByTestId('caseload-new-letters').locator('bdi', { hasText: new RegExp(`^${title}$`) });
+    expect(await letter('Clinic letter 1').count()).toBe(1);
+    expect(await letter(`Clinic letter ${letters}`).count()).toBe(0);
+    // The stay that began in July is among the older updates: no one is said to be in hospital who may not be.
+    const inHospital = page.getByTestId('caseload-in-hospital');
+    expect(await inHospital.textContent()).not.toContain('Ward D5');
+    expect(await page.getByTestId('caseload-no-activity').count()).toBe(0);
+    await expectAccessible('caseload-older-not-shown');
+
+    // An update arriving now moves nothing: the older page goes on from the last one shown.
+    watch.deliver({
+      sourceId: 'dcr',
+      nhsNumber: frail.nhsNumber,
+      patientName: frail.name,
+      kind: 'new-letter',
+      at: new Date().toISOString(),
+      title: 'Letter while reading',
+    });
+    await expect.poll(() => letter('Letter while reading').count()).toBe(1);
+    await older.getByRole('button', { name: 'Show older updates' }).click();
+    await older.waitFor({ state: 'detached' });
+    for (const title of ['Clinic letter 1', `Clinic letter ${MAX_PAGE_ROWS}`, `Clinic letter ${letters}`])
+      expect(await letter(title).count()).toBe(1);
+    expect(await inHospital.textContent()).toContain('Queen Alexandra Hospital, Ward D5');
+    expect(await page.getByTestId('caseload-announcer').textContent()).toBe(
+      `${kept - MAX_PAGE_ROWS} older updates shown`,
+    );
+    expectQuietPage(hp.log);
   });
 
   it('stops watching on request, keeping what arrived labelled as such, and the reason no longer covers new patients; signing out ends the watch', async () => {

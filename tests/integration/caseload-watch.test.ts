@@ -30,6 +30,7 @@ function newWatch(
     heartbeatSeconds?: number;
     tokens?: TokenProvider;
     store?: CaseloadEventKeeper;
+    clock?: () => Date;
   } = {},
 ) {
   watch = new CaseloadWatch({
@@ -52,6 +53,7 @@ function newWatch(
     pollSeconds: options.pollSeconds ?? 3600,
     heartbeatSeconds: options.heartbeatSeconds ?? 1,
     backoffBaseMs: 20,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   return watch;
 }
@@ -333,6 +335,30 @@ describe('caseload watch by polling, on a sandbox whose CHIE has no subscription
     expect((await watch.events({ limit: 50, offset: 0 })).total).toBe(6);
     expect(watch.status().sources[1]).toMatchObject({ mode: 'polling', connected: true });
   });
+
+  it("tells a caseload patient's first admission to a trust that did not hold them, without a restart", async () => {
+    // A caseload patient CHIE does not hold when the watch starts: registered there on arrival.
+    const newcomer = '9990001235';
+    const frail = sandbox.patient('frail').nhsNumber;
+    newWatch([{ id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie }]);
+    await watch.start({ nhsNumbers: [frail, newcomer] });
+    const poller = watch.sourceWatches[0]!.polling!;
+    await poller.pollNow();
+    await sandbox.servers.chie.admit(newcomer, { where: 'Ward D5, Queen Alexandra Hospital' });
+    await sandbox.servers.chie.addLetter(frail);
+    await poller.pollNow();
+    // (The sandbox is shared: what the test before did to `frail` just before this watch began may show too.)
+    const about = async (nhsNumber: string) =>
+      (await watch.events({ limit: 50, offset: 0 })).rows.filter((e) => e.nhsNumber === nhsNumber);
+    expect((await about(newcomer)).map((e) => [e.kind, e.where])).toEqual([
+      ['admitted', 'Ward D5, Queen Alexandra Hospital'],
+    ]);
+    expect((await about(frail)).map((e) => e.kind)).toContain('new-letter');
+    // Found once: the next look asks about them as about any patient it holds, and repeats nothing.
+    await sandbox.servers.chie.discharge(newcomer);
+    await poller.pollNow();
+    expect((await about(newcomer)).map((e) => e.kind).sort()).toEqual(['admitted', 'discharged']);
+  });
 });
 
 describe('caseload watch faults the sandbox cannot make', () => {
@@ -397,7 +423,9 @@ describe('caseload watch faults the sandbox cannot make', () => {
   });
 
   it('says updates are missing while they cannot be fetched, though the source stays live, until they are', async () => {
-    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    // A summer afternoon: the notice gives UK time (BST), not the UTC the watch keeps.
+    const clock = () => new Date('2026-07-01T14:05:00Z');
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }], { clock });
     await watch.start({ nhsNumbers: ON_CASELOAD });
     await until(live);
     server.failEvents(true);
@@ -408,7 +436,7 @@ describe('caseload watch faults the sandbox cannot make', () => {
     const gap = await until((s) => !!s.sources[0]?.incomplete);
     expect(gap.sources[0]).toMatchObject({ connected: true });
     expect(gap.sources[0]!.incomplete).toMatch(
-      /^Some updates between .+ and .+ could not be fetched from Dorset Care Record yet/,
+      /^Some updates between 1 Jul 2026, 15:05 BST and 1 Jul 2026, 15:05 BST could not be fetched from Dorset Care Record yet/,
     );
     server.failEvents(false);
     const got = arrivals(2);

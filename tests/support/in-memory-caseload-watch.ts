@@ -3,6 +3,8 @@
 // regional sources. A test delivers events and changes a source's connection as the real service would report.
 import type {
   CaseloadEvent,
+  CaseloadEventCursor,
+  CaseloadEventQuery,
   CaseloadSelection,
   CaseloadSourceStatus,
   CaseloadWatchStatus,
@@ -60,9 +62,12 @@ export class InMemoryCaseloadWatch implements CaseloadWatchService {
     };
   }
 
-  async events(query: { limit: number; offset: number }): Promise<{ rows: CaseloadEvent[]; total: number }> {
-    const newestFirst = [...this.held].reverse();
-    return { rows: newestFirst.slice(query.offset, query.offset + query.limit), total: newestFirst.length };
+  /** In the order the encrypted store lists them: newest first by when, then when received, then id. */
+  async events(query: CaseloadEventQuery): Promise<{ rows: CaseloadEvent[]; total: number }> {
+    const newestFirst = [...this.held].sort(listedBefore);
+    const after = query.olderThan;
+    const from = after ? newestFirst.filter((e) => listedBefore(after, e) < 0) : newestFirst;
+    return { rows: from.slice(query.offset, query.offset + query.limit), total: newestFirst.length };
   }
 
   onEvent(listener: (event: CaseloadEvent) => void): () => void {
@@ -120,4 +125,10 @@ export class InMemoryCaseloadWatch implements CaseloadWatchService {
     const status = this.status();
     for (const listener of this.statusListeners) listener(status);
   }
+}
+
+/** Negative when `a` is listed before (is newer than) `b`. */
+function listedBefore(a: CaseloadEventCursor, b: CaseloadEventCursor): number {
+  const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return order(b.at, a.at) || order(b.receivedAt, a.receivedAt) || order(a.id, b.id);
 }

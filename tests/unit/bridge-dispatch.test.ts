@@ -38,6 +38,27 @@ describe('bridge dispatch', () => {
     expect(outcome.ok).toBe(false);
   });
 
+  it('takes a caseload page cursor as its three fields only', async () => {
+    const cursor = {
+      at: '2026-07-01T14:05:00Z',
+      receivedAt: '2026-07-01T14:05:01Z',
+      id: 'dcr|Encounter/1|admitted',
+    };
+    const handlers = handlersWith({
+      'caseload:events': async ({ olderThan }) => ({
+        rows: [],
+        total: olderThan ? 1 : 0,
+        status: { watching: false, patients: 0, sources: [], ignoredNotOnCaseload: 0 },
+      }),
+    });
+    const page = (olderThan: unknown) =>
+      dispatchBridgeRequest(handlers, 'caseload:events', { limit: 10, offset: 0, olderThan });
+    expect(await page(cursor)).toMatchObject({ ok: true, value: { total: 1 } });
+    expect((await page({ ...cursor, sql: '1=1' })).ok).toBe(false);
+    expect((await page({ ...cursor, id: 'x'.repeat(301) })).ok).toBe(false);
+    expect((await page({ at: cursor.at })).ok).toBe(false);
+  });
+
   it('passes parsed arguments to the handler and returns its value', async () => {
     const outcome = await dispatchBridgeRequest(
       handlersWith({ 'cache:delete': async ({ nhsNumber }) => ({ deleted: nhsNumber === '999 000 0018' }) }),

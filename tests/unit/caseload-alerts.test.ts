@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CaseloadEvent } from '../../common/caseload-events';
 import { buildEvent } from '../../main/services/caseload-alerts/caseload-event';
 import type { JsonObject } from '../../common/json';
-import { CaseloadPoller } from '../../main/services/caseload-alerts/polling';
+import { CaseloadPoller, type PolledResource } from '../../main/services/caseload-alerts/polling';
 import type { SourceSubscriptions } from '../../main/services/caseload-alerts/source-subscriptions';
 import { classify, readableShape } from '../../main/services/caseload-alerts/classify';
 import { hospitalKind } from '../../common/summary/hospital-activity';
@@ -299,7 +299,8 @@ describe('polling when a delivery fails', () => {
     const states: boolean[] = [];
     const poller = new CaseloadPoller({
       subscriptions,
-      patientIds: () => ['p1'],
+      patients: [{ nhsNumber: '9990000018', ids: ['p1'] }],
+      caseloadNhsNumbers: ['9990000018'],
       intervalMs: 60_000,
       startedAt,
       clock: () => new Date('2026-12-01T08:31:00Z'),
@@ -317,5 +318,63 @@ describe('polling when a delivery fails', () => {
     // The second look starts where the first did; only after a delivery succeeded does it move on.
     expect(encounterSearches[1]).toBe(encounterSearches[0]);
     expect(encounterSearches[2]).not.toBe(encounterSearches[1]);
+  });
+
+  it('finds a caseload patient the source registers after the watch began, and hands on their changes since it began, by NHS number', async () => {
+    const startedAt = new Date('2026-12-01T08:00:00Z');
+    const held = '9990000018';
+    const newcomer = '9990001235';
+    let registered = false;
+    const asked: string[] = [];
+    const lookedFor: string[][] = [];
+    // A server whose encounters name the patient by Patient id only.
+    const admission = {
+      resourceType: 'Encounter',
+      id: 'e2',
+      subject: { reference: 'Patient/p2' },
+      meta: { lastUpdated: '2026-12-01T08:40:00Z' },
+    };
+    const subscriptions = {
+      patients: async (nhsNumbers: string[]) => {
+        lookedFor.push(nhsNumbers);
+        return registered ? [{ nhsNumber: newcomer, ids: ['p2'] }] : [];
+      },
+      search: async (url: string, type: string, collect: (r: JsonObject) => void) => {
+        asked.push(url);
+        if (type === 'Encounter' && url.includes('Patient%2Fp2')) collect(admission);
+      },
+    } as unknown as SourceSubscriptions;
+    const delivered: PolledResource[][] = [];
+    let now = new Date('2026-12-01T08:10:00Z');
+    const poller = new CaseloadPoller({
+      subscriptions,
+      patients: [{ nhsNumber: held, ids: ['p1'] }],
+      caseloadNhsNumbers: [held, newcomer],
+      intervalMs: 60_000,
+      startedAt,
+      clock: () => now,
+      deliver: async (found) => void delivered.push(found),
+      onState: () => undefined,
+    });
+    await poller.pollNow();
+    expect(lookedFor).toEqual([[newcomer]]);
+    expect(delivered).toEqual([[]]);
+
+    registered = true;
+    now = new Date('2026-12-01T08:45:00Z');
+    asked.length = 0;
+    await poller.pollNow();
+    expect(delivered[1]).toEqual([{ resource: admission, patientNhsNumber: newcomer }]);
+    // Their changes since the watch began (less the overlap), not only since the last look.
+    const newcomerSearch = asked.find((u) => u.startsWith('Encounter?') && u.includes('Patient%2Fp2'));
+    expect(decodeURIComponent(newcomerSearch ?? '')).toContain('_lastUpdated=ge2026-12-01T07:59:55.000Z');
+
+    // Held from now on: asked about with the others, and no longer looked for.
+    asked.length = 0;
+    await poller.pollNow();
+    expect(lookedFor).toHaveLength(2);
+    expect(asked.filter((u) => u.startsWith('Encounter?')).map(decodeURIComponent)).toEqual([
+      expect.stringContaining('patient=Patient/p1,Patient/p2&'),
+    ]);
   });
 });

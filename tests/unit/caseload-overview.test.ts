@@ -77,7 +77,11 @@ describe('caseload sections', () => {
       sources: [],
     });
     expect(quietPeriod(watching('2026-12-01T08:02:00Z'), NOW)).toBe(
-      'since you started watching (1 Dec 2026, 08:02)',
+      'since you started watching (1 Dec 2026, 08:02 GMT)',
+    );
+    // In summer, UK time is BST: an hour ahead of the UTC the watch keeps.
+    expect(quietPeriod(watching('2026-07-01T08:02:00Z'), new Date('2026-07-02T12:00:00Z'))).toBe(
+      'since you started watching (1 Jul 2026, 09:02 BST)',
     );
     expect(quietPeriod(watching(daysAgo(8)), NOW)).toBe('in the last 7 days');
   });

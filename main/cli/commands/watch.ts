@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import { caseloadOptions, caseloadSelection, type CaseloadFlags } from './caseload-options';
 import type { CaseloadEvent, CaseloadEventKind, CaseloadWatchStatus } from '../../../common/caseload-events';
+import { formatUkDateTime } from '../../../common/london-date';
 import { formatNhsNumber } from '../../../common/nhs-number';
-import { formatDateTime } from '../../../common/summary/dates';
 import { practitionerReference } from '../../services/composition/caseload-lookup';
 import type { CliEnvironment } from '../environment';
 import { clinicianOptions, withCliSession, type ClinicianFlags } from '../viewer-session';
@@ -44,7 +44,7 @@ export function eventLine(event: CaseloadEvent, names: boolean): string {
       ? terminalText(event.withheldReason ?? 'details withheld')
       : terminalText(event.title ?? event.where ?? '');
   return [
-    formatDateTime(event.at),
+    formatUkDateTime(event.at),
     KIND_WORDS[event.kind],
     who,
     ...(detail ? [detail] : []),

@@ -1,7 +1,7 @@
 // Caseload alerts kept in the encrypted offline store (one shared copy, governed for the patient before it is
 // kept and for the user on every read), for the caseload's (pinned) retention: they go when it ends, with the
 // patient's record, and with "delete all offline records".
-import type { CaseloadEvent } from '../../../common/caseload-events';
+import type { CaseloadEvent, CaseloadEventQuery } from '../../../common/caseload-events';
 import type { SqliteDatabase } from './encrypted-database';
 
 export interface CaseloadEventStoreDeps {
@@ -34,13 +34,23 @@ export class CaseloadEventStore {
     return this.deps.run(write, write);
   }
 
-  /** Newest first (by when it happened), while retention lasts. */
-  async page(query: { since?: string; limit: number; offset: number }): Promise<{
+  /**
+   * Newest first (by when it happened, then when received, then id), while retention lasts. `total` counts every
+   * event kept since `since`, wherever the page starts.
+   */
+  async page(query: CaseloadEventQuery): Promise<{
     rows: CaseloadEvent[];
     total: number;
   }> {
     const now = this.deps.clock().toISOString();
     const since = query.since ?? '';
+    const after = query.olderThan;
+    // Listed after the cursor, in the order below: earlier, or as early and received earlier, or both the same
+    // and a later id.
+    const afterCursor = after
+      ? 'AND (at < ? OR (at = ? AND (received_at < ? OR (received_at = ? AND id > ?))))'
+      : '';
+    const cursor = after ? [after.at, after.at, after.receivedAt, after.receivedAt, after.id] : [];
     return this.deps.run(
       (db) => {
         const total = db
@@ -50,11 +60,11 @@ export class CaseloadEventStore {
         const rows = (
           db
             .prepare(
-              `SELECT event_json FROM caseload_events WHERE expires_at > ? AND at >= ?
+              `SELECT event_json FROM caseload_events WHERE expires_at > ? AND at >= ? ${afterCursor}
                ORDER BY at DESC, received_at DESC, id LIMIT ? OFFSET ?`,
             )
             .pluck()
-            .all(now, since, query.limit, query.offset) as string[]
+            .all(now, since, ...cursor, query.limit, query.offset) as string[]
         ).map((json) => JSON.parse(json) as CaseloadEvent);
         return { rows, total };
       },

@@ -4,7 +4,7 @@
 // and whether they are kept is the watch service's business.
 import type { CaseloadSourceStatus } from '../../../common/caseload-events';
 import type { JsonObject } from '../../../common/json';
-import { formatDateTime } from '../../../common/summary/dates';
+import { formatUkDateTime } from '../../../common/london-date';
 import { EventSequence } from './event-sequence';
 import type { Notification, NotifiedEvent } from './notification';
 import { CaseloadPoller } from './polling';
@@ -39,7 +39,7 @@ function startOfEndedStay(resource: JsonObject, watchedSince: string): JsonObjec
 
 /** "Some updates between <from> and <noticed> <what>": updates missed from a watch, in the status's words. */
 function gapWords(gap: { from: string; noticed: string }, what: string): string {
-  return `Some updates between ${formatDateTime(gap.from)} and ${formatDateTime(gap.noticed)} ${what}`;
+  return `Some updates between ${formatUkDateTime(gap.from)} and ${formatUkDateTime(gap.noticed)} ${what}`;
 }
 
 export interface SourceWatchOptions {
@@ -184,13 +184,13 @@ export class SourceWatch {
   }
 
   private startPolling(why: string): void {
-    const ids = this.options.patients.flatMap((p) => p.ids);
     this.mode = 'polling';
     this.problem = `${why}; checking every ${Math.round(this.options.pollIntervalMs / 1000)} s`;
     const watchedSince = this.options.clock().toISOString();
     this.poller = new CaseloadPoller({
       subscriptions: this.options.subscriptions,
-      patientIds: () => ids,
+      patients: this.options.patients,
+      caseloadNhsNumbers: this.options.caseloadNhsNumbers,
       intervalMs: this.options.pollIntervalMs,
       startedAt: this.options.clock(),
       clock: this.options.clock,
@@ -199,9 +199,9 @@ export class SourceWatch {
         this.lastEventAt = this.options.clock().toISOString();
         await this.options.deliver({
           sourceId: this.options.sourceId,
-          items: resources.flatMap((resource) => {
-            const start = startOfEndedStay(resource, watchedSince);
-            return start ? [{ resource: start }, { resource }] : [{ resource }];
+          items: resources.flatMap((item) => {
+            const start = startOfEndedStay(item.resource, watchedSince);
+            return start ? [{ ...item, resource: start }, item] : [item];
           }),
         });
       },

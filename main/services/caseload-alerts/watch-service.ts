@@ -3,7 +3,12 @@
 // Every event is recognised (on the caseload or ignored and counted), deduplicated, governed for the patient,
 // audited (written ahead, a PatientQuery per patient per notification), kept encrypted, then governed for the
 // signed-in user and handed to listeners (the bridge, the CLI).
-import type { CaseloadEvent, CaseloadSelection, CaseloadWatchStatus } from '../../../common/caseload-events';
+import type {
+  CaseloadEvent,
+  CaseloadEventQuery,
+  CaseloadSelection,
+  CaseloadWatchStatus,
+} from '../../../common/caseload-events';
 import { normaliseNhsNumber, isValidNhsNumber } from '../../../common/nhs-number';
 import type { AuditAction, AuditIntent } from '../audit';
 import type { TokenProvider } from '../auth/token-provider';
@@ -22,7 +27,7 @@ export interface CaseloadWatchService {
   stop(): Promise<void>;
   status(): CaseloadWatchStatus;
   /** Newest first, governed for the signed-in user. */
-  events(query: { since?: string; limit: number; offset: number }): Promise<{
+  events(query: CaseloadEventQuery): Promise<{
     rows: CaseloadEvent[];
     total: number;
   }>;
@@ -34,7 +39,7 @@ export interface CaseloadWatchService {
 /** Where events are kept (the encrypted offline store's `caseloadEvents`). */
 export interface CaseloadEventKeeper {
   add(events: readonly CaseloadEvent[]): Promise<CaseloadEvent[]>;
-  page(query: { since?: string; limit: number; offset: number }): Promise<{
+  page(query: CaseloadEventQuery): Promise<{
     rows: CaseloadEvent[];
     total: number;
   }>;
@@ -156,7 +161,7 @@ export class CaseloadWatch implements CaseloadWatchService {
     return this.running.map((r) => r.watch);
   }
 
-  async events(query: { since?: string; limit: number; offset: number }): Promise<{
+  async events(query: CaseloadEventQuery): Promise<{
     rows: CaseloadEvent[];
     total: number;
   }> {

@@ -83,8 +83,9 @@ export class CaseloadAlertsFeature {
         await watch.stop();
         return {};
       },
-      'caseload:events': async ({ limit, offset }) => {
-        return { ...(await watch.events({ limit, offset })), status: watch.status() };
+      'caseload:events': async ({ limit, offset, olderThan }) => {
+        const page = await watch.events({ limit, offset, ...(olderThan ? { olderThan } : {}) });
+        return { ...page, status: watch.status() };
       },
       'caseload:open-patient': async ({ nhsNumber }) => {
         const session = sessions.current();

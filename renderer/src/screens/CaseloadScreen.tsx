@@ -1,5 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import type { CaseloadEvent, CaseloadWatchStatus } from '../../../common/caseload-events';
+import type {
+  CaseloadEvent,
+  CaseloadEventCursor,
+  CaseloadWatchStatus,
+} from '../../../common/caseload-events';
 import {
   CASELOAD_EVENT_LABELS,
   CASELOAD_WINDOW_DAYS,
@@ -10,10 +14,12 @@ import {
   sourcesIncomplete,
   sourcesNotConnected,
 } from '../../../common/caseload-overview';
-import { formatNhsNumber, isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
-import { MAX_PAGE_ROWS, formatDateTime } from '../../../common/summary';
+import { formatUkDateTime } from '../../../common/london-date';
+import { formatNhsNumber } from '../../../common/nhs-number';
+import { MAX_PAGE_ROWS } from '../../../common/summary';
 import type { AppState, BridgeArgs, SessionInfo } from '../../../preload/contract';
 import { errorMessage, invoke, onBridgeEvent } from '../bridge';
+import { NhsNumbersField, readNhsNumbers } from '../components/NhsNumbersField';
 import { ReasonChoices } from './ReasonForAccess';
 
 type CaseloadChoice = 'appointments-today' | 'caseload-list' | 'nhs-numbers';
@@ -38,26 +44,32 @@ export function CaseloadScreen({
   onOpen: (nhsNumber: string, name: string | undefined, session?: SessionInfo) => void;
 }) {
   const [status, setStatus] = useState<CaseloadWatchStatus>();
-  const [{ rows, total }, setPage] = useState<{ rows: CaseloadEvent[]; total: number }>({
-    rows: [],
-    total: 0,
-  });
+  const [{ rows, total, olderThan }, setPage] = useState<HeldEvents>({ rows: [], total: 0 });
   const [error, setError] = useState<string>();
   const [announcement, setAnnouncement] = useState('');
   const [busy, setBusy] = useState(false);
+  const [readingOlder, setReadingOlder] = useState(false);
 
   // What the bridge pushed since the page was asked for: a push can arrive just before an answer computed
   // earlier, so the answer must not undo it (every status change and every event is pushed).
   const pushed = useRef<{ statuses: number; events?: CaseloadEvent[] }>({ statuses: 0 });
+  // Each read of the newest page starts the list again: an answer asked for before it is not used.
+  const reads = useRef(0);
   const load = useCallback(() => {
     const statusesBefore = pushed.current.statuses;
+    const read = ++reads.current;
     pushed.current.events = [];
     invoke('caseload:events', { limit: MAX_PAGE_ROWS, offset: 0 }).then(
       (page) => {
+        if (read !== reads.current) return;
         const answered = new Set(page.rows.map((e) => e.id));
         const newer = (pushed.current.events ?? []).filter((e) => !answered.has(e.id));
         pushed.current.events = undefined;
-        setPage({ rows: [...newer, ...page.rows], total: page.total + newer.length });
+        setPage({
+          rows: [...newer, ...page.rows],
+          total: page.total + newer.length,
+          ...olderFrom(page.rows),
+        });
         if (pushed.current.statuses === statusesBefore) setStatus(page.status);
       },
       (e: unknown) => setError(errorMessage(e)),
@@ -65,13 +77,36 @@ export function CaseloadScreen({
   }, []);
   useEffect(load, [load]);
 
+  // The next page goes on from the last event of the one before, so events arriving meanwhile move nothing.
+  const showOlder = (from: CaseloadEventCursor) => {
+    const read = reads.current;
+    setReadingOlder(true);
+    invoke('caseload:events', { limit: MAX_PAGE_ROWS, offset: 0, olderThan: from })
+      .then(
+        (page) => {
+          if (read !== reads.current) return;
+          setPage((held) => {
+            const have = new Set(held.rows.map((e) => e.id));
+            return {
+              rows: [...held.rows, ...page.rows.filter((e) => !have.has(e.id))],
+              total: Math.max(held.total, page.total),
+              ...olderFrom(page.rows),
+            };
+          });
+          setAnnouncement(`${page.rows.length} older update${page.rows.length === 1 ? '' : 's'} shown`);
+        },
+        (e: unknown) => setError(errorMessage(e)),
+      )
+      .finally(() => setReadingOlder(false));
+  };
+
   useEffect(() => {
     const stopEvents = onBridgeEvent('caseload:event', (event) => {
       pushed.current.events?.push(event);
       setPage((held) =>
         held.rows.some((e) => e.id === event.id)
           ? held
-          : { rows: [event, ...held.rows], total: held.total + 1 },
+          : { ...held, rows: [event, ...held.rows], total: held.total + 1 },
       );
       setAnnouncement(`New caseload update: ${describeForAnnouncement(event)}`);
     });
@@ -137,10 +172,32 @@ export function CaseloadScreen({
         {announcement}
       </p>
       {status && (status.watching || rows.length > 0) && (
-        <CaseloadSections status={status} rows={rows} total={total} onOpen={open} />
+        <CaseloadSections
+          status={status}
+          rows={rows}
+          total={total}
+          onOpen={open}
+          {...(olderThan ? { onShowOlder: () => showOlder(olderThan) } : {})}
+          readingOlder={readingOlder}
+        />
       )}
     </main>
   );
+}
+
+/** The events the screen holds: the pages read (newest first) and every event pushed since. */
+interface HeldEvents {
+  rows: CaseloadEvent[];
+  /** Every event the watch has kept. */
+  total: number;
+  /** Where the next, older page starts; undefined once the last page read was the oldest. */
+  olderThan?: CaseloadEventCursor;
+}
+
+/** A full page may have older events after it: they start after its last. */
+function olderFrom(page: CaseloadEvent[]): Pick<HeldEvents, 'olderThan'> {
+  const last = page.length === MAX_PAGE_ROWS ? page.at(-1) : undefined;
+  return last ? { olderThan: { at: last.at, receivedAt: last.receivedAt, id: last.id } } : {};
 }
 
 function StartWatching({
@@ -171,18 +228,9 @@ function StartWatching({
         );
       return onStart({ fromSource: 'caseload-list', ...(id ? { listId: id } : {}) }, reason);
     }
-    const list = numbers
-      .split(/[\n,;]+/)
-      .map((s) => normaliseNhsNumber(s.trim()))
-      .filter(Boolean);
-    const invalid = list.filter((n) => !isValidNhsNumber(n));
-    if (!list.length || invalid.length)
-      return onInvalid(
-        invalid.length
-          ? `These are not valid NHS numbers: ${invalid.join(', ')}`
-          : 'Enter at least one NHS number, one per line.',
-      );
-    return onStart({ nhsNumbers: [...new Set(list)] }, reason);
+    const read = readNhsNumbers(numbers);
+    if ('problem' in read) return onInvalid(read.problem);
+    return onStart({ nhsNumbers: read.nhsNumbers }, reason);
   };
 
   return (
@@ -226,18 +274,7 @@ function StartWatching({
         </div>
       )}
       {choice === 'nhs-numbers' && (
-        <div className="nhsuk-form-group">
-          <label className="nhsuk-label" htmlFor="caseload-numbers">
-            NHS numbers, one per line
-          </label>
-          <textarea
-            className="nhsuk-textarea"
-            id="caseload-numbers"
-            rows={4}
-            value={numbers}
-            onChange={(e) => setNumbers(e.target.value)}
-          />
-        </div>
+        <NhsNumbersField id="caseload-numbers" value={numbers} onChange={setNumbers} />
       )}
       <div className="nhsuk-form-group">
         <ReasonChoices
@@ -285,7 +322,7 @@ function WatchingSummary({
             </strong>
             : {describeSourceConnection(s)}
             {s.lastCheckedAt && (
-              <span className="wx-muted"> (last checked {formatDateTime(s.lastCheckedAt)})</span>
+              <span className="wx-muted"> (last checked {formatUkDateTime(s.lastCheckedAt)})</span>
             )}
           </li>
         ))}
@@ -303,25 +340,34 @@ function CaseloadSections({
   rows,
   total,
   onOpen,
+  onShowOlder,
+  readingOlder,
 }: {
   status: CaseloadWatchStatus;
   rows: CaseloadEvent[];
   total: number;
   onOpen: (event: CaseloadEvent) => void;
+  /** Read the next, older page; absent when there is none. */
+  onShowOlder?: () => void;
+  readingOlder: boolean;
 }) {
   const overview = useMemo(() => caseloadOverview(rows, new Date()), [rows]);
-  const complete = everySourceComplete(status);
+  const notShown = onShowOlder ? Math.max(total - rows.length, 0) : 0;
+  const complete = everySourceComplete(status) && notShown === 0;
   const missing = sourcesNotConnected(status);
   const gaps = sourcesIncomplete(status);
   const period = quietPeriod(status, new Date());
   const noHospitalActivity =
     overview.admittedOrDischarged.length === 0 && overview.edAttendances.length === 0;
-  // "None" is said only of what the watch could see: since it began, and from the sources it heard fully.
+  // "None" is said only of what the watch could see: since it began, from the sources it heard fully, and
+  // with every update it kept on the screen.
   const none = complete
     ? `None ${period}`
     : missing.length
       ? 'None reported by the connected sources'
-      : 'None received, but some updates are missing (see above)';
+      : notShown
+        ? 'None among the updates shown (older ones are not shown: see above)'
+        : 'None received, but some updates are missing (see above)';
   const row = (e: CaseloadEvent, detail: ReactNode) => (
     <CaseloadRow key={e.id} event={e} onOpen={onOpen}>
       {detail}
@@ -363,31 +409,27 @@ function CaseloadSections({
           </ul>
         </div>
       )}
-      {!!status.unreadable && (
-        <p className="wx-notice wx-notice--warning" data-testid="caseload-unreadable">
-          {status.unreadable === 1 ? (
-            <>
-              <strong>1 update could not be read</strong> (a regional record sent it in a form the viewer does
-              not understand), so it is not shown here.
-            </>
-          ) : (
-            <>
-              <strong>{status.unreadable} updates could not be read</strong> (a regional record sent them in a
-              form the viewer does not understand), so they are not shown here.
-            </>
-          )}{' '}
-          Check the patients’ records.
-        </p>
-      )}
+      {!!status.unreadable && <UnreadableNotice count={status.unreadable} />}
       {status.watching && complete && noHospitalActivity && (
         <p className="wx-notice" data-testid="caseload-no-activity">
           No admissions, discharges or ED attendances {period}.
         </p>
       )}
-      {total > rows.length && (
-        <p className="wx-notice wx-notice--warning">
-          Showing the newest {rows.length} of {total} updates.
-        </p>
+      {onShowOlder && notShown > 0 && (
+        <div className="wx-notice wx-notice--warning" data-testid="caseload-older">
+          <p>
+            Showing the newest {rows.length} of {total} updates: {notShown} older update
+            {notShown === 1 ? ' is' : 's are'} not in these lists.
+          </p>
+          <button
+            type="button"
+            className="nhsuk-button nhsuk-button--secondary"
+            disabled={readingOlder}
+            onClick={onShowOlder}
+          >
+            Show older updates
+          </button>
+        </div>
       )}
       <EventSection
         id="in-hospital"
@@ -399,7 +441,7 @@ function CaseloadSections({
           row(
             e,
             <>
-              In <bdi>{e.where ?? 'hospital (ward not given)'}</bdi> since {formatDateTime(e.since ?? e.at)}
+              In <bdi>{e.where ?? 'hospital (ward not given)'}</bdi> since {formatUkDateTime(e.since ?? e.at)}
             </>,
           )
         }
@@ -428,7 +470,7 @@ function CaseloadSections({
             e,
             <>
               New letter{e.title ? ': ' : ''}
-              {e.title && <bdi>{e.title}</bdi>}, {formatDateTime(e.at)}
+              {e.title && <bdi>{e.title}</bdi>}, {formatUkDateTime(e.at)}
             </>,
           )
         }
@@ -443,6 +485,20 @@ function CaseloadSections({
         />
       )}
     </div>
+  );
+}
+
+/** Updates the watch could not read may have been admissions: said, with how many. */
+function UnreadableNotice({ count }: { count: number }) {
+  const one = count === 1;
+  return (
+    <p className="wx-notice wx-notice--warning" data-testid="caseload-unreadable">
+      <strong>
+        {count} update{one ? '' : 's'} could not be read
+      </strong>{' '}
+      (a regional record sent {one ? 'it' : 'them'} in a form the viewer does not understand), so{' '}
+      {one ? 'it is' : 'they are'} not shown here. Check the patients’ records.
+    </p>
   );
 }
 
@@ -503,7 +559,7 @@ function EventWhat({ event }: { event: CaseloadEvent }) {
     <>
       {CASELOAD_EVENT_LABELS[event.kind]}
       {where}
-      {event.where && <bdi>{event.where}</bdi>}, {formatDateTime(event.at)}
+      {event.where && <bdi>{event.where}</bdi>}, {formatUkDateTime(event.at)}
       {event.withheldReason && <span className="wx-block wx-muted">{event.withheldReason}</span>}
     </>
   );

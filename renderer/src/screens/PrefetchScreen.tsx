@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { formatNhsNumber, isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
+import { formatNhsNumber } from '../../../common/nhs-number';
 import type { AppState, PrefetchProgress } from '../../../preload/contract';
 import { errorMessage, invoke, newRequestId, onBridgeEvent } from '../bridge';
+import { NhsNumbersField, readNhsNumbers } from '../components/NhsNumbersField';
 import { usePreferences } from '../state/usePreferences';
 import { ReasonChoices } from './ReasonForAccess';
 
@@ -65,20 +66,12 @@ export function PrefetchScreen({ reasons }: { reasons: AppState['accessReasons']
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const list = numbers
-      .split(/[\n,;]+/)
-      .map((s) => normaliseNhsNumber(s.trim()))
-      .filter(Boolean);
-    const invalid = list.filter((n) => !isValidNhsNumber(n));
-    if (!list.length || invalid.length) {
-      setError(
-        invalid.length
-          ? `These are not valid NHS numbers: ${invalid.join(', ')}`
-          : 'Enter at least one NHS number, one per line.',
-      );
+    const read = readNhsNumbers(numbers);
+    if ('problem' in read) {
+      setError(read.problem);
       return;
     }
-    start({ nhsNumbers: list });
+    start({ nhsNumbers: read.nhsNumbers });
   };
 
   const failures = progress?.results.filter((r) => !r.ok) ?? [];
@@ -101,18 +94,7 @@ export function PrefetchScreen({ reasons }: { reasons: AppState['accessReasons']
             time, from Find a patient.
           </p>
         </div>
-        <div className="nhsuk-form-group">
-          <label className="nhsuk-label" htmlFor="prefetch-numbers">
-            NHS numbers, one per line
-          </label>
-          <textarea
-            className="nhsuk-textarea"
-            id="prefetch-numbers"
-            rows={4}
-            value={numbers}
-            onChange={(e) => setNumbers(e.target.value)}
-          />
-        </div>
+        <NhsNumbersField id="prefetch-numbers" value={numbers} onChange={setNumbers} />
         <div className="nhsuk-checkboxes__item nhsuk-form-group">
           <input
             className="nhsuk-checkboxes__input"

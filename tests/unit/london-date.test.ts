@@ -1,0 +1,47 @@
+// Times shown to clinicians are UK wall-clock times (Europe/London), with the zone, never UTC.
+import { describe, expect, it } from 'vitest';
+import { formatUkDateTime } from '../../common/london-date';
+import { eventLine } from '../../main/cli/commands/watch';
+
+describe('UK clock times', () => {
+  it.each([
+    ['a summer instant is BST, an hour ahead of UTC', '2026-07-01T14:05:00Z', '1 Jul 2026, 15:05 BST'],
+    ['an instant given with its offset', '2026-07-01T15:05:00+01:00', '1 Jul 2026, 15:05 BST'],
+    ['late evening UTC is the next day in summer', '2026-06-30T23:30:00.250Z', '1 Jul 2026, 00:30 BST'],
+    ['a winter instant is GMT', '2026-12-01T08:10:00Z', '1 Dec 2026, 08:10 GMT'],
+    ['a winter instant given in another offset', '2026-12-01T09:10:00+01:00', '1 Dec 2026, 08:10 GMT'],
+    // The night the clocks go back has two 01:30s; the night they go forward has no 01:30.
+    ['the first 01:30 as the clocks go back', '2026-10-25T00:30:00Z', '25 Oct 2026, 01:30 BST'],
+    ['the second 01:30 as the clocks go back', '2026-10-25T01:30:00Z', '25 Oct 2026, 01:30 GMT'],
+    ['the last minute before the clocks go forward', '2026-03-29T00:59:00Z', '29 Mar 2026, 00:59 GMT'],
+    ['the first minute after they go forward', '2026-03-29T01:00:00Z', '29 Mar 2026, 02:00 BST'],
+    ['a date alone, as recorded', '2026-07-01', '1 July 2026'],
+    ['a time without a zone, as recorded', '2026-07-01T14:05', '1 Jul 2026, 14:05'],
+    ['something unreadable, as it is', 'not a date', 'not a date'],
+  ])('%s', (_case, value, shown) => {
+    expect(formatUkDateTime(value)).toBe(shown);
+  });
+
+  it('shows nothing for no value', () => {
+    expect(formatUkDateTime(undefined)).toBe('');
+  });
+});
+
+describe('the watch command’s line for a caseload update', () => {
+  it('says when in UK time, with the zone', () => {
+    const line = eventLine(
+      {
+        id: 'dcr|Encounter/1|admitted',
+        sourceId: 'dcr',
+        sourceName: 'Dorset Care Record',
+        nhsNumber: '9994625845',
+        kind: 'admitted',
+        at: '2026-07-01T14:05:00Z',
+        receivedAt: '2026-07-01T14:06:00Z',
+        where: 'Ward 7',
+      },
+      false,
+    );
+    expect(line).toBe('1 Jul 2026, 15:05 BST  Admitted  999 462 5845  Ward 7  (Dorset Care Record)');
+  });
+});
