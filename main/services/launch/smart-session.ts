@@ -67,6 +67,8 @@ function isRefreshTokenAccountOf(account: string, iss: string): boolean {
  */
 export async function forgetLeftRefreshTokens(store: SecretStore, issuers: readonly string[]): Promise<void> {
   const canonical = [...new Set(issuers.map(canonicalIssuer))];
+  // No EPR to sign in at (the command line's usual policy): nothing to look for, and no keystore listing to wait on.
+  if (!canonical.length) return;
   let accounts: readonly string[];
   try {
     accounts = store.accounts ? await store.accounts() : canonical.map(issuerAccount);
