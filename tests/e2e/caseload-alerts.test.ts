@@ -14,7 +14,7 @@ import {
 } from './e2e-helpers';
 
 const notifications = recordingNotifications();
-let ctx: E2eContext;
+let ctx: E2eContext | undefined;
 let hp: HarnessPage;
 
 beforeAll(async () => {
@@ -27,10 +27,11 @@ afterAll(async () => {
 });
 
 describe('caseload alerts from the sandbox', () => {
+  const viewer = () => ctx!;
   it('a sandbox admission of a patient on the caseload shows on the screen and as an initials-only notification', async () => {
     const { page } = hp;
-    const legg = sandboxPatient(ctx.services, 'cross-border');
-    const frail = sandboxPatient(ctx.services, 'frail');
+    const legg = sandboxPatient(viewer().services, 'cross-border');
+    const frail = sandboxPatient(viewer().services, 'frail');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'My caseload' }).click();
     await page.getByLabel('NHS numbers I paste or type').check();
     await page.getByLabel('NHS numbers, one per line').fill(`${legg.nhsNumber}\n${frail.nhsNumber}`);
@@ -45,7 +46,7 @@ describe('caseload alerts from the sandbox', () => {
     expect(await connection.textContent()).toContain('CHIE: Checked regularly (polling)');
     await page.getByTestId('caseload-no-activity').waitFor();
 
-    await ctx.services.sandbox!.servers.dcr.admit('cross-border', { where: 'Dorset County Hospital' });
+    await viewer().services.sandbox!.servers.dcr.admit('cross-border', { where: 'Dorset County Hospital' });
     const inHospital = page.getByTestId('caseload-in-hospital');
     await expect
       .poll(() => inHospital.textContent(), { timeout: 20_000 })
@@ -67,4 +68,11 @@ describe('caseload alerts from the sandbox', () => {
     expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(hp.log);
   }, 60_000);
+
+  it('closing the viewer takes its notifications out of the notification centre', async () => {
+    expect(notifications.showing.length).toBeGreaterThan(0);
+    await viewer().close();
+    ctx = undefined;
+    expect(notifications.showing).toEqual([]);
+  });
 });

@@ -105,9 +105,11 @@ export class CaseloadAlertsFeature {
     };
   }
 
+  /** The viewer is closing: what it showed leaves the notification centre with it. */
   dispose(): void {
     for (const stop of this.unsubscribe.splice(0)) stop();
     this.notifier?.dispose();
+    this.notifier?.withdraw();
   }
 
   private delivered(event: CaseloadEvent): void {
