@@ -1,7 +1,7 @@
 // Calendar days and clock times as UK clinicians mean them ("today's appointments", "admitted at 15:05"): in
 // Europe/London, whatever the computer's own time zone. The sandbox seeds its appointments with these and the
 // app searches with them; times an instant is shown at are UK wall-clock times (BST in summer), never UTC.
-import { formatDateTime } from './summary/dates';
+import { formatDate, formatDateTime } from './summary/dates';
 
 const TIME_ZONE = 'Europe/London';
 
@@ -40,7 +40,7 @@ export function londonInstant(date: string, time: string): string {
  * time or without a zone (a date, a local time as recorded) is shown as recorded; stored values stay ISO.
  */
 export function formatUkDateTime(value: string | undefined): string {
-  const instant = value && INSTANT.test(value) ? Date.parse(value) : NaN;
+  const instant = instantOf(value);
   if (Number.isNaN(instant)) return formatDateTime(value);
   clockFormat ??= new Intl.DateTimeFormat('en-GB', {
     timeZone: TIME_ZONE,
@@ -56,6 +56,20 @@ export function formatUkDateTime(value: string | undefined): string {
   // The zone from the offset itself (not the locale's names for it), so every process says the same.
   const offset = Math.round((Date.parse(`${wallClock}Z`) - Math.floor(instant / MINUTE) * MINUTE) / MINUTE);
   return `${formatDateTime(wallClock)} ${zoneName(offset)}`;
+}
+
+/**
+ * The UK calendar date of an instant, where only the day is meant ("saved 1 July 2026"): 2026-06-30T23:30:00Z is
+ * "1 July 2026", the day it was in Wessex. A date, or a time without a zone, is shown as recorded.
+ */
+export function formatUkDate(value: string | undefined): string {
+  const instant = instantOf(value);
+  return formatDate(Number.isNaN(instant) ? value : londonDate(new Date(instant)));
+}
+
+/** The instant a value names (a time with Z or an offset); NaN for anything else. */
+function instantOf(value: string | undefined): number {
+  return value && INSTANT.test(value) ? Date.parse(value) : NaN;
 }
 
 function zoneName(offsetMinutes: number): string {

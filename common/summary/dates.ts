@@ -44,7 +44,10 @@ export function formatDate(value: string | undefined): string {
   return p.day ? `${p.day} ${month} ${p.year}` : `${month} ${p.year}`;
 }
 
-/** "12 Mar 2024, 14:05" (UTC clock time as recorded) or the date alone when there is no time. */
+/**
+ * "12 Mar 2024, 14:05": the clock time as written in the value, or the date alone when there is no time. An instant
+ * is shown to people with formatUkDateTime (common/london-date), which converts it to UK time and names the zone.
+ */
 export function formatDateTime(value: string | undefined): string {
   const p = parts(value);
   if (!p) return value ?? '';

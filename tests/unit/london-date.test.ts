@@ -1,6 +1,6 @@
 // Times shown to clinicians are UK wall-clock times (Europe/London), with the zone, never UTC.
 import { describe, expect, it } from 'vitest';
-import { formatUkDateTime } from '../../common/london-date';
+import { formatUkDate, formatUkDateTime } from '../../common/london-date';
 import { eventLine } from '../../main/cli/commands/watch';
 
 describe('UK clock times', () => {
@@ -24,6 +24,21 @@ describe('UK clock times', () => {
 
   it('shows nothing for no value', () => {
     expect(formatUkDateTime(undefined)).toBe('');
+  });
+});
+
+describe('UK calendar dates of an instant', () => {
+  it('gives the day it was in Wessex: late evening UTC in summer is already the next day', () => {
+    expect(formatUkDate('2026-06-30T23:30:00Z')).toBe('1 July 2026');
+    expect(formatUkDate('2026-07-01T00:30:00+01:00')).toBe('1 July 2026');
+    expect(formatUkDate('2026-12-01T23:30:00Z')).toBe('1 December 2026');
+  });
+
+  it('leaves a date alone (a birth date is never shifted), and what it cannot read as it is', () => {
+    expect(formatUkDate('1951-04-17')).toBe('17 April 1951');
+    expect(formatUkDate('2026-06-30T23:30')).toBe('30 June 2026');
+    expect(formatUkDate('not a date')).toBe('not a date');
+    expect(formatUkDate(undefined)).toBe('');
   });
 });
 

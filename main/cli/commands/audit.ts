@@ -3,6 +3,7 @@
 // asks the server; exits non-zero naming the first broken event).
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { formatUkDateTime } from '../../../common/london-date';
 import { createKeytarSecretStore } from '../../services/keystore/secret-store';
 import { createSecretStoreKeyVault } from '../../services/cache/key-vault';
 import { auditDatabasePath, resolveDataDir } from '../../services/paths';
@@ -56,7 +57,7 @@ function describeIntact(result: AnchoredVerification & { ok: true }): string {
       ? ` (events ${result.anchor.seq + 1}–${result.count} not yet acknowledged)`
       : '';
   const anchor = result.anchor
-    ? `anchored at #${result.anchor.seq} acknowledged by ${result.anchor.endpoint} at ${result.anchor.at}${waiting}`
+    ? `anchored at #${result.anchor.seq} acknowledged by ${result.anchor.endpoint} at ${formatUkDateTime(result.anchor.at)}${waiting}`
     : 'NOT anchored (no audit server has acknowledged any event of this log yet, so events removed from ' +
       'the end could not be detected)';
   return `Audit chain intact: ${result.count} events, ${anchor}.`;

@@ -2,6 +2,7 @@
 // deleted through the app's own offline-records service (audited as the app audits them).
 import type { Command } from 'commander';
 import { describeHandoverPdfRemoval } from '../../../common/handover-pdfs';
+import { formatUkDateTime } from '../../../common/london-date';
 import { formatNhsNumber, isValidNhsNumber } from '../../../common/nhs-number';
 import type { CachedRecordSummary } from '../../../preload/contract';
 import type { CliEnvironment } from '../environment';
@@ -16,12 +17,20 @@ function printRecords(records: CachedRecordSummary[]): void {
     formatNhsNumber(r.nhsNumber),
     r.name,
     r.birthDate ?? '',
-    r.fetchedAt.slice(0, 16).replace('T', ' '),
-    r.expiresAt.slice(0, 16).replace('T', ' '),
+    formatUkDateTime(r.fetchedAt),
+    formatUkDateTime(r.expiresAt),
     r.pinned ? 'pinned' : '',
     r.sources.map((s) => `${s.name} ${s.state === 'complete' ? '✓' : s.state}`).join(' '),
   ]);
-  const header = ['NHS number', 'Name', 'Born', 'Fetched (UTC)', 'Expires (UTC)', 'Caseload', 'Sources'];
+  const header = [
+    'NHS number',
+    'Name',
+    'Born',
+    'Fetched (UK time)',
+    'Expires (UK time)',
+    'Caseload',
+    'Sources',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows])
     console.log(

@@ -107,6 +107,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     emit,
     appState,
     ...(options.lockClock ? { lockClock: options.lockClock } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     ...(uploader ? { uploadAudit: () => uploader.uploadAllNow() } : {}),
   });
   signedIn.idToken = () => sessions.idToken();

@@ -33,6 +33,8 @@ export interface SessionFeatureOptions {
   /** Everything the first screen shows besides the session. */
   appState: () => Omit<AppState, 'session' | 'defaultView'>;
   lockClock?: LockClock;
+  /** When a reason for access was declared (the break-glass banner's time); default: the system clock. */
+  clock?: () => Date;
   /** Sends the audit log's pending events now, as the signed-in user (their token goes at sign-out). */
   uploadAudit?: () => Promise<unknown>;
 }
@@ -163,6 +165,7 @@ export class SessionFeature {
       roleMapping: this.options.policy.roleMapping,
       inactivityLockMinutes: this.options.policy.inactivityLockMinutes,
       ...(this.options.lockClock ? { lockClock: this.options.lockClock } : {}),
+      ...(this.options.clock ? { now: this.options.clock } : {}),
       onLock: () => {
         this.freshSignInNeeded = true;
         this.ended();

@@ -1,4 +1,4 @@
-import { formatDateTime } from '../../../common/summary';
+import { formatUkDateTime } from '../../../common/london-date';
 import type { PatientAccessReason } from '../../../preload/contract';
 
 /** Shown above every view of a patient opened by break-glass: the access is exceptional and audited. */
@@ -10,7 +10,7 @@ export function BreakGlassBanner({
   return (
     <div className="wx-notice wx-notice--danger" role="alert" data-testid="break-glass-banner">
       <strong>Emergency access (break-glass) to this patient.</strong> Reason recorded: “
-      <bdi>{breakGlass.reason}</bdi>” at {formatDateTime(breakGlass.at)}. This access is audited and will be
+      <bdi>{breakGlass.reason}</bdi>” at {formatUkDateTime(breakGlass.at)}. This access is audited and will be
       reviewed.
     </div>
   );

@@ -1,4 +1,5 @@
-import { formatDateTime, sourceLines } from '../../../common/summary';
+import { formatUkDateTime } from '../../../common/london-date';
+import { sourceLines } from '../../../common/summary';
 import type { SourceStatus } from '../../../common/record';
 import { useRecordView } from '../state/recordView';
 
@@ -37,7 +38,7 @@ export function SourceStatusPanel({
             data-source={line.id}
           >
             <strong>{line.name}</strong>: {line.savedCopy ?? line.stateLabel}
-            {line.fetchedAt && !line.savedCopy ? ` at ${formatDateTime(line.fetchedAt)}` : ''}
+            {line.fetchedAt && !line.savedCopy ? ` at ${formatUkDateTime(line.fetchedAt)}` : ''}
             {!loading && (line.state === 'complete' || line.state === 'partial')
               ? ` (${line.resourceCount}${cut ? ' or more' : ''} entries)`
               : ''}

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { describeHandoverPdfRemoval } from '../../../common/handover-pdfs';
 import { formatNhsNumber } from '../../../common/nhs-number';
-import { formatDate, formatDateTime } from '../../../common/summary';
+import { formatUkDateTime } from '../../../common/london-date';
+import { formatDate } from '../../../common/summary';
 import type { CachedRecordSummary } from '../../../preload/contract';
 import { errorMessage, invoke } from '../bridge';
 
@@ -89,8 +90,8 @@ export function CacheScreen({ onOpen }: { onOpen: (nhsNumber: string, name?: str
                       {r.birthDate ? ` · born ${formatDate(r.birthDate)}` : ''}
                     </span>
                   </td>
-                  <td>{formatDateTime(r.fetchedAt)}</td>
-                  <td>{r.pinned ? 'Pinned' : formatDateTime(r.expiresAt)}</td>
+                  <td>{formatUkDateTime(r.fetchedAt)}</td>
+                  <td>{r.pinned ? 'Pinned' : formatUkDateTime(r.expiresAt)}</td>
                   <td>{r.sources.map((s) => `${s.name} (${s.state})`).join(', ')}</td>
                   <td>
                     <button

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { formatNhsNumber, isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
+import { formatUkDate } from '../../../common/london-date';
 import { formatDate } from '../../../common/summary';
 import type { CachedRecordSummary, SandboxPatientInfo } from '../../../preload/contract';
 import { errorMessage, invoke } from '../bridge';
@@ -139,7 +140,8 @@ export function PatientPicker({
                 </button>{' '}
                 <span className="wx-muted">
                   {formatNhsNumber(r.nhsNumber)}
-                  {r.birthDate ? ` · born ${formatDate(r.birthDate)}` : ''} · saved {formatDate(r.fetchedAt)}
+                  {r.birthDate ? ` · born ${formatDate(r.birthDate)}` : ''} · saved{' '}
+                  {formatUkDate(r.fetchedAt)}
                 </span>
               </li>
             ))}

@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useState } from 'react';
+import { formatUkDateTime } from '../../../common/london-date';
 import { formatAsOf, offlineBanner } from '../../../common/offline-banner';
 import { SECTION_ORDER, type SectionId } from '../../../common/record';
 import {
   bannerFlags,
   buildSummary,
-  formatDateTime,
   nothingRetrieved,
   sourceLines,
   type RecordOverview,
@@ -323,14 +323,14 @@ export function RecordScreen({
             </p>
             <p>
               Printed by {session?.user.display ?? 'unknown user'} ({session?.user.role ?? 'role not known'})
-              on {formatDateTime(new Date().toISOString())} UTC.
+              on {formatUkDateTime(new Date().toISOString())}.
             </p>
             <p>
               Sources:{' '}
               {sourceLines(load.sources, now)
                 .map(
                   (s) =>
-                    `${s.name} — ${s.stateLabel.toLowerCase()}${s.fetchedAt ? ` ${formatDateTime(s.fetchedAt)}` : ''}`,
+                    `${s.name} — ${s.stateLabel.toLowerCase()}${s.fetchedAt ? ` ${formatUkDateTime(s.fetchedAt)}` : ''}`,
                 )
                 .join('; ')}
               .
@@ -400,7 +400,7 @@ export function RecordScreen({
             </WithheldByDissent.Provider>
           </HiddenSections.Provider>
           <p className="wx-muted wx-footnote">
-            Record assembled {record.assembledAt ? formatDateTime(record.assembledAt) : '…'} from{' '}
+            Record assembled {record.assembledAt ? formatUkDateTime(record.assembledAt) : '…'} from{' '}
             {load.sources.length} sources. {SECTION_ORDER.length} sections in urgent-care order. Absence of
             information does not mean it does not exist.
           </p>

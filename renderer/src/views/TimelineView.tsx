@@ -2,6 +2,7 @@
 // problems, newest first under month headings, filtered by source, type and date range. Main builds it from
 // the record it holds and sends it a page at a time; above it, what the timeline may be missing.
 import { useContext, useEffect, useMemo, useState } from 'react';
+import { londonDate } from '../../../common/london-date';
 import type { SourceStatus } from '../../../common/record';
 import {
   TIMELINE_KINDS,
@@ -26,7 +27,8 @@ type TimelineFilter = Omit<BridgeArgs<'record:timeline'>, 'nhsNumber' | 'request
 const VIRTUALISE_FROM = 150;
 const DAY = 86_400_000;
 
-const isoDay = (at: number) => new Date(at).toISOString().slice(0, 10);
+/** The UK calendar day (Europe/London) of an instant, as a date field holds it. */
+const isoDay = (at: number) => londonDate(new Date(at));
 const VALID_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 const columns: Column<TimelineRow>[] = [
