@@ -1,7 +1,7 @@
 // Calendar days and clock times as UK clinicians mean them ("today's appointments", "admitted at 15:05"): in
 // Europe/London, whatever the computer's own time zone. The sandbox seeds its appointments with these and the
 // app searches with them; times an instant is shown at are UK wall-clock times (BST in summer), never UTC.
-import { formatDate, formatDateTime } from './summary/dates';
+import { axisDate, formatDate, formatDateTime } from './summary/dates';
 
 const TIME_ZONE = 'Europe/London';
 
@@ -10,6 +10,7 @@ let clockFormat: Intl.DateTimeFormat | undefined;
 /** A date-time that names its instant: a time and then Z or an offset. */
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/i;
 const MINUTE = 60_000;
+const DAY = 86_400_000;
 
 /** The Europe/London calendar date of an instant, as YYYY-MM-DD. */
 export function londonDate(at: Date): string {
@@ -65,6 +66,11 @@ export function formatUkDateTime(value: string | undefined): string {
 export function formatUkDate(value: string | undefined): string {
   const instant = instantOf(value);
   return formatDate(Number.isNaN(instant) ? value : londonDate(new Date(instant)));
+}
+
+/** A chart axis date for an instant, by the UK calendar (see axisDate): the day it was in Wessex, not in UTC. */
+export function ukAxisDate(instant: number, spanMs: number): string {
+  return axisDate(londonDate(new Date(instant)), spanMs / DAY);
 }
 
 /** The instant a value names (a time with Z or an offset); NaN for anything else. */

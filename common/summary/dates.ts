@@ -55,6 +55,18 @@ export function formatDateTime(value: string | undefined): string {
   return `${p.day} ${(MONTHS[p.month - 1] ?? '').slice(0, 3)} ${p.year}, ${p.time}`;
 }
 
+/**
+ * A chart axis date as short as the chart's span allows: "2021", "Mar 2025" or "12 Mar", from a YYYY-MM-DD day
+ * (which day an instant falls on in the UK is london-date's to say).
+ */
+export function axisDate(day: string, spanDays: number): string {
+  const p = parts(day);
+  if (!p?.month || !p.day) return day;
+  if (spanDays > 3 * 365) return String(p.year);
+  const month = (MONTHS[p.month - 1] ?? '').slice(0, 3);
+  return spanDays > 120 ? `${month} ${p.year}` : `${p.day} ${month}`;
+}
+
 /** Whole years (or months under two, weeks under eight weeks) between birth and `now`. */
 export function ageFrom(birthDate: string | undefined, now: Date): string | undefined {
   const p = parts(birthDate);

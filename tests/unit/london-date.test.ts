@@ -1,6 +1,6 @@
 // Times shown to clinicians are UK wall-clock times (Europe/London), with the zone, never UTC.
 import { describe, expect, it } from 'vitest';
-import { formatUkDate, formatUkDateTime } from '../../common/london-date';
+import { formatUkDate, formatUkDateTime, ukAxisDate } from '../../common/london-date';
 import { eventLine } from '../../main/cli/commands/watch';
 
 describe('UK clock times', () => {
@@ -39,6 +39,18 @@ describe('UK calendar dates of an instant', () => {
     expect(formatUkDate('2026-06-30T23:30')).toBe('30 June 2026');
     expect(formatUkDate('not a date')).toBe('not a date');
     expect(formatUkDate(undefined)).toBe('');
+  });
+});
+
+describe('trend chart axis dates', () => {
+  const DAY = 86_400_000;
+  it('labels a reading by the day it was in Wessex: 00:30 BST on 1 July is 1 July, not 30 June', () => {
+    const at = Date.parse('2026-06-30T23:30:00Z');
+    expect(ukAxisDate(at, 90 * DAY)).toBe('1 Jul');
+    expect(ukAxisDate(Date.parse('2026-12-31T23:30:00Z'), 200 * DAY)).toBe('Dec 2026');
+    expect(ukAxisDate(Date.parse('2025-12-31T23:30:00Z'), 4 * 365 * DAY)).toBe('2025');
+    // 23:30 UTC on 31 August is already September in Wessex (British Summer Time).
+    expect(ukAxisDate(Date.parse('2026-08-31T23:30:00Z'), 200 * DAY)).toBe('Sep 2026');
   });
 });
 

@@ -1,5 +1,6 @@
 // A small SVG line chart per repeated observation: the period's dates labelled along the axis, flagged
 // readings marked, and in words how many readings it draws (down-sampled in main, never silently cut).
+import { ukAxisDate } from '../../../common/london-date';
 import { formatDate, type TrendChartModel } from '../../../common/summary';
 
 const W = 320;
@@ -7,16 +8,6 @@ const H = 150;
 const PAD = { left: 40, right: 14, top: 12, bottom: 26 };
 /** Intervals along the x axis: four dated labels fit a small chart without touching. */
 const X_TICKS = 3;
-const DAY = 86_400_000;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** An axis date as short as the span allows: "2021", "Mar 2025" or "12 Mar". */
-function tickLabel(t: number, span: number): string {
-  const d = new Date(t);
-  if (span > 3 * 365 * DAY) return String(d.getUTCFullYear());
-  if (span > 120 * DAY) return `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
-}
 
 /** "Showing 150 of 1,825 readings (down-sampled); all 63 abnormal readings shown", or the plain count. */
 export function readingsStatement(series: TrendChartModel): string {
@@ -145,7 +136,7 @@ function Plot({
                 ticks.length === 1 ? 'middle' : i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'middle'
               }
             >
-              {tickLabel(t, span)}
+              {ukAxisDate(t, span)}
             </text>
           </g>
         ))}
