@@ -83,10 +83,18 @@ function scan(value: unknown, matches: CodeMatcher): WithholdCause | undefined {
       continue;
     }
     const node = v as Record<string, unknown>;
-    if (isRestricted(node)) return 'confidentiality-label';
-    if (!coded && typeof node.code === 'string' && typeof node.system === 'string')
-      coded = matches(node.system, node.code);
-    for (const key in node) queue(node[key], depth);
+    // The node's own keys are read once, in the loop that queues its children: "meta", "code" and "system" are
+    // looked for there rather than read from every node (each a lookup across thousands of object shapes).
+    let code: unknown;
+    let system: unknown;
+    for (const key in node) {
+      const child = node[key];
+      if (key === 'meta' && isRestricted(node)) return 'confidentiality-label';
+      else if (key === 'code') code = child;
+      else if (key === 'system') system = child;
+      queue(child, depth);
+    }
+    if (!coded && typeof code === 'string' && typeof system === 'string') coded = matches(system, code);
   }
   return coded ? 'sensitive-code' : undefined;
 }
