@@ -102,7 +102,7 @@ export function resultRow(item: RecordItem): ResultRow {
   // Every row has one shape (rows are made by the tens of thousands; spreads and optional keys cost more).
   const row: ResultRow = {
     key: item.key,
-    testKey: bp ? BLOOD_PRESSURE_TEST : testKeyOf(item),
+    testKey: testKeyOf(item, bp),
     item,
     date: item.date,
     name: item.display,
@@ -180,14 +180,15 @@ export function resultRow(item: RecordItem): ResultRow {
 /** One key per test: "system|code", "text|<name>" when uncoded; every blood pressure reading is one test. */
 export function resultTestKey(item: RecordItem): string {
   const obs = item.resource as Observation;
-  return obs.resourceType === 'Observation' && isBloodPressure(obs) ? BLOOD_PRESSURE_TEST : testKeyOf(item);
+  return testKeyOf(item, obs.resourceType === 'Observation' && isBloodPressure(obs));
 }
 
-function testKeyOf(item: RecordItem): string {
+function testKeyOf(item: RecordItem, bloodPressure: boolean): string {
+  if (bloodPressure) return BLOOD_PRESSURE_TEST;
   const coding = item.code ?? (item.resource as Observation).code?.coding?.[0];
   const key = coding?.code ? `${coding.system ?? ''}|${coding.code}` : `text|${item.display.toLowerCase()}`;
   // A hostile name or code thousands of characters long still makes a key the bridge accepts.
-  return key.length > MAX_TEST_KEY ? key.slice(0, MAX_TEST_KEY) : key;
+  return key.slice(0, MAX_TEST_KEY);
 }
 
 /** The longest test key (the history channel accepts keys up to 500 characters). */
