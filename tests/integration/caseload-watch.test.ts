@@ -162,8 +162,11 @@ describe('caseload watch on the sandbox', () => {
     const got = arrivals(1);
     await sandbox.servers.chie.admit(newcomer, { where: 'Ward D5, Queen Alexandra Hospital' });
     const [event] = await got;
-    expect(event).toMatchObject({ kind: 'admitted', nhsNumber: newcomer, sourceName: 'CHIE' });
-    expect(event!.where).toContain('Ward D5');
+    // Told, but without details: whether they declined sharing at CHIE was not checked when the watch began
+    // (CHIE did not hold them), and a patient who may have declined is never shown in full.
+    expect(event).toMatchObject({ kind: 'new-activity', nhsNumber: newcomer, sourceName: 'CHIE' });
+    expect(event!.withheldReason).toMatch(/could not/i);
+    expect(event!.where).toBeUndefined();
   });
 
   it('loses nothing and shows nothing twice when the websocket drops while events happen', async () => {
@@ -374,6 +377,31 @@ describe('caseload watch faults the sandbox cannot make', () => {
   afterEach(async () => {
     await watch?.stop();
     await server.close();
+  });
+
+  it('checks whether a patient the source starts to hold declined sharing there before telling anything about them', async () => {
+    const polled = await new FakeSubscriptionServer({ subscriptions: false }).start();
+    try {
+      polled.addPatient(ON_CASELOAD[0]!, 'Alice Legg');
+      newWatch([{ id: 'chie', name: 'CHIE', fhirBase: polled.base }]);
+      await watch.start({ nhsNumbers: ON_CASELOAD });
+      const poller = watch.sourceWatches[0]!.polling!;
+      await poller.pollNow();
+      // Registered on arrival, with a Consent declining all sharing at this source.
+      polled.addPatient(ON_CASELOAD[1]!, 'Bob Hardy');
+      polled.addConsentDeny(ON_CASELOAD[1]!);
+      polled.admit(ON_CASELOAD[1]!, { where: 'Ward 7' });
+      await poller.pollNow();
+      const { rows } = await watch.events({ limit: 50, offset: 0 });
+      const about = rows.filter((e) => e.nhsNumber === ON_CASELOAD[1]);
+      expect(about).toHaveLength(1);
+      expect(about[0]).toMatchObject({ kind: 'new-activity' });
+      expect(about[0]!.withheldReason).toMatch(/^The patient has declined to share/);
+      expect(about[0]!.where).toBeUndefined();
+    } finally {
+      await watch.stop();
+      await polled.close();
+    }
   });
 
   it('ignores and counts an event about a patient not on the caseload', async () => {

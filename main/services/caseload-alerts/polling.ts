@@ -28,6 +28,8 @@ export interface PollerOptions {
   intervalMs: number;
   /** Changes before this were there before the watch began. */
   startedAt: Date;
+  /** Caseload patients the source has started to hold, before anything about them is handed on. */
+  onNewcomers?: (patients: readonly CaseloadPatient[]) => Promise<void>;
   deliver: (resources: PolledResource[]) => Promise<void>;
   onState: (state: { connected: boolean; problem?: string; checkedAt: Date }) => void;
   clock: () => Date;
@@ -94,7 +96,9 @@ export class CaseloadPoller {
     const known = new Set(this.held.values());
     const missing = this.options.caseloadNhsNumbers.filter((n) => !known.has(n));
     if (!missing.length) return new Map();
-    return patientIds(await this.options.subscriptions.patients(missing));
+    const found = await this.options.subscriptions.patients(missing);
+    if (found.length) await this.options.onNewcomers?.(found);
+    return patientIds(found);
   }
 
   /** What changed since `since` in these patients' encounters, documents and Patient resources. */

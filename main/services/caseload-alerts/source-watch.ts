@@ -55,6 +55,8 @@ export interface SourceWatchOptions {
   caseloadNhsNumbers: readonly string[];
   heartbeatSeconds: number;
   pollIntervalMs: number;
+  /** Caseload patients the source has started to hold (found by polling), before their changes are delivered. */
+  onNewcomers?: (patients: readonly CaseloadPatient[]) => Promise<void>;
   deliver: (batch: DeliveredBatch) => Promise<void>;
   onStatus: () => void;
   clock: () => Date;
@@ -194,6 +196,7 @@ export class SourceWatch {
       intervalMs: this.options.pollIntervalMs,
       startedAt: this.options.clock(),
       clock: this.options.clock,
+      ...(this.options.onNewcomers ? { onNewcomers: this.options.onNewcomers } : {}),
       deliver: async (resources) => {
         if (!resources.length) return;
         this.lastEventAt = this.options.clock().toISOString();

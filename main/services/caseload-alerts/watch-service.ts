@@ -18,7 +18,7 @@ import type { EngineSource } from '../record';
 import { buildEvent, withheldEvent, type BuiltEvent, type CaseloadPatients } from './caseload-event';
 import { DeliveredFocus } from './event-sequence';
 import { DISSENT_WITHHELD, governForPatient, governForUser } from './govern-event';
-import { MAX_FILTER_IDENTIFIERS, SourceSubscriptions } from './source-subscriptions';
+import { MAX_FILTER_IDENTIFIERS, SourceSubscriptions, type CaseloadPatient } from './source-subscriptions';
 import { SourceWatch, type DeliveredBatch } from './source-watch';
 
 export interface CaseloadWatchService {
@@ -70,8 +70,11 @@ interface RunningSource {
   watch: SourceWatch;
   client: SourceClient;
   patients: CaseloadPatients;
-  /** Patients who declined sharing here; undefined when that could not be checked. */
-  dissent: Set<string> | undefined;
+  /**
+   * Whether each patient checked here declined sharing. A patient not in it (the check failed, or the source
+   * has started to hold them since and the check of them failed) is unknown, and their details are withheld.
+   */
+  dissent: Map<string, boolean>;
 }
 
 export class CaseloadWatch implements CaseloadWatchService {
@@ -211,7 +214,12 @@ export class CaseloadWatch implements CaseloadWatchService {
       }
       return;
     }
-    const dissent = await subscriptions.dissenting(found, this.clock()).catch(() => undefined);
+    const dissent = new Map<string, boolean>();
+    const checkDissent = async (patients: readonly CaseloadPatient[]) => {
+      const declined = await subscriptions.dissenting(patients, this.clock()).catch(() => undefined);
+      if (declined) for (const p of patients) dissent.set(p.nhsNumber, declined.has(p.nhsNumber));
+    };
+    await checkDissent(found);
     const patients: CaseloadPatients = {
       names: new Map(nhsNumbers.map((n) => [n, found.find((p) => p.nhsNumber === n)?.name])),
       byId: new Map(found.flatMap((p) => p.ids.map((id) => [id, p.nhsNumber] as const))),
@@ -226,6 +234,7 @@ export class CaseloadWatch implements CaseloadWatchService {
       pollIntervalMs: this.deps.pollSeconds * 1000,
       clock: this.clock,
       ...(this.deps.backoffBaseMs !== undefined ? { backoffBaseMs: this.deps.backoffBaseMs } : {}),
+      onNewcomers: checkDissent,
       deliver: (batch) => this.deliver(batch, generation),
       onStatus: () => {
         if (generation === this.generation) this.changed();
@@ -270,7 +279,7 @@ export class CaseloadWatch implements CaseloadWatchService {
       }
       if ('notAnAlert' in built || !this.delivered.firstTime(built.dedupeKeys)) continue;
       freshKeys.push(...built.dedupeKeys);
-      const dissent = running.dissent?.has(built.event.nhsNumber);
+      const dissent = running.dissent.get(built.event.nhsNumber);
       fresh.push(governForPatient(built.event, dissent, this.deps.governance(built.event.nhsNumber)));
     }
     if (fresh.length) await this.keepAndShow(fresh, freshKeys, batch.topic, source.sourceName);
