@@ -40,6 +40,9 @@ export function recordingNotifications(): RecordingNotifications {
     click(index = clicks.length - 1) {
       const onClick = clicks[index];
       if (!onClick) throw new Error(`No notification ${index} was shown`);
+      // A notification clicked leaves the notification centre, as the operating system's does.
+      const at = showing.indexOf(shown[index]!);
+      if (at >= 0) showing.splice(at, 1);
       onClick();
     },
     setScreenLocked(locked) {
