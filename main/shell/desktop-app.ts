@@ -66,6 +66,7 @@ export function runDesktopApp(createViewer: ViewerFactory): void {
       exportDir: app.getPath('documents'),
       preferencesFile: openElectronStoreFile,
       notifications: electronNotifications(() => mainWindow),
+      forgetLeftRefreshTokens: true,
     });
     registerBridge(viewer.handlers);
     const win = createMainWindow(join(__dirname, '../preload'));

@@ -39,6 +39,7 @@ async function startViewer(secretStore: SecretStore = env.secrets) {
     policy: { ...loaded, policy },
     secretStore,
     recordSources: 'not-needed',
+    forgetLeftRefreshTokens: true,
   });
 }
 

@@ -49,6 +49,12 @@ export interface ViewerOptions {
   caseloadWatch?: CaseloadWatchService;
   /** The operating system's notifications (Electron's in the app, a recording stand-in in the harness). */
   notifications?: DesktopNotifications;
+  /**
+   * At start, remove the refresh tokens viewers that crashed left in the keystore: the app's own start does.
+   * Listing them reads every secret of the keystore's service, which a keystore changed meanwhile by another
+   * process can crash (libsecret); so a command-line run, short-lived beside the app, and tests do not.
+   */
+  forgetLeftRefreshTokens?: boolean;
 }
 
 export interface Viewer {

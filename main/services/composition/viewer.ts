@@ -77,7 +77,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   });
   // Not skipped when policy lets no role work offline: a refresh token left under an earlier policy (or by an
   // older version) must still go, and finding none costs one listing of the keystore.
-  if (!stores.audit.running.othersRunning()) {
+  if (options.forgetLeftRefreshTokens && !stores.audit.running.othersRunning()) {
     const issuers = [...policy.allowedIssuers, ...(policy.standaloneIssuer ? [policy.standaloneIssuer] : [])];
     await forgetLeftRefreshTokens(secretStore, issuers);
   }
