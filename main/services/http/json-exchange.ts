@@ -1,6 +1,7 @@
 // One bounded JSON exchange with a server that is sent no bearer token (a SMART configuration, a token
 // endpoint, a key set): through a SourceClient for that server's origin, so the answer is read within a size
 // limit (counted while it streams) and a time limit, and a redirect is not followed.
+import { parseJsonBytes } from './json-text';
 import { SourceClient } from './source-client';
 import type { Transport } from './transport';
 
@@ -52,7 +53,7 @@ export async function exchangeJson(url: string, request: JsonExchange): Promise<
 
 function jsonObject(bytes: Buffer): Record<string, unknown> | undefined {
   try {
-    const body: unknown = JSON.parse(bytes.toString('utf8'));
+    const body = parseJsonBytes(bytes);
     return body !== null && typeof body === 'object' && !Array.isArray(body)
       ? (body as Record<string, unknown>)
       : undefined;

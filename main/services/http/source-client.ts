@@ -13,13 +13,13 @@
 // to another origin (it only drops the Authorization header), and the retry interceptor resumes half-read
 // bodies with Range requests, holds the connection slot while it waits, and shares one retry count between
 // "busy" answers and dropped connections.
-import { isAscii } from 'node:buffer';
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import { readBoundedBody } from './bounded-body';
 import { abortable, DeadlineExceeded, sleep, startDeadline, type Deadline } from './deadline';
 import { FetchFailure, statusFailure } from './failure';
 import { isUnderBase } from './holder';
+import { parseJsonBytes } from './json-text';
 import { MemoryBudget } from './memory-budget';
 import { networkProblem } from './network-errors';
 import type { SourceToken } from './source-token';
@@ -450,14 +450,6 @@ function isOkOrRefusal(status: number): boolean {
   return isOk(status) || status === 403;
 }
 
-/**
- * The body as text. Most FHIR JSON is plain ASCII, which reads byte for byte (three times faster than decoding
- * UTF-8, and a record is tens of megabytes); anything else is decoded as UTF-8.
- */
-function jsonText(body: Buffer): string {
-  return body.toString(isAscii(body) ? 'latin1' : 'utf8');
-}
-
 function parseJson(response: RawResponse): unknown {
   if (!/json/i.test(response.contentType)) {
     throw new FetchFailure(
@@ -466,7 +458,7 @@ function parseJson(response: RawResponse): unknown {
     );
   }
   try {
-    return JSON.parse(jsonText(response.body));
+    return parseJsonBytes(response.body);
   } catch {
     throw new FetchFailure('malformed', 'sent a response that is not valid JSON');
   }
