@@ -32,4 +32,12 @@ describe('the readable summary (wessex fetch)', () => {
     expect(lines).toHaveLength(25);
     expect(section).toContain('… and 8 more (none of them current)');
   });
+
+  it('says when the record was assembled in UK time with the zone, never as a UTC timestamp', () => {
+    const summer = formatRecordSummary({ ...frailRecord(), assembledAt: '2026-07-01T23:30:00.000Z' });
+    expect(summer).toContain('Assembled 2 Jul 2026, 00:30 BST:');
+    expect(summer).not.toContain('2026-07-01T23:30');
+    const winter = formatRecordSummary({ ...frailRecord(), assembledAt: '2026-12-01T08:10:00.000Z' });
+    expect(winter).toContain('Assembled 1 Dec 2026, 08:10 GMT:');
+  });
 });

@@ -1,5 +1,6 @@
 // A merged record as plain text for the terminal (`wessex fetch`): banner, source statuses, then sections
 // in urgent-care order with each entry's sources. For the screen only — never write this to a log.
+import { formatUkDateTime } from '../../../common/london-date';
 import { formatNhsNumber } from '../../../common/nhs-number';
 import {
   CRITICAL_SECTIONS,
@@ -140,7 +141,7 @@ export function formatRecordSummary(record: WessexRecord, options: SummaryOption
   const answered = record.sources.filter((s) => s.state === 'complete').length;
   out.push(
     '',
-    `Assembled ${record.assembledAt}: ${answered} of ${record.sources.length} sources answered completely.`,
+    `Assembled ${formatUkDateTime(record.assembledAt)}: ${answered} of ${record.sources.length} sources answered completely.`,
   );
   return out.join('\n');
 }
