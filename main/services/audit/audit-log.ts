@@ -235,10 +235,17 @@ export class AuditLog {
     ).n;
   }
 
-  markUploaded(seq: number, at: Date): void {
-    this.db
-      .prepare('UPDATE audit_event SET uploaded_at = ?, last_error = NULL WHERE seq = ?')
-      .run(at.toISOString(), seq);
+  /**
+   * Marks the event uploaded, in one transaction (one flush to disk) with `alongside`: another write to this
+   * log's database, such as the acknowledged head the server answered with.
+   */
+  markUploaded(seq: number, at: Date, alongside?: () => void): void {
+    this.db.transaction(() => {
+      alongside?.();
+      this.db
+        .prepare('UPDATE audit_event SET uploaded_at = ?, last_error = NULL WHERE seq = ?')
+        .run(at.toISOString(), seq);
+    })();
   }
 
   markFailed(seq: number, error: string): void {

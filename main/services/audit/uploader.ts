@@ -142,15 +142,11 @@ export class AuditUploader {
       if (batch.length === 0) return { uploaded, pending: 0 };
       for (const row of batch) {
         const reply = await this.put(row, chainId);
+        let acknowledge: (() => void) | undefined;
         if (reply.head && chainId && anchors) {
           if (reply.ok && reply.head.seq === row.seq && reply.head.hash === row.hash) {
-            anchors.recordAcknowledged({
-              chainId,
-              seq: row.seq,
-              hash: row.hash,
-              endpoint: this.endpoint,
-              at: now().toISOString(),
-            });
+            const head = { chainId, seq: row.seq, hash: row.hash, endpoint: this.endpoint };
+            acknowledge = () => anchors.recordAcknowledged({ ...head, at: now().toISOString() });
           } else if (!reply.ok && reply.status === 409 && reply.head.seq < row.seq && !resent) {
             // The server lost (or never had) events this log thinks it sent: send them again.
             resent = true;
@@ -165,7 +161,8 @@ export class AuditUploader {
           log.markFailed(row.seq, reply.error);
           return { uploaded, pending: log.pendingCount(), error: reply.error };
         }
-        log.markUploaded(row.seq, now());
+        // The anchor table is in the log's own database: the head and the mark are written together.
+        log.markUploaded(row.seq, now(), acknowledge);
         uploaded += 1;
       }
     }
