@@ -81,10 +81,12 @@ describe('My caseload', () => {
     await page.getByRole('button', { name: 'Start watching' }).click();
     await expect
       .poll(() => page.getByRole('alert').textContent())
-      .toBe('These are not valid NHS numbers: 1234567890');
+      .toBe('Line 2: 123 456 7890 is not a valid NHS number (the check digit does not match).');
     expect(watch.selections).toEqual([]);
-    // A number given twice (spaced or not) is watched once.
-    await numbers.fill(`${legg.nhsNumber}\n${frail.nhsNumber}\n${formatNhsNumber(legg.nhsNumber)}`);
+    // A caseload CSV pasted as it was exported reads too; a number given twice (spaced or not) is watched once.
+    await numbers.fill(
+      `NHS number,Name\n${legg.nhsNumber},Legg\n${frail.nhsNumber},Frail\n"${formatNhsNumber(legg.nhsNumber)}",Legg`,
+    );
     await page.getByRole('button', { name: 'Start watching' }).click();
     const connection = page.getByTestId('caseload-connection');
     await connection.waitFor();

@@ -10,7 +10,6 @@ import { RecordReader } from '../../main/services/offline';
 import {
   caseloadFromAppointments,
   caseloadFromList,
-  parseNhsNumberList,
   NOT_KNOWN_MESSAGE,
   prefetchRecords,
   type PrefetchReport,
@@ -74,17 +73,6 @@ function opener() {
 const nhs = (key: string) => sandbox.patient(key).nhsNumber;
 
 describe('caseload lists', () => {
-  it('reads NHS numbers from CSV or pasted text and reports every unusable line', () => {
-    const parsed = parseNhsNumberList(
-      '\uFEFFNHS number,Name\r\n"943 476 5919",Smith\n\n9434765918,Typo\nhello\n943-476-5919\nWard 3;9990000018\n',
-    );
-    expect(parsed.nhsNumbers).toEqual(['9434765919', '9990000018']);
-    expect(parsed.problems).toEqual([
-      { line: 4, message: '943 476 5918 is not a valid NHS number (the check digit does not match).' },
-      { line: 5, message: 'No ten-digit NHS number on this line.' },
-    ]);
-  });
-
   it('reads a caseload FHIR List and the day’s Appointments from the configured source', async () => {
     const patientId = (key: string) =>
       sandbox.patient(key).dcr.find((r) => r.resourceType === 'Patient')!.id!;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CaseloadSelection } from '../../../common/caseload-events';
 import { practitionerReference } from '../../services/composition/caseload-lookup';
-import { parseNhsNumberList } from '../../services/prefetch';
+import { parseNhsNumberList } from '../../../common/nhs-number-list';
 
 export interface CaseloadFlags {
   file?: string;

@@ -4,7 +4,7 @@
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { FetchFailure, PartialReadFailure, readAllPages, type SourceClient } from '../http';
 import { isObject, type JsonObject as Json } from '../../../common/json';
-import type { ListProblem } from './nhs-number-list';
+import type { ListProblem } from '../../../common/nhs-number-list';
 
 /** The configured source the caseload is kept on (its client holds the token, limits and deadline). */
 export type CaseloadServer = SourceClient;

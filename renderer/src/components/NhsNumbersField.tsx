@@ -1,9 +1,10 @@
-import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
+import { parseNhsNumberList } from '../../../common/nhs-number-list';
 
 /**
  * A list of NHS numbers a clinician pastes or types (the caseload to watch, the records to prefetch): one a
- * line, or separated by commas or semicolons. The screen holds the text and reads it with `readNhsNumbers`
- * when the form is sent.
+ * line, several separated by commas or semicolons, or a caseload CSV with the NHS number in any column, read
+ * as the command line reads a list file. The screen holds the text and reads it with `readNhsNumbers` when
+ * the form is sent.
  */
 export function NhsNumbersField({
   id,
@@ -30,14 +31,17 @@ export function NhsNumbersField({
   );
 }
 
-/** The valid NHS numbers in the text, in order and without repeats; or, in plain words, what is wrong. */
+/** Lines reported at most, so a pasted spreadsheet of mistakes does not bury the form. */
+const PROBLEMS_SHOWN = 5;
+
+/** The NHS numbers in the text, in order and without repeats; or, in plain words, every line that is wrong. */
 export function readNhsNumbers(text: string): { nhsNumbers: string[] } | { problem: string } {
-  const list = text
-    .split(/[\n,;]+/)
-    .map((s) => normaliseNhsNumber(s.trim()))
-    .filter(Boolean);
-  const invalid = list.filter((n) => !isValidNhsNumber(n));
-  if (invalid.length) return { problem: `These are not valid NHS numbers: ${invalid.join(', ')}` };
-  if (!list.length) return { problem: 'Enter at least one NHS number, one per line.' };
-  return { nhsNumbers: [...new Set(list)] };
+  const { nhsNumbers, problems } = parseNhsNumberList(text);
+  if (problems.length) {
+    const more = problems.length - PROBLEMS_SHOWN;
+    const lines = problems.slice(0, PROBLEMS_SHOWN).map((p) => `Line ${p.line}: ${p.message}`);
+    return { problem: [...lines, ...(more > 0 ? [`and ${more} more lines.`] : [])].join(' ') };
+  }
+  if (!nhsNumbers.length) return { problem: 'Enter at least one NHS number, one per line.' };
+  return { nhsNumbers };
 }
