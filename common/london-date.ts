@@ -5,34 +5,59 @@ import { axisDate, formatDate, formatDateTime } from './summary/dates';
 
 const TIME_ZONE = 'Europe/London';
 
-let dayFormat: Intl.DateTimeFormat | undefined;
 let clockFormat: Intl.DateTimeFormat | undefined;
 /** A date-time that names its instant: a time and then Z or an offset. */
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/i;
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
-/** The Europe/London calendar date of an instant, as YYYY-MM-DD. */
-export function londonDate(at: Date): string {
-  // Made on first use: a time-zone formatter costs tens of milliseconds at start-up.
-  dayFormat ??= new Intl.DateTimeFormat('en-CA', {
+/** The wall clock in Wessex at an instant, as two-digit (four for the year) strings. */
+export interface UkWallClock {
+  year: string;
+  month: string;
+  day: string;
+  hour: string;
+  minute: string;
+}
+
+/** Makes the one time-zone formatter ahead of need: it costs tens of milliseconds (the screen calls this when idle). */
+export function prepareUkFormats(): void {
+  clockFormat ??= new Intl.DateTimeFormat('en-GB', {
     timeZone: TIME_ZONE,
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
   });
-  return dayFormat.format(at);
+}
+
+export function ukWallClock(instant: number | Date): UkWallClock {
+  prepareUkFormats();
+  const part: Record<string, string> = {};
+  for (const { type, value } of clockFormat!.formatToParts(instant)) part[type] = value;
+  return { year: part.year!, month: part.month!, day: part.day!, hour: part.hour!, minute: part.minute! };
+}
+
+/** Minutes UK time is ahead of UTC at an instant (0 in winter, 60 in summer). */
+function ukOffsetMinutes(instant: number, c = ukWallClock(instant)): number {
+  const wallClock = Date.parse(`${c.year}-${c.month}-${c.day}T${c.hour}:${c.minute}Z`);
+  return Math.round((wallClock - Math.floor(instant / MINUTE) * MINUTE) / MINUTE);
+}
+
+/** The Europe/London calendar date of an instant, as YYYY-MM-DD. */
+export function londonDate(at: Date): string {
+  const c = ukWallClock(at);
+  return `${c.year}-${c.month}-${c.day}`;
 }
 
 /** The instant of a London wall-clock time on a date: ("2025-06-01", "09:30") → "2025-06-01T09:30:00+01:00". */
 export function londonInstant(date: string, time: string): string {
-  const noonUtc = new Date(`${date}T12:00:00Z`);
-  const offset =
-    new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, timeZoneName: 'longOffset' })
-      .formatToParts(noonUtc)
-      .find((p) => p.type === 'timeZoneName')
-      ?.value.replace('GMT', '') || '+00:00';
-  return `${date}T${time}:00${offset}`;
+  const offset = ukOffsetMinutes(Date.parse(`${date}T12:00:00Z`));
+  const hours = String(Math.floor(offset / 60)).padStart(2, '0');
+  const minutes = String(offset % 60).padStart(2, '0');
+  return `${date}T${time}:00+${hours}:${minutes}`;
 }
 
 /**
@@ -43,20 +68,9 @@ export function londonInstant(date: string, time: string): string {
 export function formatUkDateTime(value: string | undefined): string {
   const instant = instantOf(value);
   if (Number.isNaN(instant)) return formatDateTime(value);
-  clockFormat ??= new Intl.DateTimeFormat('en-GB', {
-    timeZone: TIME_ZONE,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  });
-  const part = Object.fromEntries(clockFormat.formatToParts(instant).map((p) => [p.type, p.value]));
-  const wallClock = `${part.year}-${part.month}-${part.day}T${part.hour}:${part.minute}`;
+  const c = ukWallClock(instant);
   // The zone from the offset itself (not the locale's names for it), so every process says the same.
-  const offset = Math.round((Date.parse(`${wallClock}Z`) - Math.floor(instant / MINUTE) * MINUTE) / MINUTE);
-  return `${formatDateTime(wallClock)} ${zoneName(offset)}`;
+  return `${formatDateTime(`${c.year}-${c.month}-${c.day}T${c.hour}:${c.minute}`)} ${zoneName(ukOffsetMinutes(instant, c))}`;
 }
 
 /**

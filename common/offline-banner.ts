@@ -1,6 +1,8 @@
 // The banner shown over a record opened from the offline cache: when it is from, how old, which sources
 // it holds. Pure and en-GB, in UK time (Europe/London), so the app, the CLI and the tests say the same thing.
+import { ukWallClock, type UkWallClock } from './london-date';
 import type { SourceStatus, WessexRecord } from './record';
+import { MONTHS } from './summary/dates';
 
 export interface OfflineBannerSource {
   name: string;
@@ -20,43 +22,20 @@ export interface OfflineBannerModel {
   text: string;
 }
 
-const TIME_ZONE = 'Europe/London';
-const FORMATS = {
-  time: { hour: '2-digit', minute: '2-digit' },
-  day: { year: 'numeric', month: '2-digit', day: '2-digit' },
-  date: { day: 'numeric', month: 'long' },
-  dateYear: { day: 'numeric', month: 'long', year: 'numeric' },
-} satisfies Record<string, Intl.DateTimeFormatOptions>;
-const made = new Map<keyof typeof FORMATS, Intl.DateTimeFormat>();
-
-/** Made on first use: a time-zone formatter costs tens of milliseconds, which every CLI start would pay. */
-function ukFormat(name: keyof typeof FORMATS): Intl.DateTimeFormat {
-  let format = made.get(name);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, ...FORMATS[name] });
-    made.set(name, format);
-  }
-  return format;
-}
-
-/** Makes the formatters ahead of need (the screen calls this when idle, so an offline open does not wait). */
-export function prepareUkFormats(): void {
-  for (const name of Object.keys(FORMATS) as (keyof typeof FORMATS)[]) ukFormat(name);
-}
-
-/** Days since the epoch of the UK calendar date of an instant. */
-function ukDayNumber(date: Date): number {
-  const [day, month, year] = ukFormat('day').format(date).split('/').map(Number) as [number, number, number];
-  return Date.UTC(year, month - 1, day) / 86_400_000;
+/** Days since the epoch of the UK calendar date of a wall clock. */
+function dayNumber(c: UkWallClock): number {
+  return Date.UTC(Number(c.year), Number(c.month) - 1, Number(c.day)) / 86_400_000;
 }
 
 export function formatAsOf(asOf: Date, now: Date): string {
-  const time = ukFormat('time').format(asOf);
-  const days = ukDayNumber(now) - ukDayNumber(asOf);
+  const then = ukWallClock(asOf);
+  const today = ukWallClock(now);
+  const time = `${then.hour}:${then.minute}`;
+  const days = dayNumber(today) - dayNumber(then);
   if (days === 0) return `${time} today`;
   if (days === 1) return `${time} yesterday`;
-  const sameYear = ukFormat('day').format(asOf).slice(-4) === ukFormat('day').format(now).slice(-4);
-  return `${time} on ${ukFormat(sameYear ? 'date' : 'dateYear').format(asOf)}`;
+  const date = `${Number(then.day)} ${MONTHS[Number(then.month) - 1]}`;
+  return `${time} on ${then.year === today.year ? date : `${date} ${then.year}`}`;
 }
 
 export function formatAge(asOf: Date, now: Date): string {

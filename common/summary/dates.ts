@@ -1,6 +1,6 @@
 // Dates as NHS screens show them ("12 March 1941", "12 Mar 2024 14:05") and ages from a date of birth.
 // Built by hand rather than with Intl so the output is identical in every process and locale.
-const MONTHS = [
+export const MONTHS = [
   'January',
   'February',
   'March',

@@ -1,7 +1,7 @@
 import 'nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css';
 import './styles/app.css';
 import { createRoot } from 'react-dom/client';
-import { prepareUkFormats } from '../../common/offline-banner';
+import { prepareUkFormats } from '../../common/london-date';
 import { App } from './App';
 
 const root = document.getElementById('root');
