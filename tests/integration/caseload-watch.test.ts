@@ -162,11 +162,11 @@ describe('caseload watch on the sandbox', () => {
     const got = arrivals(1);
     await sandbox.servers.chie.admit(newcomer, { where: 'Ward D5, Queen Alexandra Hospital' });
     const [event] = await got;
-    // Told, but without details: whether they declined sharing at CHIE was not checked when the watch began
-    // (CHIE did not hold them), and a patient who may have declined is never shown in full.
-    expect(event).toMatchObject({ kind: 'new-activity', nhsNumber: newcomer, sourceName: 'CHIE' });
-    expect(event!.withheldReason).toMatch(/could not/i);
-    expect(event!.where).toBeUndefined();
+    // Told in full: CHIE did not hold them when the watch began, so whether they declined sharing there was
+    // checked when the notification named them (they had not).
+    expect(event).toMatchObject({ kind: 'admitted', nhsNumber: newcomer, sourceName: 'CHIE' });
+    expect(event!.where).toContain('Ward D5');
+    expect(event!.withheldReason).toBeUndefined();
   });
 
   it('loses nothing and shows nothing twice when the websocket drops while events happen', async () => {
@@ -398,10 +398,62 @@ describe('caseload watch faults the sandbox cannot make', () => {
       expect(about[0]).toMatchObject({ kind: 'new-activity' });
       expect(about[0]!.withheldReason).toMatch(/^The patient has declined to share/);
       expect(about[0]!.where).toBeUndefined();
+      expect(about[0]!.patientName).toBe('HARDY, Bob');
     } finally {
       await watch.stop();
       await polled.close();
     }
+  });
+
+  /**
+   * A websocket source holding only Alice when the watch begins. Bob is registered there on arrival (`register`
+   * may add a Consent or a fault), admitted, then Alice is: once hers is shown, Bob's was dealt with (one
+   * Subscription's events are handed on in order). What the watch kept about Bob.
+   */
+  async function websocketNewcomer(register: (nhsNumber: string) => void): Promise<CaseloadEvent[]> {
+    await server.close();
+    server = await new FakeSubscriptionServer().start();
+    server.addPatient(ON_CASELOAD[0]!, 'Alice Legg');
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    const alice = new Promise<void>((resolve) => {
+      const off = watch.onEvent((event) => {
+        if (event.nhsNumber !== ON_CASELOAD[0]) return;
+        off();
+        resolve();
+      });
+    });
+    server.addPatient(ON_CASELOAD[1]!, 'Bob Hardy');
+    register(ON_CASELOAD[1]!);
+    server.admit(ON_CASELOAD[1]!, { where: 'Ward 9' });
+    server.admit(ON_CASELOAD[0]!);
+    await alice;
+    const { rows } = await watch.events({ limit: 50, offset: 0 });
+    return rows.filter((e) => e.nhsNumber === ON_CASELOAD[1]);
+  }
+
+  it('tells in full, with their name, a patient a websocket source starts to hold who has not declined sharing there', async () => {
+    const about = await websocketNewcomer(() => undefined);
+    expect(about).toHaveLength(1);
+    expect(about[0]).toMatchObject({ kind: 'admitted', where: 'Ward 9', patientName: 'HARDY, Bob' });
+    expect(about[0]!.withheldReason).toBeUndefined();
+  });
+
+  it('tells only as withheld activity a patient a websocket source starts to hold who declined sharing there', async () => {
+    const about = await websocketNewcomer((nhsNumber) => server.addConsentDeny(nhsNumber));
+    expect(about).toHaveLength(1);
+    expect(about[0]).toMatchObject({ kind: 'new-activity', patientName: 'HARDY, Bob' });
+    expect(about[0]!.withheldReason).toMatch(/^The patient has declined to share/);
+    expect(about[0]!.where).toBeUndefined();
+  });
+
+  it('withholds the details of a websocket newcomer whose Consents could not be read, saying so', async () => {
+    const about = await websocketNewcomer(() => server.failingSearches.add('Consent'));
+    expect(about).toHaveLength(1);
+    expect(about[0]).toMatchObject({ kind: 'new-activity' });
+    expect(about[0]!.withheldReason).toMatch(/could not be checked/);
+    expect(about[0]!.where).toBeUndefined();
   });
 
   it('ignores and counts an event about a patient not on the caseload', async () => {

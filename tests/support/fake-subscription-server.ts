@@ -230,6 +230,9 @@ export class FakeSubscriptionServer {
     this.eventsFail = on;
   }
 
+  /** While a type is named here, searches for it answer 500 (Consent: whether a patient dissented is unknown). */
+  readonly failingSearches = new Set<string>();
+
   /** An event about a patient the subscription's filter does not name (a faulty server). */
   admitUnfiltered(nhs: string): void {
     const patient = this.patientFor(nhs);
@@ -377,7 +380,10 @@ export class FakeSubscriptionServer {
     }
     if (type === 'metadata') return reply(200, this.capability());
     if (type === 'Subscription') return this.subscription(req.method ?? 'GET', id, op, url, body, reply);
-    if (req.method === 'GET' && type && !id) return reply(200, this.search(type, url.searchParams));
+    if (req.method === 'GET' && type && !id) {
+      if (this.failingSearches.has(type)) return reply(500, { resourceType: 'OperationOutcome' });
+      return reply(200, this.search(type, url.searchParams));
+    }
     if (req.method === 'GET' && type && id) {
       const found = this.resources.get(`${type}/${id}`);
       return found ? reply(200, found) : reply(404, {});

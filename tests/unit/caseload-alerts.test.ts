@@ -2,10 +2,13 @@
 // caseload, ordering and redelivery, where the websocket may connect, and governance of an event.
 import { describe, expect, it } from 'vitest';
 import type { CaseloadEvent } from '../../common/caseload-events';
-import { buildEvent } from '../../main/services/caseload-alerts/caseload-event';
+import { buildEvent, HeldPatients } from '../../main/services/caseload-alerts/caseload-event';
 import type { JsonObject } from '../../common/json';
-import { CaseloadPoller, type PolledResource } from '../../main/services/caseload-alerts/polling';
-import type { SourceSubscriptions } from '../../main/services/caseload-alerts/source-subscriptions';
+import { CaseloadPoller } from '../../main/services/caseload-alerts/polling';
+import type {
+  CaseloadPatient,
+  SourceSubscriptions,
+} from '../../main/services/caseload-alerts/source-subscriptions';
 import { classify, readableShape } from '../../main/services/caseload-alerts/classify';
 import { hospitalKind } from '../../common/summary/hospital-activity';
 import { DeliveredFocus, EventSequence } from '../../main/services/caseload-alerts/event-sequence';
@@ -299,8 +302,8 @@ describe('polling when a delivery fails', () => {
     const states: boolean[] = [];
     const poller = new CaseloadPoller({
       subscriptions,
-      patients: [{ nhsNumber: '9990000018', ids: ['p1'] }],
-      caseloadNhsNumbers: ['9990000018'],
+      patients: new HeldPatients(['9990000018'], [{ nhsNumber: '9990000018', ids: ['p1'] }]),
+      takeOn: async () => [],
       intervalMs: 60_000,
       startedAt,
       clock: () => new Date('2026-12-01T08:31:00Z'),
@@ -320,7 +323,7 @@ describe('polling when a delivery fails', () => {
     expect(encounterSearches[2]).not.toBe(encounterSearches[1]);
   });
 
-  it('finds a caseload patient the source registers after the watch began, and hands on their changes since it began, by NHS number', async () => {
+  it('finds a caseload patient the source registers after the watch began, takes them on, and hands on their changes since it began', async () => {
     const startedAt = new Date('2026-12-01T08:00:00Z');
     const held = '9990000018';
     const newcomer = '9990001235';
@@ -334,22 +337,26 @@ describe('polling when a delivery fails', () => {
       subject: { reference: 'Patient/p2' },
       meta: { lastUpdated: '2026-12-01T08:40:00Z' },
     };
+    const patients = new HeldPatients([held, newcomer], [{ nhsNumber: held, ids: ['p1'] }]);
+    // As the watch does: what the source holds of those looked for joins the watch's patients.
+    const takeOn = async (nhsNumbers: readonly string[]) => {
+      lookedFor.push([...nhsNumbers]);
+      const found: CaseloadPatient[] = registered ? [{ nhsNumber: newcomer, ids: ['p2'] }] : [];
+      patients.hold(found);
+      return found;
+    };
     const subscriptions = {
-      patients: async (nhsNumbers: string[]) => {
-        lookedFor.push(nhsNumbers);
-        return registered ? [{ nhsNumber: newcomer, ids: ['p2'] }] : [];
-      },
       search: async (url: string, type: string, collect: (r: JsonObject) => void) => {
         asked.push(url);
         if (type === 'Encounter' && url.includes('Patient%2Fp2')) collect(admission);
       },
     } as unknown as SourceSubscriptions;
-    const delivered: PolledResource[][] = [];
+    const delivered: JsonObject[][] = [];
     let now = new Date('2026-12-01T08:10:00Z');
     const poller = new CaseloadPoller({
       subscriptions,
-      patients: [{ nhsNumber: held, ids: ['p1'] }],
-      caseloadNhsNumbers: [held, newcomer],
+      patients,
+      takeOn,
       intervalMs: 60_000,
       startedAt,
       clock: () => now,
@@ -364,7 +371,7 @@ describe('polling when a delivery fails', () => {
     now = new Date('2026-12-01T08:45:00Z');
     asked.length = 0;
     await poller.pollNow();
-    expect(delivered[1]).toEqual([{ resource: admission, patientNhsNumber: newcomer }]);
+    expect(delivered[1]).toEqual([admission]);
     // Their changes since the watch began (less the overlap), not only since the last look.
     const newcomerSearch = asked.find((u) => u.startsWith('Encounter?') && u.includes('Patient%2Fp2'));
     expect(decodeURIComponent(newcomerSearch ?? '')).toContain('_lastUpdated=ge2026-12-01T07:59:55.000Z');

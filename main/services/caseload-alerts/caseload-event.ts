@@ -4,12 +4,33 @@
 import type { CaseloadEvent } from '../../../common/caseload-events';
 import { isObject, str, type JsonObject } from '../../../common/json';
 import { classify, patientOf, readableShape } from './classify';
+import type { CaseloadPatient } from './source-subscriptions';
 
 export interface CaseloadPatients {
   /** NHS number → the name the source gives. */
   names: ReadonlyMap<string, string | undefined>;
   /** This source's Patient id → NHS number. */
   byId: ReadonlyMap<string, string>;
+}
+
+/** A source's caseload patients: every NHS number on the caseload, and those the source holds so far. */
+export class HeldPatients implements CaseloadPatients {
+  readonly names: Map<string, string | undefined>;
+  readonly byId = new Map<string, string>();
+
+  constructor(nhsNumbers: readonly string[], held: readonly CaseloadPatient[]) {
+    this.names = new Map(nhsNumbers.map((n) => [n, undefined]));
+    this.hold(held);
+  }
+
+  /** Caseload patients the source holds (when the watch began, or since): their Patient ids and name. */
+  hold(patients: readonly CaseloadPatient[]): void {
+    for (const p of patients) {
+      if (!this.names.has(p.nhsNumber)) continue;
+      if (p.name) this.names.set(p.nhsNumber, p.name);
+      for (const id of p.ids) this.byId.set(id, p.nhsNumber);
+    }
+  }
 }
 
 export type BuiltEvent =

@@ -1,36 +1,28 @@
 // The fallback for a source without subscription support: every `caseloadPollSeconds`, what changed since
 // the last look (`_lastUpdated`) among the caseload's encounters, documents and Patient resources (deaths).
 // Caseload patients the source did not hold are looked for at every poll too: a hospital registers a patient
-// new to it when they arrive, and their first admission there must not wait for the watch to restart. It hands
-// the resources on as a notification would (with the patient's NHS number), so the same classification,
-// dedupe, governance, audit and storage apply. A failed poll is said (the source shows "not connected") and
-// tried again next time.
+// new to it when they arrive, and their first admission there must not wait for the watch to restart (the
+// watch takes them on: checks their dissent there, learns their Patient ids and name). It hands the resources
+// on as a notification would, so the same classification, dedupe, governance, audit and storage apply. A
+// failed poll is said (the source shows "not connected") and tried again next time.
 import { isObject, str, type JsonObject } from '../../../common/json';
-import { patientOf } from './classify';
+import type { CaseloadPatients } from './caseload-event';
 import { chunks, type CaseloadPatient, type SourceSubscriptions } from './source-subscriptions';
 
 const IDS_PER_SEARCH = 80;
 /** Looks back a little further than the last change seen: the dedupe drops what was already handed on. */
 const OVERLAP_MS = 5_000;
 
-/** A resource that changed, and the NHS number of the caseload patient it is about (by their Patient id). */
-export interface PolledResource {
-  resource: JsonObject;
-  patientNhsNumber?: string;
-}
-
 export interface PollerOptions {
   subscriptions: SourceSubscriptions;
-  /** The caseload's patients this source held when the watch began, with their Patient ids. */
-  patients: readonly CaseloadPatient[];
-  /** Every NHS number on the caseload: those the source did not hold are looked for at each poll. */
-  caseloadNhsNumbers: readonly string[];
+  /** The watch's caseload patients at this source (those not held are looked for at each poll). */
+  patients: CaseloadPatients;
+  /** Looks for these caseload patients; those the source holds now are taken on into `patients` and returned. */
+  takeOn: (nhsNumbers: readonly string[]) => Promise<CaseloadPatient[]>;
   intervalMs: number;
   /** Changes before this were there before the watch began. */
   startedAt: Date;
-  /** Caseload patients the source has started to hold, before anything about them is handed on. */
-  onNewcomers?: (patients: readonly CaseloadPatient[]) => Promise<void>;
-  deliver: (resources: PolledResource[]) => Promise<void>;
+  deliver: (resources: JsonObject[]) => Promise<void>;
   onState: (state: { connected: boolean; problem?: string; checkedAt: Date }) => void;
   clock: () => Date;
 }
@@ -38,8 +30,8 @@ export interface PollerOptions {
 export class CaseloadPoller {
   private timer: NodeJS.Timeout | undefined;
   private since: number;
-  /** This source's Patient ids on the caseload → NHS number: those held at the start and those found since. */
-  private readonly held: Map<string, string>;
+  /** The Patient ids each look asks about: those held at the start, and those found since and delivered. */
+  private readonly followed: Set<string>;
   private stopped = true;
   private running: Promise<void> | undefined;
   /** Polls completed (the bench reads it). */
@@ -47,7 +39,7 @@ export class CaseloadPoller {
 
   constructor(private readonly options: PollerOptions) {
     this.since = options.startedAt.getTime();
-    this.held = patientIds(options.patients);
+    this.followed = new Set(options.patients.byId.keys());
   }
 
   start(): void {
@@ -67,22 +59,18 @@ export class CaseloadPoller {
     const checkedAt = this.options.clock();
     try {
       // Newly held patients: everything about them since the watch began, not only since the last look.
-      const newcomers = await this.newcomers();
-      const nhsOf = new Map([...this.held, ...newcomers]);
-      const found: PolledResource[] = [];
-      const collect = (resource: JsonObject) => {
-        const nhs = nhsOf.get(patientOf(resource).patientId ?? '');
-        found.push({ resource, ...(nhs ? { patientNhsNumber: nhs } : {}) });
-      };
-      await this.changes([...this.held.keys()], this.since - OVERLAP_MS, collect);
-      await this.changes([...newcomers.keys()], this.options.startedAt.getTime() - OVERLAP_MS, collect);
-      found.sort((a, b) => updatedAt(a.resource) - updatedAt(b.resource));
-      const seenUpTo = found.reduce((latest, r) => Math.max(latest, updatedAt(r.resource)), this.since);
+      const newcomers = (await this.newcomers()).flatMap((p) => p.ids);
+      const found: JsonObject[] = [];
+      const collect = (resource: JsonObject) => void found.push(resource);
+      await this.changes([...this.followed], this.since - OVERLAP_MS, collect);
+      await this.changes(newcomers, this.options.startedAt.getTime() - OVERLAP_MS, collect);
+      found.sort((a, b) => updatedAt(a) - updatedAt(b));
+      const seenUpTo = found.reduce((latest, r) => Math.max(latest, updatedAt(r)), this.since);
       await this.options.deliver(found);
       // Only now: a delivery that failed is looked for again at the next poll, not skipped for good (and its
       // newcomers are found again, with everything since the watch began).
       this.since = seenUpTo;
-      for (const [id, nhs] of newcomers) this.held.set(id, nhs);
+      for (const id of newcomers) this.followed.add(id);
       this.polls++;
       this.options.onState({ connected: true, checkedAt });
     } catch (error) {
@@ -91,14 +79,12 @@ export class CaseloadPoller {
     }
   }
 
-  /** Caseload patients the source holds now but did not: Patient id → NHS number. */
-  private async newcomers(): Promise<Map<string, string>> {
-    const known = new Set(this.held.values());
-    const missing = this.options.caseloadNhsNumbers.filter((n) => !known.has(n));
-    if (!missing.length) return new Map();
-    const found = await this.options.subscriptions.patients(missing);
-    if (found.length) await this.options.onNewcomers?.(found);
-    return patientIds(found);
+  /** Caseload patients the source holds now but did not (taken on by the watch before their changes are read). */
+  private async newcomers(): Promise<CaseloadPatient[]> {
+    const { byId, names } = this.options.patients;
+    const known = new Set([...this.followed].map((id) => byId.get(id)));
+    const missing = [...names.keys()].filter((n) => !known.has(n));
+    return missing.length ? this.options.takeOn(missing) : [];
   }
 
   /** What changed since `since` in these patients' encounters, documents and Patient resources. */
@@ -140,8 +126,4 @@ export class CaseloadPoller {
 function updatedAt(resource: JsonObject): number {
   const at = isObject(resource.meta) ? Date.parse(str(resource.meta.lastUpdated) ?? '') : NaN;
   return Number.isNaN(at) ? 0 : at;
-}
-
-function patientIds(patients: readonly CaseloadPatient[]): Map<string, string> {
-  return new Map(patients.flatMap((p) => p.ids.map((id) => [id, p.nhsNumber] as const)));
 }

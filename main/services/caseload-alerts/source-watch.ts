@@ -5,6 +5,7 @@
 import type { CaseloadSourceStatus } from '../../../common/caseload-events';
 import type { JsonObject } from '../../../common/json';
 import { formatUkDateTime } from '../../../common/london-date';
+import type { CaseloadPatients } from './caseload-event';
 import { EventSequence } from './event-sequence';
 import type { Notification, NotifiedEvent } from './notification';
 import { CaseloadPoller } from './polling';
@@ -46,8 +47,8 @@ export interface SourceWatchOptions {
   sourceId: string;
   sourceName: string;
   subscriptions: SourceSubscriptions;
-  /** The caseload's patients this source holds now (polling asks about these). */
-  patients: readonly CaseloadPatient[];
+  /** The watch's caseload patients at this source (polling asks about those held, and looks for the others). */
+  patients: CaseloadPatients;
   /**
    * Every NHS number on the caseload: the Subscriptions name them all, so a patient's first-ever admission to
    * a trust whose record did not hold them yet is told too.
@@ -55,8 +56,8 @@ export interface SourceWatchOptions {
   caseloadNhsNumbers: readonly string[];
   heartbeatSeconds: number;
   pollIntervalMs: number;
-  /** Caseload patients the source has started to hold (found by polling), before their changes are delivered. */
-  onNewcomers?: (patients: readonly CaseloadPatient[]) => Promise<void>;
+  /** Polling: looks for caseload patients the source did not hold; those it holds now are taken on and returned. */
+  takeOn: (nhsNumbers: readonly string[]) => Promise<CaseloadPatient[]>;
   deliver: (batch: DeliveredBatch) => Promise<void>;
   onStatus: () => void;
   clock: () => Date;
@@ -192,19 +193,18 @@ export class SourceWatch {
     this.poller = new CaseloadPoller({
       subscriptions: this.options.subscriptions,
       patients: this.options.patients,
-      caseloadNhsNumbers: this.options.caseloadNhsNumbers,
+      takeOn: this.options.takeOn,
       intervalMs: this.options.pollIntervalMs,
       startedAt: this.options.clock(),
       clock: this.options.clock,
-      ...(this.options.onNewcomers ? { onNewcomers: this.options.onNewcomers } : {}),
       deliver: async (resources) => {
         if (!resources.length) return;
         this.lastEventAt = this.options.clock().toISOString();
         await this.options.deliver({
           sourceId: this.options.sourceId,
-          items: resources.flatMap((item) => {
-            const start = startOfEndedStay(item.resource, watchedSince);
-            return start ? [{ ...item, resource: start }, item] : [item];
+          items: resources.flatMap((resource) => {
+            const start = startOfEndedStay(resource, watchedSince);
+            return start ? [{ resource: start }, { resource }] : [{ resource }];
           }),
         });
       },

@@ -15,7 +15,14 @@ import type { TokenProvider } from '../auth/token-provider';
 import type { UserGovernance } from '../governance/govern-record';
 import { SourceClient, tokenFromProvider, type Transport } from '../http';
 import type { EngineSource } from '../record';
-import { buildEvent, withheldEvent, type BuiltEvent, type CaseloadPatients } from './caseload-event';
+import {
+  buildEvent,
+  HeldPatients,
+  withheldEvent,
+  type BuiltEvent,
+  type CaseloadPatients,
+} from './caseload-event';
+import { patientOf } from './classify';
 import { DeliveredFocus } from './event-sequence';
 import { DISSENT_WITHHELD, governForPatient, governForUser } from './govern-event';
 import { MAX_FILTER_IDENTIFIERS, SourceSubscriptions, type CaseloadPatient } from './source-subscriptions';
@@ -69,12 +76,14 @@ export class CaseloadWatchProblem extends Error {}
 interface RunningSource {
   watch: SourceWatch;
   client: SourceClient;
-  patients: CaseloadPatients;
+  patients: HeldPatients;
   /**
    * Whether each patient checked here declined sharing. A patient not in it (the check failed, or the source
    * has started to hold them since and the check of them failed) is unknown, and their details are withheld.
    */
   dissent: Map<string, boolean>;
+  /** Looks for these caseload patients; those the source holds now are checked for dissent, held and returned. */
+  takeOn: (nhsNumbers: readonly string[]) => Promise<CaseloadPatient[]>;
 }
 
 export class CaseloadWatch implements CaseloadWatchService {
@@ -220,21 +229,26 @@ export class CaseloadWatch implements CaseloadWatchService {
       if (declined) for (const p of patients) dissent.set(p.nhsNumber, declined.has(p.nhsNumber));
     };
     await checkDissent(found);
-    const patients: CaseloadPatients = {
-      names: new Map(nhsNumbers.map((n) => [n, found.find((p) => p.nhsNumber === n)?.name])),
-      byId: new Map(found.flatMap((p) => p.ids.map((id) => [id, p.nhsNumber] as const))),
+    const patients = new HeldPatients(nhsNumbers, found);
+    // A patient the source has started to hold: whether they declined sharing there is checked (and their
+    // Patient ids and name learnt) before anything about them is told.
+    const takeOn = async (wanted: readonly string[]) => {
+      const newcomers = await subscriptions.patients(wanted);
+      if (newcomers.length) await checkDissent(newcomers);
+      patients.hold(newcomers);
+      return newcomers;
     };
     const watch = new SourceWatch({
       sourceId: source.id,
       sourceName: source.name,
       subscriptions,
-      patients: found,
+      patients,
       caseloadNhsNumbers: nhsNumbers,
       heartbeatSeconds: this.deps.heartbeatSeconds ?? 20,
       pollIntervalMs: this.deps.pollSeconds * 1000,
       clock: this.clock,
       ...(this.deps.backoffBaseMs !== undefined ? { backoffBaseMs: this.deps.backoffBaseMs } : {}),
-      onNewcomers: checkDissent,
+      takeOn,
       deliver: (batch) => this.deliver(batch, generation),
       onStatus: () => {
         if (generation === this.generation) this.changed();
@@ -248,15 +262,41 @@ export class CaseloadWatch implements CaseloadWatchService {
       await client.close();
       return;
     }
-    this.running.push({ watch, client, patients, dissent });
+    this.running.push({ watch, client, patients, dissent, takeOn });
     await watch.start();
   }
 
   /** One notification's (or poll's) resources: recognised, deduplicated, governed, audited, kept, shown. */
-  private deliver(batch: DeliveredBatch, generation: number): Promise<void> {
+  private async deliver(batch: DeliveredBatch, generation: number): Promise<void> {
+    await this.newcomersIn(batch);
     const next = this.deliveries.then(() => this.deliverNow(batch, generation));
     this.deliveries = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Caseload patients a notification names by a Patient id the source did not hold when the watch began: taken
+   * on (dissent checked, name learnt) as polling takes on those it finds, before the event is built. The NHS
+   * number the notification gives is looked for, or else every caseload patient not held yet. If that fails,
+   * the event goes on: told without details when it names an NHS number ("could not be checked"), otherwise
+   * counted as not on the caseload.
+   */
+  private async newcomersIn(batch: DeliveredBatch): Promise<void> {
+    const running = this.running.find((r) => r.watch.status().sourceId === batch.sourceId);
+    if (!running) return;
+    const { byId, names } = running.patients;
+    const held = new Set(byId.values());
+    const wanted = new Set<string>();
+    for (const item of batch.items) {
+      if (!('resource' in item)) continue;
+      const pointer = patientOf(item.resource);
+      if (!pointer.patientId || byId.has(pointer.patientId)) continue;
+      const named = pointer.nhsNumber ?? item.patientNhsNumber;
+      for (const n of named ? [named] : [...names.keys()].filter((k) => !held.has(k))) {
+        if (names.has(n)) wanted.add(n);
+      }
+    }
+    if (wanted.size) await running.takeOn([...wanted]).catch(() => undefined);
   }
 
   private async deliverNow(batch: DeliveredBatch, generation: number): Promise<void> {
