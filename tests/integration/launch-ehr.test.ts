@@ -1,8 +1,8 @@
 // EHR launch against the sandbox EPR over real loopback HTTP: the happy path and what the clinician sees.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxEpr, type SandboxEpr } from '../../sandbox/epr';
-import { forgetLeftRefreshTokens, launchHeadless, parseLaunchUri } from '../../main/services/launch';
-import { recordingFetch, testPatients, testSecretStore } from './launch-fixtures';
+import { launchHeadless, parseLaunchUri } from '../../main/services/launch';
+import { recordingFetch, removeRefreshTokens, testPatients, testSecretStore } from './launch-fixtures';
 
 let epr: SandboxEpr;
 const { store, service } = testSecretStore();
@@ -11,7 +11,7 @@ beforeAll(async () => {
   epr = await startSandboxEpr({ patients: testPatients() });
 });
 afterAll(async () => {
-  await forgetLeftRefreshTokens(store, [epr.fhirBase]);
+  await removeRefreshTokens(service, epr.fhirBase);
   await epr.close();
 });
 

@@ -84,6 +84,17 @@ export async function refreshTokensIn(service: string, iss: string): Promise<str
     .map(({ password }) => password);
 }
 
+/**
+ * Test clean-up: deletes the refresh tokens the keystore service holds for `iss`, found by listing it straight
+ * through keytar (the viewer itself never lists the keystore).
+ */
+export async function removeRefreshTokens(service: string, iss: string): Promise<void> {
+  const keytar = await import('keytar');
+  const prefix = `refresh-token:${iss}`;
+  for (const { account } of await keytar.findCredentials(service))
+    if (account === prefix || account.startsWith(`${prefix}#`)) await keytar.deletePassword(service, account);
+}
+
 /** A fetch that records every URL it is asked for. */
 export function recordingFetch(): { fetch: FetchLike; calls: string[] } {
   const calls: string[] = [];

@@ -3,19 +3,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSandboxEpr, type SandboxEpr } from '../../sandbox/epr';
 import { s256Challenge } from '../../sandbox/auth/pkce';
-import {
-  forgetLeftRefreshTokens,
-  LaunchError,
-  parseLaunchUri,
-  SmartLaunchService,
-  type FetchLike,
-} from '../../main/services/launch';
+import { LaunchError, parseLaunchUri, SmartLaunchService, type FetchLike } from '../../main/services/launch';
 import { followAuthorizationRedirects } from '../../main/services/launch/headless-authorizer';
-import { manualClock, recordingFetch, testPatients, testSecretStore } from './launch-fixtures';
+import {
+  manualClock,
+  recordingFetch,
+  removeRefreshTokens,
+  testPatients,
+  testSecretStore,
+} from './launch-fixtures';
 
 let epr: SandboxEpr;
 let evil: SandboxEpr;
-const { store } = testSecretStore();
+const { store, service: keystoreService } = testSecretStore();
 const clock = manualClock();
 
 beforeAll(async () => {
@@ -23,7 +23,7 @@ beforeAll(async () => {
   evil = await startSandboxEpr({ patients: testPatients() });
 });
 afterAll(async () => {
-  await forgetLeftRefreshTokens(store, [epr.fhirBase]);
+  await removeRefreshTokens(keystoreService, epr.fhirBase);
   await Promise.all([epr.close(), evil.close()]);
 });
 afterEach(() => {

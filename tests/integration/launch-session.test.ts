@@ -11,16 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxEpr, type SandboxEpr } from '../../sandbox/epr';
 import {
   createAuthorizedFetch,
-  forgetLeftRefreshTokens,
   launchHeadless,
   parseLaunchUri,
   RelaunchRequiredError,
   TokenOriginError,
   type LaunchResult,
 } from '../../main/services/launch';
-import { manualClock, testPatients, testSecretStore } from './launch-fixtures';
+import { manualClock, removeRefreshTokens, testPatients, testSecretStore } from './launch-fixtures';
 
-const { store } = testSecretStore();
+const { store, service } = testSecretStore();
 const serverClock = manualClock();
 const appClock = manualClock(serverClock.now());
 let epr: SandboxEpr;
@@ -50,7 +49,7 @@ beforeAll(async () => {
   other = await startRecorder();
 });
 afterAll(async () => {
-  await forgetLeftRefreshTokens(store, [epr.fhirBase]);
+  await removeRefreshTokens(service, epr.fhirBase);
   await epr.close();
   other.server.close();
 });

@@ -2,17 +2,12 @@
 // birth, with the reason for access handed to the audit hook before the patient is returned.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSandboxEpr, type SandboxEpr } from '../../sandbox/epr';
-import {
-  forgetLeftRefreshTokens,
-  launchHeadless,
-  LaunchError,
-  type LaunchResult,
-} from '../../main/services/launch';
-import { testPatients, testSecretStore } from './launch-fixtures';
+import { launchHeadless, LaunchError, type LaunchResult } from '../../main/services/launch';
+import { removeRefreshTokens, testPatients, testSecretStore } from './launch-fixtures';
 
 let epr: SandboxEpr;
 let result: LaunchResult;
-const { store } = testSecretStore();
+const { store, service } = testSecretStore();
 
 beforeAll(async () => {
   epr = await startSandboxEpr({ patients: testPatients() });
@@ -28,7 +23,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await forgetLeftRefreshTokens(store, [epr.fhirBase]);
+  await removeRefreshTokens(service, epr.fhirBase);
   await epr.close();
 });
 

@@ -11,7 +11,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../preload/contract';
 import { startSandboxEpr, type SandboxEpr } from '../../sandbox/epr';
 import {
-  forgetLeftRefreshTokens,
   launchHeadless,
   LaunchError,
   offlineAccessWanted,
@@ -25,7 +24,13 @@ import { followAuthorizationRedirects } from '../../main/services/launch/headles
 import { loadMachinePolicy, type EffectivePolicy } from '../../main/services/policy';
 import { ManualLockClock } from '../support/manual-lock-clock';
 import { startTestApp, type TestApp } from '../support/app';
-import { manualClock, refreshTokensIn, testPatients, testSecretStore } from './launch-fixtures';
+import {
+  manualClock,
+  refreshTokensIn,
+  removeRefreshTokens,
+  testPatients,
+  testSecretStore,
+} from './launch-fixtures';
 
 const { store, service } = testSecretStore();
 
@@ -186,7 +191,7 @@ describe('the unlock sign-in at the launch service', () => {
     epr = await startSandboxEpr({ patients: testPatients(), now: serverClock.now });
   });
   afterAll(async () => {
-    await forgetLeftRefreshTokens(store, [epr.fhirBase]);
+    await removeRefreshTokens(service, epr.fhirBase);
     await epr.close();
   });
 
@@ -289,7 +294,7 @@ describe('refresh tokens', () => {
   });
   afterEach(async () => {
     epr.behaviour.rotateRefreshTokens = true;
-    await forgetLeftRefreshTokens(store, [epr.fhirBase]);
+    await removeRefreshTokens(service, epr.fhirBase);
   });
   afterAll(async () => {
     await epr.close();
@@ -546,7 +551,7 @@ describe('the authorization response and the token endpoint (RFC 9207, validated
     delete epr.behaviour.authorizationResponseIss;
   });
   afterAll(async () => {
-    await forgetLeftRefreshTokens(store, [epr.fhirBase]);
+    await removeRefreshTokens(service, epr.fhirBase);
     await epr.close();
   });
   const launch = () =>

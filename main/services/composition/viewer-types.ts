@@ -50,9 +50,9 @@ export interface ViewerOptions {
   /** The operating system's notifications (Electron's in the app, a recording stand-in in the harness). */
   notifications?: DesktopNotifications;
   /**
-   * At start, remove the refresh tokens viewers that crashed left in the keystore: the app's own start does.
-   * Listing them reads every secret of the keystore's service, which a keystore changed meanwhile by another
-   * process can crash (libsecret); so a command-line run, short-lived beside the app, and tests do not.
+   * After start, in the background, delete by name the refresh tokens viewers that crashed left in the
+   * keystore (noted in the data folder's keystore-entries index; the keystore is never listed) and the one
+   * entry per EPR of older versions: the app's own start does. A sign-in waits for it before storing its own.
    */
   forgetLeftRefreshTokens?: boolean;
 }

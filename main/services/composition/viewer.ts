@@ -7,8 +7,9 @@ import type { SubjectToken } from '../auth/token-exchange';
 import { DIRECT_CARE } from '../auth/token-provider';
 import { userTokens as createUserTokens } from '../auth/user-tokens';
 import { ACCESS_REASONS } from '../governance';
+import { KeystoreEntryIndex } from '../keystore/entry-index';
 import { createKeytarSecretStore } from '../keystore/secret-store';
-import { forgetLeftRefreshTokens, offlineAccessWanted, SmartLaunchService } from '../launch';
+import { legacyRefreshTokenAccounts, offlineAccessWanted, SmartLaunchService } from '../launch';
 import { classifyError, createAppLogger, logDirectory } from '../logging';
 import { loadPolicyForThisMachine } from '../policy';
 import { sourcesFromPolicy } from '../record';
@@ -75,17 +76,32 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     ...(options.clock ? { clock: options.clock } : {}),
     onBackgroundFailure: (event, error) => logger.log(event, classifyError(error)),
   });
-  // Not skipped when policy lets no role work offline: a refresh token left under an earlier policy (or by an
-  // older version) must still go, and finding none costs one listing of the keystore.
-  if (options.forgetLeftRefreshTokens && !stores.audit.running.othersRunning()) {
-    const issuers = [...policy.allowedIssuers, ...(policy.standaloneIssuer ? [policy.standaloneIssuer] : [])];
-    await forgetLeftRefreshTokens(secretStore, issuers);
-  }
+  // Each sign-in's refresh token entry is noted by name, so those a crashed viewer left go at the next start.
+  const keystoreEntries = new KeystoreEntryIndex(
+    join(options.dataDir, 'keystore-entries'),
+    stores.audit.running,
+  );
+  // In the background: the window does not wait for it, and a sign-in stores its refresh token only once it is
+  // done (KeystoreEntryIndex.adding). Entries of viewers still running stay. Not skipped when policy lets no
+  // role work offline: entries left under an earlier policy must still go. The one entry per EPR of older
+  // versions goes by its name, unless another viewer (perhaps an older one) runs.
+  const forgettingLeft = options.forgetLeftRefreshTokens
+    ? keystoreEntries.forgetLeft(
+        secretStore,
+        stores.audit.running.othersRunning()
+          ? []
+          : legacyRefreshTokenAccounts([
+              ...policy.allowedIssuers,
+              ...(policy.standaloneIssuer ? [policy.standaloneIssuer] : []),
+            ]),
+      )
+    : Promise.resolve();
   const launcher = new SmartLaunchService({
     allowedIssuers: policy.allowedIssuers,
     ...(policy.standaloneIssuer ? { standaloneIssuer: policy.standaloneIssuer } : {}),
     clientId: policy.smartClientId,
     secretStore,
+    refreshTokenEntries: keystoreEntries,
     openExternal: options.openExternal ?? (async () => undefined),
     ...(options.redirectUri ? { redirectUri: options.redirectUri } : {}),
     offlineAccess: ({ role }) =>
@@ -224,6 +240,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       await records.settled();
       caseloadAlerts.dispose();
       await sessions.close();
+      await forgettingLeft;
       await stores.close();
     },
   };

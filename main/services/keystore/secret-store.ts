@@ -7,12 +7,6 @@ export interface SecretStore {
   set(account: string, secret: string): Promise<void>;
   /** Resolves true when something was deleted. */
   delete(account: string): Promise<boolean>;
-  /**
-   * The names of every account this service holds (never their secrets), so entries a crashed run left under
-   * names it alone knew can be found. A store that cannot list them (one in memory, for tests and benchmarks)
-   * leaves it out: nothing it holds outlives the process.
-   */
-  accounts?(): Promise<string[]>;
 }
 
 export class KeystoreUnavailableError extends Error {
@@ -48,8 +42,5 @@ export function createKeytarSecretStore(service: string = KEYSTORE_SERVICE): Sec
     get: (account) => guard((k) => k.getPassword(service, account)),
     set: (account, secret) => guard((k) => k.setPassword(service, account, secret)),
     delete: (account) => guard((k) => k.deletePassword(service, account)),
-    // keytar has no call for names alone: the secrets it reads with them are dropped here. (On Windows it also
-    // lists services whose names begin with this one; deleting such a name here finds nothing.)
-    accounts: () => guard(async (k) => (await k.findCredentials(service)).map(({ account }) => account)),
   };
 }

@@ -75,7 +75,7 @@ import {
   ungrantedScopes,
   type LaunchKind,
 } from './scopes';
-import { SmartSession } from './smart-session';
+import { SmartSession, type RefreshTokenEntries } from './smart-session';
 import { findStandalonePatient, type AccessReason, type PatientSearch } from './standalone';
 
 export { LaunchError, RelaunchRequiredError, TokenOriginError, type LaunchErrorCode } from './errors';
@@ -92,7 +92,12 @@ export {
 } from './launch-input';
 export { nhsIdentityOf, type NhsIdentity } from './nhs-identity';
 export { canRead, offlineAccessWanted } from './scopes';
-export { SmartSession, forgetLeftRefreshTokens, refreshTokenAccount } from './smart-session';
+export {
+  SmartSession,
+  legacyRefreshTokenAccounts,
+  refreshTokenAccount,
+  type RefreshTokenEntries,
+} from './smart-session';
 export type { LaunchPatient, LaunchUser } from './launch-context';
 export type { AccessReason, PatientSearch } from './standalone';
 export type { FetchLike } from './http';
@@ -107,6 +112,11 @@ export interface SmartLaunchOptions {
   clientId: string;
   redirectUri?: string;
   secretStore: SecretStore;
+  /**
+   * Where each sign-in notes the name of the keystore entry it stores its refresh token in (the viewer's
+   * KeystoreEntryIndex): what lets the next start delete a crashed viewer's by name.
+   */
+  refreshTokenEntries?: RefreshTokenEntries;
   /** Opens the authorization URL in the system browser (Electron: shell.openExternal). */
   openExternal: (url: string) => Promise<void>;
   /**
@@ -352,6 +362,7 @@ export class SmartLaunchService {
           : {}),
         offlineAccess: granted.includes('offline_access'),
         secretStore: this.options.secretStore,
+        ...(this.options.refreshTokenEntries ? { entries: this.options.refreshTokenEntries } : {}),
         ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
         now: this.now,
       },

@@ -40,12 +40,17 @@ export interface SmartSessionOptions {
   /** offline_access was granted: only then is a refresh token kept (in the keystore). */
   offlineAccess: boolean;
   secretStore: SecretStore;
+  /** Notes the names of the entries stored (the viewer's index); without it nothing is noted. */
+  entries?: RefreshTokenEntries;
   /** Default: the session's own connections to the EPR (undici). */
   fetch?: FetchLike;
   now: () => number;
 }
 
-/** The one entry per issuer that versions before per-sign-in entries kept (still removed at start-up). */
+/**
+ * The one entry per issuer that versions before per-sign-in entries kept. Its name is known in advance, so the
+ * app's start deletes it by name (legacyRefreshTokenAccounts) for the policy's issuers.
+ */
 const issuerAccount = (iss: string): string => `refresh-token:${iss}`;
 
 /** The keystore entry of one sign-in's refresh token at `iss` (canonical, so it has no `#`). */
@@ -53,30 +58,19 @@ export function refreshTokenAccount(iss: string, signIn: string): string {
   return `${issuerAccount(iss)}#${signIn}`;
 }
 
-/** Whether the entry holds a refresh token from `iss`: a sign-in's own, or an older version's. */
-function isRefreshTokenAccountOf(account: string, iss: string): boolean {
-  return account === issuerAccount(iss) || account.startsWith(`${issuerAccount(iss)}#`);
+/** The per-issuer entries older versions kept for these issuers (deleted by name: the keystore is never listed). */
+export function legacyRefreshTokenAccounts(issuers: readonly string[]): string[] {
+  return [...new Set(issuers.map((iss) => issuerAccount(canonicalIssuer(iss))))];
 }
 
 /**
- * Refresh tokens never outlive the viewer (removed at close and sign-out); those a crashed viewer left behind
- * for these issuers go at the next start — every sign-in's entry, and the per-issuer entry older versions
- * kept — all at once. Entries for other issuers, and the store's other secrets, are left alone. Call only when
- * no other viewer on this computer is running: it may be using them. A keystore that cannot be reached is left
- * as it is (start-up goes on; the stores report it).
+ * Where a sign-in notes the name of the entry it is about to store its refresh token in, and that it deleted
+ * it: the viewer's KeystoreEntryIndex, so a crashed viewer's entries are deleted by name at the next start.
  */
-export async function forgetLeftRefreshTokens(store: SecretStore, issuers: readonly string[]): Promise<void> {
-  const canonical = [...new Set(issuers.map(canonicalIssuer))];
-  // No EPR to sign in at (the command line's usual policy): nothing to look for, and no keystore listing to wait on.
-  if (!canonical.length) return;
-  let accounts: readonly string[];
-  try {
-    accounts = store.accounts ? await store.accounts() : canonical.map(issuerAccount);
-  } catch {
-    return;
-  }
-  const left = accounts.filter((account) => canonical.some((iss) => isRefreshTokenAccountOf(account, iss)));
-  await Promise.all(left.map((account) => store.delete(account).catch(() => false)));
+export interface RefreshTokenEntries {
+  /** Resolves once the name is noted and no clean-up of left entries is under way. */
+  adding(account: string): Promise<void>;
+  removed(account: string): void;
 }
 
 export class SmartSession {
@@ -85,6 +79,8 @@ export class SmartSession {
   private refreshing: Promise<string> | undefined;
   private ended = false;
   private subject: { token: string; expiresAt: number } | undefined;
+  /** A refresh token is in this sign-in's keystore entry: only then does the session read or delete it. */
+  private stored: boolean;
   /** The EPR's FHIR server, with this session's token: that origin only, every answer size- and time-limited. */
   private readonly client: SourceClient;
   readonly fetch: AuthorizedFetch;
@@ -94,7 +90,9 @@ export class SmartSession {
     tokens: TokenSet,
     /** This sign-in's own keystore entry: the only one it stores in, reads or deletes. */
     readonly keystoreAccount: string,
+    stored: boolean,
   ) {
+    this.stored = stored;
     this.accessToken = tokens.accessToken;
     this.expiresAt = options.now() + tokens.expiresIn * 1000;
     this.client = tokenClient({
@@ -110,11 +108,21 @@ export class SmartSession {
   static async start(options: SmartSessionOptions, tokens: TokenSet): Promise<SmartSession> {
     const account = refreshTokenAccount(options.iss, randomUUID());
     // A refresh token from a grant without offline_access is dropped. Nothing else is touched: another
-    // sign-in's entry is its own, and one a crashed viewer left goes at the next start.
+    // sign-in's entry is its own, and one a crashed viewer left goes at the next start. The name is noted
+    // first (after any clean-up under way, so that never deletes it); where it cannot be, the refresh token
+    // is not kept either, as one that nothing would find after a crash.
+    let stored = false;
     if (options.offlineAccess && tokens.refreshToken) {
-      await options.secretStore.set(account, tokens.refreshToken);
+      const noted = await (options.entries?.adding(account) ?? Promise.resolve()).then(
+        () => true,
+        () => false,
+      );
+      if (noted) {
+        await options.secretStore.set(account, tokens.refreshToken);
+        stored = true;
+      }
     }
-    return new SmartSession(options, tokens, account);
+    return new SmartSession(options, tokens, account, stored);
   }
 
   get iss(): string {
@@ -139,7 +147,7 @@ export class SmartSession {
   private async doRefresh(): Promise<string> {
     const { secretStore } = this.options;
     const account = this.keystoreAccount;
-    const refreshToken = this.options.offlineAccess ? await secretStore.get(account) : null;
+    const refreshToken = this.stored ? await secretStore.get(account) : null;
     if (!refreshToken) {
       this.accessToken = '';
       throw new RelaunchRequiredError(
@@ -163,7 +171,7 @@ export class SmartSession {
       if (!isNetworkError(error) && !(error instanceof FetchFailure && error.kind === 'cancelled')) {
         // It answered, but not with anything usable: the refresh token is not to be trusted again.
         this.accessToken = '';
-        await secretStore.delete(account);
+        await this.forgetStored();
         throw new RelaunchRequiredError(error instanceof Error ? error.message : undefined);
       }
       // Not refused, just unreachable: the (unused) refresh token stays for the next attempt.
@@ -174,7 +182,7 @@ export class SmartSession {
     const body = response.body;
     if (!response.ok || typeof body?.access_token !== 'string') {
       this.accessToken = '';
-      await secretStore.delete(account);
+      await this.forgetStored();
       throw new RelaunchRequiredError(
         typeof body?.error === 'string' ? body.error : `HTTP ${response.status}`,
       );
@@ -183,7 +191,9 @@ export class SmartSession {
     this.expiresAt =
       this.options.now() + (typeof body.expires_in === 'number' ? body.expires_in : 300) * 1000;
     // A rotating server sends a new one (the old is now spent); a non-rotating server's stays as it is.
-    if (typeof body.refresh_token === 'string') await secretStore.set(account, body.refresh_token);
+    // (Not once the session has ended meanwhile: its entry is gone, and nothing would delete it again.)
+    if (typeof body.refresh_token === 'string' && this.stored && !this.ended)
+      await secretStore.set(account, body.refresh_token);
     return this.accessToken;
   }
 
@@ -210,11 +220,21 @@ export class SmartSession {
     this.accessToken = '';
     this.subject = undefined;
     await this.client.close();
-    const account = this.keystoreAccount;
+    // A sign-in that stored nothing (no offline access) has nothing in the keystore to read or delete.
+    if (!this.stored) return;
     // Read only when there is somewhere to revoke it: otherwise deleting the entry is all there is to do.
-    const refreshToken = this.options.revocationEndpoint ? await this.options.secretStore.get(account) : null;
-    await this.options.secretStore.delete(account);
+    const refreshToken = this.options.revocationEndpoint
+      ? await this.options.secretStore.get(this.keystoreAccount)
+      : null;
+    await this.forgetStored();
     if (refreshToken) await this.revoke(refreshToken);
+  }
+
+  /** Deletes this sign-in's entry, then its name from the index (kept there if the delete fails). */
+  private async forgetStored(): Promise<void> {
+    await this.options.secretStore.delete(this.keystoreAccount);
+    this.stored = false;
+    this.options.entries?.removed(this.keystoreAccount);
   }
 
   private async revoke(refreshToken: string): Promise<void> {
