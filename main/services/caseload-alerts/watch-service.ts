@@ -267,9 +267,12 @@ export class CaseloadWatch implements CaseloadWatchService {
   }
 
   /** One notification's (or poll's) resources: recognised, deduplicated, governed, audited, kept, shown. */
-  private async deliver(batch: DeliveredBatch, generation: number): Promise<void> {
-    await this.newcomersIn(batch);
-    const next = this.deliveries.then(() => this.deliverNow(batch, generation));
+  private deliver(batch: DeliveredBatch, generation: number): Promise<void> {
+    // Newcomers are taken on in turn too, so a batch that waits for a dissent check is never overtaken.
+    const next = this.deliveries.then(async () => {
+      await this.newcomersIn(batch);
+      await this.deliverNow(batch, generation);
+    });
     this.deliveries = next.catch(() => undefined);
     return next;
   }
