@@ -87,6 +87,15 @@ export function ukAxisDate(instant: number, spanMs: number): string {
   return axisDate(londonDate(new Date(instant)), spanMs / DAY);
 }
 
+/**
+ * An instant (a time with Z or an offset) as UTC ISO text, so that instants written with different offsets
+ * compare as text in the order they happened; undefined for a date alone or a time without a zone.
+ */
+export function utcInstantText(value: string | undefined): string | undefined {
+  const instant = instantOf(value);
+  return Number.isNaN(instant) ? undefined : new Date(instant).toISOString();
+}
+
 /** The instant a value names (a time with Z or an offset); NaN for anything else. */
 function instantOf(value: string | undefined): number {
   return value && INSTANT.test(value) ? Date.parse(value) : NaN;

@@ -66,4 +66,12 @@ describe('caseload events a page at a time', () => {
     const third = await pageAfter(second);
     expect(titles(third)).toBe('Letter 10');
   });
+
+  it('says whether it holds an event about a patient, without reading the events', async () => {
+    await cache.caseloadEvents.add([letter(1, minutesAgo(5))]);
+    expect(await cache.caseloadEvents.reportsOn('9990000018')).toBe(true);
+    expect(await cache.caseloadEvents.reportsOn('9990000026')).toBe(false);
+    await cache.caseloadEvents.removeFor('9990000018');
+    expect(await cache.caseloadEvents.reportsOn('9990000018')).toBe(false);
+  });
 });

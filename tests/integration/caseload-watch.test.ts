@@ -564,6 +564,7 @@ describe('caseload watch faults the sandbox cannot make', () => {
         return cache.caseloadEvents.add(events);
       },
       page: (query) => cache.caseloadEvents.page(query),
+      reportsOn: (nhsNumber) => cache.caseloadEvents.reportsOn(nhsNumber),
     };
     newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }], { store });
     await watch.start({ nhsNumbers: ON_CASELOAD });

@@ -70,6 +70,10 @@ export class InMemoryCaseloadWatch implements CaseloadWatchService {
     return { rows: from.slice(query.offset, query.offset + query.limit), total: newestFirst.length };
   }
 
+  async reportsOn(nhsNumber: string): Promise<boolean> {
+    return this.held.some((e) => e.nhsNumber === nhsNumber);
+  }
+
   onEvent(listener: (event: CaseloadEvent) => void): () => void {
     this.eventListeners.add(listener);
     return () => this.eventListeners.delete(listener);

@@ -161,6 +161,21 @@ describe('an event from a notified resource', () => {
     expect('event' in built && built.event).toMatchObject({ nhsNumber: '9990000018', kind: 'new-letter' });
     expect('event' in built && built.event.title!.length).toBeLessThanOrEqual(300);
   });
+  it('keeps when it happened in UTC, so events from servers writing different offsets list in time order', () => {
+    const at = (timestamp: string) => {
+      const built = buildEvent(letter('x'), undefined, source, patients, new Date(), timestamp);
+      return 'event' in built ? built.event.at : undefined;
+    };
+    // 15:05 BST is 14:05 UTC: earlier than 14:30Z, although later as written.
+    expect(at('2026-07-01T15:05:00+01:00')).toBe('2026-07-01T14:05:00.000Z');
+    expect(at('2026-07-01T14:30:00Z')).toBe('2026-07-01T14:30:00.000Z');
+    expect([at('2026-07-01T15:05:00+01:00')!, at('2026-07-01T14:30:00Z')!].sort().reverse()).toEqual([
+      '2026-07-01T14:30:00.000Z',
+      '2026-07-01T14:05:00.000Z',
+    ]);
+    // A date alone is kept as recorded (no time is made up for it).
+    expect(at('2026-07-01')).toBe('2026-07-01');
+  });
   it('says when a resource is about someone not on the caseload', () => {
     expect(buildEvent(letter('x', 'Patient/p9'), undefined, source, patients, new Date())).toEqual({
       notOnCaseload: true,

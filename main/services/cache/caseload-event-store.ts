@@ -72,6 +72,18 @@ export class CaseloadEventStore {
     );
   }
 
+  async reportsOn(nhsNumber: string): Promise<boolean> {
+    const now = this.deps.clock().toISOString();
+    return this.deps.run(
+      (db) =>
+        db
+          .prepare('SELECT 1 FROM caseload_events WHERE nhs_number = ? AND expires_at > ? LIMIT 1')
+          .pluck()
+          .get(nhsNumber, now) !== undefined,
+      () => false,
+    );
+  }
+
   async removeFor(nhsNumber: string): Promise<number> {
     const remove = (db: SqliteDatabase) =>
       db.prepare('DELETE FROM caseload_events WHERE nhs_number = ?').run(nhsNumber).changes;

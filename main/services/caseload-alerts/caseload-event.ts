@@ -3,6 +3,7 @@
 // alert; `notOnCaseload` when it is about someone else (ignored and counted by the caller).
 import type { CaseloadEvent } from '../../../common/caseload-events';
 import { isObject, str, type JsonObject } from '../../../common/json';
+import { utcInstantText } from '../../../common/london-date';
 import { classify, patientOf, readableShape } from './classify';
 import type { CaseloadPatient } from './source-subscriptions';
 
@@ -124,6 +125,11 @@ function clip(text: string): string {
   return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
 }
 
+/**
+ * When something happened, as events are kept and ordered: an instant in UTC (servers write their own offsets,
+ * and events are listed by this text), a date alone as recorded.
+ */
 function validInstant(value: string | undefined): string | undefined {
-  return value && !Number.isNaN(Date.parse(value)) ? value : undefined;
+  if (!value || Number.isNaN(Date.parse(value))) return undefined;
+  return utcInstantText(value) ?? value;
 }

@@ -17,6 +17,11 @@ export class MemoryEventKeeper implements CaseloadEventKeeper {
     return fresh;
   }
 
+  async reportsOn(nhsNumber: string): Promise<boolean> {
+    for (const e of this.events.values()) if (e.nhsNumber === nhsNumber) return true;
+    return false;
+  }
+
   async page(query: { since?: string; limit: number; offset: number }) {
     const all = [...this.events.values()]
       .filter((e) => !query.since || e.at >= query.since)

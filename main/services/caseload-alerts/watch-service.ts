@@ -38,6 +38,8 @@ export interface CaseloadWatchService {
     rows: CaseloadEvent[];
     total: number;
   }>;
+  /** Whether an event about this patient is kept (what the caseload screen can list). */
+  reportsOn(nhsNumber: string): Promise<boolean>;
   /** Each new governed event as it arrives (after storage and audit). */
   onEvent(listener: (event: CaseloadEvent) => void): () => void;
   onStatus(listener: (status: CaseloadWatchStatus) => void): () => void;
@@ -50,6 +52,8 @@ export interface CaseloadEventKeeper {
     rows: CaseloadEvent[];
     total: number;
   }>;
+  /** Whether an event about this patient is kept, while its retention lasts. */
+  reportsOn(nhsNumber: string): Promise<boolean>;
 }
 
 export interface CaseloadWatchDeps {
@@ -179,6 +183,10 @@ export class CaseloadWatch implements CaseloadWatchService {
   }> {
     const page = await this.deps.store.page(query);
     return { rows: page.rows.map((e) => this.forUser(e)), total: page.total };
+  }
+
+  reportsOn(nhsNumber: string): Promise<boolean> {
+    return this.deps.store.reportsOn(nhsNumber);
   }
 
   onEvent(listener: (event: CaseloadEvent) => void): () => void {

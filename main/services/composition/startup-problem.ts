@@ -49,6 +49,7 @@ export function refusingViewer(
       stop: async () => undefined,
       status: () => ({ watching: false, patients: 0, sources: [], ignoredNotOnCaseload: 0 }),
       events: async () => ({ rows: [], total: 0 }),
+      reportsOn: async () => false,
       onEvent: () => () => undefined,
       onStatus: () => () => undefined,
     },

@@ -91,7 +91,7 @@ export class CaseloadAlertsFeature {
         const session = sessions.current();
         const held = this.watchingFor();
         const nhs = normaliseNhsNumber(nhsNumber);
-        if (!held || !(await reportedOn(watch, nhs))) {
+        if (!held || !(await watch.reportsOn(nhs))) {
           throw new BridgeError(
             'not-permitted',
             'The caseload reason covers only patients the caseload watch reported on: give your reason for this patient.',
@@ -137,11 +137,4 @@ export class CaseloadAlertsFeature {
     this.notifier?.dispose();
     await this.options.watch.stop().catch(() => undefined);
   }
-}
-
-/** The watch has an event about this patient (what the caseload screen lists). */
-async function reportedOn(watch: CaseloadWatchService, nhsNumber: string): Promise<boolean> {
-  const { total } = await watch.events({ limit: 1, offset: 0 });
-  const { rows } = await watch.events({ limit: Math.max(total, 1), offset: 0 });
-  return rows.some((e) => e.nhsNumber === nhsNumber);
 }
