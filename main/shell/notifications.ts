@@ -5,6 +5,13 @@
 import { Notification, powerMonitor, type BrowserWindow } from 'electron';
 import type { DesktopNotifications } from '../services/notifications';
 
+/**
+ * The most notifications held at once: more than any notification centre keeps for one app (Windows keeps 20).
+ * Past it the oldest is closed and let go, so a long unlocked day cannot grow the set without end; every update
+ * stays listed on the caseload screen.
+ */
+export const MOST_NOTIFICATIONS_HELD = 50;
+
 export function electronNotifications(window: () => BrowserWindow | undefined): DesktopNotifications {
   let screenLocked = false;
   // Held until clicked or withdrawn, also once off the screen: a notification collected loses its click handler,
@@ -24,6 +31,11 @@ export function electronNotifications(window: () => BrowserWindow | undefined): 
       if (!Notification.isSupported()) return;
       const notification = new Notification({ title: content.title, body: content.body });
       shown.add(notification);
+      if (shown.size > MOST_NOTIFICATIONS_HELD) {
+        const oldest = shown.values().next().value as Notification;
+        oldest.close();
+        shown.delete(oldest);
+      }
       notification.on('click', () => {
         shown.delete(notification);
         const win = window();

@@ -54,13 +54,13 @@ afterAll(async () => {
   other.server.close();
 });
 
-const launch = (scopesGranted?: string[]): Promise<LaunchResult> =>
+const launch = (scopesGranted?: string[], offlineAccess = true): Promise<LaunchResult> =>
   launchHeadless(
     {
       allowedIssuers: [],
       sandboxIssuers: [epr.fhirBase],
       clientId: 'wessex-care-record',
-      offlineAccess: () => true,
+      offlineAccess: () => offlineAccess,
       secretStore: store,
       now: appClock.now,
     },
@@ -129,6 +129,13 @@ describe('refresh', () => {
   it('without offline_access keeps no refresh token and asks for a relaunch when the token expires', async () => {
     const result = await launch(['launch', 'openid', 'fhirUser', 'patient/*.rs']);
     expect(result.ungrantedScopes).toEqual(['offline_access']);
+    expect(await store.get(result.session.keystoreAccount)).toBeNull();
+    advanceBoth(10 * 60 * 1000);
+    await expect(result.session.getAccessToken()).rejects.toBeInstanceOf(RelaunchRequiredError);
+  });
+
+  it('keeps no refresh token when policy did not ask for offline_access, even if the server grants it', async () => {
+    const result = await launch(['launch', 'openid', 'fhirUser', 'patient/*.rs', 'offline_access'], false);
     expect(await store.get(result.session.keystoreAccount)).toBeNull();
     advanceBoth(10 * 60 * 1000);
     await expect(result.session.getAccessToken()).rejects.toBeInstanceOf(RelaunchRequiredError);

@@ -39,7 +39,7 @@ const electron = vi.hoisted(() => {
 });
 vi.mock('electron', () => electron.module);
 
-const { electronNotifications } = await import('../../main/shell/notifications');
+const { electronNotifications, MOST_NOTIFICATIONS_HELD } = await import('../../main/shell/notifications');
 const { CaseloadNotifier, caseloadNotificationText, initialsOf } =
   await import('../../main/services/notifications');
 
@@ -143,6 +143,18 @@ describe('notifications through Electron', () => {
     expect(win.restore).toHaveBeenCalled();
     expect(win.focus).toHaveBeenCalled();
     expect(opened).toHaveBeenCalledTimes(1);
+  });
+
+  it('holds only the newest notifications through a long unlocked day, and still withdraws every one it holds', () => {
+    electron.shown.length = 0;
+    const desktop = electronNotifications(() => undefined);
+    for (let i = 0; i < MOST_NOTIFICATIONS_HELD + 10; i++)
+      desktop.show({ title: 'Caseload', body: `update ${i}` }, () => undefined);
+    expect(electron.shown.filter((n) => n.closed).map((n) => n.options.body)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `update ${i}`),
+    );
+    desktop.withdrawAll();
+    expect(electron.shown.every((n) => n.closed)).toBe(true);
   });
 
   it('takes every notification out of the notification centre when the screen or the viewer locks', () => {

@@ -360,7 +360,8 @@ export class SmartLaunchService {
         ...(pending.config.revocationEndpoint
           ? { revocationEndpoint: pending.config.revocationEndpoint }
           : {}),
-        offlineAccess: granted.includes('offline_access'),
+        // Kept only where policy asked for it: a server granting offline_access unasked does not decide it.
+        offlineAccess: pending.requested.includes('offline_access') && granted.includes('offline_access'),
         secretStore: this.options.secretStore,
         ...(this.options.refreshTokenEntries ? { entries: this.options.refreshTokenEntries } : {}),
         ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
