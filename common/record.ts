@@ -74,6 +74,16 @@ export const CRITICAL_SECTIONS: readonly SectionId[] = [
   'problems',
 ];
 
+/**
+ * What a paramedic looks for first, among the critical sections: painted on their own, before the medicines and
+ * problems (hundreds of rows) are laid out.
+ */
+export const FIRST_PAINTED_SECTIONS: ReadonlySet<SectionId> = new Set<SectionId>([
+  'advanceCare',
+  'alerts',
+  'allergies',
+]);
+
 export interface CodeRef {
   system?: string;
   code?: string;

@@ -175,3 +175,33 @@ describe('the timeline of the 20,000-entry record', () => {
     await page.close();
   });
 });
+
+describe('the first paint of the 20,000-entry record', () => {
+  it('paints the DNACPR decision before laying out the 300 medicines that arrive with it', async () => {
+    // Last: opening the record in another page leaves the first page's record closed.
+    // The Dorset Care Record sends the DNACPR flag and every medicine in one answer: what the page showed, each
+    // time the page changed, from the first load on.
+    const { page } = await ctx.harness.newPage();
+    try {
+      await page.addInitScript(() => {
+        const seen: { dnacpr: boolean; medicines: number }[] = [];
+        (window as unknown as { __shown: typeof seen }).__shown = seen;
+        new MutationObserver(() => {
+          const status = document.querySelector('[data-testid="resuscitation-status"]')?.textContent ?? '';
+          const medicines = document.querySelectorAll('[data-testid="medication-row"]').length;
+          seen.push({ dnacpr: status.includes('DNACPR'), medicines });
+        }).observe(document, { subtree: true, childList: true, characterData: true });
+      });
+      await page.reload();
+      await waitForRecord(page, 60_000);
+      const shown = await page.evaluate(
+        () => (window as unknown as { __shown: { dnacpr: boolean; medicines: number }[] }).__shown,
+      );
+      const firstWithDnacpr = shown.find((s) => s.dnacpr);
+      expect(firstWithDnacpr).toEqual({ dnacpr: true, medicines: 0 });
+      expect(shown.at(-1)!.medicines).toBeGreaterThan(0);
+    } finally {
+      await page.close();
+    }
+  });
+});

@@ -9,9 +9,9 @@ import type { Consent } from '../../../common/fhir';
 import { PAGED_SECTIONS, type PagedSection } from '../../../common/summary';
 import {
   CRITICAL_SECTIONS,
+  FIRST_PAINTED_SECTIONS,
   type IdentityDecision,
   type RecordEvent,
-  type SectionId,
   type SourceStatus,
   type WessexRecord,
 } from '../../../common/record';
@@ -32,9 +32,6 @@ import {
 import type { Json } from '../record/fhir-read';
 import { combineSnapshots, nextSourcesAsOf, type RefreshMode, type SourceWrite } from './combine-snapshots';
 import { sourcesUnreachable } from './reachability';
-
-/** What a paramedic looks for first: painted before the medicines and problems arrive. */
-const FIRST_PAINTED = new Set<SectionId>(['advanceCare', 'alerts', 'allergies']);
 
 /** The rest of this turn's work (and the events it emitted) goes before what follows. */
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -281,7 +278,7 @@ export class RecordReader {
     // Counts come with the whole record: these would count the urgent-care sections only.
     for (const source of partial.sources) emit({ type: 'source', requestId, source: uncounted(source) });
     const events = urgentCareEvents(partial, requestId);
-    const first = events.filter((e) => e.type === 'section' && FIRST_PAINTED.has(e.section));
+    const first = events.filter((e) => e.type === 'section' && FIRST_PAINTED_SECTIONS.has(e.section));
     for (const event of first) emit(event);
     await nextTurn();
     for (const event of events) if (!first.includes(event)) emit(event);

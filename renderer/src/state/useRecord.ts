@@ -1,9 +1,10 @@
 // Opens a record and paints it progressively: source and section events arrive before the full record.
 // Each urgent-care section event replaces that section's items and completeness; a section no event has
 // described yet is still loading. The finished record (the invoke result, an overview) replaces everything.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import {
   emptyRecord,
+  FIRST_PAINTED_SECTIONS,
   uniformCompleteness,
   type RecordCompleteness,
   type RecordItem,
@@ -70,6 +71,17 @@ function failedCompleteness(record: RecordOverview, message: string): RecordComp
   return completeness;
 }
 
+/**
+ * Runs `fn` once the page has painted what is committed now; after 100 ms at the latest, as a hidden window
+ * does not paint.
+ */
+function afterNextPaint(fn: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+    setTimeout(resolve, 100);
+  }).then(fn);
+}
+
 /** One record per mount (the screen is keyed by NHS number); `retry` starts the request again. */
 export function useRecord(nhsNumber: string, preferOffline = false) {
   const [load, setLoad] = useState<RecordLoad>(() => initialLoad(nhsNumber));
@@ -82,6 +94,7 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
     const sections = new Map<SectionId, SectionSoFar>();
     const sources = new Map<string, SourceStatus>();
     let base = emptyOverview(nhsNumber);
+    let showLaterSections: Promise<void> | undefined;
     const current = () => requestRef.current === requestId;
 
     const partialNow = (): RecordOverview => ({
@@ -130,8 +143,19 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
         setLoad((l) => (!l.record ? { ...l, sources: partial.sources, partial } : l));
       } else if (event.type === 'section') {
         sections.set(event.section, { items: event.items, completeness: event.completeness });
-        const partial = partialNow();
-        setLoad((l) => (!l.record ? { ...l, partial } : l));
+        if (FIRST_PAINTED_SECTIONS.has(event.section)) {
+          const partial = partialNow();
+          setLoad((l) => (!l.record ? { ...l, partial } : l));
+        } else {
+          // The advance care decisions, alerts and allergies paint first, even when they arrive together with
+          // the rest (hundreds of medicines): the rest is laid out once they are on screen, as it is by then.
+          showLaterSections ??= afterNextPaint(() => {
+            showLaterSections = undefined;
+            if (!current()) return;
+            const partial = partialNow();
+            startTransition(() => setLoad((l) => (!l.record ? { ...l, partial } : l)));
+          });
+        }
       } else if (event.type === 'patient') {
         base = { ...base, patient: event.patient, ...(event.offline ? { offline: event.offline } : {}) };
         const partial = partialNow();
