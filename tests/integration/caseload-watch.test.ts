@@ -480,6 +480,35 @@ describe('caseload watch faults the sandbox cannot make', () => {
     expect(auditedPatients).toEqual([ON_CASELOAD[0]]);
   });
 
+  it('looks the caseload up once in ten minutes, not for every notification, for a patient id a faulty filter lets through', async () => {
+    // Bob is on the caseload but not at this source, so an unknown Patient id could be his: looked for once.
+    await server.close();
+    server = await new FakeSubscriptionServer().start();
+    server.addPatient(ON_CASELOAD[0]!, 'Alice Legg');
+    server.addPatient(NOT_ON_CASELOAD, 'Dan Stranger');
+    let now = Date.now();
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }], {
+      clock: () => new Date(now),
+    });
+    await watch.start({ nhsNumbers: ON_CASELOAD });
+    await until(live);
+    const patientSearches = () => server.searched.filter((t) => t === 'Patient').length;
+    const before = patientSearches();
+    const strangerAdmitted = async () => {
+      const got = arrivals(1);
+      server.admitUnfiltered(NOT_ON_CASELOAD);
+      server.admit(ON_CASELOAD[0]!);
+      expect((await got)[0]!.nhsNumber).toBe(ON_CASELOAD[0]);
+    };
+    for (let i = 0; i < 3; i++) await strangerAdmitted();
+    expect(watch.status().ignoredNotOnCaseload).toBe(3);
+    expect(patientSearches() - before).toBe(1);
+    // In case the source had not yet indexed a patient it had just registered, the id is looked for again later.
+    now += 10 * 60_000;
+    await strangerAdmitted();
+    expect(patientSearches() - before).toBe(2);
+  });
+
   it('shows the good admissions of a notification that also carries a malformed one, and counts that one', async () => {
     newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
     await watch.start({ nhsNumbers: ON_CASELOAD });

@@ -232,6 +232,8 @@ export class FakeSubscriptionServer {
 
   /** While a type is named here, searches for it answer 500 (Consent: whether a patient dissented is unknown). */
   readonly failingSearches = new Set<string>();
+  /** The type of every search made, in order. */
+  readonly searched: string[] = [];
 
   /** An event about a patient the subscription's filter does not name (a faulty server). */
   admitUnfiltered(nhs: string): void {
@@ -381,6 +383,7 @@ export class FakeSubscriptionServer {
     if (type === 'metadata') return reply(200, this.capability());
     if (type === 'Subscription') return this.subscription(req.method ?? 'GET', id, op, url, body, reply);
     if (req.method === 'GET' && type && !id) {
+      this.searched.push(type);
       if (this.failingSearches.has(type)) return reply(500, { resourceType: 'OperationOutcome' });
       return reply(200, this.search(type, url.searchParams));
     }

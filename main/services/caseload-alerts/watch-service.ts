@@ -88,7 +88,19 @@ interface RunningSource {
   dissent: Map<string, boolean>;
   /** Looks for these caseload patients; those the source holds now are checked for dissent, held and returned. */
   takeOn: (nhsNumbers: readonly string[]) => Promise<CaseloadPatient[]>;
+  /**
+   * Patient ids a notification named without an NHS number that a search for every caseload patient not held
+   * showed to be no caseload patient, and when: not searched for again for a while (a server whose filter lets
+   * everyone through would otherwise have the whole caseload looked up for each of its notifications). Only for
+   * a while, in case the source had not yet indexed a caseload patient it had just registered.
+   */
+  notOnCaseload: Map<string, number>;
 }
+
+/** Patient ids known to be no caseload patient's, per source, before the memory starts again. */
+const MOST_IDS_REMEMBERED = 10_000;
+/** How long such an id is not looked for again. */
+const NOT_ON_CASELOAD_MS = 10 * 60_000;
 
 export class CaseloadWatch implements CaseloadWatchService {
   private running: RunningSource[] = [];
@@ -270,7 +282,7 @@ export class CaseloadWatch implements CaseloadWatchService {
       await client.close();
       return;
     }
-    this.running.push({ watch, client, patients, dissent, takeOn });
+    this.running.push({ watch, client, patients, dissent, takeOn, notOnCaseload: new Map() });
     await watch.start();
   }
 
@@ -298,16 +310,34 @@ export class CaseloadWatch implements CaseloadWatchService {
     const { byId, names } = running.patients;
     const held = new Set(byId.values());
     const wanted = new Set<string>();
+    const unnamed = new Set<string>();
+    const now = this.clock().getTime();
+    const recentlyLookedFor = (id: string) =>
+      now - (running.notOnCaseload.get(id) ?? -Infinity) < NOT_ON_CASELOAD_MS;
     for (const item of batch.items) {
       if (!('resource' in item)) continue;
       const pointer = patientOf(item.resource);
-      if (!pointer.patientId || byId.has(pointer.patientId)) continue;
+      const id = pointer.patientId;
+      if (!id || byId.has(id) || recentlyLookedFor(id)) continue;
       const named = pointer.nhsNumber ?? item.patientNhsNumber;
+      if (!named) unnamed.add(id);
       for (const n of named ? [named] : [...names.keys()].filter((k) => !held.has(k))) {
         if (names.has(n)) wanted.add(n);
       }
     }
-    if (wanted.size) await running.takeOn([...wanted]).catch(() => undefined);
+    const looked = wanted.size
+      ? await running.takeOn([...wanted]).then(
+          () => true,
+          () => false,
+        )
+      : true;
+    // Only a search that answered shows that an id is no caseload patient's (or every caseload patient was held).
+    if (!looked) return;
+    for (const id of unnamed) {
+      if (byId.has(id)) continue;
+      if (running.notOnCaseload.size >= MOST_IDS_REMEMBERED) running.notOnCaseload.clear();
+      running.notOnCaseload.set(id, now);
+    }
   }
 
   private async deliverNow(batch: DeliveredBatch, generation: number): Promise<void> {
