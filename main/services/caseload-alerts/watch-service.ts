@@ -99,8 +99,11 @@ interface RunningSource {
 
 /** Patient ids known to be no caseload patient's, per source, before the memory starts again. */
 const MOST_IDS_REMEMBERED = 10_000;
-/** How long such an id is not looked for again. */
-const NOT_ON_CASELOAD_MS = 10 * 60_000;
+/**
+ * How long such an id is not looked for again: short, as an event about a caseload patient the source has not
+ * indexed yet is lost meanwhile (it is counted as about someone else).
+ */
+const NOT_ON_CASELOAD_MS = 60_000;
 
 export class CaseloadWatch implements CaseloadWatchService {
   private running: RunningSource[] = [];
@@ -318,9 +321,12 @@ export class CaseloadWatch implements CaseloadWatchService {
       if (!('resource' in item)) continue;
       const pointer = patientOf(item.resource);
       const id = pointer.patientId;
-      if (!id || byId.has(id) || recentlyLookedFor(id)) continue;
+      if (!id || byId.has(id)) continue;
       const named = pointer.nhsNumber ?? item.patientNhsNumber;
-      if (!named) unnamed.add(id);
+      if (!named) {
+        if (recentlyLookedFor(id)) continue;
+        unnamed.add(id);
+      }
       for (const n of named ? [named] : [...names.keys()].filter((k) => !held.has(k))) {
         if (names.has(n)) wanted.add(n);
       }

@@ -153,7 +153,8 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
             showLaterSections = undefined;
             if (!current()) return;
             const partial = partialNow();
-            startTransition(() => setLoad((l) => (!l.record ? { ...l, partial } : l)));
+            // Not once the open has ended (finished, or failed: its sections say why they are missing).
+            startTransition(() => setLoad((l) => (l.loading && !l.record ? { ...l, partial } : l)));
           });
         }
       } else if (event.type === 'patient') {
