@@ -5,6 +5,7 @@ import { startSandboxEpr, type SandboxEpr } from '../../sandbox/epr';
 import { s256Challenge } from '../../sandbox/auth/pkce';
 import { LaunchError, parseLaunchUri, SmartLaunchService, type FetchLike } from '../../main/services/launch';
 import { followAuthorizationRedirects } from '../../main/services/launch/headless-authorizer';
+import { buildAuthorizationRequest } from '../../main/services/launch/fhirclient-bridge';
 import {
   manualClock,
   recordingFetch,
@@ -98,6 +99,31 @@ describe('iss allow-list', () => {
         /not an EPR server/,
       );
     }
+  });
+});
+
+describe('extra authorize parameters', () => {
+  it('add to the request and never replace its scope, state, PKCE or audience', async () => {
+    const { url } = await buildAuthorizationRequest({
+      iss: epr.fhirBase,
+      clientId: 'wessex-care-record',
+      scope: 'openid fhirUser patient/*.rs',
+      redirectUri: 'wessex://callback',
+      state: 'our-state',
+      extra: {
+        user: 'gp',
+        scope: 'openid fhirUser system/*.*',
+        state: 'their-state',
+        code_challenge_method: 'plain',
+        aud: 'https://elsewhere.example/fhir',
+      },
+    });
+    const sent = new URL(url).searchParams;
+    expect(sent.get('user')).toBe('gp');
+    expect(sent.get('scope')).toBe('openid fhirUser patient/*.rs');
+    expect(sent.get('state')).toBe('our-state');
+    expect(sent.get('code_challenge_method')).toBe('S256');
+    expect(sent.get('aud')).toBe(epr.fhirBase);
   });
 });
 

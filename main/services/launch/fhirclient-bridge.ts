@@ -97,7 +97,10 @@ export async function buildAuthorizationRequest(params: {
       'The sign-in request could not be protected with PKCE; not sending it.',
     );
   }
-  for (const [k, v] of Object.entries(params.extra ?? {})) built.searchParams.set(k, v);
+  // Extra parameters add to the request; they never replace what it already says (scope, state, PKCE, aud).
+  for (const [k, v] of Object.entries(params.extra ?? {})) {
+    if (!built.searchParams.has(k)) built.searchParams.set(k, v);
+  }
   return { url: built.toString(), clientState };
 }
 
