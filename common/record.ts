@@ -333,16 +333,7 @@ export function recountSources(
 ): SourceStatus[] {
   const counts = new Map<string, number>();
   const add = (id: string) => counts.set(id, (counts.get(id) ?? 0) + 1);
-  // Each source once per item; no set or array per item (this runs over every item of every record).
-  for (const item of items) {
-    const copies = item.provenance;
-    for (let i = 0; i < copies.length; i++) {
-      const id = copies[i]!.sourceId;
-      let counted = false;
-      for (let j = 0; j < i && !counted; j++) counted = copies[j]!.sourceId === id;
-      if (!counted) add(id);
-    }
-  }
+  for (const item of items) for (const id of new Set(item.provenance.map((p) => p.sourceId))) add(id);
   for (const pointer of pointers) add(pointer.sourceId);
   return sources.map((s) => ({ ...s, resourceCount: counts.get(s.id) ?? 0 }));
 }

@@ -331,14 +331,14 @@ export class CaseloadWatch implements CaseloadWatchService {
         if (names.has(n)) wanted.add(n);
       }
     }
-    const looked = wanted.size
-      ? await running.takeOn([...wanted]).then(
-          () => true,
-          () => false,
-        )
-      : true;
-    // Only a search that answered shows that an id is no caseload patient's (or every caseload patient was held).
-    if (!looked) return;
+    if (wanted.size) {
+      try {
+        await running.takeOn([...wanted]);
+      } catch {
+        // Only a search that answered shows that an id is no caseload patient's.
+        return;
+      }
+    }
     for (const id of unnamed) {
       if (byId.has(id)) continue;
       if (running.notOnCaseload.size >= MOST_IDS_REMEMBERED) running.notOnCaseload.clear();
