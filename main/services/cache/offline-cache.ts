@@ -18,7 +18,7 @@ import {
 } from './deferred-checkpoint';
 import { SUPPORTING_TYPES } from '../record/sections';
 import { resourceKey, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
-import { afterTheAnswer } from '../answer-first';
+import { AnswerFirst } from '../answer-first';
 import { unreadableReason, type EncryptedDatabase, type SqliteDatabase } from './encrypted-database';
 import { CaseloadEventStore } from './caseload-event-store';
 import { HandoverExports, type ExportRemoval } from './handover-exports';
@@ -224,6 +224,7 @@ export class OfflineCache {
   readonly notices: string[] = [];
   /** Saves queued by saveSnapshotSoon, in order; failures are reported to whoever queued them. */
   private queued: Promise<unknown> = Promise.resolve();
+  private readonly answerFirst = new AnswerFirst();
   /** Handover PDFs: tracked here, removed with the records (each removal audited). */
   readonly exports: HandoverExports;
   /** Caseload alerts: kept for the caseload's retention, removed with the records. */
@@ -348,12 +349,18 @@ export class OfflineCache {
     this.retention = retention;
   }
 
-  /** Runs a query; if the file proves unreadable, replaces it, tells the user, and runs `onReset` instead. */
   /** Every operation waits for saves queued before it (saveSnapshotSoon), so no one reads an older copy. */
   private async guard<T>(run: (db: SqliteDatabase) => T, onReset: (db: SqliteDatabase) => T): Promise<T> {
-    await this.queued;
+    await this.queuedSaves();
     return this.guardNow(run, onReset);
   }
+
+  /** The saves queued so far, run now: whoever waits on them has nothing left to answer first. */
+  private queuedSaves(): Promise<unknown> {
+    return this.answerFirst.hurry(() => this.queued);
+  }
+
+  /** Runs a query; if the file proves unreadable, replaces it, tells the user, and runs `onReset` instead. */
 
   private async guardNow<T>(run: (db: SqliteDatabase) => T, onReset: (db: SqliteDatabase) => T): Promise<T> {
     try {
@@ -392,14 +399,16 @@ export class OfflineCache {
   saveSnapshotSoon(snapshot: RecordSnapshot, options: SnapshotSaveOptions = {}): Promise<void> {
     // Saved as of now (its fetch), not as of whenever the write gets to run.
     const at = this.clock();
-    const run = this.queued.then(afterTheAnswer).then(() => this.writeSnapshot(snapshot, options, at));
+    const run = this.queued
+      .then(() => this.answerFirst.wait())
+      .then(() => this.writeSnapshot(snapshot, options, at));
     this.queued = run.catch(() => undefined);
     return run;
   }
 
   /** Resolves once every queued save has run (before closing the store). */
   async settled(): Promise<void> {
-    await this.queued;
+    await this.queuedSaves();
   }
 
   private async writeSnapshot(
@@ -791,7 +800,7 @@ export class OfflineCache {
   }
 
   async rekey(): Promise<void> {
-    await this.queued;
+    await this.queuedSaves();
     await this.database.rekey();
   }
 

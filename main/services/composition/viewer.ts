@@ -236,8 +236,9 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     async close() {
       // The watch's Subscriptions are deleted on the servers before the session ends.
       await caseloadWatch.stop();
-      // Saves still running are written and audited under the session that opened them.
-      await records.settled();
+      // Saves still running are written (at once: nothing is left to answer first) and audited under the
+      // session that opened them.
+      await Promise.all([stores.cache?.settled(), records.settled()]);
       caseloadAlerts.dispose();
       await sessions.close();
       await forgettingLeft;
