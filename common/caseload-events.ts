@@ -47,6 +47,15 @@ export interface CaseloadEvent {
  */
 export type CaseloadEventCursor = Pick<CaseloadEvent, 'at' | 'receivedAt' | 'id'>;
 
+/**
+ * The order events are listed in: newest first (when it happened, then when received), then by id; strings
+ * compared code unit by code unit, as the offline store's SQL compares them.
+ */
+export function newestFirst(a: CaseloadEventCursor, b: CaseloadEventCursor): number {
+  const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return order(b.at, a.at) || order(b.receivedAt, a.receivedAt) || order(a.id, b.id);
+}
+
 /** A page of the watch's events, newest first. */
 export interface CaseloadEventQuery {
   /** Only events that happened at or after this instant (ISO). */
@@ -55,6 +64,11 @@ export interface CaseloadEventQuery {
   olderThan?: CaseloadEventCursor;
   limit: number;
   offset: number;
+}
+
+/** A page of the kept events about some patients (the caseload watched: one store holds every user's). */
+export interface KeptEventQuery extends CaseloadEventQuery {
+  patients: readonly string[];
 }
 
 export type CaseloadSourceMode = 'websocket' | 'polling' | 'unavailable';

@@ -429,5 +429,20 @@ describe('My caseload', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => watch.status().watching).toBe(false);
     expectQuietPage(hp.log);
+
+    // The next clinician on this computer sees nothing of that caseload: its updates are listed only to the
+    // session that watched it, and no reason of theirs covers its patients.
+    await ctx.services.openSandboxSession({ role: 'nurse', standalone: true });
+    const listed = await dispatchBridgeRequest(ctx.services.handlers, 'caseload:events', {
+      limit: MAX_PAGE_ROWS,
+      offset: 0,
+    });
+    expect(listed).toMatchObject({ ok: true, value: { rows: [], total: 0 } });
+    expect((await watch.events({ limit: 1, offset: 0 })).total).toBeGreaterThan(0);
+    expect(
+      await dispatchBridgeRequest(ctx.services.handlers, 'caseload:open-patient', {
+        nhsNumber: frail.nhsNumber,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'not-permitted' } });
   });
 });

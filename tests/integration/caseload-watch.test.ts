@@ -253,6 +253,24 @@ describe('caseload watch on the sandbox', () => {
     expect(event!.where).toBeUndefined();
   });
 
+  it('lists and reports on only the caseload it watches: events another caseload’s watch kept stay theirs', async () => {
+    await watching();
+    const got = arrivals(1);
+    await sandbox.servers.dcr.admit(nhs('frail'), { where: 'Ward Nine' });
+    await got;
+    await watch.stop();
+    // Another clinician's watch on this computer, of a caseload without that patient.
+    await newWatch(sources()).start({ nhsNumbers: [nhs('cross-border')] });
+    expect(await watch.events({ limit: 10, offset: 0 })).toEqual({ rows: [], total: 0 });
+    expect(await watch.reportsOn(nhs('frail'))).toBe(false);
+    // The store still holds it, for the caseload it belongs to.
+    expect(await cache.caseloadEvents.reportsOn(nhs('frail'))).toBe(true);
+    await watch.stop();
+    await newWatch(sources()).start({ nhsNumbers: [nhs('frail')] });
+    expect((await watch.events({ limit: 10, offset: 0 })).rows).toMatchObject([{ where: 'Ward Nine' }]);
+    expect(await watch.reportsOn(nhs('frail'))).toBe(true);
+  });
+
   it('keeps events encrypted: the NHS number and ward are nowhere in the store’s files', async () => {
     await watching();
     const got = arrivals(1);
@@ -270,7 +288,7 @@ describe('caseload watch on the sandbox', () => {
       expect(bytesContain(bytes, 'Ward Seventeen Unique')).toBe(false);
     }
     cache = await openOfflineCache({ dataDir: env.dataDir, keyVault: env.vault });
-    const kept = await cache.caseloadEvents.page({ limit: 10, offset: 0 });
+    const kept = await cache.caseloadEvents.page({ limit: 10, offset: 0, patients: [nhs('frail')] });
     expect(kept.rows[0]).toMatchObject({ nhsNumber: nhs('frail'), where: 'Ward Seventeen Unique' });
   });
 

@@ -1,13 +1,13 @@
 // Tests only: the caseload watch service as the issue 18 contract defines it, held in memory, so the bridge,
 // the "My caseload" screen and the notifications can be tested before (and apart from) the real watch on the
 // regional sources. A test delivers events and changes a source's connection as the real service would report.
-import type {
-  CaseloadEvent,
-  CaseloadEventCursor,
-  CaseloadEventQuery,
-  CaseloadSelection,
-  CaseloadSourceStatus,
-  CaseloadWatchStatus,
+import {
+  newestFirst,
+  type CaseloadEvent,
+  type CaseloadEventQuery,
+  type CaseloadSelection,
+  type CaseloadSourceStatus,
+  type CaseloadWatchStatus,
 } from '../../common/caseload-events';
 import type { CaseloadWatchService } from '../../main/services/caseload-alerts';
 
@@ -64,10 +64,10 @@ export class InMemoryCaseloadWatch implements CaseloadWatchService {
 
   /** In the order the encrypted store lists them: newest first by when, then when received, then id. */
   async events(query: CaseloadEventQuery): Promise<{ rows: CaseloadEvent[]; total: number }> {
-    const newestFirst = [...this.held].sort(listedBefore);
+    const listed = [...this.held].sort(newestFirst);
     const after = query.olderThan;
-    const from = after ? newestFirst.filter((e) => listedBefore(after, e) < 0) : newestFirst;
-    return { rows: from.slice(query.offset, query.offset + query.limit), total: newestFirst.length };
+    const from = after ? listed.filter((e) => newestFirst(after, e) < 0) : listed;
+    return { rows: from.slice(query.offset, query.offset + query.limit), total: listed.length };
   }
 
   async reportsOn(nhsNumber: string): Promise<boolean> {
@@ -129,10 +129,4 @@ export class InMemoryCaseloadWatch implements CaseloadWatchService {
     const status = this.status();
     for (const listener of this.statusListeners) listener(status);
   }
-}
-
-/** Negative when `a` is listed before (is newer than) `b`. */
-function listedBefore(a: CaseloadEventCursor, b: CaseloadEventCursor): number {
-  const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return order(b.at, a.at) || order(b.receivedAt, a.receivedAt) || order(a.id, b.id);
 }

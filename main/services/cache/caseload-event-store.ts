@@ -1,7 +1,7 @@
 // Caseload alerts kept in the encrypted offline store (one shared copy, governed for the patient before it is
 // kept and for the user on every read), for the caseload's (pinned) retention: they go when it ends, with the
 // patient's record, and with "delete all offline records".
-import type { CaseloadEvent, CaseloadEventQuery } from '../../../common/caseload-events';
+import type { CaseloadEvent, KeptEventQuery } from '../../../common/caseload-events';
 import type { SqliteDatabase } from './encrypted-database';
 
 export interface CaseloadEventStoreDeps {
@@ -36,9 +36,9 @@ export class CaseloadEventStore {
 
   /**
    * Newest first (by when it happened, then when received, then id), while retention lasts. `total` counts every
-   * event kept since `since`, wherever the page starts.
+   * event about the patients kept since `since`, wherever the page starts.
    */
-  async page(query: CaseloadEventQuery): Promise<{
+  async page(query: KeptEventQuery): Promise<{
     rows: CaseloadEvent[];
     total: number;
   }> {
@@ -53,18 +53,20 @@ export class CaseloadEventStore {
     const cursor = after ? [after.at, after.at, after.receivedAt, after.receivedAt, after.id] : [];
     return this.deps.run(
       (db) => {
+        const kept = 'expires_at > ? AND at >= ? AND nhs_number IN (SELECT value FROM json_each(?))';
+        const patients = JSON.stringify(query.patients);
         const total = db
-          .prepare('SELECT count(*) FROM caseload_events WHERE expires_at > ? AND at >= ?')
+          .prepare(`SELECT count(*) FROM caseload_events WHERE ${kept}`)
           .pluck()
-          .get(now, since) as number;
+          .get(now, since, patients) as number;
         const rows = (
           db
             .prepare(
-              `SELECT event_json FROM caseload_events WHERE expires_at > ? AND at >= ? ${afterCursor}
+              `SELECT event_json FROM caseload_events WHERE ${kept} ${afterCursor}
                ORDER BY at DESC, received_at DESC, id LIMIT ? OFFSET ?`,
             )
             .pluck()
-            .all(now, since, ...cursor, query.limit, query.offset) as string[]
+            .all(now, since, patients, ...cursor, query.limit, query.offset) as string[]
         ).map((json) => JSON.parse(json) as CaseloadEvent);
         return { rows, total };
       },

@@ -1,6 +1,6 @@
 // Where caseload alerts are kept when this computer has no offline store (no keystore): in memory only, for
 // this run, bounded; nothing reaches the disk.
-import type { CaseloadEvent } from '../../../common/caseload-events';
+import { newestFirst, type CaseloadEvent, type KeptEventQuery } from '../../../common/caseload-events';
 import type { CaseloadEventKeeper } from './watch-service';
 
 export class MemoryEventKeeper implements CaseloadEventKeeper {
@@ -22,10 +22,14 @@ export class MemoryEventKeeper implements CaseloadEventKeeper {
     return false;
   }
 
-  async page(query: { since?: string; limit: number; offset: number }) {
+  /** As the offline store lists them (caseload-event-store.ts). */
+  async page(query: KeptEventQuery) {
+    const patients = new Set(query.patients);
     const all = [...this.events.values()]
-      .filter((e) => !query.since || e.at >= query.since)
-      .sort((a, b) => b.at.localeCompare(a.at) || b.receivedAt.localeCompare(a.receivedAt));
-    return { rows: all.slice(query.offset, query.offset + query.limit), total: all.length };
+      .filter((e) => patients.has(e.nhsNumber) && (!query.since || e.at >= query.since))
+      .sort(newestFirst);
+    const after = query.olderThan;
+    const listed = after ? all.filter((e) => newestFirst(after, e) < 0) : all;
+    return { rows: listed.slice(query.offset, query.offset + query.limit), total: all.length };
   }
 }

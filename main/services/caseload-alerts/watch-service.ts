@@ -8,6 +8,7 @@ import type {
   CaseloadEventQuery,
   CaseloadSelection,
   CaseloadWatchStatus,
+  KeptEventQuery,
 } from '../../../common/caseload-events';
 import { normaliseNhsNumber, isValidNhsNumber } from '../../../common/nhs-number';
 import type { AuditAction, AuditIntent } from '../audit';
@@ -33,12 +34,15 @@ export interface CaseloadWatchService {
   start(selection: CaseloadSelection): Promise<CaseloadWatchStatus>;
   stop(): Promise<void>;
   status(): CaseloadWatchStatus;
-  /** Newest first, governed for the signed-in user. */
+  /**
+   * The kept events about the caseload last watched (none before a watch), newest first, governed for the
+   * signed-in user. Other caseloads' events share the store and are not listed.
+   */
   events(query: CaseloadEventQuery): Promise<{
     rows: CaseloadEvent[];
     total: number;
   }>;
-  /** Whether an event about this patient is kept (what the caseload screen can list). */
+  /** Whether the patient is on the caseload last watched and an event about them is kept (one `events` lists). */
   reportsOn(nhsNumber: string): Promise<boolean>;
   /** Each new governed event as it arrives (after storage and audit). */
   onEvent(listener: (event: CaseloadEvent) => void): () => void;
@@ -48,7 +52,7 @@ export interface CaseloadWatchService {
 /** Where events are kept (the encrypted offline store's `caseloadEvents`). */
 export interface CaseloadEventKeeper {
   add(events: readonly CaseloadEvent[]): Promise<CaseloadEvent[]>;
-  page(query: CaseloadEventQuery): Promise<{
+  page(query: KeptEventQuery): Promise<{
     rows: CaseloadEvent[];
     total: number;
   }>;
@@ -196,11 +200,12 @@ export class CaseloadWatch implements CaseloadWatchService {
     rows: CaseloadEvent[];
     total: number;
   }> {
-    const page = await this.deps.store.page(query);
+    const page = await this.deps.store.page({ ...query, patients: this.caseload });
     return { rows: page.rows.map((e) => this.forUser(e)), total: page.total };
   }
 
-  reportsOn(nhsNumber: string): Promise<boolean> {
+  async reportsOn(nhsNumber: string): Promise<boolean> {
+    if (!this.caseload.includes(nhsNumber)) return false;
     return this.deps.store.reportsOn(nhsNumber);
   }
 

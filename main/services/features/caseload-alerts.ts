@@ -31,6 +31,11 @@ export class CaseloadAlertsFeature {
   readonly handlers: CaseloadAlertHandlers;
   /** The reason the running watch was started under, for the session that started it. */
   private held: { sessionId: string; reason: AccessDeclaration } | undefined;
+  /**
+   * The session that started the last watch: only it lists the kept events about that caseload (one store
+   * holds every user's; another clinician starts a watch, and gives a reason, for their own).
+   */
+  private listedFor: string | undefined;
   private readonly notifier: CaseloadNotifier | undefined;
   private readonly unsubscribe: (() => void)[] = [];
 
@@ -64,12 +69,15 @@ export class CaseloadAlertsFeature {
         const reason = session.reasons.takeCaseloadReason();
         // Held before the watch starts, so the connection changes it reports while starting reach the screen.
         this.held = { sessionId: session.id, reason };
+        this.listedFor = undefined;
         try {
-          return await watch.start({
+          const status = await watch.start({
             ...(fromSource ? { fromSource } : {}),
             ...(listId ? { listId } : {}),
             ...(nhsNumbers?.length ? { nhsNumbers: [...new Set(nhsNumbers.map(normaliseNhsNumber))] } : {}),
           });
+          this.listedFor = session.id;
+          return status;
         } catch (error) {
           this.held = undefined;
           // The watch's own plain words (nothing to watch, too many patients, the list could not be read).
@@ -84,7 +92,10 @@ export class CaseloadAlertsFeature {
         return {};
       },
       'caseload:events': async ({ limit, offset, olderThan }) => {
-        const page = await watch.events({ limit, offset, ...(olderThan ? { olderThan } : {}) });
+        const page =
+          this.listedFor === sessions.current().id
+            ? await watch.events({ limit, offset, ...(olderThan ? { olderThan } : {}) })
+            : { rows: [], total: 0 };
         return { ...page, status: watch.status() };
       },
       'caseload:open-patient': async ({ nhsNumber }) => {
