@@ -335,7 +335,8 @@ export class SandboxAuthorizationServer {
 
   /**
    * RFC 7009: the token stops working whatever it was (an unknown token is not an error). A refresh token
-   * takes its whole family with it.
+   * ends the user's whole session at that client, as Keycloak's revocation does: every refresh token issued to
+   * the same user and client (a second sign-in through the same browser shares the session) stops working.
    */
   revoke(form: URLSearchParams): TokenOutcome {
     const presented = form.get('token');
@@ -346,7 +347,11 @@ export class SandboxAuthorizationServer {
       return err(401, 'invalid_client', 'The token was not issued to this client');
     }
     this.revocations.push({ token: presented, hint: form.get('token_type_hint') });
-    if (record) this.revokedFamilies.add(record.family);
+    if (record) {
+      for (const other of this.refreshTokens.values())
+        if (other.userKey === record.userKey && other.clientId === record.clientId)
+          this.revokedFamilies.add(other.family);
+    }
     return { status: 200, body: {} };
   }
 

@@ -13,6 +13,7 @@ import { startSandboxEpr, type SandboxEpr } from '../../sandbox/epr';
 import {
   launchHeadless,
   LaunchError,
+  LiveSignIns,
   offlineAccessWanted,
   parseLaunchUri,
   SmartLaunchService,
@@ -250,7 +251,7 @@ describe('the unlock sign-in at the launch service', () => {
       subject: launched.idToken!.sub!,
       issuer: launched.idToken!.iss!,
     });
-    launched.session.keepIdToken(fresh.idToken, fresh.claims.exp!);
+    launched.session.keepIdToken(fresh.idToken, { exp: fresh.claims.exp!, sub: fresh.claims.sub });
     expect(launched.session.idToken()!.token).not.toBe(first.token);
     expect(launched.session.idToken()!.expiresAt).toBeGreaterThan(appClock.now());
     await launched.session.end();
@@ -261,6 +262,8 @@ describe('refresh tokens', () => {
   const serverClock = manualClock();
   const appClock = manualClock(serverClock.now());
   let epr: SandboxEpr;
+  /** Each launch below is the same viewer's (one app), so it knows its other sign-ins. */
+  const signIns = new LiveSignIns();
   const options = (extra: Partial<SmartLaunchOptions> = {}): Omit<SmartLaunchOptions, 'openExternal'> => ({
     allowedIssuers: [],
     sandboxIssuers: [epr.fhirBase],
@@ -268,6 +271,7 @@ describe('refresh tokens', () => {
     secretStore: store,
     now: appClock.now,
     offlineAccess: () => true,
+    signIns,
     ...extra,
   });
   /** A launch from the EPR by this sandbox user (gp, nurse, …) with the cross-border patient in context. */
@@ -509,6 +513,24 @@ describe('the keystore after sign-out, close, a refused role and another sign-in
       expect(await refreshTokens()).toEqual([gpRefreshToken]);
       expect(revoked()).not.toContain(gpRefreshToken);
       expect(await refreshAt(epr.tokenEndpoint, gpRefreshToken as string)).toBeUndefined();
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
+
+  it('the same clinician launched again (the next patient from the EPR): the first sign-in’s refresh token is removed but not revoked, as it would end the server session the new one shares', async () => {
+    const { app, epr, refreshTokens, revoked } = await appWithOfflineGpsAndNurses();
+    try {
+      await app.services.openSandboxSession({ role: 'general-practitioner' });
+      const [first] = await refreshTokens();
+      expect(first).toBeTruthy();
+      await app.services.openSandboxSession({ role: 'general-practitioner' });
+      await expect.poll(refreshTokens).not.toContain(first);
+      const [second] = await refreshTokens();
+      expect(second).toBeTruthy();
+      expect(revoked()).not.toContain(first);
+      // The sandbox revokes as Keycloak does (the user's whole session at the client): the new sign-in renews.
+      expect(await refreshAt(epr.tokenEndpoint, second as string)).toBeUndefined();
     } finally {
       await app.close();
     }

@@ -175,8 +175,8 @@ export class SessionFeature {
     const previous = this.session;
     if (previous) {
       this.options.audit.record({ kind: 'sign-out' });
-      // Signed out by the new sign-in: its own refresh token is deleted and revoked (the new one's, even at
-      // the same issuer, is in an entry of its own).
+      // Signed out by the new sign-in: its own refresh token is deleted, and revoked unless the new sign-in is
+      // the same clinician's at that server (SmartSession.end); the new one's is in an entry of its own.
       void previous.origin.smart?.end().catch(() => undefined);
       previous.dispose();
       this.ended();
@@ -232,7 +232,7 @@ export class SessionFeature {
       if (this.session !== session) return; // signed out or relaunched meanwhile
       session.origin.idTokenClaims = fresh.claims as Record<string, unknown>;
       if (typeof fresh.claims.exp === 'number')
-        session.origin.smart?.keepIdToken(fresh.idToken, fresh.claims.exp);
+        session.origin.smart?.keepIdToken(fresh.idToken, { exp: fresh.claims.exp, sub: fresh.claims.sub });
       this.unlock = undefined;
       this.freshSignInNeeded = false;
       session.lock.unlock();

@@ -75,7 +75,7 @@ import {
   ungrantedScopes,
   type LaunchKind,
 } from './scopes';
-import { SmartSession, type RefreshTokenEntries } from './smart-session';
+import { LiveSignIns, SmartSession, type RefreshTokenEntries } from './smart-session';
 import { findStandalonePatient, type AccessReason, type PatientSearch } from './standalone';
 
 export { LaunchError, RelaunchRequiredError, TokenOriginError, type LaunchErrorCode } from './errors';
@@ -93,6 +93,7 @@ export {
 export { nhsIdentityOf, type NhsIdentity } from './nhs-identity';
 export { canRead, offlineAccessWanted } from './scopes';
 export {
+  LiveSignIns,
   SmartSession,
   legacyRefreshTokenAccounts,
   refreshTokenAccount,
@@ -117,6 +118,8 @@ export interface SmartLaunchOptions {
    * KeystoreEntryIndex): what lets the next start delete a crashed viewer's by name.
    */
   refreshTokenEntries?: RefreshTokenEntries;
+  /** The viewer's sign-ins that have not ended (default: this launcher's own). */
+  signIns?: LiveSignIns;
   /** Opens the authorization URL in the system browser (Electron: shell.openExternal). */
   openExternal: (url: string) => Promise<void>;
   /**
@@ -175,8 +178,10 @@ export class SmartLaunchService {
   private readonly transport: Transport | undefined;
   private readonly now: () => number;
   private readonly allowed: string[];
+  private readonly signIns: LiveSignIns;
 
   constructor(private readonly options: SmartLaunchOptions) {
+    this.signIns = options.signIns ?? new LiveSignIns();
     this.transport = transportFrom(options.fetch);
     this.now = options.now ?? Date.now;
     this.pending = new PendingAuthorizations(this.now, options.stateTtlMs);
@@ -364,6 +369,7 @@ export class SmartLaunchService {
         offlineAccess: pending.requested.includes('offline_access') && granted.includes('offline_access'),
         secretStore: this.options.secretStore,
         ...(this.options.refreshTokenEntries ? { entries: this.options.refreshTokenEntries } : {}),
+        signIns: this.signIns,
         ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
         now: this.now,
       },
@@ -399,7 +405,8 @@ export class SmartLaunchService {
       }
       assertSignedInSince(idToken, pending.startedAt, 'so you are not signed in');
     }
-    if (idToken?.exp !== undefined) session.keepIdToken(tokens.id_token as string, idToken.exp);
+    if (idToken?.exp !== undefined)
+      session.keepIdToken(tokens.id_token as string, { exp: idToken.exp, sub: idToken.sub });
     const patientId = typeof tokens.patient === 'string' ? tokens.patient : undefined;
     if (pending.kind === 'ehr' && !patientId) {
       throw new LaunchError(

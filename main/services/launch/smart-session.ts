@@ -2,7 +2,8 @@
 // (and only when offline_access was granted), refreshed shortly before expiry and after a 401. A rotating
 // server's new refresh token replaces the old one; a non-rotating server's is kept. A refused refresh becomes
 // RelaunchRequiredError. Ending the session (sign-out, close, a launch that failed) deletes the refresh token
-// from the keystore and revokes it (RFC 7009) where the server offers revocation.
+// from the keystore and revokes it (RFC 7009) where the server offers revocation and no other sign-in of the
+// viewer may share its server session (LiveSignIns).
 //
 // Each sign-in keeps its refresh token in a keystore entry of its own (the issuer and an id drawn for the
 // sign-in), never one per issuer: a second launch at the same EPR — one that fails, one without offline access,
@@ -42,6 +43,8 @@ export interface SmartSessionOptions {
   secretStore: SecretStore;
   /** Notes the names of the entries stored (the viewer's index); without it nothing is noted. */
   entries?: RefreshTokenEntries;
+  /** The viewer's other sign-ins, so ending this one does not revoke a server session one of them shares. */
+  signIns?: LiveSignIns;
   /** Default: the session's own connections to the EPR (undici). */
   fetch?: FetchLike;
   now: () => number;
@@ -73,12 +76,41 @@ export interface RefreshTokenEntries {
   removed(account: string): void;
 }
 
+/**
+ * The sign-ins one viewer holds at once. A refresh token is not revoked while another of them may share its
+ * server session: Keycloak, for one, revokes with it every token of the user's session at that client, which a
+ * second sign-in by the same user through the same browser shares (the next patient's launch from the EPR).
+ * Deleted from the keystore all the same, the token is never used again and expires at the server.
+ */
+export class LiveSignIns {
+  private readonly live = new Set<SmartSession>();
+
+  add(session: SmartSession): void {
+    this.live.add(session);
+  }
+
+  remove(session: SmartSession): void {
+    this.live.delete(session);
+  }
+
+  /** Another live sign-in at the same issuer by the same user (or by anyone, where either user is not known). */
+  mayShareServerSession(session: SmartSession): boolean {
+    for (const other of this.live) {
+      if (other === session || other.iss !== session.iss) continue;
+      if (other.user === undefined || session.user === undefined || other.user === session.user) return true;
+    }
+    return false;
+  }
+}
+
 export class SmartSession {
   private accessToken: string;
   private expiresAt: number;
   private refreshing: Promise<string> | undefined;
   private ended = false;
   private subject: { token: string; expiresAt: number } | undefined;
+  /** The verified id_token's `sub`: who signed in, at this issuer. */
+  private signedIn: string | undefined;
   /** A refresh token is in this sign-in's keystore entry: only then does the session read or delete it. */
   private stored: boolean;
   /** The EPR's FHIR server, with this session's token: that origin only, every answer size- and time-limited. */
@@ -122,11 +154,18 @@ export class SmartSession {
         stored = true;
       }
     }
-    return new SmartSession(options, tokens, account, stored);
+    const session = new SmartSession(options, tokens, account, stored);
+    options.signIns?.add(session);
+    return session;
   }
 
   get iss(): string {
     return this.options.iss;
+  }
+
+  /** Who signed in (the id_token's `sub`), once the launch has verified it. */
+  get user(): string | undefined {
+    return this.signedIn;
   }
 
   /** A current access token, refreshed first when it is within REFRESH_MARGIN_MS of expiry. */
@@ -206,16 +245,21 @@ export class SmartSession {
   }
 
   /** Kept once the launch has verified it (`exp` in epoch seconds). */
-  keepIdToken(token: string, exp: number): void {
-    this.subject = { token, expiresAt: exp * 1000 };
+  keepIdToken(token: string, claims: { exp: number; sub?: unknown }): void {
+    this.subject = { token, expiresAt: claims.exp * 1000 };
+    if (typeof claims.sub === 'string') this.signedIn = claims.sub;
   }
 
   /**
    * Sign-out, close, a launch that failed or a newer sign-in that replaced this one: forget the access token,
    * delete this sign-in's stored refresh token (no other's) and revoke it at the server when it offers
-   * revocation. The keystore entry goes even when revocation fails.
+   * revocation, unless another live sign-in may share its server session (LiveSignIns). The keystore entry goes
+   * even when revocation fails.
    */
   async end(): Promise<void> {
+    const revocable =
+      this.options.revocationEndpoint !== undefined && !this.options.signIns?.mayShareServerSession(this);
+    this.options.signIns?.remove(this);
     this.ended = true;
     this.accessToken = '';
     this.subject = undefined;
@@ -223,9 +267,7 @@ export class SmartSession {
     // A sign-in that stored nothing (no offline access) has nothing in the keystore to read or delete.
     if (!this.stored) return;
     // Read only when there is somewhere to revoke it: otherwise deleting the entry is all there is to do.
-    const refreshToken = this.options.revocationEndpoint
-      ? await this.options.secretStore.get(this.keystoreAccount)
-      : null;
+    const refreshToken = revocable ? await this.options.secretStore.get(this.keystoreAccount) : null;
     await this.forgetStored();
     if (refreshToken) await this.revoke(refreshToken);
   }
