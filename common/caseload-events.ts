@@ -102,6 +102,14 @@ export interface CaseloadWatchStatus {
   unreadable?: number;
 }
 
+/** No watch (none started, or none this clinician may see). */
+export const NOT_WATCHING: Readonly<CaseloadWatchStatus> = Object.freeze({
+  watching: false,
+  patients: 0,
+  sources: [],
+  ignoredNotOnCaseload: 0,
+});
+
 export interface CaseloadSelection {
   nhsNumbers?: string[];
   fromSource?: 'appointments-today' | 'caseload-list';

@@ -437,7 +437,10 @@ describe('My caseload', () => {
       limit: MAX_PAGE_ROWS,
       offset: 0,
     });
-    expect(listed).toMatchObject({ ok: true, value: { rows: [], total: 0 } });
+    expect(listed).toMatchObject({
+      ok: true,
+      value: { rows: [], total: 0, status: { watching: false, patients: 0, sources: [] } },
+    });
     expect((await watch.events({ limit: 1, offset: 0 })).total).toBeGreaterThan(0);
     expect(
       await dispatchBridgeRequest(ctx.services.handlers, 'caseload:open-patient', {

@@ -7,7 +7,7 @@
 // authorization response (RFC 9207 iss) is refused.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../preload/contract';
 import { startSandboxEpr, type SandboxEpr } from '../../sandbox/epr';
 import {
@@ -251,7 +251,7 @@ describe('the unlock sign-in at the launch service', () => {
       subject: launched.idToken!.sub!,
       issuer: launched.idToken!.iss!,
     });
-    launched.session.keepIdToken(fresh.idToken, { exp: fresh.claims.exp!, sub: fresh.claims.sub });
+    launched.session.keepIdToken(fresh.idToken, fresh.claims.exp!);
     expect(launched.session.idToken()!.token).not.toBe(first.token);
     expect(launched.session.idToken()!.expiresAt).toBeGreaterThan(appClock.now());
     await launched.session.end();
@@ -262,8 +262,8 @@ describe('refresh tokens', () => {
   const serverClock = manualClock();
   const appClock = manualClock(serverClock.now());
   let epr: SandboxEpr;
-  /** Each launch below is the same viewer's (one app), so it knows its other sign-ins. */
-  const signIns = new LiveSignIns();
+  /** Each test's launches are one viewer's (one app), so each knows the others' sign-ins. */
+  let signIns: LiveSignIns;
   const options = (extra: Partial<SmartLaunchOptions> = {}): Omit<SmartLaunchOptions, 'openExternal'> => ({
     allowedIssuers: [],
     sandboxIssuers: [epr.fhirBase],
@@ -295,6 +295,9 @@ describe('refresh tokens', () => {
       now: serverClock.now,
       behaviour: { accessTokenLifetimeSeconds: 300 },
     });
+  });
+  beforeEach(() => {
+    signIns = new LiveSignIns();
   });
   afterEach(async () => {
     epr.behaviour.rotateRefreshTokens = true;
@@ -352,10 +355,14 @@ describe('refresh tokens', () => {
     await paramedic.session.end();
   });
 
-  /** Launches that fail once their tokens have arrived. */
-  const failures: [string, () => FetchLike][] = [
-    ['the id_token is refused', () => failingAt((url) => url.endsWith('/auth/jwks'), { keys: [] })],
-    ['the patient read fails', () => failingAt((url) => url.includes('/fhir/Patient/'))],
+  /**
+   * Launches that fail once their tokens have arrived, and whether what they stored is still revoked while
+   * another clinician is signed in at that EPR: not when who signed in was never verified (it may have been that
+   * clinician, whose server session revoking it would end).
+   */
+  const failures: [string, () => FetchLike, boolean][] = [
+    ['the id_token is refused', () => failingAt((url) => url.endsWith('/auth/jwks'), { keys: [] }), false],
+    ['the patient read fails', () => failingAt((url) => url.includes('/fhir/Patient/')), true],
   ];
 
   it.each(failures)('leaves no refresh token in the keystore when %s', async (_what, failing) => {
@@ -367,10 +374,12 @@ describe('refresh tokens', () => {
   });
 
   it.each<[string, () => Promise<LaunchResult | undefined>]>([
-    ...failures.map(([what, failing]): [string, () => Promise<undefined>] => [
+    ...failures.map(([what, failing, revokedBeside]): [string, () => Promise<undefined>] => [
       `fails (${what})`,
       async () => {
+        const before = epr.revocations.length;
         await expect(launchAs('nurse', { fetch: failing() })).rejects.toBeInstanceOf(LaunchError);
+        expect(epr.revocations.length).toBe(before + (revokedBeside ? 1 : 0));
         return undefined;
       },
     ]),

@@ -361,7 +361,6 @@ export class OfflineCache {
   }
 
   /** Runs a query; if the file proves unreadable, replaces it, tells the user, and runs `onReset` instead. */
-
   private async guardNow<T>(run: (db: SqliteDatabase) => T, onReset: (db: SqliteDatabase) => T): Promise<T> {
     try {
       return await run(this.database.db);

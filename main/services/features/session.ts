@@ -232,7 +232,7 @@ export class SessionFeature {
       if (this.session !== session) return; // signed out or relaunched meanwhile
       session.origin.idTokenClaims = fresh.claims as Record<string, unknown>;
       if (typeof fresh.claims.exp === 'number')
-        session.origin.smart?.keepIdToken(fresh.idToken, { exp: fresh.claims.exp, sub: fresh.claims.sub });
+        session.origin.smart?.keepIdToken(fresh.idToken, fresh.claims.exp);
       this.unlock = undefined;
       this.freshSignInNeeded = false;
       session.lock.unlock();

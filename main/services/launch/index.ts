@@ -399,14 +399,14 @@ export class SmartLaunchService {
       typeof tokens.id_token === 'string'
         ? await this.verifiedIdToken(pending, tokens.id_token, signal)
         : undefined;
+    if (typeof idToken?.sub === 'string') session.signedInAs(idToken.sub);
     if (pending.fresh) {
       if (!idToken) {
         throw new LaunchError('reauthentication-refused', 'The sign-in server did not say who signed in.');
       }
       assertSignedInSince(idToken, pending.startedAt, 'so you are not signed in');
     }
-    if (idToken?.exp !== undefined)
-      session.keepIdToken(tokens.id_token as string, { exp: idToken.exp, sub: idToken.sub });
+    if (idToken?.exp !== undefined) session.keepIdToken(tokens.id_token as string, idToken.exp);
     const patientId = typeof tokens.patient === 'string' ? tokens.patient : undefined;
     if (pending.kind === 'ehr' && !patientId) {
       throw new LaunchError(

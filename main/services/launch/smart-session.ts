@@ -77,10 +77,11 @@ export interface RefreshTokenEntries {
 }
 
 /**
- * The sign-ins one viewer holds at once. A refresh token is not revoked while another of them may share its
- * server session: Keycloak, for one, revokes with it every token of the user's session at that client, which a
- * second sign-in by the same user through the same browser shares (the next patient's launch from the EPR).
- * Deleted from the keystore all the same, the token is never used again and expires at the server.
+ * The verified sign-ins one viewer process holds at once. A refresh token is not revoked while another of them
+ * may share its server session: Keycloak, for one, revokes with it every token of the user's session at that
+ * client, which a second sign-in by the same user through the same browser shares (the next patient's launch
+ * from the EPR). Deleted from the keystore all the same, the token is never used again and expires at the
+ * server. A command-line launch beside the app is another process with its own: ending it still revokes.
  */
 export class LiveSignIns {
   private readonly live = new Set<SmartSession>();
@@ -93,11 +94,14 @@ export class LiveSignIns {
     this.live.delete(session);
   }
 
-  /** Another live sign-in at the same issuer by the same user (or by anyone, where either user is not known). */
+  /**
+   * Another verified sign-in at the same issuer by the same user, or by anyone when this one's user was never
+   * verified (a launch that failed before its id_token was accepted may have been theirs).
+   */
   mayShareServerSession(session: SmartSession): boolean {
     for (const other of this.live) {
       if (other === session || other.iss !== session.iss) continue;
-      if (other.user === undefined || session.user === undefined || other.user === session.user) return true;
+      if (session.user === undefined || other.user === session.user) return true;
     }
     return false;
   }
@@ -154,9 +158,7 @@ export class SmartSession {
         stored = true;
       }
     }
-    const session = new SmartSession(options, tokens, account, stored);
-    options.signIns?.add(session);
-    return session;
+    return new SmartSession(options, tokens, account, stored);
   }
 
   get iss(): string {
@@ -166,6 +168,13 @@ export class SmartSession {
   /** Who signed in (the id_token's `sub`), once the launch has verified it. */
   get user(): string | undefined {
     return this.signedIn;
+  }
+
+  /** The launch verified the id_token: this is `sub`'s sign-in, one of the viewer's live ones until it ends. */
+  signedInAs(sub: string): void {
+    if (this.ended) return;
+    this.signedIn = sub;
+    this.options.signIns?.add(this);
   }
 
   /** A current access token, refreshed first when it is within REFRESH_MARGIN_MS of expiry. */
@@ -245,9 +254,8 @@ export class SmartSession {
   }
 
   /** Kept once the launch has verified it (`exp` in epoch seconds). */
-  keepIdToken(token: string, claims: { exp: number; sub?: unknown }): void {
-    this.subject = { token, expiresAt: claims.exp * 1000 };
-    if (typeof claims.sub === 'string') this.signedIn = claims.sub;
+  keepIdToken(token: string, exp: number): void {
+    this.subject = { token, expiresAt: exp * 1000 };
   }
 
   /**
