@@ -141,7 +141,7 @@ describe('exchanging the user’s id_token', () => {
     const client = new SourceClient({
       name: 'Dorset Care Record',
       baseUrl: `${fhir.origin}/fhir`,
-      token: tokenFromProvider(source, 'dcr', access),
+      token: tokenFromProvider(source, 'dcr', { access }),
       deadlineMs: 5_000,
     });
     try {

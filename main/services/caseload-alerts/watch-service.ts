@@ -232,7 +232,7 @@ export class CaseloadWatch implements CaseloadWatchService {
     const client = new SourceClient({
       name: source.name,
       baseUrl: source.fhirBase,
-      token: tokenFromProvider(this.deps.tokens, source.id, undefined, 'per-request'),
+      token: tokenFromProvider(this.deps.tokens, source.id, { mode: 'per-request' }),
       ...(this.deps.transport ? { transport: this.deps.transport } : {}),
     });
     const subscriptions = new SourceSubscriptions(client, source.id);

@@ -147,7 +147,7 @@ export async function fetchDocumentBytes(
   const client = new SourceClient({
     name: source.name,
     baseUrl: source.fhirBase,
-    token: tokenFromProvider(deps.tokens, source.id, deps.access),
+    token: tokenFromProvider(deps.tokens, source.id, { access: deps.access }),
     deadlineMs: DOCUMENT_DEADLINE_MS,
     limits: { maxResponseBytes: Math.min(maxBytes, MAX_DOCUMENT_BYTES), concurrency: 1 },
     ...(deps.transport ? { transport: deps.transport } : {}),

@@ -17,8 +17,7 @@ export interface SourceToken {
 export function tokenFromProvider(
   provider: TokenProvider,
   sourceId: string,
-  access?: AccessContext,
-  mode: 'piece-of-work' | 'per-request' = 'piece-of-work',
+  { access, mode = 'piece-of-work' }: { access?: AccessContext; mode?: 'piece-of-work' | 'per-request' } = {},
 ): SourceToken {
   let first: Promise<string | undefined> | undefined;
   let renewed: Promise<string | undefined> | undefined;

@@ -178,8 +178,7 @@ function sourceClient(
     name: source.name,
     baseUrl: source.fhirBase,
     token: tokenFromProvider(request.tokens, source.id, {
-      patient: nhs,
-      purpose: request.purpose ?? 'TREAT',
+      access: { patient: nhs, purpose: request.purpose ?? 'TREAT' },
     }),
     deadlineMs: options.deadlineMs,
     ...(request.signal ? { signal: request.signal } : {}),
