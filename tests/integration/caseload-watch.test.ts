@@ -269,6 +269,10 @@ describe('caseload watch on the sandbox', () => {
     await newWatch(sources()).start({ nhsNumbers: [nhs('frail')] });
     expect((await watch.events({ limit: 10, offset: 0 })).rows).toMatchObject([{ where: 'Ward Nine' }]);
     expect(await watch.reportsOn(nhs('frail'))).toBe(true);
+    // A start that fails lists and covers no one, not the caseload watched before it.
+    await expect(watch.start({ nhsNumbers: ['1234567890'] })).rejects.toThrow(/not valid/);
+    expect(await watch.events({ limit: 10, offset: 0 })).toEqual({ rows: [], total: 0 });
+    expect(await watch.reportsOn(nhs('frail'))).toBe(false);
   });
 
   it('keeps events encrypted: the NHS number and ward are nowhere in the store’s files', async () => {

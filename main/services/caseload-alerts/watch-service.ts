@@ -130,6 +130,8 @@ export class CaseloadWatch implements CaseloadWatchService {
 
   async start(selection: CaseloadSelection): Promise<CaseloadWatchStatus> {
     await this.stop();
+    // A start that fails lists and covers no one, not the caseload watched before.
+    this.caseload = [];
     const generation = ++this.generation;
     const given = (selection.nhsNumbers ?? []).map(normaliseNhsNumber);
     const bad = given.filter((n) => !isValidNhsNumber(n));
