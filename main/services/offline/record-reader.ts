@@ -9,7 +9,6 @@ import type { Consent } from '../../../common/fhir';
 import { PAGED_SECTIONS, type PagedSection } from '../../../common/summary';
 import {
   CRITICAL_SECTIONS,
-  FIRST_PAINTED_SECTIONS,
   type IdentityDecision,
   type RecordEvent,
   type SourceStatus,
@@ -262,9 +261,9 @@ export class RecordReader {
   }
 
   /**
-   * The urgent-care sections of a saved copy, each turn's events leaving before the next is built: first the
-   * resuscitation decisions, alerts and allergies (a few entries), then the medicines and problems (hundreds
-   * in a long record), then the caller builds the rest of the summary.
+   * The urgent-care sections of a saved copy, sent (and given a turn to leave) before the caller builds the rest
+   * of the summary. The screen paints resuscitation decisions, alerts and allergies ahead of the medicines and
+   * problems that come with them (useRecord).
    */
   private async emitSavedUrgentCare(
     saved: RecordSnapshot,
@@ -277,11 +276,7 @@ export class RecordReader {
     emit({ type: 'patient', requestId, patient: partial.patient, offline: { asOf } });
     // Counts come with the whole record: these would count the urgent-care sections only.
     for (const source of partial.sources) emit({ type: 'source', requestId, source: uncounted(source) });
-    const events = urgentCareEvents(partial, requestId);
-    const first = events.filter((e) => e.type === 'section' && FIRST_PAINTED_SECTIONS.has(e.section));
-    for (const event of first) emit(event);
-    await nextTurn();
-    for (const event of events) if (!first.includes(event)) emit(event);
+    for (const event of urgentCareEvents(partial, requestId)) emit(event);
     await nextTurn();
   }
 
