@@ -8,6 +8,7 @@
 //   - timeline tab → first page painted (the first builds the record's timeline), then a type filter.
 // The sandbox runs in its own process with auth on; the app's services and Chromium in this one.
 // Every contender runs UI_RUNS times (default 5), interleaved; medians with their spread.
+// UI_PROFILE_DIR: a CPU profile of the page (Chromium) during the first timed paramedic open, to see where it goes.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -143,6 +144,23 @@ interface OpenTiming {
 }
 
 const SETTLE_MS = 2000;
+const PROFILE_DIR = process.env.UI_PROFILE_DIR;
+
+/** Starts Chromium's sampling profiler on the page; `stop` writes the profile to PROFILE_DIR/<name>.cpuprofile. */
+async function profilePage(page: Page, name: string): Promise<{ stop(): Promise<void> }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await cdp.send('Profiler.stop');
+      await mkdir(PROFILE_DIR!, { recursive: true });
+      await writeFile(join(PROFILE_DIR!, `${name}.cpuprofile`), JSON.stringify(profile));
+      await cdp.detach();
+    },
+  };
+}
 const SCREENSHOT = resolve(__dirname, '..', 'test-results', 'bench', 'ui-summary.png');
 
 async function showScreen(page: Page, label: string): Promise<void> {
@@ -236,9 +254,14 @@ async function main(): Promise<void> {
         await page.getByTestId('sandbox-patients').waitFor();
         // A first open: no saved copy to refresh from.
         await services.handlers['cache:delete-all']({}, {});
+        const profiling =
+          PROFILE_DIR && round === 1
+            ? await profilePage(page, `${label.replace(/\W+/g, '-')}-open`)
+            : undefined;
         const first = await page.evaluate<OpenTiming>(
           clickAndTime(formatNhsNumber(large.nhsNumber), '[data-testid="sandbox-patients"]'),
         );
+        await profiling?.stop();
         // Every timed round: the results tab straight after the open, as a clinician would reach for it.
         if (round > 0 && label === 'paramedic') results.push(await page.evaluate<number>(RESULTS_TAB_SCRIPT));
         if (round === 1 && label === 'paramedic') {

@@ -155,8 +155,18 @@ describe('offline open', () => {
     await reader().open(request('frail'));
     sandbox.servers.dcr.clearRequests();
     const events: RecordEvent[] = [];
+    // Whether a turn of the event loop (when events leave for the screen) came between two events.
+    let turnsSinceAllergies = 0;
+    let medicinesAfterTurns = -1;
     const result = await reader().open(
-      request('frail', { preferOffline: true, emit: (e) => events.push(e) }),
+      request('frail', {
+        preferOffline: true,
+        emit: (e) => {
+          events.push(e);
+          if (e.type === 'section' && e.section === 'allergies') setImmediate(() => turnsSinceAllergies++);
+          if (e.type === 'section' && e.section === 'medications') medicinesAfterTurns = turnsSinceAllergies;
+        },
+      }),
     );
     expect(result.from).toBe('offline');
     expect(sandbox.servers.dcr.requests).toEqual([]);
@@ -185,6 +195,8 @@ describe('offline open', () => {
       expect(event.completeness, event.section).toEqual(result.record.completeness[event.section]);
     }
     expect(sections.find((e) => e.section === 'advanceCare')!.items.length).toBeGreaterThan(0);
+    // Resuscitation decisions, alerts and allergies leave on their own, ahead of the medicines.
+    expect(medicinesAfterTurns).toBe(1);
 
     // With another code list than the copy was saved under, nothing goes ahead of the whole record: an entry
     // withheld elsewhere in the history could take linked urgent-care entries with it.

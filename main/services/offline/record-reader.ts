@@ -9,6 +9,7 @@ import type { Consent } from '../../../common/fhir';
 import { PAGED_SECTIONS, type PagedSection } from '../../../common/summary';
 import {
   CRITICAL_SECTIONS,
+  FIRST_PAINTED_SECTIONS,
   type IdentityDecision,
   type RecordEvent,
   type SourceStatus,
@@ -261,9 +262,11 @@ export class RecordReader {
   }
 
   /**
-   * The urgent-care sections of a saved copy, sent (and given a turn to leave) before the caller builds the rest
-   * of the summary. The screen paints resuscitation decisions, alerts and allergies ahead of the medicines and
-   * problems that come with them (useRecord).
+   * The urgent-care sections of a saved copy, each turn's events leaving before the next is built: first the
+   * resuscitation decisions, alerts and allergies (a few entries), then the medicines and problems (hundreds
+   * in a long record), then the caller builds the rest of the summary. The split is the delivery's, not only the
+   * screen's layout (useRecord): what one turn emits reaches the page together, and sent with the medicines the
+   * DNACPR painted about twice as late (bench:ui offline open, 64 against 172 ms on a slow machine).
    */
   private async emitSavedUrgentCare(
     saved: RecordSnapshot,
@@ -276,7 +279,11 @@ export class RecordReader {
     emit({ type: 'patient', requestId, patient: partial.patient, offline: { asOf } });
     // Counts come with the whole record: these would count the urgent-care sections only.
     for (const source of partial.sources) emit({ type: 'source', requestId, source: uncounted(source) });
-    for (const event of urgentCareEvents(partial, requestId)) emit(event);
+    const events = urgentCareEvents(partial, requestId);
+    const first = events.filter((e) => e.type === 'section' && FIRST_PAINTED_SECTIONS.has(e.section));
+    for (const event of first) emit(event);
+    await nextTurn();
+    for (const event of events) if (!first.includes(event)) emit(event);
     await nextTurn();
   }
 

@@ -1,5 +1,5 @@
 // The urgent-care sections, in clinical priority order. Each item names its sources.
-import { createContext, useContext, type ReactNode } from 'react';
+import { createContext, useContext, useState, type ReactNode } from 'react';
 import type { SectionId } from '../../../common/record';
 import { formatDate, type SummaryModel } from '../../../common/summary';
 import { DeceasedMarker } from '../components/DeceasedMarker';
@@ -287,38 +287,49 @@ export function MedicationsSection({ model }: { model: SummaryModel }) {
 
 type Issue = SummaryModel['medications']['current'][number]['issues'][number];
 
-/** Every issue of the medicine, newest first: what, how much, by whom, from which source. */
+/**
+ * Every issue of the medicine, newest first: what, how much, by whom, from which source. Laid out only once
+ * opened: in a long record the closed histories were most of the summary's page (1,300 of its 1,500 elements
+ * for 320 issues), all built and styled before the summary could paint.
+ */
 function IssueHistory({ name, issues }: { name: string; issues: Issue[] }) {
+  const [open, setOpen] = useState(false);
   return (
-    <details className="wx-details" data-testid="issue-history">
+    <details
+      className="wx-details"
+      data-testid="issue-history"
+      onToggle={(e) => setOpen(e.currentTarget.open)}
+    >
       <summary>
         Issue history ({issues.length})<span className="nhsuk-u-visually-hidden"> of {name}</span>
       </summary>
-      <ul className="wx-list wx-issues" aria-label={`Issues of ${name}, newest first`}>
-        {issues.map((i) => (
-          <li key={`${i.date}|${i.what}|${i.source}`} className="wx-issues__item" data-testid="issue">
-            <strong>{formatDate(i.date)}</strong> {i.what === 'dispensed' ? 'Dispensed' : 'Prescribed'}
-            {i.quantity && (
-              <>
-                : <span>{i.quantity}</span>
-              </>
-            )}
-            {i.supply && (
-              <>
-                {' '}
-                (<span>{i.supply}</span> supply)
-              </>
-            )}
-            {i.by && (
-              <>
-                {' '}
-                by <span>{i.by}</span>
-              </>
-            )}
-            <span className="wx-muted"> · {i.source}</span>
-          </li>
-        ))}
-      </ul>
+      {open && (
+        <ul className="wx-list wx-issues" aria-label={`Issues of ${name}, newest first`}>
+          {issues.map((i) => (
+            <li key={`${i.date}|${i.what}|${i.source}`} className="wx-issues__item" data-testid="issue">
+              <strong>{formatDate(i.date)}</strong> {i.what === 'dispensed' ? 'Dispensed' : 'Prescribed'}
+              {i.quantity && (
+                <>
+                  : <span>{i.quantity}</span>
+                </>
+              )}
+              {i.supply && (
+                <>
+                  {' '}
+                  (<span>{i.supply}</span> supply)
+                </>
+              )}
+              {i.by && (
+                <>
+                  {' '}
+                  by <span>{i.by}</span>
+                </>
+              )}
+              <span className="wx-muted"> · {i.source}</span>
+            </li>
+          ))}
+        </ul>
+      )}
     </details>
   );
 }
