@@ -400,9 +400,15 @@ export class LoopbackServer {
     const write = (chunk: string): Promise<void> | undefined => {
       written += chunk.length;
       if (res.write(chunk)) return undefined;
+      // Whichever comes first; the other's listener goes too (one per wait would pile up on the response).
       return new Promise((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.once('drain', done);
+        res.once('close', done);
       });
     };
     await write('{"resourceType":"Bundle","type":"searchset","entry":[');
