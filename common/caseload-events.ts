@@ -103,12 +103,9 @@ export interface CaseloadWatchStatus {
 }
 
 /** No watch (none started, or none this clinician may see). */
-export const NOT_WATCHING: Readonly<CaseloadWatchStatus> = Object.freeze({
-  watching: false,
-  patients: 0,
-  sources: [],
-  ignoredNotOnCaseload: 0,
-});
+export function notWatching(): CaseloadWatchStatus {
+  return { watching: false, patients: 0, sources: [], ignoredNotOnCaseload: 0 };
+}
 
 export interface CaseloadSelection {
   nhsNumbers?: string[];

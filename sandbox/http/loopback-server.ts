@@ -3,6 +3,7 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Bundle, Resource } from '../../common/fhir';
+import { drainedOrClosed } from './drained';
 import { RESPONSE_SHAPING, type ActiveFault, type FaultMode, type FaultOptions } from './faults';
 import { operationOutcome } from './outcome';
 import { hostileErrorText } from './hostile-text';
@@ -399,17 +400,7 @@ export class LoopbackServer {
     let written = 0;
     const write = (chunk: string): Promise<void> | undefined => {
       written += chunk.length;
-      if (res.write(chunk)) return undefined;
-      // Whichever comes first; the other's listener goes too (one per wait would pile up on the response).
-      return new Promise((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.once('drain', done);
-        res.once('close', done);
-      });
+      return res.write(chunk) ? undefined : drainedOrClosed(res);
     };
     await write('{"resourceType":"Bundle","type":"searchset","entry":[');
     const pad = 'x'.repeat(1000);

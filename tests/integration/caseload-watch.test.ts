@@ -253,12 +253,17 @@ describe('caseload watch on the sandbox', () => {
     expect(event!.where).toBeUndefined();
   });
 
-  it('lists and reports on only the caseload it watches: events another caseload’s watch kept stay theirs', async () => {
+  /** The caseload's watch sees `frail` admitted to `where`, and is stopped. */
+  async function frailAdmittedWhileWatching(where: string): Promise<void> {
     await watching();
     const got = arrivals(1);
-    await sandbox.servers.dcr.admit(nhs('frail'), { where: 'Ward Nine' });
+    await sandbox.servers.dcr.admit(nhs('frail'), { where });
     await got;
     await watch.stop();
+  }
+
+  it('lists and reports on only the caseload it watches: events another caseload’s watch kept stay theirs', async () => {
+    await frailAdmittedWhileWatching('Ward Nine');
     // Another clinician's watch on this computer, of a caseload without that patient.
     await newWatch(sources()).start({ nhsNumbers: [nhs('cross-border')] });
     expect(await watch.events({ limit: 10, offset: 0 })).toEqual({ rows: [], total: 0 });
@@ -276,11 +281,7 @@ describe('caseload watch on the sandbox', () => {
   });
 
   it('keeps events encrypted: the NHS number and ward are nowhere in the store’s files', async () => {
-    await watching();
-    const got = arrivals(1);
-    await sandbox.servers.dcr.admit(nhs('frail'), { where: 'Ward Seventeen Unique' });
-    await got;
-    await watch.stop();
+    await frailAdmittedWhileWatching('Ward Seventeen Unique');
     cache.close();
     const files = (fs.readdirSync(env.dataDir, { recursive: true }) as string[])
       .map((f) => `${env.dataDir}/${f}`)

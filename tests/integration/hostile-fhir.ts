@@ -3,6 +3,7 @@
 // FHIR searches answer from a tiny in-memory store so a source can be found and read normally around the fault.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { drainedOrClosed } from '../../sandbox/http/drained';
 
 type Json = Record<string, unknown>;
 
@@ -37,17 +38,7 @@ async function streamBundle(res: ServerResponse, bytes: number, bytesPerSecond?:
   let sent = 0;
   const started = Date.now();
   while (sent < bytes && !res.destroyed) {
-    if (!res.write(CHUNK)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    }
+    if (!res.write(CHUNK)) await drainedOrClosed(res);
     sent += CHUNK.length;
     if (bytesPerSecond) {
       const due = started + (sent / bytesPerSecond) * 1000;

@@ -6,7 +6,7 @@ import {
   type BridgeChannel,
   type BridgeEventName,
 } from '../../../preload/contract';
-import { NOT_WATCHING } from '../../../common/caseload-events';
+import { notWatching } from '../../../common/caseload-events';
 import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
 import type { PolicyLoadResult } from '../policy';
 import type { Viewer } from './viewer';
@@ -48,7 +48,7 @@ export function refusingViewer(
     caseloadWatch: {
       start: refuse,
       stop: async () => undefined,
-      status: () => ({ ...NOT_WATCHING }),
+      status: notWatching,
       events: async () => ({ rows: [], total: 0 }),
       reportsOn: async () => false,
       onEvent: () => () => undefined,

@@ -1,7 +1,7 @@
 // The caseload watch on the bridge: start and stop watching the clinician's caseload, a page of what it saw,
 // its events pushed to the "My caseload" screen and to desktop notifications, and opening a reported
 // patient's record under the caseload's reason (as a prefetch's reason covers each patient it saves).
-import { NOT_WATCHING, type CaseloadEvent } from '../../../common/caseload-events';
+import { notWatching, type CaseloadEvent } from '../../../common/caseload-events';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
 import type { BridgeEvents } from '../../../preload/contract';
 import type { AuditTrail } from '../audit';
@@ -93,8 +93,7 @@ export class CaseloadAlertsFeature {
       },
       'caseload:events': async ({ limit, offset, olderThan }) => {
         // Another clinician's watch (its patients, its sources' state) is not this one's to see.
-        if (this.listedFor !== sessions.current().id)
-          return { rows: [], total: 0, status: { ...NOT_WATCHING } };
+        if (this.listedFor !== sessions.current().id) return { rows: [], total: 0, status: notWatching() };
         const page = await watch.events({ limit, offset, ...(olderThan ? { olderThan } : {}) });
         return { ...page, status: watch.status() };
       },
