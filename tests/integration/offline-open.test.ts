@@ -3,7 +3,7 @@
 // success (saved copies, per-section completeness), dissent, and the urgent-care documents kept offline.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Resource } from '../../common/fhir';
-import type { RecordEvent, WessexRecord } from '../../common/record';
+import { CRITICAL_SECTIONS, type RecordEvent, type WessexRecord } from '../../common/record';
 import { noTokens } from '../../main/services/auth/token-provider';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import {
@@ -214,6 +214,45 @@ describe('offline open', () => {
     );
     expect(again.from).toBe('offline');
     expect(early.filter((e) => e.type === 'section')).toEqual([]);
+  });
+});
+
+describe('a live open', () => {
+  it('sends the resuscitation decisions a turn ahead of the medicines, and ends with what the record holds', async () => {
+    // Events emitted in one turn of the event loop reach the screen together: each event's turn is counted.
+    let turn = 0;
+    let turnEnding = false;
+    const events: { event: RecordEvent; turn: number }[] = [];
+    const result = await reader().open(
+      request('frail', {
+        emit: (event) => {
+          events.push({ event, turn });
+          if (!turnEnding) {
+            turnEnding = true;
+            setImmediate(() => {
+              turn++;
+              turnEnding = false;
+            });
+          }
+        },
+      }),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(result.from).toBe('live');
+    const sections = (turn: number) =>
+      events.flatMap((e) => (e.turn === turn && e.event.type === 'section' ? [e.event.section] : []));
+    // The first delivery with the resuscitation decisions carries no medicines: they follow in the next.
+    const decisions = events.find((e) => e.event.type === 'section' && e.event.section === 'advanceCare');
+    expect(sections(decisions!.turn)).toEqual(['advanceCare', 'alerts', 'allergies']);
+    expect(sections(decisions!.turn + 1)).toContain('medications');
+    // Whatever order the deliveries took, the last event of each section is the record's section.
+    for (const section of CRITICAL_SECTIONS) {
+      const last = events.map((e) => e.event).findLast((e) => e.type === 'section' && e.section === section);
+      expect(last?.type === 'section' && last.items.map((i) => i.key), section).toEqual(
+        result.record.items.filter((i) => i.section === section).map((i) => i.key),
+      );
+    }
+    expect(result.record.items.some((i) => i.section === 'advanceCare')).toBe(true);
   });
 });
 

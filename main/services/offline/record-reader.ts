@@ -9,7 +9,6 @@ import type { Consent } from '../../../common/fhir';
 import { PAGED_SECTIONS, type PagedSection } from '../../../common/summary';
 import {
   CRITICAL_SECTIONS,
-  FIRST_PAINTED_SECTIONS,
   type IdentityDecision,
   type RecordEvent,
   type SourceStatus,
@@ -21,7 +20,7 @@ import { governForUser, governSnapshot, isPrivacyConsent, type GovernOptions } f
 import {
   buildRecord,
   fetchSnapshot,
-  urgentCareEvents,
+  urgentCareDeliveries,
   type EngineOptions,
   type EngineSource,
   type RecordIdentity,
@@ -279,11 +278,10 @@ export class RecordReader {
     emit({ type: 'patient', requestId, patient: partial.patient, offline: { asOf } });
     // Counts come with the whole record: these would count the urgent-care sections only.
     for (const source of partial.sources) emit({ type: 'source', requestId, source: uncounted(source) });
-    const events = urgentCareEvents(partial, requestId);
-    const first = events.filter((e) => e.type === 'section' && FIRST_PAINTED_SECTIONS.has(e.section));
+    const { first, rest } = urgentCareDeliveries(partial, requestId);
     for (const event of first) emit(event);
     await nextTurn();
-    for (const event of events) if (!first.includes(event)) emit(event);
+    for (const event of rest) emit(event);
     await nextTurn();
   }
 
@@ -470,13 +468,17 @@ export class RecordReader {
           banner = JSON.stringify(partial.patient);
           emit({ type: 'patient', requestId: request.requestId, patient: partial.patient });
         }
-        for (const event of urgentCareEvents(partial, request.requestId)) emit(event);
+        const { first, rest } = urgentCareDeliveries(partial, request.requestId);
+        for (const event of first) emit(event);
+        // A turn later, so the resuscitation decisions leave without the medicines. A later progress's events
+        // follow these, so the screen always ends with the newest.
+        setImmediate(() => rest.forEach(emit));
         if (
           !sent &&
           CRITICAL_SECTIONS.every((section) => partial.completeness[section].state !== 'loading')
         ) {
           sent = true;
-          // After this turn, so the events leave first.
+          // After the medicines' turn, so every event leaves first.
           setImmediate(urgentSent);
         }
       },
