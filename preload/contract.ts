@@ -20,7 +20,7 @@ import {
   TREND_RANGES,
   type CumulativePanel,
   type RecordOverview,
-  type ResultRow,
+  type ShownResultRow,
   TIMELINE_KINDS,
   type SearchHit,
   type TimelinePage,
@@ -372,9 +372,9 @@ export interface BridgeResults {
   /** Everything but the long lists, which come in pages (`record:items`, `record:results`, `record:trends`). */
   'record:open': RecordOverview;
   'record:items': RecordPage<RecordItem>;
-  'record:results': RecordPage<ResultRow>;
+  'record:results': RecordPage<ShownResultRow>;
   'record:trends': { charts: TrendChartModel[]; total: number };
-  'record:result-history': RecordPage<ResultRow>;
+  'record:result-history': RecordPage<ShownResultRow>;
   'record:result-panels': { panels: CumulativePanel[]; columns: number };
   'record:search': { total: number; hits: SearchHit[] };
   'record:timeline': TimelinePage;

@@ -6,9 +6,11 @@ import { type RecordItem, type SectionId, type WessexRecord } from '../record';
 import { dateKey } from './dates';
 import {
   resultRow,
+  shownResultRow,
   trendChart,
   trendSeries,
   type ResultRow,
+  type ShownResultRow,
   type TrendChartModel,
   type TrendRange,
   type TrendSeries,
@@ -45,7 +47,7 @@ export interface RecordOverview extends Omit<WessexRecord, 'items' | 'lists'> {
    */
   lists: Record<PagedSection, { total: number; atLeast?: true }>;
   /** The newest results rows (the full summary's "recent results"). */
-  recentResults: ResultRow[];
+  recentResults: ShownResultRow[];
   /** In hospital now, and admissions and ED attendances lately, from every encounter main holds. */
   hospital: HospitalActivity;
 }
@@ -207,7 +209,7 @@ export function recordOverview(
         cut.includes(s) ? { total: total(s), atLeast: true } : { total: total(s) },
       ]),
     ) as RecordOverview['lists'],
-    recentResults: lists.resultRows(0, OVERVIEW_NEWEST),
+    recentResults: lists.resultRows(0, OVERVIEW_NEWEST).map(shownResultRow),
     hospital: hospitalActivity(lists.sections.encounters, now),
   };
 }

@@ -28,7 +28,7 @@ import { savedCopyText } from './completeness';
 import { hospitalActivity, type HospitalActivity } from './hospital-activity';
 import { ageFrom, ageOfRecord, dateKey, formatDate } from './dates';
 import { splitMedications, type MedicineRow } from './medications';
-import { resultRows, trendSeries, type ResultRow, type TrendSeries } from './observations';
+import { resultRows, trendSeries, type ShownResultRow, type TrendSeries } from './observations';
 import { isOverview, isPagedSection, sortedNewestFirst, type RecordOverview } from './record-overview';
 
 export const SECTION_TITLES: Record<SectionId, string> = {
@@ -221,7 +221,7 @@ export interface SummaryModel {
   medications: { current: MedicineRow[]; past: MedicineRow[] };
   problems: { active: RecordItem[]; past: RecordItem[] };
   contacts: { entries: ContactEntry[]; knownToSocialCare: string[] };
-  results: ResultRow[];
+  results: ShownResultRow[];
   trends: TrendSeries[];
   bySection: Record<SectionId, RecordItem[]>;
 }

@@ -7,7 +7,7 @@ import {
   FLAGGED_POINTS,
   MAX_PAGE_ROWS,
   type RecordOverview,
-  type ResultRow,
+  type ShownResultRow,
 } from '../../common/summary';
 import { dispatchBridgeRequest } from '../../main/services/bridge/dispatch';
 import type { BridgeResults, RecordPage } from '../../preload/contract';
@@ -67,7 +67,7 @@ describe('the opened record in pages', () => {
   });
 
   it('pages through every result once, newest first, exactly the record main holds', async () => {
-    const rows = await allPages<ResultRow>('record:results', { nhsNumber, requestId: 'open-1' });
+    const rows = await allPages<ShownResultRow>('record:results', { nhsNumber, requestId: 'open-1' });
     const whole = (await app.services.openedRecord(nhsNumber))!;
     const keys = rows.map((r) => r.key);
     expect(new Set(keys).size).toBe(keys.length);
@@ -77,8 +77,12 @@ describe('the opened record in pages', () => {
     const times = rows.map((r) => Date.parse(r.date!));
     expect(times.every((t, i) => i === 0 || t <= times[i - 1]!)).toBe(true);
     expect(rows.slice(0, 10).map((r) => r.key)).toEqual(overview.recentResults.map((r) => r.key));
+    // Each row names its sources; the resource itself stays in main (the screen shows none of it).
+    const byKey = new Map(whole.items.map((i) => [i.key, i]));
+    for (const row of [...rows.slice(0, 5), ...overview.recentResults.slice(0, 5)])
+      expect(row.item).toEqual({ key: row.key, provenance: byKey.get(row.key)!.provenance });
 
-    const flagged = await allPages<ResultRow>('record:results', {
+    const flagged = await allPages<ShownResultRow>('record:results', {
       nhsNumber,
       requestId: 'open-1',
       flaggedOnly: true,
@@ -119,7 +123,11 @@ describe('the opened record in pages', () => {
 
   it('pages one test’s history and windows the cumulative tables, never the whole record', async () => {
     const args = { nhsNumber, requestId: 'open-1' };
-    const first = await invoke<RecordPage<ResultRow>>('record:results', { ...args, offset: 0, limit: 50 });
+    const first = await invoke<RecordPage<ShownResultRow>>('record:results', {
+      ...args,
+      offset: 0,
+      limit: 50,
+    });
     const bpRow = first.rows.find((r) => r.name === 'Blood pressure')!;
     const history = await invoke<BridgeResults['record:result-history']>('record:result-history', {
       ...args,
@@ -154,7 +162,7 @@ describe('the opened record in pages', () => {
       ).toEqual(overview.items.filter((i) => i.section === section).map((i) => i.key));
     }
     expect(offline.recentResults.map((r) => r.key)).toEqual(overview.recentResults.map((r) => r.key));
-    const page = await invoke<RecordPage<ResultRow>>('record:results', {
+    const page = await invoke<RecordPage<ShownResultRow>>('record:results', {
       nhsNumber,
       requestId: 'offline-1',
       offset: 0,
@@ -169,7 +177,7 @@ describe('the opened record in pages', () => {
     await expect(
       invoke('record:results', { nhsNumber, requestId: 'open-1', offset: 0, limit: 10 }),
     ).rejects.toThrow(/no longer open/);
-    const page = await invoke<RecordPage<ResultRow>>('record:results', {
+    const page = await invoke<RecordPage<ShownResultRow>>('record:results', {
       nhsNumber,
       requestId: 'open-2',
       offset: 0,

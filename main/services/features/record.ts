@@ -5,6 +5,7 @@ import {
   CUMULATIVE_COLUMNS,
   cumulativePanel,
   recordOverview,
+  shownResultRow,
   type RecordLists,
 } from '../../../common/summary';
 import type { BridgeEvents } from '../../../preload/contract';
@@ -105,9 +106,17 @@ export function recordHandlers(deps: {
     'record:results': async ({ nhsNumber, requestId, offset, limit, flaggedOnly }) => {
       const { lists } = await wholeOf(deps.opened, nhsNumber, requestId);
       if (!flaggedOnly)
-        return { total: lists.resultItems.length, offset, rows: lists.resultRows(offset, limit) };
+        return {
+          total: lists.resultItems.length,
+          offset,
+          rows: lists.resultRows(offset, limit).map(shownResultRow),
+        };
       const flagged = lists.flagged();
-      return { total: flagged.length, offset, rows: flagged.slice(offset, offset + limit) };
+      return {
+        total: flagged.length,
+        offset,
+        rows: flagged.slice(offset, offset + limit).map(shownResultRow),
+      };
     },
     'record:trends': async ({ nhsNumber, requestId, range }) => {
       const { lists } = await wholeOf(deps.opened, nhsNumber, requestId);
@@ -115,7 +124,7 @@ export function recordHandlers(deps: {
     },
     'record:result-history': async ({ nhsNumber, requestId, testKey, offset, limit }) => {
       const rows = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.history(testKey);
-      return { total: rows.length, offset, rows: rows.slice(offset, offset + limit) };
+      return { total: rows.length, offset, rows: rows.slice(offset, offset + limit).map(shownResultRow) };
     },
     'record:result-panels': async ({ nhsNumber, requestId, panel, dateOffset }) => {
       const groups = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.panels();

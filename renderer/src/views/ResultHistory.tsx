@@ -1,7 +1,7 @@
 // Every reading of one test, newest first, asked of main a page at a time (a daily reading over years is
 // thousands of rows), with a way back to where the clinician came from.
 import { useEffect, useMemo, useRef } from 'react';
-import { formatDate, type ResultRow } from '../../../common/summary';
+import { formatDate, type ShownResultRow } from '../../../common/summary';
 import { invoke } from '../bridge';
 import { ResultFlag } from '../components/ResultFlag';
 import { SourceTag } from '../components/SourceTag';
@@ -9,7 +9,7 @@ import { VirtualTable, type Column } from '../components/VirtualTable';
 import { useRecordView } from '../state/recordView';
 import { usePagedRows } from '../state/usePagedRows';
 
-const columns: Column<ResultRow>[] = [
+const columns: Column<ShownResultRow>[] = [
   { header: 'Date', cell: (r) => (r.date ? formatDate(r.date) : 'Not recorded'), className: 'wx-col-date' },
   { header: 'Result', cell: (r) => r.value, className: 'wx-col-value' },
   { header: 'Reference range', cell: (r) => r.range ?? '—', className: 'wx-col-range' },

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
-import { formatDate, type ResultRow } from '../../../common/summary';
+import { formatDate, type ShownResultRow } from '../../../common/summary';
 import type { RecordPage } from '../../../preload/contract';
 import { invoke } from '../bridge';
 import { ResultFlag } from '../components/ResultFlag';
@@ -14,7 +14,7 @@ import { ResultHistory, type OpenTest } from './ResultHistory';
 import { TrendCharts } from './TrendCharts';
 import { ViewChoice } from './ViewChoice';
 
-function resultColumns(onOpenTest: (test: OpenTest) => void): Column<ResultRow>[] {
+function resultColumns(onOpenTest: (test: OpenTest) => void): Column<ShownResultRow>[] {
   return [
     { header: 'Date', cell: (r) => (r.date ? formatDate(r.date) : 'Not recorded'), className: 'wx-col-date' },
     {
@@ -169,7 +169,7 @@ function ResultRows({
 }: {
   total: number;
   filter: 'all' | 'abnormal';
-  fetchPage: ((offset: number, limit: number) => Promise<RecordPage<ResultRow>>) | undefined;
+  fetchPage: ((offset: number, limit: number) => Promise<RecordPage<ShownResultRow>>) | undefined;
   onFilter: (filter: 'all' | 'abnormal') => void;
   onOpenTest: (test: OpenTest) => void;
   headingRef: RefObject<HTMLHeadingElement | null>;
