@@ -286,8 +286,11 @@ export type RecordEvent =
       type: 'section';
       requestId: string;
       section: SectionId;
-      /** The section's merged items so far: replaces any earlier event for the same section. */
-      items: RecordItem[];
+      /**
+       * The section's merged items so far: replaces any earlier event for the same section. Omitted when they
+       * are exactly those of this request's previous event for the section (only the completeness changed).
+       */
+      items?: RecordItem[];
       /** What is still loading or missing: the section says "None recorded" only when this is complete. */
       completeness: SectionCompleteness;
     }

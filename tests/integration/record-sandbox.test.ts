@@ -104,7 +104,7 @@ describe('cross-border patient from DCR and CHIE', () => {
     const allergies = events.find(
       (e) => e.type === 'section' && e.section === 'allergies' && e.completeness.state === 'complete',
     );
-    expect(allergies?.type === 'section' && allergies.items.length).toBe(2);
+    expect(allergies?.type === 'section' && allergies.items?.length).toBe(2);
   });
 });
 

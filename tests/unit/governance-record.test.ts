@@ -256,7 +256,7 @@ describe('sensitive data filtering (patient level, before anything is kept or sh
     const problems = (opts: GovernOptions) =>
       urgentCareEvents(partial(opts), 'r').find((e) => e.type === 'section' && e.section === 'problems');
     const paramedic = problems(options({ access: 'urgent-care-and-documents' }));
-    expect(paramedic?.type === 'section' && paramedic.items.map((i) => i.resource.id)).toEqual(['c1']);
+    expect(paramedic?.type === 'section' && paramedic.items?.map((i) => i.resource.id)).toEqual(['c1']);
     const admin = problems(options({ access: 'demographics-only' }));
     expect(admin?.type === 'section' && admin.items).toEqual([]);
     expect(admin?.type === 'section' && admin.completeness.state).toBe('withheld');

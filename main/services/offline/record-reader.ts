@@ -20,7 +20,7 @@ import { governForUser, governSnapshot, isPrivacyConsent, type GovernOptions } f
 import {
   buildRecord,
   fetchSnapshot,
-  urgentCareDeliveries,
+  UrgentCareProgress,
   type EngineOptions,
   type EngineSource,
   type RecordIdentity,
@@ -278,7 +278,7 @@ export class RecordReader {
     emit({ type: 'patient', requestId, patient: partial.patient, offline: { asOf } });
     // Counts come with the whole record: these would count the urgent-care sections only.
     for (const source of partial.sources) emit({ type: 'source', requestId, source: uncounted(source) });
-    const { first, rest } = urgentCareDeliveries(partial, requestId);
+    const { first, rest } = new UrgentCareProgress(requestId).deliveries(partial);
     for (const event of first) emit(event);
     await nextTurn();
     for (const event of rest) emit(event);
@@ -451,6 +451,7 @@ export class RecordReader {
     const { snapshot: savedSnapshot, part: savedIsPart } = saved;
     let banner = '';
     let sent = false;
+    const urgentCare = new UrgentCareProgress(request.requestId);
     return {
       onSource: (source) => emit({ type: 'source', requestId: request.requestId, source: uncounted(source) }),
       onProgress: ({ snapshot }) => {
@@ -468,7 +469,7 @@ export class RecordReader {
           banner = JSON.stringify(partial.patient);
           emit({ type: 'patient', requestId: request.requestId, patient: partial.patient });
         }
-        const { first, rest } = urgentCareDeliveries(partial, request.requestId);
+        const { first, rest } = urgentCare.deliveries(partial);
         for (const event of first) emit(event);
         // A turn later, so the resuscitation decisions leave without the medicines. A later progress's events
         // follow these, so the screen always ends with the newest.

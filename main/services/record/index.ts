@@ -6,7 +6,7 @@ export { fetchSnapshot, DEFAULT_ENGINE_OPTIONS } from './engine';
 export type { EngineOptions, EngineSource, SnapshotProgress, SnapshotRequest } from './engine';
 export { assembleRecord, type RecordRequest } from './assemble';
 export { buildRecord, type BuildOptions } from './build-record';
-export { urgentCareDeliveries, urgentCareEvents } from './progress-events';
+export { UrgentCareProgress, urgentCareEvents } from './progress-events';
 export type { RecordIdentity } from './record-identity';
 export type { RecordSnapshot, SourceSnapshot } from './snapshot';
 export { patientSummary, nhsNumberOf, verificationOf } from './patient-identity';

@@ -142,7 +142,8 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
         const partial = partialNow();
         setLoad((l) => (!l.record ? { ...l, sources: partial.sources, partial } : l));
       } else if (event.type === 'section') {
-        sections.set(event.section, { items: event.items, completeness: event.completeness });
+        const items = event.items ?? sections.get(event.section)?.items ?? [];
+        sections.set(event.section, { items, completeness: event.completeness });
         if (FIRST_PAINTED_SECTIONS.has(event.section)) {
           const partial = partialNow();
           setLoad((l) => (!l.record ? { ...l, partial } : l));
