@@ -302,6 +302,13 @@ export type RecordEvent =
   | { type: 'record'; requestId: string; record: WessexRecord }
   | { type: 'error'; requestId: string; message: string };
 
+export type SectionEvent = Extract<RecordEvent, { type: 'section' }>;
+
+/** A section's items once its event is applied: an event without items keeps the ones the section has. */
+export function sectionItemsAfter(event: SectionEvent, earlier: RecordItem[] | undefined): RecordItem[] {
+  return event.items ?? earlier ?? [];
+}
+
 /** A record with nothing in it yet: the start of progressive paint, or a container for a section's items. */
 export function emptyRecord(patient: PatientSummary = { name: '', verification: 'unknown' }): WessexRecord {
   return {

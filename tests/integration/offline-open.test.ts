@@ -477,6 +477,8 @@ describe('refresh when back online', () => {
     now = later(1);
     const events: RecordEvent[] = [];
     const reopened = await reader().open(request('frail', { emit: (e) => events.push(e) }));
+    // The last medicines may follow the answer by a turn.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(reopened.from).toBe('refreshed');
     const lastEvent = new Map(
       [...shownSections(events)].map(([section, s]) => [section, s.items.map((i) => i.display)]),

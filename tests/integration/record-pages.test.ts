@@ -90,6 +90,8 @@ describe('the opened record in pages', () => {
     expect(flagged.length).toBeGreaterThan(0);
     expect(flagged.length).toBe(rows.filter((r) => r.flag).length);
     expect(flagged.every((r) => r.flag)).toBe(true);
+    for (const row of flagged.slice(0, 5))
+      expect(row.item).toEqual({ key: row.key, provenance: byKey.get(row.key)!.provenance });
   });
 
   it('gives encounters newest or oldest first, the one the reverse of the other', async () => {
@@ -136,6 +138,8 @@ describe('the opened record in pages', () => {
       limit: 200,
     });
     expect(history.total).toBeGreaterThan(4_000);
+    // History rows, like every results row, name their sources and leave the resource in main.
+    expect(history.rows.every((r) => Object.keys(r.item).sort().join() === 'key,provenance')).toBe(true);
     expect(history.rows).toHaveLength(200);
     expect(history.rows.every((r) => r.testKey === bpRow.testKey)).toBe(true);
     const { panels } = await invoke<BridgeResults['record:result-panels']>('record:result-panels', args);

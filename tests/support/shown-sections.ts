@@ -1,6 +1,12 @@
 // What the screen makes of a request's record events, as useRecord does: per section, the newest items and
 // completeness; an event without items keeps the items the section already has.
-import type { RecordEvent, RecordItem, SectionCompleteness, SectionId } from '../../common/record';
+import {
+  sectionItemsAfter,
+  type RecordEvent,
+  type RecordItem,
+  type SectionCompleteness,
+  type SectionId,
+} from '../../common/record';
 
 export function shownSections(
   events: readonly RecordEvent[],
@@ -9,7 +15,7 @@ export function shownSections(
   for (const e of events) {
     if (e.type !== 'section') continue;
     shown.set(e.section, {
-      items: e.items ?? shown.get(e.section)?.items ?? [],
+      items: sectionItemsAfter(e, shown.get(e.section)?.items),
       completeness: e.completeness,
     });
   }

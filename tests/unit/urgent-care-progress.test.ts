@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   emptyRecord,
   uniformCompleteness,
+  type RecordEvent,
   type RecordItem,
   type SectionId,
   type WessexRecord,
@@ -27,18 +28,20 @@ function record(items: RecordItem[], state: 'loading' | 'complete'): WessexRecor
 }
 
 const sectionsOf = (events: { type: string; section?: string }[]) => events.map((e) => e.section);
+/** Both deliveries as the caller sends them: the second made when its turn comes. */
+const sent = (d: { first: RecordEvent[]; rest: () => RecordEvent[] }) => ({ first: d.first, rest: d.rest() });
 
 describe('urgent-care progress', () => {
   it('sends the resuscitation decisions apart from the medicines, and unchanged items only once', () => {
     const progress = new UrgentCareProgress('r1');
     const dnacpr = item('advanceCare', 'a1', 'DNACPR');
     const medicines = Array.from({ length: 3 }, (_, i) => item('medications', `m${i}`, `Medicine ${i}`));
-    const first = progress.deliveries(record([dnacpr, ...medicines], 'loading'));
+    const first = sent(progress.deliveries(record([dnacpr, ...medicines], 'loading')));
     expect(sectionsOf(first.first)).toEqual(['advanceCare', 'alerts', 'allergies']);
     expect(sectionsOf(first.rest)).toEqual(['medications', 'problems']);
 
     // A second source answers with nothing new: only the completeness changes, so no items go again.
-    const second = progress.deliveries(record([dnacpr, ...medicines], 'complete'));
+    const second = sent(progress.deliveries(record([dnacpr, ...medicines], 'complete')));
     for (const event of [...second.first, ...second.rest]) {
       expect(event).not.toHaveProperty('items');
       expect(event.type === 'section' && event.completeness.state).toBe('complete');
@@ -46,7 +49,7 @@ describe('urgent-care progress', () => {
 
     // Any change to any entry sends the section's items again.
     const renamed = [...medicines.slice(0, 2), item('medications', 'm2', 'Medicine 2 (changed)')];
-    const third = progress.deliveries(record([dnacpr, ...renamed], 'complete'));
+    const third = sent(progress.deliveries(record([dnacpr, ...renamed], 'complete')));
     const medicineEvent = third.rest.find((e) => e.type === 'section' && e.section === 'medications');
     expect(medicineEvent?.type === 'section' && medicineEvent.items?.map((i) => i.display)).toEqual([
       'Medicine 0',

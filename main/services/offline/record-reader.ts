@@ -281,7 +281,7 @@ export class RecordReader {
     const { first, rest } = new UrgentCareProgress(requestId).deliveries(partial);
     for (const event of first) emit(event);
     await nextTurn();
-    for (const event of rest) emit(event);
+    for (const event of rest()) emit(event);
     await nextTurn();
   }
 
@@ -473,7 +473,7 @@ export class RecordReader {
         for (const event of first) emit(event);
         // A turn later, so the resuscitation decisions leave without the medicines. A later progress's events
         // follow these, so the screen always ends with the newest.
-        setImmediate(() => rest.forEach(emit));
+        setImmediate(() => rest().forEach(emit));
         if (
           !sent &&
           CRITICAL_SECTIONS.every((section) => partial.completeness[section].state !== 'loading')

@@ -5,6 +5,7 @@ import { startTransition, useCallback, useEffect, useRef, useState } from 'react
 import {
   emptyRecord,
   FIRST_PAINTED_SECTIONS,
+  sectionItemsAfter,
   uniformCompleteness,
   type RecordCompleteness,
   type RecordItem,
@@ -96,6 +97,7 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
     let base = emptyOverview(nhsNumber);
     let showLaterSections: Promise<void> | undefined;
     const current = () => requestRef.current === requestId;
+    let finished = false;
 
     const partialNow = (): RecordOverview => ({
       ...base,
@@ -106,7 +108,8 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
 
     const finish = (record: RecordOverview) => {
       if (!current()) return;
-      // The progressive copies are superseded: let them go.
+      finished = true;
+      // The progressive copies are superseded: let them go (and progress sent after the answer is not kept).
       sections.clear();
       sources.clear();
       window.__wessexRecordReadyAt = performance.now();
@@ -136,13 +139,13 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
     };
 
     const stop = onBridgeEvent('record:event', (event) => {
-      if (event.requestId !== requestId || !current()) return;
+      if (event.requestId !== requestId || !current() || finished) return;
       if (event.type === 'source') {
         sources.set(event.source.id, event.source);
         const partial = partialNow();
         setLoad((l) => (!l.record ? { ...l, sources: partial.sources, partial } : l));
       } else if (event.type === 'section') {
-        const items = event.items ?? sections.get(event.section)?.items ?? [];
+        const items = sectionItemsAfter(event, sections.get(event.section)?.items);
         sections.set(event.section, { items, completeness: event.completeness });
         if (FIRST_PAINTED_SECTIONS.has(event.section)) {
           const partial = partialNow();
