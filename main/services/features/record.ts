@@ -7,8 +7,10 @@ import {
   recordOverview,
   shownResultRow,
   type RecordLists,
+  type ResultRow,
+  type ShownResultRow,
 } from '../../../common/summary';
-import type { BridgeEvents } from '../../../preload/contract';
+import type { BridgeEvents, RecordPage } from '../../../preload/contract';
 import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
 import { IdentityNotConfirmedError } from '../composition/clinical-session';
 import type { RecordAccess } from '../composition/record-access';
@@ -50,6 +52,11 @@ async function wholeOf(
   // Locked, signed out or opened again while the whole record was being read: nothing goes out.
   if (opened.byRequest(nhsNumber, requestId) !== record) throw notOpen();
   return whole;
+}
+
+/** A page of results rows as the screen gets them: each with its sources, not its resource. */
+function shownRows(total: number, offset: number, rows: readonly ResultRow[]): RecordPage<ShownResultRow> {
+  return { total, offset, rows: rows.map(shownResultRow) };
 }
 
 function notOpen(): BridgeError {
@@ -105,18 +112,9 @@ export function recordHandlers(deps: {
     },
     'record:results': async ({ nhsNumber, requestId, offset, limit, flaggedOnly }) => {
       const { lists } = await wholeOf(deps.opened, nhsNumber, requestId);
-      if (!flaggedOnly)
-        return {
-          total: lists.resultItems.length,
-          offset,
-          rows: lists.resultRows(offset, limit).map(shownResultRow),
-        };
+      if (!flaggedOnly) return shownRows(lists.resultItems.length, offset, lists.resultRows(offset, limit));
       const flagged = lists.flagged();
-      return {
-        total: flagged.length,
-        offset,
-        rows: flagged.slice(offset, offset + limit).map(shownResultRow),
-      };
+      return shownRows(flagged.length, offset, flagged.slice(offset, offset + limit));
     },
     'record:trends': async ({ nhsNumber, requestId, range }) => {
       const { lists } = await wholeOf(deps.opened, nhsNumber, requestId);
@@ -124,7 +122,7 @@ export function recordHandlers(deps: {
     },
     'record:result-history': async ({ nhsNumber, requestId, testKey, offset, limit }) => {
       const rows = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.history(testKey);
-      return { total: rows.length, offset, rows: rows.slice(offset, offset + limit).map(shownResultRow) };
+      return shownRows(rows.length, offset, rows.slice(offset, offset + limit));
     },
     'record:result-panels': async ({ nhsNumber, requestId, panel, dateOffset }) => {
       const groups = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.panels();

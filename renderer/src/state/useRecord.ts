@@ -97,7 +97,6 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
     let base = emptyOverview(nhsNumber);
     let showLaterSections: Promise<void> | undefined;
     const current = () => requestRef.current === requestId;
-    let finished = false;
 
     const partialNow = (): RecordOverview => ({
       ...base,
@@ -108,8 +107,9 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
 
     const finish = (record: RecordOverview) => {
       if (!current()) return;
-      finished = true;
-      // The progressive copies are superseded: let them go (and progress sent after the answer is not kept).
+      // The progressive copies are superseded: let them go, and stop listening (progress sent after the answer,
+      // a turn behind it, would only be kept).
+      stop();
       sections.clear();
       sources.clear();
       window.__wessexRecordReadyAt = performance.now();
@@ -139,7 +139,7 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
     };
 
     const stop = onBridgeEvent('record:event', (event) => {
-      if (event.requestId !== requestId || !current() || finished) return;
+      if (event.requestId !== requestId || !current()) return;
       if (event.type === 'source') {
         sources.set(event.source.id, event.source);
         const partial = partialNow();
