@@ -5,6 +5,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createKeytarSecretStore, type SecretStore } from '../../main/services/keystore/secret-store';
 import { createSecretStoreKeyVault, type KeyVault } from '../../main/services/cache/key-vault';
+import { keystoreEntries } from '../support/keystore-listing';
 
 /** The multi-process test's writer: how many saves, alternating between these two versions of one patient. */
 export const ALTERNATE_SAVES = 50;
@@ -32,8 +33,7 @@ export function cacheTestEnv(): CacheTestEnv {
     vault: createSecretStoreKeyVault(secrets),
     async cleanup() {
       const keytar = await import('keytar');
-      for (const { account } of await keytar.findCredentials(service))
-        await keytar.deletePassword(service, account);
+      for (const { account } of await keystoreEntries(service)) await keytar.deletePassword(service, account);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

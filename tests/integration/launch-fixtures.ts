@@ -4,6 +4,7 @@ import type { Patient } from '../../common/fhir';
 import type { SandboxPatient } from '../../sandbox/patients/types';
 import { createKeytarSecretStore, type SecretStore } from '../../main/services/keystore/secret-store';
 import type { FetchLike } from '../../main/services/launch';
+import { keystoreEntries } from '../support/keystore-listing';
 
 export const UK_CORE_VERIFICATION =
   'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus';
@@ -77,9 +78,8 @@ export function testSecretStore(): { store: SecretStore; service: string } {
  * older versions), read straight from keytar rather than through the code under test.
  */
 export async function refreshTokensIn(service: string, iss: string): Promise<string[]> {
-  const keytar = await import('keytar');
   const prefix = `refresh-token:${iss}`;
-  return (await keytar.findCredentials(service))
+  return (await keystoreEntries(service))
     .filter(({ account }) => account === prefix || account.startsWith(`${prefix}#`))
     .map(({ password }) => password);
 }
@@ -91,7 +91,7 @@ export async function refreshTokensIn(service: string, iss: string): Promise<str
 export async function removeRefreshTokens(service: string, iss: string): Promise<void> {
   const keytar = await import('keytar');
   const prefix = `refresh-token:${iss}`;
-  for (const { account } of await keytar.findCredentials(service))
+  for (const { account } of await keystoreEntries(service))
     if (account === prefix || account.startsWith(`${prefix}#`)) await keytar.deletePassword(service, account);
 }
 
