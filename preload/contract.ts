@@ -59,6 +59,11 @@ export const bridgeRequestSchemas = {
       preferOffline: z.boolean().optional(),
       /** Only the saved copy on this computer; the sources are not asked (an error if there is none). */
       offlineOnly: z.boolean().optional(),
+      /**
+       * The caller keeps the urgent-care sections' entries from this open's events (the screen does): the
+       * answer leaves out a section whose entries the events already carried, and names it in `sectionsAsSent`.
+       */
+      keepsSectionEvents: z.boolean().optional(),
     })
     .strict(),
   /**

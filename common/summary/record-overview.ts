@@ -2,7 +2,7 @@
 // each long list with its total, and the newest results rows. The long lists (results, encounters,
 // procedures, appointments, other) come a page at a time over the bridge, so a record of 20,000 entries never
 // crosses to the renderer whole (a 25 MB payload blocked its main thread for over a second).
-import { type RecordItem, type SectionId, type WessexRecord } from '../record';
+import { CRITICAL_SECTIONS, type RecordItem, type SectionId, type WessexRecord } from '../record';
 import { dateKey } from './dates';
 import {
   resultRow,
@@ -20,6 +20,7 @@ import { resultPanels, type PanelGroup } from './result-panels';
 import { Timeline } from './timeline';
 import { hospitalActivity, type HospitalActivity } from './hospital-activity';
 import { byDisplay } from './provenance';
+import { medicineResourceForScreen } from './medications';
 
 export const PAGED_SECTIONS = ['results', 'encounters', 'procedures', 'appointments', 'other'] as const;
 export type PagedSection = (typeof PAGED_SECTIONS)[number];
@@ -50,6 +51,11 @@ export interface RecordOverview extends Omit<WessexRecord, 'items' | 'lists'> {
   recentResults: ShownResultRow[];
   /** In hospital now, and admissions and ED attendances lately, from every encounter main holds. */
   hospital: HospitalActivity;
+  /**
+   * Urgent-care sections left out of `items` because this open's events carried exactly these entries last:
+   * the screen keeps the ones it has rather than take in the same hundreds of medicines a second time.
+   */
+  sectionsAsSent?: SectionId[];
 }
 
 /** Whether a record on screen is the overview (long lists paged) or a whole record (tests, the CLI). */
@@ -177,15 +183,38 @@ export function recordLists(record: Pick<WessexRecord, 'items'>): RecordLists {
   return new RecordLists(record);
 }
 
-/** `cut`: the long lists `record` holds only the newest entries of (their totals are lower bounds). */
+/** An entry as the screen receives it: a medicine carries only the parts of its resource the summary reads. */
+export function itemForScreen(item: RecordItem): RecordItem {
+  return item.section === 'medications'
+    ? { ...item, resource: medicineResourceForScreen(item.resource) }
+    : item;
+}
+
+/** The urgent-care sections whose entries in `shown` are exactly those the events last carried (some). */
+function sectionsAsSent(shown: RecordItem[], sent: ReadonlyMap<SectionId, RecordItem[]>): SectionId[] {
+  return CRITICAL_SECTIONS.filter((section) => {
+    const carried = sent.get(section);
+    if (!carried?.length) return false;
+    const here = shown.filter((i) => i.section === section);
+    return carried.length === here.length && JSON.stringify(carried) === JSON.stringify(here);
+  });
+}
+
+/**
+ * `cut`: the long lists `record` holds only the newest entries of (their totals are lower bounds). `sent`: the
+ * urgent-care sections' entries as this open's events last carried them, for a caller that keeps them.
+ */
 export function recordOverview(
   record: WessexRecord,
   lists: RecordLists,
   cut: readonly PagedSection[] = [],
   now = new Date(),
+  sent?: ReadonlyMap<SectionId, RecordItem[]>,
 ): RecordOverview {
   const { items, ...rest } = record;
-  const shown = items.filter((i) => !isPagedSection(i.section));
+  const whole = items.filter((i) => !isPagedSection(i.section)).map(itemForScreen);
+  const asSent = sent ? sectionsAsSent(whole, sent) : [];
+  const shown = asSent.length ? whole.filter((i) => !asSent.includes(i.section)) : whole;
   for (const section of PAGED_SECTIONS) {
     if (section === 'results') shown.push(...lists.resultItems.slice(0, OVERVIEW_NEWEST));
     else shown.push(...lists.sections[section].slice(0, OVERVIEW_NEWEST));
@@ -211,7 +240,38 @@ export function recordOverview(
     ) as RecordOverview['lists'],
     recentResults: lists.resultRows(0, OVERVIEW_NEWEST).map(shownResultRow),
     hospital: hospitalActivity(lists.sections.encounters, now),
+    ...(asSent.length ? { sectionsAsSent: asSent } : {}),
   };
+}
+
+/**
+ * The overview whole again, its `sectionsAsSent` filled in from the entries the events carried. A section the
+ * caller no longer has is not shown as empty: it says the screen lost it.
+ */
+export function withSectionsAsSent(
+  overview: RecordOverview,
+  carried: (section: SectionId) => RecordItem[] | undefined,
+): RecordOverview {
+  const { sectionsAsSent, ...whole } = overview;
+  if (!sectionsAsSent?.length) return overview;
+  const completeness = { ...whole.completeness };
+  const items = [...whole.items];
+  for (const section of sectionsAsSent) {
+    const kept = carried(section);
+    if (kept) items.push(...kept);
+    else
+      completeness[section] = {
+        state: 'incomplete',
+        gaps: [
+          {
+            sourceId: 'record',
+            sourceName: 'Record',
+            reason: 'Not received by this screen: open the record again.',
+          },
+        ],
+      };
+  }
+  return { ...whole, items, completeness };
 }
 
 /** An overview with nothing in it yet (progressive paint starts here). */

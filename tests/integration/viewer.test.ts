@@ -8,7 +8,9 @@ import { createViewer } from '../../main/services/composition/viewer';
 import { createKeytarSecretStore } from '../../main/services/keystore/secret-store';
 import { loadMachinePolicy } from '../../main/services/policy';
 import { dispatchBridgeRequest, type BridgeCaller } from '../../main/services/bridge/dispatch';
-import type { RecordEvent, WessexRecord } from '../../common/record';
+import type { RecordEvent, RecordItem, WessexRecord } from '../../common/record';
+import { withSectionsAsSent, type RecordOverview } from '../../common/summary';
+import { shownSections } from '../support/shown-sections';
 import { startTestApp, type TestApp } from '../support/app';
 
 let app: TestApp;
@@ -92,6 +94,33 @@ describe('app services on the built-in sandbox', () => {
       expect.arrayContaining(['advanceCare', 'alerts', 'allergies', 'medications', 'problems']),
     );
     expect(recordEvents.some((e) => e.type === 'record')).toBe(false);
+  });
+
+  it('a screen that keeps the section events is not sent their entries again, and has the whole record once it fills them in', async () => {
+    const crossBorder = app.services.sandbox!.patient('cross-border');
+    const whole = (await invoke('record:open', {
+      nhsNumber: crossBorder.nhsNumber,
+      requestId: 'whole',
+    })) as RecordOverview;
+    const answer = (await invoke('record:open', {
+      nhsNumber: crossBorder.nhsNumber,
+      requestId: 'keeps',
+      keepsSectionEvents: true,
+    })) as RecordOverview;
+
+    expect(answer.sectionsAsSent).toEqual(expect.arrayContaining(['allergies', 'medications', 'problems']));
+    expect(answer.items.filter((i) => answer.sectionsAsSent!.includes(i.section))).toEqual([]);
+    const shown = shownSections(
+      events.flatMap((e) => {
+        const event = e.payload as RecordEvent;
+        return e.name === 'record:event' && event.requestId === 'keeps' ? [event] : [];
+      }),
+    );
+    const filledIn = withSectionsAsSent(answer, (section) => shown.get(section)?.items);
+    const byKey = (items: RecordItem[]) => [...items].sort((a, b) => a.key.localeCompare(b.key));
+    expect(byKey(filledIn.items)).toEqual(byKey(whole.items));
+    expect(filledIn.completeness).toEqual(whole.completeness);
+    expect(whole.sectionsAsSent).toBeUndefined();
   });
 
   it('caches the governed record, lists it, and deletes it on request', async () => {

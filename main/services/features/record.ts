@@ -1,6 +1,12 @@
 // Opening a patient's record for the signed-in clinician: the record slice of the bridge over record access
 // (engine → governance → cache, audited there for every caller).
-import type { RecordEvent, WessexRecord } from '../../../common/record';
+import {
+  sectionItemsAfter,
+  type RecordEvent,
+  type RecordItem,
+  type SectionId,
+  type WessexRecord,
+} from '../../../common/record';
 import {
   CUMULATIVE_COLUMNS,
   cumulativePanel,
@@ -74,10 +80,12 @@ export function recordHandlers(deps: {
   emit: (name: 'record:event', payload: BridgeEvents['record:event']) => void;
 }): RecordHandlers {
   return {
-    'record:open': async ({ nhsNumber, requestId, preferOffline, offlineOnly }) => {
+    'record:open': async ({ nhsNumber, requestId, preferOffline, offlineOnly, keepsSectionEvents }) => {
       const started = performance.now();
       const session = deps.sessions.current();
       deps.opened.begin(nhsNumber, requestId);
+      // Each section's entries as the caller has them from the events (it folds them as the screen does).
+      const sent = new Map<SectionId, RecordItem[]>();
       const opened = await deps.records.open({
         requestId,
         identity: session.identityFor(nhsNumber),
@@ -88,7 +96,12 @@ export function recordHandlers(deps: {
         ...(preferOffline ? { preferOffline } : {}),
         ...(offlineOnly ? { offlineOnly } : {}),
         // The finished record goes to the screen as the result (an overview), never as an event.
-        emit: (event: RecordEvent) => event.type !== 'record' && deps.emit('record:event', event),
+        emit: (event: RecordEvent) => {
+          if (event.type === 'record') return;
+          if (keepsSectionEvents && event.type === 'section')
+            sent.set(event.section, sectionItemsAfter(event, sent.get(event.section)));
+          deps.emit('record:event', event);
+        },
       });
       const kept = deps.opened.set(nhsNumber, requestId, opened.record, opened.partial?.readWhole);
       deps.logger.log('record.opened', {
@@ -98,7 +111,7 @@ export function recordHandlers(deps: {
       });
       for (const s of opened.record.sources)
         deps.logger.log('record.source', { sourceId: s.id, sourceState: s.state, count: s.resourceCount });
-      return recordOverview(opened.record, kept.lists, opened.partial?.longLists);
+      return recordOverview(opened.record, kept.lists, opened.partial?.longLists, new Date(), sent);
     },
     'record:items': async ({ nhsNumber, requestId, section, offset, limit, order }) => {
       const items = (await wholeOf(deps.opened, nhsNumber, requestId)).lists.sections[section];

@@ -9,13 +9,14 @@ import {
   type SectionId,
   type WessexRecord,
 } from '../../../common/record';
+import { itemForScreen } from '../../../common/summary/record-overview';
 
 export function urgentCareEvents(record: WessexRecord, requestId: string): SectionEvent[] {
   return CRITICAL_SECTIONS.map((section) => ({
     type: 'section',
     requestId,
     section,
-    items: record.items.filter((i) => i.section === section),
+    items: record.items.filter((i) => i.section === section).map(itemForScreen),
     completeness: record.completeness[section],
   }));
 }

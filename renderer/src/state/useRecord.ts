@@ -13,7 +13,7 @@ import {
   type SectionId,
   type SourceStatus,
 } from '../../../common/record';
-import { emptyLists, type RecordOverview } from '../../../common/summary';
+import { emptyLists, withSectionsAsSent, type RecordOverview } from '../../../common/summary';
 import { errorMessage, invoke, newRequestId, onBridgeEvent } from '../bridge';
 
 export interface RecordLoad {
@@ -105,11 +105,12 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
       completeness: completenessSoFar(sections),
     });
 
-    const finish = (record: RecordOverview) => {
+    const finish = (answer: RecordOverview) => {
       if (!current()) return;
       // The progressive copies are superseded: let them go, and stop listening (progress sent after the answer,
-      // a turn behind it, would only be kept).
+      // a turn behind it, would only be kept). The answer leaves out the sections the events carried as they are.
       stop();
+      const record = withSectionsAsSent(answer, (section) => sections.get(section)?.items);
       sections.clear();
       sources.clear();
       window.__wessexRecordReadyAt = performance.now();
@@ -171,8 +172,9 @@ export function useRecord(nhsNumber: string, preferOffline = false) {
     });
 
     window.__wessexRecordRequestedAt = performance.now();
-    invoke('record:open', { nhsNumber, requestId, preferOffline }).then(finish, (e: unknown) =>
-      fail(errorMessage(e)),
+    invoke('record:open', { nhsNumber, requestId, preferOffline, keepsSectionEvents: true }).then(
+      finish,
+      (e: unknown) => fail(errorMessage(e)),
     );
     return () => {
       stop();
