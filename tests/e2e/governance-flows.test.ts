@@ -198,13 +198,15 @@ describe('an EPR launch (GP)', () => {
     const html = pages.join('\n').toLowerCase();
     for (const text of withheld.texts) expect(html, 'page shows a withheld entry').not.toContain(text);
 
-    // Every record payload that crossed the bridge for this patient (the sandbox's own patient list, which
-    // describes what each synthetic patient demonstrates, is not record data).
+    // Every answer that crossed the bridge since, whatever its channel (each tab asks for its own pages), and
+    // every event. The sandbox's own patient list, which describes what each synthetic patient demonstrates,
+    // is not record data.
+    const answers = log.calls.slice(callsBefore).filter((c) => c.channel !== 'app:get-state');
+    expect(answers.map((c) => c.channel)).toEqual(
+      expect.arrayContaining(['record:open', 'record:timeline', 'record:items']),
+    );
     const payloads = JSON.stringify([
-      log.calls
-        .slice(callsBefore)
-        .filter((c) => c.channel === 'record:open' || c.channel === 'record:timeline')
-        .map((c) => c.outcome),
+      answers.map((c) => c.outcome),
       log.events.slice(eventsBefore).filter((e) => e.name === 'record:event'),
     ]);
     expect(log.calls.slice(callsBefore).some((c) => c.channel === 'record:open')).toBe(true);

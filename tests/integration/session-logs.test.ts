@@ -51,4 +51,29 @@ describe('logs of a full session', () => {
     const identifiers = sandbox.patients.flatMap((p) => [p.nhsNumber, formatNhsNumber(p.nhsNumber), p.name]);
     await assertLogsFreeOf(identifiers, logDir);
   });
+
+  it('a window that cannot take the record’s progress does not end the open; the log says so, not who', async () => {
+    const { services } = app;
+    const sandbox = services.sandbox!;
+    const patient = sandbox.patient('cross-border');
+    await services.openSandboxSession({ role: 'general-practitioner', patientNhsNumber: patient.nhsNumber });
+    // As a closing window's send may throw, from the turns the record's progress is emitted in.
+    const stop = services.onEvent(() => {
+      throw new Error(`Render frame was disposed (${patient.nhsNumber}, ${patient.name})`);
+    });
+    try {
+      const outcome = await dispatchBridgeRequest(services.handlers, 'record:open', {
+        nhsNumber: patient.nhsNumber,
+        requestId: 'closing-window',
+      });
+      expect(outcome.ok).toBe(true);
+      // The medicines' progress follows a turn later.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      stop();
+    }
+    const logDir = logDirectory(app.dataDir);
+    expect(await readFile(join(logDir, 'main.log'), 'utf8')).toContain('"event":"bridge.event-failed"');
+    await assertLogsFreeOf([patient.nhsNumber, formatNhsNumber(patient.nhsNumber), patient.name], logDir);
+  });
 });

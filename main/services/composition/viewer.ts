@@ -36,8 +36,18 @@ export type { Viewer, ViewerOptions };
 
 export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   const listeners = new Set<(name: BridgeEventName, payload: unknown) => void>();
+  // Until the log is open (a viewer that refuses to start emits nothing), a failure has nowhere to go.
+  let eventFailed: (error: unknown) => void = () => undefined;
   const emit = <E extends BridgeEventName>(name: E, payload: BridgeEvents[E]): void => {
-    for (const listener of listeners) listener(name, payload);
+    for (const listener of listeners) {
+      // A window that cannot take an event (closing, crashed) must not end the work that emitted it: a record's
+      // progress is emitted from timers, where a throw would end the viewer.
+      try {
+        listener(name, payload);
+      } catch (error) {
+        eventFailed(error);
+      }
+    }
   };
   const onEvent: Viewer['onEvent'] = (listener) => {
     listeners.add(listener);
@@ -62,6 +72,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   if (!('audit' in stores)) return refusingViewer({ ok: false, problems: [stores] }, onEvent);
 
   const logger = options.logger ?? createAppLogger({ logDir: logDirectory(options.dataDir) });
+  eventFailed = (error) => logger.log('bridge.event-failed', classifyError(error));
   const { sources, locator } = sourcesFromPolicy(policy);
   const tokens = userTokens.records;
   const audit = stores.audit.trail;

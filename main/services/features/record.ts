@@ -97,12 +97,21 @@ export function recordHandlers(deps: {
         ...(offlineOnly ? { offlineOnly } : {}),
         // The finished record goes to the screen as the result (an overview), never as an event.
         emit: (event: RecordEvent) => {
-          if (event.type === 'record') return;
+          // Progress of an open its session no longer shows (locked, signed out, replaced) stays in main.
+          if (event.type === 'record' || !deps.sessions.shows(session)) return;
           if (keepsSectionEvents && event.type === 'section')
             sent.set(event.section, sectionItemsAfter(event, sent.get(event.section)));
           deps.emit('record:event', event);
         },
       });
+      // The session may have locked or ended while the sources answered: nothing of the record leaves main then.
+      if (!deps.sessions.shows(session)) {
+        session.lock.assertUnlocked();
+        throw new BridgeError(
+          'not-permitted',
+          'The sign-in that opened this record has ended. Sign in again.',
+        );
+      }
       const kept = deps.opened.set(nhsNumber, requestId, opened.record, opened.partial?.readWhole);
       deps.logger.log('record.opened', {
         phase: opened.from,

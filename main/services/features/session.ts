@@ -117,6 +117,11 @@ export class SessionFeature {
     return this.session;
   }
 
+  /** Whether `session` is still the signed-in one, unlocked: what it asked for may still go to the screen. */
+  shows(session: ClinicalSession): boolean {
+    return this.session === session && !session.lock.isLocked();
+  }
+
   /** `nhsNumber`: the patient the request is about (every 'reason' channel names one). */
   check(requirement: Requirement, nhsNumber?: string): void {
     if (requirement === 'none') return;

@@ -13,6 +13,8 @@ export const LOG_EVENTS = {
   'record.not-kept-offline': 'warn',
   'record.offline-save-failed': 'error',
   'bridge.request-failed': 'error',
+  /** An event could not be given to a window (closing, crashed); the work that emitted it went on. */
+  'bridge.event-failed': 'error',
   'handover.failed': 'error',
   /** Written in place of an event name that is not listed here (a caller that bypassed the types). */
   'log.unlisted-event': 'warn',
