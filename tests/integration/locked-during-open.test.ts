@@ -15,15 +15,15 @@ afterEach(async () => {
 /** Opens the cross-border record, doing `midway` when its first progress event reaches the screen. */
 async function openWith(
   midway: (started: TestApp) => void | Promise<void>,
-): Promise<{ outcome: BridgeOutcome; shown: RecordEvent[]; byThen: () => number }> {
+): Promise<{ outcome: BridgeOutcome; shown: RecordEvent[] }> {
   const started = app!;
   const patient = started.services.sandbox!.patient('cross-border');
   const shown: RecordEvent[] = [];
-  let done: Promise<number> | undefined;
+  let done: Promise<void> | undefined;
   started.services.onEvent((name, payload) => {
     if (name !== 'record:event' || (payload as RecordEvent).requestId !== 'midway') return;
     shown.push(payload as RecordEvent);
-    done ??= Promise.resolve(midway(started)).then(() => shown.length);
+    done ??= Promise.resolve(midway(started));
   });
   const outcome = await dispatchBridgeRequest(started.services.handlers, 'record:open', {
     nhsNumber: patient.nhsNumber,
@@ -31,8 +31,8 @@ async function openWith(
   });
   // Progress a turn behind the answer would have left by now.
   await new Promise((resolve) => setTimeout(resolve, 50));
-  const byThen = await done;
-  return { outcome, shown, byThen: () => byThen ?? Number.NaN };
+  await done;
+  return { outcome, shown };
 }
 
 it('locking while the sources answer stops the progress at once and the record is not sent', async () => {
@@ -59,11 +59,41 @@ it('signing out while the sources answer: the record is not sent, and says why',
     patientNhsNumber: app.services.sandbox!.patient('cross-border').nhsNumber,
   });
 
-  const { outcome, shown, byThen } = await openWith((started) =>
+  const { outcome, shown } = await openWith((started) =>
     started.services.handlers['session:sign-out']({}, {}).then(() => undefined),
   );
 
   expect(outcome).toMatchObject({ ok: false, error: { code: 'not-permitted' } });
   expect(outcome.ok ? '' : outcome.error.message).toMatch(/has ended/);
-  expect(shown).toHaveLength(byThen());
+  // Only the event during which the sign-out began: not those while its audit was still going.
+  expect(shown).toHaveLength(1);
+});
+
+it('locking during a caseload prefetch keeps the patients it names off the screen, and its report too', async () => {
+  const lockClock = new ManualLockClock();
+  app = await startTestApp({ lockClock });
+  if (!app.services.policy.ok) throw new Error('no policy');
+  const idleMs = app.services.policy.policy.inactivityLockMinutes * 60_000;
+  await app.services.openSandboxSession({ role: 'nurse' });
+  const { handlers } = app.services;
+  await dispatchBridgeRequest(handlers, 'access:declare-reason', {
+    reasonCode: 'direct-care',
+    breakGlass: false,
+  });
+  const progress: unknown[] = [];
+  app.services.onEvent((name, payload) => {
+    if (name !== 'prefetch:progress') return;
+    progress.push(payload);
+    if (progress.length === 1) lockClock.advance(idleMs + 1_000);
+  });
+
+  const outcome = await dispatchBridgeRequest(handlers, 'prefetch:start', {
+    requestId: 'locking',
+    nhsNumbers: ['frail', 'cross-border', 'deceased'].map(
+      (key) => app!.services.sandbox!.patient(key).nhsNumber,
+    ),
+  });
+
+  expect(outcome).toMatchObject({ ok: false, error: { code: 'locked' } });
+  expect(progress).toHaveLength(1);
 });

@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { CHANNEL_RULES, guarded, type Requirement } from '../../main/services/features/channel-rules';
 import type { BridgeHandlers } from '../../main/services/bridge/dispatch';
+import type { ClinicalSession } from '../../main/services/composition/clinical-session';
+import type { SessionFeature } from '../../main/services/features/session';
 import { bridgeChannels, bridgeRequestSchemas } from '../../preload/contract';
 
 const patientChannels = bridgeChannels.filter((c) => CHANNEL_RULES[c].requires === 'reason');
@@ -30,10 +32,12 @@ describe('channels that need a reason for access', () => {
         'record:open': async () => void ran.push('record:open'),
         'prefetch:start': async () => void ran.push('prefetch:start'),
       } as unknown as BridgeHandlers,
-      (requirement, nhsNumber) => {
-        checks.push([requirement, nhsNumber]);
-        if (nhsNumber === '9990000018') throw new Error('no reason for this patient');
-      },
+      sessionsThat({
+        check: (requirement, nhsNumber) => {
+          checks.push([requirement, nhsNumber]);
+          if (nhsNumber === '9990000018') throw new Error('no reason for this patient');
+        },
+      }),
     );
     await handlers['record:open']({ nhsNumber: '9990010005', requestId: 'a' }, {});
     await expect(handlers['record:open']({ nhsNumber: '9990000018', requestId: 'b' }, {})).rejects.toThrow(
@@ -47,4 +51,38 @@ describe('channels that need a reason for access', () => {
     ]);
     expect(ran).toEqual(['record:open', 'prefetch:start']);
   });
+
+  it('refuses an answer made while the session locked or ended, once the handler has run', async () => {
+    let showing = true;
+    const ran: string[] = [];
+    const handlers = guarded(
+      {
+        'patient:search': async () => {
+          ran.push('patient:search');
+          showing = false;
+          return { matches: ['a patient'] };
+        },
+        'app:get-state': async () => ({ state: 'no patient data' }),
+      } as unknown as BridgeHandlers,
+      sessionsThat({
+        assertStillShows: () => {
+          if (!showing) throw new Error('The viewer locked');
+        },
+      }),
+    );
+    await expect(handlers['patient:search']({ family: 'Ashdown' } as never, {})).rejects.toThrow(
+      'The viewer locked',
+    );
+    expect(ran).toEqual(['patient:search']);
+    // A channel that needs no session answers whatever the session did.
+    await expect(handlers['app:get-state']({}, {})).resolves.toEqual({ state: 'no patient data' });
+  });
 });
+
+/** The guard's view of the sessions: one current session, shown until a test says otherwise. */
+function sessionsThat(
+  overrides: Partial<Pick<SessionFeature, 'check' | 'assertStillShows'>>,
+): Pick<SessionFeature, 'check' | 'current' | 'assertStillShows'> {
+  const session = {} as ClinicalSession;
+  return { check: () => undefined, current: () => session, assertStillShows: () => undefined, ...overrides };
+}

@@ -221,7 +221,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
         },
         audit,
       ),
-      (requirement, nhsNumber) => sessions.check(requirement, nhsNumber),
+      sessions,
     ),
   );
   logger.log('viewer.started', { sandbox: !!options.samplePatients, count: sources.length });

@@ -63,7 +63,10 @@ export function caseloadHandlers(deps: {
             });
           },
         },
-        onProgress: (progress) => deps.emit('prefetch:progress', { requestId, ...withProblems(progress) }),
+        // Locked, the prefetch goes on into the offline store; the patients it names stay off the screen.
+        onProgress: (progress) =>
+          deps.sessions.shows(session) &&
+          deps.emit('prefetch:progress', { requestId, ...withProblems(progress) }),
       });
       return { requestId, ...withProblems(report) } satisfies PrefetchProgress;
     },

@@ -7,6 +7,7 @@ import type { BridgeArgs, BridgeChannel, BridgeResults } from '../../../preload/
 import type { AuditAction, AuditTrail } from '../audit';
 import type { AuditEventOptions } from '../audit/balp';
 import type { BridgeCaller, BridgeHandlers } from '../bridge/dispatch';
+import type { SessionFeature } from './session';
 
 /**
  * none: anyone; session: someone signed in, even while locked; signed-in: unlocked (counts as activity);
@@ -241,13 +242,19 @@ export function audited(handlers: BridgeHandlers, trail: AuditTrail): BridgeHand
  */
 export function guarded(
   handlers: BridgeHandlers,
-  check: (requirement: Requirement, nhsNumber: string | undefined) => void,
+  sessions: Pick<SessionFeature, 'check' | 'current' | 'assertStillShows'>,
 ): BridgeHandlers {
   return mapHandlers(handlers, (channel, handler) => {
     const requirement = CHANNEL_RULES[channel].requires;
     return async (args, caller) => {
-      check(requirement, patientNamedIn(args));
-      return handler(args, caller);
+      sessions.check(requirement, patientNamedIn(args));
+      if (requirement === 'none' || requirement === 'session') return handler(args, caller);
+      const session = sessions.current();
+      const answer = await handler(args, caller);
+      // The session may have locked or ended while the answer was made (a source's letter, a search across
+      // the region): what it found stays in main.
+      sessions.assertStillShows(session);
+      return answer;
     };
   });
 }

@@ -104,14 +104,8 @@ export function recordHandlers(deps: {
           deps.emit('record:event', event);
         },
       });
-      // The session may have locked or ended while the sources answered: nothing of the record leaves main then.
-      if (!deps.sessions.shows(session)) {
-        session.lock.assertUnlocked();
-        throw new BridgeError(
-          'not-permitted',
-          'The sign-in that opened this record has ended. Sign in again.',
-        );
-      }
+      // The session may have locked or ended while the sources answered: nothing of the record is kept open.
+      deps.sessions.assertStillShows(session);
       const kept = deps.opened.set(nhsNumber, requestId, opened.record, opened.partial?.readWhole);
       deps.logger.log('record.opened', {
         phase: opened.from,

@@ -44,6 +44,8 @@ const SIGN_OUT_UPLOAD_WAIT_MS = 5_000;
 
 export class SessionFeature {
   private session: ClinicalSession | undefined;
+  /** The session being signed out: it stays current until its audit has gone, but shows nothing more. */
+  private signingOut: ClinicalSession | undefined;
   /** The unlock in progress for the current session, or why the last one left it locked. */
   private unlock: { waiting: boolean; problem?: string } | undefined;
   private readonly endListeners = new Set<() => void>();
@@ -119,7 +121,14 @@ export class SessionFeature {
 
   /** Whether `session` is still the signed-in one, unlocked: what it asked for may still go to the screen. */
   shows(session: ClinicalSession): boolean {
-    return this.session === session && !session.lock.isLocked();
+    return this.session === session && this.signingOut !== session && !session.lock.isLocked();
+  }
+
+  /** Refuses to answer for a session that locked or ended while the answer was being made. */
+  assertStillShows(session: ClinicalSession): void {
+    if (this.shows(session)) return;
+    session.lock.assertUnlocked();
+    throw new BridgeError('not-permitted', 'The sign-in that asked for this has ended. Sign in again.');
   }
 
   /** `nhsNumber`: the patient the request is about (every 'reason' channel names one). */
@@ -257,6 +266,7 @@ export class SessionFeature {
 
   async signOut(): Promise<void> {
     const session = this.session;
+    this.signingOut = session;
     this.unlock = undefined;
     if (session) this.options.audit.record({ kind: 'sign-out' });
     try {
@@ -272,6 +282,7 @@ export class SessionFeature {
         } finally {
           session.dispose();
           this.session = undefined;
+          this.signingOut = undefined;
         }
       }
       this.ended();
