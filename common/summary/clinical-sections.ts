@@ -1,8 +1,10 @@
 // Advance care decisions, alerts, allergies, problems and contacts as the urgent-care summary shows them.
 import type { AllergyIntolerance, Condition, Flag } from '../fhir';
 import { humanName } from '../human-name';
+import { asArray, isObject, str, type JsonObject } from '../json';
 import type { RecordItem, RecordPointer, WessexRecord } from '../record';
 import { CPR_STATUS_LABEL, cprStatusFrom, cprStatusOf, type CprStatus } from '../resuscitation';
+import { conceptCodes, conceptWords, firstCoding } from './concepts';
 import { formatDate } from './dates';
 import { newestFirst, sourceNames } from './provenance';
 
@@ -209,8 +211,8 @@ export interface AlertEntry {
 
 export function alertKind(item: RecordItem): AlertKind {
   const flag = item.resource.resourceType === 'Flag' ? (item.resource as Flag) : undefined;
-  const category = (flag?.category ?? [])
-    .map((c) => `${c.text ?? ''} ${c.coding?.[0]?.display ?? ''}`)
+  const category = asArray(flag?.category)
+    .map((c) => `${isObject(c) ? (str(c.text) ?? '') : ''} ${str(firstCoding(c)?.display) ?? ''}`)
     .join(' ');
   const text = `${category} ${item.display}`;
   if (/safeguard|child protection|vulnerable adult/i.test(text)) return 'Safeguarding';
@@ -243,10 +245,7 @@ export function alertEntries(items: RecordItem[]): AlertEntry[] {
 const NO_KNOWN_ALLERGY_CODES = new Set(['716186003', '409137002', '428607008', '429625007', '428197003']);
 
 export function isNoKnownAllergy(item: RecordItem): boolean {
-  const codes = [
-    item.code?.code,
-    ...((item.resource as AllergyIntolerance).code?.coding ?? []).map((c) => c.code),
-  ];
+  const codes = [item.code?.code, ...conceptCodes((item.resource as AllergyIntolerance).code)];
   if (codes.some((c) => c && NO_KNOWN_ALLERGY_CODES.has(c))) return true;
   return /^no known (drug )?allerg/i.test(item.display.trim());
 }
@@ -269,12 +268,13 @@ export interface AllergySummary {
 
 function allergyEntry(item: RecordItem): AllergyEntry {
   const resource = item.resource as AllergyIntolerance;
-  const reaction = resource.reaction
-    ?.flatMap((r) => r.manifestation ?? [])
-    .map((m) => m.text ?? m.coding?.[0]?.display)
+  const reactions = objectsIn(resource.reaction);
+  const reaction = reactions
+    .flatMap((r) => asArray(r.manifestation))
+    .map((m) => (isObject(m) ? (str(m.text) ?? str(firstCoding(m)?.display)) : undefined))
     .filter(Boolean)
     .join(', ');
-  const severity = resource.reaction?.find((r) => r.severity)?.severity ?? resource.criticality;
+  const severity = reactions.map((r) => str(r.severity)).find(Boolean) ?? str(resource.criticality);
   return {
     item,
     substance: item.display,
@@ -357,18 +357,20 @@ const NOT_RELATIONSHIP = new RegExp(`(${NEXT_OF_KIN.source})\\s*[:,–-]?\\s*`, 
 // UK numbers as people write them ("01929 557 100", "+44 7700 900412"), also inside a display text.
 const UK_PHONE = /(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,9}\b/g;
 
-type Concept = { text?: string; coding?: { code?: string; display?: string }[] };
-type Telecom = { system?: string; value?: string; use?: string };
-type Named = { display?: string; telecom?: Telecom[] };
-
-const conceptText = (c: Concept | undefined) => c?.text ?? c?.coding?.find((d) => d.display)?.display;
 const dial = (value: string) => value.replace(/[^\d+]/g, '');
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+const objectsIn = (value: unknown): JsonObject[] => asArray(value).filter(isObject);
+/** A reference's (or a named element's) display, when it is text. */
+const displayOf = (named: unknown) => (isObject(named) ? str(named.display) : undefined);
 
-function phonesOf(telecom: Telecom[] | undefined): ContactPhone[] {
-  return (telecom ?? [])
-    .filter((t) => t.value && (!t.system || t.system === 'phone' || t.system === 'sms'))
-    .map((t) => ({ value: t.value!, dial: dial(t.value!), ...(t.use ? { use: t.use } : {}) }));
+function phonesOf(telecom: unknown): ContactPhone[] {
+  return objectsIn(telecom).flatMap((t) => {
+    const value = str(t.value);
+    const system = str(t.system);
+    if (!value || (system && system !== 'phone' && system !== 'sms')) return [];
+    const use = str(t.use);
+    return [{ value, dial: dial(value), ...(use ? { use } : {}) }];
+  });
 }
 
 /** Numbers written into a display text ("Jo Samways, Purbeck community nursing, 01929 557 100"). */
@@ -376,10 +378,11 @@ function phonesIn(text: string): ContactPhone[] {
   return [...text.matchAll(UK_PHONE)].map((m) => ({ value: m[0], dial: dial(m[0]) }));
 }
 
-function isNextOfKin(relationship: Concept[]): boolean {
+function isNextOfKin(relationship: unknown[]): boolean {
   return relationship.some(
     (r) =>
-      r.coding?.some((c) => c.code === 'N' || c.code === 'NOK') || NEXT_OF_KIN.test(conceptText(r) ?? ''),
+      conceptCodes(r).some((code) => code === 'N' || code === 'NOK') ||
+      NEXT_OF_KIN.test(conceptWords(r) ?? ''),
   );
 }
 
@@ -390,11 +393,11 @@ function contactEntry(item: RecordItem): ContactEntry {
     phones: [] as ContactPhone[],
     members: [] as ContactMember[],
   };
-  const resource = item.resource as unknown as Record<string, unknown>;
+  const resource = item.resource as unknown as JsonObject;
   if (item.resourceType === 'RelatedPerson') {
-    const relationship = (resource.relationship ?? []) as Concept[];
+    const relationship = asArray(resource.relationship);
     const words = relationship
-      .map(conceptText)
+      .map((r) => conceptWords(r))
       // "Next of kin: daughter" says two things; the role is shown apart, so only "Daughter" stays.
       .map((t) => (t ?? '').replace(NOT_RELATIONSHIP, '').trim())
       .filter(Boolean)
@@ -404,40 +407,42 @@ function contactEntry(item: RecordItem): ContactEntry {
       role: isNextOfKin(relationship) ? 'Next of kin' : 'Contact',
       name: humanName(resource.name) ?? item.display,
       ...(words.length ? { relationship: words.join(', ') } : {}),
-      phones: phonesOf(resource.telecom as Telecom[] | undefined),
+      phones: phonesOf(resource.telecom),
     };
   }
   if (item.resourceType === 'CareTeam') {
-    const participants = (resource.participant ?? []) as { role?: Concept[]; member?: Named }[];
-    const members = participants
-      .filter((p) => p.member?.display || p.role?.length)
+    const members = objectsIn(resource.participant)
+      .filter((p) => displayOf(p.member) || asArray(p.role).length)
       .map((p) => {
-        const name = p.member?.display ?? 'Name not recorded';
-        const role = conceptText(p.role?.[0]);
-        const phones = [...phonesOf(p.member?.telecom), ...phonesIn(name)];
+        const name = displayOf(p.member) ?? 'Name not recorded';
+        const role = conceptWords(asArray(p.role)[0]);
+        const phones = [...phonesOf(isObject(p.member) ? p.member.telecom : undefined), ...phonesIn(name)];
         return { name, ...(role ? { role } : {}), phones };
       });
-    const organisation = (resource.managingOrganization as Named[] | undefined)?.[0]?.display;
+    const organisation = displayOf(objectsIn(resource.managingOrganization)[0]);
     return {
       ...base,
       role: 'Care team',
-      name: typeof resource.name === 'string' && resource.name.trim() ? resource.name.trim() : item.display,
+      name: str(resource.name) ?? item.display,
       ...(organisation ? { organisation } : {}),
-      phones: phonesOf(resource.telecom as Telecom[] | undefined),
+      phones: phonesOf(resource.telecom),
       members,
     };
   }
   if (item.resourceType === 'EpisodeOfCare') {
-    const organisation = (resource.managingOrganization as Named | undefined)?.display;
-    const type = ((resource.type ?? []) as Concept[]).map(conceptText).filter(Boolean).join(', ');
-    const manager = resource.careManager as Named | undefined;
+    const organisation = displayOf(resource.managingOrganization);
+    const type = asArray(resource.type)
+      .map((t) => conceptWords(t))
+      .filter(Boolean)
+      .join(', ');
+    const manager = displayOf(resource.careManager);
     const social = SOCIAL_CARE.test(`${type} ${organisation ?? ''} ${item.display}`);
     return {
       ...base,
       role: social ? 'Social care' : 'Care team',
       name: organisation ?? item.display,
       ...(type && type !== organisation ? { relationship: type } : {}),
-      members: manager?.display ? [{ name: manager.display, role: 'Care manager', phones: [] }] : [],
+      members: manager ? [{ name: manager, role: 'Care manager', phones: [] }] : [],
     };
   }
   return { ...base, role: NEXT_OF_KIN.test(item.display) ? 'Next of kin' : 'Contact', name: item.display };

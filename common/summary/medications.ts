@@ -79,20 +79,24 @@ interface DispenseLike {
   extension?: Extension[];
 }
 
-function findExtension(extensions: Extension[] | undefined, urlPart: string): Extension | undefined {
-  return extensions?.find((e) => e.url?.toLowerCase().includes(urlPart.toLowerCase()));
+/** The extension whose url names `urlPart`; extensions that are not objects with a text url are read past. */
+function findExtension(extensions: unknown, urlPart: string): Extension | undefined {
+  const wanted = urlPart.toLowerCase();
+  return asArray(extensions).find(
+    (e): e is Extension => isObject(e) && !!str(e.url)?.toLowerCase().includes(wanted),
+  );
 }
 
 function prescriptionKind(resource: MedicineResource): PrescriptionKind {
   const ext = findExtension(resource.extension, 'PrescriptionType');
-  const extCode = ext?.valueCodeableConcept?.coding?.[0]?.code ?? ext?.valueCoding?.code;
+  const extCode = str(ext?.valueCodeableConcept?.coding?.[0]?.code) ?? str(ext?.valueCoding?.code);
   const course =
     resource.resourceType === 'MedicationRequest'
       ? resource.courseOfTherapyType?.coding?.[0]?.code
       : resource.resourceType === 'MedicationStatement'
         ? resource.category?.coding?.[0]?.code
         : undefined;
-  const code = (extCode ?? course ?? '').toLowerCase();
+  const code = (extCode ?? str(course) ?? '').toLowerCase();
   if (code.includes('dispens')) return 'repeat dispensing';
   if (code === 'repeat' || code === 'continuous' || code === 'community') return 'repeat';
   if (code === 'acute' || code === 'acute-handwritten') return 'acute';
@@ -100,7 +104,9 @@ function prescriptionKind(resource: MedicineResource): PrescriptionKind {
 }
 
 const statusOf = (item: RecordItem) =>
-  ((item.resource as { status?: string }).status ?? item.status ?? '').toLowerCase().replace(/\s+/g, '-');
+  (str((item.resource as { status?: unknown }).status) ?? str(item.status) ?? '')
+    .toLowerCase()
+    .replace(/\s+/g, '-');
 
 /** A dispensing, or a prescription issue that has run its course: an issue done, not a decision to stop. */
 export function isIssueRecord(resource: { resourceType?: string; status?: unknown }): boolean {
@@ -173,11 +179,9 @@ function withOptional(
 function issueOf(item: RecordItem, source: string): MedicineIssue | undefined {
   const resource = item.resource as MedicineResource;
   const repeatInfo = findExtension(resource.extension, 'MedicationRepeatInformation');
-  const lastIssued = repeatInfo?.extension?.find((e) =>
-    e.url?.toLowerCase().includes('datelastissued'),
-  )?.valueDateTime;
+  const lastIssued = str(findExtension(repeatInfo?.extension, 'datelastissued')?.valueDateTime);
   if (resource.resourceType === 'MedicationDispense') {
-    const date = resource.whenHandedOver ?? resource.whenPrepared;
+    const date = str(resource.whenHandedOver) ?? str(resource.whenPrepared);
     if (!date) return undefined;
     return withOptional(
       { date, what: 'dispensed', source },
@@ -192,7 +196,8 @@ function issueOf(item: RecordItem, source: string): MedicineIssue | undefined {
   }
   if (resource.resourceType === 'MedicationRequest') {
     if (resource.intent === 'plan' || resource.intent === 'proposal') return undefined;
-    const date = lastIssued ?? resource.dispenseRequest?.validityPeriod?.start ?? resource.authoredOn;
+    const date =
+      lastIssued ?? str(resource.dispenseRequest?.validityPeriod?.start) ?? str(resource.authoredOn);
     if (!date) return undefined;
     return withOptional(
       { date, what: 'prescribed', source },
@@ -216,22 +221,25 @@ function stopOf(item: RecordItem, source: string): MedicineStop | undefined {
   if (status === 'completed' || resource.resourceType === 'MedicationDispense') return undefined;
   const reasons = Array.isArray(resource.statusReason) ? resource.statusReason : [resource.statusReason];
   const reason = reasons
-    .map((r) => r?.text ?? (r && 'coding' in r ? r.coding?.[0]?.display : undefined))
+    .map((r: unknown) =>
+      isObject(r) ? (str(r.text) ?? str(asArray(r.coding).find(isObject)?.display)) : undefined,
+    )
     .find(Boolean);
-  const date =
+  const date = str(
     resource.resourceType === 'MedicationStatement'
       ? (resource.effectivePeriod?.end ?? resource.dateAsserted)
       : resource.resourceType === 'MedicationRequest'
         ? resource.dispenseRequest?.validityPeriod?.end
-        : undefined;
+        : undefined,
+  );
   return { source, status, ...(date ? { date } : {}), ...(reason ? { reason } : {}) };
 }
 
 function startOf(item: RecordItem): string | undefined {
   const resource = item.resource as MedicineResource;
   if (resource.resourceType === 'MedicationStatement')
-    return resource.effectivePeriod?.start ?? resource.effectiveDateTime ?? item.date;
-  if (resource.resourceType === 'MedicationRequest') return resource.authoredOn ?? item.date;
+    return str(resource.effectivePeriod?.start) ?? str(resource.effectiveDateTime) ?? item.date;
+  if (resource.resourceType === 'MedicationRequest') return str(resource.authoredOn) ?? item.date;
   return undefined;
 }
 

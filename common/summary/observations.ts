@@ -1,7 +1,9 @@
 // Results and vitals: one row per observation with its reference range and abnormal flag, and the
 // repeated observations (blood pressure, HbA1c, eGFR, NEWS2, …) grouped into trend series for charts.
-import type { Observation, Quantity } from '@medplum/fhirtypes';
+import type { Observation, ObservationReferenceRange, Quantity } from '@medplum/fhirtypes';
 import type { RecordItem } from '../record';
+import { asArray, isObject, str } from '../json';
+import { conceptCodes, conceptWords, firstCoding } from './concepts';
 import { dateKey } from './dates';
 import { compareText, sourceNames } from './provenance';
 import { downSample, largestTriangleThreeBuckets } from './lttb';
@@ -61,41 +63,53 @@ const BP_PANEL = new Set(['85354-9', '55284-4', '75367002', '163020007']);
 const SYSTOLIC = new Set(['8480-6', '271649006', '72313002', '163030003']);
 const DIASTOLIC = new Set(['8462-4', '271650006', '1091811000000102', '163031004']);
 
+/** A number a source sent as one; anything else (text, an object) is not a value to show or compare. */
+const num = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+
 function quantityText(q: Quantity | undefined, decimals?: number): string | undefined {
-  if (q?.value === undefined) return undefined;
-  const unit = prettyUnit(q.unit ?? q.code);
-  return `${q.comparator ?? ''}${formatResultNumber(q.value, decimals)}${unit ? ` ${unit}` : ''}`;
+  const value = num(q?.value);
+  if (value === undefined) return undefined;
+  const unit = prettyUnit(str(q?.unit) ?? str(q?.code));
+  return `${str(q?.comparator) ?? ''}${formatResultNumber(value, decimals)}${unit ? ` ${unit}` : ''}`;
 }
 
-function codes(resource: Observation): string[] {
-  const codings = resource.code?.coding;
-  if (!codings) return [];
-  const found: string[] = [];
-  for (const c of codings) if (c.code) found.push(c.code);
-  return found;
-}
+const codes = (resource: Observation): string[] => conceptCodes(resource.code);
 
 function isBloodPressure(resource: Observation, obsCodes = codes(resource)): boolean {
   for (const c of obsCodes) if (BP_PANEL.has(c)) return true;
-  const text = resource.code?.text;
+  const text = isObject(resource.code) ? str(resource.code.text) : undefined;
   return text !== undefined && /blood pressure/i.test(text);
 }
 
 function componentValue(resource: Observation, wanted: Set<string>, text: RegExp): number | undefined {
+  const components = asArray(resource.component).filter(isObject);
   const component =
-    resource.component?.find((c) => c.code?.coding?.some((x) => wanted.has(x.code ?? ''))) ??
-    resource.component?.find((c) => text.test(c.code?.text ?? c.code?.coding?.[0]?.display ?? ''));
-  return component?.valueQuantity?.value;
+    components.find((c) => conceptCodes(c.code).some((code) => wanted.has(code))) ??
+    components.find((c) => text.test(conceptWords(c.code) ?? ''));
+  return isObject(component?.valueQuantity) ? num(component.valueQuantity.value) : undefined;
 }
 
 function interpretationFlag(resource: Observation): AbnormalFlag | undefined {
-  if (!resource.interpretation?.length) return undefined;
-  const codesHere = (resource.interpretation ?? []).flatMap((i) => i.coding ?? []).map((c) => c.code ?? '');
+  if (!Array.isArray(resource.interpretation) || !resource.interpretation.length) return undefined;
+  const codesHere: string[] = [];
+  for (const concept of resource.interpretation as unknown[]) codesHere.push(...conceptCodes(concept));
   if (codesHere.some((c) => c === 'HH' || c === 'LL' || c === 'AA')) return 'critical';
   if (codesHere.includes('H') || codesHere.includes('HU')) return 'high';
   if (codesHere.includes('L') || codesHere.includes('LU')) return 'low';
   if (codesHere.includes('A')) return 'abnormal';
   return undefined;
+}
+
+/** The first reference range a source gave, and its limits as numbers (a limit that is not one is none). */
+function referenceRangeOf(obs: Observation): {
+  range?: ObservationReferenceRange;
+  low?: number;
+  high?: number;
+} {
+  const first: unknown = Array.isArray(obs.referenceRange) ? obs.referenceRange[0] : undefined;
+  const range = isObject(first) ? (first as ObservationReferenceRange) : undefined;
+  return { range, low: num(range?.low?.value), high: num(range?.high?.value) };
 }
 
 function rangeFlag(value: number | undefined, low?: number, high?: number): AbnormalFlag | undefined {
@@ -143,13 +157,12 @@ export function resultRow(item: RecordItem): ResultRow {
       return row;
     }
   }
-  const range = obs.referenceRange?.[0];
-  const low = range?.low?.value;
-  const high = range?.high?.value;
-  const decimals = decimalsFor(obsCodes, obs.valueQuantity?.code ?? obs.valueQuantity?.unit);
-  const highUnit = prettyUnit(range?.high?.unit ?? range?.high?.code);
+  const { range, low, high } = referenceRangeOf(obs);
+  const quantity = isObject(obs.valueQuantity) ? obs.valueQuantity : undefined;
+  const decimals = decimalsFor(obsCodes, str(quantity?.code) ?? str(quantity?.unit));
+  const highUnit = prettyUnit(str(range?.high?.unit) ?? str(range?.high?.code));
   const rangeText =
-    range?.text ??
+    str(range?.text) ??
     (low !== undefined && high !== undefined
       ? `${formatResultNumber(low, decimals)}–${formatResultNumber(high, decimals)}${highUnit ? ` ${highUnit}` : ''}`
       : low !== undefined
@@ -157,24 +170,24 @@ export function resultRow(item: RecordItem): ResultRow {
         : high !== undefined
           ? `≤ ${quantityText(range?.high, decimals)}`
           : undefined);
-  const number = obs.valueQuantity?.value;
+  const components = obs.component === undefined ? [] : asArray(obs.component).filter(isObject);
+  const members = Array.isArray(obs.hasMember) ? obs.hasMember.length : 0;
   row.value =
-    quantityText(obs.valueQuantity, decimals) ??
-    obs.valueString ??
-    obs.valueCodeableConcept?.text ??
-    obs.valueCodeableConcept?.coding?.[0]?.display ??
-    (obs.valueInteger !== undefined ? String(obs.valueInteger) : undefined) ??
-    (obs.valueBoolean !== undefined ? (obs.valueBoolean ? 'Yes' : 'No') : undefined) ??
-    (obs.component?.length
-      ? obs.component
+    quantityText(quantity, decimals) ??
+    str(obs.valueString) ??
+    conceptWords(obs.valueCodeableConcept) ??
+    str(num(obs.valueInteger)) ??
+    (typeof obs.valueBoolean === 'boolean' ? (obs.valueBoolean ? 'Yes' : 'No') : undefined) ??
+    (components.length
+      ? components
           .map((c) =>
-            `${c.code?.text ?? c.code?.coding?.[0]?.display ?? ''} ${quantityText(c.valueQuantity) ?? ''}`.trim(),
+            `${conceptWords(c.code) ?? ''} ${quantityText(c.valueQuantity as Quantity) ?? ''}`.trim(),
           )
           .join(', ')
-      : Array.isArray(obs.hasMember) && obs.hasMember.length
-        ? `Panel of ${obs.hasMember.length} ${obs.hasMember.length === 1 ? 'result' : 'results'}`
+      : members
+        ? `Panel of ${members} ${members === 1 ? 'result' : 'results'}`
         : 'No value recorded');
-  const numeric = number ?? obs.valueInteger;
+  const numeric = num(quantity?.value) ?? num(obs.valueInteger);
   const given = interpretationFlag(obs) ?? rangeFlag(numeric, low, high);
   // Bands clinicians use anyway, only where the source gave neither a flag nor a range.
   const derived =
@@ -182,7 +195,7 @@ export function resultRow(item: RecordItem): ResultRow {
       ? undefined
       : derivedFlag(item.code?.code ? [...obsCodes, item.code.code] : obsCodes, numeric);
   if (numeric !== undefined) row.numbers = [numeric];
-  row.unit = prettyUnit(obs.valueQuantity?.unit ?? obs.valueQuantity?.code);
+  row.unit = prettyUnit(str(quantity?.unit) ?? str(quantity?.code));
   row.range = rangeText;
   row.flag = given ?? derived?.flag;
   row.derived = derived?.note;
@@ -197,8 +210,9 @@ export function resultTestKey(item: RecordItem): string {
 
 function testKeyOf(item: RecordItem, bloodPressure: boolean): string {
   if (bloodPressure) return BLOOD_PRESSURE_TEST;
-  const coding = item.code ?? (item.resource as Observation).code?.coding?.[0];
-  const key = coding?.code ? `${coding.system ?? ''}|${coding.code}` : `text|${item.display.toLowerCase()}`;
+  const coding = item.code ?? firstCoding((item.resource as Observation).code);
+  const code = str(coding?.code);
+  const key = code ? `${str(coding?.system) ?? ''}|${code}` : `text|${item.display.toLowerCase()}`;
   // A hostile name or code thousands of characters long still makes a key the bridge accepts.
   return key.slice(0, MAX_TEST_KEY);
 }
@@ -270,8 +284,8 @@ export function trendSeries(rows: ResultRow[]): TrendSeries[] {
       key,
       label: bp ? 'Blood pressure' : first.name,
       unit: first.unit,
-      low: bp ? undefined : obs.referenceRange?.[0]?.low?.value,
-      high: bp ? undefined : obs.referenceRange?.[0]?.high?.value,
+      low: bp ? undefined : referenceRangeOf(obs).low,
+      high: bp ? undefined : referenceRangeOf(obs).high,
       lines,
       rows: sorted,
     };

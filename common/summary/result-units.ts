@@ -25,7 +25,7 @@ const prettyUnits = new Map<string, string | undefined>();
 
 /** "mL/min/{1.73_m2}" → "mL/min/1.73m²", "{score}" → "", "Cel" → "°C", "umol/L" → "µmol/L". */
 export function prettyUnit(unit: string | undefined): string | undefined {
-  if (!unit) return undefined;
+  if (typeof unit !== 'string' || !unit) return undefined;
   if (prettyUnits.has(unit)) return prettyUnits.get(unit);
   const pretty = writeUnit(unit);
   // Bounded: a hostile record cannot grow it for ever.

@@ -66,4 +66,59 @@ describe('medicines as the screen receives them', () => {
     expect(splitMedications([broken]).current[0]!.dosage).toBe('One tablet daily');
     expect(shownRows([itemForScreen(broken)])).toEqual(shownRows([broken]));
   });
+
+  it('a hostile source’s wrong types are read past, whole or cut: the rows hold only text', () => {
+    const hostile = [
+      {
+        resourceType: 'MedicationStatement',
+        status: 7,
+        extension: { url: 'PrescriptionType' },
+        category: { coding: 'repeat' },
+        statusReason: 'stopped by GP',
+        effectivePeriod: { start: { year: 2020 }, end: ['2021'] },
+        dosage: 'once daily',
+      },
+      {
+        resourceType: 'MedicationRequest',
+        status: 'stopped',
+        intent: 'order',
+        extension: [
+          null,
+          { url: 42 },
+          {
+            url: 'https://fhir.nhs.uk/MedicationRepeatInformation',
+            extension: [{ url: {}, valueDateTime: 1 }],
+          },
+        ],
+        courseOfTherapyType: { coding: [{ code: 12 }] },
+        statusReason: [{ text: { html: '<b>x</b>' }, coding: 'x' }, 5, { coding: [{ display: 'eGFR 28' }] }],
+        authoredOn: 20200101,
+        requester: 'Dr Who',
+        dispenseRequest: { validityPeriod: { start: {}, end: 3 }, quantity: 'lots' },
+      },
+      {
+        resourceType: 'MedicationDispense',
+        status: 'completed',
+        whenHandedOver: { at: 'noon' },
+        whenPrepared: '2024-02-01',
+        performer: 'a pharmacy',
+        quantity: { value: { n: 1 } },
+        daysSupply: [],
+      },
+    ].map((resource, i) => item('medications', resource as never, { display: `Medicine ${i}` }));
+    for (const items of [hostile, hostile.map(itemForScreen)]) {
+      const { current, past } = splitMedications(items);
+      const texts = [...current, ...past].flatMap((row) => [
+        row.name,
+        row.dosage,
+        row.conflict,
+        row.started,
+        row.lastIssued,
+        ...row.issues.flatMap((i) => [i.date, i.quantity, i.supply, i.by, i.source]),
+        ...row.stopped.flatMap((stop) => [stop.status, stop.date, stop.reason]),
+      ]);
+      for (const text of texts) if (text !== undefined) expect(typeof text).toBe('string');
+      expect(texts).toContain('eGFR 28');
+    }
+  });
 });

@@ -1,7 +1,7 @@
 // The documents list's rows: record entries and locator pointers, each with its type and every content part,
 // read loosely (a source's attachment fields of the wrong type are dropped, never trusted).
 import type { Provenance, RecordItem, RecordPointer } from '../../../common/record';
-import { isObject, str } from '../../../common/json';
+import { asArray, isObject, str } from '../../../common/json';
 import { sourceNames } from '../../../common/summary';
 
 const TYPE_NOT_RECORDED = 'Type not recorded';
@@ -62,20 +62,18 @@ function typeOf(item: RecordItem): string {
 
 export function rowFromItem(item: RecordItem): DocumentRow {
   const parts = attachmentsOf(item);
-  const r = item.resource as {
-    text?: { div?: string };
-    custodian?: { display?: string };
-    author?: { display?: string }[];
-  };
+  const r = item.resource as { text?: unknown; custodian?: unknown; author?: unknown };
+  const displayOf = (named: unknown) => (isObject(named) ? str(named.display) : undefined);
+  const narrative = isObject(r.text) && typeof r.text.div === 'string' ? r.text.div : undefined;
   return {
     key: item.key,
     title: parts[0]?.title ? `${item.display} — ${parts[0].title}` : item.display,
     type: typeOf(item),
     date: item.date,
-    heldBy: r.custodian?.display ?? r.author?.[0]?.display,
+    heldBy: displayOf(r.custodian) ?? displayOf(asArray(r.author)[0]),
     sources: sourceNames(item),
     provenance: item.provenance,
-    narrative: r.text?.div,
+    narrative,
     parts,
     // document:get takes the merged item's key (or a locator pointer's id).
     pointerId: item.key,
