@@ -44,6 +44,22 @@ describe('GP on the 20,000-entry record', () => {
     expect(await page.getByTestId('recent-results').locator('li').count()).toBe(10);
   });
 
+  it('keeps the 324 medicines its progress carried: the answer does not send them again', async () => {
+    const { page, log } = hp;
+    const answered = log.calls.find((c) => c.channel === 'record:open')?.outcome;
+    expect(answered).toMatchObject({
+      ok: true,
+      value: { sectionsAsSent: expect.arrayContaining(['medications']) },
+    });
+    expect(answerBytes('record:open')[0]).toBeLessThan(300_000);
+    await showTab(page, 'Full summary');
+    expect(await page.getByTestId('medication-row').count()).toBeGreaterThan(0);
+    await showTab(page, 'History');
+    await expect
+      .poll(() => page.getByRole('heading', { name: /^Medications \(\d+\)$/ }).textContent())
+      .toBe('Medications (324)');
+  });
+
   it('pages the results table as it scrolls, down to the oldest reading', async () => {
     const { page, log } = hp;
     await showTab(page, 'Results and vitals');
