@@ -207,6 +207,11 @@ export interface IdentityConfirmation {
  */
 export type CompletenessState = 'complete' | 'incomplete' | 'loading' | 'withheld' | 'not-requested';
 
+/** A gap that is the screen's own, not a source's: the record could not be opened, or a section was lost. */
+export function screenGap(reason: string): SectionGap {
+  return { sourceId: 'record', sourceName: 'Record', reason };
+}
+
 export interface SectionGap {
   sourceId: string;
   sourceName: string;

@@ -4,7 +4,7 @@ import { humanName } from '../human-name';
 import { asArray, isObject, str, type JsonObject } from '../json';
 import type { RecordItem, RecordPointer, WessexRecord } from '../record';
 import { CPR_STATUS_LABEL, cprStatusFrom, cprStatusOf, type CprStatus } from '../resuscitation';
-import { conceptCodes, conceptWords, firstCoding } from './concepts';
+import { conceptCodes, conceptWords, firstCoding, referenceDisplay } from './concepts';
 import { formatDate } from './dates';
 import { newestFirst, sourceNames } from './provenance';
 
@@ -360,8 +360,6 @@ const UK_PHONE = /(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,9}\b/g;
 const dial = (value: string) => value.replace(/[^\d+]/g, '');
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 const objectsIn = (value: unknown): JsonObject[] => asArray(value).filter(isObject);
-/** A reference's (or a named element's) display, when it is text. */
-const displayOf = (named: unknown) => (isObject(named) ? str(named.display) : undefined);
 
 function phonesOf(telecom: unknown): ContactPhone[] {
   return objectsIn(telecom).flatMap((t) => {
@@ -412,14 +410,14 @@ function contactEntry(item: RecordItem): ContactEntry {
   }
   if (item.resourceType === 'CareTeam') {
     const members = objectsIn(resource.participant)
-      .filter((p) => displayOf(p.member) || asArray(p.role).length)
+      .filter((p) => referenceDisplay(p.member) || asArray(p.role).length)
       .map((p) => {
-        const name = displayOf(p.member) ?? 'Name not recorded';
+        const name = referenceDisplay(p.member) ?? 'Name not recorded';
         const role = conceptWords(asArray(p.role)[0]);
         const phones = [...phonesOf(isObject(p.member) ? p.member.telecom : undefined), ...phonesIn(name)];
         return { name, ...(role ? { role } : {}), phones };
       });
-    const organisation = displayOf(objectsIn(resource.managingOrganization)[0]);
+    const organisation = referenceDisplay(objectsIn(resource.managingOrganization)[0]);
     return {
       ...base,
       role: 'Care team',
@@ -430,12 +428,12 @@ function contactEntry(item: RecordItem): ContactEntry {
     };
   }
   if (item.resourceType === 'EpisodeOfCare') {
-    const organisation = displayOf(resource.managingOrganization);
+    const organisation = referenceDisplay(resource.managingOrganization);
     const type = asArray(resource.type)
       .map((t) => conceptWords(t))
       .filter(Boolean)
       .join(', ');
-    const manager = displayOf(resource.careManager);
+    const manager = referenceDisplay(resource.careManager);
     const social = SOCIAL_CARE.test(`${type} ${organisation ?? ''} ${item.display}`);
     return {
       ...base,

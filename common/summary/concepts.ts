@@ -9,6 +9,10 @@ export interface LooseCoding {
   display?: unknown;
 }
 
+/** A reference's display name; a bare reference ("Organization/123") means nothing to a clinician. */
+export const referenceDisplay = (value: unknown): string | undefined =>
+  isObject(value) ? str(value.display) : undefined;
+
 /** The concept's first coding, when it is an object. */
 export function firstCoding(concept: unknown): LooseCoding | undefined {
   const coding =

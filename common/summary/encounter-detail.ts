@@ -4,6 +4,7 @@
 import type { Encounter } from '../fhir';
 import { asArray, isObject, str } from '../json';
 import type { RecordItem } from '../record';
+import { referenceDisplay } from './concepts';
 import { formatDate } from './dates';
 import { hospitalKind, isOpenEncounter, stayDays } from './hospital-activity';
 
@@ -64,9 +65,6 @@ function conceptText(value: unknown): string | undefined {
     codings.map((c) => str(c.code)).find(Boolean)
   );
 }
-
-/** A reference's display name; a bare reference ("Organization/123") means nothing to a clinician. */
-const referenceDisplay = (value: unknown) => (isObject(value) ? str(value.display) : undefined);
 
 function classLabel(value: unknown): string {
   if (!isObject(value)) return 'Not recorded';

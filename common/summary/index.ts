@@ -14,3 +14,4 @@ export * from './lttb';
 export * from './result-panels';
 export * from './encounter-detail';
 export * from './timeline';
+export * from './concepts';

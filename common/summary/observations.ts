@@ -279,13 +279,13 @@ export function trendSeries(rows: ResultRow[]): TrendSeries[] {
     const lineLabels = bp ? ['Systolic', 'Diastolic'] : [first.name];
     const points = linePoints(sorted, lineLabels.length);
     const lines = lineLabels.map((label, index) => ({ label, points: points[index]! }));
-    const obs = first.item.resource as Observation;
+    const limits = bp ? {} : referenceRangeOf(first.item.resource as Observation);
     const made: TrendSeries = {
       key,
       label: bp ? 'Blood pressure' : first.name,
       unit: first.unit,
-      low: bp ? undefined : referenceRangeOf(obs).low,
-      high: bp ? undefined : referenceRangeOf(obs).high,
+      low: limits.low,
+      high: limits.high,
       lines,
       rows: sorted,
     };

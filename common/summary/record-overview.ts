@@ -2,7 +2,7 @@
 // each long list with its total, and the newest results rows. The long lists (results, encounters,
 // procedures, appointments, other) come a page at a time over the bridge, so a record of 20,000 entries never
 // crosses to the renderer whole (a 25 MB payload blocked its main thread for over a second).
-import { CRITICAL_SECTIONS, type RecordItem, type SectionId, type WessexRecord } from '../record';
+import { CRITICAL_SECTIONS, screenGap, type RecordItem, type SectionId, type WessexRecord } from '../record';
 import { dateKey } from './dates';
 import {
   resultRow,
@@ -262,13 +262,7 @@ export function withSectionsAsSent(
     else
       completeness[section] = {
         state: 'incomplete',
-        gaps: [
-          {
-            sourceId: 'record',
-            sourceName: 'Record',
-            reason: 'Not received by this screen: open the record again.',
-          },
-        ],
+        gaps: [screenGap('Not received by this screen: open the record again.')],
       };
   }
   return { ...whole, items, completeness };

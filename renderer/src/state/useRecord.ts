@@ -5,6 +5,7 @@ import { startTransition, useCallback, useEffect, useRef, useState } from 'react
 import {
   emptyRecord,
   FIRST_PAINTED_SECTIONS,
+  screenGap,
   sectionItemsAfter,
   uniformCompleteness,
   type RecordCompleteness,
@@ -64,9 +65,7 @@ function failedCompleteness(record: RecordOverview, message: string): RecordComp
     if (value.state !== 'loading') continue;
     completeness[section] = {
       state: 'incomplete',
-      gaps: [
-        { sourceId: 'record', sourceName: 'Record', reason: `The record could not be opened: ${message}` },
-      ],
+      gaps: [screenGap(`The record could not be opened: ${message}`)],
     };
   }
   return completeness;

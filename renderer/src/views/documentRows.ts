@@ -2,7 +2,7 @@
 // read loosely (a source's attachment fields of the wrong type are dropped, never trusted).
 import type { Provenance, RecordItem, RecordPointer } from '../../../common/record';
 import { asArray, isObject, str } from '../../../common/json';
-import { sourceNames } from '../../../common/summary';
+import { referenceDisplay, sourceNames } from '../../../common/summary';
 
 const TYPE_NOT_RECORDED = 'Type not recorded';
 
@@ -63,14 +63,13 @@ function typeOf(item: RecordItem): string {
 export function rowFromItem(item: RecordItem): DocumentRow {
   const parts = attachmentsOf(item);
   const r = item.resource as { text?: unknown; custodian?: unknown; author?: unknown };
-  const displayOf = (named: unknown) => (isObject(named) ? str(named.display) : undefined);
   const narrative = isObject(r.text) && typeof r.text.div === 'string' ? r.text.div : undefined;
   return {
     key: item.key,
     title: parts[0]?.title ? `${item.display} — ${parts[0].title}` : item.display,
     type: typeOf(item),
     date: item.date,
-    heldBy: displayOf(r.custodian) ?? displayOf(asArray(r.author)[0]),
+    heldBy: referenceDisplay(r.custodian) ?? referenceDisplay(asArray(r.author)[0]),
     sources: sourceNames(item),
     provenance: item.provenance,
     narrative,
