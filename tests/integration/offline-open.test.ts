@@ -401,6 +401,39 @@ describe('a source failing after an earlier success', () => {
     });
   }
 
+  it('DCR’s prescriptions slow: its DNACPR and allergies are sent without waiting for them', async () => {
+    await sandbox.servers.dcr.setFault('slow', {
+      resourceType: 'MedicationRequest',
+      delayMs: 1_500,
+      times: 1,
+    });
+    const events: { at: number; event: RecordEvent }[] = [];
+    const started = performance.now();
+    const opened = await reader().open(
+      request('frail', { emit: (event) => events.push({ at: performance.now() - started, event }) }),
+    );
+    const finished = performance.now() - started;
+    const dnacpr = events.find(
+      ({ event }) =>
+        event.type === 'section' &&
+        event.section === 'advanceCare' &&
+        !!event.items?.some((i) => i.provenance.some((p) => p.sourceId === 'dcr')),
+    );
+    expect(dnacpr, 'DCR’s DNACPR before its prescriptions').toBeDefined();
+    expect(dnacpr!.at).toBeLessThan(finished - 1_000);
+    // The medicines sent with it (a turn later) say DCR is still loading: never complete, never "none recorded".
+    const medicines = events.find(
+      (e) => e.at >= dnacpr!.at && e.event.type === 'section' && e.event.section === 'medications',
+    )?.event;
+    expect(medicines?.type === 'section' && medicines.completeness).toMatchObject({
+      state: 'loading',
+      gaps: expect.arrayContaining([
+        expect.objectContaining({ sourceName: 'DCR', reason: 'DCR is still loading' }),
+      ]),
+    });
+    expect(opened.record.completeness.medications.state).toBe('complete');
+  });
+
   it('CHIE slow: DCR’s urgent-care sections are sent as soon as DCR answers, CHIE named as overdue', async () => {
     // CHIE's first answers (capabilities, the patient search) are held back: nothing from CHIE for 2 s.
     await sandbox.servers.chie.setFault('slow', { delayMs: 2_000, times: 2 });
@@ -490,6 +523,28 @@ describe('refresh when back online', () => {
     expect(lastEvent.get('problems')).toContain('Changed since the saved copy');
     expect(lastEvent.get('advanceCare')!.length).toBeGreaterThan(0);
     await restore();
+  });
+
+  it('a full refresh keeps the saved medicines on screen while a slow medicines search answers', async () => {
+    const first = await reader().open(request('frail'));
+    const saved = first.record.items.filter((i) => i.section === 'medications').length;
+    expect(saved).toBeGreaterThan(0);
+    // A day on (a full refresh), DCR's prescriptions take a second and a half; its DNACPR and allergies do not.
+    now = later(25);
+    await sandbox.servers.dcr.setFault('slow', {
+      resourceType: 'MedicationRequest',
+      delayMs: 1_500,
+      times: 1,
+    });
+    const events: RecordEvent[] = [];
+    const refreshed = await reader().open(request('frail', { emit: (e) => events.push(e) }));
+    expect(refreshed.from).toBe('live');
+    const medicines = events.flatMap((e) =>
+      e.type === 'section' && e.section === 'medications' && e.items ? [e.items.length] : [],
+    );
+    expect(medicines.length).toBeGreaterThan(0);
+    // Never fewer than the saved copy holds, not even for a moment.
+    for (const shown of medicines) expect(shown).toBeGreaterThanOrEqual(saved);
   });
 
   it('a server-side deletion is invisible incrementally and disappears on the periodic full refresh', async () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { assembleRecord, type EngineSource } from '../../main/services/record';
 import type { TokenProvider } from '../../main/services/auth/token-provider';
 import type { RecordEvent } from '../../common/record';
-import { NHS, patient } from './hostile-fhir';
+import { allergy, NHS, patient } from './hostile-fhir';
 import { startFakeFhir, type FakeFhir, type FakeRequest } from './record-fake-fhir';
 import { CRITICAL_TYPES } from '../../main/services/record/sections';
 
@@ -401,5 +401,81 @@ describe('fetch shapes and progressive emission', () => {
     expect(chie.warnings.join(' ')).toMatch(/CHIE refused the AllergyIntolerance search \(HTTP 400\)/);
     expect(record.completeness.allergies.state).toBe('incomplete');
     expect(record.completeness.alerts.state).toBe('complete');
+  });
+
+  it('shows the DNACPR and the allergies while a slow medicines search is still answering, the medicines as loading', async () => {
+    const dnacpr = {
+      resourceType: 'Flag',
+      id: 'f1',
+      status: 'active',
+      subject: { reference: 'Patient/p1' },
+      code: {
+        coding: [{ system: 'http://snomed.info/sct', code: '450476008', display: 'Not for CPR' }],
+        text: 'DNACPR: do not attempt cardiopulmonary resuscitation',
+      },
+    };
+    const medicine = {
+      resourceType: 'MedicationRequest',
+      id: 'm1',
+      status: 'active',
+      intent: 'order',
+      subject: { reference: 'Patient/p1' },
+      medicationCodeableConcept: { text: 'Ramipril 5mg capsules' },
+    };
+    let releaseMedicines!: () => void;
+    const medicinesHeld = new Promise<void>((resolve) => (releaseMedicines = resolve));
+    const server = await fake({
+      resources: [patient('p1'), dnacpr, allergy('a1'), medicine],
+      hold: (req) => (req.url.pathname.endsWith('/MedicationRequest') ? medicinesHeld : undefined),
+    });
+    const events: RecordEvent[] = [];
+    let shownWhileHeld: RecordEvent[] | undefined;
+    let stepSeen = false;
+    const opened = assembleRecord({
+      requestId: 'r10',
+      identity,
+      sources: [source(server)],
+      tokens: tokens(),
+      onEvent: (event) => {
+        events.push(event);
+        if (
+          !stepSeen &&
+          event.type === 'section' &&
+          event.section === 'advanceCare' &&
+          event.completeness.state === 'complete'
+        ) {
+          stepSeen = true;
+          // The rest of this progress step's events first, then what the screen holds is read.
+          setImmediate(() => {
+            shownWhileHeld = [...events];
+            releaseMedicines();
+          });
+        }
+      },
+    });
+    // Released after a second regardless, so a client that waits for the medicines still finishes (and fails).
+    const fallback = setTimeout(releaseMedicines, 1000);
+    const record = await opened;
+    clearTimeout(fallback);
+
+    const heldAt = shownWhileHeld ?? [];
+    const shown = (name: string) => heldAt.findLast((e) => e.type === 'section' && e.section === name);
+    expect(shown('advanceCare')).toMatchObject({
+      completeness: { state: 'complete' },
+      items: [expect.objectContaining({ display: expect.stringMatching(/DNACPR/) })],
+    });
+    expect(shown('allergies')).toMatchObject({
+      completeness: { state: 'complete' },
+      items: [expect.objectContaining({ display: 'Allergy to penicillin' })],
+    });
+    // Never "none recorded" while DCR's medicines are on the wire: loading, and the source named.
+    expect(shown('medications')).toMatchObject({
+      completeness: {
+        state: 'loading',
+        gaps: [{ sourceName: 'DCR', loading: true, reason: 'DCR is still loading' }],
+      },
+    });
+    expect(record.completeness.medications.state).toBe('complete');
+    expect(record.items.filter((i) => i.section === 'medications')).toHaveLength(1);
   });
 });

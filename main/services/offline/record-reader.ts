@@ -458,6 +458,9 @@ export class RecordReader {
         // A Consent from a source may restrict saved entries outside the urgent-care part read so far: the
         // screen waits for the final record, governed with the whole saved copy.
         if (savedIsPart && holdsConsent(snapshot)) return;
+        // A source that has answered for the resuscitation decisions and allergies alone is worth a paint only
+        // when nothing is on screen yet: a saved copy's are, and a full refresh would drop its medicines until then.
+        if (savedSnapshot && snapshot.sources.some((s) => s.settledSections)) return;
         const sofar = this.fold(
           savedSnapshot,
           governSnapshot(snapshot, request.governance),

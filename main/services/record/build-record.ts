@@ -180,6 +180,9 @@ export function buildRecord(snapshot: RecordSnapshot, options: BuildOptions): We
         )
         .map((h) => ({ sourceId: h.sourceId, sourceName: h.sourceName })),
       ...(snapshot.notRequested ? { notRequested: snapshot.notRequested } : {}),
+      settledOnly: new Map(
+        snapshot.sources.flatMap((s) => (s.settledSections ? [[s.status.id, s.settledSections]] : [])),
+      ),
       now,
     }),
     heldApart,

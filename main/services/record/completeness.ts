@@ -19,6 +19,8 @@ export interface CompletenessInput {
   sources: readonly SourceStatus[];
   /** Sources whose entries are held apart (identity not agreed), with the words for the gap. */
   heldApart: readonly { sourceId: string; sourceName: string }[];
+  /** Sources that have answered for these sections only (progress): the others are still loading from them. */
+  settledOnly?: ReadonlyMap<string, readonly SectionId[]>;
   /** The sources were deliberately not asked: every section is not-requested, for this reason. */
   notRequested?: string;
   now: Date;
@@ -98,9 +100,19 @@ export function sectionCompleteness(input: CompletenessInput): RecordCompletenes
   }
   const gaps = new Map<SectionId, SectionGap[]>(SECTION_ORDER.map((s) => [s, []]));
   for (const status of input.sources) {
+    const settled = input.settledOnly?.get(status.id);
     const gap = gapFor(status, input.now);
-    if (!gap) continue;
-    for (const section of sectionsOf(status)) gaps.get(section)!.push(gap);
+    if (gap)
+      for (const section of sectionsOf(status))
+        if (!settled || settled.includes(section)) gaps.get(section)!.push(gap);
+    if (!settled) continue;
+    const loading: SectionGap = {
+      sourceId: status.id,
+      sourceName: status.name,
+      loading: true,
+      reason: `${status.name} is still loading`,
+    };
+    for (const section of SECTION_ORDER) if (!settled.includes(section)) gaps.get(section)!.push(loading);
   }
   for (const apart of input.heldApart) {
     const gap: SectionGap = {

@@ -1,8 +1,14 @@
 // The Wessex-wide record engine: every configured source in parallel, each source's answer kept as it came
-// (a snapshot, see snapshot.ts). Progress is reported per source, as soon as a source has answered its
-// urgent-care reads, and again at the urgent-care deadline; a slow source never holds up another.
+// (a snapshot, see snapshot.ts). Progress is reported per source, as soon as a source has answered for the
+// resuscitation decisions, alerts and allergies, again once it has answered all its urgent-care reads, and at the
+// urgent-care deadline; a slow source never holds up another, nor a source's slow medicines its DNACPR.
 import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
-import type { IdentityWarning, RecordPointer, SourceStatus } from '../../../common/record';
+import {
+  FIRST_PAINTED_SECTIONS,
+  type IdentityWarning,
+  type RecordPointer,
+  type SourceStatus,
+} from '../../../common/record';
 import type { TokenPurpose, TokenProvider } from '../auth/token-provider';
 import { asFetchFailure, DEFAULT_CLIENT_LIMITS, SourceClient, tokenFromProvider } from '../http';
 import { durationText } from '../http/deadline';
@@ -90,6 +96,8 @@ interface SourceRun {
   pointers: RecordPointer[];
   patient?: Json;
   identityWarnings: IdentityWarning[];
+  /** Provisional status once the reads for the first-painted sections ended (the other sections still loading). */
+  firstPaintedStatus?: SourceStatus;
   /** Provisional status once its urgent-care reads ended; the final status once it ended. */
   criticalStatus?: SourceStatus;
   finalStatus?: SourceStatus;
@@ -221,6 +229,12 @@ async function fetchAll(
     sources: runs.map((run) => {
       const settled = run.finalStatus ?? run.criticalStatus;
       if (settled) return sourceSnapshot(run, settled, true);
+      if (run.firstPaintedStatus) {
+        return {
+          ...sourceSnapshot(run, run.firstPaintedStatus, true),
+          settledSections: [...FIRST_PAINTED_SECTIONS],
+        };
+      }
       const pending = run.progress.status('pending');
       pending.resourceCount = 0;
       if (deadlinePassed) {
@@ -261,6 +275,11 @@ async function fetchAll(
         // Known before any entry is shown, so progress is checked for identity like the final record.
         onLocated: (patient) => (run.patient = patient),
         onCriticalDone: criticalDone,
+        onFirstPaintedDone: () => {
+          if (run.criticalStatus) return;
+          run.firstPaintedStatus = run.progress.final(now());
+          report();
+        },
       }).catch((error: unknown) => {
         run.progress.decided = {
           state: 'failed',

@@ -1,6 +1,6 @@
 // One regional source: locate the patient by NHS number, then read the record — Patient/$everything when the
 // server advertises it, parallel per-type searches otherwise — critical types first.
-import type { IdentityWarning } from '../../../common/record';
+import { FIRST_PAINTED_SECTIONS, type IdentityWarning } from '../../../common/record';
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { asArray, isObject, type Json, str } from './fhir-read';
 import { nhsNumberOf } from './patient-identity';
@@ -17,6 +17,7 @@ import {
   allTypes,
   CRITICAL_TYPES,
   OTHER_TYPES,
+  sectionsHoldingType,
   SUPPORTING_TYPES,
 } from './sections';
 import type { SourceProgress } from './source-progress';
@@ -38,6 +39,11 @@ export interface RegionalFetchContext {
   onLocated?(patient: Json): void;
   /** Called once, when every critical request of this source has ended (answered or failed). */
   onCriticalDone(): void;
+  /**
+   * Called once, when the reads of everything that fills the first-painted sections (resuscitation decisions,
+   * alerts, allergies) have ended, if that is before the rest of the critical reads (only when read by type).
+   */
+  onFirstPaintedDone?(): void;
 }
 
 export interface RegionalFetchResult {
@@ -207,19 +213,39 @@ async function readByType(ctx: RegionalFetchContext, patientId: string, caps: Ca
     `${type}?${query(ctx, { patient: `Patient/${patientId}`, ...extra }, 'search')}`;
   // Urgent-care types are searched even when the CapabilityStatement omits them: a statement that is
   // incomplete must not turn "not asked" into "none recorded".
-  const critical = CRITICAL_TYPES.map((t) => search(ctx, typeQuery(t), t, 'critical', supported(caps, t)));
-  critical.push(
+  const reads: [label: string, read: Promise<unknown>][] = CRITICAL_TYPES.map((t) => [
+    t,
+    search(ctx, typeQuery(t), t, 'critical', supported(caps, t)),
+  ]);
+  const advanceCare = 'advance care documents';
+  reads.push([
+    advanceCare,
     search(
       ctx,
       typeQuery('DocumentReference', { type: ADVANCE_CARE_TYPE_PARAM }),
-      'advance care documents',
+      advanceCare,
       'critical',
       supported(caps, 'DocumentReference'),
     ),
-  );
+  ]);
+  // A long list of medicines (often a source's slowest search) does not hold up the DNACPR and the allergies.
+  const firstPainted = reads.filter(([label]) => fillsFirstPainted(label)).map(([, read]) => read);
+  const critical = reads.map(([, read]) => read);
+  // Counted down before either group's end is seen, so the same last answer never reports both.
+  let unanswered = critical.length;
+  const answered = () => unanswered--;
+  for (const read of critical) void read.then(answered, answered);
+  void Promise.all(firstPainted).then(() => {
+    if (unanswered > 0) ctx.onFirstPaintedDone?.();
+  });
   const criticalDone = Promise.all(critical).then(() => ctx.onCriticalDone());
   const rest = OTHER_TYPES.filter((t) => supported(caps, t)).map((t) => search(ctx, typeQuery(t), t, 'bulk'));
   await Promise.all([criticalDone, ...rest]);
+}
+
+/** Whether a read of `label` can hold entries of the first-painted sections. */
+function fillsFirstPainted(label: string): boolean {
+  return sectionsHoldingType(label).some((section) => FIRST_PAINTED_SECTIONS.has(section));
 }
 
 /** The server refused the operation itself (not us, not a transient fault): searching by type may still work. */

@@ -5,6 +5,7 @@ import type {
   IdentityWarning,
   PatientSummary,
   RecordPointer,
+  SectionId,
   SourceStatus,
   WithheldSummary,
 } from '../../../common/record';
@@ -30,6 +31,11 @@ export interface SourceSnapshot {
    * when `status.savedCopy` is set without these, every copy from the source is a saved copy.
    */
   savedCopyKeys?: readonly string[];
+  /**
+   * Progress only: the source has answered for these sections and is still loading the others (its status
+   * speaks for these alone).
+   */
+  settledSections?: readonly SectionId[];
 }
 
 export interface RecordSnapshot {
