@@ -404,7 +404,7 @@ describe('a source failing after an earlier success', () => {
   it('DCR’s prescriptions slow: its DNACPR and allergies are sent without waiting for them', async () => {
     await sandbox.servers.dcr.setFault('slow', {
       resourceType: 'MedicationRequest',
-      delayMs: 1_500,
+      delayMs: 3_000,
       times: 1,
     });
     const events: { at: number; event: RecordEvent }[] = [];
@@ -420,7 +420,7 @@ describe('a source failing after an earlier success', () => {
         !!event.items?.some((i) => i.provenance.some((p) => p.sourceId === 'dcr')),
     );
     expect(dnacpr, 'DCR’s DNACPR before its prescriptions').toBeDefined();
-    expect(dnacpr!.at).toBeLessThan(finished - 1_000);
+    expect(dnacpr!.at).toBeLessThan(finished - 2_000);
     // The medicines sent with it (a turn later) say DCR is still loading: never complete, never "none recorded".
     const medicines = events.find(
       (e) => e.at >= dnacpr!.at && e.event.type === 'section' && e.event.section === 'medications',
@@ -432,6 +432,34 @@ describe('a source failing after an earlier success', () => {
       ]),
     });
     expect(opened.record.completeness.medications.state).toBe('complete');
+  });
+
+  it('DCR’s prescriptions overdue: the medicines say DCR has not answered in time, not that it is loading', async () => {
+    await sandbox.servers.dcr.setFault('slow', {
+      resourceType: 'MedicationRequest',
+      delayMs: 3_000,
+      times: 1,
+    });
+    const events: { at: number; event: RecordEvent }[] = [];
+    const started = performance.now();
+    await reader({ urgentCareDeadlineMs: 1_000 }).open(
+      request('frail', { emit: (event) => events.push({ at: performance.now() - started, event }) }),
+    );
+    const overdue = events.find(
+      ({ event }) =>
+        event.type === 'section' &&
+        event.section === 'medications' &&
+        event.completeness.gaps.some((g) => g.sourceName === 'DCR' && g.overdue),
+    )?.event;
+    expect(overdue?.type === 'section' && overdue.completeness).toMatchObject({
+      state: 'incomplete',
+      gaps: expect.arrayContaining([
+        expect.objectContaining({
+          sourceName: 'DCR',
+          reason: 'DCR has not answered within 1 s; still trying',
+        }),
+      ]),
+    });
   });
 
   it('CHIE slow: DCR’s urgent-care sections are sent as soon as DCR answers, CHIE named as overdue', async () => {
@@ -523,6 +551,34 @@ describe('refresh when back online', () => {
     expect(lastEvent.get('problems')).toContain('Changed since the saved copy');
     expect(lastEvent.get('advanceCare')!.length).toBeGreaterThan(0);
     await restore();
+  });
+
+  it('a re-open shows the saved DNACPR without waiting for a slow medicines search', async () => {
+    await reader().open(request('frail'));
+    now = later(1);
+    // Every source slow: the locator and CHIE by a second, DCR's prescriptions by three.
+    await sandbox.servers.dcr.setFault('slow', {
+      resourceType: 'MedicationRequest',
+      delayMs: 3_000,
+      times: 1,
+    });
+    await sandbox.servers.chie.setFault('slow', { delayMs: 1_000, times: 2 });
+    await sandbox.servers.locator.setFault('slow', { delayMs: 1_000, times: 1 });
+    const events: { at: number; event: RecordEvent }[] = [];
+    const started = performance.now();
+    const reopened = await reader({ urgentCareDeadlineMs: 500 }).open(
+      request('frail', { emit: (event) => events.push({ at: performance.now() - started, event }) }),
+    );
+    const finished = performance.now() - started;
+    expect(reopened.from).toBe('refreshed');
+    const dnacpr = events.find(
+      ({ event }) =>
+        event.type === 'section' &&
+        event.section === 'advanceCare' &&
+        !!event.items?.some((i) => /DNACPR|ReSPECT/.test(i.display)),
+    );
+    expect(dnacpr, 'the saved DNACPR on screen').toBeDefined();
+    expect(dnacpr!.at).toBeLessThan(finished - 1_500);
   });
 
   it('a full refresh keeps the saved medicines on screen while a slow medicines search answers', async () => {

@@ -453,8 +453,8 @@ describe('fetch shapes and progressive emission', () => {
         }
       },
     });
-    // Released after a second regardless, so a client that waits for the medicines still finishes (and fails).
-    const fallback = setTimeout(releaseMedicines, 1000);
+    // Released after ten seconds regardless, so a client that waits for the medicines still finishes (and fails).
+    const fallback = setTimeout(releaseMedicines, 10_000);
     const record = await opened;
     clearTimeout(fallback);
 

@@ -319,6 +319,9 @@ export class RecordReader {
             savedCopy.readWhole().catch(() => undefined),
           )
         : {}),
+      // A saved copy's resuscitation decisions are on screen already; a source's own, without its medicines,
+      // would only take the saved medicines off the screen (a full refresh replaces the source) until they come.
+      firstPaintedProgress: !savedCopy.forProgress.snapshot,
     });
     const loaded = await savedCopy.readWhole();
     // Removed meanwhile (another window, retention): changes alone are not a record, so fetch it whole.
@@ -458,9 +461,6 @@ export class RecordReader {
         // A Consent from a source may restrict saved entries outside the urgent-care part read so far: the
         // screen waits for the final record, governed with the whole saved copy.
         if (savedIsPart && holdsConsent(snapshot)) return;
-        // A source that has answered for the resuscitation decisions and allergies alone is worth a paint only
-        // when nothing is on screen yet: a saved copy's are, and a full refresh would drop its medicines until then.
-        if (savedSnapshot && snapshot.sources.some((s) => s.settledSections)) return;
         const sofar = this.fold(
           savedSnapshot,
           governSnapshot(snapshot, request.governance),

@@ -181,7 +181,7 @@ export function buildRecord(snapshot: RecordSnapshot, options: BuildOptions): We
         .map((h) => ({ sourceId: h.sourceId, sourceName: h.sourceName })),
       ...(snapshot.notRequested ? { notRequested: snapshot.notRequested } : {}),
       settledOnly: new Map(
-        snapshot.sources.flatMap((s) => (s.settledSections ? [[s.status.id, s.settledSections]] : [])),
+        snapshot.sources.flatMap((s) => (s.settledOnly ? [[s.status.id, s.settledOnly]] : [])),
       ),
       now,
     }),

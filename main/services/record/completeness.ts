@@ -19,8 +19,11 @@ export interface CompletenessInput {
   sources: readonly SourceStatus[];
   /** Sources whose entries are held apart (identity not agreed), with the words for the gap. */
   heldApart: readonly { sourceId: string; sourceName: string }[];
-  /** Sources that have answered for these sections only (progress): the others are still loading from them. */
-  settledOnly?: ReadonlyMap<string, readonly SectionId[]>;
+  /**
+   * Progress: sources that have answered for some sections only (by source id), with the pending status that
+   * speaks for their other sections.
+   */
+  settledOnly?: ReadonlyMap<string, { sections: readonly SectionId[]; pending: SourceStatus }>;
   /** The sources were deliberately not asked: every section is not-requested, for this reason. */
   notRequested?: string;
   now: Date;
@@ -104,15 +107,12 @@ export function sectionCompleteness(input: CompletenessInput): RecordCompletenes
     const gap = gapFor(status, input.now);
     if (gap)
       for (const section of sectionsOf(status))
-        if (!settled || settled.includes(section)) gaps.get(section)!.push(gap);
+        if (!settled || settled.sections.includes(section)) gaps.get(section)!.push(gap);
     if (!settled) continue;
-    const loading: SectionGap = {
-      sourceId: status.id,
-      sourceName: status.name,
-      loading: true,
-      reason: `${status.name} is still loading`,
-    };
-    for (const section of SECTION_ORDER) if (!settled.includes(section)) gaps.get(section)!.push(loading);
+    const pending = gapFor(settled.pending, input.now);
+    if (pending)
+      for (const section of SECTION_ORDER)
+        if (!settled.sections.includes(section)) gaps.get(section)!.push(pending);
   }
   for (const apart of input.heldApart) {
     const gap: SectionGap = {

@@ -85,6 +85,11 @@ export interface SnapshotRequest {
   /** Each source's status as it changes (pending, then how it ended). */
   onSource?: (status: SourceStatus) => void;
   onProgress?: (progress: SnapshotProgress) => void;
+  /**
+   * Whether progress may show a source that has answered for the resuscitation decisions, alerts and allergies
+   * alone (default yes). A caller that already shows a saved copy has nothing to gain from that step.
+   */
+  firstPaintedProgress?: boolean;
 }
 
 /** One source's read in progress. */
@@ -229,16 +234,16 @@ async function fetchAll(
     sources: runs.map((run) => {
       const settled = run.finalStatus ?? run.criticalStatus;
       if (settled) return sourceSnapshot(run, settled, true);
-      if (run.firstPaintedStatus) {
-        return {
-          ...sourceSnapshot(run, run.firstPaintedStatus, true),
-          settledSections: [...FIRST_PAINTED_SECTIONS],
-        };
-      }
       const pending = run.progress.status('pending');
       pending.resourceCount = 0;
       if (deadlinePassed) {
         pending.message = `${run.source.name} has not answered within ${durationText(options.urgentCareDeadlineMs)}; still trying`;
+      }
+      if (run.firstPaintedStatus) {
+        return {
+          ...sourceSnapshot(run, run.firstPaintedStatus, true),
+          settledOnly: { sections: [...FIRST_PAINTED_SECTIONS], pending },
+        };
       }
       return sourceSnapshot(run, pending, false);
     }),
@@ -276,7 +281,7 @@ async function fetchAll(
         onLocated: (patient) => (run.patient = patient),
         onCriticalDone: criticalDone,
         onFirstPaintedDone: () => {
-          if (run.criticalStatus) return;
+          if (run.criticalStatus || request.firstPaintedProgress === false) return;
           run.firstPaintedStatus = run.progress.final(now());
           report();
         },

@@ -32,10 +32,10 @@ export interface SourceSnapshot {
    */
   savedCopyKeys?: readonly string[];
   /**
-   * Progress only: the source has answered for these sections and is still loading the others (its status
-   * speaks for these alone).
+   * Progress only: the source has answered for these sections alone (its status speaks for them); every other
+   * section is as `pending` says (still loading, or overdue once the urgent-care deadline has passed).
    */
-  settledSections?: readonly SectionId[];
+  settledOnly?: { sections: readonly SectionId[]; pending: SourceStatus };
 }
 
 export interface RecordSnapshot {
