@@ -10,6 +10,11 @@ export function asArray(value: unknown): unknown[] {
   return value === undefined || value === null ? [] : [value];
 }
 
+/** The objects in a value that should be a list of them (anything else in it is read past). */
+export function objectsIn(value: unknown): JsonObject[] {
+  return asArray(value).filter(isObject);
+}
+
 export function str(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim() || undefined;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);

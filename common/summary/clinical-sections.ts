@@ -1,7 +1,7 @@
 // Advance care decisions, alerts, allergies, problems and contacts as the urgent-care summary shows them.
 import type { AllergyIntolerance, Condition, Flag } from '../fhir';
 import { humanName } from '../human-name';
-import { asArray, isObject, str, type JsonObject } from '../json';
+import { asArray, isObject, objectsIn, str, type JsonObject } from '../json';
 import type { RecordItem, RecordPointer, WessexRecord } from '../record';
 import { CPR_STATUS_LABEL, cprStatusFrom, cprStatusOf, type CprStatus } from '../resuscitation';
 import { conceptCodes, conceptWords, firstCoding, referenceDisplay } from './concepts';
@@ -359,8 +359,6 @@ const UK_PHONE = /(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,9}\b/g;
 
 const dial = (value: string) => value.replace(/[^\d+]/g, '');
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
-const objectsIn = (value: unknown): JsonObject[] => asArray(value).filter(isObject);
-
 function phonesOf(telecom: unknown): ContactPhone[] {
   return objectsIn(telecom).flatMap((t) => {
     const value = str(t.value);

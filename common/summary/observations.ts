@@ -2,7 +2,7 @@
 // repeated observations (blood pressure, HbA1c, eGFR, NEWS2, …) grouped into trend series for charts.
 import type { Observation, ObservationReferenceRange, Quantity } from '@medplum/fhirtypes';
 import type { RecordItem } from '../record';
-import { asArray, isObject, str } from '../json';
+import { isObject, objectsIn, str } from '../json';
 import { conceptCodes, conceptWords, firstCoding } from './concepts';
 import { dateKey } from './dates';
 import { compareText, sourceNames } from './provenance';
@@ -83,7 +83,7 @@ function isBloodPressure(resource: Observation, obsCodes = codes(resource)): boo
 }
 
 function componentValue(resource: Observation, wanted: Set<string>, text: RegExp): number | undefined {
-  const components = asArray(resource.component).filter(isObject);
+  const components = objectsIn(resource.component);
   const component =
     components.find((c) => conceptCodes(c.code).some((code) => wanted.has(code))) ??
     components.find((c) => text.test(conceptWords(c.code) ?? ''));
@@ -170,7 +170,7 @@ export function resultRow(item: RecordItem): ResultRow {
         : high !== undefined
           ? `≤ ${quantityText(range?.high, decimals)}`
           : undefined);
-  const components = obs.component === undefined ? [] : asArray(obs.component).filter(isObject);
+  const components = objectsIn(obs.component);
   const members = Array.isArray(obs.hasMember) ? obs.hasMember.length : 0;
   row.value =
     quantityText(quantity, decimals) ??

@@ -101,6 +101,25 @@ function dcrResource(key: string, type: string): Resource {
   return found;
 }
 
+/** Opens `key` with `reader`, timing each event from the start; `finished` is when the open answered. */
+async function timedOpen(reader: RecordReader, key: string) {
+  const events: { at: number; event: RecordEvent }[] = [];
+  const started = performance.now();
+  const opened = await reader.open(
+    request(key, { emit: (event) => events.push({ at: performance.now() - started, event }) }),
+  );
+  return { events, opened, finished: performance.now() - started };
+}
+
+/** DCR's next prescriptions search answers three seconds late; its other searches are as quick as ever. */
+function slowPrescriptions(): Promise<void> {
+  return sandbox.servers.dcr.setFault('slow', {
+    resourceType: 'MedicationRequest',
+    delayMs: 3_000,
+    times: 1,
+  });
+}
+
 describe('offline open', () => {
   it('answers before the saved copy is written; the next read of the store waits for the write', async () => {
     const live = await reader().open(request('frail'));
@@ -402,17 +421,8 @@ describe('a source failing after an earlier success', () => {
   }
 
   it('DCR’s prescriptions slow: its DNACPR and allergies are sent without waiting for them', async () => {
-    await sandbox.servers.dcr.setFault('slow', {
-      resourceType: 'MedicationRequest',
-      delayMs: 3_000,
-      times: 1,
-    });
-    const events: { at: number; event: RecordEvent }[] = [];
-    const started = performance.now();
-    const opened = await reader().open(
-      request('frail', { emit: (event) => events.push({ at: performance.now() - started, event }) }),
-    );
-    const finished = performance.now() - started;
+    await slowPrescriptions();
+    const { events, opened, finished } = await timedOpen(reader(), 'frail');
     const dnacpr = events.find(
       ({ event }) =>
         event.type === 'section' &&
@@ -435,16 +445,8 @@ describe('a source failing after an earlier success', () => {
   });
 
   it('DCR’s prescriptions overdue: the medicines say DCR has not answered in time, not that it is loading', async () => {
-    await sandbox.servers.dcr.setFault('slow', {
-      resourceType: 'MedicationRequest',
-      delayMs: 3_000,
-      times: 1,
-    });
-    const events: { at: number; event: RecordEvent }[] = [];
-    const started = performance.now();
-    await reader({ urgentCareDeadlineMs: 1_000 }).open(
-      request('frail', { emit: (event) => events.push({ at: performance.now() - started, event }) }),
-    );
+    await slowPrescriptions();
+    const { events } = await timedOpen(reader({ urgentCareDeadlineMs: 1_000 }), 'frail');
     const overdue = events.find(
       ({ event }) =>
         event.type === 'section' &&
@@ -465,12 +467,7 @@ describe('a source failing after an earlier success', () => {
   it('CHIE slow: DCR’s urgent-care sections are sent as soon as DCR answers, CHIE named as overdue', async () => {
     // CHIE's first answers (capabilities, the patient search) are held back: nothing from CHIE for 2 s.
     await sandbox.servers.chie.setFault('slow', { delayMs: 2_000, times: 2 });
-    const events: { at: number; event: RecordEvent }[] = [];
-    const started = performance.now();
-    const opened = await reader({ urgentCareDeadlineMs: 500 }).open(
-      request('frail', { emit: (event) => events.push({ at: performance.now() - started, event }) }),
-    );
-    const finished = performance.now() - started;
+    const { events, opened, finished } = await timedOpen(reader({ urgentCareDeadlineMs: 500 }), 'frail');
     const advance = events.filter((e) => e.event.type === 'section' && e.event.section === 'advanceCare');
     const early = advance.find(
       (e) => e.event.type === 'section' && !!e.event.items?.some((i) => /DNACPR|ReSPECT/.test(i.display)),
@@ -557,20 +554,11 @@ describe('refresh when back online', () => {
     await reader().open(request('frail'));
     now = later(1);
     // Every source slow: the locator and CHIE by a second, DCR's prescriptions by three.
-    await sandbox.servers.dcr.setFault('slow', {
-      resourceType: 'MedicationRequest',
-      delayMs: 3_000,
-      times: 1,
-    });
+    await slowPrescriptions();
     await sandbox.servers.chie.setFault('slow', { delayMs: 1_000, times: 2 });
     await sandbox.servers.locator.setFault('slow', { delayMs: 1_000, times: 1 });
-    const events: { at: number; event: RecordEvent }[] = [];
-    const started = performance.now();
-    const reopened = await reader({ urgentCareDeadlineMs: 500 }).open(
-      request('frail', { emit: (event) => events.push({ at: performance.now() - started, event }) }),
-    );
-    const finished = performance.now() - started;
-    expect(reopened.from).toBe('refreshed');
+    const { events, opened, finished } = await timedOpen(reader({ urgentCareDeadlineMs: 500 }), 'frail');
+    expect(opened.from).toBe('refreshed');
     const dnacpr = events.find(
       ({ event }) =>
         event.type === 'section' &&
@@ -585,13 +573,9 @@ describe('refresh when back online', () => {
     const first = await reader().open(request('frail'));
     const saved = first.record.items.filter((i) => i.section === 'medications').length;
     expect(saved).toBeGreaterThan(0);
-    // A day on (a full refresh), DCR's prescriptions take a second and a half; its DNACPR and allergies do not.
+    // A day on (a full refresh), DCR's prescriptions are slow; its DNACPR and allergies are not.
     now = later(25);
-    await sandbox.servers.dcr.setFault('slow', {
-      resourceType: 'MedicationRequest',
-      delayMs: 1_500,
-      times: 1,
-    });
+    await slowPrescriptions();
     const events: RecordEvent[] = [];
     const refreshed = await reader().open(request('frail', { emit: (e) => events.push(e) }));
     expect(refreshed.from).toBe('live');
