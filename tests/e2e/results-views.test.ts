@@ -180,4 +180,42 @@ describe('GP reading a patient’s results', () => {
     expect(await a11yViolations(page)).toEqual([]);
     expectQuietPage(log);
   });
+
+  it('draws the charts and the newest results on the click, asked of main while the summary was read', async () => {
+    const { page, log } = hp;
+    // The click's own turn of the page: the tab clicked, then nothing but promise callbacks (no answer from main
+    // can come in between). Each visit to the summary asks ahead again; a slow machine gets a few tries.
+    const drawnOnClick = () =>
+      page.evaluate(async () => {
+        const tab = Array.from(document.querySelectorAll('nav[aria-label="Record views"] button')).find(
+          (b) => b.textContent === 'Results and vitals',
+        ) as HTMLButtonElement;
+        tab.click();
+        for (let i = 0; i < 20; i++) await Promise.resolve();
+        const view = document.querySelector('[data-testid="view-results"]');
+        return {
+          charts: view?.querySelectorAll('[data-testid="trend-chart"]').length ?? 0,
+          newest: view?.querySelector('[data-testid="results-table"] [aria-rowindex="2"]')?.textContent ?? '',
+          loading: Array.from(view?.querySelectorAll('[role="status"]') ?? [], (s) => s.textContent),
+        };
+      });
+    let drawn: Awaited<ReturnType<typeof drawnOnClick>> | undefined;
+    for (let attempt = 1; attempt <= 5 && !drawn?.charts; attempt++) {
+      await showTab(page, 'Full summary');
+      await page.getByTestId('view-full-summary').waitFor();
+      await page.waitForTimeout(300 * attempt);
+      drawn = await drawnOnClick();
+    }
+    expect(drawn?.loading).toEqual([]);
+    expect(drawn?.charts).toBeGreaterThan(0);
+    expect(drawn?.newest).toMatch(new RegExp(`^${shownDaysAgo(0)}Capillary blood glucose`));
+    // The same charts as the view asks for itself when the period changes and changes back.
+    const glucose = page.getByTestId('trend-chart').filter({ hasText: 'Capillary blood glucose' });
+    const drawnReadings = await glucose.getByTestId('trend-readings').textContent();
+    await page.getByTestId('trend-range').getByLabel('Last year').check();
+    await expect.poll(() => glucose.getByTestId('trend-readings').textContent()).toMatch(/in this period/);
+    await page.getByTestId('trend-range').getByLabel('All dates').check();
+    await expect.poll(() => glucose.getByTestId('trend-readings').textContent()).toBe(drawnReadings);
+    expectQuietPage(log);
+  });
 });

@@ -21,6 +21,7 @@ import { MiniBanner } from '../components/MiniBanner';
 import { PatientBanner } from '../components/PatientBanner';
 import { RecordNotices } from '../components/RecordNotices';
 import { SourceStatusPanel } from '../components/SourceStatusPanel';
+import { forgetPrefetched } from '../state/prefetched';
 import { RecordViewContext, type RecordView } from '../state/recordView';
 import { usePreferences } from '../state/usePreferences';
 import { useScrolledAway } from '../state/useScrolledAway';
@@ -28,7 +29,7 @@ import { useRecord } from '../state/useRecord';
 import { DocumentsView } from '../views/DocumentsView';
 import { CarePlansView, EncountersView, HistoryView, ImmunisationsView } from '../views/ListViews';
 import { RecordSearchPanel } from '../views/RecordSearchPanel';
-import { ResultsView } from '../views/ResultsView';
+import { prefetchResultsView, ResultsView } from '../views/ResultsView';
 import { SummaryView } from '../views/SummaryView';
 import { TimelineView } from '../views/TimelineView';
 import { HiddenSections, WithheldByDissent } from '../views/SummarySections';
@@ -127,6 +128,21 @@ export function RecordScreen({
   const model = useMemo(() => record && buildSummary(record, now), [record, now]);
   const requestId = load?.requestId;
   const sources = load?.sources;
+  const resultsCount = complete ? (model?.counts.results ?? 0) : 0;
+  const resultsFilter = preferences?.resultsFilter ?? 'all';
+  // The results view's first answers, asked in the task after the summary's paint: opening the view draws at once.
+  useEffect(() => {
+    if (!requestId || !resultsCount || tab === 'results') return;
+    let asking: ReturnType<typeof setTimeout> | undefined;
+    const painted = requestAnimationFrame(() => {
+      asking = setTimeout(() => prefetchResultsView(nhsNumber, requestId, resultsFilter));
+    });
+    return () => {
+      cancelAnimationFrame(painted);
+      clearTimeout(asking);
+    };
+  }, [nhsNumber, requestId, resultsCount, resultsFilter, tab]);
+  useEffect(() => forgetPrefetched, []);
   const finished = load?.record;
   const noRecord = !!finished && nothingRetrieved(finished);
   const view = useMemo<RecordView | undefined>(

@@ -31,13 +31,22 @@ interface Loaded<T> {
   error?: string;
 }
 
-/** `fetchPage` (memoised by the caller) is undefined until there is a record to ask. */
+/**
+ * `fetchPage` (memoised by the caller) is undefined until there is a record to ask. `arrivedFirstPage`, read once,
+ * gives the first page if it is already here (asked for ahead), to draw in the first render.
+ */
 export function usePagedRows<T>(
   expectedTotal: number,
   fetchPage: ((offset: number, limit: number) => Promise<RecordPage<T>>) | undefined,
+  arrivedFirstPage?: () => RecordPage<T> | undefined,
 ): PagedRows<T> {
-  const [loaded, setLoaded] = useState<Loaded<T>>({ pages: new Map(), total: expectedTotal });
-  const asked = useRef(new Set<number>());
+  const [loaded, setLoaded] = useState<Loaded<T>>(() => {
+    const first = arrivedFirstPage?.();
+    return first
+      ? { pages: new Map([[0, first.rows]]), total: first.total }
+      : { pages: new Map(), total: expectedTotal };
+  });
+  const asked = useRef(new Set(loaded.pages.keys()));
 
   const want = useCallback(
     (start: number, end: number) => {

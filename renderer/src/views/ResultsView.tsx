@@ -1,17 +1,17 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import { formatDate, type ShownResultRow } from '../../../common/summary';
-import type { RecordPage } from '../../../preload/contract';
-import { invoke } from '../bridge';
+import type { BridgeArgs, RecordPage } from '../../../preload/contract';
+import { invokePrefetched, prefetch, takeArrived } from '../state/prefetched';
 import { ResultFlag } from '../components/ResultFlag';
 import { EmptyOrStatus } from '../components/SectionStatus';
 import { SourceTag } from '../components/SourceTag';
 import { VirtualTable, type Column } from '../components/VirtualTable';
 import { useListCount, useRecordView, useSectionNotice } from '../state/recordView';
-import { usePagedRows } from '../state/usePagedRows';
+import { PAGE_ROWS, usePagedRows } from '../state/usePagedRows';
 import { usePreferences } from '../state/usePreferences';
 import { CumulativeResults } from './CumulativeResults';
 import { ResultHistory, type OpenTest } from './ResultHistory';
-import { TrendCharts } from './TrendCharts';
+import { FIRST_TREND_RANGE, TrendCharts } from './TrendCharts';
 import { ViewChoice } from './ViewChoice';
 
 function resultColumns(onOpenTest: (test: OpenTest) => void): Column<ShownResultRow>[] {
@@ -47,6 +47,30 @@ function resultColumns(onOpenTest: (test: OpenTest) => void): Column<ShownResult
 }
 
 type Arrangement = 'by-date' | 'by-panel';
+type ResultsFilter = 'all' | 'abnormal';
+
+const resultsPage = (
+  nhsNumber: string,
+  requestId: string,
+  filter: ResultsFilter,
+  offset: number,
+  limit: number,
+): BridgeArgs<'record:results'> => ({
+  nhsNumber,
+  requestId,
+  offset,
+  limit,
+  ...(filter === 'abnormal' ? { flaggedOnly: true } : {}),
+});
+
+/**
+ * Asks main for what the results view first draws (its charts and first rows), to be taken when the clinician
+ * opens the view: asked once the summary has painted, it costs the open nothing.
+ */
+export function prefetchResultsView(nhsNumber: string, requestId: string, filter: ResultsFilter): void {
+  prefetch(requestId, 'record:trends', { nhsNumber, requestId, range: FIRST_TREND_RANGE });
+  prefetch(requestId, 'record:results', resultsPage(nhsNumber, requestId, filter, 0, PAGE_ROWS));
+}
 
 /**
  * Results and vitals of the opened record: trend charts for a chosen period, and every result by date or by
@@ -134,22 +158,21 @@ function ResultsByDate({
     () =>
       requestId
         ? (offset: number, limit: number) =>
-            invoke('record:results', {
-              nhsNumber,
-              requestId,
-              offset,
-              limit,
-              ...(filter === 'abnormal' ? { flaggedOnly: true } : {}),
-            })
+            invokePrefetched('record:results', resultsPage(nhsNumber, requestId, filter, offset, limit))
         : undefined,
     [nhsNumber, requestId, filter],
   );
+  const arrivedFirstPage = () =>
+    requestId
+      ? takeArrived('record:results', resultsPage(nhsNumber, requestId, filter, 0, PAGE_ROWS))
+      : undefined;
   return (
     <ResultRows
       key={`${requestId}:${filter}`}
       total={total}
       filter={filter}
       fetchPage={fetchPage}
+      arrivedFirstPage={arrivedFirstPage}
       onFilter={(resultsFilter) => update({ resultsFilter })}
       onOpenTest={onOpenTest}
       headingRef={headingRef}
@@ -162,20 +185,22 @@ function ResultRows({
   total,
   filter,
   fetchPage,
+  arrivedFirstPage,
   onFilter,
   onOpenTest,
   headingRef,
   trendsShown,
 }: {
   total: number;
-  filter: 'all' | 'abnormal';
+  filter: ResultsFilter;
   fetchPage: ((offset: number, limit: number) => Promise<RecordPage<ShownResultRow>>) | undefined;
-  onFilter: (filter: 'all' | 'abnormal') => void;
+  arrivedFirstPage: () => RecordPage<ShownResultRow> | undefined;
+  onFilter: (filter: ResultsFilter) => void;
   onOpenTest: (test: OpenTest) => void;
   headingRef: RefObject<HTMLHeadingElement | null>;
   trendsShown: boolean;
 }) {
-  const rows = usePagedRows(filter === 'abnormal' ? 0 : total, fetchPage);
+  const rows = usePagedRows(filter === 'abnormal' ? 0 : total, fetchPage, arrivedFirstPage);
   const all = useListCount('results', filter === 'all' && rows.ready ? rows.count : undefined);
   const columns = useMemo(() => resultColumns(onOpenTest), [onOpenTest]);
   useEffect(() => {

@@ -1,22 +1,35 @@
 // The trend charts of the opened record for a period the clinician chooses, drawn by main's down-sampling.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { TREND_RANGES, type TrendRange } from '../../../common/summary';
 import type { BridgeResults } from '../../../preload/contract';
-import { errorMessage, invoke } from '../bridge';
+import { errorMessage } from '../bridge';
 import { TrendChart } from '../components/TrendChart';
+import { invokePrefetched, takeArrived } from '../state/prefetched';
 import { useRecordView } from '../state/recordView';
 import { ViewChoice } from './ViewChoice';
 
 type Trends = BridgeResults['record:trends'];
 
+/** The period the charts open on. */
+export const FIRST_TREND_RANGE: TrendRange = 'all';
+
 export function TrendCharts({ onShown }: { onShown: () => void }) {
   const { nhsNumber, requestId } = useRecordView();
-  const [range, setRange] = useState<TrendRange>('all');
-  const [trends, setTrends] = useState<{ for: string; value?: Trends; error?: string }>();
+  const [range, setRange] = useState<TrendRange>(FIRST_TREND_RANGE);
+  const [trends, setTrends] = useState<{ for: string; value?: Trends; error?: string } | undefined>(() => {
+    const value =
+      requestId && takeArrived('record:trends', { nhsNumber, requestId, range: FIRST_TREND_RANGE });
+    return value ? { for: `${requestId}:${FIRST_TREND_RANGE}`, value } : undefined;
+  });
+  const arrivedFor = useRef<string | undefined>(trends?.for);
   useEffect(() => {
     if (!requestId) return;
     const asked = `${requestId}:${range}`;
-    invoke('record:trends', { nhsNumber, requestId, range }).then(
+    if (arrivedFor.current === asked) {
+      arrivedFor.current = undefined;
+      return;
+    }
+    invokePrefetched('record:trends', { nhsNumber, requestId, range }).then(
       (value) => setTrends({ for: asked, value }),
       (e: unknown) => setTrends({ for: asked, error: errorMessage(e) }),
     );
