@@ -4,9 +4,10 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resourceCount, syntheticSnapshot } from '../../bench/lib/synthetic-snapshot';
+import { createAuditService, type AuditService } from '../../main/services/audit';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import type { CheckpointTiming } from '../../main/services/cache/offline-cache';
-import { cacheDatabasePath } from '../../main/services/paths';
+import { auditDatabasePath, cacheDatabasePath } from '../../main/services/paths';
 import { cacheTestEnv, type CacheTestEnv } from './cache-support';
 
 const NHS = '9434765919';
@@ -15,16 +16,27 @@ const RESOURCES = 6_000;
 
 let env: CacheTestEnv;
 let cache: OfflineCache | undefined;
+let audit: AuditService | undefined;
 
 beforeEach(() => void (env = cacheTestEnv()));
 afterEach(async () => {
   cache?.close();
   cache = undefined;
+  await audit?.close();
+  audit = undefined;
   await env.cleanup();
 });
 
+/** The store as the app opens it: every change audited ahead in a real audit log, its write mark then let go. */
 async function open(checkpoint: CheckpointTiming): Promise<OfflineCache> {
-  cache = await openOfflineCache({ dataDir: env.dataDir, keyVault: env.vault, checkpoint });
+  audit ??= await createAuditService({ keyVault: env.vault, dbPath: auditDatabasePath(env.dataDir) });
+  const trail = audit.trail;
+  cache = await openOfflineCache({
+    dataDir: env.dataDir,
+    keyVault: env.vault,
+    checkpoint,
+    writeAhead: (change) => trail.begin(change),
+  });
   return cache;
 }
 

@@ -1,8 +1,9 @@
-// When a save's write-ahead log is copied into the database file. SQLite does it straight after a commit once the
-// log passes 1,000 pages: for a 20,000-resource record that is a fifth of a second of synchronous work on the
-// main process just as the clinician starts using the record (a results page or a search asked for then waits
-// behind it). Here it happens once saves have paused for a while, or at once when the log has grown large (a
-// caseload prefetch saving record after record); closing the last connection checkpoints whatever is left.
+// When the offline store's write-ahead log is copied into the database file. SQLite's default does it in whichever
+// commit leaves the log over 1,000 pages (after a save, the small one that lets its audit write mark go): for a
+// 20,000-resource record that is a fifth of a second of synchronous work on the main process just as the clinician
+// starts using the record (a results page or a search asked for then waits behind it). The store turns that off
+// (checkpointOnCommit: false); here the copy happens once changes have paused for a while, or at once when the log
+// has grown large (a caseload prefetch saving record after record); closing the last connection copies the rest.
 // The log is part of the encrypted database (its pages are encrypted the same way) and committed saves in it
 // survive a crash, so deferring the copy changes when work happens, not what is kept.
 import fs from 'node:fs';
@@ -26,8 +27,8 @@ export class DeferredCheckpoint {
 
   constructor(private readonly options: DeferredCheckpointOptions) {}
 
-  /** After each committed save: copy now if the log is large, otherwise once saves have paused. */
-  async afterSave(): Promise<void> {
+  /** After each committed change: copy now if the log is large, otherwise once changes have paused. */
+  async afterChange(): Promise<void> {
     this.cancel();
     if (this.walBytes() >= this.options.maxWalBytes) {
       await this.run();

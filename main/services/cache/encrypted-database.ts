@@ -57,6 +57,12 @@ export interface OpenEncryptedDatabaseOptions {
    * crashes or is killed loses nothing either way (the log is in the operating system's hands at commit).
    */
   synchronous?: 'full' | 'normal';
+  /**
+   * Whether a commit that leaves the write-ahead log over 1,000 pages copies it into the file there and then
+   * (SQLite's default, true). False: the owner copies it when it chooses (`checkpoint`), and closing the last
+   * connection copies what is left.
+   */
+  checkpointOnCommit?: boolean;
 }
 
 export class NewerSchemaError extends Error {}
@@ -86,6 +92,7 @@ function ownerOnly(file: string): void {
 interface ConnectionSettings {
   verify: boolean;
   synchronous: 'full' | 'normal';
+  checkpointOnCommit: boolean;
 }
 
 function applyKeyAndSettings(file: string, key: string, settings: ConnectionSettings): OpenAttempt {
@@ -103,6 +110,7 @@ function applyKeyAndSettings(file: string, key: string, settings: ConnectionSett
     // the size of the largest save ever made, and its size no longer says how much is waiting to be copied.
     db.pragma('journal_size_limit = 0');
     db.pragma(`synchronous = ${settings.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    if (!settings.checkpointOnCommit) db.pragma('wal_autocheckpoint = 0');
     db.pragma('secure_delete = ON');
     db.pragma('foreign_keys = ON');
     // Sorts and temporary indexes stay in memory rather than in unencrypted temp files.
@@ -232,7 +240,11 @@ export class EncryptedDatabase {
   }
 
   private settings(verify: boolean): ConnectionSettings {
-    return { verify, synchronous: this.options.synchronous ?? 'full' };
+    return {
+      verify,
+      synchronous: this.options.synchronous ?? 'full',
+      checkpointOnCommit: this.options.checkpointOnCommit ?? true,
+    };
   }
 
   private migrateOrClose(): void {

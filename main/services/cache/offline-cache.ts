@@ -311,6 +311,8 @@ export class OfflineCache {
       intent.done();
       this.forgetMark(intent.id);
     }
+    // Not awaited: a copy due now queues behind this change.
+    void this.checkpoints.afterChange();
     return result;
   }
 
@@ -450,8 +452,6 @@ export class OfflineCache {
       // resources is a second of writing, and the app must keep answering meanwhile. Every other use of this
       // store waits for queued saves (`guard`), so nothing else runs on this connection inside it; a crash
       // before COMMIT leaves the previous saved copy.
-      // This save's log is copied into the file later (see deferred-checkpoint.ts), not by its own commit.
-      db.pragma('wal_autocheckpoint = 0');
       db.exec('BEGIN IMMEDIATE');
       try {
         db.prepare(
@@ -512,8 +512,6 @@ export class OfflineCache {
         // An unreadable file may refuse the rollback too: the error that matters is the first.
         if (db.inTransaction) tryRollback(db);
         throw error;
-      } finally {
-        restoreAutoCheckpoint(db);
       }
     };
     await this.audited(
@@ -524,8 +522,6 @@ export class OfflineCache {
       },
       'The record could not be kept offline; the saved copy (if any) is unchanged',
     );
-    // Not awaited: a copy due now queues behind this save.
-    void this.checkpoints.afterSave();
   }
 
   /**
@@ -811,15 +807,6 @@ export class OfflineCache {
 
 /** Quiet time and log size for copying saves into the database file (defaults in deferred-checkpoint.ts). */
 export type CheckpointTiming = Partial<Pick<DeferredCheckpointOptions, 'delayMs' | 'maxWalBytes'>>;
-
-/** SQLite's own default: a commit that leaves the log over 1,000 pages copies it into the file. */
-function restoreAutoCheckpoint(db: SqliteDatabase): void {
-  try {
-    db.pragma('wal_autocheckpoint = 1000');
-  } catch {
-    // A connection that failed badly enough is replaced (recover) with the default anyway.
-  }
-}
 
 function copyLogIntoFile(db: SqliteDatabase): void {
   db.pragma('wal_checkpoint(PASSIVE)');
