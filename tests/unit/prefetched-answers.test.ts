@@ -10,13 +10,24 @@ import {
   takeArrived,
 } from '../../renderer/src/state/prefetched';
 
-type Asked = { channel: string; args: unknown; answer: (value: unknown) => void; fail: (e: Error) => void };
+type Asked = {
+  channel: string;
+  args: unknown;
+  answer: (value: unknown) => void;
+  fail: (e: Error) => void;
+  /** The promise main's answer settles: once it has, what the module chained on it has run. */
+  settled: Promise<unknown>;
+};
 let asked: Asked[];
 
 beforeEach(() => {
   asked = [];
-  const invoke = (channel: string, args: unknown) =>
-    new Promise((answer, fail) => asked.push({ channel, args, answer, fail }));
+  const invoke = (channel: string, args: unknown) => {
+    let asking!: Omit<Asked, 'settled'>;
+    const promise = new Promise((answer, fail) => (asking = { channel, args, answer, fail }));
+    asked.push({ ...asking, settled: promise.catch(() => undefined) });
+    return promise;
+  };
   (globalThis as { window?: unknown }).window = { wessex: { invoke } as unknown as WessexBridge };
 });
 afterEach(() => {
@@ -30,14 +41,15 @@ const trends = (requestId: string): BridgeArgs<'record:trends'> => ({
   range: 'all',
 });
 const TRENDS = { charts: [], total: 0 };
-const settled = () => new Promise((r) => setTimeout(r, 0));
+// Waiting on the answer itself, not on a timer: what the module chained on it earlier has run by then.
+const settled = (a: Asked | undefined) => a!.settled;
 
 describe('answers asked ahead of the results view', () => {
   it('are taken once, by a view asking the same question in any order; the next view asks main', async () => {
     prefetch('r1', 'record:trends', trends('r1'));
     expect(takeArrived('record:trends', trends('r1'))).toBeUndefined();
     asked[0]!.answer(TRENDS);
-    await settled();
+    await settled(asked[0]);
     const reordered = { range: 'all', requestId: 'r1', nhsNumber: '9000000009' } as const;
     expect(takeArrived('record:trends', reordered)).toBe(TRENDS);
     expect(takeArrived('record:trends', trends('r1'))).toBeUndefined();
@@ -57,7 +69,7 @@ describe('answers asked ahead of the results view', () => {
     prefetch('r1', 'record:trends', trends('r1'));
     prefetch('r2', 'record:trends', trends('r2'));
     for (const a of asked) a.answer(TRENDS);
-    await settled();
+    await Promise.all(asked.map(settled));
     expect(takeArrived('record:trends', trends('r1'))).toBeUndefined();
     forgetPrefetched();
     expect(takeArrived('record:trends', trends('r2'))).toBeUndefined();
@@ -66,7 +78,7 @@ describe('answers asked ahead of the results view', () => {
   it('are not kept when main failed: the view asks again', async () => {
     prefetch('r1', 'record:trends', trends('r1'));
     asked[0]!.fail(new Error('This record is no longer open'));
-    await settled();
+    await settled(asked[0]);
     const again = invokePrefetched('record:trends', trends('r1'));
     expect(asked).toHaveLength(2);
     asked[1]!.answer(TRENDS);
