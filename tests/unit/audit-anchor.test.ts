@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { verifyAnchored, type AcknowledgedHead } from '../../main/services/audit/anchor';
 import { chainHash, GENESIS_HASH, type AuditRow } from '../../main/services/audit/audit-log';
-import { canonicalJson } from '../../main/services/audit/canonical-json';
+import { canonicalJson } from '../../common/canonical-json';
 
 const CHAIN = 'chain-0000-0001';
 

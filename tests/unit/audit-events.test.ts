@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../common/fhir';
 import { buildAuditEvent, defaultAuditContext, auditCsv, auditBundle } from '../../main/services/audit';
 import { chainHash, GENESIS_HASH, type AuditRow } from '../../main/services/audit/audit-log';
-import { canonicalJson } from '../../main/services/audit/canonical-json';
+import { canonicalJson } from '../../common/canonical-json';
 
 const context = {
   ...defaultAuditContext(),

@@ -57,6 +57,18 @@ describe('answers asked ahead of the results view', () => {
     expect(asked).toHaveLength(2);
   });
 
+  it('are never handed to a question that differs, however deep the difference', async () => {
+    const flagged = { ...trends('r1'), window: { from: '2026-01-01', flaggedOnly: true } };
+    prefetch('r1', 'record:trends', flagged as BridgeArgs<'record:trends'>);
+    asked[0]!.answer(TRENDS);
+    await settled(asked[0]);
+    const unflagged = { ...trends('r1'), window: { from: '2026-01-01', flaggedOnly: false } };
+    expect(takeArrived('record:trends', unflagged as BridgeArgs<'record:trends'>)).toBeUndefined();
+    expect(takeArrived('record:trends', trends('r1'))).toBeUndefined();
+    const reordered = { window: { flaggedOnly: true, from: '2026-01-01' }, ...trends('r1') };
+    expect(takeArrived('record:trends', reordered as BridgeArgs<'record:trends'>)).toBe(TRENDS);
+  });
+
   it('hand a view the answer still on its way', async () => {
     prefetch('r1', 'record:trends', trends('r1'));
     const answer = invokePrefetched('record:trends', trends('r1'));

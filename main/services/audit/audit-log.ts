@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3-multiple-ciphers';
 import type { AuditEvent } from '../../../common/fhir';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson } from '../../../common/canonical-json';
 import type { RunningViewers } from './running-viewers';
 
 export type SqliteDatabase = BetterSqlite3.Database;

@@ -1,6 +1,7 @@
 // Answers asked of main ahead of the click that needs them (the results view's charts and first rows, once the
 // summary has painted), so the view draws them in the click's own frame rather than a round trip after it.
 // Each answer is taken once, by the first view asking the same question: a later view asks afresh.
+import { canonicalJson } from '../../../common/canonical-json';
 import type { BridgeArgs, BridgeChannel, BridgeResults } from '../../../preload/contract';
 import { invoke } from '../bridge';
 
@@ -12,9 +13,11 @@ interface Held {
 let heldFor: string | undefined;
 const held = new Map<string, Held>();
 
-/** The same question whatever order its arguments were written in. */
-const questionKey = (channel: BridgeChannel, args: object) =>
-  `${channel} ${JSON.stringify(args, Object.keys(args).sort())}`;
+/**
+ * The same question whatever order its arguments were written in. (Not JSON.stringify with the sorted keys as
+ * its replacer list: that list also filters nested objects' keys, and CI's Node once wrote the keys unsorted.)
+ */
+const questionKey = (channel: BridgeChannel, args: object) => `${channel} ${canonicalJson(args)}`;
 
 /** Asks now, for the opened record `requestId`; answers held for another record are let go. */
 export function prefetch<C extends BridgeChannel>(requestId: string, channel: C, args: BridgeArgs<C>): void {

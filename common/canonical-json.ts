@@ -1,5 +1,6 @@
-// Canonical JSON for hashing: object keys sorted, no whitespace, undefined members dropped. The same
-// event always serialises to the same bytes, so its hash can be recomputed by anyone verifying the chain.
+// Canonical JSON: object keys sorted at every depth, no whitespace, undefined members dropped. The same value
+// always serialises to the same text, whatever order its keys were written in: an audit event's hash can be
+// recomputed by anyone verifying the chain, and the renderer knows one question asked twice.
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
