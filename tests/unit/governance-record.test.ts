@@ -3,7 +3,7 @@
 // override it, the user's role) on the merged record.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CRITICAL_SECTIONS, type RecordPointer, type WessexRecord } from '../../common/record';
 import type { Consent } from '../../common/fhir';
@@ -181,6 +181,16 @@ const SENSITIVE_STRINGS = [
   'Body weight',
 ];
 
+/** A policy's code list file holding asthma (195967001, c1's code) alone. */
+function asthmaOnlyCodeList(): string {
+  const custom = join(mkdtempSync(join(tmpdir(), 'wessex-codes-')), 'codes.json');
+  writeFileSync(
+    custom,
+    JSON.stringify({ valueSets: [{ id: 'asthma-test', title: 'Test', concepts: [{ code: '195967001' }] }] }),
+  );
+  return custom;
+}
+
 describe('sensitive data filtering (patient level, before anything is kept or shown)', () => {
   it('no sensitive code, display or restricted item survives, and the withheld count is right', () => {
     const governed = read(baseSnapshot(), options());
@@ -229,14 +239,8 @@ describe('sensitive data filtering (patient level, before anything is kept or sh
   });
 
   it('a code list from policy replaces the defaults; a bad one is a clear configuration error', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wessex-codes-'));
-    const custom = join(dir, 'codes.json');
-    writeFileSync(
-      custom,
-      JSON.stringify({
-        valueSets: [{ id: 'asthma-test', title: 'Test', concepts: [{ code: '195967001' }] }],
-      }),
-    );
+    const custom = asthmaOnlyCodeList();
+    const dir = dirname(custom);
     const governed = read(baseSnapshot(), options({ sensitive: loadSensitiveCodes(custom) }));
     expect(ids(governed)).not.toContain('c1');
     expect(ids(governed)).toContain('c2');
@@ -245,6 +249,16 @@ describe('sensitive data filtering (patient level, before anything is kept or sh
     expect(() => loadSensitiveCodes(join(dir, 'missing.json'))).toThrow(/cannot be read/);
     writeFileSync(custom, '{not json');
     expect(() => loadSensitiveCodes(custom)).toThrow(/not valid JSON/);
+  });
+
+  it('the same resources governed again with another code list (policy changed) follow the new list', () => {
+    const custom = asthmaOnlyCodeList();
+    const snapshot = baseSnapshot();
+    expect(ids(read(snapshot, options()))).toContain('c1');
+    const withCustom = read(snapshot, options({ sensitive: loadSensitiveCodes(custom) }));
+    expect(ids(withCustom)).not.toContain('c1');
+    expect(ids(withCustom)).toContain('c2');
+    expect(ids(read(snapshot, options()))).toEqual(['a1', 'c1', 'd1', 'i1', 'o2']);
   });
 
   it('progress events carry only what the final record shows, and say what the role may not see', () => {

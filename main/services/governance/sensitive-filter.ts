@@ -110,12 +110,31 @@ function causeFor(parts: unknown[], codeRefs: (CodeRef | undefined)[], sensitive
   return coded ? ('sensitive-code' as const) : undefined;
 }
 
+/**
+ * Each resource's cause, per code list: every progress step and the final record govern everything read so far,
+ * and a resource as a source sent it never changes, so its whole tree is walked once (`null`: nothing to
+ * withhold). A new code list (policy changed) is a new key, so nothing governed with the old one is reused.
+ */
+const knownCauses = new WeakMap<SensitiveCodes, WeakMap<object, WithholdCause | null>>();
+
 /** Any resource as a source sent it: codes anywhere in it (contained resources too), or a restrictive label. */
 export function resourceWithholdCause(
   resource: unknown,
   sensitive: SensitiveCodes,
 ): WithholdCause | undefined {
-  return causeFor([resource], [], sensitive);
+  if (resource === null || typeof resource !== 'object') return causeFor([resource], [], sensitive);
+  let known = knownCauses.get(sensitive);
+  if (!known) knownCauses.set(sensitive, (known = new WeakMap()));
+  const cached = known.get(resource);
+  if (cached !== undefined) return cached ?? undefined;
+  const cause = causeFor([resource], [], sensitive);
+  known.set(resource, cause ?? null);
+  return cause;
+}
+
+/** Works out each resource's cause ahead (a page as it arrives), so governing the record only looks them up. */
+export function learnWithholdCauses(resources: readonly unknown[], sensitive: SensitiveCodes): void {
+  for (const resource of resources) resourceWithholdCause(resource, sensitive);
 }
 
 export function pointerWithholdCause(

@@ -16,7 +16,13 @@ import {
 } from '../../../common/record';
 import { purposeOfUse, type TokenProvider } from '../auth/token-provider';
 import type { CachedRecordMeta, LoadOptions, OfflineCache } from '../cache/offline-cache';
-import { governForUser, governSnapshot, isPrivacyConsent, type GovernOptions } from '../governance';
+import {
+  governForUser,
+  governSnapshot,
+  isPrivacyConsent,
+  learnWithholdCauses,
+  type GovernOptions,
+} from '../governance';
 import {
   buildRecord,
   fetchSnapshot,
@@ -322,6 +328,7 @@ export class RecordReader {
       // A saved copy's resuscitation decisions are on screen already; a source's own, without its medicines,
       // would only take the saved medicines off the screen (a full refresh replaces the source) until they come.
       firstPaintedProgress: !savedCopy.forProgress.snapshot,
+      onResourcesRead: (resources) => learnWithholdCauses(resources, request.governance.sensitive),
     });
     const loaded = await savedCopy.readWhole();
     // Removed meanwhile (another window, retention): changes alone are not a record, so fetch it whole.

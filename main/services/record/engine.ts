@@ -90,6 +90,11 @@ export interface SnapshotRequest {
    * alone (default yes). A caller that already shows a saved copy has nothing to gain from that step.
    */
   firstPaintedProgress?: boolean;
+  /**
+   * Each page's resources as they are read, while the next is on the wire: work the caller does on every
+   * resource (governance's walk of each tree) is done here rather than after the last page.
+   */
+  onResourcesRead?: (resources: readonly Json[]) => void;
 }
 
 /** One source's read in progress. */
@@ -276,6 +281,7 @@ async function fetchAll(
           for (const r of resources) run.resources.push(r);
           // While the next page is on the wire, so the merge at the end only has to join.
           learnFacts(resources);
+          request.onResourcesRead?.(resources);
         },
         // Known before any entry is shown, so progress is checked for identity like the final record.
         onLocated: (patient) => (run.patient = patient),
