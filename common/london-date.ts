@@ -46,6 +46,11 @@ function ukOffsetMinutes(instant: number, c = ukWallClock(instant)): number {
   return Math.round((wallClock - Math.floor(instant / MINUTE) * MINUTE) / MINUTE);
 }
 
+/** The UK zone an instant's wall clock is in: "GMT" in winter, "BST" in summer. */
+export function ukZoneAt(instant: number | Date, clock = ukWallClock(instant)): string {
+  return zoneName(ukOffsetMinutes(Number(instant), clock));
+}
+
 /** The Europe/London calendar date of an instant, as YYYY-MM-DD. */
 export function londonDate(at: Date): string {
   const c = ukWallClock(at);

@@ -1,6 +1,6 @@
 // The banner shown over a record opened from the offline cache: when it is from, how old, which sources
 // it holds. Pure and en-GB, in UK time (Europe/London), so the app, the CLI and the tests say the same thing.
-import { ukWallClock, type UkWallClock } from './london-date';
+import { ukWallClock, ukZoneAt, type UkWallClock } from './london-date';
 import type { SourceStatus, WessexRecord } from './record';
 import { MONTHS } from './summary/dates';
 
@@ -13,12 +13,12 @@ export interface OfflineBannerSource {
 export interface OfflineBannerModel {
   /** ISO instant the cached record was fetched. */
   asOf: string;
-  /** "09:14 today", "17:40 yesterday", "09:14 on 3 June". */
+  /** "09:14 BST today", "17:40 GMT yesterday", "09:14 BST on 3 June". */
   asOfText: string;
   /** "3 h old", "25 min old", "4 days old". */
   ageText: string;
   sources: OfflineBannerSource[];
-  /** "Offline — record as of 09:14 today (3 h old), sources: DCR ✓ CHIE ✓" */
+  /** "Offline — record as of 09:14 BST today (3 h old), sources: DCR ✓ CHIE ✓" */
   text: string;
 }
 
@@ -30,7 +30,9 @@ function dayNumber(c: UkWallClock): number {
 export function formatAsOf(asOf: Date, now: Date): string {
   const then = ukWallClock(asOf);
   const today = ukWallClock(now);
-  const time = `${then.hour}:${then.minute}`;
+  // With the zone: a computer set to another zone shows another time on its own clock, and the hour the
+  // clocks go back happens twice.
+  const time = `${then.hour}:${then.minute} ${ukZoneAt(asOf, then)}`;
   const days = dayNumber(today) - dayNumber(then);
   if (days === 0) return `${time} today`;
   if (days === 1) return `${time} yesterday`;

@@ -205,11 +205,13 @@ describe('saved copies', () => {
       hp = await open('cross-border', 'general-practitioner');
       const { page } = hp;
       const chie = await page.locator('[data-source="chie"]').textContent();
-      expect(chie).toMatch(/saved copy, \d\d:\d\d (today|yesterday)/);
+      expect(chie).toMatch(/saved copy, \d\d:\d\d (GMT|BST) (today|yesterday)/);
       expect(chie).not.toMatch(/Answered/);
       // CHIE's penicillin allergy is only in CHIE's saved copy: the entry says so.
       const penicillin = page.getByTestId('allergies').locator('li', { hasText: /penicillin/i });
-      expect(await penicillin.first().textContent()).toMatch(/Saved copy, \d\d:\d\d (today|yesterday)/);
+      expect(await penicillin.first().textContent()).toMatch(
+        /Saved copy, \d\d:\d\d (GMT|BST) (today|yesterday)/,
+      );
       // An entry DCR holds live and CHIE only as a saved copy names which copy is saved.
       expect(
         await page.locator('.wx-source', { hasText: /CHIE \(saved copy, \d\d:\d\d/ }).count(),
@@ -342,7 +344,7 @@ describe('unverified NHS number', () => {
     await submit.click();
     await page.getByTestId('identity-confirmed').waitFor({ timeout: 20_000 });
     expect(await page.getByTestId('identity-confirmed').textContent()).toMatch(
-      /^Identity confirmed by .+ at \d\d:\d\d today/,
+      /^Identity confirmed by .+ at \d\d:\d\d (GMT|BST) today/,
     );
     expect(await page.getByTestId('confirm-identity').count()).toBe(0);
     await waitForRecord(page);

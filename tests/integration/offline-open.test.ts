@@ -144,7 +144,7 @@ describe('offline open', () => {
     expect(offline.record.offline).toEqual({ asOf: T0.toISOString() });
     expect(shape(offline.record)).toEqual(shape(live.record));
     expect(offline.banner?.text).toBe(
-      'Offline — record as of 09:14 today (3 h old), sources: DCR ✓ CHIE ✓ Record locator ✓',
+      'Offline — record as of 09:14 BST today (3 h old), sources: DCR ✓ CHIE ✓ Record locator ✓',
     );
     // Every source says "saved copy", never "answered"; a complete saved section says so with its time.
     expect(offline.record.sources.every((s) => s.savedCopy?.asOf === T0.toISOString())).toBe(true);
@@ -415,7 +415,7 @@ describe('a source failing after an earlier success', () => {
       expect(allergies.state).toBe('incomplete');
       expect(allergies.gaps).toHaveLength(1);
       expect(allergies.gaps[0]!.reason).toMatch(words);
-      expect(allergies.gaps[0]!.reason).toMatch(/showing its saved copy from 09:14 today/);
+      expect(allergies.gaps[0]!.reason).toMatch(/showing its saved copy from 09:14 BST today/);
       expect(allergies.gaps[0]!.savedCopyAsOf).toBe(T0.toISOString());
     });
   }
