@@ -46,7 +46,10 @@ function ukOffsetMinutes(instant: number, c = ukWallClock(instant)): number {
   return Math.round((wallClock - Math.floor(instant / MINUTE) * MINUTE) / MINUTE);
 }
 
-/** The UK zone an instant's wall clock is in: "GMT" in winter, "BST" in summer. */
+/**
+ * The UK zone an instant's wall clock is in: "GMT" in winter, "BST" in summer. From the offset itself (not the
+ * locale's names for it), so every process says the same.
+ */
 export function ukZoneAt(instant: number | Date, clock = ukWallClock(instant)): string {
   return zoneName(ukOffsetMinutes(Number(instant), clock));
 }
@@ -74,8 +77,7 @@ export function formatUkDateTime(value: string | undefined): string {
   const instant = instantOf(value);
   if (Number.isNaN(instant)) return formatDateTime(value);
   const c = ukWallClock(instant);
-  // The zone from the offset itself (not the locale's names for it), so every process says the same.
-  return `${formatDateTime(`${c.year}-${c.month}-${c.day}T${c.hour}:${c.minute}`)} ${zoneName(ukOffsetMinutes(instant, c))}`;
+  return `${formatDateTime(`${c.year}-${c.month}-${c.day}T${c.hour}:${c.minute}`)} ${ukZoneAt(instant, c)}`;
 }
 
 /**
