@@ -4,12 +4,15 @@
 //   - a paramedic and a GP open the patient from "Find a patient" (a first open: no saved copy), then again
 //     from "Offline records" (the app's real offline path);
 //   - results tab → results view painted, and long tasks while scrolling every results row;
-//   - record search → matches painted (the first search builds the index);
+//   - record search → matches painted (the first search of each open builds the index);
+//   - main's longest stall (event-loop delay): from a first open's click until its saved copy is written, and
+//     from the offline open's click until 2 s after the re-open (what any click meanwhile waits for);
 //   - timeline tab → first page painted (the first builds the record's timeline), then a type filter.
 // The sandbox runs in its own process with auth on; the app's services and Chromium in this one.
 // Every contender runs UI_RUNS times (default 5), interleaved; medians with their spread.
 // UI_PROFILE_DIR: a CPU profile of the page (Chromium) during the first timed paramedic open, to see where it goes.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -236,7 +239,9 @@ async function main(): Promise<void> {
     const add = (name: string, t: OpenTiming) => (timings[name] ??= []).push(t);
     let scroll: { rows: number; frames: number; elapsed: number; longTasks: number[] } | undefined;
     const results: number[] = [];
-    const searches: number[] = [];
+    const firstSearches: number[] = [];
+    const laterSearches: number[] = [];
+    const mainStalls = { first: [] as number[], later: [] as number[] };
     let timelineFirst = NaN;
     const timelineFilters: number[] = [];
     // One warm-up round (JIT, Chromium's caches), then the timed rounds; roles and paths interleaved.
@@ -258,18 +263,24 @@ async function main(): Promise<void> {
           PROFILE_DIR && round === 1
             ? await profilePage(page, `${label.replace(/\W+/g, '-')}-open`)
             : undefined;
+        // Main's event loop (the app's services run in this process), from the click to the saved copy.
+        const stalls = monitorEventLoopDelay({ resolution: 10 });
+        stalls.enable();
         const first = await page.evaluate<OpenTiming>(
           clickAndTime(formatNhsNumber(large.nhsNumber), '[data-testid="sandbox-patients"]'),
         );
         await profiling?.stop();
-        // Every timed round: the results tab straight after the open, as a clinician would reach for it.
-        if (round > 0 && label === 'paramedic') results.push(await page.evaluate<number>(RESULTS_TAB_SCRIPT));
+        // Every timed round: the results tab straight after the open, as a clinician would reach for it, then a
+        // search (the first of this open builds the record's search index) while the saved copy is written.
+        if (round > 0 && label === 'paramedic') {
+          results.push(await page.evaluate<number>(RESULTS_TAB_SCRIPT));
+          firstSearches.push(await page.evaluate<number>(searchScript('blood pressure')));
+        }
         if (round === 1 && label === 'paramedic') {
           await mkdir(resolve(SCREENSHOT, '..'), { recursive: true });
           await page.screenshot({ path: SCREENSHOT });
-          // The first search builds the record's search index; the others use it.
-          for (const query of ['blood pressure', 'metformin', 'haemoglobin a1c', 'xyzzy'])
-            searches.push(await page.evaluate<number>(searchScript(query)));
+          for (const query of ['metformin', 'haemoglobin a1c', 'xyzzy'])
+            laterSearches.push(await page.evaluate<number>(searchScript(query)));
           await new Promise((r) => setTimeout(r, SETTLE_MS));
           scroll = await page.evaluate(SCROLL_SCRIPT);
           // The first view of the timeline builds it from the whole record; each filter after it re-cuts it.
@@ -284,6 +295,10 @@ async function main(): Promise<void> {
           .getByTestId('cache-table')
           .locator('tbody tr', { hasText: formatNhsNumber(large.nhsNumber) })
           .waitFor({ timeout: 60_000 });
+        stalls.disable();
+        if (round > 0) mainStalls.first.push(stalls.max / 1e6);
+        const laterStalls = monitorEventLoopDelay({ resolution: 10 });
+        laterStalls.enable();
         const offline = await page.evaluate<OpenTiming>(
           clickAndTime(formatNhsNumber(large.nhsNumber), 'table'),
         );
@@ -292,6 +307,10 @@ async function main(): Promise<void> {
         const again = await page.evaluate<OpenTiming>(
           clickAndTime(formatNhsNumber(large.nhsNumber), '[data-testid="sandbox-patients"]'),
         );
+        // The re-open reads its whole saved copy and builds the record after the summary has painted.
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
+        laterStalls.disable();
+        if (round > 0) mainStalls.later.push(laterStalls.max / 1e6);
         await page.close();
         if (round === 0) continue;
         add(`${label} open`, first);
@@ -311,11 +330,19 @@ async function main(): Promise<void> {
     metrics['results tab → results painted'] = sampled(results, 'ms');
     metrics['results rows scrolled'] = metric(scroll?.rows ?? 0, 'rows');
     metrics['longest task while scrolling'] = metric(maxScrollTask, 'ms');
-    metrics['record search → results painted (first search, builds the index)'] = metric(
-      searches[0] ?? NaN,
+    metrics['record search → results painted (first search of an open, builds the index)'] = sampled(
+      firstSearches,
       'ms',
     );
-    metrics['record search → results painted (later searches)'] = sampled(searches.slice(1), 'ms');
+    metrics['record search → results painted (later searches)'] = sampled(laterSearches, 'ms');
+    metrics['main: longest stall, first open (click until its saved copy is written)'] = sampled(
+      mainStalls.first,
+      'ms',
+    );
+    metrics['main: longest stall, offline open then re-open (click until 2 s after the re-open)'] = sampled(
+      mainStalls.later,
+      'ms',
+    );
     metrics['timeline render: tab → first page painted (first view, builds the timeline)'] = metric(
       timelineFirst,
       'ms',
@@ -361,7 +388,7 @@ async function main(): Promise<void> {
         ),
         'results tab → trends and first rows painted, ms (target ms)': ratio(median(results), '<=', 200),
         'record search on the 20,000-entry record → results painted, slowest ms (target ms)': ratio(
-          Math.max(...searches),
+          Math.max(...firstSearches, ...laterSearches),
           '<=',
           100,
         ),
@@ -378,6 +405,7 @@ async function main(): Promise<void> {
         'the sandbox runs in its own process (wessex sandbox --large) with auth on: DCR, CHIE and the locator are read with the signed-in clinician’s exchanged tokens',
         `summary screenshot: ${relative(process.cwd(), SCREENSHOT)}`,
         'Chromium headless, 1280×720, long tasks via PerformanceObserver("longtask")',
+        'main’s stalls: monitorEventLoopDelay (10 ms resolution) in this process, which runs the app’s services and the harness’s side of the bridge, from the click on a first open until its saved copy is listed, and from the click on the offline open until 2 s after the re-open’s summary',
       ],
     });
   } finally {
