@@ -200,6 +200,33 @@ describe('offline cache store', () => {
     expect(canonical(await c.loadSnapshot(NHS))).toEqual(canonical(second));
   });
 
+  it('keeps the app answering while a long saved copy is read whole, and reads it as saved before a save meanwhile', async () => {
+    const c = await open();
+    const first = syntheticSnapshot({ resources: 3_000 });
+    await c.saveSnapshot(first);
+    // Other work runs between the slices of the read (before, 3,000 rows were read and parsed in one turn).
+    let otherWork = 0;
+    const tick = setInterval(() => otherWork++, 0);
+    const reading = c.loadSnapshot(NHS);
+    // A save asked for while the read is under way does not change what it reads: the copy saved before.
+    const second = syntheticSnapshot({ resources: 3_000, assembledAt: '2024-06-02T08:14:00.000Z' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const saving = c.saveSnapshot(second);
+    const read = await reading;
+    clearInterval(tick);
+    expect(otherWork).toBeGreaterThan(2);
+    expect(canonical(read)).toEqual(canonical(first));
+    await saving;
+    expect(canonical(await c.loadSnapshot(NHS))).toEqual(canonical(second));
+    // A read no one wants any more (a newer open began) stops between slices; the store keeps answering.
+    const controller = new AbortController();
+    const stopped = c.load(NHS, { signal: controller.signal });
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await expect(stopped).rejects.toThrow(/abort/i);
+    expect(canonical(await c.loadSnapshot(NHS))).toEqual(canonical(second));
+  });
+
   it('runs a queued save after the caller’s turn; reads wait for it; a failed save does not block the next', async () => {
     const c = await open();
     const refused = c.saveSnapshotSoon({ ...smith(), dissent: true });

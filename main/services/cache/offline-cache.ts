@@ -145,6 +145,8 @@ export interface LoadOptions {
   recentResults?: number;
   /** Only the newest N rows of each long list (results, encounters, procedures, appointments, other). */
   newestOfLongLists?: number;
+  /** Stops the read between slices (no one wants it any more): it then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 interface ResourceRow {
@@ -178,14 +180,64 @@ function readResources(db: SqliteDatabase, nhs: string, options: LoadOptions): R
   return rows;
 }
 
-function parseResources(rows: readonly ResourceRow[]): Map<string, Json[]> {
+/** Parses rows into `into` (resources by source): one JSON.parse per source rather than one per row. */
+function parseResources(rows: readonly ResourceRow[], into = new Map<string, Json[]>()): Map<string, Json[]> {
   const bySource = new Map<string, string[]>();
   for (const row of rows) {
     const list = bySource.get(row.source_id) ?? [];
     list.push(row.resource_json);
     bySource.set(row.source_id, list);
   }
-  return new Map([...bySource].map(([id, json]) => [id, JSON.parse(`[${json.join(',')}]`) as Json[]]));
+  for (const [id, json] of bySource) {
+    const parsed = JSON.parse(`[${json.join(',')}]`) as Json[];
+    const list = into.get(id);
+    if (list) for (const resource of parsed) list.push(resource);
+    else into.set(id, parsed);
+  }
+  return into;
+}
+
+type SavedRow = RecordRow & { record_json: string };
+type Loaded = { snapshot: RecordSnapshot; meta: CachedRecordMeta } | 'expired' | undefined;
+
+/** The record row, or why there is no saved copy to read (none, or past its retention). */
+function savedRow(db: SqliteDatabase, nhs: string, now: Date): SavedRow | 'expired' | undefined {
+  const row = db.prepare(`SELECT ${META_COLUMNS}, record_json FROM records WHERE nhs_number = ?`).get(nhs) as
+    SavedRow | undefined;
+  if (row !== undefined && row.expires_at <= now.toISOString()) return 'expired';
+  return row;
+}
+
+function savedCopy(row: SavedRow, resources: Map<string, Json[]>): Loaded {
+  const saved = JSON.parse(row.record_json) as SnapshotMeta;
+  const snapshot: RecordSnapshot = {
+    ...saved,
+    sources: saved.sources.map((s) => ({ ...s, resources: resources.get(s.status.id) ?? [] })),
+  };
+  return { snapshot, meta: toMeta(row) };
+}
+
+/** Rows of a saved copy parsed per turn of the event loop (see parseInSlices). */
+const ROWS_PER_PARSE_SLICE = 500;
+
+/**
+ * The rows' resources by source, parsed a slice per turn of the event loop: the app keeps answering through
+ * the half-second that parsing 20,000 resources takes. Only the rows' text is read inside the transaction, so
+ * the copy is still read whole and at once (never half old, half new).
+ */
+async function parseInSlices(
+  rows: readonly ResourceRow[],
+  signal: AbortSignal | undefined,
+): Promise<Map<string, Json[]>> {
+  const resources = new Map<string, Json[]>();
+  for (let from = 0; from < rows.length; from += ROWS_PER_PARSE_SLICE) {
+    if (from > 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+    }
+    parseResources(rows.slice(from, from + ROWS_PER_PARSE_SLICE), resources);
+  }
+  return resources;
 }
 
 export interface OfflineDocument {
@@ -535,24 +587,20 @@ export class OfflineCache {
   ): Promise<{ snapshot: RecordSnapshot; meta: CachedRecordMeta } | undefined> {
     const nhs = nhsKey(nhsNumber);
     const now = this.clock();
-    const loaded = await this.guard(
+    options.signal?.throwIfAborted();
+    const read = await this.guard(
       (db) =>
         db.transaction(() => {
-          const row = db
-            .prepare(`SELECT ${META_COLUMNS}, record_json FROM records WHERE nhs_number = ?`)
-            .get(nhs) as (RecordRow & { record_json: string }) | undefined;
-          if (row === undefined) return undefined;
-          if (row.expires_at <= now.toISOString()) return 'expired' as const;
-          const saved = JSON.parse(row.record_json) as SnapshotMeta;
-          const resources = parseResources(readResources(db, nhs, options));
-          const snapshot: RecordSnapshot = {
-            ...saved,
-            sources: saved.sources.map((s) => ({ ...s, resources: resources.get(s.status.id) ?? [] })),
-          };
-          return { snapshot, meta: toMeta(row) };
+          const row = savedRow(db, nhs, now);
+          if (row === undefined || row === 'expired') return row;
+          return { row, resources: readResources(db, nhs, options) };
         })(),
       () => undefined,
     );
+    const loaded: Loaded =
+      read === undefined || read === 'expired'
+        ? read
+        : savedCopy(read.row, await parseInSlices(read.resources, options.signal));
     if (loaded !== 'expired') return loaded;
     // Past its retention between two timer runs: it goes now (audited), and is not shown.
     await this.purgeExpired(now);

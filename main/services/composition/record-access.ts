@@ -152,7 +152,12 @@ export class RecordAccess {
     return {
       ...opened,
       record,
-      ...(partial && { partial: { ...partial, readWhole: () => partial.readWhole().then(withScopes) } }),
+      ...(partial && {
+        partial: {
+          ...partial,
+          readWhole: (signal?: AbortSignal) => partial.readWhole(signal).then(withScopes),
+        },
+      }),
     };
   }
 

@@ -14,6 +14,11 @@ export interface OpenedRecord {
   lists: RecordLists;
   /** The whole record and its long lists, for pages (the same as above unless the summary came first). */
   whole(): Promise<{ record: WessexRecord; lists: RecordLists }>;
+  /**
+   * A newer open of the patient has begun: a read of the whole record under way stops, and none starts again
+   * (the screen that wanted it has gone), so nothing competes with the newer open.
+   */
+  stopReading(): void;
 }
 
 /**
@@ -23,14 +28,22 @@ export interface OpenedRecord {
  */
 const READ_WHOLE_AFTER_MS = 1_000;
 
+const REOPENED = 'This record has been opened again since: its pages come from the newer copy.';
+
 export class OpenedRecords {
   private readonly records = new Map<string, OpenedRecord>();
   /** The open each patient's screen is waiting for: an older open finishing later never replaces it. */
   private readonly latest = new Map<string, string>();
 
-  /** An open has started for this patient (the screen now waits for this one, not any before it). */
+  /**
+   * An open has started for this patient (the screen now waits for this one, not any before it). The screen
+   * it replaces no longer wants that record's whole saved copy, so its read stops rather than compete.
+   */
   begin(nhsNumber: string, requestId: string): void {
-    this.latest.set(normaliseNhsNumber(nhsNumber), requestId);
+    const key = normaliseNhsNumber(nhsNumber);
+    this.latest.set(key, requestId);
+    const previous = this.records.get(key);
+    if (previous && previous.requestId !== requestId) previous.stopReading();
   }
 
   /**
@@ -41,18 +54,35 @@ export class OpenedRecords {
     nhsNumber: string,
     requestId: string,
     record: WessexRecord,
-    readWhole?: () => Promise<WessexRecord>,
+    readWhole?: (signal: AbortSignal) => Promise<WessexRecord>,
   ): OpenedRecord {
     const lists = recordLists(record);
     let whole: Promise<{ record: WessexRecord; lists: RecordLists }> | undefined;
+    let reading: AbortController | undefined;
+    let stopped = false;
     const opened: OpenedRecord = {
       requestId,
       record,
       lists,
-      whole: () =>
-        (whole ??= readWhole
-          ? readWhole().then((full) => ({ record: full, lists: recordLists(full) }))
-          : Promise.resolve({ record, lists })),
+      whole: () => {
+        if (whole) return whole;
+        if (!readWhole) return (whole = Promise.resolve({ record, lists }));
+        if (stopped) return Promise.reject(new Error(REOPENED));
+        const controller = (reading = new AbortController());
+        whole = readWhole(controller.signal).then(
+          (full) => ({ record: full, lists: recordLists(full) }),
+          (error: unknown) => {
+            // A read that failed is tried again by whoever asks next (unless a newer open has begun).
+            whole = undefined;
+            throw error;
+          },
+        );
+        return whole;
+      },
+      stopReading: () => {
+        stopped = true;
+        reading?.abort(new Error(REOPENED));
+      },
     };
     const key = normaliseNhsNumber(nhsNumber);
     const waitedFor = this.latest.get(key);

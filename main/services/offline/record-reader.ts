@@ -80,7 +80,7 @@ export interface OpenedRecord {
    * Set when `record` holds only the newest entries of these long lists (an offline open answers with the
    * summary first): the whole saved copy, read and governed the same way, follows for their pages.
    */
-  partial?: { longLists: PagedSection[]; readWhole: () => Promise<WessexRecord> };
+  partial?: { longLists: PagedSection[]; readWhole: (signal?: AbortSignal) => Promise<WessexRecord> };
   /**
    * Settles once the shared saved copy has been written (audit a cache-write) or could not be (`reason`). The
    * save runs after the record is returned, so the screen never waits for it.
@@ -209,9 +209,10 @@ export class RecordReader {
     const longLists = PAGED_SECTIONS.filter((s) => (counts[s] ?? 0) > NEWEST_ROWS_FIRST);
     if (!longLists.length) return opened;
     // Read each time it is called: whoever keeps the opened record calls it once (see OpenedRecords).
-    const readWhole = () =>
-      cache.load(nhs).then((loaded) => {
+    const readWhole = (signal?: AbortSignal) =>
+      cache.load(nhs, signal ? { signal } : {}).then((loaded) => {
         if (!loaded) throw new Error('The saved copy is no longer on this computer. Open the record again.');
+        signal?.throwIfAborted();
         return this.offlineFrom(loaded, request).record;
       });
     return { ...opened, partial: { longLists, readWhole } };
