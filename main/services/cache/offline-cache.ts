@@ -3,6 +3,7 @@
 // withheld) and a row per source resource, plus the documents an urgent-care clinician needs offline.
 // Everything a query needs to recover from a file that turns out to be unreadable mid-session goes through
 // `guard`.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CachedRecordSummary } from '../../../preload/contract';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
 import { SECTION_ORDER, type SectionId, type SourceStatus } from '../../../common/record';
@@ -181,7 +182,7 @@ function readResources(db: SqliteDatabase, nhs: string, options: LoadOptions): R
 }
 
 /** Parses rows into `into` (resources by source): one JSON.parse per source rather than one per row. */
-function parseResources(rows: readonly ResourceRow[], into = new Map<string, Json[]>()): Map<string, Json[]> {
+function parseResources(rows: readonly ResourceRow[], into: Map<string, Json[]>): void {
   const bySource = new Map<string, string[]>();
   for (const row of rows) {
     const list = bySource.get(row.source_id) ?? [];
@@ -194,7 +195,6 @@ function parseResources(rows: readonly ResourceRow[], into = new Map<string, Jso
     if (list) for (const resource of parsed) list.push(resource);
     else into.set(id, parsed);
   }
-  return into;
 }
 
 type SavedRow = RecordRow & { record_json: string };
@@ -208,7 +208,10 @@ function savedRow(db: SqliteDatabase, nhs: string, now: Date): SavedRow | 'expir
   return row;
 }
 
-function savedCopy(row: SavedRow, resources: Map<string, Json[]>): Loaded {
+function savedCopy(
+  row: SavedRow,
+  resources: Map<string, Json[]>,
+): { snapshot: RecordSnapshot; meta: CachedRecordMeta } {
   const saved = JSON.parse(row.record_json) as SnapshotMeta;
   const snapshot: RecordSnapshot = {
     ...saved,
@@ -232,7 +235,7 @@ async function parseInSlices(
   const resources = new Map<string, Json[]>();
   for (let from = 0; from < rows.length; from += ROWS_PER_PARSE_SLICE) {
     if (from > 0) {
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       signal?.throwIfAborted();
     }
     parseResources(rows.slice(from, from + ROWS_PER_PARSE_SLICE), resources);
@@ -554,7 +557,7 @@ export class OfflineCache {
             );
             if (++sinceYield === ROWS_PER_SLICE) {
               sinceYield = 0;
-              await new Promise((resolve) => setImmediate(resolve));
+              await nextTurn();
             }
           }
         }

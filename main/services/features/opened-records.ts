@@ -58,8 +58,8 @@ export class OpenedRecords {
   ): OpenedRecord {
     const lists = recordLists(record);
     let whole: Promise<{ record: WessexRecord; lists: RecordLists }> | undefined;
-    let reading: AbortController | undefined;
-    let stopped = false;
+    // Stopped once a newer open of the patient begins; a read that merely failed is tried again.
+    const stop = new AbortController();
     const opened: OpenedRecord = {
       requestId,
       record,
@@ -67,22 +67,17 @@ export class OpenedRecords {
       whole: () => {
         if (whole) return whole;
         if (!readWhole) return (whole = Promise.resolve({ record, lists }));
-        if (stopped) return Promise.reject(new Error(REOPENED));
-        const controller = (reading = new AbortController());
-        whole = readWhole(controller.signal).then(
+        if (stop.signal.aborted) return Promise.reject(stop.signal.reason as Error);
+        whole = readWhole(stop.signal).then(
           (full) => ({ record: full, lists: recordLists(full) }),
           (error: unknown) => {
-            // A read that failed is tried again by whoever asks next (unless a newer open has begun).
             whole = undefined;
             throw error;
           },
         );
         return whole;
       },
-      stopReading: () => {
-        stopped = true;
-        reading?.abort(new Error(REOPENED));
-      },
+      stopReading: () => stop.abort(new Error(REOPENED)),
     };
     const key = normaliseNhsNumber(nhsNumber);
     const waitedFor = this.latest.get(key);
