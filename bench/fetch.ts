@@ -6,6 +6,8 @@
 //   - engine: assembleRecord, as the app reads a record (critical sections first, then the rest), _count 1000
 //   - strongest baseline: fhirclient with _count=1000, every type requested in parallel, both sources at once
 //   - naive baseline: fhirclient sequentially per type at the server's default page size (reported beside)
+//   - parse floor: the same record's pages (fetched once, as bytes) decoded and JSON.parsed with every resource
+//     kept: the CPU any JavaScript client spends to hold the record, before network, merge and governance
 //   FETCH_LATENCY_MS (default 40)  FETCH_RUNS (default 5)  FETCH_NAIVE_RUNS (default 2)  FETCH_SETTLE_MS (300)
 //   FETCH_PROFILE_DIR (a CPU profile of each contender's process)
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
@@ -14,6 +16,7 @@ import { TokenExchangeProvider } from '../main/services/auth/token-exchange';
 import { sandboxEprIdToken } from '../main/dev/sandbox-sign-in';
 import { SANDBOX_REGIONAL_CLIENT_ID } from '../main/dev/sandbox-policy';
 import type { RegionalSource } from '../main/services/policy/schema';
+import { parseJsonBytes } from '../main/services/http/json-text';
 import { assembleRecord } from '../main/services/record';
 import { allTypes } from '../main/services/record/sections';
 import { runCompiled } from './lib/compiled';
@@ -73,7 +76,15 @@ interface BaselineOptions {
 
 /** What the parent asks a contender's process for: one timed read, or its peak memory at the end. */
 type ContenderRequest =
-  { kind: 'engine' } | { kind: 'fhirclient'; options: BaselineOptions } | { kind: 'peak-rss' };
+  | { kind: 'engine' }
+  | { kind: 'fhirclient'; options: BaselineOptions }
+  | { kind: 'parse-floor' }
+  | { kind: 'peak-rss' };
+
+interface ParseFloorRun {
+  cpuMs: number;
+  resources: number;
+}
 
 async function engineRun(setup: Setup): Promise<EngineRun> {
   let requests = 0;
@@ -153,6 +164,52 @@ async function fhirclientRun(setup: Setup, options: BaselineOptions): Promise<Ba
   return { fullMs, cpuMs: (used.user + used.system) / 1000, resources: counts.reduce((a, b) => a + b, 0) };
 }
 
+interface SearchPage {
+  entry?: { resource?: unknown }[];
+  link?: { relation?: string; url?: string }[];
+}
+
+/** Every page of the record as each source sends it (_count=1000, each type followed to its last page), as bytes. */
+async function recordPages(setup: Setup): Promise<Buffer[]> {
+  const pages: Buffer[] = [];
+  const readSource = async (sourceId: string) => {
+    const source = setup.sources.find((s) => s.id === sourceId)!;
+    const token = await setup.tokens.getToken(sourceId, { patient: setup.nhsNumber, purpose: 'TREAT' });
+    const get = async (url: string) => {
+      const response = await fetch(url, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' },
+      });
+      if (!response.ok) throw new Error(`${source.name} answered ${response.status} to ${url}`);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      return { bytes, page: parseJsonBytes(bytes) as SearchPage };
+    };
+    const located = await get(`${source.fhirBase}/Patient?identifier=${NHS_SYSTEM}|${setup.nhsNumber}`);
+    const id = (located.page.entry?.[0]?.resource as { id?: string } | undefined)?.id;
+    if (!id) throw new Error(`the parse floor could not locate the patient on ${source.name}`);
+    const readType = async (type: string) => {
+      let url: string | undefined = `${source.fhirBase}/${type}?patient=Patient/${id}&_count=${PAGE_SIZE}`;
+      while (url) {
+        const { bytes, page } = await get(url);
+        pages.push(bytes);
+        url = page.link?.find((l) => l.relation === 'next')?.url;
+      }
+    };
+    await Promise.all(allTypes().map(readType));
+  };
+  await Promise.all(SOURCES.map(([id]) => readSource(id)));
+  return pages;
+}
+
+/** The CPU to turn the pages into resources held in memory, as the engine decodes and parses them. */
+function parseFloorRun(pages: readonly Buffer[]): ParseFloorRun {
+  const cpu = process.cpuUsage();
+  const held: unknown[] = [];
+  for (const bytes of pages)
+    for (const entry of (parseJsonBytes(bytes) as SearchPage).entry ?? []) held.push(entry.resource);
+  const used = process.cpuUsage(cpu);
+  return { cpuMs: (used.user + used.system) / 1000, resources: held.length };
+}
+
 /** Sequential round trips no client can avoid: find the patient, then the longest type's pages, one by one. */
 function networkFloorTrips(perType: readonly [string, number][]): number {
   let pages = 1;
@@ -211,6 +268,7 @@ function engineOnlyPeakRss(info: SandboxProcessInfo): number {
 /** A contender's process (this file, with FETCH_SANDBOX set): signs in once, then reads when asked. */
 async function contenderProcess(info: SandboxProcessInfo): Promise<void> {
   const setup = await setUp(info);
+  let pages: Promise<Buffer[]> | undefined;
   process.on('disconnect', () => process.exit());
   process.on('message', (request: ContenderRequest) => {
     const answer =
@@ -218,7 +276,9 @@ async function contenderProcess(info: SandboxProcessInfo): Promise<void> {
         ? engineRun(setup)
         : request.kind === 'fhirclient'
           ? fhirclientRun(setup, request.options)
-          : Promise.resolve(peakRssMiB());
+          : request.kind === 'parse-floor'
+            ? (pages ??= recordPages(setup)).then(parseFloorRun)
+            : Promise.resolve(peakRssMiB());
     answer.then(
       (result) => process.send!({ result }),
       (error: unknown) => process.send!({ error: error instanceof Error ? error.message : String(error) }),
@@ -272,13 +332,18 @@ async function main(): Promise<void> {
     contenders.push(engineProcess);
     const fhirclientProcess = await startContender('fhirclient', info);
     contenders.push(fhirclientProcess);
+    const parseFloorProcess = await startContender('parse floor', info);
+    contenders.push(parseFloorProcess);
+    const parseFloorRead = () => parseFloorProcess.ask<ParseFloorRun>({ kind: 'parse-floor' });
     const engineRead = () => engineProcess.ask<EngineRun>({ kind: 'engine' });
     const baselineRead = (options: BaselineOptions) =>
       fhirclientProcess.ask<BaselineRun>({ kind: 'fhirclient', options });
     // One warm-up of each contender (JIT, the server's search caches, tokens) before anything is timed.
     await engineRead();
     await baselineRead({ pageSize: PAGE_SIZE, parallel: true });
+    await parseFloorRead();
     const engine: EngineRun[] = [];
+    const parseFloor: ParseFloorRun[] = [];
     const strongest: number[] = [];
     const strongestCpu: number[] = [];
     const naive: number[] = [];
@@ -289,6 +354,7 @@ async function main(): Promise<void> {
       const s = await baselineRead({ pageSize: PAGE_SIZE, parallel: true });
       strongest.push(s.fullMs);
       strongestCpu.push(s.cpuMs);
+      parseFloor.push(await parseFloorRead());
       resourcesRead = { ...resourcesRead, engine: e.resources, strongest: s.resources };
       if (i < naiveRuns) {
         const n = await baselineRead({ parallel: false });
@@ -316,6 +382,11 @@ async function main(): Promise<void> {
         engine.map((e) => e.cpuMs),
         'ms',
       ),
+      [`parse floor: the same record's pages (${parseFloor[0]!.resources} resources) decoded and parsed, all kept: client CPU`]:
+        sampled(
+          parseFloor.map((p) => p.cpuMs),
+          'ms',
+        ),
       'engine alone, own process, one read: peak RSS': metric(enginePeakRss, 'MiB'),
       'engine process, over every read: peak RSS': metric(enginePeakAll, 'MiB'),
       'fhirclient process, over every read: peak RSS': metric(baselinePeakAll, 'MiB'),
@@ -358,6 +429,7 @@ async function main(): Promise<void> {
         'the engine runs as the app runs it: this bench bundled to plain JavaScript (esbuild), no TypeScript loader',
         'engine alone: the same bundle in a child process, one record read, peak RSS from getrusage',
         'network floor: locating the patient, then the largest single type read page by page at this _count',
+        'parse floor: in a third process, the record’s pages fetched once as bytes (each type at this _count, to its last page), then each run decodes and JSON.parses them as the engine does and keeps every resource; no network, merge or governance, so no JavaScript client holding the record can spend less',
       ],
     });
   } finally {
