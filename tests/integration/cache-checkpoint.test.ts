@@ -2,10 +2,13 @@
 // large), not by the save's own commit: the main process stays free as the clinician starts using the record.
 // Real SQLite files and a real keytar keystore.
 import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resourceCount, syntheticSnapshot } from '../../bench/lib/synthetic-snapshot';
 import { createAuditService, type AuditService } from '../../main/services/audit';
-import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
+import { openEncryptedDatabase, openOfflineCache, type OfflineCache } from '../../main/services/cache';
+import type { EncryptedDatabase } from '../../main/services/cache/encrypted-database';
 import type { CheckpointTiming } from '../../main/services/cache/offline-cache';
 import { auditDatabasePath, cacheDatabasePath } from '../../main/services/paths';
 import { cacheTestEnv, type CacheTestEnv } from './cache-support';
@@ -17,9 +20,12 @@ const RESOURCES = 6_000;
 let env: CacheTestEnv;
 let cache: OfflineCache | undefined;
 let audit: AuditService | undefined;
+let database: EncryptedDatabase | undefined;
 
 beforeEach(() => void (env = cacheTestEnv()));
 afterEach(async () => {
+  database?.close();
+  database = undefined;
   cache?.close();
   cache = undefined;
   await audit?.close();
@@ -100,5 +106,80 @@ describe('copying saves into the database file', () => {
     const loaded = await reopened.load(NHS);
     expect(loaded?.snapshot.nhsNumber).toBe(NHS);
     expect(resourceCount(loaded!.snapshot)).toBe(RESOURCES);
+  });
+});
+
+describe('where the log is copied', () => {
+  const ROWS = 3_000;
+  const KEY_NAME = 'checkpoint-test';
+  const dbFile = () => path.join(env.dataDir, 'checkpoint-test.db');
+
+  /** A store holding a committed save of about 12 MB that is only in the log, as the offline store leaves one. */
+  async function storeWithLoggedSave(checkpointDriver?: string): Promise<EncryptedDatabase> {
+    database = await openEncryptedDatabase({
+      path: dbFile(),
+      keyVault: env.vault,
+      keyName: KEY_NAME,
+      checkpointOnCommit: false,
+      ...(checkpointDriver ? { checkpointDriver } : {}),
+      migrations: [
+        {
+          version: 1,
+          description: 'rows',
+          up: (db) => db.exec('CREATE TABLE saved (n INTEGER, body TEXT)'),
+        },
+      ],
+    });
+    const insert = database.db.prepare('INSERT INTO saved VALUES (?, ?)');
+    database.db.transaction(() => {
+      for (let n = 0; n < ROWS; n++) insert.run(n, `row ${n} `.padEnd(4000, '.'));
+    })();
+    expect(size(`${dbFile()}-wal`)).toBeGreaterThan(10 * 1024 * 1024);
+    return database;
+  }
+
+  /** The rows the database file holds by itself, read from a copy of it without its log. */
+  async function rowsInFileAlone(key?: string): Promise<number> {
+    const alone = path.join(env.dataDir, 'alone.db');
+    fs.copyFileSync(dbFile(), alone);
+    const db = new Database(alone);
+    try {
+      db.pragma(`key = "raw:${key ?? (await env.vault.get(KEY_NAME))}"`);
+      const created = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'saved'").pluck().get();
+      return created ? Number(db.prepare('SELECT count(*) FROM saved').pluck().get()) : 0;
+    } finally {
+      db.close();
+    }
+  }
+
+  it('copies the log into the file on a worker thread, its connection closed before it returns', async () => {
+    const store = await storeWithLoggedSave();
+    expect(await rowsInFileAlone()).toBe(0);
+    expect(await store.checkpoint()).toBe('worker');
+    expect(await rowsInFileAlone()).toBe(ROWS);
+    // This connection still reads and writes as before.
+    store.db.prepare('INSERT INTO saved VALUES (?, ?)').run(ROWS, 'after');
+    expect(store.db.prepare('SELECT count(*) FROM saved').pluck().get()).toBe(ROWS + 1);
+  });
+
+  it('copies it on its own connection when no worker can load the driver', async () => {
+    const store = await storeWithLoggedSave(path.join(env.dataDir, 'no-such-driver.js'));
+    expect(await store.checkpoint()).toBe('this connection');
+    expect(await rowsInFileAlone()).toBe(ROWS);
+  });
+
+  it('lets a rekey asked for during the copy wait for it, and loses nothing', async () => {
+    const store = await storeWithLoggedSave();
+    const oldKey = await env.vault.get(KEY_NAME);
+    const copying = store.checkpoint();
+    const rekeyed = store.rekey();
+    expect(await copying).toBe('worker');
+    await rekeyed;
+    const newKey = (await env.vault.get(KEY_NAME))!;
+    expect(newKey).not.toBe(oldKey);
+    expect(store.db.prepare('SELECT count(*) FROM saved').pluck().get()).toBe(ROWS);
+    store.close();
+    database = undefined;
+    expect(await rowsInFileAlone(newKey)).toBe(ROWS);
   });
 });

@@ -3,7 +3,8 @@
 // 20,000-resource record that is a fifth of a second of synchronous work on the main process just as the clinician
 // starts using the record (a results page or a search asked for then waits behind it). The store turns that off
 // (checkpointOnCommit: false); here the copy happens once changes have paused for a while, or at once when the log
-// has grown large (a caseload prefetch saving record after record); closing the last connection copies the rest.
+// has grown large (a caseload prefetch saving record after record), on a worker thread (checkpoint-worker.ts);
+// closing the last connection copies the rest.
 // The log is part of the encrypted database (its pages are encrypted the same way) and committed saves in it
 // survive a crash, so deferring the copy changes when work happens, not what is kept.
 import fs from 'node:fs';

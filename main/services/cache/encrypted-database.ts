@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { checkpointOnWorker } from './checkpoint-worker';
 import { generateRawKey, isRawKey, type KeyVault } from './key-vault';
 import { withStoreLock } from './store-lock';
 
@@ -63,6 +64,8 @@ export interface OpenEncryptedDatabaseOptions {
    * connection copies what is left.
    */
   checkpointOnCommit?: boolean;
+  /** The SQLite driver the checkpoint's worker thread loads (default: the one this process uses). */
+  checkpointDriver?: string;
 }
 
 export class NewerSchemaError extends Error {}
@@ -334,6 +337,31 @@ export class EncryptedDatabase {
     }
     await keyVault.put(keyName, next);
     await keyVault.delete(this.pendingKeyName);
+  }
+
+  /**
+   * Copies the write-ahead log into the file (a passive checkpoint) on a worker thread, so this process goes on
+   * answering meanwhile; on this connection when the worker cannot do it. The store lock is held until the
+   * worker's connection has closed: a recovery or a rekey never moves the file from under it. Says where the copy
+   * was made ('closed' when the store closed before its turn).
+   */
+  async checkpoint(): Promise<'worker' | 'this connection' | 'closed'> {
+    return withStoreLock(this.options.path, async () => {
+      if (!this.current) return 'closed';
+      const key = await this.options.keyVault.get(this.options.keyName);
+      const copied =
+        key && isRawKey(key)
+          ? await checkpointOnWorker({
+              file: this.options.path,
+              key,
+              ...(this.options.checkpointDriver ? { driver: this.options.checkpointDriver } : {}),
+            })
+          : undefined;
+      if (copied) return 'worker';
+      if (!this.current) return 'closed';
+      this.current.pragma('wal_checkpoint(PASSIVE)');
+      return 'this connection';
+    });
   }
 
   close(): void {

@@ -40,6 +40,8 @@ export interface OpenOfflineCacheOptions {
   verifyOnOpen?: boolean;
   /** When saves are copied from the write-ahead log into the database file (tests shorten it). */
   checkpoint?: CheckpointTiming;
+  /** The SQLite driver the checkpoint's worker thread loads (tests give it one that fails to load). */
+  checkpointDriver?: string;
 }
 
 export async function openOfflineCache(options: OpenOfflineCacheOptions): Promise<OfflineCache> {
@@ -61,8 +63,10 @@ export async function openOfflineCache(options: OpenOfflineCacheOptions): Promis
     // flushing every commit.
     synchronous: 'normal',
     // No commit copies the log into the file (a 20,000-resource save's copy is a fifth of a second on the main
-    // process): the store's deferred checkpoint does, once changes pause (deferred-checkpoint.ts).
+    // process): the store's deferred checkpoint does, once changes pause (deferred-checkpoint.ts), on a worker
+    // thread (checkpoint-worker.ts).
     checkpointOnCommit: false,
+    ...(options.checkpointDriver ? { checkpointDriver: options.checkpointDriver } : {}),
   });
   const cache = new OfflineCache(
     database,

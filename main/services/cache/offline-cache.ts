@@ -297,7 +297,13 @@ export class OfflineCache {
   ) {
     this.checkpoints = new DeferredCheckpoint({
       walFile: `${database.path}-wal`,
-      checkpoint: () => this.guard(copyLogIntoFile, () => undefined),
+      checkpoint: async () => {
+        // A file found unreadable has been replaced by an empty one: nothing is left to copy then.
+        await this.guard<Promise<unknown>>(
+          () => this.database.checkpoint(),
+          async () => undefined,
+        );
+      },
       delayMs: checkpointTiming.delayMs ?? DEFAULT_CHECKPOINT_DELAY_MS,
       maxWalBytes: checkpointTiming.maxWalBytes ?? DEFAULT_MAX_WAL_BYTES,
     });
@@ -858,10 +864,6 @@ export class OfflineCache {
 
 /** Quiet time and log size for copying saves into the database file (defaults in deferred-checkpoint.ts). */
 export type CheckpointTiming = Partial<Pick<DeferredCheckpointOptions, 'delayMs' | 'maxWalBytes'>>;
-
-function copyLogIntoFile(db: SqliteDatabase): void {
-  db.pragma('wal_checkpoint(PASSIVE)');
-}
 
 /** Name and date of birth for the offline list: the first source's patient, else the kept banner. */
 function bannerOf(snapshot: RecordSnapshot): { name: string; birthDate?: string } {
