@@ -1,9 +1,9 @@
 // A person's name as a clinician reads it, from FHIR HumanName as servers send it (any shape tolerated).
-import { asArray, isObject, str } from './json';
+import { asArray, objectsIn, str } from './json';
 
 /** The official name, else the usual one, else the first: its text, else prefix, given names and family. */
 export function humanName(value: unknown): string | undefined {
-  const names = asArray(value).filter(isObject);
+  const names = objectsIn(value);
   const name = names.find((n) => n.use === 'official') ?? names.find((n) => n.use === 'usual') ?? names[0];
   if (!name) return undefined;
   const text = str(name.text);

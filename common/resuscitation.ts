@@ -1,6 +1,6 @@
 // Resuscitation decisions as the sources code them (SNOMED CT, or plain words when uncoded): one reading for
 // the engine's conflict check and the screen's resuscitation status card.
-import { asArray, isObject, type JsonObject } from './json';
+import { asArray, isObject, objectsIn, type JsonObject } from './json';
 
 export const NOT_FOR_CPR_CODES = new Set(['304253006', '450476008']);
 export const FOR_CPR_CODES = new Set(['304252001', '450475007']);
@@ -22,7 +22,7 @@ export const CPR_STATUS_LABEL: Record<CprStatus, string> = {
 function codes(concepts: unknown): string[] {
   return asArray(concepts)
     .filter(isObject)
-    .flatMap((c) => asArray(c.coding).filter(isObject))
+    .flatMap((c) => objectsIn(c.coding))
     .map((c) => c.code)
     .filter((c): c is string => typeof c === 'string');
 }

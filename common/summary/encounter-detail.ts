@@ -2,7 +2,7 @@
 // who provided it, where (ward), why, where the patient went afterwards, and the letters written about it.
 // Read loosely: a source may send any of these fields malformed or not at all, and each then says so.
 import type { Encounter } from '../fhir';
-import { asArray, isObject, str } from '../json';
+import { asArray, isObject, objectsIn, str } from '../json';
 import type { RecordItem } from '../record';
 import { referenceDisplay } from './concepts';
 import { formatDate } from './dates';
@@ -58,7 +58,7 @@ const WARD_CODES = new Set(['wa', 'ro', 'bd']);
 /** A CodeableConcept's words: its text, else its first coding's display or code. */
 function conceptText(value: unknown): string | undefined {
   if (!isObject(value)) return undefined;
-  const codings = asArray(value.coding).filter(isObject);
+  const codings = objectsIn(value.coding);
   return (
     str(value.text) ??
     codings.map((c) => str(c.display)).find(Boolean) ??
@@ -147,7 +147,7 @@ export function encounterDetail(
     resourceType: 'Encounter',
     status: 'unknown',
     class: isObject(encounter.class) ? encounter.class : {},
-    type: asArray(encounter.type).filter(isObject),
+    type: objectsIn(encounter.type),
   } as Encounter);
   const stay = start ? stayDays(start, end, now) : undefined;
   const lengthOfStay = hospital && stayText(hospital === 'Admission', open, stay, end);

@@ -1,7 +1,7 @@
 // Reading an R4 Backport notification Bundle (a websocket message, or a `$events` answer): the
 // SubscriptionStatus Parameters first, then the focus resources. Read loosely and defensively: a message
 // that is not a notification comes back as a problem in plain words, never as a throw.
-import { asArray, isObject, str, type JsonObject } from '../../../common/json';
+import { isObject, objectsIn, str, type JsonObject } from '../../../common/json';
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 
 export type NotificationType =
@@ -74,12 +74,12 @@ export function readNotification(data: unknown): NotificationRead {
   if (!isObject(data) || data.resourceType !== 'Bundle') {
     return { ok: false, problem: 'the message is not a FHIR Bundle' };
   }
-  const entries = asArray(data.entry).filter(isObject);
+  const entries = objectsIn(data.entry);
   const status = entries[0]?.resource;
   if (!isObject(status) || status.resourceType !== 'Parameters') {
     return { ok: false, problem: 'the notification has no SubscriptionStatus' };
   }
-  const params = asArray(status.parameter).filter(isObject);
+  const params = objectsIn(status.parameter);
   const named = (name: string) => params.find((p) => p.name === name);
   const type = str(value(named('type') ?? {}));
   if (!type || !TYPES.has(type)) return { ok: false, problem: 'the notification has no known type' };
@@ -98,7 +98,7 @@ export function readNotification(data: unknown): NotificationRead {
 
   const events: NotifiedEvent[] = [];
   for (const param of params.filter((p) => p.name === 'notification-event')) {
-    const parts = asArray(param.part).filter(isObject);
+    const parts = objectsIn(param.part);
     const part = (name: string) => parts.find((p) => p.name === name);
     const eventNumber = count(value(part('event-number') ?? {}));
     if (eventNumber === undefined) continue;

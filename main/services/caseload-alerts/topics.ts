@@ -1,7 +1,7 @@
 // Which caseload topics a source offers (R5 Backport IG discovery): the CapabilityStatement's Subscription
 // resource entry carries one `capabilitystatement-subscriptiontopic-canonical` extension per topic. A source
 // that names none of ours has no subscription support, and is polled instead.
-import { asArray, isObject, str } from '../../../common/json';
+import { isObject, objectsIn, str } from '../../../common/json';
 
 const TOPIC_BASE = 'https://fhir.wessexcarerecords.nhs.uk/SubscriptionTopic';
 
@@ -27,10 +27,10 @@ export function isCaseloadTopic(value: unknown): value is CaseloadTopic {
 export function advertisedTopics(capability: unknown): CaseloadTopic[] {
   if (!isObject(capability)) return [];
   const found = new Set<CaseloadTopic>();
-  for (const rest of asArray(capability.rest).filter(isObject)) {
-    for (const resource of asArray(rest.resource).filter(isObject)) {
+  for (const rest of objectsIn(capability.rest)) {
+    for (const resource of objectsIn(rest.resource)) {
       if (resource.type !== 'Subscription') continue;
-      for (const ext of asArray(resource.extension).filter(isObject)) {
+      for (const ext of objectsIn(resource.extension)) {
         const canonical = str(ext.valueCanonical);
         if (ext.url === TOPIC_CANONICAL_EXTENSION && isCaseloadTopic(canonical)) found.add(canonical);
       }

@@ -1,5 +1,6 @@
 // The records opened in this session, by NHS number: documents and the pages of long lists are read from what
 // the clinician has open. Forgotten when the session locks or ends.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
 import type { WessexRecord } from '../../../common/record';
 import { recordLists, type RecordLists } from '../../../common/summary';
@@ -91,7 +92,7 @@ export class OpenedRecords {
           .then(async ({ lists: all }) => {
             // What the results view needs first, made while the summary is read (its rows a slice at a time,
             // so pages asked for meanwhile are answered); then the record search's index.
-            const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
+            const yieldNow = async () => void (await nextTurn());
             await all.prepareResultRows(yieldNow);
             if (this.records.get(key) !== opened) return;
             // The series, then their charts: two shorter turns rather than one long one.

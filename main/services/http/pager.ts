@@ -3,7 +3,7 @@
 // are asked for at once rather than one round trip after another. Resources are handed over page by page as they arrive; whatever on a page
 // is not a resource (an OperationOutcome, an entry that is not an object) becomes a warning, never silence.
 import { FetchFailure } from './failure';
-import { asArray, isObject, type JsonObject, str } from '../../../common/json';
+import { asArray, isObject, objectsIn, type JsonObject, str } from '../../../common/json';
 import type { Priority, SourceClient } from './source-client';
 
 export interface PageResult {
@@ -33,7 +33,7 @@ export class PartialReadFailure extends FetchFailure {
 }
 
 function outcomeText(outcome: JsonObject): string {
-  const issues = asArray(outcome.issue).filter(isObject);
+  const issues = objectsIn(outcome.issue);
   const texts = issues.map(
     (i) =>
       str(i.diagnostics) ?? (isObject(i.details) ? str(i.details.text) : undefined) ?? str(i.code) ?? 'issue',

@@ -3,6 +3,7 @@
 //   copy per patient; never under dissent) → merge (buildRecord) → user-level governance → caller.
 // The offline path is the same from "saved copy" on. Progress takes the same steps, so nothing reaches a
 // screen that the final record would not show.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { offlineBanner, type OfflineBannerModel } from '../../../common/offline-banner';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
 import type { Consent } from '../../../common/fhir';
@@ -37,9 +38,6 @@ import {
 import type { Json } from '../record/fhir-read';
 import { combineSnapshots, nextSourcesAsOf, type RefreshMode, type SourceWrite } from './combine-snapshots';
 import { sourcesUnreachable } from './reachability';
-
-/** The rest of this turn's work (and the events it emitted) goes before what follows. */
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 export interface RecordReaderOptions {
   sources: readonly EngineSource[];

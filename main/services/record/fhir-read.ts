@@ -1,17 +1,17 @@
 // Tolerant readers for real-world FHIR: every field optional, wrong shapes ignored, display never empty.
 import type { CodeRef } from '../../../common/record';
 import { humanName } from '../../../common/human-name';
-import { asArray, isObject, str, type JsonObject } from '../../../common/json';
+import { asArray, isObject, objectsIn, str, type JsonObject } from '../../../common/json';
 
 /** A loosely-typed resource: what a server actually sends, not what the spec promises. */
 export type Json = JsonObject;
 
-export { asArray, isObject, str };
+export { asArray, isObject, objectsIn, str };
 
 const SNOMED = 'http://snomed.info/sct';
 
 function codings(concept: unknown): Json[] {
-  return isObject(concept) ? asArray(concept.coding).filter(isObject) : [];
+  return isObject(concept) ? objectsIn(concept.coding) : [];
 }
 
 /** Display of a CodeableConcept: text → coding.display → code. */

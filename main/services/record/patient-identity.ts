@@ -2,7 +2,7 @@
 // banner demographics, and whether a regional copy agrees with the launching EPR.
 import type { NhsNumberVerification, PatientSummary } from '../../../common/record';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '../../../common/nhs-number';
-import { asArray, isObject, type Json, referenceDisplay, str } from './fhir-read';
+import { asArray, isObject, objectsIn, type Json, referenceDisplay, str } from './fhir-read';
 
 const NHS_SYSTEMS = new Set([
   NHS_NUMBER_SYSTEM,
@@ -41,7 +41,7 @@ export function verificationOf(patient: Json): { verification: NhsNumberVerifica
     .filter(isObject)
     .find((e) => /NHSNumberVerificationStatus/i.test(str(e.url) ?? ''));
   const coding = isObject(ext?.valueCodeableConcept)
-    ? asArray(ext.valueCodeableConcept.coding).filter(isObject)[0]
+    ? objectsIn(ext.valueCodeableConcept.coding)[0]
     : undefined;
   const code = str(coding?.code);
   if (!code) return { verification: 'unknown' };
@@ -49,7 +49,7 @@ export function verificationOf(patient: Json): { verification: NhsNumberVerifica
 }
 
 function currentName(patient: Json): Json | undefined {
-  const names = asArray(patient.name).filter(isObject);
+  const names = objectsIn(patient.name);
   return names.find((n) => n.use === 'official') ?? names.find((n) => n.use === 'usual') ?? names[0];
 }
 
@@ -70,7 +70,7 @@ export function bannerName(patient: Json): string {
 }
 
 function formatAddress(patient: Json): string | undefined {
-  const addresses = asArray(patient.address).filter(isObject);
+  const addresses = objectsIn(patient.address);
   const current =
     addresses.find(
       (a) => (a.use === 'home' || a.use === undefined) && !(isObject(a.period) && a.period.end),

@@ -6,7 +6,7 @@
 import { nameKey } from '../../../common/human-name';
 import { isValidNhsNumber } from '../../../common/nhs-number';
 import type { PatientMatch, PatientSearchQuery } from '../../../common/patient-search';
-import { asArray, isObject, str, type Json } from './fhir-read';
+import { asArray, isObject, objectsIn, str, type Json } from './fhir-read';
 import { demographicDifferences, demographicsOf } from './identity-agreement';
 import { nhsNumberOf, patientSummary } from './patient-identity';
 
@@ -35,7 +35,7 @@ const postcodeKey = (s: string) => s.replace(/\s+/g, '').toUpperCase();
 /** Does this Patient answer the question asked (any of its names, any of its postcodes)? */
 export function answersQuery(patient: Json, query: PatientSearchQuery): boolean {
   if (str(patient.birthDate) !== query.birthDate) return false;
-  const names = asArray(patient.name).filter(isObject);
+  const names = objectsIn(patient.name);
   if (!names.some((n) => startsWith(str(n.family), query.family))) return false;
   const given = query.given;
   if (given && !names.some((n) => asArray(n.given).some((g) => startsWith(str(g), given)))) return false;

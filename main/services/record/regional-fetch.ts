@@ -2,7 +2,7 @@
 // server advertises it, parallel per-type searches otherwise — critical types first.
 import { FIRST_PAINTED_SECTIONS, type IdentityWarning } from '../../../common/record';
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
-import { asArray, isObject, type Json, str } from './fhir-read';
+import { asArray, isObject, objectsIn, type Json, str } from './fhir-read';
 import { nhsNumberOf } from './patient-identity';
 import {
   FetchFailure,
@@ -59,8 +59,8 @@ interface Capabilities {
 
 function readCapabilities(statement: unknown): Capabilities {
   if (!isObject(statement) || statement.resourceType !== 'CapabilityStatement') return { everything: false };
-  const rest = asArray(statement.rest).filter(isObject);
-  const resources = rest.flatMap((r) => asArray(r.resource).filter(isObject));
+  const rest = objectsIn(statement.rest);
+  const resources = rest.flatMap((r) => objectsIn(r.resource));
   const isEverything = (op: unknown) =>
     isObject(op) && (op.name === 'everything' || /patient-everything/.test(str(op.definition) ?? ''));
   const patient = resources.find((r) => r.type === 'Patient');
