@@ -348,7 +348,12 @@ export function recountSources(
 ): SourceStatus[] {
   const counts = new Map<string, number>();
   const add = (id: string) => counts.set(id, (counts.get(id) ?? 0) + 1);
-  for (const item of items) for (const id of new Set(item.provenance.map((p) => p.sourceId))) add(id);
+  // Each source once per item (its second copy of one entry is not a second entry), without a set per item.
+  for (const { provenance } of items) {
+    provenance.forEach(({ sourceId }, i) => {
+      if (provenance.findIndex((p) => p.sourceId === sourceId) === i) add(sourceId);
+    });
+  }
   for (const pointer of pointers) add(pointer.sourceId);
   return sources.map((s) => ({ ...s, resourceCount: counts.get(s.id) ?? 0 }));
 }
