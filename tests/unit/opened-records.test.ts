@@ -1,10 +1,12 @@
 // The record a screen pages through is the one it is waiting for: an earlier open that finishes later (a slow
 // live open abandoned for the saved copy) never replaces it.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OpenedRecords } from '../../main/services/features/opened-records';
 import { frailRecord } from './summary-fixture';
 
 const NHS = '9434765919';
+const NEXT_PATIENT = '9990000018';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('opened records', () => {
   it('keeps the open the screen waits for when an earlier one finishes after it', async () => {
@@ -47,6 +49,26 @@ describe('opened records', () => {
     const refreshed = frailRecord();
     opened.set(NHS, 'refresh', refreshed);
     expect(await opened.whole(NHS)).toBe(refreshed);
+  });
+
+  it('sets a record aside when another patient is opened: its lists are made when asked for, not in the background', async () => {
+    const opened = new OpenedRecords();
+    opened.begin(NHS, 'first');
+    const first = opened.set(NHS, 'first', frailRecord());
+    const preparedFirst = vi.spyOn(first.lists, 'prepareResultRows');
+    // The clinician moves on to the next patient before the first record's lists were made ready.
+    opened.begin(NEXT_PATIENT, 'next');
+    await sleep(50);
+    expect(preparedFirst).not.toHaveBeenCalled();
+    // The first record's screen still gets its pages.
+    expect(await opened.whole(NHS)).toBe(first.record);
+    expect(first.lists.resultRows(0, 5).length).toBeGreaterThan(0);
+    // Opened again, it is made ready as any open is.
+    opened.begin(NHS, 'again');
+    const again = opened.set(NHS, 'again', frailRecord());
+    const preparedAgain = vi.spyOn(again.lists, 'prepareResultRows');
+    await sleep(50);
+    expect(preparedAgain).toHaveBeenCalledTimes(1);
   });
 
   it('forgets everything when the session locks or ends', () => {

@@ -20,6 +20,11 @@ export interface OpenedRecord {
    * (the screen that wanted it has gone), so nothing competes with the newer open.
    */
   stopReading(): void;
+  /**
+   * Another patient's record is being opened: this one's long lists are no longer made ready in the background
+   * (its pages are still made when the screen asks for them), so none of that work competes with the open.
+   */
+  setAside(): void;
 }
 
 /**
@@ -38,13 +43,15 @@ export class OpenedRecords {
 
   /**
    * An open has started for this patient (the screen now waits for this one, not any before it). The screen
-   * it replaces no longer wants that record's whole saved copy, so its read stops rather than compete.
+   * it replaces no longer wants that record's whole saved copy, so its read stops rather than compete; other
+   * patients' records are set aside.
    */
   begin(nhsNumber: string, requestId: string): void {
     const key = normaliseNhsNumber(nhsNumber);
     this.latest.set(key, requestId);
     const previous = this.records.get(key);
     if (previous && previous.requestId !== requestId) previous.stopReading();
+    for (const [other, record] of this.records) if (other !== key) record.setAside();
   }
 
   /**
@@ -61,6 +68,7 @@ export class OpenedRecords {
     let whole: Promise<{ record: WessexRecord; lists: RecordLists }> | undefined;
     // Stopped once a newer open of the patient begins; a read that merely failed is tried again.
     const stop = new AbortController();
+    const background = new AbortController();
     const opened: OpenedRecord = {
       requestId,
       record,
@@ -79,29 +87,34 @@ export class OpenedRecords {
         return whole;
       },
       stopReading: () => stop.abort(new Error(REOPENED)),
+      setAside: () => background.abort(),
     };
     const key = normaliseNhsNumber(nhsNumber);
     const waitedFor = this.latest.get(key);
     if (waitedFor === undefined || waitedFor === requestId) this.records.set(key, opened);
+    // Whether the lists are still worth making ready: the record is still the patient's, and no other opened since.
+    const wanted = () => this.records.get(key) === opened && !background.signal.aborted;
     setTimeout(
       () => {
-        if (this.records.get(key) !== opened) return;
+        if (!wanted()) return;
         // A failure is the page request's to report; unasked, it must not go unhandled.
         opened
           .whole()
           .then(async ({ lists: all }) => {
             // What the results view needs first, made while the summary is read (its rows a slice at a time,
             // so pages asked for meanwhile are answered); then the record search's index.
-            const yieldNow = async () => void (await nextTurn());
+            const yieldNow = async () => {
+              await nextTurn();
+              if (!wanted()) throw new Error('set aside');
+            };
             await all.prepareResultRows(yieldNow);
-            if (this.records.get(key) !== opened) return;
+            if (!wanted()) return;
             // The series, then their charts: two shorter turns rather than one long one.
             all.trends();
             await yieldNow();
-            if (this.records.get(key) !== opened) return;
             all.trendCharts('all', new Date());
             setTimeout(() => {
-              if (this.records.get(key) === opened) all.search().prepare();
+              if (wanted()) all.search().prepare();
             }, ANSWER_FIRST_MS).unref();
           })
           .catch(() => undefined);
