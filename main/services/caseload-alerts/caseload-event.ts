@@ -8,7 +8,7 @@ import { classify, patientOf, readableShape } from './classify';
 import type { CaseloadPatient } from './source-subscriptions';
 
 export interface CaseloadPatients {
-  /** NHS number → the name the source gives. */
+  /** Every NHS number on the caseload → the name the source gives (none until the source holds the patient). */
   names: ReadonlyMap<string, string | undefined>;
   /** This source's Patient id → NHS number. */
   byId: ReadonlyMap<string, string>;

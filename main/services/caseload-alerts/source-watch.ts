@@ -47,13 +47,12 @@ export interface SourceWatchOptions {
   sourceId: string;
   sourceName: string;
   subscriptions: SourceSubscriptions;
-  /** The watch's caseload patients at this source (polling asks about those held, and looks for the others). */
-  patients: CaseloadPatients;
   /**
-   * Every NHS number on the caseload: the Subscriptions name them all, so a patient's first-ever admission to
-   * a trust whose record did not hold them yet is told too.
+   * The watch's caseload patients at this source (polling asks about those held, and looks for the others).
+   * The Subscriptions name every NHS number on the caseload (`names`), so a patient's first-ever admission to a
+   * trust whose record did not hold them yet is told too.
    */
-  caseloadNhsNumbers: readonly string[];
+  patients: CaseloadPatients;
   heartbeatSeconds: number;
   pollIntervalMs: number;
   /** Polling: looks for caseload patients the source did not hold; those it holds now are taken on and returned. */
@@ -96,7 +95,7 @@ export class SourceWatch {
 
   async start(): Promise<void> {
     const { subscriptions } = this.options;
-    const nhsNumbers = this.options.caseloadNhsNumbers;
+    const nhsNumbers = [...this.options.patients.names.keys()];
     if (nhsNumbers.length === 0) {
       this.mode = 'unavailable';
       this.problem = 'the caseload names no patients';

@@ -273,7 +273,6 @@ export class CaseloadWatch implements CaseloadWatchService {
       sourceName: source.name,
       subscriptions,
       patients,
-      caseloadNhsNumbers: nhsNumbers,
       heartbeatSeconds: this.deps.heartbeatSeconds ?? 20,
       pollIntervalMs: this.deps.pollSeconds * 1000,
       clock: this.clock,
