@@ -7,7 +7,7 @@
 //   - strongest baseline: fhirclient with _count=1000, every type requested in parallel, both sources at once
 //   - naive baseline: fhirclient sequentially per type at the server's default page size (reported beside)
 //   - parse floor: the same record's pages (fetched once, as bytes) decoded and JSON.parsed with every resource
-//     kept: the CPU any JavaScript client spends to hold the record, before network, merge and governance
+//     kept: the CPU a client that JSON.parses the record spends to hold it, before network, merge and governance
 //   FETCH_LATENCY_MS (default 40)  FETCH_RUNS (default 5)  FETCH_NAIVE_RUNS (default 2)  FETCH_SETTLE_MS (300)
 //   FETCH_PROFILE_DIR (a CPU profile of each contender's process)
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
@@ -205,7 +205,8 @@ function parseFloorRun(pages: readonly Buffer[]): ParseFloorRun {
   const cpu = process.cpuUsage();
   const held: unknown[] = [];
   for (const bytes of pages)
-    for (const entry of (parseJsonBytes(bytes) as SearchPage).entry ?? []) held.push(entry.resource);
+    for (const entry of (parseJsonBytes(bytes) as SearchPage).entry ?? [])
+      if (entry.resource !== undefined) held.push(entry.resource);
   const used = process.cpuUsage(cpu);
   return { cpuMs: (used.user + used.system) / 1000, resources: held.length };
 }
@@ -362,6 +363,11 @@ async function main(): Promise<void> {
         resourcesRead.naive = n.resources;
       }
     }
+    // The floor parses the same resources the engine read (paged as fhirclient reads them), or it is no floor.
+    if (parseFloor[0]!.resources !== resourcesRead.engine)
+      throw new Error(
+        `the parse floor read ${parseFloor[0]!.resources} resources, the engine ${resourcesRead.engine}`,
+      );
     const enginePeakAll = await engineProcess.ask<number>({ kind: 'peak-rss' });
     const baselinePeakAll = await fhirclientProcess.ask<number>({ kind: 'peak-rss' });
     const enginePeakRss = engineOnlyPeakRss(info);
@@ -429,7 +435,7 @@ async function main(): Promise<void> {
         'the engine runs as the app runs it: this bench bundled to plain JavaScript (esbuild), no TypeScript loader',
         'engine alone: the same bundle in a child process, one record read, peak RSS from getrusage',
         'network floor: locating the patient, then the largest single type read page by page at this _count',
-        'parse floor: in a third process, the record’s pages fetched once as bytes (each type at this _count, to its last page), then each run decodes and JSON.parses them as the engine does and keeps every resource; no network, merge or governance, so no JavaScript client holding the record can spend less',
+        'parse floor: in a third process, the record’s pages fetched once as bytes (each type at this _count, to its last page), then each run decodes and JSON.parses them as the engine does and keeps every resource; the same resources as the engine read (checked), paged type by type as fhirclient reads them; no network, merge or governance: what any client that JSON.parses the whole record and keeps it spends before doing anything with it',
       ],
     });
   } finally {

@@ -9,6 +9,7 @@ import { resourceCount, syntheticSnapshot } from '../../bench/lib/synthetic-snap
 import { createAuditService, type AuditService } from '../../main/services/audit';
 import { openEncryptedDatabase, openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import type { EncryptedDatabase } from '../../main/services/cache/encrypted-database';
+import type { KeyVault } from '../../main/services/cache/key-vault';
 import type { CheckpointTiming } from '../../main/services/cache/offline-cache';
 import { auditDatabasePath, cacheDatabasePath } from '../../main/services/paths';
 import { cacheTestEnv, type CacheTestEnv } from './cache-support';
@@ -115,10 +116,13 @@ describe('where the log is copied', () => {
   const dbFile = () => path.join(env.dataDir, 'checkpoint-test.db');
 
   /** A store holding a committed save of about 12 MB that is only in the log, as the offline store leaves one. */
-  async function storeWithLoggedSave(checkpointDriver?: string): Promise<EncryptedDatabase> {
+  async function storeWithLoggedSave(
+    checkpointDriver?: string,
+    keyVault: KeyVault = env.vault,
+  ): Promise<EncryptedDatabase> {
     database = await openEncryptedDatabase({
       path: dbFile(),
-      keyVault: env.vault,
+      keyVault,
       keyName: KEY_NAME,
       checkpointOnCommit: false,
       ...(checkpointDriver ? { checkpointDriver } : {}),
@@ -165,6 +169,31 @@ describe('where the log is copied', () => {
   it('copies it on its own connection when no worker can load the driver', async () => {
     const store = await storeWithLoggedSave(path.join(env.dataDir, 'no-such-driver.js'));
     expect(await store.checkpoint()).toBe('this connection');
+    expect(await rowsInFileAlone()).toBe(ROWS);
+  });
+
+  it('copies it on its own connection when the keystore cannot answer at the time', async () => {
+    let keystoreAnswers = true;
+    const vault: KeyVault = {
+      get: (name) => (keystoreAnswers ? env.vault.get(name) : Promise.reject(new Error('keystore locked'))),
+      create: (name) => env.vault.create(name),
+      put: (name, key) => env.vault.put(name, key),
+      delete: (name) => env.vault.delete(name),
+    };
+    const store = await storeWithLoggedSave(undefined, vault);
+    keystoreAnswers = false;
+    expect(await store.checkpoint()).toBe('this connection');
+    expect(await rowsInFileAlone()).toBe(ROWS);
+  });
+
+  it('loses nothing when the store closes while its log is being copied', async () => {
+    const store = await storeWithLoggedSave();
+    const copying = store.checkpoint();
+    // The lock is taken and the worker started in later turns: the store closes first, or while it copies.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    store.close();
+    database = undefined;
+    expect(['worker', 'closed']).toContain(await copying);
     expect(await rowsInFileAlone()).toBe(ROWS);
   });
 

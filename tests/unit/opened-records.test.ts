@@ -63,6 +63,13 @@ describe('opened records', () => {
     // The first record's screen still gets its pages.
     expect(await opened.whole(NHS)).toBe(first.record);
     expect(first.lists.resultRows(0, 5).length).toBeGreaterThan(0);
+    // An open that finishes only after the next patient's open began is set aside as well.
+    opened.begin(NHS, 'slow');
+    opened.begin(NEXT_PATIENT, 'next again');
+    const slow = opened.set(NHS, 'slow', frailRecord());
+    const preparedSlow = vi.spyOn(slow.lists, 'prepareResultRows');
+    await sleep(50);
+    expect(preparedSlow).not.toHaveBeenCalled();
     // Opened again, it is made ready as any open is.
     opened.begin(NHS, 'again');
     const again = opened.set(NHS, 'again', frailRecord());

@@ -30,6 +30,7 @@ try {
   const Database = require(workerData.driver);
   db = new Database(workerData.file, { fileMustExist: true });
   db.pragma('key = "raw:' + workerData.key + '"');
+  db.prepare('SELECT count(*) FROM sqlite_master').get();
   if (String(db.pragma('cipher', { simple: true })) !== 'chacha20') throw new Error('unexpected cipher');
   db.pragma('wal_autocheckpoint = 0');
   const [result] = db.pragma('wal_checkpoint(PASSIVE)');
@@ -40,6 +41,9 @@ try {
   if (db) db.close();
 }
 `;
+
+/** A copy still running after this long is given up (the thread is ended): the lock is never held for ever. */
+const GIVE_UP_AFTER_MS = 60_000;
 
 /** The driver this process loads, for the worker to load too. */
 function ownDriver(): string {
@@ -69,7 +73,11 @@ export function checkpointOnWorker(request: CheckpointRequest): Promise<Checkpoi
         outcome = { log: message.log, checkpointed: message.checkpointed };
     });
     worker.once('error', () => undefined);
+    const giveUp = setTimeout(() => void worker.terminate(), GIVE_UP_AFTER_MS);
     // Once the thread has ended, its connection is closed: nothing of it is left when the store lock is let go.
-    worker.once('exit', () => resolve(outcome));
+    worker.once('exit', () => {
+      clearTimeout(giveUp);
+      resolve(outcome);
+    });
   });
 }

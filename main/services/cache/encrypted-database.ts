@@ -180,6 +180,7 @@ export class EncryptedDatabase {
   schemaVersion = 0;
   private readonly migrations: Migration[];
   private readonly clock: () => Date;
+  private warnedCheckpointHere = false;
 
   constructor(private readonly options: OpenEncryptedDatabaseOptions) {
     this.migrations = checkMigrations(options.migrations);
@@ -348,7 +349,8 @@ export class EncryptedDatabase {
   async checkpoint(): Promise<'worker' | 'this connection' | 'closed'> {
     return withStoreLock(this.options.path, async () => {
       if (!this.current) return 'closed';
-      const key = await this.options.keyVault.get(this.options.keyName);
+      // A keystore that cannot answer now leaves the copy to this connection, which holds the key already.
+      const key = await this.options.keyVault.get(this.options.keyName).catch(() => undefined);
       const copied =
         key && isRawKey(key)
           ? await checkpointOnWorker({
@@ -359,6 +361,12 @@ export class EncryptedDatabase {
           : undefined;
       if (copied) return 'worker';
       if (!this.current) return 'closed';
+      if (!this.warnedCheckpointHere) {
+        this.warnedCheckpointHere = true;
+        console.warn(
+          'No worker thread could copy the encrypted store’s log; it is copied on the main thread.',
+        );
+      }
       this.current.pragma('wal_checkpoint(PASSIVE)');
       return 'this connection';
     });

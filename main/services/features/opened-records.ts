@@ -20,11 +20,6 @@ export interface OpenedRecord {
    * (the screen that wanted it has gone), so nothing competes with the newer open.
    */
   stopReading(): void;
-  /**
-   * Another patient's record is being opened: this one's long lists are no longer made ready in the background
-   * (its pages are still made when the screen asks for them), so none of that work competes with the open.
-   */
-  setAside(): void;
 }
 
 /**
@@ -40,6 +35,12 @@ export class OpenedRecords {
   private readonly records = new Map<string, OpenedRecord>();
   /** The open each patient's screen is waiting for: an older open finishing later never replaces it. */
   private readonly latest = new Map<string, string>();
+  /**
+   * The patient whose open began last. Other patients' records are set aside: their long lists are no longer
+   * made ready in the background (their pages are still made when asked for), so that work never competes with
+   * the open the clinician is waiting for, even when a record's own open finishes after it began.
+   */
+  private focus: string | undefined;
 
   /**
    * An open has started for this patient (the screen now waits for this one, not any before it). The screen
@@ -49,9 +50,9 @@ export class OpenedRecords {
   begin(nhsNumber: string, requestId: string): void {
     const key = normaliseNhsNumber(nhsNumber);
     this.latest.set(key, requestId);
+    this.focus = key;
     const previous = this.records.get(key);
     if (previous && previous.requestId !== requestId) previous.stopReading();
-    for (const [other, record] of this.records) if (other !== key) record.setAside();
   }
 
   /**
@@ -68,7 +69,6 @@ export class OpenedRecords {
     let whole: Promise<{ record: WessexRecord; lists: RecordLists }> | undefined;
     // Stopped once a newer open of the patient begins; a read that merely failed is tried again.
     const stop = new AbortController();
-    const background = new AbortController();
     const opened: OpenedRecord = {
       requestId,
       record,
@@ -87,13 +87,12 @@ export class OpenedRecords {
         return whole;
       },
       stopReading: () => stop.abort(new Error(REOPENED)),
-      setAside: () => background.abort(),
     };
     const key = normaliseNhsNumber(nhsNumber);
     const waitedFor = this.latest.get(key);
     if (waitedFor === undefined || waitedFor === requestId) this.records.set(key, opened);
     // Whether the lists are still worth making ready: the record is still the patient's, and no other opened since.
-    const wanted = () => this.records.get(key) === opened && !background.signal.aborted;
+    const wanted = () => this.records.get(key) === opened && (this.focus ?? key) === key;
     setTimeout(
       () => {
         if (!wanted()) return;
@@ -101,6 +100,8 @@ export class OpenedRecords {
         opened
           .whole()
           .then(async ({ lists: all }) => {
+            // The whole saved copy may have been read while the clinician moved on.
+            if (!wanted()) return;
             // What the results view needs first, made while the summary is read (its rows a slice at a time,
             // so pages asked for meanwhile are answered); then the record search's index.
             const yieldNow = async () => {
@@ -143,5 +144,6 @@ export class OpenedRecords {
   clear(): void {
     this.records.clear();
     this.latest.clear();
+    this.focus = undefined;
   }
 }
