@@ -178,16 +178,15 @@ async function longestStallUntilLogCopied(file: string, before: number): Promise
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const stalls = monitorEventLoopDelay({ resolution: 10 });
   stalls.enable();
-  const modified = () => fileModified(file);
   const giveUpAt = Date.now() + 30_000;
-  while (modified() === before) {
+  while (fileModified(file) === before) {
     if (Date.now() > giveUpAt)
       throw new Error('the saved copy was not copied into the database file in 30 s');
     await sleep(20);
   }
-  for (let last = modified(); ; last = modified()) {
+  for (let last = fileModified(file); ; last = fileModified(file)) {
     await sleep(500);
-    if (modified() === last) break;
+    if (fileModified(file) === last) break;
   }
   stalls.disable();
   return stalls.max / 1e6;

@@ -180,17 +180,31 @@ describe('offline cache store', () => {
     });
   });
 
-  it('keeps the app answering while a long record is written, and a save that fails keeps the last copy', async () => {
+  /** A store holding a long saved copy (3,000 resources), and that copy. */
+  async function storeWithLongCopy(): Promise<{ c: OfflineCache; first: RecordSnapshot }> {
     const c = await open();
     const first = syntheticSnapshot({ resources: 3_000 });
     await c.saveSnapshot(first);
+    return { c, first };
+  }
+
+  /** Counts the turns other work gets from now (a zero-delay timer); the returned function stops and tells. */
+  function countOtherWork(): () => number {
+    let turns = 0;
+    const tick = setInterval(() => turns++, 0);
+    return () => {
+      clearInterval(tick);
+      return turns;
+    };
+  }
+
+  it('keeps the app answering while a long record is written, and a save that fails keeps the last copy', async () => {
+    const { c } = await storeWithLongCopy();
     // Other work runs between the slices of one long save (a timer set now fires before the save ends).
-    let otherWork = 0;
-    const tick = setInterval(() => otherWork++, 0);
+    const otherWork = countOtherWork();
     const second = syntheticSnapshot({ resources: 3_000, assembledAt: '2024-06-02T08:14:00.000Z' });
     await c.saveSnapshot(second);
-    clearInterval(tick);
-    expect(otherWork).toBeGreaterThan(0);
+    expect(otherWork()).toBeGreaterThan(0);
     expect(canonical(await c.loadSnapshot(NHS))).toEqual(canonical(second));
     // A resource that cannot be written, late in the save: nothing of the failed save is kept.
     const broken = syntheticSnapshot({ resources: 3_000, assembledAt: '2024-06-03T08:14:00.000Z' });
@@ -201,20 +215,16 @@ describe('offline cache store', () => {
   });
 
   it('keeps the app answering while a long saved copy is read whole, and reads it as saved before a save meanwhile', async () => {
-    const c = await open();
-    const first = syntheticSnapshot({ resources: 3_000 });
-    await c.saveSnapshot(first);
+    const { c, first } = await storeWithLongCopy();
     // Other work runs between the slices of the read (before, 3,000 rows were read and parsed in one turn).
-    let otherWork = 0;
-    const tick = setInterval(() => otherWork++, 0);
+    const otherWork = countOtherWork();
     const reading = c.loadSnapshot(NHS);
     // A save asked for while the read is under way does not change what it reads: the copy saved before.
     const second = syntheticSnapshot({ resources: 3_000, assembledAt: '2024-06-02T08:14:00.000Z' });
     await new Promise((resolve) => setImmediate(resolve));
     const saving = c.saveSnapshot(second);
     const read = await reading;
-    clearInterval(tick);
-    expect(otherWork).toBeGreaterThan(2);
+    expect(otherWork()).toBeGreaterThan(2);
     expect(canonical(read)).toEqual(canonical(first));
     await saving;
     expect(canonical(await c.loadSnapshot(NHS))).toEqual(canonical(second));

@@ -40,8 +40,6 @@ export interface OpenOfflineCacheOptions {
   verifyOnOpen?: boolean;
   /** When saves are copied from the write-ahead log into the database file (tests shorten it). */
   checkpoint?: CheckpointTiming;
-  /** The SQLite driver the checkpoint's worker thread loads (tests give it one that fails to load). */
-  checkpointDriver?: string;
 }
 
 export async function openOfflineCache(options: OpenOfflineCacheOptions): Promise<OfflineCache> {
@@ -66,7 +64,6 @@ export async function openOfflineCache(options: OpenOfflineCacheOptions): Promis
     // process): the store's deferred checkpoint does, once changes pause (deferred-checkpoint.ts), on a worker
     // thread (checkpoint-worker.ts).
     checkpointOnCommit: false,
-    ...(options.checkpointDriver ? { checkpointDriver: options.checkpointDriver } : {}),
   });
   const cache = new OfflineCache(
     database,
