@@ -11,15 +11,10 @@
 //   FETCH_LATENCY_MS (default 40)  FETCH_RUNS (default 5)  FETCH_NAIVE_RUNS (default 2)  FETCH_SETTLE_MS (300)
 //   FETCH_PROFILE_DIR (a CPU profile of each contender's process)
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { CRITICAL_SECTIONS } from '../common/record';
-import { TokenExchangeProvider } from '../main/services/auth/token-exchange';
-import { sandboxEprIdToken } from '../main/dev/sandbox-sign-in';
-import { SANDBOX_REGIONAL_CLIENT_ID } from '../main/dev/sandbox-policy';
-import type { RegionalSource } from '../main/services/policy/schema';
 import { parseJsonBytes } from '../main/services/http/json-text';
-import { assembleRecord } from '../main/services/record';
 import { allTypes } from '../main/services/record/sections';
 import { runCompiled } from './lib/compiled';
+import { engineRun, setUp, SOURCES, type EngineRun, type Setup } from './lib/engine-read';
 import { startSandboxProcess, stopNode, type SandboxProcessInfo } from './lib/processes';
 import { median, metric, ratio, reportBench, sampled, type BenchMetric } from './lib/results';
 
@@ -40,28 +35,6 @@ const naiveRuns = Number(process.env.FETCH_NAIVE_RUNS ?? 2);
 const PAGE_SIZE = 1000;
 const SETTLE_MS = Number(process.env.FETCH_SETTLE_MS ?? 300);
 const NHS_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
-const SOURCES = [
-  ['dcr', 'Dorset Care Record'],
-  ['chie', 'CHIE'],
-] as const;
-
-interface Setup {
-  info: SandboxProcessInfo;
-  nhsNumber: string;
-  sources: RegionalSource[];
-  tokens: TokenExchangeProvider;
-}
-
-interface EngineRun {
-  criticalMs: number;
-  fullMs: number;
-  cpuMs: number;
-  requests: number;
-  items: number;
-  resources: number;
-  /** Resources per source and type (for the network floor). */
-  perType: [string, number][];
-}
 
 interface BaselineRun {
   fullMs: number;
@@ -84,49 +57,6 @@ type ContenderRequest =
 interface ParseFloorRun {
   cpuMs: number;
   resources: number;
-}
-
-async function engineRun(setup: Setup): Promise<EngineRun> {
-  let requests = 0;
-  let criticalMs = NaN;
-  const answered = new Set<string>();
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const record = await assembleRecord({
-    requestId: 'bench',
-    identity: { nhsNumber: setup.nhsNumber, mayQueryRegionalSources: true },
-    sources: setup.sources,
-    tokens: setup.tokens,
-    options: { pageSize: PAGE_SIZE, onRequest: () => requests++, deadlineMs: 300_000 },
-    onEvent: (event) => {
-      if (event.type !== 'section' || event.completeness.state !== 'complete') return;
-      answered.add(event.section);
-      if (Number.isNaN(criticalMs) && CRITICAL_SECTIONS.every((s) => answered.has(s))) {
-        criticalMs = performance.now() - started;
-      }
-    },
-  });
-  const fullMs = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  const bad = record.sources.filter((s) => s.state !== 'complete');
-  if (bad.length)
-    throw new Error(`engine run incomplete: ${bad.map((s) => `${s.name} ${s.state}`).join(', ')}`);
-  const perType = new Map<string, number>();
-  for (const item of record.items)
-    for (const p of item.provenance) {
-      const key = `${p.sourceId}/${p.resourceType}`;
-      perType.set(key, (perType.get(key) ?? 0) + 1);
-    }
-  const resources = record.sources.reduce((n, s) => n + s.resourceCount, 0);
-  return {
-    criticalMs,
-    fullMs,
-    cpuMs: (used.user + used.system) / 1000,
-    requests,
-    items: record.items.length,
-    resources,
-    perType: [...perType],
-  };
 }
 
 /** fhirclient for one source: locate the patient, then each type (in parallel when asked). */
@@ -218,35 +148,12 @@ function networkFloorTrips(perType: readonly [string, number][]): number {
   return 1 + pages;
 }
 
-async function setUp(info: SandboxProcessInfo): Promise<Setup> {
-  if (!info.urls.epr) throw new Error('the sandbox EPR did not start, so no one can sign in');
-  const auth = {
-    type: 'token-exchange' as const,
-    issuer: info.urls.regionalAuth,
-    clientId: SANDBOX_REGIONAL_CLIENT_ID,
-  };
-  const sources: RegionalSource[] = SOURCES.map(([id, name]) => ({
-    id,
-    name,
-    fhirBase: info.urls[id]!,
-    auth,
-  }));
-  // A GP signed in at the sandbox EPR: their id_token is exchanged per source, as the viewer does.
-  const idToken = await sandboxEprIdToken(info.urls.epr, 'gp');
-  const tokens = new TokenExchangeProvider({
-    targets: sources.map((s) => ({ id: s.id, name: s.name, audience: s.fhirBase, auth })),
-    subjectToken: () => idToken,
-  });
-  const nhsNumber = info.patients.find((p) => p.key === 'large')!.nhsNumber;
-  return { info, nhsNumber, sources, tokens };
-}
-
 /**
  * The engine alone in a process of its own (this file, with FETCH_ENGINE_ONLY set to the sandbox's details):
  * one record read, as a clinician's first open, then the process's peak RSS.
  */
 async function engineOnly(info: SandboxProcessInfo): Promise<void> {
-  await engineRun(await setUp(info));
+  await engineRun(await setUp(info, 'large'), PAGE_SIZE);
   console.log(JSON.stringify({ peakRssMiB: peakRssMiB() }));
 }
 
@@ -268,13 +175,13 @@ function engineOnlyPeakRss(info: SandboxProcessInfo): number {
 
 /** A contender's process (this file, with FETCH_SANDBOX set): signs in once, then reads when asked. */
 async function contenderProcess(info: SandboxProcessInfo): Promise<void> {
-  const setup = await setUp(info);
+  const setup = await setUp(info, 'large');
   let pages: Promise<Buffer[]> | undefined;
   process.on('disconnect', () => process.exit());
   process.on('message', (request: ContenderRequest) => {
     const answer =
       request.kind === 'engine'
-        ? engineRun(setup)
+        ? engineRun(setup, PAGE_SIZE)
         : request.kind === 'fhirclient'
           ? fhirclientRun(setup, request.options)
           : request.kind === 'parse-floor'
@@ -326,7 +233,12 @@ async function startContender(name: string, info: SandboxProcessInfo): Promise<C
 }
 
 async function main(): Promise<void> {
-  const { running, info } = await startSandboxProcess(['--large', '--latency', String(latencyMs)]);
+  const { running, info } = await startSandboxProcess([
+    '--large',
+    '--latency',
+    String(latencyMs),
+    '--no-gzip',
+  ]);
   const contenders: Contender[] = [];
   try {
     const engineProcess = await startContender('engine', info);
@@ -429,7 +341,7 @@ async function main(): Promise<void> {
       },
       notes: [
         `${runs} runs of the engine and the strongest baseline, interleaved, after one warm-up each; the naive baseline ${naiveRuns} times (it takes seconds per run)`,
-        'the sandbox runs in its own process (wessex sandbox --large) with auth on: every request carries the signed-in GP’s token, exchanged per source at the regional authorization server',
+        'the sandbox runs in its own process (wessex sandbox --large --no-gzip) with auth on: every request carries the signed-in GP’s token, exchanged per source at the regional authorization server; answers uncompressed, since on this one machine the servers’ compressing would take the client’s cores (bench:link measures gzip over a slow link)',
         `engine: assembleRecord at _count=${PAGE_SIZE}, DCR per-type searches in parallel (critical first), CHIE Patient/$everything split by _type; a search that states its total and pages by offset has its remaining pages asked for at once`,
         'each contender in a process of its own, asked in turn for one read (interleaved); CPU is that process’s, peak RSS from getrusage',
         'the engine runs as the app runs it: this bench bundled to plain JavaScript (esbuild), no TypeScript loader',

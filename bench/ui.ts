@@ -257,7 +257,12 @@ const ROLES = [
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'wessex-bench-ui-'));
-  const { running, info } = await startSandboxProcess(['--large', '--latency', String(LATENCY_MS)]);
+  const { running, info } = await startSandboxProcess([
+    '--large',
+    '--latency',
+    String(LATENCY_MS),
+    '--no-gzip',
+  ]);
   const { services, signInAs } = await viewerOnSandboxProcess(info, dataDir);
   const harness = await openHarness({ services });
   try {
@@ -438,7 +443,7 @@ async function main(): Promise<void> {
         `patient: sandbox "large" (${large.name}), ${LATENCY_MS} ms per request`,
         `${runs} rounds after one warm-up; each round: paramedic then GP, each a first open (saved copies removed), an offline open, then a re-open (incremental refresh)`,
         'clock: from the click on the patient (Find a patient / Offline records) to requestAnimationFrame after the paint',
-        'the sandbox runs in its own process (wessex sandbox --large) with auth on: DCR, CHIE and the locator are read with the signed-in clinician’s exchanged tokens',
+        'the sandbox runs in its own process (wessex sandbox --large --no-gzip) with auth on: DCR, CHIE and the locator are read with the signed-in clinician’s exchanged tokens; answers uncompressed, since on this one machine the servers’ compressing would take the client’s cores',
         `summary screenshot: ${relative(process.cwd(), SCREENSHOT)}`,
         'Chromium headless, 1280×720, long tasks via PerformanceObserver("longtask")',
         'main’s stalls: monitorEventLoopDelay (10 ms resolution) in this process, which runs the app’s services and the harness’s side of the bridge, from the click on a first open until its saved copy is listed, from the click on the offline open until 2 s after the re-open’s summary, and (paramedic) from the saved copy being listed until the store’s log has been copied into its database file (the deferred checkpoint: the file changed, then unchanged for 0.5 s)',

@@ -3,7 +3,7 @@
  * (when available) the sandbox EPR, all on loopback, seeded with deterministic synthetic patients.
  *
  * Interfaces other code relies on (keep these names):
- * - `startSandbox({ latencyMs?, includeLargePatient?, host?, requireAuth?, now?, faults? })` → `RunningSandbox`;
+ * - `startSandbox({ latencyMs?, includeLargePatient?, host?, requireAuth?, now?, faults?, gzip?, bandwidthMbps? })` → `RunningSandbox`;
  *   `faults` (e.g. `{ chie: { mode: 'down' } }`, or `parseFaultSpecs(['chie=slow:20000'])`) are in place
  *   before it resolves.
  * - `RunningSandbox.urls.{dcr, chie, locator, audit, regionalAuth, epr?}`: FHIR bases (dcr/chie end in /fhir; locator
@@ -48,6 +48,7 @@ import { startRegionalAuth, type RegionalAuthServer } from './regional-auth/serv
 import { regionalTokenVerifier } from './regional-auth/verify';
 import type { ResourceServerAuth } from './http/bearer-auth';
 import type { LoopbackServer } from './http/loopback-server';
+import { PacedLink } from './http/paced-link';
 import { LocatorServer } from './locator/server';
 import { FAULT_TARGETS, type SandboxFaults } from './fault-spec';
 import { BASE_PLACEHOLDER } from './patients/documents';
@@ -95,6 +96,13 @@ export interface SandboxOptions {
   faults?: SandboxFaults;
   /** Topic-based Subscriptions per regional source (default on); `{ chie: false }`: CHIE has none (clients poll). */
   subscriptions?: { dcr?: boolean; chie?: boolean };
+  /**
+   * Gzip answers for clients that ask (default true), as real servers' proxies do. Off for benchmarks on one
+   * machine, where the servers' compressing would take the client's CPU.
+   */
+  gzip?: boolean;
+  /** Every answer goes out over one link this fast (Mbit/s), as a mobile connection (default: loopback speed). */
+  bandwidthMbps?: number;
   /** Start the loopback admin endpoint `wessex sandbox event` uses (default false; `urls.admin`). */
   admin?: boolean;
 }
@@ -213,6 +221,9 @@ async function trustEpr(regionalAuth: RegionalAuthServer, epr: SandboxEpr): Prom
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const host = options.host ?? '127.0.0.1';
   const latencyMs = options.latencyMs ?? 0;
+  const gzip = options.gzip !== false;
+  const link = options.bandwidthMbps ? new PacedLink(options.bandwidthMbps) : undefined;
+  const carried = { gzip, ...(link ? { link } : {}) };
   const now = options.now ?? Date.now;
   const generated = generateSandboxPatients(options);
   const notes = [...generated.notes];
@@ -229,6 +240,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     host,
     everything: false,
     latencyMs,
+    ...carried,
     otherOrigin,
     now,
     subscriptions: options.subscriptions?.dcr !== false,
@@ -239,6 +251,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     host,
     everything: true,
     latencyMs,
+    ...carried,
     otherOrigin,
     now,
     subscriptions: options.subscriptions?.chie !== false,
@@ -246,8 +259,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const patientKeys = new Map(patients.map((p) => [p.key, p.nhsNumber]));
   dcr.setPatientKeys(patientKeys);
   chie.setPatientKeys(patientKeys);
-  const locator = new LocatorServer({ host, latencyMs, otherOrigin, now });
-  const audit = new AuditServer({ host, latencyMs, now });
+  const locator = new LocatorServer({ host, latencyMs, ...carried, otherOrigin, now });
+  const audit = new AuditServer({ host, latencyMs, ...carried, now });
   const all: { close(): Promise<void> }[] = [dcr, chie, locator, audit, elsewhere];
   try {
     const regionalAuth = await startRegionalAuth({ host, now });

@@ -14,6 +14,9 @@ interface SandboxCommandOptions {
   fault?: string[];
   /** Commander's --no-auth: false when given. */
   auth?: boolean;
+  bandwidth?: string;
+  /** Commander's --no-gzip: false when given. */
+  gzip?: boolean;
 }
 
 function describe(sandbox: RunningSandbox, faults: SandboxFaults): object {
@@ -73,6 +76,11 @@ export function registerSandboxCommand(program: Command): void {
       .option('--latency <ms>', 'add this much latency to every request', '0')
       .option('--large', 'include the ≥ 20,000-resource benchmark patient')
       .option('--host <address>', 'interface to listen on', '127.0.0.1')
+      .option('--bandwidth <Mbit/s>', 'send every answer over one link this fast (a mobile connection)')
+      .option(
+        '--no-gzip',
+        'answer uncompressed even when asked for gzip (benchmarks: on one machine, compressing takes the client’s CPU)',
+      )
       .option(
         '--no-auth',
         'serve DCR, CHIE and the audit endpoint without authorisation (for scripts and benchmarks)',
@@ -81,6 +89,9 @@ export function registerSandboxCommand(program: Command): void {
     const latencyMs = Number(options.latency ?? 0);
     if (!Number.isFinite(latencyMs) || latencyMs < 0)
       throw new Error(`--latency must be a number of milliseconds, got "${options.latency}"`);
+    const bandwidthMbps = options.bandwidth === undefined ? undefined : Number(options.bandwidth);
+    if (bandwidthMbps !== undefined && !(bandwidthMbps > 0))
+      throw new Error(`--bandwidth must be a positive number of Mbit/s, got "${options.bandwidth}"`);
     const faults = faultsFromFlags(options.fault) ?? {};
     const sandbox = await startSandbox({
       latencyMs,
@@ -88,6 +99,8 @@ export function registerSandboxCommand(program: Command): void {
       host: options.host,
       faults,
       requireAuth: options.auth !== false,
+      gzip: options.gzip !== false,
+      ...(bandwidthMbps ? { bandwidthMbps } : {}),
       admin: true,
     });
     // `wessex sandbox event` in another process finds the admin endpoint here.

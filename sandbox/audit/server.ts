@@ -10,7 +10,12 @@
 // POST (the server assigns the id) stays for clients outside any chain. Tests read what arrived.
 import { createHash } from 'node:crypto';
 import type { AuditEvent, Bundle } from '../../common/fhir';
-import { LoopbackServer, type SandboxRequest, type SandboxResponse } from '../http/loopback-server';
+import {
+  LoopbackServer,
+  type LoopbackServerOptions,
+  type SandboxRequest,
+  type SandboxResponse,
+} from '../http/loopback-server';
 import { AccessGuard, type ResourceServerAuth } from '../http/bearer-auth';
 import { operationOutcome } from '../http/outcome';
 import type { RegionalTokenVerifier } from '../regional-auth/verify';
@@ -20,7 +25,7 @@ const CHAIN_ID = /^[A-Za-z0-9-]{8,64}$/;
 const HASH = /^[0-9a-f]{64}$/;
 const GENESIS_HASH = '0'.repeat(64);
 
-export interface AuditServerOptions {
+export interface AuditServerOptions extends Pick<LoopbackServerOptions, 'gzip' | 'link'> {
   host: string;
   port?: number;
   latencyMs?: number;

@@ -2,14 +2,28 @@
 // server (regional FHIR, locator, audit) shares. Handlers return FHIR JSON; faults are applied around them.
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { gzip } from 'node:zlib';
 import type { Bundle, Resource } from '../../common/fhir';
 import { drainedOrClosed } from './drained';
 import { RESPONSE_SHAPING, type ActiveFault, type FaultMode, type FaultOptions } from './faults';
 import { operationOutcome } from './outcome';
 import { hostileErrorText } from './hostile-text';
+import type { PacedLink } from './paced-link';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const MAX_REQUEST_BODY = 1_000_000;
+/** Like the proxies in front of real FHIR servers: gzip at level 1 (nginx's default) when asked, past 1 KB. */
+const GZIP_FROM_BYTES = 1024;
+const GZIP_LEVEL = 1;
+
+function acceptsGzip(res: ServerResponse): boolean {
+  const accepted = res.req?.headers['accept-encoding'];
+  return (typeof accepted === 'string' ? accepted.split(',') : []).some((offer) => {
+    const [name, ...params] = offer.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    return (name === 'gzip' || name === '*') && (q === undefined || Number(q.slice(2)) > 0);
+  });
+}
 
 export interface RequestLogEntry {
   method: string;
@@ -55,6 +69,10 @@ export interface LoopbackServerOptions {
   /** Origin used by the 'next-link-other-origin' fault (a different host that must never get a token). */
   otherOrigin?: () => string | undefined;
   latencyMs?: number;
+  /** Answers gzipped for clients that ask (default true), as the proxies in front of real servers do. */
+  gzip?: boolean;
+  /** A slow link the answers go out over (shared with the other servers on it); none: as fast as loopback. */
+  link?: PacedLink;
 }
 
 export class LoopbackServer {
@@ -379,12 +397,21 @@ export class LoopbackServer {
     entry.status = response.status;
     if (res.headersSent || res.destroyed) return;
     const { bytes, contentType } = this.encode(response);
-    res.writeHead(response.status, {
-      'Content-Type': contentType,
-      'Content-Length': String(bytes.length),
-      ...response.headers,
-    });
-    res.end(bytes);
+    const write = (body: Buffer, coding?: string) => {
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(response.status, {
+        'Content-Type': contentType,
+        'Content-Length': String(body.length),
+        ...(coding ? { 'Content-Encoding': coding, Vary: 'Accept-Encoding' } : {}),
+        ...response.headers,
+      });
+      if (this.options.link) void this.options.link.send(res, body);
+      else res.end(body);
+    };
+    if (this.options.gzip === false || bytes.length < GZIP_FROM_BYTES || !acceptsGzip(res))
+      return write(bytes);
+    // Compressed on libuv's threads, as a proxy in front of the server would, not on this server's own.
+    gzip(bytes, { level: GZIP_LEVEL }, (error, zipped) => (error ? write(bytes) : write(zipped, 'gzip')));
   }
 
   private sendTruncated(res: ServerResponse, entry: RequestLogEntry, response: SandboxResponse): void {

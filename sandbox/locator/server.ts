@@ -5,13 +5,18 @@
 import type { AuditEvent, Bundle, DocumentReference } from '../../common/fhir';
 import { AccessGuard, type ResourceServerAuth } from '../http/bearer-auth';
 import type { AccessRequest } from '../http/access-policy';
-import { LoopbackServer, type SandboxRequest, type SandboxResponse } from '../http/loopback-server';
+import {
+  LoopbackServer,
+  type LoopbackServerOptions,
+  type SandboxRequest,
+  type SandboxResponse,
+} from '../http/loopback-server';
 import { operationOutcome } from '../http/outcome';
 import type { RegionalTokenVerifier } from '../regional-auth/verify';
 
 const NHS_NUMBER = 'https://fhir.nhs.uk/Id/nhs-number';
 
-export interface LocatorServerOptions {
+export interface LocatorServerOptions extends Pick<LoopbackServerOptions, 'gzip' | 'link'> {
   host: string;
   port?: number;
   latencyMs?: number;

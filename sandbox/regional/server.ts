@@ -5,7 +5,12 @@ import '../fhir/websocket-shim';
 import { getStatus, isOperationOutcome } from '@medplum/core';
 import type { Binary, Bundle, Resource } from '../../common/fhir';
 import { FhirStore } from '../fhir/store';
-import { LoopbackServer, type SandboxRequest, type SandboxResponse } from '../http/loopback-server';
+import {
+  LoopbackServer,
+  type LoopbackServerOptions,
+  type SandboxRequest,
+  type SandboxResponse,
+} from '../http/loopback-server';
 import { AccessGuard, type ResourceServerAuth } from '../http/bearer-auth';
 import type { RegionalTokenVerifier } from '../regional-auth/verify';
 import type { AuditEvent } from '../../common/fhir';
@@ -27,7 +32,7 @@ const CASELOAD_CLINICAL_TYPES = new Set(['Encounter', 'DocumentReference']);
 const DEFAULT_COUNT = 100;
 const MAX_COUNT = 1000;
 
-export interface RegionalServerOptions {
+export interface RegionalServerOptions extends Pick<LoopbackServerOptions, 'gzip' | 'link'> {
   id: string;
   name: string;
   host: string;

@@ -3,6 +3,7 @@
 // FHIR searches answer from a tiny in-memory store so a source can be found and read normally around the fault.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { drainedOrClosed } from '../../sandbox/http/drained';
 
 type Json = Record<string, unknown>;
@@ -11,12 +12,23 @@ export interface HostileRequest {
   method: string;
   url: URL;
   authorization?: string;
+  acceptEncoding?: string;
   /** This request's place on its connection (1 = first request on a fresh connection). */
   onConnection: number;
 }
 
 export type Answer =
-  | { kind: 'json'; status?: number; body: unknown; location?: string; retryAfter?: string }
+  | {
+      kind: 'json';
+      status?: number;
+      body: unknown;
+      location?: string;
+      retryAfter?: string;
+      /** Sent compressed this way (whatever the request offered). */
+      coding?: 'gzip' | 'br';
+    }
+  /** These bytes exactly, with these headers (a body that only claims to be compressed, say). */
+  | { kind: 'bytes'; headers: Record<string, string>; body: Buffer }
   | { kind: 'stream'; bytes: number; bytesPerSecond?: number }
   | { kind: 'hang' }
   | { kind: 'reset' };
@@ -48,6 +60,8 @@ async function streamBundle(res: ServerResponse, bytes: number, bytesPerSecond?:
   if (!res.destroyed) res.end('{}]}');
 }
 
+const COMPRESS = { gzip: (b: Buffer) => gzipSync(b), br: (b: Buffer) => brotliCompressSync(b) };
+
 export function searchBundle(resources: Json[]): Json {
   return {
     resourceType: 'Bundle',
@@ -69,6 +83,7 @@ export async function startHostileServer(route: (req: HostileRequest) => Answer)
       method: req.method ?? 'GET',
       url: new URL(req.url ?? '/', origin),
       authorization: req.headers.authorization,
+      acceptEncoding: req.headers['accept-encoding'],
       onConnection,
     };
     requests.push(record);
@@ -79,12 +94,20 @@ export async function startHostileServer(route: (req: HostileRequest) => Answer)
       if (answer.kind === 'reset') return req.socket.resetAndDestroy();
       if (answer.kind === 'hang') return;
       if (answer.kind === 'stream') return void streamBundle(res, answer.bytes, answer.bytesPerSecond);
+      if (answer.kind === 'bytes') {
+        res.writeHead(200, { 'content-length': String(answer.body.length), ...answer.headers });
+        return void res.end(answer.body);
+      }
+      const json = Buffer.from(JSON.stringify(answer.body));
+      const body = answer.coding ? COMPRESS[answer.coding](json) : json;
       res.writeHead(answer.status ?? 200, {
         'content-type': 'application/fhir+json',
+        'content-length': String(body.length),
+        ...(answer.coding ? { 'content-encoding': answer.coding } : {}),
         ...(answer.location ? { location: answer.location } : {}),
         ...(answer.retryAfter ? { 'retry-after': answer.retryAfter } : {}),
       });
-      res.end(JSON.stringify(answer.body));
+      res.end(body);
     });
   });
   server.on('connection', (socket) => {

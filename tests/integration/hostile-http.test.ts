@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path, { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TokenExchangeProvider } from '../../main/services/auth/token-exchange';
 import { tokensBySource } from '../../main/services/auth/source-tokens';
@@ -20,6 +21,7 @@ import { assembleRecord } from '../../main/services/record';
 import { PRODUCT_CLI, runWessex } from '../support/cli';
 import type { ChildJob, ChildReport } from './hostile-http-child';
 import {
+  allergy,
   fhirSource,
   NHS,
   routes,
@@ -93,6 +95,126 @@ describe('memory stays bounded against endless bodies', () => {
       expect(report.peakRss).toBeLessThan(RSS_LIMIT);
     },
     60_000,
+  );
+});
+
+describe('compressed answers', () => {
+  const dcrAt = (server: HostileServer) => [
+    { id: 'dcr', name: 'Dorset Care Record', fhirBase: `${server.origin}/dcr/fhir` },
+  ];
+  const readWith = async (answer: Answer) => {
+    const server = await serve(routes(fhirSource('/dcr/fhir', onlyThePatientIsNormal(answer))));
+    const record = await assembleRecord({
+      requestId: 'coded',
+      identity,
+      sources: dcrAt(server),
+      tokens: noTokens,
+    });
+    return record.sources[0]!;
+  };
+
+  it.each(['gzip', 'br'] as const)(
+    '%s: the record reads as if it were plain, and every request offered compression',
+    async (coding) => {
+      const normal = fhirSource('/dcr/fhir');
+      const server = await serve(
+        routes((req) => {
+          const answer = normal(req);
+          return answer?.kind === 'json' ? { ...answer, coding } : answer;
+        }),
+      );
+      const record = await assembleRecord({
+        requestId: coding,
+        identity,
+        sources: dcrAt(server),
+        tokens: noTokens,
+      });
+      expect(record.sources[0]).toMatchObject({ state: 'complete', resourceCount: 1 });
+      expect(record.items.map((i) => i.display)).toContain('Allergy to penicillin');
+      expect(server.requests.length).toBeGreaterThan(1);
+      for (const request of server.requests) expect(request.acceptEncoding).toBe('br, gzip, deflate');
+    },
+  );
+
+  it('two codings stacked (gzip, then brotli over it): undone in reverse order, the record reads', async () => {
+    const bundle = JSON.stringify(searchBundle([allergy('a9')]));
+    const dcr = await readWith({
+      kind: 'bytes',
+      headers: { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip, br' },
+      body: brotliCompressSync(gzipSync(bundle)),
+    });
+    expect(dcr).toMatchObject({ state: 'complete', resourceCount: 1 });
+  });
+
+  it('a small gzip that opens into hundreds of MB: the source fails "oversize", RSS stays under 300 MB', async () => {
+    // Gzip members one after another are one stream: 400 of 1 MB of spaces (valid JSON between tokens).
+    const spaces = gzipSync(Buffer.alloc(MB, 0x20), { level: 9 });
+    const bomb = Buffer.concat([
+      gzipSync('{"resourceType":"Bundle","type":"searchset","entry":['),
+      ...Array.from({ length: 400 }, () => spaces),
+    ]);
+    expect(bomb.length).toBeLessThan(2 * MB);
+    const server = await serve(
+      routes(
+        fhirSource(
+          '/dcr/fhir',
+          onlyThePatientIsNormal({
+            kind: 'bytes',
+            headers: { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip' },
+            body: bomb,
+          }),
+        ),
+      ),
+    );
+    const report = await inChild({ kind: 'record', sources: dcrAt(server), options: { deadlineMs: 25_000 } });
+    expect(report.statuses![0]).toMatchObject({
+      state: 'failed',
+      message: expect.stringMatching(
+        /^Dorset Care Record sent more (than the 32 MB limit for one response|at once than the 64 MB this viewer holds for one source)/,
+      ) as unknown,
+    });
+    expect(report.peakRss).toBeLessThan(RSS_LIMIT);
+  });
+
+  it('a body that only claims to be gzip: the source fails, saying its answer could not be decoded', async () => {
+    const dcr = await readWith({
+      kind: 'bytes',
+      headers: { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip' },
+      body: Buffer.from('{"resourceType":"Bundle","type":"searchset","entry":[]}'),
+    });
+    expect(dcr).toMatchObject({
+      state: 'failed',
+      message: 'Dorset Care Record sent a compressed answer that could not be decoded',
+    });
+  });
+
+  it('a gzip body cut short: the source fails as cut off', async () => {
+    const whole = gzipSync(JSON.stringify(searchBundle([{ resourceType: 'Observation', id: 'o1' }])));
+    const dcr = await readWith({
+      kind: 'bytes',
+      headers: { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip' },
+      body: whole.subarray(0, whole.length - 12),
+    });
+    expect(dcr).toMatchObject({ state: 'failed' });
+    expect(dcr.message).toMatch(/cut off before it was complete/);
+  });
+
+  it.each([
+    ['zstd', 'Dorset Care Record sent its answer compressed in “zstd”, which this viewer cannot read'],
+    [
+      '<b>x</b>',
+      'Dorset Care Record sent its answer compressed in an unknown way, which this viewer cannot read',
+    ],
+  ])(
+    'a coding we never offered (%s): the source fails with a message naming it only when harmless',
+    async (coding, message) => {
+      const dcr = await readWith({
+        kind: 'bytes',
+        headers: { 'content-type': 'application/fhir+json', 'content-encoding': coding },
+        body: Buffer.from('{"resourceType":"Bundle","type":"searchset","entry":[]}'),
+      });
+      expect(dcr).toMatchObject({ state: 'failed', message });
+    },
   );
 });
 

@@ -1,7 +1,11 @@
 // Every fault mode a sandbox server can inject actually produces its fault, as a client would meet it.
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, OperationOutcome } from '../../common/fhir';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
+import { LoopbackServer } from '../../sandbox/http/loopback-server';
+import { operationOutcome } from '../../sandbox/http/outcome';
 import { findPatientId, getJson, nextLink } from './sandbox-helpers';
 
 let sandbox: RunningSandbox;
@@ -165,5 +169,55 @@ describe('fault modes', () => {
       expect.objectContaining({ method: 'GET', url: observations, authorization: false, status: 200 }),
     ]);
     expect(JSON.stringify(dcr.requests)).not.toContain('secret-token');
+  });
+});
+
+describe('compressed answers, as the proxies in front of real servers send them', () => {
+  const raw = (url: string, acceptEncoding?: string) =>
+    new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      const req = httpGet(
+        url,
+        { headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {} },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+    });
+
+  it('gzip only when the client offers it, the same JSON either way', async () => {
+    const plain = await raw(observations);
+    const zipped = await raw(observations, 'br, gzip, deflate');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toBe('Accept-Encoding');
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 3);
+    expect(JSON.parse(gunzipSync(zipped.body).toString('utf8'))).toEqual(
+      JSON.parse(plain.body.toString('utf8')),
+    );
+    const refused = await raw(observations, 'gzip;q=0, identity');
+    expect(refused.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('never, from a server started with gzip off (benchmarks on one machine)', async () => {
+    const server = new LoopbackServer({
+      id: 'plain',
+      name: 'Plain',
+      host: '127.0.0.1',
+      basePath: '/fhir',
+      gzip: false,
+      handler: async () => ({ status: 200, body: operationOutcome('informational', 'x'.repeat(4096)) }),
+    });
+    await server.start();
+    try {
+      const answer = await raw(`${server.baseUrl}/metadata`, 'gzip');
+      expect(answer.headers['content-encoding']).toBeUndefined();
+      expect(answer.body.toString('utf8')).toContain('x'.repeat(4096));
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 // Reads a response body with two limits counted as the bytes arrive: the cap for one response, and the
 // source's memory budget shared by all its responses in flight. Past either, reading stops at once.
-import { FetchFailure, sizeText } from './failure';
+import { cutOffFailure, FetchFailure, sizeText } from './failure';
 import type { MemoryBudget } from './memory-budget';
 import { header, type TransportResponse } from './transport';
 
@@ -14,11 +14,6 @@ export interface HeldBody {
   /** Bytes taken from the budget: give them back once the body has been digested. */
   held: number;
 }
-
-const truncated = (cause?: unknown) =>
-  new FetchFailure('truncated', 'the response was cut off before it was complete', undefined, undefined, {
-    cause,
-  });
 
 export function responseTooBig(maxBytes: number): FetchFailure {
   return new FetchFailure('oversize', `sent more than the ${sizeText(maxBytes)} limit for one response`);
@@ -51,12 +46,12 @@ export async function readBoundedBody(
   } catch (error) {
     limits.budget.give(chunks.reduce((n, c) => n + c.byteLength, 0));
     if (signal.aborted) throw signal.reason;
-    throw error instanceof FetchFailure ? error : truncated(error);
+    throw error instanceof FetchFailure ? error : cutOffFailure(error);
   }
   const held = received;
   if (Number.isFinite(declared) && received < declared) {
     limits.budget.give(held);
-    throw truncated();
+    throw cutOffFailure();
   }
   return { bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received), held };
 }

@@ -1,7 +1,9 @@
 // How bytes move: one request out, status + headers + a streamed body back. Production uses an undici Pool
 // per client (its own connections, so sources on one host never queue behind each other); tests and the
 // launch may hand in a fetch instead (to watch or tamper with requests). Redirects are never followed here.
+// Compressed answers are decoded here for the pool (content-coding.ts); fetch decodes its own.
 import type { Pool } from 'undici';
+import { ACCEPT_ENCODING, contentCodings, decodedBody } from './content-coding';
 
 export interface TransportRequest {
   url: URL;
@@ -46,16 +48,17 @@ export function poolTransport(origin: string, connections: number): PooledTransp
       ).request({
         path: `${request.url.pathname}${request.url.search}`,
         method: request.method,
-        headers: request.headers,
+        headers: { 'accept-encoding': ACCEPT_ENCODING, ...request.headers },
         body: request.body ?? null,
         signal: request.signal,
       });
-      return {
-        status: response.statusCode,
-        headers: response.headers,
-        body: response.body,
-        discard: () => void response.body.dump({ limit: DISCARD_LIMIT }).catch(() => undefined),
-      };
+      const discard = () => void response.body.dump({ limit: DISCARD_LIMIT }).catch(() => undefined);
+      const codings = contentCodings(response.headers['content-encoding']);
+      if (!codings.length)
+        return { status: response.statusCode, headers: response.headers, body: response.body, discard };
+      // Decoded, the body's length is no longer the one the server declared.
+      const { 'content-encoding': _coding, 'content-length': _length, ...headers } = response.headers;
+      return { status: response.statusCode, headers, body: decodedBody(response.body, codings), discard };
     },
     close: async () => {
       if (pool) await (await pool).destroy().catch(() => undefined);
