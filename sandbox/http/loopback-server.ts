@@ -16,13 +16,16 @@ const MAX_REQUEST_BODY = 1_000_000;
 const GZIP_FROM_BYTES = 1024;
 const GZIP_LEVEL = 1;
 
+/** Whether the request's Accept-Encoding takes gzip: named with a weight above 0, or by "*" when not named. */
 function acceptsGzip(res: ServerResponse): boolean {
   const accepted = res.req?.headers['accept-encoding'];
-  return (typeof accepted === 'string' ? accepted.split(',') : []).some((offer) => {
-    const [name, ...params] = offer.split(';').map((p) => p.trim().toLowerCase());
+  const weights = new Map<string, number>();
+  for (const offer of typeof accepted === 'string' ? accepted.split(',') : []) {
+    const [name = '', ...params] = offer.split(';').map((p) => p.replace(/\s+/g, '').toLowerCase());
     const q = params.find((p) => p.startsWith('q='));
-    return (name === 'gzip' || name === '*') && (q === undefined || Number(q.slice(2)) > 0);
-  });
+    weights.set(name, q === undefined ? 1 : Number(q.slice(2)));
+  }
+  return (weights.get('gzip') ?? weights.get('*') ?? 0) > 0;
 }
 
 export interface RequestLogEntry {
@@ -411,7 +414,15 @@ export class LoopbackServer {
     if (this.options.gzip === false || bytes.length < GZIP_FROM_BYTES || !acceptsGzip(res))
       return write(bytes);
     // Compressed on libuv's threads, as a proxy in front of the server would, not on this server's own.
-    gzip(bytes, { level: GZIP_LEVEL }, (error, zipped) => (error ? write(bytes) : write(zipped, 'gzip')));
+    gzip(bytes, { level: GZIP_LEVEL }, (error, zipped) => {
+      // Outside the handler's try: a failure here ends this answer, never the server.
+      try {
+        if (error) write(bytes);
+        else write(zipped, 'gzip');
+      } catch {
+        res.destroy();
+      }
+    });
   }
 
   private sendTruncated(res: ServerResponse, entry: RequestLogEntry, response: SandboxResponse): void {

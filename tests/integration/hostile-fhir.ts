@@ -27,8 +27,8 @@ export type Answer =
       /** Sent compressed this way (whatever the request offered). */
       coding?: 'gzip' | 'br';
     }
-  /** These bytes exactly, with these headers (a body that only claims to be compressed, say). */
-  | { kind: 'bytes'; headers: Record<string, string>; body: Buffer }
+  /** These bytes exactly, with these headers and no others (a body that only claims to be compressed, say). */
+  | { kind: 'bytes'; status?: number; headers: Record<string, string>; body: Buffer }
   | { kind: 'stream'; bytes: number; bytesPerSecond?: number }
   | { kind: 'hang' }
   | { kind: 'reset' };
@@ -95,7 +95,8 @@ export async function startHostileServer(route: (req: HostileRequest) => Answer)
       if (answer.kind === 'hang') return;
       if (answer.kind === 'stream') return void streamBundle(res, answer.bytes, answer.bytesPerSecond);
       if (answer.kind === 'bytes') {
-        res.writeHead(200, { 'content-length': String(answer.body.length), ...answer.headers });
+        // No Content-Length unless given: the body goes chunked, as a streaming server's would.
+        res.writeHead(answer.status ?? 200, answer.headers);
         return void res.end(answer.body);
       }
       const json = Buffer.from(JSON.stringify(answer.body));

@@ -16,6 +16,7 @@ import { readDocument } from '../../main/services/composition/documents';
 import { emptyRecord, type RecordEvent, type WessexRecord } from '../../common/record';
 import { auditKeyName } from '../../main/services/audit';
 import { cacheKeyName } from '../../main/services/cache';
+import { SourceClient } from '../../main/services/http';
 import { createKeytarSecretStore } from '../../main/services/keystore/secret-store';
 import { assembleRecord } from '../../main/services/record';
 import { PRODUCT_CLI, runWessex } from '../support/cli';
@@ -132,7 +133,7 @@ describe('compressed answers', () => {
       expect(record.sources[0]).toMatchObject({ state: 'complete', resourceCount: 1 });
       expect(record.items.map((i) => i.display)).toContain('Allergy to penicillin');
       expect(server.requests.length).toBeGreaterThan(1);
-      for (const request of server.requests) expect(request.acceptEncoding).toBe('br, gzip, deflate');
+      for (const request of server.requests) expect(request.acceptEncoding).toBe('br, gzip');
     },
   );
 
@@ -177,15 +178,50 @@ describe('compressed answers', () => {
   });
 
   it('a body that only claims to be gzip: the source fails, saying its answer could not be decoded', async () => {
+    // Large enough to be still arriving when decoding fails.
+    const notGzip = Buffer.from(JSON.stringify(searchBundle([allergy('a1')])).padEnd(4 * MB, ' '));
     const dcr = await readWith({
       kind: 'bytes',
       headers: { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip' },
-      body: Buffer.from('{"resourceType":"Bundle","type":"searchset","entry":[]}'),
+      body: notGzip,
     });
     expect(dcr).toMatchObject({
       state: 'failed',
       message: 'Dorset Care Record sent a compressed answer that could not be decoded',
     });
+  });
+
+  it('a refusal whose explanation cannot be decoded is still a refusal (HTTP 403), not a decoding fault', async () => {
+    const dcr = await readWith({
+      kind: 'bytes',
+      status: 403,
+      headers: { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip' },
+      body: Buffer.from('{"resourceType":"OperationOutcome"}'),
+    });
+    expect(dcr).toMatchObject({
+      state: 'failed',
+      message: 'Dorset Care Record refused access to this record (HTTP 403)',
+    });
+  });
+
+  it.each([
+    ['a 200 with an empty body', 200],
+    ['a 204', 204],
+  ])('%s that names gzip is an empty answer, not a broken one', async (_what, status) => {
+    const server = await serve(() => ({
+      kind: 'bytes',
+      status,
+      headers: { 'content-encoding': 'gzip' },
+      body: Buffer.alloc(0),
+    }));
+    const client = new SourceClient({ name: 'Dorset Care Record', baseUrl: `${server.origin}/dcr/fhir` });
+    try {
+      const answer = await client.send(`${server.origin}/dcr/fhir/Subscription/s1`, { method: 'DELETE' });
+      expect(answer).toMatchObject({ status });
+      expect(answer.body.length).toBe(0);
+    } finally {
+      await client.close();
+    }
   });
 
   it('a gzip body cut short: the source fails as cut off', async () => {

@@ -4,12 +4,15 @@
 // (a small compressed "bomb" is stopped at the same limit as a large plain answer).
 // undici has a decompress interceptor, but it is experimental (a process warning on every CLI run) and passes an
 // unknown coding through as if it were plain.
-import { pipeline, type Readable, type Transform } from 'node:stream';
-import { constants, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { pipeline, Transform, type Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { cutOffFailure, FetchFailure } from './failure';
 
-/** What every request offers, best first. */
-export const ACCEPT_ENCODING = 'br, gzip, deflate';
+/**
+ * What every request offers, best first. Not deflate: servers disagree on what it means (zlib-wrapped or raw),
+ * though an answer that uses it unasked is still read when zlib-wrapped, as the standard says it must be.
+ */
+export const ACCEPT_ENCODING = 'br, gzip';
 
 /** Output pieces of 64 KB rather than zlib's 16 KB: a fifth of the chunks for a large page. */
 const CHUNK_SIZE = 64 * 1024;
@@ -40,7 +43,7 @@ function named(coding: string): string {
 
 function failedDecoding(error: unknown): FetchFailure {
   // A compressed stream that ends early is a body cut off; anything else is one that was never valid.
-  if ((error as { errno?: unknown }).errno === constants.Z_BUF_ERROR) return cutOffFailure(error);
+  if ((error as { code?: unknown }).code === 'Z_BUF_ERROR') return cutOffFailure(error);
   const message = 'sent a compressed answer that could not be decoded';
   return new FetchFailure('malformed', message, undefined, undefined, { cause: error });
 }
@@ -60,17 +63,26 @@ export async function* decodedBody(raw: Readable, codings: readonly string[]): A
         : `sent its answer compressed ${codings.length} times over`,
     );
   }
-  let rawError: unknown;
-  raw.once('error', (error) => (rawError = error));
+  // Whichever stream fails first is where the failure began: the pipeline then ends the others with it.
+  let began: 'connection' | 'decoding' | undefined;
+  raw.once('error', () => (began ??= 'connection'));
+  let compressedBytes = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      compressedBytes += chunk.length;
+      done(null, chunk);
+    },
+  });
   const decoders = [...codings].reverse().map((c) => DECODERS[c]!());
-  const decoded = pipeline([raw, ...decoders], () => undefined) as unknown as Readable;
+  for (const decoder of decoders) decoder.once('error', () => (began ??= 'decoding'));
+  const decoded = pipeline([raw, counted, ...decoders], () => undefined) as unknown as Readable;
   try {
     for await (const chunk of decoded) yield chunk as Buffer;
   } catch (error) {
+    // An empty body is empty whatever coding it names (a 200 to a DELETE, say).
+    if (began === 'decoding' && compressedBytes === 0 && raw.readableEnded) return;
     // The connection's own failure (reset, aborted) passes through as it is.
-    throw error === rawError || (error as { name?: string }).name === 'AbortError'
-      ? error
-      : failedDecoding(error);
+    throw began === 'decoding' ? failedDecoding(error) : error;
   } finally {
     raw.destroy();
   }

@@ -359,7 +359,12 @@ export class SourceClient {
       response,
       { maxBytes: exchange.maxBytes, budget: this.budget },
       exchange.signal,
-    );
+    ).catch((error: unknown) => {
+      // An error's explanation that cannot be decoded leaves the error itself (a refusal is still a 403).
+      if (response.status >= 400 && error instanceof FetchFailure && error.kind === 'malformed')
+        return { bytes: EMPTY, held: 0 };
+      throw error;
+    });
     return { final: this.raw(target, response, bytes), held };
   }
 

@@ -53,7 +53,12 @@ export function poolTransport(origin: string, connections: number): PooledTransp
         signal: request.signal,
       });
       const discard = () => void response.body.dump({ limit: DISCARD_LIMIT }).catch(() => undefined);
-      const codings = contentCodings(response.headers['content-encoding']);
+      // No body to decode, whatever coding the headers name.
+      const bodiless =
+        response.statusCode === 204 ||
+        response.statusCode === 304 ||
+        response.headers['content-length'] === '0';
+      const codings = bodiless ? [] : contentCodings(response.headers['content-encoding']);
       if (!codings.length)
         return { status: response.statusCode, headers: response.headers, body: response.body, discard };
       // Decoded, the body's length is no longer the one the server declared.
