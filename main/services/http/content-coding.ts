@@ -1,6 +1,6 @@
 // Compressed answers (Content-Encoding). Real FHIR servers compress when asked: a whole record is 15–20 times
-// smaller gzipped, which on a paramedic's mobile signal is seconds against a minute. We offer the codings
-// node:zlib decodes, and decode as the bytes arrive, so the body limits count what we would hold in memory
+// smaller gzipped, which on a paramedic's mobile signal is seconds against a minute. We offer brotli and gzip
+// (node:zlib), and decode as the bytes arrive, so the body limits count what we would hold in memory
 // (a small compressed "bomb" is stopped at the same limit as a large plain answer).
 // undici has a decompress interceptor, but it is experimental (a process warning on every CLI run) and passes an
 // unknown coding through as if it were plain.
