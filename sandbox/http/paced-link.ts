@@ -20,7 +20,8 @@ export class PacedLink {
       const slice = body.subarray(offset, offset + SLICE_BYTES);
       const now = performance.now();
       this.freeAt = Math.max(now, this.freeAt) + slice.length / this.bytesPerMs;
-      if (this.freeAt - now >= 1) await sleep(this.freeAt - now);
+      // Not holding the process open: a sandbox that is closing need not wait for the link.
+      if (this.freeAt - now >= 1) await sleep(this.freeAt - now, undefined, { ref: false });
       if (res.destroyed) return;
       res.write(slice);
     }

@@ -41,15 +41,8 @@ export class FetchFailure extends Error {
 
 /** A body that ended before it was whole (the connection dropped, or a compressed stream stopped short). */
 export function cutOffFailure(cause?: unknown): FetchFailure {
-  return new FetchFailure(
-    'truncated',
-    'the response was cut off before it was complete',
-    undefined,
-    undefined,
-    {
-      cause,
-    },
-  );
+  const message = 'the response was cut off before it was complete';
+  return new FetchFailure('truncated', message, undefined, undefined, { cause });
 }
 
 export function asFetchFailure(error: unknown): FetchFailure {
