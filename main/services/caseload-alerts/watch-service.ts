@@ -173,6 +173,7 @@ export class CaseloadWatch implements CaseloadWatchService {
       watching: this.running.length > 0 || this.unavailable.length > 0,
       ...(this.watchingSince ? { watchingSince: this.watchingSince } : {}),
       patients: this.caseload.length,
+      // In the configured order, whichever source's start finished first: the screen's list never reorders.
       sources: [
         ...this.running.map((r) => r.watch.status()),
         ...this.unavailable.map((u) => ({
@@ -182,10 +183,14 @@ export class CaseloadWatch implements CaseloadWatchService {
           connected: false,
           problem: u.problem,
         })),
-      ],
+      ].sort((a, b) => this.configuredPlace(a.sourceId) - this.configuredPlace(b.sourceId)),
       ignoredNotOnCaseload: this.ignored,
       unreadable: this.unreadable,
     };
+  }
+
+  private configuredPlace(sourceId: string): number {
+    return this.deps.sources.findIndex((s) => s.id === sourceId);
   }
 
   /** Messages and focus resources that could not be read (never shown; counted for support). */
