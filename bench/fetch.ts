@@ -11,10 +11,11 @@
 //   FETCH_LATENCY_MS (default 40)  FETCH_RUNS (default 5)  FETCH_NAIVE_RUNS (default 2)  FETCH_SETTLE_MS (300)
 //   FETCH_PROFILE_DIR (a CPU profile of each contender's process)
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { NHS_NUMBER_SYSTEM } from '../common/nhs-number';
 import { parseJsonBytes } from '../main/services/http/json-text';
 import { allTypes } from '../main/services/record/sections';
 import { runCompiled } from './lib/compiled';
-import { engineRun, setUp, SOURCES, type EngineRun, type Setup } from './lib/engine-read';
+import { engineRun, PAGE_SIZE, setUp, SOURCES, type EngineRun, type Setup } from './lib/engine-read';
 import { startSandboxProcess, stopNode, type SandboxProcessInfo } from './lib/processes';
 import { median, metric, ratio, reportBench, sampled, type BenchMetric } from './lib/results';
 
@@ -32,9 +33,7 @@ const smart = require('fhirclient') as (
 const latencyMs = Number(process.env.FETCH_LATENCY_MS ?? 40);
 const runs = Number(process.env.FETCH_RUNS ?? 5);
 const naiveRuns = Number(process.env.FETCH_NAIVE_RUNS ?? 2);
-const PAGE_SIZE = 1000;
 const SETTLE_MS = Number(process.env.FETCH_SETTLE_MS ?? 300);
-const NHS_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
 
 interface BaselineRun {
   fullMs: number;
@@ -68,7 +67,7 @@ async function fhirclientSource(setup: Setup, sourceId: string, options: Baselin
     serverUrl: source.fhirBase,
     tokenResponse: { access_token: token, token_type: 'bearer' },
   });
-  const found = (await client.request(`Patient?identifier=${NHS_SYSTEM}|${setup.nhsNumber}`, {
+  const found = (await client.request(`Patient?identifier=${NHS_NUMBER_SYSTEM}|${setup.nhsNumber}`, {
     pageLimit: 0,
     flat: true,
   })) as { id: string }[];
@@ -113,7 +112,9 @@ async function recordPages(setup: Setup): Promise<Buffer[]> {
       const bytes = Buffer.from(await response.arrayBuffer());
       return { bytes, page: parseJsonBytes(bytes) as SearchPage };
     };
-    const located = await get(`${source.fhirBase}/Patient?identifier=${NHS_SYSTEM}|${setup.nhsNumber}`);
+    const located = await get(
+      `${source.fhirBase}/Patient?identifier=${NHS_NUMBER_SYSTEM}|${setup.nhsNumber}`,
+    );
     const id = (located.page.entry?.[0]?.resource as { id?: string } | undefined)?.id;
     if (!id) throw new Error(`the parse floor could not locate the patient on ${source.name}`);
     const readType = async (type: string) => {
@@ -153,7 +154,7 @@ function networkFloorTrips(perType: readonly [string, number][]): number {
  * one record read, as a clinician's first open, then the process's peak RSS.
  */
 async function engineOnly(info: SandboxProcessInfo): Promise<void> {
-  await engineRun(await setUp(info, 'large'), PAGE_SIZE);
+  await engineRun(await setUp(info, 'large'));
   console.log(JSON.stringify({ peakRssMiB: peakRssMiB() }));
 }
 
@@ -181,7 +182,7 @@ async function contenderProcess(info: SandboxProcessInfo): Promise<void> {
   process.on('message', (request: ContenderRequest) => {
     const answer =
       request.kind === 'engine'
-        ? engineRun(setup, PAGE_SIZE)
+        ? engineRun(setup)
         : request.kind === 'fhirclient'
           ? fhirclientRun(setup, request.options)
           : request.kind === 'parse-floor'

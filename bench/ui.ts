@@ -14,6 +14,7 @@
 import { statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -175,7 +176,6 @@ const fileModified = (file: string) => statSync(file).mtimeMs;
  * since `before`, then stays unchanged for half a second.
  */
 async function longestStallUntilLogCopied(file: string, before: number): Promise<number> {
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const stalls = monitorEventLoopDelay({ resolution: 10 });
   stalls.enable();
   const giveUpAt = Date.now() + 30_000;

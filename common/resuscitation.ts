@@ -20,16 +20,14 @@ export const CPR_STATUS_LABEL: Record<CprStatus, string> = {
 };
 
 function codes(concepts: unknown): string[] {
-  return asArray(concepts)
-    .filter(isObject)
+  return objectsIn(concepts)
     .flatMap((c) => objectsIn(c.coding))
     .map((c) => c.code)
     .filter((c): c is string => typeof c === 'string');
 }
 
 function texts(concepts: unknown): string[] {
-  return asArray(concepts)
-    .filter(isObject)
+  return objectsIn(concepts)
     .flatMap((c) => [c.text, ...asArray(c.coding).map((d) => (isObject(d) ? d.display : undefined))])
     .filter((t): t is string => typeof t === 'string');
 }

@@ -8,6 +8,9 @@ import type { RegionalSource } from '../../main/services/policy/schema';
 import { assembleRecord } from '../../main/services/record';
 import type { SandboxProcessInfo } from './processes';
 
+/** The page size every bench reads at (_count), the engine and its baselines alike. */
+export const PAGE_SIZE = 1000;
+
 export const SOURCES = [
   ['dcr', 'Dorset Care Record'],
   ['chie', 'CHIE'],
@@ -31,7 +34,7 @@ export interface EngineRun {
   perType: [string, number][];
 }
 
-export async function engineRun(setup: Setup, pageSize: number): Promise<EngineRun> {
+export async function engineRun(setup: Setup): Promise<EngineRun> {
   let requests = 0;
   let criticalMs = NaN;
   const answered = new Set<string>();
@@ -42,7 +45,7 @@ export async function engineRun(setup: Setup, pageSize: number): Promise<EngineR
     identity: { nhsNumber: setup.nhsNumber, mayQueryRegionalSources: true },
     sources: setup.sources,
     tokens: setup.tokens,
-    options: { pageSize, onRequest: () => requests++, deadlineMs: 300_000 },
+    options: { pageSize: PAGE_SIZE, onRequest: () => requests++, deadlineMs: 300_000 },
     onEvent: (event) => {
       if (event.type !== 'section' || event.completeness.state !== 'complete') return;
       answered.add(event.section);

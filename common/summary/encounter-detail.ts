@@ -77,18 +77,14 @@ function days(n: number): string {
 }
 
 function places(value: unknown): EncounterPlace[] {
-  return asArray(value)
-    .filter(isObject)
-    .flatMap((entry) => {
-      // A location the source sent without a name is still said to be there.
-      const name = referenceDisplay(entry.location) ?? 'name not recorded';
-      const type = isObject(entry.physicalType) ? entry.physicalType : undefined;
-      const codes = asArray(type?.coding)
-        .filter(isObject)
-        .map((c) => str(c.code) ?? '');
-      const kind = codes.some((c) => WARD_CODES.has(c)) ? 'Ward' : (conceptText(type) ?? 'Location');
-      return [{ kind, name }];
-    });
+  return objectsIn(value).flatMap((entry) => {
+    // A location the source sent without a name is still said to be there.
+    const name = referenceDisplay(entry.location) ?? 'name not recorded';
+    const type = isObject(entry.physicalType) ? entry.physicalType : undefined;
+    const codes = objectsIn(type?.coding).map((c) => str(c.code) ?? '');
+    const kind = codes.some((c) => WARD_CODES.has(c)) ? 'Ward' : (conceptText(type) ?? 'Location');
+    return [{ kind, name }];
+  });
 }
 
 /** "Encounter/abc" or "https://…/Encounter/abc" → "abc". */
@@ -170,8 +166,7 @@ export function encounterDetail(
       ...asArray(encounter.reasonReference).map(referenceDisplay),
     ].filter((r): r is string => !!r),
     ...(disposition ? { dischargeDisposition: disposition } : {}),
-    seenBy: asArray(encounter.participant)
-      .filter(isObject)
+    seenBy: objectsIn(encounter.participant)
       .map((p) => referenceDisplay(p.individual))
       .filter((r): r is string => !!r),
     letters: lettersFor(item, documents),

@@ -1,7 +1,7 @@
 // Where the patient is in hospital care right now and lately: an admission still open ("In hospital now"),
 // and the admissions and emergency department attendances of the last 30 days, from every encounter held.
 import type { Encounter } from '../fhir';
-import { asArray, isObject, str, type JsonObject } from '../json';
+import { isObject, objectsIn, str, type JsonObject } from '../json';
 import type { RecordItem } from '../record';
 import { dateKey } from './dates';
 import { sourceNames } from './provenance';
@@ -38,10 +38,8 @@ export function hospitalKind(encounter: Encounter): HospitalEpisode['kind'] | un
   // Read loosely: a server may send any JSON shape here (`type: "x"`, `type: [null]`), which is no kind.
   const loose = encounter as unknown as JsonObject;
   const cls = (isObject(loose.class) ? str(loose.class.code) : undefined) ?? '';
-  const codes = asArray(loose.type)
-    .filter(isObject)
-    .flatMap((t) => asArray(t.coding))
-    .filter(isObject)
+  const codes = objectsIn(loose.type)
+    .flatMap((t) => objectsIn(t.coding))
     .map((c) => str(c.code) ?? '');
   if (EMERGENCY.has(cls) || codes.some((c) => ED_CODES.has(c))) return 'ED attendance';
   if (INPATIENT.has(cls) || codes.some((c) => ADMISSION_CODES.has(c))) return 'Admission';
@@ -58,8 +56,7 @@ function episode(item: RecordItem, now: Date): HospitalEpisode | undefined {
   const end = inProgress ? undefined : encounter.period?.end;
   const loose = encounter as unknown as JsonObject;
   const where =
-    asArray(loose.location)
-      .filter(isObject)
+    objectsIn(loose.location)
       .map((l) => (isObject(l.location) ? str(l.location.display) : undefined))
       .find(Boolean) ??
     (isObject(loose.serviceProvider) ? str(loose.serviceProvider.display) : undefined) ??

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { AuditEvent, Bundle } from '../../common/fhir';
 import {
   LoopbackServer,
-  type LoopbackServerOptions,
+  type LoopbackTransportOptions,
   type SandboxRequest,
   type SandboxResponse,
 } from '../http/loopback-server';
@@ -25,10 +25,7 @@ const CHAIN_ID = /^[A-Za-z0-9-]{8,64}$/;
 const HASH = /^[0-9a-f]{64}$/;
 const GENESIS_HASH = '0'.repeat(64);
 
-export interface AuditServerOptions extends Pick<LoopbackServerOptions, 'gzip' | 'link'> {
-  host: string;
-  port?: number;
-  latencyMs?: number;
+export interface AuditServerOptions extends LoopbackTransportOptions {
   /** Clock (ms) for token expiry and audit times. */
   now?: () => number;
 }

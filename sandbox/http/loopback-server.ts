@@ -78,6 +78,12 @@ export interface LoopbackServerOptions {
   link?: PacedLink;
 }
 
+/** What a server built on this one takes through to it: where it listens and how its answers travel. */
+export type LoopbackTransportOptions = Pick<
+  LoopbackServerOptions,
+  'host' | 'port' | 'latencyMs' | 'gzip' | 'link' | 'otherOrigin'
+>;
+
 export class LoopbackServer {
   readonly id: string;
   readonly name: string;

@@ -7,7 +7,7 @@ import { AccessGuard, type ResourceServerAuth } from '../http/bearer-auth';
 import type { AccessRequest } from '../http/access-policy';
 import {
   LoopbackServer,
-  type LoopbackServerOptions,
+  type LoopbackTransportOptions,
   type SandboxRequest,
   type SandboxResponse,
 } from '../http/loopback-server';
@@ -16,11 +16,7 @@ import type { RegionalTokenVerifier } from '../regional-auth/verify';
 
 const NHS_NUMBER = 'https://fhir.nhs.uk/Id/nhs-number';
 
-export interface LocatorServerOptions extends Pick<LoopbackServerOptions, 'gzip' | 'link'> {
-  host: string;
-  port?: number;
-  latencyMs?: number;
-  otherOrigin?: () => string | undefined;
+export interface LocatorServerOptions extends LoopbackTransportOptions {
   /** Clock (ms) for token expiry and audit times. */
   now?: () => number;
 }

@@ -7,7 +7,7 @@ import type { Binary, Bundle, Resource } from '../../common/fhir';
 import { FhirStore } from '../fhir/store';
 import {
   LoopbackServer,
-  type LoopbackServerOptions,
+  type LoopbackTransportOptions,
   type SandboxRequest,
   type SandboxResponse,
 } from '../http/loopback-server';
@@ -32,14 +32,10 @@ const CASELOAD_CLINICAL_TYPES = new Set(['Encounter', 'DocumentReference']);
 const DEFAULT_COUNT = 100;
 const MAX_COUNT = 1000;
 
-export interface RegionalServerOptions extends Pick<LoopbackServerOptions, 'gzip' | 'link'> {
+export interface RegionalServerOptions extends LoopbackTransportOptions {
   id: string;
   name: string;
-  host: string;
-  port?: number;
   everything: boolean;
-  latencyMs?: number;
-  otherOrigin?: () => string | undefined;
   /** Clock (ms) for token expiry and audit times. */
   now?: () => number;
   /** Topic-based Subscriptions for caseload alerts (default true); false: none advertised or served. */

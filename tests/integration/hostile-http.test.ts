@@ -100,6 +100,13 @@ describe('memory stays bounded against endless bodies', () => {
 });
 
 describe('compressed answers', () => {
+  /** Bytes sent as FHIR JSON with this Content-Encoding, whatever they really are. */
+  const coded = (coding: string, body: Buffer, status?: number): Answer => ({
+    kind: 'bytes',
+    ...(status ? { status } : {}),
+    headers: { 'content-type': 'application/fhir+json', 'content-encoding': coding },
+    body,
+  });
   const dcrAt = (server: HostileServer) => [
     { id: 'dcr', name: 'Dorset Care Record', fhirBase: `${server.origin}/dcr/fhir` },
   ];
@@ -139,11 +146,7 @@ describe('compressed answers', () => {
 
   it('two codings stacked (gzip, then brotli over it): undone in reverse order, the record reads', async () => {
     const bundle = JSON.stringify(searchBundle([allergy('a9')]));
-    const dcr = await readWith({
-      kind: 'bytes',
-      headers: { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip, br' },
-      body: brotliCompressSync(gzipSync(bundle)),
-    });
+    const dcr = await readWith(coded('gzip, br', brotliCompressSync(gzipSync(bundle))));
     expect(dcr).toMatchObject({ state: 'complete', resourceCount: 1 });
   });
 
@@ -155,18 +158,7 @@ describe('compressed answers', () => {
       ...Array.from({ length: 400 }, () => spaces),
     ]);
     expect(bomb.length).toBeLessThan(2 * MB);
-    const server = await serve(
-      routes(
-        fhirSource(
-          '/dcr/fhir',
-          onlyThePatientIsNormal({
-            kind: 'bytes',
-            headers: { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip' },
-            body: bomb,
-          }),
-        ),
-      ),
-    );
+    const server = await serve(routes(fhirSource('/dcr/fhir', onlyThePatientIsNormal(coded('gzip', bomb)))));
     const report = await inChild({ kind: 'record', sources: dcrAt(server), options: { deadlineMs: 25_000 } });
     expect(report.statuses![0]).toMatchObject({
       state: 'failed',
@@ -180,11 +172,7 @@ describe('compressed answers', () => {
   it('a body that only claims to be gzip: the source fails, saying its answer could not be decoded', async () => {
     // Large enough to be still arriving when decoding fails.
     const notGzip = Buffer.from(JSON.stringify(searchBundle([allergy('a1')])).padEnd(4 * MB, ' '));
-    const dcr = await readWith({
-      kind: 'bytes',
-      headers: { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip' },
-      body: notGzip,
-    });
+    const dcr = await readWith(coded('gzip', notGzip));
     expect(dcr).toMatchObject({
       state: 'failed',
       message: 'Dorset Care Record sent a compressed answer that could not be decoded',
@@ -192,12 +180,7 @@ describe('compressed answers', () => {
   });
 
   it('a refusal whose explanation cannot be decoded is still a refusal (HTTP 403), not a decoding fault', async () => {
-    const dcr = await readWith({
-      kind: 'bytes',
-      status: 403,
-      headers: { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip' },
-      body: Buffer.from('{"resourceType":"OperationOutcome"}'),
-    });
+    const dcr = await readWith(coded('gzip', Buffer.from('{"resourceType":"OperationOutcome"}'), 403));
     expect(dcr).toMatchObject({
       state: 'failed',
       message: 'Dorset Care Record refused access to this record (HTTP 403)',
@@ -226,11 +209,7 @@ describe('compressed answers', () => {
 
   it('a gzip body cut short: the source fails as cut off', async () => {
     const whole = gzipSync(JSON.stringify(searchBundle([{ resourceType: 'Observation', id: 'o1' }])));
-    const dcr = await readWith({
-      kind: 'bytes',
-      headers: { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip' },
-      body: whole.subarray(0, whole.length - 12),
-    });
+    const dcr = await readWith(coded('gzip', whole.subarray(0, whole.length - 12)));
     expect(dcr).toMatchObject({ state: 'failed' });
     expect(dcr.message).toMatch(/cut off before it was complete/);
   });
@@ -244,11 +223,9 @@ describe('compressed answers', () => {
   ])(
     'a coding we never offered (%s): the source fails with a message naming it only when harmless',
     async (coding, message) => {
-      const dcr = await readWith({
-        kind: 'bytes',
-        headers: { 'content-type': 'application/fhir+json', 'content-encoding': coding },
-        body: Buffer.from('{"resourceType":"Bundle","type":"searchset","entry":[]}'),
-      });
+      const dcr = await readWith(
+        coded(coding, Buffer.from('{"resourceType":"Bundle","type":"searchset","entry":[]}')),
+      );
       expect(dcr).toMatchObject({ state: 'failed', message });
     },
   );

@@ -198,7 +198,8 @@ function parseResources(rows: readonly ResourceRow[], into: Map<string, Json[]>)
 }
 
 type SavedRow = RecordRow & { record_json: string };
-type Loaded = { snapshot: RecordSnapshot; meta: CachedRecordMeta } | 'expired' | undefined;
+type SavedCopy = { snapshot: RecordSnapshot; meta: CachedRecordMeta };
+type Loaded = SavedCopy | 'expired' | undefined;
 
 /** The record row, or why there is no saved copy to read (none, or past its retention). */
 function savedRow(db: SqliteDatabase, nhs: string, now: Date): SavedRow | 'expired' | undefined {
@@ -208,10 +209,7 @@ function savedRow(db: SqliteDatabase, nhs: string, now: Date): SavedRow | 'expir
   return row;
 }
 
-function savedCopy(
-  row: SavedRow,
-  resources: Map<string, Json[]>,
-): { snapshot: RecordSnapshot; meta: CachedRecordMeta } {
+function savedCopy(row: SavedRow, resources: Map<string, Json[]>): SavedCopy {
   const saved = JSON.parse(row.record_json) as SnapshotMeta;
   const snapshot: RecordSnapshot = {
     ...saved,
@@ -590,10 +588,7 @@ export class OfflineCache {
    * undefined. With `sections` (and `recentResults`), only those sections' resources are read (plus supporting
    * resources), for a fast first paint of a very long record.
    */
-  async load(
-    nhsNumber: string,
-    options: LoadOptions = {},
-  ): Promise<{ snapshot: RecordSnapshot; meta: CachedRecordMeta } | undefined> {
+  async load(nhsNumber: string, options: LoadOptions = {}): Promise<SavedCopy | undefined> {
     const nhs = nhsKey(nhsNumber);
     const now = this.clock();
     options.signal?.throwIfAborted();

@@ -3,7 +3,7 @@
 // attendance (a clinic, a phone call) are not alerts. Reads loosely: missing fields are left out, never made up.
 import type { CaseloadEventKind } from '../../../common/caseload-events';
 import type { Encounter } from '../../../common/fhir';
-import { asArray, isObject, str, type JsonObject } from '../../../common/json';
+import { isObject, objectsIn, str, type JsonObject } from '../../../common/json';
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { hospitalKind, isOpenEncounter } from '../../../common/summary/hospital-activity';
 import { conceptDisplay } from '../record/fhir-read';
@@ -25,9 +25,9 @@ export interface PatientPointer {
 }
 
 function nhsIn(identifiers: unknown): string | undefined {
-  const found = asArray(identifiers)
-    .filter(isObject)
-    .find((i) => i.system === NHS_NUMBER_SYSTEM && typeof i.value === 'string');
+  const found = objectsIn(identifiers).find(
+    (i) => i.system === NHS_NUMBER_SYSTEM && typeof i.value === 'string',
+  );
   const value = found ? str(found.value)?.replace(/\s/g, '') : undefined;
   return value && /^\d{10}$/.test(value) ? value : undefined;
 }
@@ -48,8 +48,7 @@ export function patientOf(resource: JsonObject): PatientPointer {
 }
 
 function whereOf(encounter: JsonObject): string | undefined {
-  const location = asArray(encounter.location)
-    .filter(isObject)
+  const location = objectsIn(encounter.location)
     .map((l) => (isObject(l.location) ? str(l.location.display) : undefined))
     .find(Boolean);
   const provider = isObject(encounter.serviceProvider) ? str(encounter.serviceProvider.display) : undefined;

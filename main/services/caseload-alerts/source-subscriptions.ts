@@ -2,7 +2,7 @@
 // only, its token, bounded answers): discovery, Subscriptions filtered to the caseload, binding tokens,
 // `$events` catch-up and `$status`, and the caseload's Patient ids and dissent.
 import type { Consent, Resource } from '../../../common/fhir';
-import { asArray, isObject, str, type JsonObject } from '../../../common/json';
+import { isObject, objectsIn, str, type JsonObject } from '../../../common/json';
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { findDissent } from '../governance/dissent';
 import { abortable, FetchFailure, readAllPages, type SourceClient } from '../http';
@@ -75,9 +75,7 @@ export function subscriptionResource(
 
 function parameter(parameters: unknown, name: string): unknown {
   if (!isObject(parameters)) return undefined;
-  const found = asArray(parameters.parameter)
-    .filter(isObject)
-    .find((p) => p.name === name);
+  const found = objectsIn(parameters.parameter).find((p) => p.name === name);
   if (!found) return undefined;
   for (const [key, v] of Object.entries(found)) if (key.startsWith('value')) return v;
   return undefined;
@@ -199,9 +197,7 @@ export class SourceSubscriptions {
         `Patient?identifier=${encodeURIComponent(identifiers(chunk))}`,
         'Patient',
         (patient) => {
-          const nhs = asArray(patient.identifier)
-            .filter(isObject)
-            .find((i) => i.system === NHS_NUMBER_SYSTEM);
+          const nhs = objectsIn(patient.identifier).find((i) => i.system === NHS_NUMBER_SYSTEM);
           const nhsNumber = str(nhs?.value)?.replace(/\s/g, '');
           const id = str(patient.id);
           if (!nhsNumber || !id || !chunk.includes(nhsNumber)) return;

@@ -42,9 +42,7 @@ function outcomeText(outcome: JsonObject): string {
 }
 
 function outcomeIsError(outcome: JsonObject): boolean {
-  return asArray(outcome.issue)
-    .filter(isObject)
-    .some((i) => i.severity === 'error' || i.severity === 'fatal');
+  return objectsIn(outcome.issue).some((i) => i.severity === 'error' || i.severity === 'fatal');
 }
 
 export function bundleFrom(body: unknown): JsonObject {
@@ -60,9 +58,7 @@ export function bundleFrom(body: unknown): JsonObject {
 }
 
 function nextLink(bundle: JsonObject, current: string): string | undefined {
-  const link = asArray(bundle.link)
-    .filter(isObject)
-    .find((l) => l.relation === 'next');
+  const link = objectsIn(bundle.link).find((l) => l.relation === 'next');
   const url = str(link?.url);
   if (!url) return undefined;
   try {

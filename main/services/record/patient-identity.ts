@@ -23,9 +23,7 @@ const VERIFICATION_BY_CODE: Record<string, NhsNumberVerification> = {
 };
 
 function nhsIdentifier(patient: Json): Json | undefined {
-  return asArray(patient.identifier)
-    .filter(isObject)
-    .find((id) => NHS_SYSTEMS.has(str(id.system) ?? '') && str(id.value));
+  return objectsIn(patient.identifier).find((id) => NHS_SYSTEMS.has(str(id.system) ?? '') && str(id.value));
 }
 
 export function nhsNumberOf(patient: Json): string | undefined {
@@ -37,9 +35,7 @@ export function verificationOf(patient: Json): { verification: NhsNumberVerifica
   const id = nhsIdentifier(patient);
   if (!id) return { verification: 'unknown' };
   if (!isValidNhsNumber(str(id.value) ?? '')) return { verification: 'invalid' };
-  const ext = asArray(id.extension)
-    .filter(isObject)
-    .find((e) => /NHSNumberVerificationStatus/i.test(str(e.url) ?? ''));
+  const ext = objectsIn(id.extension).find((e) => /NHSNumberVerificationStatus/i.test(str(e.url) ?? ''));
   const coding = isObject(ext?.valueCodeableConcept)
     ? objectsIn(ext.valueCodeableConcept.coding)[0]
     : undefined;

@@ -6,7 +6,7 @@
 import { nameKey } from '../../../common/human-name';
 import { isValidNhsNumber } from '../../../common/nhs-number';
 import type { PatientMatch, PatientSearchQuery } from '../../../common/patient-search';
-import { asArray, isObject, objectsIn, str, type Json } from './fhir-read';
+import { asArray, objectsIn, str, type Json } from './fhir-read';
 import { demographicDifferences, demographicsOf } from './identity-agreement';
 import { nhsNumberOf, patientSummary } from './patient-identity';
 
@@ -41,9 +41,7 @@ export function answersQuery(patient: Json, query: PatientSearchQuery): boolean 
   if (given && !names.some((n) => asArray(n.given).some((g) => startsWith(str(g), given)))) return false;
   const postcode = query.postcode;
   if (postcode) {
-    const postcodes = asArray(patient.address)
-      .filter(isObject)
-      .map((a) => str(a.postalCode));
+    const postcodes = objectsIn(patient.address).map((a) => str(a.postalCode));
     if (!postcodes.some((p) => p !== undefined && postcodeKey(p).startsWith(postcodeKey(postcode))))
       return false;
   }

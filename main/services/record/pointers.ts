@@ -1,6 +1,6 @@
 // Record-locator (NRL-style) DocumentReference → RecordPointer: what the document is, who holds it, where.
 import type { RecordPointer } from '../../../common/record';
-import { asArray, conceptDisplay, isObject, type Json, primaryCoding, str } from './fhir-read';
+import { asArray, conceptDisplay, isObject, objectsIn, type Json, primaryCoding, str } from './fhir-read';
 
 function orgDisplay(ref: unknown): string | undefined {
   if (!isObject(ref)) return undefined;
@@ -13,8 +13,7 @@ function orgDisplay(ref: unknown): string | undefined {
 export function toRecordPointer(doc: Json, sourceId: string, index: number): RecordPointer {
   const code = primaryCoding(doc.type) ?? {};
   const type = { ...code, display: conceptDisplay(doc.type) ?? code.display ?? 'Document' };
-  const attachment = asArray(doc.content)
-    .filter(isObject)
+  const attachment = objectsIn(doc.content)
     .map((c) => c.attachment)
     .find(isObject);
   const pointer: RecordPointer = {
