@@ -20,3 +20,11 @@ export function str(value: unknown): string | undefined {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
 }
+
+/**
+ * `table[key]` for a key a server sent: only the table's own entries, so "constructor" or "toString" (a
+ * hostile resourceType, unit or code) finds nothing rather than a built-in function.
+ */
+export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

@@ -1,7 +1,7 @@
 // Advance care decisions, alerts, allergies, problems and contacts as the urgent-care summary shows them.
 import type { AllergyIntolerance, Condition, Flag } from '../fhir';
 import { humanName } from '../human-name';
-import { asArray, isObject, objectsIn, str, type JsonObject } from '../json';
+import { asArray, isObject, lookup, objectsIn, str, type JsonObject } from '../json';
 import type { RecordItem, RecordPointer, WessexRecord } from '../record';
 import { CPR_STATUS_LABEL, cprStatusFrom, cprStatusOf, type CprStatus } from '../resuscitation';
 import { conceptCodes, conceptWords, firstCoding, referenceDisplay } from './concepts';
@@ -37,7 +37,7 @@ const ADVANCE_CARE_CODES: Record<string, AdvanceCareKind> = {
 };
 
 export function advanceCareKind(code: string | undefined, text: string): AdvanceCareKind {
-  const byCode = code ? ADVANCE_CARE_CODES[code] : undefined;
+  const byCode = code ? lookup(ADVANCE_CARE_CODES, code) : undefined;
   if (byCode) return byCode;
   if (/respect/i.test(text)) return 'ReSPECT';
   if (

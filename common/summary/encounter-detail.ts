@@ -2,7 +2,7 @@
 // who provided it, where (ward), why, where the patient went afterwards, and the letters written about it.
 // Read loosely: a source may send any of these fields malformed or not at all, and each then says so.
 import type { Encounter } from '../fhir';
-import { asArray, isObject, objectsIn, str } from '../json';
+import { asArray, isObject, lookup, objectsIn, str } from '../json';
 import type { RecordItem } from '../record';
 import { referenceDisplay } from './concepts';
 import { formatDate } from './dates';
@@ -69,7 +69,7 @@ function conceptText(value: unknown): string | undefined {
 function classLabel(value: unknown): string {
   if (!isObject(value)) return 'Not recorded';
   const code = str(value.code);
-  return (code && CLASS_LABELS[code]) ?? str(value.display) ?? code ?? 'Not recorded';
+  return (code && lookup(CLASS_LABELS, code)) ?? str(value.display) ?? code ?? 'Not recorded';
 }
 
 function days(n: number): string {

@@ -1,6 +1,7 @@
 // Results as clinicians write them: UCUM codes turned into everyday units, numbers to a sensible precision,
 // and, where the source gave no range or flag, the bands clinicians use anyway (eGFR CKD stages, NEWS2
 // vital-sign bands), always marked as derived here.
+import { lookup } from '../json';
 
 /** UCUM as sent → as written on a results sheet. */
 const UNIT_WORDS: Record<string, string> = {
@@ -34,14 +35,14 @@ export function prettyUnit(unit: string | undefined): string | undefined {
 }
 
 function writeUnit(unit: string): string | undefined {
-  const whole = UNIT_WORDS[unit];
+  const whole = lookup(UNIT_WORDS, unit);
   if (whole) return whole;
   const text = unit
     // Annotations: a leading one standing for a count ("{beats}/min") goes; one naming a body surface stays.
     .replace(/\{1\.73_?m2\}/g, '1.73m²')
     .replace(/\{[^}]*\}/g, '')
     .split('/')
-    .map((part) => UNIT_WORDS[part] ?? part.replace(/m2$/, 'm²').replace(/^u(?=[gLm])/, 'µ'))
+    .map((part) => lookup(UNIT_WORDS, part) ?? part.replace(/m2$/, 'm²').replace(/^u(?=[gLm])/, 'µ'))
     .join('/');
   return text.trim() || undefined;
 }

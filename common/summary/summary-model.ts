@@ -30,6 +30,7 @@ import { ageFrom, ageOfRecord, dateKey, formatDate } from './dates';
 import { splitMedications, type MedicineRow } from './medications';
 import { resultRows, trendSeries, type ShownResultRow, type TrendSeries } from './observations';
 import { isOverview, isPagedSection, sortedNewestFirst, type RecordOverview } from './record-overview';
+import { lookup } from '../json';
 
 export const SECTION_TITLES: Record<SectionId, string> = {
   advanceCare: 'Advance care decisions',
@@ -204,7 +205,8 @@ export function explainScope(scope: string): string {
     CarePlan: 'care plans',
     Flag: 'alerts',
   };
-  return known[type] ? `${type} (${known[type]})` : type;
+  const words = lookup(known, type);
+  return words ? `${type} (${words})` : type;
 }
 
 export interface SummaryModel {

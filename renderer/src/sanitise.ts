@@ -2,6 +2,7 @@
 // Only inert formatting survives; no scripts, handlers, styles, forms, frames or any URL that could load
 // or navigate (remote images, javascript:, data: documents). The CSP is the second line of defence.
 import DOMPurify from 'dompurify';
+import { lookup } from '../../common/json';
 
 const URL_ATTRIBUTES = new Set([
   'href',
@@ -23,7 +24,7 @@ function installHooks(): void {
   if (hooked) return;
   hooked = true;
   DOMPurify.addHook('uponSanitizeElement', (node, data) => {
-    const kind = PICTURES[data.tagName];
+    const kind = lookup(PICTURES, data.tagName);
     if (!kind || !(node instanceof Element)) return;
     const alt = (node.getAttribute('alt') ?? node.getAttribute('title') ?? '').trim().slice(0, 200);
     const text = `[${kind} not shown${alt ? `: ${alt}` : ''}]`;

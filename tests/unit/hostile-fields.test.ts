@@ -4,7 +4,7 @@
 // object React cannot render, never "[object Object]"). Every sandbox patient's resources, with fields swapped
 // for wrong ones at random (a fixed seed: the same swaps every run).
 import { describe, expect, it } from 'vitest';
-import { emptyRecord, type RecordItem } from '../../common/record';
+import { emptyRecord, SECTION_ORDER, type RecordItem } from '../../common/record';
 import {
   buildSummary,
   recordLists,
@@ -118,4 +118,42 @@ describe('fields of the wrong type from a source', () => {
       }
     },
   );
+});
+
+/** Names every object has through its prototype: a lookup table read with one finds a built-in function. */
+const BUILT_IN_NAMES = ['constructor', 'toString', '__proto__', 'valueOf', 'hasOwnProperty'];
+
+/** Every text leaf (codes, units, types, and the resource type itself) may become a built-in's name. */
+function withBuiltInNames(value: unknown, random: () => number, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => withBuiltInNames(v, random, key));
+  if (typeof value === 'string')
+    return key !== 'id' && key !== 'reference' && random() < 0.25
+      ? BUILT_IN_NAMES[Math.floor(random() * BUILT_IN_NAMES.length)]
+      : value;
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withBuiltInNames(v, random, k)]));
+}
+
+describe('codes, units and types named after built-ins', () => {
+  it.each(patients.map((p) => p.key))('%s: every entry has a section and no text is a function', (key) => {
+    const patient = patients.find((p) => p.key === key)!;
+    const random = randomFrom(patients.indexOf(patient) + 101);
+    const merger = new RecordMerger();
+    const renamed = (resources: readonly unknown[]) =>
+      resources.map((r) => withBuiltInNames(r, random)) as never;
+    merger.add({ id: 'dcr', name: 'Dorset Care Record', server: 'http://dcr' }, renamed(patient.dcr));
+    merger.add({ id: 'chie', name: 'CHIE', server: 'http://chie' }, renamed(patient.chie));
+    const items: RecordItem[] = merger.entries().map((e) => merger.toItem(e));
+    expect(items.filter((i) => !SECTION_ORDER.includes(i.section))).toEqual([]);
+    const record = { ...emptyRecord(), items };
+    const lists = recordLists(record);
+    const shown = JSON.stringify({
+      summary: buildSummary(recordOverview(record, lists), new Date('2026-06-01T09:00:00Z')),
+      results: lists.resultRows(0, 200).map(shownResultRow),
+      timeline: lists.timeline().page({}, 0, 200),
+      documents: items.filter((i) => i.section === 'documents').map(rowFromItem),
+      text: formatRecordSummary(record),
+    });
+    expect(shown).not.toMatch(/\[native code\]|function [A-Za-z]*\(/);
+  });
 });

@@ -9,6 +9,7 @@ import {
   normaliseNhsNumber,
 } from '../../../common/nhs-number';
 import type { NhsNumberVerification } from '../../../common/record';
+import { lookup } from '../../../common/json';
 
 export const VERIFICATION_EXTENSIONS = {
   'uk-core': 'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus',
@@ -82,7 +83,7 @@ export function nhsIdentityOf(patient: Patient): NhsIdentity {
   const code = coding?.code;
   const verification: NhsNumberVerification =
     code === '01' ? 'verified' : code === '04' ? 'not-traced' : code ? 'unverified' : 'unknown';
-  const verificationDisplay = coding?.display ?? (code ? STATUS_TEXT[code] : undefined);
+  const verificationDisplay = coding?.display ?? (code ? lookup(STATUS_TEXT, code) : undefined);
   const safe = verification === 'verified';
   return {
     ...base,

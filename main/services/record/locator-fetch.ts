@@ -5,6 +5,7 @@ import type { Resource } from '../../../common/fhir';
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { isObject } from './fhir-read';
 import { readAllPages, sourceHolding, type SourceClient } from '../http';
+import { namesAnotherPatient } from './patient-belonging';
 import { holderOf, toRecordPointer } from './pointers';
 import type { SourceProgress } from './source-progress';
 
@@ -19,6 +20,9 @@ export interface LocatorContext {
 
 export async function fetchPointers(ctx: LocatorContext): Promise<RecordPointer[]> {
   const docs: unknown[] = [];
+  // A locator that ignores `subject:identifier` answers with everyone's pointers: only this patient's are kept.
+  const patient = { nhsNumber: ctx.nhsNumber };
+  let foreign = 0;
   const identifier = encodeURIComponent(`${NHS_NUMBER_SYSTEM}|${ctx.nhsNumber}`);
   await ctx.progress.attempt(async () => {
     const result = await readAllPages(
@@ -28,11 +32,22 @@ export async function fetchPointers(ctx: LocatorContext): Promise<RecordPointer[
         pageCap: ctx.pageCap,
         priority: 'critical',
         label: 'record locator pointers',
-        onPage: (resources) => docs.push(...resources.filter((r) => r.resourceType === 'DocumentReference')),
+        onPage: (resources) => {
+          for (const r of resources) {
+            if (r.resourceType !== 'DocumentReference') continue;
+            if (namesAnotherPatient(r, patient)) foreign++;
+            else docs.push(r);
+          }
+        },
       },
     );
     ctx.progress.warn(result.warnings);
-    if (result.incomplete) ctx.progress.markIncomplete();
+    if (result.incomplete || foreign) ctx.progress.markIncomplete();
+    if (foreign) {
+      ctx.progress.warn([
+        `${ctx.client.name} answered with ${foreign} ${foreign === 1 ? 'pointer' : 'pointers'} for another patient: not shown, and its answer may be incomplete`,
+      ]);
+    }
   });
   ctx.progress.resourceCount = docs.length;
   const pointers = docs.filter(isObject).map((d, i) => toRecordPointer(d, ctx.progress.source.id, i));

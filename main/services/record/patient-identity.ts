@@ -3,6 +3,7 @@
 import type { NhsNumberVerification, PatientSummary } from '../../../common/record';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '../../../common/nhs-number';
 import { asArray, isObject, objectsIn, type Json, referenceDisplay, str } from './fhir-read';
+import { lookup } from '../../../common/json';
 
 const NHS_SYSTEMS = new Set([
   NHS_NUMBER_SYSTEM,
@@ -41,7 +42,7 @@ export function verificationOf(patient: Json): { verification: NhsNumberVerifica
     : undefined;
   const code = str(coding?.code);
   if (!code) return { verification: 'unknown' };
-  return { verification: VERIFICATION_BY_CODE[code] ?? 'unknown', display: str(coding?.display) };
+  return { verification: lookup(VERIFICATION_BY_CODE, code) ?? 'unknown', display: str(coding?.display) };
 }
 
 function currentName(patient: Json): Json | undefined {

@@ -3,6 +3,7 @@
 import { FIRST_PAINTED_SECTIONS, type IdentityWarning } from '../../../common/record';
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { asArray, isObject, objectsIn, type Json, str } from './fhir-read';
+import { namesAnotherPatient, patientOnSource, type PatientOnSource } from './patient-belonging';
 import { nhsNumberOf } from './patient-identity';
 import {
   FetchFailure,
@@ -49,6 +50,11 @@ export interface RegionalFetchContext {
 export interface RegionalFetchResult {
   patient?: Json;
   identityWarnings: IdentityWarning[];
+}
+
+/** A source's reads once the patient is found there. */
+interface ReadContext extends RegionalFetchContext {
+  patient: PatientOnSource;
 }
 
 interface Capabilities {
@@ -141,8 +147,9 @@ export async function fetchRegionalSource(ctx: RegionalFetchContext): Promise<Re
     return { patient, identityWarnings };
   }
   const caps = capability.status === 'fulfilled' ? readCapabilities(capability.value) : { everything: false };
-  if (caps.everything) await readEverything(ctx, patientId, caps);
-  else await readByType(ctx, patientId, caps);
+  const reads: ReadContext = { ...ctx, patient: patientOnSource(patient, ctx.nhsNumber) };
+  if (caps.everything) await readEverything(reads, patientId, caps);
+  else await readByType(reads, patientId, caps);
   return { patient, identityWarnings };
 }
 
@@ -151,23 +158,74 @@ function deliver(ctx: RegionalFetchContext, resources: Json[]): void {
   ctx.onResources(resources);
 }
 
+const entries = (n: number) => `${n} ${n === 1 ? 'entry' : 'entries'}`;
+
+/**
+ * What one read delivers: only entries about this patient and, for a search by type, of that type (or the
+ * supporting resources servers add). The rest are counted, then reported without naming anyone.
+ */
+function screenedDelivery(ctx: ReadContext, expectedType?: string) {
+  let foreign = 0;
+  let unasked = 0;
+  const keeps = (resource: Json) => {
+    if (namesAnotherPatient(resource, ctx.patient)) {
+      foreign++;
+      return false;
+    }
+    const type = String(resource.resourceType);
+    if (expectedType !== undefined && type !== expectedType && !SUPPORTING_TYPES.has(type)) {
+      unasked++;
+      return false;
+    }
+    return true;
+  };
+  return {
+    deliver(resources: Json[]): void {
+      // Most pages are all the patient's: copied only when something has to go.
+      let kept: Json[] | undefined;
+      resources.forEach((resource, i) => {
+        if (!keeps(resource)) kept ??= resources.slice(0, i);
+        else kept?.push(resource);
+      });
+      deliver(ctx, kept ?? resources);
+    },
+    /** Warnings for what was left out: another patient's entries leave the answer in doubt (`label`). */
+    report(label: string | undefined, what: string): void {
+      if (foreign) {
+        ctx.progress.warn([
+          `${ctx.client.name} answered the ${what} with ${entries(foreign)} about another patient: not shown, and its answer may be incomplete`,
+        ]);
+        ctx.progress.markIncomplete(label);
+      }
+      if (unasked) {
+        ctx.progress.warn([
+          `${ctx.client.name} answered the ${what} with ${entries(unasked)} of another kind: not shown`,
+        ]);
+      }
+    },
+  };
+}
+
 function search(
-  ctx: RegionalFetchContext,
+  ctx: ReadContext,
   path: string,
   label: string,
   priority: Priority,
   advertised = true,
+  expectedType?: string,
 ): Promise<unknown> {
   return ctx.progress.attempt(async () => {
     try {
+      const screened = screenedDelivery(ctx, expectedType);
       const result = await readAllPages(ctx.client, ctx.client.url(path), {
         pageCap: ctx.read.pageCap,
         priority,
         label,
-        onPage: (resources) => deliver(ctx, resources),
+        onPage: (resources) => screened.deliver(resources),
       });
       ctx.progress.warn(result.warnings);
       if (result.incomplete) ctx.progress.markIncomplete(label);
+      screened.report(label, `${label} search`);
     } catch (error) {
       // Searched although the CapabilityStatement left it out. "Not found / not supported" confirms the
       // server holds none; "bad request" may only be a parameter it refused, so that section is in doubt.
@@ -208,14 +266,14 @@ const ADVANCE_CARE_TYPE_PARAM = ADVANCE_CARE_DOCUMENT_TYPES.map((c) => `http://s
   ',',
 );
 
-async function readByType(ctx: RegionalFetchContext, patientId: string, caps: Capabilities): Promise<void> {
+async function readByType(ctx: ReadContext, patientId: string, caps: Capabilities): Promise<void> {
   const typeQuery = (type: string, extra: Record<string, string> = {}) =>
     `${type}?${query(ctx, { patient: `Patient/${patientId}`, ...extra }, 'search')}`;
   // Urgent-care types are searched even when the CapabilityStatement omits them: a statement that is
   // incomplete must not turn "not asked" into "none recorded".
   const reads: [label: string, read: Promise<unknown>][] = CRITICAL_TYPES.map((t) => [
     t,
-    search(ctx, typeQuery(t), t, 'critical', supported(caps, t)),
+    search(ctx, typeQuery(t), t, 'critical', supported(caps, t), t),
   ]);
   const advanceCare = 'advance care documents';
   reads.push([
@@ -226,6 +284,7 @@ async function readByType(ctx: RegionalFetchContext, patientId: string, caps: Ca
       advanceCare,
       'critical',
       supported(caps, 'DocumentReference'),
+      'DocumentReference',
     ),
   ]);
   // A long list of medicines (often a source's slowest search) does not hold up the DNACPR and the allergies.
@@ -239,7 +298,9 @@ async function readByType(ctx: RegionalFetchContext, patientId: string, caps: Ca
     if (unanswered > 0) ctx.onFirstPaintedDone?.();
   });
   const criticalDone = Promise.all(critical).then(() => ctx.onCriticalDone());
-  const rest = OTHER_TYPES.filter((t) => supported(caps, t)).map((t) => search(ctx, typeQuery(t), t, 'bulk'));
+  const rest = OTHER_TYPES.filter((t) => supported(caps, t)).map((t) =>
+    search(ctx, typeQuery(t), t, 'bulk', true, t),
+  );
   await Promise.all([criticalDone, ...rest]);
 }
 
@@ -255,11 +316,7 @@ function isRejection(error: unknown): boolean {
   return [400, 404, 405, 422, 501].includes(error.status);
 }
 
-async function readEverything(
-  ctx: RegionalFetchContext,
-  patientId: string,
-  caps: Capabilities,
-): Promise<void> {
+async function readEverything(ctx: ReadContext, patientId: string, caps: Capabilities): Promise<void> {
   const everything = (types: readonly string[]) =>
     `Patient/${encodeURIComponent(patientId)}/$everything?${query(ctx, { _type: types.join(',') }, 'everything')}`;
   const criticalTypes = new Set<string>([...CRITICAL_TYPES, 'Patient']);
@@ -276,6 +333,7 @@ async function readEverything(
     for (const type of others) rest.push(search(ctx, everything([type]), type, 'bulk'));
   };
   let rejected = false;
+  const screened = screenedDelivery(ctx);
   const critical: Promise<unknown>[] = [
     readAllPages(ctx.client, ctx.client.url(everything([...CRITICAL_TYPES])), {
       pageCap: ctx.read.pageCap,
@@ -283,13 +341,14 @@ async function readEverything(
       label: 'Patient/$everything',
       onPage: (resources, page) => {
         if (page === 1) onFirstPage(resources);
-        deliver(ctx, resources);
+        screened.deliver(resources);
       },
     }).then(
       (result) => {
         ctx.progress.succeeded++;
         ctx.progress.warn(result.warnings);
         if (result.incomplete) ctx.progress.markIncomplete();
+        screened.report(undefined, 'Patient/$everything read');
       },
       (error: unknown) => {
         if (isRejection(error)) rejected = true;

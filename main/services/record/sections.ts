@@ -2,6 +2,7 @@
 import type { SectionId } from '../../../common/record';
 import { ADVANCE_CARE_CODES, ADVANCE_CARE_TEXT } from './clinical-codes';
 import { asArray, conceptDisplay, hasCodeIn, type Json, mainConcept, str } from './fhir-read';
+import { lookup } from '../../../common/json';
 
 const BY_TYPE: Record<string, SectionId> = {
   Flag: 'alerts',
@@ -65,7 +66,7 @@ export function classifySection(resource: Json, concept: unknown = mainConcept(r
   const type = str(resource.resourceType) ?? '';
   if (type === 'Consent') return 'advanceCare';
   if (ADVANCE_CARE_CAPABLE.has(type) && isAdvanceCare(resource, concept)) return 'advanceCare';
-  return BY_TYPE[type] ?? 'other';
+  return lookup(BY_TYPE, type) ?? 'other';
 }
 
 /** Resource types asked for first: together they fill every critical section. */
@@ -115,6 +116,6 @@ export function allTypes(): string[] {
 export function sectionsHoldingType(type: string): SectionId[] {
   if (type === 'advance care documents') return ['advanceCare'];
   if (SUPPORTING_TYPES.has(type)) return [];
-  const own = BY_TYPE[type] ?? 'other';
+  const own = lookup(BY_TYPE, type) ?? 'other';
   return ADVANCE_CARE_CAPABLE.has(type) && own !== 'advanceCare' ? [own, 'advanceCare'] : [own];
 }

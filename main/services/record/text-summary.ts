@@ -13,6 +13,7 @@ import {
 } from '../../../common/record';
 import { isCurrentMedication, isIssueRecord, splitMedications } from '../../../common/summary/medications';
 import { isInactiveStatus } from './clinical-codes';
+import { lookup } from '../../../common/json';
 
 export const SECTION_TITLES: Record<SectionId, string> = {
   advanceCare: 'Advance care decisions',
@@ -202,7 +203,7 @@ function itemLines(item: RecordItem, deceased: boolean, issues?: number): string
     ...new Set(item.provenance.map((pr) => (pr.savedCopy ? `${pr.sourceName} (saved copy)` : pr.sourceName))),
   ].join(', ');
   const facts = [
-    KIND_HINT[item.resourceType],
+    lookup(KIND_HINT, item.resourceType),
     item.date?.slice(0, 10),
     item.status,
     issues ? `${issues} issue${issues === 1 ? '' : 's'}` : undefined,
