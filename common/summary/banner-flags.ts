@@ -1,5 +1,6 @@
 // The flags the patient banner always shows: resuscitation status, allergies, and the alerts a clinician
-// must know before they walk in. Each says when its section is not yet complete rather than "none".
+// must know before they walk in. Each says when its section is not yet complete: rather than "none", and
+// beside what it does show (a source that is down may hold a newer DNACPR than the "For CPR" shown).
 import type { RecordCompleteness, SectionId } from '../record';
 import type { AlertEntry, AllergySummary, ResuscitationCard } from './clinical-sections';
 import { formatDate } from './dates';
@@ -37,6 +38,7 @@ export function bannerFlags(
   completeness: RecordCompleteness,
 ): BannerFlag[] {
   const complete = (s: SectionId) => completeness[s].state === 'complete';
+  const unsure = (s: SectionId) => (complete(s) ? '' : ` (${notShown(completeness[s].state)})`);
   const flags: BannerFlag[] = [];
   const stay = model.hospital?.inHospital;
   if (stay) {
@@ -47,8 +49,9 @@ export function bannerFlags(
   if (decision) {
     flags.push({
       section: 'advanceCare',
-      text: `${decision.label}${model.resuscitation.conflict ? ' (sources disagree)' : ''}`,
-      tone: decision.status === 'for-cpr' ? 'info' : 'alert',
+      text: `${decision.label}${model.resuscitation.conflict ? ' (sources disagree)' : ''}${unsure('advanceCare')}`,
+      // "For CPR" is never shown as settled while a source that could hold a DNACPR has not answered.
+      tone: decision.status !== 'for-cpr' ? 'alert' : complete('advanceCare') ? 'info' : 'unknown',
     });
   } else {
     flags.push({
@@ -62,7 +65,7 @@ export function bannerFlags(
   const { allergies, noKnownAllergies } = model.allergies;
   const allergyText =
     allergies.length > 0
-      ? `${allergies.length} ${allergies.length === 1 ? 'allergy' : 'allergies'}: ${namedFew(allergies.map((a) => a.substance))}`
+      ? `${allergies.length} ${allergies.length === 1 ? 'allergy' : 'allergies'}: ${namedFew(allergies.map((a) => a.substance))}${unsure('allergies')}`
       : !complete('allergies')
         ? `Allergies: ${notShown(completeness.allergies.state)}`
         : noKnownAllergies.length > 0
@@ -74,6 +77,7 @@ export function bannerFlags(
     tone: allergies.length > 0 ? 'alert' : complete('allergies') ? 'info' : 'unknown',
   });
   const warnings = [...new Set(model.alerts.map((a) => a.kind).filter((k) => WARNING_ALERTS.has(k)))];
-  if (warnings.length) flags.push({ section: 'alerts', text: warnings.join(', '), tone: 'alert' });
+  if (warnings.length)
+    flags.push({ section: 'alerts', text: `${warnings.join(', ')}${unsure('alerts')}`, tone: 'alert' });
   return flags;
 }

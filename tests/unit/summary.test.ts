@@ -164,6 +164,31 @@ describe('urgent-care summary', () => {
     ]);
   });
 
+  it('banner flags that show a decision, allergies or alerts say so when their section is not complete', () => {
+    const record = frailRecord();
+    const model = buildSummary(record, NOW);
+    const chieDown = uniformCompleteness({ state: 'incomplete', gaps: [] });
+    expect(bannerFlags(model, chieDown).map((f) => [f.text, f.tone])).toEqual([
+      [expect.stringMatching(/DNACPR.* \(record not complete\)$/), 'alert'],
+      ['1 allergy: Penicillin (record not complete)', 'alert'],
+      ['Scene safety, Safeguarding (record not complete)', 'alert'],
+    ]);
+    // A confident "For CPR" while a source that may hold a newer DNACPR is missing would be dangerous.
+    const forCpr = {
+      ...model,
+      resuscitation: {
+        ...model.resuscitation,
+        decision: { ...model.resuscitation.decision!, status: 'for-cpr' as const, label: 'For CPR' },
+      },
+    };
+    expect(bannerFlags(forCpr, chieDown)[0]).toMatchObject({
+      text: 'For CPR (record not complete)',
+      tone: 'unknown',
+    });
+    const complete = uniformCompleteness({ state: 'complete', gaps: [] });
+    expect(bannerFlags(forCpr, complete)[0]).toMatchObject({ text: 'For CPR', tone: 'info' });
+  });
+
   it('orders alerts scene safety first and recognises safeguarding', () => {
     const { alerts } = buildSummary(frailRecord(), NOW);
     expect(alerts.map((a) => [a.kind, a.text])).toEqual([
