@@ -8,16 +8,22 @@ import { LOOPBACK_REDIRECT_URI, SmartLaunchService, type SmartSession } from '..
 import type { EffectivePolicy } from '../services/policy';
 import { waitForLoopbackRedirect } from '../services/launch/loopback-redirect';
 
+/** The states of the sign-ins this process sent to the browser: the only callbacks the loopback listener takes. */
+const awaitedStates = new Set<string>();
+const isAwaited = (state: string | undefined): boolean => state !== undefined && awaitedStates.has(state);
+
 /** What the viewer needs to send the clinician to the browser and be called back on loopback. */
 export const browserSignInOptions = {
   redirectUri: LOOPBACK_REDIRECT_URI,
   openExternal: async (url: string) => {
+    const state = new URL(url).searchParams.get('state');
+    if (state) awaitedStates.add(state);
     console.error(`Open this address in your browser to sign in:\n  ${url}`);
   },
 };
 
 export async function signInThroughBrowser(viewer: Viewer, role: string): Promise<void> {
-  const waiting = waitForLoopbackRedirect();
+  const waiting = waitForLoopbackRedirect(isAwaited);
   const started = await dispatchBridgeRequest(viewer.handlers, 'session:sign-in', {});
   if (!started.ok) {
     waiting.cancel();
@@ -40,7 +46,7 @@ export function assertSignedInAs(viewer: Viewer, role: string): void {
 
 /** The standalone sign-in alone, without a viewer (`audit verify --online`): the session holds the id_token. */
 export async function standaloneSignIn(policy: EffectivePolicy): Promise<SmartSession> {
-  const waiting = waitForLoopbackRedirect();
+  const waiting = waitForLoopbackRedirect(isAwaited);
   const service = new SmartLaunchService({
     allowedIssuers: policy.allowedIssuers,
     ...(policy.standaloneIssuer ? { standaloneIssuer: policy.standaloneIssuer } : {}),

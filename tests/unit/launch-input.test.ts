@@ -32,6 +32,11 @@ describe('launch input', () => {
     expect(parseLaunchArgv(['/opt/wessex'])).toBeUndefined();
   });
 
+  it('matches the launch scheme whatever its case (RFC 3986: schemes are case-insensitive)', () => {
+    const uri = `UK.NHS.WessexCareRecords://launch?iss=${encodeURIComponent(ISS)}&launch=abc123`;
+    expect(parseLaunchArgv(['/opt/wessex', uri])).toEqual({ iss: ISS, launch: 'abc123' });
+  });
+
   it.each([
     ['not a url', /not a valid URL/],
     ['https://evil.example/launch?iss=x&launch=y', /Expected a uk.nhs.wessexcarerecords:\/\/launch link/],

@@ -122,7 +122,6 @@ export async function runLaunch(
   if (flags.headless) {
     result = await launchHeadless(options, (service) => service.beginEhrLaunch(request));
   } else {
-    const waiting = waitForLoopbackRedirect();
     const service = new SmartLaunchService({
       ...options,
       redirectUri: LOOPBACK_REDIRECT_URI,
@@ -130,6 +129,8 @@ export async function runLaunch(
         console.log(`Open this address in your browser to sign in:\n  ${url}`);
       },
     });
+    // Only this launch's callback ends the wait; another page's GET /callback is answered 400.
+    const waiting = waitForLoopbackRedirect((state) => service.awaits(state));
     try {
       await service.beginEhrLaunch(request);
     } catch (error) {

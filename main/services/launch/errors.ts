@@ -13,7 +13,9 @@ export type LaunchErrorCode =
   | 'context-incomplete'
   | 'interactive-login-required'
   | 'reauthentication-refused'
-  | 'patient-not-found';
+  | 'patient-not-found'
+  /** A newer launch (or sign-in) began while this one was under way: the newest wins, this one is dropped. */
+  | 'superseded';
 
 export class LaunchError extends Error {
   constructor(
@@ -29,10 +31,18 @@ export class LaunchError extends Error {
 /** The refresh token was refused (expired, revoked, reused): only a fresh launch from the EPR can continue. */
 export class RelaunchRequiredError extends Error {
   readonly code = 'relaunch-required';
-  constructor(detail?: string) {
+  /**
+   * `refused`: the EPR answered 401 to a token that had not expired (revoked, or not accepted at all, as the
+   * SMART launcher's simulated request_invalid_token / request_expired_token errors do), not a sign-in that
+   * ran its course.
+   */
+  constructor(detail?: string, options: { refused?: boolean } = {}) {
     super(
-      'Your sign-in has ended. Please relaunch the Wessex Care Record from your clinical system.' +
-        (detail ? ` (${detail})` : ''),
+      options.refused
+        ? 'The EPR refused the sign-in it had given the viewer (its access token was not accepted before it was due to expire), ' +
+            'and the viewer cannot renew it. Please relaunch the Wessex Care Record from your clinical system; if this keeps happening, tell IT.'
+        : 'Your sign-in has ended. Please relaunch the Wessex Care Record from your clinical system.' +
+            (detail ? ` (${detail})` : ''),
     );
     this.name = 'RelaunchRequiredError';
   }

@@ -1,5 +1,12 @@
 // The OpenID Connect id_token: signature checked against the server's JWKS, issuer, audience (our client
 // id) and expiry, before its fhirUser (who is signed in) is believed.
+//
+// The issuer rule. The `iss` claim must be the discovered issuer exactly, or a URL on the same origin as both
+// the discovered issuer and the FHIR base we launched from (the allow-listed iss), signed with a key from that
+// issuer's own discovered jwks_uri. The public SMART launcher (smart-launcher-v2, createIdToken) signs with
+// `${origin}${authRouterMount}/fhir` (…/v/r4[/sim/…]/auth/fhir), never its discovery's `issuer` (…/v/r4/fhir):
+// exact matching refused every launch from it. An `iss` on any other origin is still refused: a token naming
+// another server as its issuer is never believed, whatever key signed it.
 import type { JSONWebKeySet, JWTPayload } from 'jose';
 import type { Transport } from '../http';
 import { LaunchError } from './errors';
@@ -18,7 +25,14 @@ export interface IdTokenClaims extends JWTPayload {
 
 export async function verifyIdToken(
   idToken: string,
-  expected: { jwksUri?: string; issuer: string; clientId: string; now: number },
+  expected: {
+    jwksUri?: string;
+    issuer: string;
+    clientId: string;
+    now: number;
+    /** The FHIR base launched from (allow-listed): a differing `iss` must be on its origin too. */
+    fhirBase?: string;
+  },
   http: { transport?: Transport; signal?: AbortSignal } = {},
 ): Promise<IdTokenClaims> {
   if (!expected.jwksUri) {
@@ -42,10 +56,16 @@ export async function verifyIdToken(
   try {
     const { jwtVerify, createLocalJWKSet } = await import('jose');
     const { payload } = await jwtVerify(idToken, createLocalJWKSet(jwks as unknown as JSONWebKeySet), {
-      issuer: expected.issuer,
       audience: expected.clientId,
       currentDate: new Date(expected.now),
     });
+    if (!issuerAccepted(payload.iss, expected.issuer, expected.fhirBase)) {
+      throw new Error(
+        typeof payload.iss === 'string'
+          ? `unexpected "iss" claim value: it names another server (${originOf(payload.iss) ?? 'not a URL'})`
+          : 'missing "iss" claim',
+      );
+    }
     return payload as IdTokenClaims;
   } catch (error) {
     throw new LaunchError(
@@ -54,4 +74,26 @@ export async function verifyIdToken(
       { cause: error },
     );
   }
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The discovered issuer exactly; otherwise an http(s) URL on the discovered issuer's origin, which must also
+ * be the launched FHIR base's origin (when known). Called only once the signature has verified against the
+ * discovered issuer's jwks_uri.
+ */
+export function issuerAccepted(iss: unknown, discovered: string, fhirBase?: string): boolean {
+  if (typeof iss !== 'string' || !iss) return false;
+  if (iss === discovered) return true;
+  const origin = originOf(iss);
+  if (!origin || origin !== originOf(discovered)) return false;
+  return fhirBase === undefined || origin === originOf(fhirBase);
 }

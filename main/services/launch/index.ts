@@ -31,7 +31,8 @@
 //     RelaunchRequiredError; ./authorized-fetch.ts refuses any other origin before a request is made and
 //     follows redirects by hand, same origin only.
 //  7. Client.getIdToken()/getFhirUser() decode the id_token without checking its signature. ./id-token.ts
-//     verifies it against the server's jwks_uri (signature, issuer, audience = our client id, expiry).
+//     verifies it against the server's jwks_uri (signature, issuer, audience = our client id, expiry); the
+//     issuer is the discovered one or, as the public SMART launcher signs, a URL on its origin (id-token.ts).
 //  8. The iss is checked against the machine policy's allow-list (the sandbox when unconfigured) before any
 //     network request; fhirclient's multi-config issMatch would still fetch discovery for an unknown iss.
 //  9. RFC 9207 (mix-up defence), which fhirclient does not know: an `iss` in the authorization response must
@@ -75,7 +76,7 @@ import {
   ungrantedScopes,
   type LaunchKind,
 } from './scopes';
-import { LiveSignIns, SmartSession, type RefreshTokenEntries } from './smart-session';
+import { expiresInSeconds, LiveSignIns, SmartSession, type RefreshTokenEntries } from './smart-session';
 import { findStandalonePatient, type AccessReason, type PatientSearch } from './standalone';
 
 export { LaunchError, RelaunchRequiredError, TokenOriginError, type LaunchErrorCode } from './errors';
@@ -159,6 +160,8 @@ interface Pending {
   requested: string[];
   /** The user must type their password for this sign-in (an unlock, or a sign-in after a locked session). */
   fresh: boolean;
+  /** Which launch this is, in the order they began: only the newest launch or sign-in may complete. */
+  seq: number;
 }
 
 /** Asks the sign-in server for an interactive sign-in, whatever single sign-on session it holds. */
@@ -179,6 +182,8 @@ export class SmartLaunchService {
   private readonly now: () => number;
   private readonly allowed: string[];
   private readonly signIns: LiveSignIns;
+  /** The number of launches and sign-ins begun (unlocks aside): the newest is the one the clinician wants. */
+  private launches = 0;
 
   constructor(private readonly options: SmartLaunchOptions) {
     this.signIns = options.signIns ?? new LiveSignIns();
@@ -228,6 +233,8 @@ export class SmartLaunchService {
     iss: string,
     asked: { launch?: string; extra?: Record<string, string>; role?: string; fresh?: boolean },
   ): Promise<{ state: string; authorizeUrl: string }> {
+    // Counted before anything is awaited: the newest launch is the last one received, whichever finishes first.
+    const seq = kind === 'reauthentication' ? this.launches : ++this.launches;
     const { launch, role, fresh = false } = asked;
     const extra = fresh ? { ...asked.extra, ...FRESH_SIGN_IN } : asked.extra;
     // Allow-list before anything touches the network. The standalone issuer is checked alike: policy may name
@@ -267,9 +274,15 @@ export class SmartLaunchService {
       request,
       requested,
       fresh,
+      seq,
     });
     await this.options.openExternal(request.url);
     return { state, authorizeUrl: request.url };
+  }
+
+  /** Whether a callback with this state would answer an authorization begun here (and not yet used or expired). */
+  awaits(state: string | undefined): boolean {
+    return this.pending.peek(state) !== undefined;
   }
 
   /** Whether this callback answers an unlock's sign-in (beginReauthentication), without using it up. */
@@ -289,6 +302,7 @@ export class SmartLaunchService {
     if (pending.kind === 'reauthentication') {
       throw new LaunchError('state-unknown', 'This sign-in response was for unlocking, not a launch.');
     }
+    this.assertNewest(pending);
     assertResponseIssuer(pending.config, callback.iss);
     if (callback.error) {
       const description = clean(callback.errorDescription);
@@ -303,10 +317,27 @@ export class SmartLaunchService {
     // One deadline for the rest of the launch: token, signing keys, user and patient reads.
     const deadline = startDeadline(LAUNCH_STEP_DEADLINE_MS);
     try {
-      return await this.finishLaunch(pending, callback.code, deadline.signal);
+      const result = await this.finishLaunch(pending, callback.code, deadline.signal);
+      try {
+        // A newer launch began while this one was signing in: it is not the EPR's context any more.
+        this.assertNewest(pending);
+      } catch (error) {
+        await result.session.end().catch(() => undefined);
+        throw error;
+      }
+      return result;
     } finally {
       deadline.clear();
     }
+  }
+
+  /** Two quick launches from the EPR: the newer one wins, whichever finishes last. */
+  private assertNewest(pending: Pending): void {
+    if (pending.seq === this.launches) return;
+    throw new LaunchError(
+      'superseded',
+      'A newer launch from your clinical system replaced this one, so this one was not opened.',
+    );
   }
 
   /**
@@ -375,7 +406,7 @@ export class SmartLaunchService {
       },
       {
         accessToken: tokens.access_token as string,
-        expiresIn: typeof tokens.expires_in === 'number' ? tokens.expires_in : 300,
+        expiresIn: expiresInSeconds(tokens.expires_in),
         refreshToken: typeof tokens.refresh_token === 'string' ? tokens.refresh_token : undefined,
       },
     );
@@ -436,7 +467,7 @@ export class SmartLaunchService {
     const { jwksUri, issuer } = pending.config;
     return verifyIdToken(
       idToken,
-      { jwksUri, issuer, clientId: this.options.clientId, now: this.now() },
+      { jwksUri, issuer, clientId: this.options.clientId, now: this.now(), fhirBase: pending.iss },
       { transport: this.transport, signal },
     );
   }

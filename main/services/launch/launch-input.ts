@@ -70,7 +70,9 @@ export function parseLaunchUri(raw: string): LaunchRequest {
 
 /** The launch in a process's argv: a launch URI (as the OS passes it) or `--iss … --launch …`. */
 export function parseLaunchArgv(argv: readonly string[]): LaunchRequest | undefined {
-  const uri = argv.find((a) => a.startsWith(`${LAUNCH_SCHEME}://launch`));
+  // Schemes are case-insensitive (RFC 3986 §3.1): the OS may pass the link as the EPR wrote it.
+  const prefix = `${LAUNCH_SCHEME}://launch`.toLowerCase();
+  const uri = argv.find((a) => a.slice(0, prefix.length).toLowerCase() === prefix);
   if (uri) return parseLaunchUri(uri);
   const value = (flag: string): string | undefined => {
     for (let i = 0; i < argv.length; i++) {

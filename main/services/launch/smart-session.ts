@@ -24,10 +24,25 @@ const REVOCATION_TIMEOUT_MS = 5_000;
 /** Refresh this long before the access token expires, so a request never goes out with a dying token. */
 export const REFRESH_MARGIN_MS = 60_000;
 
+/**
+ * A token response's `expires_in` in seconds: a number, or a string of digits (as some servers send it).
+ * Undefined when missing or unusable: the token's lifetime is then unknown, and the session does not invent
+ * one — it uses the token until the EPR answers 401, then renews it (or asks for a relaunch) as for any 401.
+ */
+export function expiresInSeconds(value: unknown): number | undefined {
+  const seconds =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*\d+\s*$/.test(value)
+        ? Number(value)
+        : NaN;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
+}
+
 export interface TokenSet {
   accessToken: string;
-  /** Seconds. */
-  expiresIn: number;
+  /** Seconds; undefined when the server did not say (see expiresInSeconds). */
+  expiresIn: number | undefined;
   refreshToken?: string;
 }
 
@@ -109,7 +124,8 @@ export class LiveSignIns {
 
 export class SmartSession {
   private accessToken: string;
-  private expiresAt: number;
+  /** Undefined when the server gave no lifetime: no early renewal, the 401 path renews. */
+  private expiresAt: number | undefined;
   private refreshing: Promise<string> | undefined;
   private ended = false;
   private subject: { token: string; expiresAt: number } | undefined;
@@ -130,7 +146,7 @@ export class SmartSession {
   ) {
     this.stored = stored;
     this.accessToken = tokens.accessToken;
-    this.expiresAt = options.now() + tokens.expiresIn * 1000;
+    this.expiresAt = expiryFrom(options.now(), tokens.expiresIn);
     this.client = tokenClient({
       origin: options.iss,
       name: 'the EPR',
@@ -180,7 +196,8 @@ export class SmartSession {
   /** A current access token, refreshed first when it is within REFRESH_MARGIN_MS of expiry. */
   async getAccessToken(): Promise<string> {
     if (this.ended) throw new RelaunchRequiredError('signed out');
-    if (this.options.now() >= this.expiresAt - REFRESH_MARGIN_MS) return this.refresh();
+    if (this.expiresAt !== undefined && this.options.now() >= this.expiresAt - REFRESH_MARGIN_MS)
+      return this.refresh();
     return this.accessToken;
   }
 
@@ -197,11 +214,17 @@ export class SmartSession {
     const account = this.keystoreAccount;
     const refreshToken = this.stored ? await secretStore.get(account) : null;
     if (!refreshToken) {
+      // Asked to renew a token our clock says is still good: the EPR refused it with a 401 (the only other
+      // caller of refresh), which says something other than "the sign-in ran its course".
+      const now = this.options.now();
+      const refused =
+        this.accessToken !== '' && (this.expiresAt === undefined || now < this.expiresAt - REFRESH_MARGIN_MS);
       this.accessToken = '';
       throw new RelaunchRequiredError(
         this.options.offlineAccess
           ? 'no sign-in is stored'
           : 'the EPR did not allow the sign-in to be renewed',
+        { refused },
       );
     }
     let response: JsonReply;
@@ -236,8 +259,7 @@ export class SmartSession {
       );
     }
     this.accessToken = body.access_token;
-    this.expiresAt =
-      this.options.now() + (typeof body.expires_in === 'number' ? body.expires_in : 300) * 1000;
+    this.expiresAt = expiryFrom(this.options.now(), expiresInSeconds(body.expires_in));
     // A rotating server sends a new one (the old is now spent); a non-rotating server's stays as it is.
     // (Not once the session has ended meanwhile: its entry is gone, and nothing would delete it again.)
     if (typeof body.refresh_token === 'string' && this.stored && !this.ended)
@@ -306,3 +328,6 @@ export class SmartSession {
     }
   }
 }
+
+const expiryFrom = (now: number, expiresIn: number | undefined): number | undefined =>
+  expiresIn === undefined ? undefined : now + expiresIn * 1000;

@@ -27,6 +27,7 @@ export const LAUNCH_ERROR_CODES = [
   'interactive-login-required',
   'reauthentication-refused',
   'patient-not-found',
+  'superseded',
 ] as const satisfies readonly LaunchErrorCode[];
 
 export const BRIDGE_ERROR_CODES = [
