@@ -305,7 +305,18 @@ export interface SessionInfo {
   locked: boolean;
   /** Unlocking (a fresh sign-in in the browser): under way, or why the last attempt left it locked. */
   unlock?: { waiting: boolean; problem?: string };
+  /**
+   * The EPR launched for a patient it sent no NHS number for: who (as the EPR names them), so the screen can say
+   * Wessex records cannot be matched (and offer Find a patient) instead of showing anyone else.
+   */
+  eprPatientWithoutNhsNumber?: { name: string; birthDate?: string; message: string };
 }
+
+/**
+ * A launch from the EPR in progress, or why the last one failed. While set, no patient from before the launch
+ * is shown (the EPR has changed context); a launch that opens a session clears it.
+ */
+export type LaunchStatus = { state: 'opening' } | { state: 'failed'; message: string };
 
 export interface PatientAccessReason {
   nhsNumber: string;
@@ -338,6 +349,8 @@ export type PolicyState =
 export interface AppState {
   policy: PolicyState;
   session?: SessionInfo;
+  /** A launch from the EPR under way, or the last one's failure. */
+  launch?: LaunchStatus;
   sandboxPatients: SandboxPatientInfo[];
   /** Plain-words notices the user must see once (e.g. the offline store was reset after key loss). */
   notices: string[];
@@ -415,6 +428,8 @@ export interface BridgeEvents {
   'record:event': RecordProgress;
   'prefetch:progress': PrefetchProgress;
   'session:changed': SessionInfo | null;
+  /** A launch from the EPR began (the previous patient leaves the screen), failed, or (null) opened a session. */
+  'launch:status': LaunchStatus | null;
   /** A new governed event from the caseload watch (after it was stored and audited). */
   'caseload:event': CaseloadEvent;
   'caseload:status': CaseloadWatchStatus;
@@ -427,6 +442,7 @@ export const bridgeEventNames: readonly BridgeEventName[] = [
   'record:event',
   'prefetch:progress',
   'session:changed',
+  'launch:status',
   'caseload:event',
   'caseload:status',
   'caseload:show',

@@ -20,9 +20,11 @@ export function runDesktopApp(createViewer: ViewerFactory): void {
   let mainWindow: BrowserWindow | undefined;
   /** Launch URIs that arrive before the viewer is ready (a second instance racing start-up). */
   const pendingLaunches: string[][] = [];
+  // A failed launch is logged and put on screen by the viewer (launch:status); here it must not become an
+  // unhandled rejection, nor stop the launches queued behind it.
   const deliverLaunch = async (argv: string[]): Promise<void> => {
     if (!viewer) pendingLaunches.push(argv);
-    else await viewer.handleLaunchArgs(argv);
+    else await viewer.handleLaunchArgs(argv).catch(() => undefined);
   };
 
   registerAppScheme();
@@ -73,6 +75,6 @@ export function runDesktopApp(createViewer: ViewerFactory): void {
     mainWindow = win;
     viewer.onEvent((name, payload) => forwardEvents(win, name, payload));
     pendingLaunches.unshift(process.argv);
-    for (const argv of pendingLaunches.splice(0)) await viewer.handleLaunchArgs(argv);
+    for (const argv of pendingLaunches.splice(0)) await deliverLaunch(argv);
   });
 }

@@ -115,6 +115,15 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
     if (!signedIn) setScreen({ kind: 'picker' });
     else if (contextPatient && launched && contextPatient !== onScreen)
       setScreen({ kind: 'record', nhsNumber: contextPatient, preferOffline: false });
+    // A launch with no patient the viewer can match (no NHS number): never the previous patient.
+    else if (launched && session?.launch === 'ehr' && !contextPatient) setScreen({ kind: 'picker' });
+  }
+  // A launch from the EPR under way or failed: the previous patient leaves the screen at once.
+  const launch = state.launch;
+  const [seenLaunch, setSeenLaunch] = useState(launch);
+  if (seenLaunch !== launch) {
+    setSeenLaunch(launch);
+    if (launch && screen.kind === 'record') setScreen({ kind: 'picker' });
   }
 
   if (!state.policy.ok) return <ConfigurationProblem problems={state.policy.problems} />;
@@ -145,6 +154,24 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
           {state.notices.map((n) => (
             <p key={n}>{n}</p>
           ))}
+        </div>
+      )}
+      {launch && (
+        <div className="wx-notice wx-notice--warning wx-screen-only" role="alert" data-testid="launch-status">
+          <p>
+            {launch.state === 'opening'
+              ? 'Opening the patient from your clinical system…'
+              : `The launch from your clinical system failed: ${launch.message}`}
+          </p>
+        </div>
+      )}
+      {!launch && session.eprPatientWithoutNhsNumber && (
+        <div
+          className="wx-notice wx-notice--warning wx-screen-only"
+          role="alert"
+          data-testid="launch-no-nhs-number"
+        >
+          <p>{session.eprPatientWithoutNhsNumber.message}</p>
         </div>
       )}
       {signOutError && (

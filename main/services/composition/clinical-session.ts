@@ -148,6 +148,7 @@ export class ClinicalSession {
       },
       launch: this.origin.kind,
       ...(this.contextNhsNumber ? { patientNhsNumber: this.contextNhsNumber } : {}),
+      ...this.withoutNhsNumber(),
       grantedScopes: this.origin.grantedScopes,
       ungrantedScopes: this.origin.ungrantedScopes,
       patientReasons: this.reasons
@@ -155,6 +156,23 @@ export class ClinicalSession {
         .map(([nhsNumber, reason]) => patientReasonOf(nhsNumber, reason)),
       ...(caseload ? { caseloadReason: caseload.label } : {}),
       locked: this.lock.isLocked(),
+    };
+  }
+
+  /** The EPR's patient when it sent no NHS number: named on screen, never matched to Wessex records. */
+  private withoutNhsNumber(): Pick<SessionInfo, 'eprPatientWithoutNhsNumber'> {
+    const patient = this.origin.patient;
+    if (this.origin.kind !== 'ehr' || !patient || patient.nhs.nhsNumber) return {};
+    return {
+      eprPatientWithoutNhsNumber: {
+        name: patient.name,
+        ...(patient.birthDate ? { birthDate: patient.birthDate } : {}),
+        message:
+          `Your clinical system opened the viewer for ${patient.name}` +
+          (patient.birthDate ? `, born ${patient.birthDate},` : '') +
+          ' without an NHS number, so Wessex records cannot be matched to this patient. ' +
+          'Use Find a patient to search by NHS number.',
+      },
     };
   }
 

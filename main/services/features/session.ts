@@ -2,7 +2,7 @@
 // for access, the inactivity lock and sign-out. Owns the session slice of the bridge and the one check every
 // other slice relies on (channel-rules' requirements).
 import type { SubjectToken } from '../auth/token-exchange';
-import type { AppState, BridgeEvents, SessionInfo } from '../../../preload/contract';
+import type { AppState, BridgeEvents, LaunchStatus, SessionInfo } from '../../../preload/contract';
 import type { AuditTrail } from '../audit';
 import { BridgeError, type BridgeHandlers } from '../bridge/dispatch';
 import type { OfflineCache } from '../cache/offline-cache';
@@ -11,6 +11,7 @@ import type { GovernOptions, LockClock, SensitiveCodes } from '../governance';
 import {
   isAuthorizationCallback,
   LaunchError,
+  RelaunchRequiredError,
   parseLaunchArgv,
   type LaunchResult,
   type SmartLaunchService,
@@ -29,7 +30,7 @@ export interface SessionFeatureOptions {
   launcher: SmartLaunchService;
   audit: AuditTrail;
   cache?: OfflineCache;
-  emit: (name: 'session:changed', payload: BridgeEvents['session:changed']) => void;
+  emit: <E extends 'session:changed' | 'launch:status'>(name: E, payload: BridgeEvents[E]) => void;
   /** Everything the first screen shows besides the session. */
   appState: () => Omit<AppState, 'session' | 'defaultView'>;
   lockClock?: LockClock;
@@ -52,6 +53,8 @@ export class SessionFeature {
   private readonly startListeners = new Set<(session: ClinicalSession) => void>();
   /** A session locked since the last typed sign-in: the next sign-in must be typed too. */
   private freshSignInNeeded = false;
+  /** A launch from the EPR under way, or why the last one failed (cleared when a launch opens a session). */
+  private launch: LaunchStatus | undefined;
   readonly handlers: SessionHandlers;
 
   constructor(private readonly options: SessionFeatureOptions) {
@@ -59,6 +62,7 @@ export class SessionFeature {
       'app:get-state': async () => ({
         ...options.appState(),
         ...(this.session ? { session: this.infoOf(this.session) } : {}),
+        ...(this.launch ? { launch: this.launch } : {}),
         defaultView: this.session?.access === 'urgent-care-and-documents' ? 'urgent-care' : 'full-summary',
       }),
       // The system browser takes over; the session starts when its callback comes back (handleLaunchArgs),
@@ -213,12 +217,40 @@ export class SessionFeature {
       await this.completeUnlock(callback);
       return;
     }
-    if (callback) {
-      await this.startLaunched(await this.options.launcher.completeAuthorization(callback));
-      return;
+    try {
+      if (callback) {
+        const result = await this.options.launcher.completeAuthorization(callback);
+        const wasLaunching = this.launch !== undefined;
+        this.launch = undefined; // before start(), so the new session's patient is shown
+        await this.startLaunched(result);
+        if (wasLaunching) this.options.emit('launch:status', null);
+        return;
+      }
+      const request = parseLaunchArgv(argv);
+      if (!request) return;
+      // The EPR has changed context: whatever patient was on screen goes at once, before the sign-in.
+      this.launchStatus({ state: 'opening' });
+      await this.options.launcher.beginEhrLaunch(request);
+    } catch (error) {
+      // A launch a newer one replaced says nothing: the newer one is what the screen is about.
+      if (!(error instanceof LaunchError && error.code === 'superseded')) {
+        this.launchStatus({
+          state: 'failed',
+          message:
+            error instanceof LaunchError || error instanceof RelaunchRequiredError
+              ? error.message
+              : 'The launch from your clinical system could not be completed. Please relaunch.',
+        });
+      }
+      throw error;
     }
-    const request = parseLaunchArgv(argv);
-    if (request) await this.options.launcher.beginEhrLaunch(request);
+  }
+
+  private launchStatus(status: LaunchStatus | undefined): void {
+    if (this.launch === status) return;
+    this.launch = status;
+    this.options.emit('launch:status', status ?? null);
+    if (this.session) this.options.emit('session:changed', this.infoOf(this.session));
   }
 
   /** A launch whose session the policy refuses (an unmapped role) leaves nothing stored behind. */
@@ -313,6 +345,11 @@ export class SessionFeature {
   /** While locked, nothing about a patient leaves main: no NHS number in context, no reasons. */
   private infoOf(session: ClinicalSession): SessionInfo {
     const info = session.info();
+    if (!info.locked && this.launch) {
+      // A launch from the EPR began after this session's: its patient in context is not the EPR's any more.
+      const { patientNhsNumber: _p, eprPatientWithoutNhsNumber: _e, ...rest } = info;
+      return rest;
+    }
     if (!info.locked) return info;
     const { patientNhsNumber: _p, caseloadReason: _c, ...rest } = info;
     return { ...rest, patientReasons: [], ...(this.unlock ? { unlock: this.unlock } : {}) };

@@ -38,10 +38,17 @@ export function useAppState(): AppStateResult {
 
   useEffect(() => {
     load();
-    return onBridgeEvent('session:changed', (session) => {
+    const offLaunch = onBridgeEvent('launch:status', (launch) =>
+      setState((s) => (s ? { ...s, launch: launch ?? undefined } : s)),
+    );
+    const offSession = onBridgeEvent('session:changed', (session) => {
       setState((s) => (s ? { ...s, session: session ?? undefined } : s));
       load();
     });
+    return () => {
+      offLaunch();
+      offSession();
+    };
   }, [load]);
 
   const setSession = useCallback(
