@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseJsonBytes } from '../../main/services/http/json-text';
+import { parseJsonBytes, UnknownCharset } from '../../main/services/http/json-text';
 
 const SYNTHEA = path.resolve(__dirname, '../../../shared/fixtures/synthea');
 
@@ -115,7 +115,6 @@ describe('parsing response bodies', () => {
     ['an unterminated string', '{"entry":[{"a":"1}]}'],
     ['mismatched brackets', '{"entry":[{"a":1]]}'],
     ['text after the document', '{"entry":[{"a":1}]} trailing'],
-    ['a byte-order mark', '\uFEFF{"entry":[{"a":1}]}'],
     ['a value where a key belongs', '{"x":"entry",[{"a":1}]}'],
   ])('refuses %s, as JSON.parse does', (_, text) => {
     expect(() => parseJsonBytes(Buffer.from(text))).toThrow();
@@ -158,4 +157,44 @@ describe('parsing response bodies', () => {
     expect(parseJsonBytes(text)).toEqual({ entry: [{ name: 'Ren\uFFFDe' }] });
     expectSameAsJsonParse(text);
   });
+
+  it('ignores a leading UTF-8 byte-order mark, in an ASCII body and in one that is not', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    for (const text of ['{"entry":[{"a":1}]}', '{"entry":[{"a":"Zoë"}]}']) {
+      const withBom = Buffer.concat([bom, Buffer.from(text)]);
+      expect(parseJsonBytes(withBom)).toEqual(JSON.parse(text));
+      expect(parseJsonBytes(withBom, 'application/fhir+json; charset=utf-8')).toEqual(JSON.parse(text));
+    }
+    // Only at the start: a second one is a stray character where JSON allows none.
+    expect(() => parseJsonBytes(Buffer.concat([bom, bom, Buffer.from('{}')]))).toThrow();
+  });
+
+  it.each([
+    'application/fhir+json; charset=ISO-8859-1',
+    'application/fhir+json;charset="iso-8859-1"',
+    'application/json; charset=windows-1252',
+    'application/fhir+json; Charset=Latin1; fhirVersion=4.0',
+  ])('decodes a body by its declared character set (%s)', (contentType) => {
+    const text = '{"code":{"text":"Allergie à la pénicilline – 5 €"}}';
+    const bytes = windows1252(text);
+    expect(parseJsonBytes(bytes, contentType)).toEqual(JSON.parse(text));
+    // The ASCII fast path under a single-byte character set reads as before.
+    expect(parseJsonBytes(Buffer.from('{"a":"plain"}'), contentType)).toEqual({ a: 'plain' });
+  });
+
+  it('decodes UTF-16 when declared, and says which character set it cannot read', () => {
+    const text = '{"a":"Zoë"}';
+    expect(parseJsonBytes(Buffer.from(text, 'utf16le'), 'application/json; charset=utf-16le')).toEqual({
+      a: 'Zoë',
+    });
+    expect(() => parseJsonBytes(Buffer.from('{}'), 'application/json; charset=x-klingon')).toThrow(
+      UnknownCharset,
+    );
+  });
 });
+
+/** The text in windows-1252 (Latin-1 plus the euro sign and dashes at 0x80–0x9F). */
+function windows1252(text: string): Buffer {
+  const extra: Record<string, number> = { '€': 0x80, '–': 0x96 };
+  return Buffer.from([...text].map((c) => extra[c] ?? c.charCodeAt(0)));
+}

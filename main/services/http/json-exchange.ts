@@ -44,16 +44,16 @@ export async function exchangeJson(url: string, request: JsonExchange): Promise<
     return {
       status: response.status,
       ok: response.status >= 200 && response.status < 300,
-      body: jsonObject(response.body),
+      body: jsonObject(response.body, response.contentType),
     };
   } finally {
     await client.close();
   }
 }
 
-function jsonObject(bytes: Buffer): Record<string, unknown> | undefined {
+function jsonObject(bytes: Buffer, contentType: string): Record<string, unknown> | undefined {
   try {
-    const body = parseJsonBytes(bytes);
+    const body = parseJsonBytes(bytes, contentType);
     return body !== null && typeof body === 'object' && !Array.isArray(body)
       ? (body as Record<string, unknown>)
       : undefined;

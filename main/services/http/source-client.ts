@@ -19,7 +19,7 @@ import { readBoundedBody } from './bounded-body';
 import { abortable, DeadlineExceeded, sleep, startDeadline, type Deadline } from './deadline';
 import { FetchFailure, statusFailure } from './failure';
 import { isUnderBase } from './holder';
-import { parseJsonBytes } from './json-text';
+import { parseJsonBytes, UnknownCharset } from './json-text';
 import { MemoryBudget } from './memory-budget';
 import { networkProblem } from './network-errors';
 import type { SourceToken } from './source-token';
@@ -463,8 +463,14 @@ function parseJson(response: RawResponse): unknown {
     );
   }
   try {
-    return parseJsonBytes(response.body);
-  } catch {
+    return parseJsonBytes(response.body, response.contentType);
+  } catch (error) {
+    if (error instanceof UnknownCharset) {
+      throw new FetchFailure(
+        'malformed',
+        `sent its answer in a character set this viewer cannot read (${error.charset.slice(0, 40)})`,
+      );
+    }
     throw new FetchFailure('malformed', 'sent a response that is not valid JSON');
   }
 }
