@@ -83,3 +83,67 @@ describe('character sets', () => {
     expect(JSON.stringify(dcr)).toContain('a character set this viewer cannot read (x-unheard-of)');
   });
 });
+
+describe('paging', () => {
+  it('offset pages that all repeat the same entries (total 6, two ids): the allergies are partial, saying so', async () => {
+    // HAPI's uncached _offset paging while data changes, or a proxy that drops the offset: every page the same.
+    const { record, dcr, server } = await readDcr((req) => {
+      const offset = Number(req.url.searchParams.get('_offset') ?? 0);
+      const next = new URL(req.url);
+      next.searchParams.set('_count', '2');
+      next.searchParams.set('_offset', String(offset + 2));
+      return {
+        kind: 'json',
+        body: {
+          ...searchBundle([withText('a0', 'Allergy to peanut'), withText('a1', 'Allergy to latex')]),
+          total: 6,
+          link: offset + 2 < 6 ? [{ relation: 'next', url: next.href }] : [],
+        },
+      };
+    });
+    // The offsets were asked for at once, as before: the check costs no round trip.
+    expect(server.requests.filter((r) => r.url.pathname.endsWith('/AllergyIntolerance'))).toHaveLength(3);
+    expect(dcr.state).toBe('partial');
+    expect(dcr.warnings).toContain(
+      'Dorset Care Record said it holds 6 AllergyIntolerance results but its pages repeated entries: only 2 different ones arrived; the rest were not read',
+    );
+    expect(record.completeness.allergies.state).not.toBe('complete');
+    expect(record.items.filter((i) => i.section === 'allergies')).toHaveLength(2);
+  });
+
+  it('offset pages with different entries up to the total: complete, as before', async () => {
+    const { dcr } = await readDcr((req) => {
+      const offset = Number(req.url.searchParams.get('_offset') ?? 0);
+      const next = new URL(req.url);
+      next.searchParams.set('_offset', String(offset + 2));
+      return {
+        kind: 'json',
+        body: {
+          ...searchBundle([allergy(`a${offset}`), allergy(`a${offset + 1}`)]),
+          total: 6,
+          link: offset + 2 < 6 ? [{ relation: 'next', url: next.href }] : [],
+        },
+      };
+    });
+    expect(dcr).toMatchObject({ state: 'complete', resourceCount: 6 });
+  });
+
+  it('a next link on the same host by another scheme is refused, naming the scheme, not "another server"', async () => {
+    const { dcr, server } = await readDcr((req) => {
+      const other = new URL(req.url);
+      other.protocol = 'https:';
+      other.searchParams.set('page', '2');
+      return {
+        kind: 'json',
+        body: { ...searchBundle([allergy('a1')]), link: [{ relation: 'next', url: other.href }] },
+      };
+    });
+    const said = [dcr.message ?? '', ...dcr.warnings].join('\n');
+    expect(said).toContain(
+      'sent a next page link for AllergyIntolerance that uses https where Dorset Care Record uses http; not followed, results incomplete',
+    );
+    expect(said).not.toContain('another server');
+    expect(dcr.state).not.toBe('complete');
+    expect(server.requests.some((r) => r.url.searchParams.get('page') === '2')).toBe(false);
+  });
+});

@@ -111,6 +111,7 @@ export async function readAllPages(
   const queue = [first];
   let entries = 0;
   let promised: number | undefined;
+  let distinct: DistinctEntries | undefined;
   for (let asked = queue.shift(); asked; asked = queue.shift()) {
     let bundle: JsonObject;
     try {
@@ -124,7 +125,7 @@ export async function readAllPages(
     result.pages++;
     entries += asArray(bundle.entry).length;
     if (queue.length > 0) {
-      options.onPage(pageResources(client, bundle, options, result), result.pages);
+      options.onPage(pageResources(client, bundle, options, result, distinct), result.pages);
       continue;
     }
     const next = nextLink(bundle, asked.url);
@@ -133,13 +134,18 @@ export async function readAllPages(
     // Ask for what comes next before digesting this page, so merging overlaps the network round trip.
     if (next !== undefined && !failure && !capped) {
       const fanned = result.pages === 1 ? offsetPages(bundle, next, options.pageCap - 1) : undefined;
-      if (fanned) promised = bundle.total as number;
+      if (fanned) {
+        promised = bundle.total as number;
+        // Counted as the pages are digested (below, in pageResources' own loop): a page that repeats another's
+        // entries (offset paging over changing data, a proxy dropping the offset) must not pass for the rest.
+        distinct = { keys: new Set(), count: 0 };
+      }
       for (const url of fanned ?? [next]) {
         visited.add(url);
         queue.push(ask(url));
       }
     }
-    options.onPage(pageResources(client, bundle, options, result), result.pages);
+    options.onPage(pageResources(client, bundle, options, result, distinct), result.pages);
     if (failure) throw new PartialReadFailure(failure, result.pages);
     if (capped) {
       result.incomplete = true;
@@ -148,12 +154,21 @@ export async function readAllPages(
       );
     }
   }
-  // Pages asked for by offset end where the server's total said; fewer entries means some were not sent.
-  if (promised !== undefined && entries < promised && !result.incomplete) {
-    result.incomplete = true;
-    result.warnings.push(
-      `${client.name} said it holds ${promised} ${options.label} results but sent ${entries}; the rest were not read`,
-    );
+  // Pages asked for by offset end where the server's total said; fewer entries means some were not sent, and
+  // fewer different entries that its pages repeated some in place of others.
+  if (promised !== undefined && !result.incomplete) {
+    const different = distinct?.count ?? entries;
+    if (entries < promised) {
+      result.incomplete = true;
+      result.warnings.push(
+        `${client.name} said it holds ${promised} ${options.label} results but sent ${entries}; the rest were not read`,
+      );
+    } else if (different < promised) {
+      result.incomplete = true;
+      result.warnings.push(
+        `${client.name} said it holds ${promised} ${options.label} results but its pages repeated entries: only ${different} different ones arrived; the rest were not read`,
+      );
+    }
   }
   return result;
 }
@@ -165,11 +180,18 @@ function nextLinkFailure(
   label: string,
 ): FetchFailure | undefined {
   if (!client.isSameOrigin(next)) {
+    const target = new URL(next);
+    const own = new URL(client.origin);
+    // The same host by another scheme (http where the source is https): say so, not "another server".
+    const where =
+      target.host === own.host
+        ? `that uses ${target.protocol.slice(0, -1)} where ${client.name} uses ${own.protocol.slice(0, -1)}`
+        : `that points to another server (${target.host})`;
     return new FetchFailure(
       'other-origin',
-      `sent a next page link for ${label} that points to another server (${new URL(next).host}); not followed, results incomplete`,
+      `sent a next page link for ${label} ${where}; not followed, results incomplete`,
       undefined,
-      new URL(next).origin,
+      target.origin,
     );
   }
   if (!client.isUnderBase(next)) {
@@ -184,16 +206,38 @@ function nextLinkFailure(
   return undefined;
 }
 
+/** Entries of a read counted once each by type and id (an entry without both counts as itself). */
+interface DistinctEntries {
+  keys: Set<string>;
+  count: number;
+}
+
+function countDistinct(distinct: DistinctEntries, entry: unknown): void {
+  const resource = isObject(entry) && isObject(entry.resource) ? entry.resource : undefined;
+  const type = resource?.resourceType;
+  const id = resource?.id;
+  if (typeof type !== 'string' || typeof id !== 'string') {
+    distinct.count++;
+    return;
+  }
+  const key = `${type}/${id}`;
+  if (distinct.keys.has(key)) return;
+  distinct.keys.add(key);
+  distinct.count++;
+}
+
 /** The page's resources; OperationOutcome entries and entries that are not resources become warnings. */
 function pageResources(
   client: SourceClient,
   bundle: JsonObject,
   options: PagerOptions,
   result: PageResult,
+  distinct?: DistinctEntries,
 ): JsonObject[] {
   const resources: JsonObject[] = [];
   let unreadable = 0;
   for (const entry of asArray(bundle.entry)) {
+    if (distinct) countDistinct(distinct, entry);
     if (!isObject(entry) || !isObject(entry.resource)) {
       unreadable++;
       continue;
