@@ -2,8 +2,11 @@
 // mark or in Latin-1, offset pages that repeat themselves, a next link that drops to http, a resource nested
 // deeper than the governance scan goes. Real loopback HTTP, the same engine every read path uses.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RecordEvent } from '../../common/record';
 import { noTokens } from '../../main/services/auth/token-provider';
-import { assembleRecord } from '../../main/services/record';
+import { loadSensitiveCodes } from '../../main/services/governance';
+import { RecordReader } from '../../main/services/offline';
+import { assembleRecord, fetchSnapshot } from '../../main/services/record';
 import {
   allergy,
   fhirSource,
@@ -145,5 +148,128 @@ describe('paging', () => {
     expect(said).not.toContain('another server');
     expect(dcr.state).not.toBe('complete');
     expect(server.requests.some((r) => r.url.searchParams.get('page') === '2')).toBe(false);
+  });
+});
+
+/** An allergy whose extension is `depth` arrays inside each other (a hostile or broken server's). */
+function deepAllergyBundle(depth: number): Buffer {
+  return Buffer.from(
+    `{"resourceType":"Bundle","type":"searchset","total":1,"entry":[{"resource":{"resourceType":"AllergyIntolerance",` +
+      `"id":"deep","patient":{"reference":"Patient/p1"},"code":{"text":"Allergy to nothing much"},` +
+      `"extension":${'['.repeat(depth)}${']'.repeat(depth)}}}]}`,
+  );
+}
+
+/** HIV (a sensitive code) nested `depth` objects down, where only a walk of the whole tree finds it. */
+function buriedSensitiveAllergy(depth: number) {
+  let buried: Record<string, unknown> = {
+    coding: [{ system: 'http://snomed.info/sct', code: '86406008', display: 'HIV infection' }],
+  };
+  for (let i = 0; i < depth; i++) buried = { extension: [{ url: `x${i}`, valueCodeableConcept: buried }] };
+  return { ...withText('buried', 'Allergy to nothing much'), extension: [buried] };
+}
+
+describe('a resource nested deeper than the governance scan goes', () => {
+  /**
+   * The reviewer's case: DCR sends the deep allergy, CHIE (did nothing wrong) its usual answers; read as the app
+   * reads, governed, with progress to the screen.
+   */
+  async function readBoth(dcrAllergies: () => Answer) {
+    const server = await startHostileServer(
+      routes(
+        fhirSource('/dcr/fhir', (_req, path) => (path === 'AllergyIntolerance' ? dcrAllergies() : undefined)),
+        fhirSource('/chie/fhir', (_req, path) =>
+          path === 'Condition'
+            ? {
+                kind: 'json',
+                body: searchBundle([
+                  {
+                    ...withText('c1', 'Asthma'),
+                    resourceType: 'Condition',
+                    subject: { reference: 'Patient/p1' },
+                  },
+                ]),
+              }
+            : undefined,
+        ),
+      ),
+    );
+    open.push(server);
+    const reader = new RecordReader({
+      sources: [
+        { id: 'dcr', name: 'Dorset Care Record', fhirBase: `${server.origin}/dcr/fhir` },
+        { id: 'chie', name: 'CHIE', fhirBase: `${server.origin}/chie/fhir` },
+      ],
+      tokens: noTokens,
+      engine: { maxRetries: 0, deadlineMs: 15_000 },
+    });
+    const events: RecordEvent[] = [];
+    const opened = await reader.open({
+      requestId: 'deep',
+      identity,
+      governance: {
+        access: 'everything',
+        sensitive: loadSensitiveCodes(),
+        breakGlassOverridesDissent: false,
+      },
+      emit: (event) => events.push(event),
+    });
+    // Every event crossed to the screen as the bridge would send it.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const event of events) expect(() => structuredClone(event)).not.toThrow();
+    return { record: opened.record, events };
+  }
+
+  it('100,000 nested arrays: withheld as "could not be checked" and counted; CHIE is read in full, not blamed', async () => {
+    const { record, events } = await readBoth(() => ({
+      kind: 'bytes',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: deepAllergyBundle(100_000),
+    }));
+    const [dcr, chie] = record.sources;
+    expect(chie).toMatchObject({ state: 'complete', resourceCount: 2 });
+    expect(record.items.some((i) => i.display === 'Asthma')).toBe(true);
+    expect(chie!.message ?? '').not.toMatch(/call stack|failed/);
+    expect(dcr).toMatchObject({ state: 'complete' });
+    expect(record.items.some((i) => i.display === 'Allergy to nothing much')).toBe(false);
+    expect(record.items.filter((i) => i.display === 'Allergy to penicillin')).toHaveLength(1);
+    expect(record.withheld.count).toBeGreaterThanOrEqual(1);
+    expect(record.withheld.reasons.join(' ')).toContain('could not be checked');
+    expect(JSON.stringify(events)).not.toContain('Allergy to nothing much');
+  });
+
+  it("a sensitive code nested past the scan's depth is withheld, not shown", async () => {
+    const { record } = await readBoth(() => ({
+      kind: 'json',
+      body: searchBundle([buriedSensitiveAllergy(40), allergy('a1')]),
+    }));
+    expect(record.items.some((i) => i.display === 'Allergy to nothing much')).toBe(false);
+    expect(record.items.some((i) => i.display === 'Allergy to penicillin')).toBe(true);
+    expect(record.withheld.count).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a progress step that throws is never blamed on the source that happened to report it', async () => {
+    const server = await startHostileServer(routes(fhirSource('/dcr/fhir'), fhirSource('/chie/fhir')));
+    open.push(server);
+    let steps = 0;
+    const snapshot = await fetchSnapshot({
+      requestId: 'progress-throws',
+      identity,
+      sources: [
+        { id: 'dcr', name: 'Dorset Care Record', fhirBase: `${server.origin}/dcr/fhir` },
+        { id: 'chie', name: 'CHIE', fhirBase: `${server.origin}/chie/fhir` },
+      ],
+      tokens: noTokens,
+      options: { urgentCareDeadlineMs: 1 },
+      onProgress: () => {
+        steps++;
+        throw new RangeError('Maximum call stack size exceeded');
+      },
+    });
+    expect(steps).toBeGreaterThan(0);
+    for (const source of snapshot.sources) {
+      expect(source.status).toMatchObject({ state: 'complete' });
+      expect(source.resources.some((r) => r.resourceType === 'AllergyIntolerance')).toBe(true);
+    }
   });
 });

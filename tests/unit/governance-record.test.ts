@@ -213,6 +213,31 @@ describe('sensitive data filtering (patient level, before anything is kept or sh
     expect(governSnapshot(kept, options()).withheld.count).toBe(6);
   });
 
+  it('a resource nested deeper than the scan goes is withheld as not checked, counted, and never stringified', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    // No id and no clinical code: nothing but its content could name it, and that must not be walked.
+    const noId = { resourceType: 'Observation', status: 'final', extension: deep } as Json;
+    const allergyInside = {
+      resourceType: 'AllergyIntolerance',
+      id: 'a-deep',
+      patient: { reference: 'Patient/p' },
+      code: { text: 'Allergy to nothing much' },
+      extension: deep,
+    } as Json;
+    const governed = governSnapshot(baseSnapshot([noId, allergyInside]), options());
+    const dcr = governed.sources[0]!;
+    expect(dcr.resources).not.toContain(noId);
+    expect(dcr.resources).not.toContain(allergyInside);
+    expect(governed.withheld.count).toBe(6 + 2);
+    expect(governed.withheld.reasons).toContain(
+      'Some information could not be checked against local policy on sensitive information (it is nested too deeply) and is not shown.',
+    );
+    const record = read(baseSnapshot([noId, allergyInside]), options());
+    expect(() => JSON.stringify(record)).not.toThrow();
+    expect(ids(record)).toEqual(ids(read(baseSnapshot(), options())));
+  });
+
   it("another source's copy of a withheld entry is withheld too, even without the code that withheld it", () => {
     const snapshot = baseSnapshot();
     const chieCopy = { ...condition('x9', '86406008', 'HIV infection'), meta: { security: [] } };

@@ -106,8 +106,13 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
       const cause = causeOf(resource) ?? 'sensitive-code';
       sourceCauses.add(cause);
       if (SUPPORTING_TYPES.has(String(resource.resourceType))) continue;
-      const key = entryKeys(resource)[0] ?? copyKey(source.status.id, resource);
-      if (!counted.has(key)) {
+      // One that could not be checked is counted as itself: a key from its content (copyKey of a resource
+      // without an id) would stringify what is too deep to walk.
+      const key =
+        entryKeys(resource)[0] ??
+        (cause === 'could-not-check' ? undefined : copyKey(source.status.id, resource));
+      if (key === undefined) count++;
+      else if (!counted.has(key)) {
         counted.add(key);
         count++;
       }

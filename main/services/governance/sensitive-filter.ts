@@ -1,18 +1,24 @@
 // Decides whether a resource or pointer must be withheld: any coding anywhere in its resource (code, reasonCode,
 // valueCodeableConcept, contained resources, extensions …) in the sensitive value sets, or a confidentiality
-// label of R (restricted) or V (very restricted) on the resource or anything it contains.
+// label of R (restricted) or V (very restricted) on the resource or anything it contains. A resource nested
+// deeper than the walk goes (MAX_DEPTH) could hide either, so it is withheld as one that could not be checked.
 import type { CodeRef, RecordPointer } from '../../../common/record';
 import type { SensitiveCodes } from './sensitive-codes';
 
 export const CONFIDENTIALITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
 const RESTRICTED = new Set(['R', 'V']);
 
-export type WithholdCause = 'sensitive-code' | 'confidentiality-label';
+export type WithholdCause = 'sensitive-code' | 'confidentiality-label' | 'could-not-check';
+
+/** How deep the walk goes: far beyond any real FHIR resource (contained resources' extensions reach ~15). */
+export const MAX_DEPTH = 64;
 
 /** Generic reasons shown to the user: they say that something is hidden, never what. */
 export const WITHHELD_REASON: Record<WithholdCause | 'dissent' | 'consent-restriction', string> = {
   'sensitive-code': 'Some information is not shown because of local policy on sensitive information.',
   'confidentiality-label': 'Some information is marked confidential at its source and is not shown.',
+  'could-not-check':
+    'Some information could not be checked against local policy on sensitive information (it is nested too deeply) and is not shown.',
   'consent-restriction':
     'Some information is not shown because the patient has asked for it not to be shared.',
   dissent: 'The patient has declined to share their record.',
@@ -22,7 +28,7 @@ type Visitor = (node: Record<string, unknown>) => boolean;
 
 /** Depth-first over plain JSON; stops as soon as the visitor returns true. Guarded against cycles/depth. */
 function someNode(value: unknown, visit: Visitor, depth = 0, seen = new Set<object>()): boolean {
-  if (value === null || typeof value !== 'object' || depth > 64 || seen.has(value)) return false;
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH || seen.has(value)) return false;
   seen.add(value);
   if (Array.isArray(value)) return value.some((v) => someNode(v, visit, depth + 1, seen));
   const node = value as Record<string, unknown>;
@@ -61,17 +67,24 @@ function isRestricted(node: Record<string, unknown>): boolean {
 
 /**
  * One pass over the whole value (it runs for every resource of every record): a restrictive label anywhere
- * wins at once; otherwise whether any coding anywhere matches.
+ * wins at once; otherwise whether any coding anywhere matches; otherwise, when some object or array lay deeper
+ * than MAX_DEPTH (where the walk does not go, so what it holds is unknown), 'could-not-check'. The same walk is
+ * what tells: nothing else (JSON.stringify, structured clone, a recursive reference search) need meet such a
+ * resource, because governance removes it first.
  */
 function scan(value: unknown, matches: CodeMatcher): WithholdCause | undefined {
   let coded = false;
+  let tooDeep = false;
   // Only objects and arrays are queued: most values are strings and numbers, with nothing inside.
   const values: object[] = [];
   const depths: number[] = [];
   const queue = (v: unknown, depth: number) => {
-    if (v !== null && typeof v === 'object' && depth <= 64) {
-      values.push(v);
-      depths.push(depth);
+    if (v !== null && typeof v === 'object') {
+      if (depth > MAX_DEPTH) tooDeep = true;
+      else {
+        values.push(v);
+        depths.push(depth);
+      }
     }
   };
   queue(value, 0);
@@ -96,18 +109,20 @@ function scan(value: unknown, matches: CodeMatcher): WithholdCause | undefined {
     }
     if (!coded && typeof code === 'string' && typeof system === 'string') coded = matches(system, code);
   }
-  return coded ? 'sensitive-code' : undefined;
+  return coded ? 'sensitive-code' : tooDeep ? 'could-not-check' : undefined;
 }
 
 function causeFor(parts: unknown[], codeRefs: (CodeRef | undefined)[], sensitive: SensitiveCodes) {
   const matcher: CodeMatcher = (system, code) => sensitive.match(system, code) !== undefined;
   let coded = codeRefs.some((c) => c && matcher(c.system, c.code));
+  let unchecked = false;
   for (const part of parts) {
     const cause = scan(part, matcher);
     if (cause === 'confidentiality-label') return cause;
     coded ||= cause === 'sensitive-code';
+    unchecked ||= cause === 'could-not-check';
   }
-  return coded ? ('sensitive-code' as const) : undefined;
+  return coded ? ('sensitive-code' as const) : unchecked ? ('could-not-check' as const) : undefined;
 }
 
 /**

@@ -253,7 +253,16 @@ async function fetchAll(
       return sourceSnapshot(run, pending, false);
     }),
   });
-  const report = () => request.onProgress?.({ snapshot: progressNow(), deadlinePassed });
+  // Progress is the caller's work (governing, merging, the screen's events), done inside whichever source's
+  // callback reported it: its failure is never that source's (nor, from the deadline's timer, the process's).
+  // The screen misses that step; the final record, built after every source has ended, is unaffected.
+  const report = () => {
+    try {
+      request.onProgress?.({ snapshot: progressNow(), deadlinePassed });
+    } catch {
+      // Nothing to attribute: the next step or the final record shows what this one would have.
+    }
+  };
   for (const run of runs) request.onSource?.(run.progress.status('pending'));
   const deadline = request.onProgress
     ? setTimeout(() => {
