@@ -13,11 +13,11 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-function observations(n: number) {
+function observations(n: number, patientId = 'p1') {
   return Array.from({ length: n }, (_, i) => ({
     resourceType: 'Observation',
     id: `o${i}`,
-    subject: { reference: 'Patient/p1' },
+    subject: { reference: `Patient/${patientId}` },
     code: { coding: [{ system: 'http://snomed.info/sct', code: '364075005', display: 'Heart rate' }] },
     effectiveDateTime: `2024-01-01T00:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`,
     valueQuantity: { value: 60 + (i % 40), unit: '/min' },
@@ -296,7 +296,11 @@ describe('fetch shapes and progressive emission', () => {
     };
     const dcr = await fake({ resources: [patient('p1'), allergy, ...observations(5)] });
     const chie = await fake({
-      resources: [patient('p9'), { ...allergy, id: 'a9' }, ...observations(5)],
+      resources: [
+        patient('p9'),
+        { ...allergy, id: 'a9', patient: { reference: 'Patient/p9' } },
+        ...observations(5, 'p9'),
+      ],
       everything: true,
     });
     const events: RecordEvent[] = [];

@@ -22,7 +22,7 @@ export class UnknownCharset extends Error {
 
 /** The `charset` parameter of a Content-Type, lower case; undefined when none is given. */
 export function charsetOf(contentType: string | undefined): string | undefined {
-  const match = contentType ? /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType) : null;
+  const match = contentType ? /;\s*charset\s*=\s*"?([\w.:+-]+)/i.exec(contentType) : null;
   return match?.[1]?.toLowerCase();
 }
 
