@@ -31,6 +31,7 @@ function newWatch(
     tokens?: TokenProvider;
     store?: CaseloadEventKeeper;
     clock?: () => Date;
+    startRetryMs?: number;
   } = {},
 ) {
   watch = new CaseloadWatch({
@@ -54,6 +55,7 @@ function newWatch(
     heartbeatSeconds: options.heartbeatSeconds ?? 1,
     backoffBaseMs: 20,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.startRetryMs !== undefined ? { startRetryMs: options.startRetryMs } : {}),
   });
   return watch;
 }
@@ -295,6 +297,30 @@ describe('caseload watch on the sandbox', () => {
     cache = await openOfflineCache({ dataDir: env.dataDir, keyVault: env.vault });
     const kept = await cache.caseloadEvents.page({ limit: 10, offset: 0, patients: [nhs('frail')] });
     expect(kept.rows[0]).toMatchObject({ nhsNumber: nhs('frail'), where: 'Ward Seventeen Unique' });
+  });
+
+  it('watches a source that was down when the watch started as soon as it is back, and tells what happens there', async () => {
+    await sandbox.servers.chie.setFault('down');
+    try {
+      const started = await newWatch(sources(), { startRetryMs: 100 }).start({ nhsNumbers: caseload });
+      expect(started.sources.map((s) => [s.sourceId, s.mode])).toEqual([
+        ['dcr', 'websocket'],
+        ['chie', 'unavailable'],
+      ]);
+      expect(started.sources[1]!.problem).toMatch(
+        /^CHIE could not be asked about the caseload .*trying again/,
+      );
+    } finally {
+      await sandbox.servers.chie.setFault(undefined);
+    }
+    const back = await until((s) => live(s) && s.sources.length === 2);
+    expect(back.sources.map((s) => [s.sourceId, s.mode])).toEqual([
+      ['dcr', 'websocket'],
+      ['chie', 'websocket'],
+    ]);
+    const got = arrivals(1);
+    await sandbox.servers.chie.admit(nhs('frail'), { where: 'Ward 9, St Mary’s' });
+    expect(await got).toMatchObject([{ kind: 'admitted', sourceId: 'chie', where: 'Ward 9, St Mary’s' }]);
   });
 
   it('makes one Subscription per topic per source, and deletes them when stopped', async () => {

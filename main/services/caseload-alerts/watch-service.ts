@@ -76,6 +76,8 @@ export interface CaseloadWatchDeps {
   clock?: () => Date;
   /** Tests: the first reconnection delay. */
   backoffBaseMs?: number;
+  /** Tests: how soon a source that could not be asked about the caseload is asked again (every time). */
+  startRetryMs?: number;
   transport?: Transport;
 }
 
@@ -109,6 +111,11 @@ const MOST_IDS_REMEMBERED = 10_000;
  */
 const NOT_ON_CASELOAD_MS = 60_000;
 
+/** A source that could not be asked about the caseload is asked again: first after this, then twice as long… */
+const START_RETRY_FIRST_MS = 5_000;
+/** …up to this. */
+const START_RETRY_MOST_MS = 120_000;
+
 export class CaseloadWatch implements CaseloadWatchService {
   private running: RunningSource[] = [];
   private unavailable: { sourceId: string; sourceName: string; problem: string }[] = [];
@@ -123,6 +130,8 @@ export class CaseloadWatch implements CaseloadWatchService {
   /** Deliveries run one at a time, so events are kept and shown in the order they arrived. */
   private deliveries: Promise<void> = Promise.resolve();
   private generation = 0;
+  /** Sources to ask about the caseload again (they could not be asked when the watch started). */
+  private readonly startRetries = new Set<NodeJS.Timeout>();
 
   constructor(private readonly deps: CaseloadWatchDeps) {
     this.clock = deps.clock ?? (() => new Date());
@@ -160,6 +169,8 @@ export class CaseloadWatch implements CaseloadWatchService {
 
   async stop(): Promise<void> {
     this.generation++;
+    for (const timer of this.startRetries) clearTimeout(timer);
+    this.startRetries.clear();
     const running = this.running.splice(0);
     this.unavailable = [];
     await Promise.all(running.map((r) => r.watch.stop()));
@@ -235,7 +246,12 @@ export class CaseloadWatch implements CaseloadWatchService {
     for (const listener of this.statusListeners) listener(status);
   }
 
-  private async startSource(source: EngineSource, nhsNumbers: string[], generation: number): Promise<void> {
+  private async startSource(
+    source: EngineSource,
+    nhsNumbers: string[],
+    generation: number,
+    failures = 0,
+  ): Promise<void> {
     const client = new SourceClient({
       name: source.name,
       baseUrl: source.fhirBase,
@@ -249,15 +265,18 @@ export class CaseloadWatch implements CaseloadWatchService {
     } catch (error) {
       await client.close();
       const reason = error instanceof Error ? error.message : 'an unexpected problem';
-      if (generation === this.generation) {
-        this.unavailable.push({
-          sourceId: source.id,
-          sourceName: source.name,
-          problem: `${source.name} could not be asked about the caseload (${reason}); not watched`,
-        });
-      }
+      if (generation !== this.generation) return;
+      this.unavailable = this.unavailable.filter((u) => u.sourceId !== source.id);
+      this.unavailable.push({
+        sourceId: source.id,
+        sourceName: source.name,
+        problem: `${source.name} could not be asked about the caseload (${reason}); not watched until it answers (trying again)`,
+      });
+      this.retryStart(source, nhsNumbers, generation, failures + 1);
       return;
     }
+    if (generation === this.generation)
+      this.unavailable = this.unavailable.filter((u) => u.sourceId !== source.id);
     const dissent = new Map<string, boolean>();
     const checkDissent = async (patients: readonly CaseloadPatient[]) => {
       const declined = await subscriptions.dissenting(patients, this.clock()).catch(() => undefined);
@@ -318,6 +337,23 @@ export class CaseloadWatch implements CaseloadWatchService {
    * the event goes on: told without details when it names an NHS number ("could not be checked"), otherwise
    * counted as not on the caseload.
    */
+  /** A source that was down when the watch started is asked again, later and later, until it answers. */
+  private retryStart(source: EngineSource, nhsNumbers: string[], generation: number, failures: number): void {
+    const delay = Math.min(START_RETRY_MOST_MS, START_RETRY_FIRST_MS * 2 ** Math.min(failures - 1, 16));
+    const timer = setTimeout(() => {
+      this.startRetries.delete(timer);
+      if (generation !== this.generation) return;
+      void this.startSource(source, nhsNumbers, generation, failures).then(
+        () => {
+          if (generation === this.generation) this.changed();
+        },
+        () => undefined,
+      );
+    }, this.deps.startRetryMs ?? delay);
+    timer.unref();
+    this.startRetries.add(timer);
+  }
+
   private async newcomersIn(batch: DeliveredBatch): Promise<void> {
     const running = this.running.find((r) => r.watch.status().sourceId === batch.sourceId);
     if (!running) return;
