@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { version } from '../../package.json';
 import { registerCommands } from './commands';
 import type { CliEnvironment } from './environment';
+import { terminalLines } from '../../common/text-safety';
 
 export function createProgram(env: CliEnvironment): Command {
   const program = new Command()
@@ -26,7 +27,8 @@ export async function runProgram(
   try {
     await program.parseAsync([...argv], from ? { from } : undefined);
   } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
+    // A message may quote a server (an OperationOutcome, a refusal): never its escape sequences.
+    console.error(terminalLines(error instanceof Error ? error.message : String(error)));
     process.exitCode = 1;
   }
 }

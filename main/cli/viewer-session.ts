@@ -10,6 +10,7 @@ import type { ViewerOptions } from '../services/composition/viewer';
 import { ACCESS_REASONS } from '../services/governance';
 import { resolveDataDir } from '../services/paths';
 import type { CliEnvironment, CliViewerChoice } from './environment';
+import { terminalLines } from '../../common/text-safety';
 import { browserSignInOptions, signInThroughBrowser } from './sign-in';
 import { exchangeTargets } from '../services/auth/user-tokens';
 
@@ -69,7 +70,7 @@ export async function withCliSession<T>(
       const problems = state.policy.problems.map((p) => `  ${p.key}: ${p.message}`).join('\n');
       throw new Error(`The viewer cannot work on this computer, so nothing was done:\n${problems}`);
     }
-    for (const notice of state.notices) console.error(notice);
+    for (const notice of state.notices) console.error(terminalLines(notice));
     const userBound = viewer.policy.ok && exchangeTargets(viewer.policy.policy).length > 0;
     if (readsRecords && userBound) {
       await (env.signIn ?? signInThroughBrowser)(viewer, flags.role);

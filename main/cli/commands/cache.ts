@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { describeHandoverPdfRemoval } from '../../../common/handover-pdfs';
 import { formatUkDateTime } from '../../../common/london-date';
 import { formatNhsNumber, isValidNhsNumber } from '../../../common/nhs-number';
+import { terminalText as t } from '../../../common/text-safety';
 import type { CachedRecordSummary } from '../../../preload/contract';
 import type { CliEnvironment } from '../environment';
 import { clinicianOptions, withCliSession, type ClinicianFlags } from '../viewer-session';
@@ -15,12 +16,12 @@ function printRecords(records: CachedRecordSummary[]): void {
   }
   const rows = records.map((r) => [
     formatNhsNumber(r.nhsNumber),
-    r.name,
-    r.birthDate ?? '',
+    t(r.name),
+    t(r.birthDate ?? ''),
     formatUkDateTime(r.fetchedAt),
     formatUkDateTime(r.expiresAt),
     r.pinned ? 'pinned' : '',
-    r.sources.map((s) => `${s.name} ${s.state === 'complete' ? '✓' : s.state}`).join(' '),
+    r.sources.map((s) => `${t(s.name)} ${s.state === 'complete' ? '✓' : s.state}`).join(' '),
   ]);
   const header = [
     'NHS number',

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
 import { SECTION_ORDER, type WessexRecord } from '../../../common/record';
+import { terminalLines } from '../../../common/text-safety';
 import { formatRecordSummary } from '../../services/record/text-summary';
 import type { CliEnvironment } from '../environment';
 import { fetchOutcome } from '../fetch-outcome';
@@ -76,7 +77,7 @@ export function registerFetchCommand(program: Command, env: CliEnvironment): voi
         console.log(`(from the ${session.origin} in ${Date.now() - started} ms)`);
       }
       const outcome = fetchOutcome(record.sources, record.heldApart);
-      if (outcome.message) console.error(outcome.message);
+      if (outcome.message) console.error(terminalLines(outcome.message));
       if (outcome.exitCode) process.exitCode = outcome.exitCode;
     });
   });

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { formatNhsNumber } from '../../../common/nhs-number';
 import { PATIENT_SEARCH_LIMIT, type PatientSearchResult } from '../../../common/patient-search';
 import { formatDate } from '../../../common/summary';
+import { terminalText as t } from '../../../common/text-safety';
 import type { CliEnvironment } from '../environment';
 import { clinicianOptions, withCliSession, type ClinicianFlags } from '../viewer-session';
 
@@ -29,20 +30,20 @@ export function formatPatientSearch(result: PatientSearchResult): string {
   }
   for (const m of result.matches) {
     const nhs = m.nhsNumber ? `NHS ${formatNhsNumber(m.nhsNumber)}` : 'no valid NHS number';
-    const born = m.birthDate ? `born ${formatDate(m.birthDate)}` : 'date of birth not recorded';
-    lines.push(`${m.name}  ${born}  ${m.sex ?? 'sex not recorded'}  ${nhs}`);
+    const born = m.birthDate ? `born ${t(formatDate(m.birthDate))}` : 'date of birth not recorded';
+    lines.push(`${t(m.name)}  ${born}  ${m.sex ? t(m.sex) : 'sex not recorded'}  ${nhs}`);
     const details = [
-      m.address,
-      m.registeredGp ? `GP ${m.registeredGp}` : undefined,
-      `held by ${m.heldBy.join(', ')}`,
+      m.address && t(m.address),
+      m.registeredGp ? `GP ${t(m.registeredGp)}` : undefined,
+      `held by ${m.heldBy.map(t).join(', ')}`,
     ];
     lines.push(`    ${details.filter(Boolean).join(' · ')}`);
-    if (m.deceased) lines.push(`    died${m.deceased.date ? ` ${formatDate(m.deceased.date)}` : ''}`);
-    for (const d of m.disagreements) lines.push(`    records differ: ${d}`);
+    if (m.deceased) lines.push(`    died${m.deceased.date ? ` ${t(formatDate(m.deceased.date))}` : ''}`);
+    for (const d of m.disagreements) lines.push(`    records differ: ${t(d)}`);
     lines.push(
       m.nhsNumber
         ? `    open with: wessex fetch --nhs ${m.nhsNumber}`
-        : `    ${m.cannotOpen ?? 'cannot be opened'}`,
+        : `    ${t(m.cannotOpen ?? 'cannot be opened')}`,
     );
   }
   if (result.tooMany) {
@@ -51,7 +52,7 @@ export function formatPatientSearch(result: PatientSearchResult): string {
   lines.push('Searched:');
   for (const d of result.directories) {
     const said = d.state === 'answered' ? `${d.matches} ${d.matches === 1 ? 'match' : 'matches'}` : d.state;
-    lines.push(`  ${STATE_MARK[d.state]} ${d.name} — ${said}${d.message ? `: ${d.message}` : ''}`);
+    lines.push(`  ${STATE_MARK[d.state]} ${t(d.name)} — ${said}${d.message ? `: ${t(d.message)}` : ''}`);
   }
   return lines.join('\n');
 }

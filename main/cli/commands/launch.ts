@@ -4,6 +4,7 @@
 // Patient details go to stdout only, because the user asked for them.
 import type { Command } from 'commander';
 import { formatNhsNumber } from '../../../common/nhs-number';
+import { terminalText as t } from '../../../common/text-safety';
 import { createKeytarSecretStore } from '../../services/keystore/secret-store';
 import {
   launchHeadless,
@@ -48,23 +49,23 @@ export function describeLaunch(result: LaunchResult): Record<string, unknown> {
 export function formatLaunch(result: LaunchResult): string[] {
   const { user, patient } = result;
   const lines = [
-    `Signed in (${result.kind === 'ehr' ? 'EHR launch' : 'standalone launch'}) at ${result.iss}`,
-    `  User:     ${user.display} — ${user.roleDisplay ?? user.roleCode} [${user.roleCode}]` +
-      (user.organisation ? `, ${user.organisation}` : ''),
+    `Signed in (${result.kind === 'ehr' ? 'EHR launch' : 'standalone launch'}) at ${t(result.iss)}`,
+    `  User:     ${t(user.display)} — ${t(user.roleDisplay ?? user.roleCode)} [${t(user.roleCode)}]` +
+      (user.organisation ? `, ${t(user.organisation)}` : ''),
   ];
   if (patient) {
     const nhs = patient.nhs;
     lines.push(
-      `  Patient:  ${patient.name}${patient.birthDate ? `, born ${patient.birthDate}` : ''}`,
-      `  NHS no.:  ${nhs.nhsNumber ? formatNhsNumber(nhs.nhsNumber) : 'none'} — ${nhs.verification}` +
-        (nhs.verificationDisplay ? ` (${nhs.verificationDisplay})` : ''),
+      `  Patient:  ${t(patient.name)}${patient.birthDate ? `, born ${t(patient.birthDate)}` : ''}`,
+      `  NHS no.:  ${nhs.nhsNumber ? t(formatNhsNumber(nhs.nhsNumber)) : 'none'} — ${t(nhs.verification)}` +
+        (nhs.verificationDisplay ? ` (${t(nhs.verificationDisplay)})` : ''),
     );
-    if (nhs.warning) lines.push(`  WARNING:  ${nhs.warning}`);
+    if (nhs.warning) lines.push(`  WARNING:  ${t(nhs.warning)}`);
   }
-  if (result.encounterId) lines.push(`  Encounter: ${result.encounterId}`);
+  if (result.encounterId) lines.push(`  Encounter: ${t(result.encounterId)}`);
   lines.push(
-    `  Granted scopes:     ${result.grantedScopes.join(' ') || 'none'}`,
-    `  Not granted:        ${result.ungrantedScopes.join(' ') || 'none'}`,
+    `  Granted scopes:     ${t(result.grantedScopes.join(' ')) || 'none'}`,
+    `  Not granted:        ${t(result.ungrantedScopes.join(' ')) || 'none'}`,
   );
   return lines;
 }

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { caseloadOptions, caseloadSelection, type CaseloadFlags } from './caseload-options';
 import { formatNhsNumber } from '../../../common/nhs-number';
+import { terminalText as t } from '../../../common/text-safety';
 import type { BridgeArgs, PrefetchProgress } from '../../../preload/contract';
 import { practitionerReference } from '../../services/composition/caseload-lookup';
 import type { CliEnvironment } from '../environment';
@@ -37,19 +38,19 @@ function report(progress: PrefetchProgress, pin: boolean): boolean {
   const problems = progress.results.filter((r) => !r.nhsNumber);
   const patients = progress.results.filter((r) => r.nhsNumber);
   if (patients.length === 0 && problems.length) {
-    throw new Error(problems.map((p) => p.message).join('\n'));
+    throw new Error(problems.map((p) => t(p.message ?? '')).join('\n'));
   }
-  for (const p of problems) console.error(p.message);
+  for (const p of problems) console.error(t(p.message ?? ''));
   const failed = patients.filter((r) => !r.ok);
   console.log(
     `${patients.length - failed.length} of ${patients.length} record(s) saved for offline use${pin ? ' (caseload)' : ''}.`,
   );
   for (const r of patients.filter((x) => x.ok && x.message)) {
-    console.log(`  ✓ ${formatNhsNumber(r.nhsNumber)} — ${r.message}`);
+    console.log(`  ✓ ${formatNhsNumber(r.nhsNumber)} — ${t(r.message ?? '')}`);
   }
   if (failed.length) {
     console.log(`${failed.length} failed:`);
-    for (const r of failed) console.log(`  ✗ ${formatNhsNumber(r.nhsNumber)} — ${r.message ?? 'failed'}`);
+    for (const r of failed) console.log(`  ✗ ${formatNhsNumber(r.nhsNumber)} — ${t(r.message ?? 'failed')}`);
   }
   return failed.length > 0 || problems.length > 0;
 }

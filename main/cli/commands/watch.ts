@@ -8,6 +8,7 @@ import { caseloadOptions, caseloadSelection, type CaseloadFlags } from './caselo
 import type { CaseloadEvent, CaseloadEventKind, CaseloadWatchStatus } from '../../../common/caseload-events';
 import { formatUkDateTime } from '../../../common/london-date';
 import { formatNhsNumber } from '../../../common/nhs-number';
+import { terminalText } from '../../../common/text-safety';
 import { practitionerReference } from '../../services/composition/caseload-lookup';
 import type { CliEnvironment } from '../environment';
 import { clinicianOptions, withCliSession, type ClinicianFlags } from '../viewer-session';
@@ -26,12 +27,6 @@ const KIND_WORDS: Record<CaseloadEventKind, string> = {
   died: 'Died',
   'new-activity': 'New activity',
 };
-
-/** Server text on a terminal: no control characters, escapes or bidi overrides. */
-function terminalText(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ').trim();
-}
 
 /** One line: when, what, who (NHS number; name with --names), where or what letter, which source. */
 export function eventLine(event: CaseloadEvent, names: boolean): string {

@@ -1,5 +1,8 @@
 // A merged record as plain text for the terminal (`wessex fetch`): banner, source statuses, then sections
 // in urgent-care order with each entry's sources. For the screen only — never write this to a log.
+// Every word a source sent passes through terminalText (`t`): a name, display or server message can carry
+// escape sequences (retitling the terminal, recolouring or hiding what follows) or line breaks that forge a
+// line of this summary; the format controls that reorder text are already gone when a field is read (`str`).
 import { formatUkDateTime } from '../../../common/london-date';
 import { formatNhsNumber } from '../../../common/nhs-number';
 import {
@@ -12,6 +15,7 @@ import {
   type WessexRecord,
 } from '../../../common/record';
 import { isCurrentMedication, isIssueRecord, splitMedications } from '../../../common/summary/medications';
+import { terminalText as t } from '../../../common/text-safety';
 import { isInactiveStatus } from './clinical-codes';
 import { lookup } from '../../../common/json';
 
@@ -51,13 +55,13 @@ const STATE_MARK: Record<SourceStatus['state'], string> = {
 };
 
 function sourceLine(s: SourceStatus): string {
-  const saved = s.savedCopy ? ` — showing its saved copy from ${s.savedCopy.asOf}` : '';
+  const saved = s.savedCopy ? ` — showing its saved copy from ${t(s.savedCopy.asOf)}` : '';
   // A source that refused this user withheld its record: not a failure to fix, and not "none".
   const state = s.refusal ? 'withheld' : s.state;
   const mark = s.refusal ? '⊘' : STATE_MARK[s.state];
-  const head = `  ${mark} ${s.name} (${s.kind}) — ${state}, ${s.resourceCount} resources${saved}`;
-  const lines = [s.message ? `${head}: ${s.message}` : head];
-  for (const w of s.warnings) if (w !== s.message) lines.push(`      note: ${w}`);
+  const head = `  ${mark} ${t(s.name)} (${s.kind}) — ${state}, ${s.resourceCount} resources${saved}`;
+  const lines = [s.message ? `${head}: ${t(s.message)}` : head];
+  for (const w of s.warnings) if (w !== s.message) lines.push(`      note: ${t(w)}`);
   return lines.join('\n');
 }
 
@@ -70,28 +74,34 @@ export function formatRecordSummary(record: WessexRecord, options: SummaryOption
   const limit = options.perSection ?? 25;
   const p = record.patient;
   const out: string[] = [];
-  const nhs = p.nhsNumber ? `NHS ${formatNhsNumber(p.nhsNumber)} (${p.verification})` : 'NHS number unknown';
-  const died = p.deceased ? `DIED ${p.deceased.date ?? '(date not recorded)'}` : undefined;
+  const nhs = p.nhsNumber
+    ? `NHS ${t(formatNhsNumber(p.nhsNumber))} (${p.verification})`
+    : 'NHS number unknown';
+  const died = p.deceased
+    ? `DIED ${p.deceased.date ? t(p.deceased.date) : '(date not recorded)'}`
+    : undefined;
   out.push(
-    [p.name, nhs, p.birthDate ? `born ${p.birthDate}` : undefined, p.sex, died].filter(Boolean).join('  ·  '),
+    [t(p.name), nhs, p.birthDate ? `born ${t(p.birthDate)}` : undefined, p.sex && t(p.sex), died]
+      .filter(Boolean)
+      .join('  ·  '),
   );
   if (record.identityConfirmation) {
     const c = record.identityConfirmation;
-    out.push(`Identity confirmed by ${c.confirmedBy} at ${c.at} (surname and date of birth checked)`);
+    out.push(`Identity confirmed by ${t(c.confirmedBy)} at ${t(c.at)} (surname and date of birth checked)`);
   }
-  const second = [p.address, p.registeredGp ? `GP: ${p.registeredGp}` : undefined]
+  const second = [p.address && t(p.address), p.registeredGp ? `GP: ${t(p.registeredGp)}` : undefined]
     .filter(Boolean)
     .join('  ·  ');
   if (second) out.push(second);
   out.push('', 'Sources', ...record.sources.map(sourceLine));
   if (record.identityWarnings.length) {
-    out.push('', 'Identity warnings', ...record.identityWarnings.map((w) => `  ! ${w.message}`));
+    out.push('', 'Identity warnings', ...record.identityWarnings.map((w) => `  ! ${t(w.message)}`));
   }
   if (record.conflicts.length) {
-    out.push('', 'Conflicts between sources', ...record.conflicts.map((c) => `  ! ${c.message}`));
+    out.push('', 'Conflicts between sources', ...record.conflicts.map((c) => `  ! ${t(c.message)}`));
   }
   if (record.withheld.count) {
-    out.push('', `Withheld: ${record.withheld.count} entries (${record.withheld.reasons.join('; ')})`);
+    out.push('', `Withheld: ${record.withheld.count} entries (${record.withheld.reasons.map(t).join('; ')})`);
   }
   for (const section of SECTION_ORDER) {
     const items = record.items.filter((i) => i.section === section);
@@ -120,8 +130,8 @@ export function formatRecordSummary(record: WessexRecord, options: SummaryOption
     ];
     out.push(
       '',
-      `Held apart: ${apart.sourceName}'s record for ${who.filter(Boolean).join(', ')} (${apart.items.length} entries)`,
-      `  ! may be a different person: ${apart.differences.join('; ')}`,
+      `Held apart: ${t(apart.sourceName)}'s record for ${t(who.filter(Boolean).join(', '))} (${apart.items.length} entries)`,
+      `  ! may be a different person: ${t(apart.differences.join('; '))}`,
       '  Not merged into this record.',
     );
   }
@@ -133,9 +143,11 @@ export function formatRecordSummary(record: WessexRecord, options: SummaryOption
         ptr.custodian && `held by ${ptr.custodian}`,
         ptr.date?.slice(0, 10),
       ];
-      out.push(`  • ${ptr.type.display ?? ptr.type.code ?? 'Document'} — ${who.filter(Boolean).join(', ')}`);
       out.push(
-        `      ${ptr.retrieval === 'retrieved' ? 'document retrieved' : (ptr.retrievalMessage ?? ptr.retrieval)}`,
+        `  • ${t(ptr.type.display ?? ptr.type.code ?? 'Document')} — ${t(who.filter(Boolean).join(', '))}`,
+      );
+      out.push(
+        `      ${ptr.retrieval === 'retrieved' ? 'document retrieved' : t(ptr.retrievalMessage ?? ptr.retrieval)}`,
       );
     }
   }
@@ -168,16 +180,16 @@ function completenessLines(completeness: SectionCompleteness, count: number): st
     case 'complete':
       return count === 0
         ? [
-            `  None recorded${completeness.savedCopyAsOf ? ` (saved copy from ${completeness.savedCopyAsOf})` : ''}`,
+            `  None recorded${completeness.savedCopyAsOf ? ` (saved copy from ${t(completeness.savedCopyAsOf)})` : ''}`,
           ]
         : [];
     case 'withheld':
     case 'not-requested':
-      return [`  ${completeness.reason ?? 'Not available.'}`];
+      return [`  ${t(completeness.reason ?? 'Not available.')}`];
     default:
       return [
         `  ⚠ ${count === 0 ? 'Nothing shown, but the record may be incomplete' : 'May be incomplete'}:`,
-        ...completeness.gaps.map((g) => `      ${g.reason}`),
+        ...completeness.gaps.map((g) => `      ${t(g.reason)}`),
       ];
   }
 }
@@ -200,17 +212,19 @@ function foldedIssues(items: RecordItem[]): { folded: Set<string>; countOf: Map<
 
 function itemLines(item: RecordItem, deceased: boolean, issues?: number): string[] {
   const sources = [
-    ...new Set(item.provenance.map((pr) => (pr.savedCopy ? `${pr.sourceName} (saved copy)` : pr.sourceName))),
+    ...new Set(
+      item.provenance.map((pr) => (pr.savedCopy ? `${t(pr.sourceName)} (saved copy)` : t(pr.sourceName))),
+    ),
   ].join(', ');
   const facts = [
     lookup(KIND_HINT, item.resourceType),
-    item.date?.slice(0, 10),
-    item.status,
+    item.date && t(item.date.slice(0, 10)),
+    item.status && t(item.status),
     issues ? `${issues} issue${issues === 1 ? '' : 's'}` : undefined,
   ]
     .filter(Boolean)
     .join(', ');
-  const lines = [`  • ${item.display}${facts ? `  (${facts})` : ''}  [${sources}]`];
+  const lines = [`  • ${t(item.display)}${facts ? `  (${facts})` : ''}  [${sources}]`];
   if (
     deceased &&
     item.status === 'active' &&
@@ -218,6 +232,6 @@ function itemLines(item: RecordItem, deceased: boolean, issues?: number): string
   ) {
     lines.push('      ⚠ recorded as active, but the patient has died');
   }
-  if (item.conflict) lines.push(`      ⚠ ${item.conflict}`);
+  if (item.conflict) lines.push(`      ⚠ ${t(item.conflict)}`);
   return lines;
 }
