@@ -1,4 +1,6 @@
 // Just enough JSON shape-checking for what servers send: every layer reads loosely-typed FHIR with these.
+import { withoutFormatControls } from './text-safety';
+
 export type JsonObject = Record<string, unknown>;
 
 export function isObject(value: unknown): value is JsonObject {
@@ -15,8 +17,13 @@ export function objectsIn(value: unknown): JsonObject[] {
   return asArray(value).filter(isObject);
 }
 
+/**
+ * A field as text: trimmed, empty as undefined, and without the invisible characters that could reorder or hide
+ * what is shown (./text-safety): every string a source sends is read through here, once, so nothing shown on
+ * screen, in a handover or on the command line can reverse itself.
+ */
 export function str(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.trim() || undefined;
+  if (typeof value === 'string') return withoutFormatControls(value).trim() || undefined;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
 }

@@ -1,6 +1,6 @@
 // Resuscitation decisions as the sources code them (SNOMED CT, or plain words when uncoded): one reading for
 // the engine's conflict check and the screen's resuscitation status card.
-import { asArray, isObject, objectsIn, type JsonObject } from './json';
+import { asArray, isObject, objectsIn, str, type JsonObject } from './json';
 
 export const NOT_FOR_CPR_CODES = new Set(['304253006', '450476008']);
 export const FOR_CPR_CODES = new Set(['304252001', '450475007']);
@@ -28,8 +28,11 @@ function codes(concepts: unknown): string[] {
 
 function texts(concepts: unknown): string[] {
   return objectsIn(concepts)
-    .flatMap((c) => [c.text, ...asArray(c.coding).map((d) => (isObject(d) ? d.display : undefined))])
-    .filter((t): t is string => typeof t === 'string');
+    .flatMap((c) => [
+      str(c.text),
+      ...asArray(c.coding).map((d) => (isObject(d) ? str(d.display) : undefined)),
+    ])
+    .filter((t): t is string => t !== undefined);
 }
 
 /** A Consent refusing CPR: category "dnr", or a provision denying cardiopulmonary resuscitation. */
@@ -49,8 +52,8 @@ export function cprStatusOf(resource: JsonObject): CprStatus | undefined {
     resource.valueCodeableConcept,
     ...asArray(resource.category),
   ];
-  const words = [...concepts.flatMap(texts), resource.description, resource.title]
-    .filter((t): t is string => typeof t === 'string')
+  const words = [...concepts.flatMap(texts), str(resource.description), str(resource.title)]
+    .filter((t): t is string => t !== undefined)
     .join(' ');
   return cprStatusFrom(concepts.flatMap(codes), words);
 }

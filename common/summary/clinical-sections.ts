@@ -129,8 +129,8 @@ function authorOf(item: RecordItem | undefined): string | undefined {
     Array.isArray(v) ? v : [v],
   );
   for (const c of candidates) {
-    const display = (c as { display?: unknown } | undefined)?.display;
-    if (typeof display === 'string' && display.trim()) return display.trim();
+    const display = str((c as { display?: unknown } | undefined)?.display);
+    if (display) return display;
   }
   return undefined;
 }

@@ -1,5 +1,6 @@
 // Search within one opened record: every entry of every section, by its words (display text, code and code
 // name, document titles) — all the words asked for, in any order, case and accents ignored.
+import { str } from '../json';
 import type { RecordItem } from '../record';
 import { isoNewestFirst } from './dates';
 import { sourceNames } from './provenance';
@@ -28,8 +29,8 @@ function words(item: RecordItem): string {
     item.display,
     item.code?.code,
     item.code?.display,
-    typeof resource.description === 'string' ? resource.description : undefined,
-    typeof resource.title === 'string' ? resource.title : undefined,
+    str(resource.description),
+    str(resource.title),
   ];
   return fold(parts.filter(Boolean).join(' '));
 }

@@ -3,6 +3,7 @@
 // or navigate (remote images, javascript:, data: documents). The CSP is the second line of defence.
 import DOMPurify from 'dompurify';
 import { lookup } from '../../common/json';
+import { withoutFormatControls } from '../../common/text-safety';
 
 const URL_ATTRIBUTES = new Set([
   'href',
@@ -38,30 +39,39 @@ function installHooks(): void {
   });
 }
 
+/**
+ * Nor may a letter reorder its own words: the format characters that override or embed a direction are taken
+ * out (./common/text-safety, as from every other field a source sends), and so are their markup equivalents,
+ * `<bdo>` (its words kept) and `dir`. Plain right-to-left text needs neither: the browser lays it out itself.
+ */
 export function sanitiseNarrative(html: string): string {
   installHooks();
-  return DOMPurify.sanitize(html, {
-    USE_PROFILES: { html: true },
-    FORBID_TAGS: [
-      'style',
-      'img',
-      'picture',
-      'video',
-      'audio',
-      'source',
-      'iframe',
-      'object',
-      'embed',
-      'form',
-      'input',
-      'button',
-      'link',
-      'meta',
-      'base',
-      'svg',
-      'math',
-    ],
-    FORBID_ATTR: ['style', 'class', 'id', 'srcdoc'],
-    ALLOW_DATA_ATTR: false,
-  });
+  // Taken from what DOMPurify gives back, so that character references (&#x202E;) are caught as well.
+  return withoutFormatControls(
+    DOMPurify.sanitize(html, {
+      USE_PROFILES: { html: true },
+      FORBID_TAGS: [
+        'style',
+        'img',
+        'picture',
+        'video',
+        'audio',
+        'source',
+        'iframe',
+        'object',
+        'embed',
+        'form',
+        'input',
+        'button',
+        'link',
+        'meta',
+        'base',
+        'svg',
+        'math',
+        'bdo',
+      ],
+      FORBID_ATTR: ['style', 'class', 'id', 'srcdoc', 'dir'],
+      ALLOW_DATA_ATTR: false,
+    }),
+  );
 }

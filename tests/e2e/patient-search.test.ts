@@ -164,8 +164,9 @@ describe('patient search by name and date of birth', () => {
       const table = page.getByTestId('patient-search-table');
       await table.getByText(/cannot be opened here/).waitFor();
       const hostileRow = table.locator('tbody tr').filter({ hasText: 'onerror' });
+      // Shown as text, and without the right-to-left override, which would have turned the rest round.
       expect(await hostileRow.locator('td').first().textContent()).toBe(
-        'LEGG\u202E<IMG SRC=X ONERROR=ALERT(1)>, Evil',
+        'LEGG<IMG SRC=X ONERROR=ALERT(1)>, Evil',
       );
       expect(await hostileRow.getByRole('button').count()).toBe(0);
       expect(await hostileRow.textContent()).toContain(

@@ -316,7 +316,7 @@ describe('hostile encounters', () => {
     const detail = page.getByTestId('entry-detail');
     expect(await detail.getByTestId('encounter-stay').textContent()).toBe('Length of stayNot recorded');
     expect(await detail.getByTestId('encounter-location').textContent()).toBe(
-      'Ward or locationWard: Reversed \u202eesreverLocation: name not recorded',
+      'Ward or locationWard: Reversed esreverLocation: name not recorded',
     );
     expect(await detail.textContent()).toContain(`Reason000; ${hostile}`);
     expect(await detail.getByTestId('encounter-provider').textContent()).toMatch(/^ProviderTrust W{3000}$/);

@@ -2,10 +2,14 @@
 // ("note ESC]0;pwned BEL ESC[31m RED") retitled and recoloured the terminal on `wessex fetch`'s note line, and a
 // dose sent as "Dose: <RLO> gm 005 <PDF>" read "Dose: 500 mg" on the command line and on screen.
 import { describe, expect, it } from 'vitest';
-import { terminalLines, terminalText } from '../../common/text-safety';
+import { humanName } from '../../common/human-name';
+import { str } from '../../common/json';
+import { conceptWords } from '../../common/summary/concepts';
+import { terminalLines, terminalText, withoutFormatControls } from '../../common/text-safety';
 import { formatPatientSearch } from '../../main/cli/commands/find-patient';
 import { formatLaunch } from '../../main/cli/commands/launch';
 import { eventLine } from '../../main/cli/commands/watch';
+import { resourceDisplay } from '../../main/services/record/fhir-read';
 import { formatRecordSummary } from '../../main/services/record/text-summary';
 import { frailRecord, item } from './summary-fixture';
 
@@ -25,6 +29,34 @@ const ALL_CONTROLS = [
 const UNSAFE_ON_A_TERMINAL =
   // eslint-disable-next-line no-control-regex
   /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2060-\u206f\ufeff]/;
+
+describe('text a source sends, as read (str)', () => {
+  it('loses every format control that reorders or hides text, and keeps the words in the order written', () => {
+    expect(str(REVERSED_DOSE)).toBe('Dose:  gm 005');
+    for (const c of ALL_CONTROLS) expect(str(`Penicillin${c} 500${c}mg${c}`)).toBe('Penicillin 500mg');
+    expect(str(` ${RLO} `)).toBeUndefined();
+  });
+
+  it('keeps right-to-left names and the joiners scripts and emoji need', () => {
+    for (const name of ['محمد عبد الله', 'דוד לוי', 'می\u200cخواهم', 'क्\u200dष', '👩\u200d⚕️'])
+      expect(str(name)).toBe(name);
+  });
+
+  it('so every reader built on it shows the logical order: displays, concepts and names', () => {
+    const allergy = {
+      resourceType: 'AllergyIntolerance',
+      code: { coding: [{ display: REVERSED_DOSE }] },
+    };
+    expect(resourceDisplay(allergy)).toBe('Dose:  gm 005');
+    expect(conceptWords({ text: `Warfarin ${RLO}gm 5` })).toBe('Warfarin gm 5');
+    expect(humanName([{ family: `\u2067Legg\u2069`, given: [`${RLO}divaD`] }])).toBe('divaD Legg');
+  });
+
+  it('returns the very string it was given when there is nothing to take out', () => {
+    const plain = 'Amoxicillin 500mg capsules';
+    expect(withoutFormatControls(plain)).toBe(plain);
+  });
+});
 
 describe('server text on a terminal (terminalText)', () => {
   it('drops escape sequences whole and turns other controls into spaces', () => {

@@ -2,6 +2,7 @@
 // linked, and named when the viewer cannot show them.
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { formatDate } from '../../../common/summary';
+import { withoutFormatControls } from '../../../common/text-safety';
 import type { DocumentContent } from '../../../preload/contract';
 import { errorMessage, invoke } from '../bridge';
 import { Narrative } from '../components/Narrative';
@@ -79,7 +80,7 @@ function DocumentBody({ content }: { content: DocumentContent }) {
   if (content.contentType.includes('html') || content.contentType.includes('xml')) {
     return <Narrative html={text} label={content.title} />;
   }
-  return <pre className="wx-plain">{text}</pre>;
+  return <pre className="wx-plain">{withoutFormatControls(text)}</pre>;
 }
 
 /**
