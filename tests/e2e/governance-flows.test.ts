@@ -322,6 +322,30 @@ describe('an EPR launch (GP)', () => {
     await expectAccessible('governance-second-launch');
   });
 
+  it('a launch that fails takes the previous patient off screen and says why', async () => {
+    const { page } = hp;
+    const frail = patient('frail');
+    await waitForPatient(frail);
+    const epr = app.services.sandbox!.epr!;
+    // A launch naming a server that is not on the allow list: refused before anything is asked of it.
+    const refused = new URL(epr.createEhrLaunch({ patientKey: 'cross-border', userId: 'gp' }));
+    refused.searchParams.set('iss', 'https://unknown-epr.example/fhir');
+    await app.services.handleLaunchArgs([refused.toString()]).catch(() => undefined);
+    const notice = page.getByTestId('launch-status');
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(
+      /The launch from your clinical system failed: .*unknown-epr\.example/,
+    );
+    expect(await page.getByTestId('patient-name').count()).toBe(0);
+    expect(await page.getByTestId('medications').count()).toBe(0);
+    expect(await page.getByTestId('banner-flags').count()).toBe(0);
+    // The next launch that succeeds opens its patient, and the failure notice goes.
+    await app.services.handleLaunchArgs([epr.createEhrLaunch({ patientKey: 'frail', userId: 'gp' })]);
+    await Promise.all(browserLaunches);
+    await waitForPatient(frail);
+    expect(await page.getByTestId('launch-status').count()).toBe(0);
+  });
+
   it('locks after the policy’s idle time, hiding the record until the same user signs in again in the browser', async () => {
     const { page } = hp;
     const frail = patient('frail');
