@@ -6,9 +6,6 @@ import { NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '../../../common/nhs-numbe
 import { isObject, objectsIn, type Json, str } from './fhir-read';
 import { nhsNumberOf } from './patient-identity';
 
-/** The fields that name the patient an entry is about, across the resource types the engine reads. */
-const PATIENT_FIELDS = ['subject', 'patient'] as const;
-
 const PATIENT_REFERENCE = /(?:^|\/)Patient\/([^/?#]+)(?:\/_history\/[^/]+)?$/;
 
 export interface PatientOnSource {
@@ -18,6 +15,8 @@ export interface PatientOnSource {
    * Absent where no Patient was located (the record locator is searched by NHS number alone).
    */
   ids?: ReadonlySet<string>;
+  /** `Patient/<id>` for each of `ids`: how nearly every entry names them, checked without a pattern. */
+  references?: ReadonlySet<string>;
 }
 
 export function patientOnSource(patient: Json, nhsNumber: string): PatientOnSource {
@@ -29,11 +28,12 @@ export function patientOnSource(patient: Json, nhsNumber: string): PatientOnSour
     const linked = other ? PATIENT_REFERENCE.exec(other)?.[1] : undefined;
     if (linked) ids.add(linked);
   }
-  return { nhsNumber, ids };
+  return { nhsNumber, ids, references: new Set([...ids].map((i) => `Patient/${i}`)) };
 }
 
 /**
- * True when the entry names another patient: a reference to a Patient that is not this one, or an NHS number
+ * True when the entry names another patient in `subject` or `patient` (the fields that say whom an entry is
+ * about, across the types the engine reads): a reference to a Patient that is not this one, or an NHS number
  * that is not theirs. An entry naming nobody, or naming them in a way we cannot check (a contained or
  * `urn:uuid:` reference), is taken as theirs: it came in answer to a search for them.
  */
@@ -42,23 +42,23 @@ export function namesAnotherPatient(resource: Json, patient: PatientOnSource): b
     const nhs = nhsNumberOf(resource);
     return nhs !== undefined && nhs !== patient.nhsNumber;
   }
-  for (const field of PATIENT_FIELDS) {
-    for (const named of objectsIn(resource[field])) {
-      const reference = str(named.reference);
-      if (reference !== undefined) {
-        const id = PATIENT_REFERENCE.exec(reference)?.[1];
-        if (id !== undefined && patient.ids && !patient.ids.has(id)) return true;
-        continue;
-      }
-      const identifier = isObject(named.identifier) ? named.identifier : undefined;
-      const value = str(identifier?.value);
-      if (
-        value &&
-        str(identifier?.system) === NHS_NUMBER_SYSTEM &&
-        normaliseNhsNumber(value) !== patient.nhsNumber
-      )
-        return true;
-    }
+  return namesOther(resource.subject, patient) || namesOther(resource.patient, patient);
+}
+
+function namesOther(named: unknown, patient: PatientOnSource): boolean {
+  if (Array.isArray(named)) return named.some((n) => namesOther(n, patient));
+  if (!isObject(named)) return false;
+  if (typeof named.reference === 'string' && patient.references?.has(named.reference)) return false;
+  const reference = str(named.reference);
+  if (reference !== undefined) {
+    const id = PATIENT_REFERENCE.exec(reference)?.[1];
+    return id !== undefined && patient.ids !== undefined && !patient.ids.has(id);
   }
-  return false;
+  const identifier = isObject(named.identifier) ? named.identifier : undefined;
+  const value = str(identifier?.value);
+  return (
+    value !== undefined &&
+    str(identifier?.system) === NHS_NUMBER_SYSTEM &&
+    normaliseNhsNumber(value) !== patient.nhsNumber
+  );
 }
