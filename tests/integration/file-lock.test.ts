@@ -1,6 +1,7 @@
 // The lock around opening, recovering and rekeying a store: held by a process however busy it is (a lock
 // judged by its age would be taken over from a long rekey), and free the moment the holder dies.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,4 +49,27 @@ it('keeps the lock with a holder whose event loop is blocked, and frees it when 
   expect(tryFileLock(file)).toBeUndefined(); // a second taker in this process waits too
   lock!.release();
   expect(isFileLocked(file)).toBe(false);
+});
+
+it('takes a lock whose file was overwritten with something that is not a lock, and never one a live process holds', async () => {
+  const file = path.join(dir, 'audit.db.open-lock');
+  fs.writeFileSync(file, randomBytes(4096));
+  expect(isFileLocked(file)).toBe(false);
+  const lock = tryFileLock(file);
+  expect(lock).toBeDefined();
+  lock!.release();
+
+  // Overwritten while another process holds it: still that process's, however often others try.
+  child = await holderThatBlocks(file);
+  fs.writeFileSync(file, randomBytes(4096));
+  expect(tryFileLock(file)).toBeUndefined();
+  expect(tryFileLock(file)).toBeUndefined();
+  expect(isFileLocked(file)).toBe(true);
+
+  const exited = new Promise((resolve) => child!.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  const after = tryFileLock(file);
+  expect(after).toBeDefined();
+  after!.release();
 });

@@ -2,19 +2,26 @@
 // (POSIX advisory locks, LockFileEx on Windows). The OS drops it when the holder ends, however it ends
 // (closed, kill -9, power loss), so a lock is never left behind and never has to be judged stale by its age,
 // which a long synchronous task (a rekey of a large store) could outlast. The lock files hold no data.
+import fs from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
 
 export interface FileLock {
   release(): void;
 }
 
+function codeOf(error: unknown): string | undefined {
+  return (error as { code?: string } | null)?.code;
+}
+
 function isBusy(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
+  const code = codeOf(error);
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
 }
 
-/** Takes the lock at `file` (creating the file) unless another process holds it: then undefined. */
-export function tryFileLock(file: string): FileLock | undefined {
+/** A file that is not a SQLite database (overwritten with something else): it can hold no lock. */
+const NOT_A_LOCK = Symbol('not a lock file');
+
+function attemptLock(file: string): FileLock | undefined | typeof NOT_A_LOCK {
   const db = new Database(file, { timeout: 0 });
   try {
     // In exclusive locking mode a connection keeps the lock its first write took until it closes.
@@ -23,9 +30,28 @@ export function tryFileLock(file: string): FileLock | undefined {
   } catch (error) {
     db.close();
     if (isBusy(error)) return undefined;
+    if (codeOf(error) === 'SQLITE_NOTADB') return NOT_A_LOCK;
     throw error;
   }
   return { release: () => db.close() };
+}
+
+/**
+ * Takes the lock at `file` (creating the file) unless another process holds it: then undefined.
+ *
+ * A lock file whose contents are not a database (damaged, overwritten) is emptied and the lock taken. That never
+ * breaks a lock another process holds: SQLite asks the OS for the lock before it reads the file, so a held lock
+ * answers "busy" whatever the file holds, and "not a database" means nobody held it. The file is emptied in place,
+ * never deleted or replaced: the OS keeps locks on the file itself, so one that another process takes in the
+ * meantime stays held by it (an empty file is a valid lock file).
+ */
+export function tryFileLock(file: string): FileLock | undefined {
+  const first = attemptLock(file);
+  if (first !== NOT_A_LOCK) return first;
+  fs.truncateSync(file, 0);
+  const second = attemptLock(file);
+  if (second === NOT_A_LOCK) throw new Error(`The lock file ${file} could not be reset.`);
+  return second;
 }
 
 /** Whether another process holds the lock at an existing `file` (false when there is no such file). */
@@ -41,6 +67,8 @@ export function isFileLocked(file: string): boolean {
     return false;
   } catch (error) {
     if (isBusy(error)) return true;
+    // Not a database (overwritten): a held lock would have answered "busy" before the file was read.
+    if (codeOf(error) === 'SQLITE_NOTADB') return false;
     throw error;
   } finally {
     db.close();
