@@ -14,6 +14,7 @@ import { createSecretStoreKeyVault } from './cache/key-vault';
 import { createKeytarSecretStore, type SecretStore } from './keystore/secret-store';
 import { describePolicyResult, type PolicyLoadResult } from './policy';
 import { auditDatabasePath } from './paths';
+import { dataFolderProblem } from './composition/data-folder';
 import { FetchFailure, fetchTransport, SourceClient } from './http';
 
 export interface DoctorCheck {
@@ -113,6 +114,14 @@ function recoveryLine(store: string, event: RecoveryEvent): string {
   return `Warning: ${detail}${moved} (${event.path})`;
 }
 
+/** Why a store could not be opened, in the words the viewer's start-up screen uses for the data folder. */
+function storeProblem(dataDir: string, error: unknown): string {
+  return (
+    dataFolderProblem(dataDir, error)?.message ??
+    (error instanceof Error ? error.message : 'Could not be opened.')
+  );
+}
+
 async function checkStores(options: DoctorOptions, secretStore: SecretStore): Promise<DoctorCheck> {
   const keyVault = createSecretStoreKeyVault(secretStore);
   const lines: string[] = [];
@@ -129,19 +138,26 @@ async function checkStores(options: DoctorOptions, secretStore: SecretStore): Pr
         recovered = true;
         lines.push(recoveryLine('audit log', audit.database.recovered));
       }
-      const cache = await openOfflineCache({
-        dataDir: options.dataDir,
-        keyVault,
-        // A check looks: it removes nothing (the app purges, and audits it, when it next opens the store).
-        purgeExpired: false,
-        onRecovery: (event) => {
-          recovered = true;
-          audit.trail.record(recoveryAuditAction('offline cache', event));
-          lines.push(`${recoveryLine('offline cache', event)} It is rebuilt when online.`);
-        },
-      });
-      lines.push(`Offline store: opens (${(await cache.list()).length} records).`);
-      cache.close();
+      let cacheOk = true;
+      try {
+        const cache = await openOfflineCache({
+          dataDir: options.dataDir,
+          keyVault,
+          // A check looks: it removes nothing (the app purges, and audits it, when it next opens the store).
+          purgeExpired: false,
+          onRecovery: (event) => {
+            recovered = true;
+            audit.trail.record(recoveryAuditAction('offline cache', event));
+            lines.push(`${recoveryLine('offline cache', event)} It is rebuilt when online.`);
+          },
+        });
+        lines.push(`Offline store: opens (${(await cache.list()).length} records).`);
+        cache.close();
+      } catch (error) {
+        // The viewer still works online without it (as it does when it starts): say why, then check the audit log.
+        cacheOk = false;
+        lines.push(`Offline store: unavailable. ${storeProblem(options.dataDir, error)}`);
+      }
       // As `audit verify` checks it: the local chain and the head the audit server acknowledged.
       const chain = await verifyAuditLog(
         audit.database.db,
@@ -152,12 +168,17 @@ async function checkStores(options: DoctorOptions, secretStore: SecretStore): Pr
           ? `Audit log: chain intact (${chain.count} events${chain.anchor ? `, anchored at #${chain.anchor.seq}` : ', not yet anchored'}).`
           : `Audit log: chain broken at event ${chain.firstBadSeq} (${chain.problem}).`,
       );
-      return { name: 'Encrypted stores', ok: chain.ok, ...(recovered ? { warning: true } : {}), lines };
+      return {
+        name: 'Encrypted stores',
+        ok: chain.ok && cacheOk,
+        ...(recovered ? { warning: true } : {}),
+        lines,
+      };
     } finally {
       await audit.close();
     }
   } catch (error) {
-    lines.push(error instanceof Error ? error.message : 'Could not be opened.');
+    lines.push(storeProblem(options.dataDir, error));
     return { name: 'Encrypted stores', ok: false, lines };
   }
 }

@@ -49,3 +49,61 @@ it('a lock file overwritten with garbage blocks nothing: it is reset, the record
   expect(list.stdout).toContain('999 462 5845');
   expect(list.code).toBe(0);
 });
+
+it('an offline store that is a folder: offline records unavailable, naming it; the online record still opens', async () => {
+  const dataDir = await usedDataFolder();
+  const store = path.join(dataDir, 'offline-cache.db');
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(store + suffix, { force: true });
+  fs.mkdirSync(store);
+  const named = `Offline records are unavailable on this computer: The viewer cannot use its data folder ${dataDir}: ${store} is a folder`;
+
+  const online = await wessex(dataDir, 'fetch', '--nhs', NHS);
+  expect(online.stderr).toContain(named);
+  expect(online.stderr).not.toMatch(RAW);
+  expect(online.stdout).toContain('LEGG, David John');
+  expect(online.code).toBe(0);
+  const list = await wessex(dataDir, 'cache', 'list');
+  expect(list.stderr).toContain(named);
+  expect(list.stderr).not.toMatch(RAW);
+
+  const doctor = await runWessex(['doctor', '--data-dir', dataDir]);
+  expect(doctor.stdout).toContain(
+    `Offline store: unavailable. The viewer cannot use its data folder ${dataDir}: ${store} is a folder`,
+  );
+  expect(doctor.stdout).toMatch(/Audit log: chain intact/);
+  expect(doctor.stdout + doctor.stderr).not.toMatch(RAW);
+  expect(doctor.code).toBe(1);
+  expect(fs.statSync(store).isDirectory()).toBe(true); // never removed: it is not the viewer's
+});
+
+it('an audit log that is a folder: set aside like a damaged log, its recovery the new log’s first event', async () => {
+  const dataDir = await usedDataFolder();
+  const log = path.join(dataDir, 'audit.db');
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(log + suffix, { force: true });
+  fs.mkdirSync(log);
+  fs.writeFileSync(path.join(log, 'kept.txt'), 'whatever was here');
+
+  const verify = await runWessex(['audit', 'verify', '--data-dir', dataDir]);
+  expect(verify.stderr).toContain(
+    `There is no audit log at ${log}: a folder is there instead of the log file.`,
+  );
+  expect(verify.stderr).not.toMatch(RAW);
+  expect(verify.code).not.toBe(0);
+
+  const online = await wessex(dataDir, 'fetch', '--nhs', NHS);
+  expect(online.stderr).toContain(
+    'The local audit log could not be opened; it was set aside and a new one started.',
+  );
+  expect(online.stderr).not.toMatch(RAW);
+  expect(online.stdout).toContain('LEGG, David John');
+  const [moved] = fs.readdirSync(path.join(dataDir, 'quarantine'));
+  expect(moved).toMatch(/^audit\.db\..*\.not-a-file$/);
+  expect(fs.readFileSync(path.join(dataDir, 'quarantine', moved!, 'kept.txt'), 'utf8')).toBe(
+    'whatever was here',
+  );
+
+  const exported = await runWessex(['audit', 'export', '--format', 'csv', '--data-dir', dataDir]);
+  const [, first] = exported.stdout.split('\n');
+  expect(first).toMatch(/Security Alert/);
+  expect(first).toMatch(/a folder was where the file should be/);
+});

@@ -1,7 +1,7 @@
 // Opens audit.db through the shared encrypted-database service (whole-file ChaCha20-Poly1305, random
 // 256-bit key in the OS keystore). An unreadable audit log is evidence: it is quarantined with its key,
 // never deleted, and the recovery becomes the first event of the new log.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import {
@@ -58,6 +58,12 @@ export async function openAuditDatabaseForInspection(
   keyVault: KeyVault,
 ): Promise<SqliteDatabase> {
   if (!existsSync(path)) throw new AuditDatabaseUnavailableError(`There is no audit log at ${path}.`);
+  if (statSync(path).isDirectory()) {
+    throw new AuditDatabaseUnavailableError(
+      `There is no audit log at ${path}: a folder is there instead of the log file. The viewer sets it aside ` +
+        '(in the quarantine folder beside it) and starts a new log, recording that, when it next starts.',
+    );
+  }
   const key = await keyVault.get(auditKeyName(path));
   if (!key || !isRawKey(key)) {
     throw new AuditDatabaseUnavailableError(
@@ -84,7 +90,9 @@ export function recoveryDetail(store: string, event: RecoveryEvent): string {
       ? 'its key was missing from the keystore'
       : event.reason === 'corrupt'
         ? 'the file was damaged'
-        : 'it could not be decrypted with its key';
+        : event.reason === 'not-a-file'
+          ? 'a folder was where the file should be'
+          : 'it could not be decrypted with its key';
   const done = event.action === 'deleted' ? 'deleted' : 'set aside';
   return `The ${store} could not be read (${what}); it was ${done} and a new one started.`;
 }

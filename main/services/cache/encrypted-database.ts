@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { checkpointOnWorker } from './checkpoint-worker';
+import { isFolder, NotAFileError } from './file-lock';
 import { generateRawKey, isRawKey, type KeyVault } from './key-vault';
 import { withStoreLock } from './store-lock';
 
@@ -21,8 +22,13 @@ export interface Migration {
   up: (db: SqliteDatabase) => void;
 }
 
-/** "cannot-decrypt" covers a wrong key and a tampered first page: authenticated encryption cannot tell them apart. */
-export type RecoveryReason = 'key-missing' | 'cannot-decrypt' | 'corrupt';
+/**
+ * "cannot-decrypt" covers a wrong key and a tampered first page: authenticated encryption cannot tell them apart.
+ * "not-a-file": a folder stands where the database file was (only a store that quarantines recovers from it).
+ */
+export type RecoveryReason = 'key-missing' | 'cannot-decrypt' | 'corrupt' | 'not-a-file';
+
+export { NotAFileError } from './file-lock';
 
 export interface RecoveryEvent {
   reason: RecoveryReason;
@@ -88,8 +94,14 @@ type OpenAttempt = { ok: true; db: SqliteDatabase } | { ok: false; reason: Recov
  * creates the database file's permissions, so none of them is ever world-readable, even for a moment.
  */
 function ownerOnly(file: string): void {
+  mustNotBeFolders(file);
   fs.closeSync(fs.openSync(file, 'a', 0o600));
   if (process.platform !== 'win32') fs.chmodSync(file, 0o600);
+}
+
+/** The database's log files are files: a folder in their place is reported by name, never removed. */
+function mustNotBeFolders(file: string, suffixes: readonly string[] = ['', ...SIDECARS]): void {
+  for (const suffix of suffixes) if (isFolder(file + suffix)) throw new NotAFileError(file + suffix);
 }
 
 interface ConnectionSettings {
@@ -215,6 +227,13 @@ export class EncryptedDatabase {
     const key = await keyVault.get(keyName);
     const pending = await keyVault.get(this.pendingKeyName);
 
+    if (isFolder(file)) {
+      // Data that can be fetched again has no evidence to keep: say which folder is in the way, touch nothing.
+      if (this.options.unreadable === 'delete') throw new NotAFileError(file);
+      this.recovered = await this.recoverLocked('not-a-file');
+      return;
+    }
+    mustNotBeFolders(file, SIDECARS);
     if (!fileHasContent(file)) {
       this.removeFiles();
       if (pending) await keyVault.delete(this.pendingKeyName);

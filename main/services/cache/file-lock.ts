@@ -5,6 +5,26 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
 
+/**
+ * A path where the viewer keeps a file of its own (a store, its log, its lock) is a folder instead, made by hand
+ * or by a tool. The viewer never removes a folder it did not make; the message names it.
+ */
+export class NotAFileError extends Error {
+  readonly code = 'EISDIR';
+  constructor(readonly path: string) {
+    super(`${path} is a folder, where the viewer keeps a file of its own.`);
+  }
+}
+
+/** Whether `file` exists and is a folder. */
+export function isFolder(file: string): boolean {
+  try {
+    return fs.statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export interface FileLock {
   release(): void;
 }
@@ -46,6 +66,7 @@ function attemptLock(file: string): FileLock | undefined | typeof NOT_A_LOCK {
  * meantime stays held by it (an empty file is a valid lock file).
  */
 export function tryFileLock(file: string): FileLock | undefined {
+  if (isFolder(file)) throw new NotAFileError(file);
   const first = attemptLock(file);
   if (first !== NOT_A_LOCK) return first;
   fs.truncateSync(file, 0);

@@ -9,6 +9,7 @@ import type { PolicyProblem } from '../policy';
 const PROBE_BYTES = 64 * 1024;
 
 const REASONS: [RegExp, string][] = [
+  [/^EISDIR$/, 'a folder is where it keeps a file'],
   [/^(EROFS|SQLITE_READONLY)/, 'it is read-only'],
   [/^(EACCES|EPERM)$/, 'this user may not write to it'],
   [/^(ENOSPC|EDQUOT|SQLITE_FULL)$/, 'the disk (or this user’s quota) is full'],
@@ -19,13 +20,21 @@ const REASONS: [RegExp, string][] = [
 /** The problem an error writing in the data folder means, or undefined when it is not about the folder. */
 export function dataFolderProblem(dataDir: string, error: unknown): PolicyProblem | undefined {
   const code = String((error as { code?: unknown } | undefined)?.code ?? '');
-  const why = REASONS.find(([pattern]) => pattern.test(code))?.[1];
-  if (!why) return undefined;
+  const found = REASONS.find(([pattern]) => pattern.test(code))?.[1];
+  if (!found) return undefined;
+  // The folder in the way of a file, by name: the data folder itself may be fine.
+  const at = (error as { path?: unknown }).path;
+  const why =
+    code === 'EISDIR' && typeof at === 'string' ? `${at} is a folder, where it keeps a file` : found;
+  const fix =
+    code === 'EISDIR'
+      ? 'Ask your IT service desk to move that folder out of the way'
+      : 'Free some space or ask your IT service desk to fix the folder';
   return {
     key: 'Data folder',
     message:
       `The viewer cannot use its data folder ${dataDir}: ${why}. Nothing in it was changed. ` +
-      'Free some space or ask your IT service desk to fix the folder, then start the viewer again.',
+      `${fix}, then start the viewer again.`,
   };
 }
 
