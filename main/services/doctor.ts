@@ -128,11 +128,9 @@ async function checkStores(options: DoctorOptions, secretStore: SecretStore): Pr
   let recovered = false;
   try {
     // The audit log first, so that a reset of the offline store below is audited like any other.
-    const audit = await createAuditService({
-      keyVault,
-      dbPath: auditDatabasePath(options.dataDir),
-      startUpload: false,
-    });
+    const dbPath = auditDatabasePath(options.dataDir);
+    const anchorKeystore = keystoreAnchor(secretStore, auditKeyName(dbPath));
+    const audit = await createAuditService({ keyVault, dbPath, anchorKeystore, startUpload: false });
     try {
       if (audit.database.recovered) {
         recovered = true;
@@ -159,15 +157,14 @@ async function checkStores(options: DoctorOptions, secretStore: SecretStore): Pr
         lines.push(`Offline store: unavailable. ${storeProblem(options.dataDir, error)}`);
       }
       // As `audit verify` checks it: the local chain and the head the audit server acknowledged.
-      const chain = await verifyAuditLog(
-        audit.database.db,
-        keystoreAnchor(secretStore, auditKeyName(auditDatabasePath(options.dataDir))),
-      );
+      const chain = await verifyAuditLog(audit.database.db, anchorKeystore);
       lines.push(
         chain.ok
           ? `Audit log: chain intact (${chain.count} events${chain.anchor ? `, anchored at #${chain.anchor.seq}` : ', not yet anchored'}).`
           : `Audit log: chain broken at event ${chain.firstBadSeq} (${chain.problem}).`,
       );
+      if (chain.startedAfterLoss)
+        lines.push(`Audit log: began after an earlier log was lost. ${chain.startedAfterLoss}`);
       return {
         name: 'Encrypted stores',
         ok: chain.ok && cacheOk,

@@ -107,3 +107,44 @@ it('an audit log that is a folder: set aside like a damaged log, its recovery th
   expect(first).toMatch(/Security Alert/);
   expect(first).toMatch(/a folder was where the file should be/);
 });
+
+it('an audit log emptied or deleted is never replaced silently: set aside, a Security Alert first, and verify keeps saying so', async () => {
+  for (const damage of ['emptied', 'deleted'] as const) {
+    const dataDir = await usedDataFolder();
+    const log = path.join(dataDir, 'audit.db');
+    if (damage === 'emptied') {
+      fs.writeFileSync(log, '');
+      const verify = await runWessex(['audit', 'verify', '--data-dir', dataDir]);
+      expect(verify.stderr).toContain(`The audit log at ${log} is empty: its events have been deleted.`);
+      expect(verify.code).not.toBe(0);
+      expect(fs.statSync(log).size).toBe(0); // looking never makes a new log there
+    } else {
+      fs.rmSync(log);
+    }
+
+    const online = await wessex(dataDir, 'fetch', '--nhs', NHS);
+    expect(online.stderr).toContain(
+      'The local audit log could not be opened; it was set aside and a new one started.',
+    );
+    expect(online.stdout).toContain('LEGG, David John');
+    // What is left of it (the empty file) is kept as evidence, never deleted.
+    if (damage === 'emptied')
+      expect(fs.readdirSync(path.join(dataDir, 'quarantine')).join()).toMatch(/audit\.db\..*\.missing/);
+
+    // The new log's first event records the loss, and how far the audit server had acknowledged the old one.
+    const exported = await runWessex(['audit', 'export', '--format', 'csv', '--data-dir', dataDir]);
+    const [, first] = exported.stdout.split('\n');
+    expect(first).toMatch(/Security Alert/);
+    expect(first).toMatch(/the file had been deleted or emptied/);
+    expect(first).toMatch(/had acknowledged events 1–\d+ of the earlier log/);
+
+    // Once the new log is acknowledged, verify still says an earlier log was lost (every time).
+    const verify = await runWessex(['audit', 'verify', '--data-dir', dataDir]);
+    expect(verify.stdout).toMatch(/Audit chain intact: .*anchored at/);
+    expect(verify.stdout).toMatch(
+      /EARLIER LOG LOST: .*the file had been deleted or emptied.*had acknowledged events 1–\d+/,
+    );
+    const doctor = await runWessex(['doctor', '--data-dir', dataDir]);
+    expect(doctor.stdout).toMatch(/Audit log: began after an earlier log was lost/);
+  }
+});

@@ -154,6 +154,12 @@ export function registerAuditCommand(program: Command): void {
         const result = await verifyAuditLog(db, anchorKeystore);
         if (result.ok) console.log(describeIntact(result));
         else console.error(`Audit chain BROKEN at event ${result.firstBadSeq}: ${result.problem}.`);
+        if (result.startedAfterLoss) {
+          console.log(
+            `EARLIER LOG LOST: this log began with a Security Alert (event 1): ${result.startedAfterLoss} ` +
+              'Events of the earlier log that no audit server acknowledged cannot be verified.',
+          );
+        }
         const online = options.online
           ? await verifyOnline(db, options, result.ok ? result.anchor?.endpoint : undefined)
           : true;

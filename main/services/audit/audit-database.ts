@@ -64,6 +64,13 @@ export async function openAuditDatabaseForInspection(
         '(in the quarantine folder beside it) and starts a new log, recording that, when it next starts.',
     );
   }
+  // SQLite would take an empty file for a new database and write one there: this log was emptied, and says so.
+  if (statSync(path).size === 0) {
+    throw new AuditDatabaseUnavailableError(
+      `The audit log at ${path} is empty: its events have been deleted. The viewer sets it aside (in the ` +
+        'quarantine folder beside it) and starts a new log, recording the loss as its first event, when it next starts.',
+    );
+  }
   const key = await keyVault.get(auditKeyName(path));
   if (!key || !isRawKey(key)) {
     throw new AuditDatabaseUnavailableError(
@@ -92,16 +99,38 @@ export function recoveryDetail(store: string, event: RecoveryEvent): string {
         ? 'the file was damaged'
         : event.reason === 'not-a-file'
           ? 'a folder was where the file should be'
-          : 'it could not be decrypted with its key';
+          : event.reason === 'missing'
+            ? 'the file had been deleted or emptied'
+            : 'it could not be decrypted with its key';
   const done = event.action === 'deleted' ? 'deleted' : 'set aside';
   return `The ${store} could not be read (${what}); it was ${done} and a new one started.`;
 }
 
-/** The audit event for an encrypted store that had to be recreated (audit log or offline cache). */
-export function recoveryAuditAction(store: string, event: RecoveryEvent): AuditAction {
+/**
+ * The audit event for an encrypted store that had to be recreated (audit log or offline cache). `more` adds what
+ * else is known, e.g. how far the audit server had acknowledged the log that was lost.
+ */
+export function recoveryAuditAction(store: string, event: RecoveryEvent, more?: string): AuditAction {
   return {
     kind: event.reason === 'key-missing' ? 'key-loss' : 'database-recovery',
     store,
-    detail: recoveryDetail(store, event),
+    detail: more ? `${recoveryDetail(store, event)} ${more}` : recoveryDetail(store, event),
   };
+}
+
+/** The store an audit log's first event says was recreated, with its detail: the trace of an earlier, lost log. */
+export function startedAfterLostLog(firstEventJson: string | undefined): string | undefined {
+  if (!firstEventJson) return undefined;
+  try {
+    const event = JSON.parse(firstEventJson) as {
+      subtype?: { code?: string }[];
+      entity?: { what?: { display?: string }; detail?: { type?: string; valueString?: string }[] }[];
+    };
+    const recreated = event.subtype?.some((s) => s.code === 'database-recovery' || s.code === 'key-loss');
+    const entity = event.entity?.find((e) => e.what?.display === 'audit log');
+    if (!recreated || !entity) return undefined;
+    return entity.detail?.find((d) => d.type === 'detail')?.valueString ?? 'The audit log was started again.';
+  } catch {
+    return undefined;
+  }
 }

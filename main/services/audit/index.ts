@@ -43,9 +43,23 @@ export {
   openAuditDatabaseForInspection,
   recoveryAuditAction,
   recoveryDetail,
+  startedAfterLostLog,
   AuditDatabaseUnavailableError,
   auditKeyName,
 } from './audit-database';
+
+/** How far the audit server had acknowledged the log that was set aside (from the keystore copy), in words. */
+async function lostLogAnchor(
+  keystore: AnchorKeystore | undefined,
+  newChainId: string | undefined,
+): Promise<string | undefined> {
+  const head = await keystore?.get().catch(() => undefined);
+  if (!head || head === 'unreadable' || head.chainId === newChainId) return undefined;
+  return (
+    `The audit server ${head.endpoint} had acknowledged events 1–${head.seq} of the earlier log ` +
+    `(chain ${head.chainId}); any events after #${head.seq} were not sent and are lost with it.`
+  );
+}
 
 export interface AuditService {
   trail: AuditTrail;
@@ -97,7 +111,10 @@ export async function createAuditService(options: CreateAuditServiceOptions): Pr
       })
     : undefined;
   const trail = new AuditTrail(log, options.context ?? defaultAuditContext(), uploader, options.clock);
-  if (database.recovered) trail.record(recoveryAuditAction('audit log', database.recovered));
+  if (database.recovered) {
+    const lost = await lostLogAnchor(options.anchorKeystore, new ChainAnchorTable(database.db).chainId());
+    trail.record(recoveryAuditAction('audit log', database.recovered, lost));
+  }
   if (uploader && options.startUpload !== false) uploader.start();
   return {
     trail,

@@ -4,21 +4,25 @@ import { CHAIN_HEADERS, ChainAnchorTable, headFromHeaders, verifyAnchored } from
 import type { AnchorKeystore, AnchoredVerification } from './anchor';
 import { AuditLog, type SqliteDatabase } from './audit-log';
 import type { AudienceToken } from './audit-token';
+import { startedAfterLostLog } from './audit-database';
 
 export async function verifyAuditLog(
   db: SqliteDatabase,
   keystore?: AnchorKeystore,
-): Promise<AnchoredVerification & { chainId?: string }> {
+): Promise<AnchoredVerification & { chainId?: string; startedAfterLoss?: string }> {
   const log = new AuditLog(db);
   const anchors = new ChainAnchorTable(db);
   const chainId = anchors.chainId();
   const database = anchors.acknowledged();
   const kept = await keystore?.get();
-  const result = verifyAnchored(log.all(), log.chainHead(), chainId, {
+  const rows = log.all();
+  const result = verifyAnchored(rows, log.chainHead(), chainId, {
     ...(database ? { database } : {}),
     ...(kept ? { keystore: kept } : {}),
   });
-  return { ...result, ...(chainId ? { chainId } : {}) };
+  // A log that began because an earlier one was lost says so every time, however intact it is itself.
+  const startedAfterLoss = startedAfterLostLog(rows[0]?.eventJson);
+  return { ...result, ...(chainId ? { chainId } : {}), ...(startedAfterLoss ? { startedAfterLoss } : {}) };
 }
 
 export type ServerComparison =

@@ -25,8 +25,9 @@ export interface Migration {
 /**
  * "cannot-decrypt" covers a wrong key and a tampered first page: authenticated encryption cannot tell them apart.
  * "not-a-file": a folder stands where the database file was (only a store that quarantines recovers from it).
+ * "missing": the file was deleted or emptied although its key shows it existed (likewise).
  */
-export type RecoveryReason = 'key-missing' | 'cannot-decrypt' | 'corrupt' | 'not-a-file';
+export type RecoveryReason = 'key-missing' | 'cannot-decrypt' | 'corrupt' | 'not-a-file' | 'missing';
 
 export { NotAFileError } from './file-lock';
 
@@ -234,6 +235,12 @@ export class EncryptedDatabase {
       return;
     }
     mustNotBeFolders(file, SIDECARS);
+    if (!fileHasContent(file) && (key || pending) && this.options.unreadable !== 'delete') {
+      // The key says a database was made here: one deleted or emptied since is evidence lost, not a first start.
+      // What is left of it (an empty file, its -wal) is set aside like any other unreadable file.
+      this.recovered = await this.recoverLocked('missing');
+      return;
+    }
     if (!fileHasContent(file)) {
       this.removeFiles();
       if (pending) await keyVault.delete(this.pendingKeyName);
