@@ -1,5 +1,6 @@
 // Data files damaged by hand (a reviewer, a disk tool, a confused user): the built CLI as a clinician or a
 // support engineer runs it. The online record always opens; each damaged store is named with what was done.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -147,4 +148,67 @@ it('an audit log emptied or deleted is never replaced silently: set aside, a Sec
     const doctor = await runWessex(['doctor', '--data-dir', dataDir]);
     expect(doctor.stdout).toMatch(/Audit log: began after an earlier log was lost/);
   }
+});
+
+const isRoot = process.getuid?.() === 0;
+
+it('a read-only data folder, and folders in place of a lock or -wal file: messages that say so, not tampering', async () => {
+  const dataDir = await usedDataFolder();
+  if (isRoot) {
+    execFileSync('mount', ['--bind', dataDir, dataDir]);
+    execFileSync('mount', ['-o', 'remount,bind,ro', dataDir]);
+  } else {
+    fs.chmodSync(dataDir, 0o500);
+  }
+  try {
+    const verify = await runWessex(['audit', 'verify', '--data-dir', dataDir]);
+    expect(verify.stderr).toContain(
+      `The audit log at ${path.join(dataDir, 'audit.db')} could not be opened:`,
+    );
+    expect(verify.stderr).toMatch(isRoot ? /is read-only/ : /may not write to its folder/);
+    expect(verify.stderr).not.toMatch(/wrong key|damaged file/);
+    const doctor = await runWessex(['doctor', '--data-dir', dataDir]);
+    expect(doctor.stdout).toContain(`The viewer cannot use its data folder ${dataDir}:`);
+    expect(doctor.stdout + doctor.stderr).not.toMatch(RAW);
+  } finally {
+    if (isRoot) execFileSync('umount', [dataDir]);
+    else fs.chmodSync(dataDir, 0o700);
+  }
+
+  const lock = path.join(dataDir, 'offline-cache.db.open-lock');
+  fs.rmSync(lock, { force: true });
+  fs.mkdirSync(lock);
+  const list = await wessex(dataDir, 'cache', 'list');
+  expect(list.stderr).toContain(`${lock} is a folder`);
+  expect(list.stderr).not.toMatch(/does not exist and cannot be created/);
+  fs.rmdirSync(lock);
+
+  const wal = path.join(dataDir, 'audit.db-wal');
+  fs.rmSync(wal, { force: true });
+  fs.mkdirSync(wal);
+  const verify = await runWessex(['audit', 'verify', '--data-dir', dataDir]);
+  expect(verify.stderr).toContain(`${wal} is a folder`);
+  const online = await wessex(dataDir, 'fetch', '--nhs', NHS);
+  expect(online.stderr).toContain(`${wal} is a folder`);
+  expect(online.stderr).not.toMatch(/does not exist and cannot be created/);
+});
+
+it.runIf(isRoot)('the first fetch onto a nearly full disk says the disk is full and where', async () => {
+  const mount = fs.mkdtempSync(path.join(os.tmpdir(), 'wessex-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=400k,mode=0700', 'tmpfs', mount]);
+  const dataDir = path.join(mount, 'data');
+  cleanups.push(async () => {
+    const store = createKeytarSecretStore();
+    const auditKey = auditKeyName(path.join(dataDir, 'audit.db'));
+    for (const account of [`db-key:${cacheKeyName(dataDir)}`, auditKey, `audit-anchor:${auditKey}`])
+      await store.delete(account);
+    execFileSync('umount', [mount]);
+    fs.rmSync(mount, { recursive: true, force: true });
+  });
+  const fetched = await wessex(dataDir, 'fetch', '--nhs', NHS);
+  expect(fetched.stderr).toContain(
+    `The viewer could not write to its data folder ${dataDir}: the disk (or this user’s quota) is full.`,
+  );
+  expect(fetched.stderr).not.toMatch(/Something went wrong|Nothing was lost/);
+  expect(fetched.code).not.toBe(0);
 });

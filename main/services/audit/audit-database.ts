@@ -1,11 +1,12 @@
 // Opens audit.db through the shared encrypted-database service (whole-file ChaCha20-Poly1305, random
 // 256-bit key in the OS keystore). An unreadable audit log is evidence: it is quarantined with its key,
 // never deleted, and the recovery becomes the first event of the new log.
-import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import path, { dirname } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import {
   openEncryptedDatabase,
+  unreadableReason,
   type EncryptedDatabase,
   type RecoveryEvent,
 } from '../cache/encrypted-database';
@@ -77,16 +78,42 @@ export async function openAuditDatabaseForInspection(
       'The audit log key is not in this user’s keystore on this machine, so the log cannot be read.',
     );
   }
+  for (const suffix of ['-wal', '-shm']) {
+    if (existsSync(path + suffix) && statSync(path + suffix).isDirectory())
+      throw new AuditDatabaseUnavailableError(
+        `The audit log at ${path} could not be opened: ${path + suffix} is a folder, where the viewer keeps a ` +
+          'file of its own. Nothing shows the log itself is damaged, and nothing was changed.',
+      );
+  }
   const db = new Database(path, { fileMustExist: true });
   try {
     db.pragma(`key = "raw:${key}"`);
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     return db;
-  } catch {
+  } catch (error) {
     db.close();
+    if (unreadableReason(error)) {
+      throw new AuditDatabaseUnavailableError(
+        `The audit log at ${path} cannot be read with the key in the keystore (wrong key or damaged file).`,
+      );
+    }
+    // Not the file's fault: reading a log needs its -wal and -shm beside it, so its folder must be writable.
     throw new AuditDatabaseUnavailableError(
-      `The audit log at ${path} cannot be read with the key in the keystore (wrong key or damaged file).`,
+      `The audit log at ${path} could not be opened: ${folderProblem(path)}. Nothing shows the log itself is ` +
+        'damaged, and nothing was changed.',
     );
+  }
+}
+
+/** Why the folder of a log that exists could not be used to read it, in words. */
+function folderProblem(file: string): string {
+  try {
+    accessSync(dirname(file), constants.W_OK);
+    return 'the operating system refused to open it (ask your IT service desk to check the folder)';
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'EROFS'
+      ? `its folder ${dirname(file)} is read-only, and reading the log needs to write beside it`
+      : `this user may not write to its folder ${dirname(file)}, and reading the log needs to write beside it`;
   }
 }
 

@@ -124,20 +124,34 @@ export class AuditLog {
 
   /** Appends in one transaction; an event whose id is already logged is not appended twice. */
   append(event: AuditEvent & { id: string }): AuditRow {
-    return this.db.transaction(() => this.appendInTransaction(event)).immediate();
+    return this.naming(() => this.db.transaction(() => this.appendInTransaction(event)).immediate());
+  }
+
+  /** A write that fails names the log's file (a full disk is then reported with its folder). */
+  private naming<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      if (error instanceof Error && !('path' in error)) Object.assign(error, { path: this.db.name });
+      throw error;
+    }
   }
 
   /** Appends the event of an action about to start, and marks the action open, in one transaction. */
   appendOpen(event: AuditEvent & { id: string }, startedAt: Date): AuditRow {
-    return this.db
-      .transaction(() => {
-        const row = this.appendInTransaction(event);
-        this.db
-          .prepare('INSERT OR IGNORE INTO audit_open (event_id, pid, started_at, run_id) VALUES (?, ?, ?, ?)')
-          .run(event.id, process.pid, startedAt.toISOString(), this.running?.runId ?? null);
-        return row;
-      })
-      .immediate();
+    return this.naming(() =>
+      this.db
+        .transaction(() => {
+          const row = this.appendInTransaction(event);
+          this.db
+            .prepare(
+              'INSERT OR IGNORE INTO audit_open (event_id, pid, started_at, run_id) VALUES (?, ?, ?, ?)',
+            )
+            .run(event.id, process.pid, startedAt.toISOString(), this.running?.runId ?? null);
+          return row;
+        })
+        .immediate(),
+    );
   }
 
   /**
@@ -145,13 +159,16 @@ export class AuditLog {
    * Only the one who ends it says so: an action another process has already ended gets no second word.
    */
   close(eventId: string, followUp?: AuditEvent & { id: string }): boolean {
-    return this.db
-      .transaction(() => {
-        const ended = this.db.prepare('DELETE FROM audit_open WHERE event_id = ?').run(eventId).changes === 1;
-        if (ended && followUp) this.appendInTransaction(followUp);
-        return ended;
-      })
-      .immediate();
+    return this.naming(() =>
+      this.db
+        .transaction(() => {
+          const ended =
+            this.db.prepare('DELETE FROM audit_open WHERE event_id = ?').run(eventId).changes === 1;
+          if (ended && followUp) this.appendInTransaction(followUp);
+          return ended;
+        })
+        .immediate(),
+    );
   }
 
   /** Actions begun and not ended, with the process that began them, oldest first. */
