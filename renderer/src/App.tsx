@@ -74,13 +74,15 @@ function Header({
               ))}
             </ul>
           </nav>
-          <span className="wx-header__user wx-header__menu-items" data-testid="signed-in-user">
-            {session.user.display} · {session.user.role}
-            {session.user.organisation ? ` · ${session.user.organisation}` : ''}
-          </span>
-          <button type="button" className="wx-header__link wx-header__menu-items" onClick={onSignOut}>
-            Sign out
-          </button>
+          <div className="wx-header__account wx-header__menu-items">
+            <span className="wx-header__user" data-testid="signed-in-user">
+              {session.user.display} · {session.user.role}
+              {session.user.organisation ? ` · ${session.user.organisation}` : ''}
+            </span>
+            <button type="button" className="wx-header__link" onClick={onSignOut}>
+              Sign out
+            </button>
+          </div>
         </>
       )}
     </header>
