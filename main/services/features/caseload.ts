@@ -37,6 +37,7 @@ export function caseloadHandlers(deps: {
         ? await lookUpSelectedCaseload(deps, { fromSource, ...(listId ? { listId } : {}) })
         : { nhsNumbers: [], problems: [] };
       const withProblems = caseloadProblemsIn(caseload.problems);
+      // The list's reason, now each patient's own, reaches the screen whether the prefetch finished or failed.
       const report = await prefetchRecords({
         nhsNumbers: [...new Set([...(nhsNumbers ?? []).map(normaliseNhsNumber), ...caseload.nhsNumbers])],
         pin: pin ?? true,
@@ -67,7 +68,7 @@ export function caseloadHandlers(deps: {
         onProgress: (progress) =>
           deps.sessions.shows(session) &&
           deps.emit('prefetch:progress', { requestId, ...withProblems(progress) }),
-      });
+      }).finally(() => deps.sessions.reasonsChanged(session));
       return { requestId, ...withProblems(report) } satisfies PrefetchProgress;
     },
   };

@@ -337,6 +337,14 @@ export class SessionFeature {
     session?.dispose();
   }
 
+  /**
+   * Main gave this session reasons of its own (a caseload prefetch applies its list's reason to each patient in
+   * it): the screen is told, so those patients open without being asked again.
+   */
+  reasonsChanged(session: ClinicalSession): void {
+    if (this.shows(session)) this.changed();
+  }
+
   /** Who is signed in now, for the composition's own callers (the bridge's app:get-state also hands out notices). */
   info(): SessionInfo | undefined {
     return this.session ? this.infoOf(this.session) : undefined;
