@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { formatUkDateTime } from '../../../common/london-date';
 import { formatAsOf, offlineBanner } from '../../../common/offline-banner';
 import { SECTION_ORDER, type SectionId } from '../../../common/record';
@@ -108,6 +108,9 @@ export function RecordScreen({
     });
   const [tab, setTab] = useState<RecordTab>(defaultView);
   const [documentToOpen, setDocumentToOpen] = useState<string>();
+  // "Open the ReSPECT form": the keyboard follows to the document opened (once, not on every later visit).
+  const [focusDocument, setFocusDocument] = useState(false);
+  const documentFocused = useCallback(() => setFocusDocument(false), []);
   // A banner flag's section, brought into view (and focused) once the summary showing it has rendered.
   const [jumpTo, setJumpTo] = useState<{ section: SectionId }>();
   useEffect(() => {
@@ -158,11 +161,14 @@ export function RecordScreen({
         offline: !!record.offline,
         openDocument: (key: string) => {
           setDocumentToOpen(key);
+          setFocusDocument(true);
           setTab('documents');
         },
         ...(documentToOpen ? { documentToOpen } : {}),
+        focusDocument,
+        documentFocused,
       },
-    [record, sources, requestId, nhsNumber, now, documentToOpen],
+    [record, sources, requestId, nhsNumber, now, documentToOpen, focusDocument, documentFocused],
   );
 
   /** Shows the urgent-care view (what the handover prints), then asks the host to print or save it. */

@@ -27,6 +27,12 @@ export interface RecordView {
   openDocument?: (key: string) => void;
   /** The document the documents view opens with. */
   documentToOpen?: string;
+  /**
+   * Set by `openDocument` until the documents view has moved the keyboard to the document it opened (and says
+   * so with `documentFocused`): coming back to the view later by its tab leaves the keyboard where it is.
+   */
+  focusDocument?: boolean;
+  documentFocused?: () => void;
 }
 
 export const RecordViewContext = createContext<RecordView>({

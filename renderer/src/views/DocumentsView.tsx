@@ -60,15 +60,26 @@ export function DocumentsView({
   );
   const rows = [...advanceCareDocuments, ...model.bySection.documents].map(rowFromItem);
   rows.push(...pointers.map(rowFromPointer));
-  const { documentToOpen } = useRecordView();
+  const { documentToOpen, focusDocument, documentFocused } = useRecordView();
   const [open, setOpen] = useState(documentToOpen);
   const [alone, setAlone] = useState(false);
   const [type, setType] = useState(ALL_TYPES);
   const listRef = useRef<HTMLUListElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const viewerRef = useRef<HTMLDivElement>(null);
   const returnTo = useRef<string | undefined>(undefined);
   const selected = rows.find((r) => r.key === open);
   const notice = useSectionNotice('documents', rows.length === 0);
   const shown = type === ALL_TYPES ? rows : rows.filter((r) => r.type === type);
+
+  // Opened from elsewhere ("Open the ReSPECT form"): the keyboard moves to that document's heading (to this
+  // view's heading when the document is not in the list), not back to the top of the page.
+  useEffect(() => {
+    if (!focusDocument) return;
+    const title = viewerRef.current?.querySelector<HTMLElement>('[data-testid="document-title"]');
+    (title ?? headingRef.current)?.focus();
+    documentFocused?.();
+  }, [focusDocument, documentFocused]);
 
   // Back from a letter opened on its own: the keyboard returns to that letter in the list.
   useEffect(() => {
@@ -95,7 +106,9 @@ export function DocumentsView({
           </button>
         </p>
       ) : (
-        <h2>Documents and letters</h2>
+        <h2 ref={headingRef} tabIndex={-1}>
+          Documents and letters
+        </h2>
       )}
       <EmptyOrStatus notice={notice} empty={rows.length === 0} />
       {rows.length > 0 && (
@@ -133,7 +146,7 @@ export function DocumentsView({
               </ul>
             </div>
           )}
-          <div className="wx-documents__viewer">
+          <div className="wx-documents__viewer" ref={viewerRef}>
             {selected ? (
               <DocumentViewer
                 key={selected.key}
