@@ -18,17 +18,42 @@ describe('network errors', () => {
     expect(networkProblem(coded('ECONNREFUSED'))).toEqual({
       code: 'ECONNREFUSED',
       reset: false,
-      text: 'ECONNREFUSED',
+      text: 'the server refused the connection',
     });
-    expect(networkProblem(coded('ECONNRESET'))).toMatchObject({ reset: true, text: 'connection reset' });
+    expect(networkProblem(coded('ECONNRESET'))).toMatchObject({
+      reset: true,
+      text: 'the connection was cut off',
+    });
     expect(networkProblem(coded('UND_ERR_SOCKET', 'other side closed'))).toMatchObject({
       reset: true,
-      text: 'connection closed',
+      text: 'the connection was closed',
     });
     const fetchFailed = new TypeError('fetch failed', { cause: coded('ENOTFOUND') });
     expect(networkProblem(fetchFailed)).toMatchObject({ code: 'ENOTFOUND', reset: false });
     expect(networkProblem(new TypeError('fetch failed'))).toMatchObject({ text: 'network error' });
     expect(networkProblem(new Error('Unexpected token < in JSON'))).toBeUndefined();
+  });
+
+  it('says what happened in words, never as a code, for every network error it recognises', () => {
+    const codes = [
+      'ECONNREFUSED',
+      'ENOTFOUND',
+      'EAI_AGAIN',
+      'EHOSTUNREACH',
+      'ENETUNREACH',
+      'EHOSTDOWN',
+      'ENETDOWN',
+      'ETIMEDOUT',
+      'UND_ERR_CONNECT_TIMEOUT',
+      'ECONNRESET',
+      'EPIPE',
+      'UND_ERR_SOCKET',
+    ];
+    for (const code of codes) {
+      const text = networkProblem(coded(code))?.text ?? '';
+      expect(text, code).toMatch(/^[a-z][a-z’' ]+$/);
+      expect(text, code).not.toContain(code);
+    }
   });
 
   it('counts running out of time and the HTTP layer’s own connect/timeout failures as unreachable', () => {

@@ -17,10 +17,18 @@ const CONNECT_CODES = new Set([
 /** The connection was there and then dropped: a server closing a kept-alive connection looks like this. */
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
+/** What each code means, in words a clinician reads in the status line ("CHIE could not connect (…)"). */
 const READABLE: Record<string, string> = {
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed',
-  UND_ERR_SOCKET: 'connection closed',
+  ECONNREFUSED: 'the server refused the connection',
+  ENOTFOUND: 'the server’s address was not found',
+  EAI_AGAIN: 'the server’s address could not be looked up',
+  EHOSTUNREACH: 'the server could not be reached',
+  ENETUNREACH: 'the server’s network could not be reached',
+  EHOSTDOWN: 'the server is not answering',
+  ENETDOWN: 'the network is down',
+  ECONNRESET: 'the connection was cut off',
+  EPIPE: 'the connection was closed',
+  UND_ERR_SOCKET: 'the connection was closed',
   UND_ERR_CONNECT_TIMEOUT: 'timed out connecting',
   ETIMEDOUT: 'timed out connecting',
 };
@@ -29,7 +37,7 @@ export interface NetworkProblem {
   code: string;
   /** An established connection was dropped (as opposed to never made). */
   reset: boolean;
-  /** For the status line: "ECONNREFUSED", "connection reset", ... */
+  /** For the status line, in words: "the server refused the connection", "the connection was cut off", ... */
   text: string;
 }
 
@@ -39,7 +47,7 @@ export function networkProblem(error: unknown): NetworkProblem | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (CONNECT_CODES.has(code) || RESET_CODES.has(code))) {
-      return { code, reset: RESET_CODES.has(code), text: READABLE[code] ?? code };
+      return { code, reset: RESET_CODES.has(code), text: READABLE[code] ?? 'network error' };
     }
     if (e instanceof TypeError && /fetch failed/i.test(e.message)) fetchFailed = true;
   }
