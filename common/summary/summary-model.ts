@@ -119,6 +119,8 @@ export interface SourceLine {
   name: string;
   state: SourceStatus['state'];
   stateLabel: string;
+  /** The state as it reads within a sentence ("CHIE: failed", "DCR: saved copy, 18:00 GMT today"). */
+  stateInSentence: string;
   message?: string;
   fetchedAt?: string;
   resourceCount: number;
@@ -138,19 +140,29 @@ const STATE_LABELS: Record<SourceStatus['state'], string> = {
   'not-reached': 'Not contacted',
 };
 
+/**
+ * A label as it reads within a sentence: only its first letter lower-cased, so the zone, months and names in it
+ * keep their capitals ("saved copy, 18:00 GMT today", never "18:00 gmt").
+ */
+export function inSentence(label: string): string {
+  return /^[A-Z][a-z]/.test(label) ? label.charAt(0).toLowerCase() + label.slice(1) : label;
+}
+
 /** One line per source; a source shown from a saved copy is labelled so ("Saved copy, 09:14 today"). */
 export function sourceLines(sources: SourceStatus[], now: Date = new Date()): SourceLine[] {
   return sources.map((s) => {
     const savedCopy = s.savedCopy ? savedCopyText(s.savedCopy.asOf, now) : undefined;
+    const stateLabel = savedCopy
+      ? savedCopy.charAt(0).toUpperCase() + savedCopy.slice(1)
+      : s.refusal
+        ? 'Withheld'
+        : STATE_LABELS[s.state];
     return {
       id: s.id,
       name: s.name,
       state: s.state,
-      stateLabel: savedCopy
-        ? savedCopy.charAt(0).toUpperCase() + savedCopy.slice(1)
-        : s.refusal
-          ? 'Withheld'
-          : STATE_LABELS[s.state],
+      stateLabel,
+      stateInSentence: savedCopy ?? inSentence(stateLabel),
       ...(savedCopy ? { savedCopy } : {}),
       message: s.message,
       fetchedAt: s.fetchedAt,

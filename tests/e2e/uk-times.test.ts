@@ -63,4 +63,30 @@ describe('times in UK local time, with the zone', () => {
     expect(await row.textContent()).not.toContain('14:05');
     expectQuietPage(hp.log);
   });
+
+  it('a source shown from its saved copy says so with the zone in capitals (BST, never bst)', async () => {
+    const { page } = hp;
+    const frail = sandboxPatient(ctx.services, 'frail');
+    const dcr = ctx.services.sandbox!.servers.dcr;
+    await dcr.setFault('down');
+    try {
+      await page.getByRole('button', { name: 'Find a patient' }).click();
+      await page.getByTestId('sandbox-patients').getByRole('button', { name: frail.name }).click();
+      await waitForRecord(page);
+      const failure = page.getByTestId('source-failure-banner');
+      await expect.poll(() => failure.textContent()).toContain('Dorset Care Record: saved copy, 15:05 BST');
+      await page
+        .getByRole('navigation', { name: 'Record views' })
+        .getByRole('button', { name: 'Timeline', exact: true })
+        .click();
+      const sources = page.getByTestId('timeline-sources');
+      await expect.poll(() => sources.textContent()).toContain('(saved copy, 15:05 BST');
+      for (const text of [await failure.textContent(), await sources.textContent()]) {
+        expect(text).not.toMatch(/\b(bst|gmt)\b/);
+      }
+    } finally {
+      await dcr.setFault(undefined);
+    }
+    expectQuietPage(hp.log);
+  });
 });

@@ -21,8 +21,7 @@ export function NoRecord({ sources, onRetry }: { sources: SourceStatus[]; onRetr
         <ul>
           {lines.map((s) => (
             <li key={s.id} data-source={s.id}>
-              <strong>{s.name}</strong>:{' '}
-              {s.message ? withoutName(s.message, s.name) : s.stateLabel.toLowerCase()}
+              <strong>{s.name}</strong>: {s.message ? withoutName(s.message, s.name) : s.stateInSentence}
               {s.warnings.length > 0 && ` — ${s.warnings.join('; ')}`}
             </li>
           ))}

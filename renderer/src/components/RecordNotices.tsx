@@ -12,7 +12,7 @@ export function RecordNotices({ record, now }: { record: WessexRecord; now: Date
           <ul>
             {n.failedSources.map((s) => (
               <li key={s.id}>
-                {s.name}: {s.stateLabel.toLowerCase()}
+                {s.name}: {s.stateInSentence}
                 {s.message ? ` — ${s.message}` : ''}
                 {s.warnings.length ? ` — ${s.warnings.join('; ')}` : ''}
               </li>

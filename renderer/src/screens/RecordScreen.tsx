@@ -352,7 +352,7 @@ export function RecordScreen({
               {sourceLines(load.sources, now)
                 .map(
                   (s) =>
-                    `${s.name} — ${s.stateLabel.toLowerCase()}${s.fetchedAt ? ` ${formatUkDateTime(s.fetchedAt)}` : ''}`,
+                    `${s.name} — ${s.stateInSentence}${s.fetchedAt ? ` ${formatUkDateTime(s.fetchedAt)}` : ''}`,
                 )
                 .join('; ')}
               .

@@ -163,7 +163,7 @@ export function TimelineView({
                     }
                   />{' '}
                   <bdi>{s.name}</bdi>
-                  {s.problem || s.savedCopy ? ` (${s.stateLabel.toLowerCase()})` : ''}
+                  {s.problem || s.savedCopy ? ` (${s.stateInSentence})` : ''}
                 </label>
               ))}
             </fieldset>
