@@ -291,7 +291,8 @@ export type BridgeArgs<C extends BridgeChannel> = z.input<(typeof bridgeRequestS
 export interface SessionInfo {
   /** This sign-in (a new launch is a new session, even with the same patient in context). */
   id: string;
-  user: { display: string; fhirUser?: string; role: string; organisation?: string };
+  /** `role`: the policy's role code; `roleDisplay`: the sign-in's name for it, for the screen. */
+  user: { display: string; fhirUser?: string; role: string; roleDisplay?: string; organisation?: string };
   /** How the session began: an EPR launch carries patient context; a standalone launch needs a reason. */
   launch: 'ehr' | 'standalone' | 'os-user';
   patientNhsNumber?: string;

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { roleName } from '../../common/roles';
 import type { AppState, SessionInfo } from '../../preload/contract';
 import { errorMessage, invoke, onBridgeEvent } from './bridge';
 import { BreakGlassBanner } from './components/BreakGlassBanner';
@@ -76,7 +77,7 @@ function Header({
           </nav>
           <div className="wx-header__account wx-header__menu-items">
             <span className="wx-header__user" data-testid="signed-in-user">
-              {session.user.display} · {session.user.role}
+              {session.user.display} · {roleName(session.user)}
               {session.user.organisation ? ` · ${session.user.organisation}` : ''}
             </span>
             <button type="button" className="wx-header__link" onClick={onSignOut}>

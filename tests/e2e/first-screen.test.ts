@@ -13,6 +13,12 @@ afterAll(async () => {
 });
 
 const ROLES: SandboxRole[] = ['general-practitioner', 'paramedic', 'nurse'];
+/** The sandbox sign-ins' own names for their roles. */
+const ROLE_NAMES: Record<string, string> = {
+  'general-practitioner': 'General practitioner',
+  paramedic: 'Paramedic',
+  nurse: 'Community nurse',
+};
 
 describe('the header and banner at 1024×640 and wider', () => {
   it.each(ROLES)('leaves the banner and its DNACPR flag in the first screen for a %s', async (role) => {
@@ -48,6 +54,23 @@ describe('the header and banner at 1024×640 and wider', () => {
       }
       await page.setViewportSize({ width: 1024, height: 640 });
       await screenshot(page, `first-screen-1024-${role}`);
+      // The role by its name, never its policy code ("general-practitioner").
+      const who = await page.getByTestId('signed-in-user').textContent();
+      expect(who).toContain(` · ${ROLE_NAMES[role]} · `);
+      if (role.includes('-')) expect(who).not.toContain(role);
+      await page
+        .getByRole('navigation', { name: 'Record views' })
+        .getByRole('button', { name: 'Full summary', exact: true })
+        .click();
+      await page
+        .getByRole('navigation', { name: 'Record views' })
+        .getByRole('button', { name: 'Urgent care summary', exact: true })
+        .click();
+      const makeDefault = await page.getByTestId('make-default-view').allTextContents();
+      for (const text of makeDefault) {
+        expect(text).toContain(`for your role, ${ROLE_NAMES[role]}, on this computer`);
+        expect(text).not.toContain(`as ${role}`);
+      }
       expectQuietPage(hp.log);
     } finally {
       await page.close();

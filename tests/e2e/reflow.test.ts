@@ -71,7 +71,7 @@ describe('a GP at 400% zoom (320×180 CSS px)', () => {
     expect(await page.getByText('Registered GP').isVisible()).toBe(false);
 
     await page.getByRole('button', { name: 'Menu' }).click();
-    expect(await page.getByTestId('signed-in-user').textContent()).toMatch(/general-practitioner/);
+    expect(await page.getByTestId('signed-in-user').textContent()).toMatch(/General practitioner/);
     expect(await page.getByRole('button', { name: 'Offline records' }).isVisible()).toBe(true);
     expect(await scrollsSideways()).toBe(false);
     await screenshot(page, 'reflow-320-menu');

@@ -144,6 +144,8 @@ export class ClinicalSession {
         display: user.display,
         ...(user.fhirUser ? { fhirUser: user.fhirUser } : {}),
         role: this.roleCode,
+        // The sign-in's name for its role, when the session acts in that role.
+        ...(user.roleDisplay && user.roleCode === this.roleCode ? { roleDisplay: user.roleDisplay } : {}),
         ...(user.organisation ? { organisation: user.organisation } : {}),
       },
       launch: this.origin.kind,

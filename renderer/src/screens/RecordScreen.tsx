@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { formatUkDateTime } from '../../../common/london-date';
+import { roleName } from '../../../common/roles';
 import { formatAsOf, offlineBanner } from '../../../common/offline-banner';
 import { SECTION_ORDER, type SectionId } from '../../../common/record';
 import {
@@ -312,7 +313,7 @@ export function RecordScreen({
                   onClick={() => makeDefault(tab)}
                 >
                   Open records on the {tab === 'urgent-care' ? 'urgent care summary' : 'full summary'} from
-                  now on (as {session.user.role} on this computer)
+                  now on (for your role, {roleName(session.user)}, on this computer)
                 </button>
               </p>
             )}
@@ -344,8 +345,9 @@ export function RecordScreen({
               {banner.nhsNumber ?? 'not known'}.
             </p>
             <p>
-              Printed by {session?.user.display ?? 'unknown user'} ({session?.user.role ?? 'role not known'})
-              on {formatUkDateTime(new Date().toISOString())}.
+              Printed by {session?.user.display ?? 'unknown user'} (
+              {session ? roleName(session.user) : 'role not known'}) on{' '}
+              {formatUkDateTime(new Date().toISOString())}.
             </p>
             <p>
               Sources:{' '}
