@@ -374,6 +374,27 @@ function phonesIn(text: string): ContactPhone[] {
   return [...text.matchAll(UK_PHONE)].map((m) => ({ value: m[0], dial: dial(m[0]) }));
 }
 
+/** Each number once, whichever way it was written ("01929 557 100", "+44 1929 557100") or wherever it was found. */
+function uniquePhones(phones: ContactPhone[]): ContactPhone[] {
+  const seen = new Set<string>();
+  return phones.filter((p) => {
+    const key = p.dial.replace(/^\+44/, '0');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** A display text without the numbers written into it (they are shown once, as numbers to call). */
+function withoutPhones(text: string): string {
+  const left = text
+    .replace(UK_PHONE, '')
+    .replace(/(\s*[,;·–-]\s*)+$/, '')
+    .replace(/\s*,(\s*,)+/g, ',')
+    .trim();
+  return left || text;
+}
+
 function isNextOfKin(relationship: unknown[]): boolean {
   return relationship.some(
     (r) =>
@@ -403,16 +424,21 @@ function contactEntry(item: RecordItem): ContactEntry {
       role: isNextOfKin(relationship) ? 'Next of kin' : 'Contact',
       name: humanName(resource.name) ?? item.display,
       ...(words.length ? { relationship: words.join(', ') } : {}),
-      phones: phonesOf(resource.telecom),
+      phones: uniquePhones(phonesOf(resource.telecom)),
     };
   }
   if (item.resourceType === 'CareTeam') {
     const members = objectsIn(resource.participant)
       .filter((p) => referenceDisplay(p.member) || asArray(p.role).length)
       .map((p) => {
-        const name = referenceDisplay(p.member) ?? 'Name not recorded';
+        const display = referenceDisplay(p.member) ?? 'Name not recorded';
         const role = conceptWords(asArray(p.role)[0]);
-        const phones = [...phonesOf(isObject(p.member) ? p.member.telecom : undefined), ...phonesIn(name)];
+        const written = phonesIn(display);
+        const phones = uniquePhones([
+          ...phonesOf(isObject(p.member) ? p.member.telecom : undefined),
+          ...written,
+        ]);
+        const name = written.length ? withoutPhones(display) : display;
         return { name, ...(role ? { role } : {}), phones };
       });
     const organisation = referenceDisplay(objectsIn(resource.managingOrganization)[0]);
@@ -421,7 +447,7 @@ function contactEntry(item: RecordItem): ContactEntry {
       role: 'Care team',
       name: str(resource.name) ?? item.display,
       ...(organisation ? { organisation } : {}),
-      phones: phonesOf(resource.telecom),
+      phones: uniquePhones(phonesOf(resource.telecom)),
       members,
     };
   }

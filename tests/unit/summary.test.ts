@@ -5,6 +5,7 @@ import {
   bannerFlags,
   ageOfRecord,
   buildSummary,
+  contactEntries,
   explainScope,
   formatDate,
   formatDateTime,
@@ -340,6 +341,39 @@ describe('urgent-care summary', () => {
       phones: [{ value: '01202 000000', dial: '01202000000' }],
     });
     expect(contacts.knownToSocialCare).toEqual(['CHIE']);
+  });
+
+  it('shows each number once: one written into a name is taken out of it, one given twice is listed once', () => {
+    const team = item(
+      'contacts',
+      {
+        resourceType: 'CareTeam',
+        name: 'Purbeck community nursing',
+        telecom: [
+          { system: 'phone', value: '01929 557 100' },
+          { system: 'phone', value: '+44 1929 557100' },
+        ],
+        participant: [
+          {
+            role: [{ text: 'Community matron' }],
+            member: {
+              display: 'Jo Samways, Purbeck community nursing, 01929 557 100',
+              telecom: [{ system: 'phone', value: '01929557100' }],
+            },
+          },
+        ],
+      } as never,
+      { display: 'Purbeck community nursing' },
+    );
+    const [entry] = contactEntries([team]).entries;
+    expect(entry!.phones.map((p) => p.dial)).toEqual(['01929557100']);
+    expect(entry!.members).toEqual([
+      {
+        name: 'Jo Samways, Purbeck community nursing',
+        role: 'Community matron',
+        phones: [{ value: '01929557100', dial: '01929557100' }],
+      },
+    ]);
   });
 });
 
