@@ -140,6 +140,12 @@ const STATE_LABELS: Record<SourceStatus['state'], string> = {
   'not-reached': 'Not contacted',
 };
 
+/** "1 entry", "5 entries"; "1 or more entries" while only the newest of the long lists have been read. */
+export function entriesCount(count: number, atLeast = false): string {
+  if (atLeast) return `${count} or more entries`;
+  return `${count} ${count === 1 ? 'entry' : 'entries'}`;
+}
+
 /**
  * A label as it reads within a sentence: only its first letter lower-cased, so the zone, months and names in it
  * keep their capitals ("saved copy, 18:00 GMT today", never "18:00 gmt").

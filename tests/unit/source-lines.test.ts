@@ -2,7 +2,7 @@
 // the zone, months and names in it keep their capitals.
 import { describe, expect, it } from 'vitest';
 import type { SourceStatus } from '../../common/record';
-import { inSentence, sourceLines } from '../../common/summary';
+import { entriesCount, inSentence, sourceLines } from '../../common/summary';
 
 const source = (over: Partial<SourceStatus>): SourceStatus => ({
   id: 'dcr',
@@ -37,5 +37,14 @@ describe('a source’s state within a sentence', () => {
     expect(sourceLines([source({ state: 'partial' })])[0]!.stateInSentence).toBe('partly answered');
     expect(inSentence('Saved copy, 1 Dec 2026, 09:14 GMT')).toBe('saved copy, 1 Dec 2026, 09:14 GMT');
     expect(inSentence('CHIE')).toBe('CHIE');
+  });
+});
+
+describe('how many entries a source gave', () => {
+  it('says one entry, never "1 entries"', () => {
+    expect(entriesCount(1)).toBe('1 entry');
+    expect(entriesCount(0)).toBe('0 entries');
+    expect(entriesCount(29)).toBe('29 entries');
+    expect(entriesCount(1, true)).toBe('1 or more entries');
   });
 });

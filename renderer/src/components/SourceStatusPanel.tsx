@@ -1,5 +1,5 @@
 import { formatUkDateTime } from '../../../common/london-date';
-import { sourceLines } from '../../../common/summary';
+import { entriesCount, sourceLines } from '../../../common/summary';
 import type { SourceStatus } from '../../../common/record';
 import { useRecordView } from '../state/recordView';
 
@@ -40,7 +40,7 @@ export function SourceStatusPanel({
             <strong>{line.name}</strong>: {line.savedCopy ?? line.stateLabel}
             {line.fetchedAt && !line.savedCopy ? ` at ${formatUkDateTime(line.fetchedAt)}` : ''}
             {!loading && (line.state === 'complete' || line.state === 'partial')
-              ? ` (${line.resourceCount}${cut ? ' or more' : ''} entries)`
+              ? ` (${entriesCount(line.resourceCount, cut)})`
               : ''}
             {line.message ? ` — ${line.message}` : ''}
             {line.warnings.length > 0 && ` — ${line.warnings.join('; ')}`}
