@@ -28,6 +28,8 @@ describe('a GP opening the ReSPECT form from the urgent care summary', () => {
     await page.keyboard.press('Enter');
     await page.getByTestId('view-documents').waitFor();
     await expect.poll(() => focused(page)).toMatchObject({ testId: 'document-title', text: /ReSPECT/ });
+    // Named once, not "ReSPECT (…) form — ReSPECT form".
+    expect(await page.getByTestId('document-title').textContent()).not.toMatch(/—/);
     const title = (await page.getByTestId('document-title').boundingBox())!;
     // In view, and not under the sticky banner and tabs.
     const sticky = (await page.locator('.wx-sticky').boundingBox())!;

@@ -60,13 +60,25 @@ function typeOf(item: RecordItem): string {
   return str(type.text) ?? coded ?? TYPE_NOT_RECORDED;
 }
 
+const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+/**
+ * The entry's name, then its first part's title where that says more ("Discharge summary — Ward 7 letter");
+ * not where every word of it is in the name already ("ReSPECT (…) form — ReSPECT form").
+ */
+export function documentTitle(display: string, partTitle: string | undefined): string {
+  if (!partTitle?.trim()) return display;
+  const named = new Set(words(display));
+  return words(partTitle).every((w) => named.has(w)) ? display : `${display} — ${partTitle}`;
+}
+
 export function rowFromItem(item: RecordItem): DocumentRow {
   const parts = attachmentsOf(item);
   const r = item.resource as { text?: unknown; custodian?: unknown; author?: unknown };
   const narrative = isObject(r.text) && typeof r.text.div === 'string' ? r.text.div : undefined;
   return {
     key: item.key,
-    title: parts[0]?.title ? `${item.display} — ${parts[0].title}` : item.display,
+    title: documentTitle(item.display, parts[0]?.title),
     type: typeOf(item),
     date: item.date,
     heldBy: referenceDisplay(r.custodian) ?? referenceDisplay(asArray(r.author)[0]),
