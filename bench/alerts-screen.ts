@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'My caseload' }).click();
     await page.getByLabel('NHS numbers I paste or type').check();
     await page.getByLabel('NHS numbers, one per line').fill(caseload.join('\n'));
-    await page.getByLabel('I am providing direct care to this patient').check();
+    await page.getByLabel('I am providing direct care to these patients').check();
     const started = Date.now();
     await page.getByRole('button', { name: 'Start watching' }).click();
     await page.waitForFunction(

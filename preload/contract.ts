@@ -357,7 +357,11 @@ export interface AppState {
   notices: string[];
   defaultView: 'urgent-care' | 'full-summary';
   /** Legitimate-relationship reasons a direct sign-in must choose from (break-glass is separate). */
-  accessReasons: { code: string; label: string }[];
+  accessReasons: {
+    code: string;
+    label: string;
+    /** The same reason for a list of patients. */ listLabel: string;
+  }[];
 }
 
 export interface PrefetchProgress {

@@ -35,7 +35,7 @@ describe('caseload alerts from the sandbox', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'My caseload' }).click();
     await page.getByLabel('NHS numbers I paste or type').check();
     await page.getByLabel('NHS numbers, one per line').fill(`${legg.nhsNumber}\n${frail.nhsNumber}`);
-    await page.getByLabel('I am providing direct care to this patient').check();
+    await page.getByLabel('I am providing direct care to these patients').check();
     await page.getByRole('button', { name: 'Start watching' }).click();
 
     const connection = page.getByTestId('caseload-connection');

@@ -74,7 +74,7 @@ describe('My caseload', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Choose your reason/);
     expect(watch.selections).toEqual([]);
 
-    await page.getByLabel('I am providing direct care to this patient').check();
+    await page.getByLabel('I am providing direct care to these patients').check();
     // The list is read as the prefetch screen reads it (one field for both): a wrong number is named.
     const numbers = page.getByLabel('NHS numbers, one per line');
     await numbers.fill(`${legg.nhsNumber}\n1234567890`);
@@ -422,7 +422,7 @@ describe('My caseload', () => {
 
     // Watching again, then signing out: the watch ends with the session.
     await page.getByLabel('Today’s appointments').check();
-    await page.getByLabel('I am providing direct care to this patient').check();
+    await page.getByLabel('I am providing direct care to these patients').check();
     await page.getByRole('button', { name: 'Start watching' }).click();
     await page.getByTestId('caseload-connection').waitFor();
     expect(watch.selections.at(-1)).toEqual({ fromSource: 'appointments-today' });

@@ -25,7 +25,7 @@ describe('a nurse who prefetched their caseload', () => {
     await page
       .getByLabel('NHS numbers, one per line')
       .fill([frail.nhsNumber, crossBorder.nhsNumber].join('\n'));
-    await page.getByLabel('I am providing direct care to this patient').check();
+    await page.getByLabel('I am providing direct care to these patients').check();
     await page.getByRole('button', { name: 'Prefetch these patients' }).click();
     await page
       .getByTestId('prefetch-progress')

@@ -81,7 +81,7 @@ describe('caseload prefetch and offline records', () => {
       'Choose your reason for saving these patients’ records.',
     );
     expect(log.calls.filter((c) => c.channel === 'prefetch:start')).toEqual([]);
-    await page.getByLabel('I am providing direct care to this patient').check();
+    await page.getByLabel('I am providing direct care to these patients').check();
     await page.getByRole('button', { name: 'Prefetch these patients' }).click();
     const progress = page.getByTestId('prefetch-progress');
     await progress.getByRole('heading', { name: 'Prefetch finished' }).waitFor({ timeout: 60_000 });
@@ -104,7 +104,7 @@ describe('caseload prefetch and offline records', () => {
     try {
       const notTraced = sandboxPatient(ctx.services, 'dissent');
       await page.getByLabel('NHS numbers, one per line').fill(notTraced.nhsNumber);
-      await page.getByLabel('I am providing direct care to this patient').check();
+      await page.getByLabel('I am providing direct care to these patients').check();
       await page.getByRole('button', { name: 'Prefetch these patients' }).click();
       const progress = page.getByTestId('prefetch-progress');
       await progress.getByRole('heading', { name: 'Prefetch finished' }).waitFor({ timeout: 60_000 });

@@ -122,7 +122,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     policy: { ok: true, sandbox: !!options.samplePatients, sourceNames: policy.sources.map((s) => s.name) },
     sandboxPatients: options.samplePatients ?? [],
     notices: stores.notices.splice(0),
-    accessReasons: ACCESS_REASONS.map(({ code, label }) => ({ code, label })),
+    accessReasons: ACCESS_REASONS.map(({ code, label, listLabel }) => ({ code, label, listLabel })),
   });
   const uploader = stores.audit.uploader;
   const sessions = new SessionFeature({

@@ -9,22 +9,37 @@ import { AccessReasonRequiredError, InvalidAccessReasonError } from './errors';
 
 export interface AccessReasonOption {
   code: string;
+  /** For one patient; recorded with each patient's reason, a caseload's too. */
   label: string;
+  /** The same reason for a list of patients (caseload prefetch and watch). */
+  listLabel: string;
   purposeOfUse: PurposeOfUse;
 }
 
 /** Legitimate-relationship reasons a standalone user may choose (shown in this order). */
 export const ACCESS_REASONS: readonly AccessReasonOption[] = [
-  { code: 'direct-care', label: 'I am providing direct care to this patient', purposeOfUse: 'TREAT' },
+  {
+    code: 'direct-care',
+    label: 'I am providing direct care to this patient',
+    listLabel: 'I am providing direct care to these patients',
+    purposeOfUse: 'TREAT',
+  },
   {
     code: 'emergency-care',
     label: 'Emergency or urgent care (999, 111, out of hours)',
+    listLabel: 'Emergency or urgent care (999, 111, out of hours)',
     purposeOfUse: 'ETREAT',
   },
-  { code: 'referral', label: 'Responding to a referral or handover of care', purposeOfUse: 'TREAT' },
+  {
+    code: 'referral',
+    label: 'Responding to a referral or handover of care',
+    listLabel: 'Responding to referrals or handovers of their care',
+    purposeOfUse: 'TREAT',
+  },
   {
     code: 'care-coordination',
     label: 'Coordinating this patient’s care (discharge, care planning)',
+    listLabel: 'Coordinating these patients’ care (discharge, care planning)',
     purposeOfUse: 'COC',
   },
 ];

@@ -282,6 +282,7 @@ function StartWatching({
           chosen={reason}
           onChoose={setReason}
           legend="Your reason for watching these patients’ records"
+          forList
         />
         <p className="nhsuk-hint">
           One reason for the whole caseload: it lets you open the record of each patient the watch tells you

@@ -87,6 +87,7 @@ export function PrefetchScreen({ reasons }: { reasons: AppState['accessReasons']
             chosen={reason}
             onChoose={setReason}
             legend="Your reason for saving these patients’ records"
+            forList
           />
           <p className="nhsuk-hint">
             One reason for the whole list: it is recorded in the audit trail for each patient, and lets you

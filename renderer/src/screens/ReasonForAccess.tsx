@@ -13,12 +13,15 @@ export function ReasonChoices({
   onChoose,
   legend,
   disabled = false,
+  forList = false,
 }: {
   reasons: AppState['accessReasons'];
   chosen: string;
   onChoose: (code: string) => void;
   legend: string;
   disabled?: boolean;
+  /** One reason for a list of patients (a caseload): worded for them all. */
+  forList?: boolean;
 }) {
   return (
     <fieldset className="nhsuk-fieldset" disabled={disabled}>
@@ -36,7 +39,7 @@ export function ReasonChoices({
               onChange={() => onChoose(r.code)}
             />
             <label className="nhsuk-label nhsuk-radios__label" htmlFor={`reason-${r.code}`}>
-              {r.label}
+              {forList ? r.listLabel : r.label}
             </label>
           </div>
         ))}
