@@ -77,7 +77,31 @@ const TABS: { id: RecordTab; label: string }[] = [
   { id: 'history', label: 'History' },
 ];
 
+/** Views that are one section each: a role that may not see the section is told so, with nothing to operate. */
+const SECTION_OF_TAB: Partial<Record<RecordTab, SectionId>> = {
+  encounters: 'encounters',
+  immunisations: 'immunisations',
+  'care-plans': 'carePlans',
+};
+
+/**
+ * A view the role may not see: still offered (the record may hold entries the clinician should know exist, and
+ * ask a colleague about), but it says so plainly, with no order or filter controls that would do nothing.
+ */
+function NotForRoleView({ tab, role }: { tab: { id: RecordTab; label: string }; role?: string }) {
+  return (
+    <div data-testid={`view-${tab.id}`}>
+      <h2>{tab.label}</h2>
+      <p className="wx-notice wx-notice--info" data-testid="not-for-role">
+        {tab.label} are not available for your role{role ? ` (${role})` : ''}. The record may hold them:
+        absence of information here does not mean it does not exist.
+      </p>
+    </div>
+  );
+}
+
 const LOADING_REASON_ID = 'print-loading-reason';
+const NOT_FOR_ROLE_ID = 'tab-not-for-role';
 const NO_RECORD_REASON_ID = 'print-no-record-reason';
 
 /** "Identity confirmed by Dr A Patel at 09:14 today (surname and date of birth checked)". */
@@ -214,6 +238,12 @@ export function RecordScreen({
   const printReason = noRecord ? NO_RECORD_REASON_ID : !complete ? LOADING_REASON_ID : undefined;
   const offlineAsOf = offlineBanner(record, now)?.asOfText;
   const flags = bannerFlags(model, record.completeness);
+  const hiddenSections = record.governance?.hiddenSections ?? NONE;
+  const notForRole = (id: RecordTab) => {
+    const section = SECTION_OF_TAB[id];
+    return !!section && hiddenSections.includes(section);
+  };
+  const shownTab = TABS.find((t) => t.id === tab);
 
   return (
     <RecordViewContext.Provider value={view}>
@@ -257,6 +287,9 @@ export function RecordScreen({
           )}
           {record.offline && <OfflineBanner offline={record.offline} now={now} />}
           <nav className="wx-tabs wx-screen-only" aria-label="Record views">
+            <span id={NOT_FOR_ROLE_ID} className="nhsuk-u-visually-hidden">
+              Not available for your role.
+            </span>
             {!complete && (
               <span id={LOADING_REASON_ID} className="nhsuk-u-visually-hidden">
                 Printing and saving are available once the whole record has loaded.
@@ -272,8 +305,9 @@ export function RecordScreen({
                   <li key={t.id}>
                     <button
                       type="button"
-                      className="wx-tab"
+                      className={notForRole(t.id) ? 'wx-tab wx-tab--not-for-role' : 'wx-tab'}
                       aria-current={tab === t.id ? 'page' : undefined}
+                      aria-describedby={notForRole(t.id) ? NOT_FOR_ROLE_ID : undefined}
                       onClick={() => setTab(t.id)}
                     >
                       {t.label}
@@ -368,7 +402,7 @@ export function RecordScreen({
               </button>
             </div>
           )}
-          <HiddenSections.Provider value={record.governance?.hiddenSections ?? NONE}>
+          <HiddenSections.Provider value={hiddenSections}>
             <WithheldByDissent.Provider
               value={complete && record.dissent && !record.governance?.dissentOverridden}
             >
@@ -412,12 +446,15 @@ export function RecordScreen({
                     ) : (
                       <p role="status">Loading the timeline…</p>
                     ))}
-                  {tab === 'encounters' && <EncountersView model={model} />}
+                  {shownTab && notForRole(tab) && (
+                    <NotForRoleView tab={shownTab} role={session ? roleName(session.user) : undefined} />
+                  )}
+                  {tab === 'encounters' && !notForRole(tab) && <EncountersView model={model} />}
                   {tab === 'documents' && (
                     <DocumentsView model={model} pointers={record.pointers} nhsNumber={nhsNumber} />
                   )}
-                  {tab === 'immunisations' && <ImmunisationsView model={model} />}
-                  {tab === 'care-plans' && <CarePlansView model={model} />}
+                  {tab === 'immunisations' && !notForRole(tab) && <ImmunisationsView model={model} />}
+                  {tab === 'care-plans' && !notForRole(tab) && <CarePlansView model={model} />}
                   {tab === 'history' && <HistoryView model={model} />}
                 </>
               )}
