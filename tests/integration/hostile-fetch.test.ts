@@ -1,7 +1,7 @@
 // Hostile answers from a regional source that a reviewer met with real servers' habits: a body with a byte-order
 // mark or in Latin-1, offset pages that repeat themselves, a next link that drops to http, a resource nested
 // deeper than the governance scan goes. Real loopback HTTP, the same engine every read path uses.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RecordEvent } from '../../common/record';
 import { noTokens } from '../../main/services/auth/token-provider';
 import { loadSensitiveCodes } from '../../main/services/governance';
@@ -10,30 +10,25 @@ import { assembleRecord, fetchSnapshot } from '../../main/services/record';
 import {
   allergy,
   fhirSource,
-  NHS,
+  IDENTITY,
   routes,
   searchBundle,
-  startHostileServer,
+  serverPerTest,
   type Answer,
   type HostileRequest,
-  type HostileServer,
 } from './hostile-fhir';
 
-const open: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
+const serve = serverPerTest();
 
-const identity = { nhsNumber: NHS, mayQueryRegionalSources: true };
+const identity = IDENTITY;
 
 /** DCR at /dcr/fhir, its allergies answered by `allergies`, everything else as a normal small source. */
 async function readDcr(allergies: (req: HostileRequest) => Answer) {
-  const server = await startHostileServer(
+  const server = await serve(
     routes(
       fhirSource('/dcr/fhir', (req, path) => (path === 'AllergyIntolerance' ? allergies(req) : undefined)),
     ),
   );
-  open.push(server);
   const record = await assembleRecord({
     requestId: 'hostile-fetch',
     identity,
@@ -175,7 +170,7 @@ describe('a resource nested deeper than the governance scan goes', () => {
    * reads, governed, with progress to the screen.
    */
   async function readBoth(dcrAllergies: () => Answer) {
-    const server = await startHostileServer(
+    const server = await serve(
       routes(
         fhirSource('/dcr/fhir', (_req, path) => (path === 'AllergyIntolerance' ? dcrAllergies() : undefined)),
         fhirSource('/chie/fhir', (_req, path) =>
@@ -194,7 +189,6 @@ describe('a resource nested deeper than the governance scan goes', () => {
         ),
       ),
     );
-    open.push(server);
     const reader = new RecordReader({
       sources: [
         { id: 'dcr', name: 'Dorset Care Record', fhirBase: `${server.origin}/dcr/fhir` },
@@ -249,8 +243,7 @@ describe('a resource nested deeper than the governance scan goes', () => {
   });
 
   it('a progress step that throws is never blamed on the source that happened to report it', async () => {
-    const server = await startHostileServer(routes(fhirSource('/dcr/fhir'), fhirSource('/chie/fhir')));
-    open.push(server);
+    const server = await serve(routes(fhirSource('/dcr/fhir'), fhirSource('/chie/fhir')));
     let steps = 0;
     const snapshot = await fetchSnapshot({
       requestId: 'progress-throws',

@@ -4,6 +4,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { afterEach } from 'vitest';
 import { drainedOrClosed } from '../../sandbox/http/drained';
 
 type Json = Record<string, unknown>;
@@ -129,7 +130,23 @@ export async function startHostileServer(route: (req: HostileRequest) => Answer)
   };
 }
 
+/** Starts a server for this file's tests; each is closed after the test that started it. */
+export function serverPerTest(): (route: (req: HostileRequest) => Answer) => Promise<HostileServer> {
+  const open: HostileServer[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  return async (route) => {
+    const server = await startHostileServer(route);
+    open.push(server);
+    return server;
+  };
+}
+
 export const NHS = '9434765919';
+
+/** The record asked for: this patient, from every regional source. */
+export const IDENTITY = { nhsNumber: NHS, mayQueryRegionalSources: true };
 
 export function patient(id: string): Json {
   return {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path, { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TokenExchangeProvider } from '../../main/services/auth/token-exchange';
 import { tokensBySource } from '../../main/services/auth/source-tokens';
 import { noTokens, type TokenProvider } from '../../main/services/auth/token-provider';
@@ -24,10 +24,11 @@ import type { ChildJob, ChildReport } from './hostile-http-child';
 import {
   allergy,
   fhirSource,
+  IDENTITY,
   NHS,
   routes,
   searchBundle,
-  startHostileServer,
+  serverPerTest,
   type Answer,
   type HostileServer,
 } from './hostile-fhir';
@@ -37,16 +38,7 @@ const RSS_LIMIT = 300 * MB;
 const ROOT = resolve(__dirname, '../..');
 const CHILD = resolve(__dirname, 'hostile-http-child.ts');
 
-const open: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-
-async function serve(route: Parameters<typeof startHostileServer>[0]): Promise<HostileServer> {
-  const server = await startHostileServer(route);
-  open.push(server);
-  return server;
-}
+const serve = serverPerTest();
 
 async function inChild(job: ChildJob): Promise<ChildReport> {
   const { stdout } = await promisify(execFile)(
@@ -67,7 +59,7 @@ const onlyThePatientIsNormal =
   (_req: unknown, path: string): Answer | undefined =>
     path === 'Patient' || path === 'metadata' ? undefined : answer;
 
-const identity = { nhsNumber: NHS, mayQueryRegionalSources: true };
+const identity = IDENTITY;
 
 describe('memory stays bounded against endless bodies', () => {
   it.each([

@@ -3,26 +3,15 @@
 // for one patient's flags, it sends every patient's. A careless one puts other kinds of entry in a search's
 // answer, or names a resource type after a built-in ("constructor"). Real loopback HTTP, the engine as the app
 // runs it.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WessexRecord } from '../../common/record';
 import { noTokens } from '../../main/services/auth/token-provider';
 import { assembleRecord } from '../../main/services/record';
-import {
-  allergy,
-  fhirSource,
-  NHS,
-  routes,
-  searchBundle,
-  startHostileServer,
-  type HostileServer,
-} from './hostile-fhir';
+import { allergy, fhirSource, NHS, IDENTITY, routes, searchBundle, serverPerTest } from './hostile-fhir';
 
-const open: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
+const serve = serverPerTest();
 
-const identity = { nhsNumber: NHS, mayQueryRegionalSources: true };
+const identity = IDENTITY;
 const OTHER_NHS = '9000000009';
 
 const flag = (id: string, subject: unknown, text: string) => ({
@@ -37,14 +26,13 @@ async function read(
   fault: Parameters<typeof fhirSource>[1],
   locatorAnswer?: unknown,
 ): Promise<{ record: WessexRecord; shown: string }> {
-  const server = await startHostileServer(
+  const server = await serve(
     routes(fhirSource('/dcr/fhir', fault), fhirSource('/chie/fhir'), (req) =>
       locatorAnswer !== undefined && req.url.pathname.startsWith('/locator/fhir/DocumentReference')
         ? { kind: 'json', body: locatorAnswer }
         : undefined,
     ),
   );
-  open.push(server);
   const record = await assembleRecord({
     requestId: 'someone-else',
     identity,
