@@ -138,7 +138,7 @@ export async function readAllPages(
         promised = bundle.total as number;
         // Counted as the pages are digested (below, in pageResources' own loop): a page that repeats another's
         // entries (offset paging over changing data, a proxy dropping the offset) must not pass for the rest.
-        distinct = { keys: new Set(), count: 0 };
+        distinct = { ids: new Map(), count: 0 };
       }
       for (const url of fanned ?? [next]) {
         visited.add(url);
@@ -208,7 +208,8 @@ function nextLinkFailure(
 
 /** Entries of a read counted once each by type and id (an entry without both counts as itself). */
 interface DistinctEntries {
-  keys: Set<string>;
+  /** Ids by type: the strings the page's parse made, with no key built per entry. */
+  ids: Map<string, Set<string>>;
   count: number;
 }
 
@@ -220,9 +221,10 @@ function countDistinct(distinct: DistinctEntries, entry: unknown): void {
     distinct.count++;
     return;
   }
-  const key = `${type}/${id}`;
-  if (distinct.keys.has(key)) return;
-  distinct.keys.add(key);
+  let ids = distinct.ids.get(type);
+  if (!ids) distinct.ids.set(type, (ids = new Set()));
+  if (ids.has(id)) return;
+  ids.add(id);
   distinct.count++;
 }
 
