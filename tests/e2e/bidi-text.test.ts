@@ -2,15 +2,15 @@
 // medicine, a contact's name, a problem and a letter's markup. On screen each reads in the order it was
 // written ("gm 005", never "500 mg"), and right-to-left names still read right to left.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Resource } from '../../common/fhir';
 import {
   expectQuietPage,
   sandboxPatient,
   showTab,
-  startE2e,
   waitForRecord,
   type E2eContext,
+  e2eForFile,
 } from './e2e-helpers';
 
 const RLO = '\u202e';
@@ -23,13 +23,7 @@ const ARABIC = 'محمد عبدالله';
 const CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 let ctx: E2eContext;
-
-beforeAll(async () => {
-  ctx = await startE2e();
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
-});
+e2eForFile((started) => (ctx = started));
 
 function hostileResources(patientRef: string): Resource[] {
   const subject = { reference: patientRef };

@@ -1,7 +1,7 @@
 // A GP reads the long-history patient in Debian Chromium: a 30-page report that says how much of it is
 // showing, a letter in three parts, letters narrowed by type and opened on their own, and a repeat
 // medicine's 24 issues (prescriptions and pharmacy dispensings) under one row.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MedicationDispense } from '../../common/fhir';
 import { formatDate } from '../../common/summary';
 import type { Locator } from 'playwright-core';
@@ -12,20 +12,17 @@ import {
   sandboxPatient,
   screenshot,
   showTab,
-  startE2e,
   openSandboxRecord,
   type E2eContext,
+  e2eForFile,
 } from './e2e-helpers';
 
 let ctx: E2eContext;
 let hp: HarnessPage;
 
-beforeAll(async () => {
-  ctx = await startE2e();
+e2eForFile(async (started) => {
+  ctx = started;
   hp = await openSandboxRecord(ctx, 'long-history');
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
 });
 
 const text = (locator: { textContent(): Promise<string | null> }) =>

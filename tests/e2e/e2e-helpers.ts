@@ -3,7 +3,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { SandboxRole, SandboxViewer, SandboxViewerOptions } from '../../main/dev/sandbox-viewer';
 import { startTestApp } from '../support/app';
 import type { SandboxPatient } from '../../sandbox';
@@ -24,6 +24,24 @@ export interface E2eContext {
   harness: Harness;
   dataDir: string;
   close(): Promise<void>;
+}
+
+/**
+ * The app in Chromium for one test file, handed to `onStarted` (which may set up the file's page) before the
+ * file's tests run, and closed after them (its arguments as startE2e's).
+ */
+export function e2eForFile(
+  onStarted: (ctx: E2eContext) => unknown,
+  ...args: Parameters<typeof startE2e>
+): void {
+  let started: E2eContext | undefined;
+  beforeAll(async () => {
+    started = await startE2e(...args);
+    await onStarted(started);
+  }, 120_000);
+  afterAll(async () => {
+    await started?.close();
+  });
 }
 
 /** The real services on the sandbox (private data folder and keystore service) in Debian Chromium. */

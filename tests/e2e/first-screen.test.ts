@@ -1,16 +1,11 @@
 // The first screen at common laptop sizes: the header is a strip, and the patient banner with the resuscitation
 // decision is in view without scrolling, whichever role signed in (a paramedic's trust name is a long one).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectQuietPage, openSandboxRecord, screenshot, startE2e, type E2eContext } from './e2e-helpers';
+import { describe, expect, it } from 'vitest';
+import { expectQuietPage, openSandboxRecord, screenshot, type E2eContext, e2eForFile } from './e2e-helpers';
 import type { SandboxRole } from '../../main/dev/sandbox-viewer';
 
 let ctx: E2eContext;
-beforeAll(async () => {
-  ctx = await startE2e();
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
-});
+e2eForFile((started) => (ctx = started));
 
 const ROLES: SandboxRole[] = ['general-practitioner', 'paramedic', 'nurse'];
 /** The sandbox sign-ins' own names for their roles. */

@@ -2,7 +2,7 @@
 // surname and date of birth on the Find a patient screen; the match shows its NHS number, address and who
 // holds it, and opens like any other record once a reason for access to that patient is given. No match, bad input and a
 // record that did not answer are each said in plain words.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatNhsNumber } from '../../common/nhs-number';
 import type { HarnessPage } from '../../main/dev/harness';
 import {
@@ -10,21 +10,18 @@ import {
   expectQuietPage,
   sandboxPatient,
   screenshot,
-  startE2e,
   waitForRecord,
   type E2eContext,
+  e2eForFile,
 } from './e2e-helpers';
 
 let ctx: E2eContext;
 let hp: HarnessPage;
 
-beforeAll(async () => {
-  ctx = await startE2e();
+e2eForFile(async (started) => {
+  ctx = started;
   await ctx.services.openSandboxSession({ role: 'paramedic', standalone: true });
   hp = await ctx.harness.newPage();
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
 });
 
 const searches = () => hp.log.calls.filter((c) => c.channel === 'patient:search').length;

@@ -1,17 +1,12 @@
 // A caseload prefetch's reason covers the patients in its list for the rest of the session: opening one of
 // them afterwards (here from Offline records, every source down) does not ask for the reason again, and the
 // audit trail holds the reason for each of them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../common/fhir';
-import { expectQuietPage, sandboxPatient, startE2e, waitForRecord, type E2eContext } from './e2e-helpers';
+import { expectQuietPage, sandboxPatient, waitForRecord, type E2eContext, e2eForFile } from './e2e-helpers';
 
 let ctx: E2eContext;
-beforeAll(async () => {
-  ctx = await startE2e();
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
-});
+e2eForFile((started) => (ctx = started));
 
 describe('a nurse who prefetched their caseload', () => {
   it('opens a prefetched patient from Offline records without being asked the reason again', async () => {

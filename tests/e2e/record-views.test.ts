@@ -1,6 +1,6 @@
 // One test per record view, against the real services on the built-in sandbox, in Debian Chromium.
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatNhsNumber } from '../../common/nhs-number';
 import { formatDate } from '../../common/summary';
 import {
@@ -9,9 +9,9 @@ import {
   screenshot,
   a11yViolations,
   showTab,
-  startE2e,
   waitForRecord,
   type E2eContext,
+  e2eForFile,
 } from './e2e-helpers';
 import { pdfText } from './pdf-text';
 import { WESSEX_AUDIT_SUBTYPE } from '../../main/services/audit/balp';
@@ -25,12 +25,7 @@ const auditedHandovers = (code: 'print' | 'export') =>
     e.subtype?.some((s) => s.system === WESSEX_AUDIT_SUBTYPE && s.code === code),
   );
 
-beforeAll(async () => {
-  ctx = await startE2e();
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
-});
+e2eForFile((started) => (ctx = started));
 
 describe('paramedic on the frail patient', () => {
   let hp: HarnessPage;

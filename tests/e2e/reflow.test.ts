@@ -1,25 +1,22 @@
 // WCAG 1.4.10 reflow: at 320 CSS px wide (400% zoom on a 1280×720 screen) nothing scrolls sideways, the patient
 // banner is one strip that opens to the full details, and a one-line banner stays on screen while scrolling.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   a11yViolations,
   expectQuietPage,
   screenshot,
   showTab,
-  startE2e,
   openSandboxRecord,
   type E2eContext,
+  e2eForFile,
 } from './e2e-helpers';
 import type { HarnessPage } from '../../main/dev/harness';
 
 let ctx: E2eContext;
 let hp: HarnessPage;
-beforeAll(async () => {
-  ctx = await startE2e();
+e2eForFile(async (started) => {
+  ctx = started;
   hp = await openSandboxRecord(ctx, 'cross-border');
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
 });
 
 const scrollsSideways = () =>

@@ -1,16 +1,11 @@
 // "Open the ReSPECT form" takes a keyboard or screen-reader user to the form itself: focus moves to the opened
 // document's heading in Documents and letters, rather than dropping to the top of the page.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectQuietPage, openSandboxRecord, showTab, startE2e, type E2eContext } from './e2e-helpers';
+import { describe, expect, it } from 'vitest';
+import { expectQuietPage, openSandboxRecord, showTab, type E2eContext, e2eForFile } from './e2e-helpers';
 
 let ctx: E2eContext;
-beforeAll(async () => {
-  ctx = await startE2e();
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
-});
+e2eForFile((started) => (ctx = started));
 
 const focused = (page: Page) =>
   page.evaluate(() => {

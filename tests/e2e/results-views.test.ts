@@ -2,7 +2,7 @@
 // click, cumulative tables by panel with older dates a click away, and charts for a chosen period that say
 // how many readings they draw (down-sampled, every abnormal reading kept).
 import { daysAgo } from '../../sandbox/patients/build';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatDate } from '../../common/summary';
 import type { HarnessPage } from '../../main/dev/harness';
 import { GLUCOSE_DAYS, U_AND_E_DATES } from '../../sandbox/patients/lab-history';
@@ -11,9 +11,9 @@ import {
   expectQuietPage,
   screenshot,
   showTab,
-  startE2e,
   openSandboxRecord,
   type E2eContext,
+  e2eForFile,
 } from './e2e-helpers';
 
 let ctx: E2eContext;
@@ -24,14 +24,11 @@ const shownDaysAgo = (days: number) => formatDate(daysAgo(days));
 /** The sandbox's urea and electrolytes reports: every 91 days from five days ago. */
 const ueDate = (n: number) => shownDaysAgo(n * 91 + 5);
 
-beforeAll(async () => {
-  ctx = await startE2e();
+e2eForFile(async (started) => {
+  ctx = started;
   hp = await openSandboxRecord(ctx, 'lab-history');
   await showTab(hp.page, 'Results and vitals');
   await hp.page.getByRole('table', { name: 'All results, newest first' }).waitFor();
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
 });
 
 describe('GP reading a patient’s results', () => {

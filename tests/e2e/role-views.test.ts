@@ -1,22 +1,17 @@
 // Views a role may not see (a paramedic: encounters, immunisations, care plans) are still offered, so the
 // clinician knows the record may hold them, but say so plainly, with no controls that would do nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   a11yViolations,
   expectQuietPage,
   openSandboxRecord,
   showTab,
-  startE2e,
   type E2eContext,
+  e2eForFile,
 } from './e2e-helpers';
 
 let ctx: E2eContext;
-beforeAll(async () => {
-  ctx = await startE2e();
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
-});
+e2eForFile((started) => (ctx = started));
 
 const NOT_FOR_PARAMEDIC = [
   ['Encounters', 'encounters'],

@@ -1,5 +1,5 @@
 // The screens around the record: patient picker, caseload prefetch, offline records (cache management).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatNhsNumber } from '../../common/nhs-number';
 import type { HarnessPage } from '../../main/dev/harness';
 import {
@@ -7,21 +7,18 @@ import {
   sandboxPatient,
   screenshot,
   a11yViolations,
-  startE2e,
   waitForRecord,
   type E2eContext,
+  e2eForFile,
 } from './e2e-helpers';
 
 let ctx: E2eContext;
 let hp: HarnessPage;
 
-beforeAll(async () => {
-  ctx = await startE2e();
+e2eForFile(async (started) => {
+  ctx = started;
   await ctx.services.openSandboxSession({ role: 'general-practitioner' });
   hp = await ctx.harness.newPage();
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
 });
 
 describe('with no patient in context', () => {

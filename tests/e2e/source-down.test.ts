@@ -1,23 +1,17 @@
 // One regional source down: the clinician sees the failure, and everything the other source holds.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   expectQuietPage,
   sandboxPatient,
   screenshot,
   a11yViolations,
-  startE2e,
   waitForRecord,
   type E2eContext,
+  e2eForFile,
 } from './e2e-helpers';
 
 let ctx: E2eContext;
-
-beforeAll(async () => {
-  ctx = await startE2e();
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
-});
+e2eForFile((started) => (ctx = started));
 
 it('shows the CHIE failure banner and the Dorset Care Record data when CHIE is down', async () => {
   const chie = ctx.services.sandbox?.servers.chie;

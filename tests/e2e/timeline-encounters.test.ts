@@ -3,7 +3,7 @@
 // Debian Chromium against the real services.
 import type { Locator } from 'playwright-core';
 import { daysAgo } from '../../sandbox/patients/build';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HarnessPage } from '../../main/dev/harness';
 import { formatDate } from '../../common/summary';
 import {
@@ -12,10 +12,10 @@ import {
   sandboxPatient,
   screenshot,
   showTab,
-  startE2e,
   openSandboxRecord,
   waitForRecord,
   type E2eContext,
+  e2eForFile,
 } from './e2e-helpers';
 
 let ctx: E2eContext;
@@ -28,12 +28,9 @@ const belowStickyBanner = (element: Locator) =>
   });
 let hp: HarnessPage;
 
-beforeAll(async () => {
-  ctx = await startE2e();
+e2eForFile(async (started) => {
+  ctx = started;
   hp = await openSandboxRecord(ctx, 'cross-border');
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
 });
 
 describe('timeline', () => {

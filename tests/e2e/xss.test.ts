@@ -1,6 +1,6 @@
 // Hostile content from a source (narratives, display text, attachment titles, HTML letters) is shown as
 // text or sanitised: nothing executes, nothing navigates, nothing remote loads.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Resource } from '../../common/fhir';
 import {
   expectQuietPage,
@@ -8,9 +8,9 @@ import {
   screenshot,
   a11yViolations,
   showTab,
-  startE2e,
   waitForRecord,
   type E2eContext,
+  e2eForFile,
 } from './e2e-helpers';
 
 const PAYLOADS = [
@@ -35,13 +35,7 @@ const htmlLetter = Buffer.from(
 ).toString('base64');
 
 let ctx: E2eContext;
-
-beforeAll(async () => {
-  ctx = await startE2e();
-}, 120_000);
-afterAll(async () => {
-  await ctx?.close();
-});
+e2eForFile((started) => (ctx = started));
 
 function hostileResources(patientRef: string): Resource[] {
   const subject = { reference: patientRef };
