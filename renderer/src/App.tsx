@@ -3,6 +3,7 @@ import { roleName } from '../../common/roles';
 import type { AppState, SessionInfo } from '../../preload/contract';
 import { errorMessage, invoke, onBridgeEvent } from './bridge';
 import { BreakGlassBanner } from './components/BreakGlassBanner';
+import { LaunchNotice } from './components/LaunchNotice';
 import { useAppState } from './state/useAppState';
 import { PreferencesContext, usePreferences, usePreferencesStore } from './state/usePreferences';
 import { CacheScreen } from './screens/CacheScreen';
@@ -130,7 +131,7 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
   }
 
   if (!state.policy.ok) return <ConfigurationProblem problems={state.policy.problems} />;
-  if (!session) return <SignedOut onSignedIn={setSession} />;
+  if (!session) return <SignedOut onSignedIn={setSession} launch={launch} />;
   const signOut = () =>
     invoke('session:sign-out', {}).then(
       () => setSession(undefined),
@@ -159,15 +160,7 @@ function Shell({ state, setSession }: { state: AppState; setSession: (s: Session
           ))}
         </div>
       )}
-      {launch && (
-        <div className="wx-notice wx-notice--warning wx-screen-only" role="alert" data-testid="launch-status">
-          <p>
-            {launch.state === 'opening'
-              ? 'Opening the patient from your clinical system…'
-              : `The launch from your clinical system failed: ${launch.message}`}
-          </p>
-        </div>
-      )}
+      <LaunchNotice launch={launch} />
       {!launch && session.eprPatientWithoutNhsNumber && (
         <div
           className="wx-notice wx-notice--warning wx-screen-only"

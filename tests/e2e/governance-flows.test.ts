@@ -85,11 +85,23 @@ describe('direct sign-in (no EPR)', () => {
     const signedOut = page.getByTestId('signed-out');
     await signedOut.waitFor();
     expect(await signedOut.textContent()).toMatch(/Open the viewer from your clinical system/);
+    // A launch that fails before anyone has signed in says why, on the signed-out screen.
+    const refused = new URL(
+      app.services.sandbox!.epr!.createEhrLaunch({ patientKey: 'frail', userId: 'gp' }),
+    );
+    refused.searchParams.set('iss', 'https://unknown-epr.example/fhir');
+    await app.services.handleLaunchArgs([refused.toString()]).catch(() => undefined);
+    await signedOut.getByTestId('launch-status').waitFor();
+    expect(await signedOut.getByTestId('launch-status').textContent()).toMatch(
+      /The launch from your clinical system failed: .*unknown-epr\.example/,
+    );
     await expectAccessible('governance-signed-out');
 
     await page.getByRole('button', { name: 'Sign in directly' }).click();
     // No patient yet, so nothing to give a reason for: the clinician finds the patient first.
     await page.getByTestId('patient-picker').waitFor();
+    // Signed in another way: the failed launch is no longer what the screen is about.
+    expect(await page.getByTestId('launch-status').count()).toBe(0);
     const frail = patient('frail');
     await page.getByTestId('sandbox-patients').getByRole('button', { name: frail.name }).click();
     const prompt = page.getByTestId('reason-for-access');

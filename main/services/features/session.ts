@@ -207,6 +207,8 @@ export class SessionFeature {
     this.options.audit.setPurposeFor((nhsNumber) => session.purposeFor(nhsNumber));
     this.options.audit.record({ kind: 'sign-in' });
     for (const listener of this.startListeners) listener(session);
+    // Signed in by any route: an earlier launch's failure is no longer what the screen is about.
+    if (this.launch) this.launchStatus(undefined);
     return this.changed();
   }
 

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import type { SessionInfo } from '../../../preload/contract';
+import type { LaunchStatus, SessionInfo } from '../../../preload/contract';
+import { LaunchNotice } from '../components/LaunchNotice';
 import { errorMessage, invoke } from '../bridge';
 
 /**
@@ -7,7 +8,14 @@ import { errorMessage, invoke } from '../bridge';
  * directly (a standalone launch). Outside the sandbox the system browser takes over and the session arrives
  * later as a `session:changed` event, which replaces this screen.
  */
-export function SignedOut({ onSignedIn }: { onSignedIn: (s: SessionInfo) => void }) {
+export function SignedOut({
+  onSignedIn,
+  launch,
+}: {
+  onSignedIn: (s: SessionInfo) => void;
+  /** A launch from the clinical system under way, or why it failed. */
+  launch?: LaunchStatus;
+}) {
   const [state, setState] = useState<'idle' | 'busy' | 'browser'>('idle');
   const [error, setError] = useState<string>();
 
@@ -29,6 +37,7 @@ export function SignedOut({ onSignedIn }: { onSignedIn: (s: SessionInfo) => void
   return (
     <main className="wx-page" id="main" data-testid="signed-out">
       <h1>You are signed out</h1>
+      <LaunchNotice launch={launch} />
       <p>Open the viewer from your clinical system to see the patient you are working with.</p>
       <h2>Not working in a clinical system?</h2>
       <p>
