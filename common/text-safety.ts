@@ -40,6 +40,12 @@ export function terminalText(value: string): string {
   return terminalLine(value).trim();
 }
 
+/** Text someone else wrote as one plain line (a notification, a stored reason): cleaned as terminalText, runs
+ * of spaces made one. */
+export function plainLine(value: string): string {
+  return terminalText(value).replace(/\s+/g, ' ');
+}
+
 /**
  * A message of several lines for a terminal (one of the viewer's own that may quote a server): each line
  * cleaned as terminalText, its indentation kept.

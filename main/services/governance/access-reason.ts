@@ -5,6 +5,7 @@
 // Each patient's reason drives the purpose of use in that patient's audit events.
 import type { PurposeOfUse } from '../audit/balp';
 import { formatNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
+import { plainLine } from '../../../common/text-safety';
 import { AccessReasonRequiredError, InvalidAccessReasonError } from './errors';
 
 export interface AccessReasonOption {
@@ -68,13 +69,7 @@ export interface DeclareReasonInput {
 }
 
 /** Strips control characters and collapses whitespace: the reason is stored and shown, never executed. */
-const cleanText = (text: string): string =>
-  text
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 500);
+const cleanText = (text: string): string => plainLine(text).slice(0, 500);
 
 export class AccessReasonState {
   private readonly byPatient = new Map<string, AccessDeclaration>();

@@ -2,6 +2,7 @@
 // screen, so it never carries a full name: at most initials (policy `notificationDetail`), and only the count
 // while the viewer or the computer is locked.
 import type { CaseloadEvent } from '../../../common/caseload-events';
+import { plainLine } from '../../../common/text-safety';
 import type { NotificationContent } from './desktop-notifications';
 
 export type NotificationDetail = 'initials' | 'count' | 'none';
@@ -67,9 +68,7 @@ export function initialsOf(name: string | undefined): string | undefined {
 
 /** A server's place name as plain one-line text of sensible length (no control or direction characters). */
 function plain(text: string | undefined): string | undefined {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = text?.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, ' ');
-  const squeezed = cleaned?.replace(/\s+/g, ' ').trim();
+  const squeezed = text === undefined ? undefined : plainLine(text);
   if (!squeezed) return undefined;
   return squeezed.length > WHERE_MAX ? `${squeezed.slice(0, WHERE_MAX - 1)}…` : squeezed;
 }
