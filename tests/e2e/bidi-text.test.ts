@@ -4,14 +4,7 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import type { Resource } from '../../common/fhir';
-import {
-  expectQuietPage,
-  sandboxPatient,
-  showTab,
-  waitForRecord,
-  type E2eContext,
-  e2eForFile,
-} from './e2e-helpers';
+import { expectQuietPage, showTab, type E2eContext, e2eForFile, openCrossBorderWith } from './e2e-helpers';
 
 const RLO = '\u202e';
 const PDF = '\u202c';
@@ -108,18 +101,7 @@ async function drawn(page: Page, scope: string, needle: string): Promise<{ first
 }
 
 it('shows hostile doses, medicines, names, marks and letters in logical order, and RTL names as RTL', async () => {
-  const dcr = ctx.services.sandbox?.servers.dcr;
-  if (!dcr) throw new Error('sandbox DCR server handle missing');
-  const patient = sandboxPatient(ctx.services, 'cross-border');
-  const dcrPatient = patient.dcr.find((r) => r.resourceType === 'Patient');
-  for (const r of hostileResources(`Patient/${dcrPatient?.id}`)) await dcr.updateResource(r);
-
-  await ctx.services.openSandboxSession({
-    role: 'general-practitioner',
-    patientNhsNumber: patient.nhsNumber,
-  });
-  const { page, log } = await ctx.harness.newPage();
-  await waitForRecord(page);
+  const { page, log } = await openCrossBorderWith(ctx, hostileResources);
 
   const medicines = page.getByTestId('medications');
   const row = medicines.getByTestId('medication-row').filter({ hasText: 'Warfarin' });

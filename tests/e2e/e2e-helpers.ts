@@ -4,6 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
+import type { Resource } from '../../common/fhir';
 import type { SandboxRole, SandboxViewer, SandboxViewerOptions } from '../../main/dev/sandbox-viewer';
 import { startTestApp } from '../support/app';
 import type { SandboxPatient } from '../../sandbox';
@@ -113,6 +114,28 @@ export function expectQuietPage(log: PageLog, options: { allowCspBlocks?: boolea
     ? log.consoleErrors.filter((e) => !/Content Security Policy.*The action has been blocked\.$/.test(e))
     : log.consoleErrors;
   expect(errors).toEqual([]);
+}
+
+/**
+ * The cross-border patient with `resources` added to DCR's copy (made for DCR's Patient reference, so a test can
+ * plant hostile entries), opened by a GP launched from their EPR, the whole record on screen.
+ */
+export async function openCrossBorderWith(
+  ctx: E2eContext,
+  resources: (subject: string) => Resource[],
+): Promise<HarnessPage> {
+  const dcr = ctx.services.sandbox?.servers.dcr;
+  if (!dcr) throw new Error('sandbox DCR server handle missing');
+  const patient = sandboxPatient(ctx.services, 'cross-border');
+  const dcrPatient = patient.dcr.find((r) => r.resourceType === 'Patient');
+  for (const r of resources(`Patient/${dcrPatient?.id}`)) await dcr.updateResource(r);
+  await ctx.services.openSandboxSession({
+    role: 'general-practitioner',
+    patientNhsNumber: patient.nhsNumber,
+  });
+  const hp = await ctx.harness.newPage();
+  await waitForRecord(hp.page);
+  return hp;
 }
 
 /** A clinician launched from their EPR with this sandbox patient in context, the whole record on screen. */

@@ -4,13 +4,12 @@ import { expect, it } from 'vitest';
 import type { Resource } from '../../common/fhir';
 import {
   expectQuietPage,
-  sandboxPatient,
   screenshot,
   a11yViolations,
   showTab,
-  waitForRecord,
   type E2eContext,
   e2eForFile,
+  openCrossBorderWith,
 } from './e2e-helpers';
 
 const PAYLOADS = [
@@ -104,18 +103,7 @@ function hostileResources(patientRef: string): Resource[] {
 }
 
 it('never executes, navigates or loads anything from hostile narratives, displays and attachment titles', async () => {
-  const dcr = ctx.services.sandbox?.servers.dcr;
-  if (!dcr) throw new Error('sandbox DCR server handle missing');
-  const patient = sandboxPatient(ctx.services, 'cross-border');
-  const dcrPatient = patient.dcr.find((r) => r.resourceType === 'Patient');
-  for (const r of hostileResources(`Patient/${dcrPatient?.id}`)) await dcr.updateResource(r);
-
-  await ctx.services.openSandboxSession({
-    role: 'general-practitioner',
-    patientNhsNumber: patient.nhsNumber,
-  });
-  const { page, log } = await ctx.harness.newPage();
-  await waitForRecord(page);
+  const { page, log } = await openCrossBorderWith(ctx, hostileResources);
 
   // Display text is shown as text, not markup.
   expect(await page.getByTestId('problems').textContent()).toContain(HOSTILE_TEXT);

@@ -125,15 +125,21 @@ describe("the launcher's simulated request errors", () => {
   }
 });
 
+/** The viewer's launch service trusting the emulated launcher; `opened` holds what it sent to the browser. */
+function launchService(emu: LauncherEmu): { service: SmartLaunchService; opened: string[] } {
+  const opened: string[] = [];
+  const service = new SmartLaunchService({
+    allowedIssuers: [emu.fhirBase],
+    clientId,
+    secretStore: memoryStore(),
+    openExternal: async (url) => void opened.push(url),
+  });
+  return { service, opened };
+}
+
 describe('two launches in quick succession', () => {
   async function twoLaunches(emu: LauncherEmu) {
-    const opened: string[] = [];
-    const service = new SmartLaunchService({
-      allowedIssuers: [emu.fhirBase],
-      clientId,
-      secretStore: memoryStore(),
-      openExternal: async (url) => void opened.push(url),
-    });
+    const { service, opened } = launchService(emu);
     await service.beginEhrLaunch({ iss: emu.fhirBase, launch: emu.launchValue('patient-A') });
     await service.beginEhrLaunch({ iss: emu.fhirBase, launch: emu.launchValue('patient-B') });
     const callbackA = await followAuthorizationRedirects(opened[0]!, fetch);
@@ -161,13 +167,7 @@ describe('two launches in quick succession', () => {
 
   it('an older launch already exchanging its code when the newer one begins is discarded at the end', async () => {
     const emu = await launcher({ idTokenIss: exactIss });
-    const opened: string[] = [];
-    const service = new SmartLaunchService({
-      allowedIssuers: [emu.fhirBase],
-      clientId,
-      secretStore: memoryStore(),
-      openExternal: async (url) => void opened.push(url),
-    });
+    const { service, opened } = launchService(emu);
     await service.beginEhrLaunch({ iss: emu.fhirBase, launch: emu.launchValue('patient-A') });
     const callbackA = await followAuthorizationRedirects(opened[0]!, fetch);
     const a = service.completeAuthorization(callbackA);
