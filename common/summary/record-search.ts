@@ -35,14 +35,35 @@ function words(item: RecordItem): string {
   return fold(parts.filter(Boolean).join(' '));
 }
 
+/** Entries indexed in one slice of `prepareInSlices`: a few milliseconds of work. */
+const ENTRIES_PER_SLICE = 2_000;
+
 export class RecordSearch {
-  private haystack?: string[];
+  /** Each entry's words, in the order of `items`; made up to `items.length`. */
+  private readonly haystack: string[] = [];
 
   constructor(private readonly items: readonly RecordItem[]) {}
 
-  /** The index, made while the clinician reads the summary (or on the first search, if that comes first). */
+  /** The index, whole (what is not made yet is made now). */
   prepare(): string[] {
-    return (this.haystack ??= this.items.map(words));
+    this.indexUpTo(this.items.length);
+    return this.haystack;
+  }
+
+  /**
+   * Makes the index while the clinician reads the summary, a slice at a time, letting other work (a page or a
+   * search asked for) through between slices; a search meanwhile finishes it.
+   */
+  async prepareInSlices(yieldNow: () => Promise<void>): Promise<void> {
+    while (this.haystack.length < this.items.length) {
+      this.indexUpTo(this.haystack.length + ENTRIES_PER_SLICE);
+      await yieldNow();
+    }
+  }
+
+  private indexUpTo(end: number): void {
+    const last = Math.min(end, this.items.length);
+    for (let i = this.haystack.length; i < last; i++) this.haystack.push(words(this.items[i]!));
   }
 
   /** The newest `limit` entries holding every word of the query, and how many there are in all. */

@@ -404,6 +404,26 @@ describe('search within the record', () => {
     });
     expect(search.find('asthma', 10)).toEqual({ total: 0, hits: [] });
   });
+
+  it('is indexed a slice at a time in the background, and a search meanwhile still finds every entry', async () => {
+    const entries = Array.from({ length: 5_000 }, (_, i) =>
+      item('results', { resourceType: 'Observation', subject: {} } as never, {
+        display: i === 4_999 ? 'Haemoglobin A1c' : `Blood pressure ${i}`,
+        date: '2024-01-01',
+      }),
+    );
+    let turns = 0;
+    await new RecordSearch(entries).prepareInSlices(async () => void turns++);
+    expect(turns).toBe(3);
+    // A search between the first two slices, before the last entry is indexed.
+    const search = new RecordSearch(entries);
+    let foundMidway: number | undefined;
+    await search.prepareInSlices(async () => {
+      foundMidway ??= search.find('haemoglobin', 10).total;
+    });
+    expect(foundMidway).toBe(1);
+    expect(search.find('blood pressure', 10).total).toBe(4_999);
+  });
 });
 
 describe('hospital activity', () => {

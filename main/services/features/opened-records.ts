@@ -4,7 +4,6 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { normaliseNhsNumber } from '../../../common/nhs-number';
 import type { WessexRecord } from '../../../common/record';
 import { recordLists, type RecordLists } from '../../../common/summary';
-import { ANSWER_FIRST_MS } from '../answer-first';
 
 export interface OpenedRecord {
   /** The `record:open` request that opened it: pages are cut only from the copy the screen was given. */
@@ -103,7 +102,7 @@ export class OpenedRecords {
             // The whole saved copy may have been read while the clinician moved on.
             if (!wanted()) return;
             // What the results view needs first, made while the summary is read (its rows a slice at a time,
-            // so pages asked for meanwhile are answered); then the record search's index.
+            // so pages asked for meanwhile are answered); then the record search's index, also in slices.
             const yieldNow = async () => {
               await nextTurn();
               if (!wanted()) throw new Error('set aside');
@@ -114,9 +113,8 @@ export class OpenedRecords {
             all.trends();
             await yieldNow();
             all.trendCharts('all', new Date());
-            setTimeout(() => {
-              if (wanted()) all.search().prepare();
-            }, ANSWER_FIRST_MS).unref();
+            await yieldNow();
+            await all.search().prepareInSlices(yieldNow);
           })
           .catch(() => undefined);
       },
