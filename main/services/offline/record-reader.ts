@@ -22,12 +22,13 @@ import {
   governSnapshot,
   isPrivacyConsent,
   learnWithholdCauses,
+  SECTIONS_FOR_ACCESS,
   type GovernOptions,
 } from '../governance';
 import {
   buildRecord,
   fetchSnapshot,
-  UrgentCareProgress,
+  type CallbackFailure,
   type EngineOptions,
   type EngineSource,
   type RecordIdentity,
@@ -38,6 +39,7 @@ import {
 import type { Json } from '../record/fhir-read';
 import { combineSnapshots, nextSourcesAsOf, type RefreshMode, type SourceWrite } from './combine-snapshots';
 import { sourcesUnreachable } from './reachability';
+import { ScreenProgress, type ProgressSkipped } from './screen-progress';
 
 export interface RecordReaderOptions {
   sources: readonly EngineSource[];
@@ -52,6 +54,11 @@ export interface RecordReaderOptions {
   sinceMarginMs?: number;
   /** Keeps the documents an urgent-care clinician needs with each saved record (offline-documents.ts). */
   keepDocuments?: (nhsNumber: string, record: WessexRecord) => Promise<void>;
+  /**
+   * A progress update the screen missed (it could not take it, or the step could not be made): for the log.
+   * The open goes on, and the record's answer shows everything.
+   */
+  onProgressSkipped?: (skipped: ProgressSkipped) => void;
 }
 
 export interface ReadRequest {
@@ -278,16 +285,34 @@ export class RecordReader {
     request: ReadRequest,
     emit: (event: RecordEvent) => void,
   ): Promise<void> {
-    const partial = this.build(saved, request, CRITICAL_SECTIONS);
+    const screen = this.screenFor(request, emit);
+    let partial: WessexRecord;
+    try {
+      partial = this.build(saved, request, CRITICAL_SECTIONS);
+    } catch (error) {
+      // The whole saved copy, read and governed for the answer, shows it instead.
+      screen.stepFailed(error);
+      return;
+    }
     const { requestId } = request;
-    emit({ type: 'patient', requestId, patient: partial.patient, offline: { asOf } });
+    screen.send({ type: 'patient', requestId, patient: partial.patient, offline: { asOf } });
     // Counts come with the whole record: these would count the urgent-care sections only.
-    for (const source of partial.sources) emit({ type: 'source', requestId, source: uncounted(source) });
-    const { first, rest } = new UrgentCareProgress(requestId).deliveries(partial);
-    for (const event of first) emit(event);
+    for (const source of partial.sources)
+      screen.send({ type: 'source', requestId, source: uncounted(source) });
+    const rest = screen.urgentCareOf(partial);
     await nextTurn();
-    for (const event of rest()) emit(event);
+    rest();
     await nextTurn();
+  }
+
+  /** Progress to `emit`, each update on its own (screen-progress.ts). */
+  private screenFor(request: ReadRequest, emit: (event: RecordEvent) => void): ScreenProgress {
+    return new ScreenProgress(
+      request.requestId,
+      emit,
+      SECTIONS_FOR_ACCESS[request.governance.access],
+      this.options.onProgressSkipped,
+    );
   }
 
   async open(request: ReadRequest): Promise<OpenedRecord> {
@@ -299,10 +324,11 @@ export class RecordReader {
     }
     // The banner paints from the launch context at once, before any source has answered.
     const eprPatient = request.identity.eprPatient;
-    if (request.emit && eprPatient) {
+    const screen = request.emit && this.screenFor(request, request.emit);
+    if (screen && eprPatient) {
       const patient = { ...patientSummary(eprPatient as unknown as Json), nhsNumber: nhs };
       if (request.identity.verification) patient.verification = request.identity.verification;
-      request.emit({ type: 'patient', requestId: request.requestId, patient });
+      screen.send({ type: 'patient', requestId: request.requestId, patient });
     }
     const savedCopy = await this.savedCopyFor(nhs, request);
     const mode: RefreshMode = savedCopy.meta && !this.fullRefreshDue(savedCopy.meta) ? 'incremental' : 'full';
@@ -318,9 +344,9 @@ export class RecordReader {
         ...this.options.engine,
         ...(mode === 'incremental' ? { since: this.since(savedCopy.meta!.sourcesAsOf) } : {}),
       },
-      ...(request.emit
+      ...(screen
         ? // Its failure is the open's (awaited below); here it is only started early.
-          this.progressTo(request, request.emit, savedCopy.forProgress, mode, () =>
+          this.progressTo(request, screen, savedCopy.forProgress, mode, () =>
             savedCopy.readWhole().catch(() => undefined),
           )
         : {}),
@@ -328,6 +354,12 @@ export class RecordReader {
       // would only take the saved medicines off the screen (a full refresh replaces the source) until they come.
       firstPaintedProgress: !savedCopy.forProgress.snapshot,
       onResourcesRead: (resources) => learnWithholdCauses(resources, request.governance.sensitive),
+      // What the engine's callbacks meet that progressTo does not catch itself (the causes learnt ahead of the
+      // record are learnt again for it).
+      onCallbackFailed: ({ step, sourceId, error }: CallbackFailure) => {
+        if (step === 'progress' && screen) screen.stepFailed(error);
+        else this.options.onProgressSkipped?.({ ...(sourceId ? { sourceId } : {}), error });
+      },
     });
     const loaded = await savedCopy.readWhole();
     // Removed meanwhile (another window, retention): changes alone are not a record, so fetch it whole.
@@ -452,7 +484,7 @@ export class RecordReader {
    */
   private progressTo(
     request: ReadRequest,
-    emit: (event: RecordEvent) => void,
+    screen: ScreenProgress,
     saved: { snapshot?: RecordSnapshot; part: boolean },
     mode: RefreshMode,
     urgentSent: () => unknown,
@@ -460,29 +492,40 @@ export class RecordReader {
     const { snapshot: savedSnapshot, part: savedIsPart } = saved;
     let banner = '';
     let sent = false;
-    const urgentCare = new UrgentCareProgress(request.requestId);
     return {
-      onSource: (source) => emit({ type: 'source', requestId: request.requestId, source: uncounted(source) }),
+      onSource: (source) => {
+        screen.send({ type: 'source', requestId: request.requestId, source: uncounted(source) });
+      },
       onProgress: ({ snapshot }) => {
         // A Consent from a source may restrict saved entries outside the urgent-care part read so far: the
         // screen waits for the final record, governed with the whole saved copy.
         if (savedIsPart && holdsConsent(snapshot)) return;
-        const sofar = this.fold(
-          savedSnapshot,
-          governSnapshot(snapshot, request.governance),
-          mode,
-          request,
-        ).snapshot;
-        const partial = this.build(sofar, request, CRITICAL_SECTIONS);
-        if (JSON.stringify(partial.patient) !== banner) {
-          banner = JSON.stringify(partial.patient);
-          emit({ type: 'patient', requestId: request.requestId, patient: partial.patient });
+        let partial: WessexRecord;
+        try {
+          const sofar = this.fold(
+            savedSnapshot,
+            governSnapshot(snapshot, request.governance),
+            mode,
+            request,
+          ).snapshot;
+          partial = this.build(sofar, request, CRITICAL_SECTIONS);
+        } catch (error) {
+          // The screen keeps what it has, each urgent-care section saying it may be incomplete; a later step
+          // or the record shows what arrived.
+          screen.stepFailed(error);
+          return;
         }
-        const { first, rest } = urgentCare.deliveries(partial);
-        for (const event of first) emit(event);
+        const patient = JSON.stringify(partial.patient);
+        // Sent again by the next step if the screen could not take it.
+        if (
+          patient !== banner &&
+          screen.send({ type: 'patient', requestId: request.requestId, patient: partial.patient })
+        )
+          banner = patient;
+        const rest = screen.urgentCareOf(partial);
         // A turn later, so the resuscitation decisions leave without the medicines. A later progress's events
         // follow these, so the screen always ends with the newest.
-        setImmediate(() => rest().forEach(emit));
+        setImmediate(rest);
         if (
           !sent &&
           CRITICAL_SECTIONS.every((section) => partial.completeness[section].state !== 'loading')

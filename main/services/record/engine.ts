@@ -95,6 +95,41 @@ export interface SnapshotRequest {
    * resource (governance's walk of each tree) is done here rather than after the last page.
    */
   onResourcesRead?: (resources: readonly Json[]) => void;
+  /**
+   * One of the callbacks above threw: the fetch went on without it (a status, a progress step or a page's work
+   * the caller missed). For the log: which step, and the source it was about.
+   */
+  onCallbackFailed?: (failure: CallbackFailure) => void;
+}
+
+export interface CallbackFailure {
+  step: 'source' | 'progress' | 'resources';
+  /** The source whose status or page it was (a progress step is about the whole record). */
+  sourceId?: string;
+  error: unknown;
+}
+
+/**
+ * Runs a caller's callback: its failure is the caller's, never the source's that happened to report it, nor the
+ * fetch's, nor (from the deadline's timer) the process's. It is reported, and the fetch goes on.
+ */
+function callerStep(request: SnapshotRequest, step: CallbackFailure['step'], sourceId?: string) {
+  return (work: () => void): void => {
+    try {
+      work();
+    } catch (error) {
+      try {
+        request.onCallbackFailed?.({ step, ...(sourceId ? { sourceId } : {}), error });
+      } catch {
+        // Nowhere left to report it; the fetch still goes on.
+      }
+    }
+  };
+}
+
+/** Tells the caller a source's status, isolated: one that cannot take it stops no other update. */
+function tellSource(request: SnapshotRequest, status: SourceStatus): void {
+  callerStep(request, 'source', status.id)(() => request.onSource?.(status));
 }
 
 /** One source's read in progress. */
@@ -163,7 +198,7 @@ export async function fetchSnapshot(request: SnapshotRequest): Promise<RecordSna
       ...request.sources.map((s) => notReached(s, 'regional', gate.reason)),
       ...(request.locator ? [notReached(request.locator, 'locator', gate.reason)] : []),
     ];
-    for (const s of statuses) request.onSource?.(s);
+    for (const s of statuses) tellSource(request, s);
     return {
       ...emptySnapshot(nhs, options.now().toISOString()),
       sources: statuses.map((status) => ({ status, resources: [], pointers: [], identityWarnings: [] })),
@@ -254,16 +289,11 @@ async function fetchAll(
     }),
   });
   // Progress is the caller's work (governing, merging, the screen's events), done inside whichever source's
-  // callback reported it: its failure is never that source's (nor, from the deadline's timer, the process's).
-  // The screen misses that step; the final record, built after every source has ended, is unaffected.
-  const report = () => {
-    try {
-      request.onProgress?.({ snapshot: progressNow(), deadlinePassed });
-    } catch {
-      // Nothing to attribute: the next step or the final record shows what this one would have.
-    }
-  };
-  for (const run of runs) request.onSource?.(run.progress.status('pending'));
+  // callback reported it: a failure is reported as the caller's (see callerStep). The caller misses that step;
+  // the final record, built after every source has ended, is unaffected.
+  const progressStep = callerStep(request, 'progress');
+  const report = () => progressStep(() => request.onProgress?.({ snapshot: progressNow(), deadlinePassed }));
+  for (const run of runs) tellSource(request, run.progress.status('pending'));
   const deadline = request.onProgress
     ? setTimeout(() => {
         deadlinePassed = true;
@@ -276,6 +306,7 @@ async function fetchAll(
   const regional = runs
     .filter((run) => run.kind === 'regional')
     .map(async (run, i) => {
+      const pageWork = callerStep(request, 'resources', run.source.id);
       const criticalDone = () => {
         if (run.criticalStatus) return;
         run.criticalStatus = run.progress.final(now());
@@ -290,7 +321,9 @@ async function fetchAll(
           for (const r of resources) run.resources.push(r);
           // While the next page is on the wire, so the merge at the end only has to join.
           learnFacts(resources);
-          request.onResourcesRead?.(resources);
+          // The caller's work ahead of the record (governance learning causes): it is done again for the
+          // record if it fails here, so the source's read is not in doubt.
+          pageWork(() => request.onResourcesRead?.(resources));
         },
         // Known before any entry is shown, so progress is checked for identity like the final record.
         onLocated: (patient) => (run.patient = patient),
@@ -311,7 +344,7 @@ async function fetchAll(
       if (result.patient) run.patient = result.patient;
       run.identityWarnings.push(...result.identityWarnings);
       run.finalStatus = run.progress.final(now());
-      request.onSource?.(run.finalStatus);
+      tellSource(request, run.finalStatus);
       if (!run.criticalStatus) {
         run.criticalStatus = run.finalStatus;
         report();
@@ -329,7 +362,7 @@ async function fetchAll(
           configured: [...regionalClients, client],
         });
         locatorRun.finalStatus = locatorRun.progress.final(now());
-        request.onSource?.(locatorRun.finalStatus);
+        tellSource(request, locatorRun.finalStatus);
         report();
       })()
     : undefined;

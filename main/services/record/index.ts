@@ -3,7 +3,13 @@ import type { MachinePolicy } from '../policy/schema';
 import type { EngineSource } from './source-progress';
 
 export { fetchSnapshot, DEFAULT_ENGINE_OPTIONS } from './engine';
-export type { EngineOptions, EngineSource, SnapshotProgress, SnapshotRequest } from './engine';
+export type {
+  CallbackFailure,
+  EngineOptions,
+  EngineSource,
+  SnapshotProgress,
+  SnapshotRequest,
+} from './engine';
 export { assembleRecord, type RecordRequest } from './assemble';
 export { buildRecord, type BuildOptions } from './build-record';
 export { UrgentCareProgress, urgentCareEvents } from './progress-events';

@@ -45,6 +45,14 @@ export class UrgentCareProgress {
     };
   }
 
+  /**
+   * The screen may not have what was last made for `section` (its delivery failed): its next event carries the
+   * items in full.
+   */
+  forget(section: SectionId): void {
+    this.sent.delete(section);
+  }
+
   private unlessSent(event: SectionEvent): SectionEvent {
     const items = event.items ?? [];
     const last = this.sent.get(event.section);
