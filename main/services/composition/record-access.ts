@@ -11,6 +11,7 @@ import {
   OfflineUnavailableError,
   RecordReader,
   type OpenedRecord,
+  type ProgressSkipped,
 } from '../offline';
 import type { EngineOptions, EngineSource, RecordIdentity } from '../record';
 import { BridgeError } from '../bridge/dispatch';
@@ -31,6 +32,8 @@ export interface RecordAccessOptions {
     event: Extract<LogEvent, 'record.not-kept-offline' | 'record.offline-save-failed'>,
     error: unknown,
   ) => void;
+  /** A progress update the screen missed (it still gets the whole record): for the log. */
+  onProgressSkipped?: (skipped: ProgressSkipped) => void;
 }
 
 export interface OpenRecordRequest {
@@ -72,6 +75,7 @@ export class RecordAccess {
       ...(cache ? { cache } : {}),
       ...(options.engine ? { engine: options.engine } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.onProgressSkipped ? { onProgressSkipped: options.onProgressSkipped } : {}),
       ...(cache
         ? {
             keepDocuments: async (nhs: string, record: WessexRecord) => {

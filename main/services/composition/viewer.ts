@@ -38,16 +38,20 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   const listeners = new Set<(name: BridgeEventName, payload: unknown) => void>();
   // Until the log is open (a viewer that refuses to start emits nothing), a failure has nowhere to go.
   let eventFailed: (error: unknown) => void = () => undefined;
-  const emit = <E extends BridgeEventName>(name: E, payload: BridgeEvents[E]): void => {
+  /** Whether every listener took the event (a record's progress is folded on that). */
+  const emit = <E extends BridgeEventName>(name: E, payload: BridgeEvents[E]): boolean => {
+    let delivered = true;
     for (const listener of listeners) {
       // A window that cannot take an event (closing, crashed) must not end the work that emitted it: a record's
       // progress is emitted from timers, where a throw would end the viewer.
       try {
         listener(name, payload);
       } catch (error) {
+        delivered = false;
         eventFailed(error);
       }
     }
+    return delivered;
   };
   const onEvent: Viewer['onEvent'] = (listener) => {
     listeners.add(listener);
@@ -86,6 +90,11 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     documentBudgetBytes: policy.offlineDocumentBudgetMb * 1024 * 1024,
     ...(options.clock ? { clock: options.clock } : {}),
     onBackgroundFailure: (event, error) => logger.log(event, classifyError(error)),
+    onProgressSkipped: ({ sourceId, error }) =>
+      logger.log('record.progress-skipped', {
+        errorCode: classifyError(error).errorCode,
+        ...(sourceId ? { sourceId } : {}),
+      }),
   });
   // Each sign-in's refresh token entry is noted by name, so those a crashed viewer left go at the next start.
   const keystoreEntries = new KeystoreEntryIndex(

@@ -77,7 +77,8 @@ export function recordHandlers(deps: {
   records: RecordAccess;
   opened: OpenedRecords;
   logger: AppLogger;
-  emit: (name: 'record:event', payload: BridgeEvents['record:event']) => void;
+  /** False when the window (any listener) did not take the event. */
+  emit: (name: 'record:event', payload: BridgeEvents['record:event']) => boolean;
 }): RecordHandlers {
   return {
     'record:open': async ({ nhsNumber, requestId, preferOffline, offlineOnly, keepsSectionEvents }) => {
@@ -86,6 +87,9 @@ export function recordHandlers(deps: {
       deps.opened.begin(nhsNumber, requestId);
       // Each section's entries as the caller has them from the events (it folds them as the screen does).
       const sent = new Map<SectionId, RecordItem[]>();
+      // Sections an event of which the window did not take, until one with entries reaches it: what the
+      // screen holds of them is unknown, so the answer carries them whole.
+      const lost = new Set<SectionId>();
       const opened = await deps.records.open({
         requestId,
         identity: session.identityFor(nhsNumber),
@@ -99,9 +103,20 @@ export function recordHandlers(deps: {
         emit: (event: RecordEvent) => {
           // Progress of an open its session no longer shows (locked, signed out, replaced) stays in main.
           if (event.type === 'record' || !deps.sessions.shows(session)) return;
-          if (keepsSectionEvents && event.type === 'section')
-            sent.set(event.section, sectionItemsAfter(event, sent.get(event.section)));
-          deps.emit('record:event', event);
+          const delivered = deps.emit('record:event', event);
+          if (keepsSectionEvents && event.type === 'section') {
+            if (!delivered) {
+              sent.delete(event.section);
+              lost.add(event.section);
+            } else if (event.items) {
+              sent.set(event.section, event.items);
+              lost.delete(event.section);
+            } else if (!lost.has(event.section)) {
+              sent.set(event.section, sectionItemsAfter(event, sent.get(event.section)));
+            }
+          }
+          // The record reader holds the section back and sends its entries in full next time (logged there).
+          if (!delivered) throw new BridgeError('unavailable', 'The window did not take this update.');
         },
       });
       // The session may have locked or ended while the sources answered: nothing of the record is kept open.

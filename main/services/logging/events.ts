@@ -12,6 +12,11 @@ export const LOG_EVENTS = {
   /** The fetched record could not be kept offline (the offline store failed); the clinician still has it. */
   'record.not-kept-offline': 'warn',
   'record.offline-save-failed': 'error',
+  /**
+   * A progress update of a record being opened was skipped (the window could not take it, or it could not be
+   * made): the open went on and the screen gets the whole record. With the source when it was a source's status.
+   */
+  'record.progress-skipped': 'warn',
   'bridge.request-failed': 'error',
   /** An event could not be given to a window (closing, crashed); the work that emitted it went on. */
   'bridge.event-failed': 'error',
