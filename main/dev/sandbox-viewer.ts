@@ -101,6 +101,14 @@ export async function createSandboxViewer(options: SandboxViewerOptions): Promis
   const running = viewer;
 
   const currentSession = async (): Promise<SessionInfo | undefined> => running.session();
+  /** A launch from the EPR, one that cannot be read included: the app refuses that one, saying why, as it would. */
+  const isLaunch = (argv: readonly string[]): boolean => {
+    try {
+      return parseLaunchArgv(argv) !== undefined;
+    } catch {
+      return true;
+    }
+  };
 
   /** A sign-in this module completes itself, in its own stand-in browser. */
   const drive = async (user: string | undefined, signIn: () => Promise<unknown>): Promise<SessionInfo> => {
@@ -140,7 +148,7 @@ export async function createSandboxViewer(options: SandboxViewerOptions): Promis
     sandbox,
     openSandboxSession,
     async handleLaunchArgs(argv) {
-      if (argv.some(isAuthorizationCallback) || parseLaunchArgv(argv)) return running.handleLaunchArgs(argv);
+      if (argv.some(isAuthorizationCallback) || isLaunch(argv)) return running.handleLaunchArgs(argv);
       const demo = options.sandboxLaunch ?? { userId: 'gp', patientKey: 'cross-border' };
       const epr = sandbox.epr;
       if (demo === false || !epr || (await currentSession())) return;

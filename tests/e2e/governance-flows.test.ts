@@ -351,6 +351,24 @@ describe('an EPR launch (GP)', () => {
     expect(await page.getByTestId('patient-name').count()).toBe(0);
     expect(await page.getByTestId('medications').count()).toBe(0);
     expect(await page.getByTestId('banner-flags').count()).toBe(0);
+    // The clinician goes back to the patient they had open, through Find a patient: the EPR changed context, so
+    // the reason its earlier launch gave for this patient no longer stands, and they are asked for one.
+    const callsBefore = hp.log.calls.length;
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('button', { name: 'Find a patient' })
+      .click();
+    await page.getByLabel('NHS number', { exact: true }).fill(formatNhsNumber(frail.nhsNumber));
+    await page.getByRole('button', { name: 'Open record' }).click();
+    // Whichever comes: the question, or (as before) the record opened on the earlier launch's reason.
+    await page.locator('[data-testid="reason-for-access"], [data-testid="patient-name"]').first().waitFor();
+    const prompt = page.getByTestId('reason-for-access');
+    expect(await prompt.count()).toBe(1);
+    expect(await prompt.getByTestId('reason-patient').textContent()).toBe(
+      `NHS number${formatNhsNumber(frail.nhsNumber)}`,
+    );
+    expect(hp.log.calls.slice(callsBefore).filter((c) => c.channel === 'record:open')).toEqual([]);
+    expect(await page.getByTestId('patient-name').count()).toBe(0);
     // The next launch that succeeds opens its patient, and the failure notice goes.
     await app.services.handleLaunchArgs([epr.createEhrLaunch({ patientKey: 'frail', userId: 'gp' })]);
     await Promise.all(browserLaunches);

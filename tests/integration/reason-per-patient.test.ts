@@ -161,3 +161,79 @@ describe('an EPR-launched GP', () => {
     expect(events.filter((e) => subtypeOf(e) === 'access-reason' && !patientOf(e))).toHaveLength(1);
   });
 });
+
+describe('a launch from the clinical system is a change of context', () => {
+  /** A launch from the EPR for `patientKey` whose context has expired at the EPR: it fails after it began. */
+  async function failedLaunch(patientKey: string): Promise<Error> {
+    const launch = new URL(app!.services.sandbox!.epr!.createEhrLaunch({ patientKey, userId: 'gp' }));
+    launch.searchParams.set('launch', 'expired-launch-context');
+    const error = await app!.services.handleLaunchArgs([launch.href]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    return error as Error;
+  }
+
+  it('after a launch that fails, no earlier reason stands: the previous patient is asked for again, as is anyone else', async () => {
+    const { a, b, c } = await ehrLaunchedGp();
+    expect((await open(a, 'a1')).patient.nhsNumber).toBe(a);
+    await invoke('access:declare-reason', {
+      reasonCode: 'break-glass',
+      breakGlass: true,
+      freeText: 'Collapsed in the surgery car park, not our patient',
+      nhsNumber: b,
+    });
+    await invoke('access:declare-reason', { reasonCode: 'direct-care', breakGlass: false });
+    const before = (await invoke<AppState>('app:get-state', {})).session!;
+    expect(before.patientReasons.map((r) => r.nhsNumber).sort()).toEqual([a, b].sort());
+
+    // The EPR launches the viewer for another patient, and that launch fails.
+    const failure = await failedLaunch('long-history');
+    const after = await invoke<AppState>('app:get-state', {});
+    expect(after.launch).toEqual({ state: 'failed', message: failure.message });
+    // The clinician is still signed in (the same session), with no reason for anyone: no break-glass banner.
+    expect(after.session?.id).toBe(before.id);
+    expect(after.session?.patientReasons).toEqual([]);
+    expect(after.session?.caseloadReason).toBeUndefined();
+
+    // Opening the previous patient through Find a patient asks for a reason, naming them; so does B.
+    const refusal = open(a, 'a2');
+    await expect(refusal).rejects.toMatchObject({ code: 'not-permitted' });
+    await expect(refusal).rejects.toThrow(a.replace(/^(\d{3})(\d{3})(\d{4})$/, '$1 $2 $3'));
+    await expect(
+      invoke('record:items', { nhsNumber: a, requestId: 'a1', section: 'encounters', offset: 0, limit: 10 }),
+    ).rejects.toMatchObject({ code: 'not-permitted' });
+    await expect(open(b, 'b1')).rejects.toMatchObject({ code: 'not-permitted' });
+    await expect(invoke('prefetch:start', { requestId: 'p1', nhsNumbers: [c] })).rejects.toMatchObject({
+      code: 'not-permitted',
+    });
+
+    // Given again, the reason now given is the one recorded for A.
+    const declared = await invoke<SessionInfo>('access:declare-reason', {
+      reasonCode: 'care-coordination',
+      breakGlass: false,
+      nhsNumber: a,
+    });
+    expect(declared.patientReasons.map((r) => [r.nhsNumber, r.label])).toEqual([
+      [a, 'Coordinating this patient’s care (discharge, care planning)'],
+    ]);
+    expect((await open(a, 'a3')).patient.nhsNumber).toBe(a);
+    const events = await auditedEvents(
+      (all) => all.filter((e) => subtypeOf(e) === 'read' && patientOf(e) === a).length >= 2,
+    );
+    const reads = events.filter((e) => subtypeOf(e) === 'read' && patientOf(e) === a);
+    expect(reads.map(purposeOf)).toEqual([['TREAT'], ['COC']]);
+  });
+
+  it('a launch that cannot even be read ends the earlier reasons too', async () => {
+    const { a } = await ehrLaunchedGp();
+    const error = await app!.services.handleLaunchArgs(['uk.nhs.wessexcarerecords://launch?launch=abc']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((await invoke<AppState>('app:get-state', {})).session?.patientReasons).toEqual([]);
+    await expect(open(a, 'a1')).rejects.toMatchObject({ code: 'not-permitted' });
+  });
+});

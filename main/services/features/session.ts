@@ -230,10 +230,14 @@ export class SessionFeature {
       }
       const request = parseLaunchArgv(argv);
       if (!request) return;
-      // The EPR has changed context: whatever patient was on screen goes at once, before the sign-in.
+      // The EPR has changed context: whatever patient was on screen goes at once, before the sign-in, and no
+      // earlier reason for access stands, even if this launch fails and the session goes on.
+      this.session?.reasons.contextChanged();
       this.launchStatus({ state: 'opening' });
       await this.options.launcher.beginEhrLaunch(request);
     } catch (error) {
+      // A launch from the EPR that could not even be read is a change of context too.
+      if (!callback) this.session?.reasons.contextChanged();
       // A launch a newer one replaced says nothing: the newer one is what the screen is about.
       if (!(error instanceof LaunchError && error.code === 'superseded')) {
         this.launchStatus({

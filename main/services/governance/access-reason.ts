@@ -2,7 +2,8 @@
 // context only; every other patient (and every patient of a standalone or command-line session) needs its own
 // reason from the list, or break-glass with a mandatory free-text reason, declared for that NHS number. A
 // caseload prefetch is one declaration for the list it starts, applied to (and audited for) each patient in it.
-// Each patient's reason drives the purpose of use in that patient's audit events.
+// Each patient's reason drives the purpose of use in that patient's audit events. Reasons last while the context
+// does: a new launch from the clinical system, even one that fails, ends them all (contextChanged).
 import type { PurposeOfUse } from '../audit/balp';
 import { formatNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
 import { plainLine } from '../../../common/text-safety';
@@ -133,6 +134,17 @@ export class AccessReasonState {
     if (held?.breakGlass && !declaration.breakGlass) return held;
     this.byPatient.set(nhs, declaration);
     return declaration;
+  }
+
+  /**
+   * The clinical system launched the viewer again (whether or not that launch succeeds): a change of context,
+   * so no patient is covered any more, the EPR's earlier patient included, nor is a list's reason not yet used.
+   * Each patient opened next needs a reason given now (a successful launch starts a new session, whose EPR
+   * patient is covered by that launch).
+   */
+  contextChanged(): void {
+    this.byPatient.clear();
+    this.caseload = undefined;
   }
 
   /** Throws AccessReasonRequiredError, naming the patient, unless the user may see this patient's record. */
