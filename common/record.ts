@@ -44,6 +44,11 @@ export interface Provenance {
   lastUpdated?: string;
   /** This copy comes from a saved copy of the source as of this instant (the source did not answer now). */
   savedCopy?: { asOf: string };
+  /**
+   * The source (a record locator) only lists this document: its pointer (`resourceId`) points at the copy
+   * another source holds, and no content of it comes from here.
+   */
+  listedOnly?: true;
 }
 
 /** Sections in urgent-care order (ARCHITECTURE.md, "Clinical priority"). */
@@ -136,6 +141,10 @@ export interface RecordPointer {
   date?: string;
   url?: string;
   contentType?: string;
+  /** The pointer's masterIdentifier and identifiers, as the merge keys them (`DocumentReference|id|system|value`). */
+  identifiers?: string[];
+  /** The pointed-to content's SHA-1 (base64), as the pointer's attachment states it. */
+  hash?: string;
   /** Whether the pointed-to document was fetched, and if not, why. */
   retrieval: 'retrieved' | 'not-configured' | 'unreachable' | 'not-attempted';
   retrievalMessage?: string;
@@ -354,6 +363,20 @@ export function recountSources(
       if (provenance.findIndex((p) => p.sourceId === sourceId) === i) add(sourceId);
     });
   }
-  for (const pointer of pointers) add(pointer.sourceId);
+  for (const pointer of pointersApart(pointers, items)) add(pointer.sourceId);
   return sources.map((s) => ({ ...s, resourceCount: counts.get(s.id) ?? 0 }));
+}
+
+/**
+ * The pointers not already shown as one of these items: a pointer to a document a regional source also holds
+ * is listed once, as that source's entry (its provenance says the locator lists it too). Relative to the items
+ * given, so a view that does not show that entry (another section, hidden for the role) still lists the pointer.
+ */
+export function pointersApart(pointers: RecordPointer[], items: readonly RecordItem[]): RecordPointer[] {
+  if (!pointers.length) return pointers;
+  const listed = new Set<string>();
+  for (const { provenance } of items) {
+    for (const p of provenance) if (p.listedOnly) listed.add(`${p.sourceId}|${p.resourceId}`);
+  }
+  return listed.size ? pointers.filter((p) => !listed.has(`${p.sourceId}|${p.id}`)) : pointers;
 }

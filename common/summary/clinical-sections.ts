@@ -2,11 +2,11 @@
 import type { AllergyIntolerance, Condition, Flag } from '../fhir';
 import { humanName } from '../human-name';
 import { asArray, isObject, lookup, objectsIn, str, type JsonObject } from '../json';
-import type { RecordItem, RecordPointer, WessexRecord } from '../record';
+import { pointersApart, type RecordItem, type RecordPointer, type WessexRecord } from '../record';
 import { CPR_STATUS_LABEL, cprStatusFrom, cprStatusOf, type CprStatus } from '../resuscitation';
 import { conceptCodes, conceptWords, firstCoding, referenceDisplay } from './concepts';
 import { formatDate } from './dates';
-import { newestFirst, sourceNames } from './provenance';
+import { holderNames, newestFirst, sourceNames } from './provenance';
 
 // ---- Advance care decisions -------------------------------------------------------------------------
 
@@ -72,7 +72,8 @@ export function advanceCareEntries(items: RecordItem[], pointers: RecordPointer[
     item,
     conflict: item.conflict,
   }));
-  const fromPointers: AdvanceCareEntry[] = pointers.map((pointer) => {
+  // A pointer to one of these entries' documents is that entry ("… also listed in Record locator").
+  const fromPointers: AdvanceCareEntry[] = pointersApart(pointers, items).map((pointer) => {
     const title = pointer.type.display ?? pointer.type.code ?? 'Care document';
     return {
       key: `pointer:${pointer.id}`,
@@ -148,12 +149,14 @@ export function resuscitationCard(entries: AdvanceCareEntry[]): ResuscitationCar
       : undefined;
 
     if (!status) continue;
+    // The sources that record the decision: a locator that only lists the form records none.
+    const sources = holderNames(entry.item!);
     const current = !WITHDRAWN.test(entry.status ?? '');
     const key = `${status}|${entry.date?.slice(0, 10) ?? ''}|${current}`;
     const line = lines.get(key);
     if (line) {
       line.entries.push(entry);
-      for (const s of entry.sources) if (!line.sources.includes(s)) line.sources.push(s);
+      for (const s of sources) if (!line.sources.includes(s)) line.sources.push(s);
       line.author ??= authorOf(entry.item);
       continue;
     }
@@ -163,7 +166,7 @@ export function resuscitationCard(entries: AdvanceCareEntry[]): ResuscitationCar
       label: CPR_STATUS_LABEL[status],
       date: entry.date,
       author: authorOf(entry.item),
-      sources: [...entry.sources],
+      sources,
       current,
       entries: [entry],
     });

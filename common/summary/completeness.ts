@@ -4,6 +4,7 @@
 import { formatAsOf } from '../offline-banner';
 import type { Provenance, RecordItem, SectionCompleteness, SourceStatus, WessexRecord } from '../record';
 import { isCurrentMedication } from './medications';
+import { provenanceName } from './provenance';
 
 /** "saved copy, 09:14 today" */
 export function savedCopyText(asOf: string, now: Date): string {
@@ -89,19 +90,24 @@ export function sectionNotice(
   }
 }
 
-/** When every copy of an item comes from a saved copy: the oldest instant among them. */
+/**
+ * When every copy of an item comes from a saved copy: the oldest instant among them. A locator that only lists
+ * the document holds no copy: what is shown is the saved copy however freshly the locator answered.
+ */
 export function itemSavedCopyAsOf(provenance: readonly Provenance[]): string | undefined {
-  if (!provenance.length || !provenance.every((p) => p.savedCopy)) return undefined;
-  return provenance.map((p) => p.savedCopy!.asOf).sort()[0];
+  const copies = provenance.filter((p) => !p.listedOnly);
+  if (!copies.length || !copies.every((p) => p.savedCopy)) return undefined;
+  return copies.map((p) => p.savedCopy!.asOf).sort()[0];
 }
 
 /** Source names, each saved copy labelled: ["Dorset Care Record (saved copy, 09:14 today)", "CHIE"]. */
 export function sourceLabels(provenance: readonly Provenance[], now: Date): string[] {
   const labels = new Map<string, string>();
   for (const p of provenance) {
-    const label = p.savedCopy ? `${p.sourceName} (${savedCopyText(p.savedCopy.asOf, now)})` : p.sourceName;
+    const name = provenanceName(p);
+    const label = p.savedCopy ? `${name} (${savedCopyText(p.savedCopy.asOf, now)})` : name;
     // A live copy from a source outranks a saved one from the same source.
-    if (!labels.has(p.sourceName) || !p.savedCopy) labels.set(p.sourceName, label);
+    if (!labels.has(name) || !p.savedCopy) labels.set(name, label);
   }
   return [...labels.values()];
 }

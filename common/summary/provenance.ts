@@ -1,17 +1,44 @@
-import type { RecordItem } from '../record';
+import type { Provenance, RecordItem } from '../record';
 
-/** Distinct source names that hold an item, in the order the engine listed them. */
+const LISTED_IN = 'also listed in ';
+
+/**
+ * A source as an item's sources name it: "Dorset Care Record", or "also listed in Record locator" for a locator
+ * that only points at the document another source holds (it holds no copy of its own).
+ */
+export function provenanceName(p: Provenance): string {
+  return p.listedOnly ? `${LISTED_IN}${p.sourceName}` : p.sourceName;
+}
+
+/** Distinct source names that hold an item, in the order the engine listed them (listing locators last). */
 export function sourceNames(item: RecordItem): string[] {
   const [only, ...more] = item.provenance;
-  if (only && !more.length) return [only.sourceName];
-  return [...new Set(item.provenance.map((p) => p.sourceName))];
+  if (only && !more.length) return [provenanceName(only)];
+  return [...new Set(item.provenance.map(provenanceName))];
+}
+
+/** The sources holding a copy of an item (not one that only lists it). */
+export function holderNames(item: RecordItem): string[] {
+  return [...new Set(item.provenance.filter((p) => !p.listedOnly).map((p) => p.sourceName))];
+}
+
+/**
+ * Sources in words: "Dorset Care Record and CHIE"; a locator that only lists the document after them,
+ * "Dorset Care Record, also listed in Record locator".
+ */
+export function sourcesText(names: readonly string[]): string {
+  const holders = names.filter((n) => !n.startsWith(LISTED_IN));
+  const listed = names.filter((n) => n.startsWith(LISTED_IN));
+  const held =
+    holders.length <= 1
+      ? (holders[0] ?? '')
+      : `${holders.slice(0, -1).join(', ')} and ${holders[holders.length - 1]}`;
+  return [held, ...listed].filter(Boolean).join(', ') || 'unknown source';
 }
 
 /** "Dorset Care Record and CHIE" */
 export function sourceList(item: RecordItem): string {
-  const names = sourceNames(item);
-  if (names.length <= 1) return names[0] ?? 'unknown source';
-  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return sourcesText(sourceNames(item));
 }
 
 // One collator for every comparison: localeCompare looks one up per call, and sorts make thousands.

@@ -119,6 +119,32 @@ describe('paramedic on the frail patient', () => {
     expectQuietPage(log);
   });
 
+  it('lists the ReSPECT form once: DCR’s, also listed in the record locator, and still one click from the card', async () => {
+    const { page, log } = hp;
+    await showTab(page, 'Urgent care summary');
+    const card = page.getByTestId('resuscitation-status');
+    expect(await card.textContent()).toMatch(
+      /14 May 2025 · Dorset Care Record, also listed in Record locator/,
+    );
+    await showTab(page, 'Documents and letters');
+    await page.getByTestId('view-documents').waitFor();
+    const rows = page.getByRole('list', { name: 'Documents' }).getByRole('listitem');
+    const respect = rows.filter({ hasText: /ReSPECT/ });
+    expect(await respect.count()).toBe(1);
+    expect(await respect.textContent()).toMatch(/Dorset Care Record · also listed in Record locator/);
+    // The locator's pointers to documents no regional source holds are still listed, on their own.
+    expect(await rows.filter({ hasText: /End of life care coordination summary/ }).textContent()).toMatch(
+      /Record locator$/,
+    );
+    await showTab(page, 'Urgent care summary');
+    await page.getByTestId('open-respect').click();
+    await page.getByTestId('view-documents').waitFor();
+    expect(
+      await page.locator('[data-testid="document-open"][aria-pressed="true"]').getAttribute('data-key'),
+    ).toBe(await respect.getByTestId('document-open').getAttribute('data-key'));
+    expectQuietPage(log);
+  });
+
   it('full summary adds recent results, encounters and documents', async () => {
     const { page, log } = hp;
     await showTab(page, 'Full summary');

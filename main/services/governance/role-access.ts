@@ -2,7 +2,7 @@
 // mapped by machine policy to what they may see; applyRoleAccess removes the rest and says what was hidden.
 import type { RoleAccess } from '../policy/schema';
 import type { RecordPointer, SectionId, WessexRecord } from '../../../common/record';
-import { SECTION_ORDER } from '../../../common/record';
+import { SECTION_ORDER, pointersApart } from '../../../common/record';
 
 /** The urgent-care summary (ARCHITECTURE.md clinical priority 1–8) plus documents. */
 export const URGENT_CARE_AND_DOCUMENTS: readonly SectionId[] = [
@@ -37,6 +37,9 @@ export function applyRoleAccess(record: WessexRecord, access: RoleAccess): RoleA
   const items = record.items.filter((i) => allowed.has(i.section));
   const pointers: RecordPointer[] = pointersAllowed(access) ? record.pointers : [];
   const kept = new Set(items.map((i) => i.key));
+  // A pointer listed as one of the entries (the same document) is counted with that entry, not again.
+  const shown = new Set(pointers);
+  const hiddenPointers = pointersApart(record.pointers, record.items).filter((p) => !shown.has(p)).length;
   const hiddenSections = SECTION_ORDER.filter((s) => !allowed.has(s));
   return {
     record: {
@@ -46,7 +49,7 @@ export function applyRoleAccess(record: WessexRecord, access: RoleAccess): RoleA
       conflicts: record.conflicts.filter((c) => c.itemKeys.every((k) => kept.has(k))),
     },
     hiddenSections,
-    hiddenCount: record.items.length - items.length + (record.pointers.length - pointers.length),
+    hiddenCount: record.items.length - items.length + hiddenPointers,
   };
 }
 

@@ -20,6 +20,7 @@ import { detectConflicts } from './conflicts';
 import { isObject, type Json } from './fhir-read';
 import { agreeIdentity, identityReference, patientKey } from './identity-agreement';
 import { RecordMerger } from './merge';
+import { linkPointers, type PointerSource } from './pointer-links';
 import { patientSummary } from './patient-identity';
 import { outsideReference, type RecordIdentity } from './record-identity';
 import { factsOf } from './resource-facts';
@@ -48,10 +49,14 @@ function inSections(sections: ReadonlySet<SectionId> | undefined) {
     sections.has(factsOf(resource).section);
 }
 
-/** Merges sources' resources into items: deterministic for the same sources in the same order. */
+/**
+ * Merges sources' resources into items: deterministic for the same sources in the same order. A pointer to a
+ * document one of the items already is joins that item's provenance (pointer-links.ts).
+ */
 function mergeSources(
   sources: readonly SourceSnapshot[],
   keep: (resource: Json) => boolean,
+  pointers: readonly RecordPointer[] = [],
 ): { items: RecordItem[]; conflicts: WessexRecord['conflicts'] } {
   const merger = new RecordMerger();
   for (const source of sources) {
@@ -60,10 +65,16 @@ function mergeSources(
   const entries = merger.entries();
   const { conflicts, byEntry } = detectConflicts(entries);
   const saved = new Map(sources.filter((s) => s.status.savedCopy).map((s) => [s.status.id, savedCopyOf(s)]));
+  const listers = new Map<string, PointerSource>(sources.map((s) => [s.status.id, refOf(s)]));
+  const linked = linkPointers(
+    entries.map((e) => merger.toItem(e, byEntry.get(e.key))),
+    pointers,
+    listers,
+  );
   // Urgent-care order: section by section, newest first within each.
   const bySection = SECTION_ORDER.map((): RecordItem[] => []);
-  for (const e of entries) {
-    const item = labelSavedCopies(merger.toItem(e, byEntry.get(e.key)), saved);
+  for (const entry of linked) {
+    const item = labelSavedCopies(entry, saved);
     bySection[sectionRank.get(item.section)!]!.push(item);
   }
   const items: RecordItem[] = [];
@@ -144,7 +155,8 @@ export function buildRecord(snapshot: RecordSnapshot, options: BuildOptions): We
   const verdict = agreeIdentity(regional, outsideReference(options.identity), options.decisions);
   const mergedIds = new Set(verdict.merged.map((s) => s.status.id));
   const merged = snapshot.sources.filter((s) => s.status.kind !== 'regional' || mergedIds.has(s.status.id));
-  const { items, conflicts } = mergeSources(merged, keep);
+  const pointers = pointersOf(merged, (s) => !sections || sections.has(s));
+  const { items, conflicts } = mergeSources(merged, keep, pointers);
   const heldApart: HeldApartRecord[] = verdict.apart.map(({ source, differences }) => ({
     sourceId: source.status.id,
     sourceName: source.status.name,
@@ -153,7 +165,6 @@ export function buildRecord(snapshot: RecordSnapshot, options: BuildOptions): We
     patientKey: patientKey(source.patient!),
     items: mergeSources([source], keep).items,
   }));
-  const pointers = pointersOf(merged, (s) => !sections || sections.has(s));
   const statuses: SourceStatus[] = snapshot.sources.map((s) => s.status);
   return {
     patient: bannerPatient(snapshot, options.identity, verdict.merged),

@@ -1,6 +1,7 @@
 // Record-locator (NRL-style) DocumentReference → RecordPointer: what the document is, who holds it, where.
 import type { RecordPointer } from '../../../common/record';
 import { asArray, conceptDisplay, isObject, objectsIn, type Json, primaryCoding, str } from './fhir-read';
+import { identifierKeys } from './fingerprint';
 
 function orgDisplay(ref: unknown): string | undefined {
   if (!isObject(ref)) return undefined;
@@ -35,7 +36,34 @@ export function toRecordPointer(doc: Json, sourceId: string, index: number): Rec
   if (url) pointer.url = url;
   const contentType = str(attachment?.contentType);
   if (contentType) pointer.contentType = contentType;
+  const identifiers = identifierKeys(doc);
+  if (identifiers.length) pointer.identifiers = [...identifiers];
+  const hash = str(attachment?.hash);
+  if (hash) pointer.hash = hash;
   return pointer;
+}
+
+/**
+ * The address a document's URL resolves to: relative ones against the FHIR base it was read from, and a Spine
+ * Secure Proxy address (`ssp://` or `https://<proxy>/`, the target URL percent-encoded as its path, as NRL
+ * pointers carry them) as the target it proxies. Undefined when it is not an address at all.
+ */
+export function documentAddress(url: string, base?: string): string | undefined {
+  let address: URL;
+  try {
+    address = base ? new URL(url, base.endsWith('/') ? base : `${base}/`) : new URL(url);
+  } catch {
+    return undefined;
+  }
+  const proxied = /^\/(https?%3A%2F%2F[^/]+)$/i.exec(address.pathname)?.[1];
+  if (proxied) {
+    try {
+      return new URL(decodeURIComponent(proxied)).href;
+    } catch {
+      return address.href;
+    }
+  }
+  return address.href;
 }
 
 /** Where a document is held, in words, for "not configured" pointers. */

@@ -8,6 +8,7 @@ import { formatNhsNumber } from '../../../common/nhs-number';
 import {
   CRITICAL_SECTIONS,
   SECTION_ORDER,
+  pointersApart,
   type RecordItem,
   type SectionCompleteness,
   type SectionId,
@@ -15,6 +16,7 @@ import {
   type WessexRecord,
 } from '../../../common/record';
 import { isCurrentMedication, isIssueRecord, splitMedications } from '../../../common/summary/medications';
+import { provenanceName } from '../../../common/summary/provenance';
 import { terminalText as t } from '../../../common/text-safety';
 import { isInactiveStatus } from './clinical-codes';
 import { lookup } from '../../../common/json';
@@ -135,9 +137,11 @@ export function formatRecordSummary(record: WessexRecord, options: SummaryOption
       '  Not merged into this record.',
     );
   }
-  if (record.pointers.length) {
-    out.push('', `Record locator pointers (${record.pointers.length})`);
-    for (const ptr of record.pointers) {
+  // A pointer to a document listed above is that entry ("also listed in …"), not listed again.
+  const pointers = pointersApart(record.pointers, record.items);
+  if (pointers.length) {
+    out.push('', `Record locator pointers (${pointers.length})`);
+    for (const ptr of pointers) {
       const who = [
         ptr.author && `author ${ptr.author}`,
         ptr.custodian && `held by ${ptr.custodian}`,
@@ -213,7 +217,9 @@ function foldedIssues(items: RecordItem[]): { folded: Set<string>; countOf: Map<
 function itemLines(item: RecordItem, deceased: boolean, issues?: number): string[] {
   const sources = [
     ...new Set(
-      item.provenance.map((pr) => (pr.savedCopy ? `${t(pr.sourceName)} (saved copy)` : t(pr.sourceName))),
+      item.provenance.map((pr) =>
+        pr.savedCopy ? `${t(provenanceName(pr))} (saved copy)` : t(provenanceName(pr)),
+      ),
     ),
   ].join(', ');
   const facts = [

@@ -1,5 +1,5 @@
 import type { Provenance } from '../../../common/record';
-import { itemSavedCopyAsOf, savedCopyText, sourceLabels } from '../../../common/summary';
+import { itemSavedCopyAsOf, provenanceName, savedCopyText, sourceLabels } from '../../../common/summary';
 import { useRecordView } from '../state/recordView';
 
 /**
@@ -19,7 +19,7 @@ export function SourceTag({
   const labels = !provenance
     ? (sources ?? [])
     : savedAsOf || offline
-      ? [...new Set(provenance.map((p) => p.sourceName))]
+      ? [...new Set(provenance.map(provenanceName))]
       : sourceLabels(provenance, now);
   return (
     <>

@@ -1,7 +1,8 @@
 // Documents and letters: the list (narrowed by type, with the count shown) beside the document being read,
-// or one letter opened on its own with a way back. Locator pointers are listed with the record's documents.
+// or one letter opened on its own with a way back. Locator pointers are listed with the record's documents,
+// once: a pointer to a document a regional source holds is that source's entry, "also listed in" the locator.
 import { useEffect, useRef, useState } from 'react';
-import type { RecordPointer } from '../../../common/record';
+import { pointersApart, type RecordPointer } from '../../../common/record';
 import { formatDate, type SummaryModel } from '../../../common/summary';
 import { EmptyOrStatus } from '../components/SectionStatus';
 import { SourceTag } from '../components/SourceTag';
@@ -58,8 +59,10 @@ export function DocumentsView({
   const advanceCareDocuments = model.bySection.advanceCare.filter(
     (i) => i.resourceType === 'DocumentReference' || i.resourceType === 'Composition',
   );
-  const rows = [...advanceCareDocuments, ...model.bySection.documents].map(rowFromItem);
-  rows.push(...pointers.map(rowFromPointer));
+  const listed = [...advanceCareDocuments, ...model.bySection.documents];
+  const rows = listed.map(rowFromItem);
+  // A pointer to one of these documents is listed once, as that document (its sources say so).
+  rows.push(...pointersApart(pointers, listed).map(rowFromPointer));
   const { documentToOpen, focusDocument, documentFocused } = useRecordView();
   const [open, setOpen] = useState(documentToOpen);
   const [alone, setAlone] = useState(false);

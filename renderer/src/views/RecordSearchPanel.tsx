@@ -1,7 +1,7 @@
 // Search within the opened record: every entry of every section (main holds the whole record; the screen
 // gets the newest matches and how many there are).
 import { useEffect, useState, type FormEvent } from 'react';
-import { formatDate, SECTION_TITLES } from '../../../common/summary';
+import { formatDate, SECTION_TITLES, sourcesText } from '../../../common/summary';
 import type { BridgeResults } from '../../../preload/contract';
 import { errorMessage, invoke } from '../bridge';
 import { useRecordView } from '../state/recordView';
@@ -71,7 +71,7 @@ export function RecordSearchPanel() {
                 <span className="wx-muted">
                   {' '}
                   · {SECTION_TITLES[h.section]} · {h.date ? formatDate(h.date) : 'date not recorded'}
-                  {h.status ? ` · ${h.status}` : ''} · {h.sources.join(' and ')}
+                  {h.status ? ` · ${h.status}` : ''} · {sourcesText(h.sources)}
                 </span>
               </li>
             ))}

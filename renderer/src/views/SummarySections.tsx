@@ -1,7 +1,7 @@
 // The urgent-care sections, in clinical priority order. Each item names its sources.
 import { createContext, useContext, useState, type ReactNode } from 'react';
 import type { SectionId } from '../../../common/record';
-import { formatDate, type SummaryModel } from '../../../common/summary';
+import { formatDate, sourcesText, type SummaryModel } from '../../../common/summary';
 import { DeceasedMarker } from '../components/DeceasedMarker';
 import { EmptyOrStatus } from '../components/SectionStatus';
 import { SourceTag } from '../components/SourceTag';
@@ -171,7 +171,7 @@ function ResuscitationStatus({ card }: { card: SummaryModel['resuscitation'] }) 
           )}{' '}
           <span className="wx-muted">
             {card.respect.date ? formatDate(card.respect.date) : 'date not recorded'} ·{' '}
-            {card.respect.sources.join(' and ')}
+            {sourcesText(card.respect.sources)}
           </span>
           {card.respect.heldAt && <HeldAt entry={card.respect} />}
         </p>
