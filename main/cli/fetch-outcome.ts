@@ -1,5 +1,6 @@
 // How complete a fetched record is, as `wessex fetch` reports it in its exit code: a script (or a support
 // engineer) must be able to tell "the whole record" from "part of it" from "nothing at all".
+import { failedBecause } from '../../common/failure-words';
 import type { SourceStatus } from '../../common/record';
 
 const FETCH_EXIT = {
@@ -34,10 +35,13 @@ function why(s: SourceStatus): string {
     return `${s.name} saved copy from ${s.savedCopy.asOf}`;
   }
   const state = s.state === 'not-reached' ? 'not reached' : s.state === 'pending' ? 'no answer' : s.state;
-  // Source messages often start with the source's name ("CHIE could not connect"): say it once.
+  // Source messages often start with the source's name ("CHIE could not be reached: …"): say it once.
   const detail = s.message?.startsWith(`${s.name} `) ? s.message.slice(s.name.length + 1) : s.message;
   const saved = s.savedCopy ? ` (showing its saved copy from ${s.savedCopy.asOf})` : '';
-  return detail ? `${s.name} ${state}: ${detail}${saved}` : `${s.name} ${state}${saved}`;
+  // A source that did not answer says why in its own words ("CHIE could not be reached: …"), not "failed: …".
+  const words =
+    s.state === 'partial' ? (detail ? `${state}: ${detail}` : state) : failedBecause(state, detail);
+  return `${s.name} ${words}${saved}`;
 }
 
 /**

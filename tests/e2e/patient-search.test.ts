@@ -136,7 +136,7 @@ describe('patient search by name and date of birth', () => {
       const warning = page.getByTestId('patient-search-incomplete');
       await warning.waitFor();
       expect(await warning.textContent()).toMatch(
-        /^Not every record was searched\. Someone held only there is not listed:CHIE could not connect/,
+        /^Not every record was searched\. Someone held only there is not listed:CHIE could not be reached: the server refused the connection/,
       );
       const cells = await page.getByTestId('patient-search-table').locator('tbody td').allTextContents();
       expect(cells[6]).toBe('Dorset Care Record, Your clinical system (EPR)');

@@ -57,7 +57,7 @@ async function expectAccessible(hp: HarnessPage, name: string): Promise<void> {
 }
 
 describe('section completeness', () => {
-  it('never says "no known allergies" or "none recorded" alone when CHIE could not be checked', async () => {
+  it('never says "no known allergies" or "none recorded" alone when CHIE could not be reached', async () => {
     await servers().chie.setFault('down');
     let hp: HarnessPage | undefined;
     try {
@@ -68,19 +68,23 @@ describe('section completeness', () => {
       expect(await page.getByTestId('allergies').textContent()).toMatch(/no known allerg/i);
       const warning = allergies.getByTestId('section-status');
       expect(await warning.textContent()).toMatch(
-        /This section may be incomplete:.*CHIE could not be checked/,
+        /This section may be incomplete:CHIE could not be reached: the server refused the connection/,
       );
       for (const id of ['advanceCare', 'alerts', 'allergies', 'medications', 'problems']) {
         const text = await section(page, id).textContent();
-        expect(text, id).toMatch(/CHIE could not be checked/);
+        expect(text, id).toMatch(/CHIE could not be reached: the server refused the connection/);
         expect(text, id).not.toMatch(/None recorded|sources that answered/);
       }
       expect(await page.locator('[data-source="chie"]').textContent()).toMatch(/Failed/);
       await showTab(page, 'Results and vitals');
       await page.getByTestId('view-results').waitFor();
-      expect(await page.getByTestId('view-results').textContent()).toMatch(/CHIE could not be checked/);
+      expect(await page.getByTestId('view-results').textContent()).toMatch(
+        /CHIE could not be reached: the server refused the connection/,
+      );
       await showTab(page, 'Encounters');
-      expect(await page.getByTestId('view-encounters').textContent()).toMatch(/CHIE could not be checked/);
+      expect(await page.getByTestId('view-encounters').textContent()).toMatch(
+        /CHIE could not be reached: the server refused the connection/,
+      );
       await showTab(page, 'Urgent care summary');
       await expectAccessible(hp, 'completeness-chie-down');
     } finally {
@@ -156,8 +160,8 @@ describe('nothing retrieved', () => {
       await panel.waitFor({ timeout: 20_000 });
       const text = await panel.textContent();
       expect(text).toMatch(/No record could be retrieved/);
-      expect(text).toMatch(/Dorset Care Record.*could not connect/);
-      expect(text).toMatch(/CHIE.*could not connect/);
+      expect(text).toMatch(/Dorset Care Record could not be reached: the server refused the connection/);
+      expect(text).toMatch(/CHIE could not be reached: the server refused the connection/);
       for (const name of ['Print handover summary', 'Save as PDF']) {
         const button = page.getByRole('button', { name });
         expect(await button.isDisabled(), name).toBe(true);
@@ -216,7 +220,9 @@ describe('saved copies', () => {
       expect(
         await page.locator('.wx-source', { hasText: /CHIE \(saved copy, \d\d:\d\d/ }).count(),
       ).toBeGreaterThan(0);
-      expect(await section(page, 'allergies').textContent()).toMatch(/CHIE could not be checked.*saved copy/);
+      expect(await section(page, 'allergies').textContent()).toMatch(
+        /CHIE could not be reached: the server refused the connection; showing its saved copy/,
+      );
       await expectAccessible(hp, 'completeness-saved-copy');
     } finally {
       await servers().chie.setFault(undefined);

@@ -307,8 +307,8 @@ describe('caseload watch on the sandbox', () => {
         ['dcr', 'websocket'],
         ['chie', 'unavailable'],
       ]);
-      expect(started.sources[1]!.problem).toMatch(
-        /^CHIE could not be asked about the caseload .*trying again/,
+      expect(started.sources[1]!.problem).toBe(
+        'CHIE could not be reached: the server refused the connection; not watched until it answers (trying again)',
       );
     } finally {
       await sandbox.servers.chie.setFault(undefined);
@@ -386,6 +386,25 @@ describe('caseload watch by polling, on a sandbox whose CHIE has no subscription
     ]);
     expect((await watch.events({ limit: 50, offset: 0 })).total).toBe(6);
     expect(watch.status().sources[1]).toMatchObject({ mode: 'polling', connected: true });
+  });
+
+  it('says a polled source that goes down could not be reached, in the words the record screens use', async () => {
+    newWatch([{ id: 'chie', name: 'CHIE', fhirBase: sandbox.urls.chie }]);
+    await watch.start({ nhsNumbers: [sandbox.patient('frail').nhsNumber] });
+    const poller = watch.sourceWatches[0]!.polling!;
+    await sandbox.servers.chie.setFault('down');
+    try {
+      await poller.pollNow();
+      expect(watch.status().sources[0]).toMatchObject({
+        mode: 'polling',
+        connected: false,
+        problem: 'CHIE could not be reached: the server refused the connection',
+      });
+    } finally {
+      await sandbox.servers.chie.setFault(undefined);
+    }
+    await poller.pollNow();
+    expect(watch.status().sources[0]).toMatchObject({ connected: true });
   });
 
   it("tells a caseload patient's first admission to a trust that did not hold them, without a restart", async () => {

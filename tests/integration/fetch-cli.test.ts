@@ -86,12 +86,14 @@ describe('wessex fetch exit codes', () => {
     expect(result.code).toBe(0);
   });
 
-  it('2 when CHIE is down: the record is incomplete and says CHIE failed', async () => {
+  it('2 when CHIE is down: the record is incomplete and says CHIE could not be reached', async () => {
     await failing({ chie: 'down' });
     const result = await fetchCrossBorder();
     expect(result.stdout).toMatch(/✓ Dorset Care Record \(regional\) — complete/);
     expect(result.stdout).toMatch(/✗ CHIE \(regional\) — failed/);
-    expect(result.stderr).toMatch(/The record is incomplete: CHIE failed: could not connect/);
+    expect(result.stderr).toContain(
+      'The record is incomplete: CHIE could not be reached: the server refused the connection.',
+    );
     expect(result.code).toBe(2);
   });
 
@@ -123,8 +125,9 @@ describe('wessex fetch exit codes', () => {
   it('3 when no source answered (DCR, CHIE and the record locator all down)', async () => {
     await failing({ dcr: 'down', chie: 'down', locator: 'down' });
     const result = await fetchCrossBorder();
-    expect(result.stderr).toMatch(
-      /^No source answered: Dorset Care Record failed: .+; CHIE failed: .+; .+ failed/m,
+    const refused = 'could not be reached: the server refused the connection';
+    expect(result.stderr).toContain(
+      `No source answered: Dorset Care Record ${refused}; CHIE ${refused}; Record locator ${refused}.`,
     );
     expect(result.code).toBe(3);
   });

@@ -46,8 +46,12 @@ describe('wessex find-patient', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toContain('LEGG, David John (Mr)  born 17 April 1951  male  NHS 999 462 5845');
     expect(result.stdout).toContain('held by Dorset Care Record');
-    expect(result.stdout).toMatch(/✗ CHIE — failed: CHIE could not connect/);
-    expect(result.stderr).toMatch(/Not every directory answered.*CHIE could not connect/);
+    expect(result.stdout).toContain(
+      '✗ CHIE — failed: CHIE could not be reached: the server refused the connection',
+    );
+    expect(result.stderr).toMatch(
+      /Not every directory answered.*CHIE could not be reached: the server refused the connection/,
+    );
   });
 
   it('refuses a date of birth that is not a real date, and exits 1', async () => {

@@ -99,7 +99,7 @@ describe('patient search by name and date of birth', () => {
     expect(result.complete).toBe(false);
     const dcr = result.directories.find((d) => d.id === 'dcr');
     expect(dcr).toMatchObject({ state: 'failed', matches: 0 });
-    expect(dcr?.message).toMatch(/^Dorset Care Record could not connect/);
+    expect(dcr?.message).toBe('Dorset Care Record could not be reached: the server refused the connection');
     expect(result.matches.map((m) => m.heldBy)).toEqual([['CHIE', 'Your clinical system (EPR)']]);
     // The first search of exactly this, audited once.
     const thisSearch = 'Patient?family=Legg&birthdate=eq1951-04-17';

@@ -134,7 +134,7 @@ describe('every sandbox fault mode ends in a clear source status, and the other 
       { maxRetries: 1 },
       /^CHIE too busy to answer \(HTTP 503\), still busy after 2 attempts$/,
     ],
-    ['down', {}, {}, /^CHIE could not connect \(the server refused the connection\)$/],
+    ['down', {}, {}, /^CHIE could not be reached: the server refused the connection$/],
   ];
   it.each(cases)('%s → CHIE failed with a plain reason', async (mode, faultOptions, options, message) => {
     await sandbox.servers.chie.setFault(mode, faultOptions);
@@ -213,7 +213,7 @@ describe('every sandbox fault mode ends in a clear source status, and the other 
     const record = await fetchCrossBorder();
     expect(status(record, 'locator')).toMatchObject({
       state: 'failed',
-      message: 'Locator could not connect (the server refused the connection)',
+      message: 'Locator could not be reached: the server refused the connection',
     });
     expect(status(record, 'dcr').state).toBe('complete');
     expect(status(record, 'chie').state).toBe('complete');

@@ -57,6 +57,16 @@ describe('wessex fetch exit code', () => {
     });
   });
 
+  it('says a source that could not be reached in the words the screens use, not "failed: could not …"', () => {
+    const reached = 'could not be reached: the server refused the connection';
+    const outcome = fetchOutcome([
+      source('DCR', 'complete'),
+      source('CHIE', 'failed', `CHIE ${reached}`),
+      source('Record locator', 'not-reached', `Record locator ${reached}`),
+    ]);
+    expect(outcome.message).toBe(`The record is incomplete: CHIE ${reached}; Record locator ${reached}.`);
+  });
+
   it('is 3 when no source answered', () => {
     const outcome = fetchOutcome([
       source('DCR', 'failed', 'DCR had a server error (HTTP 500)'),

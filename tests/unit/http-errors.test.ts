@@ -59,7 +59,9 @@ describe('network errors', () => {
   it('counts running out of time and the HTTP layer’s own connect/timeout failures as unreachable', () => {
     expect(isNetworkError(new DOMException('The operation timed out.', 'TimeoutError'))).toBe(true);
     expect(isNetworkError(new DeadlineExceeded(1000))).toBe(true);
-    expect(isNetworkError(new FetchFailure('connect', 'could not connect (ECONNREFUSED)'))).toBe(true);
+    expect(
+      isNetworkError(new FetchFailure('connect', 'could not be reached: the server refused the connection')),
+    ).toBe(true);
     expect(isNetworkError(new FetchFailure('timeout', 'did not finish within 30 s'))).toBe(true);
     expect(isNetworkError(new FetchFailure('oversize', 'sent more than the 32 MB limit'))).toBe(false);
     expect(isNetworkError(new Error('boom', { cause: coded('EHOSTUNREACH') }))).toBe(true);

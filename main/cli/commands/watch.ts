@@ -52,7 +52,7 @@ export function eventJson(event: CaseloadEvent, names: boolean): string {
   return JSON.stringify(names && patientName ? { ...rest, patientName } : rest);
 }
 
-/** "Dorset Care Record: live", "CHIE: polling", "CHIE: not connected — could not be checked: …". */
+/** "Dorset Care Record: live", "CHIE: polling", "CHIE: not connected — CHIE could not be reached: …". */
 function statusLines(status: CaseloadWatchStatus): string[] {
   return status.sources.map((s) => {
     const how = s.mode === 'websocket' ? 'live' : s.mode === 'polling' ? 'polling' : 'not watched';

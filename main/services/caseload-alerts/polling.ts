@@ -5,6 +5,7 @@
 // watch takes them on: checks their dissent there, learns their Patient ids and name). It hands the resources
 // on as a notification would, so the same classification, dedupe, governance, audit and storage apply. A
 // failed poll is said (the source shows "not connected") and tried again next time.
+import { failedBecause } from '../../../common/failure-words';
 import { isObject, str, type JsonObject } from '../../../common/json';
 import type { CaseloadPatients } from './caseload-event';
 import { chunks, type CaseloadPatient, type SourceSubscriptions } from './source-subscriptions';
@@ -75,7 +76,11 @@ export class CaseloadPoller {
       this.options.onState({ connected: true, checkedAt });
     } catch (error) {
       const reason = error instanceof Error ? error.message : 'an unexpected problem';
-      this.options.onState({ connected: false, problem: `could not be checked: ${reason}`, checkedAt });
+      this.options.onState({
+        connected: false,
+        problem: failedBecause('could not be checked', reason),
+        checkedAt,
+      });
     }
   }
 

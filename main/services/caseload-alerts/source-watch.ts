@@ -2,6 +2,7 @@
 // (filtered to the caseload) and a websocket each, caught up by event number after every reconnection;
 // without them, polling. Events leave here in order, once each, as resources with their topic; what they mean
 // and whether they are kept is the watch service's business.
+import { sourceSays } from '../../../common/failure-words';
 import type { CaseloadSourceStatus } from '../../../common/caseload-events';
 import type { JsonObject } from '../../../common/json';
 import { formatUkDateTime } from '../../../common/london-date';
@@ -154,7 +155,7 @@ export class SourceWatch {
       sourceName: this.options.sourceName,
       mode: this.mode,
       connected,
-      ...(!connected && problem ? { problem: `${this.options.sourceName}: ${problem}` } : {}),
+      ...(!connected && problem ? { problem: sourceSays(this.options.sourceName, problem) } : {}),
       ...(incomplete ? { incomplete } : {}),
       ...(this.lastEventAt ? { lastEventAt: this.lastEventAt } : {}),
       ...(this.lastCheckedAt ? { lastCheckedAt: this.lastCheckedAt } : {}),

@@ -3,6 +3,7 @@
 // Every event is recognised (on the caseload or ignored and counted), deduplicated, governed for the patient,
 // audited (written ahead, a PatientQuery per patient per notification), kept encrypted, then governed for the
 // signed-in user and handed to listeners (the bridge, the CLI).
+import { failedBecause } from '../../../common/failure-words';
 import type {
   CaseloadEvent,
   CaseloadEventQuery,
@@ -270,7 +271,7 @@ export class CaseloadWatch implements CaseloadWatchService {
       this.unavailable.push({
         sourceId: source.id,
         sourceName: source.name,
-        problem: `${source.name} could not be asked about the caseload (${reason}); not watched until it answers (trying again)`,
+        problem: `${source.name} ${failedBecause('could not be asked about the caseload', reason)}; not watched until it answers (trying again)`,
       });
       this.retryStart(source, nhsNumbers, generation, failures + 1);
       return;

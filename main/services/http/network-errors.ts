@@ -17,20 +17,23 @@ const CONNECT_CODES = new Set([
 /** The connection was there and then dropped: a server closing a kept-alive connection looks like this. */
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
-/** What each code means, in words a clinician reads in the status line ("CHIE could not connect (…)"). */
+/**
+ * What each code means, in words a clinician reads in the status line after "could not be reached" ("CHIE could
+ * not be reached: the server refused the connection").
+ */
 const READABLE: Record<string, string> = {
   ECONNREFUSED: 'the server refused the connection',
   ENOTFOUND: 'the server’s address was not found',
   EAI_AGAIN: 'the server’s address could not be looked up',
-  EHOSTUNREACH: 'the server could not be reached',
-  ENETUNREACH: 'the server’s network could not be reached',
+  EHOSTUNREACH: 'there is no route to the server',
+  ENETUNREACH: 'there is no route to the server’s network',
   EHOSTDOWN: 'the server is not answering',
   ENETDOWN: 'the network is down',
   ECONNRESET: 'the connection was cut off',
   EPIPE: 'the connection was closed',
   UND_ERR_SOCKET: 'the connection was closed',
-  UND_ERR_CONNECT_TIMEOUT: 'timed out connecting',
-  ETIMEDOUT: 'timed out connecting',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+  ETIMEDOUT: 'the connection timed out',
 };
 
 export interface NetworkProblem {
@@ -52,6 +55,11 @@ export function networkProblem(error: unknown): NetworkProblem | undefined {
     if (e instanceof TypeError && /fetch failed/i.test(e.message)) fetchFailed = true;
   }
   return fetchFailed ? { code: 'FETCH_FAILED', reset: false, text: 'network error' } : undefined;
+}
+
+/** The words after a source's name: "could not be reached: the server refused the connection". */
+export function unreachableWords(problem: NetworkProblem): string {
+  return `could not be reached: ${problem.text}`;
 }
 
 /** True for errors that mean "the network or server could not be reached" (including running out of time). */

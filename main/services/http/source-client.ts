@@ -21,7 +21,7 @@ import { FetchFailure, statusFailure } from './failure';
 import { isUnderBase } from './holder';
 import { parseJsonBytes, UnknownCharset } from './json-text';
 import { MemoryBudget } from './memory-budget';
-import { networkProblem } from './network-errors';
+import { networkProblem, unreachableWords } from './network-errors';
 import type { SourceToken } from './source-token';
 import {
   header,
@@ -437,7 +437,7 @@ export class SourceClient {
     }
     const problem = networkProblem(error);
     if (problem) {
-      return new FetchFailure('connect', `could not connect (${problem.text})`, undefined, undefined, {
+      return new FetchFailure('connect', unreachableWords(problem), undefined, undefined, {
         cause: error,
       });
     }

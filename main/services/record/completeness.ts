@@ -1,6 +1,7 @@
 // Per section: did every source that could hold it answer in full? Only then may a section say "None
 // recorded". A failed, timed-out, partial, still-loading or held-apart source leaves a gap, named with why.
 import { refusalWords } from '../../../common/access-refusal';
+import { failedBecause } from '../../../common/failure-words';
 import { formatAsOf } from '../../../common/offline-banner';
 import {
   SECTION_ORDER,
@@ -74,7 +75,7 @@ function gapFor(status: SourceStatus, now: Date): SectionGap | undefined {
     case 'not-reached':
       return {
         ...base,
-        reason: `${status.name} could not be checked${why ? `: ${why}` : ''}${saved?.savedText ?? ''}`,
+        reason: `${status.name} ${failedBecause('could not be checked', why)}${saved?.savedText ?? ''}`,
         ...(saved ? { savedCopyAsOf: saved.savedCopyAsOf } : {}),
       };
   }

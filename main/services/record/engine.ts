@@ -2,6 +2,7 @@
 // (a snapshot, see snapshot.ts). Progress is reported per source, as soon as a source has answered for the
 // resuscitation decisions, alerts and allergies, again once it has answered all its urgent-care reads, and at the
 // urgent-care deadline; a slow source never holds up another, nor a source's slow medicines its DNACPR.
+import { failedBecause } from '../../../common/failure-words';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
 import {
   FIRST_PAINTED_SECTIONS,
@@ -337,7 +338,7 @@ async function fetchAll(
         run.progress.decided = {
           state: 'failed',
           // In the status line's words, never an error's class name ("FetchFailure: …").
-          message: `${run.source.name} could not be read: ${asFetchFailure(error).message}`,
+          message: `${run.source.name} ${failedBecause('could not be read', asFetchFailure(error).message)}`,
         };
         return { patient: undefined, identityWarnings: [] as IdentityWarning[] };
       });

@@ -21,7 +21,7 @@ export function NoRecord({ sources, onRetry }: { sources: SourceStatus[]; onRetr
         <ul>
           {lines.map((s) => (
             <li key={s.id} data-source={s.id}>
-              <strong>{s.name}</strong>: {s.message ? withoutName(s.message, s.name) : s.stateInSentence}
+              <SourceSays name={s.name} message={s.message} otherwise={s.stateInSentence} />
               {s.warnings.length > 0 && ` — ${s.warnings.join('; ')}`}
             </li>
           ))}
@@ -36,7 +36,21 @@ export function NoRecord({ sources, onRetry }: { sources: SourceStatus[]; onRetr
   );
 }
 
-/** "CHIE did not answer" under the heading CHIE reads "did not answer". */
-function withoutName(message: string, name: string): string {
-  return message.startsWith(`${name} `) ? message.slice(name.length + 1) : message;
+/**
+ * The source's own sentence with its name in bold ("**CHIE** could not be reached: the server refused the
+ * connection"); a message that does not start with the name, or none, after it ("**CHIE**: not reached").
+ */
+function SourceSays({ name, message, otherwise }: { name: string; message?: string; otherwise: string }) {
+  if (message?.startsWith(`${name} `)) {
+    return (
+      <>
+        <strong>{name}</strong> {message.slice(name.length + 1)}
+      </>
+    );
+  }
+  return (
+    <>
+      <strong>{name}</strong>: {message ?? otherwise}
+    </>
+  );
 }
