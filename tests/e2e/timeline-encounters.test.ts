@@ -201,7 +201,7 @@ describe('encounter detail', () => {
   });
 });
 
-describe('timeline when CHIE cannot be checked', () => {
+describe('timeline when CHIE cannot be reached', () => {
   it('says which sections may be incomplete and labels CHIE’s entries as its saved copy', async () => {
     const chie = ctx.services.sandbox!.servers.chie;
     await chie.setFault('down');
@@ -217,7 +217,7 @@ describe('timeline when CHIE cannot be checked', () => {
       await page.getByTestId('timeline-count').waitFor();
       const view = page.getByTestId('view-timeline');
       expect(await view.getByTestId('section-status').textContent()).toMatch(
-        /^This timeline may be incomplete:CHIE could not be checked: .*showing its saved copy from .* \(Encounters, Results and vitals, Documents and letters, Current medications, Active problems\)\.$/,
+        /^This timeline may be incomplete:CHIE could not be reached: the server refused the connection; showing its saved copy from .* \(Encounters, Results and vitals, Documents and letters, Current medications, Active problems\)\.$/,
       );
       expect(await view.getByTestId('timeline-sources').textContent()).toMatch(/CHIE \(saved copy, /);
       // The admission CHIE holds is still on the timeline, labelled as the saved copy it comes from.
