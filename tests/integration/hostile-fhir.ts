@@ -1,5 +1,6 @@
 // A loopback server for hostile behaviours the sandbox does not offer: a JSON body streamed without end, an
-// answer that never comes, a kept-alive connection reset under the client. Routes are matched by path prefix;
+// answer that never comes, one trickled a byte at a time (slowloris), a kept-alive connection reset under the
+// client. Routes are matched by path prefix;
 // FHIR searches answer from a tiny in-memory store so a source can be found and read normally around the fault.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -31,12 +32,19 @@ export type Answer =
   /** These bytes exactly, with these headers and no others (a body that only claims to be compressed, say). */
   | { kind: 'bytes'; status?: number; headers: Record<string, string>; body: Buffer }
   | { kind: 'stream'; bytes: number; bytesPerSecond?: number }
+  /**
+   * One byte every `everyMs`, for ever: from the status line on (the headers never end), or from the body on
+   * (status and headers sent at once, then a search Bundle that never ends).
+   */
+  | { kind: 'trickle'; from: 'status-line' | 'body'; everyMs: number }
   | { kind: 'hang' }
   | { kind: 'reset' };
 
 export interface HostileServer {
   origin: string;
   requests: HostileRequest[];
+  /** Connections the server still has open (a client that gave up must have closed its own). */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -59,6 +67,31 @@ async function streamBundle(res: ServerResponse, bytes: number, bytesPerSecond?:
     }
   }
   if (!res.destroyed) res.end('{}]}');
+}
+
+/** What a trickle sends before its endless tail: a status line and headers, or the start of a Bundle. */
+const TRICKLED = {
+  'status-line': {
+    head: 'HTTP/1.1 200 OK\r\ncontent-type: application/fhir+json\r\nx-padding: ',
+    tail: 'a',
+  },
+  body: { head: '{"resourceType":"Bundle","type":"searchset","entry":[', tail: ' ' },
+};
+
+/** Writes one byte every `everyMs` until the client goes away (the server never ends it). */
+function trickle(req: IncomingMessage, res: ServerResponse, from: keyof typeof TRICKLED, everyMs: number) {
+  const socket = req.socket;
+  // From the status line on, the bytes go on the socket itself: the server's own response is never begun.
+  const out = from === 'status-line' ? socket : res;
+  if (from === 'body') res.writeHead(200, { 'content-type': 'application/fhir+json' });
+  const { head, tail } = TRICKLED[from];
+  let sent = 0;
+  const timer = setInterval(() => {
+    if (socket.destroyed) return clearInterval(timer);
+    out.write(head[sent] ?? tail);
+    sent++;
+  }, everyMs);
+  socket.once('close', () => clearInterval(timer));
 }
 
 const COMPRESS = { gzip: (b: Buffer) => gzipSync(b), br: (b: Buffer) => brotliCompressSync(b) };
@@ -95,6 +128,7 @@ export async function startHostileServer(route: (req: HostileRequest) => Answer)
       if (answer.kind === 'reset') return req.socket.resetAndDestroy();
       if (answer.kind === 'hang') return;
       if (answer.kind === 'stream') return void streamBundle(res, answer.bytes, answer.bytesPerSecond);
+      if (answer.kind === 'trickle') return trickle(req, res, answer.from, answer.everyMs);
       if (answer.kind === 'bytes') {
         // No Content-Length unless given: the body goes chunked, as a streaming server's would.
         res.writeHead(answer.status ?? 200, answer.headers);
@@ -122,6 +156,7 @@ export async function startHostileServer(route: (req: HostileRequest) => Answer)
   return {
     origin,
     requests,
+    openConnections: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

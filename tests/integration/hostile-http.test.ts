@@ -292,7 +292,10 @@ describe('sources sharing one host', () => {
     });
     const byId = Object.fromEntries(record.sources.map((s) => [s.id, s]));
     expect(byId.dcr).toMatchObject({ state: 'complete', resourceCount: 1 });
-    expect(byId.slow).toMatchObject({ state: 'failed', message: 'Slow Record did not finish within 2 s' });
+    expect(byId.slow).toMatchObject({
+      state: 'failed',
+      message: 'Slow Record was too slow: it did not finish within 2 s',
+    });
     // The healthy source had its whole record while its neighbour was still trickling towards its deadline.
     expect(finishedAt.get('dcr')).toBeLessThan(finishedAt.get('slow')!);
   }, 30_000);
@@ -495,7 +498,7 @@ describe('signing in at a hostile regional authorization server', () => {
       const elapsed = performance.now() - started;
       expect(record.sources[0]).toMatchObject({
         state: 'failed',
-        message: 'Dorset Care Record did not finish within 1 s',
+        message: 'Dorset Care Record could not sign in: the sign-in server did not answer within 1 s',
       });
       // At the source's deadline, not the sign-in request's own 15 s limit.
       expect(elapsed).toBeGreaterThanOrEqual(900);

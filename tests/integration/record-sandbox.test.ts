@@ -121,7 +121,7 @@ describe('every sandbox fault mode ends in a clear source status, and the other 
       { maxBodyBytes: 1024 * 1024 },
       /^CHIE sent more than the 1 MB limit/,
     ],
-    ['slow', { delayMs: 10_000 }, { deadlineMs: 1000 }, /^CHIE did not finish within 1 s$/],
+    ['slow', { delayMs: 10_000 }, { deadlineMs: 1000 }, /^CHIE was too slow: it did not finish within 1 s$/],
     [
       '429',
       { retryAfterSeconds: 0 },

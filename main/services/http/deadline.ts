@@ -8,8 +8,11 @@ export class DeadlineExceeded extends Error {
   }
 }
 
+/** "800 ms", "1.5 s", "30 s": a limit as set, never rounded into another one (1,500 ms is not "2 s"). */
 export function durationText(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  return `${seconds < 10 ? Math.round(seconds * 10) / 10 : Math.round(seconds)} s`;
 }
 
 export interface Deadline {

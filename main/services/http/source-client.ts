@@ -16,7 +16,7 @@
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import { readBoundedBody } from './bounded-body';
-import { abortable, DeadlineExceeded, sleep, startDeadline, type Deadline } from './deadline';
+import { abortable, DeadlineExceeded, durationText, sleep, startDeadline, type Deadline } from './deadline';
 import { FetchFailure, statusFailure } from './failure';
 import { isUnderBase } from './holder';
 import { parseJsonBytes, UnknownCharset } from './json-text';
@@ -417,6 +417,14 @@ export class SourceClient {
     try {
       return await abortable(pending, signal);
     } catch (error) {
+      // Out of time while signing in: the sign-in server was the slow one, not the source.
+      if (signal.aborted && signal.reason instanceof DeadlineExceeded) {
+        const within = durationText(signal.reason.ms);
+        throw new FetchFailure(
+          'timeout',
+          `could not sign in: the sign-in server did not answer within ${within}`,
+        );
+      }
       if (signal.aborted) throw error;
       const text = error instanceof Error ? error.message : String(error);
       const reason = text.startsWith(this.name) ? text.slice(this.name.length).replace(/^[:\s]+/, '') : text;
@@ -430,7 +438,9 @@ export class SourceClient {
     if (error instanceof FetchFailure) return error;
     if (signal.aborted) {
       const reason: unknown = signal.reason;
-      if (reason instanceof DeadlineExceeded) return new FetchFailure('timeout', reason.message);
+      // A server that answers a byte at a time (or not at all) is stopped here, whatever it has sent so far.
+      if (reason instanceof DeadlineExceeded)
+        return new FetchFailure('timeout', `was too slow: it ${reason.message}`);
       if ((reason as { name?: unknown } | undefined)?.name === 'TimeoutError')
         return new FetchFailure('timeout', 'did not answer in time');
       return new FetchFailure('cancelled', 'fetch was cancelled');
