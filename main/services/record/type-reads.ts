@@ -1,0 +1,57 @@
+// A located patient's record read type by type: one search per resource type, the urgent-care types (and the
+// advance care documents) first, the first-painted sections reported as soon as their searches have ended.
+import { FIRST_PAINTED_SECTIONS } from '../../../common/record';
+import { supported, type Capabilities } from './source-capabilities';
+import { ADVANCE_CARE_TYPE_PARAM, query, search, type ReadContext } from './source-reads';
+import { CRITICAL_TYPES, OTHER_TYPES, sectionsHoldingType } from './sections';
+
+/**
+ * The urgent-care reads of a source searched type by type: one search per urgent-care type, and the advance care
+ * documents. The engine keeps this many requests in flight per source, so they all go out together and the
+ * urgent-care sections take one round trip once the patient is found (a ninth waiting for a free connection
+ * cost the paramedic a whole round trip more).
+ */
+export const URGENT_CARE_REQUESTS = CRITICAL_TYPES.length + 1;
+
+export async function readByType(ctx: ReadContext, patientId: string, caps: Capabilities): Promise<void> {
+  const typeQuery = (type: string, extra: Record<string, string> = {}) =>
+    `${type}?${query(ctx, { patient: `Patient/${patientId}`, ...extra }, 'search')}`;
+  // Urgent-care types are searched even when the CapabilityStatement omits them: a statement that is
+  // incomplete must not turn "not asked" into "none recorded".
+  const reads: [label: string, read: Promise<unknown>][] = CRITICAL_TYPES.map((t) => [
+    t,
+    search(ctx, typeQuery(t), t, 'critical', supported(caps, t), t),
+  ]);
+  const advanceCare = 'advance care documents';
+  reads.push([
+    advanceCare,
+    search(
+      ctx,
+      typeQuery('DocumentReference', { type: ADVANCE_CARE_TYPE_PARAM }),
+      advanceCare,
+      'critical',
+      supported(caps, 'DocumentReference'),
+      'DocumentReference',
+    ),
+  ]);
+  // A long list of medicines (often a source's slowest search) does not hold up the DNACPR and the allergies.
+  const firstPainted = reads.filter(([label]) => fillsFirstPainted(label)).map(([, read]) => read);
+  const critical = reads.map(([, read]) => read);
+  // Counted down before either group's end is seen, so the same last answer never reports both.
+  let unanswered = critical.length;
+  const answered = () => unanswered--;
+  for (const read of critical) void read.then(answered, answered);
+  void Promise.all(firstPainted).then(() => {
+    if (unanswered > 0) ctx.onFirstPaintedDone?.();
+  });
+  const criticalDone = Promise.all(critical).then(() => ctx.onCriticalDone());
+  const rest = OTHER_TYPES.filter((t) => supported(caps, t)).map((t) =>
+    search(ctx, typeQuery(t), t, 'bulk', true, t),
+  );
+  await Promise.all([criticalDone, ...rest]);
+}
+
+/** Whether a read of `label` can hold entries of the first-painted sections. */
+function fillsFirstPainted(label: string): boolean {
+  return sectionsHoldingType(label).some((section) => FIRST_PAINTED_SECTIONS.has(section));
+}
