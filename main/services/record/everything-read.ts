@@ -1,6 +1,7 @@
 // A located patient's record read by Patient/$everything, where the source advertises it: the urgent-care types
-// first (`_type`), then each other type, or the whole record in one read where the server ignores `_type`.
-import { readAllPages } from '../http';
+// first (`_type`), then each other type, or the whole record in one read where the server ignores `_type` or
+// refuses it (HTTP 400); type by type where it refuses the operation itself.
+import { readAllPages, type FetchFailure } from '../http';
 import { str, type Json } from './fhir-read';
 import { allTypes, CRITICAL_TYPES, SUPPORTING_TYPES } from './sections';
 import { supported, type Capabilities } from './source-capabilities';
@@ -14,9 +15,46 @@ import {
 } from './source-reads';
 import { readByType } from './type-reads';
 
+/** How one $everything read ended: read (in whole or in part, recorded as such), or refused with `refused`. */
+interface EverythingRead {
+  refused?: number;
+}
+
+/** One $everything read to its last page, recorded in the source's progress unless the server refused it. */
+async function readOne(
+  ctx: ReadContext,
+  path: string,
+  onFirstPage: (resources: Json[]) => void,
+): Promise<EverythingRead> {
+  const screened = screenedDelivery(ctx);
+  try {
+    const result = await readAllPages(ctx.client, ctx.client.url(path), {
+      pageCap: ctx.read.pageCap,
+      priority: 'critical',
+      label: 'Patient/$everything',
+      onPage: (resources, page) => {
+        if (page === 1) onFirstPage(resources);
+        screened.deliver(resources);
+      },
+    });
+    ctx.progress.succeeded++;
+    ctx.progress.warn(result.warnings);
+    if (result.incomplete) ctx.progress.markIncomplete();
+    screened.report(undefined, 'Patient/$everything read');
+    return {};
+  } catch (error) {
+    if (isRejection(error)) return { refused: (error as FetchFailure).status };
+    ctx.progress.fail(error);
+    return {};
+  }
+}
+
+/** A refusal that may be of a parameter (`_type`) rather than of the operation. */
+const refusesParameter = (status: number | undefined) => status === 400 || status === 422;
+
 export async function readEverything(ctx: ReadContext, patientId: string, caps: Capabilities): Promise<void> {
-  const everything = (types: readonly string[]) =>
-    `Patient/${encodeURIComponent(patientId)}/$everything?${query(ctx, { _type: types.join(',') }, 'everything')}`;
+  const everything = (types?: readonly string[]) =>
+    `Patient/${encodeURIComponent(patientId)}/$everything?${query(ctx, types ? { _type: types.join(',') } : {}, 'everything')}`;
   const criticalTypes = new Set<string>([...CRITICAL_TYPES, 'Patient']);
   const rest: Promise<unknown>[] = [];
   let typeFilterHonoured: boolean | undefined;
@@ -30,41 +68,29 @@ export async function readEverything(ctx: ReadContext, patientId: string, caps: 
     const others = allTypes().filter((t) => !criticalTypes.has(t));
     for (const type of others) rest.push(search(ctx, everything([type]), type, 'bulk'));
   };
-  let rejected = false;
-  const screened = screenedDelivery(ctx);
-  const critical: Promise<unknown>[] = [
-    readAllPages(ctx.client, ctx.client.url(everything([...CRITICAL_TYPES])), {
-      pageCap: ctx.read.pageCap,
-      priority: 'critical',
-      label: 'Patient/$everything',
-      onPage: (resources, page) => {
-        if (page === 1) onFirstPage(resources);
-        screened.deliver(resources);
-      },
-    }).then(
-      (result) => {
-        ctx.progress.succeeded++;
-        ctx.progress.warn(result.warnings);
-        if (result.incomplete) ctx.progress.markIncomplete();
-        screened.report(undefined, 'Patient/$everything read');
-      },
-      (error: unknown) => {
-        if (isRejection(error)) rejected = true;
-        else ctx.progress.fail(error);
-      },
-    ),
-  ];
   const path = `DocumentReference?${query(ctx, { patient: `Patient/${patientId}`, type: ADVANCE_CARE_TYPE_PARAM }, 'search')}`;
-  critical.push(
-    search(ctx, path, 'advance care documents', 'critical', supported(caps, 'DocumentReference')),
+  // Searched once, alongside whichever way the record is read.
+  const advanceCare = search(
+    ctx,
+    path,
+    'advance care documents',
+    'critical',
+    supported(caps, 'DocumentReference'),
   );
-  await Promise.all(critical);
-  if (rejected) {
-    ctx.progress.warn([
-      `${ctx.client.name} advertises Patient/$everything but rejected it; its record was read type by type instead`,
-    ]);
-    return readByType(ctx, patientId, caps);
+  let read = await readOne(ctx, everything(CRITICAL_TYPES), onFirstPage);
+  if (refusesParameter(read.refused)) {
+    // Some servers refuse _type on $everything: the operation without it is the whole record in one read (as
+    // from a server that ignores _type), so every type the server holds is read, listed in its statement or not.
+    typeFilterHonoured = false;
+    read = await readOne(ctx, everything(), () => undefined);
   }
+  if (read.refused !== undefined) {
+    ctx.progress.warn([
+      `${ctx.client.name} refused Patient/$everything (HTTP ${read.refused}); its record was read type by type instead`,
+    ]);
+    return readByType(ctx, patientId, caps, { advanceCare, everyType: true });
+  }
+  await advanceCare;
   ctx.onCriticalDone();
   await Promise.all(rest);
   // The first page was empty or the read failed before it: nothing told us the filter works, so read the rest.

@@ -13,7 +13,22 @@ import { CRITICAL_TYPES, OTHER_TYPES, sectionsHoldingType } from './sections';
  */
 export const URGENT_CARE_REQUESTS = CRITICAL_TYPES.length + 1;
 
-export async function readByType(ctx: ReadContext, patientId: string, caps: Capabilities): Promise<void> {
+export interface ByTypeOptions {
+  /** The advance care documents' search, already under way (a read by $everything started it). */
+  advanceCare?: Promise<unknown>;
+  /**
+   * Search every type, listed in the CapabilityStatement or not (those not listed tolerantly): after a refused
+   * $everything, the statement's list says what can be searched, not what the server holds.
+   */
+  everyType?: boolean;
+}
+
+export async function readByType(
+  ctx: ReadContext,
+  patientId: string,
+  caps: Capabilities,
+  options: ByTypeOptions = {},
+): Promise<void> {
   const typeQuery = (type: string, extra: Record<string, string> = {}) =>
     `${type}?${query(ctx, { patient: `Patient/${patientId}`, ...extra }, 'search')}`;
   // Urgent-care types are searched even when the CapabilityStatement omits them: a statement that is
@@ -25,14 +40,15 @@ export async function readByType(ctx: ReadContext, patientId: string, caps: Capa
   const advanceCare = 'advance care documents';
   reads.push([
     advanceCare,
-    search(
-      ctx,
-      typeQuery('DocumentReference', { type: ADVANCE_CARE_TYPE_PARAM }),
-      advanceCare,
-      'critical',
-      supported(caps, 'DocumentReference'),
-      'DocumentReference',
-    ),
+    options.advanceCare ??
+      search(
+        ctx,
+        typeQuery('DocumentReference', { type: ADVANCE_CARE_TYPE_PARAM }),
+        advanceCare,
+        'critical',
+        supported(caps, 'DocumentReference'),
+        'DocumentReference',
+      ),
   ]);
   // A long list of medicines (often a source's slowest search) does not hold up the DNACPR and the allergies.
   const firstPainted = reads.filter(([label]) => fillsFirstPainted(label)).map(([, read]) => read);
@@ -45,8 +61,8 @@ export async function readByType(ctx: ReadContext, patientId: string, caps: Capa
     if (unanswered > 0) ctx.onFirstPaintedDone?.();
   });
   const criticalDone = Promise.all(critical).then(() => ctx.onCriticalDone());
-  const rest = OTHER_TYPES.filter((t) => supported(caps, t)).map((t) =>
-    search(ctx, typeQuery(t), t, 'bulk', true, t),
+  const rest = OTHER_TYPES.filter((t) => options.everyType || supported(caps, t)).map((t) =>
+    search(ctx, typeQuery(t), t, 'bulk', supported(caps, t), t),
   );
   await Promise.all([criticalDone, ...rest]);
 }
