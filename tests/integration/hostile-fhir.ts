@@ -30,7 +30,14 @@ export type Answer =
       coding?: 'gzip' | 'br';
     }
   /** These bytes exactly, with these headers and no others (a body that only claims to be compressed, say). */
-  | { kind: 'bytes'; status?: number; headers: Record<string, string>; body: Buffer }
+  | {
+      kind: 'bytes';
+      status?: number;
+      headers: Record<string, string>;
+      body: Buffer;
+      /** The connection is dropped once the body is written (a Content-Length may promise more). */
+      thenDrop?: boolean;
+    }
   | { kind: 'stream'; bytes: number; bytesPerSecond?: number }
   /**
    * One byte every `everyMs`, for ever: from the status line on (the headers never end), or from the body on
@@ -132,6 +139,7 @@ export async function startHostileServer(route: (req: HostileRequest) => Answer)
       if (answer.kind === 'bytes') {
         // No Content-Length unless given: the body goes chunked, as a streaming server's would.
         res.writeHead(answer.status ?? 200, answer.headers);
+        if (answer.thenDrop) return void res.write(answer.body, () => req.socket.destroy());
         return void res.end(answer.body);
       }
       const json = Buffer.from(JSON.stringify(answer.body));

@@ -112,7 +112,7 @@ describe('every sandbox fault mode ends in a clear source status, and the other 
   const cases: [FaultMode, FaultOptions, Partial<EngineOptions>, RegExp][] = [
     ['500', {}, {}, /^CHIE had a server error \(HTTP 500\)$/],
     ['malformed-json', {}, {}, /^CHIE sent a response that is not valid JSON$/],
-    ['truncated-body', {}, {}, /^CHIE the response was cut off before it was complete$/],
+    ['truncated-body', {}, {}, /^CHIE answered, but the answer was cut off before it was complete$/],
     ['wrong-content-type', {}, {}, /^CHIE answered with text\/html; charset=utf-8 instead of FHIR JSON$/],
     ['not-bundle', {}, {}, /^CHIE sent a Patient instead of a search result Bundle$/],
     [

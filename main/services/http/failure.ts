@@ -41,7 +41,7 @@ export class FetchFailure extends Error {
 
 /** A body that ended before it was whole (the connection dropped, or a compressed stream stopped short). */
 export function cutOffFailure(cause?: unknown): FetchFailure {
-  const message = 'the response was cut off before it was complete';
+  const message = 'answered, but the answer was cut off before it was complete';
   return new FetchFailure('truncated', message, undefined, undefined, { cause });
 }
 
