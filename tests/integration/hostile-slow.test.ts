@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordEvent } from '../../common/record';
 import { noTokens } from '../../main/services/auth/token-provider';
-import { assembleRecord } from '../../main/services/record';
+import { assembleRecord, type EngineOptions } from '../../main/services/record';
 import {
   fhirSource,
   IDENTITY,
@@ -39,7 +39,7 @@ const chie = fhirSource('/chie/fhir', (_req, path) =>
     : undefined,
 );
 
-async function readBoth(server: HostileServer) {
+async function readBoth(server: HostileServer, options: Partial<EngineOptions> = {}) {
   const started = performance.now();
   /** When each source's final status reached the screen, from the start of the read. */
   const endedAt = new Map<string, number>();
@@ -51,7 +51,7 @@ async function readBoth(server: HostileServer) {
       { id: 'chie', name: 'CHIE', fhirBase: `${server.origin}/chie/fhir` },
     ],
     tokens: noTokens,
-    options: { deadlineMs: DEADLINE_MS, maxRetries: 0 },
+    options: { deadlineMs: DEADLINE_MS, maxRetries: 0, ...options },
     onEvent: (event: RecordEvent) => {
       if (event.type === 'source' && event.source.state !== 'pending')
         endedAt.set(event.source.id, performance.now() - started);
@@ -113,6 +113,27 @@ describe.each(['status-line', 'body'] as const)('a source trickling its answer f
     expect(record.items.map((i) => i.display)).toContain('Asthma');
     // CHIE was on the screen long before the slow source gave out, not held back until its deadline.
     expect(endedAt.get('chie')).toBeLessThan(DEADLINE_MS / 2);
+    await allClosed(server, 1_000);
+  });
+});
+
+describe('a source trickling only its CapabilityStatement', () => {
+  it('is read type by type without it, in full, long before its deadline', async () => {
+    const server = await serve(
+      routes(
+        fhirSource('/dcr/fhir', (_req, path) =>
+          path === 'metadata' ? { kind: 'trickle', from: 'status-line', everyMs: EVERY_MS } : undefined,
+        ),
+        chie,
+      ),
+    );
+    const { record, elapsed, dcr } = await readBoth(server, { capabilityWaitMs: 300 });
+    // What the statement would have said is only how to read the record, never what it holds.
+    expect(dcr).toMatchObject({ state: 'complete', resourceCount: 1 });
+    expect(record.items.map((i) => i.display)).toEqual(
+      expect.arrayContaining(['Allergy to penicillin', 'Asthma']),
+    );
+    expect(elapsed).toBeLessThan(DEADLINE_MS - 500);
     await allClosed(server, 1_000);
   });
 });

@@ -41,6 +41,11 @@ export interface EngineOptions {
   pageCap: number;
   /** After this long the urgent-care sections are shown with what has arrived, naming what has not. */
   urgentCareDeadlineMs: number;
+  /**
+   * The longest a source's CapabilityStatement is waited for; past it the source is read type by type (a
+   * statement only says how to read the record, so a slow one must not hold the record up to the deadline).
+   */
+  capabilityWaitMs: number;
   /** sourceId → ISO instant: only entries changed since then (incremental refresh). */
   since: Record<string, string>;
   now: () => Date;
@@ -53,6 +58,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   pageSize: 1000,
   pageCap: 200,
   urgentCareDeadlineMs: 8_000,
+  capabilityWaitMs: 5_000,
   maxBodyBytes: DEFAULT_CLIENT_LIMITS.maxResponseBytes,
   memoryBudgetBytes: DEFAULT_CLIENT_LIMITS.memoryBudgetBytes,
   concurrencyPerSource: Math.max(DEFAULT_CLIENT_LIMITS.concurrency, URGENT_CARE_REQUESTS),
@@ -317,7 +323,12 @@ async function fetchAll(
         client: regionalClients[i]!,
         progress: run.progress,
         nhsNumber: nhs,
-        read: { pageSize: options.pageSize, pageCap: options.pageCap, since: options.since[run.source.id] },
+        read: {
+          pageSize: options.pageSize,
+          pageCap: options.pageCap,
+          since: options.since[run.source.id],
+          capabilityWaitMs: options.capabilityWaitMs,
+        },
         onResources: (resources) => {
           for (const r of resources) run.resources.push(r);
           // While the next page is on the wire, so the merge at the end only has to join.

@@ -44,8 +44,13 @@ async function locate(ctx: RegionalFetchContext): Promise<Located> {
 export async function fetchRegionalSource(ctx: RegionalFetchContext): Promise<RegionalFetchResult> {
   const { client, progress } = ctx;
   const identityWarnings: IdentityWarning[] = [];
+  const wait = ctx.read.capabilityWaitMs;
   const [capability, located] = await Promise.allSettled([
-    client.getJson(client.url('metadata'), { priority: 'critical' }),
+    // Unread in time, it is as if unreadable: the record is read type by type.
+    client.getJson(client.url('metadata'), {
+      priority: 'critical',
+      ...(wait !== undefined ? { signal: AbortSignal.timeout(wait) } : {}),
+    }),
     locate(ctx),
   ]);
   if (located.status === 'rejected') {

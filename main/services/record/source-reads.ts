@@ -12,6 +12,8 @@ export interface ReadOptions {
   pageCap: number;
   /** Only entries changed after this instant (incremental refresh). */
   since?: string;
+  /** The longest the CapabilityStatement is waited for (default: the source's own deadline). */
+  capabilityWaitMs?: number;
 }
 
 export interface RegionalFetchContext {
