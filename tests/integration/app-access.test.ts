@@ -153,6 +153,15 @@ describe('a second launch', () => {
     await expect(app.services.openSandboxSession({ role: 'nurse' })).rejects.toThrow(/not set up to view/);
     const state = await invoke<AppState>('app:get-state', {});
     expect(state.session?.user.role).toBe('general-practitioner');
+    // A launch from the clinical system is a change of context, even refused: the GP gives their reason again.
+    await expect(invoke('record:open', { nhsNumber: crossBorder, requestId: 'gp-2' })).rejects.toThrow(
+      /Give your reason/,
+    );
+    await invoke('access:declare-reason', {
+      reasonCode: 'direct-care',
+      breakGlass: false,
+      nhsNumber: crossBorder,
+    });
     await invoke('record:open', { nhsNumber: crossBorder, requestId: 'gp-2' });
 
     // A paramedic's launch replaces the GP: the GP's documents are gone with their session.

@@ -53,8 +53,11 @@ async function invoke<T>(channel: string, args: unknown, caller: BridgeCaller = 
   return outcome.value as T;
 }
 
+const declareReason = (nhsNumber: string) =>
+  invoke('access:declare-reason', { reasonCode: 'direct-care', breakGlass: false, nhsNumber });
+
 async function open(nhsNumber: string, requestId: string): Promise<RecordOverview> {
-  await invoke('access:declare-reason', { reasonCode: 'direct-care', breakGlass: false, nhsNumber });
+  await declareReason(nhsNumber);
   return invoke<RecordOverview>('record:open', { nhsNumber, requestId });
 }
 
@@ -130,6 +133,8 @@ describe('the log of a session against hostile servers', () => {
       ]),
     ).rejects.toThrow();
 
+    // The launches were a change of context: the clinician gives their reason again.
+    await declareReason(crossBorder.nhsNumber);
     // Saving the handover fails in the host with the hostile text in its error.
     const printer = {
       print: async () => 'printed' as const,
