@@ -123,4 +123,31 @@ describe('signed in directly, with no patient in context', () => {
       log.slice(before).filter((r) => r.method === 'POST' && r.path === '/token').length;
     await expect.poll(exchanges).toBeGreaterThanOrEqual(3);
   });
+
+  it('has a patient’s regional tokens asked for once a reason for access is given, so opening the record does not wait for them', async () => {
+    const app = await startTestApp();
+    apps.push(app);
+    const sandbox = app.services.sandbox!;
+    const log = sandbox.servers.regionalAuth.requestLog;
+    await app.services.openSandboxSession({ role: 'general-practitioner', standalone: true });
+    const exchanges = () => log.filter((r) => r.method === 'POST' && r.path === '/token').length;
+    await expect.poll(exchanges).toBeGreaterThanOrEqual(3);
+    const call = async (channel: string, args: unknown) => {
+      const outcome = await dispatchBridgeRequest(app.services.handlers, channel, args);
+      if (!outcome.ok) throw new Error(outcome.error.message);
+      return outcome.value;
+    };
+    const nhsNumber = sandbox.patient('cross-border').nhsNumber;
+    const beforeReason = exchanges();
+    await call('access:declare-reason', { reasonCode: 'direct-care', breakGlass: false, nhsNumber });
+    // One per regional source and the locator, bound to this patient, before anything of theirs is read.
+    await expect.poll(exchanges).toBeGreaterThanOrEqual(beforeReason + 3);
+    expect(sandbox.servers.dcr.requests.filter((r) => /\/(Patient|AllergyIntolerance)/.test(r.url))).toEqual(
+      [],
+    );
+    const beforeOpen = exchanges();
+    await call('record:open', { nhsNumber, requestId: 'tokens-ready' });
+    // The open used them: at most the audit upload's own exchange came meanwhile.
+    expect(exchanges() - beforeOpen).toBeLessThanOrEqual(1);
+  });
 });

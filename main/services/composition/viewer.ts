@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 import type { AppState, BridgeEventName, BridgeEvents } from '../../../preload/contract';
 import type { SubjectToken } from '../auth/token-exchange';
-import { DIRECT_CARE } from '../auth/token-provider';
+import { DIRECT_CARE, purposeOfUse, type AccessContext } from '../auth/token-provider';
+import { normaliseNhsNumber } from '../../../common/nhs-number';
 import { userTokens as createUserTokens } from '../auth/user-tokens';
 import { ACCESS_REASONS } from '../governance';
 import { KeystoreEntryIndex } from '../keystore/entry-index';
@@ -155,13 +156,20 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   // Regional tokens are asked for at sign-in (a discovery and an exchange per source), so the clinician's
   // next step does not wait for them: the EPR's patient in context is the one opened next; after a direct
   // sign-in it is a patient search, whose tokens are bound to no patient (and the discovery is then done).
-  sessions.onStarted((session) => {
-    const patient = session.contextNhsNumber;
-    const access = patient ? { patient, purpose: 'TREAT' as const } : DIRECT_CARE;
+  const askForTokens = (access: AccessContext) => {
     for (const source of [...sources, ...(locator ? [locator] : [])]) {
       tokens.getToken(source.id, access).catch(() => undefined);
     }
+  };
+  sessions.onStarted((session) => {
+    const patient = session.contextNhsNumber;
+    askForTokens(patient ? { patient, purpose: 'TREAT' } : DIRECT_CARE);
   });
+  // Likewise once a reason for access to a patient is given: the open that follows finds its tokens (bound to
+  // that patient and purpose) ready or on their way.
+  sessions.onReasonDeclared(({ nhsNumber, breakGlass }) =>
+    askForTokens({ patient: normaliseNhsNumber(nhsNumber), purpose: purposeOfUse(breakGlass) }),
+  );
   const caseloadWatch =
     options.caseloadWatch ??
     createCaseloadWatch({

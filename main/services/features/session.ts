@@ -24,6 +24,11 @@ export type SessionHandlers = Pick<
   'app:get-state' | 'session:sign-in' | 'session:unlock' | 'session:sign-out' | 'access:declare-reason'
 >;
 
+export interface DeclaredReason {
+  nhsNumber: string;
+  breakGlass: boolean;
+}
+
 export interface SessionFeatureOptions {
   policy: EffectivePolicy;
   sensitive: SensitiveCodes;
@@ -51,6 +56,7 @@ export class SessionFeature {
   private unlock: { waiting: boolean; problem?: string } | undefined;
   private readonly endListeners = new Set<() => void>();
   private readonly startListeners = new Set<(session: ClinicalSession) => void>();
+  private readonly reasonListeners = new Set<(reason: DeclaredReason) => void>();
   /** A session locked since the last typed sign-in: the next sign-in must be typed too. */
   private freshSignInNeeded = false;
   /** A launch from the EPR under way, or why the last one failed (cleared when a launch opens a session). */
@@ -110,6 +116,7 @@ export class SessionFeature {
           ...(freeText ? { freeText } : {}),
           ...(nhsNumber ? { nhsNumber } : {}),
         });
+        if (nhsNumber) for (const listener of this.reasonListeners) listener({ nhsNumber, breakGlass });
         return this.changed();
       },
     };
@@ -173,6 +180,11 @@ export class SessionFeature {
   /** Called when a clinician signs in (the EPR's patient in context, if any, is on the session). */
   onStarted(listener: (session: ClinicalSession) => void): void {
     this.startListeners.add(listener);
+  }
+
+  /** Called when a clinician gives their reason for accessing one patient's record (they are about to open it). */
+  onReasonDeclared(listener: (reason: DeclaredReason) => void): void {
+    this.reasonListeners.add(listener);
   }
 
   start(origin: SessionOrigin): SessionInfo {
