@@ -145,6 +145,11 @@ export interface RecordPointer {
   identifiers?: string[];
   /** The pointed-to content's SHA-1 (base64), as the pointer's attachment states it. */
   hash?: string;
+  /**
+   * The pointer's own security labels as the locator sent them (its `meta.security` and `securityLabel`
+   * codings, and its contained resources'): patient-level governance withholds on them, here and in a saved copy.
+   */
+  labels?: CodeRef[];
   /** Whether the pointed-to document was fetched, and if not, why. */
   retrieval: 'retrieved' | 'not-configured' | 'unreachable' | 'not-attempted';
   retrievalMessage?: string;

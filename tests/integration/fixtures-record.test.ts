@@ -101,6 +101,10 @@ describe('NRL pointers', () => {
     expect(pointer.type.display).toBe('Mental health crisis plan');
     expect(pointer.custodian).toMatch(/^[A-Z0-9]+$/);
     expect(pointer.url).toMatch(/^(https|ssp):\/\//);
+    // Its document's confidentiality, kept for governance: every sample is very restricted.
+    expect(pointer.labels).toEqual([
+      { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'V' },
+    ]);
   });
 });
 

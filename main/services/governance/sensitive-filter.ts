@@ -1,7 +1,9 @@
 // Decides whether a resource or pointer must be withheld: any coding anywhere in its resource (code, reasonCode,
 // valueCodeableConcept, contained resources, extensions …) in the sensitive value sets, or a confidentiality
-// label of R (restricted) or V (very restricted) on the resource or anything it contains. A resource nested
-// deeper than the walk goes (MAX_DEPTH) could hide either, so it is withheld as one that could not be checked.
+// label of R (restricted) or V (very restricted) on the resource or anything it contains: in `meta.security`
+// (any resource) or in `securityLabel` (a DocumentReference's labels for its document, as NRL pointers carry
+// them). Labels of any other system are not confidentiality labels and are ignored. A resource nested deeper
+// than the walk goes (MAX_DEPTH) could hide either, so it is withheld as one that could not be checked.
 import type { CodeRef, RecordPointer } from '../../../common/record';
 import type { SensitiveCodes } from './sensitive-codes';
 
@@ -54,15 +56,41 @@ export function hasRestrictedLabel(value: unknown): boolean {
   return someNode(value, isRestricted);
 }
 
-function isRestricted(node: Record<string, unknown>): boolean {
-  const security = (node.meta as { security?: unknown } | undefined)?.security;
+/** A v3 Confidentiality coding of R or V. */
+function isRestrictiveCoding(coding: unknown): boolean {
+  if (coding === null || typeof coding !== 'object') return false;
+  const { system, code } = coding as { system?: unknown; code?: unknown };
+  return system === CONFIDENTIALITY_SYSTEM && typeof code === 'string' && RESTRICTED.has(code);
+}
+
+/** Labels as `meta.security` holds them (Codings), or as `securityLabel` does (CodeableConcepts; Codings too). */
+function someRestrictiveLabel(labels: unknown): boolean {
   return (
-    Array.isArray(security) &&
-    security.some(
-      (s: { system?: unknown; code?: unknown }) =>
-        s?.system === CONFIDENTIALITY_SYSTEM && typeof s.code === 'string' && RESTRICTED.has(s.code),
+    Array.isArray(labels) &&
+    labels.some(
+      (label: unknown) =>
+        isRestrictiveCoding(label) ||
+        (label !== null &&
+          typeof label === 'object' &&
+          Array.isArray((label as { coding?: unknown }).coding) &&
+          (label as { coding: unknown[] }).coding.some(isRestrictiveCoding)),
     )
   );
+}
+
+function isRestricted(node: Record<string, unknown>): boolean {
+  const meta = node.meta;
+  return (
+    (meta !== null &&
+      typeof meta === 'object' &&
+      someRestrictiveLabel((meta as { security?: unknown }).security)) ||
+    someRestrictiveLabel(node.securityLabel)
+  );
+}
+
+/** Whether a pointer's own labels (RecordPointer.labels) withhold it: the same rule as a resource's. */
+export function restrictivePointerLabels(pointer: Pick<RecordPointer, 'labels'>): boolean {
+  return someRestrictiveLabel(pointer.labels);
 }
 
 /**
@@ -102,7 +130,7 @@ function scan(value: unknown, matches: CodeMatcher): WithholdCause | undefined {
     let system: unknown;
     for (const key in node) {
       const child = node[key];
-      if (key === 'meta' && isRestricted(node)) return 'confidentiality-label';
+      if ((key === 'meta' || key === 'securityLabel') && isRestricted(node)) return 'confidentiality-label';
       else if (key === 'code') code = child;
       else if (key === 'system') system = child;
       queue(child, depth);
@@ -152,9 +180,11 @@ export function learnWithholdCauses(resources: readonly unknown[], sensitive: Se
   for (const resource of resources) resourceWithholdCause(resource, sensitive);
 }
 
+/** A pointer: its own labels, its type, and the document retrieved with it (codes and labels anywhere in it). */
 export function pointerWithholdCause(
   pointer: RecordPointer,
   sensitive: SensitiveCodes,
 ): WithholdCause | undefined {
+  if (restrictivePointerLabels(pointer)) return 'confidentiality-label';
   return causeFor([pointer.document], [pointer.type], sensitive);
 }

@@ -7,6 +7,7 @@ import { isObject } from './fhir-read';
 import { readAllPages, sourceHolding, type SourceClient } from '../http';
 import { namesAnotherPatient } from './patient-belonging';
 import { holderOf, toRecordPointer } from './pointers';
+import { restrictivePointerLabels } from '../governance/sensitive-filter';
 import type { SourceProgress } from './source-progress';
 
 export interface LocatorContext {
@@ -56,6 +57,9 @@ export async function fetchPointers(ctx: LocatorContext): Promise<RecordPointer[
 }
 
 async function retrieve(pointer: RecordPointer, configured: readonly SourceClient[]): Promise<void> {
+  // A document the pointer labels restricted is withheld from everyone here (patient-level governance): it is
+  // not read either, so no source records this user reading it.
+  if (restrictivePointerLabels(pointer)) return;
   const holder = pointer.url ? sourceHolding(pointer.url, configured, (c) => c.baseUrl) : undefined;
   if (!pointer.url || !holder) {
     pointer.retrieval = 'not-configured';

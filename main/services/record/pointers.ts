@@ -1,5 +1,5 @@
 // Record-locator (NRL-style) DocumentReference → RecordPointer: what the document is, who holds it, where.
-import type { RecordPointer } from '../../../common/record';
+import type { CodeRef, RecordPointer } from '../../../common/record';
 import { asArray, conceptDisplay, isObject, objectsIn, type Json, primaryCoding, str } from './fhir-read';
 import { identifierKeys } from './fingerprint';
 
@@ -9,6 +9,28 @@ function orgDisplay(ref: unknown): string | undefined {
   const ods = isObject(ref.identifier) ? str(ref.identifier.value) : undefined;
   if (display && ods) return `${display} (${ods})`;
   return display ?? ods ?? str(ref.reference);
+}
+
+/** Codings as `meta.security` holds them, or as `securityLabel` does (CodeableConcepts, or Codings). */
+function labelCodings(labels: unknown): CodeRef[] {
+  return objectsIn(labels)
+    .flatMap((label) => (Array.isArray(label.coding) ? objectsIn(label.coding) : [label]))
+    .flatMap((coding) => {
+      const code = str(coding.code);
+      const system = str(coding.system);
+      return code ? [{ ...(system ? { system } : {}), code }] : [];
+    });
+}
+
+/**
+ * The security labels a pointer carries: its own `meta.security`, its `securityLabel` (its document's labels),
+ * and its contained resources' — kept with it so governance decides on them, now and in a saved copy.
+ */
+function pointerLabels(doc: Json): CodeRef[] {
+  return [doc, ...objectsIn(doc.contained)].flatMap((r) => [
+    ...labelCodings(isObject(r.meta) ? r.meta.security : undefined),
+    ...labelCodings(r.securityLabel),
+  ]);
 }
 
 export function toRecordPointer(doc: Json, sourceId: string, index: number): RecordPointer {
@@ -40,6 +62,8 @@ export function toRecordPointer(doc: Json, sourceId: string, index: number): Rec
   if (identifiers.length) pointer.identifiers = [...identifiers];
   const hash = str(attachment?.hash);
   if (hash) pointer.hash = hash;
+  const labels = pointerLabels(doc);
+  if (labels.length) pointer.labels = labels;
   return pointer;
 }
 

@@ -1,0 +1,257 @@
+// Confidentiality labels on documents: FHIR R4 DocumentReference carries its document's labels in
+// `securityLabel`, and NRL pointers do (the public samples in ../shared/fixtures/nrl are all "V", very
+// restricted). A document or pointer labelled there is withheld exactly as a resource labelled in `meta.security`:
+// counted with the reason, under break-glass and for every role; a pointer is not read, cannot be opened and is
+// not kept offline. Real loopback servers, the read path as the app runs it (engine, governance, the encrypted
+// offline store with a real keyring).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { WessexRecord } from '../../common/record';
+import { noTokens } from '../../main/services/auth/token-provider';
+import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
+import { fetchDocumentBytes, readDocument } from '../../main/services/composition/documents';
+import { loadSensitiveCodes, type GovernOptions } from '../../main/services/governance';
+import { keepUrgentCareDocuments, RecordReader, type ReadRequest } from '../../main/services/offline';
+import { cacheTestEnv, type CacheTestEnv } from './cache-support';
+import {
+  fhirSource,
+  IDENTITY,
+  NHS,
+  routes,
+  searchBundle,
+  serverPerTest,
+  type HostileServer,
+} from './hostile-fhir';
+
+type Json = Record<string, unknown>;
+
+const serve = serverPerTest();
+const NRL = path.resolve(__dirname, '../../../shared/fixtures/nrl');
+const SAMPLES = [
+  'RQI-736253002-Valid.json',
+  'Y05868-736253002-Valid.json',
+  'Y05868-736253002-Valid-with-ssp-content.json',
+];
+const CONFIDENTIALITY = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
+const SCT = 'http://snomed.info/sct';
+const CRISIS = { system: SCT, code: '736253002', display: 'Mental health crisis plan' };
+/** Where the NRL samples' Spine Secure Proxy addresses lead. */
+const CRISIS_PLAN_PDF = 'https://p1.nhs.uk/MentalhealthCrisisPlanReport.pdf';
+const LABEL_REASON = 'Some information is marked confidential at its source and is not shown.';
+const PDF = Buffer.from('%PDF-1.4\n% very restricted crisis plan\n%%EOF\n');
+
+let env: CacheTestEnv;
+let cache: OfflineCache;
+beforeEach(async () => {
+  env = cacheTestEnv();
+  cache = await openOfflineCache({ dataDir: env.dataDir, keyVault: env.vault });
+});
+afterEach(async () => {
+  cache.close();
+  await env.cleanup();
+});
+
+/** An NRL sample for this patient, with any fields changed. */
+function nrl(file: string, changes: Json = {}): Json {
+  const doc = JSON.parse(readFileSync(path.join(NRL, file), 'utf8')) as Json;
+  const nhs = { identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: NHS } };
+  return { ...doc, subject: nhs, context: { ...(doc.context as Json), sourcePatientInfo: nhs }, ...changes };
+}
+
+/** The sample's own content, pointing somewhere else. */
+function pointingAt(doc: Json, url: string): Json[] {
+  const [content] = doc.content as Json[];
+  return [{ ...content, attachment: { ...(content!.attachment as Json), url } }];
+}
+
+/** DCR's own copy of a crisis plan (its URL relative to DCR's base unless given). */
+function dcrPlan(id: string, changes: Json = {}): Json {
+  return {
+    resourceType: 'DocumentReference',
+    id,
+    status: 'current',
+    subject: { reference: 'Patient/p1' },
+    type: { coding: [CRISIS], text: CRISIS.display },
+    date: '2022-12-21T10:45:41Z',
+    content: [{ attachment: { contentType: 'application/pdf', url: CRISIS_PLAN_PDF } }],
+    ...changes,
+  };
+}
+
+const metaLabel = (code: string, system = CONFIDENTIALITY) => ({ meta: { security: [{ system, code }] } });
+const documentLabel = (code: string, system = CONFIDENTIALITY) => ({
+  securityLabel: [{ coding: [{ system, code }] }],
+});
+
+interface Served {
+  server: HostileServer;
+  /** The read path on the offline store open now. */
+  reader: () => RecordReader;
+  sources: { id: string; name: string; fhirBase: string }[];
+  /** Requests for DCR's Binary (the crisis plan's content). */
+  documentReads: () => number;
+}
+
+/** DCR (these DocumentReferences, an allergy, the PDF) and a record locator (these pointers). */
+async function serveRecord(documents: (origin: string) => Json[], pointers: (origin: string) => Json[]) {
+  let origin = '';
+  const server = await serve(
+    routes(
+      fhirSource('/dcr/fhir', (req, p) => {
+        // As a real server: a refresh asks for what changed since the last read, and nothing has.
+        if (p === 'DocumentReference')
+          return {
+            kind: 'json',
+            body: searchBundle(req.url.searchParams.has('_lastUpdated') ? [] : documents(origin)),
+          };
+        if (p === 'Binary/crisis-plan')
+          return { kind: 'bytes', headers: { 'content-type': 'application/pdf' }, body: PDF };
+        return undefined;
+      }),
+      (req) =>
+        req.url.pathname.startsWith('/locator/fhir/DocumentReference')
+          ? { kind: 'json', body: searchBundle(pointers(origin)) }
+          : undefined,
+      fhirSource('/locator/fhir'),
+    ),
+  );
+  origin = server.origin;
+  const sources = [{ id: 'dcr', name: 'Dorset Care Record', fhirBase: `${origin}/dcr/fhir` }];
+  const reader = () =>
+    new RecordReader({
+      sources,
+      locator: { id: 'locator', name: 'Record locator', fhirBase: `${origin}/locator/fhir` },
+      tokens: noTokens,
+      cache,
+      engine: { maxRetries: 0, deadlineMs: 10_000 },
+      // As the app keeps them: the urgent-care documents of the shared copy, read from the source holding them.
+      keepDocuments: async (nhs, record) => {
+        await keepUrgentCareDocuments(nhs, record, {
+          cache,
+          budgetBytes: 1024 * 1024,
+          fetchDocument: (address, contentType, maxBytes) =>
+            fetchDocumentBytes(address, contentType, { sources, tokens: noTokens }, maxBytes),
+        });
+      },
+    });
+  const documentReads = () => server.requests.filter((r) => r.url.pathname.includes('/Binary/')).length;
+  return { server, reader, sources, documentReads } satisfies Served;
+}
+
+const governance = (extra: Partial<GovernOptions> = {}): GovernOptions => ({
+  access: 'everything',
+  sensitive: loadSensitiveCodes(),
+  breakGlassOverridesDissent: false,
+  ...extra,
+});
+
+const request = (extra: Partial<GovernOptions> = {}): ReadRequest => ({
+  requestId: 'labels',
+  identity: IDENTITY,
+  governance: governance(extra),
+});
+
+async function open(served: Served, extra: Partial<GovernOptions> = {}): Promise<WessexRecord> {
+  const opened = await served.reader().open(request(extra));
+  await opened.saved;
+  await opened.documentsKept;
+  return opened.record;
+}
+
+const documentItems = (record: WessexRecord) =>
+  record.items.filter((i) => i.resourceType === 'DocumentReference');
+
+/** Two letters labelled in ways the rule does not withhold: not restrictive (N), and another code system's V. */
+const notWithheld = () => [
+  dcrPlan('plan-n', {
+    ...documentLabel('N'),
+    date: '2020-05-05',
+    content: [{ attachment: { contentType: 'application/pdf', url: 'Binary/plan-n' } }],
+  }),
+  dcrPlan('plan-other', {
+    ...documentLabel('V', 'https://example.org/CodeSystem/local-labels'),
+    date: '2019-04-04',
+    content: [{ attachment: { contentType: 'application/pdf', url: 'Binary/plan-other' } }],
+  }),
+];
+
+describe('a DCR document labelled only in DocumentReference.securityLabel', () => {
+  it.each([
+    ['meta.security', metaLabel('R')],
+    ['securityLabel (R)', documentLabel('R')],
+    ['securityLabel (V), as the NRL samples label theirs', { securityLabel: nrl(SAMPLES[0]!).securityLabel }],
+    ['securityLabel as a Coding', { securityLabel: [{ system: CONFIDENTIALITY, code: 'V' }] }],
+  ])('is withheld as one labelled in meta.security: %s', async (_how, label) => {
+    const served = await serveRecord(
+      () => [dcrPlan('plan-1', label), ...notWithheld()],
+      () => [],
+    );
+    const record = await open(served);
+    expect(JSON.stringify(record)).not.toContain('plan-1');
+    // Labels that are not restrictive, or not confidentiality labels at all, withhold nothing (as before).
+    expect(documentItems(record).map((i) => i.resource.id)).toEqual(['plan-n', 'plan-other']);
+    // Counted, with the reason.
+    expect(record.withheld).toMatchObject({ count: 1, reasons: [LABEL_REASON] });
+    // Nor is it in the copy kept offline, or shown from it.
+    expect(JSON.stringify(await cache.loadSnapshot(NHS))).not.toContain('plan-1');
+    const offline = (await served.reader().openOffline(request()))!.record;
+    expect(documentItems(offline).map((i) => i.resource.id)).toEqual(['plan-n', 'plan-other']);
+    expect(offline.withheld.count).toBe(1);
+  });
+});
+
+describe('a record-locator pointer labelled V in securityLabel (the NRL samples)', () => {
+  it.each(SAMPLES)('%s is withheld, not read, cannot be opened and is not kept offline', async (sample) => {
+    const served = await serveRecord(
+      () => [],
+      (origin) => {
+        const doc = nrl(sample);
+        // Held at a source the viewer is configured for, so it would be read with the record, and kept.
+        return [{ ...doc, content: pointingAt(doc, `${origin}/dcr/fhir/Binary/crisis-plan`) }];
+      },
+    );
+    const id = String(nrl(sample).id);
+    const record = await open(served);
+    expect(record.pointers).toEqual([]);
+    expect(JSON.stringify(record)).not.toContain(id);
+    expect(JSON.stringify(record)).not.toContain('crisis');
+    expect(record.withheld).toMatchObject({ count: 1, reasons: [LABEL_REASON] });
+    // Not read with the record, nor kept for offline use.
+    expect(served.documentReads()).toBe(0);
+    expect((await cache.documentAddresses(NHS)).addresses).toEqual([]);
+    // Not openable by its id.
+    await expect(readDocument(record, id, { sources: served.sources, tokens: noTokens })).rejects.toThrow(
+      /no document to show/,
+    );
+    expect(served.documentReads()).toBe(0);
+    // The saved copy holds nothing of it, and an offline open shows it withheld, counted, not absent.
+    expect(JSON.stringify(await cache.loadSnapshot(NHS))).not.toContain(id);
+    const offline = (await served.reader().openOffline(request()))!.record;
+    expect(offline.pointers).toEqual([]);
+    expect(offline.withheld).toMatchObject({ count: 1, reasons: [LABEL_REASON] });
+    await expect(
+      readDocument(offline, id, { cache, sources: served.sources, tokens: noTokens }),
+    ).rejects.toThrow(/no document to show/);
+  });
+
+  it('stays withheld under break-glass and for every role, like a resource labelled in meta.security', async () => {
+    const served = await serveRecord(
+      () => [dcrPlan('labelled-entry', { ...metaLabel('V'), content: [] })],
+      () => [nrl(SAMPLES[2]!)],
+    );
+    for (const extra of [
+      { breakGlass: true },
+      { breakGlass: true, breakGlassOverridesDissent: true },
+      { access: 'urgent-care-and-documents' as const },
+      { access: 'urgent-care-and-documents' as const, breakGlass: true },
+    ]) {
+      const record = await open(served, extra);
+      expect(record.pointers, JSON.stringify(extra)).toEqual([]);
+      expect(documentItems(record), JSON.stringify(extra)).toEqual([]);
+      // The labelled entry and the pointer: two documents, each counted.
+      expect(record.withheld.count, JSON.stringify(extra)).toBe(2);
+      expect(record.governance?.breakGlass).toBe(!!extra.breakGlass);
+    }
+  });
+});
