@@ -255,6 +255,11 @@ export type RecordCompleteness = Record<SectionId, SectionCompleteness>;
 export interface WithheldSummary {
   count: number;
   reasons: string[];
+  /**
+   * The sections something was withheld from, each with the reasons why (patient-level governance): none of
+   * them may say "None recorded".
+   */
+  sections?: Partial<Record<SectionId, string[]>>;
 }
 
 /** What the governance step did, so the UI can explain it (issue 7). Set by governForUser, the last step of every read. */

@@ -65,6 +65,14 @@ export function meta({ profile, date, security }: Meta): Resource['meta'] {
   };
 }
 
+/**
+ * A document's confidentiality as `DocumentReference.securityLabel` carries it (the document's labels, not the
+ * resource's `meta.security`; NRL pointers label their documents this way).
+ */
+export function securityLabel(code: Confidentiality): CodeableConcept[] {
+  return [{ coding: [{ system: CONFIDENTIALITY, code, display: CONFIDENTIALITY_DISPLAY[code] }] }];
+}
+
 export function text(coding: Coding): CodeableConcept {
   return { coding: [coding], text: coding.display };
 }
@@ -580,6 +588,8 @@ export class RecordBuilder {
     contentType: string;
     author?: string;
     security?: Confidentiality;
+    /** Labelled in `securityLabel` (the document's labels) rather than `meta.security`. */
+    documentSecurity?: Confidentiality;
     /** The encounter the document belongs to (a discharge letter's admission). */
     encounter?: Encounter;
   }): DocumentReference {
@@ -593,6 +603,7 @@ export class RecordBuilder {
       date: instant(o.date),
       description: o.description,
       ...(o.author ? { author: [{ display: o.author }] } : {}),
+      ...(o.documentSecurity ? { securityLabel: securityLabel(o.documentSecurity) } : {}),
       content: [{ attachment: { contentType: o.contentType, url: o.url, title: o.description } }],
       ...(o.encounter ? { context: { encounter: [{ reference: `Encounter/${o.encounter.id}` }] } } : {}),
     });

@@ -1,7 +1,7 @@
 // NRL-style record-locator pointers (shape after ../shared/fixtures/nrl/*.json).
 import type { Coding, DocumentReference } from '../../common/fhir';
 import { CODES, NHS_NUMBER, ODS_ORG } from './codes';
-import { instant } from './build';
+import { instant, securityLabel, type Confidentiality } from './build';
 
 export interface PointerSpec {
   id: string;
@@ -13,6 +13,8 @@ export interface PointerSpec {
   contentType: string;
   date: string;
   description: string;
+  /** The document's confidentiality, as NRL pointers label it (`securityLabel`). */
+  security?: Confidentiality;
 }
 
 export function locatorPointer(p: PointerSpec): DocumentReference {
@@ -29,6 +31,7 @@ export function locatorPointer(p: PointerSpec): DocumentReference {
     custodian: { identifier: { system: ODS_ORG, value: p.custodianOds }, display: p.custodianName },
     date: instant(p.date),
     description: p.description,
+    ...(p.security ? { securityLabel: securityLabel(p.security) } : {}),
     content: [
       {
         attachment: {

@@ -1,6 +1,8 @@
 // Sensitive-coded entries (sexual health, HIV, fertility, termination, gender identity) and confidentiality
 // labels R/V, mixed with ordinary entries so governance must filter rather than hide the whole record.
 import { RecordBuilder, gpOrganization } from './build';
+import { BASE_PLACEHOLDER, binary, tinyPdf } from './documents';
+import { locatorPointer } from './pointer';
 import { CODES, DMD } from './codes';
 import { makeIdentity } from './identity';
 import type { SandboxPatient } from './types';
@@ -62,6 +64,48 @@ export function sensitivePatient(taken: Set<string>): SandboxPatient {
     note: 'Recorded at patient request as restricted',
   });
   dcr.condition({ code: CODES.fallsRisk, onset: '2024-04-02' });
+  // Labelled in `securityLabel` only (a document's labels, as NRL pointers carry them): a letter in DCR and a
+  // crisis plan held in CHIE that the record locator lists.
+  const letterPdf = binary(
+    'sensitive-psychology-letter',
+    'application/pdf',
+    tinyPdf('Clinical psychology letter - Olivia Toms', [
+      `NHS number ${who.nhs}`,
+      'Seen at her request; details restricted at the patient’s wish.',
+    ]),
+    who.ids.dcr,
+  );
+  dcr.add(letterPdf);
+  dcr.document({
+    type: CODES.clinicLetter,
+    date: '2023-02-14',
+    description: 'Clinical psychology letter',
+    url: `${BASE_PLACEHOLDER.dcr}/Binary/${letterPdf.id}`,
+    contentType: 'application/pdf',
+    author: 'Dorset HealthCare University NHS Foundation Trust',
+    documentSecurity: 'V',
+  });
+  const crisisPdf = binary(
+    'sensitive-crisis-plan',
+    'application/pdf',
+    tinyPdf('Mental health crisis plan - Olivia Toms', [`NHS number ${who.nhs}`, 'Restricted.']),
+    who.ids.chie,
+  );
+  chie.add(crisisPdf);
+  const locator = [
+    locatorPointer({
+      id: 'ptr-sensitive-crisis-plan',
+      nhs: who.nhs,
+      type: CODES.crisisPlan,
+      custodianOds: 'RDY',
+      custodianName: 'Dorset HealthCare University NHS Foundation Trust',
+      url: `${BASE_PLACEHOLDER.chie}/Binary/${crisisPdf.id}`,
+      contentType: 'application/pdf',
+      date: '2024-09-03',
+      description: 'Mental health crisis plan',
+      security: 'V',
+    }),
+  ];
 
   return {
     key: 'sensitive',
@@ -69,11 +113,11 @@ export function sensitivePatient(taken: Set<string>): SandboxPatient {
     name: who.name,
     birthDate: who.birthDate,
     demonstrates:
-      'Sensitive-coded entries (HIV, sexual health, IVF, termination, gender dysphoria) and R/V confidentiality labels next to ordinary entries',
+      'Sensitive-coded entries (HIV, sexual health, IVF, termination, gender dysphoria) and R/V confidentiality labels next to ordinary entries, including a DCR letter and a record-locator crisis plan labelled "very restricted" in securityLabel',
     epr: who.patient('epr'),
     dcr: dcr.resources,
     chie: chie.resources,
-    locator: [],
+    locator,
     nhsVerification: '01',
     gpOds: who.gpOds,
   };

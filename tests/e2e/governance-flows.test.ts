@@ -234,6 +234,33 @@ describe('an EPR launch (GP)', () => {
     await expectAccessible('governance-withheld');
   });
 
+  it('says where documents are withheld for their confidentiality labels (securityLabel), never “None recorded”', async () => {
+    const { page } = hp;
+    const sensitive = patient('sensitive');
+    await app.services.openSandboxSession({
+      role: 'general-practitioner',
+      patientNhsNumber: sensitive.nhsNumber,
+    });
+    await waitForPatient(sensitive);
+    const label = 'Some information is marked confidential at its source and is not shown.';
+    // The crisis plan the record locator lists (very restricted) is not shown, read or kept; its sections say so.
+    const advanceCare = page.locator('section[data-section="advanceCare"]');
+    expect(await advanceCare.getByTestId('section-status').textContent()).toBe(`Not shown.${label}`);
+    expect(await page.getByTestId('flag-advanceCare').textContent()).toMatch(
+      /^CPR status: not available to you/,
+    );
+    await showTab(page, 'Documents and letters');
+    const documents = page.getByTestId('view-documents');
+    expect(await documents.getByTestId('section-status').textContent()).toBe(`Not shown.${label}`);
+    const shown = (await documents.textContent()) ?? '';
+    expect(shown).not.toMatch(/None recorded|crisis plan|psychology/i);
+    expect(
+      app.services.sandbox!.servers.chie.requests.some((r) => r.url.includes('sensitive-crisis-plan')),
+    ).toBe(false);
+    await showTab(page, 'Full summary');
+    await expectAccessible('governance-withheld-documents');
+  });
+
   it('shows, per source, that the dissenting patient’s record is withheld by DCR and CHIE, and no clinical entries', async () => {
     const { page, log } = hp;
     const dissent = patient('dissent');

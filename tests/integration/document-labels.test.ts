@@ -1,9 +1,9 @@
 // Confidentiality labels on documents: FHIR R4 DocumentReference carries its document's labels in
 // `securityLabel`, and NRL pointers do (the public samples in ../shared/fixtures/nrl are all "V", very
 // restricted). A document or pointer labelled there is withheld exactly as a resource labelled in `meta.security`:
-// counted with the reason, under break-glass and for every role; a pointer is not read, cannot be opened and is
-// not kept offline. Real loopback servers, the read path as the app runs it (engine, governance, the encrypted
-// offline store with a real keyring).
+// counted with the reason, its sections never "None recorded", under break-glass and for every role; a pointer is
+// not read, cannot be opened and is not kept offline. Real loopback servers, the read path as the app runs it
+// (engine, governance, the encrypted offline store with a real keyring).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -162,6 +162,11 @@ async function open(served: Served, extra: Partial<GovernOptions> = {}): Promise
 const documentItems = (record: WessexRecord) =>
   record.items.filter((i) => i.resourceType === 'DocumentReference');
 
+/** What a section says: withheld (with its reason), never "None recorded". */
+function expectWithheldSection(record: WessexRecord, section: 'advanceCare' | 'documents'): void {
+  expect(record.completeness[section]).toMatchObject({ state: 'withheld', reason: LABEL_REASON });
+}
+
 /** Two letters labelled in ways the rule does not withhold: not restrictive (N), and another code system's V. */
 const notWithheld = () => [
   dcrPlan('plan-n', {
@@ -191,13 +196,18 @@ describe('a DCR document labelled only in DocumentReference.securityLabel', () =
     expect(JSON.stringify(record)).not.toContain('plan-1');
     // Labels that are not restrictive, or not confidentiality labels at all, withhold nothing (as before).
     expect(documentItems(record).map((i) => i.resource.id)).toEqual(['plan-n', 'plan-other']);
-    // Counted, with the reason.
+    // Counted, with the reason; the sections it would be listed in say so, never "None recorded".
     expect(record.withheld).toMatchObject({ count: 1, reasons: [LABEL_REASON] });
+    expectWithheldSection(record, 'advanceCare');
+    expectWithheldSection(record, 'documents');
+    // Sections that held nothing withheld are complete.
+    expect(record.completeness.allergies.state).toBe('complete');
     // Nor is it in the copy kept offline, or shown from it.
     expect(JSON.stringify(await cache.loadSnapshot(NHS))).not.toContain('plan-1');
     const offline = (await served.reader().openOffline(request()))!.record;
     expect(documentItems(offline).map((i) => i.resource.id)).toEqual(['plan-n', 'plan-other']);
     expect(offline.withheld.count).toBe(1);
+    expectWithheldSection(offline, 'documents');
   });
 });
 
@@ -217,6 +227,8 @@ describe('a record-locator pointer labelled V in securityLabel (the NRL samples)
     expect(JSON.stringify(record)).not.toContain(id);
     expect(JSON.stringify(record)).not.toContain('crisis');
     expect(record.withheld).toMatchObject({ count: 1, reasons: [LABEL_REASON] });
+    expectWithheldSection(record, 'advanceCare');
+    expectWithheldSection(record, 'documents');
     // Not read with the record, nor kept for offline use.
     expect(served.documentReads()).toBe(0);
     expect((await cache.documentAddresses(NHS)).addresses).toEqual([]);
@@ -230,6 +242,7 @@ describe('a record-locator pointer labelled V in securityLabel (the NRL samples)
     const offline = (await served.reader().openOffline(request()))!.record;
     expect(offline.pointers).toEqual([]);
     expect(offline.withheld).toMatchObject({ count: 1, reasons: [LABEL_REASON] });
+    expectWithheldSection(offline, 'advanceCare');
     await expect(
       readDocument(offline, id, { cache, sources: served.sources, tokens: noTokens }),
     ).rejects.toThrow(/no document to show/);
@@ -251,6 +264,7 @@ describe('a record-locator pointer labelled V in securityLabel (the NRL samples)
       expect(documentItems(record), JSON.stringify(extra)).toEqual([]);
       // The labelled entry and the pointer: two documents, each counted.
       expect(record.withheld.count, JSON.stringify(extra)).toBe(2);
+      expectWithheldSection(record, 'advanceCare');
       expect(record.governance?.breakGlass).toBe(!!extra.breakGlass);
     }
   });

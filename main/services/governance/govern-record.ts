@@ -66,7 +66,7 @@ function withoutDeclined(snapshot: RecordSnapshot): RecordSnapshot {
   return {
     ...snapshot,
     sources,
-    withheld: { count: snapshot.withheld.count + count, reasons: [...reasons] },
+    withheld: { ...snapshot.withheld, count: snapshot.withheld.count + count, reasons: [...reasons] },
   };
 }
 

@@ -2,13 +2,15 @@
 // it is merged, kept offline or shown. Patient dissent is recorded per source (a regional record's own
 // privacy Consent declines sharing that record; dissent known outside the sources declines them all) and
 // withheld for each user (govern-record.ts); such a snapshot is never kept. Then sensitive codes,
-// confidentiality labels and codes the patient asked not to share → anything that references what was
-// withheld, in the same source → other sources' copies of a withheld entry. Withheld data is only counted.
+// confidentiality labels and codes the patient asked not to share, on resources and on locator pointers →
+// anything that references what was withheld, in the same source → other sources' copies of a withheld entry.
+// Withheld data is only counted, and the sections it would have been shown in say that something is withheld
+// and why, never "None recorded".
 import type { Consent, Resource } from '../../../common/fhir';
-import type { RecordPointer } from '../../../common/record';
+import type { RecordPointer, SectionId, WithheldSummary } from '../../../common/record';
 import type { Json } from '../record/fhir-read';
 import { factsOf } from '../record/resource-facts';
-import { SUPPORTING_TYPES } from '../record/sections';
+import { LOCATOR_SECTIONS, sectionsShowing, SUPPORTING_TYPES } from '../record/sections';
 import { copyKey, totalWithheld, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
 import { findDissent, type DissentFinding } from './dissent';
 import type { SensitiveCodes } from './sensitive-codes';
@@ -88,11 +90,19 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
   const sources = snapshot.sources.map((source) => {
     const out = withheld.get(source)!;
     const sourceCauses = new Set<Cause>();
+    const sections = new Map<SectionId, Set<string>>();
+    const withheldFrom = (shownIn: readonly SectionId[], cause: Cause) => {
+      sourceCauses.add(cause);
+      for (const section of shownIn) {
+        const reasons = sections.get(section) ?? new Set<string>();
+        sections.set(section, reasons.add(WITHHELD_REASON[cause]));
+      }
+    };
     let count = 0;
     const pointers = source.pointers.filter((pointer) => {
       const cause = pointerCause(pointer, options.sensitive, denied);
       if (cause) {
-        sourceCauses.add(cause);
+        withheldFrom(LOCATOR_SECTIONS, cause);
         count++;
       }
       return !cause;
@@ -104,8 +114,11 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
     for (const i of out) {
       const resource = source.resources[i]!;
       const cause = causeOf(resource) ?? 'sensitive-code';
-      sourceCauses.add(cause);
-      if (SUPPORTING_TYPES.has(String(resource.resourceType))) continue;
+      if (SUPPORTING_TYPES.has(String(resource.resourceType))) {
+        sourceCauses.add(cause);
+        continue;
+      }
+      withheldFrom(sectionsShowing(String(resource.resourceType), factsOf(resource).section), cause);
       // One that could not be checked is counted as itself: a key from its content (copyKey of a resource
       // without an id) would stringify what is too deep to walk.
       const key =
@@ -123,7 +136,11 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
       ...source,
       resources: source.resources.filter((_, i) => !out.has(i)),
       pointers,
-      withheld: { count: (source.withheld?.count ?? 0) + count, reasons: [...reasons] },
+      withheld: {
+        count: (source.withheld?.count ?? 0) + count,
+        reasons: [...reasons],
+        ...withheldSections(source.withheld?.sections, sections),
+      },
       ...(declinedHere ? { declined: true } : {}),
     };
   });
@@ -134,6 +151,18 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
     withheld: totalWithheld(sources),
     ...(options.sensitive.fingerprint ? { governedWith: options.sensitive.fingerprint } : {}),
   };
+}
+
+/** The sections withheld from before, with those withheld from now (`sections` only when there are any). */
+function withheldSections(
+  before: WithheldSummary['sections'],
+  now: ReadonlyMap<SectionId, ReadonlySet<string>>,
+): Pick<WithheldSummary, 'sections'> {
+  const merged: NonNullable<WithheldSummary['sections']> = { ...before };
+  for (const [section, reasons] of now) {
+    merged[section] = [...new Set([...(merged[section] ?? []), ...reasons])];
+  }
+  return Object.keys(merged).length ? { sections: merged } : {};
 }
 
 function pointerCause(

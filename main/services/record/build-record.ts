@@ -191,6 +191,7 @@ export function buildRecord(snapshot: RecordSnapshot, options: BuildOptions): We
         )
         .map((h) => ({ sourceId: h.sourceId, sourceName: h.sourceName })),
       ...(snapshot.notRequested ? { notRequested: snapshot.notRequested } : {}),
+      ...(snapshot.withheld.sections ? { withheld: snapshot.withheld.sections } : {}),
       settledOnly: new Map(
         snapshot.sources.flatMap((s) => (s.settledOnly ? [[s.status.id, s.settledOnly]] : [])),
       ),

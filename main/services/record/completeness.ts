@@ -5,16 +5,15 @@ import { failedBecause } from '../../../common/failure-words';
 import { formatAsOf } from '../../../common/offline-banner';
 import {
   SECTION_ORDER,
+  screenGap,
+  type WithheldSummary,
   type RecordCompleteness,
   type SectionCompleteness,
   type SectionGap,
   type SectionId,
   type SourceStatus,
 } from '../../../common/record';
-import { sectionsHoldingType } from './sections';
-
-/** Locator pointers are documents, and advance care plans (ReSPECT, crisis plans) among them. */
-const LOCATOR_SECTIONS: readonly SectionId[] = ['advanceCare', 'documents'];
+import { LOCATOR_SECTIONS, sectionsHoldingType } from './sections';
 
 export interface CompletenessInput {
   sources: readonly SourceStatus[];
@@ -27,6 +26,11 @@ export interface CompletenessInput {
   settledOnly?: ReadonlyMap<string, { sections: readonly SectionId[]; pending: SourceStatus }>;
   /** The sources were deliberately not asked: every section is not-requested, for this reason. */
   notRequested?: string;
+  /**
+   * What patient-level governance withheld, by section (WithheldSummary.sections): such a section says so, with
+   * the reasons, never "None recorded". Not by source: a section says that something is withheld, not where.
+   */
+  withheld?: WithheldSummary['sections'];
   now: Date;
 }
 
@@ -81,6 +85,11 @@ function gapFor(status: SourceStatus, now: Date): SectionGap | undefined {
   }
 }
 
+/** Something in the section withheld by patient-level governance, with the generic reason (no final stop). */
+function withheldGap(reason: string): SectionGap {
+  return { ...screenGap(reason.replace(/\.$/, '')), withheld: true };
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -114,6 +123,9 @@ export function sectionCompleteness(input: CompletenessInput): RecordCompletenes
     if (pending)
       for (const section of SECTION_ORDER)
         if (!settled.sections.includes(section)) gaps.get(section)!.push(pending);
+  }
+  for (const [section, reasons] of Object.entries(input.withheld ?? {}) as [SectionId, string[]][]) {
+    for (const reason of reasons) gaps.get(section)?.push(withheldGap(reason));
   }
   for (const apart of input.heldApart) {
     const gap: SectionGap = {

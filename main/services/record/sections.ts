@@ -27,6 +27,19 @@ const BY_TYPE: Record<string, SectionId> = {
   Consent: 'advanceCare',
 };
 
+/** Locator pointers are documents, and advance care plans (ReSPECT, crisis plans) among them. */
+export const LOCATOR_SECTIONS: readonly SectionId[] = ['advanceCare', 'documents'];
+
+/**
+ * The sections an entry is shown in: its own, and the documents list for a document that is an advance care
+ * plan (the list shows those too).
+ */
+export function sectionsShowing(resourceType: string, section: SectionId): readonly SectionId[] {
+  return section === 'advanceCare' && (resourceType === 'DocumentReference' || resourceType === 'Composition')
+    ? LOCATOR_SECTIONS
+    : [section];
+}
+
 /** Resource types that support other entries (banner, medication names) and are not entries themselves. */
 export const SUPPORTING_TYPES = new Set([
   'Patient',

@@ -101,11 +101,23 @@ export function totalWithheld(
   extraReasons: readonly string[] = [],
 ): WithheldSummary {
   const reasons = new Set<string>();
+  const sections = new Map<SectionId, Set<string>>();
   let count = 0;
   for (const s of sources) {
     count += s.withheld?.count ?? 0;
     for (const r of s.withheld?.reasons ?? []) reasons.add(r);
+    for (const [section, why] of Object.entries(s.withheld?.sections ?? {}) as [SectionId, string[]][]) {
+      const known = sections.get(section) ?? new Set<string>();
+      for (const r of why) known.add(r);
+      sections.set(section, known);
+    }
   }
   for (const r of extraReasons) reasons.add(r);
-  return { count, reasons: [...reasons] };
+  return {
+    count,
+    reasons: [...reasons],
+    ...(sections.size
+      ? { sections: Object.fromEntries([...sections].map(([section, why]) => [section, [...why]])) }
+      : {}),
+  };
 }
