@@ -2,8 +2,9 @@
 // `securityLabel`, and NRL pointers do (the public samples in ../shared/fixtures/nrl are all "V", very
 // restricted). A document or pointer labelled there is withheld exactly as a resource labelled in `meta.security`:
 // counted with the reason, its sections never "None recorded", under break-glass and for every role; a pointer is
-// not read, cannot be opened and is not kept offline. Real loopback servers, the read path as the app runs it
-// (engine, governance, the encrypted offline store with a real keyring).
+// not read, cannot be opened and is not kept offline; one document as a pointer and as a source's entry is
+// withheld together and counted once. Real loopback servers, the read path as the app runs it (engine,
+// governance, the encrypted offline store with a real keyring).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -267,5 +268,83 @@ describe('a record-locator pointer labelled V in securityLabel (the NRL samples)
       expectWithheldSection(record, 'advanceCare');
       expect(record.governance?.breakGlass).toBe(!!extra.breakGlass);
     }
+  });
+});
+
+describe('one document, as a locator pointer and as DCR’s entry', () => {
+  it('labelled in DCR’s meta.security: the unlabelled pointer to it is withheld too, and it is counted once', async () => {
+    const unlabelled = (file: string) => {
+      const { securityLabel: _label, ...doc } = nrl(file);
+      return doc;
+    };
+    const served = await serveRecord(
+      () => [dcrPlan('plan-1', metaLabel('R'))],
+      () => [unlabelled(SAMPLES[2]!)],
+    );
+    const record = await open(served);
+    expect(record.pointers).toEqual([]);
+    expect(documentItems(record)).toEqual([]);
+    expect(record.withheld.count).toBe(1);
+  });
+
+  it('labelled in DCR’s securityLabel and the pointer’s: withheld, counted once', async () => {
+    const served = await serveRecord(
+      () => [dcrPlan('plan-1', documentLabel('V'))],
+      () => [nrl(SAMPLES[2]!)],
+    );
+    const record = await open(served);
+    expect(record.pointers).toEqual([]);
+    expect(documentItems(record)).toEqual([]);
+    expect(record.withheld.count).toBe(1);
+  });
+
+  it('labelled by the pointer alone: DCR’s copy of the document is withheld too, counted once', async () => {
+    const served = await serveRecord(
+      // Matched by its address relative to DCR (the pointer gives it in full) and by the SSP address.
+      () => [
+        dcrPlan('plan-relative', { content: [{ attachment: { url: 'Binary/crisis-plan' } }] }),
+        dcrPlan('plan-ssp', { date: '2021-01-01' }),
+      ],
+      (origin) => {
+        const doc = nrl(SAMPLES[2]!);
+        return [
+          doc,
+          { ...doc, id: 'second-pointer', content: pointingAt(doc, `${origin}/dcr/fhir/Binary/crisis-plan`) },
+        ];
+      },
+    );
+    const record = await open(served);
+    expect(record.pointers).toEqual([]);
+    expect(documentItems(record)).toEqual([]);
+    // Two documents (the proxied PDF and DCR's own), each listed by the locator too.
+    expect(record.withheld.count).toBe(2);
+    expect(record.withheld.reasons).toEqual([LABEL_REASON]);
+  });
+
+  it('is still counted once after a refresh in which DCR does not send its entry again', async () => {
+    const served = await serveRecord(
+      () => [dcrPlan('plan-1', documentLabel('V'))],
+      () => [nrl(SAMPLES[2]!)],
+    );
+    expect((await open(served)).withheld.count).toBe(1);
+    const refreshed = await open(served);
+    // An incremental refresh: DCR was asked only for what changed, the locator for every pointer.
+    expect(served.server.requests.some((r) => r.url.searchParams.has('_lastUpdated'))).toBe(true);
+    expect(refreshed.pointers).toEqual([]);
+    expect(documentItems(refreshed)).toEqual([]);
+    expect(refreshed.withheld.count).toBe(1);
+    expectWithheldSection(refreshed, 'documents');
+  });
+
+  it('when the patient declines sharing, it is counted once with everything else withheld', async () => {
+    const served = await serveRecord(
+      () => [dcrPlan('plan-1')],
+      () => [nrl(SAMPLES[2]!, { securityLabel: [] })],
+    );
+    const record = await open(served, { dissent: true });
+    expect(record.items).toEqual([]);
+    expect(record.pointers).toEqual([]);
+    // The allergy and the plan: the locator's pointer to the plan is the plan.
+    expect(record.withheld.count).toBe(2);
   });
 });

@@ -10,6 +10,7 @@ import {
   type SectionId,
   type WessexRecord,
 } from '../../../common/record';
+import { documentKeysOf } from '../record/pointer-links';
 import { factsOf } from '../record/resource-facts';
 import { SUPPORTING_TYPES } from '../record/sections';
 import { copyKey, type RecordSnapshot } from '../record/snapshot';
@@ -43,6 +44,14 @@ export const NOT_FOR_ROLE = 'Not available for your role.';
 function withoutDeclined(snapshot: RecordSnapshot): RecordSnapshot {
   let count = 0;
   const counted = new Set<string>();
+  // A pointer to a document a declined source holds is that entry, counted once, as it.
+  const declinedDocuments = snapshot.sources
+    .filter((s) => s.declined)
+    .flatMap((s) =>
+      s.resources
+        .filter((r) => r.resourceType === 'DocumentReference')
+        .map((r) => documentKeysOf(r, s.status.baseUrl)),
+    );
   const sources = snapshot.sources.map((source) => {
     if (!source.declined) return source;
     for (const resource of source.resources) {
@@ -54,7 +63,7 @@ function withoutDeclined(snapshot: RecordSnapshot): RecordSnapshot {
         count++;
       }
     }
-    count += source.pointers.length;
+    count += source.pointers.filter((p) => !declinedDocuments.some((d) => d.sameAs(p))).length;
     return {
       ...source,
       resources: source.resources.filter((r) => r.resourceType === 'Patient'),

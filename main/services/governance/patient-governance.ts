@@ -3,12 +3,14 @@
 // privacy Consent declines sharing that record; dissent known outside the sources declines them all) and
 // withheld for each user (govern-record.ts); such a snapshot is never kept. Then sensitive codes,
 // confidentiality labels and codes the patient asked not to share, on resources and on locator pointers →
-// anything that references what was withheld, in the same source → other sources' copies of a withheld entry.
-// Withheld data is only counted, and the sections it would have been shown in say that something is withheld
-// and why, never "None recorded".
+// anything that references what was withheld, in the same source → other sources' copies of a withheld entry
+// → a withheld document's pointers, and a withheld pointer's document in every source (one document). Withheld
+// data is only counted, once per entry (a document the locator lists, once as its pointer), and the sections it
+// would have been shown in say that something is withheld and why, never "None recorded".
 import type { Consent, Resource } from '../../../common/fhir';
 import type { RecordPointer, SectionId, WithheldSummary } from '../../../common/record';
 import type { Json } from '../record/fhir-read';
+import { documentKeysOf } from '../record/pointer-links';
 import { factsOf } from '../record/resource-facts';
 import { LOCATOR_SECTIONS, sectionsShowing, SUPPORTING_TYPES } from '../record/sections';
 import { copyKey, totalWithheld, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
@@ -63,29 +65,34 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
     resourceWithholdCause(resource, options.sensitive) ??
     (denied(resource) ? 'consent-restriction' : undefined);
 
-  // Withheld per source, by copy key; then what references them; then other sources' copies of them.
+  // Withheld per source, by index; pointers withheld, each with its cause.
   const withheld = new Map<SourceSnapshot, Set<number>>();
-  const withheldEntryKeys = new Set<string>();
   for (const source of snapshot.sources) {
     const out = new Set<number>();
     source.resources.forEach((r, i) => {
       if (isPatient(r)) return;
       if (causeOf(r)) out.add(i);
     });
-    withholdLinked(source, out);
     withheld.set(source, out);
-    for (const i of out) for (const k of entryKeys(source.resources[i]!)) withheldEntryKeys.add(k);
   }
-  if (withheldEntryKeys.size) {
-    for (const source of snapshot.sources) {
-      const out = withheld.get(source)!;
-      source.resources.forEach((r, i) => {
-        if (!out.has(i) && !isPatient(r) && entryKeys(r).some((k) => withheldEntryKeys.has(k))) out.add(i);
-      });
-      withholdLinked(source, out);
+  const withheldPointers = new Map<RecordPointer, Cause>();
+  for (const source of snapshot.sources) {
+    for (const pointer of source.pointers) {
+      const cause = pointerCause(pointer, options.sensitive, denied);
+      if (cause) withheldPointers.set(pointer, cause);
     }
   }
+  // Then what references them, other sources' copies of them, and one document's pointer and copies together.
+  const spread = spreadWithholding(snapshot.sources, withheld, withheldPointers, causeOf);
 
+  // A document the locator lists is counted as its pointer, not again as a source's entry (nor as another
+  // source's copy of that entry): the locator is read whole every time, while a refresh may not send the entry
+  // again, so the count stays the same after one.
+  const listedKeys = new Set<string>();
+  for (const resource of spread.listed) {
+    const key = entryKeys(resource)[0];
+    if (key !== undefined) listedKeys.add(key);
+  }
   const counted = new Set<string>();
   const sources = snapshot.sources.map((source) => {
     const out = withheld.get(source)!;
@@ -100,12 +107,11 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
     };
     let count = 0;
     const pointers = source.pointers.filter((pointer) => {
-      const cause = pointerCause(pointer, options.sensitive, denied);
-      if (cause) {
-        withheldFrom(LOCATOR_SECTIONS, cause);
-        count++;
-      }
-      return !cause;
+      const cause = withheldPointers.get(pointer);
+      if (!cause) return true;
+      withheldFrom(LOCATOR_SECTIONS, cause);
+      count++;
+      return false;
     });
     const declinedHere = declined(source);
     if (out.size === 0 && pointers.length === source.pointers.length) {
@@ -113,7 +119,7 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
     }
     for (const i of out) {
       const resource = source.resources[i]!;
-      const cause = causeOf(resource) ?? 'sensitive-code';
+      const cause = causeOf(resource) ?? spread.inherited.get(resource) ?? 'sensitive-code';
       if (SUPPORTING_TYPES.has(String(resource.resourceType))) {
         sourceCauses.add(cause);
         continue;
@@ -124,6 +130,7 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
       const key =
         entryKeys(resource)[0] ??
         (cause === 'could-not-check' ? undefined : copyKey(source.status.id, resource));
+      if (spread.listed.has(resource) || (key !== undefined && listedKeys.has(key))) continue;
       if (key === undefined) count++;
       else if (!counted.has(key)) {
         counted.add(key);
@@ -163,6 +170,114 @@ function withheldSections(
     merged[section] = [...new Set([...(merged[section] ?? []), ...reasons])];
   }
   return Object.keys(merged).length ? { sections: merged } : {};
+}
+
+interface Spread {
+  /** Resources withheld for another's sake (a copy of, or the same document as, one withheld), and why. */
+  inherited: Map<Json, Cause>;
+  /** Withheld DocumentReferences that are a withheld pointer's document (counted as the pointer). */
+  listed: Set<Json>;
+}
+
+/**
+ * Adds, until nothing changes: what references a withheld resource in its source (withholdLinked); other
+ * sources' copies of a withheld entry (the merge's keys); the pointers to a withheld DocumentReference and the
+ * DocumentReferences a withheld pointer points to (one document: pointer-links' keys, whatever the type or
+ * status each gives it, since what is withheld is the document).
+ */
+function spreadWithholding(
+  sources: readonly SourceSnapshot[],
+  withheld: Map<SourceSnapshot, Set<number>>,
+  pointers: Map<RecordPointer, Cause>,
+  causeOf: (resource: Json) => Cause | undefined,
+): Spread {
+  const inherited = new Map<Json, Cause>();
+  const listed = new Set<Json>();
+  const causeHere = (resource: Json): Cause =>
+    causeOf(resource) ?? inherited.get(resource) ?? 'sensitive-code';
+  const allPointers = sources.flatMap((s) => s.pointers);
+  const keysOf = (source: SourceSnapshot, resource: Json) => documentKeysOf(resource, source.status.baseUrl);
+  const isDocument = (r: Json) => r.resourceType === 'DocumentReference';
+
+  const keyCauses = new Map<string, Cause>();
+  let newPointers = [...pointers.keys()];
+  let fresh = new Map<SourceSnapshot, number[]>(sources.map((s) => [s, [...withheld.get(s)!]]));
+  for (;;) {
+    // What references what was withheld.
+    for (const source of sources) {
+      const out = withheld.get(source)!;
+      if (!fresh.get(source)!.length) continue;
+      const before = new Set(out);
+      withholdLinked(source, out);
+      for (const i of out) if (!before.has(i)) fresh.get(source)!.push(i);
+    }
+    const next = new Map<SourceSnapshot, number[]>(sources.map((s) => [s, []]));
+    const withhold = (source: SourceSnapshot, i: number, cause: Cause) => {
+      const out = withheld.get(source)!;
+      if (out.has(i)) return;
+      out.add(i);
+      inherited.set(source.resources[i]!, cause);
+      next.get(source)!.push(i);
+    };
+    // Other sources' copies of an entry withheld (its keys, new this round).
+    const newKeys = new Map<string, Cause>();
+    for (const source of sources) {
+      for (const i of fresh.get(source)!) {
+        const resource = source.resources[i]!;
+        for (const k of entryKeys(resource)) {
+          if (!keyCauses.has(k)) newKeys.set(k, causeHere(resource));
+        }
+      }
+    }
+    for (const [k, cause] of newKeys) keyCauses.set(k, cause);
+    if (newKeys.size) {
+      for (const source of sources) {
+        const out = withheld.get(source)!;
+        source.resources.forEach((r, i) => {
+          if (out.has(i) || isPatient(r)) return;
+          const key = entryKeys(r).find((k) => newKeys.has(k));
+          if (key !== undefined) withhold(source, i, newKeys.get(key)!);
+        });
+      }
+    }
+    // One document as a pointer and as a source's DocumentReference.
+    const addedPointers: RecordPointer[] = [];
+    if (allPointers.length) {
+      for (const source of sources) {
+        for (const i of [...fresh.get(source)!, ...next.get(source)!]) {
+          const resource = source.resources[i]!;
+          if (!isDocument(resource)) continue;
+          const keys = keysOf(source, resource);
+          for (const pointer of allPointers) {
+            if (!keys.sameAs(pointer)) continue;
+            listed.add(resource);
+            if (!pointers.has(pointer)) {
+              pointers.set(pointer, causeHere(resource));
+              addedPointers.push(pointer);
+            }
+          }
+        }
+      }
+      // Pointers withheld on their own are looked for in the first round; the rest as they are added.
+      const withheldNow = [...newPointers, ...addedPointers];
+      newPointers = [];
+      if (withheldNow.length) {
+        for (const source of sources) {
+          const out = withheld.get(source)!;
+          source.resources.forEach((r, i) => {
+            if (out.has(i) || !isDocument(r)) return;
+            const pointer = withheldNow.find((p) => keysOf(source, r).sameAs(p));
+            if (!pointer) return;
+            listed.add(r);
+            withhold(source, i, pointers.get(pointer)!);
+          });
+        }
+      }
+    }
+    if (!addedPointers.length && [...next.values()].every((added) => !added.length)) break;
+    fresh = next;
+  }
+  return { inherited, listed };
 }
 
 function pointerCause(

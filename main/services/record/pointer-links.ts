@@ -8,6 +8,9 @@
 // the same content (the SHA-1 an attachment states or its inline data has) — and nothing that says otherwise:
 // a document type that differs, or an entry its source has withdrawn (superseded, entered in error) while the
 // locator still lists it. Those stay two, both shown.
+//
+// Governance uses the same keys (documentKeysOf, DocumentKeys.sameAs) to withhold a document as a pointer and
+// as a source's entry together, whatever type or status each gives it (patient-governance.ts).
 import { createHash } from 'node:crypto';
 import type { Provenance, RecordItem, RecordPointer } from '../../../common/record';
 import { isInactiveStatus } from './clinical-codes';
@@ -36,7 +39,7 @@ function hashKey(hash: string | undefined): string | undefined {
 const knownKeys = new WeakMap<RecordPointer, ReadonlySet<string>>();
 
 /** What says which document a pointer is: its identifiers, resolved address and content hashes. */
-function pointerKeys(pointer: RecordPointer): ReadonlySet<string> {
+export function pointerKeys(pointer: RecordPointer): ReadonlySet<string> {
   const known = knownKeys.get(pointer);
   if (known) return known;
   const keys = new Set<string>(pointer.identifiers ?? []);
@@ -53,15 +56,17 @@ function pointerKeys(pointer: RecordPointer): ReadonlySet<string> {
   return keys;
 }
 
-/** The same for a DocumentReference entry: the representative copy's, its URLs resolved against its source. */
-class ItemKeys {
+/**
+ * The same for a DocumentReference as a source sent it (`server`: the FHIR base it was read from, which its
+ * relative URLs resolve against).
+ */
+export class DocumentKeys {
   private stated: string[] | undefined;
   private content: string[] | undefined;
-  constructor(private readonly item: RecordItem) {}
-
-  private get resource(): Json {
-    return this.item.resource as unknown as Json;
-  }
+  constructor(
+    private readonly resource: Json,
+    private readonly server: string | undefined,
+  ) {}
 
   private attachments(): Json[] {
     return objectsIn(this.resource.content)
@@ -73,11 +78,9 @@ class ItemKeys {
   keys(): string[] {
     if (this.stated) return this.stated;
     const keys: string[] = [...factsOf(this.resource).identifierKeys];
-    const id = str(this.resource.id);
-    const from = this.item.provenance.find((p) => !p.listedOnly && p.resourceId === id);
     for (const attachment of this.attachments()) {
       const url = str(attachment.url);
-      const address = url ? documentAddress(url, from?.server) : undefined;
+      const address = url ? documentAddress(url, this.server) : undefined;
       if (address) keys.push(`url|${address}`);
       const hash = hashKey(str(attachment.hash));
       if (hash) keys.push(hash);
@@ -94,6 +97,32 @@ class ItemKeys {
     });
     return this.content;
   }
+
+  /** Whether the pointer says it is this document (any key in common; content hashes only when it states one). */
+  sameAs(pointer: RecordPointer): boolean {
+    const wanted = pointerKeys(pointer);
+    if (!wanted.size) return false;
+    if (this.keys().some((k) => wanted.has(k))) return true;
+    return [...wanted].some((k) => k.startsWith('sha1|')) && this.contentKeys().some((k) => wanted.has(k));
+  }
+}
+
+/** A resource as a source sent it never changes: its keys are worked out once (it belongs to that one source). */
+const knownDocuments = new WeakMap<Json, DocumentKeys>();
+
+/** A source's DocumentReference's keys (`server`: the FHIR base it was read from). */
+export function documentKeysOf(resource: Json, server: string | undefined): DocumentKeys {
+  let keys = knownDocuments.get(resource);
+  if (!keys) knownDocuments.set(resource, (keys = new DocumentKeys(resource, server)));
+  return keys;
+}
+
+/** An entry's keys: its representative copy's, its URLs resolved against the source that copy came from. */
+function itemKeys(item: RecordItem): DocumentKeys {
+  const resource = item.resource as unknown as Json;
+  const id = str(resource.id);
+  const from = item.provenance.find((p) => !p.listedOnly && p.resourceId === id);
+  return new DocumentKeys(resource, from?.server);
 }
 
 /** Two coded types that disagree (same code system, or none stated, and different codes). */
@@ -122,22 +151,19 @@ export function linkPointers(
   if (!pointers.length) return items;
   const candidates = items.filter(mayBeListed);
   if (!candidates.length) return items;
-  const keysOf = new Map<RecordItem, ItemKeys>();
+  const keysOf = new Map<RecordItem, DocumentKeys>();
   const added = new Map<RecordItem, Provenance[]>();
   for (const pointer of pointers) {
     const source = sources.get(pointer.sourceId);
     if (!source) continue;
-    const wanted = pointerKeys(pointer);
-    if (!wanted.size) continue;
-    const byContent = [...wanted].some((k) => k.startsWith('sha1|'));
+    if (!pointerKeys(pointer).size) continue;
     const match = candidates.find((item) => {
       if (item.provenance.some((p) => p.sourceId === pointer.sourceId)) return false;
       if (added.get(item)?.some((p) => p.sourceId === pointer.sourceId)) return false;
       if (typesDiffer(pointer, item)) return false;
       let keys = keysOf.get(item);
-      if (!keys) keysOf.set(item, (keys = new ItemKeys(item)));
-      const found = keys.keys().some((k) => wanted.has(k));
-      return found || (byContent && keys.contentKeys().some((k) => wanted.has(k)));
+      if (!keys) keysOf.set(item, (keys = itemKeys(item)));
+      return keys.sameAs(pointer);
     });
     if (!match) continue;
     const listed: Provenance = {
