@@ -7,13 +7,15 @@
 // governance, the encrypted offline store with a real keyring).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WessexRecord } from '../../common/record';
 import { noTokens } from '../../main/services/auth/token-provider';
-import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
+import { cacheKeyName, openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import { fetchDocumentBytes, readDocument } from '../../main/services/composition/documents';
 import { loadSensitiveCodes, type GovernOptions } from '../../main/services/governance';
 import { keepUrgentCareDocuments, RecordReader, type ReadRequest } from '../../main/services/offline';
+import { cacheDatabasePath } from '../../main/services/paths';
 import { cacheTestEnv, type CacheTestEnv } from './cache-support';
 import {
   fhirSource,
@@ -346,5 +348,48 @@ describe('one document, as a locator pointer and as DCR’s entry', () => {
     expect(record.pointers).toEqual([]);
     // The allergy and the plan: the locator's pointer to the plan is the plan.
     expect(record.withheld.count).toBe(2);
+  });
+});
+
+describe('a saved copy kept by an earlier version (pointers saved without their labels)', () => {
+  it('shows none of its pointers offline: withheld, counted and explained until the record is opened online', async () => {
+    const served = await serveRecord(
+      () => [],
+      (origin) => [
+        nrl(SAMPLES[1]!, {
+          securityLabel: [],
+          content: pointingAt(nrl(SAMPLES[1]!), `${origin}/dcr/fhir/Binary/crisis-plan`),
+        }),
+      ],
+    );
+    const saved = await open(served);
+    // As an earlier version left it: the pointer kept (it kept pointers without their labels), with the document
+    // read with it and a copy kept for offline use.
+    expect(saved.pointers[0]!.retrieval).toBe('retrieved');
+    await cache.saveDocument(NHS, saved.pointers[0]!.url!, {
+      contentType: 'application/pdf',
+      title: 'Mental health crisis plan',
+      bytes: PDF,
+    });
+    cache.close();
+    const db = new Database(cacheDatabasePath(env.dataDir));
+    db.pragma(`key = "raw:${await env.vault.get(cacheKeyName(env.dataDir))}"`);
+    db.pragma('user_version = 7');
+    db.close();
+
+    cache = await openOfflineCache({ dataDir: env.dataDir, keyVault: env.vault });
+    const offline = (await served.reader().openOffline(request()))!.record;
+    expect(offline.pointers).toEqual([]);
+    expect(offline.withheld.count).toBe(1);
+    expect(offline.withheld.reasons).toEqual([
+      'Some record locator entries saved on this computer by an earlier version of the viewer are not shown until the record is next opened online.',
+    ]);
+    expect(offline.completeness.advanceCare.state).toBe('withheld');
+    expect((await cache.documentAddresses(NHS)).addresses).toEqual([]);
+    // Online, the locator is read again in full, and the pointer shown (it has no restrictive label).
+    const online = await open(served);
+    expect(online.pointers.map((p) => p.id)).toEqual([String(nrl(SAMPLES[1]!).id)]);
+    expect(online.withheld.count).toBe(0);
+    expect(online.completeness.advanceCare.state).toBe('complete');
   });
 });

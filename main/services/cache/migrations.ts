@@ -203,4 +203,66 @@ export const cacheMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    description:
+      'locator pointers saved without their security labels: withheld until the record is fetched again',
+    // Earlier versions kept a pointer without the labels that may withhold it (a "very restricted" crisis plan),
+    // so governing the saved copy again cannot tell. Such pointers go, with any document kept for them; they
+    // are counted as withheld with the reason, in the sections they are shown in (never "None recorded"), and
+    // the next online open is a full refresh, which reads them again with their labels.
+    up: (db) => {
+      const reason =
+        'Some record locator entries saved on this computer by an earlier version of the viewer are not shown until the record is next opened online.';
+      const records = db.prepare('SELECT nhs_number, record_json FROM records').all() as {
+        nhs_number: string;
+        record_json: string;
+      }[];
+      const update = db.prepare(
+        'UPDATE records SET record_json = ?, full_refreshed_at = NULL WHERE nhs_number = ?',
+      );
+      const forget = db.prepare('DELETE FROM documents WHERE nhs_number = ? AND address = ?');
+      for (const row of records) {
+        const saved = JSON.parse(row.record_json) as SavedCopyWithPointers;
+        let removed = 0;
+        for (const source of saved.sources ?? []) {
+          const pointers = source.pointers ?? [];
+          if (!pointers.length) continue;
+          for (const pointer of pointers) if (pointer.url) forget.run(row.nhs_number, pointer.url);
+          source.pointers = [];
+          source.withheld = withheldAlso(source.withheld, pointers.length, reason);
+          removed += pointers.length;
+        }
+        if (!removed) continue;
+        saved.withheld = withheldAlso(saved.withheld, removed, reason);
+        update.run(JSON.stringify(saved), row.nhs_number);
+      }
+    },
+  },
 ];
+
+/** A saved copy's record row as far as migration 8 reads it. */
+interface SavedCopyWithPointers {
+  sources?: { pointers?: { url?: string }[]; withheld?: SavedWithheld }[];
+  withheld?: SavedWithheld;
+}
+
+interface SavedWithheld {
+  count?: number;
+  reasons?: string[];
+  sections?: Record<string, string[]>;
+}
+
+/** `count` more withheld for `reason`, from the sections locator pointers are shown in. */
+function withheldAlso(withheld: SavedWithheld | undefined, count: number, reason: string): SavedWithheld {
+  const sections = { ...withheld?.sections };
+  for (const section of ['advanceCare', 'documents']) {
+    sections[section] = [...new Set([...(sections[section] ?? []), reason])];
+  }
+  return {
+    ...withheld,
+    count: (withheld?.count ?? 0) + count,
+    reasons: [...new Set([...(withheld?.reasons ?? []), reason])],
+    sections,
+  };
+}
