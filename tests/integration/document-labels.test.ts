@@ -37,6 +37,8 @@ const SAMPLES = [
   'Y05868-736253002-Valid-with-ssp-content.json',
 ];
 const CONFIDENTIALITY = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
+/** The same code system as STU3 names it, as GP Connect and CareConnect resources carry their labels. */
+const STU3_CONFIDENTIALITY = 'http://hl7.org/fhir/v3/Confidentiality';
 const SCT = 'http://snomed.info/sct';
 const CRISIS = { system: SCT, code: '736253002', display: 'Mental health crisis plan' };
 /** Where the NRL samples' Spine Secure Proxy addresses lead. */
@@ -190,6 +192,8 @@ describe('a DCR document labelled only in DocumentReference.securityLabel', () =
     ['securityLabel (R)', documentLabel('R')],
     ['securityLabel (V), as the NRL samples label theirs', { securityLabel: nrl(SAMPLES[0]!).securityLabel }],
     ['securityLabel as a Coding', { securityLabel: [{ system: CONFIDENTIALITY, code: 'V' }] }],
+    ['meta.security (R) in the STU3 / CareConnect system', metaLabel('R', STU3_CONFIDENTIALITY)],
+    ['securityLabel (V) in the STU3 / CareConnect system', documentLabel('V', STU3_CONFIDENTIALITY)],
   ])('is withheld as one labelled in meta.security: %s', async (_how, label) => {
     const served = await serveRecord(
       () => [dcrPlan('plan-1', label), ...notWithheld()],
@@ -249,6 +253,24 @@ describe('a record-locator pointer labelled V in securityLabel (the NRL samples)
     await expect(
       readDocument(offline, id, { cache, sources: served.sources, tokens: noTokens }),
     ).rejects.toThrow(/no document to show/);
+  });
+
+  it('is withheld when labelled V in the STU3 / CareConnect system, as GP Connect labels it', async () => {
+    const served = await serveRecord(
+      () => [],
+      (origin) => {
+        const doc = nrl(SAMPLES[0]!, documentLabel('V', STU3_CONFIDENTIALITY));
+        return [{ ...doc, content: pointingAt(doc, `${origin}/dcr/fhir/Binary/crisis-plan`) }];
+      },
+    );
+    const record = await open(served);
+    expect(record.pointers).toEqual([]);
+    expect(JSON.stringify(record)).not.toContain(String(nrl(SAMPLES[0]!).id));
+    expect(record.withheld).toMatchObject({ count: 1, reasons: [LABEL_REASON] });
+    expectWithheldSection(record, 'advanceCare');
+    // Not read with the record, nor kept for offline use.
+    expect(served.documentReads()).toBe(0);
+    expect((await cache.documentAddresses(NHS)).addresses).toEqual([]);
   });
 
   it('stays withheld under break-glass and for every role, like a resource labelled in meta.security', async () => {

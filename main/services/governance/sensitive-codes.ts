@@ -32,11 +32,21 @@ export const sensitiveCodeListSchema = z.object({
 
 export type SensitiveCodeList = z.output<typeof sensitiveCodeListSchema>;
 
+/**
+ * The rules the list is applied with (which labels withhold, which parts of a resource or pointer are looked at),
+ * in the fingerprint: a copy saved under older rules is governed whole again, as after a change of list.
+ * 2: confidentiality labels in the STU3 system too.
+ */
+const RULES_VERSION = 2;
+
 export interface SensitiveCodes {
   /** The value set id a coding belongs to, if it is sensitive. */
   match(system: string | undefined, code: string | undefined): string | undefined;
   readonly size: number;
-  /** Identifies the list's contents: a saved copy governed with another list must be governed whole again. */
+  /**
+   * Identifies the list's contents and the rules it is applied with: a saved copy governed with another list,
+   * or under other rules, must be governed whole again.
+   */
   readonly fingerprint?: string;
 }
 
@@ -51,7 +61,9 @@ export function compileSensitiveCodes(list: SensitiveCodeList): SensitiveCodes {
   const entries = [...bySystem].flatMap(([system, codes]) =>
     [...codes].map(([code, id]) => `${system}|${code}=${id}`),
   );
-  const fingerprint = createHash('sha256').update(entries.sort().join('\n')).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(`rules ${RULES_VERSION}\n${entries.sort().join('\n')}`)
+    .digest('hex');
   return {
     match: (system, code) => (system && code ? bySystem.get(system)?.get(code) : undefined),
     size: entries.length,

@@ -2,12 +2,20 @@
 // valueCodeableConcept, contained resources, extensions …) in the sensitive value sets, or a confidentiality
 // label of R (restricted) or V (very restricted) on the resource or anything it contains: in `meta.security`
 // (any resource) or in `securityLabel` (a DocumentReference's labels for its document, as NRL pointers carry
-// them). Labels of any other system are not confidentiality labels and are ignored. A resource nested deeper
+// them). Confidentiality labels are read in both systems they come in: R4's (terminology.hl7.org) and STU3's
+// (hl7.org/fhir/v3/Confidentiality, as GP Connect and CareConnect resources carry them); labels of any other
+// system are not confidentiality labels and are ignored. A resource nested deeper
 // than the walk goes (MAX_DEPTH) could hide either, so it is withheld as one that could not be checked.
 import type { CodeRef, RecordPointer } from '../../../common/record';
 import type { SensitiveCodes } from './sensitive-codes';
 
 export const CONFIDENTIALITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
+/** The same code system as FHIR STU3 names it (CareConnect, GP Connect). */
+export const STU3_CONFIDENTIALITY_SYSTEM = 'http://hl7.org/fhir/v3/Confidentiality';
+const CONFIDENTIALITY_SYSTEMS: ReadonlySet<unknown> = new Set([
+  CONFIDENTIALITY_SYSTEM,
+  STU3_CONFIDENTIALITY_SYSTEM,
+]);
 const RESTRICTED = new Set(['R', 'V']);
 
 export type WithholdCause = 'sensitive-code' | 'confidentiality-label' | 'could-not-check';
@@ -56,11 +64,11 @@ export function hasRestrictedLabel(value: unknown): boolean {
   return someNode(value, isRestricted);
 }
 
-/** A v3 Confidentiality coding of R or V. */
+/** A v3 Confidentiality coding of R or V (in the R4 or the STU3 system). */
 function isRestrictiveCoding(coding: unknown): boolean {
   if (coding === null || typeof coding !== 'object') return false;
   const { system, code } = coding as { system?: unknown; code?: unknown };
-  return system === CONFIDENTIALITY_SYSTEM && typeof code === 'string' && RESTRICTED.has(code);
+  return CONFIDENTIALITY_SYSTEMS.has(system) && typeof code === 'string' && RESTRICTED.has(code);
 }
 
 /** Labels as `meta.security` holds them (Codings), or as `securityLabel` does (CodeableConcepts; Codings too). */
