@@ -150,6 +150,14 @@ export interface RecordPointer {
    * codings, and its contained resources'): patient-level governance withholds on them, here and in a saved copy.
    */
   labels?: CodeRef[];
+  /**
+   * Every coding the pointer carries besides its type's first (its type's others, category,
+   * context.practiceSetting, facilityType, event, contained resources, extensions …): patient-level governance
+   * withholds on sensitive codes anywhere in it, as in a DCR or CHIE DocumentReference, here and in a saved copy.
+   */
+  codes?: CodeRef[];
+  /** The pointer is nested too deeply for its codings to be read all: withheld as one that could not be checked. */
+  codesUnchecked?: true;
   /** Whether the pointed-to document was fetched, and if not, why. */
   retrieval: 'retrieved' | 'not-configured' | 'unreachable' | 'not-attempted';
   retrievalMessage?: string;

@@ -966,7 +966,7 @@ describe('schema migrations', () => {
     await open();
     const db = await rawDatabase();
     expect(db.pragma('user_version', { simple: true })).toBe(cacheMigrations.length);
-    expect(cacheMigrations.length).toBe(8);
+    expect(cacheMigrations.length).toBe(9);
     const tables = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .pluck()

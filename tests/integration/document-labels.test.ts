@@ -13,7 +13,11 @@ import type { WessexRecord } from '../../common/record';
 import { noTokens } from '../../main/services/auth/token-provider';
 import { cacheKeyName, openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import { fetchDocumentBytes, readDocument } from '../../main/services/composition/documents';
-import { loadSensitiveCodes, type GovernOptions } from '../../main/services/governance';
+import {
+  loadSensitiveCodes,
+  parseSensitiveCodeList,
+  type GovernOptions,
+} from '../../main/services/governance';
 import { keepUrgentCareDocuments, RecordReader, type ReadRequest } from '../../main/services/offline';
 import { cacheDatabasePath } from '../../main/services/paths';
 import { cacheTestEnv, type CacheTestEnv } from './cache-support';
@@ -44,6 +48,23 @@ const CRISIS = { system: SCT, code: '736253002', display: 'Mental health crisis 
 /** Where the NRL samples' Spine Secure Proxy addresses lead. */
 const CRISIS_PLAN_PDF = 'https://p1.nhs.uk/MentalhealthCrisisPlanReport.pdf';
 const LABEL_REASON = 'Some information is marked confidential at its source and is not shown.';
+const CODE_REASON = 'Some information is not shown because of local policy on sensitive information.';
+const EARLIER_VERSION_REASON =
+  'Some record locator entries saved on this computer by an earlier version of the viewer are not shown until the record is next opened online.';
+/** A code list IT may name in policy that holds mental health services (the built-in one does not). */
+const MENTAL_HEALTH_SERVICES = parseSensitiveCodeList(
+  {
+    valueSets: [
+      {
+        id: 'mental-health-services',
+        title: 'Mental health services',
+        concepts: [{ code: '788002001', display: 'Adult mental health service' }],
+      },
+    ],
+  },
+  '(test)',
+);
+const GUM_REFERRAL = { system: SCT, code: '183694003', display: 'Referral to genitourinary clinic' };
 const PDF = Buffer.from('%PDF-1.4\n% very restricted crisis plan\n%%EOF\n');
 
 let env: CacheTestEnv;
@@ -413,5 +434,87 @@ describe('a saved copy kept by an earlier version (pointers saved without their 
     expect(online.pointers.map((p) => p.id)).toEqual([String(nrl(SAMPLES[1]!).id)]);
     expect(online.withheld.count).toBe(0);
     expect(online.completeness.advanceCare.state).toBe('complete');
+  });
+});
+
+describe('a record-locator pointer with a sensitive code outside its type', () => {
+  /** An NRL sample without its label, so that only its codes can withhold it. */
+  const unlabelled = (changes: Json = {}) => {
+    const { securityLabel: _label, ...doc } = nrl(SAMPLES[0]!, changes);
+    return doc;
+  };
+  /** DCR's own letter coded the same way (another document: it is not the pointer's). */
+  const dcrLetter = (changes: Json) =>
+    dcrPlan('dcr-coded', {
+      ...changes,
+      content: [{ attachment: { contentType: 'application/pdf', url: 'Binary/other' } }],
+    });
+  const sampleContext = nrl(SAMPLES[0]!).context as Json;
+
+  it('in its practice setting (the NRL samples: Adult mental health service) is withheld where the code list holds it, as DCR’s DocumentReference is, live and offline', async () => {
+    const served = await serveRecord(
+      () => [dcrLetter({ context: { practiceSetting: sampleContext.practiceSetting } })],
+      () => [unlabelled()],
+    );
+    const id = String(nrl(SAMPLES[0]!).id);
+    // The built-in list does not hold mental health services: a crisis plan is shown.
+    const shown = await open(served);
+    expect(shown.pointers.map((p) => p.id)).toEqual([id]);
+    expect(documentItems(shown).map((i) => i.resource.id)).toEqual(['dcr-coded']);
+    // A saved copy governed again with IT's list (policy changed since) withholds it: its codes were kept.
+    const offline = (await served.reader().openOffline(request({ sensitive: MENTAL_HEALTH_SERVICES })))!
+      .record;
+    expect(offline.pointers).toEqual([]);
+    expect(documentItems(offline)).toEqual([]);
+    expect(offline.withheld).toMatchObject({ count: 2, reasons: [CODE_REASON] });
+    // Live with that list: the pointer as DCR's letter, counted, with the reason, in the sections it is shown in.
+    const record = await open(served, { sensitive: MENTAL_HEALTH_SERVICES });
+    expect(record.pointers).toEqual([]);
+    expect(JSON.stringify(record)).not.toContain(id);
+    expect(documentItems(record)).toEqual([]);
+    expect(record.withheld).toMatchObject({ count: 2, reasons: [CODE_REASON] });
+    expect(record.completeness.advanceCare).toMatchObject({ state: 'withheld', reason: CODE_REASON });
+    expect(JSON.stringify(await cache.loadSnapshot(NHS))).not.toContain(id);
+  });
+
+  it.each([
+    ['its category', { category: [{ coding: [GUM_REFERRAL] }] }],
+    ['a second coding of its type', { type: { coding: [CRISIS, GUM_REFERRAL] } }],
+    ['its facility type', { context: { ...sampleContext, facilityType: { coding: [GUM_REFERRAL] } } }],
+  ])('in %s is withheld with the built-in list, as DCR’s DocumentReference is', async (_where, coded) => {
+    const served = await serveRecord(
+      () => [dcrLetter(coded)],
+      () => [unlabelled(coded)],
+    );
+    const record = await open(served);
+    expect(record.pointers).toEqual([]);
+    expect(JSON.stringify(record)).not.toContain(String(nrl(SAMPLES[0]!).id));
+    expect(documentItems(record)).toEqual([]);
+    expect(record.withheld).toMatchObject({ count: 2, reasons: [CODE_REASON] });
+    expect(record.completeness.advanceCare).toMatchObject({ state: 'withheld', reason: CODE_REASON });
+  });
+
+  it('saved by an earlier version (its type alone kept) is not shown offline until the record is opened online', async () => {
+    const served = await serveRecord(
+      () => [],
+      () => [unlabelled()],
+    );
+    expect((await open(served)).pointers).toHaveLength(1);
+    cache.close();
+    const db = new Database(cacheDatabasePath(env.dataDir));
+    db.pragma(`key = "raw:${await env.vault.get(cacheKeyName(env.dataDir))}"`);
+    db.pragma('user_version = 8');
+    db.close();
+
+    cache = await openOfflineCache({ dataDir: env.dataDir, keyVault: env.vault });
+    const offline = (await served.reader().openOffline(request({ sensitive: MENTAL_HEALTH_SERVICES })))!
+      .record;
+    expect(offline.pointers).toEqual([]);
+    expect(offline.withheld).toMatchObject({ count: 1, reasons: [EARLIER_VERSION_REASON] });
+    expect(offline.completeness.advanceCare.state).toBe('withheld');
+    // Online, the locator is read again in full, with every coding: withheld for its practice setting.
+    const online = await open(served, { sensitive: MENTAL_HEALTH_SERVICES });
+    expect(online.pointers).toEqual([]);
+    expect(online.withheld).toMatchObject({ count: 1, reasons: [CODE_REASON] });
   });
 });

@@ -287,7 +287,9 @@ function pointerCause(
 ): Cause | undefined {
   return (
     pointerWithholdCause(pointer, sensitive) ??
-    (denied(pointer.type) || denied(pointer.document) ? 'consent-restriction' : undefined)
+    (denied(pointer.type) || denied(pointer.codes) || denied(pointer.document)
+      ? 'consent-restriction'
+      : undefined)
   );
 }
 

@@ -188,11 +188,40 @@ export function learnWithholdCauses(resources: readonly unknown[], sensitive: Se
   for (const resource of resources) resourceWithholdCause(resource, sensitive);
 }
 
-/** A pointer: its own labels, its type, and the document retrieved with it (codes and labels anywhere in it). */
+/**
+ * The codings anywhere in a value, as the rule reads them (a `code` and a `system`, both strings, at any depth
+ * up to MAX_DEPTH), each once; `tooDeep` when some object or array lay deeper, where the walk does not go.
+ */
+export function codingsIn(value: unknown): { codes: CodeRef[]; tooDeep: boolean } {
+  const found = new Map<string, CodeRef>();
+  let tooDeep = false;
+  const values: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
+  while (values.length) {
+    const { v, depth } = values.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_DEPTH) {
+      tooDeep = true;
+      continue;
+    }
+    const children = Array.isArray(v) ? (v as unknown[]) : Object.values(v);
+    for (const child of children) values.push({ v: child, depth: depth + 1 });
+    if (Array.isArray(v)) continue;
+    const { system, code } = v as { system?: unknown; code?: unknown };
+    if (typeof system === 'string' && typeof code === 'string')
+      found.set(`${system}|${code}`, { system, code });
+  }
+  return { codes: [...found.values()], tooDeep };
+}
+
+/**
+ * A pointer: its own labels; its codings (its type, and every other it carries, as a DCR or CHIE
+ * DocumentReference is read whole); and the document retrieved with it (codes and labels anywhere in it).
+ */
 export function pointerWithholdCause(
   pointer: RecordPointer,
   sensitive: SensitiveCodes,
 ): WithholdCause | undefined {
   if (restrictivePointerLabels(pointer)) return 'confidentiality-label';
-  return causeFor([pointer.document], [pointer.type], sensitive);
+  const cause = causeFor([pointer.document], [pointer.type, ...(pointer.codes ?? [])], sensitive);
+  return cause ?? (pointer.codesUnchecked ? 'could-not-check' : undefined);
 }

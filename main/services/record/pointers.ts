@@ -1,6 +1,7 @@
 // Record-locator (NRL-style) DocumentReference → RecordPointer: what the document is, who holds it, where.
 import type { CodeRef, RecordPointer } from '../../../common/record';
 import { asArray, conceptDisplay, isObject, objectsIn, type Json, primaryCoding, str } from './fhir-read';
+import { codingsIn } from '../governance/sensitive-filter';
 import { identifierKeys } from './fingerprint';
 
 function orgDisplay(ref: unknown): string | undefined {
@@ -64,6 +65,12 @@ export function toRecordPointer(doc: Json, sourceId: string, index: number): Rec
   if (hash) pointer.hash = hash;
   const labels = pointerLabels(doc);
   if (labels.length) pointer.labels = labels;
+  // Every other coding it carries (category, practice setting …), for governance to read as it reads a regional
+  // DocumentReference: the whole resource.
+  const { codes, tooDeep } = codingsIn(doc);
+  const others = codes.filter((c) => !(c.system === code.system && c.code === code.code));
+  if (others.length) pointer.codes = others;
+  if (tooDeep) pointer.codesUnchecked = true;
   return pointer;
 }
 
