@@ -16,6 +16,7 @@ import { noTokens } from '../main/services/auth/token-provider';
 import { openOfflineCache, type OfflineCache } from '../main/services/cache';
 import { createSecretStoreKeyVault } from '../main/services/cache/key-vault';
 import { CaseloadWatch } from '../main/services/caseload-alerts';
+import { loadSensitiveCodes } from '../main/services/governance';
 import type { Json } from '../main/services/record/fhir-read';
 import { nhsNumberOf } from '../main/services/record/patient-identity';
 import { startSandbox, type RunningSandbox } from '../sandbox';
@@ -62,6 +63,7 @@ function watchOn(sandbox: RunningSandbox, cache: OfflineCache): CaseloadWatch {
     // The audit trail is measured elsewhere; its write-ahead call is made here as in the app.
     audit: { begin: () => ({ id: 'bench', done: () => undefined, endedOtherwise: () => undefined }) },
     store: cache.caseloadEvents,
+    sensitive: loadSensitiveCodes(),
     governance: () => ({ access: 'everything', breakGlass: false, breakGlassOverridesDissent: false }),
     resolveCaseload: async () => ({ nhsNumbers: [], problems: [] }),
     pollSeconds: 3600,

@@ -10,6 +10,12 @@ import { noTokens, type TokenProvider } from '../../main/services/auth/token-pro
 import type { AuditAction } from '../../main/services/audit';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import { CaseloadWatch, type CaseloadEventKeeper } from '../../main/services/caseload-alerts';
+import {
+  loadSensitiveCodes,
+  parseSensitiveCodeList,
+  type SensitiveCodes,
+} from '../../main/services/governance';
+import { caseloadNotificationText } from '../../main/services/notifications/caseload-notification-text';
 import { cacheDatabasePath } from '../../main/services/paths';
 import type { RoleAccess } from '../../main/services/policy/schema';
 import type { EngineSource } from '../../main/services/record';
@@ -32,6 +38,7 @@ function newWatch(
     store?: CaseloadEventKeeper;
     clock?: () => Date;
     startRetryMs?: number;
+    sensitive?: SensitiveCodes;
   } = {},
 ) {
   watch = new CaseloadWatch({
@@ -49,6 +56,7 @@ function newWatch(
       },
     },
     store: options.store ?? cache.caseloadEvents,
+    sensitive: options.sensitive ?? loadSensitiveCodes(),
     governance: () => ({ access, breakGlass: false, breakGlassOverridesDissent: false }),
     resolveCaseload: async () => ({ nhsNumbers: [], problems: ['none'] }),
     pollSeconds: options.pollSeconds ?? 3600,
@@ -716,5 +724,155 @@ describe('caseload watch faults the sandbox cannot make', () => {
     const got = arrivals(1);
     server.admit(ON_CASELOAD[1]!);
     expect((await got)[0]!.nhsNumber).toBe(ON_CASELOAD[1]);
+  });
+});
+
+describe('caseload alerts about what the record withholds (confidentiality labels, sensitive codes)', () => {
+  const SCT = 'http://snomed.info/sct';
+  const ALICE = '9990000018';
+  const BOB = '9990000026';
+  const CODE_REASON = 'Some information is not shown because of local policy on sensitive information.';
+  const LABEL_REASON = 'Some information is marked confidential at its source and is not shown.';
+  /** What none of the withheld alerts may carry: titles, types, places, services, codes. */
+  const DETAILS = [
+    'Gynaecology',
+    'Termination',
+    '386639001',
+    'Marie Stopes',
+    'Sexual health',
+    'GUM',
+    'Chlamydia',
+    '105629000',
+    'Psychiatric liaison',
+    'Haleys Ward',
+    'mental health',
+    '788002001',
+  ];
+  let server: FakeSubscriptionServer;
+  afterEach(async () => {
+    await watch?.stop();
+    await server?.close();
+  });
+
+  const expectToldWithout = (events: CaseloadEvent[], reasons: string[]) => {
+    expect(events.map((e) => e.kind)).toEqual(events.map(() => 'new-activity'));
+    expect(events.map((e) => e.withheldReason).sort()).toEqual([...reasons].sort());
+    for (const event of events) {
+      expect(event).toMatchObject({ nhsNumber: ALICE, patientName: 'LEGG, Alice' });
+      expect(event.where ?? event.title ?? event.since ?? event.until).toBeUndefined();
+    }
+    const text = JSON.stringify(events);
+    for (const detail of DETAILS) expect(text, detail).not.toContain(detail);
+  };
+
+  it('tells an admission, discharge and letters the record would withhold only as new activity, never what, where or which code — live, kept and notified', async () => {
+    server = await new FakeSubscriptionServer().start();
+    server.addPatient(ALICE, 'Alice Legg');
+    server.addPatient(BOB, 'Bob Hardy');
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: [ALICE, BOB] });
+    await until(live);
+    const got = arrivals(6);
+    // A day-case termination of pregnancy (a sensitive code in its type), admitted and discharged.
+    server.admit(ALICE, {
+      where: 'Gynaecology Day Unit, Royal Bournemouth Hospital',
+      patch: {
+        type: [
+          {
+            coding: [{ system: SCT, code: '386639001', display: 'Termination of pregnancy' }],
+            text: 'Termination of pregnancy',
+          },
+        ],
+        serviceProvider: { display: 'Marie Stopes UK' },
+      },
+    });
+    server.discharge(ALICE);
+    // A clinic letter labelled very restricted in its securityLabel, as FHIR R4 documents label theirs…
+    server.addLetter(ALICE, 'Sexual health clinic letter', {
+      type: { text: 'GUM clinic letter' },
+      custodian: { display: 'Sexual health clinic, Poole' },
+      securityLabel: [
+        {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'V' }],
+        },
+      ],
+    });
+    // …one labelled restricted in meta.security, and one whose only sensitive code is in a contained resource.
+    server.addLetter(ALICE, 'Chlamydia treatment summary', {
+      meta: {
+        security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }],
+      },
+    });
+    server.addLetter(ALICE, 'Sexual health results letter', {
+      contained: [
+        {
+          resourceType: 'Condition',
+          id: 'c1',
+          code: { coding: [{ system: SCT, code: '105629000', display: 'Chlamydial infection' }] },
+        },
+      ],
+    });
+    // Bob's ordinary admission is told in full, as before.
+    server.admit(BOB, { where: 'Ward 9, Poole Hospital' });
+    const events = await got;
+
+    const bob = events.filter((e) => e.nhsNumber === BOB);
+    expect(bob).toMatchObject([{ kind: 'admitted', where: 'Ward 9, Poole Hospital' }]);
+    const alice = events.filter((e) => e.nhsNumber === ALICE);
+    const reasons = [CODE_REASON, CODE_REASON, LABEL_REASON, LABEL_REASON, CODE_REASON];
+    // As shown when they arrived…
+    expectToldWithout(alice, reasons);
+    // …as kept in the encrypted store and listed on the alerts screen…
+    const { rows } = await watch.events({ limit: 50, offset: 0 });
+    expectToldWithout(
+      rows.filter((e) => e.nhsNumber === ALICE),
+      reasons,
+    );
+    // …and as a desktop notification would tell each: the count, never what happened.
+    for (const event of alice) {
+      expect(caseloadNotificationText([event], 'initials', false).body).toBe('1 caseload update');
+    }
+    expect(caseloadNotificationText(bob, 'initials', false).body).toBe(
+      'B.H. admitted to Ward 9, Poole Hospital',
+    );
+  });
+
+  it('polled: withholds with the code list IT configured (a mental health service) and a label in the STU3 / CareConnect system', async () => {
+    server = await new FakeSubscriptionServer({ subscriptions: false }).start();
+    server.addPatient(ALICE, 'Alice Legg');
+    const mentalHealthServices = parseSensitiveCodeList(
+      {
+        valueSets: [
+          {
+            id: 'mental-health-services',
+            title: 'Mental health services',
+            concepts: [{ code: '788002001', display: 'Adult mental health service' }],
+          },
+        ],
+      },
+      '(test)',
+    );
+    newWatch([{ id: 'chie', name: 'CHIE', fhirBase: server.base }], { sensitive: mentalHealthServices });
+    await watch.start({ nhsNumbers: [ALICE] });
+    const poller = watch.sourceWatches[0]!.polling!;
+    await poller.pollNow();
+    server.admit(ALICE, {
+      where: 'Haleys Ward, St Ann’s Hospital',
+      patch: {
+        serviceType: {
+          coding: [{ system: SCT, code: '788002001', display: 'Adult mental health service' }],
+        },
+      },
+    });
+    server.admit(ALICE, {
+      className: 'EMER',
+      where: 'Psychiatric liaison, Emergency Department, Poole Hospital',
+      patch: {
+        meta: { security: [{ system: 'http://hl7.org/fhir/v3/Confidentiality', code: 'R' }] },
+      },
+    });
+    await poller.pollNow();
+    const { rows } = await watch.events({ limit: 50, offset: 0 });
+    expectToldWithout(rows, [CODE_REASON, LABEL_REASON]);
   });
 });

@@ -134,7 +134,8 @@ export class FakeSubscriptionServer {
     this.muted = on;
   }
 
-  admit(nhs: string, options: { where?: string; className?: 'IMP' | 'EMER' } = {}): Json {
+  /** `patch` is laid over the encounter (its type, reason, service, labels …). */
+  admit(nhs: string, options: { where?: string; className?: 'IMP' | 'EMER'; patch?: Json } = {}): Json {
     const patient = this.patientFor(nhs);
     const encounter = this.put({
       resourceType: 'Encounter',
@@ -144,6 +145,7 @@ export class FakeSubscriptionServer {
       subject: { reference: `Patient/${patient.id}` },
       period: { start: new Date().toISOString() },
       location: [{ location: { display: options.where ?? 'Ward 7, Dorset County Hospital' } }],
+      ...options.patch,
     });
     this.fire(`${TOPIC}/encounter-start`, encounter, nhs);
     return encounter;
@@ -166,7 +168,8 @@ export class FakeSubscriptionServer {
     return finished;
   }
 
-  addLetter(nhs: string, title = 'Discharge summary'): Json {
+  /** `patch` is laid over the letter (its type, custodian, labels …). */
+  addLetter(nhs: string, title = 'Discharge summary', patch: Json = {}): Json {
     const patient = this.patientFor(nhs);
     const doc = this.put({
       resourceType: 'DocumentReference',
@@ -175,6 +178,7 @@ export class FakeSubscriptionServer {
       description: title,
       date: new Date().toISOString(),
       subject: { reference: `Patient/${patient.id}` },
+      ...patch,
     });
     this.fire(`${TOPIC}/document-new`, doc, nhs);
     return doc;
@@ -259,7 +263,8 @@ export class FakeSubscriptionServer {
   private put(resource: Json): Json {
     const stored: Json = {
       ...resource,
-      meta: { versionId: String(++this.version), lastUpdated: new Date().toISOString() },
+      // A resource's own meta (its security labels) is kept, as a server keeps it.
+      meta: { ...resource.meta, versionId: String(++this.version), lastUpdated: new Date().toISOString() },
     };
     this.resources.set(`${stored.resourceType}/${stored.id}`, stored);
     return stored;

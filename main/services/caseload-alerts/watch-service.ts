@@ -15,6 +15,7 @@ import { normaliseNhsNumber, isValidNhsNumber } from '../../../common/nhs-number
 import type { AuditAction, AuditIntent } from '../audit';
 import type { TokenProvider } from '../auth/token-provider';
 import type { UserGovernance } from '../governance/govern-record';
+import type { SensitiveCodes } from '../governance/sensitive-codes';
 import { SourceClient, tokenFromProvider, type Transport } from '../http';
 import type { EngineSource } from '../record';
 import {
@@ -26,7 +27,7 @@ import {
 } from './caseload-event';
 import { patientOf } from './classify';
 import { DeliveredFocus } from './event-sequence';
-import { DISSENT_WITHHELD, governForPatient, governForUser } from './govern-event';
+import { DISSENT_WITHHELD, governAsRecord, governForPatient, governForUser } from './govern-event';
 import { MAX_FILTER_IDENTIFIERS, SourceSubscriptions, type CaseloadPatient } from './source-subscriptions';
 import { SourceWatch, type DeliveredBatch } from './source-watch';
 
@@ -66,6 +67,8 @@ export interface CaseloadWatchDeps {
   tokens: TokenProvider;
   audit: { begin(action: AuditAction): AuditIntent };
   store: CaseloadEventKeeper;
+  /** The sensitive code list the record is governed with (policy.sensitiveCodeListPath): alerts are too. */
+  sensitive: SensitiveCodes;
   /** The signed-in user's governance for this patient (throws when nobody is signed in). */
   governance: (nhsNumber: string) => UserGovernance;
   /** NHS numbers of the caseload a selection names (appointments, a List), with problems in plain words. */
@@ -415,7 +418,10 @@ export class CaseloadWatch implements CaseloadWatchService {
       if ('notAnAlert' in built || !this.delivered.firstTime(built.dedupeKeys)) continue;
       freshKeys.push(...built.dedupeKeys);
       const dissent = running.dissent.get(built.event.nhsNumber);
-      fresh.push(governForPatient(built.event, dissent, this.deps.governance(built.event.nhsNumber)));
+      // What the record would withhold is told without its details, before it is kept or shown.
+      const asRecord =
+        'resource' in item ? governAsRecord(built.event, item.resource, this.deps.sensitive) : built.event;
+      fresh.push(governForPatient(asRecord, dissent, this.deps.governance(built.event.nhsNumber)));
     }
     if (fresh.length) await this.keepAndShow(fresh, freshKeys, batch.topic, source.sourceName);
     // All a delivery moves in the status is these counts (each source reports its own state; events go out

@@ -8,6 +8,7 @@ import type { TokenProvider } from '../auth/token-provider';
 import type { OfflineCache } from '../cache';
 import { CaseloadWatch, MemoryEventKeeper, type CaseloadWatchService } from '../caseload-alerts';
 import { lookUpSelectedCaseload } from '../features/caseload';
+import type { SensitiveCodes } from '../governance';
 import type { SessionFeature } from '../features/session';
 import type { EffectivePolicy } from '../policy';
 import type { EngineSource } from '../record';
@@ -19,6 +20,8 @@ export function createCaseloadWatch(deps: {
   audit: AuditTrail;
   cache: OfflineCache | undefined;
   sessions: SessionFeature;
+  /** The sensitive code list the record is governed with: alerts withhold what the record would. */
+  sensitive: SensitiveCodes;
   clock: () => Date;
 }): CaseloadWatchService {
   const { sources, tokens, audit, sessions } = deps;
@@ -27,6 +30,7 @@ export function createCaseloadWatch(deps: {
     tokens,
     audit,
     store: deps.cache?.caseloadEvents ?? new MemoryEventKeeper(),
+    sensitive: deps.sensitive,
     governance: (nhsNumber) => sessions.governance(nhsNumber),
     pollSeconds: deps.policy.caseloadPollSeconds,
     clock: deps.clock,

@@ -179,6 +179,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       audit,
       cache: stores.cache,
       sessions,
+      sensitive: stores.sensitive,
       clock: options.clock ?? (() => new Date()),
     });
 

@@ -47,6 +47,26 @@ const entryKeys = (resource: Json) => factsOf(resource).matchKeys;
 
 const isPatient = (resource: Json) => resource.resourceType === 'Patient';
 
+/**
+ * Why patient-level governance withholds one resource on its own account (not for another's sake: what it
+ * references, or another source's copy), as governSnapshot decides for every resource of a record; undefined
+ * when it does not: a confidentiality label of R or V, or a sensitive code anywhere in it. The patient themself is
+ * never withheld. For what tells of a single resource outside a record (a caseload alert), so that it withholds
+ * exactly what the record would.
+ */
+export function withholdCauseOf(resource: Json, sensitive: SensitiveCodes): Cause | undefined {
+  if (isPatient(resource)) return undefined;
+  return ownWithholdCause(resource, sensitive, () => false);
+}
+
+function ownWithholdCause(
+  resource: Json,
+  sensitive: SensitiveCodes,
+  denied: (value: unknown) => boolean,
+): Cause | undefined {
+  return resourceWithholdCause(resource, sensitive) ?? (denied(resource) ? 'consent-restriction' : undefined);
+}
+
 export function governSnapshot(snapshot: RecordSnapshot, options: PatientGovernance): RecordSnapshot {
   const outside = options.consents ?? [];
   const consentsOf = (source: SourceSnapshot) =>
@@ -62,8 +82,7 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
     findDissent([...outside, ...consentsOf(source)], options.now).full;
   const denied = deniedMatcher(finding);
   const causeOf = (resource: Json): Cause | undefined =>
-    resourceWithholdCause(resource, options.sensitive) ??
-    (denied(resource) ? 'consent-restriction' : undefined);
+    ownWithholdCause(resource, options.sensitive, denied);
 
   // Withheld per source, by index; pointers withheld, each with its cause.
   const withheld = new Map<SourceSnapshot, Set<number>>();
