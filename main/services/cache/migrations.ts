@@ -211,33 +211,7 @@ export const cacheMigrations: readonly Migration[] = [
     // so governing the saved copy again cannot tell. Such pointers go, with any document kept for them; they
     // are counted as withheld with the reason, in the sections they are shown in (never "None recorded"), and
     // the next online open is a full refresh, which reads them again with their labels.
-    up: (db) => {
-      const reason =
-        'Some record locator entries saved on this computer by an earlier version of the viewer are not shown until the record is next opened online.';
-      const records = db.prepare('SELECT nhs_number, record_json FROM records').all() as {
-        nhs_number: string;
-        record_json: string;
-      }[];
-      const update = db.prepare(
-        'UPDATE records SET record_json = ?, full_refreshed_at = NULL WHERE nhs_number = ?',
-      );
-      const forget = db.prepare('DELETE FROM documents WHERE nhs_number = ? AND address = ?');
-      for (const row of records) {
-        const saved = JSON.parse(row.record_json) as SavedCopyWithPointers;
-        let removed = 0;
-        for (const source of saved.sources ?? []) {
-          const pointers = source.pointers ?? [];
-          if (!pointers.length) continue;
-          for (const pointer of pointers) if (pointer.url) forget.run(row.nhs_number, pointer.url);
-          source.pointers = [];
-          source.withheld = withheldAlso(source.withheld, pointers.length, reason);
-          removed += pointers.length;
-        }
-        if (!removed) continue;
-        saved.withheld = withheldAlso(saved.withheld, removed, reason);
-        update.run(JSON.stringify(saved), row.nhs_number);
-      }
-    },
+    up: (db) => withholdSavedPointers(db),
   },
   {
     version: 9,
@@ -245,8 +219,7 @@ export const cacheMigrations: readonly Migration[] = [
       'locator pointers saved without their category and practice setting: withheld until the record is fetched again',
     // Earlier versions kept a pointer with its type alone, not the other codings that may withhold it (a crisis
     // plan whose practice setting is on the sensitive code list), so governing the saved copy again cannot tell.
-    // As in migration 8: such pointers go, with any document kept for them, counted as withheld with the reason,
-    // and the next online open is a full refresh, which reads them again with every coding.
+    // As in migration 8, the next online open reads them again, with every coding.
     up: (db) => withholdSavedPointers(db),
   },
 ];
