@@ -79,6 +79,16 @@ async function waitForPatient(p: SandboxPatient): Promise<void> {
   await waitForRecord(hp.page);
 }
 
+/** Opens the patient from Find a patient, by their NHS number. */
+async function openByNhsNumber(p: SandboxPatient): Promise<void> {
+  await hp.page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('button', { name: 'Find a patient' })
+    .click();
+  await hp.page.getByLabel('NHS number', { exact: true }).fill(formatNhsNumber(p.nhsNumber));
+  await hp.page.getByRole('button', { name: 'Open record' }).click();
+}
+
 describe('direct sign-in (no EPR)', () => {
   it('asks for a reason for the patient opened; break-glass needs a real reason and covers that patient only', async () => {
     const { page, log } = hp;
@@ -308,12 +318,7 @@ describe('an EPR launch (GP)', () => {
     await waitForPatient(crossBorder);
     expect(await page.getByTestId('reason-for-access').count()).toBe(0);
 
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('button', { name: 'Find a patient' })
-      .click();
-    await page.getByLabel('NHS number', { exact: true }).fill(formatNhsNumber(frail.nhsNumber));
-    await page.getByRole('button', { name: 'Open record' }).click();
+    await openByNhsNumber(frail);
     const prompt = page.getByTestId('reason-for-access');
     await prompt.waitFor();
     expect(await prompt.getByTestId('reason-patient').textContent()).toBe(
@@ -381,12 +386,7 @@ describe('an EPR launch (GP)', () => {
     // The clinician goes back to the patient they had open, through Find a patient: the EPR changed context, so
     // the reason its earlier launch gave for this patient no longer stands, and they are asked for one.
     const callsBefore = hp.log.calls.length;
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('button', { name: 'Find a patient' })
-      .click();
-    await page.getByLabel('NHS number', { exact: true }).fill(formatNhsNumber(frail.nhsNumber));
-    await page.getByRole('button', { name: 'Open record' }).click();
+    await openByNhsNumber(frail);
     // Whichever comes: the question, or (as before) the record opened on the earlier launch's reason.
     await page.locator('[data-testid="reason-for-access"], [data-testid="patient-name"]').first().waitFor();
     const prompt = page.getByTestId('reason-for-access');

@@ -10,17 +10,14 @@ import { noTokens, type TokenProvider } from '../../main/services/auth/token-pro
 import type { AuditAction } from '../../main/services/audit';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import { CaseloadWatch, type CaseloadEventKeeper } from '../../main/services/caseload-alerts';
-import {
-  loadSensitiveCodes,
-  parseSensitiveCodeList,
-  type SensitiveCodes,
-} from '../../main/services/governance';
+import { loadSensitiveCodes, type SensitiveCodes } from '../../main/services/governance';
 import { caseloadNotificationText } from '../../main/services/notifications/caseload-notification-text';
 import { cacheDatabasePath } from '../../main/services/paths';
 import type { RoleAccess } from '../../main/services/policy/schema';
 import type { EngineSource } from '../../main/services/record';
 import { startSandbox, type RunningSandbox } from '../../sandbox';
 import { FakeSubscriptionServer } from '../support/fake-subscription-server';
+import { MENTAL_HEALTH_SERVICES } from '../support/sensitive-code-lists';
 import { bytesContain, cacheTestEnv, type CacheTestEnv } from './cache-support';
 
 let env: CacheTestEnv;
@@ -840,19 +837,7 @@ describe('caseload alerts about what the record withholds (confidentiality label
   it('polled: withholds with the code list IT configured (a mental health service) and a label in the STU3 / CareConnect system', async () => {
     server = await new FakeSubscriptionServer({ subscriptions: false }).start();
     server.addPatient(ALICE, 'Alice Legg');
-    const mentalHealthServices = parseSensitiveCodeList(
-      {
-        valueSets: [
-          {
-            id: 'mental-health-services',
-            title: 'Mental health services',
-            concepts: [{ code: '788002001', display: 'Adult mental health service' }],
-          },
-        ],
-      },
-      '(test)',
-    );
-    newWatch([{ id: 'chie', name: 'CHIE', fhirBase: server.base }], { sensitive: mentalHealthServices });
+    newWatch([{ id: 'chie', name: 'CHIE', fhirBase: server.base }], { sensitive: MENTAL_HEALTH_SERVICES });
     await watch.start({ nhsNumbers: [ALICE] });
     const poller = watch.sourceWatches[0]!.polling!;
     await poller.pollNow();

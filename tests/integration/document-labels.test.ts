@@ -13,13 +13,10 @@ import type { WessexRecord } from '../../common/record';
 import { noTokens } from '../../main/services/auth/token-provider';
 import { cacheKeyName, openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import { fetchDocumentBytes, readDocument } from '../../main/services/composition/documents';
-import {
-  loadSensitiveCodes,
-  parseSensitiveCodeList,
-  type GovernOptions,
-} from '../../main/services/governance';
+import { loadSensitiveCodes, type GovernOptions } from '../../main/services/governance';
 import { keepUrgentCareDocuments, RecordReader, type ReadRequest } from '../../main/services/offline';
 import { cacheDatabasePath } from '../../main/services/paths';
+import { MENTAL_HEALTH_SERVICES } from '../support/sensitive-code-lists';
 import { cacheTestEnv, type CacheTestEnv } from './cache-support';
 import {
   fhirSource,
@@ -51,19 +48,6 @@ const LABEL_REASON = 'Some information is marked confidential at its source and 
 const CODE_REASON = 'Some information is not shown because of local policy on sensitive information.';
 const EARLIER_VERSION_REASON =
   'Some record locator entries saved on this computer by an earlier version of the viewer are not shown until the record is next opened online.';
-/** A code list IT may name in policy that holds mental health services (the built-in one does not). */
-const MENTAL_HEALTH_SERVICES = parseSensitiveCodeList(
-  {
-    valueSets: [
-      {
-        id: 'mental-health-services',
-        title: 'Mental health services',
-        concepts: [{ code: '788002001', display: 'Adult mental health service' }],
-      },
-    ],
-  },
-  '(test)',
-);
 const GUM_REFERRAL = { system: SCT, code: '183694003', display: 'Referral to genitourinary clinic' };
 const PDF = Buffer.from('%PDF-1.4\n% very restricted crisis plan\n%%EOF\n');
 

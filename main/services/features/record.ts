@@ -108,11 +108,9 @@ export function recordHandlers(deps: {
             if (!delivered) {
               sent.delete(event.section);
               lost.add(event.section);
-            } else if (event.items) {
-              sent.set(event.section, event.items);
-              lost.delete(event.section);
-            } else if (!lost.has(event.section)) {
+            } else if (event.items || !lost.has(event.section)) {
               sent.set(event.section, sectionItemsAfter(event, sent.get(event.section)));
+              lost.delete(event.section);
             }
           }
           // The record reader holds the section back and sends its entries in full next time (logged there).
