@@ -22,7 +22,10 @@ type Json = Record<string, unknown>;
 
 const about = { reference: 'Patient/p1' };
 const coded = (text: string) => ({ text });
-/** The patient's record on the server: one entry in each of several sections, and a ReSPECT form. */
+/**
+ * The patient's record on the server: one entry in each of several sections, a ReSPECT form, a hospital's
+ * administration and discharge summary (types many servers do not hold), and the claims a Synthea record carries.
+ */
 const RECORD: Json[] = [
   allergy('a1'),
   { resourceType: 'Condition', id: 'c1', subject: about, code: coded('Asthma') },
@@ -44,6 +47,25 @@ const RECORD: Json[] = [
       coding: [{ system: 'http://snomed.info/sct', code: '1382601000000107', display: 'ReSPECT form' }],
     },
   },
+  {
+    resourceType: 'MedicationAdministration',
+    id: 'ma1',
+    status: 'completed',
+    subject: about,
+    medicationCodeableConcept: coded('Morphine 10 mg injection'),
+    effectiveDateTime: '2026-11-01T10:00:00Z',
+  },
+  {
+    resourceType: 'Composition',
+    id: 'comp1',
+    status: 'final',
+    subject: about,
+    type: coded('Discharge summary'),
+    title: 'Discharge summary',
+    date: '2026-11-02',
+  },
+  { resourceType: 'Claim', id: 'cl1', status: 'active', patient: about, type: coded('institutional') },
+  { resourceType: 'ExplanationOfBenefit', id: 'eob1', status: 'active', patient: about },
 ];
 const DISPLAYS = [
   'Allergy to penicillin',
@@ -52,7 +74,11 @@ const DISPLAYS = [
   'Body weight',
   'Influenza vaccine',
   'ReSPECT form',
+  'Morphine 10 mg injection',
+  'Discharge summary',
 ];
+const BILLING_LEFT_OUT =
+  'CHIE also sent 2 billing entries (Claim, ExplanationOfBenefit): not part of the clinical record, not shown';
 const TYPES = [...new Set(RECORD.map((r) => r.resourceType as string))];
 const BASE = '/chie/fhir';
 
@@ -196,6 +222,22 @@ describe('a source that advertises $everything but refuses it as asked', () => {
     expect(record.sources[0]).toMatchObject({ state: 'complete' });
     expect(shown(record)).toEqual([...DISPLAYS].sort());
     expect(incompleteSections(record)).toEqual([]);
+    // Its claims came with the whole record: left out, and said so, not listed under "Other".
+    expect(record.items.map((i) => i.resourceType)).not.toContain('Claim');
+    expect(record.sources[0]!.warnings).toContain(BILLING_LEFT_OUT);
+  });
+
+  it('answers as asked, listing neither administrations nor compositions: neither is asked for', async () => {
+    const { record, server } = await readChie({
+      everything: 'answers',
+      advertised: TYPES.filter((t) => t !== 'MedicationAdministration' && t !== 'Composition'),
+    });
+    const asked = everythingAsked(server).flatMap((r) => r.url.searchParams.get('_type')?.split(',') ?? []);
+    expect(asked).not.toContain('Composition');
+    expect(asked).not.toContain('MedicationAdministration');
+    expect(shown(record)).toEqual(
+      DISPLAYS.filter((d) => d !== 'Morphine 10 mg injection' && d !== 'Discharge summary').sort(),
+    );
   });
 
   it('refuses _type, and lists only Patient in its CapabilityStatement: its results and immunisations are still read', async () => {

@@ -3,7 +3,7 @@
 // refuses it (HTTP 400); type by type where it refuses the operation itself.
 import { readAllPages, type FetchFailure } from '../http';
 import { str, type Json } from './fhir-read';
-import { allTypes, CRITICAL_TYPES, SUPPORTING_TYPES } from './sections';
+import { allTypes, CRITICAL_TYPES, CRITICAL_TYPES_IF_LISTED, SUPPORTING_TYPES } from './sections';
 import { supported, type Capabilities } from './source-capabilities';
 import {
   ADVANCE_CARE_TYPE_PARAM,
@@ -55,7 +55,8 @@ const refusesParameter = (status: number | undefined) => status === 400 || statu
 export async function readEverything(ctx: ReadContext, patientId: string, caps: Capabilities): Promise<void> {
   const everything = (types?: readonly string[]) =>
     `Patient/${encodeURIComponent(patientId)}/$everything?${query(ctx, types ? { _type: types.join(',') } : {}, 'everything')}`;
-  const criticalTypes = new Set<string>([...CRITICAL_TYPES, 'Patient']);
+  const urgentTypes = [...CRITICAL_TYPES, ...CRITICAL_TYPES_IF_LISTED.filter((t) => supported(caps, t))];
+  const criticalTypes = new Set<string>([...urgentTypes, 'Patient']);
   const rest: Promise<unknown>[] = [];
   let typeFilterHonoured: boolean | undefined;
   const onFirstPage = (resources: Json[]) => {
@@ -77,7 +78,7 @@ export async function readEverything(ctx: ReadContext, patientId: string, caps: 
     'critical',
     supported(caps, 'DocumentReference'),
   );
-  let read = await readOne(ctx, everything(CRITICAL_TYPES), onFirstPage);
+  let read = await readOne(ctx, everything(urgentTypes), onFirstPage);
   if (refusesParameter(read.refused)) {
     // Some servers refuse _type on $everything: the operation without it is the whole record in one read (as
     // from a server that ignores _type), so every type the server holds is read, listed in its statement or not.

@@ -95,6 +95,34 @@ export const CRITICAL_TYPES = [
   'CarePlan',
 ] as const;
 
+/**
+ * Types that also fill urgent-care sections (hospital administrations, documents as Compositions) but that most
+ * regional servers do not hold: asked for with the urgent-care types only where the server lists them, or where
+ * its list is not to be trusted (a refused $everything), so other servers are not sent a search they refuse on
+ * every open.
+ */
+export const CRITICAL_TYPES_IF_LISTED = ['Composition', 'MedicationAdministration'] as const;
+
+/**
+ * Financial resource types (US-style claims and coverage, as Synthea and HAPI servers hold): not part of a
+ * clinical record. Left out wherever a server sends them unasked, and said so.
+ */
+export const BILLING_TYPES = new Set([
+  'Account',
+  'ChargeItem',
+  'Claim',
+  'ClaimResponse',
+  'Coverage',
+  'CoverageEligibilityRequest',
+  'CoverageEligibilityResponse',
+  'EnrollmentRequest',
+  'EnrollmentResponse',
+  'ExplanationOfBenefit',
+  'Invoice',
+  'PaymentNotice',
+  'PaymentReconciliation',
+]);
+
 export const OTHER_TYPES = [
   'Observation',
   'DiagnosticReport',

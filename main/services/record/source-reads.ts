@@ -4,7 +4,7 @@
 import { FetchFailure, PartialReadFailure, readAllPages, type Priority, type SourceClient } from '../http';
 import type { Json } from './fhir-read';
 import { namesAnotherPatient, type PatientOnSource } from './patient-belonging';
-import { ADVANCE_CARE_DOCUMENT_TYPES, SUPPORTING_TYPES } from './sections';
+import { ADVANCE_CARE_DOCUMENT_TYPES, BILLING_TYPES, SUPPORTING_TYPES } from './sections';
 import type { SourceProgress } from './source-progress';
 
 export interface ReadOptions {
@@ -46,18 +46,24 @@ function deliver(ctx: RegionalFetchContext, resources: Json[]): void {
 const entries = (n: number) => `${n} ${n === 1 ? 'entry' : 'entries'}`;
 
 /**
- * What one read delivers: only entries about this patient and, for a search by type, of that type (or the
- * supporting resources servers add). The rest are counted, then reported without naming anyone.
+ * What one read delivers: only entries about this patient, never billing (claims a whole $everything brings),
+ * and, for a search by type, of that type (or the supporting resources servers add). The rest are counted, then
+ * reported without naming anyone.
  */
 export function screenedDelivery(ctx: ReadContext, expectedType?: string) {
   let foreign = 0;
   let unasked = 0;
+  const billing = new Map<string, number>();
   const keeps = (resource: Json) => {
     if (namesAnotherPatient(resource, ctx.patient)) {
       foreign++;
       return false;
     }
     const type = String(resource.resourceType);
+    if (BILLING_TYPES.has(type)) {
+      billing.set(type, (billing.get(type) ?? 0) + 1);
+      return false;
+    }
     if (expectedType !== undefined && type !== expectedType && !SUPPORTING_TYPES.has(type)) {
       unasked++;
       return false;
@@ -85,6 +91,12 @@ export function screenedDelivery(ctx: ReadContext, expectedType?: string) {
       if (unasked) {
         ctx.progress.warn([
           `${ctx.client.name} answered the ${what} with ${entries(unasked)} of another kind: not shown`,
+        ]);
+      }
+      if (billing.size) {
+        const n = [...billing.values()].reduce((a, b) => a + b, 0);
+        ctx.progress.warn([
+          `${ctx.client.name} also sent ${n} billing ${n === 1 ? 'entry' : 'entries'} (${[...billing.keys()].sort().join(', ')}): not part of the clinical record, not shown`,
         ]);
       }
     },

@@ -3,7 +3,7 @@
 import { FIRST_PAINTED_SECTIONS } from '../../../common/record';
 import { supported, type Capabilities } from './source-capabilities';
 import { ADVANCE_CARE_TYPE_PARAM, query, search, type ReadContext } from './source-reads';
-import { CRITICAL_TYPES, OTHER_TYPES, sectionsHoldingType } from './sections';
+import { CRITICAL_TYPES, CRITICAL_TYPES_IF_LISTED, OTHER_TYPES, sectionsHoldingType } from './sections';
 
 /**
  * The urgent-care reads of a source searched type by type: one search per urgent-care type, and the advance care
@@ -11,7 +11,7 @@ import { CRITICAL_TYPES, OTHER_TYPES, sectionsHoldingType } from './sections';
  * urgent-care sections take one round trip once the patient is found (a ninth waiting for a free connection
  * cost the paramedic a whole round trip more).
  */
-export const URGENT_CARE_REQUESTS = CRITICAL_TYPES.length + 1;
+export const URGENT_CARE_REQUESTS = CRITICAL_TYPES.length + CRITICAL_TYPES_IF_LISTED.length + 1;
 
 export interface ByTypeOptions {
   /** The advance care documents' search, already under way (a read by $everything started it). */
@@ -33,7 +33,11 @@ export async function readByType(
     `${type}?${query(ctx, { patient: `Patient/${patientId}`, ...extra }, 'search')}`;
   // Urgent-care types are searched even when the CapabilityStatement omits them: a statement that is
   // incomplete must not turn "not asked" into "none recorded".
-  const reads: [label: string, read: Promise<unknown>][] = CRITICAL_TYPES.map((t) => [
+  const urgentTypes = [
+    ...CRITICAL_TYPES,
+    ...CRITICAL_TYPES_IF_LISTED.filter((t) => options.everyType || supported(caps, t)),
+  ];
+  const reads: [label: string, read: Promise<unknown>][] = urgentTypes.map((t) => [
     t,
     search(ctx, typeQuery(t), t, 'critical', supported(caps, t), t),
   ]);
