@@ -834,6 +834,35 @@ describe('caseload alerts about what the record withholds (confidentiality label
     );
   });
 
+  it('tells an admission for a condition the patient asked not to share only as new activity; their other admissions in full', async () => {
+    server = await new FakeSubscriptionServer().start();
+    server.addPatient(ALICE, 'Alice Legg');
+    // Partial dissent: Alice shares her record, but not her diabetes (not a code local policy withholds).
+    const DIABETES = { system: SCT, code: '73211009', display: 'Diabetes mellitus' };
+    server.addConsentDeny(ALICE, [DIABETES]);
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: [ALICE] });
+    await until(live);
+    const got = arrivals(2);
+    server.admit(ALICE, {
+      where: 'Diabetes Centre, Royal Bournemouth Hospital',
+      patch: { reasonCode: [{ coding: [DIABETES], text: 'Diabetic ketoacidosis' }] },
+    });
+    server.admit(ALICE, { where: 'Ward 9, Poole Hospital' });
+    const events = await got;
+    const consentReason =
+      'Some information is not shown because the patient has asked for it not to be shared.';
+    const told = (list: CaseloadEvent[]) => list.map((e) => [e.kind, e.where ?? e.withheldReason]).sort();
+    const expected = [
+      ['admitted', 'Ward 9, Poole Hospital'],
+      ['new-activity', consentReason],
+    ];
+    expect(told(events)).toEqual(expected);
+    const { rows } = await watch.events({ limit: 50, offset: 0 });
+    expect(told(rows)).toEqual(expected);
+    expect(JSON.stringify(rows)).not.toMatch(/Diabet|73211009/);
+  });
+
   it('polled: withholds with the code list IT configured (a mental health service) and a label in the STU3 / CareConnect system', async () => {
     server = await new FakeSubscriptionServer({ subscriptions: false }).start();
     server.addPatient(ALICE, 'Alice Legg');

@@ -96,7 +96,8 @@ export class FakeSubscriptionServer {
     return id;
   }
 
-  addConsentDeny(nhs: string): void {
+  /** A privacy Consent declining all sharing, or (`codes`) only entries with those codes. */
+  addConsentDeny(nhs: string, codes?: { system: string; code: string; display?: string }[]): void {
     const patient = this.patientFor(nhs);
     this.put({
       resourceType: 'Consent',
@@ -104,7 +105,9 @@ export class FakeSubscriptionServer {
       status: 'active',
       scope: { coding: [{ code: 'patient-privacy' }] },
       patient: { reference: `Patient/${patient.id}` },
-      provision: { type: 'deny' },
+      provision: codes
+        ? { type: 'permit', provision: [{ type: 'deny', code: [{ coding: codes }] }] }
+        : { type: 'deny' },
     });
   }
 

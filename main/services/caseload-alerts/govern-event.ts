@@ -1,12 +1,13 @@
 // Caseload events are governed like the record. Patient level, before anything is kept: an alert about a
-// resource the record would withhold (a confidentiality label R or V, a sensitive code anywhere in it: the record
-// governance's own rule) is told only as "new activity", with the record's own reason and nothing of the resource
+// resource the record would withhold (a confidentiality label R or V, a sensitive code anywhere in it, a code the
+// patient asked not to share: the record governance's own rule) is told only as "new activity", with the record's own reason and nothing of the resource
 // (no title, type, place, times or code), for everyone, break-glass or not, as the record withholds it; a patient
 // who has declined to share their record gets only "new activity" (unless the user broke the glass for them and
 // policy lets that override dissent). User level, on every read: a role that may not see encounters (or documents)
 // gets "new activity" for what it may not see, with why, and no details.
 import type { CaseloadEvent, CaseloadEventKind } from '../../../common/caseload-events';
 import type { SectionId } from '../../../common/record';
+import type { DissentFinding } from '../governance/dissent';
 import type { UserGovernance } from '../governance/govern-record';
 import { withholdCauseOf } from '../governance/patient-governance';
 import type { SensitiveCodes } from '../governance/sensitive-codes';
@@ -50,13 +51,15 @@ function reduced(event: CaseloadEvent, withheldReason: string): CaseloadEvent {
 /**
  * Patient level, as the record governs it: the event about `resource` told only as new activity, with the
  * record's reason, when the record would withhold that resource (a death, about the Patient, never is).
+ * `dissent`: what the patient's Consents at the source deny, when known.
  */
 export function governAsRecord(
   event: CaseloadEvent,
   resource: Record<string, unknown>,
   sensitive: SensitiveCodes,
+  dissent?: DissentFinding,
 ): CaseloadEvent {
-  const cause = withholdCauseOf(resource, sensitive);
+  const cause = withholdCauseOf(resource, sensitive, dissent);
   return cause ? reduced(event, WITHHELD_REASON[cause]) : event;
 }
 

@@ -4,7 +4,7 @@
 import type { Consent, Resource } from '../../../common/fhir';
 import { isObject, objectsIn, str, type JsonObject } from '../../../common/json';
 import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
-import { findDissent } from '../governance/dissent';
+import { findDissent, type DissentFinding } from '../governance/dissent';
 import { abortable, FetchFailure, readAllPages, type SourceClient } from '../http';
 import { bannerName } from '../record/patient-identity';
 import { readNotification, type Notification } from './notification';
@@ -211,8 +211,11 @@ export class SourceSubscriptions {
     return [...found.values()];
   }
 
-  /** The patients whose record this source holds a privacy Consent declining all sharing for. */
-  async dissenting(patients: readonly CaseloadPatient[], now: Date): Promise<Set<string>> {
+  /**
+   * What each patient's privacy Consents at this source decline (all sharing, or some codes), by NHS number;
+   * a patient with none declines nothing.
+   */
+  async dissenting(patients: readonly CaseloadPatient[], now: Date): Promise<Map<string, DissentFinding>> {
     const nhsById = new Map(patients.flatMap((p) => p.ids.map((id) => [id, p.nhsNumber] as const)));
     const consents = new Map<string, Resource[]>();
     for (const chunk of chunks([...nhsById.keys()], SEARCH_CHUNK)) {
@@ -224,9 +227,7 @@ export class SourceSubscriptions {
         if (nhs) consents.set(nhs, [...(consents.get(nhs) ?? []), consent as unknown as Consent]);
       });
     }
-    const out = new Set<string>();
-    for (const [nhs, list] of consents) if (findDissent(list, now).full) out.add(nhs);
-    return out;
+    return new Map(patients.map((p) => [p.nhsNumber, findDissent(consents.get(p.nhsNumber) ?? [], now)]));
   }
 
   /** Every page of a search, each resource of `type` handed to `each`. */

@@ -14,6 +14,7 @@ import type {
 import { normaliseNhsNumber, isValidNhsNumber } from '../../../common/nhs-number';
 import type { AuditAction, AuditIntent } from '../audit';
 import type { TokenProvider } from '../auth/token-provider';
+import type { DissentFinding } from '../governance/dissent';
 import type { UserGovernance } from '../governance/govern-record';
 import type { SensitiveCodes } from '../governance/sensitive-codes';
 import { SourceClient, tokenFromProvider, type Transport } from '../http';
@@ -92,10 +93,11 @@ interface RunningSource {
   client: SourceClient;
   patients: HeldPatients;
   /**
-   * Whether each patient checked here declined sharing. A patient not in it (the check failed, or the source
-   * has started to hold them since and the check of them failed) is unknown, and their details are withheld.
+   * What each patient checked here declined to share (everything, or entries with some codes). A patient not in
+   * it (the check failed, or the source has started to hold them since and the check of them failed) is unknown,
+   * and their details are withheld.
    */
-  dissent: Map<string, boolean>;
+  dissent: Map<string, DissentFinding>;
   /** Looks for these caseload patients; those the source holds now are checked for dissent, held and returned. */
   takeOn: (nhsNumbers: readonly string[]) => Promise<CaseloadPatient[]>;
   /**
@@ -281,10 +283,10 @@ export class CaseloadWatch implements CaseloadWatchService {
     }
     if (generation === this.generation)
       this.unavailable = this.unavailable.filter((u) => u.sourceId !== source.id);
-    const dissent = new Map<string, boolean>();
+    const dissent = new Map<string, DissentFinding>();
     const checkDissent = async (patients: readonly CaseloadPatient[]) => {
       const declined = await subscriptions.dissenting(patients, this.clock()).catch(() => undefined);
-      if (declined) for (const p of patients) dissent.set(p.nhsNumber, declined.has(p.nhsNumber));
+      if (declined) for (const [nhsNumber, finding] of declined) dissent.set(nhsNumber, finding);
     };
     await checkDissent(found);
     const patients = new HeldPatients(nhsNumbers, found);
@@ -420,8 +422,10 @@ export class CaseloadWatch implements CaseloadWatchService {
       const dissent = running.dissent.get(built.event.nhsNumber);
       // What the record would withhold is told without its details, before it is kept or shown.
       const asRecord =
-        'resource' in item ? governAsRecord(built.event, item.resource, this.deps.sensitive) : built.event;
-      fresh.push(governForPatient(asRecord, dissent, this.deps.governance(built.event.nhsNumber)));
+        'resource' in item
+          ? governAsRecord(built.event, item.resource, this.deps.sensitive, dissent)
+          : built.event;
+      fresh.push(governForPatient(asRecord, dissent?.full, this.deps.governance(built.event.nhsNumber)));
     }
     if (fresh.length) await this.keepAndShow(fresh, freshKeys, batch.topic, source.sourceName);
     // All a delivery moves in the status is these counts (each source reports its own state; events go out

@@ -50,13 +50,17 @@ const isPatient = (resource: Json) => resource.resourceType === 'Patient';
 /**
  * Why patient-level governance withholds one resource on its own account (not for another's sake: what it
  * references, or another source's copy), as governSnapshot decides for every resource of a record; undefined
- * when it does not: a confidentiality label of R or V, or a sensitive code anywhere in it. The patient themself is
- * never withheld. For what tells of a single resource outside a record (a caseload alert), so that it withholds
- * exactly what the record would.
+ * when it does not: a confidentiality label of R or V, a sensitive code anywhere in it, or a code the patient
+ * asked not to share (`dissent`, from their Consents). The patient themself is never withheld. For what tells of
+ * a single resource outside a record (a caseload alert), so that it withholds exactly what the record would.
  */
-export function withholdCauseOf(resource: Json, sensitive: SensitiveCodes): Cause | undefined {
+export function withholdCauseOf(
+  resource: Json,
+  sensitive: SensitiveCodes,
+  dissent?: DissentFinding,
+): Cause | undefined {
   if (isPatient(resource)) return undefined;
-  return ownWithholdCause(resource, sensitive, () => false);
+  return ownWithholdCause(resource, sensitive, dissent ? deniedMatcher(dissent) : () => false);
 }
 
 function ownWithholdCause(
