@@ -461,6 +461,21 @@ describe('a record-locator pointer with a sensitive code outside its type', () =
     expect(JSON.stringify(await cache.loadSnapshot(NHS))).not.toContain(id);
   });
 
+  it('coded sensitive in its category, held at a source the viewer reads: its document is not read either', async () => {
+    const served = await serveRecord(
+      () => [],
+      (origin) => {
+        const doc = unlabelled({ category: [{ coding: [GUM_REFERRAL] }] });
+        return [{ ...doc, content: pointingAt(doc, `${origin}/dcr/fhir/Binary/crisis-plan`) }];
+      },
+    );
+    const record = await open(served);
+    expect(record.pointers).toEqual([]);
+    expect(record.withheld).toMatchObject({ count: 1, reasons: [CODE_REASON] });
+    // Its holder is never asked for it, so no read by this user is recorded there.
+    expect(served.documentReads()).toBe(0);
+  });
+
   it.each([
     ['its category', { category: [{ coding: [GUM_REFERRAL] }] }],
     ['a second coding of its type', { type: { coding: [CRISIS, GUM_REFERRAL] } }],

@@ -10,7 +10,7 @@ export {
   type RoleSource,
 } from './role-access';
 export { loadSensitiveCodes, parseSensitiveCodeList, type SensitiveCodes } from './sensitive-codes';
-export { learnWithholdCauses } from './sensitive-filter';
+export { learnWithholdCauses, pointerWithholdCause } from './sensitive-filter';
 export { findDissent, isPrivacyConsent, type DissentFinding } from './dissent';
 export {
   AccessReasonState,

@@ -22,6 +22,7 @@ import {
   governSnapshot,
   isPrivacyConsent,
   learnWithholdCauses,
+  pointerWithholdCause,
   SECTIONS_FOR_ACCESS,
   type GovernOptions,
 } from '../governance';
@@ -354,6 +355,7 @@ export class RecordReader {
       // would only take the saved medicines off the screen (a full refresh replaces the source) until they come.
       firstPaintedProgress: !savedCopy.forProgress.snapshot,
       onResourcesRead: (resources) => learnWithholdCauses(resources, request.governance.sensitive),
+      pointerWithheld: (pointer) => pointerWithholdCause(pointer, request.governance.sensitive) !== undefined,
       // What the engine's callbacks meet that progressTo does not catch itself (the causes learnt ahead of the
       // record are learnt again for it).
       onCallbackFailed: ({ step, sourceId, error }: CallbackFailure) => {

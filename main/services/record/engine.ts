@@ -103,6 +103,11 @@ export interface SnapshotRequest {
    */
   onResourcesRead?: (resources: readonly Json[]) => void;
   /**
+   * Whether governance will withhold a locator pointer whatever its document says (a sensitive code in the
+   * pointer itself): its document is then not read either, so its holder records no read by this user.
+   */
+  pointerWithheld?: (pointer: RecordPointer) => boolean;
+  /**
    * One of the callbacks above threw: the fetch went on without it (a status, a progress step or a page's work
    * the caller missed). For the log: which step, and the source it was about.
    */
@@ -372,6 +377,7 @@ async function fetchAll(
           nhsNumber: nhs,
           pageCap: options.pageCap,
           configured: [...regionalClients, client],
+          ...(request.pointerWithheld ? { withheld: request.pointerWithheld } : {}),
         });
         locatorRun.finalStatus = locatorRun.progress.final(now());
         tellSource(request, locatorRun.finalStatus);

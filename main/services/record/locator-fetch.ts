@@ -17,6 +17,8 @@ export interface LocatorContext {
   pageCap: number;
   /** Clients of every configured source, to fetch a pointed-to document with that server's own token. */
   configured: readonly SourceClient[];
+  /** A pointer governance withholds on its own codes: its document is not read (see SnapshotRequest). */
+  withheld?: (pointer: RecordPointer) => boolean;
 }
 
 export async function fetchPointers(ctx: LocatorContext): Promise<RecordPointer[]> {
@@ -52,7 +54,7 @@ export async function fetchPointers(ctx: LocatorContext): Promise<RecordPointer[
   });
   ctx.progress.resourceCount = docs.length;
   const pointers = docs.filter(isObject).map((d, i) => toRecordPointer(d, ctx.progress.source.id, i));
-  await Promise.all(pointers.map((p) => retrieve(p, ctx.configured)));
+  await Promise.all(pointers.map((p) => (ctx.withheld?.(p) ? undefined : retrieve(p, ctx.configured))));
   return pointers;
 }
 
