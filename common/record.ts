@@ -89,6 +89,15 @@ export const FIRST_PAINTED_SECTIONS: ReadonlySet<SectionId> = new Set<SectionId>
   'allergies',
 ]);
 
+/**
+ * What a source's urgent-care reads settle on their own. A resuscitation decision can also be an observation or a
+ * document worded as one (searched for by code up front, found by its words only among the rest of the record), so
+ * the advance care section waits for a source's whole read: until then it says the source is still loading.
+ */
+export const SETTLED_BY_URGENT_CARE_READS: readonly SectionId[] = CRITICAL_SECTIONS.filter(
+  (s) => s !== 'advanceCare',
+);
+
 export interface CodeRef {
   system?: string;
   code?: string;

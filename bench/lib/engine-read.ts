@@ -47,8 +47,12 @@ export async function engineRun(setup: Setup): Promise<EngineRun> {
     tokens: setup.tokens,
     options: { pageSize: PAGE_SIZE, onRequest: () => requests++, deadlineMs: 300_000 },
     onEvent: (event) => {
-      if (event.type !== 'section' || event.completeness.state !== 'complete') return;
-      answered.add(event.section);
+      if (event.type !== 'section') return;
+      // The advance care section settles with the whole read (see SETTLED_BY_URGENT_CARE_READS): what the
+      // clinician waits for is its decisions on screen.
+      const shown =
+        event.section === 'advanceCare' ? !!event.items?.length : event.completeness.state === 'complete';
+      if (shown) answered.add(event.section);
       if (Number.isNaN(criticalMs) && CRITICAL_SECTIONS.every((s) => answered.has(s))) {
         criticalMs = performance.now() - started;
       }

@@ -21,6 +21,8 @@ export type FaultMode = (typeof FAULT_MODES)[number];
 export interface FaultOptions {
   /** Only requests for this resource type (first path segment, e.g. "Observation") get the fault. */
   resourceType?: string;
+  /** Only requests without this search parameter (`code`: a type's whole read, not a search by code). */
+  withoutParam?: string;
   /** Only the next N matching requests get the fault; then it clears itself. */
   times?: number;
   /** 429/503: Retry-After in seconds (default 1). */

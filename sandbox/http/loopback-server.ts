@@ -206,10 +206,11 @@ export class LoopbackServer {
   }
 
   /** The fault this request gets, if any (consumes one of `times`). */
-  private takeFault(segments: string[]): ActiveFault | undefined {
+  private takeFault(segments: string[], url: URL): ActiveFault | undefined {
     const f = this.fault;
     if (!f || f.mode === 'down') return undefined;
     if (f.options.resourceType && segments[0] !== f.options.resourceType) return undefined;
+    if (f.options.withoutParam && url.searchParams.has(f.options.withoutParam)) return undefined;
     if (f.remaining !== undefined) {
       f.remaining -= 1;
       if (f.remaining <= 0) this.fault = undefined;
@@ -242,7 +243,7 @@ export class LoopbackServer {
       const segments = inBase
         ? url.pathname.slice(base.length).split('/').filter(Boolean).map(decodeURIComponent)
         : [];
-      const fault = inBase ? this.takeFault(segments) : undefined;
+      const fault = inBase ? this.takeFault(segments, url) : undefined;
       if (fault) entry.fault = fault.mode;
 
       if (fault && !RESPONSE_SHAPING.has(fault.mode)) {

@@ -3,7 +3,7 @@
 // success (saved copies, per-section completeness), dissent, and the urgent-care documents kept offline.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Resource } from '../../common/fhir';
-import { CRITICAL_SECTIONS, type RecordEvent, type WessexRecord } from '../../common/record';
+import { CRITICAL_SECTIONS, type RecordEvent, type SectionId, type WessexRecord } from '../../common/record';
 import { noTokens } from '../../main/services/auth/token-provider';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import {
@@ -118,6 +118,24 @@ function slowPrescriptions(): Promise<void> {
     delayMs: 3_000,
     times: 1,
   });
+}
+
+/**
+ * The frail patient opened, then a day on (a full refresh) opened again with `slow` set: every list of `section`
+ * the screen was sent meanwhile.
+ */
+async function fullRefreshShowing(section: SectionId, slow: () => Promise<void>) {
+  const first = await reader().open(request('frail'));
+  now = later(25);
+  await slow();
+  const events: RecordEvent[] = [];
+  const refreshed = await reader().open(request('frail', { emit: (e) => events.push(e) }));
+  expect(refreshed.from).toBe('live');
+  const shown = events.flatMap((e) =>
+    e.type === 'section' && e.section === section && e.items ? [e.items] : [],
+  );
+  expect(shown.length).toBeGreaterThan(0);
+  return { first, shown, refreshed };
 }
 
 describe('offline open', () => {
@@ -277,6 +295,68 @@ describe('a live open', () => {
       ).toEqual(result.record.items.filter((i) => i.section === section).map((i) => i.key));
     }
     expect(result.record.items.some((i) => i.section === 'advanceCare')).toBe(true);
+  });
+});
+
+describe('a live open with a slow whole read of observations', () => {
+  /** A DNACPR as GP systems record it: a local code, the decision only in its words. */
+  const wordedDecision = () =>
+    sandbox.servers.dcr.store.create({
+      resourceType: 'Observation',
+      status: 'final',
+      code: { coding: [{ system: 'http://example.org/local-codes', code: 'DN01' }], text: 'DNACPR in place' },
+      subject: (dcrResource('frail', 'Condition') as Resource & { subject?: unknown }).subject,
+      effectiveDateTime: '2025-06-01',
+    } as unknown as Resource);
+  const slowObservations = () =>
+    sandbox.servers.dcr.setFault('slow', {
+      resourceType: 'Observation',
+      withoutParam: 'code',
+      delayMs: 3_000,
+      times: 1,
+    });
+
+  it('a full refresh keeps a saved decision worded as a DNACPR on screen while the observations are read again', async () => {
+    const worded = await wordedDecision();
+    try {
+      const key = `Observation/dcr/${worded.id}`;
+      const { first, shown, refreshed } = await fullRefreshShowing('advanceCare', slowObservations);
+      expect(first.record.items.map((i) => i.key)).toContain(key);
+      // Never gone from the screen, not even for a moment.
+      for (const items of shown) expect(items.map((i) => i.key)).toContain(key);
+      expect(refreshed.record.items.map((i) => i.key)).toContain(key);
+    } finally {
+      await sandbox.servers.dcr.store.delete('Observation', worded.id!);
+    }
+  });
+
+  it('sends a DNACPR coded as an observation first, and says DCR is still loading until one worded as a DNACPR can have arrived', async () => {
+    const worded = await wordedDecision();
+    try {
+      await slowObservations();
+      const { events, opened, finished } = await timedOpen(reader(), 'frail');
+      const wordedKey = `Observation/dcr/${worded.id}`;
+      const codedKey = 'Observation/dcr/dcr-fr-obs-1';
+      const final = opened.record.items.filter((i) => i.section === 'advanceCare').map((i) => i.key);
+      expect(final).toEqual(expect.arrayContaining([codedKey, wordedKey]));
+
+      // Before DCR's observations have answered: the coded decision is on screen, the section not yet complete.
+      const early = shownSections(events.filter((e) => e.at < finished - 2_000).map((e) => e.event));
+      const advanceCare = early.get('advanceCare');
+      expect(advanceCare?.items.map((i) => i.key)).toContain(codedKey);
+      expect(advanceCare?.items.map((i) => i.key)).not.toContain(wordedKey);
+      expect(advanceCare?.completeness).toMatchObject({
+        state: 'loading',
+        gaps: [expect.objectContaining({ sourceName: 'DCR', reason: 'DCR is still loading' })],
+      });
+      // The alerts and allergies do not wait for the observations.
+      expect(early.get('allergies')?.completeness.state).toBe('complete');
+
+      // Once they have (the record, which replaces what progress showed): both decisions, and complete.
+      expect(opened.record.completeness.advanceCare.state).toBe('complete');
+    } finally {
+      await sandbox.servers.dcr.store.delete('Observation', worded.id!);
+    }
   });
 });
 
@@ -573,21 +653,12 @@ describe('refresh when back online', () => {
   });
 
   it('a full refresh keeps the saved medicines on screen while a slow medicines search answers', async () => {
-    const first = await reader().open(request('frail'));
+    // DCR's prescriptions are slow; its DNACPR and allergies are not.
+    const { first, shown } = await fullRefreshShowing('medications', slowPrescriptions);
     const saved = first.record.items.filter((i) => i.section === 'medications').length;
     expect(saved).toBeGreaterThan(0);
-    // A day on (a full refresh), DCR's prescriptions are slow; its DNACPR and allergies are not.
-    now = later(25);
-    await slowPrescriptions();
-    const events: RecordEvent[] = [];
-    const refreshed = await reader().open(request('frail', { emit: (e) => events.push(e) }));
-    expect(refreshed.from).toBe('live');
-    const medicines = events.flatMap((e) =>
-      e.type === 'section' && e.section === 'medications' && e.items ? [e.items.length] : [],
-    );
-    expect(medicines.length).toBeGreaterThan(0);
     // Never fewer than the saved copy holds, not even for a moment.
-    for (const shown of medicines) expect(shown).toBeGreaterThanOrEqual(saved);
+    for (const items of shown) expect(items.length).toBeGreaterThanOrEqual(saved);
   });
 
   it('a server-side deletion is invisible incrementally and disappears on the periodic full refresh', async () => {

@@ -36,6 +36,11 @@ const source = (server: FakeFhir, id = 'dcr', name = 'DCR'): EngineSource => ({
   fhirBase: server.base,
 });
 const identity = { nhsNumber: NHS, mayQueryRegionalSources: true };
+
+/** The requests of the whole Observation read (not the search ahead for decisions by code, this server ignores). */
+const isObservationRead = (req: { url: URL }) =>
+  req.url.pathname.endsWith('/Observation') && !req.url.searchParams.has('code');
+const observationReads = (server: FakeFhir) => server.requests.filter(isObservationRead);
 const tokens = (token = 'dcr-token'): TokenProvider & { refreshes: number } => {
   const provider = {
     refreshes: 0,
@@ -60,8 +65,7 @@ describe('paging', () => {
     });
     expect(record.sources[0]).toMatchObject({ state: 'complete', resourceCount: 250 });
     expect(record.items.filter((i) => i.section === 'results')).toHaveLength(250);
-    const observationPages = server.requests.filter((r) => r.url.pathname.endsWith('/Observation'));
-    expect(observationPages).toHaveLength(3);
+    expect(observationReads(server)).toHaveLength(3);
   });
 
   it('refuses a next link to another server and never sends the token there', async () => {
@@ -115,7 +119,7 @@ describe('paging', () => {
     });
     expect(record.sources[0]!.state).toBe('partial');
     expect(record.sources[0]!.message).toContain('stopped to avoid a loop');
-    expect(server.requests.filter((r) => r.url.pathname.endsWith('/Observation'))).toHaveLength(2);
+    expect(observationReads(server)).toHaveLength(2);
   });
 
   it('reports the page cap instead of silently truncating', async () => {
@@ -135,8 +139,7 @@ describe('paging', () => {
 });
 
 describe('paging by offset', () => {
-  const observationRequests = (server: FakeFhir) =>
-    server.requests.filter((r) => r.url.pathname.endsWith('/Observation'));
+  const observationRequests = observationReads;
   // Marks each next link with the page it came from, so a request shows whether it followed one.
   const markNextLinks = (bundle: Record<string, unknown>, req: { url: URL }): Record<string, unknown> => ({
     ...bundle,
@@ -265,7 +268,7 @@ describe('authorisation and busy servers', () => {
     const server = await fake({
       resources: [patient('p1'), ...observations(3)],
       intercept: (req) => {
-        if (req.url.pathname.endsWith('/Observation') && refused < 2) {
+        if (isObservationRead(req) && refused < 2) {
           refused++;
           return { status: 429, headers: { 'retry-after': '0' }, body: '' };
         }
@@ -279,7 +282,7 @@ describe('authorisation and busy servers', () => {
       tokens: tokens(),
     });
     expect(record.sources[0]!.state).toBe('complete');
-    expect(server.requests.filter((r) => r.url.pathname.endsWith('/Observation'))).toHaveLength(3);
+    expect(observationReads(server)).toHaveLength(3);
     expect(record.items).toHaveLength(3);
   });
 });
@@ -407,6 +410,45 @@ describe('fetch shapes and progressive emission', () => {
     expect(record.completeness.alerts.state).toBe('complete');
   });
 
+  it('says at once that the advance care documents could not be read, while the rest of the record is still loading', async () => {
+    let releaseObservations!: () => void;
+    const observationsHeld = new Promise<void>((resolve) => (releaseObservations = resolve));
+    const server = await fake({
+      resources: [patient('p1'), allergy('a1'), ...observations(3)],
+      intercept: (req) =>
+        req.url.pathname.endsWith('/DocumentReference') && req.url.searchParams.has('type')
+          ? { status: 500, body: '' }
+          : undefined,
+      hold: (req) => (isObservationRead(req) ? observationsHeld : undefined),
+    });
+    let whileHeld: RecordEvent | undefined;
+    const opened = assembleRecord({
+      requestId: 'r11',
+      identity,
+      sources: [source(server)],
+      tokens: tokens(),
+      options: { maxRetries: 0 },
+      onEvent: (event) => {
+        if (event.type !== 'section' || event.section !== 'advanceCare' || whileHeld) return;
+        whileHeld = event;
+        releaseObservations();
+      },
+    });
+    const fallback = setTimeout(releaseObservations, 10_000);
+    const record = await opened;
+    clearTimeout(fallback);
+    // Not "still loading": the failure is known, and said, before the observations have answered.
+    expect(whileHeld).toMatchObject({
+      completeness: {
+        state: 'incomplete',
+        gaps: expect.arrayContaining([
+          expect.objectContaining({ sourceName: 'DCR', reason: expect.stringMatching(/server error/) }),
+        ]),
+      },
+    });
+    expect(record.completeness.advanceCare.state).toBe('incomplete');
+  });
+
   it('shows the DNACPR and the allergies while a slow medicines search is still answering, the medicines as loading', async () => {
     const dnacpr = {
       resourceType: 'Flag',
@@ -445,7 +487,7 @@ describe('fetch shapes and progressive emission', () => {
         if (
           !stepSeen &&
           event.type === 'section' &&
-          event.section === 'advanceCare' &&
+          event.section === 'allergies' &&
           event.completeness.state === 'complete'
         ) {
           stepSeen = true;
@@ -464,8 +506,9 @@ describe('fetch shapes and progressive emission', () => {
 
     const heldAt = shownWhileHeld ?? [];
     const shown = (name: string) => heldAt.findLast((e) => e.type === 'section' && e.section === name);
+    // The DNACPR is shown; the section is settled only by DCR's whole read (a decision can be in any entry's words).
     expect(shown('advanceCare')).toMatchObject({
-      completeness: { state: 'complete' },
+      completeness: { state: 'loading', gaps: [{ sourceName: 'DCR', reason: 'DCR is still loading' }] },
       items: [expect.objectContaining({ display: expect.stringMatching(/DNACPR/) })],
     });
     expect(shown('allergies')).toMatchObject({

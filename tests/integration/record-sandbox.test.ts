@@ -81,7 +81,11 @@ describe('cross-border patient from DCR and CHIE', () => {
     const chiePaths = sandbox.servers.chie.requests.map((r) => new URL(r.url).pathname);
     const dcrPaths = sandbox.servers.dcr.requests.map((r) => new URL(r.url).pathname);
     expect(chiePaths.some((p) => p.endsWith('/$everything'))).toBe(true);
-    expect(chiePaths.some((p) => p.endsWith('/Observation'))).toBe(false);
+    // Its only searches are the advance care ones made ahead of the whole read (observations by code).
+    const chieObservations = sandbox.servers.chie.requests.filter((r) =>
+      new URL(r.url).pathname.endsWith('/Observation'),
+    );
+    expect(chieObservations.map((r) => new URL(r.url).searchParams.has('code'))).toEqual([true]);
     expect(dcrPaths.some((p) => p.includes('$everything'))).toBe(false);
     for (const type of ['AllergyIntolerance', 'Flag', 'MedicationStatement', 'Observation', 'Encounter']) {
       expect(dcrPaths.some((p) => p.endsWith(`/${type}`))).toBe(true);
@@ -94,13 +98,21 @@ describe('cross-border patient from DCR and CHIE', () => {
     await fetchCrossBorder({}, (e) => events.push(e));
     const recordAt = events.findIndex((e) => e.type === 'record');
     expect(recordAt).toBe(events.length - 1);
-    for (const section of ['advanceCare', 'alerts', 'allergies', 'medications', 'problems']) {
+    for (const section of ['alerts', 'allergies', 'medications', 'problems']) {
       const at = events.findIndex(
         (e) => e.type === 'section' && e.section === section && e.completeness.state === 'complete',
       );
       expect(at, section).toBeGreaterThanOrEqual(0);
       expect(at).toBeLessThan(recordAt);
     }
+    // The decisions are sent as early; the section is settled by each source's whole read, so by the record.
+    const decisions = events.findIndex(
+      (e) => e.type === 'section' && e.section === 'advanceCare' && !!e.items?.length,
+    );
+    expect(decisions).toBeGreaterThanOrEqual(0);
+    expect(decisions).toBeLessThan(recordAt);
+    const record = events[recordAt];
+    expect(record?.type === 'record' && record.record.completeness.advanceCare.state).toBe('complete');
     const allergies = events.find(
       (e) => e.type === 'section' && e.section === 'allergies' && e.completeness.state === 'complete',
     );
@@ -127,6 +139,12 @@ describe('every sandbox fault mode ends in a clear source status, and the other 
       { retryAfterSeconds: 0 },
       { maxRetries: 1 },
       /^CHIE too busy to answer \(HTTP 429\), still busy after 2 attempts$/,
+    ],
+    [
+      '429',
+      { retryAfterSeconds: 30 },
+      { deadlineMs: 1000 },
+      /^CHIE too busy to answer \(HTTP 429\) within 1 s$/,
     ],
     [
       '503',
@@ -199,7 +217,10 @@ describe('every sandbox fault mode ends in a clear source status, and the other 
   });
 
   it('next-link-loop → partial, stopped after the repeated link', async () => {
-    await sandbox.servers.dcr.setFault('next-link-loop', { resourceType: 'Observation' });
+    await sandbox.servers.dcr.setFault('next-link-loop', {
+      resourceType: 'Observation',
+      withoutParam: 'code',
+    });
     const record = await fetchCrossBorder();
     expect(status(record, 'dcr')).toMatchObject({
       state: 'partial',

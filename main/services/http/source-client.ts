@@ -322,7 +322,14 @@ export class SourceClient {
         const backoff = this.limits.retryBaseMs * 2 ** busyRetries;
         const asked = retryAfterMs(header(headers, 'retry-after'));
         busyRetries++;
-        await sleep(Math.min(this.limits.retryMaxMs, asked ?? backoff), signal);
+        await sleep(Math.min(this.limits.retryMaxMs, asked ?? backoff), signal).catch((error: unknown) => {
+          // Out of time while waiting as it asked: the server was busy, not slow to answer.
+          if (signal.reason instanceof DeadlineExceeded) {
+            const within = durationText(signal.reason.ms);
+            throw new FetchFailure('busy', `too busy to answer (HTTP ${status}) within ${within}`, status);
+          }
+          throw error;
+        });
       } else {
         target = this.redirectTarget(target, status, header(headers, 'location')!, ++redirects);
       }

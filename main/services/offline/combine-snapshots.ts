@@ -47,7 +47,9 @@ function combineSource(
   const id = live.status.id;
   // The source no longer knows this patient, or knows them as another Patient: nothing saved still applies.
   const samePatient = !!live.patient && str(live.patient.id) === str(saved?.patient?.id);
-  if (answeredInFull(live.status) && (mode === 'full' || !saved || !samePatient)) {
+  // Progress from a source still reading (settledOnly): what it has not yet sent again stays from the saved copy.
+  const replaces = mode === 'full' && !live.settledOnly;
+  if (answeredInFull(live.status) && (replaces || !saved || !samePatient)) {
     return { source: live, write: { sourceId: id, mode: 'replace', resources: live.resources } };
   }
   if (!saved) {

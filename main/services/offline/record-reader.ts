@@ -10,6 +10,7 @@ import type { Consent } from '../../../common/fhir';
 import { PAGED_SECTIONS, type PagedSection } from '../../../common/summary';
 import {
   CRITICAL_SECTIONS,
+  SETTLED_BY_URGENT_CARE_READS,
   type IdentityDecision,
   type RecordEvent,
   type SourceStatus,
@@ -482,7 +483,8 @@ export class RecordReader {
 
   /**
    * Progress as the screen receives it: the same fold, merge and governance as the final record. Once every
-   * urgent-care section has been sent complete, `urgentSent` is called (the whole saved copy is read then).
+   * source has answered its urgent-care reads (SETTLED_BY_URGENT_CARE_READS sent complete), `urgentSent` is
+   * called (the whole saved copy is read then).
    */
   private progressTo(
     request: ReadRequest,
@@ -530,7 +532,7 @@ export class RecordReader {
         setImmediate(rest);
         if (
           !sent &&
-          CRITICAL_SECTIONS.every((section) => partial.completeness[section].state !== 'loading')
+          SETTLED_BY_URGENT_CARE_READS.every((section) => partial.completeness[section].state !== 'loading')
         ) {
           sent = true;
           // After the medicines' turn, so every event leaves first.

@@ -115,9 +115,11 @@ export function sectionCompleteness(input: CompletenessInput): RecordCompletenes
   for (const status of input.sources) {
     const settled = input.settledOnly?.get(status.id);
     const gap = gapFor(status, input.now);
+    // A failure already known (a source still reading may have failed a search) is said at once, not as loading.
     if (gap)
       for (const section of sectionsOf(status))
-        if (!settled || settled.sections.includes(section)) gaps.get(section)!.push(gap);
+        if (!settled || settled.sections.includes(section) || status.state !== 'complete')
+          gaps.get(section)!.push(gap);
     if (!settled) continue;
     const pending = gapFor(settled.pending, input.now);
     if (pending)

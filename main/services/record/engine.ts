@@ -1,11 +1,13 @@
 // The Wessex-wide record engine: every configured source in parallel, each source's answer kept as it came
 // (a snapshot, see snapshot.ts). Progress is reported per source, as soon as a source has answered for the
-// resuscitation decisions, alerts and allergies, again once it has answered all its urgent-care reads, and at the
-// urgent-care deadline; a slow source never holds up another, nor a source's slow medicines its DNACPR.
+// resuscitation decisions, alerts and allergies, again once it has answered all its urgent-care reads, once it has
+// ended (its advance care decisions settled), and at the urgent-care deadline; a slow source never holds up
+// another, nor a source's slow medicines its DNACPR.
 import { failedBecause } from '../../../common/failure-words';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../../common/nhs-number';
 import {
   FIRST_PAINTED_SECTIONS,
+  SETTLED_BY_URGENT_CARE_READS,
   type IdentityWarning,
   type RecordPointer,
   type SourceStatus,
@@ -269,6 +271,11 @@ function sourceSnapshot(run: SourceRun, status: SourceStatus, withData: boolean)
   };
 }
 
+/** What a source's first-painted reads settle: the alerts and allergies (see SETTLED_BY_URGENT_CARE_READS). */
+const FIRST_PAINTED_BY_URGENT_CARE_READS = SETTLED_BY_URGENT_CARE_READS.filter((s) =>
+  FIRST_PAINTED_SECTIONS.has(s),
+);
+
 async function fetchAll(
   request: SnapshotRequest,
   options: EngineOptions,
@@ -284,17 +291,23 @@ async function fetchAll(
   const progressNow = (): RecordSnapshot => ({
     ...emptySnapshot(nhs, now()),
     sources: runs.map((run) => {
-      const settled = run.finalStatus ?? run.criticalStatus;
-      if (settled) return sourceSnapshot(run, settled, true);
+      if (run.finalStatus) return sourceSnapshot(run, run.finalStatus, true);
       const pending = run.progress.status('pending');
       pending.resourceCount = 0;
+      // A source that has answered its urgent-care reads is still reading, not overdue.
+      if (run.criticalStatus) {
+        return {
+          ...sourceSnapshot(run, run.criticalStatus, true),
+          settledOnly: { sections: SETTLED_BY_URGENT_CARE_READS, pending },
+        };
+      }
       if (deadlinePassed) {
         pending.message = `${run.source.name} has not answered within ${durationText(options.urgentCareDeadlineMs)}; still trying`;
       }
       if (run.firstPaintedStatus) {
         return {
           ...sourceSnapshot(run, run.firstPaintedStatus, true),
-          settledOnly: { sections: [...FIRST_PAINTED_SECTIONS], pending },
+          settledOnly: { sections: FIRST_PAINTED_BY_URGENT_CARE_READS, pending },
         };
       }
       return sourceSnapshot(run, pending, false);
@@ -362,10 +375,9 @@ async function fetchAll(
       run.identityWarnings.push(...result.identityWarnings);
       run.finalStatus = run.progress.final(now());
       tellSource(request, run.finalStatus);
-      if (!run.criticalStatus) {
-        run.criticalStatus = run.finalStatus;
-        report();
-      }
+      // Reported again while another source is still reading: this one's advance care decisions are settled.
+      if (!run.criticalStatus || runs.some((other) => !other.finalStatus)) report();
+      run.criticalStatus ??= run.finalStatus;
     });
   const locatorRun = runs.find((run) => run.kind === 'locator');
   const located = locatorRun

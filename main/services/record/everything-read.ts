@@ -5,14 +5,8 @@ import { readAllPages, type FetchFailure } from '../http';
 import { str, type Json } from './fhir-read';
 import { allTypes, CRITICAL_TYPES, CRITICAL_TYPES_IF_LISTED, SUPPORTING_TYPES } from './sections';
 import { supported, type Capabilities } from './source-capabilities';
-import {
-  ADVANCE_CARE_TYPE_PARAM,
-  isRejection,
-  query,
-  screenedDelivery,
-  search,
-  type ReadContext,
-} from './source-reads';
+import { readAdvanceCare } from './advance-care-reads';
+import { isRejection, query, screenedDelivery, search, type ReadContext } from './source-reads';
 import { readByType } from './type-reads';
 
 /** How one $everything read ended: read (in whole or in part, recorded as such), or refused with `refused`. */
@@ -69,15 +63,8 @@ export async function readEverything(ctx: ReadContext, patientId: string, caps: 
     const others = allTypes().filter((t) => !criticalTypes.has(t));
     for (const type of others) rest.push(search(ctx, everything([type]), type, 'bulk'));
   };
-  const path = `DocumentReference?${query(ctx, { patient: `Patient/${patientId}`, type: ADVANCE_CARE_TYPE_PARAM }, 'search')}`;
   // Searched once, alongside whichever way the record is read.
-  const advanceCare = search(
-    ctx,
-    path,
-    'advance care documents',
-    'critical',
-    supported(caps, 'DocumentReference'),
-  );
+  const advanceCare = readAdvanceCare(ctx, patientId, caps);
   let read = await readOne(ctx, everything(urgentTypes), onFirstPage);
   if (refusesParameter(read.refused)) {
     // Some servers refuse _type on $everything: the operation without it is the whole record in one read (as

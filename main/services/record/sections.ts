@@ -137,6 +137,10 @@ export const OTHER_TYPES = [
   'List',
 ] as const;
 
+/** The advance care searches made up front (advance-care-reads.ts), by their labels. */
+export const ADVANCE_CARE_DOCUMENTS = 'advance care documents';
+export const ADVANCE_CARE_OBSERVATIONS = 'advance care observations';
+
 /** Advance care document types, searched for in the critical phase before the full document list. */
 export const ADVANCE_CARE_DOCUMENT_TYPES = [
   '1382601000000107',
@@ -155,7 +159,7 @@ export function allTypes(): string[] {
  * advance care decision. A source that could not read a type leaves exactly these sections incomplete.
  */
 export function sectionsHoldingType(type: string): SectionId[] {
-  if (type === 'advance care documents') return ['advanceCare'];
+  if (type === ADVANCE_CARE_DOCUMENTS || type === ADVANCE_CARE_OBSERVATIONS) return ['advanceCare'];
   if (SUPPORTING_TYPES.has(type)) return [];
   const own = lookup(BY_TYPE, type) ?? 'other';
   return ADVANCE_CARE_CAPABLE.has(type) && own !== 'advanceCare' ? [own, 'advanceCare'] : [own];

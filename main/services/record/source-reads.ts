@@ -4,7 +4,7 @@
 import { FetchFailure, PartialReadFailure, readAllPages, type Priority, type SourceClient } from '../http';
 import type { Json } from './fhir-read';
 import { namesAnotherPatient, type PatientOnSource } from './patient-belonging';
-import { ADVANCE_CARE_DOCUMENT_TYPES, BILLING_TYPES, SUPPORTING_TYPES } from './sections';
+import { BILLING_TYPES, SUPPORTING_TYPES } from './sections';
 import type { SourceProgress } from './source-progress';
 
 export interface ReadOptions {
@@ -136,23 +136,19 @@ export function search(
   }, label);
 }
 
-/** Search parameters plus _count and, on an incremental refresh, `_lastUpdated=gt…` (search) or `_since` ($everything). */
+/** Search parameters plus _count (the read's page size unless given) and, on an incremental refresh, `_lastUpdated=gt…` (search) or `_since` ($everything). */
 export function query(
   ctx: RegionalFetchContext,
   params: Record<string, string>,
   mode: 'search' | 'everything',
 ): string {
-  const all = new URLSearchParams({ ...params, _count: String(ctx.read.pageSize) });
+  const all = new URLSearchParams({ ...params, _count: params._count ?? String(ctx.read.pageSize) });
   if (ctx.read.since) {
     if (mode === 'search') all.set('_lastUpdated', `gt${ctx.read.since}`);
     else all.set('_since', ctx.read.since);
   }
   return all.toString();
 }
-
-export const ADVANCE_CARE_TYPE_PARAM = ADVANCE_CARE_DOCUMENT_TYPES.map(
-  (c) => `http://snomed.info/sct|${c}`,
-).join(',');
 
 /** The server refused the operation itself (not us, not a transient fault): searching by type may still work. */
 export function isRejection(error: unknown): boolean {

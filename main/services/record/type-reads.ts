@@ -2,19 +2,27 @@
 // advance care documents) first, the first-painted sections reported as soon as their searches have ended.
 import { FIRST_PAINTED_SECTIONS } from '../../../common/record';
 import { supported, type Capabilities } from './source-capabilities';
-import { ADVANCE_CARE_TYPE_PARAM, query, search, type ReadContext } from './source-reads';
-import { CRITICAL_TYPES, CRITICAL_TYPES_IF_LISTED, OTHER_TYPES, sectionsHoldingType } from './sections';
+import { ADVANCE_CARE_REQUESTS, readAdvanceCare } from './advance-care-reads';
+import { query, search, type ReadContext } from './source-reads';
+import {
+  ADVANCE_CARE_DOCUMENTS,
+  CRITICAL_TYPES,
+  CRITICAL_TYPES_IF_LISTED,
+  OTHER_TYPES,
+  sectionsHoldingType,
+} from './sections';
 
 /**
  * The urgent-care reads of a source searched type by type: one search per urgent-care type, and the advance care
- * documents. The engine keeps this many requests in flight per source, so they all go out together and the
+ * documents and observations. The engine keeps this many requests in flight per source, so they all go out together and the
  * urgent-care sections take one round trip once the patient is found (a ninth waiting for a free connection
  * cost the paramedic a whole round trip more).
  */
-export const URGENT_CARE_REQUESTS = CRITICAL_TYPES.length + CRITICAL_TYPES_IF_LISTED.length + 1;
+export const URGENT_CARE_REQUESTS =
+  CRITICAL_TYPES.length + CRITICAL_TYPES_IF_LISTED.length + ADVANCE_CARE_REQUESTS;
 
 export interface ByTypeOptions {
-  /** The advance care documents' search, already under way (a read by $everything started it). */
+  /** The advance care searches, already under way (a read by $everything started them). */
   advanceCare?: Promise<unknown>;
   /**
    * Search every type, listed in the CapabilityStatement or not (those not listed tolerantly): after a refused
@@ -41,19 +49,7 @@ export async function readByType(
     t,
     search(ctx, typeQuery(t), t, 'critical', supported(caps, t), t),
   ]);
-  const advanceCare = 'advance care documents';
-  reads.push([
-    advanceCare,
-    options.advanceCare ??
-      search(
-        ctx,
-        typeQuery('DocumentReference', { type: ADVANCE_CARE_TYPE_PARAM }),
-        advanceCare,
-        'critical',
-        supported(caps, 'DocumentReference'),
-        'DocumentReference',
-      ),
-  ]);
+  reads.push([ADVANCE_CARE_DOCUMENTS, options.advanceCare ?? readAdvanceCare(ctx, patientId, caps)]);
   // A long list of medicines (often a source's slowest search) does not hold up the DNACPR and the allergies.
   const firstPainted = reads.filter(([label]) => fillsFirstPainted(label)).map(([, read]) => read);
   const critical = reads.map(([, read]) => read);
