@@ -52,7 +52,8 @@ export function sectionNotice(
       return {
         complete: false,
         tone: 'withheld',
-        heading: 'Not shown.',
+        // Over entries that are shown, the words are about the others.
+        heading: options.empty ? 'Not shown.' : 'Some entries are not shown.',
         lines: [c.reason ?? 'This section is withheld by confidentiality policy'],
       };
     case 'not-requested':

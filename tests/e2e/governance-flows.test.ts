@@ -259,6 +259,12 @@ describe('an EPR launch (GP)', () => {
     expect(await page.getByTestId('flag-advanceCare').textContent()).toMatch(
       /^CPR status: not available to you/,
     );
+    // Where entries are shown beside the withheld ones, the words are about the others, not the section.
+    const problems = page.locator('section[data-section="problems"]');
+    expect(await problems.locator('li').count()).toBeGreaterThan(0);
+    expect(await problems.getByTestId('section-status').textContent()).toMatch(
+      /^Some entries are not shown\./,
+    );
     await showTab(page, 'Documents and letters');
     const documents = page.getByTestId('view-documents');
     expect(await documents.getByTestId('section-status').textContent()).toBe(`Not shown.${label}`);
