@@ -13,10 +13,14 @@ export interface BannerFlag {
   tone: 'alert' | 'info' | 'unknown';
 }
 
-/** Why a flag cannot say "none": withheld from this user, never asked for, or not every source answered. */
+/**
+ * Why a flag cannot say "none": withheld from this user, never asked for, a source still reading, or one that
+ * did not answer in full.
+ */
 function notShown(state: RecordCompleteness[SectionId]['state']): string {
   if (state === 'withheld') return 'not available to you';
   if (state === 'not-requested') return 'regional records not searched';
+  if (state === 'loading') return 'still loading';
   return 'record not complete';
 }
 

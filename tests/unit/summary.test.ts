@@ -186,6 +186,17 @@ describe('urgent-care summary', () => {
       text: 'For CPR (record not complete)',
       tone: 'unknown',
     });
+    // A source still reading its record (where a decision worded as one may be) is said as such, as cautiously.
+    const reading = uniformCompleteness({ state: 'loading', gaps: [] });
+    expect(bannerFlags(forCpr, reading)[0]).toMatchObject({
+      text: 'For CPR (still loading)',
+      tone: 'unknown',
+    });
+    const undecided = { ...model, resuscitation: { ...model.resuscitation, decision: undefined } };
+    expect(bannerFlags(undecided, reading)[0]).toMatchObject({
+      text: 'CPR status: still loading',
+      tone: 'unknown',
+    });
     const complete = uniformCompleteness({ state: 'complete', gaps: [] });
     expect(bannerFlags(forCpr, complete)[0]).toMatchObject({ text: 'For CPR', tone: 'info' });
   });
