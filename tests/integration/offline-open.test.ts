@@ -3,7 +3,13 @@
 // success (saved copies, per-section completeness), dissent, and the urgent-care documents kept offline.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Resource } from '../../common/fhir';
-import { CRITICAL_SECTIONS, type RecordEvent, type SectionId, type WessexRecord } from '../../common/record';
+import {
+  CRITICAL_SECTIONS,
+  type RecordEvent,
+  type RecordItem,
+  type SectionId,
+  type WessexRecord,
+} from '../../common/record';
 import { noTokens } from '../../main/services/auth/token-provider';
 import { openOfflineCache, type OfflineCache } from '../../main/services/cache';
 import {
@@ -322,8 +328,14 @@ describe('a live open with a slow whole read of observations', () => {
       const key = `Observation/dcr/${worded.id}`;
       const { first, shown, refreshed } = await fullRefreshShowing('advanceCare', slowObservations);
       expect(first.record.items.map((i) => i.key)).toContain(key);
-      // Never gone from the screen, not even for a moment.
+      // Never gone from the screen, not even for a moment, and labelled as the saved copy until DCR sends it again.
       for (const items of shown) expect(items.map((i) => i.key)).toContain(key);
+      const live = (items: RecordItem[], k: string) =>
+        items.find((i) => i.key === k)?.provenance.every((p) => !p.savedCopy);
+      // The first step with DCR's answer: the coded decision sent again (live), the worded one not yet.
+      const answered = shown.find((items) => live(items, 'Observation/dcr/dcr-fr-obs-1'));
+      expect(answered).toBeDefined();
+      expect(live(answered!, key)).toBe(false);
       expect(refreshed.record.items.map((i) => i.key)).toContain(key);
     } finally {
       await sandbox.servers.dcr.store.delete('Observation', worded.id!);

@@ -65,7 +65,9 @@ function combineSource(
       ...(live.patient || saved.patient ? { patient: live.patient ?? saved.patient } : {}),
       withheld: totalWithheld([saved, live]),
     };
-    if (partial && stale.length) {
+    // Not yet sent again by a source still reading it in full: from the saved copy until it is, and labelled so.
+    const unconfirmed = partial || (mode === 'full' && !!live.settledOnly);
+    if (unconfirmed && stale.length) {
       source.status = { ...live.status, savedCopy: { asOf: savedAsOf(saved) } };
       source.savedCopyKeys = stale;
     }

@@ -137,7 +137,8 @@ export function sectionCompleteness(input: CompletenessInput): RecordCompletenes
     };
     for (const section of SECTION_ORDER) gaps.get(section)!.push(gap);
   }
-  const asOf = offlineAsOf(input.sources);
+  // A source still reading is live, whatever of its saved copy is shown meanwhile.
+  const asOf = input.settledOnly?.size ? undefined : offlineAsOf(input.sources);
   return Object.fromEntries(
     SECTION_ORDER.map((section) => {
       const list = gaps.get(section)!;
