@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { assembleRecord, type EngineSource } from '../../main/services/record';
 import type { TokenProvider } from '../../main/services/auth/token-provider';
-import type { RecordEvent } from '../../common/record';
+import type { RecordEvent, SectionEvent } from '../../common/record';
 import { allergy, NHS, patient } from './hostile-fhir';
 import { startFakeFhir, type FakeFhir, type FakeRequest } from './record-fake-fhir';
 import { CRITICAL_TYPES } from '../../main/services/record/sections';
@@ -36,6 +36,74 @@ const source = (server: FakeFhir, id = 'dcr', name = 'DCR'): EngineSource => ({
   fhirBase: server.base,
 });
 const identity = { nhsNumber: NHS, mayQueryRegionalSources: true };
+
+/**
+ * Opens p1 from a server that holds the requests `held` picks until a turn after the first section event `until`
+ * accepts, or ten seconds regardless (so a client that waits for them still finishes, and fails). `seen`: the
+ * events sent by then (that step's included); `answeredBefore`: whether the held requests had been let go.
+ */
+async function openWhileHeld(options: {
+  resources: Record<string, unknown>[];
+  held: (req: FakeRequest) => boolean;
+  until: (event: SectionEvent) => boolean;
+  intercept?: Parameters<typeof startFakeFhir>[0]['intercept'];
+}) {
+  let released = false;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = () => {
+      released = true;
+      resolve();
+    };
+  });
+  const server = await fake({
+    resources: options.resources,
+    hold: (req) => (options.held(req) ? gate : undefined),
+    ...(options.intercept ? { intercept: options.intercept } : {}),
+  });
+  const events: RecordEvent[] = [];
+  let stepSeen = false;
+  let seen: { events: RecordEvent[]; answeredBefore: boolean } | undefined;
+  const opened = assembleRecord({
+    requestId: 'held',
+    identity,
+    sources: [source(server)],
+    tokens: tokens(),
+    options: { maxRetries: 0 },
+    onEvent: (event) => {
+      events.push(event);
+      if (stepSeen || event.type !== 'section' || !options.until(event)) return;
+      stepSeen = true;
+      const answeredBefore = released;
+      // The rest of this progress step's events first, then what the screen holds is read.
+      setImmediate(() => {
+        seen = { events: [...events], answeredBefore };
+        release();
+      });
+    },
+  });
+  const fallback = setTimeout(release, 10_000);
+  const record = await opened;
+  clearTimeout(fallback);
+  return { record, seen: seen?.events ?? [], answeredBefore: seen?.answeredBefore };
+}
+
+/** One of p1's entries, coded in SNOMED CT (`text`: the concept's words besides). */
+function snomedEntry(
+  resourceType: string,
+  id: string,
+  code: string,
+  display: string,
+  { status, text }: { status: string; text?: string },
+) {
+  return {
+    resourceType,
+    id,
+    status,
+    subject: { reference: 'Patient/p1' },
+    code: { coding: [{ system: 'http://snomed.info/sct', code, display }], ...(text ? { text } : {}) },
+  };
+}
 
 /** The requests of the whole Observation read (not the search ahead for decisions by code, this server ignores). */
 const isObservationRead = (req: { url: URL }) =>
@@ -410,35 +478,34 @@ describe('fetch shapes and progressive emission', () => {
     expect(record.completeness.alerts.state).toBe('complete');
   });
 
+  it('does not hold the DNACPR and allergies for a slow search of observations by code, and shows what it finds when it answers', async () => {
+    const { record, answeredBefore } = await openWhileHeld({
+      resources: [
+        patient('p1'),
+        { resourceType: 'Flag', id: 'f1', status: 'active', subject: { reference: 'Patient/p1' } },
+        allergy('a1'),
+        snomedEntry('Observation', 'o-dnacpr', '304253006', 'Not for resuscitation', { status: 'final' }),
+      ],
+      // The server's search by code is slow (an unindexed table); its whole Observation read is not.
+      held: (req) => req.url.pathname.endsWith('/Observation') && req.url.searchParams.has('code'),
+      until: (e) => e.section === 'allergies' && e.completeness.state === 'complete',
+    });
+    expect(answeredBefore, 'the allergies shown before the search by code answered').toBe(false);
+    expect(record.items.find((i) => i.key === 'Observation/dcr/o-dnacpr')?.section).toBe('advanceCare');
+  });
+
   it('says at once that the advance care documents could not be read, while the rest of the record is still loading', async () => {
-    let releaseObservations!: () => void;
-    const observationsHeld = new Promise<void>((resolve) => (releaseObservations = resolve));
-    const server = await fake({
+    const { record, seen } = await openWhileHeld({
       resources: [patient('p1'), allergy('a1'), ...observations(3)],
       intercept: (req) =>
         req.url.pathname.endsWith('/DocumentReference') && req.url.searchParams.has('type')
           ? { status: 500, body: '' }
           : undefined,
-      hold: (req) => (isObservationRead(req) ? observationsHeld : undefined),
+      held: isObservationRead,
+      until: (e) => e.section === 'advanceCare',
     });
-    let whileHeld: RecordEvent | undefined;
-    const opened = assembleRecord({
-      requestId: 'r11',
-      identity,
-      sources: [source(server)],
-      tokens: tokens(),
-      options: { maxRetries: 0 },
-      onEvent: (event) => {
-        if (event.type !== 'section' || event.section !== 'advanceCare' || whileHeld) return;
-        whileHeld = event;
-        releaseObservations();
-      },
-    });
-    const fallback = setTimeout(releaseObservations, 10_000);
-    const record = await opened;
-    clearTimeout(fallback);
     // Not "still loading": the failure is known, and said, before the observations have answered.
-    expect(whileHeld).toMatchObject({
+    expect(seen.find((e) => e.type === 'section' && e.section === 'advanceCare')).toMatchObject({
       completeness: {
         state: 'incomplete',
         gaps: expect.arrayContaining([
@@ -450,16 +517,6 @@ describe('fetch shapes and progressive emission', () => {
   });
 
   it('shows the DNACPR and the allergies while a slow medicines search is still answering, the medicines as loading', async () => {
-    const dnacpr = {
-      resourceType: 'Flag',
-      id: 'f1',
-      status: 'active',
-      subject: { reference: 'Patient/p1' },
-      code: {
-        coding: [{ system: 'http://snomed.info/sct', code: '450476008', display: 'Not for CPR' }],
-        text: 'DNACPR: do not attempt cardiopulmonary resuscitation',
-      },
-    };
     const medicine = {
       resourceType: 'MedicationRequest',
       id: 'm1',
@@ -468,44 +525,20 @@ describe('fetch shapes and progressive emission', () => {
       subject: { reference: 'Patient/p1' },
       medicationCodeableConcept: { text: 'Ramipril 5mg capsules' },
     };
-    let releaseMedicines!: () => void;
-    const medicinesHeld = new Promise<void>((resolve) => (releaseMedicines = resolve));
-    const server = await fake({
-      resources: [patient('p1'), dnacpr, allergy('a1'), medicine],
-      hold: (req) => (req.url.pathname.endsWith('/MedicationRequest') ? medicinesHeld : undefined),
+    const { record, seen } = await openWhileHeld({
+      resources: [
+        patient('p1'),
+        snomedEntry('Flag', 'f1', '450476008', 'Not for CPR', {
+          status: 'active',
+          text: 'DNACPR: do not attempt cardiopulmonary resuscitation',
+        }),
+        allergy('a1'),
+        medicine,
+      ],
+      held: (req) => req.url.pathname.endsWith('/MedicationRequest'),
+      until: (e) => e.section === 'allergies' && e.completeness.state === 'complete',
     });
-    const events: RecordEvent[] = [];
-    let shownWhileHeld: RecordEvent[] | undefined;
-    let stepSeen = false;
-    const opened = assembleRecord({
-      requestId: 'r10',
-      identity,
-      sources: [source(server)],
-      tokens: tokens(),
-      onEvent: (event) => {
-        events.push(event);
-        if (
-          !stepSeen &&
-          event.type === 'section' &&
-          event.section === 'allergies' &&
-          event.completeness.state === 'complete'
-        ) {
-          stepSeen = true;
-          // The rest of this progress step's events first, then what the screen holds is read.
-          setImmediate(() => {
-            shownWhileHeld = [...events];
-            releaseMedicines();
-          });
-        }
-      },
-    });
-    // Released after ten seconds regardless, so a client that waits for the medicines still finishes (and fails).
-    const fallback = setTimeout(releaseMedicines, 10_000);
-    const record = await opened;
-    clearTimeout(fallback);
-
-    const heldAt = shownWhileHeld ?? [];
-    const shown = (name: string) => heldAt.findLast((e) => e.type === 'section' && e.section === name);
+    const shown = (name: string) => seen.findLast((e) => e.type === 'section' && e.section === name);
     // The DNACPR is shown; the section is settled only by DCR's whole read (a decision can be in any entry's words).
     expect(shown('advanceCare')).toMatchObject({
       completeness: { state: 'loading', gaps: [{ sourceName: 'DCR', reason: 'DCR is still loading' }] },

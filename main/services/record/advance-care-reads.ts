@@ -15,7 +15,18 @@ const DECISION_CODES = snomed(ADVANCE_CARE_CODES);
 /** One search each: counted in URGENT_CARE_REQUESTS. */
 export const ADVANCE_CARE_REQUESTS = 2;
 
-export function readAdvanceCare(ctx: ReadContext, patientId: string, caps: Capabilities): Promise<unknown> {
+export interface AdvanceCareReads {
+  /** The advance care documents' search: one of the urgent-care reads. */
+  documents: Promise<unknown>;
+  /**
+   * The observations coded as decisions: waited for by nothing urgent (a server slow to search by code must not
+   * hold up the DNACPR and allergies the other reads bring). Entries it brings after the urgent-care reads have
+   * been reported are reported again (`onLateDecisions`).
+   */
+  observations: Promise<unknown>;
+}
+
+export function readAdvanceCare(ctx: ReadContext, patientId: string, caps: Capabilities): AdvanceCareReads {
   const forPatient = (extra: Record<string, string>) =>
     query(ctx, { patient: `Patient/${patientId}`, ...extra }, 'search');
   const documents = search(
@@ -31,9 +42,11 @@ export function readAdvanceCare(ctx: ReadContext, patientId: string, caps: Capab
         ctx,
         `Observation?${forPatient({ code: DECISION_CODES, _count: String(AHEAD_PAGE_SIZE) })}`,
         'Observation',
-      )
-    : undefined;
-  return Promise.all([documents, observations]);
+      ).then((delivered) => {
+        if (delivered > 0) ctx.onLateDecisions?.();
+      })
+    : Promise.resolve();
+  return { documents, observations };
 }
 
 /** Far more than a patient's coded decisions; small enough that a server ignoring `code` costs little. */
@@ -45,17 +58,23 @@ const AHEAD_PAGE_SIZE = 50;
  * page, and only the entries coded as a decision kept: a server that ignores `code` answers with a page of all
  * its observations, which costs one small read, not a second whole one.
  */
-async function searchAhead(ctx: ReadContext, path: string, type: string): Promise<void> {
+async function searchAhead(ctx: ReadContext, path: string, type: string): Promise<number> {
   const screened = screenedDelivery(ctx, type);
+  let delivered = 0;
   try {
     await readAllPages(ctx.client, ctx.client.url(path), {
       pageCap: 1,
       priority: 'critical',
       label: ADVANCE_CARE_OBSERVATIONS,
-      onPage: (resources) => screened.deliver(resources.filter((r) => hasCodeIn(r.code, ADVANCE_CARE_CODES))),
+      onPage: (resources) => {
+        const decisions = resources.filter((r) => hasCodeIn(r.code, ADVANCE_CARE_CODES));
+        delivered += decisions.length;
+        screened.deliver(decisions);
+      },
     });
   } catch {
-    return;
+    return delivered;
   }
   screened.report(ADVANCE_CARE_OBSERVATIONS, `${ADVANCE_CARE_OBSERVATIONS} search`);
+  return delivered;
 }

@@ -358,6 +358,10 @@ async function fetchAll(
         // Known before any entry is shown, so progress is checked for identity like the final record.
         onLocated: (patient) => (run.patient = patient),
         onCriticalDone: criticalDone,
+        // Reported again only once the urgent-care reads have been: until then, their report will carry them.
+        onLateDecisions: () => {
+          if (run.criticalStatus && !run.finalStatus) report();
+        },
         onFirstPaintedDone: () => {
           if (run.criticalStatus || request.firstPaintedProgress === false) return;
           run.firstPaintedStatus = run.progress.final(now());

@@ -78,9 +78,9 @@ export async function readEverything(ctx: ReadContext, patientId: string, caps: 
     ]);
     return readByType(ctx, patientId, caps, { advanceCare, everyType: true });
   }
-  await advanceCare;
+  await advanceCare.documents;
   ctx.onCriticalDone();
-  await Promise.all(rest);
+  await Promise.all([...rest, advanceCare.observations]);
   // The first page was empty or the read failed before it: nothing told us the filter works, so read the rest.
   if (typeFilterHonoured === undefined) {
     const others = allTypes().filter((t) => !criticalTypes.has(t));

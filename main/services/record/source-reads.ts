@@ -31,6 +31,8 @@ export interface RegionalFetchContext {
    * alerts, allergies) have ended, if that is before the rest of the critical reads (only when read by type).
    */
   onFirstPaintedDone?(): void;
+  /** Decisions read ahead (advance-care-reads.ts) have arrived, perhaps after the urgent-care reads' report. */
+  onLateDecisions?(): void;
 }
 
 /** A source's reads once the patient is found there. */

@@ -2,7 +2,7 @@
 // advance care documents) first, the first-painted sections reported as soon as their searches have ended.
 import { FIRST_PAINTED_SECTIONS } from '../../../common/record';
 import { supported, type Capabilities } from './source-capabilities';
-import { ADVANCE_CARE_REQUESTS, readAdvanceCare } from './advance-care-reads';
+import { ADVANCE_CARE_REQUESTS, readAdvanceCare, type AdvanceCareReads } from './advance-care-reads';
 import { query, search, type ReadContext } from './source-reads';
 import {
   ADVANCE_CARE_DOCUMENTS,
@@ -23,7 +23,7 @@ export const URGENT_CARE_REQUESTS =
 
 export interface ByTypeOptions {
   /** The advance care searches, already under way (a read by $everything started them). */
-  advanceCare?: Promise<unknown>;
+  advanceCare?: AdvanceCareReads;
   /**
    * Search every type, listed in the CapabilityStatement or not (those not listed tolerantly): after a refused
    * $everything, the statement's list says what can be searched, not what the server holds.
@@ -49,7 +49,8 @@ export async function readByType(
     t,
     search(ctx, typeQuery(t), t, 'critical', supported(caps, t), t),
   ]);
-  reads.push([ADVANCE_CARE_DOCUMENTS, options.advanceCare ?? readAdvanceCare(ctx, patientId, caps)]);
+  const advanceCare = options.advanceCare ?? readAdvanceCare(ctx, patientId, caps);
+  reads.push([ADVANCE_CARE_DOCUMENTS, advanceCare.documents]);
   // A long list of medicines (often a source's slowest search) does not hold up the DNACPR and the allergies.
   const firstPainted = reads.filter(([label]) => fillsFirstPainted(label)).map(([, read]) => read);
   const critical = reads.map(([, read]) => read);
@@ -64,7 +65,7 @@ export async function readByType(
   const rest = OTHER_TYPES.filter((t) => options.everyType || supported(caps, t)).map((t) =>
     search(ctx, typeQuery(t), t, 'bulk', supported(caps, t), t),
   );
-  await Promise.all([criticalDone, ...rest]);
+  await Promise.all([criticalDone, advanceCare.observations, ...rest]);
 }
 
 /** Whether a read of `label` can hold entries of the first-painted sections. */
