@@ -305,15 +305,24 @@ describe('a live open', () => {
 });
 
 describe('a live open with a slow whole read of observations', () => {
-  /** A DNACPR as GP systems record it: a local code, the decision only in its words. */
-  const wordedDecision = () =>
-    sandbox.servers.dcr.store.create({
+  /**
+   * Runs `test` while DCR holds a DNACPR for the frail patient as GP systems record it: a local code, the decision
+   * only in its words. `test` is given its key.
+   */
+  async function withWordedDecision(test: (key: string) => Promise<void>): Promise<void> {
+    const worded = await sandbox.servers.dcr.store.create({
       resourceType: 'Observation',
       status: 'final',
       code: { coding: [{ system: 'http://example.org/local-codes', code: 'DN01' }], text: 'DNACPR in place' },
       subject: (dcrResource('frail', 'Condition') as Resource & { subject?: unknown }).subject,
       effectiveDateTime: '2025-06-01',
     } as unknown as Resource);
+    try {
+      await test(`Observation/dcr/${worded.id}`);
+    } finally {
+      await sandbox.servers.dcr.store.delete('Observation', worded.id!);
+    }
+  }
   const slowObservations = () =>
     sandbox.servers.dcr.setFault('slow', {
       resourceType: 'Observation',
@@ -323,9 +332,7 @@ describe('a live open with a slow whole read of observations', () => {
     });
 
   it('a full refresh keeps a saved decision worded as a DNACPR on screen while the observations are read again', async () => {
-    const worded = await wordedDecision();
-    try {
-      const key = `Observation/dcr/${worded.id}`;
+    await withWordedDecision(async (key) => {
       const { first, shown, refreshed } = await fullRefreshShowing('advanceCare', slowObservations);
       expect(first.record.items.map((i) => i.key)).toContain(key);
       // Never gone from the screen, not even for a moment, and labelled as the saved copy until DCR sends it again.
@@ -337,17 +344,13 @@ describe('a live open with a slow whole read of observations', () => {
       expect(answered).toBeDefined();
       expect(live(answered!, key)).toBe(false);
       expect(refreshed.record.items.map((i) => i.key)).toContain(key);
-    } finally {
-      await sandbox.servers.dcr.store.delete('Observation', worded.id!);
-    }
+    });
   });
 
   it('sends a DNACPR coded as an observation first, and says DCR is still loading until one worded as a DNACPR can have arrived', async () => {
-    const worded = await wordedDecision();
-    try {
+    await withWordedDecision(async (wordedKey) => {
       await slowObservations();
       const { events, opened, finished } = await timedOpen(reader(), 'frail');
-      const wordedKey = `Observation/dcr/${worded.id}`;
       const codedKey = 'Observation/dcr/dcr-fr-obs-1';
       const final = opened.record.items.filter((i) => i.section === 'advanceCare').map((i) => i.key);
       expect(final).toEqual(expect.arrayContaining([codedKey, wordedKey]));
@@ -366,9 +369,7 @@ describe('a live open with a slow whole read of observations', () => {
 
       // Once they have (the record, which replaces what progress showed): both decisions, and complete.
       expect(opened.record.completeness.advanceCare.state).toBe('complete');
-    } finally {
-      await sandbox.servers.dcr.store.delete('Observation', worded.id!);
-    }
+    });
   });
 });
 

@@ -47,9 +47,10 @@ function combineSource(
   const id = live.status.id;
   // The source no longer knows this patient, or knows them as another Patient: nothing saved still applies.
   const samePatient = !!live.patient && str(live.patient.id) === str(saved?.patient?.id);
-  // Progress from a source still reading (settledOnly): what it has not yet sent again stays from the saved copy.
-  const replaces = mode === 'full' && !live.settledOnly;
-  if (answeredInFull(live.status) && (replaces || !saved || !samePatient)) {
+  // A full refresh replaces the saved copy once the source has sent everything again; in its progress (settledOnly:
+  // still reading), what it has not yet sent again stays, labelled as the saved copy.
+  const resending = mode === 'full' && !!live.settledOnly;
+  if (answeredInFull(live.status) && ((mode === 'full' && !resending) || !saved || !samePatient)) {
     return { source: live, write: { sourceId: id, mode: 'replace', resources: live.resources } };
   }
   if (!saved) {
@@ -65,9 +66,7 @@ function combineSource(
       ...(live.patient || saved.patient ? { patient: live.patient ?? saved.patient } : {}),
       withheld: totalWithheld([saved, live]),
     };
-    // Not yet sent again by a source still reading it in full: from the saved copy until it is, and labelled so.
-    const unconfirmed = partial || (mode === 'full' && !!live.settledOnly);
-    if (unconfirmed && stale.length) {
+    if ((partial || resending) && stale.length) {
       source.status = { ...live.status, savedCopy: { asOf: savedAsOf(saved) } };
       source.savedCopyKeys = stale;
     }

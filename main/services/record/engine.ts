@@ -381,7 +381,6 @@ async function fetchAll(
       tellSource(request, run.finalStatus);
       // Reported again while another source is still reading: this one's advance care decisions are settled.
       if (!run.criticalStatus || runs.some((other) => !other.finalStatus)) report();
-      run.criticalStatus ??= run.finalStatus;
     });
   const locatorRun = runs.find((run) => run.kind === 'locator');
   const located = locatorRun

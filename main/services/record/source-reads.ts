@@ -138,7 +138,10 @@ export function search(
   }, label);
 }
 
-/** Search parameters plus _count (the read's page size unless given) and, on an incremental refresh, `_lastUpdated=gt…` (search) or `_since` ($everything). */
+/**
+ * Search parameters plus _count (the read's page size unless given) and, on an incremental refresh,
+ * `_lastUpdated=gt…` (search) or `_since` ($everything).
+ */
 export function query(
   ctx: RegionalFetchContext,
   params: Record<string, string>,

@@ -14,9 +14,9 @@ import {
 
 /**
  * The urgent-care reads of a source searched type by type: one search per urgent-care type, and the advance care
- * documents and observations. The engine keeps this many requests in flight per source, so they all go out together and the
- * urgent-care sections take one round trip once the patient is found (a ninth waiting for a free connection
- * cost the paramedic a whole round trip more).
+ * searches. The engine keeps this many requests in flight per source, so they all go out together and the
+ * urgent-care sections take one round trip once the patient is found (one waiting for a free connection cost
+ * the paramedic a whole round trip more).
  */
 export const URGENT_CARE_REQUESTS =
   CRITICAL_TYPES.length + CRITICAL_TYPES_IF_LISTED.length + ADVANCE_CARE_REQUESTS;
