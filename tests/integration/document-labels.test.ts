@@ -103,8 +103,15 @@ interface Served {
   documentReads: () => number;
 }
 
-/** DCR (these DocumentReferences, an allergy, the PDF) and a record locator (these pointers). */
-async function serveRecord(documents: (origin: string) => Json[], pointers: (origin: string) => Json[]) {
+/**
+ * DCR (these DocumentReferences, an allergy, the PDF) and a record locator (these pointers). A refresh's search
+ * for what changed finds `changed` (nothing unless given).
+ */
+async function serveRecord(
+  documents: (origin: string) => Json[],
+  pointers: (origin: string) => Json[],
+  changed: (origin: string) => Json[] = () => [],
+) {
   let origin = '';
   const server = await serve(
     routes(
@@ -113,7 +120,9 @@ async function serveRecord(documents: (origin: string) => Json[], pointers: (ori
         if (p === 'DocumentReference')
           return {
             kind: 'json',
-            body: searchBundle(req.url.searchParams.has('_lastUpdated') ? [] : documents(origin)),
+            body: searchBundle(
+              req.url.searchParams.has('_lastUpdated') ? changed(origin) : documents(origin),
+            ),
           };
         if (p === 'Binary/crisis-plan')
           return { kind: 'bytes', headers: { 'content-type': 'application/pdf' }, body: PDF };
@@ -220,6 +229,33 @@ describe('a DCR document labelled only in DocumentReference.securityLabel', () =
     expect(documentItems(offline).map((i) => i.resource.id)).toEqual(['plan-n', 'plan-other']);
     expect(offline.withheld.count).toBe(1);
     expectWithheldSection(offline, 'documents');
+  });
+});
+
+describe('a labelled document a refresh sends again', () => {
+  it('is counted once while it stays labelled, and not at all once shown', async () => {
+    let label: Json = metaLabel('R');
+    const served = await serveRecord(
+      () => [dcrPlan('plan-1', label), ...notWithheld()],
+      () => [],
+      // Changed at DCR since the last read (a new version), so the refresh's search sends it again.
+      () => [dcrPlan('plan-1', { ...label, description: 'Reviewed' })],
+    );
+    expect((await open(served)).withheld.count).toBe(1);
+    const again = await open(served);
+    expect(again.withheld).toMatchObject({ count: 1, reasons: [LABEL_REASON] });
+    expect((await served.reader().openOffline(request()))!.record.withheld.count).toBe(1);
+    // Its label taken off at DCR: shown, and no longer said to be withheld.
+    label = {};
+    const shown = await open(served);
+    expect(documentItems(shown).map((i) => i.resource.id)).toContain('plan-1');
+    expect(shown.withheld).toEqual({ count: 0, reasons: [] });
+    expect(shown.completeness.documents.state).toBe('complete');
+    expect(shown.completeness.advanceCare.state).toBe('complete');
+    const offline = (await served.reader().openOffline(request()))!.record;
+    expect(offline.withheld.count).toBe(0);
+    // What is kept per source to know this never reaches the screen.
+    expect(JSON.stringify(again)).not.toContain('plan-1');
   });
 });
 

@@ -13,7 +13,14 @@ import type { Json } from '../record/fhir-read';
 import { documentKeysOf } from '../record/pointer-links';
 import { factsOf } from '../record/resource-facts';
 import { LOCATOR_SECTIONS, sectionsShowing, SUPPORTING_TYPES } from '../record/sections';
-import { copyKey, totalWithheld, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
+import {
+  copyKey,
+  totalWithheld,
+  type RecordSnapshot,
+  type SourceSnapshot,
+  type WithheldCopy,
+  withheldCopyKey,
+} from '../record/snapshot';
 import { findDissent, type DissentFinding } from './dissent';
 import type { SensitiveCodes } from './sensitive-codes';
 import {
@@ -129,6 +136,8 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
       }
     };
     let count = 0;
+    const copies: WithheldCopy[] = [];
+    const known = new Set(source.withheldCopies?.map((c) => c.copy));
     const pointers = source.pointers.filter((pointer) => {
       const cause = withheldPointers.get(pointer);
       if (!cause) return true;
@@ -153,12 +162,19 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
       const key =
         entryKeys(resource)[0] ??
         (cause === 'could-not-check' ? undefined : copyKey(source.status.id, resource));
-      if (spread.listed.has(resource) || (key !== undefined && listedKeys.has(key))) continue;
-      if (key === undefined) count++;
-      else if (!counted.has(key)) {
-        counted.add(key);
+      const copy =
+        typeof resource.id === 'string' && resource.id
+          ? withheldCopyKey(source.status.id, resource)
+          : undefined;
+      let countedHere = false;
+      if (spread.listed.has(resource) || (key !== undefined && listedKeys.has(key))) {
+        // Counted as its pointer.
+      } else if (key === undefined || !counted.has(key)) {
+        if (key !== undefined) counted.add(key);
         count++;
+        countedHere = true;
       }
+      if (copy !== undefined && !known.has(copy)) copies.push({ copy, counted: countedHere });
     }
     const reasons = new Set(source.withheld?.reasons ?? []);
     for (const cause of sourceCauses) reasons.add(WITHHELD_REASON[cause]);
@@ -171,6 +187,9 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
         reasons: [...reasons],
         ...withheldSections(source.withheld?.sections, sections),
       },
+      ...(copies.length || source.withheldCopies
+        ? { withheldCopies: [...(source.withheldCopies ?? []), ...copies] }
+        : {}),
       ...(declinedHere ? { declined: true } : {}),
     };
   });

@@ -6,7 +6,15 @@
 import type { SourceStatus } from '../../../common/record';
 import type { SourceRowsWrite } from '../cache/offline-cache';
 import { str, type Json } from '../record/fhir-read';
-import { copyKey, totalWithheld, type RecordSnapshot, type SourceSnapshot } from '../record/snapshot';
+import {
+  copyKey,
+  NOTHING_WITHHELD,
+  totalWithheld,
+  type RecordSnapshot,
+  type SourceSnapshot,
+  type WithheldCopy,
+  withheldCopyKey,
+} from '../record/snapshot';
 
 export type RefreshMode = 'full' | 'incremental';
 
@@ -32,6 +40,29 @@ function upsert(
   return {
     resources: [...kept, ...changes],
     stale: kept.map((r) => copyKey(sourceId, r)),
+  };
+}
+
+/**
+ * The saved copy's withholding with the refresh's laid over it: a withheld entry the source sent again (still
+ * withheld, or shown now) is the refresh's to count, not counted again from the saved copy; once nothing the
+ * saved copy withheld is left, its reasons go too.
+ */
+function withheldAfterRefresh(
+  saved: SourceSnapshot,
+  live: SourceSnapshot,
+): Pick<SourceSnapshot, 'withheld' | 'withheldCopies'> {
+  const before = saved.withheldCopies ?? [];
+  const resent = new Set(live.withheldCopies?.map((c) => c.copy));
+  if (before.length) for (const r of live.resources) resent.add(withheldCopyKey(live.status.id, r));
+  const sentAgain = (c: WithheldCopy) => resent.has(c.copy);
+  const kept = before.filter((c) => !sentAgain(c));
+  const savedCount = (saved.withheld?.count ?? 0) - before.filter((c) => c.counted && sentAgain(c)).length;
+  const savedLeft = { ...saved, withheld: { ...(saved.withheld ?? NOTHING_WITHHELD), count: savedCount } };
+  const copies = [...kept, ...(live.withheldCopies ?? [])];
+  return {
+    withheld: totalWithheld(savedCount > 0 ? [savedLeft, live] : [live]),
+    ...(copies.length ? { withheldCopies: copies } : {}),
   };
 }
 
@@ -64,7 +95,7 @@ function combineSource(
       resources,
       pointers: live.pointers.length || !partial ? live.pointers : saved.pointers,
       ...(live.patient || saved.patient ? { patient: live.patient ?? saved.patient } : {}),
-      withheld: totalWithheld([saved, live]),
+      ...withheldAfterRefresh(saved, live),
     };
     if ((partial || resending) && stale.length) {
       source.status = { ...live.status, savedCopy: { asOf: savedAsOf(saved) } };

@@ -24,6 +24,13 @@ export interface SourceSnapshot {
   identityWarnings: IdentityWarning[];
   /** What patient-level governance withheld from this source (counts and generic reasons only). */
   withheld?: WithheldSummary;
+  /**
+   * The source's withheld entries (withheldCopyKey), each saying whether `withheld.count` counts it (one the locator
+   * lists, or another source's copy of one, is counted there): a refresh that sends one again, withheld or now
+   * shown, takes its place, so it is neither counted twice nor still counted once shown. Main-side only, as
+   * the resources are; none for one whose id is unknown (counted whatever is sent later).
+   */
+  withheldCopies?: readonly WithheldCopy[];
   /** The patient has declined to share this source's record (its own privacy Consent, or dissent known outside). */
   declined?: boolean;
   /**
@@ -36,6 +43,12 @@ export interface SourceSnapshot {
    * section is as `pending` says (still loading, or overdue once the urgent-care deadline has passed).
    */
   settledOnly?: { sections: readonly SectionId[]; pending: SourceStatus };
+}
+
+export interface WithheldCopy {
+  /** withheldCopyKey: nothing in the saved copy names what was withheld. */
+  copy: string;
+  counted: boolean;
 }
 
 export interface RecordSnapshot {
@@ -68,6 +81,11 @@ export function resourceKey(resource: Json): string {
 /** "CHIE|Condition|abc": one source's copy of one resource, the unit refresh replaces. */
 export function copyKey(sourceId: string, resource: Json): string {
   return `${sourceId}|${String(resource.resourceType)}|${resourceKey(resource)}`;
+}
+
+/** One source's copy of a withheld resource (with an id), as its withholding is remembered: a one-way hash. */
+export function withheldCopyKey(sourceId: string, resource: Json): string {
+  return createHash('sha256').update(copyKey(sourceId, resource)).digest('base64url').slice(0, 22);
 }
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
