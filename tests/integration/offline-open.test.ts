@@ -543,12 +543,21 @@ describe('a source failing after an earlier success', () => {
   it('DCR’s prescriptions overdue: the medicines say DCR has not answered in time, not that it is loading', async () => {
     await slowPrescriptions();
     const { events } = await timedOpen(reader({ urgentCareDeadlineMs: 1_000 }), 'frail');
-    const overdue = events.find(
+    const overdueAt = events.find(
       ({ event }) =>
         event.type === 'section' &&
         event.section === 'medications' &&
         event.completeness.gaps.some((g) => g.sourceName === 'DCR' && g.overdue),
-    )?.event;
+    );
+    const overdue = overdueAt?.event;
+    // Once overdue, no section goes back to saying DCR is still loading while it reads on (its prescriptions
+    // answered, the rest of its record and the search for decisions worded as a DNACPR after them).
+    const saidLater = events
+      .filter((e) => e.at >= overdueAt!.at)
+      .flatMap(({ event }) => (event.type === 'section' ? event.completeness.gaps : []))
+      .filter((g) => g.sourceName === 'DCR')
+      .map((g) => g.reason);
+    expect(saidLater).not.toContain('DCR is still loading');
     expect(overdue?.type === 'section' && overdue.completeness).toMatchObject({
       state: 'incomplete',
       gaps: expect.arrayContaining([

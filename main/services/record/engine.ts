@@ -294,15 +294,16 @@ async function fetchAll(
       if (run.finalStatus) return sourceSnapshot(run, run.finalStatus, true);
       const pending = run.progress.status('pending');
       pending.resourceCount = 0;
-      // A source that has answered its urgent-care reads is still reading, not overdue.
+      // Past the deadline, what the source has not yet settled is overdue, and stays so until it is (its
+      // urgent-care reads answering later does not make the rest merely "still loading" again).
+      if (deadlinePassed) {
+        pending.message = `${run.source.name} has not answered within ${durationText(options.urgentCareDeadlineMs)}; still trying`;
+      }
       if (run.criticalStatus) {
         return {
           ...sourceSnapshot(run, run.criticalStatus, true),
           settledOnly: { sections: SETTLED_BY_URGENT_CARE_READS, pending },
         };
-      }
-      if (deadlinePassed) {
-        pending.message = `${run.source.name} has not answered within ${durationText(options.urgentCareDeadlineMs)}; still trying`;
       }
       if (run.firstPaintedStatus) {
         return {
