@@ -12,8 +12,9 @@
 //                          a token with no patient
 //   (caseload search)      a token with no patient may also search Encounter, DocumentReference and Consent
 //                          for the patients it names, every one (a caseload watch polling what Subscriptions
-//                          would tell it): TREAT only, audited as a PatientQuery, dissenting patients' entries
-//                          left out of the answer
+//                          would tell it), and Conditions by id for them (the diagnoses an alert links to, which
+//                          the watch checks against local policy before telling it): TREAT only, audited as a
+//                          PatientQuery, dissenting patients' entries left out of the answer
 //   patient-dissent        the patient dissented from sharing (the server's own Consent); only ETREAT overrides
 import { boundNhsNumber, type RegionalAccessClaims } from '../regional-auth/claims';
 
@@ -39,6 +40,8 @@ export interface AccessRequest {
   auditAsQuery?: boolean;
   /** The patient's whole record (Patient/$everything): clinical data, though its type is Patient. */
   wholeRecord?: boolean;
+  /** A search for resources by their ids (`_id`): these entries only, not everything of the type. */
+  byId?: boolean;
   /**
    * For a request on an existing Subscription: the `sub` of the user who created it (null: created with auth
    * off, so no user's). Undefined for a creation or a Subscription that does not exist.
@@ -54,12 +57,16 @@ const UNBOUND_TYPES = new Set(['Patient', 'List', 'Appointment']);
 /** What a caseload watch polls, for the patients it names. */
 const CASELOAD_SEARCH_TYPES = new Set(['Encounter', 'DocumentReference', 'Consent']);
 
-/** A search naming every patient it is about, of what a caseload watch polls. */
+/** What a caseload watch reads by id only, for the patients it names: the diagnoses its alerts link to. */
+const CASELOAD_BY_ID_TYPES = new Set(['Condition']);
+
+/** A search naming every patient it is about, of what a caseload watch polls (or reads by id). */
 export function isCaseloadSearch(request: AccessRequest): boolean {
   return (
     request.interaction === 'search' &&
     !!request.resourceType &&
-    CASELOAD_SEARCH_TYPES.has(request.resourceType) &&
+    (CASELOAD_SEARCH_TYPES.has(request.resourceType) ||
+      (!!request.byId && CASELOAD_BY_ID_TYPES.has(request.resourceType))) &&
     request.patients.length > 0 &&
     request.patients.every((nhs) => nhs !== null)
   );

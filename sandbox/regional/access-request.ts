@@ -35,6 +35,7 @@ export async function describeRegionalRequest(store: FhirStore, req: SandboxRequ
     interaction,
     patients,
     ...(type === 'Patient' && id && operation === '$everything' ? { wholeRecord: true } : {}),
+    ...(!id && req.url.searchParams.has('_id') ? { byId: true } : {}),
     dissented: async () => {
       for (const nhs of new Set(patients)) if (nhs && (await hasDissented(store, nhs))) return true;
       return false;

@@ -863,6 +863,76 @@ describe('caseload alerts about what the record withholds (confidentiality label
     expect(JSON.stringify(rows)).not.toMatch(/Diabet|73211009/);
   });
 
+  it('tells an admission whose linked diagnosis the record would withhold only as new activity; one it cannot check, saying so', async () => {
+    server = await new FakeSubscriptionServer().start();
+    server.addPatient(ALICE, 'Alice Legg');
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: [ALICE] });
+    await until(live);
+    const chlamydia = server.addCondition(ALICE, {
+      system: SCT,
+      code: '105629000',
+      display: 'Chlamydial infection',
+    });
+    const fracture = server.addCondition(ALICE, { system: SCT, code: '263225007', display: 'Hip fracture' });
+    const got = arrivals(4);
+    // Nothing sensitive in the admission itself: only the diagnosis it links to (by reference, as EPRs do) is.
+    server.admit(ALICE, {
+      where: 'GUM clinic, Poole Hospital',
+      patch: { reasonReference: [{ reference: `Condition/${chlamydia.id}` }] },
+    });
+    server.admit(ALICE, {
+      where: 'Ward 9, Poole Hospital',
+      patch: { diagnosis: [{ condition: { reference: `${server.base}/Condition/${fracture.id}` } }] },
+    });
+    // A diagnosis the source does not send (deleted, or hidden from this user), and one held on another server.
+    server.admit(ALICE, {
+      where: 'Ward 10, Poole Hospital',
+      patch: { reasonReference: [{ reference: 'Condition/gone' }] },
+    });
+    server.admit(ALICE, {
+      where: 'Ward 11, Poole Hospital',
+      patch: { reasonReference: [{ reference: 'https://elsewhere.example/fhir/Condition/c9' }] },
+    });
+    const unchecked =
+      'A diagnosis it is linked to could not be checked against local policy on sensitive information: details withheld';
+    const told = (list: CaseloadEvent[]) => list.map((e) => [e.kind, e.where ?? e.withheldReason]).sort();
+    const expected = [
+      ['admitted', 'Ward 9, Poole Hospital'],
+      ['new-activity', unchecked],
+      ['new-activity', unchecked],
+      ['new-activity', CODE_REASON],
+    ];
+    expect(told(await got)).toEqual(expected);
+    const { rows } = await watch.events({ limit: 50, offset: 0 });
+    expect(told(rows)).toEqual(expected);
+    expect(JSON.stringify(rows)).not.toMatch(/GUM|Chlamyd|105629000|Ward 1[01]/);
+    // Read from the source the admissions came from, one search per notification; the one held on another
+    // server is not asked for (this source's token goes to this source only).
+    expect(server.requests.filter((r) => r === 'GET /fhir/Condition')).toHaveLength(3);
+  });
+
+  it('withholds the details of an admission whose linked diagnosis the source fails to send, saying so', async () => {
+    server = await new FakeSubscriptionServer().start();
+    server.addPatient(ALICE, 'Alice Legg');
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: [ALICE] });
+    await until(live);
+    const fracture = server.addCondition(ALICE, { system: SCT, code: '263225007', display: 'Hip fracture' });
+    server.failingSearches.add('Condition');
+    const got = arrivals(1);
+    server.admit(ALICE, {
+      where: 'Ward 9, Poole Hospital',
+      patch: { reasonReference: [{ reference: `Condition/${fracture.id}` }] },
+    });
+    const [event] = await got;
+    expect(event).toMatchObject({
+      kind: 'new-activity',
+      withheldReason: expect.stringMatching(/could not be checked/),
+    });
+    expect(JSON.stringify(event)).not.toContain('Ward 9');
+  });
+
   it('polled: withholds with the code list IT configured (a mental health service) and a label in the STU3 / CareConnect system', async () => {
     server = await new FakeSubscriptionServer({ subscriptions: false }).start();
     server.addPatient(ALICE, 'Alice Legg');

@@ -322,6 +322,18 @@ describe('the regional servers, with user-bound tokens', () => {
     const conditions = await get(`${sandbox.urls.dcr}/Condition?patient=${id}`, token);
     expect(conditions.status).toBe(403);
     expect(refusalCode(conditions.body)).toBe('patient-not-in-token');
+    // The diagnosis a caseload alert links to, by its id and naming its patient, it may read (the watch checks
+    // it against local policy before telling the alert); by id alone, naming no patient, it may not.
+    const bound = await accessToken('nurse', { audience: sandbox.urls.dcr, patient: nhsOf('frail') });
+    const conditionId = (await get(`${sandbox.urls.dcr}/Condition?patient=${id}`, bound)).body.entry?.[0]
+      ?.resource?.id;
+    expect(conditionId).toBeTruthy();
+    const linked = await get(`${sandbox.urls.dcr}/Condition?_id=${conditionId}&patient=Patient/${id}`, token);
+    expect(linked.status).toBe(200);
+    expect(linked.body.entry?.map((e) => e.resource?.id)).toEqual([conditionId]);
+    const unnamed = await get(`${sandbox.urls.dcr}/Condition?_id=${conditionId}`, token);
+    expect(unnamed.status).toBe(403);
+    expect(refusalCode(unnamed.body)).toBe('patient-not-in-token');
   });
 
   it('refuse an expired token with invalid_token, and audit it with no user', async () => {

@@ -171,6 +171,17 @@ export class FakeSubscriptionServer {
     return finished;
   }
 
+  /** A diagnosis in the patient's record here (no event: what an admission's reason may link to). */
+  addCondition(nhs: string, coding: { system: string; code: string; display?: string }): Json {
+    const patient = this.patientFor(nhs);
+    return this.put({
+      resourceType: 'Condition',
+      id: randomUUID(),
+      subject: { reference: `Patient/${patient.id}` },
+      code: { coding: [coding], ...(coding.display ? { text: coding.display } : {}) },
+    });
+  }
+
   /** `patch` is laid over the letter (its type, custodian, labels …). */
   addLetter(nhs: string, title = 'Discharge summary', patch: Json = {}): Json {
     const patient = this.patientFor(nhs);

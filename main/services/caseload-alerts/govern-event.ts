@@ -1,22 +1,26 @@
 // Caseload events are governed like the record. Patient level, before anything is kept: an alert about a
 // resource the record would withhold (a confidentiality label R or V, a sensitive code anywhere in it, a code the
-// patient asked not to share: the record governance's own rule) is told only as "new activity", with the record's own reason and nothing of the resource
-// (no title, type, place, times or code), for everyone, break-glass or not, as the record withholds it; a patient
-// who has declined to share their record gets only "new activity" (unless the user broke the glass for them and
-// policy lets that override dissent). User level, on every read: a role that may not see encounters (or documents)
-// gets "new activity" for what it may not see, with why, and no details.
+// patient asked not to share: the record governance's own rule), or linking to a diagnosis it would withhold, is
+// told only as "new activity", with the record's own reason and nothing of the resource (no title, type, place,
+// times or code), for everyone, break-glass or not, as the record withholds it; so is one whose linked diagnosis
+// could not be read, saying so. A patient who has declined to share their record gets only "new activity"
+// (unless the user broke the glass for them and policy lets that override dissent). User level, on every read: a
+// role that may not see encounters (or documents) gets "new activity" for what it may not see, with why, and no
+// details.
 import type { CaseloadEvent, CaseloadEventKind } from '../../../common/caseload-events';
 import type { SectionId } from '../../../common/record';
 import type { DissentFinding } from '../governance/dissent';
 import type { UserGovernance } from '../governance/govern-record';
 import { withholdCauseOf } from '../governance/patient-governance';
 import type { SensitiveCodes } from '../governance/sensitive-codes';
-import { WITHHELD_REASON } from '../governance/sensitive-filter';
+import { someReference, WITHHELD_REASON } from '../governance/sensitive-filter';
 import { SECTIONS_FOR_ACCESS } from '../governance/role-access';
 
 export const DISSENT_WITHHELD = 'The patient has declined to share their record: details withheld';
 const DISSENT_UNKNOWN =
   'Whether the patient has declined to share their record could not be checked: details withheld';
+export const LINKED_UNCHECKED =
+  'A diagnosis it is linked to could not be checked against local policy on sensitive information: details withheld';
 
 /** The record section an alert's details belong to (a death is in the identity banner everyone sees). */
 const SECTION_OF: Record<CaseloadEventKind, SectionId | undefined> = {
@@ -48,19 +52,53 @@ function reduced(event: CaseloadEvent, withheldReason: string): CaseloadEvent {
   };
 }
 
+/** The Conditions a resource links to (an admission's reason or diagnosis, a letter's subject matter). */
+export interface LinkedConditions {
+  /** Their ids at the source the resource came from. */
+  ids: string[];
+  /** It links to one held elsewhere (another server's address), which cannot be read with this source's token. */
+  elsewhere: boolean;
+}
+
+const CONDITION_REFERENCE =
+  /^(?:(.*)\/)?Condition\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+
+/** The Conditions `resource` references, relative or by an address at `baseUrl` (contained ones are in it). */
+export function linkedConditions(resource: Record<string, unknown>, baseUrl: string): LinkedConditions {
+  const ids = new Set<string>();
+  let elsewhere = false;
+  const base = baseUrl.replace(/\/+$/, '');
+  someReference(resource, (reference) => {
+    const match = CONDITION_REFERENCE.exec(reference);
+    if (!match) return false;
+    if (match[1] === undefined || match[1] === base) ids.add(match[2]!);
+    else elsewhere = true;
+    return false;
+  });
+  return { ids: [...ids], elsewhere };
+}
+
 /**
  * Patient level, as the record governs it: the event about `resource` told only as new activity, with the
- * record's reason, when the record would withhold that resource (a death, about the Patient, never is).
- * `dissent`: what the patient's Consents at the source deny, when known.
+ * record's reason, when the record would withhold that resource (a death, about the Patient, never is) or a
+ * Condition it links to (the record withholds what references a withheld entry: the link alone would tell it).
+ * `dissent`: what the patient's Consents at the source deny, when known. `linked`: the Conditions it links to,
+ * as read from the source, or 'unchecked' when they could not all be read: then its details are withheld,
+ * saying so.
  */
 export function governAsRecord(
   event: CaseloadEvent,
   resource: Record<string, unknown>,
   sensitive: SensitiveCodes,
   dissent?: DissentFinding,
+  linked: readonly Record<string, unknown>[] | 'unchecked' = [],
 ): CaseloadEvent {
-  const cause = withholdCauseOf(resource, sensitive, dissent);
-  return cause ? reduced(event, WITHHELD_REASON[cause]) : event;
+  const conditions = linked === 'unchecked' ? [] : linked;
+  const cause =
+    withholdCauseOf(resource, sensitive, dissent) ??
+    conditions.map((c) => withholdCauseOf(c, sensitive, dissent)).find((c) => c !== undefined);
+  if (cause) return reduced(event, WITHHELD_REASON[cause]);
+  return linked === 'unchecked' ? reduced(event, LINKED_UNCHECKED) : event;
 }
 
 /**

@@ -212,6 +212,23 @@ export class SourceSubscriptions {
   }
 
   /**
+   * The Conditions with these ids of these patients (Patient ids) at this source, by id; one the source did
+   * not send is not in it. Each search names its patients, as every caseload search does.
+   */
+  async conditions(ids: readonly string[], patientIds: readonly string[]): Promise<Map<string, JsonObject>> {
+    const found = new Map<string, JsonObject>();
+    const patients = patientIds.map((id) => `Patient/${id}`).join(',');
+    for (const chunk of chunks(ids, SEARCH_CHUNK)) {
+      const query = `_id=${encodeURIComponent(chunk.join(','))}&patient=${encodeURIComponent(patients)}`;
+      await this.search(`Condition?${query}`, 'Condition', (condition) => {
+        const id = str(condition.id);
+        if (id && chunk.includes(id)) found.set(id, condition);
+      });
+    }
+    return found;
+  }
+
+  /**
    * What each patient's privacy Consents at this source decline (all sharing, or some codes), by NHS number;
    * a patient with none declines nothing.
    */

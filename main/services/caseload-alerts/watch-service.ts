@@ -4,6 +4,7 @@
 // audited (written ahead, a PatientQuery per patient per notification), kept encrypted, then governed for the
 // signed-in user and handed to listeners (the bridge, the CLI).
 import { failedBecause } from '../../../common/failure-words';
+import type { JsonObject } from '../../../common/json';
 import type {
   CaseloadEvent,
   CaseloadEventQuery,
@@ -28,7 +29,14 @@ import {
 } from './caseload-event';
 import { patientOf } from './classify';
 import { DeliveredFocus } from './event-sequence';
-import { DISSENT_WITHHELD, governAsRecord, governForPatient, governForUser } from './govern-event';
+import {
+  DISSENT_WITHHELD,
+  governAsRecord,
+  governForPatient,
+  governForUser,
+  linkedConditions,
+  type LinkedConditions,
+} from './govern-event';
 import { MAX_FILTER_IDENTIFIERS, SourceSubscriptions, type CaseloadPatient } from './source-subscriptions';
 import { SourceWatch, type DeliveredBatch } from './source-watch';
 
@@ -91,6 +99,7 @@ export class CaseloadWatchProblem extends Error {}
 interface RunningSource {
   watch: SourceWatch;
   client: SourceClient;
+  subscriptions: SourceSubscriptions;
   patients: HeldPatients;
   /**
    * What each patient checked here declined to share (everything, or entries with some codes). A patient not in
@@ -321,7 +330,7 @@ export class CaseloadWatch implements CaseloadWatchService {
       await client.close();
       return;
     }
-    this.running.push({ watch, client, patients, dissent, takeOn, notOnCaseload: new Map() });
+    this.running.push({ watch, client, subscriptions, patients, dissent, takeOn, notOnCaseload: new Map() });
     await watch.start();
   }
 
@@ -405,7 +414,7 @@ export class CaseloadWatch implements CaseloadWatchService {
     const { ignored, unreadable } = this;
     const receivedAt = this.clock();
     const source = { sourceId: batch.sourceId, sourceName: running.watch.status().sourceName };
-    const fresh: CaseloadEvent[] = [];
+    const alerts: { event: CaseloadEvent; resource?: JsonObject }[] = [];
     const freshKeys: string[] = [];
     for (const item of batch.items) {
       const built = this.built(item, batch.topic, source, running.patients, receivedAt);
@@ -419,14 +428,17 @@ export class CaseloadWatch implements CaseloadWatchService {
       }
       if ('notAnAlert' in built || !this.delivered.firstTime(built.dedupeKeys)) continue;
       freshKeys.push(...built.dedupeKeys);
-      const dissent = running.dissent.get(built.event.nhsNumber);
-      // What the record would withhold is told without its details, before it is kept or shown.
-      const asRecord =
-        'resource' in item
-          ? governAsRecord(built.event, item.resource, this.deps.sensitive, dissent)
-          : built.event;
-      fresh.push(governForPatient(asRecord, dissent?.full, this.deps.governance(built.event.nhsNumber)));
+      alerts.push({ event: built.event, ...('resource' in item ? { resource: item.resource } : {}) });
     }
+    const linked = await linkedConditionsOf(running, alerts);
+    const fresh = alerts.map(({ event, resource }) => {
+      const dissent = running.dissent.get(event.nhsNumber);
+      // What the record would withhold is told without its details, before it is kept or shown.
+      const asRecord = resource
+        ? governAsRecord(event, resource, this.deps.sensitive, dissent, linked(resource))
+        : event;
+      return governForPatient(asRecord, dissent?.full, this.deps.governance(event.nhsNumber));
+    });
     if (fresh.length) await this.keepAndShow(fresh, freshKeys, batch.topic, source.sourceName);
     // All a delivery moves in the status is these counts (each source reports its own state; events go out
     // on their own), so the status is told only when one of them moved.
@@ -488,4 +500,33 @@ export class CaseloadWatch implements CaseloadWatchService {
       return undefined;
     }
   }
+}
+
+/**
+ * The Conditions each alert's resource links to, read from its source in one search: per resource, those found,
+ * or 'unchecked' when one could not be read (the search failed, the source did not send it, or it is held
+ * elsewhere).
+ */
+async function linkedConditionsOf(
+  running: RunningSource,
+  alerts: readonly { resource?: JsonObject }[],
+): Promise<(resource: JsonObject) => JsonObject[] | 'unchecked'> {
+  const baseUrl = running.client.baseUrl;
+  const links = new Map<JsonObject, LinkedConditions>();
+  for (const { resource } of alerts) if (resource) links.set(resource, linkedConditions(resource, baseUrl));
+  const ids = [...new Set([...links.values()].flatMap((l) => l.ids))];
+  const patientIds = new Set<string>();
+  for (const [resource, link] of links) {
+    const patientId = patientOf(resource).patientId;
+    if (link.ids.length && patientId) patientIds.add(patientId);
+  }
+  const found =
+    ids.length && patientIds.size
+      ? await running.subscriptions.conditions(ids, [...patientIds]).catch(() => undefined)
+      : new Map<string, JsonObject>();
+  return (resource) => {
+    const link = links.get(resource)!;
+    if (link.elsewhere || !found || link.ids.some((id) => !found.has(id))) return 'unchecked';
+    return link.ids.map((id) => found.get(id)!);
+  };
 }
