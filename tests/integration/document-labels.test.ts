@@ -244,6 +244,8 @@ describe('a labelled document a refresh sends again', () => {
     expect((await open(served)).withheld.count).toBe(1);
     const again = await open(served);
     expect(again.withheld).toMatchObject({ count: 1, reasons: [LABEL_REASON] });
+    // What is kept per source to know this holds no id of it.
+    expect(JSON.stringify(await cache.loadSnapshot(NHS))).not.toContain('plan-1');
     expect((await served.reader().openOffline(request()))!.record.withheld.count).toBe(1);
     // Its label taken off at DCR: shown, and no longer said to be withheld.
     label = {};
@@ -254,8 +256,47 @@ describe('a labelled document a refresh sends again', () => {
     expect(shown.completeness.advanceCare.state).toBe('complete');
     const offline = (await served.reader().openOffline(request()))!.record;
     expect(offline.withheld.count).toBe(0);
-    // What is kept per source to know this never reaches the screen.
-    expect(JSON.stringify(again)).not.toContain('plan-1');
+  });
+
+  it('is withheld, and gone from the saved copy, once labelled since the last open', async () => {
+    const served = await serveRecord(
+      () => [dcrPlan('plan-1'), ...notWithheld()],
+      () => [],
+      () => [dcrPlan('plan-1', { ...metaLabel('R'), description: 'Reviewed' })],
+    );
+    const first = await open(served);
+    expect(documentItems(first).map((i) => i.resource.id)).toContain('plan-1');
+    expect(first.withheld.count).toBe(0);
+    const labelled = await open(served);
+    expect(JSON.stringify(labelled)).not.toContain('plan-1');
+    expect(labelled.withheld).toMatchObject({ count: 1, reasons: [LABEL_REASON] });
+    expectWithheldSection(labelled, 'documents');
+    // Nothing of it is kept: the saved copy remembers only that something was withheld (a hash, no id).
+    expect(JSON.stringify(await cache.loadSnapshot(NHS))).not.toContain('plan-1');
+    const offline = (await served.reader().openOffline(request()))!.record;
+    expect(JSON.stringify(offline)).not.toContain('plan-1');
+    expect(offline.withheld.count).toBe(1);
+  });
+
+  it('keeps withholding an entry that references one withheld before, when a refresh sends only it', async () => {
+    const related = { context: { related: [{ reference: 'DocumentReference/plan-1' }] }, date: '2023-01-09' };
+    const served = await serveRecord(
+      () => [dcrPlan('plan-1', metaLabel('R')), dcrPlan('plan-ref', related), ...notWithheld()],
+      () => [],
+      // The referencing letter changed at DCR; what it references did not, so the refresh does not send it.
+      () => [dcrPlan('plan-ref', { ...related, description: 'Amended' })],
+    );
+    const first = await open(served);
+    expect(documentItems(first).map((i) => i.resource.id)).toEqual(['plan-n', 'plan-other']);
+    // Counted each, for the label's reason (the letter is withheld for what it references).
+    expect(first.withheld).toMatchObject({ count: 2, reasons: [LABEL_REASON] });
+    const again = await open(served);
+    expect(documentItems(again).map((i) => i.resource.id)).toEqual(['plan-n', 'plan-other']);
+    expect(JSON.stringify(again)).not.toMatch(/plan-ref|plan-1/);
+    expect(again.withheld).toMatchObject({ count: 2, reasons: [LABEL_REASON] });
+    const offline = (await served.reader().openOffline(request()))!.record;
+    expect(JSON.stringify(offline)).not.toMatch(/plan-ref|plan-1/);
+    expect(offline.withheld.count).toBe(2);
   });
 });
 

@@ -113,7 +113,9 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
     }
   }
   // Then what references them, other sources' copies of them, and one document's pointer and copies together.
-  const spread = spreadWithholding(snapshot.sources, withheld, withheldPointers, causeOf);
+  // What references an entry withheld from the saved copy before (it is no longer there to be referenced).
+  const remembered = referencingRemembered(snapshot.sources, withheld);
+  const spread = spreadWithholding(snapshot.sources, withheld, withheldPointers, causeOf, remembered);
 
   // A document the locator lists is counted as its pointer, not again as a source's entry (nor as another
   // source's copy of that entry): the locator is read whole every time, while a refresh may not send the entry
@@ -152,8 +154,16 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
     for (const i of out) {
       const resource = source.resources[i]!;
       const cause = causeOf(resource) ?? spread.inherited.get(resource) ?? 'sensitive-code';
+      const copy =
+        typeof resource.id === 'string' && resource.id
+          ? withheldCopyKey(source.status.id, resource)
+          : undefined;
+      const remember = (counted: boolean) => {
+        if (copy !== undefined && !known.has(copy)) copies.push({ copy, counted, cause });
+      };
       if (SUPPORTING_TYPES.has(String(resource.resourceType))) {
         sourceCauses.add(cause);
+        remember(false);
         continue;
       }
       withheldFrom(sectionsShowing(String(resource.resourceType), factsOf(resource).section), cause);
@@ -162,10 +172,6 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
       const key =
         entryKeys(resource)[0] ??
         (cause === 'could-not-check' ? undefined : copyKey(source.status.id, resource));
-      const copy =
-        typeof resource.id === 'string' && resource.id
-          ? withheldCopyKey(source.status.id, resource)
-          : undefined;
       let countedHere = false;
       if (spread.listed.has(resource) || (key !== undefined && listedKeys.has(key))) {
         // Counted as its pointer.
@@ -174,7 +180,7 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
         count++;
         countedHere = true;
       }
-      if (copy !== undefined && !known.has(copy)) copies.push({ copy, counted: countedHere });
+      remember(countedHere);
     }
     const reasons = new Set(source.withheld?.reasons ?? []);
     for (const cause of sourceCauses) reasons.add(WITHHELD_REASON[cause]);
@@ -232,8 +238,9 @@ function spreadWithholding(
   withheld: Map<SourceSnapshot, Set<number>>,
   pointers: Map<RecordPointer, Cause>,
   causeOf: (resource: Json) => Cause | undefined,
+  alreadyInherited: ReadonlyMap<Json, Cause>,
 ): Spread {
-  const inherited = new Map<Json, Cause>();
+  const inherited = new Map<Json, Cause>(alreadyInherited);
   const listed = new Set<Json>();
   const causeHere = (resource: Json): Cause =>
     causeOf(resource) ?? inherited.get(resource) ?? 'sensitive-code';
@@ -250,7 +257,7 @@ function spreadWithholding(
       const out = withheld.get(source)!;
       if (!fresh.get(source)!.length) continue;
       const before = new Set(out);
-      withholdLinked(source, out);
+      withholdLinked(source, out, causeHere, inherited);
       for (const i of out) if (!before.has(i)) fresh.get(source)!.push(i);
     }
     const next = new Map<SourceSnapshot, number[]>(sources.map((s) => [s, []]));
@@ -340,26 +347,76 @@ function pointerCause(
  * reasonReference is a withheld HIV Condition: the link alone would reveal it), until nothing changes.
  * Returns whether anything was added.
  */
-function withholdLinked(source: SourceSnapshot, out: Set<number>): boolean {
-  const refs = new Set<string>();
+/** A remembered cause as read back from the saved copy (one not known, as a sensitive code's). */
+function knownCause(cause: string | undefined): Cause {
+  return cause !== undefined && cause !== 'dissent' && Object.hasOwn(WITHHELD_REASON, cause)
+    ? (cause as Cause)
+    : 'sensitive-code';
+}
+
+const REFERENCE_TARGET = /(?:^|\/)([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]*)?$/;
+
+/**
+ * Entries that reference one withheld from this source before (remembered by its withheldCopyKey: a refresh
+ * that sends the referencing entry again does not send what it references), each with that one's cause; added
+ * to `withheld`. Hashing every reference costs, so only sources that remember something are walked.
+ */
+function referencingRemembered(
+  sources: readonly SourceSnapshot[],
+  withheld: Map<SourceSnapshot, Set<number>>,
+): Map<Json, Cause> {
+  const found = new Map<Json, Cause>();
+  for (const source of sources) {
+    if (!source.withheldCopies?.length) continue;
+    const causes = new Map(source.withheldCopies.map((c) => [c.copy, knownCause(c.cause)]));
+    const out = withheld.get(source)!;
+    source.resources.forEach((r, i) => {
+      if (out.has(i) || isPatient(r)) return;
+      let cause: Cause | undefined;
+      someReference(r, (ref) => {
+        const [, resourceType, id] = REFERENCE_TARGET.exec(ref) ?? [];
+        if (resourceType && id) cause = causes.get(withheldCopyKey(source.status.id, { resourceType, id }));
+        return cause !== undefined;
+      });
+      if (cause === undefined) return;
+      out.add(i);
+      found.set(r, cause);
+    });
+  }
+  return found;
+}
+
+function withholdLinked(
+  source: SourceSnapshot,
+  out: Set<number>,
+  causeOf: (resource: Json) => Cause,
+  inherited: Map<Json, Cause>,
+): boolean {
+  // "Type/id" of each withheld resource → why it is withheld (what references it is, for the same reason).
+  const refs = new Map<string, Cause>();
   const refsOf = (i: number) => {
     const r = source.resources[i]!;
-    if (typeof r.id === 'string') refs.add(`${String(r.resourceType)}/${r.id}`);
+    if (typeof r.id === 'string') refs.set(`${String(r.resourceType)}/${r.id}`, causeOf(r));
   };
   for (const i of out) refsOf(i);
   let added = false;
   for (;;) {
     if (refs.size === 0) return added;
-    const linked: number[] = [];
+    const linked: [number, Cause][] = [];
     source.resources.forEach((r, i) => {
       if (out.has(i) || isPatient(r)) return;
-      if (someReference(r, (ref) => refs.has(ref) || refs.has(ref.split('/').slice(-2).join('/'))))
-        linked.push(i);
+      let cause: Cause | undefined;
+      someReference(r, (ref) => {
+        cause = refs.get(ref) ?? refs.get(ref.split('/').slice(-2).join('/'));
+        return cause !== undefined;
+      });
+      if (cause !== undefined) linked.push([i, cause]);
     });
     if (linked.length === 0) return added;
     added = true;
-    for (const i of linked) {
+    for (const [i, cause] of linked) {
       out.add(i);
+      inherited.set(source.resources[i]!, cause);
       refsOf(i);
     }
   }

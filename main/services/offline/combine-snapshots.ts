@@ -29,17 +29,28 @@ interface CombinedSnapshot {
 const answeredInFull = (s: SourceStatus) => s.state === 'complete';
 const answeredInPart = (s: SourceStatus) => s.state === 'partial';
 
-/** The saved copy's resources with `changes` laid over them (same source, type and id → replaced). */
+/**
+ * The saved copy's resources with the live ones laid over them (same source, type and id → replaced); one the
+ * source sent again withheld now (labelled since, say) goes, as it would had it been sent shown (`dropped`).
+ */
 function upsert(
   sourceId: string,
   saved: readonly Json[],
-  changes: readonly Json[],
-): { resources: Json[]; stale: string[] } {
-  const changed = new Set(changes.map((r) => copyKey(sourceId, r)));
-  const kept = saved.filter((r) => !changed.has(copyKey(sourceId, r)));
+  live: SourceSnapshot,
+): { resources: Json[]; stale: string[]; dropped: boolean } {
+  const changed = new Set(live.resources.map((r) => copyKey(sourceId, r)));
+  const withheldNow = new Set(live.withheldCopies?.map((c) => c.copy));
+  let dropped = false;
+  const kept = saved.filter((r) => {
+    if (changed.has(copyKey(sourceId, r))) return false;
+    if (withheldNow.size === 0 || !withheldNow.has(withheldCopyKey(sourceId, r))) return true;
+    dropped = true;
+    return false;
+  });
   return {
-    resources: [...kept, ...changes],
+    resources: [...kept, ...live.resources],
     stale: kept.map((r) => copyKey(sourceId, r)),
+    dropped,
   };
 }
 
@@ -57,11 +68,16 @@ function withheldAfterRefresh(
   if (before.length) for (const r of live.resources) resent.add(withheldCopyKey(live.status.id, r));
   const sentAgain = (c: WithheldCopy) => resent.has(c.copy);
   const kept = before.filter((c) => !sentAgain(c));
-  const savedCount = (saved.withheld?.count ?? 0) - before.filter((c) => c.counted && sentAgain(c)).length;
+  const savedCount = Math.max(
+    0,
+    (saved.withheld?.count ?? 0) - before.filter((c) => c.counted && sentAgain(c)).length,
+  );
   const savedLeft = { ...saved, withheld: { ...(saved.withheld ?? NOTHING_WITHHELD), count: savedCount } };
   const copies = [...kept, ...(live.withheldCopies ?? [])];
+  // The saved copy's reasons stay while anything it withheld still is (counted here or not).
+  const savedStillWithholds = savedCount > 0 || kept.length > 0;
   return {
-    withheld: totalWithheld(savedCount > 0 ? [savedLeft, live] : [live]),
+    withheld: totalWithheld(savedStillWithholds ? [savedLeft, live] : [live]),
     ...(copies.length ? { withheldCopies: copies } : {}),
   };
 }
@@ -88,7 +104,7 @@ function combineSource(
     return { source: live, write: { sourceId: id, mode: 'replace', resources: live.resources } };
   }
   if (answeredInFull(live.status) || answeredInPart(live.status)) {
-    const { resources, stale } = upsert(id, saved.resources, live.resources);
+    const { resources, stale, dropped } = upsert(id, saved.resources, live);
     const partial = answeredInPart(live.status);
     const source: SourceSnapshot = {
       ...live,
@@ -101,7 +117,11 @@ function combineSource(
       source.status = { ...live.status, savedCopy: { asOf: savedAsOf(saved) } };
       source.savedCopyKeys = stale;
     }
-    return { source, write: { sourceId: id, mode: 'upsert', resources: live.resources } };
+    // A saved entry withheld now goes from the saved copy too.
+    const write: SourceWrite = dropped
+      ? { sourceId: id, mode: 'replace', resources }
+      : { sourceId: id, mode: 'upsert', resources: live.resources };
+    return { source, write };
   }
   // Did not answer: its saved entries stay, labelled, and the status (and any new identity warning, such as
   // two patients now sharing the number) says why it is not live.

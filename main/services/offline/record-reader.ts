@@ -441,7 +441,7 @@ export class RecordReader {
     request: ReadRequest,
   ): { snapshot: RecordSnapshot; writes: SourceWrite[] } {
     const combined = combineSnapshots(saved, governedLive, mode);
-    if (combined.writes.every((w) => w.mode === 'replace')) return combined;
+    if (combined.snapshot.sources.every((s, i) => s === governedLive.sources[i])) return combined;
     const snapshot = governSnapshot(combined.snapshot, request.governance);
     const writes = combined.writes.map((w, i): SourceWrite => {
       const before = combined.snapshot.sources[i]!.resources.length;

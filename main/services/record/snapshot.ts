@@ -46,9 +46,11 @@ export interface SourceSnapshot {
 }
 
 export interface WithheldCopy {
-  /** withheldCopyKey: nothing in the saved copy names what was withheld. */
+  /** withheldCopyKey: the saved copy holds no id of what was withheld. */
   copy: string;
   counted: boolean;
+  /** Why (WITHHELD_REASON's key): an entry that references it is withheld for the same reason. */
+  cause?: string;
 }
 
 export interface RecordSnapshot {
@@ -83,7 +85,10 @@ export function copyKey(sourceId: string, resource: Json): string {
   return `${sourceId}|${String(resource.resourceType)}|${resourceKey(resource)}`;
 }
 
-/** One source's copy of a withheld resource (with an id), as its withholding is remembered: a one-way hash. */
+/**
+ * One source's copy of a withheld resource (with an id), as its withholding is remembered: a hash, so the saved
+ * copy holds no id of it (guessable ids could be tried against it, but only inside the encrypted store).
+ */
 export function withheldCopyKey(sourceId: string, resource: Json): string {
   return createHash('sha256').update(copyKey(sourceId, resource)).digest('base64url').slice(0, 22);
 }
