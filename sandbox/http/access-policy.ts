@@ -12,9 +12,10 @@
 //                          a token with no patient
 //   (caseload search)      a token with no patient may also search Encounter, DocumentReference and Consent
 //                          for the patients it names, every one (a caseload watch polling what Subscriptions
-//                          would tell it), and Conditions by id for them (the diagnoses an alert links to, which
-//                          the watch checks against local policy before telling it): TREAT only, audited as a
-//                          PatientQuery, dissenting patients' entries left out of the answer
+//                          would tell it), and Conditions, Procedures and Observations by id for them (the
+//                          reasons and diagnoses an alert links to, which the watch checks against local policy
+//                          before telling it): TREAT only, audited as a PatientQuery, dissenting patients'
+//                          entries left out of the answer
 //   patient-dissent        the patient dissented from sharing (the server's own Consent); only ETREAT overrides
 import { boundNhsNumber, type RegionalAccessClaims } from '../regional-auth/claims';
 
@@ -57,8 +58,8 @@ const UNBOUND_TYPES = new Set(['Patient', 'List', 'Appointment']);
 /** What a caseload watch polls, for the patients it names. */
 const CASELOAD_SEARCH_TYPES = new Set(['Encounter', 'DocumentReference', 'Consent']);
 
-/** What a caseload watch reads by id only, for the patients it names: the diagnoses its alerts link to. */
-const CASELOAD_BY_ID_TYPES = new Set(['Condition']);
+/** What a caseload watch reads by id only, for the patients it names: what its alerts link to as reasons. */
+const CASELOAD_BY_ID_TYPES = new Set(['Condition', 'Procedure', 'Observation']);
 
 /** A search naming every patient it is about, of what a caseload watch polls (or reads by id). */
 export function isCaseloadSearch(request: AccessRequest): boolean {

@@ -28,7 +28,13 @@ import type { AccessRequest } from '../http/access-policy';
 import type { DocumentReference, Encounter, Patient } from '../../common/fhir';
 
 /** What a caseload search may return that is about a patient's care (their Consent is how dissent is known). */
-const CASELOAD_CLINICAL_TYPES = new Set(['Encounter', 'DocumentReference', 'Condition']);
+const CASELOAD_CLINICAL_TYPES = new Set([
+  'Encounter',
+  'DocumentReference',
+  'Condition',
+  'Procedure',
+  'Observation',
+]);
 const DEFAULT_COUNT = 100;
 const MAX_COUNT = 1000;
 

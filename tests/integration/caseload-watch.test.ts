@@ -869,12 +869,12 @@ describe('caseload alerts about what the record withholds (confidentiality label
     newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
     await watch.start({ nhsNumbers: [ALICE] });
     await until(live);
-    const chlamydia = server.addCondition(ALICE, {
+    const chlamydia = server.addEntry(ALICE, {
       system: SCT,
       code: '105629000',
       display: 'Chlamydial infection',
     });
-    const fracture = server.addCondition(ALICE, { system: SCT, code: '263225007', display: 'Hip fracture' });
+    const fracture = server.addEntry(ALICE, { system: SCT, code: '263225007', display: 'Hip fracture' });
     const got = arrivals(4);
     // Nothing sensitive in the admission itself: only the diagnosis it links to (by reference, as EPRs do) is.
     server.admit(ALICE, {
@@ -895,13 +895,13 @@ describe('caseload alerts about what the record withholds (confidentiality label
       patch: { reasonReference: [{ reference: 'https://elsewhere.example/fhir/Condition/c9' }] },
     });
     const unchecked =
-      'A diagnosis it is linked to could not be checked against local policy on sensitive information: details withheld';
+      'What it is linked to (a diagnosis, say) could not be checked against local policy on sensitive information: details withheld';
     const told = (list: CaseloadEvent[]) => list.map((e) => [e.kind, e.where ?? e.withheldReason]).sort();
     const expected = [
       ['admitted', 'Ward 9, Poole Hospital'],
-      ['new-activity', unchecked],
-      ['new-activity', unchecked],
       ['new-activity', CODE_REASON],
+      ['new-activity', unchecked],
+      ['new-activity', unchecked],
     ];
     expect(told(await got)).toEqual(expected);
     const { rows } = await watch.events({ limit: 50, offset: 0 });
@@ -912,25 +912,61 @@ describe('caseload alerts about what the record withholds (confidentiality label
     expect(server.requests.filter((r) => r === 'GET /fhir/Condition')).toHaveLength(3);
   });
 
-  it('withholds the details of an admission whose linked diagnosis the source fails to send, saying so', async () => {
+  it('in one notification: withholds only the admissions whose links it cannot check, and checks a procedure given as the reason', async () => {
     server = await new FakeSubscriptionServer().start();
     server.addPatient(ALICE, 'Alice Legg');
+    server.addPatient(BOB, 'Bob Hardy');
     newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
-    await watch.start({ nhsNumbers: [ALICE] });
+    await watch.start({ nhsNumbers: [ALICE, BOB] });
     await until(live);
-    const fracture = server.addCondition(ALICE, { system: SCT, code: '263225007', display: 'Hip fracture' });
+    const fracture = server.addEntry(ALICE, { system: SCT, code: '263225007', display: 'Hip fracture' });
+    const bobs = server.addEntry(BOB, { system: SCT, code: '263225007', display: 'Hip fracture' });
+    // A termination of pregnancy (a sensitive code) as a procedure, the reason for an admission.
+    const procedure = server.addEntry(
+      ALICE,
+      { system: SCT, code: '386639001', display: 'Termination of pregnancy' },
+      'Procedure',
+    );
     server.failingSearches.add('Condition');
-    const got = arrivals(1);
+    const got = arrivals(5);
+    server.admitTogether([
+      // Its diagnosis cannot be read (the search fails): withheld, saying so.
+      { nhs: ALICE, patch: { reasonReference: [{ reference: `Condition/${fracture.id}` }] } },
+      // Nothing linked: told in full, whatever became of the search for the other's diagnosis.
+      { nhs: BOB, patch: { location: [{ location: { display: 'Ward 9, Poole Hospital' } }] } },
+      // Linked as a bundle-internal address, and by display alone: neither can be read by id here.
+      {
+        nhs: ALICE,
+        patch: { reasonReference: [{ reference: 'urn:uuid:8b5f0a6e-8d2f-4f0a-9c7e-2d1c0b9a8f7e' }] },
+      },
+      { nhs: BOB, patch: { diagnosis: [{ condition: { display: 'Hip fracture' } }] } },
+    ]);
     server.admit(ALICE, {
-      where: 'Ward 9, Poole Hospital',
-      patch: { reasonReference: [{ reference: `Condition/${fracture.id}` }] },
+      where: 'Day Unit, Royal Bournemouth Hospital',
+      patch: { reasonReference: [{ reference: `Procedure/${procedure.id}` }] },
     });
-    const [event] = await got;
-    expect(event).toMatchObject({
+    const events = await got;
+    const unchecked = /^What it is linked to \(a diagnosis, say\) could not be checked/;
+    const told = events.map((e) => [e.nhsNumber, e.kind, e.where ?? e.withheldReason]);
+    expect(told).toEqual(
+      expect.arrayContaining([
+        [BOB, 'admitted', 'Ward 9, Poole Hospital'],
+        [ALICE, 'new-activity', CODE_REASON],
+      ]),
+    );
+    expect(told.filter(([, , why]) => unchecked.test(String(why)))).toHaveLength(3);
+    expect(JSON.stringify(events)).not.toMatch(/Termination|386639001|Day Unit|Hip fracture/);
+    // One patient's admission may not be checked against another patient's diagnosis (a hostile reference).
+    server.failingSearches.delete('Condition');
+    const another = arrivals(1);
+    server.admit(ALICE, {
+      where: 'Ward 12',
+      patch: { reasonReference: [{ reference: `Condition/${bobs.id}` }] },
+    });
+    expect((await another)[0]).toMatchObject({
       kind: 'new-activity',
-      withheldReason: expect.stringMatching(/could not be checked/),
+      withheldReason: expect.stringMatching(unchecked),
     });
-    expect(JSON.stringify(event)).not.toContain('Ward 9');
   });
 
   it('polled: withholds with the code list IT configured (a mental health service) and a label in the STU3 / CareConnect system', async () => {

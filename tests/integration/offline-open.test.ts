@@ -549,15 +549,18 @@ describe('a source failing after an earlier success', () => {
         event.section === 'medications' &&
         event.completeness.gaps.some((g) => g.sourceName === 'DCR' && g.overdue),
     );
+    expect(overdueAt, 'the medicines said DCR was overdue').toBeDefined();
     const overdue = overdueAt?.event;
     // Once overdue, no section goes back to saying DCR is still loading while it reads on (its prescriptions
-    // answered, the rest of its record and the search for decisions worded as a DNACPR after them).
+    // answered, the rest of its record and the search for decisions worded as a DNACPR after them): they say
+    // it has answered, though not with everything yet.
     const saidLater = events
       .filter((e) => e.at >= overdueAt!.at)
       .flatMap(({ event }) => (event.type === 'section' ? event.completeness.gaps : []))
       .filter((g) => g.sourceName === 'DCR')
       .map((g) => g.reason);
     expect(saidLater).not.toContain('DCR is still loading');
+    expect(saidLater).toContain('DCR has not sent the rest of its record within 1 s; still trying');
     expect(overdue?.type === 'section' && overdue.completeness).toMatchObject({
       state: 'incomplete',
       gaps: expect.arrayContaining([

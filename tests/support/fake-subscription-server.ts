@@ -171,11 +171,15 @@ export class FakeSubscriptionServer {
     return finished;
   }
 
-  /** A diagnosis in the patient's record here (no event: what an admission's reason may link to). */
-  addCondition(nhs: string, coding: { system: string; code: string; display?: string }): Json {
+  /** A diagnosis (or procedure …) in the patient's record here, with no event: what an admission's reason may link to. */
+  addEntry(
+    nhs: string,
+    coding: { system: string; code: string; display?: string },
+    resourceType = 'Condition',
+  ): Json {
     const patient = this.patientFor(nhs);
     return this.put({
-      resourceType: 'Condition',
+      resourceType,
       id: randomUUID(),
       subject: { reference: `Patient/${patient.id}` },
       code: { coding: [coding], ...(coding.display ? { text: coding.display } : {}) },

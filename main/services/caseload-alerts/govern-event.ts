@@ -13,6 +13,7 @@ import type { DissentFinding } from '../governance/dissent';
 import type { UserGovernance } from '../governance/govern-record';
 import { withholdCauseOf } from '../governance/patient-governance';
 import type { SensitiveCodes } from '../governance/sensitive-codes';
+import { isObject } from '../../../common/json';
 import { someReference, WITHHELD_REASON } from '../governance/sensitive-filter';
 import { SECTIONS_FOR_ACCESS } from '../governance/role-access';
 
@@ -20,7 +21,7 @@ export const DISSENT_WITHHELD = 'The patient has declined to share their record:
 const DISSENT_UNKNOWN =
   'Whether the patient has declined to share their record could not be checked: details withheld';
 export const LINKED_UNCHECKED =
-  'A diagnosis it is linked to could not be checked against local policy on sensitive information: details withheld';
+  'What it is linked to (a diagnosis, say) could not be checked against local policy on sensitive information: details withheld';
 
 /** The record section an alert's details belong to (a death is in the identity banner everyone sees). */
 const SECTION_OF: Record<CaseloadEventKind, SectionId | undefined> = {
@@ -52,39 +53,68 @@ function reduced(event: CaseloadEvent, withheldReason: string): CaseloadEvent {
   };
 }
 
-/** The Conditions a resource links to (an admission's reason or diagnosis, a letter's subject matter). */
-export interface LinkedConditions {
-  /** Their ids at the source the resource came from. */
-  ids: string[];
-  /** It links to one held elsewhere (another server's address), which cannot be read with this source's token. */
-  elsewhere: boolean;
+/** What an alert's resource may link to as its reason or diagnosis, read from its source by id to be checked. */
+export const LINKED_TYPES = ['Condition', 'Procedure', 'Observation'] as const;
+
+/** What a resource links to (an admission's reason or diagnosis, a letter's related entries). */
+export interface LinkedEntries {
+  /** "Type/id" at the source the resource came from, each of LINKED_TYPES. */
+  refs: string[];
+  /**
+   * It links, as its reason, diagnosis or related entry, to something that cannot be read here by id: on
+   * another server (this source's token goes to this source only), of another type, or not by address at all.
+   */
+  unreadable: boolean;
 }
 
-const CONDITION_REFERENCE =
-  /^(?:(.*)\/)?Condition\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+const LINKED_REFERENCE =
+  /^(?:(.*)\/)?(Condition|Procedure|Observation)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 
-/** The Conditions `resource` references, relative or by an address at `baseUrl` (contained ones are in it). */
-export function linkedConditions(resource: Record<string, unknown>, baseUrl: string): LinkedConditions {
-  const ids = new Set<string>();
-  let elsewhere = false;
+/** The references that say what the resource is about: an encounter's reasons and diagnoses, a letter's related. */
+function reasonReferences(resource: Record<string, unknown>): unknown[] {
+  const list = (value: unknown) => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
+  const context = isObject(resource.context) ? resource.context : {};
+  return [
+    ...list(resource.reasonReference),
+    ...list(resource.diagnosis).map((d) => (isObject(d) ? d.condition : d)),
+    ...list(context.related),
+  ];
+}
+
+/**
+ * What `resource` links to: any reference to a Condition, Procedure or Observation, relative or at `baseUrl`
+ * (contained ones are part of the resource, checked with it); `unreadable` when one of its reasons, diagnoses or
+ * related entries cannot be read that way.
+ */
+export function linkedEntries(resource: Record<string, unknown>, baseUrl: string): LinkedEntries {
+  const refs = new Set<string>();
+  let unreadable = false;
   const base = baseUrl.replace(/\/+$/, '');
+  const readable = (reference: string): string | undefined => {
+    const match = LINKED_REFERENCE.exec(reference);
+    return match && (match[1] === undefined || match[1] === base) ? `${match[2]}/${match[3]}` : undefined;
+  };
   someReference(resource, (reference) => {
-    const match = CONDITION_REFERENCE.exec(reference);
-    if (!match) return false;
-    if (match[1] === undefined || match[1] === base) ids.add(match[2]!);
-    else elsewhere = true;
+    const ref = readable(reference);
+    if (ref) refs.add(ref);
+    else if (LINKED_REFERENCE.test(reference)) unreadable = true;
     return false;
   });
-  return { ids: [...ids], elsewhere };
+  for (const link of reasonReferences(resource)) {
+    const reference = isObject(link) && typeof link.reference === 'string' ? link.reference : undefined;
+    if (reference?.startsWith('#')) continue;
+    if (reference === undefined || !readable(reference)) unreadable = true;
+  }
+  return { refs: [...refs], unreadable };
 }
 
 /**
  * Patient level, as the record governs it: the event about `resource` told only as new activity, with the
  * record's reason, when the record would withhold that resource (a death, about the Patient, never is) or a
- * Condition it links to (the record withholds what references a withheld entry: the link alone would tell it).
- * `dissent`: what the patient's Consents at the source deny, when known. `linked`: the Conditions it links to,
- * as read from the source, or 'unchecked' when they could not all be read: then its details are withheld,
- * saying so.
+ * diagnosis (or other entry) it links to (the record withholds what references a withheld entry: the link alone
+ * would tell it). `dissent`: what the patient's Consents at the source deny, when known. `linked`: the entries it
+ * links to, as read from the source, or 'unchecked' when they could not all be read: then its details are
+ * withheld, saying so.
  */
 export function governAsRecord(
   event: CaseloadEvent,

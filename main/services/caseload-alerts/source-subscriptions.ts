@@ -7,6 +7,7 @@ import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { findDissent, type DissentFinding } from '../governance/dissent';
 import { abortable, FetchFailure, readAllPages, type SourceClient } from '../http';
 import { bannerName } from '../record/patient-identity';
+import { patientOf } from './classify';
 import { readNotification, type Notification } from './notification';
 import { filterTarget, type CaseloadTopic } from './topics';
 import { checkWebsocketAddress } from './websocket-address';
@@ -212,17 +213,17 @@ export class SourceSubscriptions {
   }
 
   /**
-   * The Conditions with these ids of these patients (Patient ids) at this source, by id; one the source did
-   * not send is not in it. Each search names its patients, as every caseload search does.
+   * One patient's resources of this type with these ids at this source, by id: only those about that patient
+   * (one the source did not send, or sent about someone else, is not in it). Each search names the patient, as
+   * every caseload search does.
    */
-  async conditions(ids: readonly string[], patientIds: readonly string[]): Promise<Map<string, JsonObject>> {
+  async byIds(type: string, ids: readonly string[], patientId: string): Promise<Map<string, JsonObject>> {
     const found = new Map<string, JsonObject>();
-    const patients = patientIds.map((id) => `Patient/${id}`).join(',');
     for (const chunk of chunks(ids, SEARCH_CHUNK)) {
-      const query = `_id=${encodeURIComponent(chunk.join(','))}&patient=${encodeURIComponent(patients)}`;
-      await this.search(`Condition?${query}`, 'Condition', (condition) => {
-        const id = str(condition.id);
-        if (id && chunk.includes(id)) found.set(id, condition);
+      const query = `_id=${encodeURIComponent(chunk.join(','))}&patient=${encodeURIComponent(`Patient/${patientId}`)}`;
+      await this.search(`${type}?${query}`, type, (resource) => {
+        const id = str(resource.id);
+        if (id && chunk.includes(id) && patientOf(resource).patientId === patientId) found.set(id, resource);
       });
     }
     return found;

@@ -34,8 +34,8 @@ import {
   governAsRecord,
   governForPatient,
   governForUser,
-  linkedConditions,
-  type LinkedConditions,
+  linkedEntries,
+  type LinkedEntries,
 } from './govern-event';
 import { MAX_FILTER_IDENTIFIERS, SourceSubscriptions, type CaseloadPatient } from './source-subscriptions';
 import { SourceWatch, type DeliveredBatch } from './source-watch';
@@ -430,15 +430,27 @@ export class CaseloadWatch implements CaseloadWatchService {
       freshKeys.push(...built.dedupeKeys);
       alerts.push({ event: built.event, ...('resource' in item ? { resource: item.resource } : {}) });
     }
-    const linked = await linkedConditionsOf(running, alerts);
-    const fresh = alerts.map(({ event, resource }) => {
-      const dissent = running.dissent.get(event.nhsNumber);
-      // What the record would withhold is told without its details, before it is kept or shown.
-      const asRecord = resource
-        ? governAsRecord(event, resource, this.deps.sensitive, dissent, linked(resource))
-        : event;
-      return governForPatient(asRecord, dissent?.full, this.deps.governance(event.nhsNumber));
-    });
+    let fresh: CaseloadEvent[];
+    try {
+      const linked = await linkedEntriesOf(running, alerts);
+      // Stopped or started again meanwhile: these are this watch's no longer.
+      if (generation !== this.generation) {
+        this.delivered.forget(freshKeys);
+        return;
+      }
+      fresh = alerts.map(({ event, resource }) => {
+        const dissent = running.dissent.get(event.nhsNumber);
+        // What the record would withhold is told without its details, before it is kept or shown.
+        const asRecord = resource
+          ? governAsRecord(event, resource, this.deps.sensitive, dissent, linked(resource))
+          : event;
+        return governForPatient(asRecord, dissent?.full, this.deps.governance(event.nhsNumber));
+      });
+    } catch (error) {
+      // Not shown, so not yet delivered: the same events sent again are told.
+      this.delivered.forget(freshKeys);
+      throw error;
+    }
     if (fresh.length) await this.keepAndShow(fresh, freshKeys, batch.topic, source.sourceName);
     // All a delivery moves in the status is these counts (each source reports its own state; events go out
     // on their own), so the status is told only when one of them moved.
@@ -503,30 +515,45 @@ export class CaseloadWatch implements CaseloadWatchService {
 }
 
 /**
- * The Conditions each alert's resource links to, read from its source in one search: per resource, those found,
- * or 'unchecked' when one could not be read (the search failed, the source did not send it, or it is held
- * elsewhere).
+ * What each alert's resource links to (its reasons and diagnoses), read from its source by id, a search per
+ * patient and type: per resource, the entries, or 'unchecked' when one of them could not be read (its search
+ * failed, the source did not send it, or it cannot be read by id here).
  */
-async function linkedConditionsOf(
+async function linkedEntriesOf(
   running: RunningSource,
   alerts: readonly { resource?: JsonObject }[],
 ): Promise<(resource: JsonObject) => JsonObject[] | 'unchecked'> {
   const baseUrl = running.client.baseUrl;
-  const links = new Map<JsonObject, LinkedConditions>();
-  for (const { resource } of alerts) if (resource) links.set(resource, linkedConditions(resource, baseUrl));
-  const ids = [...new Set([...links.values()].flatMap((l) => l.ids))];
-  const patientIds = new Set<string>();
-  for (const [resource, link] of links) {
+  const links = new Map<JsonObject, { link: LinkedEntries; patientId?: string }>();
+  // Patient id → type → ids.
+  const wanted = new Map<string, Map<string, Set<string>>>();
+  for (const { resource } of alerts) {
+    if (!resource) continue;
+    const link = linkedEntries(resource, baseUrl);
     const patientId = patientOf(resource).patientId;
-    if (link.ids.length && patientId) patientIds.add(patientId);
+    links.set(resource, { link, ...(patientId ? { patientId } : {}) });
+    if (!patientId) continue;
+    for (const ref of link.refs) {
+      const [type, id] = ref.split('/') as [string, string];
+      const byType = wanted.get(patientId) ?? new Map<string, Set<string>>();
+      wanted.set(patientId, byType.set(type, (byType.get(type) ?? new Set()).add(id)));
+    }
   }
-  const found =
-    ids.length && patientIds.size
-      ? await running.subscriptions.conditions(ids, [...patientIds]).catch(() => undefined)
-      : new Map<string, JsonObject>();
+  // Patient id → "Type/id" → the entry; absent when its search failed or the source did not send it.
+  const found = new Map<string, Map<string, JsonObject>>();
+  for (const [patientId, byType] of wanted) {
+    const entries = new Map<string, JsonObject>();
+    found.set(patientId, entries);
+    for (const [type, ids] of byType) {
+      const read = await running.subscriptions.byIds(type, [...ids], patientId).catch(() => undefined);
+      for (const [id, entry] of read ?? []) entries.set(`${type}/${id}`, entry);
+    }
+  }
   return (resource) => {
-    const link = links.get(resource)!;
-    if (link.elsewhere || !found || link.ids.some((id) => !found.has(id))) return 'unchecked';
-    return link.ids.map((id) => found.get(id)!);
+    const { link, patientId } = links.get(resource)!;
+    if (!link.refs.length && !link.unreadable) return [];
+    const entries = patientId ? found.get(patientId) : undefined;
+    if (link.unreadable || !entries || link.refs.some((ref) => !entries.has(ref))) return 'unchecked';
+    return link.refs.map((ref) => entries.get(ref)!);
   };
 }

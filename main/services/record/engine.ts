@@ -297,7 +297,11 @@ async function fetchAll(
       // Past the deadline, what the source has not yet settled is overdue, and stays so until it is (its
       // urgent-care reads answering later does not make the rest merely "still loading" again).
       if (deadlinePassed) {
-        pending.message = `${run.source.name} has not answered within ${durationText(options.urgentCareDeadlineMs)}; still trying`;
+        const within = durationText(options.urgentCareDeadlineMs);
+        // One that answered its urgent-care reads has answered, only not with everything.
+        pending.message = run.criticalStatus
+          ? `${run.source.name} has not sent the rest of its record within ${within}; still trying`
+          : `${run.source.name} has not answered within ${within}; still trying`;
       }
       if (run.criticalStatus) {
         return {
