@@ -278,6 +278,20 @@ describe('a labelled document a refresh sends again', () => {
     expect(offline.withheld.count).toBe(1);
   });
 
+  it('withholds an entry that references a withheld one by a versioned address', async () => {
+    const related = {
+      context: { related: [{ reference: 'DocumentReference/plan-1/_history/3' }] },
+      date: '2023-01-09',
+    };
+    const served = await serveRecord(
+      () => [dcrPlan('plan-1', metaLabel('R')), dcrPlan('plan-ref', related), ...notWithheld()],
+      () => [],
+    );
+    const record = await open(served);
+    expect(documentItems(record).map((i) => i.resource.id)).toEqual(['plan-n', 'plan-other']);
+    expect(record.withheld).toMatchObject({ count: 2, reasons: [LABEL_REASON] });
+  });
+
   it('keeps withholding an entry that references one withheld before, when a refresh sends only it', async () => {
     const related = { context: { related: [{ reference: 'DocumentReference/plan-1' }] }, date: '2023-01-09' };
     const served = await serveRecord(

@@ -619,6 +619,41 @@ async function renameDcrCondition(text: string): Promise<() => Promise<void>> {
 }
 
 describe('refresh when back online', () => {
+  it('an entry labelled restricted at DCR since the last open goes, with CHIE’s saved copy of it, from the screen and the saved copy', async () => {
+    const first = await reader().open(request('cross-border'));
+    await first.saved;
+    const shared = first.record.items.find(
+      (i) =>
+        i.provenance.some((p) => p.sourceId === 'dcr') && i.provenance.some((p) => p.sourceId === 'chie'),
+    );
+    expect(shared, 'an entry both sources hold').toBeDefined();
+    const dcrCopy = shared!.provenance.find((p) => p.sourceId === 'dcr')!;
+    const chieCopy = shared!.provenance.find((p) => p.sourceId === 'chie')!;
+    const current = (await sandbox.servers.dcr.readResource(
+      dcrCopy.resourceType,
+      dcrCopy.resourceId,
+    )) as Resource;
+    const security = [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }];
+    await sandbox.servers.dcr.updateResource({ ...current, meta: { ...current.meta, security } } as Resource);
+    try {
+      // CHIE does not answer: its copy is the saved one, and must go with DCR's.
+      await sandbox.servers.chie.setFault('down');
+      now = later(1);
+      const refreshed = await reader().open(request('cross-border'));
+      await refreshed.saved;
+      expect(refreshed.from).toBe('refreshed');
+      const offline = (await reader().openOffline(request('cross-border')))!;
+      for (const record of [refreshed.record, offline.record]) {
+        const copies = record.items.flatMap((i) => i.provenance.map((p) => `${p.sourceId}/${p.resourceId}`));
+        expect(copies).not.toContain(`dcr/${dcrCopy.resourceId}`);
+        expect(copies).not.toContain(`chie/${chieCopy.resourceId}`);
+        expect(record.withheld.count).toBe(first.record.withheld.count + 1);
+      }
+    } finally {
+      await sandbox.servers.dcr.updateResource(current);
+    }
+  });
+
   it('an incremental refresh (_lastUpdated per source) picks up a server-side change', async () => {
     const first = await reader().open(request('frail'));
     const restore = await renameDcrCondition('Updated by the GP today');

@@ -159,7 +159,8 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
           ? withheldCopyKey(source.status.id, resource)
           : undefined;
       const remember = (counted: boolean) => {
-        if (copy !== undefined && !known.has(copy)) copies.push({ copy, counted, cause });
+        if (copy !== undefined && !known.has(copy))
+          copies.push({ copy, type: String(resource.resourceType), counted, cause });
       };
       if (SUPPORTING_TYPES.has(String(resource.resourceType))) {
         sourceCauses.add(cause);
@@ -359,7 +360,7 @@ const REFERENCE_TARGET = /(?:^|\/)([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(
 /**
  * Entries that reference one withheld from this source before (remembered by its withheldCopyKey: a refresh
  * that sends the referencing entry again does not send what it references), each with that one's cause; added
- * to `withheld`. Hashing every reference costs, so only sources that remember something are walked.
+ * to `withheld`. Only references to a type withheld before are hashed, each target once.
  */
 function referencingRemembered(
   sources: readonly SourceSnapshot[],
@@ -369,15 +370,22 @@ function referencingRemembered(
   for (const source of sources) {
     if (!source.withheldCopies?.length) continue;
     const causes = new Map(source.withheldCopies.map((c) => [c.copy, knownCause(c.cause)]));
+    const types = new Set(source.withheldCopies.map((c) => c.type));
+    // "Type/id" → the cause it was withheld for, or undefined when it was not.
+    const targets = new Map<string, Cause | undefined>();
+    const causeOfTarget = (ref: string): Cause | undefined => {
+      const [, resourceType, id] = REFERENCE_TARGET.exec(ref) ?? [];
+      if (!resourceType || !id || !types.has(resourceType)) return undefined;
+      const target = `${resourceType}/${id}`;
+      if (!targets.has(target))
+        targets.set(target, causes.get(withheldCopyKey(source.status.id, { resourceType, id })));
+      return targets.get(target);
+    };
     const out = withheld.get(source)!;
     source.resources.forEach((r, i) => {
       if (out.has(i) || isPatient(r)) return;
       let cause: Cause | undefined;
-      someReference(r, (ref) => {
-        const [, resourceType, id] = REFERENCE_TARGET.exec(ref) ?? [];
-        if (resourceType && id) cause = causes.get(withheldCopyKey(source.status.id, { resourceType, id }));
-        return cause !== undefined;
-      });
+      someReference(r, (ref) => (cause = causeOfTarget(ref)) !== undefined);
       if (cause === undefined) return;
       out.add(i);
       found.set(r, cause);
@@ -407,7 +415,8 @@ function withholdLinked(
       if (out.has(i) || isPatient(r)) return;
       let cause: Cause | undefined;
       someReference(r, (ref) => {
-        cause = refs.get(ref) ?? refs.get(ref.split('/').slice(-2).join('/'));
+        const [, type, id] = REFERENCE_TARGET.exec(ref) ?? [];
+        cause = refs.get(ref) ?? (type && id ? refs.get(`${type}/${id}`) : undefined);
         return cause !== undefined;
       });
       if (cause !== undefined) linked.push([i, cause]);

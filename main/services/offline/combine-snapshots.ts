@@ -12,7 +12,6 @@ import {
   totalWithheld,
   type RecordSnapshot,
   type SourceSnapshot,
-  type WithheldCopy,
   withheldCopyKey,
 } from '../record/snapshot';
 
@@ -29,56 +28,44 @@ interface CombinedSnapshot {
 const answeredInFull = (s: SourceStatus) => s.state === 'complete';
 const answeredInPart = (s: SourceStatus) => s.state === 'partial';
 
-/**
- * The saved copy's resources with the live ones laid over them (same source, type and id → replaced); one the
- * source sent again withheld now (labelled since, say) goes, as it would had it been sent shown (`dropped`).
- */
+/** The saved copy's resources with `changes` laid over them (same source, type and id → replaced). */
 function upsert(
   sourceId: string,
   saved: readonly Json[],
-  live: SourceSnapshot,
-): { resources: Json[]; stale: string[]; dropped: boolean } {
-  const changed = new Set(live.resources.map((r) => copyKey(sourceId, r)));
-  const withheldNow = new Set(live.withheldCopies?.map((c) => c.copy));
-  let dropped = false;
-  const kept = saved.filter((r) => {
-    if (changed.has(copyKey(sourceId, r))) return false;
-    if (withheldNow.size === 0 || !withheldNow.has(withheldCopyKey(sourceId, r))) return true;
-    dropped = true;
-    return false;
-  });
+  changes: readonly Json[],
+): { resources: Json[]; stale: string[] } {
+  const changed = new Set(changes.map((r) => copyKey(sourceId, r)));
+  const kept = saved.filter((r) => !changed.has(copyKey(sourceId, r)));
   return {
-    resources: [...kept, ...live.resources],
+    resources: [...kept, ...changes],
     stale: kept.map((r) => copyKey(sourceId, r)),
-    dropped,
   };
 }
 
 /**
- * The saved copy's withholding with the refresh's laid over it: a withheld entry the source sent again (still
- * withheld, or shown now) is the refresh's to count, not counted again from the saved copy; once nothing the
- * saved copy withheld is left, its reasons go too.
+ * The saved copy's withholding, less what the source sent again (the live copy is governed with the rest, and
+ * counted then if still withheld); its reasons stay while anything it withheld still is. Only live resources of
+ * a type the saved copy withheld are hashed to be compared.
  */
 function withheldAfterRefresh(
   saved: SourceSnapshot,
   live: SourceSnapshot,
 ): Pick<SourceSnapshot, 'withheld' | 'withheldCopies'> {
   const before = saved.withheldCopies ?? [];
-  const resent = new Set(live.withheldCopies?.map((c) => c.copy));
-  if (before.length) for (const r of live.resources) resent.add(withheldCopyKey(live.status.id, r));
-  const sentAgain = (c: WithheldCopy) => resent.has(c.copy);
-  const kept = before.filter((c) => !sentAgain(c));
+  const types = new Set(before.map((c) => c.type));
+  const resent = new Set<string>();
+  for (const r of live.resources)
+    if (types.has(String(r.resourceType))) resent.add(withheldCopyKey(live.status.id, r));
+  const kept = before.filter((c) => !resent.has(c.copy));
   const savedCount = Math.max(
     0,
-    (saved.withheld?.count ?? 0) - before.filter((c) => c.counted && sentAgain(c)).length,
+    (saved.withheld?.count ?? 0) - before.filter((c) => c.counted && resent.has(c.copy)).length,
   );
   const savedLeft = { ...saved, withheld: { ...(saved.withheld ?? NOTHING_WITHHELD), count: savedCount } };
-  const copies = [...kept, ...(live.withheldCopies ?? [])];
-  // The saved copy's reasons stay while anything it withheld still is (counted here or not).
-  const savedStillWithholds = savedCount > 0 || kept.length > 0;
+  const stillWithholds = savedCount > 0 || kept.length > 0;
   return {
-    withheld: totalWithheld(savedStillWithholds ? [savedLeft, live] : [live]),
-    ...(copies.length ? { withheldCopies: copies } : {}),
+    withheld: totalWithheld(stillWithholds ? [savedLeft, live] : [live]),
+    ...(kept.length ? { withheldCopies: kept } : {}),
   };
 }
 
@@ -104,7 +91,7 @@ function combineSource(
     return { source: live, write: { sourceId: id, mode: 'replace', resources: live.resources } };
   }
   if (answeredInFull(live.status) || answeredInPart(live.status)) {
-    const { resources, stale, dropped } = upsert(id, saved.resources, live);
+    const { resources, stale } = upsert(id, saved.resources, live.resources);
     const partial = answeredInPart(live.status);
     const source: SourceSnapshot = {
       ...live,
@@ -117,11 +104,7 @@ function combineSource(
       source.status = { ...live.status, savedCopy: { asOf: savedAsOf(saved) } };
       source.savedCopyKeys = stale;
     }
-    // A saved entry withheld now goes from the saved copy too.
-    const write: SourceWrite = dropped
-      ? { sourceId: id, mode: 'replace', resources }
-      : { sourceId: id, mode: 'upsert', resources: live.resources };
-    return { source, write };
+    return { source, write: { sourceId: id, mode: 'upsert', resources: live.resources } };
   }
   // Did not answer: its saved entries stay, labelled, and the status (and any new identity warning, such as
   // two patients now sharing the number) says why it is not live.

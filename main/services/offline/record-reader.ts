@@ -382,15 +382,14 @@ export class RecordReader {
     if (loaded && sourcesUnreachable({ sources: live.sources.map((s) => s.status), dissent: false })) {
       return this.offlineFrom(loaded, request);
     }
-    const governedLive = governSnapshot(live, request.governance);
-    const { snapshot, writes } = this.fold(saved, governedLive, mode, request);
+    const { snapshot, writes } = this.fold(saved, live, mode, request);
 
     if (snapshot.dissent) {
       // Never kept: what break-glass may show lives in memory only, and an earlier saved copy goes now.
       const purged = loaded && cache ? await cache.delete(nhs, 'dissent') : false;
       return opened(this.build(snapshot, request), { from: 'live', purgedForDissent: purged });
     }
-    if (!cache || !answered(governedLive) || notFoundAnywhere(live)) {
+    if (!cache || !answered(live) || notFoundAnywhere(live)) {
       return opened(this.build(snapshot, request));
     }
     // Written after the record is returned; if the store fails, the clinician still has what the sources sent.
@@ -431,17 +430,17 @@ export class RecordReader {
   }
 
   /**
-   * The fetch folded into the saved copy, governed as a whole: a Consent in one part can restrict another
-   * (only possible when saved data was kept, so otherwise the live snapshot's governance stands).
+   * The fetch folded into the saved copy, then governed as a whole: a Consent in one part can restrict another,
+   * and what a source withholds now (labelled since the last open, say) takes its saved copy and other sources'
+   * copies of it with it.
    */
   private fold(
     saved: RecordSnapshot | undefined,
-    governedLive: RecordSnapshot,
+    live: RecordSnapshot,
     mode: RefreshMode,
     request: ReadRequest,
   ): { snapshot: RecordSnapshot; writes: SourceWrite[] } {
-    const combined = combineSnapshots(saved, governedLive, mode);
-    if (combined.snapshot.sources.every((s, i) => s === governedLive.sources[i])) return combined;
+    const combined = combineSnapshots(saved, live, mode);
     const snapshot = governSnapshot(combined.snapshot, request.governance);
     const writes = combined.writes.map((w, i): SourceWrite => {
       const before = combined.snapshot.sources[i]!.resources.length;
@@ -506,12 +505,7 @@ export class RecordReader {
         if (savedIsPart && holdsConsent(snapshot)) return;
         let partial: WessexRecord;
         try {
-          const sofar = this.fold(
-            savedSnapshot,
-            governSnapshot(snapshot, request.governance),
-            mode,
-            request,
-          ).snapshot;
+          const sofar = this.fold(savedSnapshot, snapshot, mode, request).snapshot;
           partial = this.build(sofar, request, CRITICAL_SECTIONS);
         } catch (error) {
           // The screen keeps what it has, each urgent-care section saying it may be incomplete; a later step

@@ -48,6 +48,8 @@ export interface SourceSnapshot {
 export interface WithheldCopy {
   /** withheldCopyKey: the saved copy holds no id of what was withheld. */
   copy: string;
+  /** Its resource type: only resources (and references) of the types withheld need hashing to be compared. */
+  type: string;
   counted: boolean;
   /** Why (WITHHELD_REASON's key): an entry that references it is withheld for the same reason. */
   cause?: string;
