@@ -176,9 +176,11 @@ export class FakeSubscriptionServer {
     nhs: string,
     coding: { system: string; code: string; display?: string },
     resourceType = 'Condition',
+    patch: Json = {},
   ): Json {
     const patient = this.patientFor(nhs);
     return this.put({
+      ...patch,
       resourceType,
       id: randomUUID(),
       subject: { reference: `Patient/${patient.id}` },

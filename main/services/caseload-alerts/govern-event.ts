@@ -13,7 +13,6 @@ import type { DissentFinding } from '../governance/dissent';
 import type { UserGovernance } from '../governance/govern-record';
 import { withholdCauseOf } from '../governance/patient-governance';
 import type { SensitiveCodes } from '../governance/sensitive-codes';
-import { isObject } from '../../../common/json';
 import { someReference, WITHHELD_REASON } from '../governance/sensitive-filter';
 import { SECTIONS_FOR_ACCESS } from '../governance/role-access';
 
@@ -21,7 +20,7 @@ export const DISSENT_WITHHELD = 'The patient has declined to share their record:
 const DISSENT_UNKNOWN =
   'Whether the patient has declined to share their record could not be checked: details withheld';
 export const LINKED_UNCHECKED =
-  'What it is linked to (a diagnosis, say) could not be checked against local policy on sensitive information: details withheld';
+  'Details withheld: a diagnosis, procedure or result linked to this could not be checked against local policy on sensitive information';
 
 /** The record section an alert's details belong to (a death is in the identity banner everyone sees). */
 const SECTION_OF: Record<CaseloadEventKind, SectionId | undefined> = {
@@ -54,58 +53,36 @@ function reduced(event: CaseloadEvent, withheldReason: string): CaseloadEvent {
 }
 
 /** What an alert's resource may link to as its reason or diagnosis, read from its source by id to be checked. */
-export const LINKED_TYPES = ['Condition', 'Procedure', 'Observation'] as const;
+export const LINKED_TYPES = new Set(['Condition', 'Procedure', 'Observation']);
 
 /** What a resource links to (an admission's reason or diagnosis, a letter's related entries). */
 export interface LinkedEntries {
   /** "Type/id" at the source the resource came from, each of LINKED_TYPES. */
   refs: string[];
-  /**
-   * It links, as its reason, diagnosis or related entry, to something that cannot be read here by id: on
-   * another server (this source's token goes to this source only), of another type, or not by address at all.
-   */
-  unreadable: boolean;
+  /** It links to one of those held on another server, which this source's token may not read. */
+  elsewhere: boolean;
 }
 
 const LINKED_REFERENCE =
-  /^(?:(.*)\/)?(Condition|Procedure|Observation)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
-
-/** The references that say what the resource is about: an encounter's reasons and diagnoses, a letter's related. */
-function reasonReferences(resource: Record<string, unknown>): unknown[] {
-  const list = (value: unknown) => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
-  const context = isObject(resource.context) ? resource.context : {};
-  return [
-    ...list(resource.reasonReference),
-    ...list(resource.diagnosis).map((d) => (isObject(d) ? d.condition : d)),
-    ...list(context.related),
-  ];
-}
+  /^(?:(.*)\/)?([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 
 /**
- * What `resource` links to: any reference to a Condition, Procedure or Observation, relative or at `baseUrl`
- * (contained ones are part of the resource, checked with it); `unreadable` when one of its reasons, diagnoses or
- * related entries cannot be read that way.
+ * What `resource` links to as the record would find it: every reference to a Condition, Procedure or
+ * Observation by type and id, relative or at `baseUrl` (a contained one is part of the resource and checked with
+ * it; one by a bundle's urn:uuid, an identifier or a display alone names nothing the record could withhold).
  */
 export function linkedEntries(resource: Record<string, unknown>, baseUrl: string): LinkedEntries {
   const refs = new Set<string>();
-  let unreadable = false;
+  let elsewhere = false;
   const base = baseUrl.replace(/\/+$/, '');
-  const readable = (reference: string): string | undefined => {
-    const match = LINKED_REFERENCE.exec(reference);
-    return match && (match[1] === undefined || match[1] === base) ? `${match[2]}/${match[3]}` : undefined;
-  };
   someReference(resource, (reference) => {
-    const ref = readable(reference);
-    if (ref) refs.add(ref);
-    else if (LINKED_REFERENCE.test(reference)) unreadable = true;
+    const [, at, type, id] = LINKED_REFERENCE.exec(reference) ?? [];
+    if (!type || !id || !LINKED_TYPES.has(type)) return false;
+    if (at === undefined || at === base) refs.add(`${type}/${id}`);
+    else elsewhere = true;
     return false;
   });
-  for (const link of reasonReferences(resource)) {
-    const reference = isObject(link) && typeof link.reference === 'string' ? link.reference : undefined;
-    if (reference?.startsWith('#')) continue;
-    if (reference === undefined || !readable(reference)) unreadable = true;
-  }
-  return { refs: [...refs], unreadable };
+  return { refs: [...refs], elsewhere };
 }
 
 /**

@@ -7,7 +7,6 @@ import { NHS_NUMBER_SYSTEM } from '../../../common/nhs-number';
 import { findDissent, type DissentFinding } from '../governance/dissent';
 import { abortable, FetchFailure, readAllPages, type SourceClient } from '../http';
 import { bannerName } from '../record/patient-identity';
-import { patientOf } from './classify';
 import { readNotification, type Notification } from './notification';
 import { filterTarget, type CaseloadTopic } from './topics';
 import { checkWebsocketAddress } from './websocket-address';
@@ -17,6 +16,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const SEARCH_TIMEOUT_MS = 60_000;
 /** NHS numbers per search (a GET's address stays a few kilobytes). */
 const SEARCH_CHUNK = 80;
+/** Ids per search of entries an alert links to (each with its patient, so the address stays as short). */
+const LINKED_CHUNK = 40;
 /** The most identifiers one Subscription filter may name (the contract's limit). */
 export const MAX_FILTER_IDENTIFIERS = 1_000;
 
@@ -213,17 +214,22 @@ export class SourceSubscriptions {
   }
 
   /**
-   * One patient's resources of this type with these ids at this source, by id: only those about that patient
-   * (one the source did not send, or sent about someone else, is not in it). Each search names the patient, as
-   * every caseload search does.
+   * Resources of this type by id, each of the patient given with it, as this source sends them (by id; one it
+   * did not send is not in it). Each search names the patients its ids belong to, as every caseload search does:
+   * whether an entry is truly that patient's is the caller's to check.
    */
-  async byIds(type: string, ids: readonly string[], patientId: string): Promise<Map<string, JsonObject>> {
+  async byIds(
+    type: string,
+    wanted: readonly { id: string; patientId: string }[],
+  ): Promise<Map<string, JsonObject>> {
     const found = new Map<string, JsonObject>();
-    for (const chunk of chunks(ids, SEARCH_CHUNK)) {
-      const query = `_id=${encodeURIComponent(chunk.join(','))}&patient=${encodeURIComponent(`Patient/${patientId}`)}`;
+    for (const chunk of chunks(wanted, LINKED_CHUNK)) {
+      const ids = [...new Set(chunk.map((w) => w.id))];
+      const patients = [...new Set(chunk.map((w) => `Patient/${w.patientId}`))];
+      const query = `_id=${encodeURIComponent(ids.join(','))}&patient=${encodeURIComponent(patients.join(','))}`;
       await this.search(`${type}?${query}`, type, (resource) => {
         const id = str(resource.id);
-        if (id && chunk.includes(id) && patientOf(resource).patientId === patientId) found.set(id, resource);
+        if (id && ids.includes(id)) found.set(id, resource);
       });
     }
     return found;

@@ -433,11 +433,6 @@ export class CaseloadWatch implements CaseloadWatchService {
     let fresh: CaseloadEvent[];
     try {
       const linked = await linkedEntriesOf(running, alerts);
-      // Stopped or started again meanwhile: these are this watch's no longer.
-      if (generation !== this.generation) {
-        this.delivered.forget(freshKeys);
-        return;
-      }
       fresh = alerts.map(({ event, resource }) => {
         const dissent = running.dissent.get(event.nhsNumber);
         // What the record would withhold is told without its details, before it is kept or shown.
@@ -514,46 +509,70 @@ export class CaseloadWatch implements CaseloadWatchService {
   }
 }
 
+/** How many links deep what an alert links to is followed (a procedure's reason, a diagnosis's evidence). */
+const MOST_LINK_DEPTH = 3;
+
 /**
- * What each alert's resource links to (its reasons and diagnoses), read from its source by id, a search per
- * patient and type: per resource, the entries, or 'unchecked' when one of them could not be read (its search
- * failed, the source did not send it, or it cannot be read by id here).
+ * What each alert's resource links to (its reasons and diagnoses, and what those link to in turn), read from its
+ * source by id, one search per type at each depth: per resource, every entry reached, or 'unchecked' when one
+ * could not be read (its search failed, the source did not send it, it is another patient's or on another
+ * server, or it is further than the depth followed).
  */
 async function linkedEntriesOf(
   running: RunningSource,
   alerts: readonly { resource?: JsonObject }[],
 ): Promise<(resource: JsonObject) => JsonObject[] | 'unchecked'> {
   const baseUrl = running.client.baseUrl;
-  const links = new Map<JsonObject, { link: LinkedEntries; patientId?: string }>();
-  // Patient id → type → ids.
-  const wanted = new Map<string, Map<string, Set<string>>>();
+  // "Type/id" → the entry as read, or null when it could not be.
+  const read = new Map<string, JsonObject | null>();
+  const roots = new Map<JsonObject, { link: LinkedEntries; patientId?: string }>();
+  let wanted = new Map<string, string>();
+  const want = (link: LinkedEntries, patientId: string | undefined, into: Map<string, string>) => {
+    if (patientId) for (const ref of link.refs) if (!read.has(ref)) into.set(ref, patientId);
+  };
   for (const { resource } of alerts) {
     if (!resource) continue;
     const link = linkedEntries(resource, baseUrl);
     const patientId = patientOf(resource).patientId;
-    links.set(resource, { link, ...(patientId ? { patientId } : {}) });
-    if (!patientId) continue;
-    for (const ref of link.refs) {
-      const [type, id] = ref.split('/') as [string, string];
-      const byType = wanted.get(patientId) ?? new Map<string, Set<string>>();
-      wanted.set(patientId, byType.set(type, (byType.get(type) ?? new Set()).add(id)));
-    }
+    roots.set(resource, { link, ...(patientId ? { patientId } : {}) });
+    want(link, patientId, wanted);
   }
-  // Patient id → "Type/id" → the entry; absent when its search failed or the source did not send it.
-  const found = new Map<string, Map<string, JsonObject>>();
-  for (const [patientId, byType] of wanted) {
-    const entries = new Map<string, JsonObject>();
-    found.set(patientId, entries);
-    for (const [type, ids] of byType) {
-      const read = await running.subscriptions.byIds(type, [...ids], patientId).catch(() => undefined);
-      for (const [id, entry] of read ?? []) entries.set(`${type}/${id}`, entry);
+  for (let depth = 0; depth < MOST_LINK_DEPTH && wanted.size; depth++) {
+    const byType = new Map<string, { id: string; patientId: string }[]>();
+    for (const [ref, patientId] of wanted) {
+      const [type, id] = ref.split('/') as [string, string];
+      byType.set(type, [...(byType.get(type) ?? []), { id, patientId }]);
     }
+    await Promise.all(
+      [...byType].map(async ([type, list]) => {
+        const got = await running.subscriptions.byIds(type, list).catch(() => undefined);
+        for (const { id } of list) read.set(`${type}/${id}`, got?.get(id) ?? null);
+      }),
+    );
+    const next = new Map<string, string>();
+    for (const ref of wanted.keys()) {
+      const entry = read.get(ref);
+      if (entry) want(linkedEntries(entry, baseUrl), patientOf(entry).patientId, next);
+    }
+    wanted = next;
   }
   return (resource) => {
-    const { link, patientId } = links.get(resource)!;
-    if (!link.refs.length && !link.unreadable) return [];
-    const entries = patientId ? found.get(patientId) : undefined;
-    if (link.unreadable || !entries || link.refs.some((ref) => !entries.has(ref))) return 'unchecked';
-    return link.refs.map((ref) => entries.get(ref)!);
+    const { link, patientId } = roots.get(resource)!;
+    if (!link.refs.length && !link.elsewhere) return [];
+    if (link.elsewhere || !patientId) return 'unchecked';
+    const reached: JsonObject[] = [];
+    const seen = new Set<string>();
+    const pending = [...link.refs];
+    for (let ref = pending.pop(); ref !== undefined; ref = pending.pop()) {
+      if (seen.has(ref)) continue;
+      seen.add(ref);
+      const entry = read.get(ref);
+      if (!entry || patientOf(entry).patientId !== patientId) return 'unchecked';
+      const onward = linkedEntries(entry, baseUrl);
+      if (onward.elsewhere) return 'unchecked';
+      reached.push(entry);
+      pending.push(...onward.refs);
+    }
+    return reached;
   };
 }
