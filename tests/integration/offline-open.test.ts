@@ -618,23 +618,35 @@ async function renameDcrCondition(text: string): Promise<() => Promise<void>> {
   };
 }
 
+/** Each copy an item shows, as "source/id". */
+const copiesIn = (record: WessexRecord) =>
+  record.items.flatMap((i) => i.provenance.map((p) => `${p.sourceId}/${p.resourceId}`));
+
+/** Labels restricted, at DCR, an entry both DCR and CHIE hold in `record`; returns its copies and how to undo it. */
+async function labelSharedAtDcr(record: WessexRecord) {
+  const shared = record.items.find(
+    (i) => i.provenance.some((p) => p.sourceId === 'dcr') && i.provenance.some((p) => p.sourceId === 'chie'),
+  );
+  expect(shared, 'an entry both sources hold').toBeDefined();
+  const dcr = shared!.provenance.find((p) => p.sourceId === 'dcr')!;
+  const chie = shared!.provenance.find((p) => p.sourceId === 'chie')!;
+  const current = (await sandbox.servers.dcr.readResource(dcr.resourceType, dcr.resourceId)) as Resource;
+  const security = [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }];
+  await sandbox.servers.dcr.updateResource({ ...current, meta: { ...current.meta, security } } as Resource);
+  return {
+    dcr: `dcr/${dcr.resourceId}`,
+    chie: `chie/${chie.resourceId}`,
+    restore: async () => {
+      await sandbox.servers.dcr.updateResource(current);
+    },
+  };
+}
+
 describe('refresh when back online', () => {
   it('an entry labelled restricted at DCR since the last open goes, with CHIE’s saved copy of it, from the screen and the saved copy', async () => {
     const first = await reader().open(request('cross-border'));
     await first.saved;
-    const shared = first.record.items.find(
-      (i) =>
-        i.provenance.some((p) => p.sourceId === 'dcr') && i.provenance.some((p) => p.sourceId === 'chie'),
-    );
-    expect(shared, 'an entry both sources hold').toBeDefined();
-    const dcrCopy = shared!.provenance.find((p) => p.sourceId === 'dcr')!;
-    const chieCopy = shared!.provenance.find((p) => p.sourceId === 'chie')!;
-    const current = (await sandbox.servers.dcr.readResource(
-      dcrCopy.resourceType,
-      dcrCopy.resourceId,
-    )) as Resource;
-    const security = [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }];
-    await sandbox.servers.dcr.updateResource({ ...current, meta: { ...current.meta, security } } as Resource);
+    const shared = await labelSharedAtDcr(first.record);
     try {
       // CHIE does not answer: its copy is the saved one, and must go with DCR's.
       await sandbox.servers.chie.setFault('down');
@@ -644,13 +656,38 @@ describe('refresh when back online', () => {
       expect(refreshed.from).toBe('refreshed');
       const offline = (await reader().openOffline(request('cross-border')))!;
       for (const record of [refreshed.record, offline.record]) {
-        const copies = record.items.flatMap((i) => i.provenance.map((p) => `${p.sourceId}/${p.resourceId}`));
-        expect(copies).not.toContain(`dcr/${dcrCopy.resourceId}`);
-        expect(copies).not.toContain(`chie/${chieCopy.resourceId}`);
+        expect(copiesIn(record)).not.toContain(shared.dcr);
+        expect(copiesIn(record)).not.toContain(shared.chie);
         expect(record.withheld.count).toBe(first.record.withheld.count + 1);
       }
     } finally {
-      await sandbox.servers.dcr.updateResource(current);
+      await shared.restore();
+    }
+  });
+
+  it('an entry DCR labelled stays withheld when only CHIE sends its copy again, and is counted once', async () => {
+    const unlabelled = await reader().open(request('cross-border'));
+    await unlabelled.saved;
+    const shared = await labelSharedAtDcr(unlabelled.record);
+    try {
+      now = later(1);
+      const labelled = await reader().open(request('cross-border'));
+      await labelled.saved;
+      const count = unlabelled.record.withheld.count + 1;
+      expect(labelled.record.withheld.count).toBe(count);
+      // A day on, a full refresh while DCR is down: CHIE sends everything again, DCR's saved copy stays.
+      await sandbox.servers.dcr.setFault('down');
+      now = later(26);
+      const refreshed = await reader().open(request('cross-border'));
+      await refreshed.saved;
+      const offline = (await reader().openOffline(request('cross-border')))!;
+      for (const record of [refreshed.record, offline.record]) {
+        expect(copiesIn(record)).not.toContain(shared.chie);
+        expect(copiesIn(record)).not.toContain(shared.dcr);
+        expect(record.withheld.count).toBe(count);
+      }
+    } finally {
+      await shared.restore();
     }
   });
 

@@ -526,22 +526,25 @@ async function linkedEntriesOf(
   // "Type/id" → the entry as read, or null when it could not be.
   const read = new Map<string, JsonObject | null>();
   const roots = new Map<JsonObject, { link: LinkedEntries; patientId?: string }>();
-  let wanted = new Map<string, string>();
-  const want = (link: LinkedEntries, patientId: string | undefined, into: Map<string, string>) => {
-    if (patientId) for (const ref of link.refs) if (!read.has(ref)) into.set(ref, patientId);
+  // "Type/id" → the patients whose alerts reach it (each search names them).
+  let wanted = new Map<string, Set<string>>();
+  const want = (refs: readonly string[], patientId: string, into: Map<string, Set<string>>) => {
+    for (const ref of refs) if (!read.has(ref)) into.set(ref, (into.get(ref) ?? new Set()).add(patientId));
   };
   for (const { resource } of alerts) {
     if (!resource) continue;
     const link = linkedEntries(resource, baseUrl);
     const patientId = patientOf(resource).patientId;
     roots.set(resource, { link, ...(patientId ? { patientId } : {}) });
-    want(link, patientId, wanted);
+    if (patientId) want(link.refs, patientId, wanted);
   }
   for (let depth = 0; depth < MOST_LINK_DEPTH && wanted.size; depth++) {
     const byType = new Map<string, { id: string; patientId: string }[]>();
-    for (const [ref, patientId] of wanted) {
+    for (const [ref, patients] of wanted) {
       const [type, id] = ref.split('/') as [string, string];
-      byType.set(type, [...(byType.get(type) ?? []), { id, patientId }]);
+      let list = byType.get(type);
+      if (!list) byType.set(type, (list = []));
+      for (const patientId of patients) list.push({ id, patientId });
     }
     await Promise.all(
       [...byType].map(async ([type, list]) => {
@@ -549,10 +552,12 @@ async function linkedEntriesOf(
         for (const { id } of list) read.set(`${type}/${id}`, got?.get(id) ?? null);
       }),
     );
-    const next = new Map<string, string>();
-    for (const ref of wanted.keys()) {
+    // Followed on only from an entry of a patient whose alert reached it (another's leaves the alert unchecked).
+    const next = new Map<string, Set<string>>();
+    for (const [ref, patients] of wanted) {
       const entry = read.get(ref);
-      if (entry) want(linkedEntries(entry, baseUrl), patientOf(entry).patientId, next);
+      const owner = entry ? patientOf(entry).patientId : undefined;
+      if (entry && owner && patients.has(owner)) want(linkedEntries(entry, baseUrl).refs, owner, next);
     }
     wanted = next;
   }

@@ -20,7 +20,9 @@ import {
   type SourceSnapshot,
   type WithheldCopy,
   withheldCopyKey,
+  withheldHash,
 } from '../record/snapshot';
+import { applyRemembered, hashedEntryKeys, REFERENCE_TARGET } from './remembered-withholding';
 import { findDissent, type DissentFinding } from './dissent';
 import type { SensitiveCodes } from './sensitive-codes';
 import {
@@ -113,9 +115,15 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
     }
   }
   // Then what references them, other sources' copies of them, and one document's pointer and copies together.
-  // What references an entry withheld from the saved copy before (it is no longer there to be referenced).
-  const remembered = referencingRemembered(snapshot.sources, withheld);
-  const spread = spreadWithholding(snapshot.sources, withheld, withheldPointers, causeOf, remembered);
+  // What the saved copy remembers withholding: copies of those entries, and what references them.
+  const remembered = applyRemembered(snapshot.sources, withheld);
+  const spread = spreadWithholding(
+    snapshot.sources,
+    withheld,
+    withheldPointers,
+    causeOf,
+    remembered.inherited,
+  );
 
   // A document the locator lists is counted as its pointer, not again as a source's entry (nor as another
   // source's copy of that entry): the locator is read whole every time, while a refresh may not send the entry
@@ -158,11 +166,19 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
         typeof resource.id === 'string' && resource.id
           ? withheldCopyKey(source.status.id, resource)
           : undefined;
+      const supporting = SUPPORTING_TYPES.has(String(resource.resourceType));
       const remember = (counted: boolean) => {
-        if (copy !== undefined && !known.has(copy))
-          copies.push({ copy, type: String(resource.resourceType), counted, cause });
+        if (copy === undefined || known.has(copy)) return;
+        const type = String(resource.resourceType);
+        copies.push({
+          copy,
+          type,
+          counted,
+          cause,
+          ...(supporting ? {} : { keys: [...hashedEntryKeys(resource)] }),
+        });
       };
-      if (SUPPORTING_TYPES.has(String(resource.resourceType))) {
+      if (supporting) {
         sourceCauses.add(cause);
         remember(false);
         continue;
@@ -178,8 +194,11 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
         // Counted as its pointer.
       } else if (key === undefined || !counted.has(key)) {
         if (key !== undefined) counted.add(key);
-        count++;
-        countedHere = true;
+        // Counted already where the saved copy counts it (another source's copy, not sent again).
+        if (key === undefined || !remembered.counted.has(withheldHash(key))) {
+          count++;
+          countedHere = true;
+        }
       }
       remember(countedHere);
     }
@@ -348,52 +367,6 @@ function pointerCause(
  * reasonReference is a withheld HIV Condition: the link alone would reveal it), until nothing changes.
  * Returns whether anything was added.
  */
-/** A remembered cause as read back from the saved copy (one not known, as a sensitive code's). */
-function knownCause(cause: string | undefined): Cause {
-  return cause !== undefined && cause !== 'dissent' && Object.hasOwn(WITHHELD_REASON, cause)
-    ? (cause as Cause)
-    : 'sensitive-code';
-}
-
-const REFERENCE_TARGET = /(?:^|\/)([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]*)?$/;
-
-/**
- * Entries that reference one withheld from this source before (remembered by its withheldCopyKey: a refresh
- * that sends the referencing entry again does not send what it references), each with that one's cause; added
- * to `withheld`. Only references to a type withheld before are hashed, each target once.
- */
-function referencingRemembered(
-  sources: readonly SourceSnapshot[],
-  withheld: Map<SourceSnapshot, Set<number>>,
-): Map<Json, Cause> {
-  const found = new Map<Json, Cause>();
-  for (const source of sources) {
-    if (!source.withheldCopies?.length) continue;
-    const causes = new Map(source.withheldCopies.map((c) => [c.copy, knownCause(c.cause)]));
-    const types = new Set(source.withheldCopies.map((c) => c.type));
-    // "Type/id" → the cause it was withheld for, or undefined when it was not.
-    const targets = new Map<string, Cause | undefined>();
-    const causeOfTarget = (ref: string): Cause | undefined => {
-      const [, resourceType, id] = REFERENCE_TARGET.exec(ref) ?? [];
-      if (!resourceType || !id || !types.has(resourceType)) return undefined;
-      const target = `${resourceType}/${id}`;
-      if (!targets.has(target))
-        targets.set(target, causes.get(withheldCopyKey(source.status.id, { resourceType, id })));
-      return targets.get(target);
-    };
-    const out = withheld.get(source)!;
-    source.resources.forEach((r, i) => {
-      if (out.has(i) || isPatient(r)) return;
-      let cause: Cause | undefined;
-      someReference(r, (ref) => (cause = causeOfTarget(ref)) !== undefined);
-      if (cause === undefined) return;
-      out.add(i);
-      found.set(r, cause);
-    });
-  }
-  return found;
-}
-
 function withholdLinked(
   source: SourceSnapshot,
   out: Set<number>,

@@ -53,9 +53,11 @@ function withheldAfterRefresh(
 ): Pick<SourceSnapshot, 'withheld' | 'withheldCopies'> {
   const before = saved.withheldCopies ?? [];
   const types = new Set(before.map((c) => c.type));
+  // A copy remembered before types were (none in use) is compared whatever its type.
+  const everyType = before.some((c) => !c.type);
   const resent = new Set<string>();
   for (const r of live.resources)
-    if (types.has(String(r.resourceType))) resent.add(withheldCopyKey(live.status.id, r));
+    if (everyType || types.has(String(r.resourceType))) resent.add(withheldCopyKey(live.status.id, r));
   const kept = before.filter((c) => !resent.has(c.copy));
   const savedCount = Math.max(
     0,
@@ -131,7 +133,7 @@ export function combineSnapshots(
     snapshot: {
       ...live,
       sources,
-      withheld: totalWithheld(sources, live.dissent ? live.withheld.reasons : []),
+      withheld: totalWithheld(sources),
       ...(saved?.patientFallback && !sources.some((s) => s.patient)
         ? { patientFallback: saved.patientFallback }
         : {}),

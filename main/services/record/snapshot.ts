@@ -53,6 +53,11 @@ export interface WithheldCopy {
   counted: boolean;
   /** Why (WITHHELD_REASON's key): an entry that references it is withheld for the same reason. */
   cause?: string;
+  /**
+   * Its entry keys (identifiers, clinical fingerprint) hashed (withheldHash): another source's copy of the same
+   * entry is withheld with it, though this source does not send it again.
+   */
+  keys?: string[];
 }
 
 export interface RecordSnapshot {
@@ -92,7 +97,12 @@ export function copyKey(sourceId: string, resource: Json): string {
  * copy holds no id of it (guessable ids could be tried against it, but only inside the encrypted store).
  */
 export function withheldCopyKey(sourceId: string, resource: Json): string {
-  return createHash('sha256').update(copyKey(sourceId, resource)).digest('base64url').slice(0, 22);
+  return withheldHash(copyKey(sourceId, resource));
+}
+
+/** What is remembered of a withheld entry's key (its identifier or clinical fingerprint): a hash of it. */
+export function withheldHash(key: string): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 22);
 }
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -121,10 +131,7 @@ export function canonicalOrder(resources: readonly Json[]): Json[] {
 }
 
 /** The snapshot's withheld summary from its sources' (and dissent's) reasons. */
-export function totalWithheld(
-  sources: readonly SourceSnapshot[],
-  extraReasons: readonly string[] = [],
-): WithheldSummary {
+export function totalWithheld(sources: readonly SourceSnapshot[]): WithheldSummary {
   const reasons = new Set<string>();
   const sections = new Map<SectionId, Set<string>>();
   let count = 0;
@@ -137,7 +144,6 @@ export function totalWithheld(
       sections.set(section, known);
     }
   }
-  for (const r of extraReasons) reasons.add(r);
   return {
     count,
     reasons: [...reasons],
