@@ -882,7 +882,7 @@ describe('caseload alerts about what the record withholds (confidentiality label
       'Procedure',
       { reasonReference: [{ reference: `Condition/${chlamydia.id}` }] },
     );
-    const got = arrivals(5);
+    const got = arrivals(6);
     // Nothing sensitive in the admission itself: only the diagnosis it links to (by reference, as EPRs do) is.
     server.admit(ALICE, {
       where: 'GUM clinic, Poole Hospital',
@@ -905,6 +905,13 @@ describe('caseload alerts about what the record withholds (confidentiality label
       where: 'Day Surgery Unit, Poole Hospital',
       patch: { reasonReference: [{ reference: `Procedure/${operation.id}` }] },
     });
+    // One link read and withheld, another not read: the reason is the one known.
+    server.admit(ALICE, {
+      where: 'Ward 14, Poole Hospital',
+      patch: {
+        reasonReference: [{ reference: 'Condition/gone' }, { reference: `Condition/${chlamydia.id}` }],
+      },
+    });
     const unchecked =
       'Details withheld: a diagnosis, procedure or result linked to this could not be checked against local policy on sensitive information';
     const told = (list: CaseloadEvent[]) => list.map((e) => [e.kind, e.where ?? e.withheldReason]).sort();
@@ -914,14 +921,15 @@ describe('caseload alerts about what the record withholds (confidentiality label
       ['new-activity', unchecked],
       ['new-activity', CODE_REASON],
       ['new-activity', CODE_REASON],
+      ['new-activity', CODE_REASON],
     ];
     expect(told(await got)).toEqual(expected);
     const { rows } = await watch.events({ limit: 50, offset: 0 });
     expect(told(rows)).toEqual(expected);
-    expect(JSON.stringify(rows)).not.toMatch(/GUM|Chlamyd|105629000|Ward 1[01]|Day Surgery/);
+    expect(JSON.stringify(rows)).not.toMatch(/GUM|Chlamyd|105629000|Ward 1[014]|Day Surgery/);
     // Read from the source the admissions came from, a search per notification (and per link followed); the one
     // held on another server is not asked for (this source's token goes to this source only).
-    expect(server.requests.filter((r) => r === 'GET /fhir/Condition')).toHaveLength(4);
+    expect(server.requests.filter((r) => r === 'GET /fhir/Condition')).toHaveLength(5);
     expect(server.requests.filter((r) => r === 'GET /fhir/Procedure')).toHaveLength(1);
   });
 

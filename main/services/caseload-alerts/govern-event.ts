@@ -55,6 +55,12 @@ function reduced(event: CaseloadEvent, withheldReason: string): CaseloadEvent {
 /** What an alert's resource may link to as its reason or diagnosis, read from its source by id to be checked. */
 export const LINKED_TYPES = new Set(['Condition', 'Procedure', 'Observation']);
 
+/** The entries an alert's resource links to as read from its source, and whether any could not be. */
+export interface LinkedRead {
+  entries: readonly Record<string, unknown>[];
+  unchecked: boolean;
+}
+
 /** What a resource links to (an admission's reason or diagnosis, a letter's related entries). */
 export interface LinkedEntries {
   /** "Type/id" at the source the resource came from, each of LINKED_TYPES. */
@@ -90,22 +96,21 @@ export function linkedEntries(resource: Record<string, unknown>, baseUrl: string
  * record's reason, when the record would withhold that resource (a death, about the Patient, never is) or a
  * diagnosis (or other entry) it links to (the record withholds what references a withheld entry: the link alone
  * would tell it). `dissent`: what the patient's Consents at the source deny, when known. `linked`: the entries it
- * links to, as read from the source, or 'unchecked' when they could not all be read: then its details are
- * withheld, saying so.
+ * links to, as read from the source; when they could not all be read, its details are withheld, saying so
+ * (with the reason of one that was read and is withheld, when there is one).
  */
 export function governAsRecord(
   event: CaseloadEvent,
   resource: Record<string, unknown>,
   sensitive: SensitiveCodes,
   dissent?: DissentFinding,
-  linked: readonly Record<string, unknown>[] | 'unchecked' = [],
+  linked: LinkedRead = { entries: [], unchecked: false },
 ): CaseloadEvent {
-  const conditions = linked === 'unchecked' ? [] : linked;
   const cause =
     withholdCauseOf(resource, sensitive, dissent) ??
-    conditions.map((c) => withholdCauseOf(c, sensitive, dissent)).find((c) => c !== undefined);
+    linked.entries.map((e) => withholdCauseOf(e, sensitive, dissent)).find((c) => c !== undefined);
   if (cause) return reduced(event, WITHHELD_REASON[cause]);
-  return linked === 'unchecked' ? reduced(event, LINKED_UNCHECKED) : event;
+  return linked.unchecked ? reduced(event, LINKED_UNCHECKED) : event;
 }
 
 /**

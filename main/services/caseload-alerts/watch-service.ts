@@ -36,6 +36,7 @@ import {
   governForUser,
   linkedEntries,
   type LinkedEntries,
+  type LinkedRead,
 } from './govern-event';
 import { MAX_FILTER_IDENTIFIERS, SourceSubscriptions, type CaseloadPatient } from './source-subscriptions';
 import { SourceWatch, type DeliveredBatch } from './source-watch';
@@ -514,14 +515,14 @@ const MOST_LINK_DEPTH = 3;
 
 /**
  * What each alert's resource links to (its reasons and diagnoses, and what those link to in turn), read from its
- * source by id, one search per type at each depth: per resource, every entry reached, or 'unchecked' when one
+ * source by id, one search per type at each depth: per resource, every entry reached, and whether one
  * could not be read (its search failed, the source did not send it, it is another patient's or on another
  * server, or it is further than the depth followed).
  */
 async function linkedEntriesOf(
   running: RunningSource,
   alerts: readonly { resource?: JsonObject }[],
-): Promise<(resource: JsonObject) => JsonObject[] | 'unchecked'> {
+): Promise<(resource: JsonObject) => LinkedRead> {
   const baseUrl = running.client.baseUrl;
   // "Type/id" → the entry as read, or null when it could not be.
   const read = new Map<string, JsonObject | null>();
@@ -563,21 +564,23 @@ async function linkedEntriesOf(
   }
   return (resource) => {
     const { link, patientId } = roots.get(resource)!;
-    if (!link.refs.length && !link.elsewhere) return [];
-    if (link.elsewhere || !patientId) return 'unchecked';
-    const reached: JsonObject[] = [];
+    const entries: JsonObject[] = [];
+    let unchecked = link.elsewhere || (link.refs.length > 0 && !patientId);
     const seen = new Set<string>();
-    const pending = [...link.refs];
+    const pending = patientId ? [...link.refs] : [];
     for (let ref = pending.pop(); ref !== undefined; ref = pending.pop()) {
       if (seen.has(ref)) continue;
       seen.add(ref);
       const entry = read.get(ref);
-      if (!entry || patientOf(entry).patientId !== patientId) return 'unchecked';
+      if (!entry || patientOf(entry).patientId !== patientId) {
+        unchecked = true;
+        continue;
+      }
       const onward = linkedEntries(entry, baseUrl);
-      if (onward.elsewhere) return 'unchecked';
-      reached.push(entry);
+      if (onward.elsewhere) unchecked = true;
+      entries.push(entry);
       pending.push(...onward.refs);
     }
-    return reached;
+    return { entries, unchecked };
   };
 }
