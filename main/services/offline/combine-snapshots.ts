@@ -42,6 +42,15 @@ function upsert(
   };
 }
 
+// Each live resource's withheldCopyKey, hashed once: progress folds the same resources again and again.
+const copyHashes = new WeakMap<Json, string>();
+
+function copyHashOf(sourceId: string, resource: Json): string {
+  let hash = copyHashes.get(resource);
+  if (hash === undefined) copyHashes.set(resource, (hash = withheldCopyKey(sourceId, resource)));
+  return hash;
+}
+
 /**
  * The saved copy's withholding, less what the source sent again (the live copy is governed with the rest, and
  * counted then if still withheld); its reasons stay while anything it withheld still is. Only live resources of
@@ -57,7 +66,7 @@ function withheldAfterRefresh(
   const everyType = before.some((c) => !c.type);
   const resent = new Set<string>();
   for (const r of live.resources)
-    if (everyType || types.has(String(r.resourceType))) resent.add(withheldCopyKey(live.status.id, r));
+    if (everyType || types.has(String(r.resourceType))) resent.add(copyHashOf(live.status.id, r));
   const kept = before.filter((c) => !resent.has(c.copy));
   const savedCount = Math.max(
     0,
