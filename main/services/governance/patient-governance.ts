@@ -42,6 +42,12 @@ export interface PatientGovernance {
   /** Consent resources known outside the sources' answers. */
   consents?: Consent[];
   now?: Date;
+  /**
+   * The resources a refresh brought, folded into a saved copy that was governed before: only they are checked
+   * against the withholding the saved copy remembers (what it kept was checked when it was kept). All when not
+   * given.
+   */
+  fresh?: ReadonlySet<Json>;
 }
 
 type Cause = WithholdCause | 'consent-restriction';
@@ -116,7 +122,7 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
   }
   // Then what references them, other sources' copies of them, and one document's pointer and copies together.
   // What the saved copy remembers withholding: copies of those entries, and what references them.
-  const remembered = applyRemembered(snapshot.sources, withheld);
+  const remembered = applyRemembered(snapshot.sources, withheld, options.fresh);
   const spread = spreadWithholding(
     snapshot.sources,
     withheld,

@@ -40,12 +40,13 @@ export function hashedEntryKeys(resource: Json): readonly string[] {
 
 /**
  * Adds to `withheld` what the sources' remembered withholding reaches: a copy of a remembered entry (by its
- * hashed keys, in any source) and what references a remembered copy (in its source). Only resources of, and
- * references to, the types remembered are hashed.
+ * hashed keys, in any source) and what references a remembered copy (in its source). Only `fresh` resources
+ * (all when not given) are checked, and only resources of, and references to, the types remembered are hashed.
  */
 export function applyRemembered(
   sources: readonly SourceSnapshot[],
   withheld: Map<SourceSnapshot, Set<number>>,
+  fresh?: ReadonlySet<Json>,
 ): Remembered {
   const inherited = new Map<Json, Cause>();
   const counted = new Set<string>();
@@ -64,7 +65,7 @@ export function applyRemembered(
     const out = withheld.get(source)!;
     source.resources.forEach((r, i) => {
       const type = String(r.resourceType);
-      if (out.has(i) || type === 'Patient') return;
+      if (out.has(i) || type === 'Patient' || (fresh && !fresh.has(r))) return;
       let cause: Cause | undefined;
       if (keyTypes.has(type) && !SUPPORTING_TYPES.has(type))
         for (const key of hashedEntryKeys(r)) cause ??= byKey.get(key);

@@ -441,7 +441,12 @@ export class RecordReader {
     request: ReadRequest,
   ): { snapshot: RecordSnapshot; writes: SourceWrite[] } {
     const combined = combineSnapshots(saved, live, mode);
-    const snapshot = governSnapshot(combined.snapshot, request.governance);
+    // What the saved copy kept was governed when it was kept; the refresh's resources are what is new.
+    const fresh = saved ? new Set(live.sources.flatMap((s) => s.resources)) : undefined;
+    const snapshot = governSnapshot(combined.snapshot, {
+      ...request.governance,
+      ...(fresh ? { fresh } : {}),
+    });
     const writes = combined.writes.map((w, i): SourceWrite => {
       const before = combined.snapshot.sources[i]!.resources.length;
       const after = snapshot.sources[i]!.resources;
