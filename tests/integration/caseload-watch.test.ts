@@ -751,6 +751,15 @@ describe('caseload alerts about what the record withholds (confidentiality label
     await server?.close();
   });
 
+  /** A fake DCR holding these patients (NHS number → name), watched for all of them, live. */
+  const watchingDcr = async (patients: Record<string, string>) => {
+    server = await new FakeSubscriptionServer().start();
+    for (const [nhs, name] of Object.entries(patients)) server.addPatient(nhs, name);
+    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
+    await watch.start({ nhsNumbers: Object.keys(patients) });
+    await until(live);
+  };
+
   const expectToldWithout = (events: CaseloadEvent[], reasons: string[]) => {
     expect(events.map((e) => e.kind)).toEqual(events.map(() => 'new-activity'));
     expect(events.map((e) => e.withheldReason).sort()).toEqual([...reasons].sort());
@@ -763,12 +772,7 @@ describe('caseload alerts about what the record withholds (confidentiality label
   };
 
   it('tells an admission, discharge and letters the record would withhold only as new activity, never what, where or which code — live, kept and notified', async () => {
-    server = await new FakeSubscriptionServer().start();
-    server.addPatient(ALICE, 'Alice Legg');
-    server.addPatient(BOB, 'Bob Hardy');
-    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
-    await watch.start({ nhsNumbers: [ALICE, BOB] });
-    await until(live);
+    await watchingDcr({ [ALICE]: 'Alice Legg', [BOB]: 'Bob Hardy' });
     const got = arrivals(6);
     // A day-case termination of pregnancy (a sensitive code in its type), admitted and discharged.
     server.admit(ALICE, {
@@ -864,11 +868,7 @@ describe('caseload alerts about what the record withholds (confidentiality label
   });
 
   it('tells an admission whose linked diagnosis the record would withhold only as new activity; one it cannot check, saying so', async () => {
-    server = await new FakeSubscriptionServer().start();
-    server.addPatient(ALICE, 'Alice Legg');
-    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
-    await watch.start({ nhsNumbers: [ALICE] });
-    await until(live);
+    await watchingDcr({ [ALICE]: 'Alice Legg' });
     const chlamydia = server.addEntry(ALICE, {
       system: SCT,
       code: '105629000',
@@ -934,12 +934,7 @@ describe('caseload alerts about what the record withholds (confidentiality label
   });
 
   it('in one notification: withholds only the admissions whose links it cannot check, and checks a procedure given as the reason', async () => {
-    server = await new FakeSubscriptionServer().start();
-    server.addPatient(ALICE, 'Alice Legg');
-    server.addPatient(BOB, 'Bob Hardy');
-    newWatch([{ id: 'dcr', name: 'Dorset Care Record', fhirBase: server.base }]);
-    await watch.start({ nhsNumbers: [ALICE, BOB] });
-    await until(live);
+    await watchingDcr({ [ALICE]: 'Alice Legg', [BOB]: 'Bob Hardy' });
     const fracture = server.addEntry(ALICE, { system: SCT, code: '263225007', display: 'Hip fracture' });
     const bobs = server.addEntry(BOB, { system: SCT, code: '263225007', display: 'Hip fracture' });
     // A termination of pregnancy (a sensitive code) as a procedure, the reason for an admission.

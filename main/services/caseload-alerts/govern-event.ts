@@ -13,13 +13,13 @@ import type { DissentFinding } from '../governance/dissent';
 import type { UserGovernance } from '../governance/govern-record';
 import { withholdCauseOf } from '../governance/patient-governance';
 import type { SensitiveCodes } from '../governance/sensitive-codes';
-import { someReference, WITHHELD_REASON } from '../governance/sensitive-filter';
+import { referenceTarget, someReference, WITHHELD_REASON } from '../governance/sensitive-filter';
 import { SECTIONS_FOR_ACCESS } from '../governance/role-access';
 
 export const DISSENT_WITHHELD = 'The patient has declined to share their record: details withheld';
 const DISSENT_UNKNOWN =
   'Whether the patient has declined to share their record could not be checked: details withheld';
-export const LINKED_UNCHECKED =
+const LINKED_UNCHECKED =
   'Details withheld: a diagnosis, procedure or result linked to this could not be checked against local policy on sensitive information';
 
 /** The record section an alert's details belong to (a death is in the identity banner everyone sees). */
@@ -53,7 +53,7 @@ function reduced(event: CaseloadEvent, withheldReason: string): CaseloadEvent {
 }
 
 /** What an alert's resource may link to as its reason or diagnosis, read from its source by id to be checked. */
-export const LINKED_TYPES = new Set(['Condition', 'Procedure', 'Observation']);
+const LINKED_TYPES = new Set(['Condition', 'Procedure', 'Observation']);
 
 /** The entries an alert's resource links to as read from its source, and whether any could not be. */
 export interface LinkedRead {
@@ -69,9 +69,6 @@ export interface LinkedEntries {
   elsewhere: boolean;
 }
 
-const LINKED_REFERENCE =
-  /^(?:(.*)\/)?([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
-
 /**
  * What `resource` links to as the record would find it: every reference to a Condition, Procedure or
  * Observation by type and id, relative or at `baseUrl` (a contained one is part of the resource and checked with
@@ -82,9 +79,9 @@ export function linkedEntries(resource: Record<string, unknown>, baseUrl: string
   let elsewhere = false;
   const base = baseUrl.replace(/\/+$/, '');
   someReference(resource, (reference) => {
-    const [, at, type, id] = LINKED_REFERENCE.exec(reference) ?? [];
-    if (!type || !id || !LINKED_TYPES.has(type)) return false;
-    if (at === undefined || at === base) refs.add(`${type}/${id}`);
+    const target = referenceTarget(reference);
+    if (!target || !LINKED_TYPES.has(target.type)) return false;
+    if (target.base === undefined || target.base === base) refs.add(`${target.type}/${target.id}`);
     else elsewhere = true;
     return false;
   });

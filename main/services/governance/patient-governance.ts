@@ -22,7 +22,7 @@ import {
   withheldCopyKey,
   withheldHash,
 } from '../record/snapshot';
-import { applyRemembered, hashedEntryKeys, REFERENCE_TARGET } from './remembered-withholding';
+import { applyRemembered, hashedEntryKeys } from './remembered-withholding';
 import { findDissent, type DissentFinding } from './dissent';
 import type { SensitiveCodes } from './sensitive-codes';
 import {
@@ -31,7 +31,8 @@ import {
   resourceWithholdCause,
   someReference,
   WITHHELD_REASON,
-  type WithholdCause,
+  referenceTarget,
+  type WithholdingCause,
 } from './sensitive-filter';
 
 export interface PatientGovernance {
@@ -50,7 +51,7 @@ export interface PatientGovernance {
   fresh?: ReadonlySet<Json>;
 }
 
-type Cause = WithholdCause | 'consent-restriction';
+type Cause = WithholdingCause;
 
 function deniedMatcher(finding: DissentFinding): (value: unknown) => boolean {
   const denied = new Set(finding.deniedCodes.map((c) => `${c.system}|${c.code}`));
@@ -172,10 +173,10 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
         typeof resource.id === 'string' && resource.id
           ? withheldCopyKey(source.status.id, resource)
           : undefined;
-      const supporting = SUPPORTING_TYPES.has(String(resource.resourceType));
+      const type = String(resource.resourceType);
+      const supporting = SUPPORTING_TYPES.has(type);
       const remember = (counted: boolean) => {
         if (copy === undefined || known.has(copy)) return;
-        const type = String(resource.resourceType);
         copies.push({
           copy,
           type,
@@ -189,7 +190,7 @@ export function governSnapshot(snapshot: RecordSnapshot, options: PatientGoverna
         remember(false);
         continue;
       }
-      withheldFrom(sectionsShowing(String(resource.resourceType), factsOf(resource).section), cause);
+      withheldFrom(sectionsShowing(type, factsOf(resource).section), cause);
       // One that could not be checked is counted as itself: a key from its content (copyKey of a resource
       // without an id) would stringify what is too deep to walk.
       const key =
@@ -394,8 +395,8 @@ function withholdLinked(
       if (out.has(i) || isPatient(r)) return;
       let cause: Cause | undefined;
       someReference(r, (ref) => {
-        const [, type, id] = REFERENCE_TARGET.exec(ref) ?? [];
-        cause = refs.get(ref) ?? (type && id ? refs.get(`${type}/${id}`) : undefined);
+        const target = referenceTarget(ref);
+        cause = refs.get(ref) ?? (target ? refs.get(`${target.type}/${target.id}`) : undefined);
         return cause !== undefined;
       });
       if (cause !== undefined) linked.push([i, cause]);

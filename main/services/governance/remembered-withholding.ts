@@ -6,9 +6,12 @@ import type { Json } from '../record/fhir-read';
 import { factsOf } from '../record/resource-facts';
 import { SUPPORTING_TYPES } from '../record/sections';
 import { withheldCopyKey, withheldHash, type SourceSnapshot } from '../record/snapshot';
-import { someReference, WITHHELD_REASON, type WithholdCause } from './sensitive-filter';
-
-type Cause = WithholdCause | 'consent-restriction';
+import {
+  referenceTarget,
+  someReference,
+  WITHHELD_REASON,
+  type WithholdingCause as Cause,
+} from './sensitive-filter';
 
 export interface Remembered {
   /** Resources withheld for what they remember, each with its reason. */
@@ -16,10 +19,6 @@ export interface Remembered {
   /** Hashed entry keys some source's saved count already counts: not counted again. */
   counted: Set<string>;
 }
-
-/** "Type/id" at the end of a reference (relative, absolute or versioned). */
-export const REFERENCE_TARGET =
-  /(?:^|\/)([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]*)?$/;
 
 /** A remembered cause as read back from the saved copy (one not known, as a sensitive code's). */
 function knownCause(cause: string | undefined): Cause {
@@ -84,16 +83,17 @@ function rememberedReferences(source: SourceSnapshot): ((ref: string) => Cause |
   const copies = source.withheldCopies ?? [];
   if (!copies.length) return undefined;
   const causes = new Map(copies.map((c) => [c.copy, knownCause(c.cause)]));
-  // A copy remembered before types were (none in use) is matched whatever its type.
-  const everyType = copies.some((c) => !c.type);
   const types = new Set(copies.map((c) => c.type));
   const targets = new Map<string, Cause | undefined>();
   return (ref) => {
-    const [, resourceType, id] = REFERENCE_TARGET.exec(ref) ?? [];
-    if (!resourceType || !id || (!everyType && !types.has(resourceType))) return undefined;
-    const target = `${resourceType}/${id}`;
-    if (!targets.has(target))
-      targets.set(target, causes.get(withheldCopyKey(source.status.id, { resourceType, id })));
-    return targets.get(target);
+    const target = referenceTarget(ref);
+    if (!target || !types.has(target.type)) return undefined;
+    const key = `${target.type}/${target.id}`;
+    if (!targets.has(key))
+      targets.set(
+        key,
+        causes.get(withheldCopyKey(source.status.id, { resourceType: target.type, id: target.id })),
+      );
+    return targets.get(key);
   };
 }

@@ -19,6 +19,8 @@ const CONFIDENTIALITY_SYSTEMS: ReadonlySet<unknown> = new Set([
 const RESTRICTED = new Set(['R', 'V']);
 
 export type WithholdCause = 'sensitive-code' | 'confidentiality-label' | 'could-not-check';
+/** Why patient-level governance withholds something: its own content, or a code the patient asked not to share. */
+export type WithholdingCause = WithholdCause | 'consent-restriction';
 
 /** How deep the walk goes: far beyond any real FHIR resource (contained resources' extensions reach ~15). */
 export const MAX_DEPTH = 64;
@@ -53,6 +55,18 @@ export function hasCodingIn(value: unknown, matches: CodeMatcher): boolean {
     value,
     (n) => typeof n.code === 'string' && typeof n.system === 'string' && matches(n.system, n.code),
   );
+}
+
+const REFERENCE_TARGET = /^(?:(.*)\/)?([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+
+/**
+ * The type and id a Reference.reference names (relative, absolute or versioned), with the base before them when
+ * absolute; undefined for one that names none (a urn:uuid, a contained "#id").
+ */
+export function referenceTarget(reference: string): { base?: string; type: string; id: string } | undefined {
+  const [, base, type, id] = REFERENCE_TARGET.exec(reference) ?? [];
+  if (!type || !id) return undefined;
+  return base === undefined ? { type, id } : { base, type, id };
 }
 
 /** True when any Reference.reference string in the value satisfies the test. */

@@ -62,11 +62,9 @@ function withheldAfterRefresh(
 ): Pick<SourceSnapshot, 'withheld' | 'withheldCopies'> {
   const before = saved.withheldCopies ?? [];
   const types = new Set(before.map((c) => c.type));
-  // A copy remembered before types were (none in use) is compared whatever its type.
-  const everyType = before.some((c) => !c.type);
   const resent = new Set<string>();
   for (const r of live.resources)
-    if (everyType || types.has(String(r.resourceType))) resent.add(copyHashOf(live.status.id, r));
+    if (types.has(String(r.resourceType))) resent.add(copyHashOf(live.status.id, r));
   const kept = before.filter((c) => !resent.has(c.copy));
   const savedCount = Math.max(
     0,

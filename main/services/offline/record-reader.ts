@@ -441,8 +441,10 @@ export class RecordReader {
     request: ReadRequest,
   ): { snapshot: RecordSnapshot; writes: SourceWrite[] } {
     const combined = combineSnapshots(saved, live, mode);
-    // What the saved copy kept was governed when it was kept; the refresh's resources are what is new.
-    const fresh = saved ? new Set(live.sources.flatMap((s) => s.resources)) : undefined;
+    // What the saved copy kept was governed when it was kept; the refresh's resources are what is new (and
+    // only worth listing when the saved copy remembers withholding something).
+    const remembers = !!saved?.sources.some((s) => s.withheldCopies?.length);
+    const fresh = remembers ? new Set(live.sources.flatMap((s) => s.resources)) : undefined;
     const snapshot = governSnapshot(combined.snapshot, {
       ...request.governance,
       ...(fresh ? { fresh } : {}),
